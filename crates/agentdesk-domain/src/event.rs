@@ -1,0 +1,38 @@
+//! The domain event stream: everything the UI (or a test, or the CLI) needs to follow the agent's
+//! workload live. Emitted only after the change is committed to the local database, so a consumer
+//! that re-reads the store after an event always finds what the event announced.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{DeliveryStatus, Message, Session};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum ConnectionState {
+    Connecting,
+    Connected,
+    /// Lost; the next attempt starts in `retry_in_ms`.
+    Reconnecting { attempt: u32, retry_in_ms: u64 },
+    /// Another login took over this agent account, or the agent logged out: no automatic reconnect.
+    Offline { reason: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum DomainEvent {
+    SessionOpened { session: Session },
+    SessionEnded { session_id: String },
+    MessageStored { message: Message },
+    MessageStatusChanged {
+        session_id: String,
+        client_msg_id: String,
+        status: DeliveryStatus,
+        msg_id: Option<String>,
+        seq: Option<u64>,
+        error: Option<String>,
+    },
+    VisitorTyping { session_id: String },
+    SessionRated { session_id: String, score: u8 },
+    QueueChanged { waiting: u64 },
+    ConnectionChanged { state: ConnectionState },
+}

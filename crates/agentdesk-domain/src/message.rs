@@ -1,0 +1,138 @@
+//! A message in a session, inbound from the visitor or outbound from the agent.
+
+use serde::{Deserialize, Serialize};
+
+use crate::UnixMillis;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// From the visitor (or the platform's system) to the agent.
+    In,
+    /// From the agent to the visitor.
+    Out,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::In => "in",
+            Direction::Out => "out",
+        }
+    }
+
+    pub fn parse(text: &str) -> Direction {
+        if text == "out" {
+            Direction::Out
+        } else {
+            Direction::In
+        }
+    }
+}
+
+/// Sobot's in-chat `msgType` codes (protocol reference §1b), reduced to what the workbench renders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    Text,
+    Image,
+    Voice,
+    File,
+    Video,
+    /// Rich or card content the workbench shows as text.
+    Other,
+}
+
+impl MessageKind {
+    pub fn from_sobot_msg_type(code: i64) -> MessageKind {
+        match code {
+            0 | 3 | 4 | 5 | 7 => MessageKind::Text,
+            1 => MessageKind::Image,
+            2 => MessageKind::Voice,
+            // 18 (mp4) sits inside the file range (12–21) but is shown as a video.
+            6 | 18 | 23 => MessageKind::Video,
+            12..=21 => MessageKind::File,
+            _ => MessageKind::Other,
+        }
+    }
+
+    pub fn sobot_msg_type(self) -> i64 {
+        match self {
+            MessageKind::Text => 0,
+            MessageKind::Image => 1,
+            MessageKind::Voice => 2,
+            MessageKind::File => 12,
+            MessageKind::Video => 23,
+            MessageKind::Other => 0,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::Text => "text",
+            MessageKind::Image => "image",
+            MessageKind::Voice => "voice",
+            MessageKind::File => "file",
+            MessageKind::Video => "video",
+            MessageKind::Other => "other",
+        }
+    }
+
+    pub fn parse(text: &str) -> MessageKind {
+        match text {
+            "text" => MessageKind::Text,
+            "image" => MessageKind::Image,
+            "voice" => MessageKind::Voice,
+            "file" => MessageKind::File,
+            "video" => MessageKind::Video,
+            _ => MessageKind::Other,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    /// Queued in the durable outbox; not yet accepted by the platform.
+    Pending,
+    /// Accepted by the platform (inbound messages are always `Sent`).
+    Sent,
+    /// The platform refused it for good (or reported it undelivered); the agent may retry.
+    Failed,
+}
+
+impl DeliveryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Sent => "sent",
+            DeliveryStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(text: &str) -> DeliveryStatus {
+        match text {
+            "pending" => DeliveryStatus::Pending,
+            "failed" => DeliveryStatus::Failed,
+            _ => DeliveryStatus::Sent,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    pub session_id: String,
+    /// The platform's per-session sequence number; `None` while an outbound message is pending.
+    pub seq: Option<u64>,
+    /// The platform's message id; `None` while an outbound message is pending.
+    pub msg_id: Option<String>,
+    /// The id the agent's client chose for an outbound message (the outbox key).
+    pub client_msg_id: Option<String>,
+    pub direction: Direction,
+    pub kind: MessageKind,
+    /// Text, or for media the platform's URL. Always data, never markup.
+    pub content: String,
+    pub sender_name: String,
+    pub sent_at_ms: UnixMillis,
+    pub status: DeliveryStatus,
+}

@@ -1,0 +1,49 @@
+//! Fault injection, set through `POST /__sandbox/faults`. Random choices come from the world's
+//! seeded RNG, so a run with the same seed and the same calls injects the same faults.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Faults {
+    /// Added to every platform call (not to `/__sandbox/`).
+    pub latency_ms: u64,
+    /// Fraction (0–1) of platform calls answered with an HTTP error.
+    pub error_rate: f64,
+    /// The HTTP status of injected errors: 500, 502, 503 or 429.
+    pub error_status: Option<u16>,
+    /// Fraction (0–1) of pushes after which the agent's socket is closed.
+    pub drop_socket_rate: f64,
+    /// Fraction (0–1) of pushes sent twice.
+    pub duplicate_push_rate: f64,
+    /// Fraction (0–1) of pushes held back and sent after the next one.
+    pub reorder_push_rate: f64,
+    /// When set in a request: every token and agent login is invalidated now (one-shot).
+    pub expire_tokens: bool,
+    /// Lifetime of newly issued tokens, in seconds (default 86400, as documented).
+    pub token_lifetime_secs: Option<u64>,
+}
+
+impl Faults {
+    pub fn validate(&self) -> Result<(), String> {
+        for (name, rate) in [
+            ("error_rate", self.error_rate),
+            ("drop_socket_rate", self.drop_socket_rate),
+            ("duplicate_push_rate", self.duplicate_push_rate),
+            ("reorder_push_rate", self.reorder_push_rate),
+        ] {
+            if !(0.0..=1.0).contains(&rate) {
+                return Err(format!("{name} must be between 0 and 1, got {rate}"));
+            }
+        }
+        if let Some(status) = self.error_status {
+            if ![429, 500, 502, 503, 504].contains(&status) {
+                return Err(format!("error_status must be 429, 500, 502, 503 or 504, got {status}"));
+            }
+        }
+        if self.latency_ms > 30_000 {
+            return Err("latency_ms must be at most 30000".into());
+        }
+        Ok(())
+    }
+}

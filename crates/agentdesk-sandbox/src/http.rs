@@ -1,0 +1,150 @@
+//! Routing, request parsing shared by the handlers, the two response envelopes, and the fault
+//! middleware.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get, post};
+use axum::{Json, Router};
+use rand::Rng;
+use serde_json::{json, Map, Value};
+
+use crate::{agent_api, control, open_api, push_ws, SandboxState};
+
+/// Bodies above this are refused with 413 before parsing (1 MB messages must still fit).
+const BODY_LIMIT: usize = 4 * 1024 * 1024;
+
+pub fn router(state: Arc<SandboxState>) -> Router {
+    let platform = Router::new()
+        .route("/api/get_token", get(open_api::get_token))
+        .route("/api/chat/5/user/{op}", post(open_api::visitor_op))
+        .route("/api/5/user/{op}", post(open_api::visitor_op))
+        .route("/api/robot/5/{op}", post(open_api::robot_op))
+        .route("/chat-admin-sdk/new/sdk/v1/{op}", post(agent_api::agent_op))
+        .route(agentdesk_sobot::protocol::PUSH_PATH, any(push_ws::upgrade))
+        .layer(middleware::from_fn_with_state(state.clone(), inject_faults));
+    Router::new()
+        .merge(platform)
+        .nest("/__sandbox", control::router())
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(state)
+}
+
+/// Latency and HTTP errors on platform calls. Half of the injected errors happen *after* the
+/// handler ran (the platform did the work, the answer was lost), which is the case that tests a
+/// client's idempotency for real.
+async fn inject_faults(State(state): State<Arc<SandboxState>>, request: Request, next: Next) -> Response {
+    let is_push = request.uri().path() == agentdesk_sobot::protocol::PUSH_PATH;
+    let (latency, error) = {
+        let mut world = state.world();
+        let faults = world.faults.clone();
+        let error = if !is_push && faults.error_rate > 0.0 && world.rng.gen_bool(faults.error_rate) {
+            world.counters.injected_errors += 1;
+            let status = faults.error_status.unwrap_or(if world.rng.gen_bool(0.2) { 429 } else { 503 });
+            Some((status, world.rng.gen_bool(0.5)))
+        } else {
+            None
+        };
+        (faults.latency_ms, error)
+    };
+    if latency > 0 {
+        tokio::time::sleep(Duration::from_millis(latency)).await;
+    }
+    match error {
+        Some((status, before)) => {
+            if !before {
+                let _ = next.run(request).await;
+            }
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            (status, "injected fault").into_response()
+        }
+        None => next.run(request).await,
+    }
+}
+
+/// Parameters from a JSON object or a form-encoded body (the platform's docs use both).
+pub fn params(headers: &HeaderMap, body: &Bytes) -> Result<Map<String, Value>, String> {
+    let content_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if body.is_empty() {
+        return Ok(Map::new());
+    }
+    if content_type.starts_with("application/x-www-form-urlencoded") {
+        return Ok(url::form_urlencoded::parse(body)
+            .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+            .collect());
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err("request body must be a JSON object".into()),
+        Err(e) => Err(format!("request body is not valid JSON: {e}")),
+    }
+}
+
+pub fn query_map(query: Option<&str>) -> HashMap<String, String> {
+    query
+        .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default()
+}
+
+pub fn str_param(params: &Map<String, Value>, key: &str) -> Option<String> {
+    match params.get(key)? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+pub fn int_param(params: &Map<String, Value>, key: &str) -> Option<i64> {
+    match params.get(key)? {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// Open-platform envelope.
+pub fn open_ok(item: Value) -> Response {
+    Json(json!({"ret_code": "000000", "ret_msg": "操作成功", "item": item})).into_response()
+}
+
+pub fn open_ok_items(items: Vec<Value>) -> Response {
+    Json(json!({"ret_code": "000000", "ret_msg": "操作成功", "items": items})).into_response()
+}
+
+pub fn open_err(code: &str, message: &str) -> Response {
+    Json(json!({"ret_code": code, "ret_msg": message})).into_response()
+}
+
+/// Agent SDK envelope.
+pub fn agent_ok(data: Value) -> Response {
+    Json(json!({"retCode": "000000", "retMsg": "操作成功", "data": data})).into_response()
+}
+
+pub fn agent_err(code: &str, message: &str) -> Response {
+    Json(json!({"retCode": code, "retMsg": message})).into_response()
+}
+
+pub fn bad_request(message: impl Into<String>) -> Response {
+    (StatusCode::BAD_REQUEST, Json(json!({"error": message.into()}))).into_response()
+}
+
+/// Formats milliseconds as the platform's `yyyy-MM-dd HH:mm:ss` in China time.
+pub fn china_time(ms: i64) -> String {
+    use chrono::{FixedOffset, TimeZone};
+    let Some(offset) = FixedOffset::east_opt(8 * 3600) else { return String::new() };
+    offset
+        .timestamp_millis_opt(ms)
+        .single()
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_default()
+}

@@ -1,0 +1,58 @@
+//! `agentdesk-sandbox --listen 127.0.0.1:0 [--seed N] [--visitors-per-minute R]`: runs the sandbox
+//! platform and prints one JSON line on stdout when ready (logs go to stderr).
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use agentdesk_sandbox::{Sandbox, SandboxConfig};
+use clap::Parser;
+
+#[derive(Parser)]
+#[command(name = "agentdesk-sandbox", version, about = "AgentDesk's sandbox platform: Sobot's protocols on loopback, with simulated customers")]
+struct Args {
+    /// Address to listen on; port 0 picks a free port (the ready line tells which).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
+    /// Seed for all generated data and injected faults.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Simulated visitors arriving per minute while an agent is online.
+    #[arg(long, default_value_t = 0.0)]
+    visitors_per_minute: f64,
+    /// Lifetime of issued tokens in seconds (the platform's is 86400).
+    #[arg(long, default_value_t = 86_400)]
+    token_lifetime_secs: u64,
+}
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("AGENTDESK_LOG").unwrap_or_else(|_| "warn".into()))
+        .init();
+    let args = Args::parse();
+    if args.visitors_per_minute < 0.0 || !args.visitors_per_minute.is_finite() {
+        eprintln!("error: --visitors-per-minute must be a non-negative number");
+        std::process::exit(2);
+    }
+    let config = SandboxConfig {
+        seed: args.seed,
+        visitors_per_minute: args.visitors_per_minute,
+        token_lifetime: Duration::from_secs(args.token_lifetime_secs.max(1)),
+    };
+    let sandbox = match Sandbox::start(args.listen, config).await {
+        Ok(sandbox) => sandbox,
+        Err(error) => {
+            eprintln!("error: cannot listen on {}: {error}. Choose another address or port.", args.listen);
+            std::process::exit(1);
+        }
+    };
+    let line = serde_json::to_string(sandbox.info()).unwrap_or_default();
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{line}");
+    let _ = stdout.flush();
+    drop(stdout);
+    let _ = tokio::signal::ctrl_c().await;
+    sandbox.shutdown().await;
+}

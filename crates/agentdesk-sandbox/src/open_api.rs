@@ -1,0 +1,268 @@
+//! Open Platform 5.0: `get_token`, the visitor-side 在线客服 API (the enterprise server acting as the
+//! customer), and the knowledge base (`search_doc_list`, `query_doc_detail`). Paths, fields and
+//! codes follow the protocol reference §1.2, §1.4 and §1.7.
+
+use std::sync::Arc;
+
+use agentdesk_sobot::protocol::sign::open_platform_sign;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use serde_json::{json, Map, Value};
+
+use crate::http::{china_time, int_param, open_err, open_ok, open_ok_items, params, query_map, str_param};
+use crate::world::{OpError, World};
+use crate::SandboxState;
+
+pub async fn get_token(State(state): State<Arc<SandboxState>>, RawQuery(query): RawQuery) -> Response {
+    let query = query_map(query.as_deref());
+    let (Some(appid), Some(create_time), Some(sign)) = (query.get("appid"), query.get("create_time"), query.get("sign"))
+    else {
+        return open_err("400004", "请求参数不能为空");
+    };
+    let mut world = state.world();
+    if appid != &world.appid {
+        return open_err("900004", "没有找到公司的api配置信息!");
+    }
+    if !create_time.chars().all(|c| c.is_ascii_digit()) || create_time.is_empty() {
+        return open_err("400005", "时间格式不正确");
+    }
+    if sign != &open_platform_sign(appid, create_time, &world.app_key) {
+        return open_err("900003", "signature错误");
+    }
+    let token = world.issue_token(appid);
+    let expires_in = world.token_lifetime.as_secs().to_string();
+    open_ok(json!({"token": token, "expires_in": expires_in}))
+}
+
+fn token_header(headers: &HeaderMap) -> Option<&str> {
+    headers.get("token").and_then(|v| v.to_str().ok())
+}
+
+pub async fn visitor_op(
+    State(state): State<Arc<SandboxState>>,
+    Path(op): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let params = match params(&headers, &body) {
+        Ok(params) => params,
+        Err(message) => return open_err("400004", &message),
+    };
+    let mut world = state.world();
+    if let Err((code, message)) = world.check_token(token_header(&headers)) {
+        return open_err(code, message);
+    }
+    let result = match op.as_str() {
+        "chat_connect" => chat_connect(&mut world, &params),
+        "chat_send" => chat_send(&mut world, &params),
+        "comment" => comment(&mut world, &params),
+        "out" => visitor_out(&mut world, &params),
+        "get_detail_by_cid" => get_detail_by_cid(&world, &params),
+        "query_cids" => return query_cids(&world, &params),
+        _ => return open_err("999999", &format!("未知接口: {op}")),
+    };
+    match result {
+        Ok(item) => open_ok(item),
+        Err(OpError::Code(code, message)) => open_err(code, &message),
+    }
+}
+
+fn required(params: &Map<String, Value>, key: &'static str) -> Result<String, OpError> {
+    str_param(params, key)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| OpError::Code("400004", format!("请求参数不能为空: {key}")))
+}
+
+fn chat_connect(world: &mut World, params: &Map<String, Value>) -> Result<Value, OpError> {
+    let partnerid = required(params, "partnerid")?;
+    let name = str_param(params, "user_name")
+        .or_else(|| str_param(params, "user_nick"))
+        .unwrap_or_else(|| partnerid.clone());
+    let source = int_param(params, "source").unwrap_or(0);
+    let forced = match (str_param(params, "agentid"), int_param(params, "tran_flag")) {
+        (Some(agentid), Some(1)) => Some(
+            world
+                .agents
+                .iter()
+                .position(|a| a.id == agentid)
+                .ok_or_else(|| OpError::Code("400007", "操作坐席ID不正确".into()))?,
+        ),
+        _ => None,
+    };
+    if forced.is_none() && !world.any_agent_online() && !world.active_by_partner.contains_key(&partnerid) {
+        return Ok(json!({"status": 2}));
+    }
+    let phone = str_param(params, "user_tels");
+    let (status, cid, position) = world.connect_visitor(&partnerid, &name, phone, source, forced, None);
+    let session = &world.sessions[&cid];
+    let agent = session.agent.map(|i| &world.agents[i]);
+    Ok(json!({
+        "status": status,
+        "cid": cid,
+        "visitorid": session.uid,
+        "agentid": agent.map(|a| a.id.clone()),
+        "agent_name": agent.map(|a| a.name.clone()),
+        "agent_face": "",
+        "count": position,
+    }))
+}
+
+fn chat_send(world: &mut World, params: &Map<String, Value>) -> Result<Value, OpError> {
+    let partnerid = required(params, "partnerid")?;
+    let content = required(params, "content")?;
+    let msg_type = match str_param(params, "msg_type").as_deref() {
+        None | Some("text") => 0,
+        Some("image") => 1,
+        Some("voice") => 2,
+        Some("video") => 23,
+        Some(other) => return Err(OpError::Code("400004", format!("不支持的 msg_type: {other}"))),
+    };
+    let Some(cid) = world.active_by_partner.get(&partnerid).cloned() else {
+        return Ok(json!({"status": 2}));
+    };
+    world.visitor_message(&cid, &content, msg_type)?;
+    Ok(json!({"status": 1}))
+}
+
+fn comment(world: &mut World, params: &Map<String, Value>) -> Result<Value, OpError> {
+    let partnerid = required(params, "partnerid")?;
+    let score = int_param(params, "score").unwrap_or(0);
+    if !(1..=5).contains(&score) {
+        return Err(OpError::Code("400004", "score 必须为 1–5".into()));
+    }
+    let cid = world
+        .session_order
+        .iter()
+        .rev()
+        .find(|cid| world.sessions[*cid].partnerid == partnerid)
+        .cloned();
+    let Some(cid) = cid else { return Ok(json!({"status": 3})) };
+    if world.sessions[&cid].rating.is_some() {
+        return Ok(json!({"status": 2, "cid": cid}));
+    }
+    world.rate(&cid, score as u8)?;
+    Ok(json!({"status": 1, "cid": cid}))
+}
+
+fn visitor_out(world: &mut World, params: &Map<String, Value>) -> Result<Value, OpError> {
+    let partnerid = required(params, "partnerid")?;
+    if let Some(cid) = world.active_by_partner.get(&partnerid).cloned() {
+        world.end_session(&cid, true)?;
+    }
+    Ok(json!({"status": 1}))
+}
+
+fn get_detail_by_cid(world: &World, params: &Map<String, Value>) -> Result<Value, OpError> {
+    let cid = required(params, "cid")?;
+    let session = world.sessions.get(&cid).ok_or_else(|| OpError::Code("200002", format!("会话不存在: {cid}")))?;
+    let items: Vec<Value> = session
+        .records
+        .iter()
+        .map(|r| {
+            let t = r.t.unwrap_or(0);
+            json!({
+                "sender_name": r.sender_name,
+                "sender_type": r.sender_type,
+                "sender_face": "",
+                "ts": china_time(t),
+                "t": t,
+                "msg": r.content,
+                // get_detail_by_cid: 0 text, 1 image, 2 audio, 3 rich text.
+                "msg_type": match r.msg_type { Some(1) => 1, Some(2) => 2, Some(0) | None => 0, _ => 3 },
+                "cid": cid,
+            })
+        })
+        .collect();
+    Ok(json!({"items": items}))
+}
+
+fn query_cids(world: &World, params: &Map<String, Value>) -> Response {
+    let visitorid = str_param(params, "visitorid");
+    let partnerid = str_param(params, "partnerid");
+    if visitorid.is_none() && partnerid.is_none() {
+        return open_err("400004", "请求参数不能为空: visitorid 或 partnerid");
+    }
+    let items = world
+        .session_order
+        .iter()
+        .map(|cid| &world.sessions[cid])
+        .filter(|s| visitorid.as_ref() == Some(&s.uid) || partnerid.as_ref() == Some(&s.partnerid))
+        .map(|s| json!({"cid": s.cid, "start_date_time": s.started_ms, "visitorid": s.uid}))
+        .collect();
+    open_ok_items(items)
+}
+
+/// Page size of `search_doc_list` (the reference gives `page_no` but no size). [INF]
+const DOC_PAGE_SIZE: usize = 50;
+
+pub async fn robot_op(
+    State(state): State<Arc<SandboxState>>,
+    Path(op): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let params = match params(&headers, &body) {
+        Ok(params) => params,
+        Err(message) => return open_err("400004", &message),
+    };
+    let world = state.world();
+    if let Err((code, message)) = world.check_token(token_header(&headers)) {
+        return open_err(code, message);
+    }
+    match op.as_str() {
+        "search_doc_list" => {
+            let key_words = str_param(&params, "key_words").unwrap_or_default().to_lowercase();
+            let key_flag = int_param(&params, "key_flag").unwrap_or(1);
+            let page_no = int_param(&params, "page_no").unwrap_or(1).max(1) as usize;
+            let updated_after = int_param(&params, "update_time_start").unwrap_or(0);
+            let matches: Vec<Value> = world
+                .kb
+                .iter()
+                .filter(|a| a.update_time >= updated_after)
+                .filter(|a| {
+                    key_words.is_empty()
+                        || if key_flag == 2 { &a.answer_txt } else { &a.question_title }
+                            .to_lowercase()
+                            .contains(&key_words)
+                })
+                .skip((page_no - 1) * DOC_PAGE_SIZE)
+                .take(DOC_PAGE_SIZE)
+                .map(|a| doc_item(a, &world.company_id, false))
+                .collect();
+            open_ok_items(matches)
+        }
+        "query_doc_detail" => {
+            let Some(docid) = str_param(&params, "docid") else {
+                return open_err("400004", "请求参数不能为空: docid");
+            };
+            match world.kb.iter().find(|a| a.docid == docid) {
+                Some(article) => open_ok(doc_item(article, &world.company_id, true)),
+                None => open_err("200002", "词条不存在"),
+            }
+        }
+        _ => open_err("999999", &format!("未知接口: {op}")),
+    }
+}
+
+fn doc_item(a: &crate::seed::KbArticle, company_id: &str, detail: bool) -> Value {
+    let mut item = json!({
+        "docid": a.docid, "questionid": a.questionid, "question_title": a.question_title,
+        "question_typeid": a.question_typeid, "question_type_name": a.question_type_name,
+        "all_type_name": a.question_type_name, "answerid": a.answerid, "answer_desc": a.answer_desc,
+        "answer_txt": a.answer_txt, "answer_img": "", "answer_flag": 1, "match_flag": 0, "used_flag": 0,
+        "audit_status": 1, "effect_time": "", "invalid_time": "", "robot_flag": 0,
+        "smail_question_num": a.similar_questions.len(), "update_time": a.update_time,
+        "updateid": "sandbox", "companyid": company_id,
+        // [ext] The similar questions themselves (the reference only gives their count).
+        "similar_questions": a.similar_questions,
+        "language": a.language,
+    });
+    if detail {
+        item["link_question_list"] = json!([]);
+        item["answer_summary"] = json!(a.answer_txt.chars().take(60).collect::<String>());
+        item["create_time"] = json!(china_time(a.update_time));
+    }
+    item
+}

@@ -1,0 +1,128 @@
+//! Simulated customers for the demo: they arrive at the configured rate on various channels while an
+//! agent is online, ask realistic Chinese and English questions (some angry), show typing, answer
+//! the agent, nudge when left waiting, and finally thank, rate and leave.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rand::seq::SliceRandom;
+use rand::Rng;
+use tokio::sync::watch;
+
+use crate::seed::{self, Language};
+use crate::world::{SessionPhase, SimulatedVisitor};
+use crate::SandboxState;
+
+const TICK: Duration = Duration::from_millis(250);
+/// How long a visitor waits for the agent before nudging.
+const PATIENCE: Duration = Duration::from_secs(45);
+
+pub async fn run(state: Arc<SandboxState>, mut shutdown: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(TICK);
+    let mut arrivals_due = 0.0;
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = shutdown.changed() => return,
+        }
+        let rate = state.config.visitors_per_minute;
+        let mut world = state.world();
+        if rate > 0.0 && world.any_agent_online() {
+            arrivals_due += rate * TICK.as_secs_f64() / 60.0;
+            while arrivals_due >= 1.0 {
+                arrivals_due -= 1.0;
+                arrive(&mut world);
+            }
+        }
+        act(&mut world);
+    }
+}
+
+fn arrive(world: &mut crate::world::World) {
+    let language = if world.rng.gen_bool(0.6) { Language::Chinese } else { Language::English };
+    let name = seed::visitor_name(&mut world.rng, language);
+    let phone = seed::phone(&mut world.rng);
+    let order_no = format!("LM{}", world.rng.gen_range(100_000_000u64..999_999_999));
+    let script = seed::script(&mut world.rng, language, &order_no);
+    let source = *seed::CHANNELS.choose(&mut world.rng).unwrap_or(&0);
+    let partnerid = world.next_id("sim-");
+    let first = script.lines.first().cloned().unwrap_or_default();
+    let simulated = SimulatedVisitor {
+        script,
+        next_line: 1,
+        waiting_for_agent_since: None,
+        act_at: None,
+        nudged: false,
+        invited_to_rate: false,
+    };
+    let (status, cid, _) = world.connect_visitor(&partnerid, &name, Some(phone), source, None, Some(simulated));
+    if status >= 0 {
+        let _ = world.visitor_message(&cid, &first, 0);
+    }
+}
+
+enum Action {
+    Say(String),
+    Nudge(String),
+    Close { line: String, score: u8 },
+    RateNow(u8),
+    Typing,
+}
+
+fn act(world: &mut crate::world::World) {
+    let now = Instant::now();
+    let mut actions = Vec::new();
+    for (cid, session) in world.sessions.iter_mut() {
+        if session.phase != SessionPhase::Active {
+            continue;
+        }
+        let Some(sim) = session.simulated.as_mut() else { continue };
+        if sim.invited_to_rate && session.rating.is_none() {
+            sim.invited_to_rate = false;
+            let score = if sim.script.angry { 2 } else { 5 };
+            actions.push((cid.clone(), Action::RateNow(score)));
+            continue;
+        }
+        match (sim.waiting_for_agent_since, sim.act_at) {
+            // The agent answered: think, show typing, then reply.
+            (None, None) => {
+                sim.act_at = Some(now + Duration::from_millis(1500 + (cid.len() as u64 % 7) * 400));
+                actions.push((cid.clone(), Action::Typing));
+            }
+            (None, Some(at)) if now >= at => {
+                sim.act_at = None;
+                let language = sim.script.language;
+                if sim.next_line < sim.script.lines.len() {
+                    let line = sim.script.lines[sim.next_line].clone();
+                    sim.next_line += 1;
+                    actions.push((cid.clone(), Action::Say(line)));
+                } else {
+                    let score = if sim.script.angry { 2 } else { 5 };
+                    actions.push((cid.clone(), Action::Close { line: seed::closing_line(language, sim.script.angry).into(), score }));
+                }
+            }
+            (Some(since), _) if !sim.nudged && now.duration_since(since) > PATIENCE => {
+                sim.nudged = true;
+                sim.script.angry = sim.script.angry || sim.script.lines.len() > 2;
+                actions.push((cid.clone(), Action::Nudge(seed::impatient_line(sim.script.language, sim.script.angry).into())));
+            }
+            _ => {}
+        }
+    }
+    for (cid, action) in actions {
+        match action {
+            Action::Say(line) | Action::Nudge(line) => {
+                let _ = world.visitor_message(&cid, &line, 0);
+            }
+            Action::Typing => world.typing(&cid),
+            Action::RateNow(score) => {
+                let _ = world.rate(&cid, score);
+            }
+            Action::Close { line, score } => {
+                let _ = world.visitor_message(&cid, &line, 0);
+                let _ = world.rate(&cid, score);
+                let _ = world.end_session(&cid, true);
+            }
+        }
+    }
+}

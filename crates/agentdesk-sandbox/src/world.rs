@@ -1,0 +1,674 @@
+//! The sandbox platform's state and the operations on it, independent of HTTP. One `World` behind a
+//! std `Mutex`: every operation is short and never awaits while holding it (pushes go into
+//! unbounded per-connection channels), so a std mutex is cheaper than tokio's and cannot deadlock
+//! across an `.await`.
+
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant};
+
+use agentdesk_sobot::protocol::{push_type, sender_type, ChatRecord, PushFrame, PushMessageModel, SendReceipt};
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+use crate::faults::Faults;
+use crate::seed::{self, KbArticle, Language, Script};
+
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// What the push task of one agent connection is told to do.
+#[derive(Debug)]
+pub enum PushOut {
+    Frame(String),
+    /// Hold this frame back and send it after the next one (reorder fault).
+    FrameOutOfOrder(String),
+    /// Close the socket (dropped-socket fault, kick, or superseded connection).
+    Close,
+}
+
+pub struct AgentAccount {
+    pub id: String,
+    pub email: String,
+    pub password: String,
+    pub name: String,
+    pub group_id: String,
+    /// 0 offline, 1 online, 2–7 busy with reason.
+    pub status: i64,
+    pub max_count: usize,
+    pub temp_id: Option<String>,
+    pub puid: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionPhase {
+    Queued,
+    Active,
+    Ended,
+}
+
+pub struct SimulatedVisitor {
+    pub script: Script,
+    pub next_line: usize,
+    pub waiting_for_agent_since: Option<Instant>,
+    pub act_at: Option<Instant>,
+    pub nudged: bool,
+    pub invited_to_rate: bool,
+}
+
+pub struct SandboxSession {
+    pub cid: String,
+    pub uid: String,
+    pub partnerid: String,
+    pub visitor_name: String,
+    pub phone: Option<String>,
+    pub source: i64,
+    pub agent: Option<usize>,
+    pub phase: SessionPhase,
+    pub started_ms: i64,
+    pub records: Vec<ChatRecord>,
+    pub rating: Option<u8>,
+    pub summary: Option<serde_json::Value>,
+    pub simulated: Option<SimulatedVisitor>,
+}
+
+impl SandboxSession {
+    pub fn last_seq(&self) -> u64 {
+        self.records.len() as u64
+    }
+}
+
+/// One message the agent side sent, as the platform received it.
+#[derive(Debug, Clone, Serialize)]
+pub struct AgentSentRecord {
+    pub cid: String,
+    #[serde(rename = "msgId")]
+    pub msg_id: String,
+    pub seq: u64,
+    #[serde(rename = "clientMsgId")]
+    pub client_msg_id: Option<String>,
+    pub content: String,
+    #[serde(rename = "msgType")]
+    pub msg_type: i64,
+    pub agent_email: String,
+    pub t: i64,
+}
+
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Counters {
+    pub tokens_issued: u64,
+    pub logins: u64,
+    pub push_connections: u64,
+    pub visitor_messages: u64,
+    pub agent_messages: u64,
+    pub send_retries_deduplicated: u64,
+    pub pushes_sent: u64,
+    pub pushes_duplicated: u64,
+    pub pushes_reordered: u64,
+    pub sockets_dropped: u64,
+    pub receipts: u64,
+    pub injected_errors: u64,
+    pub load_messages: u64,
+    pub load_running: bool,
+}
+
+pub struct IssuedToken {
+    pub appid: String,
+    pub expires_at: Instant,
+}
+
+pub struct World {
+    pub rng: ChaCha8Rng,
+    pub appid: String,
+    pub app_key: String,
+    pub company_id: String,
+    pub union_code: String,
+    pub union_key: String,
+    pub supervisor_email: String,
+    pub token_lifetime: Duration,
+    pub tokens: HashMap<String, IssuedToken>,
+    pub current_token: HashMap<String, String>,
+    pub agents: Vec<AgentAccount>,
+    pub logins: HashMap<String, usize>,
+    pub sessions: HashMap<String, SandboxSession>,
+    pub session_order: Vec<String>,
+    pub active_by_partner: HashMap<String, String>,
+    pub uid_by_partner: HashMap<String, String>,
+    pub queue: VecDeque<String>,
+    pub agent_log: Vec<AgentSentRecord>,
+    pub client_ids: HashMap<(usize, String), SendReceipt>,
+    pub push_links: HashMap<usize, (u64, mpsc::UnboundedSender<PushOut>)>,
+    pub faults: Faults,
+    pub kb: Vec<KbArticle>,
+    pub files: HashMap<String, (String, Vec<u8>)>,
+    pub counters: Counters,
+    next_id: u64,
+}
+
+#[derive(Debug)]
+pub enum OpError {
+    /// A Sobot-style business error: (code, message).
+    Code(&'static str, String),
+}
+
+impl World {
+    pub fn new(mut rng: ChaCha8Rng, token_lifetime: Duration) -> World {
+        let appid = format!("sbx{}", seed::hex_token(&mut rng, 9));
+        let app_key = seed::hex_token(&mut rng, 32);
+        let company_id = format!("c{}", seed::hex_token(&mut rng, 15));
+        let union_code = format!("uc{}", seed::hex_token(&mut rng, 10));
+        let union_key = seed::hex_token(&mut rng, 32);
+        let agents = seed::agents(&mut rng)
+            .into_iter()
+            .map(|a| AgentAccount {
+                puid: format!("pu{}", a.id),
+                id: a.id,
+                email: a.email,
+                password: a.password,
+                name: a.name,
+                group_id: a.group_id,
+                status: 0,
+                max_count: 50,
+                temp_id: None,
+            })
+            .collect();
+        World {
+            rng,
+            appid,
+            app_key,
+            company_id,
+            union_code,
+            union_key,
+            supervisor_email: "supervisor@sandbox.agentdesk.test".into(),
+            token_lifetime,
+            tokens: HashMap::new(),
+            current_token: HashMap::new(),
+            agents,
+            logins: HashMap::new(),
+            sessions: HashMap::new(),
+            session_order: Vec::new(),
+            active_by_partner: HashMap::new(),
+            uid_by_partner: HashMap::new(),
+            queue: VecDeque::new(),
+            agent_log: Vec::new(),
+            client_ids: HashMap::new(),
+            push_links: HashMap::new(),
+            faults: Faults::default(),
+            kb: seed::knowledge_base(1_767_225_600_000),
+            files: HashMap::new(),
+            counters: Counters::default(),
+            next_id: 0,
+        }
+    }
+
+    pub fn next_id(&mut self, prefix: &str) -> String {
+        self.next_id += 1;
+        format!("{prefix}{:08}", self.next_id)
+    }
+
+    // ---- tokens ----
+
+    /// Issues a new token for `appid`; the previous one stops working at once, as on the platform.
+    pub fn issue_token(&mut self, appid: &str) -> String {
+        let token = format!("{}{}", seed::hex_token(&mut self.rng, 32), self.next_id("t"));
+        if let Some(old) = self.current_token.insert(appid.to_string(), token.clone()) {
+            self.tokens.remove(&old);
+        }
+        self.tokens.insert(
+            token.clone(),
+            IssuedToken { appid: appid.to_string(), expires_at: Instant::now() + self.token_lifetime },
+        );
+        self.counters.tokens_issued += 1;
+        token
+    }
+
+    /// `Ok(appid)` or the Sobot code: `900001` missing, `900002` expired or superseded.
+    pub fn check_token(&self, token: Option<&str>) -> Result<String, (&'static str, &'static str)> {
+        let token = token.filter(|t| !t.is_empty()).ok_or(("900001", "token为空"))?;
+        match self.tokens.get(token) {
+            Some(issued) if issued.expires_at > Instant::now() => Ok(issued.appid.clone()),
+            _ => Err(("900002", "token已失效，请重新获取")),
+        }
+    }
+
+    /// Fault: every token and every agent login stops working now.
+    pub fn expire_all_credentials(&mut self) {
+        self.tokens.clear();
+        self.current_token.clear();
+        self.logins.clear();
+        for agent in &mut self.agents {
+            agent.temp_id = None;
+        }
+    }
+
+    // ---- agents ----
+
+    pub fn agent_by_temp_id(&self, temp_id: Option<&str>) -> Option<usize> {
+        temp_id.and_then(|t| self.logins.get(t).copied())
+    }
+
+    pub fn login(&mut self, index: usize, status: i64) -> String {
+        let temp_id = format!("tmp{}", seed::hex_token(&mut self.rng, 24));
+        if let Some(old) = self.agents[index].temp_id.replace(temp_id.clone()) {
+            self.logins.remove(&old);
+        }
+        self.logins.insert(temp_id.clone(), index);
+        self.agents[index].status = if status == -1 { 1 } else { status };
+        self.counters.logins += 1;
+        if self.agents[index].status == 1 {
+            self.drain_queue();
+        }
+        temp_id
+    }
+
+    pub fn set_status(&mut self, index: usize, status: i64) {
+        self.agents[index].status = status;
+        if status == 1 {
+            self.drain_queue();
+        }
+    }
+
+    pub fn logout(&mut self, index: usize) {
+        if let Some(temp_id) = self.agents[index].temp_id.take() {
+            self.logins.remove(&temp_id);
+        }
+        self.agents[index].status = 0;
+        if let Some((_, link)) = self.push_links.remove(&index) {
+            let _ = link.send(PushOut::Close);
+        }
+    }
+
+    fn active_count(&self, index: usize) -> usize {
+        self.sessions
+            .values()
+            .filter(|s| s.agent == Some(index) && s.phase == SessionPhase::Active)
+            .count()
+    }
+
+    /// The least-loaded online agent with room, optionally within a group.
+    fn pick_agent(&self, group: Option<&str>, except: Option<usize>) -> Option<usize> {
+        (0..self.agents.len())
+            .filter(|&i| Some(i) != except)
+            .filter(|&i| self.agents[i].status == 1 && self.agents[i].temp_id.is_some())
+            .filter(|&i| group.is_none_or(|g| self.agents[i].group_id == g))
+            .filter(|&i| self.active_count(i) < self.agents[i].max_count)
+            .min_by_key(|&i| self.active_count(i))
+    }
+
+    pub fn any_agent_online(&self) -> bool {
+        self.agents.iter().any(|a| a.status == 1 && a.temp_id.is_some())
+    }
+
+    // ---- sessions ----
+
+    /// Opens a session for a visitor and assigns it (or queues it). Returns (status, cid, queue position).
+    #[allow(clippy::too_many_arguments)]
+    pub fn connect_visitor(
+        &mut self,
+        partnerid: &str,
+        name: &str,
+        phone: Option<String>,
+        source: i64,
+        forced_agent: Option<usize>,
+        simulated: Option<SimulatedVisitor>,
+    ) -> (i64, String, usize) {
+        if let Some(cid) = self.active_by_partner.get(partnerid) {
+            return (-1, cid.clone(), 0);
+        }
+        let uid = match self.uid_by_partner.get(partnerid) {
+            Some(uid) => uid.clone(),
+            None => {
+                let uid = self.next_id("u");
+                self.uid_by_partner.insert(partnerid.to_string(), uid.clone());
+                uid
+            }
+        };
+        let cid = self.next_id("cid");
+        let session = SandboxSession {
+            cid: cid.clone(),
+            uid,
+            partnerid: partnerid.to_string(),
+            visitor_name: name.to_string(),
+            phone,
+            source,
+            agent: None,
+            phase: SessionPhase::Queued,
+            started_ms: now_ms(),
+            records: Vec::new(),
+            rating: None,
+            summary: None,
+            simulated,
+        };
+        self.sessions.insert(cid.clone(), session);
+        self.session_order.push(cid.clone());
+        self.active_by_partner.insert(partnerid.to_string(), cid.clone());
+        let agent = forced_agent.or_else(|| self.pick_agent(None, None));
+        match agent {
+            Some(index) => {
+                self.assign(&cid, index);
+                (1, cid, 0)
+            }
+            None => {
+                self.queue.push_back(cid.clone());
+                let position = self.queue.len();
+                self.broadcast_queue();
+                (0, cid, position)
+            }
+        }
+    }
+
+    fn assign(&mut self, cid: &str, index: usize) {
+        let Some(session) = self.sessions.get_mut(cid) else { return };
+        session.agent = Some(index);
+        session.phase = SessionPhase::Active;
+        let model = PushMessageModel {
+            kind: Some(push_type::NEW_USER),
+            uid: Some(session.uid.clone()),
+            uname: Some(session.visitor_name.clone()),
+            cid: Some(cid.to_string()),
+            usource: Some(session.source),
+            ts: Some(now_ms()),
+            is_online: Some(1),
+            // [ext] The session's last sequence number, so the client knows whether history exists
+            // (after a transfer, for instance).
+            seq: Some(session.last_seq()),
+            ..PushMessageModel::default()
+        };
+        self.push(index, model);
+    }
+
+    fn drain_queue(&mut self) {
+        let mut changed = false;
+        while let Some(cid) = self.queue.front().cloned() {
+            match self.pick_agent(None, None) {
+                Some(index) => {
+                    self.queue.pop_front();
+                    self.assign(&cid, index);
+                    changed = true;
+                }
+                None => break,
+            }
+        }
+        if changed {
+            self.broadcast_queue();
+        }
+    }
+
+    fn broadcast_queue(&mut self) {
+        let waiting = self.queue.len() as i64;
+        let online: Vec<usize> = (0..self.agents.len()).filter(|&i| self.agents[i].temp_id.is_some()).collect();
+        for index in online {
+            let model = PushMessageModel { kind: Some(push_type::QUEUE), count: Some(waiting), ..Default::default() };
+            self.push(index, model);
+        }
+    }
+
+    /// Appends a visitor message and pushes it (103) to the session's agent.
+    pub fn visitor_message(&mut self, cid: &str, text: &str, msg_type: i64) -> Result<ChatRecord, OpError> {
+        let msg_id = self.next_id("m");
+        let session = self
+            .sessions
+            .get_mut(cid)
+            .ok_or_else(|| OpError::Code("200002", format!("会话不存在: {cid}")))?;
+        if session.phase == SessionPhase::Ended {
+            return Err(OpError::Code("200003", "会话已结束".into()));
+        }
+        let record = ChatRecord {
+            cid: Some(cid.to_string()),
+            msg_id: Some(msg_id),
+            seq: Some(session.last_seq() + 1),
+            sender_type: Some(sender_type::VISITOR),
+            sender_name: Some(session.visitor_name.clone()),
+            msg_type: Some(msg_type),
+            content: Some(text.to_string()),
+            t: Some(now_ms()),
+            client_msg_id: None,
+        };
+        session.records.push(record.clone());
+        if let Some(sim) = session.simulated.as_mut() {
+            sim.waiting_for_agent_since = Some(Instant::now());
+        }
+        self.counters.visitor_messages += 1;
+        if let Some(index) = session.agent.filter(|_| session.phase == SessionPhase::Active) {
+            let model = PushMessageModel {
+                kind: Some(push_type::NEW_MESSAGE),
+                uid: Some(session.uid.clone()),
+                uname: Some(session.visitor_name.clone()),
+                cid: Some(cid.to_string()),
+                content: record.content.clone(),
+                msg_type: Some(msg_type),
+                usource: Some(session.source),
+                ts: record.t,
+                msg_id: record.msg_id.clone(),
+                seq: record.seq,
+                sender_type: Some(sender_type::VISITOR),
+                ..PushMessageModel::default()
+            };
+            self.push(index, model);
+        }
+        Ok(record)
+    }
+
+    /// The agent sends to a session it serves. A repeated `client_msg_id` returns the first receipt
+    /// and stores nothing (AgentDesk's idempotency extension).
+    pub fn agent_send(
+        &mut self,
+        index: usize,
+        cid: &str,
+        content: &str,
+        msg_type: i64,
+        client_msg_id: Option<&str>,
+    ) -> Result<SendReceipt, OpError> {
+        if let Some(id) = client_msg_id.filter(|id| !id.is_empty()) {
+            if let Some(receipt) = self.client_ids.get(&(index, id.to_string())) {
+                self.counters.send_retries_deduplicated += 1;
+                return Ok(SendReceipt { duplicate: true, ..receipt.clone() });
+            }
+        }
+        let msg_id = self.next_id("m");
+        let agent_name = self.agents[index].name.clone();
+        let agent_email = self.agents[index].email.clone();
+        let session = self
+            .sessions
+            .get_mut(cid)
+            .ok_or_else(|| OpError::Code("200002", format!("会话不存在: {cid}")))?;
+        if session.agent != Some(index) {
+            return Err(OpError::Code("200004", "该会话不属于当前客服".into()));
+        }
+        if session.phase != SessionPhase::Active {
+            return Err(OpError::Code("200003", "会话已结束".into()));
+        }
+        let t = now_ms();
+        let seq = session.last_seq() + 1;
+        session.records.push(ChatRecord {
+            cid: Some(cid.to_string()),
+            msg_id: Some(msg_id.clone()),
+            seq: Some(seq),
+            sender_type: Some(sender_type::AGENT),
+            sender_name: Some(agent_name),
+            msg_type: Some(msg_type),
+            content: Some(content.to_string()),
+            t: Some(t),
+            client_msg_id: client_msg_id.map(str::to_string),
+        });
+        if let Some(sim) = session.simulated.as_mut() {
+            sim.waiting_for_agent_since = None;
+        }
+        self.agent_log.push(AgentSentRecord {
+            cid: cid.to_string(),
+            msg_id: msg_id.clone(),
+            seq,
+            client_msg_id: client_msg_id.map(str::to_string),
+            content: content.to_string(),
+            msg_type,
+            agent_email,
+            t,
+        });
+        self.counters.agent_messages += 1;
+        let receipt = SendReceipt {
+            msg_id: Some(msg_id),
+            seq: Some(seq),
+            ts: Some(t),
+            client_msg_id: client_msg_id.map(str::to_string),
+            duplicate: false,
+        };
+        if let Some(id) = client_msg_id.filter(|id| !id.is_empty()) {
+            self.client_ids.insert((index, id.to_string()), receipt.clone());
+        }
+        Ok(receipt)
+    }
+
+    /// The visitor or the agent ends the session. `notify_agent` pushes 108 (visitor offline).
+    pub fn end_session(&mut self, cid: &str, notify_agent: bool) -> Result<(), OpError> {
+        let session = self
+            .sessions
+            .get_mut(cid)
+            .ok_or_else(|| OpError::Code("200002", format!("会话不存在: {cid}")))?;
+        if session.phase == SessionPhase::Ended {
+            return Ok(());
+        }
+        let was_queued = session.phase == SessionPhase::Queued;
+        session.phase = SessionPhase::Ended;
+        let partnerid = session.partnerid.clone();
+        let model = PushMessageModel {
+            kind: Some(push_type::USER_OFFLINE),
+            uid: Some(session.uid.clone()),
+            cid: Some(cid.to_string()),
+            ts: Some(now_ms()),
+            is_online: Some(0),
+            ..PushMessageModel::default()
+        };
+        let agent = session.agent;
+        self.active_by_partner.remove(&partnerid);
+        if was_queued {
+            self.queue.retain(|queued| queued != cid);
+            self.broadcast_queue();
+        }
+        if let (true, Some(index)) = (notify_agent, agent) {
+            self.push(index, model);
+        }
+        self.drain_queue();
+        Ok(())
+    }
+
+    pub fn rate(&mut self, cid: &str, score: u8) -> Result<(), OpError> {
+        let session = self
+            .sessions
+            .get_mut(cid)
+            .ok_or_else(|| OpError::Code("200002", format!("会话不存在: {cid}")))?;
+        session.rating = Some(score);
+        let model = PushMessageModel {
+            kind: Some(push_type::EVALUATION),
+            uid: Some(session.uid.clone()),
+            cid: Some(cid.to_string()),
+            status: Some(i64::from(score)),
+            ts: Some(now_ms()),
+            ..PushMessageModel::default()
+        };
+        if let Some(index) = session.agent {
+            self.push(index, model);
+        }
+        Ok(())
+    }
+
+    pub fn typing(&mut self, cid: &str) {
+        let Some(session) = self.sessions.get(cid) else { return };
+        if let Some(index) = session.agent {
+            let model = PushMessageModel {
+                kind: Some(push_type::TYPING),
+                uid: Some(session.uid.clone()),
+                cid: Some(cid.to_string()),
+                ts: Some(now_ms()),
+                ..PushMessageModel::default()
+            };
+            self.push(index, model);
+        }
+    }
+
+    /// Moves a session to another agent (or, with a group, to someone in that group or the queue).
+    pub fn transfer(&mut self, cid: &str, from: usize, to: Option<usize>, group: Option<&str>) -> Result<(), OpError> {
+        let session = self.sessions.get(cid).ok_or_else(|| OpError::Code("200002", format!("会话不存在: {cid}")))?;
+        if session.agent != Some(from) || session.phase != SessionPhase::Active {
+            return Err(OpError::Code("200004", "该会话不属于当前客服".into()));
+        }
+        let target = match to {
+            Some(index) => {
+                if self.agents[index].status != 1 || self.agents[index].temp_id.is_none() {
+                    return Err(OpError::Code("200006", "目标客服不在线".into()));
+                }
+                Some(index)
+            }
+            None => self.pick_agent(group, Some(from)),
+        };
+        let uid = session.uid.clone();
+        let model = PushMessageModel {
+            kind: Some(push_type::USER_OFFLINE),
+            uid: Some(uid),
+            cid: Some(cid.to_string()),
+            status: Some(2),
+            ts: Some(now_ms()),
+            ..PushMessageModel::default()
+        };
+        self.push(from, model);
+        match target {
+            Some(index) => self.assign(cid, index),
+            None => {
+                if let Some(session) = self.sessions.get_mut(cid) {
+                    session.agent = None;
+                    session.phase = SessionPhase::Queued;
+                }
+                self.queue.push_back(cid.to_string());
+                self.broadcast_queue();
+            }
+        }
+        Ok(())
+    }
+
+    // ---- push ----
+
+    /// Sends one data frame to an agent's live connection, applying the push faults. With no live
+    /// connection the push is lost, as on a real platform: the client catches up by resync.
+    pub fn push(&mut self, index: usize, model: PushMessageModel) {
+        let Some((_, link)) = self.push_links.get(&index) else { return };
+        let link = link.clone();
+        let msg_id = self.next_id("p");
+        let frame = PushFrame::Data { msg_id, data: model }.encode();
+        self.counters.pushes_sent += 1;
+        let faults = self.faults.clone();
+        if faults.duplicate_push_rate > 0.0 && self.rng.gen_bool(faults.duplicate_push_rate.min(1.0)) {
+            self.counters.pushes_duplicated += 1;
+            let _ = link.send(PushOut::Frame(frame.clone()));
+        }
+        if faults.reorder_push_rate > 0.0 && self.rng.gen_bool(faults.reorder_push_rate.min(1.0)) {
+            self.counters.pushes_reordered += 1;
+            let _ = link.send(PushOut::FrameOutOfOrder(frame));
+        } else {
+            let _ = link.send(PushOut::Frame(frame));
+        }
+        if faults.drop_socket_rate > 0.0 && self.rng.gen_bool(faults.drop_socket_rate.min(1.0)) {
+            self.counters.sockets_dropped += 1;
+            let _ = link.send(PushOut::Close);
+            self.push_links.remove(&index);
+        }
+    }
+
+    pub fn records_after(&self, cid: &str, after_seq: u64) -> Vec<ChatRecord> {
+        self.sessions
+            .get(cid)
+            .map(|s| s.records.iter().skip(after_seq as usize).cloned().collect())
+            .unwrap_or_default()
+    }
+
+    pub fn language_of(name: &str) -> Language {
+        if name.chars().any(|c| c.is_ascii_alphabetic()) {
+            Language::English
+        } else {
+            Language::Chinese
+        }
+    }
+}

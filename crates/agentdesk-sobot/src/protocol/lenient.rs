@@ -1,0 +1,29 @@
+//! Lenient decoding for fields whose JSON type the platform does not keep consistent: the docs show
+//! `expires_in` as a string, statuses as numbers, and the SDK parses both. A number or a numeric
+//! string decodes to `i64`; anything else decodes to `None` instead of failing the whole frame.
+
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+
+pub fn opt_i64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+    Ok(match Option::<Value>::deserialize(deserializer)? {
+        Some(Value::Number(n)) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
+        Some(Value::String(s)) => s.trim().parse().ok(),
+        Some(Value::Bool(b)) => Some(i64::from(b)),
+        _ => None,
+    })
+}
+
+pub fn opt_u64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+    Ok(opt_i64(deserializer)?.and_then(|v| u64::try_from(v).ok()))
+}
+
+/// A string field that may arrive as a number (ids are sometimes numeric).
+pub fn opt_string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    Ok(match Option::<Value>::deserialize(deserializer)? {
+        Some(Value::String(s)) => Some(s),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        Some(Value::Bool(b)) => Some(b.to_string()),
+        _ => None,
+    })
+}
