@@ -1,1 +1,56 @@
-fn main(){}
+//! `agentdesk-cli`: AgentDesk from the command line. `demo` runs the engine headless against the
+//! embedded sandbox; `soak` proves the engine loses, duplicates and reorders nothing under load,
+//! faults and SIGKILL.
+
+mod demo;
+mod responder;
+mod soak;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "agentdesk-cli", version, about = "AgentDesk (坐席工作台) from the command line")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the engine headless against the sandbox with simulated customers, printing events.
+    Demo(demo::DemoArgs),
+    /// Drive the real engine against the sandbox under load (and faults, and kills); print figures.
+    Soak(soak::SoakArgs),
+    /// Internal: one engine process for `soak --kill-every` (credentials as one JSON line on stdin).
+    #[command(hide = true)]
+    SoakEngine(soak::child::ChildArgs),
+}
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("AGENTDESK_LOG").unwrap_or_else(|_| "warn".into()))
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            std::process::exit(1);
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Demo(args) => demo::run(args).await,
+            Command::Soak(args) => soak::run(args).await,
+            Command::SoakEngine(args) => soak::child::run(args).await,
+        }
+    });
+    match result {
+        Ok(code) => std::process::exit(code),
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::exit(1);
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! The session engine: it turns the platform's push channel into ordered, de-duplicated, stored
+//! messages and a domain event stream, and turns the agent's replies into durable outbox items that
+//! reach the platform exactly once, through network loss, 5xx, token expiry and killed processes.
+//!
+//! Shape: one actor task owns all decisions (the `Sequencer`, session bookkeeping); one thread owns
+//! the database writes (`StoreWriter`); the push connection and the outbox sender are their own tasks
+//! and talk to the actor over channels. Events are emitted only after their batch has committed.
+
+mod engine;
+mod latency;
+mod outbox;
+pub mod sequencer;
+mod writer;
+
+pub use engine::{EngineConfig, EngineError, EngineHandle, EngineStats, SessionEngine};
+pub use latency::LatencyHistogram;
+
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}

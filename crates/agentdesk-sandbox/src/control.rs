@@ -20,6 +20,7 @@ use crate::SandboxState;
 
 pub fn router() -> Router<Arc<SandboxState>> {
     Router::new()
+        .route("/ready", get(ready))
         .route("/visitors", post(start_visitor))
         .route("/visitors/{cid}/messages", post(visitor_message))
         .route("/visitors/{cid}/leave", post(visitor_leave))
@@ -40,6 +41,11 @@ fn op_error(error: OpError) -> Response {
     let OpError::Code(code, message) = error;
     let status = if code == "200002" { StatusCode::NOT_FOUND } else { StatusCode::CONFLICT };
     (status, Json(json!({"error": message, "code": code}))).into_response()
+}
+
+/// The same JSON as the binary's ready line, for clients pointed at an external sandbox.
+async fn ready(State(state): State<Arc<SandboxState>>) -> Response {
+    Json(crate::ready_info(&state)).into_response()
 }
 
 #[derive(Deserialize)]

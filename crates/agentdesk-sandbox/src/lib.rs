@@ -60,6 +60,20 @@ pub struct AgentLogin {
     pub password: String,
 }
 
+pub(crate) fn ready_info(state: &SandboxState) -> ReadyInfo {
+    let world = state.world();
+    ReadyInfo {
+        ready: true,
+        base_url: state.base_url.clone(),
+        appid: world.appid.clone(),
+        app_key: world.app_key.clone(),
+        union_code: world.union_code.clone(),
+        union_key: world.union_key.clone(),
+        supervisor_email: world.supervisor_email.clone(),
+        agents: world.agents.iter().map(|a| AgentLogin { email: a.email.clone(), password: a.password.clone() }).collect(),
+    }
+}
+
 pub(crate) struct SandboxState {
     world: Mutex<World>,
     pub base_url: String,
@@ -89,21 +103,8 @@ impl Sandbox {
         let address = listener.local_addr()?;
         let base_url = format!("http://{address}");
         let world = World::new(ChaCha8Rng::seed_from_u64(config.seed), config.token_lifetime);
-        let info = ReadyInfo {
-            ready: true,
-            base_url: base_url.clone(),
-            appid: world.appid.clone(),
-            app_key: world.app_key.clone(),
-            union_code: world.union_code.clone(),
-            union_key: world.union_key.clone(),
-            supervisor_email: world.supervisor_email.clone(),
-            agents: world
-                .agents
-                .iter()
-                .map(|a| AgentLogin { email: a.email.clone(), password: a.password.clone() })
-                .collect(),
-        };
         let state = Arc::new(SandboxState { world: Mutex::new(world), base_url, config });
+        let info = ready_info(&state);
         let (shutdown, shutdown_rx) = watch::channel(false);
         let app = http::router(state.clone());
         let mut server_shutdown = shutdown_rx.clone();

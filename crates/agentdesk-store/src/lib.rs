@@ -1,0 +1,230 @@
+//! AgentDesk's local SQLite cache: one database file per account and tenant, so switching tenant
+//! swaps a file and nothing of one tenant can leak into another's queries.
+//!
+//! Each table lives in its own module with its migrations. Writes from the engine arrive as a batch
+//! of `Write`s applied in one transaction (a group commit: at 10,000 messages/s one fsync per batch,
+//! not per message). WAL mode lets the UI read while the engine writes.
+
+mod audit_log;
+mod error;
+mod kb_articles;
+mod messages;
+mod migrations;
+mod outbox;
+mod sessions;
+mod visitors;
+
+use std::path::{Path, PathBuf};
+
+use agentdesk_domain::{Message, Session};
+use rusqlite::{Connection, OpenFlags};
+
+pub use audit_log::AuditEntry;
+pub use error::StoreError;
+pub use kb_articles::KbArticle;
+pub use messages::SequenceReport;
+pub use outbox::{OutboxItem, OutboxState};
+pub use visitors::Visitor;
+
+/// One change for `Store::apply`. Every variant is idempotent, so replaying a batch after a crash
+/// (or a duplicate push) changes nothing the second time.
+#[derive(Debug, Clone)]
+pub enum Write {
+    UpsertSession(Session),
+    EndSession { session_id: String },
+    RateSession { session_id: String, score: u8 },
+    UpsertVisitor(Visitor),
+    /// A message confirmed by the platform (it has a `seq`). If it carries a `client_msg_id` that a
+    /// pending local message has, that message becomes `Sent`; otherwise it is inserted, once.
+    StoreMessage(Message),
+    /// A new outbound message: the outbox item and its pending message in one go.
+    Enqueue(OutboxItem),
+    /// The platform accepted the item (its message is stored in order once its seq is released).
+    OutboxAccepted { client_msg_id: String },
+    /// The platform refused the item for good; the message shows as failed.
+    MarkFailed { client_msg_id: String, error: String },
+    /// A transient failure: try again at `next_attempt_at_ms`.
+    Postpone { client_msg_id: String, next_attempt_at_ms: i64, error: String },
+    /// The agent asked to retry a failed item.
+    Requeue { client_msg_id: String },
+    Audit(AuditEntry),
+}
+
+/// Whether each `Write` changed anything (false for a duplicate).
+pub type Applied = Vec<bool>;
+
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// `{data_dir}/accounts/{account}/{tenant}.sqlite3`, with both parts reduced to safe characters.
+    pub fn database_path(data_dir: &Path, account: &str, tenant: &str) -> PathBuf {
+        let safe = |s: &str| -> String {
+            let cleaned: String = s
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' { c } else { '_' })
+                .collect();
+            if cleaned.is_empty() || cleaned.starts_with('.') { format!("_{cleaned}") } else { cleaned }
+        };
+        data_dir.join("accounts").join(safe(account)).join(format!("{}.sqlite3", safe(tenant)))
+    }
+
+    /// Opens (creating if needed) and migrates the database at `path`.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::io(path, e))?;
+        }
+        let conn = Connection::open(path).map_err(|e| StoreError::open(path, e))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(|e| StoreError::open(path, e))?;
+        // WAL + synchronous=NORMAL: a committed transaction survives a killed process (the WAL is
+        // written before commit returns); only an OS crash can lose the last few commits.
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(|e| StoreError::open(path, e))?;
+        conn.pragma_update(None, "synchronous", "NORMAL").map_err(|e| StoreError::open(path, e))?;
+        conn.pragma_update(None, "foreign_keys", "ON").map_err(|e| StoreError::open(path, e))?;
+        let mut store = Store { conn };
+        migrations::run(
+            &mut store.conn,
+            &[
+                ("sessions", sessions::MIGRATIONS),
+                ("visitors", visitors::MIGRATIONS),
+                ("messages", messages::MIGRATIONS),
+                ("outbox", outbox::MIGRATIONS),
+                ("kb_articles", kb_articles::MIGRATIONS),
+                ("audit_log", audit_log::MIGRATIONS),
+            ],
+        )?;
+        Ok(store)
+    }
+
+    /// A read-only connection, for the UI's reads and for checking a database from outside.
+    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .map_err(|e| StoreError::open(path, e))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(|e| StoreError::open(path, e))?;
+        Ok(Store { conn })
+    }
+
+    /// Applies a batch in one transaction.
+    pub fn apply(&mut self, writes: &[Write]) -> Result<Applied, StoreError> {
+        let tx = self.conn.transaction()?;
+        let mut applied = Vec::with_capacity(writes.len());
+        for write in writes {
+            let changed = match write {
+                Write::UpsertSession(session) => sessions::upsert(&tx, session)?,
+                Write::EndSession { session_id } => sessions::end(&tx, session_id)?,
+                Write::RateSession { session_id, score } => sessions::rate(&tx, session_id, *score)?,
+                Write::UpsertVisitor(visitor) => visitors::upsert(&tx, visitor)?,
+                Write::StoreMessage(message) => {
+                    let changed = messages::store_confirmed(&tx, message)?;
+                    if let (true, Some(seq)) = (changed, message.seq) {
+                        sessions::advance_seq(&tx, &message.session_id, seq)?;
+                    }
+                    if let Some(client_msg_id) = &message.client_msg_id {
+                        outbox::mark_sent(&tx, client_msg_id)?;
+                    }
+                    changed
+                }
+                Write::Enqueue(item) => outbox::enqueue(&tx, item)?,
+                Write::OutboxAccepted { client_msg_id } => outbox::mark_sent(&tx, client_msg_id)?,
+                Write::MarkFailed { client_msg_id, error } => outbox::mark_failed(&tx, client_msg_id, error)?,
+                Write::Postpone { client_msg_id, next_attempt_at_ms, error } => {
+                    outbox::postpone(&tx, client_msg_id, *next_attempt_at_ms, error)?
+                }
+                Write::Requeue { client_msg_id } => outbox::requeue(&tx, client_msg_id)?,
+                Write::Audit(entry) => audit_log::insert(&tx, entry)?,
+            };
+            applied.push(changed);
+        }
+        tx.commit()?;
+        Ok(applied)
+    }
+
+    pub fn sessions(&self) -> Result<Vec<Session>, StoreError> {
+        sessions::all(&self.conn)
+    }
+
+    pub fn session(&self, id: &str) -> Result<Option<Session>, StoreError> {
+        sessions::get(&self.conn, id)
+    }
+
+    /// The newest `limit` messages of a session, oldest first.
+    pub fn messages(&self, session_id: &str, limit: usize) -> Result<Vec<Message>, StoreError> {
+        messages::recent(&self.conn, session_id, limit)
+    }
+
+    pub fn message_by_client_id(&self, client_msg_id: &str) -> Result<Option<Message>, StoreError> {
+        messages::by_client_id(&self.conn, client_msg_id)
+    }
+
+    /// Highest stored sequence number of every session.
+    pub fn last_seqs(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        sessions::last_seqs(&self.conn)
+    }
+
+    /// Outbox items due by `now_ms`, oldest first, at most one per session (see `outbox::due`).
+    pub fn due_outbox(&self, now_ms: i64, limit: usize) -> Result<Vec<OutboxItem>, StoreError> {
+        outbox::due(&self.conn, now_ms, limit)
+    }
+
+    pub fn outbox_item(&self, client_msg_id: &str) -> Result<Option<OutboxItem>, StoreError> {
+        outbox::get(&self.conn, client_msg_id)
+    }
+
+    /// Every pending item, due or not.
+    pub fn pending_outbox(&self) -> Result<Vec<OutboxItem>, StoreError> {
+        outbox::all_pending(&self.conn)
+    }
+
+    pub fn outbox_depth(&self) -> Result<u64, StoreError> {
+        outbox::pending_count(&self.conn)
+    }
+
+    pub fn upsert_articles(&mut self, articles: &[KbArticle]) -> Result<usize, StoreError> {
+        let tx = self.conn.transaction()?;
+        let mut changed = 0;
+        for article in articles {
+            changed += usize::from(kb_articles::upsert(&tx, article)?);
+        }
+        tx.commit()?;
+        Ok(changed)
+    }
+
+    pub fn articles(&self) -> Result<Vec<KbArticle>, StoreError> {
+        kb_articles::all(&self.conn)
+    }
+
+    pub fn audit_entries(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
+        audit_log::recent(&self.conn, limit)
+    }
+
+    /// Deletes audit entries older than `before_ms` (the retention setting).
+    pub fn prune_audit(&mut self, before_ms: i64) -> Result<usize, StoreError> {
+        audit_log::prune(&self.conn, before_ms)
+    }
+
+    /// Order and duplication facts about the stored messages, for soak runs and tests.
+    pub fn sequence_report(&self) -> Result<SequenceReport, StoreError> {
+        messages::sequence_report(&self.conn)
+    }
+
+    /// Inbound messages whose text contains `needle`, in stored order.
+    pub fn inbound_containing(&self, needle: &str) -> Result<Vec<Message>, StoreError> {
+        messages::inbound_containing(&self.conn, needle)
+    }
+
+    pub fn count_messages(&self, direction: agentdesk_domain::Direction) -> Result<u64, StoreError> {
+        messages::count(&self.conn, direction)
+    }
+
+    /// Every stored message text (for soak accounting).
+    pub fn message_texts(&self, direction: agentdesk_domain::Direction) -> Result<Vec<String>, StoreError> {
+        messages::texts(&self.conn, direction)
+    }
+
+    /// `PRAGMA integrity_check`: `Ok(())` when it answers `ok`.
+    pub fn integrity_check(&self) -> Result<(), StoreError> {
+        let verdict: String = self.conn.query_row("PRAGMA integrity_check", [], |row| row.get(0))?;
+        if verdict == "ok" { Ok(()) } else { Err(StoreError::Corrupt(verdict)) }
+    }
+}

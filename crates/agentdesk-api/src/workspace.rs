@@ -1,0 +1,56 @@
+//! An agent's workspace: one platform account, one tenant, one database file, one engine.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use agentdesk_engine::{EngineConfig, EngineError, EngineHandle, SessionEngine};
+use agentdesk_sobot::{AgentClient, AgentCredentials, ClientError};
+use agentdesk_store::Store;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkspaceError {
+    #[error(transparent)]
+    Platform(#[from] ClientError),
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error("cannot reach the sandbox at {url}: {message}. Check AGENTDESK_SANDBOX_URL, or unset it to use the embedded sandbox.")]
+    Sandbox { url: String, message: String },
+}
+
+pub struct WorkspaceOptions {
+    pub data_dir: PathBuf,
+    /// Names the database file: `{data_dir}/accounts/{account}/{tenant}.sqlite3`.
+    pub account: String,
+    pub tenant: String,
+    pub credentials: AgentCredentials,
+    pub agent_name: String,
+}
+
+pub struct AgentWorkspace {
+    pub client: Arc<AgentClient>,
+    pub engine: EngineHandle,
+    pub database_path: PathBuf,
+}
+
+impl AgentWorkspace {
+    /// Opens the workspace: works offline from the local database while the engine connects.
+    pub async fn open(options: WorkspaceOptions) -> Result<AgentWorkspace, WorkspaceError> {
+        let database_path = Store::database_path(&options.data_dir, &options.account, &options.tenant);
+        let client = Arc::new(AgentClient::new(options.credentials)?);
+        let engine = SessionEngine::start(EngineConfig {
+            database_path: database_path.clone(),
+            client: client.clone(),
+            agent_name: options.agent_name,
+        })
+        .await?;
+        Ok(AgentWorkspace { client, engine, database_path })
+    }
+
+    pub fn database_path(&self) -> &Path {
+        &self.database_path
+    }
+
+    pub async fn close(self) {
+        self.engine.shutdown().await;
+    }
+}

@@ -1,0 +1,61 @@
+//! `agentdesk-cli soak-engine`: one engine process for `soak --kill-every`. Reads its credentials as
+//! one JSON line on stdin (never argv, which other users can read), runs the engine and the
+//! responder, and prints its latency histogram as a JSON line every 250 ms until it is killed.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use agentdesk_api::{AgentWorkspace, WorkspaceOptions};
+use agentdesk_domain::Secret;
+use agentdesk_sobot::AgentCredentials;
+use anyhow::Context;
+use clap::Args;
+use serde::{Deserialize, Serialize};
+use tokio::io::AsyncBufReadExt;
+
+#[derive(Args)]
+pub struct ChildArgs {
+    #[arg(long)]
+    pub data_dir: PathBuf,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct ChildCredentials {
+    pub base_url: String,
+    pub appid: String,
+    pub app_key: String,
+    pub email: String,
+    pub password: String,
+}
+
+pub async fn run(args: ChildArgs) -> anyhow::Result<i32> {
+    let mut line = String::new();
+    tokio::io::BufReader::new(tokio::io::stdin())
+        .read_line(&mut line)
+        .await
+        .context("reading credentials from stdin")?;
+    let credentials: ChildCredentials = serde_json::from_str(&line).context("credentials line is not valid JSON")?;
+    let workspace = AgentWorkspace::open(WorkspaceOptions {
+        data_dir: args.data_dir,
+        account: "soak".into(),
+        tenant: "sandbox".into(),
+        credentials: AgentCredentials {
+            base_url: credentials.base_url,
+            appid: credentials.appid,
+            app_key: Secret::new(credentials.app_key),
+            email: credentials.email,
+            password: Some(Secret::new(credentials.password)),
+        },
+        agent_name: "Soak agent".into(),
+    })
+    .await?;
+    let engine = workspace.engine.clone();
+    let database_path = workspace.database_path().to_path_buf();
+    tokio::spawn(async move { crate::responder::run(engine, &database_path).await });
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    loop {
+        tick.tick().await;
+        let stats = workspace.engine.stats();
+        println!("{}", serde_json::to_string(&stats.push_to_event).unwrap_or_default());
+    }
+}

@@ -1,0 +1,380 @@
+//! `agentdesk-cli soak`: drives the real engine against the sandbox with visitors writing and the
+//! agent answering, optionally under chaos (5xx/429 bursts, latency spikes, dropped sockets,
+//! duplicated and reordered pushes, expired and superseded tokens) and SIGKILL, then counts from the
+//! sandbox's and the database's own records, not from the engine's opinion of itself.
+
+pub mod child;
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use agentdesk_api::{demo_sandbox, AgentWorkspace, WorkspaceOptions};
+use agentdesk_domain::Direction;
+use agentdesk_engine::LatencyHistogram;
+use agentdesk_sandbox::{ReadyInfo, SandboxConfig};
+use agentdesk_store::Store;
+use anyhow::{bail, Context};
+use clap::{Args, ValueEnum};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+use tokio::process::Child;
+
+use crate::responder::REPLY_MARKER;
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FaultMode {
+    None,
+    Chaos,
+}
+
+#[derive(Args)]
+pub struct SoakArgs {
+    /// An external sandbox (default: start one in-process).
+    #[arg(long)]
+    sandbox_url: Option<String>,
+    #[arg(long, value_enum, default_value = "none")]
+    faults: FaultMode,
+    /// Concurrent visitor sessions.
+    #[arg(long, default_value_t = 50)]
+    sessions: usize,
+    /// How long visitors write.
+    #[arg(long, default_value_t = 10.0)]
+    seconds: f64,
+    /// Run the engine as a child process and SIGKILL it this often (seconds).
+    #[arg(long)]
+    kill_every: Option<f64>,
+    /// Total visitor messages per second.
+    #[arg(long, default_value_t = 2000.0)]
+    rate: f64,
+    /// Every k-th visitor message asks for a reply.
+    #[arg(long, default_value_t = 10)]
+    reply_every: u64,
+    /// Keep the engine's database here (default: a temporary directory).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// How long to wait for everything to arrive after the load ends.
+    #[arg(long, default_value_t = 60.0)]
+    drain_seconds: f64,
+}
+
+/// Talks to the sandbox's `/__sandbox/` controls.
+struct Control {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Control {
+    async fn post(&self, path: &str, body: Value) -> anyhow::Result<Value> {
+        let response = self.http.post(format!("{}/__sandbox{path}", self.base)).json(&body).send().await?;
+        let status = response.status();
+        let value: Value = response.json().await.unwrap_or(Value::Null);
+        if !status.is_success() {
+            bail!("sandbox {path}: HTTP {status}: {value}");
+        }
+        Ok(value)
+    }
+
+    async fn get(&self, path: &str) -> anyhow::Result<Value> {
+        Ok(self.http.get(format!("{}/__sandbox{path}", self.base)).send().await?.error_for_status()?.json().await?)
+    }
+}
+
+#[derive(Deserialize)]
+struct AgentMessage {
+    cid: String,
+    seq: u64,
+    content: String,
+}
+
+enum EngineRun {
+    InProcess(AgentWorkspace),
+    Child { child: Child, histograms: tokio::sync::watch::Receiver<LatencyHistogram> },
+}
+
+pub async fn run(args: SoakArgs) -> anyhow::Result<i32> {
+    if args.sessions == 0 || args.seconds <= 0.0 || args.rate <= 0.0 {
+        bail!("--sessions, --seconds and --rate must be positive");
+    }
+    if args.kill_every.is_some_and(|k| k < 0.2) {
+        bail!("--kill-every must be at least 0.2 seconds");
+    }
+    let sandbox = demo_sandbox(args.sandbox_url.clone(), SandboxConfig { seed: args.seed, ..SandboxConfig::default() }).await?;
+    let info = sandbox.info.clone();
+    let control = Control { http: reqwest::Client::new(), base: info.base_url.clone() };
+    let temp = tempfile::tempdir()?;
+    let data_dir = args.data_dir.clone().unwrap_or_else(|| temp.path().to_path_buf());
+    let database_path = Store::database_path(&data_dir, "soak", "sandbox");
+    let agent = info.agents.first().context("the sandbox has no agents")?.clone();
+
+    let mut merged = LatencyHistogram::default();
+    let mut kills = 0u64;
+    let mut engine = start_engine(&args, &info, &data_dir, &database_path).await?;
+    wait_connected(&control).await?;
+
+    let chaos = (args.faults == FaultMode::Chaos).then(|| tokio::spawn(chaos(control_clone(&control))));
+    let load_started = Instant::now();
+    let load = control
+        .post(
+            "/load",
+            json!({"agent_email": agent.email, "sessions": args.sessions, "messages_per_second": args.rate,
+                   "seconds": args.seconds, "reply_every": args.reply_every}),
+        )
+        .await?;
+    let planned = load["planned_messages"].as_u64().unwrap_or(0);
+
+    // While the load runs: kill and restart the engine on schedule.
+    let mut next_kill = args.kill_every.map(|k| Instant::now() + Duration::from_secs_f64(k));
+    let mut all_stored_at = None;
+    loop {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let stats = control.get("/stats").await?;
+        let running = stats["load_running"].as_bool().unwrap_or(false);
+        if !running {
+            break;
+        }
+        if let Some(at) = next_kill.filter(|at| Instant::now() >= *at) {
+            engine = restart(engine, &mut merged, &args, &info, &data_dir, &database_path).await?;
+            kills += 1;
+            next_kill = Some(at + Duration::from_secs_f64(args.kill_every.unwrap_or(1.0)));
+        }
+    }
+    if let Some(chaos) = chaos {
+        chaos.abort();
+        control.post("/faults", json!({})).await?;
+    }
+
+    // Drain: everything pushed stored, every question answered on the platform.
+    let pushed = control.get("/stats").await?["load_messages"].as_u64().unwrap_or(0);
+    let expected_replies = if args.reply_every == 0 { 0 } else { pushed.div_ceil(args.reply_every) };
+    let drain_deadline = Instant::now() + Duration::from_secs_f64(args.drain_seconds);
+    loop {
+        let stored = count_inbound(&database_path).unwrap_or(0);
+        if stored >= pushed && all_stored_at.is_none() {
+            all_stored_at = Some(load_started.elapsed());
+        }
+        let replies = control.get("/stats").await?["agent_messages"].as_u64().unwrap_or(0);
+        let depth = Store::open_read_only(&database_path).and_then(|s| s.outbox_depth()).unwrap_or(u64::MAX);
+        if stored >= pushed && replies >= expected_replies && depth == 0 {
+            break;
+        }
+        if Instant::now() > drain_deadline {
+            eprintln!("soak: drain timed out: stored {stored}/{pushed}, replies {replies}/{expected_replies}, outbox {depth}");
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    stop(engine, &mut merged).await;
+    let elapsed = all_stored_at.unwrap_or_else(|| load_started.elapsed()).as_secs_f64();
+
+    // Count from the records.
+    let store = Store::open_read_only(&database_path)?;
+    let integrity = match store.integrity_check() {
+        Ok(()) => "ok".to_string(),
+        Err(error) => error.to_string(),
+    };
+    let report = store.sequence_report()?;
+    let inbound_texts: HashSet<String> = store.message_texts(Direction::In)?.into_iter().collect();
+    let stored = inbound_texts.len() as u64;
+    let sent = store.message_texts(Direction::Out)?.len() as u64;
+    let platform: Vec<AgentMessage> = serde_json::from_value(control.get("/agent-messages").await?["items"].take())?;
+    let platform_texts: HashSet<&str> = platform.iter().map(|m| m.content.as_str()).collect();
+    let platform_duplicates = platform.len() as u64 - platform_texts.len() as u64;
+    let platform_out_of_order = reply_order_violations(&platform);
+    // Every stored question must have its answer on the platform, and the platform must hold as
+    // many answers as questions were generated.
+    let unanswered = inbound_texts
+        .iter()
+        .filter(|t| t.contains(REPLY_MARKER) && !platform_texts.contains(crate::responder::reply_text(t).as_str()))
+        .count() as u64;
+    let lost = pushed.saturating_sub(stored)
+        + expected_replies.saturating_sub(platform_texts.len() as u64).max(unanswered);
+    let duplicated = report.duplicated_texts + platform_duplicates;
+    let out_of_order = report.out_of_order + platform_out_of_order + report.sessions_with_gaps;
+    let mut figures = json!({
+        "pushed": pushed,
+        "planned": planned,
+        "stored": stored,
+        "sent": sent,
+        "platform_received": platform.len(),
+        "lost": lost,
+        "duplicated": duplicated,
+        "out_of_order": out_of_order,
+        "out_of_order_detail": {"stored": report.out_of_order, "replies": platform_out_of_order, "sessions_with_gaps": report.sessions_with_gaps},
+        "msgs_per_s": (stored as f64 / elapsed.max(0.001)).round(),
+        "p99_ms": (merged.quantile_ms(0.99) * 100.0).round() / 100.0,
+        "p50_ms": (merged.quantile_ms(0.5) * 100.0).round() / 100.0,
+        "latency_samples": merged.count(),
+        "integrity": integrity,
+        "faults": if args.faults == FaultMode::Chaos { "chaos" } else { "none" },
+        "sessions": args.sessions,
+        "rate": args.rate,
+    });
+    if args.kill_every.is_some() {
+        figures["kills"] = json!(kills);
+    }
+    let sandbox_stats = control.get("/stats").await?;
+    figures["sandbox"] = json!({
+        "pushes_duplicated": sandbox_stats["pushes_duplicated"], "pushes_reordered": sandbox_stats["pushes_reordered"],
+        "sockets_dropped": sandbox_stats["sockets_dropped"], "injected_errors": sandbox_stats["injected_errors"],
+        "tokens_issued": sandbox_stats["tokens_issued"], "logins": sandbox_stats["logins"],
+        "send_retries_deduplicated": sandbox_stats["send_retries_deduplicated"],
+    });
+    println!("{figures}");
+    sandbox.shutdown().await;
+    let clean = lost == 0 && duplicated == 0 && out_of_order == 0 && integrity == "ok";
+    Ok(if clean { 0 } else { 1 })
+}
+
+fn control_clone(control: &Control) -> Control {
+    Control { http: control.http.clone(), base: control.base.clone() }
+}
+
+/// The chaos schedule on top of the steady faults: a latency spike, then superseded and expired
+/// tokens, then a 5xx/429 burst, round and round.
+async fn chaos(control: Control) {
+    let steady = json!({"error_rate": 0.02, "duplicate_push_rate": 0.02, "reorder_push_rate": 0.02, "drop_socket_rate": 0.0005});
+    let _ = control.post("/faults", steady.clone()).await;
+    let mut round = 0u64;
+    loop {
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        let mut faults = steady.clone();
+        match round % 4 {
+            0 => faults["latency_ms"] = json!(250),
+            1 => faults["expire_tokens"] = json!(true),
+            2 => faults["error_rate"] = json!(0.3),
+            _ => {}
+        }
+        let _ = control.post("/faults", faults).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let _ = control.post("/faults", steady.clone()).await;
+        round += 1;
+    }
+}
+
+/// Replies are sent in the order their questions arrived: within a session, platform order (seq)
+/// must follow question order (`#n` in the text).
+fn reply_order_violations(platform: &[AgentMessage]) -> u64 {
+    let mut by_session: HashMap<&str, Vec<(u64, u64)>> = HashMap::new();
+    for message in platform {
+        let number = message
+            .content
+            .split('#')
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse::<u64>().ok());
+        if let Some(number) = number {
+            by_session.entry(message.cid.as_str()).or_default().push((message.seq, number));
+        }
+    }
+    let mut violations = 0;
+    for replies in by_session.values_mut() {
+        replies.sort_unstable();
+        violations += replies.windows(2).filter(|w| w[1].1 < w[0].1).count() as u64;
+    }
+    violations
+}
+
+fn count_inbound(path: &Path) -> Result<u64, agentdesk_store::StoreError> {
+    Store::open_read_only(path)?.count_messages(Direction::In)
+}
+
+async fn wait_connected(control: &Control) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let stats = control.get("/stats").await?;
+        if stats["agents_online"].as_u64().unwrap_or(0) > 0 && stats["push_connections"].as_u64().unwrap_or(0) > 0 {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("the engine did not connect to the sandbox within 20 s");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn start_engine(args: &SoakArgs, info: &ReadyInfo, data_dir: &Path, database_path: &Path) -> anyhow::Result<EngineRun> {
+    let agent = info.agents.first().context("the sandbox has no agents")?;
+    if args.kill_every.is_none() {
+        let workspace = AgentWorkspace::open(WorkspaceOptions {
+            data_dir: data_dir.to_path_buf(),
+            account: "soak".into(),
+            tenant: "sandbox".into(),
+            credentials: agentdesk_sobot::AgentCredentials {
+                base_url: info.base_url.clone(),
+                appid: info.appid.clone(),
+                app_key: agentdesk_domain::Secret::new(info.app_key.clone()),
+                email: agent.email.clone(),
+                password: Some(agentdesk_domain::Secret::new(agent.password.clone())),
+            },
+            agent_name: "Soak agent".into(),
+        })
+        .await?;
+        let engine = workspace.engine.clone();
+        let path = database_path.to_path_buf();
+        tokio::spawn(async move { crate::responder::run(engine, &path).await });
+        return Ok(EngineRun::InProcess(workspace));
+    }
+    let exe = std::env::current_exe().context("cannot find agentdesk-cli's own path")?;
+    let mut child = tokio::process::Command::new(exe)
+        .arg("soak-engine")
+        .arg("--data-dir")
+        .arg(data_dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .context("cannot start the engine process")?;
+    let credentials = child::ChildCredentials {
+        base_url: info.base_url.clone(),
+        appid: info.appid.clone(),
+        app_key: info.app_key.clone(),
+        email: agent.email.clone(),
+        password: agent.password.clone(),
+    };
+    let mut stdin = child.stdin.take().context("engine stdin")?;
+    stdin.write_all(format!("{}\n", serde_json::to_string(&credentials)?).as_bytes()).await?;
+    drop(stdin);
+    let stdout = child.stdout.take().context("engine stdout")?;
+    let (tx, histograms) = tokio::sync::watch::channel(LatencyHistogram::default());
+    tokio::spawn(async move {
+        let mut lines = tokio::io::BufReader::new(stdout).lines();
+        while let Ok(Some(line)) = lines.next_line().await {
+            if let Ok(histogram) = serde_json::from_str::<LatencyHistogram>(&line) {
+                let _ = tx.send(histogram);
+            }
+        }
+    });
+    Ok(EngineRun::Child { child, histograms })
+}
+
+async fn stop(engine: EngineRun, merged: &mut LatencyHistogram) {
+    match engine {
+        EngineRun::InProcess(workspace) => {
+            merged.merge(&workspace.engine.stats().push_to_event);
+            workspace.close().await;
+        }
+        EngineRun::Child { mut child, histograms } => {
+            // SIGKILL: the engine gets no chance to flush or say goodbye.
+            let _ = child.start_kill();
+            let _ = child.wait().await;
+            merged.merge(&histograms.borrow());
+        }
+    }
+}
+
+async fn restart(
+    engine: EngineRun,
+    merged: &mut LatencyHistogram,
+    args: &SoakArgs,
+    info: &ReadyInfo,
+    data_dir: &Path,
+    database_path: &Path,
+) -> anyhow::Result<EngineRun> {
+    stop(engine, merged).await;
+    start_engine(args, info, data_dir, database_path).await
+}

@@ -1,0 +1,193 @@
+//! `outbox`: outbound messages until the platform has accepted them. An item is written in the same
+//! transaction as its pending message, so after a crash every pending message has its item, and the
+//! client message id (the item's key) makes re-sending it safe.
+
+use agentdesk_domain::{DeliveryStatus, Direction, Message, MessageKind};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use crate::{messages, StoreError};
+
+pub const MIGRATIONS: &[&str] = &["CREATE TABLE outbox (
+        client_msg_id TEXT PRIMARY KEY,
+        seq_no INTEGER NOT NULL,
+        session_id TEXT NOT NULL,
+        visitor_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        content TEXT NOT NULL,
+        sender_name TEXT NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at_ms INTEGER NOT NULL,
+        last_error TEXT,
+        created_at_ms INTEGER NOT NULL
+    );
+    CREATE INDEX outbox_due ON outbox (state, next_attempt_at_ms, seq_no);
+    CREATE INDEX outbox_by_session ON outbox (session_id, state, seq_no);"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxState {
+    Pending,
+    Sent,
+    Failed,
+}
+
+impl OutboxState {
+    fn as_str(self) -> &'static str {
+        match self {
+            OutboxState::Pending => "pending",
+            OutboxState::Sent => "sent",
+            OutboxState::Failed => "failed",
+        }
+    }
+
+    fn parse(text: &str) -> OutboxState {
+        match text {
+            "sent" => OutboxState::Sent,
+            "failed" => OutboxState::Failed,
+            _ => OutboxState::Pending,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxItem {
+    pub client_msg_id: String,
+    pub session_id: String,
+    pub visitor_id: String,
+    pub kind: MessageKind,
+    pub content: String,
+    pub sender_name: String,
+    pub state: OutboxState,
+    pub attempts: u32,
+    pub next_attempt_at_ms: i64,
+    pub last_error: Option<String>,
+    pub created_at_ms: i64,
+}
+
+impl OutboxItem {
+    pub fn pending_message(&self) -> Message {
+        Message {
+            session_id: self.session_id.clone(),
+            seq: None,
+            msg_id: None,
+            client_msg_id: Some(self.client_msg_id.clone()),
+            direction: Direction::Out,
+            kind: self.kind,
+            content: self.content.clone(),
+            sender_name: self.sender_name.clone(),
+            sent_at_ms: self.created_at_ms,
+            status: DeliveryStatus::Pending,
+        }
+    }
+}
+
+/// Adds the item and its pending message. Returns false (and changes nothing) when the client id is
+/// already known: enqueueing is idempotent.
+pub fn enqueue(conn: &Connection, item: &OutboxItem) -> Result<bool, StoreError> {
+    let inserted = conn.execute(
+        "INSERT OR IGNORE INTO outbox (client_msg_id, seq_no, session_id, visitor_id, kind, content, sender_name, state,
+             attempts, next_attempt_at_ms, last_error, created_at_ms)
+         VALUES (?1, (SELECT COALESCE(MAX(seq_no), 0) + 1 FROM outbox), ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, NULL, ?7)",
+        params![
+            item.client_msg_id,
+            item.session_id,
+            item.visitor_id,
+            item.kind.as_str(),
+            item.content,
+            item.sender_name,
+            item.created_at_ms
+        ],
+    )?;
+    if inserted == 0 {
+        return Ok(false);
+    }
+    messages::insert_pending(conn, &item.pending_message())?;
+    Ok(true)
+}
+
+pub fn mark_sent(conn: &Connection, client_msg_id: &str) -> Result<bool, StoreError> {
+    Ok(conn.execute(
+        "UPDATE outbox SET state = 'sent', last_error = NULL WHERE client_msg_id = ?1 AND state != 'sent'",
+        params![client_msg_id],
+    )? > 0)
+}
+
+pub fn mark_failed(conn: &Connection, client_msg_id: &str, error: &str) -> Result<bool, StoreError> {
+    let changed = conn.execute(
+        "UPDATE outbox SET state = 'failed', last_error = ?2, attempts = attempts + 1
+         WHERE client_msg_id = ?1 AND state = 'pending'",
+        params![client_msg_id, error],
+    )? > 0;
+    if changed {
+        messages::set_status(conn, client_msg_id, DeliveryStatus::Failed)?;
+    }
+    Ok(changed)
+}
+
+pub fn postpone(conn: &Connection, client_msg_id: &str, next_attempt_at_ms: i64, error: &str) -> Result<bool, StoreError> {
+    Ok(conn.execute(
+        "UPDATE outbox SET attempts = attempts + 1, next_attempt_at_ms = ?2, last_error = ?3
+         WHERE client_msg_id = ?1 AND state = 'pending'",
+        params![client_msg_id, next_attempt_at_ms, error],
+    )? > 0)
+}
+
+pub fn requeue(conn: &Connection, client_msg_id: &str) -> Result<bool, StoreError> {
+    let changed = conn.execute(
+        "UPDATE outbox SET state = 'pending', next_attempt_at_ms = 0 WHERE client_msg_id = ?1 AND state = 'failed'",
+        params![client_msg_id],
+    )? > 0;
+    if changed {
+        messages::set_status(conn, client_msg_id, DeliveryStatus::Pending)?;
+    }
+    Ok(changed)
+}
+
+const COLUMNS: &str = "client_msg_id, session_id, visitor_id, kind, content, sender_name, state, attempts,
+    next_attempt_at_ms, last_error, created_at_ms";
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<OutboxItem> {
+    Ok(OutboxItem {
+        client_msg_id: row.get(0)?,
+        session_id: row.get(1)?,
+        visitor_id: row.get(2)?,
+        kind: MessageKind::parse(&row.get::<_, String>(3)?),
+        content: row.get(4)?,
+        sender_name: row.get(5)?,
+        state: OutboxState::parse(&row.get::<_, String>(6)?),
+        attempts: row.get::<_, i64>(7)? as u32,
+        next_attempt_at_ms: row.get(8)?,
+        last_error: row.get(9)?,
+        created_at_ms: row.get(10)?,
+    })
+}
+
+/// Due items, oldest first, at most one per session: the oldest pending item of its session. A
+/// postponed item therefore holds back the later items of its session, so replies reach the
+/// customer in the order the agent wrote them.
+pub fn due(conn: &Connection, now_ms: i64, limit: usize) -> Result<Vec<OutboxItem>, StoreError> {
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM outbox AS o WHERE state = 'pending' AND next_attempt_at_ms <= ?1
+           AND seq_no = (SELECT MIN(seq_no) FROM outbox WHERE session_id = o.session_id AND state = 'pending')
+         ORDER BY seq_no LIMIT ?2"
+    ))?;
+    let rows = statement.query_map(params![now_ms, limit as i64], from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn all_pending(conn: &Connection) -> Result<Vec<OutboxItem>, StoreError> {
+    let mut statement = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM outbox WHERE state = 'pending' ORDER BY seq_no"))?;
+    let rows = statement.query_map([], from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn get(conn: &Connection, client_msg_id: &str) -> Result<Option<OutboxItem>, StoreError> {
+    let mut statement = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM outbox WHERE client_msg_id = ?1"))?;
+    Ok(statement.query_row(params![client_msg_id], from_row).optional()?)
+}
+
+pub fn pending_count(conn: &Connection) -> Result<u64, StoreError> {
+    Ok(conn.query_row("SELECT COUNT(*) FROM outbox WHERE state = ?1", params![OutboxState::Pending.as_str()], |row| {
+        row.get::<_, i64>(0)
+    })? as u64)
+}
