@@ -43,29 +43,49 @@ impl DemoSandbox {
 }
 
 /// Starts the embedded sandbox, or connects to `external_url` (usually from `AGENTDESK_SANDBOX_URL`).
-pub async fn demo_sandbox(external_url: Option<String>, config: SandboxConfig) -> Result<DemoSandbox, WorkspaceError> {
+pub async fn demo_sandbox(
+    external_url: Option<String>,
+    config: SandboxConfig,
+) -> Result<DemoSandbox, WorkspaceError> {
     match external_url.filter(|u| !u.trim().is_empty()) {
         Some(url) => {
-            let info = fetch_ready(&url).await.map_err(|message| WorkspaceError::Sandbox { url, message })?;
-            Ok(DemoSandbox { info, embedded: None })
+            let info = fetch_ready(&url)
+                .await
+                .map_err(|message| WorkspaceError::Sandbox { url, message })?;
+            Ok(DemoSandbox {
+                info,
+                embedded: None,
+            })
         }
         None => {
             let listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-            let sandbox = Sandbox::start(listen, config).await.map_err(|e| WorkspaceError::Sandbox {
-                url: "127.0.0.1:0".into(),
-                message: e.to_string(),
-            })?;
-            Ok(DemoSandbox { info: sandbox.info().clone(), embedded: Some(sandbox) })
+            let sandbox =
+                Sandbox::start(listen, config)
+                    .await
+                    .map_err(|e| WorkspaceError::Sandbox {
+                        url: "127.0.0.1:0".into(),
+                        message: e.to_string(),
+                    })?;
+            Ok(DemoSandbox {
+                info: sandbox.info().clone(),
+                embedded: Some(sandbox),
+            })
         }
     }
 }
 
 async fn fetch_ready(url: &str) -> Result<ReadyInfo, String> {
     let url = format!("{}/__sandbox/ready", url.trim_end_matches('/'));
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().map_err(|e| e.to_string())?;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .map_err(|e| e.to_string())?;
     let response = client.get(&url).send().await.map_err(|e| e.to_string())?;
     if !response.status().is_success() {
         return Err(format!("HTTP {}", response.status()));
     }
-    response.json::<ReadyInfo>().await.map_err(|e| format!("not a sandbox ready answer: {e}"))
+    response
+        .json::<ReadyInfo>()
+        .await
+        .map_err(|e| format!("not a sandbox ready answer: {e}"))
 }

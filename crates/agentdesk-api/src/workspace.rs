@@ -35,7 +35,8 @@ pub struct AgentWorkspace {
 impl AgentWorkspace {
     /// Opens the workspace: works offline from the local database while the engine connects.
     pub async fn open(options: WorkspaceOptions) -> Result<AgentWorkspace, WorkspaceError> {
-        let database_path = Store::database_path(&options.data_dir, &options.account, &options.tenant);
+        let database_path =
+            Store::database_path(&options.data_dir, &options.account, &options.tenant);
         let client = Arc::new(AgentClient::new(options.credentials)?);
         let engine = SessionEngine::start(EngineConfig {
             database_path: database_path.clone(),
@@ -43,7 +44,11 @@ impl AgentWorkspace {
             agent_name: options.agent_name,
         })
         .await?;
-        Ok(AgentWorkspace { client, engine, database_path })
+        Ok(AgentWorkspace {
+            client,
+            engine,
+            database_path,
+        })
     }
 
     pub fn database_path(&self) -> &Path {

@@ -30,11 +30,20 @@ pub struct DemoArgs {
 
 pub async fn run(args: DemoArgs) -> anyhow::Result<i32> {
     let external = std::env::var(SANDBOX_URL_ENV).ok();
-    let config = SandboxConfig { seed: args.seed, visitors_per_minute: args.visitors_per_minute, ..SandboxConfig::default() };
+    let config = SandboxConfig {
+        seed: args.seed,
+        visitors_per_minute: args.visitors_per_minute,
+        ..SandboxConfig::default()
+    };
     let sandbox = demo_sandbox(external, config).await?;
     let temp = tempfile::tempdir().context("cannot create a temporary data directory")?;
-    let data_dir = args.data_dir.clone().unwrap_or_else(|| temp.path().to_path_buf());
-    let credentials = sandbox.agent_credentials(0).context("the sandbox has no agents")?;
+    let data_dir = args
+        .data_dir
+        .clone()
+        .unwrap_or_else(|| temp.path().to_path_buf());
+    let credentials = sandbox
+        .agent_credentials(0)
+        .context("the sandbox has no agents")?;
     eprintln!(
         "AgentDesk demo: {} sandbox at {}, signed in as {}. The window arrives with the workbench; \
          this runs the engine headless and prints its events. Ctrl-C stops.",
@@ -52,7 +61,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<i32> {
     .await?;
     let mut events = workspace.engine.subscribe();
     let engine = workspace.engine.clone();
-    let deadline = args.seconds.map(|s| tokio::time::Instant::now() + Duration::from_secs_f64(s.max(0.0)));
+    let deadline = args
+        .seconds
+        .map(|s| tokio::time::Instant::now() + Duration::from_secs_f64(s.max(0.0)));
     loop {
         let event = tokio::select! {
             event = events.recv() => event,

@@ -9,7 +9,11 @@ mod soak;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "agentdesk-cli", version, about = "AgentDesk (坐席工作台) from the command line")]
+#[command(
+    name = "agentdesk-cli",
+    version,
+    about = "AgentDesk (坐席工作台) from the command line"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -29,10 +33,16 @@ enum Command {
 fn main() {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("AGENTDESK_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("AGENTDESK_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
         .init();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the async runtime: {error}");

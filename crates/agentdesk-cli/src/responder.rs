@@ -16,9 +16,18 @@ pub fn reply_text(question: &str) -> String {
 }
 
 async fn answer(engine: &EngineHandle, message: &Message) {
-    let Some(msg_id) = &message.msg_id else { return };
+    let Some(msg_id) = &message.msg_id else {
+        return;
+    };
     let client_msg_id = format!("reply-{msg_id}");
-    if let Err(error) = engine.send_text_with_id(&message.session_id, &reply_text(&message.content), &client_msg_id).await {
+    if let Err(error) = engine
+        .send_text_with_id(
+            &message.session_id,
+            &reply_text(&message.content),
+            &client_msg_id,
+        )
+        .await
+    {
         tracing::warn!(%error, "could not queue a reply");
     }
 }
@@ -42,7 +51,9 @@ pub async fn run(engine: EngineHandle, database_path: &Path) {
 }
 
 pub async fn catch_up(engine: &EngineHandle, database_path: &Path) {
-    let questions = match Store::open_read_only(database_path).and_then(|store| store.inbound_containing(REPLY_MARKER)) {
+    let questions = match Store::open_read_only(database_path)
+        .and_then(|store| store.inbound_containing(REPLY_MARKER))
+    {
         Ok(questions) => questions,
         Err(error) => {
             tracing::warn!(%error, "cannot scan for unanswered questions");

@@ -12,17 +12,28 @@ pub enum ConnectionState {
     Connecting,
     Connected,
     /// Lost; the next attempt starts in `retry_in_ms`.
-    Reconnecting { attempt: u32, retry_in_ms: u64 },
+    Reconnecting {
+        attempt: u32,
+        retry_in_ms: u64,
+    },
     /// Another login took over this agent account, or the agent logged out: no automatic reconnect.
-    Offline { reason: String },
+    Offline {
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum DomainEvent {
-    SessionOpened { session: Session },
-    SessionEnded { session_id: String },
-    MessageStored { message: Message },
+    SessionOpened {
+        session: Session,
+    },
+    SessionEnded {
+        session_id: String,
+    },
+    MessageStored {
+        message: Message,
+    },
     MessageStatusChanged {
         session_id: String,
         client_msg_id: String,
@@ -31,8 +42,17 @@ pub enum DomainEvent {
         seq: Option<u64>,
         error: Option<String>,
     },
-    VisitorTyping { session_id: String },
-    SessionRated { session_id: String, score: u8 },
-    QueueChanged { waiting: u64 },
-    ConnectionChanged { state: ConnectionState },
+    VisitorTyping {
+        session_id: String,
+    },
+    SessionRated {
+        session_id: String,
+        score: u8,
+    },
+    QueueChanged {
+        waiting: u64,
+    },
+    ConnectionChanged {
+        state: ConnectionState,
+    },
 }

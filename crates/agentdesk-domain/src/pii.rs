@@ -89,23 +89,35 @@ mod tests {
 
     #[test]
     fn masks_mainland_mobile_numbers() {
-        assert_eq!(mask_pii("我的电话是13812345678，谢谢"), "我的电话是138****5678，谢谢");
+        assert_eq!(
+            mask_pii("我的电话是13812345678，谢谢"),
+            "我的电话是138****5678，谢谢"
+        );
     }
 
     #[test]
     fn masks_id_card_numbers_including_trailing_x() {
-        assert_eq!(mask_pii("身份证 11010119900307123X"), "身份证 110101********123X");
+        assert_eq!(
+            mask_pii("身份证 11010119900307123X"),
+            "身份证 110101********123X"
+        );
         assert_eq!(mask_pii("110101199003071234"), "110101********1234");
     }
 
     #[test]
     fn masks_bank_cards_keeping_last_four() {
-        assert_eq!(mask_pii("card 6222021234567890123"), "card ***************0123");
+        assert_eq!(
+            mask_pii("card 6222021234567890123"),
+            "card ***************0123"
+        );
     }
 
     #[test]
     fn masks_email_local_part() {
-        assert_eq!(mask_pii("mail zhang.san@example.com"), "mail z********@example.com");
+        assert_eq!(
+            mask_pii("mail zhang.san@example.com"),
+            "mail z********@example.com"
+        );
     }
 
     #[test]

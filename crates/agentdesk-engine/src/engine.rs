@@ -7,12 +7,16 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use agentdesk_domain::{
-    Channel, ConnectionState, DeliveryStatus, Direction, DomainEvent, Message, MessageKind, Session, SessionState,
+    Channel, ConnectionState, DeliveryStatus, Direction, DomainEvent, Message, MessageKind,
+    Session, SessionState,
 };
 use agentdesk_sobot::client::backoff_with_jitter;
-use agentdesk_sobot::protocol::{push_type, sender_type, ChatRecord, PushMessageModel, ReceptionItem};
+use agentdesk_sobot::client::CallRecord;
+use agentdesk_sobot::protocol::{
+    push_type, sender_type, ChatRecord, PushMessageModel, ReceptionItem,
+};
 use agentdesk_sobot::{AgentClient, ClientError, PushConnection, PushInput};
-use agentdesk_store::{OutboxItem, OutboxState, Store, StoreError, Visitor, Write};
+use agentdesk_store::{AuditEntry, OutboxItem, OutboxState, Store, StoreError, Visitor, Write};
 use serde::Serialize;
 use tokio::sync::{broadcast, mpsc, oneshot, watch, Notify};
 use tokio::task::JoinHandle;
@@ -69,15 +73,36 @@ pub struct EngineStats {
 }
 
 enum Command {
-    Send { session_id: String, text: String, client_msg_id: String, reply: oneshot::Sender<Result<String, EngineError>> },
-    Retry { client_msg_id: String, reply: oneshot::Sender<Result<(), EngineError>> },
-    End { session_id: String, reply: oneshot::Sender<Result<(), EngineError>> },
+    Send {
+        session_id: String,
+        text: String,
+        client_msg_id: String,
+        reply: oneshot::Sender<Result<String, EngineError>>,
+    },
+    Retry {
+        client_msg_id: String,
+        reply: oneshot::Sender<Result<(), EngineError>>,
+    },
+    End {
+        session_id: String,
+        reply: oneshot::Sender<Result<(), EngineError>>,
+    },
 }
 
 enum Internal {
-    Synced { session_id: String, result: Result<Vec<ChatRecord>, ClientError> },
-    Reception { requested_at: Instant, result: Result<Vec<ReceptionItem>, ClientError> },
-    Left { session_id: String, result: Result<(), ClientError>, reply: oneshot::Sender<Result<(), EngineError>> },
+    Synced {
+        session_id: String,
+        result: Result<Vec<ChatRecord>, ClientError>,
+    },
+    Reception {
+        requested_at: Instant,
+        result: Result<Vec<ReceptionItem>, ClientError>,
+    },
+    Left {
+        session_id: String,
+        result: Result<(), ClientError>,
+        reply: oneshot::Sender<Result<(), EngineError>>,
+    },
 }
 
 /// A cheap, cloneable handle to a running engine.
@@ -107,6 +132,12 @@ impl SessionEngine {
         let (shutdown_tx, shutdown) = watch::channel(false);
         let stats = Arc::new(Mutex::new(EngineStats::default()));
         let wake_outbox = Arc::new(Notify::new());
+        // Every platform call goes to the audit log, batched with the engine's other writes.
+        let (calls_tx, calls) = mpsc::unbounded_channel::<CallRecord>();
+        config.client.set_observer(Arc::new(move |record| {
+            let _ = calls_tx.send(record);
+        }));
+        let actor_name = config.client.credentials().email.clone();
 
         let mut actor = Actor {
             client: config.client.clone(),
@@ -122,6 +153,7 @@ impl SessionEngine {
             syncing: HashSet::new(),
             sync_due: HashMap::new(),
             agent_name: config.agent_name,
+            actor_name,
         };
         actor.resume()?;
 
@@ -135,7 +167,16 @@ impl SessionEngine {
         ));
         let mut actor_shutdown = shutdown.clone();
         let actor_task = tokio::spawn(async move {
-            actor.run(commands, push_rx, internal, outcomes, &mut actor_shutdown).await;
+            actor
+                .run(
+                    commands,
+                    push_rx,
+                    internal,
+                    outcomes,
+                    calls,
+                    &mut actor_shutdown,
+                )
+                .await;
             push.shutdown().await;
         });
         Ok(EngineHandle {
@@ -156,16 +197,24 @@ impl EngineHandle {
 
     /// Queues a text reply; returns its client message id once it is durably in the outbox.
     pub async fn send_text(&self, session_id: &str, text: &str) -> Result<String, EngineError> {
-        self.send_text_with_id(session_id, text, &uuid::Uuid::new_v4().to_string()).await
+        self.send_text_with_id(session_id, text, &uuid::Uuid::new_v4().to_string())
+            .await
     }
 
     /// As `send_text` with a caller-chosen client message id: sending the same id twice queues once.
-    pub async fn send_text_with_id(&self, session_id: &str, text: &str, client_msg_id: &str) -> Result<String, EngineError> {
+    pub async fn send_text_with_id(
+        &self,
+        session_id: &str,
+        text: &str,
+        client_msg_id: &str,
+    ) -> Result<String, EngineError> {
         if text.trim().is_empty() {
             return Err(EngineError::InvalidInput("the message is empty".into()));
         }
         if text.chars().count() > MAX_TEXT_CHARS {
-            return Err(EngineError::InvalidInput(format!("the message is longer than {MAX_TEXT_CHARS} characters; split it")));
+            return Err(EngineError::InvalidInput(format!(
+                "the message is longer than {MAX_TEXT_CHARS} characters; split it"
+            )));
         }
         let (reply, answer) = oneshot::channel();
         let command = Command::Send {
@@ -174,7 +223,10 @@ impl EngineHandle {
             client_msg_id: client_msg_id.into(),
             reply,
         };
-        self.commands.send(command).await.map_err(|_| EngineError::Stopped)?;
+        self.commands
+            .send(command)
+            .await
+            .map_err(|_| EngineError::Stopped)?;
         answer.await.map_err(|_| EngineError::Stopped)?
     }
 
@@ -182,7 +234,10 @@ impl EngineHandle {
     pub async fn retry(&self, client_msg_id: &str) -> Result<(), EngineError> {
         let (reply, answer) = oneshot::channel();
         self.commands
-            .send(Command::Retry { client_msg_id: client_msg_id.into(), reply })
+            .send(Command::Retry {
+                client_msg_id: client_msg_id.into(),
+                reply,
+            })
             .await
             .map_err(|_| EngineError::Stopped)?;
         answer.await.map_err(|_| EngineError::Stopped)?
@@ -192,22 +247,37 @@ impl EngineHandle {
     pub async fn end_session(&self, session_id: &str) -> Result<(), EngineError> {
         let (reply, answer) = oneshot::channel();
         self.commands
-            .send(Command::End { session_id: session_id.into(), reply })
+            .send(Command::End {
+                session_id: session_id.into(),
+                reply,
+            })
             .await
             .map_err(|_| EngineError::Stopped)?;
         answer.await.map_err(|_| EngineError::Stopped)?
     }
 
     pub fn sessions(&self) -> Result<Vec<Session>, EngineError> {
-        Ok(self.reader.lock().unwrap_or_else(|p| p.into_inner()).sessions()?)
+        Ok(self
+            .reader
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .sessions()?)
     }
 
     pub fn messages(&self, session_id: &str, limit: usize) -> Result<Vec<Message>, EngineError> {
-        Ok(self.reader.lock().unwrap_or_else(|p| p.into_inner()).messages(session_id, limit)?)
+        Ok(self
+            .reader
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .messages(session_id, limit)?)
     }
 
     pub fn outbox_depth(&self) -> Result<u64, EngineError> {
-        Ok(self.reader.lock().unwrap_or_else(|p| p.into_inner()).outbox_depth()?)
+        Ok(self
+            .reader
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .outbox_depth()?)
     }
 
     pub fn stats(&self) -> EngineStats {
@@ -217,7 +287,8 @@ impl EngineHandle {
     /// Stops the tasks and closes the push connection. Pending sends stay in the outbox.
     pub async fn shutdown(&self) {
         let _ = self.shutdown.send(true);
-        let tasks: Vec<JoinHandle<()>> = std::mem::take(&mut *self.tasks.lock().unwrap_or_else(|p| p.into_inner()));
+        let tasks: Vec<JoinHandle<()>> =
+            std::mem::take(&mut *self.tasks.lock().unwrap_or_else(|p| p.into_inner()));
         for task in tasks {
             let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
         }
@@ -232,9 +303,17 @@ struct SessionMeta {
 /// What to do once a batch has committed, in input order.
 enum Effect {
     /// Emit `event` if write `index` changed something; time it from `received_at`.
-    AfterWrite { index: usize, event: Option<DomainEvent>, received_at: Option<Instant>, stored_message: bool },
+    AfterWrite {
+        index: usize,
+        event: Option<DomainEvent>,
+        received_at: Option<Instant>,
+        stored_message: bool,
+    },
     Emit(DomainEvent),
-    ReplySend { reply: oneshot::Sender<Result<String, EngineError>>, client_msg_id: String },
+    ReplySend {
+        reply: oneshot::Sender<Result<String, EngineError>>,
+        client_msg_id: String,
+    },
     ReplyUnit(oneshot::Sender<Result<(), EngineError>>),
     Committed(oneshot::Sender<()>),
 }
@@ -248,7 +327,12 @@ struct Batch {
 impl Batch {
     fn write(&mut self, write: Write, event: Option<DomainEvent>) {
         self.writes.push(write);
-        self.effects.push(Effect::AfterWrite { index: self.writes.len() - 1, event, received_at: None, stored_message: false });
+        self.effects.push(Effect::AfterWrite {
+            index: self.writes.len() - 1,
+            event,
+            received_at: None,
+            stored_message: false,
+        });
     }
 
     fn emit(&mut self, event: DomainEvent) {
@@ -271,6 +355,8 @@ struct Actor {
     syncing: HashSet<String>,
     sync_due: HashMap<String, Instant>,
     agent_name: String,
+    /// Who the audit log says made the calls (masked on insert).
+    actor_name: String,
 }
 
 enum Input {
@@ -278,6 +364,7 @@ enum Input {
     Push(PushInput),
     Internal(Internal),
     Outcome(OutcomeReport),
+    Call(CallRecord),
 }
 
 impl Actor {
@@ -286,7 +373,13 @@ impl Actor {
         let store = reader.lock().unwrap_or_else(|p| p.into_inner());
         for session in store.sessions()? {
             self.sequencer.resume(&session.id, session.last_seq);
-            self.sessions.insert(session.id.clone(), SessionMeta { session, opened_at: Instant::now() });
+            self.sessions.insert(
+                session.id.clone(),
+                SessionMeta {
+                    session,
+                    opened_at: Instant::now(),
+                },
+            );
         }
         for item in store.pending_outbox()? {
             self.pending_clients.insert(item.client_msg_id);
@@ -300,11 +393,14 @@ impl Actor {
         mut push: mpsc::Receiver<PushInput>,
         mut internal: mpsc::Receiver<Internal>,
         mut outcomes: mpsc::Receiver<OutcomeReport>,
+        mut calls: mpsc::UnboundedReceiver<CallRecord>,
         shutdown: &mut watch::Receiver<bool>,
     ) {
         let mut tick = tokio::time::interval(Duration::from_millis(50));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        self.emit(DomainEvent::ConnectionChanged { state: ConnectionState::Connecting });
+        self.emit(DomainEvent::ConnectionChanged {
+            state: ConnectionState::Connecting,
+        });
         loop {
             let first = tokio::select! {
                 biased;
@@ -313,6 +409,7 @@ impl Actor {
                 Some(report) = outcomes.recv() => Input::Outcome(report),
                 Some(input) = internal.recv() => Input::Internal(input),
                 Some(command) = commands.recv() => Input::Command(command),
+                Some(call) = calls.recv() => Input::Call(call),
                 _ = tick.tick() => {
                     self.start_due_syncs();
                     continue;
@@ -330,6 +427,8 @@ impl Actor {
                     Input::Internal(input)
                 } else if let Ok(command) = commands.try_recv() {
                     Input::Command(command)
+                } else if let Ok(call) = calls.try_recv() {
+                    Input::Call(call)
                 } else {
                     break;
                 };
@@ -365,10 +464,14 @@ impl Actor {
                 for effect in effects {
                     match effect {
                         Effect::ReplySend { reply, .. } => {
-                            let _ = reply.send(Err(EngineError::Store(StoreError::Sqlite(error.to_string()))));
+                            let _ = reply.send(Err(EngineError::Store(StoreError::Sqlite(
+                                error.to_string(),
+                            ))));
                         }
                         Effect::ReplyUnit(reply) => {
-                            let _ = reply.send(Err(EngineError::Store(StoreError::Sqlite(error.to_string()))));
+                            let _ = reply.send(Err(EngineError::Store(StoreError::Sqlite(
+                                error.to_string(),
+                            ))));
                         }
                         Effect::Committed(done) => drop(done),
                         _ => {}
@@ -381,7 +484,12 @@ impl Actor {
         let mut stored = 0;
         for effect in effects {
             match effect {
-                Effect::AfterWrite { index, event, received_at, stored_message } => {
+                Effect::AfterWrite {
+                    index,
+                    event,
+                    received_at,
+                    stored_message,
+                } => {
                     if applied.get(index).copied().unwrap_or(false) {
                         if let Some(event) = event {
                             self.emit(event);
@@ -395,7 +503,10 @@ impl Actor {
                     }
                 }
                 Effect::Emit(event) => self.emit(event),
-                Effect::ReplySend { reply, client_msg_id } => {
+                Effect::ReplySend {
+                    reply,
+                    client_msg_id,
+                } => {
                     let _ = reply.send(Ok(client_msg_id));
                 }
                 Effect::ReplyUnit(reply) => {
@@ -417,7 +528,8 @@ impl Actor {
     fn rewind_all(&mut self) {
         for (id, meta) in &self.sessions {
             self.sequencer.rewind(id, meta.session.last_seq);
-            self.sync_due.insert(id.clone(), Instant::now() + Duration::from_secs(1));
+            self.sync_due
+                .insert(id.clone(), Instant::now() + Duration::from_secs(1));
         }
     }
 
@@ -427,6 +539,17 @@ impl Actor {
             Input::Command(command) => self.on_command(command, batch),
             Input::Internal(internal) => self.on_internal(internal, batch),
             Input::Outcome(report) => self.on_outcome(report, batch),
+            Input::Call(call) => batch.write(
+                Write::Audit(AuditEntry {
+                    at_ms: call.started_at_ms,
+                    actor: self.actor_name.clone(),
+                    endpoint: call.endpoint,
+                    duration_ms: call.duration_ms,
+                    outcome: call.outcome,
+                    detail: call.detail,
+                }),
+                None,
+            ),
         }
     }
 
@@ -436,12 +559,19 @@ impl Actor {
         match input {
             PushInput::Connected => {
                 self.stat(|s| s.connects += 1);
-                batch.emit(DomainEvent::ConnectionChanged { state: ConnectionState::Connected });
+                batch.emit(DomainEvent::ConnectionChanged {
+                    state: ConnectionState::Connected,
+                });
                 self.request_reception();
             }
-            PushInput::Disconnected { attempt, retry_in, .. } => {
+            PushInput::Disconnected {
+                attempt, retry_in, ..
+            } => {
                 self.stat(|s| s.disconnects += 1);
-                let state = ConnectionState::Reconnecting { attempt, retry_in_ms: retry_in.as_millis() as u64 };
+                let state = ConnectionState::Reconnecting {
+                    attempt,
+                    retry_in_ms: retry_in.as_millis() as u64,
+                };
                 batch.emit(DomainEvent::ConnectionChanged { state });
             }
             PushInput::Kicked { reason } => {
@@ -450,7 +580,11 @@ impl Actor {
                     3 => "signed out by an administrator",
                     _ => "this account signed in elsewhere",
                 };
-                batch.emit(DomainEvent::ConnectionChanged { state: ConnectionState::Offline { reason: reason.into() } });
+                batch.emit(DomainEvent::ConnectionChanged {
+                    state: ConnectionState::Offline {
+                        reason: reason.into(),
+                    },
+                });
             }
             PushInput::Malformed { error } => {
                 self.stat(|s| s.malformed_frames += 1);
@@ -471,19 +605,43 @@ impl Actor {
         let cid = data.cid.clone().unwrap_or_default();
         match kind {
             push_type::NEW_USER if !cid.is_empty() => {
-                self.ensure_session(&cid, data.uid.as_deref(), data.uname.as_deref(), data.usource, data.ts, batch);
+                self.ensure_session(
+                    &cid,
+                    data.uid.as_deref(),
+                    data.uname.as_deref(),
+                    data.usource,
+                    data.ts,
+                    batch,
+                );
                 if data.seq.unwrap_or(0) > self.sequencer.released(&cid) {
                     self.sync_due.insert(cid, Instant::now());
                 }
             }
             push_type::NEW_MESSAGE if !cid.is_empty() => {
-                self.ensure_session(&cid, data.uid.as_deref(), data.uname.as_deref(), data.usource, data.ts, batch);
+                self.ensure_session(
+                    &cid,
+                    data.uid.as_deref(),
+                    data.uname.as_deref(),
+                    data.usource,
+                    data.ts,
+                    batch,
+                );
                 let message = message_from_push(&cid, &data);
-                self.offer(Record { message, received_at: Some(received_at) }, batch);
+                self.offer(
+                    Record {
+                        message,
+                        received_at: Some(received_at),
+                    },
+                    batch,
+                );
             }
             push_type::USER_OFFLINE if !cid.is_empty() => self.end_locally(&cid, batch),
-            push_type::QUEUE => batch.emit(DomainEvent::QueueChanged { waiting: data.count.unwrap_or(0).max(0) as u64 }),
-            push_type::TYPING if !cid.is_empty() => batch.emit(DomainEvent::VisitorTyping { session_id: cid }),
+            push_type::QUEUE => batch.emit(DomainEvent::QueueChanged {
+                waiting: data.count.unwrap_or(0).max(0) as u64,
+            }),
+            push_type::TYPING if !cid.is_empty() => {
+                batch.emit(DomainEvent::VisitorTyping { session_id: cid })
+            }
             push_type::EVALUATION if !cid.is_empty() => {
                 let score = data.status.unwrap_or(0).clamp(0, 5) as u8;
                 if score > 0 {
@@ -491,8 +649,14 @@ impl Actor {
                         meta.session.rating = Some(score);
                     }
                     batch.write(
-                        Write::RateSession { session_id: cid.clone(), score },
-                        Some(DomainEvent::SessionRated { session_id: cid, score }),
+                        Write::RateSession {
+                            session_id: cid.clone(),
+                            score,
+                        },
+                        Some(DomainEvent::SessionRated {
+                            session_id: cid,
+                            score,
+                        }),
                     );
                 }
             }
@@ -518,14 +682,24 @@ impl Actor {
         let previous = self.sessions.get(cid).map(|m| m.session.clone());
         let session = Session {
             id: cid.to_string(),
-            visitor_id: uid.map(str::to_string).or_else(|| previous.as_ref().map(|p| p.visitor_id.clone())).unwrap_or_default(),
+            visitor_id: uid
+                .map(str::to_string)
+                .or_else(|| previous.as_ref().map(|p| p.visitor_id.clone()))
+                .unwrap_or_default(),
             visitor_name: uname
                 .map(str::to_string)
                 .or_else(|| previous.as_ref().map(|p| p.visitor_name.clone()))
                 .unwrap_or_default(),
-            channel: source.map(Channel::from_sobot_source).or(previous.as_ref().map(|p| p.channel)).unwrap_or(Channel::Other),
+            channel: source
+                .map(Channel::from_sobot_source)
+                .or(previous.as_ref().map(|p| p.channel))
+                .unwrap_or(Channel::Other),
             state: SessionState::Active,
-            started_at_ms: previous.as_ref().map(|p| p.started_at_ms).or(ts).unwrap_or_else(now_ms),
+            started_at_ms: previous
+                .as_ref()
+                .map(|p| p.started_at_ms)
+                .or(ts)
+                .unwrap_or_else(now_ms),
             last_seq: previous.as_ref().map_or(0, |p| p.last_seq),
             rating: previous.as_ref().and_then(|p| p.rating),
         };
@@ -540,8 +714,19 @@ impl Actor {
                 None,
             );
         }
-        batch.write(Write::UpsertSession(session.clone()), Some(DomainEvent::SessionOpened { session: session.clone() }));
-        self.sessions.insert(cid.to_string(), SessionMeta { session, opened_at: Instant::now() });
+        batch.write(
+            Write::UpsertSession(session.clone()),
+            Some(DomainEvent::SessionOpened {
+                session: session.clone(),
+            }),
+        );
+        self.sessions.insert(
+            cid.to_string(),
+            SessionMeta {
+                session,
+                opened_at: Instant::now(),
+            },
+        );
     }
 
     fn end_locally(&mut self, cid: &str, batch: &mut Batch) {
@@ -549,8 +734,12 @@ impl Actor {
             meta.session.state = SessionState::Ended;
         }
         batch.write(
-            Write::EndSession { session_id: cid.to_string() },
-            Some(DomainEvent::SessionEnded { session_id: cid.to_string() }),
+            Write::EndSession {
+                session_id: cid.to_string(),
+            },
+            Some(DomainEvent::SessionEnded {
+                session_id: cid.to_string(),
+            }),
         );
     }
 
@@ -560,7 +749,9 @@ impl Actor {
         match self.sequencer.offer(record) {
             Offer::Duplicate => self.stat(|s| s.duplicates_dropped += 1),
             Offer::Held => {
-                self.sync_due.entry(session_id).or_insert_with(|| Instant::now() + HOLE_GRACE);
+                self.sync_due
+                    .entry(session_id)
+                    .or_insert_with(|| Instant::now() + HOLE_GRACE);
             }
             Offer::Ready(records) => {
                 for record in records {
@@ -578,7 +769,10 @@ impl Actor {
         if let (Some(seq), Some(meta)) = (message.seq, self.sessions.get_mut(&message.session_id)) {
             meta.session.last_seq = meta.session.last_seq.max(seq);
         }
-        let ours = message.client_msg_id.as_ref().is_some_and(|id| self.pending_clients.remove(id));
+        let ours = message
+            .client_msg_id
+            .as_ref()
+            .is_some_and(|id| self.pending_clients.remove(id));
         let event = if ours {
             DomainEvent::MessageStatusChanged {
                 session_id: message.session_id.clone(),
@@ -589,7 +783,9 @@ impl Actor {
                 error: None,
             }
         } else {
-            DomainEvent::MessageStored { message: message.clone() }
+            DomainEvent::MessageStored {
+                message: message.clone(),
+            }
         };
         let inbound = message.direction == Direction::In;
         batch.writes.push(Write::StoreMessage(message));
@@ -609,7 +805,12 @@ impl Actor {
         let requested_at = Instant::now();
         tokio::spawn(async move {
             let result = client.synchronous().await;
-            let _ = tx.send(Internal::Reception { requested_at, result }).await;
+            let _ = tx
+                .send(Internal::Reception {
+                    requested_at,
+                    result,
+                })
+                .await;
         });
     }
 
@@ -637,17 +838,30 @@ impl Actor {
 
     fn on_internal(&mut self, internal: Internal, batch: &mut Batch) {
         match internal {
-            Internal::Reception { requested_at, result } => match result {
+            Internal::Reception {
+                requested_at,
+                result,
+            } => match result {
                 Ok(items) => self.reconcile(requested_at, items, batch),
                 Err(error) => {
                     tracing::warn!(%error, "resync failed; retrying");
                     let client = self.client.clone();
                     let tx = self.internal_tx.clone();
                     tokio::spawn(async move {
-                        tokio::time::sleep(backoff_with_jitter(2, Duration::from_millis(500), Duration::from_secs(5))).await;
+                        tokio::time::sleep(backoff_with_jitter(
+                            2,
+                            Duration::from_millis(500),
+                            Duration::from_secs(5),
+                        ))
+                        .await;
                         let requested_at = Instant::now();
                         let result = client.synchronous().await;
-                        let _ = tx.send(Internal::Reception { requested_at, result }).await;
+                        let _ = tx
+                            .send(Internal::Reception {
+                                requested_at,
+                                result,
+                            })
+                            .await;
                     });
                 }
             },
@@ -657,19 +871,31 @@ impl Actor {
                     Ok(records) => {
                         for record in records {
                             let message = message_from_record(&session_id, &record);
-                            self.offer(Record { message, received_at: None }, batch);
+                            self.offer(
+                                Record {
+                                    message,
+                                    received_at: None,
+                                },
+                                batch,
+                            );
                         }
                         if self.sequencer.has_hole(&session_id) {
-                            self.sync_due.insert(session_id, Instant::now() + Duration::from_secs(1));
+                            self.sync_due
+                                .insert(session_id, Instant::now() + Duration::from_secs(1));
                         }
                     }
                     Err(error) => {
                         tracing::warn!(%error, session = %session_id, "sync failed; retrying");
-                        self.sync_due.insert(session_id, Instant::now() + Duration::from_secs(1));
+                        self.sync_due
+                            .insert(session_id, Instant::now() + Duration::from_secs(1));
                     }
                 }
             }
-            Internal::Left { session_id, result, reply } => match result {
+            Internal::Left {
+                session_id,
+                result,
+                reply,
+            } => match result {
                 Ok(()) => {
                     self.end_locally(&session_id, batch);
                     batch.effects.push(Effect::ReplyUnit(reply));
@@ -685,9 +911,18 @@ impl Actor {
     fn reconcile(&mut self, requested_at: Instant, items: Vec<ReceptionItem>, batch: &mut Batch) {
         let mut listed = HashSet::new();
         for item in items {
-            let Some(cid) = item.cid.clone() else { continue };
+            let Some(cid) = item.cid.clone() else {
+                continue;
+            };
             listed.insert(cid.clone());
-            self.ensure_session(&cid, item.uid.as_deref(), item.uname.as_deref(), item.usource, item.accept_time_order, batch);
+            self.ensure_session(
+                &cid,
+                item.uid.as_deref(),
+                item.uname.as_deref(),
+                item.usource,
+                item.accept_time_order,
+                batch,
+            );
             if item.last_seq.unwrap_or(0) > self.sequencer.released(&cid) {
                 self.sync_due.insert(cid, Instant::now());
             }
@@ -698,7 +933,9 @@ impl Actor {
             .sessions
             .iter()
             .filter(|(id, meta)| {
-                meta.session.state == SessionState::Active && !listed.contains(*id) && meta.opened_at < requested_at
+                meta.session.state == SessionState::Active
+                    && !listed.contains(*id)
+                    && meta.opened_at < requested_at
             })
             .map(|(id, _)| id.clone())
             .collect();
@@ -712,14 +949,20 @@ impl Actor {
 
     fn on_command(&mut self, command: Command, batch: &mut Batch) {
         match command {
-            Command::Send { session_id, text, client_msg_id, reply } => {
+            Command::Send {
+                session_id,
+                text,
+                client_msg_id,
+                reply,
+            } => {
                 let Some(meta) = self.sessions.get(&session_id) else {
                     let _ = reply.send(Err(EngineError::UnknownSession(session_id)));
                     return;
                 };
                 if meta.session.state == SessionState::Ended {
                     let _ = reply.send(Err(EngineError::InvalidInput(
-                        "this session has ended; the customer can no longer receive messages in it".into(),
+                        "this session has ended; the customer can no longer receive messages in it"
+                            .into(),
                     )));
                     return;
                 }
@@ -737,12 +980,27 @@ impl Actor {
                     created_at_ms: now_ms(),
                 };
                 self.pending_clients.insert(client_msg_id.clone());
-                batch.write(Write::Enqueue(item.clone()), Some(DomainEvent::MessageStored { message: item.pending_message() }));
-                batch.effects.push(Effect::ReplySend { reply, client_msg_id });
+                batch.write(
+                    Write::Enqueue(item.clone()),
+                    Some(DomainEvent::MessageStored {
+                        message: item.pending_message(),
+                    }),
+                );
+                batch.effects.push(Effect::ReplySend {
+                    reply,
+                    client_msg_id,
+                });
                 self.wake_outbox.notify_one();
             }
-            Command::Retry { client_msg_id, reply } => {
-                let item = self.reader.lock().unwrap_or_else(|p| p.into_inner()).outbox_item(&client_msg_id);
+            Command::Retry {
+                client_msg_id,
+                reply,
+            } => {
+                let item = self
+                    .reader
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .outbox_item(&client_msg_id);
                 let session_id = match item {
                     Ok(Some(item)) if item.state == OutboxState::Failed => item.session_id,
                     Ok(_) => {
@@ -758,7 +1016,9 @@ impl Actor {
                 };
                 self.pending_clients.insert(client_msg_id.clone());
                 batch.write(
-                    Write::Requeue { client_msg_id: client_msg_id.clone() },
+                    Write::Requeue {
+                        client_msg_id: client_msg_id.clone(),
+                    },
                     Some(DomainEvent::MessageStatusChanged {
                         session_id,
                         client_msg_id,
@@ -781,7 +1041,13 @@ impl Actor {
                 let tx = self.internal_tx.clone();
                 tokio::spawn(async move {
                     let result = client.leave(&session_id, &visitor_id).await;
-                    let _ = tx.send(Internal::Left { session_id, result, reply }).await;
+                    let _ = tx
+                        .send(Internal::Left {
+                            session_id,
+                            result,
+                            reply,
+                        })
+                        .await;
                 });
             }
         }
@@ -791,17 +1057,32 @@ impl Actor {
         match report.outcome {
             SendOutcome::Accepted { item, receipt } => {
                 self.stat(|s| s.sends_accepted += 1);
-                batch.write(Write::OutboxAccepted { client_msg_id: item.client_msg_id.clone() }, None);
+                batch.write(
+                    Write::OutboxAccepted {
+                        client_msg_id: item.client_msg_id.clone(),
+                    },
+                    None,
+                );
                 let mut message = item.pending_message();
                 message.seq = receipt.seq;
                 message.msg_id = receipt.msg_id;
                 message.status = DeliveryStatus::Sent;
                 message.sent_at_ms = receipt.ts.unwrap_or(message.sent_at_ms);
-                self.offer(Record { message, received_at: None }, batch);
+                self.offer(
+                    Record {
+                        message,
+                        received_at: None,
+                    },
+                    batch,
+                );
             }
             SendOutcome::Failed { item, error } if error.is_transient() => {
                 self.stat(|s| s.sends_postponed += 1);
-                let delay = backoff_with_jitter(item.attempts + 1, Duration::from_millis(250), Duration::from_secs(30));
+                let delay = backoff_with_jitter(
+                    item.attempts + 1,
+                    Duration::from_millis(250),
+                    Duration::from_secs(30),
+                );
                 batch.write(
                     Write::Postpone {
                         client_msg_id: item.client_msg_id,
@@ -815,7 +1096,10 @@ impl Actor {
                 self.stat(|s| s.sends_failed += 1);
                 self.pending_clients.remove(&item.client_msg_id);
                 batch.write(
-                    Write::MarkFailed { client_msg_id: item.client_msg_id.clone(), error: error.to_string() },
+                    Write::MarkFailed {
+                        client_msg_id: item.client_msg_id.clone(),
+                        error: error.to_string(),
+                    },
                     Some(DomainEvent::MessageStatusChanged {
                         session_id: item.session_id,
                         client_msg_id: item.client_msg_id,
@@ -848,7 +1132,11 @@ fn message_from_push(cid: &str, data: &PushMessageModel) -> Message {
         direction: direction_of(data.sender_type),
         kind: MessageKind::from_sobot_msg_type(data.msg_type.unwrap_or(0)),
         content: data.content.clone().unwrap_or_default(),
-        sender_name: data.uname.clone().or_else(|| data.aname.clone()).unwrap_or_default(),
+        sender_name: data
+            .uname
+            .clone()
+            .or_else(|| data.aname.clone())
+            .unwrap_or_default(),
         sent_at_ms: data.ts.unwrap_or_else(now_ms),
         status: DeliveryStatus::Sent,
     }

@@ -16,7 +16,11 @@ pub struct LatencyHistogram {
 
 impl Default for LatencyHistogram {
     fn default() -> Self {
-        LatencyHistogram { counts: vec![0; BUCKETS], total: 0, max_us: 0 }
+        LatencyHistogram {
+            counts: vec![0; BUCKETS],
+            total: 0,
+            max_us: 0,
+        }
     }
 }
 
@@ -31,8 +35,10 @@ fn bucket_of(us: u64) -> usize {
 
 /// The largest value that falls in `bucket`.
 fn upper_bound(bucket: usize) -> u64 {
-    if bucket < SUB_BUCKETS as usize {
-        return bucket as u64;
+    // Values below 8 µs have a bucket each (0–7); buckets 8–23 are never used (the first
+    // power-of-two group is exponent 3, starting at bucket 24).
+    if bucket < 3 * SUB_BUCKETS as usize {
+        return (bucket as u64).min(SUB_BUCKETS as u64 - 1);
     }
     let exponent = bucket as u32 / SUB_BUCKETS;
     let sub = bucket as u64 % SUB_BUCKETS as u64;

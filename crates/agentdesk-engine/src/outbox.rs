@@ -19,8 +19,14 @@ use crate::now_ms;
 const CONCURRENCY: usize = 32;
 
 pub enum SendOutcome {
-    Accepted { item: OutboxItem, receipt: SendReceipt },
-    Failed { item: OutboxItem, error: ClientError },
+    Accepted {
+        item: OutboxItem,
+        receipt: SendReceipt,
+    },
+    Failed {
+        item: OutboxItem,
+        error: ClientError,
+    },
 }
 
 pub struct OutcomeReport {
@@ -46,7 +52,10 @@ pub async fn run(
         // `due_outbox` gives at most one item per session (its oldest); keep that invariant even
         // if the query changes.
         let mut seen = HashSet::new();
-        let wave: Vec<OutboxItem> = due.into_iter().filter(|item| seen.insert(item.session_id.clone())).collect();
+        let wave: Vec<OutboxItem> = due
+            .into_iter()
+            .filter(|item| seen.insert(item.session_id.clone()))
+            .collect();
         if wave.is_empty() {
             tokio::select! {
                 _ = wake.notified() => {}
@@ -64,14 +73,23 @@ pub async fn run(
             let outcomes = outcomes.clone();
             in_flight.spawn(async move {
                 let result = client
-                    .send_text(&item.session_id, &item.visitor_id, &item.content, &item.client_msg_id)
+                    .send_text(
+                        &item.session_id,
+                        &item.visitor_id,
+                        &item.content,
+                        &item.client_msg_id,
+                    )
                     .await;
                 let outcome = match result {
                     Ok(receipt) => SendOutcome::Accepted { item, receipt },
                     Err(error) => SendOutcome::Failed { item, error },
                 };
                 let (committed, done) = oneshot::channel();
-                if outcomes.send(OutcomeReport { outcome, committed }).await.is_ok() {
+                if outcomes
+                    .send(OutcomeReport { outcome, committed })
+                    .await
+                    .is_ok()
+                {
                     let _ = done.await;
                 }
             });

@@ -51,11 +51,16 @@ impl Sequencer {
     }
 
     pub fn has_hole(&self, session_id: &str) -> bool {
-        self.sessions.get(session_id).is_some_and(|s| !s.held.is_empty())
+        self.sessions
+            .get(session_id)
+            .is_some_and(|s| !s.held.is_empty())
     }
 
     pub fn sessions_with_holes(&self) -> impl Iterator<Item = &str> {
-        self.sessions.iter().filter(|(_, s)| !s.held.is_empty()).map(|(id, _)| id.as_str())
+        self.sessions
+            .iter()
+            .filter(|(_, s)| !s.held.is_empty())
+            .map(|(id, _)| id.as_str())
     }
 
     pub fn offer(&mut self, record: Record) -> Offer {
@@ -64,7 +69,10 @@ impl Sequencer {
             // id still de-duplicates it.
             return Offer::Ready(vec![record]);
         };
-        let session = self.sessions.entry(record.message.session_id.clone()).or_default();
+        let session = self
+            .sessions
+            .entry(record.message.session_id.clone())
+            .or_default();
         if seq <= session.released || session.held.contains_key(&seq) {
             return Offer::Duplicate;
         }
@@ -162,12 +170,20 @@ mod tests {
         let mut order: Vec<u64> = (1..=50).collect();
         let mut state = 12345u64;
         for i in (1..order.len()).rev() {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             order.swap(i, (state >> 33) as usize % (i + 1));
         }
-        let with_duplicates: Vec<u64> = order.iter().flat_map(|&n| if n % 3 == 0 { vec![n, n] } else { vec![n] }).collect();
+        let with_duplicates: Vec<u64> = order
+            .iter()
+            .flat_map(|&n| if n % 3 == 0 { vec![n, n] } else { vec![n] })
+            .collect();
         let mut s = Sequencer::default();
-        let released: Vec<u64> = with_duplicates.into_iter().flat_map(|n| seqs(s.offer(record("a", n)))).collect();
+        let released: Vec<u64> = with_duplicates
+            .into_iter()
+            .flat_map(|n| seqs(s.offer(record("a", n))))
+            .collect();
         assert_eq!(released, (1..=50).collect::<Vec<_>>());
     }
 }

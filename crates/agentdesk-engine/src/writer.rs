@@ -25,7 +25,9 @@ impl StoreWriter {
                     let _ = reply.send(store.apply(&writes));
                 }
             })
-            .map_err(|e| StoreError::Sqlite(format!("cannot start the store writer thread: {e}")))?;
+            .map_err(|e| {
+                StoreError::Sqlite(format!("cannot start the store writer thread: {e}"))
+            })?;
         Ok(StoreWriter { jobs })
     }
 
@@ -34,6 +36,8 @@ impl StoreWriter {
         self.jobs
             .send((writes, reply))
             .map_err(|_| StoreError::Sqlite("the store writer has stopped".into()))?;
-        answer.await.map_err(|_| StoreError::Sqlite("the store writer has stopped".into()))?
+        answer
+            .await
+            .map_err(|_| StoreError::Sqlite("the store writer has stopped".into()))?
     }
 }

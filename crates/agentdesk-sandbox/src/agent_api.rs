@@ -14,7 +14,11 @@ use crate::http::{agent_err, agent_ok, int_param, params, str_param};
 use crate::world::{OpError, SessionPhase, World};
 use crate::SandboxState;
 
-pub async fn agent_op(State(state): State<Arc<SandboxState>>, Path(op): Path<String>, request: Request) -> Response {
+pub async fn agent_op(
+    State(state): State<Arc<SandboxState>>,
+    Path(op): Path<String>,
+    request: Request,
+) -> Response {
     let headers = request.headers().clone();
     let is_multipart = headers
         .get(axum::http::header::CONTENT_TYPE)
@@ -119,19 +123,36 @@ pub async fn agent_op(State(state): State<Arc<SandboxState>>, Path(op): Path<Str
     }
 }
 
-async fn read_multipart(request: Request) -> Result<(Map<String, Value>, Option<(String, String, Vec<u8>)>), String> {
-    let mut multipart = Multipart::from_request(request, &()).await.map_err(|e| format!("multipart: {e}"))?;
+async fn read_multipart(
+    request: Request,
+) -> Result<(Map<String, Value>, Option<(String, String, Vec<u8>)>), String> {
+    let mut multipart = Multipart::from_request(request, &())
+        .await
+        .map_err(|e| format!("multipart: {e}"))?;
     let mut params = Map::new();
     let mut file = None;
-    while let Some(field) = multipart.next_field().await.map_err(|e| format!("multipart: {e}"))? {
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| format!("multipart: {e}"))?
+    {
         let name = field.name().unwrap_or_default().to_string();
         if field.file_name().is_some() {
             let file_name = field.file_name().unwrap_or("file").to_string();
-            let mime = field.content_type().unwrap_or("application/octet-stream").to_string();
-            let bytes = field.bytes().await.map_err(|e| format!("multipart file: {e}"))?;
+            let mime = field
+                .content_type()
+                .unwrap_or("application/octet-stream")
+                .to_string();
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|e| format!("multipart file: {e}"))?;
             file = Some((file_name, mime, bytes.to_vec()));
         } else {
-            let text = field.text().await.map_err(|e| format!("multipart field {name}: {e}"))?;
+            let text = field
+                .text()
+                .await
+                .map_err(|e| format!("multipart field {name}: {e}"))?;
             params.insert(name, Value::String(text));
         }
     }
@@ -143,7 +164,11 @@ fn login(world: &mut World, base_url: &str, params: &Map<String, Value>) -> Resp
         return agent_err(code, message);
     }
     let email = str_param(params, "email").unwrap_or_default();
-    let Some(index) = world.agents.iter().position(|a| a.email.eq_ignore_ascii_case(&email)) else {
+    let Some(index) = world
+        .agents
+        .iter()
+        .position(|a| a.email.eq_ignore_ascii_case(&email))
+    else {
         return agent_err("200001", "客服账号不存在");
     };
     if let Some(password) = str_param(params, "password") {
@@ -216,15 +241,25 @@ fn query_wait_user(world: &World, params: &Map<String, Value>) -> Value {
     json!({"total": world.queue.len(), "list": list})
 }
 
-fn sync_messages(world: &World, agent: usize, params: &Map<String, Value>) -> Result<Value, OpError> {
+fn sync_messages(
+    world: &World,
+    agent: usize,
+    params: &Map<String, Value>,
+) -> Result<Value, OpError> {
     let cid = str_param(params, "cid").unwrap_or_default();
     owned_or_past_session(world, agent, &cid)?;
     let after = int_param(params, "afterSeq").unwrap_or(0).max(0) as u64;
     Ok(json!(world.records_after(&cid, after)))
 }
 
-fn send(world: &mut World, agent: usize, params: &Map<String, Value>, file: Option<(String, String, Vec<u8>)>) -> Result<Value, OpError> {
-    let cid = str_param(params, "cid").ok_or_else(|| OpError::Code("400004", "请求参数不能为空: cid".into()))?;
+fn send(
+    world: &mut World,
+    agent: usize,
+    params: &Map<String, Value>,
+    file: Option<(String, String, Vec<u8>)>,
+) -> Result<Value, OpError> {
+    let cid = str_param(params, "cid")
+        .ok_or_else(|| OpError::Code("400004", "请求参数不能为空: cid".into()))?;
     let client_msg_id = str_param(params, "clientMsgId");
     let (content, msg_type) = match file {
         Some((file_name, mime, bytes)) => {
@@ -250,11 +285,17 @@ fn revoke(world: &mut World, agent: usize, params: &Map<String, Value>) -> Resul
     let msg_id = str_param(params, "msgId").unwrap_or_default();
     owned_session(world, agent, &cid)?;
     let agent_name = world.agents[agent].name.clone();
-    let session = world.sessions.get_mut(&cid).ok_or_else(|| OpError::Code("200002", "会话不存在".into()))?;
+    let session = world
+        .sessions
+        .get_mut(&cid)
+        .ok_or_else(|| OpError::Code("200002", "会话不存在".into()))?;
     let record = session
         .records
         .iter_mut()
-        .find(|r| r.msg_id.as_deref() == Some(msg_id.as_str()) && r.sender_name.as_deref() == Some(agent_name.as_str()))
+        .find(|r| {
+            r.msg_id.as_deref() == Some(msg_id.as_str())
+                && r.sender_name.as_deref() == Some(agent_name.as_str())
+        })
         .ok_or_else(|| OpError::Code("200005", "消息不存在或不可撤回".into()))?;
     // [INF] Revoking keeps the record's place in the sequence and replaces its content.
     record.content = Some(String::new());

@@ -33,13 +33,17 @@ pub fn router() -> Router<Arc<SandboxState>> {
         .route("/files/{id}/{name}", get(file))
 }
 
-fn json_body<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, Response> {
-    serde_json::from_slice(body).map_err(|e| bad_request(format!("invalid JSON body: {e}")))
+fn json_body<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, String> {
+    serde_json::from_slice(body).map_err(|e| format!("invalid JSON body: {e}"))
 }
 
 fn op_error(error: OpError) -> Response {
     let OpError::Code(code, message) = error;
-    let status = if code == "200002" { StatusCode::NOT_FOUND } else { StatusCode::CONFLICT };
+    let status = if code == "200002" {
+        StatusCode::NOT_FOUND
+    } else {
+        StatusCode::CONFLICT
+    };
     (status, Json(json!({"error": message, "code": code}))).into_response()
 }
 
@@ -64,24 +68,37 @@ struct NewVisitor {
 async fn start_visitor(State(state): State<Arc<SandboxState>>, body: Bytes) -> Response {
     let visitor: NewVisitor = match json_body(&body) {
         Ok(v) => v,
-        Err(response) => return response,
+        Err(message) => return bad_request(message),
     };
     if visitor.name.trim().is_empty() || visitor.text.is_empty() {
         return bad_request("name and text must not be empty");
     }
     let mut world = state.world();
     let forced = match &visitor.agent_email {
-        Some(email) => match world.agents.iter().position(|a| a.email.eq_ignore_ascii_case(email)) {
+        Some(email) => match world
+            .agents
+            .iter()
+            .position(|a| a.email.eq_ignore_ascii_case(email))
+        {
             Some(index) => Some(index),
             None => return bad_request(format!("no agent with e-mail {email}")),
         },
         None => None,
     };
     let partnerid = visitor.partnerid.unwrap_or_else(|| world.next_id("ext-"));
-    let (status, cid, position) =
-        world.connect_visitor(&partnerid, &visitor.name, visitor.phone, visitor.channel.unwrap_or(0), forced, None);
+    let (status, cid, position) = world.connect_visitor(
+        &partnerid,
+        &visitor.name,
+        visitor.phone,
+        visitor.channel.unwrap_or(0),
+        forced,
+        None,
+    );
     if status == -1 {
-        return (StatusCode::CONFLICT, Json(json!({"error": "this visitor already has an open session", "cid": cid})))
+        return (
+            StatusCode::CONFLICT,
+            Json(json!({"error": "this visitor already has an open session", "cid": cid})),
+        )
             .into_response();
     }
     let record = match world.visitor_message(&cid, &visitor.text, 0) {
@@ -100,19 +117,28 @@ struct VisitorText {
     text: String,
 }
 
-async fn visitor_message(State(state): State<Arc<SandboxState>>, Path(cid): Path<String>, body: Bytes) -> Response {
+async fn visitor_message(
+    State(state): State<Arc<SandboxState>>,
+    Path(cid): Path<String>,
+    body: Bytes,
+) -> Response {
     let message: VisitorText = match json_body(&body) {
         Ok(v) => v,
-        Err(response) => return response,
+        Err(message) => return bad_request(message),
     };
     let mut world = state.world();
     match world.visitor_message(&cid, &message.text, 0) {
-        Ok(record) => Json(json!({"cid": cid, "msgId": record.msg_id, "seq": record.seq})).into_response(),
+        Ok(record) => {
+            Json(json!({"cid": cid, "msgId": record.msg_id, "seq": record.seq})).into_response()
+        }
         Err(e) => op_error(e),
     }
 }
 
-async fn visitor_leave(State(state): State<Arc<SandboxState>>, Path(cid): Path<String>) -> Response {
+async fn visitor_leave(
+    State(state): State<Arc<SandboxState>>,
+    Path(cid): Path<String>,
+) -> Response {
     match state.world().end_session(&cid, true) {
         Ok(()) => Json(json!({"cid": cid, "ended": true})).into_response(),
         Err(e) => op_error(e),
@@ -125,10 +151,14 @@ struct Rating {
     score: u8,
 }
 
-async fn visitor_rate(State(state): State<Arc<SandboxState>>, Path(cid): Path<String>, body: Bytes) -> Response {
+async fn visitor_rate(
+    State(state): State<Arc<SandboxState>>,
+    Path(cid): Path<String>,
+    body: Bytes,
+) -> Response {
     let rating: Rating = match json_body(&body) {
         Ok(v) => v,
-        Err(response) => return response,
+        Err(message) => return bad_request(message),
     };
     if !(1..=5).contains(&rating.score) {
         return bad_request("score must be 1–5");
@@ -139,12 +169,18 @@ async fn visitor_rate(State(state): State<Arc<SandboxState>>, Path(cid): Path<St
     }
 }
 
-async fn agent_messages(State(state): State<Arc<SandboxState>>, RawQuery(query): RawQuery) -> Response {
+async fn agent_messages(
+    State(state): State<Arc<SandboxState>>,
+    RawQuery(query): RawQuery,
+) -> Response {
     let query = query_map(query.as_deref());
     let cid = query.get("cid").filter(|c| !c.is_empty());
     let world = state.world();
-    let items: Vec<&crate::world::AgentSentRecord> =
-        world.agent_log.iter().filter(|r| cid.is_none_or(|c| &r.cid == c)).collect();
+    let items: Vec<&crate::world::AgentSentRecord> = world
+        .agent_log
+        .iter()
+        .filter(|r| cid.is_none_or(|c| &r.cid == c))
+        .collect();
     Json(json!({"items": items})).into_response()
 }
 
@@ -155,7 +191,7 @@ async fn get_faults(State(state): State<Arc<SandboxState>>) -> Response {
 async fn set_faults(State(state): State<Arc<SandboxState>>, body: Bytes) -> Response {
     let faults: Faults = match json_body(&body) {
         Ok(v) => v,
-        Err(response) => return response,
+        Err(message) => return bad_request(message),
     };
     if let Err(message) = faults.validate() {
         return bad_request(message);
@@ -167,7 +203,10 @@ async fn set_faults(State(state): State<Arc<SandboxState>>, body: Bytes) -> Resp
     if let Some(secs) = faults.token_lifetime_secs {
         world.token_lifetime = std::time::Duration::from_secs(secs);
     }
-    world.faults = Faults { expire_tokens: false, ..faults };
+    world.faults = Faults {
+        expire_tokens: false,
+        ..faults
+    };
     Json(world.faults.clone()).into_response()
 }
 
@@ -176,7 +215,11 @@ async fn stats(State(state): State<Arc<SandboxState>>) -> Response {
     let mut value = serde_json::to_value(&world.counters).unwrap_or(Value::Null);
     value["sessions"] = json!(world.sessions.len());
     value["queue"] = json!(world.queue.len());
-    value["agents_online"] = json!(world.agents.iter().filter(|a| a.status == 1 && a.temp_id.is_some()).count());
+    value["agents_online"] = json!(world
+        .agents
+        .iter()
+        .filter(|a| a.status == 1 && a.temp_id.is_some())
+        .count());
     Json(value).into_response()
 }
 
@@ -185,28 +228,49 @@ async fn stats(State(state): State<Arc<SandboxState>>) -> Response {
 struct RawPush {
     agent_email: String,
     /// Sent as-is as one text frame: hostile-input tests use it for malformed frames.
-    text: String,
+    #[serde(default)]
+    text: Option<String>,
+    /// Sent as one binary frame (e.g. invalid UTF-8).
+    #[serde(default)]
+    bytes: Option<Vec<u8>>,
 }
 
 async fn push_raw(State(state): State<Arc<SandboxState>>, body: Bytes) -> Response {
     let raw: RawPush = match json_body(&body) {
         Ok(v) => v,
-        Err(response) => return response,
+        Err(message) => return bad_request(message),
     };
     let world = state.world();
-    let Some(index) = world.agents.iter().position(|a| a.email.eq_ignore_ascii_case(&raw.agent_email)) else {
+    let Some(index) = world
+        .agents
+        .iter()
+        .position(|a| a.email.eq_ignore_ascii_case(&raw.agent_email))
+    else {
         return bad_request(format!("no agent with e-mail {}", raw.agent_email));
     };
     match world.push_links.get(&index) {
         Some((_, link)) => {
-            let _ = link.send(PushOut::Frame(raw.text));
+            let out = match (raw.text, raw.bytes) {
+                (Some(text), None) => PushOut::Frame(text),
+                (None, Some(bytes)) => PushOut::Binary(bytes),
+                _ => return bad_request("give exactly one of text and bytes"),
+            };
+            let _ = link.send(out);
             Json(json!({"sent": true})).into_response()
         }
-        None => (StatusCode::CONFLICT, Json(json!({"error": "that agent has no push connection"}))).into_response(),
+        None => (
+            StatusCode::CONFLICT,
+            Json(json!({"error": "that agent has no push connection"})),
+        )
+            .into_response(),
     }
 }
 
-async fn file(State(state): State<Arc<SandboxState>>, Path((id, _name)): Path<(String, String)>, _h: HeaderMap) -> Response {
+async fn file(
+    State(state): State<Arc<SandboxState>>,
+    Path((id, _name)): Path<(String, String)>,
+    _h: HeaderMap,
+) -> Response {
     match state.world().files.get(&id) {
         // Served as an attachment with nosniff: a file the agent sent is never rendered as a page.
         Some((mime, bytes)) => (

@@ -38,7 +38,9 @@ impl Faults {
         }
         if let Some(status) = self.error_status {
             if ![429, 500, 502, 503, 504].contains(&status) {
-                return Err(format!("error_status must be 429, 500, 502, 503 or 504, got {status}"));
+                return Err(format!(
+                    "error_status must be 429, 500, 502, 503 or 504, got {status}"
+                ));
             }
         }
         if self.latency_ms > 30_000 {

@@ -39,14 +39,22 @@ pub fn router(state: Arc<SandboxState>) -> Router {
 /// Latency and HTTP errors on platform calls. Half of the injected errors happen *after* the
 /// handler ran (the platform did the work, the answer was lost), which is the case that tests a
 /// client's idempotency for real.
-async fn inject_faults(State(state): State<Arc<SandboxState>>, request: Request, next: Next) -> Response {
+async fn inject_faults(
+    State(state): State<Arc<SandboxState>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let is_push = request.uri().path() == agentdesk_sobot::protocol::PUSH_PATH;
     let (latency, error) = {
         let mut world = state.world();
         let faults = world.faults.clone();
-        let error = if !is_push && faults.error_rate > 0.0 && world.rng.gen_bool(faults.error_rate) {
+        let error = if !is_push && faults.error_rate > 0.0 && world.rng.gen_bool(faults.error_rate)
+        {
             world.counters.injected_errors += 1;
-            let status = faults.error_status.unwrap_or(if world.rng.gen_bool(0.2) { 429 } else { 503 });
+            let status =
+                faults
+                    .error_status
+                    .unwrap_or(if world.rng.gen_bool(0.2) { 429 } else { 503 });
             Some((status, world.rng.gen_bool(0.5)))
         } else {
             None
@@ -91,7 +99,11 @@ pub fn params(headers: &HeaderMap, body: &Bytes) -> Result<Map<String, Value>, S
 
 pub fn query_map(query: Option<&str>) -> HashMap<String, String> {
     query
-        .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -135,13 +147,19 @@ pub fn agent_err(code: &str, message: &str) -> Response {
 }
 
 pub fn bad_request(message: impl Into<String>) -> Response {
-    (StatusCode::BAD_REQUEST, Json(json!({"error": message.into()}))).into_response()
+    (
+        StatusCode::BAD_REQUEST,
+        Json(json!({"error": message.into()})),
+    )
+        .into_response()
 }
 
 /// Formats milliseconds as the platform's `yyyy-MM-dd HH:mm:ss` in China time.
 pub fn china_time(ms: i64) -> String {
     use chrono::{FixedOffset, TimeZone};
-    let Some(offset) = FixedOffset::east_opt(8 * 3600) else { return String::new() };
+    let Some(offset) = FixedOffset::east_opt(8 * 3600) else {
+        return String::new();
+    };
     offset
         .timestamp_millis_opt(ms)
         .single()

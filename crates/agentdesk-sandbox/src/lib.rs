@@ -37,7 +37,11 @@ pub struct SandboxConfig {
 
 impl Default for SandboxConfig {
     fn default() -> Self {
-        SandboxConfig { seed: 1, visitors_per_minute: 0.0, token_lifetime: Duration::from_secs(86_400) }
+        SandboxConfig {
+            seed: 1,
+            visitors_per_minute: 0.0,
+            token_lifetime: Duration::from_secs(86_400),
+        }
     }
 }
 
@@ -70,7 +74,14 @@ pub(crate) fn ready_info(state: &SandboxState) -> ReadyInfo {
         union_code: world.union_code.clone(),
         union_key: world.union_key.clone(),
         supervisor_email: world.supervisor_email.clone(),
-        agents: world.agents.iter().map(|a| AgentLogin { email: a.email.clone(), password: a.password.clone() }).collect(),
+        agents: world
+            .agents
+            .iter()
+            .map(|a| AgentLogin {
+                email: a.email.clone(),
+                password: a.password.clone(),
+            })
+            .collect(),
     }
 }
 
@@ -84,7 +95,9 @@ impl SandboxState {
     /// Locks the world. A panic while holding the lock must not take the whole platform down
     /// with it, so a poisoned lock is recovered.
     pub fn world(&self) -> MutexGuard<'_, World> {
-        self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.world
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -102,8 +115,15 @@ impl Sandbox {
         let listener = tokio::net::TcpListener::bind(listen).await?;
         let address = listener.local_addr()?;
         let base_url = format!("http://{address}");
-        let world = World::new(ChaCha8Rng::seed_from_u64(config.seed), config.token_lifetime);
-        let state = Arc::new(SandboxState { world: Mutex::new(world), base_url, config });
+        let world = World::new(
+            ChaCha8Rng::seed_from_u64(config.seed),
+            config.token_lifetime,
+        );
+        let state = Arc::new(SandboxState {
+            world: Mutex::new(world),
+            base_url,
+            config,
+        });
         let info = ready_info(&state);
         let (shutdown, shutdown_rx) = watch::channel(false);
         let app = http::router(state.clone());
@@ -117,7 +137,12 @@ impl Sandbox {
             }
         });
         tokio::spawn(simulation::run(state.clone(), shutdown_rx));
-        Ok(Sandbox { state, info, shutdown, server })
+        Ok(Sandbox {
+            state,
+            info,
+            shutdown,
+            server,
+        })
     }
 
     pub fn info(&self) -> &ReadyInfo {
@@ -138,7 +163,10 @@ impl Sandbox {
         if let Some(secs) = faults.token_lifetime_secs {
             world.token_lifetime = Duration::from_secs(secs);
         }
-        world.faults = Faults { expire_tokens: false, ..faults };
+        world.faults = Faults {
+            expire_tokens: false,
+            ..faults
+        };
         Ok(())
     }
 

@@ -34,7 +34,11 @@ pub async fn start(State(state): State<Arc<SandboxState>>, body: Bytes) -> Respo
         Ok(plan) => plan,
         Err(e) => return bad_request(format!("invalid JSON body: {e}")),
     };
-    if plan.sessions == 0 || plan.sessions > 100_000 || plan.messages_per_second <= 0.0 || plan.seconds <= 0.0 {
+    if plan.sessions == 0
+        || plan.sessions > 100_000
+        || plan.messages_per_second <= 0.0
+        || plan.seconds <= 0.0
+    {
         return bad_request("sessions must be 1–100000, messages_per_second and seconds positive");
     }
     let cids = {
@@ -43,7 +47,11 @@ pub async fn start(State(state): State<Arc<SandboxState>>, body: Bytes) -> Respo
             return bad_request("a load run is already in progress");
         }
         let index = match &plan.agent_email {
-            Some(email) => match world.agents.iter().position(|a| a.email.eq_ignore_ascii_case(email)) {
+            Some(email) => match world
+                .agents
+                .iter()
+                .position(|a| a.email.eq_ignore_ascii_case(email))
+            {
                 Some(index) => index,
                 None => return bad_request(format!("no agent with e-mail {email}")),
             },
@@ -53,7 +61,14 @@ pub async fn start(State(state): State<Arc<SandboxState>>, body: Bytes) -> Respo
         let mut cids = Vec::with_capacity(plan.sessions);
         for n in 0..plan.sessions {
             let partnerid = world.next_id("load-");
-            let (_, cid, _) = world.connect_visitor(&partnerid, &format!("Load visitor {n}"), None, 0, Some(index), None);
+            let (_, cid, _) = world.connect_visitor(
+                &partnerid,
+                &format!("Load visitor {n}"),
+                None,
+                0,
+                Some(index),
+                None,
+            );
             cids.push(cid);
         }
         world.counters.load_running = true;
@@ -76,8 +91,15 @@ async fn generate(state: Arc<SandboxState>, cids: Vec<String>, plan: LoadPlan) {
         let mut world = state.world();
         while sent < due {
             let cid = &cids[(sent as usize) % cids.len()];
-            let wants_reply = plan.reply_every > 0 && sent % plan.reply_every == 0;
-            let text = format!("load {cid} #{sent}{}", if wants_reply { format!(" {REPLY_MARKER}") } else { String::new() });
+            let wants_reply = plan.reply_every > 0 && sent.is_multiple_of(plan.reply_every);
+            let text = format!(
+                "load {cid} #{sent}{}",
+                if wants_reply {
+                    format!(" {REPLY_MARKER}")
+                } else {
+                    String::new()
+                }
+            );
             if world.visitor_message(cid, &text, 0).is_ok() {
                 world.counters.load_messages += 1;
             }

@@ -9,7 +9,11 @@ use agentdesk_sandbox::{Sandbox, SandboxConfig};
 use clap::Parser;
 
 #[derive(Parser)]
-#[command(name = "agentdesk-sandbox", version, about = "AgentDesk's sandbox platform: Sobot's protocols on loopback, with simulated customers")]
+#[command(
+    name = "agentdesk-sandbox",
+    version,
+    about = "AgentDesk's sandbox platform: Sobot's protocols on loopback, with simulated customers"
+)]
 struct Args {
     /// Address to listen on; port 0 picks a free port (the ready line tells which).
     #[arg(long, default_value = "127.0.0.1:0")]
@@ -29,7 +33,10 @@ struct Args {
 async fn main() {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("AGENTDESK_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("AGENTDESK_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
         .init();
     let args = Args::parse();
     if args.visitors_per_minute < 0.0 || !args.visitors_per_minute.is_finite() {
@@ -44,7 +51,10 @@ async fn main() {
     let sandbox = match Sandbox::start(args.listen, config).await {
         Ok(sandbox) => sandbox,
         Err(error) => {
-            eprintln!("error: cannot listen on {}: {error}. Choose another address or port.", args.listen);
+            eprintln!(
+                "error: cannot listen on {}: {error}. Choose another address or port.",
+                args.listen
+            );
             std::process::exit(1);
         }
     };

@@ -11,14 +11,22 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use serde_json::{json, Map, Value};
 
-use crate::http::{china_time, int_param, open_err, open_ok, open_ok_items, params, query_map, str_param};
+use crate::http::{
+    china_time, int_param, open_err, open_ok, open_ok_items, params, query_map, str_param,
+};
 use crate::world::{OpError, World};
 use crate::SandboxState;
 
-pub async fn get_token(State(state): State<Arc<SandboxState>>, RawQuery(query): RawQuery) -> Response {
+pub async fn get_token(
+    State(state): State<Arc<SandboxState>>,
+    RawQuery(query): RawQuery,
+) -> Response {
     let query = query_map(query.as_deref());
-    let (Some(appid), Some(create_time), Some(sign)) = (query.get("appid"), query.get("create_time"), query.get("sign"))
-    else {
+    let (Some(appid), Some(create_time), Some(sign)) = (
+        query.get("appid"),
+        query.get("create_time"),
+        query.get("sign"),
+    ) else {
         return open_err("400004", "请求参数不能为空");
     };
     let mut world = state.world();
@@ -91,11 +99,15 @@ fn chat_connect(world: &mut World, params: &Map<String, Value>) -> Result<Value,
         ),
         _ => None,
     };
-    if forced.is_none() && !world.any_agent_online() && !world.active_by_partner.contains_key(&partnerid) {
+    if forced.is_none()
+        && !world.any_agent_online()
+        && !world.active_by_partner.contains_key(&partnerid)
+    {
         return Ok(json!({"status": 2}));
     }
     let phone = str_param(params, "user_tels");
-    let (status, cid, position) = world.connect_visitor(&partnerid, &name, phone, source, forced, None);
+    let (status, cid, position) =
+        world.connect_visitor(&partnerid, &name, phone, source, forced, None);
     let session = &world.sessions[&cid];
     let agent = session.agent.map(|i| &world.agents[i]);
     Ok(json!({
@@ -117,7 +129,12 @@ fn chat_send(world: &mut World, params: &Map<String, Value>) -> Result<Value, Op
         Some("image") => 1,
         Some("voice") => 2,
         Some("video") => 23,
-        Some(other) => return Err(OpError::Code("400004", format!("不支持的 msg_type: {other}"))),
+        Some(other) => {
+            return Err(OpError::Code(
+                "400004",
+                format!("不支持的 msg_type: {other}"),
+            ))
+        }
     };
     let Some(cid) = world.active_by_partner.get(&partnerid).cloned() else {
         return Ok(json!({"status": 2}));
@@ -138,7 +155,9 @@ fn comment(world: &mut World, params: &Map<String, Value>) -> Result<Value, OpEr
         .rev()
         .find(|cid| world.sessions[*cid].partnerid == partnerid)
         .cloned();
-    let Some(cid) = cid else { return Ok(json!({"status": 3})) };
+    let Some(cid) = cid else {
+        return Ok(json!({"status": 3}));
+    };
     if world.sessions[&cid].rating.is_some() {
         return Ok(json!({"status": 2, "cid": cid}));
     }
@@ -156,7 +175,10 @@ fn visitor_out(world: &mut World, params: &Map<String, Value>) -> Result<Value, 
 
 fn get_detail_by_cid(world: &World, params: &Map<String, Value>) -> Result<Value, OpError> {
     let cid = required(params, "cid")?;
-    let session = world.sessions.get(&cid).ok_or_else(|| OpError::Code("200002", format!("会话不存在: {cid}")))?;
+    let session = world
+        .sessions
+        .get(&cid)
+        .ok_or_else(|| OpError::Code("200002", format!("会话不存在: {cid}")))?;
     let items: Vec<Value> = session
         .records
         .iter()
@@ -213,7 +235,9 @@ pub async fn robot_op(
     }
     match op.as_str() {
         "search_doc_list" => {
-            let key_words = str_param(&params, "key_words").unwrap_or_default().to_lowercase();
+            let key_words = str_param(&params, "key_words")
+                .unwrap_or_default()
+                .to_lowercase();
             let key_flag = int_param(&params, "key_flag").unwrap_or(1);
             let page_no = int_param(&params, "page_no").unwrap_or(1).max(1) as usize;
             let updated_after = int_param(&params, "update_time_start").unwrap_or(0);
@@ -223,9 +247,13 @@ pub async fn robot_op(
                 .filter(|a| a.update_time >= updated_after)
                 .filter(|a| {
                     key_words.is_empty()
-                        || if key_flag == 2 { &a.answer_txt } else { &a.question_title }
-                            .to_lowercase()
-                            .contains(&key_words)
+                        || if key_flag == 2 {
+                            &a.answer_txt
+                        } else {
+                            &a.question_title
+                        }
+                        .to_lowercase()
+                        .contains(&key_words)
                 })
                 .skip((page_no - 1) * DOC_PAGE_SIZE)
                 .take(DOC_PAGE_SIZE)

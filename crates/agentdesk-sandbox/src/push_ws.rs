@@ -16,7 +16,8 @@ use crate::world::{now_ms, PushOut};
 use crate::SandboxState;
 
 pub async fn upgrade(State(state): State<Arc<SandboxState>>, ws: WebSocketUpgrade) -> Response {
-    ws.max_message_size(4 * 1024 * 1024).on_upgrade(move |socket| serve(state, socket))
+    ws.max_message_size(4 * 1024 * 1024)
+        .on_upgrade(move |socket| serve(state, socket))
 }
 
 async fn serve(state: Arc<SandboxState>, socket: WebSocket) {
@@ -46,12 +47,18 @@ async fn serve(state: Arc<SandboxState>, socket: WebSocket) {
         }
     };
     let Some((agent, connection)) = registered else {
-        let refusal = PushFrame::AuthResult { ret_code: "999998".into(), ret_msg: "登录已失效，请重新登录".into() };
+        let refusal = PushFrame::AuthResult {
+            ret_code: "999998".into(),
+            ret_msg: "登录已失效，请重新登录".into(),
+        };
         let _ = sink.send(Message::Text(refusal.encode().into())).await;
         let _ = sink.close().await;
         return;
     };
-    let ok = PushFrame::AuthResult { ret_code: "000000".into(), ret_msg: "ok".into() };
+    let ok = PushFrame::AuthResult {
+        ret_code: "000000".into(),
+        ret_msg: "ok".into(),
+    };
     if sink.send(Message::Text(ok.encode().into())).await.is_err() {
         return;
     }
@@ -70,6 +77,9 @@ async fn serve(state: Arc<SandboxState>, socket: WebSocket) {
                     if let Some(earlier) = held.replace(frame) {
                         if sink.send(Message::Text(earlier.into())).await.is_err() { break; }
                     }
+                }
+                Some(PushOut::Binary(bytes)) => {
+                    if sink.send(Message::Binary(bytes.into())).await.is_err() { break; }
                 }
                 Some(PushOut::Close) | None => {
                     let _ = sink.close().await;
@@ -96,7 +106,11 @@ async fn serve(state: Arc<SandboxState>, socket: WebSocket) {
         }
     }
     let mut world = state.world();
-    if world.push_links.get(&agent).is_some_and(|(id, _)| *id == connection) {
+    if world
+        .push_links
+        .get(&agent)
+        .is_some_and(|(id, _)| *id == connection)
+    {
         world.push_links.remove(&agent);
     }
 }

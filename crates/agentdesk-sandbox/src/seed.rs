@@ -9,7 +9,9 @@ use serde::Serialize;
 
 pub fn hex_token(rng: &mut ChaCha8Rng, len: usize) -> String {
     const HEX: &[u8] = b"0123456789abcdef";
-    (0..len).map(|_| HEX[rng.gen_range(0..16)] as char).collect()
+    (0..len)
+        .map(|_| HEX[rng.gen_range(0..16)] as char)
+        .collect()
 }
 
 pub struct AgentSeed {
@@ -20,10 +22,19 @@ pub struct AgentSeed {
     pub group_id: String,
 }
 
-pub const GROUPS: [(&str, &str); 2] = [("g-presales", "售前 Pre-sales"), ("g-aftersales", "售后 After-sales")];
+pub const GROUPS: [(&str, &str); 2] = [
+    ("g-presales", "售前 Pre-sales"),
+    ("g-aftersales", "售后 After-sales"),
+];
 
 pub fn agents(rng: &mut ChaCha8Rng) -> Vec<AgentSeed> {
-    let names = ["林晓 Lin Xiao", "陈静 Chen Jing", "Sam Carter", "王磊 Wang Lei", "Maya Singh"];
+    let names = [
+        "林晓 Lin Xiao",
+        "陈静 Chen Jing",
+        "Sam Carter",
+        "王磊 Wang Lei",
+        "Maya Singh",
+    ];
     names
         .iter()
         .enumerate()
@@ -37,10 +48,20 @@ pub fn agents(rng: &mut ChaCha8Rng) -> Vec<AgentSeed> {
         .collect()
 }
 
-const ZH_SURNAMES: [&str; 16] = ["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭"];
-const ZH_GIVEN: [&str; 16] = ["芳", "伟", "娜", "敏", "静", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "明", "超", "秀英"];
-const EN_FIRST: [&str; 12] = ["Emma", "Liam", "Olivia", "Noah", "Ava", "Lucas", "Mia", "Ethan", "Chloe", "James", "Grace", "Leo"];
-const EN_LAST: [&str; 10] = ["Wilson", "Brown", "Taylor", "Lee", "Martin", "Clark", "Walker", "Hall", "Young", "King"];
+const ZH_SURNAMES: [&str; 16] = [
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
+];
+const ZH_GIVEN: [&str; 16] = [
+    "芳", "伟", "娜", "敏", "静", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "明", "超",
+    "秀英",
+];
+const EN_FIRST: [&str; 12] = [
+    "Emma", "Liam", "Olivia", "Noah", "Ava", "Lucas", "Mia", "Ethan", "Chloe", "James", "Grace",
+    "Leo",
+];
+const EN_LAST: [&str; 10] = [
+    "Wilson", "Brown", "Taylor", "Lee", "Martin", "Clark", "Walker", "Hall", "Young", "King",
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Language {
@@ -50,13 +71,26 @@ pub enum Language {
 
 pub fn visitor_name(rng: &mut ChaCha8Rng, language: Language) -> String {
     match language {
-        Language::Chinese => format!("{}{}", ZH_SURNAMES.choose(rng).unwrap_or(&"王"), ZH_GIVEN.choose(rng).unwrap_or(&"芳")),
-        Language::English => format!("{} {}", EN_FIRST.choose(rng).unwrap_or(&"Emma"), EN_LAST.choose(rng).unwrap_or(&"Lee")),
+        Language::Chinese => format!(
+            "{}{}",
+            ZH_SURNAMES.choose(rng).unwrap_or(&"王"),
+            ZH_GIVEN.choose(rng).unwrap_or(&"芳")
+        ),
+        Language::English => format!(
+            "{} {}",
+            EN_FIRST.choose(rng).unwrap_or(&"Emma"),
+            EN_LAST.choose(rng).unwrap_or(&"Lee")
+        ),
     }
 }
 
 pub fn phone(rng: &mut ChaCha8Rng) -> String {
-    let prefix = ["135", "136", "138", "139", "150", "158", "186", "188", "199"].choose(rng).copied().unwrap_or("138");
+    let prefix = [
+        "135", "136", "138", "139", "150", "158", "186", "188", "199",
+    ]
+    .choose(rng)
+    .copied()
+    .unwrap_or("138");
     format!("{prefix}{:08}", rng.gen_range(0..100_000_000u32))
 }
 
@@ -80,7 +114,10 @@ pub fn script(rng: &mut ChaCha8Rng, language: Language, order_no: &str) -> Scrip
     let chosen = pool.choose(rng).copied().unwrap_or(pool[0]);
     Script {
         language,
-        lines: chosen.iter().map(|line| line.replace("{order}", order_no)).collect(),
+        lines: chosen
+            .iter()
+            .map(|line| line.replace("{order}", order_no))
+            .collect(),
         angry,
     }
 }
@@ -90,7 +127,9 @@ pub fn impatient_line(language: Language, angry: bool) -> &'static str {
         (Language::Chinese, false) => "你好，还在吗？",
         (Language::Chinese, true) => "怎么没人回复？再不处理我就投诉了！",
         (Language::English, false) => "Hello? Is anyone there?",
-        (Language::English, true) => "Nobody is answering. This is unacceptable, I want to file a complaint!",
+        (Language::English, true) => {
+            "Nobody is answering. This is unacceptable, I want to file a complaint!"
+        }
     }
 }
 
@@ -104,28 +143,69 @@ pub fn closing_line(language: Language, angry: bool) -> &'static str {
 }
 
 const ZH_CALM: &[&[&str]] = &[
-    &["你好，我的订单{order}什么时候发货？", "大概几天能到？", "可以改成顺丰吗？"],
-    &["请问怎么申请退货？", "衣服尺码不合适，订单号{order}", "退款多久到账？"],
+    &[
+        "你好，我的订单{order}什么时候发货？",
+        "大概几天能到？",
+        "可以改成顺丰吗？",
+    ],
+    &[
+        "请问怎么申请退货？",
+        "衣服尺码不合适，订单号{order}",
+        "退款多久到账？",
+    ],
     &["我想开发票，订单{order}", "抬头写公司名可以吗？"],
     &["会员积分怎么用？", "积分会过期吗？"],
-    &["你好，快递显示已签收但我没收到，订单{order}", "能帮我查一下吗？"],
+    &[
+        "你好，快递显示已签收但我没收到，订单{order}",
+        "能帮我查一下吗？",
+    ],
     &["支付的时候扣款了但订单显示未付款", "订单号是{order}"],
 ];
 const ZH_ANGRY: &[&[&str]] = &[
-    &["订单{order}一周了还没发货，你们到底怎么回事？", "我要退款！", "再不处理我就打12315投诉！"],
-    &["收到的手机屏幕是碎的！订单{order}", "太差劲了，我要求马上换新", "不行我就曝光你们"],
+    &[
+        "订单{order}一周了还没发货，你们到底怎么回事？",
+        "我要退款！",
+        "再不处理我就打12315投诉！",
+    ],
+    &[
+        "收到的手机屏幕是碎的！订单{order}",
+        "太差劲了，我要求马上换新",
+        "不行我就曝光你们",
+    ],
     &["退款申请了十天还没到账，骗子吗？", "我已经咨询律师了"],
 ];
 const EN_CALM: &[&[&str]] = &[
-    &["Hi, when will my order {order} ship?", "How long does delivery usually take?", "Can I change the delivery address?"],
-    &["How do I return a pair of shoes?", "They are too small. Order {order}", "When will I get my refund?"],
-    &["I'd like an invoice for order {order}", "Can you put my company name on it?"],
+    &[
+        "Hi, when will my order {order} ship?",
+        "How long does delivery usually take?",
+        "Can I change the delivery address?",
+    ],
+    &[
+        "How do I return a pair of shoes?",
+        "They are too small. Order {order}",
+        "When will I get my refund?",
+    ],
+    &[
+        "I'd like an invoice for order {order}",
+        "Can you put my company name on it?",
+    ],
     &["How do I use my membership points?", "Do points expire?"],
-    &["My parcel says delivered but I never got it. Order {order}", "Could you check with the courier?"],
+    &[
+        "My parcel says delivered but I never got it. Order {order}",
+        "Could you check with the courier?",
+    ],
 ];
 const EN_ANGRY: &[&[&str]] = &[
-    &["Order {order} is a week late and nobody tells me anything!", "I want a refund now.", "If this isn't fixed today I'm doing a chargeback."],
-    &["The laptop arrived broken. Order {order}", "This is the worst service I've ever had", "Cancel my account, I'm talking to my lawyer."],
+    &[
+        "Order {order} is a week late and nobody tells me anything!",
+        "I want a refund now.",
+        "If this isn't fixed today I'm doing a chargeback.",
+    ],
+    &[
+        "The laptop arrived broken. Order {order}",
+        "This is the worst service I've ever had",
+        "Cancel my account, I'm talking to my lawyer.",
+    ],
 ];
 
 /// One FAQ article, in the shape of `search_doc_list` / `query_doc_detail` items.
@@ -177,8 +257,30 @@ const TOPICS: &[Topic] = &[
     Topic { category: AFTER_SALES, zh: ("{p}保修多久？", "{p}享受一年质保，凭订单号即可报修，无需纸质发票。", ["{p}保修期", "{p}坏了在保修吗"]), en: ("What is the warranty on {p}?", "{p} come with a one-year warranty; the order number is enough to claim it.", ["Warranty period for {p}", "Is my {p} still under warranty"]) },
 ];
 
-const PRODUCTS_ZH: [&str; 10] = ["手机", "笔记本电脑", "耳机", "运动鞋", "外套", "护肤品", "家电", "图书", "生鲜水果", "儿童玩具"];
-const PRODUCTS_EN: [&str; 10] = ["phones", "laptops", "headphones", "sneakers", "coats", "skincare", "home appliances", "books", "fresh fruit", "toys"];
+const PRODUCTS_ZH: [&str; 10] = [
+    "手机",
+    "笔记本电脑",
+    "耳机",
+    "运动鞋",
+    "外套",
+    "护肤品",
+    "家电",
+    "图书",
+    "生鲜水果",
+    "儿童玩具",
+];
+const PRODUCTS_EN: [&str; 10] = [
+    "phones",
+    "laptops",
+    "headphones",
+    "sneakers",
+    "coats",
+    "skincare",
+    "home appliances",
+    "books",
+    "fresh fruit",
+    "toys",
+];
 
 /// 16 topics × 10 product lines × 2 languages = 320 articles, each with two similar questions.
 pub fn knowledge_base(base_time_ms: i64) -> Vec<KbArticle> {
@@ -221,7 +323,9 @@ mod tests {
         let kb = knowledge_base(0);
         assert!(kb.len() >= 300);
         assert!(kb.iter().any(|a| a.language == "zh") && kb.iter().any(|a| a.language == "en"));
-        assert!(kb.iter().all(|a| !a.similar_questions.is_empty() && !a.question_title.contains("{p}")));
+        assert!(kb
+            .iter()
+            .all(|a| !a.similar_questions.is_empty() && !a.question_title.contains("{p}")));
         let ids: std::collections::HashSet<_> = kb.iter().map(|a| &a.docid).collect();
         assert_eq!(ids.len(), kb.len());
     }

@@ -39,7 +39,11 @@ pub async fn run(state: Arc<SandboxState>, mut shutdown: watch::Receiver<bool>) 
 }
 
 fn arrive(world: &mut crate::world::World) {
-    let language = if world.rng.gen_bool(0.6) { Language::Chinese } else { Language::English };
+    let language = if world.rng.gen_bool(0.6) {
+        Language::Chinese
+    } else {
+        Language::English
+    };
     let name = seed::visitor_name(&mut world.rng, language);
     let phone = seed::phone(&mut world.rng);
     let order_no = format!("LM{}", world.rng.gen_range(100_000_000u64..999_999_999));
@@ -55,7 +59,14 @@ fn arrive(world: &mut crate::world::World) {
         nudged: false,
         invited_to_rate: false,
     };
-    let (status, cid, _) = world.connect_visitor(&partnerid, &name, Some(phone), source, None, Some(simulated));
+    let (status, cid, _) = world.connect_visitor(
+        &partnerid,
+        &name,
+        Some(phone),
+        source,
+        None,
+        Some(simulated),
+    );
     if status >= 0 {
         let _ = world.visitor_message(&cid, &first, 0);
     }
@@ -76,7 +87,9 @@ fn act(world: &mut crate::world::World) {
         if session.phase != SessionPhase::Active {
             continue;
         }
-        let Some(sim) = session.simulated.as_mut() else { continue };
+        let Some(sim) = session.simulated.as_mut() else {
+            continue;
+        };
         if sim.invited_to_rate && session.rating.is_none() {
             sim.invited_to_rate = false;
             let score = if sim.script.angry { 2 } else { 5 };
@@ -98,13 +111,24 @@ fn act(world: &mut crate::world::World) {
                     actions.push((cid.clone(), Action::Say(line)));
                 } else {
                     let score = if sim.script.angry { 2 } else { 5 };
-                    actions.push((cid.clone(), Action::Close { line: seed::closing_line(language, sim.script.angry).into(), score }));
+                    actions.push((
+                        cid.clone(),
+                        Action::Close {
+                            line: seed::closing_line(language, sim.script.angry).into(),
+                            score,
+                        },
+                    ));
                 }
             }
             (Some(since), _) if !sim.nudged && now.duration_since(since) > PATIENCE => {
                 sim.nudged = true;
                 sim.script.angry = sim.script.angry || sim.script.lines.len() > 2;
-                actions.push((cid.clone(), Action::Nudge(seed::impatient_line(sim.script.language, sim.script.angry).into())));
+                actions.push((
+                    cid.clone(),
+                    Action::Nudge(
+                        seed::impatient_line(sim.script.language, sim.script.angry).into(),
+                    ),
+                ));
             }
             _ => {}
         }

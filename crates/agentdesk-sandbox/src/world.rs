@@ -6,7 +6,9 @@
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
-use agentdesk_sobot::protocol::{push_type, sender_type, ChatRecord, PushFrame, PushMessageModel, SendReceipt};
+use agentdesk_sobot::protocol::{
+    push_type, sender_type, ChatRecord, PushFrame, PushMessageModel, SendReceipt,
+};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
@@ -28,6 +30,8 @@ pub enum PushOut {
     Frame(String),
     /// Hold this frame back and send it after the next one (reorder fault).
     FrameOutOfOrder(String),
+    /// A raw binary frame (hostile-input tests).
+    Binary(Vec<u8>),
     /// Close the socket (dropped-socket fault, kick, or superseded connection).
     Close,
 }
@@ -215,13 +219,20 @@ impl World {
 
     /// Issues a new token for `appid`; the previous one stops working at once, as on the platform.
     pub fn issue_token(&mut self, appid: &str) -> String {
-        let token = format!("{}{}", seed::hex_token(&mut self.rng, 32), self.next_id("t"));
+        let token = format!(
+            "{}{}",
+            seed::hex_token(&mut self.rng, 32),
+            self.next_id("t")
+        );
         if let Some(old) = self.current_token.insert(appid.to_string(), token.clone()) {
             self.tokens.remove(&old);
         }
         self.tokens.insert(
             token.clone(),
-            IssuedToken { appid: appid.to_string(), expires_at: Instant::now() + self.token_lifetime },
+            IssuedToken {
+                appid: appid.to_string(),
+                expires_at: Instant::now() + self.token_lifetime,
+            },
         );
         self.counters.tokens_issued += 1;
         token
@@ -229,7 +240,9 @@ impl World {
 
     /// `Ok(appid)` or the Sobot code: `900001` missing, `900002` expired or superseded.
     pub fn check_token(&self, token: Option<&str>) -> Result<String, (&'static str, &'static str)> {
-        let token = token.filter(|t| !t.is_empty()).ok_or(("900001", "token为空"))?;
+        let token = token
+            .filter(|t| !t.is_empty())
+            .ok_or(("900001", "token为空"))?;
         match self.tokens.get(token) {
             Some(issued) if issued.expires_at > Instant::now() => Ok(issued.appid.clone()),
             _ => Err(("900002", "token已失效，请重新获取")),
@@ -301,7 +314,9 @@ impl World {
     }
 
     pub fn any_agent_online(&self) -> bool {
-        self.agents.iter().any(|a| a.status == 1 && a.temp_id.is_some())
+        self.agents
+            .iter()
+            .any(|a| a.status == 1 && a.temp_id.is_some())
     }
 
     // ---- sessions ----
@@ -324,7 +339,8 @@ impl World {
             Some(uid) => uid.clone(),
             None => {
                 let uid = self.next_id("u");
-                self.uid_by_partner.insert(partnerid.to_string(), uid.clone());
+                self.uid_by_partner
+                    .insert(partnerid.to_string(), uid.clone());
                 uid
             }
         };
@@ -346,7 +362,8 @@ impl World {
         };
         self.sessions.insert(cid.clone(), session);
         self.session_order.push(cid.clone());
-        self.active_by_partner.insert(partnerid.to_string(), cid.clone());
+        self.active_by_partner
+            .insert(partnerid.to_string(), cid.clone());
         let agent = forced_agent.or_else(|| self.pick_agent(None, None));
         match agent {
             Some(index) => {
@@ -363,7 +380,9 @@ impl World {
     }
 
     fn assign(&mut self, cid: &str, index: usize) {
-        let Some(session) = self.sessions.get_mut(cid) else { return };
+        let Some(session) = self.sessions.get_mut(cid) else {
+            return;
+        };
         session.agent = Some(index);
         session.phase = SessionPhase::Active;
         let model = PushMessageModel {
@@ -401,15 +420,26 @@ impl World {
 
     fn broadcast_queue(&mut self) {
         let waiting = self.queue.len() as i64;
-        let online: Vec<usize> = (0..self.agents.len()).filter(|&i| self.agents[i].temp_id.is_some()).collect();
+        let online: Vec<usize> = (0..self.agents.len())
+            .filter(|&i| self.agents[i].temp_id.is_some())
+            .collect();
         for index in online {
-            let model = PushMessageModel { kind: Some(push_type::QUEUE), count: Some(waiting), ..Default::default() };
+            let model = PushMessageModel {
+                kind: Some(push_type::QUEUE),
+                count: Some(waiting),
+                ..Default::default()
+            };
             self.push(index, model);
         }
     }
 
     /// Appends a visitor message and pushes it (103) to the session's agent.
-    pub fn visitor_message(&mut self, cid: &str, text: &str, msg_type: i64) -> Result<ChatRecord, OpError> {
+    pub fn visitor_message(
+        &mut self,
+        cid: &str,
+        text: &str,
+        msg_type: i64,
+    ) -> Result<ChatRecord, OpError> {
         let msg_id = self.next_id("m");
         let session = self
             .sessions
@@ -434,7 +464,10 @@ impl World {
             sim.waiting_for_agent_since = Some(Instant::now());
         }
         self.counters.visitor_messages += 1;
-        if let Some(index) = session.agent.filter(|_| session.phase == SessionPhase::Active) {
+        if let Some(index) = session
+            .agent
+            .filter(|_| session.phase == SessionPhase::Active)
+        {
             let model = PushMessageModel {
                 kind: Some(push_type::NEW_MESSAGE),
                 uid: Some(session.uid.clone()),
@@ -467,7 +500,10 @@ impl World {
         if let Some(id) = client_msg_id.filter(|id| !id.is_empty()) {
             if let Some(receipt) = self.client_ids.get(&(index, id.to_string())) {
                 self.counters.send_retries_deduplicated += 1;
-                return Ok(SendReceipt { duplicate: true, ..receipt.clone() });
+                return Ok(SendReceipt {
+                    duplicate: true,
+                    ..receipt.clone()
+                });
             }
         }
         let msg_id = self.next_id("m");
@@ -518,7 +554,8 @@ impl World {
             duplicate: false,
         };
         if let Some(id) = client_msg_id.filter(|id| !id.is_empty()) {
-            self.client_ids.insert((index, id.to_string()), receipt.clone());
+            self.client_ids
+                .insert((index, id.to_string()), receipt.clone());
         }
         Ok(receipt)
     }
@@ -577,7 +614,9 @@ impl World {
     }
 
     pub fn typing(&mut self, cid: &str) {
-        let Some(session) = self.sessions.get(cid) else { return };
+        let Some(session) = self.sessions.get(cid) else {
+            return;
+        };
         if let Some(index) = session.agent {
             let model = PushMessageModel {
                 kind: Some(push_type::TYPING),
@@ -591,8 +630,17 @@ impl World {
     }
 
     /// Moves a session to another agent (or, with a group, to someone in that group or the queue).
-    pub fn transfer(&mut self, cid: &str, from: usize, to: Option<usize>, group: Option<&str>) -> Result<(), OpError> {
-        let session = self.sessions.get(cid).ok_or_else(|| OpError::Code("200002", format!("会话不存在: {cid}")))?;
+    pub fn transfer(
+        &mut self,
+        cid: &str,
+        from: usize,
+        to: Option<usize>,
+        group: Option<&str>,
+    ) -> Result<(), OpError> {
+        let session = self
+            .sessions
+            .get(cid)
+            .ok_or_else(|| OpError::Code("200002", format!("会话不存在: {cid}")))?;
         if session.agent != Some(from) || session.phase != SessionPhase::Active {
             return Err(OpError::Code("200004", "该会话不属于当前客服".into()));
         }
@@ -634,13 +682,21 @@ impl World {
     /// Sends one data frame to an agent's live connection, applying the push faults. With no live
     /// connection the push is lost, as on a real platform: the client catches up by resync.
     pub fn push(&mut self, index: usize, model: PushMessageModel) {
-        let Some((_, link)) = self.push_links.get(&index) else { return };
+        let Some((_, link)) = self.push_links.get(&index) else {
+            return;
+        };
         let link = link.clone();
         let msg_id = self.next_id("p");
-        let frame = PushFrame::Data { msg_id, data: model }.encode();
+        let frame = PushFrame::Data {
+            msg_id,
+            data: Box::new(model),
+        }
+        .encode();
         self.counters.pushes_sent += 1;
         let faults = self.faults.clone();
-        if faults.duplicate_push_rate > 0.0 && self.rng.gen_bool(faults.duplicate_push_rate.min(1.0)) {
+        if faults.duplicate_push_rate > 0.0
+            && self.rng.gen_bool(faults.duplicate_push_rate.min(1.0))
+        {
             self.counters.pushes_duplicated += 1;
             let _ = link.send(PushOut::Frame(frame.clone()));
         }

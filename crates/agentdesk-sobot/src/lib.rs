@@ -5,4 +5,6 @@
 pub mod client;
 pub mod protocol;
 
-pub use client::{AgentClient, AgentCredentials, ClientError, PushConnection, PushEndpoint, PushInput};
+pub use client::{
+    AgentClient, AgentCredentials, ClientError, PushConnection, PushEndpoint, PushInput,
+};

@@ -32,7 +32,14 @@ pub fn insert(conn: &Connection, e: &AuditEntry) -> Result<bool, StoreError> {
     let mut statement = conn.prepare_cached(
         "INSERT INTO audit_log (at_ms, actor, endpoint, duration_ms, outcome, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
-    statement.execute(params![e.at_ms, mask_pii(&e.actor), e.endpoint, e.duration_ms, e.outcome, mask_pii(&e.detail)])?;
+    statement.execute(params![
+        e.at_ms,
+        mask_pii(&e.actor),
+        e.endpoint,
+        e.duration_ms,
+        e.outcome,
+        mask_pii(&e.detail)
+    ])?;
     Ok(true)
 }
 

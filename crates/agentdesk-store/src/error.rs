@@ -20,13 +20,19 @@ pub enum StoreError {
 impl StoreError {
     pub(crate) fn open(path: &Path, error: rusqlite::Error) -> StoreError {
         match StoreError::from(error) {
-            StoreError::Sqlite(message) => StoreError::Open { path: path.display().to_string(), message },
+            StoreError::Sqlite(message) => StoreError::Open {
+                path: path.display().to_string(),
+                message,
+            },
             other => other,
         }
     }
 
     pub(crate) fn io(path: &Path, error: std::io::Error) -> StoreError {
-        StoreError::Open { path: path.display().to_string(), message: error.to_string() }
+        StoreError::Open {
+            path: path.display().to_string(),
+            message: error.to_string(),
+        }
     }
 }
 
@@ -36,7 +42,9 @@ impl From<rusqlite::Error> for StoreError {
         match error.sqlite_error_code() {
             Some(ErrorCode::DiskFull) => StoreError::DiskFull,
             Some(ErrorCode::ReadOnly) => StoreError::ReadOnly(error.to_string()),
-            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => StoreError::Corrupt(error.to_string()),
+            Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => {
+                StoreError::Corrupt(error.to_string())
+            }
             _ => StoreError::Sqlite(error.to_string()),
         }
     }

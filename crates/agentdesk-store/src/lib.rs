@@ -31,8 +31,13 @@ pub use visitors::Visitor;
 #[derive(Debug, Clone)]
 pub enum Write {
     UpsertSession(Session),
-    EndSession { session_id: String },
-    RateSession { session_id: String, score: u8 },
+    EndSession {
+        session_id: String,
+    },
+    RateSession {
+        session_id: String,
+        score: u8,
+    },
     UpsertVisitor(Visitor),
     /// A message confirmed by the platform (it has a `seq`). If it carries a `client_msg_id` that a
     /// pending local message has, that message becomes `Sent`; otherwise it is inserted, once.
@@ -40,13 +45,24 @@ pub enum Write {
     /// A new outbound message: the outbox item and its pending message in one go.
     Enqueue(OutboxItem),
     /// The platform accepted the item (its message is stored in order once its seq is released).
-    OutboxAccepted { client_msg_id: String },
+    OutboxAccepted {
+        client_msg_id: String,
+    },
     /// The platform refused the item for good; the message shows as failed.
-    MarkFailed { client_msg_id: String, error: String },
+    MarkFailed {
+        client_msg_id: String,
+        error: String,
+    },
     /// A transient failure: try again at `next_attempt_at_ms`.
-    Postpone { client_msg_id: String, next_attempt_at_ms: i64, error: String },
+    Postpone {
+        client_msg_id: String,
+        next_attempt_at_ms: i64,
+        error: String,
+    },
     /// The agent asked to retry a failed item.
-    Requeue { client_msg_id: String },
+    Requeue {
+        client_msg_id: String,
+    },
     Audit(AuditEntry),
 }
 
@@ -63,11 +79,24 @@ impl Store {
         let safe = |s: &str| -> String {
             let cleaned: String = s
                 .chars()
-                .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' { c } else { '_' })
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
                 .collect();
-            if cleaned.is_empty() || cleaned.starts_with('.') { format!("_{cleaned}") } else { cleaned }
+            if cleaned.is_empty() || cleaned.starts_with('.') {
+                format!("_{cleaned}")
+            } else {
+                cleaned
+            }
         };
-        data_dir.join("accounts").join(safe(account)).join(format!("{}.sqlite3", safe(tenant)))
+        data_dir
+            .join("accounts")
+            .join(safe(account))
+            .join(format!("{}.sqlite3", safe(tenant)))
     }
 
     /// Opens (creating if needed) and migrates the database at `path`.
@@ -76,12 +105,16 @@ impl Store {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::io(path, e))?;
         }
         let conn = Connection::open(path).map_err(|e| StoreError::open(path, e))?;
-        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(|e| StoreError::open(path, e))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(|e| StoreError::open(path, e))?;
         // WAL + synchronous=NORMAL: a committed transaction survives a killed process (the WAL is
         // written before commit returns); only an OS crash can lose the last few commits.
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(|e| StoreError::open(path, e))?;
-        conn.pragma_update(None, "synchronous", "NORMAL").map_err(|e| StoreError::open(path, e))?;
-        conn.pragma_update(None, "foreign_keys", "ON").map_err(|e| StoreError::open(path, e))?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(|e| StoreError::open(path, e))?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(|e| StoreError::open(path, e))?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(|e| StoreError::open(path, e))?;
         let mut store = Store { conn };
         migrations::run(
             &mut store.conn,
@@ -99,9 +132,13 @@ impl Store {
 
     /// A read-only connection, for the UI's reads and for checking a database from outside.
     pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
-        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| StoreError::open(path, e))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(|e| StoreError::open(path, e))?;
-        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(|e| StoreError::open(path, e))?;
         Ok(Store { conn })
     }
 
@@ -113,7 +150,9 @@ impl Store {
             let changed = match write {
                 Write::UpsertSession(session) => sessions::upsert(&tx, session)?,
                 Write::EndSession { session_id } => sessions::end(&tx, session_id)?,
-                Write::RateSession { session_id, score } => sessions::rate(&tx, session_id, *score)?,
+                Write::RateSession { session_id, score } => {
+                    sessions::rate(&tx, session_id, *score)?
+                }
                 Write::UpsertVisitor(visitor) => visitors::upsert(&tx, visitor)?,
                 Write::StoreMessage(message) => {
                     let changed = messages::store_confirmed(&tx, message)?;
@@ -127,10 +166,15 @@ impl Store {
                 }
                 Write::Enqueue(item) => outbox::enqueue(&tx, item)?,
                 Write::OutboxAccepted { client_msg_id } => outbox::mark_sent(&tx, client_msg_id)?,
-                Write::MarkFailed { client_msg_id, error } => outbox::mark_failed(&tx, client_msg_id, error)?,
-                Write::Postpone { client_msg_id, next_attempt_at_ms, error } => {
-                    outbox::postpone(&tx, client_msg_id, *next_attempt_at_ms, error)?
-                }
+                Write::MarkFailed {
+                    client_msg_id,
+                    error,
+                } => outbox::mark_failed(&tx, client_msg_id, error)?,
+                Write::Postpone {
+                    client_msg_id,
+                    next_attempt_at_ms,
+                    error,
+                } => outbox::postpone(&tx, client_msg_id, *next_attempt_at_ms, error)?,
                 Write::Requeue { client_msg_id } => outbox::requeue(&tx, client_msg_id)?,
                 Write::Audit(entry) => audit_log::insert(&tx, entry)?,
             };
@@ -213,18 +257,30 @@ impl Store {
         messages::inbound_containing(&self.conn, needle)
     }
 
-    pub fn count_messages(&self, direction: agentdesk_domain::Direction) -> Result<u64, StoreError> {
+    pub fn count_messages(
+        &self,
+        direction: agentdesk_domain::Direction,
+    ) -> Result<u64, StoreError> {
         messages::count(&self.conn, direction)
     }
 
     /// Every stored message text (for soak accounting).
-    pub fn message_texts(&self, direction: agentdesk_domain::Direction) -> Result<Vec<String>, StoreError> {
+    pub fn message_texts(
+        &self,
+        direction: agentdesk_domain::Direction,
+    ) -> Result<Vec<String>, StoreError> {
         messages::texts(&self.conn, direction)
     }
 
     /// `PRAGMA integrity_check`: `Ok(())` when it answers `ok`.
     pub fn integrity_check(&self) -> Result<(), StoreError> {
-        let verdict: String = self.conn.query_row("PRAGMA integrity_check", [], |row| row.get(0))?;
-        if verdict == "ok" { Ok(()) } else { Err(StoreError::Corrupt(verdict)) }
+        let verdict: String = self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |row| row.get(0))?;
+        if verdict == "ok" {
+            Ok(())
+        } else {
+            Err(StoreError::Corrupt(verdict))
+        }
     }
 }

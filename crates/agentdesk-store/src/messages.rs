@@ -31,7 +31,12 @@ pub fn store_confirmed(conn: &Connection, m: &Message) -> Result<bool, StoreErro
         let updated = conn.execute(
             "UPDATE messages SET seq = ?2, msg_id = ?3, status = 'sent', sent_at_ms = ?4
              WHERE client_msg_id = ?1 AND seq IS NULL",
-            params![client_msg_id, m.seq.map(|s| s as i64), m.msg_id, m.sent_at_ms],
+            params![
+                client_msg_id,
+                m.seq.map(|s| s as i64),
+                m.msg_id,
+                m.sent_at_ms
+            ],
         )?;
         if updated > 0 {
             return Ok(true);
@@ -67,7 +72,11 @@ pub fn insert_pending(conn: &Connection, m: &Message) -> Result<bool, StoreError
     )? > 0)
 }
 
-pub fn set_status(conn: &Connection, client_msg_id: &str, status: DeliveryStatus) -> Result<bool, StoreError> {
+pub fn set_status(
+    conn: &Connection,
+    client_msg_id: &str,
+    status: DeliveryStatus,
+) -> Result<bool, StoreError> {
     Ok(conn.execute(
         "UPDATE messages SET status = ?2 WHERE client_msg_id = ?1 AND seq IS NULL AND status != ?2",
         params![client_msg_id, status.as_str()],
@@ -92,7 +101,11 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Message> {
 }
 
 /// Newest `limit` messages, returned oldest first: confirmed ones by seq, pending ones after them.
-pub fn recent(conn: &Connection, session_id: &str, limit: usize) -> Result<Vec<Message>, StoreError> {
+pub fn recent(
+    conn: &Connection,
+    session_id: &str,
+    limit: usize,
+) -> Result<Vec<Message>, StoreError> {
     let mut statement = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM messages WHERE session_id = ?1
          ORDER BY seq IS NULL DESC, seq DESC, id DESC LIMIT ?2"
@@ -104,8 +117,12 @@ pub fn recent(conn: &Connection, session_id: &str, limit: usize) -> Result<Vec<M
 }
 
 pub fn by_client_id(conn: &Connection, client_msg_id: &str) -> Result<Option<Message>, StoreError> {
-    let mut statement = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM messages WHERE client_msg_id = ?1"))?;
-    Ok(statement.query_row(params![client_msg_id], from_row).optional()?)
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM messages WHERE client_msg_id = ?1"
+    ))?;
+    Ok(statement
+        .query_row(params![client_msg_id], from_row)
+        .optional()?)
 }
 
 pub fn texts(conn: &Connection, direction: Direction) -> Result<Vec<String>, StoreError> {
@@ -122,9 +139,11 @@ pub fn inbound_containing(conn: &Connection, needle: &str) -> Result<Vec<Message
 }
 
 pub fn count(conn: &Connection, direction: Direction) -> Result<u64, StoreError> {
-    Ok(conn.query_row("SELECT COUNT(*) FROM messages WHERE direction = ?1", params![direction.as_str()], |row| {
-        row.get::<_, i64>(0)
-    })? as u64)
+    Ok(conn.query_row(
+        "SELECT COUNT(*) FROM messages WHERE direction = ?1",
+        params![direction.as_str()],
+        |row| row.get::<_, i64>(0),
+    )? as u64)
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

@@ -19,7 +19,10 @@ pub fn run(conn: &mut Connection, tables: &[(&str, &[&str])]) -> Result<(), Stor
         )?;
         for (version, sql) in migrations.iter().enumerate().skip(applied as usize) {
             tx.execute_batch(sql)?;
-            tx.execute("INSERT INTO schema_migrations (module, version) VALUES (?1, ?2)", params![module, version as i64])?;
+            tx.execute(
+                "INSERT INTO schema_migrations (module, version) VALUES (?1, ?2)",
+                params![module, version as i64],
+            )?;
         }
     }
     tx.commit()?;

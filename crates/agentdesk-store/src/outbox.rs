@@ -112,7 +112,11 @@ pub fn mark_sent(conn: &Connection, client_msg_id: &str) -> Result<bool, StoreEr
     )? > 0)
 }
 
-pub fn mark_failed(conn: &Connection, client_msg_id: &str, error: &str) -> Result<bool, StoreError> {
+pub fn mark_failed(
+    conn: &Connection,
+    client_msg_id: &str,
+    error: &str,
+) -> Result<bool, StoreError> {
     let changed = conn.execute(
         "UPDATE outbox SET state = 'failed', last_error = ?2, attempts = attempts + 1
          WHERE client_msg_id = ?1 AND state = 'pending'",
@@ -124,7 +128,12 @@ pub fn mark_failed(conn: &Connection, client_msg_id: &str, error: &str) -> Resul
     Ok(changed)
 }
 
-pub fn postpone(conn: &Connection, client_msg_id: &str, next_attempt_at_ms: i64, error: &str) -> Result<bool, StoreError> {
+pub fn postpone(
+    conn: &Connection,
+    client_msg_id: &str,
+    next_attempt_at_ms: i64,
+    error: &str,
+) -> Result<bool, StoreError> {
     Ok(conn.execute(
         "UPDATE outbox SET attempts = attempts + 1, next_attempt_at_ms = ?2, last_error = ?3
          WHERE client_msg_id = ?1 AND state = 'pending'",
@@ -143,7 +152,8 @@ pub fn requeue(conn: &Connection, client_msg_id: &str) -> Result<bool, StoreErro
     Ok(changed)
 }
 
-const COLUMNS: &str = "client_msg_id, session_id, visitor_id, kind, content, sender_name, state, attempts,
+const COLUMNS: &str =
+    "client_msg_id, session_id, visitor_id, kind, content, sender_name, state, attempts,
     next_attempt_at_ms, last_error, created_at_ms";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<OutboxItem> {
@@ -176,18 +186,26 @@ pub fn due(conn: &Connection, now_ms: i64, limit: usize) -> Result<Vec<OutboxIte
 }
 
 pub fn all_pending(conn: &Connection) -> Result<Vec<OutboxItem>, StoreError> {
-    let mut statement = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM outbox WHERE state = 'pending' ORDER BY seq_no"))?;
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM outbox WHERE state = 'pending' ORDER BY seq_no"
+    ))?;
     let rows = statement.query_map([], from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
 pub fn get(conn: &Connection, client_msg_id: &str) -> Result<Option<OutboxItem>, StoreError> {
-    let mut statement = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM outbox WHERE client_msg_id = ?1"))?;
-    Ok(statement.query_row(params![client_msg_id], from_row).optional()?)
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM outbox WHERE client_msg_id = ?1"
+    ))?;
+    Ok(statement
+        .query_row(params![client_msg_id], from_row)
+        .optional()?)
 }
 
 pub fn pending_count(conn: &Connection) -> Result<u64, StoreError> {
-    Ok(conn.query_row("SELECT COUNT(*) FROM outbox WHERE state = ?1", params![OutboxState::Pending.as_str()], |row| {
-        row.get::<_, i64>(0)
-    })? as u64)
+    Ok(conn.query_row(
+        "SELECT COUNT(*) FROM outbox WHERE state = ?1",
+        params![OutboxState::Pending.as_str()],
+        |row| row.get::<_, i64>(0),
+    )? as u64)
 }

@@ -37,7 +37,10 @@ pub fn upsert(conn: &Connection, s: &Session) -> Result<bool, StoreError> {
 }
 
 pub fn end(conn: &Connection, id: &str) -> Result<bool, StoreError> {
-    Ok(conn.execute("UPDATE sessions SET state = 'ended' WHERE id = ?1 AND state != 'ended'", params![id])? > 0)
+    Ok(conn.execute(
+        "UPDATE sessions SET state = 'ended' WHERE id = ?1 AND state != 'ended'",
+        params![id],
+    )? > 0)
 }
 
 pub fn rate(conn: &Connection, id: &str, score: u8) -> Result<bool, StoreError> {
@@ -48,7 +51,10 @@ pub fn rate(conn: &Connection, id: &str, score: u8) -> Result<bool, StoreError> 
 }
 
 pub fn advance_seq(conn: &Connection, id: &str, seq: u64) -> Result<(), StoreError> {
-    conn.execute("UPDATE sessions SET last_seq = MAX(last_seq, ?2) WHERE id = ?1", params![id, seq as i64])?;
+    conn.execute(
+        "UPDATE sessions SET last_seq = MAX(last_seq, ?2) WHERE id = ?1",
+        params![id, seq as i64],
+    )?;
     Ok(())
 }
 
@@ -65,21 +71,27 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Session> {
     })
 }
 
-const COLUMNS: &str = "id, visitor_id, visitor_name, channel, state, started_at_ms, last_seq, rating";
+const COLUMNS: &str =
+    "id, visitor_id, visitor_name, channel, state, started_at_ms, last_seq, rating";
 
 pub fn all(conn: &Connection) -> Result<Vec<Session>, StoreError> {
-    let mut statement = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM sessions ORDER BY started_at_ms, id"))?;
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM sessions ORDER BY started_at_ms, id"
+    ))?;
     let rows = statement.query_map([], from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
 pub fn get(conn: &Connection, id: &str) -> Result<Option<Session>, StoreError> {
-    let mut statement = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM sessions WHERE id = ?1"))?;
+    let mut statement =
+        conn.prepare_cached(&format!("SELECT {COLUMNS} FROM sessions WHERE id = ?1"))?;
     Ok(statement.query_row(params![id], from_row).optional()?)
 }
 
 pub fn last_seqs(conn: &Connection) -> Result<Vec<(String, u64)>, StoreError> {
     let mut statement = conn.prepare_cached("SELECT id, last_seq FROM sessions")?;
-    let rows = statement.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)? as u64)))?;
+    let rows = statement.query_map([], |row| {
+        Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)? as u64))
+    })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

@@ -34,7 +34,8 @@ pub async fn run(args: ChildArgs) -> anyhow::Result<i32> {
         .read_line(&mut line)
         .await
         .context("reading credentials from stdin")?;
-    let credentials: ChildCredentials = serde_json::from_str(&line).context("credentials line is not valid JSON")?;
+    let credentials: ChildCredentials =
+        serde_json::from_str(&line).context("credentials line is not valid JSON")?;
     let workspace = AgentWorkspace::open(WorkspaceOptions {
         data_dir: args.data_dir,
         account: "soak".into(),
@@ -56,6 +57,9 @@ pub async fn run(args: ChildArgs) -> anyhow::Result<i32> {
     loop {
         tick.tick().await;
         let stats = workspace.engine.stats();
-        println!("{}", serde_json::to_string(&stats.push_to_event).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string(&stats.push_to_event).unwrap_or_default()
+        );
     }
 }

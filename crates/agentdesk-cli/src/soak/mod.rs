@@ -70,7 +70,12 @@ struct Control {
 
 impl Control {
     async fn post(&self, path: &str, body: Value) -> anyhow::Result<Value> {
-        let response = self.http.post(format!("{}/__sandbox{path}", self.base)).json(&body).send().await?;
+        let response = self
+            .http
+            .post(format!("{}/__sandbox{path}", self.base))
+            .json(&body)
+            .send()
+            .await?;
         let status = response.status();
         let value: Value = response.json().await.unwrap_or(Value::Null);
         if !status.is_success() {
@@ -80,7 +85,14 @@ impl Control {
     }
 
     async fn get(&self, path: &str) -> anyhow::Result<Value> {
-        Ok(self.http.get(format!("{}/__sandbox{path}", self.base)).send().await?.error_for_status()?.json().await?)
+        Ok(self
+            .http
+            .get(format!("{}/__sandbox{path}", self.base))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?)
     }
 }
 
@@ -93,7 +105,10 @@ struct AgentMessage {
 
 enum EngineRun {
     InProcess(AgentWorkspace),
-    Child { child: Child, histograms: tokio::sync::watch::Receiver<LatencyHistogram> },
+    Child {
+        child: Child,
+        histograms: tokio::sync::watch::Receiver<LatencyHistogram>,
+    },
 }
 
 pub async fn run(args: SoakArgs) -> anyhow::Result<i32> {
@@ -103,20 +118,38 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<i32> {
     if args.kill_every.is_some_and(|k| k < 0.2) {
         bail!("--kill-every must be at least 0.2 seconds");
     }
-    let sandbox = demo_sandbox(args.sandbox_url.clone(), SandboxConfig { seed: args.seed, ..SandboxConfig::default() }).await?;
+    let sandbox = demo_sandbox(
+        args.sandbox_url.clone(),
+        SandboxConfig {
+            seed: args.seed,
+            ..SandboxConfig::default()
+        },
+    )
+    .await?;
     let info = sandbox.info.clone();
-    let control = Control { http: reqwest::Client::new(), base: info.base_url.clone() };
+    let control = Control {
+        http: reqwest::Client::new(),
+        base: info.base_url.clone(),
+    };
     let temp = tempfile::tempdir()?;
-    let data_dir = args.data_dir.clone().unwrap_or_else(|| temp.path().to_path_buf());
+    let data_dir = args
+        .data_dir
+        .clone()
+        .unwrap_or_else(|| temp.path().to_path_buf());
     let database_path = Store::database_path(&data_dir, "soak", "sandbox");
-    let agent = info.agents.first().context("the sandbox has no agents")?.clone();
+    let agent = info
+        .agents
+        .first()
+        .context("the sandbox has no agents")?
+        .clone();
 
     let mut merged = LatencyHistogram::default();
     let mut kills = 0u64;
     let mut engine = start_engine(&args, &info, &data_dir, &database_path).await?;
     wait_connected(&control).await?;
 
-    let chaos = (args.faults == FaultMode::Chaos).then(|| tokio::spawn(chaos(control_clone(&control))));
+    let chaos =
+        (args.faults == FaultMode::Chaos).then(|| tokio::spawn(chaos(control_clone(&control))));
     let load_started = Instant::now();
     let load = control
         .post(
@@ -128,7 +161,9 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<i32> {
     let planned = load["planned_messages"].as_u64().unwrap_or(0);
 
     // While the load runs: kill and restart the engine on schedule.
-    let mut next_kill = args.kill_every.map(|k| Instant::now() + Duration::from_secs_f64(k));
+    let mut next_kill = args
+        .kill_every
+        .map(|k| Instant::now() + Duration::from_secs_f64(k));
     let mut all_stored_at = None;
     loop {
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -149,16 +184,26 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<i32> {
     }
 
     // Drain: everything pushed stored, every question answered on the platform.
-    let pushed = control.get("/stats").await?["load_messages"].as_u64().unwrap_or(0);
-    let expected_replies = if args.reply_every == 0 { 0 } else { pushed.div_ceil(args.reply_every) };
+    let pushed = control.get("/stats").await?["load_messages"]
+        .as_u64()
+        .unwrap_or(0);
+    let expected_replies = if args.reply_every == 0 {
+        0
+    } else {
+        pushed.div_ceil(args.reply_every)
+    };
     let drain_deadline = Instant::now() + Duration::from_secs_f64(args.drain_seconds);
     loop {
         let stored = count_inbound(&database_path).unwrap_or(0);
         if stored >= pushed && all_stored_at.is_none() {
             all_stored_at = Some(load_started.elapsed());
         }
-        let replies = control.get("/stats").await?["agent_messages"].as_u64().unwrap_or(0);
-        let depth = Store::open_read_only(&database_path).and_then(|s| s.outbox_depth()).unwrap_or(u64::MAX);
+        let replies = control.get("/stats").await?["agent_messages"]
+            .as_u64()
+            .unwrap_or(0);
+        let depth = Store::open_read_only(&database_path)
+            .and_then(|s| s.outbox_depth())
+            .unwrap_or(u64::MAX);
         if stored >= pushed && replies >= expected_replies && depth == 0 {
             break;
         }
@@ -169,7 +214,9 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<i32> {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     stop(engine, &mut merged).await;
-    let elapsed = all_stored_at.unwrap_or_else(|| load_started.elapsed()).as_secs_f64();
+    let elapsed = all_stored_at
+        .unwrap_or_else(|| load_started.elapsed())
+        .as_secs_f64();
 
     // Count from the records.
     let store = Store::open_read_only(&database_path)?;
@@ -181,7 +228,8 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<i32> {
     let inbound_texts: HashSet<String> = store.message_texts(Direction::In)?.into_iter().collect();
     let stored = inbound_texts.len() as u64;
     let sent = store.message_texts(Direction::Out)?.len() as u64;
-    let platform: Vec<AgentMessage> = serde_json::from_value(control.get("/agent-messages").await?["items"].take())?;
+    let platform: Vec<AgentMessage> =
+        serde_json::from_value(control.get("/agent-messages").await?["items"].take())?;
     let platform_texts: HashSet<&str> = platform.iter().map(|m| m.content.as_str()).collect();
     let platform_duplicates = platform.len() as u64 - platform_texts.len() as u64;
     let platform_out_of_order = reply_order_violations(&platform);
@@ -189,10 +237,15 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<i32> {
     // many answers as questions were generated.
     let unanswered = inbound_texts
         .iter()
-        .filter(|t| t.contains(REPLY_MARKER) && !platform_texts.contains(crate::responder::reply_text(t).as_str()))
+        .filter(|t| {
+            t.contains(REPLY_MARKER)
+                && !platform_texts.contains(crate::responder::reply_text(t).as_str())
+        })
         .count() as u64;
     let lost = pushed.saturating_sub(stored)
-        + expected_replies.saturating_sub(platform_texts.len() as u64).max(unanswered);
+        + expected_replies
+            .saturating_sub(platform_texts.len() as u64)
+            .max(unanswered);
     let duplicated = report.duplicated_texts + platform_duplicates;
     let out_of_order = report.out_of_order + platform_out_of_order + report.sessions_with_gaps;
     let mut figures = json!({
@@ -231,7 +284,10 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<i32> {
 }
 
 fn control_clone(control: &Control) -> Control {
-    Control { http: control.http.clone(), base: control.base.clone() }
+    Control {
+        http: control.http.clone(),
+        base: control.base.clone(),
+    }
 }
 
 /// The chaos schedule on top of the steady faults: a latency spike, then superseded and expired
@@ -268,7 +324,10 @@ fn reply_order_violations(platform: &[AgentMessage]) -> u64 {
             .and_then(|rest| rest.split_whitespace().next())
             .and_then(|n| n.parse::<u64>().ok());
         if let Some(number) = number {
-            by_session.entry(message.cid.as_str()).or_default().push((message.seq, number));
+            by_session
+                .entry(message.cid.as_str())
+                .or_default()
+                .push((message.seq, number));
         }
     }
     let mut violations = 0;
@@ -287,7 +346,9 @@ async fn wait_connected(control: &Control) -> anyhow::Result<()> {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let stats = control.get("/stats").await?;
-        if stats["agents_online"].as_u64().unwrap_or(0) > 0 && stats["push_connections"].as_u64().unwrap_or(0) > 0 {
+        if stats["agents_online"].as_u64().unwrap_or(0) > 0
+            && stats["push_connections"].as_u64().unwrap_or(0) > 0
+        {
             return Ok(());
         }
         if Instant::now() > deadline {
@@ -297,7 +358,12 @@ async fn wait_connected(control: &Control) -> anyhow::Result<()> {
     }
 }
 
-async fn start_engine(args: &SoakArgs, info: &ReadyInfo, data_dir: &Path, database_path: &Path) -> anyhow::Result<EngineRun> {
+async fn start_engine(
+    args: &SoakArgs,
+    info: &ReadyInfo,
+    data_dir: &Path,
+    database_path: &Path,
+) -> anyhow::Result<EngineRun> {
     let agent = info.agents.first().context("the sandbox has no agents")?;
     if args.kill_every.is_none() {
         let workspace = AgentWorkspace::open(WorkspaceOptions {
@@ -337,7 +403,9 @@ async fn start_engine(args: &SoakArgs, info: &ReadyInfo, data_dir: &Path, databa
         password: agent.password.clone(),
     };
     let mut stdin = child.stdin.take().context("engine stdin")?;
-    stdin.write_all(format!("{}\n", serde_json::to_string(&credentials)?).as_bytes()).await?;
+    stdin
+        .write_all(format!("{}\n", serde_json::to_string(&credentials)?).as_bytes())
+        .await?;
     drop(stdin);
     let stdout = child.stdout.take().context("engine stdout")?;
     let (tx, histograms) = tokio::sync::watch::channel(LatencyHistogram::default());
@@ -358,7 +426,10 @@ async fn stop(engine: EngineRun, merged: &mut LatencyHistogram) {
             merged.merge(&workspace.engine.stats().push_to_event);
             workspace.close().await;
         }
-        EngineRun::Child { mut child, histograms } => {
+        EngineRun::Child {
+            mut child,
+            histograms,
+        } => {
             // SIGKILL: the engine gets no chance to flush or say goodbye.
             let _ = child.start_kill();
             let _ = child.wait().await;

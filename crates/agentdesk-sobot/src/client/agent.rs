@@ -16,8 +16,8 @@ use tokio::sync::Mutex;
 
 use super::{backoff_with_jitter, now_millis, ClientError, TokenCache};
 use crate::protocol::{
-    AgentEnvelope, ChatRecord, CustomerServiceInfoModel, ReceptionItem, RetCode, SendReceipt, WaitingPage,
-    AGENT_BASE_PATH,
+    AgentEnvelope, ChatRecord, CustomerServiceInfoModel, ReceptionItem, RetCode, SendReceipt,
+    WaitingPage, AGENT_BASE_PATH,
 };
 
 /// The agent SDK's per-call timeout (`OnlineHttpUtils`: 8 s).
@@ -92,7 +92,12 @@ impl AgentClient {
             .pool_max_idle_per_host(32)
             .build()
             .map_err(|e| ClientError::Config(format!("HTTP client: {e}")))?;
-        let tokens = TokenCache::new(http.clone(), &base_url, &credentials.appid, credentials.app_key.clone());
+        let tokens = TokenCache::new(
+            http.clone(),
+            &base_url,
+            &credentials.appid,
+            credentials.app_key.clone(),
+        );
         Ok(AgentClient {
             base: format!("{base_url}{AGENT_BASE_PATH}"),
             http,
@@ -120,10 +125,18 @@ impl AgentClient {
 
     /// The status to log in with (1 online, 2 busy, 0 offline); kept across automatic re-logins.
     pub fn set_login_status(&self, status: i64) {
-        self.login_status.store(status, std::sync::atomic::Ordering::Relaxed);
+        self.login_status
+            .store(status, std::sync::atomic::Ordering::Relaxed);
     }
 
-    fn observe(&self, endpoint: &str, started: Instant, started_at_ms: i64, outcome: String, detail: &str) {
+    fn observe(
+        &self,
+        endpoint: &str,
+        started: Instant,
+        started_at_ms: i64,
+        outcome: String,
+        detail: &str,
+    ) {
         let observer = self.observer.read().ok().and_then(|slot| slot.clone());
         if let Some(observer) = observer {
             observer(CallRecord {
@@ -166,7 +179,12 @@ impl AgentClient {
             let mut form: Vec<(&str, String)> = vec![
                 ("email", self.credentials.email.clone()),
                 ("token", token.expose().to_string()),
-                ("loginStatus", self.login_status.load(std::sync::atomic::Ordering::Relaxed).to_string()),
+                (
+                    "loginStatus",
+                    self.login_status
+                        .load(std::sync::atomic::Ordering::Relaxed)
+                        .to_string(),
+                ),
                 ("from", "2".into()),
                 ("way", "10".into()),
                 ("system", std::env::consts::OS.into()),
@@ -176,9 +194,15 @@ impl AgentClient {
             if let Some(password) = &self.credentials.password {
                 form.push(("password", password.expose().to_string()));
             }
-            let result: Result<CustomerServiceInfoModel, ClientError> = self.post("login", None, &form).await;
+            let result: Result<CustomerServiceInfoModel, ClientError> =
+                self.post("login", None, &form).await;
             match result {
-                Ok(info) if !info.temp_id.is_empty() => return Ok(Login { temp_id: info.temp_id.clone(), info }),
+                Ok(info) if !info.temp_id.is_empty() => {
+                    return Ok(Login {
+                        temp_id: info.temp_id.clone(),
+                        info,
+                    })
+                }
                 Ok(_) => {
                     return Err(ClientError::Decode {
                         endpoint: "login".into(),
@@ -186,7 +210,10 @@ impl AgentClient {
                         body: String::new(),
                     })
                 }
-                Err(ClientError::Platform { code: RetCode::TokenInvalid, .. }) if token_retry => {
+                Err(ClientError::Platform {
+                    code: RetCode::TokenInvalid,
+                    ..
+                }) if token_retry => {
                     token_retry = false;
                     self.tokens.invalidate(&token).await;
                 }
@@ -228,27 +255,35 @@ impl AgentClient {
         if let Some(temp_id) = temp_id {
             request = request.header("temp-id", temp_id);
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| ClientError::Network { endpoint: endpoint.clone(), message: e.to_string() })?;
+        let response = request.send().await.map_err(|e| ClientError::Network {
+            endpoint: endpoint.clone(),
+            message: e.to_string(),
+        })?;
         Self::decode(endpoint, response).await
     }
 
-    async fn decode<T: DeserializeOwned>(endpoint: String, response: reqwest::Response) -> Result<T, ClientError> {
+    async fn decode<T: DeserializeOwned>(
+        endpoint: String,
+        response: reqwest::Response,
+    ) -> Result<T, ClientError> {
         let status = response.status().as_u16();
-        let body = response
-            .text()
-            .await
-            .map_err(|e| ClientError::Network { endpoint: endpoint.clone(), message: e.to_string() })?;
-        if status != 200 {
-            return Err(ClientError::Http { endpoint, status, body: truncate(&body) });
-        }
-        let envelope: AgentEnvelope<Value> = serde_json::from_str(&body).map_err(|e| ClientError::Decode {
+        let body = response.text().await.map_err(|e| ClientError::Network {
             endpoint: endpoint.clone(),
             message: e.to_string(),
-            body: truncate(&body),
         })?;
+        if status != 200 {
+            return Err(ClientError::Http {
+                endpoint,
+                status,
+                body: truncate(&body),
+            });
+        }
+        let envelope: AgentEnvelope<Value> =
+            serde_json::from_str(&body).map_err(|e| ClientError::Decode {
+                endpoint: endpoint.clone(),
+                message: e.to_string(),
+                body: truncate(&body),
+            })?;
         let code = RetCode::parse(&envelope.ret_code);
         if !code.is_success() {
             return Err(ClientError::Platform {
@@ -258,10 +293,12 @@ impl AgentClient {
                 message: envelope.ret_msg,
             });
         }
-        serde_json::from_value(envelope.data.unwrap_or(Value::Null)).map_err(|e| ClientError::Decode {
-            endpoint,
-            message: e.to_string(),
-            body: truncate(&body),
+        serde_json::from_value(envelope.data.unwrap_or(Value::Null)).map_err(|e| {
+            ClientError::Decode {
+                endpoint,
+                message: e.to_string(),
+                body: truncate(&body),
+            }
         })
     }
 
@@ -287,9 +324,15 @@ impl AgentClient {
                     relogged = true;
                     self.invalidate_login(&login.temp_id).await;
                 }
-                Err(error) if retry_transient && error.is_transient() && attempt < READ_ATTEMPTS => {
-                    tokio::time::sleep(backoff_with_jitter(attempt, Duration::from_millis(100), Duration::from_secs(2)))
-                        .await;
+                Err(error)
+                    if retry_transient && error.is_transient() && attempt < READ_ATTEMPTS =>
+                {
+                    tokio::time::sleep(backoff_with_jitter(
+                        attempt,
+                        Duration::from_millis(100),
+                        Duration::from_secs(2),
+                    ))
+                    .await;
                 }
                 Err(error) => return Err(error),
             }
@@ -300,22 +343,30 @@ impl AgentClient {
 
     pub async fn online(&self) -> Result<(), ClientError> {
         self.set_login_status(1);
-        self.call::<Value>("online", vec![("statusCode", "1".into())], false).await.map(drop)
+        self.call::<Value>("online", vec![("statusCode", "1".into())], false)
+            .await
+            .map(drop)
     }
 
     /// Busy with a reason: 2 busy, 3 break, 4 training, 5 meeting, 6 meal, 7 activity.
     pub async fn busy(&self, status_code: i64) -> Result<(), ClientError> {
         if !(2..=7).contains(&status_code) {
-            return Err(ClientError::Config(format!("busy status code must be 2–7, got {status_code}")));
+            return Err(ClientError::Config(format!(
+                "busy status code must be 2–7, got {status_code}"
+            )));
         }
         self.set_login_status(2);
-        self.call::<Value>("busy", vec![("statusCode", status_code.to_string())], false).await.map(drop)
+        self.call::<Value>("busy", vec![("statusCode", status_code.to_string())], false)
+            .await
+            .map(drop)
     }
 
     /// Logs out (`out` with uid = puid).
     pub async fn out(&self) -> Result<(), ClientError> {
         let login = self.ensure_login().await?;
-        let result = self.call::<Value>("out", vec![("uid", login.info.puid.clone())], false).await;
+        let result = self
+            .call::<Value>("out", vec![("uid", login.info.puid.clone())], false)
+            .await;
         self.invalidate_login(&login.temp_id).await;
         result.map(drop)
     }
@@ -327,29 +378,60 @@ impl AgentClient {
         self.call("synChronous", vec![], true).await
     }
 
-    pub async fn query_wait_user(&self, page_num: u32, page_size: u32) -> Result<WaitingPage, ClientError> {
+    pub async fn query_wait_user(
+        &self,
+        page_num: u32,
+        page_size: u32,
+    ) -> Result<WaitingPage, ClientError> {
         self.call(
             "queryWaitUser",
-            vec![("pageNum", page_num.to_string()), ("pageSize", page_size.to_string())],
+            vec![
+                ("pageNum", page_num.to_string()),
+                ("pageSize", page_size.to_string()),
+            ],
             true,
         )
         .await
     }
 
-    pub async fn get_history_chat(&self, uid: &str, cid: &str) -> Result<Vec<ChatRecord>, ClientError> {
-        self.call("getHistoryChat", vec![("uid", uid.into()), ("cid", cid.into())], true).await
+    pub async fn get_history_chat(
+        &self,
+        uid: &str,
+        cid: &str,
+    ) -> Result<Vec<ChatRecord>, ClientError> {
+        self.call(
+            "getHistoryChat",
+            vec![("uid", uid.into()), ("cid", cid.into())],
+            true,
+        )
+        .await
     }
 
     /// [ext] Every record of `cid` with `seq > after_seq`, in order.
-    pub async fn sync_messages(&self, cid: &str, after_seq: u64) -> Result<Vec<ChatRecord>, ClientError> {
-        self.call("syncMessages", vec![("cid", cid.into()), ("afterSeq", after_seq.to_string())], true).await
+    pub async fn sync_messages(
+        &self,
+        cid: &str,
+        after_seq: u64,
+    ) -> Result<Vec<ChatRecord>, ClientError> {
+        self.call(
+            "syncMessages",
+            vec![("cid", cid.into()), ("afterSeq", after_seq.to_string())],
+            true,
+        )
+        .await
     }
 
     // ---- messages ----
 
     /// Sends a text (`msgType` 0) with a client message id the platform de-duplicates on, which makes
     /// it safe to repeat after a timeout or a crash.
-    pub async fn send_text(&self, cid: &str, uid: &str, text: &str, client_msg_id: &str) -> Result<SendReceipt, ClientError> {
+    pub async fn send_text(
+        &self,
+        cid: &str,
+        uid: &str,
+        text: &str,
+        client_msg_id: &str,
+    ) -> Result<SendReceipt, ClientError> {
         self.call(
             "send",
             vec![
@@ -372,14 +454,20 @@ impl AgentClient {
         attachment: OutgoingAttachment,
         client_msg_id: &str,
     ) -> Result<SendReceipt, ClientError> {
-        let msg_type = if attachment.mime.starts_with("image/") { "1" } else { "12" };
+        let msg_type = if attachment.mime.starts_with("image/") {
+            "1"
+        } else {
+            "12"
+        };
         let mut relogged = false;
         loop {
             let login = self.ensure_login().await?;
             let part = reqwest::multipart::Part::bytes(attachment.bytes.clone())
                 .file_name(attachment.file_name.clone())
                 .mime_str(&attachment.mime)
-                .map_err(|e| ClientError::Config(format!("attachment type {:?}: {e}", attachment.mime)))?;
+                .map_err(|e| {
+                    ClientError::Config(format!("attachment type {:?}: {e}", attachment.mime))
+                })?;
             let form = reqwest::multipart::Form::new()
                 .text("cid", cid.to_string())
                 .text("uid", uid.to_string())
@@ -397,12 +485,18 @@ impl AgentClient {
                 .multipart(form)
                 .send()
                 .await
-                .map_err(|e| ClientError::Network { endpoint: "send".into(), message: e.to_string() });
+                .map_err(|e| ClientError::Network {
+                    endpoint: "send".into(),
+                    message: e.to_string(),
+                });
             let result = match response {
                 Ok(response) => Self::decode::<SendReceipt>("send".into(), response).await,
                 Err(error) => Err(error),
             };
-            let outcome = result.as_ref().map(|_| "ok".to_string()).unwrap_or_else(|e| e.outcome_label());
+            let outcome = result
+                .as_ref()
+                .map(|_| "ok".to_string())
+                .unwrap_or_else(|e| e.outcome_label());
             self.observe("send", started, started_at_ms, outcome, "attachment");
             match result {
                 Err(ClientError::Platform { ref code, .. }) if code.needs_reauth() && !relogged => {
@@ -415,20 +509,47 @@ impl AgentClient {
     }
 
     pub async fn revoke_msg(&self, cid: &str, uid: &str, msg_id: &str) -> Result<(), ClientError> {
-        self.call::<Value>("revokeMsg", vec![("msgId", msg_id.into()), ("uid", uid.into()), ("cid", cid.into())], false)
-            .await
-            .map(drop)
+        self.call::<Value>(
+            "revokeMsg",
+            vec![
+                ("msgId", msg_id.into()),
+                ("uid", uid.into()),
+                ("cid", cid.into()),
+            ],
+            false,
+        )
+        .await
+        .map(drop)
     }
 
     // ---- session actions ----
 
-    pub async fn transfer(&self, cid: &str, uid: &str, to_agent_id: &str) -> Result<(), ClientError> {
-        self.call::<Value>("transfer", vec![("cid", cid.into()), ("joinId", to_agent_id.into()), ("uid", uid.into())], false)
-            .await
-            .map(drop)
+    pub async fn transfer(
+        &self,
+        cid: &str,
+        uid: &str,
+        to_agent_id: &str,
+    ) -> Result<(), ClientError> {
+        self.call::<Value>(
+            "transfer",
+            vec![
+                ("cid", cid.into()),
+                ("joinId", to_agent_id.into()),
+                ("uid", uid.into()),
+            ],
+            false,
+        )
+        .await
+        .map(drop)
     }
 
-    pub async fn transfer_to_group(&self, cid: &str, uid: &str, group_id: &str, group_name: &str) -> Result<(), ClientError> {
+    pub async fn transfer_to_group(
+        &self,
+        cid: &str,
+        uid: &str,
+        group_id: &str,
+        group_name: &str,
+    ) -> Result<(), ClientError> {
         self.call::<Value>(
             "transferToGroup",
             vec![
@@ -445,12 +566,24 @@ impl AgentClient {
 
     /// Ends the session (the agent forces the visitor offline).
     pub async fn leave(&self, cid: &str, uid: &str) -> Result<(), ClientError> {
-        self.call::<Value>("leave", vec![("cid", cid.into()), ("uid", uid.into())], false).await.map(drop)
+        self.call::<Value>(
+            "leave",
+            vec![("cid", cid.into()), ("uid", uid.into())],
+            false,
+        )
+        .await
+        .map(drop)
     }
 
     /// Invites the visitor to rate the service.
     pub async fn re_comment(&self, cid: &str, uid: &str) -> Result<(), ClientError> {
-        self.call::<Value>("reComment", vec![("cid", cid.into()), ("uid", uid.into())], false).await.map(drop)
+        self.call::<Value>(
+            "reComment",
+            vec![("cid", cid.into()), ("uid", uid.into())],
+            false,
+        )
+        .await
+        .map(drop)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -475,7 +608,10 @@ impl AgentClient {
                 ("reqTypeId", req_type_id.into()),
                 ("questionDescribe", question_describe.into()),
                 ("questionStatus", question_status.to_string()),
-                ("invalidSession", if invalid_session { "1" } else { "0" }.into()),
+                (
+                    "invalidSession",
+                    if invalid_session { "1" } else { "0" }.into(),
+                ),
             ],
             false,
         )
@@ -496,7 +632,10 @@ impl AgentClient {
                 body: String::new(),
             });
         }
-        Ok(super::PushEndpoint { urls, temp_id: login.temp_id })
+        Ok(super::PushEndpoint {
+            urls,
+            temp_id: login.temp_id,
+        })
     }
 }
 

@@ -8,11 +8,24 @@ pub enum ClientError {
     #[error("could not reach the platform at {endpoint}: {message}. Check the network connection and the account's base URL.")]
     Network { endpoint: String, message: String },
     #[error("the platform answered HTTP {status} at {endpoint}")]
-    Http { endpoint: String, status: u16, body: String },
+    Http {
+        endpoint: String,
+        status: u16,
+        body: String,
+    },
     #[error("the platform refused {endpoint}: {code_text} {message}")]
-    Platform { endpoint: String, code: RetCode, code_text: String, message: String },
+    Platform {
+        endpoint: String,
+        code: RetCode,
+        code_text: String,
+        message: String,
+    },
     #[error("unexpected response from {endpoint}: {message}")]
-    Decode { endpoint: String, message: String, body: String },
+    Decode {
+        endpoint: String,
+        message: String,
+        body: String,
+    },
     #[error("invalid account configuration: {0}")]
     Config(String),
 }
@@ -23,7 +36,9 @@ impl ClientError {
         match self {
             ClientError::Network { .. } => true,
             ClientError::Http { status, .. } => *status >= 500 || *status == 429 || *status == 408,
-            ClientError::Platform { code, .. } => matches!(code, RetCode::Unknown) || code.needs_reauth(),
+            ClientError::Platform { code, .. } => {
+                matches!(code, RetCode::Unknown) || code.needs_reauth()
+            }
             ClientError::Decode { .. } | ClientError::Config(_) => false,
         }
     }

@@ -30,9 +30,16 @@ pub enum PushInput {
     /// Authenticated; resync now.
     Connected,
     /// Lost; the actor retries after `retry_in`.
-    Disconnected { attempt: u32, retry_in: Duration, reason: String },
+    Disconnected {
+        attempt: u32,
+        retry_in: Duration,
+        reason: String,
+    },
     /// One data frame. `received_at` is when its bytes were read, for latency figures.
-    Frame { data: Box<PushMessageModel>, received_at: Instant },
+    Frame {
+        data: Box<PushMessageModel>,
+        received_at: Instant,
+    },
     /// A frame that could not be decoded; already skipped.
     Malformed { error: String },
     /// The platform kicked this login (109); the actor has stopped.
@@ -67,7 +74,11 @@ impl PushConnection {
     }
 }
 
-async fn run(client: Arc<AgentClient>, inputs: mpsc::Sender<PushInput>, mut shutdown: watch::Receiver<bool>) {
+async fn run(
+    client: Arc<AgentClient>,
+    inputs: mpsc::Sender<PushInput>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let mut attempt: u32 = 0;
     loop {
         let end = match connect(&client).await {
@@ -88,9 +99,17 @@ async fn run(client: Arc<AgentClient>, inputs: mpsc::Sender<PushInput>, mut shut
             }
             SessionEnd::Lost(reason) => {
                 attempt += 1;
-                let retry_in = backoff_with_jitter(attempt, Duration::from_millis(200), Duration::from_secs(10));
+                let retry_in = backoff_with_jitter(
+                    attempt,
+                    Duration::from_millis(200),
+                    Duration::from_secs(10),
+                );
                 tracing::info!(attempt, ?retry_in, %reason, "push connection lost");
-                let lost = PushInput::Disconnected { attempt, retry_in, reason };
+                let lost = PushInput::Disconnected {
+                    attempt,
+                    retry_in,
+                    reason,
+                };
                 if inputs.send(lost).await.is_err() {
                     return;
                 }
@@ -103,16 +122,24 @@ async fn run(client: Arc<AgentClient>, inputs: mpsc::Sender<PushInput>, mut shut
     }
 }
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// Opens and authenticates the socket, trying the default address and then the backups.
 async fn connect(client: &AgentClient) -> Result<(Socket, String), String> {
     let endpoint = client.push_endpoint().await.map_err(|e| e.to_string())?;
     let mut last_error = String::new();
     for url in &endpoint.urls {
-        match tokio::time::timeout(Duration::from_secs(5), tokio_tungstenite::connect_async(url.as_str())).await {
+        match tokio::time::timeout(
+            Duration::from_secs(5),
+            tokio_tungstenite::connect_async(url.as_str()),
+        )
+        .await
+        {
             Ok(Ok((mut socket, _))) => {
-                let auth = PushFrame::Auth { temp_id: endpoint.temp_id.clone() };
+                let auth = PushFrame::Auth {
+                    temp_id: endpoint.temp_id.clone(),
+                };
                 if let Err(e) = socket.send(WsMessage::text(auth.encode())).await {
                     last_error = format!("auth send: {e}");
                     continue;
@@ -160,7 +187,11 @@ async fn await_auth_result(socket: &mut Socket) -> Result<(), AuthFailure> {
     }
 }
 
-async fn serve(mut socket: Socket, inputs: &mpsc::Sender<PushInput>, shutdown: &mut watch::Receiver<bool>) -> SessionEnd {
+async fn serve(
+    mut socket: Socket,
+    inputs: &mpsc::Sender<PushInput>,
+    shutdown: &mut watch::Receiver<bool>,
+) -> SessionEnd {
     let heartbeat_every = Duration::from_secs(HEARTBEAT_SECS);
     let mut heartbeat = tokio::time::interval(heartbeat_every);
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -206,7 +237,7 @@ async fn serve(mut socket: Socket, inputs: &mpsc::Sender<PushInput>, shutdown: &
                             return SessionEnd::Lost(format!("receipt send: {e}"));
                         }
                         let kicked = (data.kind == Some(push_type::KICKED)).then(|| data.status.unwrap_or(2));
-                        if inputs.send(PushInput::Frame { data: Box::new(data), received_at }).await.is_err() {
+                        if inputs.send(PushInput::Frame { data, received_at }).await.is_err() {
                             return SessionEnd::Shutdown;
                         }
                         if let Some(reason) = kicked {

@@ -70,23 +70,35 @@ impl TokenCache {
         let response = self
             .http
             .get(&self.token_url)
-            .query(&[("appid", self.appid.as_str()), ("create_time", &create_time), ("sign", &sign)])
+            .query(&[
+                ("appid", self.appid.as_str()),
+                ("create_time", &create_time),
+                ("sign", &sign),
+            ])
             .send()
             .await
-            .map_err(|e| ClientError::Network { endpoint: endpoint.clone(), message: e.to_string() })?;
+            .map_err(|e| ClientError::Network {
+                endpoint: endpoint.clone(),
+                message: e.to_string(),
+            })?;
         let status = response.status().as_u16();
-        let body = response
-            .text()
-            .await
-            .map_err(|e| ClientError::Network { endpoint: endpoint.clone(), message: e.to_string() })?;
-        if status != 200 {
-            return Err(ClientError::Http { endpoint, status, body });
-        }
-        let envelope: OpenEnvelope<TokenItem> = serde_json::from_str(&body).map_err(|e| ClientError::Decode {
+        let body = response.text().await.map_err(|e| ClientError::Network {
             endpoint: endpoint.clone(),
             message: e.to_string(),
-            body: body.clone(),
         })?;
+        if status != 200 {
+            return Err(ClientError::Http {
+                endpoint,
+                status,
+                body,
+            });
+        }
+        let envelope: OpenEnvelope<TokenItem> =
+            serde_json::from_str(&body).map_err(|e| ClientError::Decode {
+                endpoint: endpoint.clone(),
+                message: e.to_string(),
+                body: body.clone(),
+            })?;
         let code = RetCode::parse(&envelope.ret_code);
         if !code.is_success() {
             return Err(ClientError::Platform {
@@ -104,6 +116,9 @@ impl TokenCache {
         let lifetime = Duration::from_secs(item.expires_in.trim().parse().unwrap_or(86_400));
         // Refresh ahead of expiry, but never sooner than half the lifetime (short sandbox tokens).
         let refresh_in = lifetime.saturating_sub(REFRESH_AHEAD).max(lifetime / 2);
-        Ok(CachedToken { token: Secret::new(item.token), refresh_at: Instant::now() + refresh_in })
+        Ok(CachedToken {
+            token: Secret::new(item.token),
+            refresh_at: Instant::now() + refresh_in,
+        })
     }
 }

@@ -51,6 +51,9 @@ impl RetCode {
 
     /// The credential or login must be renewed and the call made again.
     pub fn needs_reauth(&self) -> bool {
-        matches!(self, RetCode::TokenInvalid | RetCode::LoginInvalid | RetCode::TokenMissing)
+        matches!(
+            self,
+            RetCode::TokenInvalid | RetCode::LoginInvalid | RetCode::TokenMissing
+        )
     }
 }

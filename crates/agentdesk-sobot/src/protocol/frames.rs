@@ -26,7 +26,10 @@ pub enum PushFrame {
     /// Client → server: acknowledges a data frame.
     Receipt { msg_id: String },
     /// Server → client: one push. `msg_id` identifies the frame (for the receipt).
-    Data { msg_id: String, data: PushMessageModel },
+    Data {
+        msg_id: String,
+        data: Box<PushMessageModel>,
+    },
 }
 
 #[derive(Serialize, Deserialize, Default)]
@@ -105,17 +108,26 @@ impl PushFrame {
                 }),
                 (None, None) => Err(FrameError("auth frame without tempId or retCode".into())),
             },
-            1 => Ok(PushFrame::Heartbeat { ts: raw.ts.unwrap_or(0) }),
+            1 => Ok(PushFrame::Heartbeat {
+                ts: raw.ts.unwrap_or(0),
+            }),
             2 => raw
                 .msg_id
                 .map(|msg_id| PushFrame::Receipt { msg_id })
                 .ok_or_else(|| FrameError("receipt frame without msgId".into())),
             3 => {
-                let msg_id = raw.msg_id.ok_or_else(|| FrameError("data frame without msgId".into()))?;
-                let data = raw.data.ok_or_else(|| FrameError("data frame without data".into()))?;
+                let msg_id = raw
+                    .msg_id
+                    .ok_or_else(|| FrameError("data frame without msgId".into()))?;
+                let data = raw
+                    .data
+                    .ok_or_else(|| FrameError("data frame without data".into()))?;
                 let data: PushMessageModel = serde_json::from_value(data)
                     .map_err(|e| FrameError(format!("data frame payload: {e}")))?;
-                Ok(PushFrame::Data { msg_id, data })
+                Ok(PushFrame::Data {
+                    msg_id,
+                    data: Box::new(data),
+                })
             }
             other => Err(FrameError(format!("unknown frame kind {other}"))),
         }
@@ -130,25 +142,29 @@ mod tests {
     fn data_frames_round_trip() {
         let frame = PushFrame::Data {
             msg_id: "p1".into(),
-            data: PushMessageModel {
+            data: Box::new(PushMessageModel {
                 kind: Some(103),
                 cid: Some("c1".into()),
                 content: Some("<script>x</script>".into()),
                 seq: Some(7),
                 ..PushMessageModel::default()
-            },
+            }),
         };
         assert_eq!(PushFrame::decode(&frame.encode()), Ok(frame));
     }
 
     #[test]
     fn numeric_strings_and_numbers_both_decode() {
-        let frame = PushFrame::decode(r#"{"kind":3,"msgId":9,"data":{"type":"103","cid":42,"seq":"3"}}"#);
+        let frame =
+            PushFrame::decode(r#"{"kind":3,"msgId":9,"data":{"type":"103","cid":42,"seq":"3"}}"#);
         // msgId as a number is not accepted at the frame level (it must identify the receipt)...
         assert!(frame.is_err());
         let frame =
-            PushFrame::decode(r#"{"kind":3,"msgId":"9","data":{"type":"103","cid":42,"seq":"3"}}"#).unwrap();
-        let PushFrame::Data { data, .. } = frame else { panic!("not data") };
+            PushFrame::decode(r#"{"kind":3,"msgId":"9","data":{"type":"103","cid":42,"seq":"3"}}"#)
+                .unwrap();
+        let PushFrame::Data { data, .. } = frame else {
+            panic!("not data")
+        };
         assert_eq!(data.kind, Some(103));
         assert_eq!(data.cid.as_deref(), Some("42"));
         assert_eq!(data.seq, Some(3));
@@ -156,7 +172,15 @@ mod tests {
 
     #[test]
     fn hostile_frames_are_errors_not_panics() {
-        for text in ["", "null", "[]", "{", r#"{"kind":99}"#, r#"{"kind":3,"msgId":"x"}"#, r#"{"kind":"3"}"#] {
+        for text in [
+            "",
+            "null",
+            "[]",
+            "{",
+            r#"{"kind":99}"#,
+            r#"{"kind":3,"msgId":"x"}"#,
+            r#"{"kind":"3"}"#,
+        ] {
             assert!(PushFrame::decode(text).is_err(), "{text}");
         }
     }

@@ -72,41 +72,83 @@ pub struct CustomerServiceInfoModel {
 pub struct PushMessageModel {
     #[serde(rename = "type", deserialize_with = "lenient::opt_i64")]
     pub kind: Option<i64>,
-    #[serde(deserialize_with = "lenient::opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub uid: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub uname: Option<String>,
-    #[serde(deserialize_with = "lenient::opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub cid: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub aname: Option<String>,
-    #[serde(deserialize_with = "lenient::opt_i64", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "lenient::opt_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub msg_type: Option<i64>,
-    #[serde(deserialize_with = "lenient::opt_i64", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "lenient::opt_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub usource: Option<i64>,
-    #[serde(deserialize_with = "lenient::opt_i64", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "lenient::opt_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub mark_status: Option<i64>,
-    #[serde(deserialize_with = "lenient::opt_i64", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "lenient::opt_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub chat_type: Option<i64>,
-    #[serde(deserialize_with = "lenient::opt_i64", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "lenient::opt_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub un_read_count: Option<i64>,
-    #[serde(deserialize_with = "lenient::opt_i64", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "lenient::opt_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub count: Option<i64>,
-    #[serde(deserialize_with = "lenient::opt_i64", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "lenient::opt_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub is_online: Option<i64>,
-    #[serde(deserialize_with = "lenient::opt_i64", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "lenient::opt_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ts: Option<i64>,
-    #[serde(deserialize_with = "lenient::opt_i64", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "lenient::opt_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub last_msg_time: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_msg: Option<String>,
-    #[serde(deserialize_with = "lenient::opt_i64", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "lenient::opt_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub time_order: Option<i64>,
-    #[serde(deserialize_with = "lenient::opt_i64", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "lenient::opt_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub accept_time_order: Option<i64>,
-    #[serde(deserialize_with = "lenient::opt_i64", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "lenient::opt_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub status: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub called: Option<Value>,
@@ -114,13 +156,25 @@ pub struct PushMessageModel {
     pub face: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reduce: Option<Value>,
-    #[serde(deserialize_with = "lenient::opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub msg_id: Option<String>,
-    #[serde(deserialize_with = "lenient::opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub user_msg_id: Option<String>,
-    #[serde(deserialize_with = "lenient::opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub user_id: Option<String>,
-    #[serde(deserialize_with = "lenient::opt_string", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "lenient::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub tid: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<Value>,
@@ -129,13 +183,19 @@ pub struct PushMessageModel {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub flag: Option<Value>,
     /// [ext] The message's position in its session, 1-based, assigned by the platform.
-    #[serde(deserialize_with = "lenient::opt_u64", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "lenient::opt_u64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub seq: Option<u64>,
     /// [ext] For agent messages: the client message id given on `send`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_msg_id: Option<String>,
     /// [ext] `sender_type` as in chat records (0 visitor, 1 robot, 2 agent).
-    #[serde(deserialize_with = "lenient::opt_i64", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "lenient::opt_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub sender_type: Option<i64>,
 }
 

@@ -23,7 +23,12 @@ pub fn tenant_api_token(union_code: &str, ts_ms: &str, email: &str, union_key: &
 
 /// Message-forwarding callback signature `X-Log-Sign`: `md5(companyId + timestamp + randomCode + appKey)`
 /// (reference §1.6).
-pub fn forwarding_sign(company_id: &str, timestamp_ms: &str, random_code: &str, app_key: &str) -> String {
+pub fn forwarding_sign(
+    company_id: &str,
+    timestamp_ms: &str,
+    random_code: &str,
+    app_key: &str,
+) -> String {
     md5_hex(&format!("{company_id}{timestamp_ms}{random_code}{app_key}"))
 }
 
@@ -36,7 +41,10 @@ mod tests {
     fn md5_matches_rfc_1321_vectors() {
         assert_eq!(md5_hex(""), "d41d8cd98f00b204e9800998ecf8427e");
         assert_eq!(md5_hex("abc"), "900150983cd24fb0d6963f7d28e17f72");
-        assert_eq!(md5_hex("message digest"), "f96b697d7cb7938d525a2f31aaf161d0");
+        assert_eq!(
+            md5_hex("message digest"),
+            "f96b697d7cb7938d525a2f31aaf161d0"
+        );
     }
 
     // The reference's example (appid=1, create_time=1569397773 → 258eec31…) omits its app_key, so it
@@ -48,7 +56,10 @@ mod tests {
             open_platform_sign("1", "1569397773", "key"),
             md5_hex("11569397773key")
         );
-        assert_ne!(open_platform_sign("1", "1569397773", "key"), open_platform_sign("key", "1569397773", "1"));
+        assert_ne!(
+            open_platform_sign("1", "1569397773", "key"),
+            open_platform_sign("key", "1569397773", "1")
+        );
     }
 
     #[test]

@@ -1,0 +1,488 @@
+//! The session engine against the real sandbox on 127.0.0.1:0 and a real SQLite file: order,
+//! de-duplication, reconnect and resync, the outbox across restarts, token expiry, hostile frames.
+//! Waits are bounded only to turn a hang into a failure; nothing here asserts speed.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use agentdesk_domain::{DeliveryStatus, Direction, DomainEvent, Secret, SessionState};
+use agentdesk_engine::{EngineConfig, EngineError, EngineHandle, SessionEngine};
+use agentdesk_sandbox::{Faults, Sandbox, SandboxConfig};
+use agentdesk_sobot::{AgentClient, AgentCredentials};
+use agentdesk_store::Store;
+use serde_json::{json, Value};
+
+struct Harness {
+    sandbox: Sandbox,
+    http: reqwest::Client,
+    _dir: tempfile::TempDir,
+    db: PathBuf,
+}
+
+impl Harness {
+    async fn new() -> Harness {
+        let sandbox = Sandbox::start(
+            "127.0.0.1:0".parse().unwrap(),
+            SandboxConfig {
+                seed: 9,
+                ..SandboxConfig::default()
+            },
+        )
+        .await
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("agent.sqlite3");
+        Harness {
+            sandbox,
+            http: reqwest::Client::new(),
+            _dir: dir,
+            db,
+        }
+    }
+
+    async fn engine(&self) -> EngineHandle {
+        let info = self.sandbox.info();
+        let client = Arc::new(
+            AgentClient::new(AgentCredentials {
+                base_url: info.base_url.clone(),
+                appid: info.appid.clone(),
+                app_key: Secret::new(info.app_key.clone()),
+                email: info.agents[0].email.clone(),
+                password: Some(Secret::new(info.agents[0].password.clone())),
+            })
+            .unwrap(),
+        );
+        let engine = SessionEngine::start(EngineConfig {
+            database_path: self.db.clone(),
+            client,
+            agent_name: "Tester".into(),
+        })
+        .await
+        .unwrap();
+        self.wait_online().await;
+        engine
+    }
+
+    async fn wait_online(&self) {
+        eventually("agent online with a push connection", || async {
+            let stats = self.control_get("/stats").await;
+            stats["agents_online"].as_u64() == Some(1)
+                && stats["push_connections"].as_u64().unwrap_or(0) > 0
+        })
+        .await;
+    }
+
+    async fn control_post(&self, path: &str, body: Value) -> Value {
+        let response = self
+            .http
+            .post(format!("{}/__sandbox{path}", self.sandbox.base_url()))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
+        response.json().await.unwrap()
+    }
+
+    async fn control_get(&self, path: &str) -> Value {
+        self.http
+            .get(format!("{}/__sandbox{path}", self.sandbox.base_url()))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    async fn visitor(&self, name: &str, text: &str) -> String {
+        let v = self.control_post("/visitors", json!({"name": name, "text": text, "agent_email": self.sandbox.info().agents[0].email})).await;
+        v["cid"].as_str().unwrap().to_string()
+    }
+
+    async fn say(&self, cid: &str, text: &str) {
+        self.control_post(&format!("/visitors/{cid}/messages"), json!({"text": text}))
+            .await;
+    }
+
+    async fn agent_messages(&self, cid: &str) -> Vec<Value> {
+        self.control_get(&format!("/agent-messages?cid={cid}"))
+            .await["items"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..600 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for: {what}");
+}
+
+fn inbound_texts(db: &Path, cid: &str) -> Vec<String> {
+    let store = Store::open_read_only(db).unwrap();
+    store
+        .messages(cid, 10_000)
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.direction == Direction::In)
+        .map(|m| m.content)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_customer_arrives_and_the_reply_reaches_the_platform_exactly_once() {
+    let h = Harness::new().await;
+    let engine = h.engine().await;
+    let mut events = engine.subscribe();
+    let cid = h.visitor("王芳", "我的订单什么时候发货？").await;
+
+    eventually("the message is stored", || async {
+        inbound_texts(&h.db, &cid) == vec!["我的订单什么时候发货？".to_string()]
+    })
+    .await;
+    let session = engine
+        .sessions()
+        .unwrap()
+        .into_iter()
+        .find(|s| s.id == cid)
+        .expect("session stored");
+    assert_eq!(session.visitor_name, "王芳");
+    assert_eq!(session.state, SessionState::Active);
+
+    let client_id = engine.send_text(&cid, "您好，今天发货。").await.unwrap();
+    eventually("the reply is marked sent", || async {
+        engine.messages(&cid, 10).unwrap().iter().any(|m| {
+            m.client_msg_id.as_deref() == Some(&client_id) && m.status == DeliveryStatus::Sent
+        })
+    })
+    .await;
+    let received = h.agent_messages(&cid).await;
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0]["content"], "您好，今天发货。");
+    assert_eq!(received[0]["clientMsgId"], client_id.as_str());
+
+    // The event stream told the same story, in order: opened, message, pending reply, sent.
+    let mut kinds = Vec::new();
+    while let Ok(event) = events.try_recv() {
+        match event {
+            DomainEvent::SessionOpened { .. } => kinds.push("opened"),
+            DomainEvent::MessageStored { message } if message.direction == Direction::In => {
+                kinds.push("in")
+            }
+            DomainEvent::MessageStored { message } if message.status == DeliveryStatus::Pending => {
+                kinds.push("pending")
+            }
+            DomainEvent::MessageStatusChanged {
+                status: DeliveryStatus::Sent,
+                ..
+            } => kinds.push("sent"),
+            _ => {}
+        }
+    }
+    assert_eq!(kinds, vec!["opened", "in", "pending", "sent"]);
+
+    // Every platform call is in the audit log, with the agent's address masked.
+    let audit = Store::open_read_only(&h.db)
+        .unwrap()
+        .audit_entries(100)
+        .unwrap();
+    for endpoint in ["login", "synChronous", "send"] {
+        assert!(
+            audit
+                .iter()
+                .any(|e| e.endpoint == endpoint && e.outcome == "ok"),
+            "{endpoint} audited: {audit:?}"
+        );
+    }
+    assert!(
+        audit.iter().all(|e| !e.actor.contains("agent1@")),
+        "actor masked"
+    );
+    engine.shutdown().await;
+    h.sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn duplicated_and_reordered_pushes_are_stored_once_in_order() {
+    let h = Harness::new().await;
+    let engine = h.engine().await;
+    h.sandbox
+        .set_faults(Faults {
+            duplicate_push_rate: 1.0,
+            reorder_push_rate: 0.5,
+            ..Faults::default()
+        })
+        .unwrap();
+    let cid = h.visitor("Emma", "m0").await;
+    for n in 1..60 {
+        h.say(&cid, &format!("m{n}")).await;
+    }
+    let expected: Vec<String> = (0..60).map(|n| format!("m{n}")).collect();
+    eventually("all 60 messages stored", || async {
+        inbound_texts(&h.db, &cid).len() == 60
+    })
+    .await;
+    assert_eq!(inbound_texts(&h.db, &cid), expected);
+    let report = Store::open_read_only(&h.db)
+        .unwrap()
+        .sequence_report()
+        .unwrap();
+    assert_eq!(
+        (
+            report.out_of_order,
+            report.duplicated_texts,
+            report.sessions_with_gaps
+        ),
+        (0, 0, 0)
+    );
+    assert!(
+        engine.stats().duplicates_dropped >= 59,
+        "the duplicates reached the engine and were dropped"
+    );
+    engine.shutdown().await;
+    h.sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn after_dropped_sockets_the_engine_reconnects_and_resyncs() {
+    let h = Harness::new().await;
+    let engine = h.engine().await;
+    let cid = h.visitor("Liam", "first").await;
+    eventually("first stored", || async {
+        inbound_texts(&h.db, &cid).len() == 1
+    })
+    .await;
+    // Every push now kills the socket: most messages are written while the agent is disconnected.
+    h.sandbox
+        .set_faults(Faults {
+            drop_socket_rate: 1.0,
+            ..Faults::default()
+        })
+        .unwrap();
+    for n in 0..20 {
+        h.say(&cid, &format!("while away {n}")).await;
+    }
+    h.sandbox.set_faults(Faults::default()).unwrap();
+    eventually("all messages recovered by resync", || async {
+        inbound_texts(&h.db, &cid).len() == 21
+    })
+    .await;
+    let stats = engine.stats();
+    assert!(stats.connects >= 2, "reconnected: {stats:?}");
+    assert!(stats.syncs >= 1, "resynced: {stats:?}");
+    assert_eq!(inbound_texts(&h.db, &cid)[20], "while away 19");
+    engine.shutdown().await;
+    h.sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_outbox_survives_a_restart_and_delivers_once() {
+    let h = Harness::new().await;
+    let engine = h.engine().await;
+    let cid = h.visitor("Noah", "hello?").await;
+    eventually("stored", || async { inbound_texts(&h.db, &cid).len() == 1 }).await;
+
+    // The platform fails every call: the send stays pending in the outbox.
+    h.sandbox
+        .set_faults(Faults {
+            error_rate: 1.0,
+            error_status: Some(503),
+            ..Faults::default()
+        })
+        .unwrap();
+    let client_id = engine.send_text(&cid, "Sorry for the wait!").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(engine.outbox_depth().unwrap(), 1);
+    engine.shutdown().await;
+    drop(engine);
+
+    // A new engine on the same database, the platform healthy again.
+    h.sandbox.set_faults(Faults::default()).unwrap();
+    let engine = h.engine().await;
+    eventually("the pending reply is delivered", || async {
+        h.agent_messages(&cid).await.len() == 1
+    })
+    .await;
+    eventually("and marked sent", || async {
+        Store::open_read_only(&h.db)
+            .unwrap()
+            .message_by_client_id(&client_id)
+            .unwrap()
+            .unwrap()
+            .status
+            == DeliveryStatus::Sent
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(h.agent_messages(&cid).await.len(), 1, "exactly once");
+    assert_eq!(engine.outbox_depth().unwrap(), 0);
+    engine.shutdown().await;
+    h.sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn sends_survive_token_expiry_and_lost_responses() {
+    let h = Harness::new().await;
+    let engine = h.engine().await;
+    let cid = h.visitor("Ava", "question").await;
+    eventually("stored", || async { inbound_texts(&h.db, &cid).len() == 1 }).await;
+    h.sandbox
+        .set_faults(Faults {
+            expire_tokens: true,
+            error_rate: 0.4,
+            ..Faults::default()
+        })
+        .unwrap();
+    let mut ids = Vec::new();
+    for n in 0..10 {
+        ids.push(
+            engine
+                .send_text(&cid, &format!("answer {n}"))
+                .await
+                .unwrap(),
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    h.sandbox.set_faults(Faults::default()).unwrap();
+    eventually("all ten delivered", || async {
+        h.agent_messages(&cid).await.len() >= 10
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let received: Vec<String> = h
+        .agent_messages(&cid)
+        .await
+        .iter()
+        .map(|m| m["content"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        received,
+        (0..10).map(|n| format!("answer {n}")).collect::<Vec<_>>(),
+        "once each, in order"
+    );
+    eventually("all marked sent", || async {
+        engine.outbox_depth().unwrap() == 0
+    })
+    .await;
+    engine.shutdown().await;
+    h.sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn hostile_frames_are_skipped_and_the_engine_keeps_working() {
+    let h = Harness::new().await;
+    let engine = h.engine().await;
+    let cid = h
+        .visitor(
+            "Mia",
+            "<img src=x onerror=alert(1)><script>alert(2)</script>",
+        )
+        .await;
+    eventually("stored", || async { inbound_texts(&h.db, &cid).len() == 1 }).await;
+    assert_eq!(
+        inbound_texts(&h.db, &cid)[0],
+        "<img src=x onerror=alert(1)><script>alert(2)</script>",
+        "stored verbatim, as data"
+    );
+
+    let email = h.sandbox.info().agents[0].email.clone();
+    let huge = "x".repeat(3 * 1024 * 1024);
+    let hostile = [
+        json!({"agent_email": email, "text": "{not json"}),
+        json!({"agent_email": email, "text": "{\"kind\":3,\"msgId\":\"p\",\"data\":{\"type\":999,\"cid\":\"zz\"}}"}),
+        json!({"agent_email": email, "text": "{\"kind\":3,\"msgId\":\"p\",\"data\":[1,2]}"}),
+        json!({"agent_email": email, "text": "{\"kind\":42}"}),
+        json!({"agent_email": email, "text": huge}),
+        json!({"agent_email": email, "bytes": [0xff, 0xfe, 0x00, 0xc3]}),
+    ];
+    for frame in hostile {
+        h.control_post("/push-raw", frame).await;
+    }
+    // A legitimate 1 MB customer message still arrives whole.
+    let big = "长".repeat(350_000);
+    h.say(&cid, &big).await;
+    h.say(&cid, "after the noise").await;
+    eventually("valid messages still stored", || async {
+        inbound_texts(&h.db, &cid).len() == 3
+    })
+    .await;
+    let texts = inbound_texts(&h.db, &cid);
+    assert_eq!(texts[1].chars().count(), 350_000);
+    assert_eq!(texts[2], "after the noise");
+    assert!(engine.stats().malformed_frames >= 3, "{:?}", engine.stats());
+    engine.shutdown().await;
+    h.sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn bad_input_from_the_agent_is_refused_with_a_reason() {
+    let h = Harness::new().await;
+    let engine = h.engine().await;
+    assert!(matches!(
+        engine.send_text("no-such-session", "hi").await,
+        Err(EngineError::UnknownSession(_))
+    ));
+    let cid = h.visitor("Leo", "bye").await;
+    eventually("stored", || async { inbound_texts(&h.db, &cid).len() == 1 }).await;
+    assert!(matches!(
+        engine.send_text(&cid, "   ").await,
+        Err(EngineError::InvalidInput(_))
+    ));
+    h.control_post(&format!("/visitors/{cid}/leave"), json!({}))
+        .await;
+    eventually("session ended", || async {
+        engine
+            .sessions()
+            .unwrap()
+            .iter()
+            .any(|s| s.id == cid && s.state == SessionState::Ended)
+    })
+    .await;
+    match engine.send_text(&cid, "still there?").await {
+        Err(EngineError::InvalidInput(reason)) => assert!(reason.contains("ended")),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    engine.shutdown().await;
+    h.sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_agent_ends_a_session_and_a_rating_is_recorded() {
+    let h = Harness::new().await;
+    let engine = h.engine().await;
+    let cid = h.visitor("Grace", "thanks").await;
+    eventually("stored", || async { inbound_texts(&h.db, &cid).len() == 1 }).await;
+    h.control_post(&format!("/visitors/{cid}/rate"), json!({"score": 4}))
+        .await;
+    eventually("rating stored", || async {
+        engine
+            .sessions()
+            .unwrap()
+            .iter()
+            .any(|s| s.id == cid && s.rating == Some(4))
+    })
+    .await;
+    engine.end_session(&cid).await.unwrap();
+    assert!(engine
+        .sessions()
+        .unwrap()
+        .iter()
+        .any(|s| s.id == cid && s.state == SessionState::Ended));
+    engine.shutdown().await;
+    h.sandbox.shutdown().await;
+}

@@ -1,0 +1,360 @@
+//! One test per table, on a real SQLite file: idempotent writes, the outbox's ordering rules,
+//! PII masking in the audit log, and clear errors for a read-only database.
+
+use agentdesk_domain::{
+    Channel, DeliveryStatus, Direction, Message, MessageKind, Session, SessionState,
+};
+use agentdesk_store::{
+    AuditEntry, KbArticle, OutboxItem, OutboxState, Store, StoreError, Visitor, Write,
+};
+
+fn session(id: &str) -> Session {
+    Session {
+        id: id.into(),
+        visitor_id: format!("u-{id}"),
+        visitor_name: "王芳".into(),
+        channel: Channel::Wechat,
+        state: SessionState::Active,
+        started_at_ms: 1,
+        last_seq: 0,
+        rating: None,
+    }
+}
+
+fn inbound(session: &str, seq: u64) -> Message {
+    Message {
+        session_id: session.into(),
+        seq: Some(seq),
+        msg_id: Some(format!("m-{session}-{seq}")),
+        client_msg_id: None,
+        direction: Direction::In,
+        kind: MessageKind::Text,
+        content: format!("text {seq}"),
+        sender_name: "王芳".into(),
+        sent_at_ms: seq as i64,
+        status: DeliveryStatus::Sent,
+    }
+}
+
+fn outbox_item(session: &str, id: &str, created: i64) -> OutboxItem {
+    OutboxItem {
+        client_msg_id: id.into(),
+        session_id: session.into(),
+        visitor_id: format!("u-{session}"),
+        kind: MessageKind::Text,
+        content: format!("reply {id}"),
+        sender_name: "agent".into(),
+        state: OutboxState::Pending,
+        attempts: 0,
+        next_attempt_at_ms: 0,
+        last_error: None,
+        created_at_ms: created,
+    }
+}
+
+fn open() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("a").join("t.sqlite3")).unwrap();
+    (dir, store)
+}
+
+#[test]
+fn sessions_upsert_end_rate_and_track_the_last_seq() {
+    let (_dir, mut store) = open();
+    assert_eq!(
+        store.apply(&[Write::UpsertSession(session("c1"))]).unwrap(),
+        vec![true]
+    );
+    assert_eq!(
+        store.apply(&[Write::UpsertSession(session("c1"))]).unwrap(),
+        vec![false],
+        "unchanged upsert"
+    );
+    store
+        .apply(&[
+            Write::StoreMessage(inbound("c1", 1)),
+            Write::StoreMessage(inbound("c1", 2)),
+        ])
+        .unwrap();
+    store
+        .apply(&[
+            Write::RateSession {
+                session_id: "c1".into(),
+                score: 5,
+            },
+            Write::EndSession {
+                session_id: "c1".into(),
+            },
+        ])
+        .unwrap();
+    let stored = store.session("c1").unwrap().unwrap();
+    assert_eq!(
+        (stored.last_seq, stored.rating, stored.state),
+        (2, Some(5), SessionState::Ended)
+    );
+    assert_eq!(
+        store
+            .apply(&[Write::EndSession {
+                session_id: "c1".into()
+            }])
+            .unwrap(),
+        vec![false]
+    );
+}
+
+#[test]
+fn messages_are_unique_by_seq_and_msg_id() {
+    let (_dir, mut store) = open();
+    let applied = store
+        .apply(&[
+            Write::StoreMessage(inbound("c1", 1)),
+            Write::StoreMessage(inbound("c1", 1)),
+            Write::StoreMessage(inbound("c1", 2)),
+        ])
+        .unwrap();
+    assert_eq!(applied, vec![true, false, true]);
+    let messages = store.messages("c1", 10).unwrap();
+    assert_eq!(
+        messages.iter().map(|m| m.seq.unwrap()).collect::<Vec<_>>(),
+        vec![1, 2]
+    );
+    let report = store.sequence_report().unwrap();
+    assert_eq!(
+        (
+            report.inbound,
+            report.out_of_order,
+            report.sessions_with_gaps
+        ),
+        (2, 0, 0)
+    );
+}
+
+#[test]
+fn the_sequence_report_sees_disorder_and_gaps() {
+    let (_dir, mut store) = open();
+    store
+        .apply(&[
+            Write::StoreMessage(inbound("c1", 2)),
+            Write::StoreMessage(inbound("c1", 1)),
+            Write::StoreMessage(inbound("c2", 3)),
+        ])
+        .unwrap();
+    let report = store.sequence_report().unwrap();
+    assert_eq!(report.out_of_order, 1);
+    assert_eq!(report.sessions_with_gaps, 1);
+}
+
+#[test]
+fn outbox_enqueue_is_idempotent_and_confirmation_completes_the_pending_message() {
+    let (_dir, mut store) = open();
+    let item = outbox_item("c1", "k1", 10);
+    assert_eq!(
+        store
+            .apply(&[Write::Enqueue(item.clone()), Write::Enqueue(item.clone())])
+            .unwrap(),
+        vec![true, false]
+    );
+    assert_eq!(store.outbox_depth().unwrap(), 1);
+    let pending = store.message_by_client_id("k1").unwrap().unwrap();
+    assert_eq!(
+        (pending.status, pending.seq),
+        (DeliveryStatus::Pending, None)
+    );
+
+    let mut confirmed = item.pending_message();
+    confirmed.seq = Some(3);
+    confirmed.msg_id = Some("m3".into());
+    confirmed.status = DeliveryStatus::Sent;
+    assert_eq!(
+        store
+            .apply(&[Write::StoreMessage(confirmed.clone())])
+            .unwrap(),
+        vec![true]
+    );
+    assert_eq!(
+        store.apply(&[Write::StoreMessage(confirmed)]).unwrap(),
+        vec![false],
+        "confirming twice changes nothing"
+    );
+    let sent = store.message_by_client_id("k1").unwrap().unwrap();
+    assert_eq!((sent.status, sent.seq), (DeliveryStatus::Sent, Some(3)));
+    assert_eq!(store.outbox_depth().unwrap(), 0);
+    assert_eq!(
+        store.messages("c1", 10).unwrap().len(),
+        1,
+        "completed in place, not inserted again"
+    );
+}
+
+#[test]
+fn a_postponed_item_holds_back_its_session_but_not_others() {
+    let (_dir, mut store) = open();
+    store
+        .apply(&[
+            Write::Enqueue(outbox_item("c1", "a1", 1)),
+            Write::Enqueue(outbox_item("c1", "a2", 2)),
+            Write::Enqueue(outbox_item("c2", "b1", 3)),
+        ])
+        .unwrap();
+    let due: Vec<String> = store
+        .due_outbox(100, 10)
+        .unwrap()
+        .into_iter()
+        .map(|i| i.client_msg_id)
+        .collect();
+    assert_eq!(due, vec!["a1", "b1"], "one per session, oldest first");
+    store
+        .apply(&[Write::Postpone {
+            client_msg_id: "a1".into(),
+            next_attempt_at_ms: 1_000,
+            error: "503".into(),
+        }])
+        .unwrap();
+    let due: Vec<String> = store
+        .due_outbox(100, 10)
+        .unwrap()
+        .into_iter()
+        .map(|i| i.client_msg_id)
+        .collect();
+    assert_eq!(due, vec!["b1"], "a2 must not overtake the postponed a1");
+    store
+        .apply(&[Write::MarkFailed {
+            client_msg_id: "a1".into(),
+            error: "refused".into(),
+        }])
+        .unwrap();
+    assert_eq!(
+        store.message_by_client_id("a1").unwrap().unwrap().status,
+        DeliveryStatus::Failed
+    );
+    let due: Vec<String> = store
+        .due_outbox(100, 10)
+        .unwrap()
+        .into_iter()
+        .map(|i| i.client_msg_id)
+        .collect();
+    assert_eq!(due, vec!["a2", "b1"]);
+    assert_eq!(
+        store
+            .apply(&[Write::Requeue {
+                client_msg_id: "a1".into()
+            }])
+            .unwrap(),
+        vec![true]
+    );
+    assert_eq!(
+        store.message_by_client_id("a1").unwrap().unwrap().status,
+        DeliveryStatus::Pending
+    );
+}
+
+#[test]
+fn visitors_keep_the_latest_sighting() {
+    let (_dir, mut store) = open();
+    let visitor = Visitor {
+        id: "u1".into(),
+        name: "Emma".into(),
+        channel: Channel::App,
+        last_seen_ms: 5,
+    };
+    assert_eq!(
+        store
+            .apply(&[Write::UpsertVisitor(visitor.clone())])
+            .unwrap(),
+        vec![true]
+    );
+    let older = Visitor {
+        last_seen_ms: 1,
+        ..visitor
+    };
+    assert_eq!(
+        store.apply(&[Write::UpsertVisitor(older)]).unwrap(),
+        vec![true]
+    );
+}
+
+#[test]
+fn kb_articles_update_only_when_newer() {
+    let (_dir, mut store) = open();
+    let article = KbArticle {
+        docid: "d1".into(),
+        question: "退款多久到账？".into(),
+        answer_text: "1–5 个工作日".into(),
+        category: "退款".into(),
+        similar_questions: vec!["钱什么时候退回来".into()],
+        language: "zh".into(),
+        updated_at_ms: 10,
+    };
+    assert_eq!(
+        store
+            .upsert_articles(std::slice::from_ref(&article))
+            .unwrap(),
+        1
+    );
+    let stale = KbArticle {
+        answer_text: "old".into(),
+        updated_at_ms: 5,
+        ..article.clone()
+    };
+    assert_eq!(store.upsert_articles(&[stale]).unwrap(), 0);
+    assert_eq!(store.articles().unwrap(), vec![article]);
+}
+
+#[test]
+fn the_audit_log_masks_personal_data_and_prunes_by_age() {
+    let (_dir, mut store) = open();
+    let entry = |at: i64| AuditEntry {
+        at_ms: at,
+        actor: "agent1@example.com".into(),
+        endpoint: "send".into(),
+        duration_ms: 3.5,
+        outcome: "200003".into(),
+        detail: "customer 13812345678 said 110101199003071234".into(),
+    };
+    store
+        .apply(&[Write::Audit(entry(1)), Write::Audit(entry(100))])
+        .unwrap();
+    let entries = store.audit_entries(10).unwrap();
+    assert_eq!(entries.len(), 2);
+    assert!(
+        entries[0].detail.contains("138****5678") && !entries[0].detail.contains("13812345678")
+    );
+    assert!(!entries[0].detail.contains("199003071234"));
+    assert!(!entries[0].actor.contains("agent1@"));
+    assert_eq!(store.prune_audit(50).unwrap(), 1);
+}
+
+#[test]
+fn reopening_keeps_data_and_integrity_checks_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = Store::database_path(dir.path(), "acct/../x", "tenant 1");
+    assert!(
+        path.starts_with(dir.path().join("accounts")),
+        "account names cannot escape the data directory: {path:?}"
+    );
+    {
+        let mut store = Store::open(&path).unwrap();
+        store
+            .apply(&[
+                Write::UpsertSession(session("c1")),
+                Write::StoreMessage(inbound("c1", 1)),
+            ])
+            .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.messages("c1", 10).unwrap().len(), 1);
+    store.integrity_check().unwrap();
+}
+
+#[test]
+fn a_read_only_database_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.sqlite3");
+    Store::open(&path).unwrap();
+    let mut reader = Store::open_read_only(&path).unwrap();
+    let error = reader
+        .apply(&[Write::UpsertSession(session("c1"))])
+        .unwrap_err();
+    assert!(matches!(error, StoreError::ReadOnly(_)), "{error:?}");
+    assert!(error.to_string().contains("read-only"));
+}
