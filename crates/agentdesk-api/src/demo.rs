@@ -4,11 +4,13 @@
 
 use std::time::Duration;
 
+use std::path::PathBuf;
+
 use agentdesk_domain::Secret;
 use agentdesk_sandbox::{ReadyInfo, Sandbox, SandboxConfig};
 use agentdesk_sobot::AgentCredentials;
 
-use crate::WorkspaceError;
+use crate::{AgentWorkspace, WorkspaceError, WorkspaceOptions};
 
 pub const SANDBOX_URL_ENV: &str = "AGENTDESK_SANDBOX_URL";
 
@@ -88,4 +90,35 @@ async fn fetch_ready(url: &str) -> Result<ReadyInfo, String> {
         .json::<ReadyInfo>()
         .await
         .map_err(|e| format!("not a sandbox ready answer: {e}"))
+}
+
+/// Demo mode in one call: the sandbox (embedded, or `AGENTDESK_SANDBOX_URL`'s) and a workspace
+/// signed in as its first agent, with the database under `data_dir`.
+pub struct DemoWorkspace {
+    pub sandbox: DemoSandbox,
+    pub workspace: AgentWorkspace,
+}
+
+impl DemoWorkspace {
+    pub async fn start(data_dir: PathBuf, config: SandboxConfig) -> Result<DemoWorkspace, WorkspaceError> {
+        let sandbox = demo_sandbox(std::env::var(SANDBOX_URL_ENV).ok(), config).await?;
+        let credentials = sandbox.agent_credentials(0).ok_or_else(|| WorkspaceError::Sandbox {
+            url: sandbox.info.base_url.clone(),
+            message: "the sandbox has no agents".into(),
+        })?;
+        let workspace = AgentWorkspace::open(WorkspaceOptions {
+            data_dir,
+            account: "sandbox".into(),
+            tenant: "demo".into(),
+            credentials,
+            agent_name: "Demo agent".into(),
+        })
+        .await?;
+        Ok(DemoWorkspace { sandbox, workspace })
+    }
+
+    pub async fn shutdown(self) {
+        self.workspace.close().await;
+        self.sandbox.shutdown().await;
+    }
 }

@@ -5,5 +5,5 @@
 mod demo;
 mod workspace;
 
-pub use demo::{demo_sandbox, DemoSandbox, SANDBOX_URL_ENV};
+pub use demo::{demo_sandbox, DemoSandbox, DemoWorkspace, SANDBOX_URL_ENV};
 pub use workspace::{AgentWorkspace, WorkspaceError, WorkspaceOptions};

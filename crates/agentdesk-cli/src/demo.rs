@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use agentdesk_api::{demo_sandbox, AgentWorkspace, WorkspaceOptions, SANDBOX_URL_ENV};
+use agentdesk_api::DemoWorkspace;
 use agentdesk_domain::{mask_pii, Direction, DomainEvent};
 use agentdesk_sandbox::SandboxConfig;
 use anyhow::Context;
@@ -29,36 +29,18 @@ pub struct DemoArgs {
 }
 
 pub async fn run(args: DemoArgs) -> anyhow::Result<i32> {
-    let external = std::env::var(SANDBOX_URL_ENV).ok();
-    let config = SandboxConfig {
-        seed: args.seed,
-        visitors_per_minute: args.visitors_per_minute,
-        ..SandboxConfig::default()
-    };
-    let sandbox = demo_sandbox(external, config).await?;
+    let config = SandboxConfig { seed: args.seed, visitors_per_minute: args.visitors_per_minute, ..SandboxConfig::default() };
     let temp = tempfile::tempdir().context("cannot create a temporary data directory")?;
-    let data_dir = args
-        .data_dir
-        .clone()
-        .unwrap_or_else(|| temp.path().to_path_buf());
-    let credentials = sandbox
-        .agent_credentials(0)
-        .context("the sandbox has no agents")?;
+    let data_dir = args.data_dir.clone().unwrap_or_else(|| temp.path().to_path_buf());
+    let demo = DemoWorkspace::start(data_dir, config).await?;
     eprintln!(
         "AgentDesk demo: {} sandbox at {}, signed in as {}. The window arrives with the workbench; \
          this runs the engine headless and prints its events. Ctrl-C stops.",
-        if sandbox.is_embedded() { "embedded" } else { "external" },
-        sandbox.info.base_url,
-        mask_pii(&credentials.email),
+        if demo.sandbox.is_embedded() { "embedded" } else { "external (AGENTDESK_SANDBOX_URL)" },
+        demo.sandbox.info.base_url,
+        mask_pii(&demo.workspace.client.credentials().email),
     );
-    let workspace = AgentWorkspace::open(WorkspaceOptions {
-        data_dir,
-        account: "sandbox".into(),
-        tenant: "demo".into(),
-        credentials,
-        agent_name: "Demo agent".into(),
-    })
-    .await?;
+    let workspace = &demo.workspace;
     let mut events = workspace.engine.subscribe();
     let engine = workspace.engine.clone();
     let deadline = args
@@ -71,8 +53,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<i32> {
             _ = async { match deadline { Some(at) => tokio::time::sleep_until(at).await, None => std::future::pending().await } } => break,
         };
         let Ok(event) = event else { continue };
-        let line = serde_json::to_string(&event).unwrap_or_default();
-        println!("{}", mask_pii(&line));
+        println!("{}", serde_json::to_string(&event.with_personal_data_masked()).unwrap_or_default());
         if let (true, DomainEvent::MessageStored { message }) = (args.auto_reply, &event) {
             if message.direction == Direction::In {
                 let reply = if message.content.is_ascii() {
@@ -86,7 +67,6 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<i32> {
             }
         }
     }
-    workspace.close().await;
-    sandbox.shutdown().await;
+    demo.shutdown().await;
     Ok(0)
 }

@@ -56,3 +56,14 @@ pub enum DomainEvent {
         state: ConnectionState,
     },
 }
+
+impl DomainEvent {
+    /// The event with personal data in customer text masked, for logs and default displays.
+    pub fn with_personal_data_masked(&self) -> DomainEvent {
+        let mut event = self.clone();
+        if let DomainEvent::MessageStored { message } = &mut event {
+            message.content = crate::mask_pii(&message.content).into_owned();
+        }
+        event
+    }
+}

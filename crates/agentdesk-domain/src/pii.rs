@@ -10,8 +10,10 @@ use std::borrow::Cow;
 /// - 11-digit mainland mobile numbers → `138****5678`
 /// - 15/18-character resident ID numbers → first 6 and last 4 kept (`110101********1234`)
 /// - other runs of 12–19 digits (bank cards) → `************1234`
-/// - other runs of 7–10 digits (landlines, account numbers) → all but the last 4 masked
 /// - e-mail local parts → first character kept (`z***@example.com`)
+///
+/// Shorter digit runs (order numbers, amounts, dates) are left alone: masking them would make a
+/// conversation unreadable without protecting anyone.
 pub fn mask_pii(text: &str) -> Cow<'_, str> {
     if !text.bytes().any(|b| b.is_ascii_digit() || b == b'@') {
         return Cow::Borrowed(text);
@@ -62,7 +64,6 @@ fn mask_digit_run(run: &[char]) -> String {
         11 if run[0] == '1' => keep(3, 4),
         15 | 18 => keep(6, 4),
         12..=19 => keep(0, 4),
-        7..=10 => keep(0, 4),
         _ => run.iter().collect(),
     }
 }
@@ -118,6 +119,11 @@ mod tests {
             mask_pii("mail zhang.san@example.com"),
             "mail z********@example.com"
         );
+    }
+
+    #[test]
+    fn leaves_order_numbers_alone() {
+        assert_eq!(mask_pii("订单LM123456789还没到"), "订单LM123456789还没到");
     }
 
     #[test]
