@@ -100,12 +100,17 @@ pub struct DemoWorkspace {
 }
 
 impl DemoWorkspace {
-    pub async fn start(data_dir: PathBuf, config: SandboxConfig) -> Result<DemoWorkspace, WorkspaceError> {
+    pub async fn start(
+        data_dir: PathBuf,
+        config: SandboxConfig,
+    ) -> Result<DemoWorkspace, WorkspaceError> {
         let sandbox = demo_sandbox(std::env::var(SANDBOX_URL_ENV).ok(), config).await?;
-        let credentials = sandbox.agent_credentials(0).ok_or_else(|| WorkspaceError::Sandbox {
-            url: sandbox.info.base_url.clone(),
-            message: "the sandbox has no agents".into(),
-        })?;
+        let credentials = sandbox
+            .agent_credentials(0)
+            .ok_or_else(|| WorkspaceError::Sandbox {
+                url: sandbox.info.base_url.clone(),
+                message: "the sandbox has no agents".into(),
+            })?;
         let workspace = AgentWorkspace::open(WorkspaceOptions {
             data_dir,
             account: "sandbox".into(),

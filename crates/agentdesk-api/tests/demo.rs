@@ -11,8 +11,14 @@ async fn demo_mode_signs_in_and_simulated_customers_arrive_and_answer() {
     // One test owns the environment variable: it must not leak a URL into the embedded case.
     std::env::remove_var(SANDBOX_URL_ENV);
     let dir = tempfile::tempdir().unwrap();
-    let config = SandboxConfig { seed: 3, visitors_per_minute: 600.0, ..SandboxConfig::default() };
-    let demo = DemoWorkspace::start(dir.path().to_path_buf(), config).await.unwrap();
+    let config = SandboxConfig {
+        seed: 3,
+        visitors_per_minute: 600.0,
+        ..SandboxConfig::default()
+    };
+    let demo = DemoWorkspace::start(dir.path().to_path_buf(), config)
+        .await
+        .unwrap();
     assert!(demo.sandbox.is_embedded());
     let engine = demo.workspace.engine.clone();
     let mut events = engine.subscribe();
@@ -29,7 +35,10 @@ async fn demo_mode_signs_in_and_simulated_customers_arrive_and_answer() {
     })
     .await
     .expect("a simulated customer wrote within 20 s");
-    engine.send_text(&first.session_id, "Thanks for waiting, let me check.").await.unwrap();
+    engine
+        .send_text(&first.session_id, "Thanks for waiting, let me check.")
+        .await
+        .unwrap();
 
     // ... and that customer answers back (a follow-up or a closing line).
     let answered = tokio::time::timeout(Duration::from_secs(20), async {
@@ -47,31 +56,53 @@ async fn demo_mode_signs_in_and_simulated_customers_arrive_and_answer() {
         }
     })
     .await;
-    assert!(answered.is_ok(), "the simulated customer answered the agent");
+    assert!(
+        answered.is_ok(),
+        "the simulated customer answered the agent"
+    );
     let sessions = engine.sessions().unwrap();
     let channels: std::collections::HashSet<_> = sessions.iter().map(|s| s.channel).collect();
-    assert!(sessions.len() >= 3, "several customers arrived: {}", sessions.len());
+    assert!(
+        sessions.len() >= 3,
+        "several customers arrived: {}",
+        sessions.len()
+    );
     assert!(channels.len() >= 2, "on various channels: {channels:?}");
     demo.shutdown().await;
 
     // An external sandbox, given by URL, is used instead of starting one.
-    let external = Sandbox::start("127.0.0.1:0".parse().unwrap(), SandboxConfig { seed: 77, ..SandboxConfig::default() })
-        .await
-        .unwrap();
+    let external = Sandbox::start(
+        "127.0.0.1:0".parse().unwrap(),
+        SandboxConfig {
+            seed: 77,
+            ..SandboxConfig::default()
+        },
+    )
+    .await
+    .unwrap();
     std::env::set_var(SANDBOX_URL_ENV, external.base_url());
     let dir = tempfile::tempdir().unwrap();
-    let demo = DemoWorkspace::start(dir.path().to_path_buf(), SandboxConfig::default()).await.unwrap();
+    let demo = DemoWorkspace::start(dir.path().to_path_buf(), SandboxConfig::default())
+        .await
+        .unwrap();
     std::env::remove_var(SANDBOX_URL_ENV);
     assert!(!demo.sandbox.is_embedded());
     assert_eq!(demo.sandbox.info.appid, external.info().appid);
-    assert_eq!(demo.workspace.client.credentials().email, external.info().agents[0].email, "its first agent");
+    assert_eq!(
+        demo.workspace.client.credentials().email,
+        external.info().agents[0].email,
+        "its first agent"
+    );
     demo.shutdown().await;
     external.shutdown().await;
 }
 
 #[tokio::test]
 async fn an_unreachable_sandbox_url_says_what_to_do() {
-    let error = demo_sandbox(Some("http://127.0.0.1:9".into()), SandboxConfig::default()).await.err().expect("refused");
+    let error = demo_sandbox(Some("http://127.0.0.1:9".into()), SandboxConfig::default())
+        .await
+        .err()
+        .expect("refused");
     let text = error.to_string();
     assert!(text.contains("AGENTDESK_SANDBOX_URL"), "{text}");
 }

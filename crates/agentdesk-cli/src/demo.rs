@@ -29,9 +29,16 @@ pub struct DemoArgs {
 }
 
 pub async fn run(args: DemoArgs) -> anyhow::Result<i32> {
-    let config = SandboxConfig { seed: args.seed, visitors_per_minute: args.visitors_per_minute, ..SandboxConfig::default() };
+    let config = SandboxConfig {
+        seed: args.seed,
+        visitors_per_minute: args.visitors_per_minute,
+        ..SandboxConfig::default()
+    };
     let temp = tempfile::tempdir().context("cannot create a temporary data directory")?;
-    let data_dir = args.data_dir.clone().unwrap_or_else(|| temp.path().to_path_buf());
+    let data_dir = args
+        .data_dir
+        .clone()
+        .unwrap_or_else(|| temp.path().to_path_buf());
     let demo = DemoWorkspace::start(data_dir, config).await?;
     eprintln!(
         "AgentDesk demo: {} sandbox at {}, signed in as {}. The window arrives with the workbench; \
@@ -53,7 +60,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<i32> {
             _ = async { match deadline { Some(at) => tokio::time::sleep_until(at).await, None => std::future::pending().await } } => break,
         };
         let Ok(event) = event else { continue };
-        println!("{}", serde_json::to_string(&event.with_personal_data_masked()).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string(&event.with_personal_data_masked()).unwrap_or_default()
+        );
         if let (true, DomainEvent::MessageStored { message }) = (args.auto_reply, &event) {
             if message.direction == Direction::In {
                 let reply = if message.content.is_ascii() {
