@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # Sets up and runs AgentDesk in demo mode on the embedded sandbox, with simulated customers.
-# Until the workbench window lands, the engine runs headless and prints its events; --auto-reply
-# makes the demo agent answer. Extra arguments go to `agentdesk-cli demo` (see --help).
+# Arguments go to the app (e.g. --visitors-per-minute 10). `--headless` runs the engine without a
+# window instead and prints its events (`agentdesk-cli demo`; see its --help).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-cargo build --quiet -p agentdesk-cli
-exec target/debug/agentdesk-cli demo "$@"
+if [ "${1:-}" = "--headless" ]; then
+  shift
+  cargo build --quiet -p agentdesk-cli
+  exec target/debug/agentdesk-cli demo "$@"
+fi
+(cd ui && npm run build --silent)
+cargo build --quiet -p agentdesk
+exec target/debug/agentdesk "$@"

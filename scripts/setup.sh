@@ -1,26 +1,44 @@
 #!/usr/bin/env bash
-# Installs what building and testing AgentDesk needs on a fresh Debian/Ubuntu machine (or checks it
-# on macOS), skipping whatever is already there. Safe to run again.
+# Installs what building and testing AgentDesk needs, skipping whatever is already there. Safe to
+# run again. Linux (Debian/Ubuntu): WebKitGTK and friends for the window, plus Xvfb, D-Bus,
+# gnome-keyring and dunst for the end-to-end tests. macOS and Windows need only Rust and Node.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
-need_rust() {
-  if command -v cargo >/dev/null 2>&1; then return; fi
+if ! command -v cargo >/dev/null 2>&1; then
   echo "AgentDesk needs a Rust toolchain (cargo). Install it from https://rustup.rs and run this again." >&2
   exit 1
-}
+fi
+for component in rustfmt clippy; do
+  if ! rustup component list --installed 2>/dev/null | grep -q "^$component"; then rustup component add "$component"; fi
+done
+if ! command -v node >/dev/null 2>&1 || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
+  echo "AgentDesk's UI needs Node.js 20 or newer (https://nodejs.org). Install it and run this again." >&2
+  exit 1
+fi
 
-need_rust
-if ! rustup component list --installed 2>/dev/null | grep -q '^rustfmt'; then rustup component add rustfmt; fi
-if ! rustup component list --installed 2>/dev/null | grep -q '^clippy'; then rustup component add clippy; fi
-
-# The core crates need only a C compiler (SQLite is bundled). The desktop window (src-tauri) adds
-# its WebKit packages here when it lands.
-if [ "$(uname -s)" = "Linux" ] && ! command -v cc >/dev/null 2>&1; then
-  if [ "$(id -u)" = "0" ]; then
-    apt-get update -qq && apt-get install -y -qq --no-install-recommends build-essential pkg-config
-  else
-    echo "AgentDesk needs a C compiler: sudo apt-get install build-essential pkg-config" >&2
-    exit 1
+if [ "$(uname -s)" = "Linux" ]; then
+  packages=(libwebkit2gtk-4.1-dev build-essential file libssl-dev libayatana-appindicator3-dev librsvg2-dev
+    libxdo-dev pkg-config libdbus-1-dev libsecret-1-dev xvfb webkit2gtk-driver dbus dbus-x11 gnome-keyring
+    libsecret-tools dunst fonts-noto-cjk)
+  missing=()
+  for package in "${packages[@]}"; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" = "0" ]; then
+      echo "setup: installing ${missing[*]}"
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    else
+      echo "AgentDesk needs these packages: sudo apt-get install ${missing[*]}" >&2
+      exit 1
+    fi
   fi
 fi
-echo "setup: ok ($(cargo --version))"
+
+# The UI's dependencies, exactly as locked.
+if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
+  (cd ui && npm ci --no-audit --no-fund)
+fi
+echo "setup: ok ($(cargo --version), node $(node --version))"

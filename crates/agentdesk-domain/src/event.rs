@@ -3,10 +3,11 @@
 //! that re-reads the store after an event always finds what the event announced.
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::{DeliveryStatus, Message, Session};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case", tag = "state")]
 pub enum ConnectionState {
     Connecting,
@@ -14,6 +15,7 @@ pub enum ConnectionState {
     /// Lost; the next attempt starts in `retry_in_ms`.
     Reconnecting {
         attempt: u32,
+        #[ts(type = "number")]
         retry_in_ms: u64,
     },
     /// Another login took over this agent account, or the agent logged out: no automatic reconnect.
@@ -22,7 +24,7 @@ pub enum ConnectionState {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum DomainEvent {
     SessionOpened {
@@ -39,6 +41,7 @@ pub enum DomainEvent {
         client_msg_id: String,
         status: DeliveryStatus,
         msg_id: Option<String>,
+        #[ts(type = "number | null")]
         seq: Option<u64>,
         error: Option<String>,
     },
@@ -50,6 +53,7 @@ pub enum DomainEvent {
         score: u8,
     },
     QueueChanged {
+        #[ts(type = "number")]
         waiting: u64,
     },
     ConnectionChanged {

@@ -1,10 +1,11 @@
 //! A message in a session, inbound from the visitor or outbound from the agent.
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::UnixMillis;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     /// From the visitor (or the platform's system) to the agent.
@@ -31,7 +32,7 @@ impl Direction {
 }
 
 /// Sobot's in-chat `msgType` codes (protocol reference §1b), reduced to what the workbench renders.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum MessageKind {
     Text,
@@ -90,7 +91,7 @@ impl MessageKind {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryStatus {
     /// Queued in the durable outbox; not yet accepted by the platform.
@@ -119,10 +120,11 @@ impl DeliveryStatus {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Message {
     pub session_id: String,
     /// The platform's per-session sequence number; `None` while an outbound message is pending.
+    #[ts(type = "number | null")]
     pub seq: Option<u64>,
     /// The platform's message id; `None` while an outbound message is pending.
     pub msg_id: Option<String>,
@@ -133,6 +135,7 @@ pub struct Message {
     /// Text, or for media the platform's URL. Always data, never markup.
     pub content: String,
     pub sender_name: String,
+    #[ts(type = "number")]
     pub sent_at_ms: UnixMillis,
     pub status: DeliveryStatus,
 }

@@ -1,11 +1,12 @@
 //! A customer-service session (Sobot's `cid`): one visitor talking to one agent over one channel.
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::UnixMillis;
 
 /// Where the visitor is writing from. Codes are Sobot's `source` values (protocol reference §1.4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     Web,
@@ -72,7 +73,7 @@ impl Channel {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum SessionState {
     /// In the platform's queue, not yet assigned to this agent.
@@ -101,7 +102,7 @@ impl SessionState {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Session {
     /// Sobot's `cid`.
     pub id: String,
@@ -110,8 +111,10 @@ pub struct Session {
     pub visitor_name: String,
     pub channel: Channel,
     pub state: SessionState,
+    #[ts(type = "number")]
     pub started_at_ms: UnixMillis,
     /// Highest platform sequence number stored locally for this session (0 = none yet).
+    #[ts(type = "number")]
     pub last_seq: u64,
     /// The visitor's satisfaction score (1–5) once they rated the service.
     pub rating: Option<u8>,

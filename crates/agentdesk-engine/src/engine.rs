@@ -109,6 +109,7 @@ enum Internal {
 #[derive(Clone)]
 pub struct EngineHandle {
     commands: mpsc::Sender<Command>,
+    connection: Arc<Mutex<ConnectionState>>,
     events: broadcast::Sender<DomainEvent>,
     reader: Arc<Mutex<Store>>,
     stats: Arc<Mutex<EngineStats>>,
@@ -131,6 +132,7 @@ impl SessionEngine {
         let (outcomes_tx, outcomes) = mpsc::channel(1024);
         let (shutdown_tx, shutdown) = watch::channel(false);
         let stats = Arc::new(Mutex::new(EngineStats::default()));
+        let connection = Arc::new(Mutex::new(ConnectionState::Connecting));
         let wake_outbox = Arc::new(Notify::new());
         // Every platform call goes to the audit log, batched with the engine's other writes.
         let (calls_tx, calls) = mpsc::unbounded_channel::<CallRecord>();
@@ -145,6 +147,7 @@ impl SessionEngine {
             writer,
             events: events.clone(),
             stats: stats.clone(),
+            connection: connection.clone(),
             wake_outbox: wake_outbox.clone(),
             internal_tx,
             sequencer: Sequencer::default(),
@@ -181,6 +184,7 @@ impl SessionEngine {
         });
         Ok(EngineHandle {
             commands: commands_tx,
+            connection,
             events,
             reader,
             stats,
@@ -280,6 +284,14 @@ impl EngineHandle {
             .outbox_depth()?)
     }
 
+    /// The push connection's state now (events report each change).
+    pub fn connection_state(&self) -> ConnectionState {
+        self.connection
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
     pub fn stats(&self) -> EngineStats {
         self.stats.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
@@ -346,6 +358,7 @@ struct Actor {
     writer: StoreWriter,
     events: broadcast::Sender<DomainEvent>,
     stats: Arc<Mutex<EngineStats>>,
+    connection: Arc<Mutex<ConnectionState>>,
     wake_outbox: Arc<Notify>,
     internal_tx: mpsc::Sender<Internal>,
     sequencer: Sequencer,
@@ -439,6 +452,9 @@ impl Actor {
     }
 
     fn emit(&self, event: DomainEvent) {
+        if let DomainEvent::ConnectionChanged { state } = &event {
+            *self.connection.lock().unwrap_or_else(|p| p.into_inner()) = state.clone();
+        }
         let _ = self.events.send(event);
     }
 

@@ -619,6 +619,22 @@ impl AgentClient {
         .map(drop)
     }
 
+    /// Other agents a session can be transferred to (`getOtherAdmins`).
+    pub async fn other_agents(&self, key_word: &str) -> Result<Vec<Value>, ClientError> {
+        self.call("getOtherAdmins", vec![("keyWord", key_word.into())], true)
+            .await
+    }
+
+    /// Skill groups a session can be transferred to (`queryTransferGroup`).
+    pub async fn transfer_groups(&self, key_word: &str) -> Result<Vec<Value>, ClientError> {
+        self.call(
+            "queryTransferGroup",
+            vec![("keyWord", key_word.into())],
+            true,
+        )
+        .await
+    }
+
     /// Where to open the push channel, logging in first if needed.
     pub async fn push_endpoint(&self) -> Result<super::PushEndpoint, ClientError> {
         let login = self.ensure_login().await?;

@@ -1,0 +1,110 @@
+//! User settings that the Rust side needs (notifications); the UI keeps its own (language, theme)
+//! too, but mirrors the language here so notifications speak it. Stored as JSON in the config
+//! directory, written atomically (temp file + rename) so a crash never leaves half a file. Never
+//! holds a secret: those live in the OS keychain.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::{ApiError, ErrorCode};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct Settings {
+    pub notify_new_session: bool,
+    pub notify_new_message: bool,
+    pub notification_sound: bool,
+    /// `zh-CN` or `en`; empty follows the OS.
+    pub language: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            notify_new_session: true,
+            notify_new_message: true,
+            notification_sound: true,
+            language: String::new(),
+        }
+    }
+}
+
+pub struct SettingsFile {
+    path: PathBuf,
+}
+
+impl SettingsFile {
+    pub fn new(config_dir: &Path) -> SettingsFile {
+        SettingsFile {
+            path: config_dir.join("settings.json"),
+        }
+    }
+
+    /// The saved settings, or the defaults when there are none. A damaged file is set aside (not
+    /// deleted) and the defaults are used, so the app always starts.
+    pub fn load(&self) -> Settings {
+        match std::fs::read(&self.path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|error| {
+                tracing::warn!(%error, path = %self.path.display(), "settings file unreadable; using defaults");
+                let _ = std::fs::rename(&self.path, self.path.with_extension("json.damaged"));
+                Settings::default()
+            }),
+            Err(_) => Settings::default(),
+        }
+    }
+
+    pub fn save(&self, settings: &Settings) -> Result<(), ApiError> {
+        if !settings.language.is_empty() && !["zh-CN", "en"].contains(&settings.language.as_str()) {
+            return Err(ApiError::new(
+                ErrorCode::InvalidInput,
+                format!("unsupported language {:?}", settings.language),
+            ));
+        }
+        let storage = |e: std::io::Error| {
+            ApiError::new(
+                ErrorCode::Storage,
+                format!("cannot save settings to {}: {e}", self.path.display()),
+            )
+        };
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir).map_err(storage)?;
+        }
+        let temp = self.path.with_extension("json.tmp");
+        let bytes = serde_json::to_vec_pretty(settings).unwrap_or_default();
+        std::fs::write(&temp, bytes).map_err(storage)?;
+        std::fs::rename(&temp, &self.path).map_err(storage)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_round_trip_and_survive_a_damaged_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = SettingsFile::new(dir.path());
+        assert_eq!(file.load(), Settings::default());
+        let custom = Settings {
+            notify_new_message: false,
+            language: "en".into(),
+            ..Settings::default()
+        };
+        file.save(&custom).unwrap();
+        assert_eq!(file.load(), custom);
+        std::fs::write(dir.path().join("settings.json"), b"{not json").unwrap();
+        assert_eq!(file.load(), Settings::default());
+        assert!(
+            dir.path().join("settings.json.damaged").exists(),
+            "the damaged file is kept for inspection"
+        );
+        assert!(file
+            .save(&Settings {
+                language: "fr".into(),
+                ..Settings::default()
+            })
+            .is_err());
+    }
+}

@@ -1,0 +1,27 @@
+//! Generates the Tauri context and one permission per app command (`allow-<command>`), so the
+//! capability file can grant exactly the app's own commands and nothing else.
+
+const COMMANDS: &[&str] = &[
+    "snapshot",
+    "messages",
+    "send_text",
+    "invite_rating",
+    "transfer_targets",
+    "transfer",
+    "submit_summary",
+    "retry_send",
+    "end_session",
+    "set_agent_status",
+    "get_settings",
+    "save_settings",
+    "set_unread_total",
+];
+
+fn main() {
+    let attributes = tauri_build::Attributes::new()
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(error) = tauri_build::try_build(attributes) {
+        // build.rs has no better channel than a panic; the message says what failed.
+        panic!("tauri-build failed: {error:#}");
+    }
+}

@@ -1,0 +1,110 @@
+//! The IPC surface: each command is one call into `agentdesk_api`. Errors cross as `ApiError`
+//! (`{code, message}`); arguments are validated by the API, not here.
+
+use std::sync::Arc;
+
+use agentdesk_api::{
+    AgentStatus, ApiError, Settings, TransferTarget, TransferTargets, WorkbenchSnapshot,
+};
+use agentdesk_domain::Message;
+use tauri::State;
+
+use crate::state::AppState;
+
+type Shell<'a> = State<'a, Arc<AppState>>;
+
+#[tauri::command]
+pub async fn snapshot(state: Shell<'_>) -> Result<WorkbenchSnapshot, ApiError> {
+    state.workbench().await?.snapshot()
+}
+
+#[tauri::command]
+pub async fn messages(
+    state: Shell<'_>,
+    session_id: String,
+    limit: u32,
+) -> Result<Vec<Message>, ApiError> {
+    state.workbench().await?.messages(&session_id, limit)
+}
+
+#[tauri::command]
+pub async fn send_text(
+    state: Shell<'_>,
+    session_id: String,
+    text: String,
+    client_msg_id: Option<String>,
+) -> Result<String, ApiError> {
+    state
+        .workbench()
+        .await?
+        .send_text(&session_id, &text, client_msg_id.as_deref())
+        .await
+}
+
+#[tauri::command]
+pub async fn invite_rating(state: Shell<'_>, session_id: String) -> Result<(), ApiError> {
+    state.workbench().await?.invite_rating(&session_id).await
+}
+
+#[tauri::command]
+pub async fn transfer_targets(state: Shell<'_>) -> Result<TransferTargets, ApiError> {
+    state.workbench().await?.transfer_targets().await
+}
+
+#[tauri::command]
+pub async fn transfer(
+    state: Shell<'_>,
+    session_id: String,
+    target: TransferTarget,
+) -> Result<(), ApiError> {
+    state.workbench().await?.transfer(&session_id, target).await
+}
+
+#[tauri::command]
+pub async fn submit_summary(
+    state: Shell<'_>,
+    session_id: String,
+    summary: String,
+    resolved: bool,
+) -> Result<(), ApiError> {
+    state
+        .workbench()
+        .await?
+        .submit_summary(&session_id, &summary, resolved)
+        .await
+}
+
+#[tauri::command]
+pub async fn retry_send(state: Shell<'_>, client_msg_id: String) -> Result<(), ApiError> {
+    state.workbench().await?.retry_send(&client_msg_id).await
+}
+
+#[tauri::command]
+pub async fn end_session(state: Shell<'_>, session_id: String) -> Result<(), ApiError> {
+    state.workbench().await?.end_session(&session_id).await
+}
+
+#[tauri::command]
+pub async fn set_agent_status(
+    state: Shell<'_>,
+    status: AgentStatus,
+) -> Result<AgentStatus, ApiError> {
+    state.workbench().await?.set_agent_status(status).await
+}
+
+#[tauri::command]
+pub fn get_settings(state: Shell<'_>) -> Settings {
+    state.settings()
+}
+
+#[tauri::command]
+pub fn save_settings(state: Shell<'_>, settings: Settings) -> Result<(), ApiError> {
+    state.settings_file.save(&settings)?;
+    *state.settings.lock().unwrap_or_else(|p| p.into_inner()) = settings;
+    Ok(())
+}
+
+#[tauri::command]
+pub fn set_unread_total(app: tauri::AppHandle, count: u32) {
+    crate::tray::show_unread(&app, count);
+}

@@ -1,0 +1,51 @@
+//! Command-line options and how the workspace starts. With no account configured (accounts arrive
+//! with the keychain work), AgentDesk runs in demo mode on the embedded sandbox, or on the sandbox
+//! named by `--sandbox-url` / `AGENTDESK_SANDBOX_URL`.
+
+use std::path::PathBuf;
+
+use agentdesk_api::{ApiError, Workbench, SANDBOX_URL_ENV};
+use agentdesk_sandbox::SandboxConfig;
+
+#[derive(Debug, Clone, Default)]
+pub struct LaunchOptions {
+    pub sandbox_url: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    /// Simulated customers per minute on the embedded sandbox.
+    pub visitors_per_minute: Option<f64>,
+}
+
+impl LaunchOptions {
+    /// `--sandbox-url URL`, `--data-dir DIR`, `--visitors-per-minute R`; unknown arguments are ignored
+    /// (the single-instance plugin forwards a second launch's arguments here too).
+    pub fn from_args(args: impl Iterator<Item = String>) -> LaunchOptions {
+        let mut options = LaunchOptions::default();
+        let mut args = args.peekable();
+        while let Some(arg) = args.next() {
+            match arg.as_str() {
+                "--sandbox-url" => options.sandbox_url = args.next(),
+                "--data-dir" => options.data_dir = args.next().map(PathBuf::from),
+                "--visitors-per-minute" => {
+                    options.visitors_per_minute = args.next().and_then(|v| v.parse().ok())
+                }
+                _ => {}
+            }
+        }
+        options
+    }
+}
+
+pub async fn start_workbench(
+    options: &LaunchOptions,
+    data_dir: PathBuf,
+) -> Result<Workbench, ApiError> {
+    if let Some(url) = &options.sandbox_url {
+        // The API reads the variable; the flag is the same thing for launchers that cannot set one.
+        std::env::set_var(SANDBOX_URL_ENV, url);
+    }
+    let config = SandboxConfig {
+        visitors_per_minute: options.visitors_per_minute.unwrap_or(4.0),
+        ..SandboxConfig::default()
+    };
+    Workbench::start_demo(data_dir, config).await
+}

@@ -1,0 +1,99 @@
+//! The Tauri shell: windows, tray, notifications, plugins and the IPC surface. It holds no use-case
+//! logic: commands are one-line calls into `agentdesk_api::Workbench`, and the engine's domain events
+//! are bridged once to the UI event `agentdesk://event`.
+
+mod commands;
+mod launch;
+mod notifications;
+mod state;
+mod tray;
+
+use std::sync::Arc;
+
+use tauri::{Emitter, Manager};
+
+use state::AppState;
+
+/// The UI event every domain event is forwarded as.
+pub const DOMAIN_EVENT: &str = "agentdesk://event";
+/// Emitted once the workspace is up (or with an `ApiError` if it could not start).
+pub const STARTUP_EVENT: &str = "agentdesk://startup";
+
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("AGENTDESK_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .init();
+    let options = launch::LaunchOptions::from_args(std::env::args().skip(1));
+    let result = tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            // A second launch brings the running window forward instead of starting another engine.
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.unminimize();
+                let _ = window.show();
+                let _ = window.set_focus();
+            }
+        }))
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .invoke_handler(tauri::generate_handler![
+            commands::snapshot,
+            commands::messages,
+            commands::send_text,
+            commands::invite_rating,
+            commands::transfer_targets,
+            commands::transfer,
+            commands::submit_summary,
+            commands::retry_send,
+            commands::end_session,
+            commands::set_agent_status,
+            commands::get_settings,
+            commands::save_settings,
+            commands::set_unread_total,
+        ])
+        .setup(move |app| {
+            let config_dir = app.path().app_config_dir()?;
+            let data_dir = options
+                .data_dir
+                .clone()
+                .unwrap_or(app.path().app_data_dir()?);
+            let state = Arc::new(AppState::new(&config_dir));
+            app.manage(state.clone());
+            tray::create(app.handle())?;
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                match launch::start_workbench(&options, data_dir).await {
+                    Ok(workbench) => {
+                        let workbench = Arc::new(workbench);
+                        let events = workbench.engine().subscribe();
+                        state.set_workbench(workbench);
+                        let _ = handle.emit(STARTUP_EVENT, serde_json::json!({"ok": true}));
+                        notifications::bridge(handle, state, events).await;
+                    }
+                    Err(error) => {
+                        tracing::error!(%error, "the workspace could not start");
+                        state.set_startup_error(error.clone());
+                        let _ = handle.emit(
+                            STARTUP_EVENT,
+                            serde_json::json!({"ok": false, "error": error}),
+                        );
+                    }
+                }
+            });
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::Focused(focused) = event {
+                if let Some(state) = window.try_state::<Arc<AppState>>() {
+                    state.set_focused(*focused);
+                }
+            }
+        })
+        .run(tauri::generate_context!());
+    if let Err(error) = result {
+        eprintln!("AgentDesk could not start its window: {error}. On Linux, check that WebKitGTK 4.1 is installed (bash scripts/setup.sh).");
+        std::process::exit(1);
+    }
+}

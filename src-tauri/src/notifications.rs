@@ -1,0 +1,123 @@
+//! The bridge from the engine's domain events to the UI (`agentdesk://event`), and desktop
+//! notifications through notify-rust: a new session assigned, and a new message while the window is
+//! not focused, with the customer's name and a preview whose personal data is masked.
+
+use std::sync::Arc;
+
+use agentdesk_domain::{mask_pii, Direction, DomainEvent};
+use tauri::{AppHandle, Emitter, Manager};
+use tokio::sync::broadcast::{self, error::RecvError};
+
+use crate::state::AppState;
+
+const PREVIEW_CHARS: usize = 60;
+
+pub async fn bridge(
+    app: AppHandle,
+    state: Arc<AppState>,
+    mut events: broadcast::Receiver<DomainEvent>,
+) {
+    loop {
+        let event = match events.recv().await {
+            Ok(event) => event,
+            Err(RecvError::Lagged(skipped)) => {
+                // The UI re-reads its snapshot on this signal instead of missing events silently.
+                tracing::warn!(skipped, "the UI fell behind the event stream");
+                let _ = app.emit(
+                    crate::STARTUP_EVENT,
+                    serde_json::json!({"ok": true, "resync": true}),
+                );
+                continue;
+            }
+            Err(RecvError::Closed) => return,
+        };
+        if let Err(error) = app.emit(crate::DOMAIN_EVENT, &event) {
+            tracing::warn!(%error, "could not forward an event to the window");
+        }
+        notify_if_wanted(&app, &state, &event);
+    }
+}
+
+fn notify_if_wanted(app: &AppHandle, state: &AppState, event: &DomainEvent) {
+    let settings = state.settings();
+    let zh = prefers_chinese(app);
+    match event {
+        DomainEvent::SessionOpened { session } => {
+            state
+                .visitor_names
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(session.id.clone(), session.visitor_name.clone());
+            if settings.notify_new_session {
+                let title = if zh {
+                    "新会话接入"
+                } else {
+                    "New customer"
+                };
+                let body = if zh {
+                    format!("{} 正在等待您的回复", session.visitor_name)
+                } else {
+                    format!("{} is waiting for your reply", session.visitor_name)
+                };
+                show(title.to_string(), body, settings.notification_sound);
+            }
+        }
+        DomainEvent::MessageStored { message }
+            if message.direction == Direction::In
+                && settings.notify_new_message
+                && !state.is_focused() =>
+        {
+            let name = state
+                .visitor_names
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&message.session_id)
+                .cloned()
+                .unwrap_or_else(|| message.sender_name.clone());
+            let preview: String = mask_pii(&message.content)
+                .chars()
+                .take(PREVIEW_CHARS)
+                .collect();
+            let title = if zh {
+                format!("{name} 发来新消息")
+            } else {
+                format!("New message from {name}")
+            };
+            show(title, preview, settings.notification_sound);
+        }
+        _ => {}
+    }
+}
+
+fn show(title: String, body: String, sound: bool) {
+    // notify-rust talks D-Bus synchronously: keep it off the async runtime.
+    tauri::async_runtime::spawn_blocking(move || {
+        let mut notification = notify_rust::Notification::new();
+        notification
+            .appname("AgentDesk")
+            .summary(&title)
+            .body(&body);
+        if sound {
+            notification.sound_name("message-new-instant");
+        }
+        if let Err(error) = notification.show() {
+            tracing::warn!(%error, "desktop notification failed (is a notification daemon running?)");
+        }
+    });
+}
+
+/// Notifications and the tray follow the language chosen in Settings, else the OS's.
+pub fn prefers_chinese(app: &AppHandle) -> bool {
+    let chosen = app
+        .try_state::<Arc<AppState>>()
+        .map(|state| state.settings().language)
+        .unwrap_or_default();
+    if !chosen.is_empty() {
+        return chosen.starts_with("zh");
+    }
+    ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .filter_map(|key| std::env::var(key).ok())
+        .find(|value| !value.is_empty())
+        .is_some_and(|value| value.starts_with("zh"))
+}

@@ -1,0 +1,88 @@
+//! What the shell keeps between commands: the workbench once it has started, settings, focus, and
+//! the names of sessions (for notifications).
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use agentdesk_api::{ApiError, ErrorCode, Settings, SettingsFile, Workbench};
+use tokio::sync::watch;
+
+pub struct AppState {
+    workbench: watch::Sender<Option<Arc<Workbench>>>,
+    startup_error: Mutex<Option<ApiError>>,
+    pub settings_file: SettingsFile,
+    pub settings: Mutex<Settings>,
+    focused: AtomicBool,
+    pub visitor_names: Mutex<HashMap<String, String>>,
+}
+
+impl AppState {
+    pub fn new(config_dir: &Path) -> AppState {
+        let settings_file = SettingsFile::new(config_dir);
+        let settings = settings_file.load();
+        AppState {
+            workbench: watch::channel(None).0,
+            startup_error: Mutex::new(None),
+            settings_file,
+            settings: Mutex::new(settings),
+            focused: AtomicBool::new(true),
+            visitor_names: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn set_workbench(&self, workbench: Arc<Workbench>) {
+        self.workbench.send_replace(Some(workbench));
+    }
+
+    pub fn set_startup_error(&self, error: ApiError) {
+        *self.startup_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(error);
+    }
+
+    /// The workbench, waiting for it to finish starting (commands sent during start-up simply
+    /// resolve a little later instead of failing).
+    pub async fn workbench(&self) -> Result<Arc<Workbench>, ApiError> {
+        let mut ready = self.workbench.subscribe();
+        let found = tokio::time::timeout(Duration::from_secs(30), async {
+            ready
+                .wait_for(|w| w.is_some())
+                .await
+                .ok()
+                .and_then(|w| w.clone())
+        })
+        .await;
+        match found {
+            Ok(Some(workbench)) => Ok(workbench),
+            _ => Err(self
+                .startup_error
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone()
+                .unwrap_or_else(not_ready)),
+        }
+    }
+
+    pub fn set_focused(&self, focused: bool) {
+        self.focused.store(focused, Ordering::Relaxed);
+    }
+
+    pub fn is_focused(&self) -> bool {
+        self.focused.load(Ordering::Relaxed)
+    }
+
+    pub fn settings(&self) -> Settings {
+        self.settings
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+}
+
+fn not_ready() -> ApiError {
+    ApiError::new(
+        ErrorCode::NotReady,
+        "AgentDesk is still starting; try again in a moment.",
+    )
+}

@@ -1,0 +1,259 @@
+//! The real `agentdesk` window, started in demo mode against a sandbox on 127.0.0.1:0, driven
+//! through tauri-driver. Run by `scripts/e2e.sh` inside Xvfb + a D-Bus session with gnome-keyring,
+//! dunst and a `dbus-monitor` recording notifications (these tests are `#[ignore]`d in a plain
+//! `cargo test`, which has no display).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use agentdesk_e2e::WebDriver;
+use agentdesk_sandbox::{Sandbox, SandboxConfig};
+use serde_json::{json, Value};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn app_binary() -> PathBuf {
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| repo().join("target"));
+    target
+        .join("debug/agentdesk")
+        .canonicalize()
+        .expect("build the app first: cargo build -p agentdesk")
+}
+
+fn screenshots() -> PathBuf {
+    repo().join("target/e2e")
+}
+
+fn driver_url() -> String {
+    std::env::var("TAURI_DRIVER_URL").unwrap_or_else(|_| "http://127.0.0.1:4444".into())
+}
+
+const WAIT: Duration = Duration::from_secs(30);
+
+struct Run {
+    sandbox: Sandbox,
+    app: WebDriver,
+    http: reqwest::Client,
+    _data: tempfile_dir::Dir,
+}
+
+mod tempfile_dir {
+    /// A temporary directory removed on drop (no extra dependency for one use).
+    pub struct Dir(pub std::path::PathBuf);
+    impl Dir {
+        pub fn new(name: &str) -> Dir {
+            let path =
+                std::env::temp_dir().join(format!("agentdesk-e2e-{name}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&path);
+            std::fs::create_dir_all(&path).unwrap();
+            Dir(path)
+        }
+    }
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+impl Run {
+    async fn start(name: &str) -> Run {
+        let sandbox = Sandbox::start(
+            "127.0.0.1:0".parse().unwrap(),
+            SandboxConfig {
+                seed: 11,
+                ..SandboxConfig::default()
+            },
+        )
+        .await
+        .unwrap();
+        let data = tempfile_dir::Dir::new(name);
+        let args = vec![
+            "--sandbox-url".to_string(),
+            sandbox.base_url().to_string(),
+            "--data-dir".to_string(),
+            data.0.display().to_string(),
+        ];
+        let app = WebDriver::launch(&driver_url(), &app_binary(), &args)
+            .await
+            .unwrap();
+        Run {
+            sandbox,
+            app,
+            http: reqwest::Client::new(),
+            _data: data,
+        }
+    }
+
+    async fn visitor(&self, name: &str, text: &str) -> String {
+        let response: Value = self
+            .http
+            .post(format!("{}/__sandbox/visitors", self.sandbox.base_url()))
+            .json(&json!({"name": name, "text": text, "phone": "13812345678"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        response["cid"].as_str().unwrap().to_string()
+    }
+
+    async fn open_session(&self, cid: &str) {
+        if let Ok(item) = self
+            .app
+            .wait_for(
+                &format!("[data-testid=session-item][data-session-id='{cid}']"),
+                WAIT,
+            )
+            .await
+        {
+            let _ = self.app.click(&item).await;
+        }
+    }
+
+    async fn finish(self) {
+        self.app.quit().await;
+        self.sandbox.shutdown().await;
+    }
+}
+
+type Outcome = Result<(), String>;
+
+/// Runs `body` against a fresh app and always closes the window, so one failure cannot leave the
+/// driver's only session busy for the next test.
+async fn with_app<F>(name: &str, body: F)
+where
+    F: for<'a> FnOnce(
+        &'a Run,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Outcome> + 'a>>,
+{
+    let run = Run::start(name).await;
+    let outcome = body(&run).await;
+    if outcome.is_err() {
+        let _ = run
+            .app
+            .screenshot(&screenshots().join(format!("{name}-failure.png")))
+            .await;
+    }
+    run.finish().await;
+    if let Err(message) = outcome {
+        panic!("{message}");
+    }
+}
+
+fn check(condition: bool, message: impl Into<String>) -> Outcome {
+    if condition {
+        Ok(())
+    } else {
+        Err(message.into())
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs a display and tauri-driver: run scripts/e2e.sh"]
+async fn a_customer_arrives_the_agent_replies_and_the_platform_receives_it_once() {
+    with_app("reply", |run| {
+        Box::pin(async move {
+            run.app.wait_for("[data-testid=demo-banner]", WAIT).await?;
+            run.app
+                .wait_for("[data-testid=connection-state].connection-connected", WAIT)
+                .await?;
+            let cid = run.visitor("王芳", "我的订单什么时候发货？").await;
+            run.open_session(&cid).await;
+            let first = run
+                .app
+                .wait_for("[data-testid=message][data-direction=in] .text", WAIT)
+                .await?;
+            let text = run.app.text(&first).await?;
+            check(
+                text == "我的订单什么时候发货？",
+                format!("customer message shown as {text:?}"),
+            )?;
+
+            let composer = run.app.wait_for("[data-testid=composer]", WAIT).await?;
+            run.app.type_text(&composer, "您好，今天发货。").await?;
+            let send = run.app.wait_for("[data-testid=send-button]", WAIT).await?;
+            run.app.click(&send).await?;
+            run.app
+                .wait_for(
+                    "[data-testid=message][data-direction=out][data-status=sent]",
+                    WAIT,
+                )
+                .await?;
+            run.app
+                .screenshot(&screenshots().join("reply-sent.png"))
+                .await?;
+
+            let received: Value = run
+                .http
+                .get(format!(
+                    "{}/__sandbox/agent-messages?cid={cid}",
+                    run.sandbox.base_url()
+                ))
+                .send()
+                .await
+                .map_err(|e| e.to_string())?
+                .json()
+                .await
+                .map_err(|e| e.to_string())?;
+            let items = received["items"].as_array().cloned().unwrap_or_default();
+            check(
+                items.len() == 1,
+                format!("the sandbox must receive the reply exactly once: {received}"),
+            )?;
+            check(
+                items[0]["content"] == "您好，今天发货。",
+                format!("received {}", items[0]),
+            )?;
+
+            // The new-session notification went over the session bus (dbus-monitor records every Notify).
+            let log = std::env::var("AGENTDESK_E2E_DBUS_LOG")
+                .map_err(|_| "AGENTDESK_E2E_DBUS_LOG is not set: run scripts/e2e.sh")?;
+            let deadline = tokio::time::Instant::now() + WAIT;
+            loop {
+                let seen = std::fs::read_to_string(&log).unwrap_or_default();
+                if seen.contains("member=Notify")
+                    && seen.contains("AgentDesk")
+                    && seen.contains("王芳")
+                {
+                    return Ok(());
+                }
+                if tokio::time::Instant::now() > deadline {
+                    return Err(format!(
+                        "no Notify call naming the customer on the session bus:\n{seen}"
+                    ));
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        })
+    })
+    .await;
+}
+
+#[tokio::test]
+#[ignore = "needs a display and tauri-driver: run scripts/e2e.sh"]
+async fn customer_markup_shows_as_literal_text_and_runs_nothing() {
+    with_app("hostile", |run| {
+        Box::pin(async move {
+            let hostile = r#"<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>"#;
+            let cid = run.visitor("Mallory", hostile).await;
+            run.open_session(&cid).await;
+            let message = run.app.wait_for("[data-testid=message][data-direction=in] .text", WAIT).await?;
+            let shown = run.app.text(&message).await?;
+            check(shown == hostile, format!("shown as {shown:?}"))?;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let verdict = run
+                .app
+                .execute("return [window.__xss === undefined, document.querySelectorAll('.history img, .history script').length];")
+                .await?;
+            check(verdict == json!([true, 0]), format!("something ran or was created: {verdict}"))?;
+            run.app.screenshot(&screenshots().join("hostile-text.png")).await
+        })
+    })
+    .await;
+}

@@ -1,0 +1,105 @@
+// The workbench against the in-memory backend: it renders sessions, sends optimistically, shows
+// delivery states, and renders hostile customer text as text.
+
+import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+
+import { App } from "./App";
+import { FakeBackend } from "./backend/fakeBackend";
+import { initI18n } from "./i18n";
+
+function setup() {
+  const backend = new FakeBackend();
+  backend.addSession({ id: "c1", visitor_id: "u1", visitor_name: "王芳", channel: "wechat", state: "active", started_at_ms: Date.now(), last_seq: 0, rating: null });
+  backend.customerWrites("c1", "我的快递到哪了？");
+  render(<App backend={backend} />);
+  return backend;
+}
+
+describe("workbench", () => {
+  beforeEach(() => {
+    initI18n("en");
+    localStorage.clear();
+  });
+  afterEach(cleanup);
+
+  it("shows the demo banner and the session, and sends a reply that turns from pending to sent", async () => {
+    const backend = setup();
+    await screen.findByTestId("demo-banner");
+    const item = await screen.findByTestId("session-item");
+    expect(item.getAttribute("data-session-id")).toBe("c1");
+    fireEvent.click(item);
+    await waitFor(() => expect(screen.getAllByTestId("message")[0].textContent).toContain("我的快递到哪了？"));
+
+    backend.autoConfirm = false;
+    const composer = screen.getByTestId("composer");
+    fireEvent.change(composer, { target: { value: "马上为您查询" } });
+    fireEvent.keyDown(composer, { key: "Enter" });
+    const pending = await waitFor(() => {
+      const out = screen.getAllByTestId("message").filter((m) => m.dataset.direction === "out");
+      expect(out).toHaveLength(1);
+      return out[0];
+    });
+    expect(pending.dataset.status).toBe("pending");
+    expect((composer as HTMLTextAreaElement).value).toBe("");
+    act(() => backend.confirm(backend.sent[0].clientMsgId));
+    await waitFor(() => expect(screen.getAllByTestId("message").filter((m) => m.dataset.direction === "out")[0].dataset.status).toBe("sent"));
+    expect(backend.sent).toHaveLength(1);
+  });
+
+  it("Shift+Enter adds a line instead of sending", async () => {
+    const backend = setup();
+    fireEvent.click(await screen.findByTestId("session-item"));
+    const composer = screen.getByTestId("composer");
+    fireEvent.change(composer, { target: { value: "line one" } });
+    fireEvent.keyDown(composer, { key: "Enter", shiftKey: true });
+    expect(backend.sent).toHaveLength(0);
+  });
+
+  it("a refused send is marked failed and can be retried", async () => {
+    const backend = setup();
+    fireEvent.click(await screen.findByTestId("session-item"));
+    backend.failSends = new (await import("./backend/backend")).BackendError("offline", "network down");
+    const composer = screen.getByTestId("composer");
+    fireEvent.change(composer, { target: { value: "hello" } });
+    fireEvent.click(screen.getByTestId("send-button"));
+    await waitFor(() => expect(screen.getAllByTestId("message").some((m) => m.dataset.status === "failed")).toBe(true));
+    backend.failSends = null;
+    fireEvent.click(screen.getByTestId("retry-button"));
+    await waitFor(() => expect(screen.getAllByTestId("message").filter((m) => m.dataset.direction === "out")[0].dataset.status).toBe("sent"));
+  });
+
+  it("renders customer markup as literal text and runs nothing", async () => {
+    const backend = setup();
+    const hostile = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
+    act(() => backend.customerWrites("c1", hostile));
+    fireEvent.click(await screen.findByTestId("session-item"));
+    const shown = await waitFor(() => {
+      const texts = [...document.querySelectorAll('[data-testid="message"] .text')].map((e) => e.textContent);
+      expect(texts).toContain(hostile);
+      return texts;
+    });
+    expect(shown).toContain(hostile);
+    expect(document.querySelector(".history img")).toBeNull();
+    expect(document.querySelector(".history script")).toBeNull();
+    expect((window as unknown as { __pwned?: number }).__pwned).toBeUndefined();
+  });
+
+  it("counts unread messages and reports the total to the backend (tray)", async () => {
+    const backend = setup();
+    await screen.findByTestId("session-item");
+    act(() => backend.customerWrites("c1", "还在吗？"));
+    await waitFor(() => expect(backend.unreadTotal).toBe(1));
+    expect(screen.getByTestId("unread-badge").textContent).toBe("1");
+    fireEvent.click(screen.getByTestId("session-item"));
+    await waitFor(() => expect(backend.unreadTotal).toBe(0));
+  });
+
+  it("switches language from Settings", async () => {
+    setup();
+    fireEvent.click(await screen.findByTestId("open-settings"));
+    fireEvent.change(screen.getByTestId("language-select"), { target: { value: "zh-CN" } });
+    await screen.findByRole("dialog", { name: "设置" });
+    expect(screen.getByTestId("tab-mine").textContent).toContain("我的");
+  });
+});

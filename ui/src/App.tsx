@@ -1,0 +1,254 @@
+// The workbench: wires the backend to the state, and lays out the top bar and the three panes.
+
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
+
+import type { Backend } from "./backend/backend";
+import { BackendError } from "./backend/backend";
+import type { AgentStatus, Message, Settings } from "./backend/bindings";
+import { Composer, type ComposerHandle } from "./components/Composer";
+import { Conversation } from "./components/Conversation";
+import { DetailsPanel } from "./components/DetailsPanel";
+import { SessionActions } from "./components/SessionActions";
+import { SessionList, type SessionListHandle } from "./components/SessionList";
+import { SettingsDialog, type Theme } from "./components/SettingsDialog";
+import { TopBar } from "./components/TopBar";
+import { initI18n, systemLanguage, type Language } from "./i18n";
+import { initialState, nextUnread, reduce, totalUnread } from "./state/workbench";
+
+const MESSAGE_PAGE = 10_000;
+
+function storedTheme(): Theme {
+  const value = typeof localStorage === "undefined" ? null : localStorage.getItem("agentdesk.theme");
+  return value === "light" || value === "dark" ? value : "system";
+}
+
+function newClientId(): string {
+  return typeof crypto !== "undefined" && "randomUUID" in crypto
+    ? crypto.randomUUID()
+    : `ui-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+}
+
+export function App({ backend }: { backend: Backend }) {
+  const [state, dispatch] = useReducer(reduce, initialState);
+  const [settings, setSettings] = useState<Settings | null>(null);
+  const [theme, setTheme] = useState<Theme>(storedTheme);
+  const [settingsOpen, setSettingsOpen] = useState(false);
+  const [startError, setStartError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [status, setStatus] = useState<AgentStatus>({ status: "online" });
+  const composer = useRef<ComposerHandle>(null);
+  const sessionList = useRef<SessionListHandle>(null);
+  const { t, i18n } = useTranslation();
+
+  const showError = useCallback(
+    (error: unknown) => {
+      const e = BackendError.from(error);
+      setNotice(t(`errors.${e.code}`, { message: e.message }));
+    },
+    [t],
+  );
+
+  // Start: settings (language), the snapshot, and the event stream.
+  useEffect(() => {
+    let unlisten: (() => void)[] = [];
+    let cancelled = false;
+    const load = () =>
+      backend
+        .snapshot()
+        .then((snapshot) => !cancelled && dispatch({ type: "snapshot", snapshot }))
+        .catch((error) => !cancelled && setStartError(BackendError.from(error).message));
+    void (async () => {
+      const loaded = await backend.getSettings().catch(() => null);
+      if (cancelled) return;
+      setSettings(loaded);
+      initI18n((loaded?.language as Language) || systemLanguage());
+      unlisten.push(await backend.onEvent((event) => dispatch({ type: "event", event, now: Date.now() })));
+      unlisten.push(
+        await backend.onStartup((info) => {
+          if (info.ok) void load();
+          else setStartError(info.error.message);
+        }),
+      );
+      await load();
+    })();
+    return () => {
+      cancelled = true;
+      unlisten.forEach((u) => u());
+      unlisten = [];
+    };
+  }, [backend]);
+
+  // The conversation in focus is loaded whole (it is virtualized, so size is not a problem).
+  useEffect(() => {
+    const id = state.selected;
+    if (!id) return;
+    backend
+      .messages(id, MESSAGE_PAGE)
+      .then((messages) => dispatch({ type: "messagesLoaded", sessionId: id, messages }))
+      .catch(showError);
+  }, [backend, state.selected, showError]);
+
+  const unread = totalUnread(state);
+  useEffect(() => {
+    void backend.setUnreadTotal(unread).catch(() => {});
+    document.title = unread > 0 ? `(${unread}) ${t("app.title")}` : t("app.title");
+  }, [backend, unread, t]);
+
+  useEffect(() => {
+    const dark = theme === "dark" || (theme === "system" && window.matchMedia?.("(prefers-color-scheme: dark)").matches);
+    document.documentElement.dataset.theme = dark ? "dark" : "light";
+    localStorage.setItem("agentdesk.theme", theme);
+  }, [theme]);
+
+  const send = useCallback(
+    async (text: string) => {
+      const sessionId = state.selected;
+      if (!sessionId) return;
+      const clientMsgId = newClientId();
+      const optimistic: Message = {
+        session_id: sessionId, seq: null, msg_id: null, client_msg_id: clientMsgId, direction: "out", kind: "text",
+        content: text, sender_name: t("conversation.you"), sent_at_ms: Date.now(), status: "pending",
+      };
+      dispatch({ type: "optimisticSend", message: optimistic });
+      try {
+        await backend.sendText(sessionId, text, clientMsgId);
+      } catch (error) {
+        const e = BackendError.from(error);
+        dispatch({ type: "sendFailed", sessionId, clientMsgId, error: e.message });
+      }
+    },
+    [backend, state.selected, t],
+  );
+
+  const retry = useCallback(
+    async (message: Message) => {
+      const clientMsgId = message.client_msg_id;
+      if (!clientMsgId) return;
+      const sessionId = message.session_id;
+      const neverAccepted = state.unsentLocally[clientMsgId] === true;
+      dispatch({ type: "retrying", clientMsgId, sessionId });
+      try {
+        // A message the core never accepted is sent again (same id, so at most once); one the core
+        // holds as failed goes back into its outbox.
+        if (neverAccepted) await backend.sendText(sessionId, message.content, clientMsgId);
+        else await backend.retrySend(clientMsgId);
+      } catch (error) {
+        dispatch({ type: "sendFailed", sessionId, clientMsgId, error: BackendError.from(error).message });
+      }
+    },
+    [backend, state.unsentLocally],
+  );
+
+  const endSession = useCallback(async () => {
+    const id = state.selected;
+    if (!id || state.sessions[id]?.state !== "active") return;
+    if (!window.confirm(t("actions.confirmEnd"))) return;
+    await backend.endSession(id).catch(showError);
+  }, [backend, state.selected, state.sessions, t, showError]);
+
+  // Keyboard shortcuts.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!(e.ctrlKey || e.metaKey)) return;
+      const key = e.key.toLowerCase();
+      if (key === "j") {
+        const id = nextUnread(state);
+        if (id) dispatch({ type: "select", sessionId: id });
+      } else if (key === "l") {
+        composer.current?.focus();
+      } else if (key === "f") {
+        sessionList.current?.focusSearch();
+      } else if (key === "e" && e.shiftKey) {
+        void endSession();
+      } else {
+        return;
+      }
+      e.preventDefault();
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [state, endSession]);
+
+  const saveSettings = useCallback(
+    async (next: Settings) => {
+      setSettings(next);
+      initI18n((next.language as Language) || systemLanguage());
+      await backend.saveSettings(next).catch((error) => setNotice(t("settings.saveFailed", { message: BackendError.from(error).message })));
+    },
+    [backend, t],
+  );
+
+  const changeStatus = useCallback(
+    async (next: AgentStatus) => {
+      try {
+        setStatus(await backend.setAgentStatus(next));
+      } catch (error) {
+        showError(error);
+      }
+    },
+    [backend, showError],
+  );
+
+  const selected = state.selected ? state.sessions[state.selected] : undefined;
+  const messages = useMemo(() => (state.selected ? state.messages[state.selected] ?? [] : []), [state.selected, state.messages]);
+
+  if (startError) {
+    return (
+      <div className="startup" role="alert">
+        {t("app.startFailed", { message: startError })}
+      </div>
+    );
+  }
+  if (!state.ready) {
+    return (
+      <div className="startup" role="status" aria-live="polite">
+        {t("app.loading")}
+      </div>
+    );
+  }
+
+  return (
+    <div className="workbench" lang={i18n.language}>
+      <TopBar state={state} status={status} onStatus={changeStatus} unread={unread} onSettings={() => setSettingsOpen(true)} />
+      {state.snapshot?.mode === "demo" && (
+        <div className="banner" role="note" data-testid="demo-banner">
+          <span>{t("banner.demo")}</span>
+          <button type="button" onClick={() => setSettingsOpen(true)}>
+            {t("banner.openSettings")}
+          </button>
+        </div>
+      )}
+      {notice && (
+        <div className="notice" role="alert">
+          <span>{notice}</span>
+          <button type="button" onClick={() => setNotice(null)}>
+            {t("errors.dismiss")}
+          </button>
+        </div>
+      )}
+      <div className="panes">
+        <SessionList ref={sessionList} state={state} onSelect={(id) => dispatch({ type: "select", sessionId: id })} />
+        <main className="centre" aria-label={t("conversation.label")}>
+          {selected ? (
+            <>
+              <header className="conversation-header">
+                <h1>{selected.visitor_name}</h1>
+                <span className="muted">{t(`channels.${selected.channel}`)}</span>
+                <SessionActions backend={backend} session={selected} onError={showError} onNotice={setNotice} onEnd={endSession} />
+              </header>
+              <Conversation state={state} session={selected} messages={messages} onRetry={retry} />
+              <Composer ref={composer} disabled={selected.state !== "active"} onSend={send} onNotice={setNotice} />
+            </>
+          ) : (
+            <div className="empty">{t("conversation.none")}</div>
+          )}
+        </main>
+        <DetailsPanel session={selected} />
+      </div>
+      {settingsOpen && settings && (
+        <SettingsDialog settings={settings} theme={theme} onTheme={setTheme} onSave={saveSettings} onClose={() => setSettingsOpen(false)} />
+      )}
+    </div>
+  );
+}

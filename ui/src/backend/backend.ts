@@ -1,0 +1,55 @@
+// The one way the UI talks to AgentDesk's core. `TauriBackend` implements it over IPC; `FakeBackend`
+// implements it in memory for tests and for working on the UI in a plain browser.
+
+import type {
+  AgentStatus,
+  ApiError,
+  DomainEvent,
+  ErrorCode,
+  Message,
+  Settings,
+  TransferTargets,
+  WorkbenchSnapshot,
+} from "./bindings";
+
+export type StartupInfo = { ok: true; resync?: boolean } | { ok: false; error: ApiError };
+
+export type TransferTarget = { kind: "agent"; id: string } | { kind: "group"; id: string; name: string };
+
+export interface Backend {
+  snapshot(): Promise<WorkbenchSnapshot>;
+  messages(sessionId: string, limit: number): Promise<Message[]>;
+  /** Queues a reply; `clientMsgId` is the UI's id for its optimistic copy. */
+  sendText(sessionId: string, text: string, clientMsgId: string): Promise<string>;
+  retrySend(clientMsgId: string): Promise<void>;
+  endSession(sessionId: string): Promise<void>;
+  inviteRating(sessionId: string): Promise<void>;
+  transferTargets(): Promise<TransferTargets>;
+  transfer(sessionId: string, target: TransferTarget): Promise<void>;
+  submitSummary(sessionId: string, summary: string, resolved: boolean): Promise<void>;
+  setAgentStatus(status: AgentStatus): Promise<AgentStatus>;
+  getSettings(): Promise<Settings>;
+  saveSettings(settings: Settings): Promise<void>;
+  setUnreadTotal(count: number): Promise<void>;
+  onEvent(listener: (event: DomainEvent) => void): Promise<() => void>;
+  onStartup(listener: (info: StartupInfo) => void): Promise<() => void>;
+}
+
+/** An error from the core: branch on `code`, show `message`. */
+export class BackendError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+
+  static from(value: unknown): BackendError {
+    if (value instanceof BackendError) return value;
+    if (value && typeof value === "object" && "code" in value && "message" in value) {
+      const { code, message } = value as ApiError;
+      return new BackendError(code, message);
+    }
+    return new BackendError("not_ready", String(value));
+  }
+}

@@ -1,0 +1,83 @@
+// Generated from the Rust types by `agentdesk_api::typescript_bindings()`. Do not edit.
+// Regenerate: UPDATE_BINDINGS=1 cargo test -p agentdesk-api --test bindings
+
+export type Channel = "web" | "wechat" | "app" | "weibo" | "mobile_web" | "wecom_work" | "mini_program" | "other";
+
+export type SessionState = "waiting" | "active" | "ended";
+
+export type Session = { 
+/**
+ * Sobot's `cid`.
+ */
+id: string, 
+/**
+ * Sobot's visitor id (`uid`), needed on every agent-side call about this session.
+ */
+visitor_id: string, visitor_name: string, channel: Channel, state: SessionState, started_at_ms: number, 
+/**
+ * Highest platform sequence number stored locally for this session (0 = none yet).
+ */
+last_seq: number, 
+/**
+ * The visitor's satisfaction score (1–5) once they rated the service.
+ */
+rating: number | null, };
+
+export type Direction = "in" | "out";
+
+export type MessageKind = "text" | "image" | "voice" | "file" | "video" | "other";
+
+export type DeliveryStatus = "pending" | "sent" | "failed";
+
+export type Message = { session_id: string, 
+/**
+ * The platform's per-session sequence number; `None` while an outbound message is pending.
+ */
+seq: number | null, 
+/**
+ * The platform's message id; `None` while an outbound message is pending.
+ */
+msg_id: string | null, 
+/**
+ * The id the agent's client chose for an outbound message (the outbox key).
+ */
+client_msg_id: string | null, direction: Direction, kind: MessageKind, 
+/**
+ * Text, or for media the platform's URL. Always data, never markup.
+ */
+content: string, sender_name: string, sent_at_ms: number, status: DeliveryStatus, };
+
+export type ConnectionState = { "state": "connecting" } | { "state": "connected" } | { "state": "reconnecting", attempt: number, retry_in_ms: number, } | { "state": "offline", reason: string, };
+
+export type DomainEvent = { "type": "session_opened", session: Session, } | { "type": "session_ended", session_id: string, } | { "type": "message_stored", message: Message, } | { "type": "message_status_changed", session_id: string, client_msg_id: string, status: DeliveryStatus, msg_id: string | null, seq: number | null, error: string | null, } | { "type": "visitor_typing", session_id: string, } | { "type": "session_rated", session_id: string, score: number, } | { "type": "queue_changed", waiting: number, } | { "type": "connection_changed", state: ConnectionState, };
+
+export type ErrorCode = "invalid_input" | "not_found" | "offline" | "platform" | "storage" | "not_ready";
+
+export type ApiError = { code: ErrorCode, message: string, };
+
+export type WorkspaceMode = "demo" | "account";
+
+export type SessionSummary = { session: Session, last_message: Message | null, };
+
+export type WorkbenchSnapshot = { mode: WorkspaceMode, account_name: string, tenant_name: string, 
+/**
+ * The agent's sign-in, personal data masked.
+ */
+agent_login: string, sessions: Array<SessionSummary>, connection: ConnectionState, };
+
+export type AgentStatus = { "status": "online" } | { "status": "busy", reason: number, } | { "status": "offline" };
+
+export type TransferAgent = { id: string, name: string, online: boolean, };
+
+export type TransferGroup = { id: string, name: string, };
+
+export type TransferTargets = { agents: Array<TransferAgent>, groups: Array<TransferGroup>, };
+
+export type TransferTarget = { "kind": "agent", id: string, } | { "kind": "group", id: string, name: string, };
+
+export type Settings = { notify_new_session: boolean, notify_new_message: boolean, notification_sound: boolean, 
+/**
+ * `zh-CN` or `en`; empty follows the OS.
+ */
+language: string, };
+

@@ -1,0 +1,125 @@
+// An in-memory backend: for unit tests, and for working on the UI in a plain browser (`npm run dev`).
+// It behaves like the engine where the UI can tell: pending then sent, events after commands.
+
+import type { Backend, StartupInfo, TransferTarget } from "./backend";
+import { BackendError } from "./backend";
+import type { AgentStatus, DomainEvent, Message, Session, Settings, TransferTargets, WorkbenchSnapshot } from "./bindings";
+
+export class FakeBackend implements Backend {
+  sessions: Session[] = [];
+  history: Record<string, Message[]> = {};
+  sent: { sessionId: string; text: string; clientMsgId: string }[] = [];
+  unreadTotal = 0;
+  settings: Settings = { notify_new_session: true, notify_new_message: true, notification_sound: true, language: "" };
+  /** When set, sends fail with this error. */
+  failSends: BackendError | null = null;
+  /** When false, sends stay pending until `confirm` is called. */
+  autoConfirm = true;
+  private listeners: ((event: DomainEvent) => void)[] = [];
+  private seq: Record<string, number> = {};
+
+  emit(event: DomainEvent) {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  addSession(session: Session, messages: Message[] = []) {
+    this.sessions.push(session);
+    this.history[session.id] = messages;
+    this.seq[session.id] = messages.reduce((max, m) => Math.max(max, m.seq ?? 0), 0);
+  }
+
+  /** The customer writes: stored, then announced. */
+  customerWrites(sessionId: string, content: string, at = Date.now()) {
+    const seq = (this.seq[sessionId] = (this.seq[sessionId] ?? 0) + 1);
+    const name = this.sessions.find((s) => s.id === sessionId)?.visitor_name ?? "";
+    const message: Message = {
+      session_id: sessionId, seq, msg_id: `m-${sessionId}-${seq}`, client_msg_id: null, direction: "in",
+      kind: "text", content, sender_name: name, sent_at_ms: at, status: "sent",
+    };
+    (this.history[sessionId] ??= []).push(message);
+    this.emit({ type: "message_stored", message });
+  }
+
+  confirm(clientMsgId: string) {
+    for (const [sessionId, list] of Object.entries(this.history)) {
+      const message = list.find((m) => m.client_msg_id === clientMsgId);
+      if (!message) continue;
+      const seq = (this.seq[sessionId] = (this.seq[sessionId] ?? 0) + 1);
+      Object.assign(message, { seq, msg_id: `m-${sessionId}-${seq}`, status: "sent" });
+      this.emit({ type: "message_status_changed", session_id: sessionId, client_msg_id: clientMsgId, status: "sent", msg_id: message.msg_id, seq, error: null });
+    }
+  }
+
+  async snapshot(): Promise<WorkbenchSnapshot> {
+    return {
+      mode: "demo", account_name: "Sandbox", tenant_name: "Lumen Mall", agent_login: "a*****@sandbox.test",
+      sessions: this.sessions.map((session) => ({ session, last_message: this.history[session.id]?.at(-1) ?? null })),
+      connection: { state: "connected" },
+    };
+  }
+
+  async messages(sessionId: string): Promise<Message[]> {
+    return [...(this.history[sessionId] ?? [])];
+  }
+
+  async sendText(sessionId: string, text: string, clientMsgId: string): Promise<string> {
+    if (this.failSends) throw this.failSends;
+    if (!text.trim()) throw new BackendError("invalid_input", "the message is empty");
+    this.sent.push({ sessionId, text, clientMsgId });
+    const message: Message = {
+      session_id: sessionId, seq: null, msg_id: null, client_msg_id: clientMsgId, direction: "out", kind: "text",
+      content: text, sender_name: "Agent", sent_at_ms: Date.now(), status: "pending",
+    };
+    (this.history[sessionId] ??= []).push(message);
+    this.emit({ type: "message_stored", message: { ...message } });
+    if (this.autoConfirm) setTimeout(() => this.confirm(clientMsgId), 0);
+    return clientMsgId;
+  }
+
+  async retrySend(clientMsgId: string) {
+    this.confirm(clientMsgId);
+  }
+
+  async endSession(sessionId: string) {
+    this.emit({ type: "session_ended", session_id: sessionId });
+  }
+
+  async inviteRating() {}
+
+  async transferTargets(): Promise<TransferTargets> {
+    return { agents: [{ id: "a2", name: "Chen Jing", online: true }], groups: [{ id: "g1", name: "After-sales" }] };
+  }
+
+  async transfer(sessionId: string, _target: TransferTarget) {
+    this.emit({ type: "session_ended", session_id: sessionId });
+  }
+
+  async submitSummary() {}
+
+  async setAgentStatus(status: AgentStatus) {
+    return status;
+  }
+
+  async getSettings() {
+    return { ...this.settings };
+  }
+
+  async saveSettings(settings: Settings) {
+    this.settings = { ...settings };
+  }
+
+  async setUnreadTotal(count: number) {
+    this.unreadTotal = count;
+  }
+
+  async onEvent(listener: (event: DomainEvent) => void) {
+    this.listeners.push(listener);
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
+  }
+
+  async onStartup(_listener: (info: StartupInfo) => void) {
+    return () => {};
+  }
+}

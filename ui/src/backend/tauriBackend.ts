@@ -1,0 +1,47 @@
+// The backend over Tauri IPC: commands are `invoke`, domain events arrive as `agentdesk://event`.
+
+import { invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
+
+import type { Backend, StartupInfo, TransferTarget } from "./backend";
+import { BackendError } from "./backend";
+import type { AgentStatus, DomainEvent, Message, Settings, TransferTargets, WorkbenchSnapshot } from "./bindings";
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (error) {
+    throw BackendError.from(error);
+  }
+}
+
+export class TauriBackend implements Backend {
+  snapshot = () => call<WorkbenchSnapshot>("snapshot");
+  messages = (sessionId: string, limit: number) => call<Message[]>("messages", { sessionId, limit });
+  sendText = (sessionId: string, text: string, clientMsgId: string) =>
+    call<string>("send_text", { sessionId, text, clientMsgId });
+  retrySend = (clientMsgId: string) => call<void>("retry_send", { clientMsgId });
+  endSession = (sessionId: string) => call<void>("end_session", { sessionId });
+  inviteRating = (sessionId: string) => call<void>("invite_rating", { sessionId });
+  transferTargets = () => call<TransferTargets>("transfer_targets");
+  transfer = (sessionId: string, target: TransferTarget) =>
+    call<void>("transfer", {
+      sessionId,
+      target: target.kind === "agent" ? { kind: "agent", id: target.id } : { kind: "group", id: target.id, name: target.name },
+    });
+  submitSummary = (sessionId: string, summary: string, resolved: boolean) =>
+    call<void>("submit_summary", { sessionId, summary, resolved });
+  setAgentStatus = (status: AgentStatus) => call<AgentStatus>("set_agent_status", { status });
+  getSettings = () => call<Settings>("get_settings");
+  saveSettings = (settings: Settings) => call<void>("save_settings", { settings });
+  setUnreadTotal = (count: number) => call<void>("set_unread_total", { count });
+  onEvent = (listener: (event: DomainEvent) => void) =>
+    listen<DomainEvent>("agentdesk://event", (event) => listener(event.payload));
+  onStartup = (listener: (info: StartupInfo) => void) =>
+    listen<StartupInfo>("agentdesk://startup", (event) => listener(event.payload));
+}
+
+/** True inside the Tauri window (false in a plain browser or a test). */
+export function inTauri(): boolean {
+  return typeof window !== "undefined" && "__TAURI_INTERNALS__" in window;
+}

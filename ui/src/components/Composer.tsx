@@ -1,0 +1,112 @@
+// The composer: Enter sends, Shift+Enter adds a line (and Enter while an input method is composing
+// Chinese does neither), `/` opens quick replies, and a pasted image explains what to do instead.
+
+import { forwardRef, useImperativeHandle, useMemo, useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
+
+export interface ComposerHandle {
+  focus(): void;
+}
+
+const QUICK_REPLIES: Record<string, string[]> = {
+  "zh-CN": [
+    "您好，很高兴为您服务，请问有什么可以帮您？",
+    "请您提供一下订单号，我马上为您查询。",
+    "非常抱歉给您带来不便，我们会尽快为您处理。",
+    "请问还有其他可以帮您的吗？",
+    "感谢您的耐心等待。",
+  ],
+  en: [
+    "Hello, thanks for reaching out! How can I help?",
+    "Could you share your order number? I'll look it up right away.",
+    "I'm sorry for the trouble. I'll get this sorted as quickly as I can.",
+    "Is there anything else I can help you with?",
+    "Thank you for your patience.",
+  ],
+};
+
+export const Composer = forwardRef<ComposerHandle, { disabled: boolean; onSend: (text: string) => void; onNotice: (text: string) => void }>(
+  function Composer({ disabled, onSend, onNotice }, ref) {
+    const { t, i18n } = useTranslation();
+    const [text, setText] = useState("");
+    const [pick, setPick] = useState(0);
+    const area = useRef<HTMLTextAreaElement>(null);
+    useImperativeHandle(ref, () => ({ focus: () => area.current?.focus() }));
+
+    const quick = useMemo(() => {
+      if (!text.startsWith("/")) return [];
+      const needle = text.slice(1).toLowerCase();
+      const list = QUICK_REPLIES[i18n.language] ?? QUICK_REPLIES.en;
+      return list.filter((reply) => reply.toLowerCase().includes(needle));
+    }, [text, i18n.language]);
+
+    const submit = () => {
+      const value = text.trim();
+      if (!value) {
+        onNotice(t("composer.empty"));
+        return;
+      }
+      onSend(value);
+      setText("");
+    };
+
+    return (
+      <div className="composer">
+        {quick.length > 0 && (
+          <ul className="quick-replies" role="listbox" aria-label={t("composer.quickReplies")}>
+            {quick.map((reply, index) => (
+              <li
+                key={reply}
+                role="option"
+                aria-selected={index === pick}
+                className={index === pick ? "selected" : ""}
+                onMouseDown={(e) => {
+                  e.preventDefault();
+                  setText(reply);
+                }}
+              >
+                {reply}
+              </li>
+            ))}
+          </ul>
+        )}
+        <textarea
+          ref={area}
+          data-testid="composer"
+          aria-label={t("composer.label")}
+          placeholder={t("composer.placeholder")}
+          value={text}
+          disabled={disabled}
+          rows={3}
+          onChange={(e) => {
+            setText(e.target.value);
+            setPick(0);
+          }}
+          onPaste={(e) => {
+            if (Array.from(e.clipboardData.items).some((item) => item.type.startsWith("image/"))) {
+              e.preventDefault();
+              onNotice(t("composer.imageNotYet"));
+            }
+          }}
+          onKeyDown={(e) => {
+            if (e.nativeEvent.isComposing || e.keyCode === 229) return;
+            if (quick.length > 0 && (e.key === "ArrowDown" || e.key === "ArrowUp")) {
+              e.preventDefault();
+              setPick((p) => (p + (e.key === "ArrowDown" ? 1 : quick.length - 1)) % quick.length);
+              return;
+            }
+            if (e.key === "Enter" && !e.shiftKey) {
+              e.preventDefault();
+              if (quick.length > 0) setText(quick[pick]);
+              else submit();
+            }
+            if (e.key === "Escape" && quick.length > 0) setText("");
+          }}
+        />
+        <button type="button" className="primary" data-testid="send-button" disabled={disabled} onClick={submit}>
+          {t("composer.send")}
+        </button>
+      </div>
+    );
+  },
+);

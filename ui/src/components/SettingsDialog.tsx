@@ -1,0 +1,81 @@
+// Settings: language, theme, notification switches and sound, accounts, and the shortcut list.
+
+import { useTranslation } from "react-i18next";
+
+import type { Settings } from "../backend/bindings";
+
+export type Theme = "system" | "light" | "dark";
+
+export function SettingsDialog(props: {
+  settings: Settings;
+  theme: Theme;
+  onTheme: (theme: Theme) => void;
+  onSave: (settings: Settings) => void;
+  onClose: () => void;
+}) {
+  const { t } = useTranslation();
+  const { settings } = props;
+  const set = (patch: Partial<Settings>) => props.onSave({ ...settings, ...patch });
+  return (
+    <div className="modal-backdrop" onClick={props.onClose}>
+      <div className="modal" role="dialog" aria-modal="true" aria-label={t("settings.title")} onClick={(e) => e.stopPropagation()} data-testid="settings">
+        <h2>{t("settings.title")}</h2>
+        <label className="field">
+          <span>{t("settings.language")}</span>
+          <select value={settings.language} onChange={(e) => set({ language: e.target.value })} data-testid="language-select">
+            <option value="">{t("settings.followSystem")}</option>
+            <option value="zh-CN">简体中文</option>
+            <option value="en">English</option>
+          </select>
+        </label>
+        <label className="field">
+          <span>{t("settings.theme")}</span>
+          <select value={props.theme} onChange={(e) => props.onTheme(e.target.value as Theme)}>
+            {(["system", "light", "dark"] as Theme[]).map((theme) => (
+              <option key={theme} value={theme}>
+                {t(`settings.themes.${theme}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <fieldset>
+          <legend>{t("settings.notifications")}</legend>
+          <label>
+            <input type="checkbox" checked={settings.notify_new_session} onChange={(e) => set({ notify_new_session: e.target.checked })} />{" "}
+            {t("settings.notifyNewSession")}
+          </label>
+          <label>
+            <input type="checkbox" checked={settings.notify_new_message} onChange={(e) => set({ notify_new_message: e.target.checked })} />{" "}
+            {t("settings.notifyNewMessage")}
+          </label>
+          <label>
+            <input type="checkbox" checked={settings.notification_sound} onChange={(e) => set({ notification_sound: e.target.checked })} />{" "}
+            {t("settings.sound")}
+          </label>
+        </fieldset>
+        <fieldset>
+          <legend>{t("settings.accounts")}</legend>
+          <p className="muted">{t("settings.accountsHelp")}</p>
+        </fieldset>
+        <fieldset>
+          <legend>{t("settings.shortcuts")}</legend>
+          <dl className="shortcuts">
+            <dt>Ctrl+J</dt>
+            <dd>{t("settings.shortcutList.nextUnread")}</dd>
+            <dt>Ctrl+L</dt>
+            <dd>{t("settings.shortcutList.focusComposer")}</dd>
+            <dt>Ctrl+Shift+E</dt>
+            <dd>{t("settings.shortcutList.endSession")}</dd>
+            <dt>Ctrl+F</dt>
+            <dd>{t("settings.shortcutList.search")}</dd>
+            <dt>↑ / ↓</dt>
+            <dd>{t("settings.shortcutList.move")}</dd>
+          </dl>
+        </fieldset>
+        <button type="button" className="primary" onClick={props.onClose}>
+          {t("settings.close")}
+        </button>
+      </div>
+    </div>
+  );
+}

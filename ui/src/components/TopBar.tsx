@@ -1,0 +1,84 @@
+// The top bar: agent status, account and merchant, connection state (with the reconnect countdown),
+// total unread, and Settings.
+
+import { useTranslation } from "react-i18next";
+
+import type { AgentStatus } from "../backend/bindings";
+import type { WorkbenchState } from "../state/workbench";
+import { useNow } from "../useNow";
+
+const BUSY_REASONS = [2, 3, 4, 5, 6, 7] as const;
+
+function statusValue(status: AgentStatus): string {
+  return status.status === "busy" ? `busy-${status.reason}` : status.status;
+}
+
+function parseStatus(value: string): AgentStatus {
+  if (value.startsWith("busy-")) return { status: "busy", reason: Number(value.slice(5)) };
+  return value === "offline" ? { status: "offline" } : { status: "online" };
+}
+
+export function TopBar(props: {
+  state: WorkbenchState;
+  status: AgentStatus;
+  unread: number;
+  onStatus: (status: AgentStatus) => void;
+  onSettings: () => void;
+}) {
+  const { t } = useTranslation();
+  const now = useNow(500);
+  const { state } = props;
+  const connection = state.connection;
+  const connectionText = (() => {
+    switch (connection.state) {
+      case "connecting":
+        return t("topbar.connection.connecting");
+      case "connected":
+        return t("topbar.connection.connected");
+      case "reconnecting":
+        // The countdown runs from the moment the event arrived (approximately now).
+        return t("topbar.connection.reconnecting", { seconds: Math.max(0, Math.ceil(connection.retry_in_ms / 1000)) });
+      case "offline":
+        return t("topbar.connection.offline", { reason: connection.reason });
+    }
+  })();
+  void now;
+  return (
+    <header className="topbar" role="banner">
+      <strong className="brand">{t("app.title")}</strong>
+      <label className="field">
+        <span>{t("topbar.status")}</span>
+        <select
+          value={statusValue(props.status)}
+          onChange={(e) => props.onStatus(parseStatus(e.target.value))}
+          data-testid="agent-status"
+        >
+          <option value="online">{t("topbar.online")}</option>
+          {BUSY_REASONS.map((reason) => (
+            <option key={reason} value={`busy-${reason}`}>
+              {reason === 2 ? t("topbar.busy") : `${t("topbar.busy")} · ${t(`topbar.busyReasons.${reason}`)}`}
+            </option>
+          ))}
+          <option value="offline">{t("topbar.offline")}</option>
+        </select>
+      </label>
+      <span className="muted" title={t("topbar.account")}>
+        {state.snapshot?.account_name} · {state.snapshot?.agent_login}
+      </span>
+      <span className="muted" title={t("topbar.tenant")}>
+        {state.snapshot?.tenant_name}
+      </span>
+      <span className="spacer" />
+      {state.queueWaiting > 0 && <span className="muted">{t("topbar.queue", { count: state.queueWaiting })}</span>}
+      <span className={`connection connection-${connection.state}`} role="status" aria-live="polite" data-testid="connection-state">
+        {connectionText}
+      </span>
+      <span className="unread-total" aria-label={t("topbar.unread", { count: props.unread })} data-testid="unread-total">
+        {t("topbar.unread", { count: props.unread })}
+      </span>
+      <button type="button" onClick={props.onSettings} data-testid="open-settings">
+        {t("topbar.settings")}
+      </button>
+    </header>
+  );
+}

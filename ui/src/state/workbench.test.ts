@@ -1,0 +1,137 @@
+import { describe, expect, it } from "vitest";
+
+import type { DomainEvent, Message, Session, WorkbenchSnapshot } from "../backend/bindings";
+import { compareMessages, initialState, nextUnread, reduce, sessionsForTab, totalUnread, upsertMessage, type WorkbenchState } from "./workbench";
+
+function session(id: string, overrides: Partial<Session> = {}): Session {
+  return { id, visitor_id: `u-${id}`, visitor_name: `Visitor ${id}`, channel: "web", state: "active", started_at_ms: 1000, last_seq: 0, rating: null, ...overrides };
+}
+
+function inbound(sessionId: string, seq: number, at = seq * 1000): Message {
+  return {
+    session_id: sessionId, seq, msg_id: `m-${sessionId}-${seq}`, client_msg_id: null, direction: "in", kind: "text",
+    content: `message ${seq}`, sender_name: "Visitor", sent_at_ms: at, status: "sent",
+  };
+}
+
+function pending(sessionId: string, clientId: string, at: number): Message {
+  return {
+    session_id: sessionId, seq: null, msg_id: null, client_msg_id: clientId, direction: "out", kind: "text",
+    content: `reply ${clientId}`, sender_name: "Agent", sent_at_ms: at, status: "pending",
+  };
+}
+
+function loaded(sessions: Session[]): WorkbenchState {
+  const snapshot: WorkbenchSnapshot = {
+    mode: "demo", account_name: "Sandbox", tenant_name: "Shop", agent_login: "a***@x",
+    sessions: sessions.map((s) => ({ session: s, last_message: null })),
+    connection: { state: "connected" },
+  };
+  return reduce(initialState, { type: "snapshot", snapshot });
+}
+
+const event = (state: WorkbenchState, e: DomainEvent) => reduce(state, { type: "event", event: e, now: 0 });
+
+describe("message ordering", () => {
+  it("orders confirmed messages by seq and pending ones after them in the order written", () => {
+    const list = [pending("a", "p2", 50), inbound("a", 3), pending("a", "p1", 40), inbound("a", 1), inbound("a", 2)];
+    expect([...list].sort(compareMessages).map((m) => m.seq ?? m.client_msg_id)).toEqual([1, 2, 3, "p1", "p2"]);
+  });
+
+  it("inserts an out-of-order arrival in its place and replaces duplicates", () => {
+    let list = [inbound("a", 1), inbound("a", 3)];
+    list = upsertMessage(list, inbound("a", 2));
+    list = upsertMessage(list, inbound("a", 2));
+    expect(list.map((m) => m.seq)).toEqual([1, 2, 3]);
+  });
+});
+
+describe("unread counts", () => {
+  it("counts inbound messages of sessions not in focus, and clears on selection", () => {
+    let state = loaded([session("a"), session("b")]);
+    state = reduce(state, { type: "select", sessionId: "a" });
+    state = event(state, { type: "message_stored", message: inbound("a", 1) });
+    state = event(state, { type: "message_stored", message: inbound("b", 1) });
+    state = event(state, { type: "message_stored", message: inbound("b", 2) });
+    expect(state.unread).toEqual({ b: 2 });
+    expect(totalUnread(state)).toBe(2);
+    expect(nextUnread(state)).toBe("b");
+    state = reduce(state, { type: "select", sessionId: "b" });
+    expect(totalUnread(state)).toBe(0);
+    expect(nextUnread(state)).toBeNull();
+  });
+
+  it("does not count the agent's own messages", () => {
+    let state = loaded([session("a")]);
+    state = event(state, { type: "message_stored", message: pending("a", "p1", 5) });
+    expect(totalUnread(state)).toBe(0);
+  });
+});
+
+describe("optimistic sends", () => {
+  it("shows a pending copy at once and completes it in place when the platform confirms", () => {
+    let state = loaded([session("a")]);
+    state = reduce(state, { type: "select", sessionId: "a" });
+    state = reduce(state, { type: "messagesLoaded", sessionId: "a", messages: [inbound("a", 1)] });
+    state = reduce(state, { type: "optimisticSend", message: pending("a", "c1", 5000) });
+    expect(state.messages.a.map((m) => m.status)).toEqual(["sent", "pending"]);
+    // The core's own pending copy (same client id) arrives: still one message.
+    state = event(state, { type: "message_stored", message: { ...pending("a", "c1", 5001), sender_name: "Tester" } });
+    expect(state.messages.a).toHaveLength(2);
+    state = event(state, { type: "message_status_changed", session_id: "a", client_msg_id: "c1", status: "sent", msg_id: "m9", seq: 2, error: null });
+    expect(state.messages.a.map((m) => [m.seq, m.status])).toEqual([[1, "sent"], [2, "sent"]]);
+    expect(state.lastMessage.a?.client_msg_id).toBe("c1");
+  });
+
+  it("marks a refused send failed with its reason, and a confirmed seq reorders it", () => {
+    let state = loaded([session("a")]);
+    state = reduce(state, { type: "messagesLoaded", sessionId: "a", messages: [] });
+    state = reduce(state, { type: "optimisticSend", message: pending("a", "c1", 10) });
+    state = reduce(state, { type: "sendFailed", sessionId: "a", clientMsgId: "c1", error: "the message is empty" });
+    expect(state.messages.a[0].status).toBe("failed");
+    expect(state.sendErrors.c1).toBe("the message is empty");
+  });
+
+  it("keeps optimistic messages when the conversation is reloaded", () => {
+    let state = loaded([session("a")]);
+    state = reduce(state, { type: "messagesLoaded", sessionId: "a", messages: [] });
+    state = reduce(state, { type: "optimisticSend", message: pending("a", "c1", 10) });
+    state = reduce(state, { type: "messagesLoaded", sessionId: "a", messages: [inbound("a", 1)] });
+    expect(state.messages.a.map((m) => m.seq ?? m.client_msg_id)).toEqual([1, "c1"]);
+  });
+});
+
+describe("session tabs", () => {
+  it("waiting holds open sessions whose customer spoke last, longest wait first", () => {
+    let state = loaded([session("a"), session("b"), session("c", { state: "ended" })]);
+    state = event(state, { type: "message_stored", message: inbound("a", 1, 5000) });
+    state = event(state, { type: "message_stored", message: inbound("b", 1, 2000) });
+    state = event(state, { type: "message_stored", message: inbound("c", 1, 1000) });
+    expect(sessionsForTab(state, "waiting", "").map((s) => s.id)).toEqual(["b", "a"]);
+    state = event(state, { type: "message_stored", message: { ...pending("b", "r", 6000), status: "pending" } });
+    expect(sessionsForTab(state, "waiting", "").map((s) => s.id)).toEqual(["a"]);
+    expect(sessionsForTab(state, "ended", "").map((s) => s.id)).toEqual(["c"]);
+    expect(sessionsForTab(state, "mine", "visitor b").map((s) => s.id)).toEqual(["b"]);
+  });
+
+  it("follows session end and rating events", () => {
+    let state = loaded([session("a")]);
+    state = event(state, { type: "session_rated", session_id: "a", score: 4 });
+    state = event(state, { type: "session_ended", session_id: "a" });
+    expect(state.sessions.a).toMatchObject({ state: "ended", rating: 4 });
+  });
+});
+
+describe("retrying", () => {
+  it("a retry clears the error and shows the message pending again", () => {
+    let state = loaded([session("a")]);
+    state = reduce(state, { type: "messagesLoaded", sessionId: "a", messages: [] });
+    state = reduce(state, { type: "optimisticSend", message: pending("a", "c1", 10) });
+    state = reduce(state, { type: "sendFailed", sessionId: "a", clientMsgId: "c1", error: "offline" });
+    expect(state.unsentLocally.c1).toBe(true);
+    state = reduce(state, { type: "retrying", sessionId: "a", clientMsgId: "c1" });
+    expect(state.messages.a[0].status).toBe("pending");
+    expect(state.sendErrors.c1).toBeUndefined();
+    expect(state.unsentLocally.c1).toBeUndefined();
+  });
+});

@@ -1,0 +1,252 @@
+// The workbench's state as pure functions: ordering of messages, unread counts, optimistic sends.
+// Components render it; the backend's events and answers feed it. Nothing here touches the DOM or IPC,
+// so every rule is unit-tested.
+
+import type { ConnectionState, DomainEvent, Message, Session, WorkbenchSnapshot } from "../backend/bindings";
+
+export type SessionTab = "waiting" | "mine" | "ended";
+
+export interface WorkbenchState {
+  ready: boolean;
+  snapshot: Pick<WorkbenchSnapshot, "mode" | "account_name" | "tenant_name" | "agent_login"> | null;
+  sessions: Record<string, Session>;
+  lastMessage: Record<string, Message | undefined>;
+  /** Conversations loaded so far, each in display order. */
+  messages: Record<string, Message[]>;
+  unread: Record<string, number>;
+  selected: string | null;
+  connection: ConnectionState;
+  /** When each session's visitor last showed typing (ms). */
+  typingAt: Record<string, number>;
+  queueWaiting: number;
+  /** Why an outbound message failed, by client id. */
+  sendErrors: Record<string, string>;
+  /** Client ids the core never accepted (the send call itself failed): a retry sends them again. */
+  unsentLocally: Record<string, true>;
+}
+
+export const initialState: WorkbenchState = {
+  ready: false,
+  snapshot: null,
+  sessions: {},
+  lastMessage: {},
+  messages: {},
+  unread: {},
+  selected: null,
+  connection: { state: "connecting" },
+  typingAt: {},
+  queueWaiting: 0,
+  sendErrors: {},
+  unsentLocally: {},
+};
+
+export type Action =
+  | { type: "snapshot"; snapshot: WorkbenchSnapshot }
+  | { type: "messagesLoaded"; sessionId: string; messages: Message[] }
+  | { type: "event"; event: DomainEvent; now: number }
+  | { type: "select"; sessionId: string | null }
+  | { type: "optimisticSend"; message: Message }
+  | { type: "sendFailed"; clientMsgId: string; sessionId: string; error: string }
+  | { type: "retrying"; clientMsgId: string; sessionId: string };
+
+/** Confirmed messages by sequence number; pending ones (no seq yet) after them in the order written. */
+export function compareMessages(a: Message, b: Message): number {
+  if (a.seq !== null && b.seq !== null) return a.seq - b.seq;
+  if (a.seq !== null) return -1;
+  if (b.seq !== null) return 1;
+  return a.sent_at_ms - b.sent_at_ms;
+}
+
+function sameMessage(a: Message, b: Message): boolean {
+  if (a.client_msg_id && b.client_msg_id) return a.client_msg_id === b.client_msg_id;
+  if (a.msg_id && b.msg_id) return a.msg_id === b.msg_id;
+  return a.seq !== null && a.seq === b.seq && a.session_id === b.session_id;
+}
+
+/** Inserts or replaces `message` (matched by client id, then platform id, then seq), keeping order. */
+export function upsertMessage(list: Message[], message: Message): Message[] {
+  const index = list.findIndex((m) => sameMessage(m, message));
+  const next = index >= 0 ? list.map((m, i) => (i === index ? { ...m, ...message } : m)) : [...list, message];
+  // Lists arrive nearly sorted: only re-sort when the new message is out of place.
+  const position = index >= 0 ? index : next.length - 1;
+  const prev = next[position - 1];
+  const after = next[position + 1];
+  if ((prev && compareMessages(prev, next[position]) > 0) || (after && compareMessages(next[position], after) > 0)) {
+    return [...next].sort(compareMessages);
+  }
+  return next;
+}
+
+function newer(a: Message | undefined, b: Message): Message {
+  return !a || compareMessages(a, b) <= 0 || a.session_id !== b.session_id ? b : a;
+}
+
+export function reduce(state: WorkbenchState, action: Action): WorkbenchState {
+  switch (action.type) {
+    case "snapshot": {
+      const sessions: Record<string, Session> = {};
+      const lastMessage: Record<string, Message | undefined> = {};
+      for (const summary of action.snapshot.sessions) {
+        sessions[summary.session.id] = summary.session;
+        lastMessage[summary.session.id] = summary.last_message ?? undefined;
+      }
+      const { mode, account_name, tenant_name, agent_login } = action.snapshot;
+      return {
+        ...state,
+        ready: true,
+        snapshot: { mode, account_name, tenant_name, agent_login },
+        sessions,
+        lastMessage,
+        connection: action.snapshot.connection,
+      };
+    }
+    case "messagesLoaded": {
+      // Keep optimistic messages the backend does not know yet.
+      const loaded = [...action.messages].sort(compareMessages);
+      const local = (state.messages[action.sessionId] ?? []).filter(
+        (m) => m.client_msg_id && !loaded.some((l) => sameMessage(l, m)),
+      );
+      const merged = local.reduce(upsertMessage, loaded);
+      return { ...state, messages: { ...state.messages, [action.sessionId]: merged } };
+    }
+    case "select": {
+      const unread = { ...state.unread };
+      if (action.sessionId) delete unread[action.sessionId];
+      return { ...state, selected: action.sessionId, unread };
+    }
+    case "optimisticSend":
+      return storeMessage(state, action.message, false);
+    case "sendFailed": {
+      const list = state.messages[action.sessionId] ?? [];
+      const messages = list.map((m) => (m.client_msg_id === action.clientMsgId ? { ...m, status: "failed" as const } : m));
+      return {
+        ...state,
+        messages: { ...state.messages, [action.sessionId]: messages },
+        sendErrors: { ...state.sendErrors, [action.clientMsgId]: action.error },
+        unsentLocally: { ...state.unsentLocally, [action.clientMsgId]: true },
+      };
+    }
+    case "retrying": {
+      const list = state.messages[action.sessionId] ?? [];
+      const messages = list.map((m) => (m.client_msg_id === action.clientMsgId ? { ...m, status: "pending" as const } : m));
+      const sendErrors = { ...state.sendErrors };
+      delete sendErrors[action.clientMsgId];
+      const unsentLocally = { ...state.unsentLocally };
+      delete unsentLocally[action.clientMsgId];
+      return { ...state, messages: { ...state.messages, [action.sessionId]: messages }, sendErrors, unsentLocally };
+    }
+    case "event":
+      return applyEvent(state, action.event, action.now);
+  }
+}
+
+function storeMessage(state: WorkbenchState, message: Message, countUnread: boolean): WorkbenchState {
+  const id = message.session_id;
+  const loaded = state.messages[id];
+  const messages = loaded ? { ...state.messages, [id]: upsertMessage(loaded, message) } : state.messages;
+  const unread =
+    countUnread && message.direction === "in" && state.selected !== id
+      ? { ...state.unread, [id]: (state.unread[id] ?? 0) + 1 }
+      : state.unread;
+  const typingAt = { ...state.typingAt };
+  if (message.direction === "in") delete typingAt[id];
+  return { ...state, messages, unread, typingAt, lastMessage: { ...state.lastMessage, [id]: newer(state.lastMessage[id], message) } };
+}
+
+function applyEvent(state: WorkbenchState, event: DomainEvent, now: number): WorkbenchState {
+  switch (event.type) {
+    case "session_opened":
+      return { ...state, sessions: { ...state.sessions, [event.session.id]: event.session } };
+    case "session_ended": {
+      const session = state.sessions[event.session_id];
+      if (!session) return state;
+      return { ...state, sessions: { ...state.sessions, [event.session_id]: { ...session, state: "ended" } } };
+    }
+    case "session_rated": {
+      const session = state.sessions[event.session_id];
+      if (!session) return state;
+      return { ...state, sessions: { ...state.sessions, [event.session_id]: { ...session, rating: event.score } } };
+    }
+    case "message_stored":
+      return storeMessage(state, event.message, true);
+    case "message_status_changed": {
+      const id = event.session_id;
+      const apply = (m: Message): Message =>
+        m.client_msg_id === event.client_msg_id
+          ? { ...m, status: event.status, msg_id: event.msg_id ?? m.msg_id, seq: event.seq ?? m.seq }
+          : m;
+      const sessionIds = id ? [id] : Object.keys(state.messages);
+      const messages = { ...state.messages };
+      for (const sid of sessionIds) {
+        const list = messages[sid];
+        if (list && list.some((m) => m.client_msg_id === event.client_msg_id)) {
+          messages[sid] = [...list.map(apply)].sort(compareMessages);
+        }
+      }
+      const last = id ? state.lastMessage[id] : undefined;
+      const lastMessage = last && last.client_msg_id === event.client_msg_id ? { ...state.lastMessage, [id]: apply(last) } : state.lastMessage;
+      const sendErrors = { ...state.sendErrors };
+      if (event.error) sendErrors[event.client_msg_id] = event.error;
+      else delete sendErrors[event.client_msg_id];
+      return { ...state, messages, lastMessage, sendErrors };
+    }
+    case "visitor_typing":
+      return { ...state, typingAt: { ...state.typingAt, [event.session_id]: now } };
+    case "queue_changed":
+      return { ...state, queueWaiting: event.waiting };
+    case "connection_changed":
+      return { ...state, connection: event.state };
+  }
+}
+
+export function totalUnread(state: WorkbenchState): number {
+  return Object.values(state.unread).reduce((sum, n) => sum + n, 0);
+}
+
+/** The customer wrote last and is waiting for the agent: since when (ms), else null. */
+export function waitingSince(state: WorkbenchState, sessionId: string): number | null {
+  const last = state.lastMessage[sessionId];
+  return last && last.direction === "in" && state.sessions[sessionId]?.state === "active" ? last.sent_at_ms : null;
+}
+
+/**
+ * Sessions of a tab. Waiting: open sessions whose customer wrote last, longest wait first. Mine:
+ * every open session, most recent activity first. Ended: most recent first.
+ */
+export function sessionsForTab(state: WorkbenchState, tab: SessionTab, search: string): Session[] {
+  const needle = search.trim().toLowerCase();
+  const activity = (s: Session) => state.lastMessage[s.id]?.sent_at_ms ?? s.started_at_ms;
+  const all = Object.values(state.sessions).filter(
+    (s) =>
+      !needle ||
+      s.visitor_name.toLowerCase().includes(needle) ||
+      (state.lastMessage[s.id]?.content ?? "").toLowerCase().includes(needle),
+  );
+  switch (tab) {
+    case "waiting":
+      return all
+        .filter((s) => waitingSince(state, s.id) !== null)
+        .sort((a, b) => (waitingSince(state, a.id) ?? 0) - (waitingSince(state, b.id) ?? 0));
+    case "mine":
+      return all.filter((s) => s.state === "active").sort((a, b) => activity(b) - activity(a));
+    case "ended":
+      return all.filter((s) => s.state === "ended").sort((a, b) => activity(b) - activity(a));
+  }
+}
+
+/** The next session with unread messages after the selected one (wrapping), for the shortcut. */
+export function nextUnread(state: WorkbenchState): string | null {
+  const ids = sessionsForTab(state, "mine", "").map((s) => s.id);
+  const start = state.selected ? ids.indexOf(state.selected) : -1;
+  for (let step = 1; step <= ids.length; step++) {
+    const id = ids[(start + step + ids.length) % ids.length];
+    if ((state.unread[id] ?? 0) > 0) return id;
+  }
+  return null;
+}
+
+/** Whether the visitor showed typing in the last few seconds. */
+export function isTyping(state: WorkbenchState, sessionId: string, now: number): boolean {
+  const at = state.typingAt[sessionId];
+  return at !== undefined && now - at < 6000;
+}

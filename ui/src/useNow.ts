@@ -1,0 +1,12 @@
+// A clock that re-renders its user every `intervalMs` (waiting times, countdowns, typing).
+
+import { useEffect, useState } from "react";
+
+export function useNow(intervalMs = 1000): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), intervalMs);
+    return () => clearInterval(timer);
+  }, [intervalMs]);
+  return now;
+}
