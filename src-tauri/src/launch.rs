@@ -13,6 +13,8 @@ pub struct LaunchOptions {
     pub data_dir: Option<PathBuf>,
     /// Simulated customers per minute on the embedded sandbox.
     pub visitors_per_minute: Option<f64>,
+    /// Benchmarks only: a bare window on a blank page, no engine (the memory baseline).
+    pub empty_window: bool,
 }
 
 impl LaunchOptions {

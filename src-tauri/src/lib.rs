@@ -61,6 +61,14 @@ pub fn run() {
                 .unwrap_or(app.path().app_data_dir()?);
             let state = Arc::new(AppState::new(&config_dir));
             app.manage(state.clone());
+            if options.empty_window {
+                if let (Some(window), Ok(blank)) =
+                    (app.get_webview_window("main"), "about:blank".parse())
+                {
+                    window.navigate(blank)?;
+                }
+                return Ok(());
+            }
             tray::create(app.handle())?;
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {

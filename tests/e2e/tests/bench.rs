@@ -1,0 +1,313 @@
+//! Benchmarks of the real window (figures for BENCHMARKS.md; nothing here asserts a speed):
+//! launch to first session rendered, memory (PSS) under demo traffic against an empty window, and
+//! frame times of a 10,000-message conversation. Run by `scripts/bench-ui.sh` under Xvfb.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use agentdesk_e2e::WebDriver;
+use agentdesk_sandbox::{Sandbox, SandboxConfig};
+use serde_json::{json, Value};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn app_binary() -> PathBuf {
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| repo().join("target"));
+    target
+        .join("debug/agentdesk")
+        .canonicalize()
+        .expect("build the app first")
+}
+
+fn driver_url() -> String {
+    std::env::var("TAURI_DRIVER_URL").unwrap_or_else(|_| "http://127.0.0.1:4444".into())
+}
+
+async fn sandbox() -> Sandbox {
+    Sandbox::start(
+        "127.0.0.1:0".parse().unwrap(),
+        SandboxConfig {
+            seed: 21,
+            ..SandboxConfig::default()
+        },
+    )
+    .await
+    .unwrap()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("agentdesk-bench-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn args(sandbox: &Sandbox, data: &Path) -> Vec<String> {
+    vec![
+        "--sandbox-url".into(),
+        sandbox.base_url().into(),
+        "--data-dir".into(),
+        data.display().to_string(),
+    ]
+}
+
+async fn post(url: String, body: Value) -> Value {
+    reqwest::Client::new()
+        .post(url)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// PSS in KiB of every process whose executable path contains one of `names`.
+fn pss_kib(names: &[&str]) -> u64 {
+    let mut total = 0;
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let path = entry.path();
+        let Ok(exe) = std::fs::read_link(path.join("exe")) else {
+            continue;
+        };
+        let exe = exe.display().to_string();
+        if !names.iter().any(|n| exe.contains(n)) {
+            continue;
+        }
+        let rollup = std::fs::read_to_string(path.join("smaps_rollup")).unwrap_or_default();
+        for line in rollup.lines() {
+            if let Some(rest) = line.strip_prefix("Pss:") {
+                total += rest
+                    .trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse::<u64>()
+                    .unwrap_or(0);
+            }
+        }
+    }
+    total
+}
+
+const APP_PROCESSES: &[&str] = &[
+    "target/debug/agentdesk",
+    "WebKitWebProcess",
+    "WebKitNetworkProcess",
+];
+
+#[tokio::test]
+#[ignore = "benchmark: run scripts/bench-ui.sh"]
+async fn launch_to_first_session_rendered() {
+    let mut samples = Vec::new();
+    for round in 0..5 {
+        let sandbox = sandbox().await;
+        let data = temp_dir(&format!("launch{round}"));
+        // A customer is already queued: it is assigned the moment the agent signs in.
+        post(
+            format!("{}/__sandbox/visitors", sandbox.base_url()),
+            json!({"name": "王芳", "text": "在吗？"}),
+        )
+        .await;
+        let started = Instant::now();
+        let app = WebDriver::launch(&driver_url(), &app_binary(), &args(&sandbox, &data))
+            .await
+            .unwrap();
+        loop {
+            if !app
+                .find_all("[data-testid=session-item]")
+                .await
+                .unwrap()
+                .is_empty()
+            {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "no session rendered"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        samples.push(started.elapsed().as_secs_f64() * 1000.0);
+        app.quit().await;
+        sandbox.shutdown().await;
+        let _ = std::fs::remove_dir_all(&data);
+    }
+    samples.sort_by(f64::total_cmp);
+    println!(
+        "BENCH {}",
+        json!({"bench": "launch_to_first_session_ms", "samples": samples, "median": samples[2]})
+    );
+}
+
+#[tokio::test]
+#[ignore = "benchmark: run scripts/bench-ui.sh"]
+async fn memory_under_demo_traffic_against_an_empty_window() {
+    let minutes: f64 = std::env::var("BENCH_MINUTES")
+        .ok()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(10.0);
+    // The baseline: the same binary as a bare window on a blank page.
+    let empty = WebDriver::launch(
+        &driver_url(),
+        &app_binary(),
+        &["--empty-window".to_string()],
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let empty_pss = pss_kib(APP_PROCESSES);
+    empty.quit().await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    let sandbox = sandbox().await;
+    let data = temp_dir("memory");
+    let app = WebDriver::launch(&driver_url(), &app_binary(), &args(&sandbox, &data))
+        .await
+        .unwrap();
+    app.wait_for(
+        "[data-testid=connection-state].connection-connected",
+        Duration::from_secs(30),
+    )
+    .await
+    .unwrap();
+    // 200 open sessions and 20,000 customer messages over the run (every 10th answered by the agent).
+    let seconds = minutes * 60.0;
+    post(
+        format!("{}/__sandbox/load", sandbox.base_url()),
+        json!({"sessions": 200, "messages_per_second": 20_000.0 / seconds, "seconds": seconds, "reply_every": 0}),
+    )
+    .await;
+    // The agent works through sessions as the load runs.
+    let deadline = Instant::now() + Duration::from_secs_f64(seconds);
+    while Instant::now() < deadline {
+        let items = app.find_all("[data-testid=session-item]").await.unwrap();
+        if let Some(item) =
+            items.get((deadline - Instant::now()).as_secs() as usize % items.len().max(1))
+        {
+            let _ = app.click(item).await;
+        }
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let loaded_pss = pss_kib(APP_PROCESSES);
+    let sessions = app
+        .find_all("[data-testid=session-item]")
+        .await
+        .unwrap()
+        .len();
+    let stats: Value = reqwest::get(format!("{}/__sandbox/stats", sandbox.base_url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    app.quit().await;
+    sandbox.shutdown().await;
+    println!(
+        "BENCH {}",
+        json!({"bench": "memory_pss", "minutes": minutes, "empty_window_mib": empty_pss / 1024, "loaded_mib": loaded_pss / 1024,
+               "ratio": loaded_pss as f64 / empty_pss.max(1) as f64, "sessions_listed": sessions,
+               "messages": stats["load_messages"]})
+    );
+}
+
+#[tokio::test]
+#[ignore = "benchmark: run scripts/bench-ui.sh"]
+async fn frame_times_of_a_10000_message_conversation() {
+    let sandbox = sandbox().await;
+    let data = temp_dir("frames");
+    let app = WebDriver::launch(&driver_url(), &app_binary(), &args(&sandbox, &data))
+        .await
+        .unwrap();
+    app.wait_for(
+        "[data-testid=connection-state].connection-connected",
+        Duration::from_secs(30),
+    )
+    .await
+    .unwrap();
+    let load = post(
+        format!("{}/__sandbox/load", sandbox.base_url()),
+        json!({"sessions": 1, "messages_per_second": 2000.0, "seconds": 5.0, "reply_every": 0}),
+    )
+    .await;
+    let cid = load["sessions"][0].as_str().unwrap().to_string();
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    let item = app
+        .wait_for(
+            &format!("[data-session-id='{cid}']"),
+            Duration::from_secs(30),
+        )
+        .await
+        .unwrap();
+    app.click(&item).await.unwrap();
+    app.wait_for("[data-testid=message]", Duration::from_secs(30))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    // Scroll from the bottom to the top in 240 animation frames, timing each frame.
+    let scroll = app
+        .execute(
+            "const el = document.querySelector('.history');
+             const frames = [];
+             return new Promise((done) => {
+               let last = performance.now(); let step = 0; const steps = 240;
+               const total = el.scrollHeight;
+               const tick = (now) => {
+                 frames.push(now - last); last = now;
+                 el.scrollTop = total - (total * ++step) / steps;
+                 if (step < steps) requestAnimationFrame(tick); else done(frames.slice(1));
+               };
+               requestAnimationFrame(tick);
+             });",
+        )
+        .await
+        .unwrap();
+    // New messages arriving at 20 per second while the conversation is open.
+    let receiving = app.execute(
+        "const frames = []; return new Promise((done) => {
+           let last = performance.now(); const end = last + 5000;
+           const tick = (now) => { frames.push(now - last); last = now; if (now < end) requestAnimationFrame(tick); else done(frames.slice(1)); };
+           requestAnimationFrame(tick);
+         });",
+    );
+    let writer = async {
+        for n in 0..100 {
+            post(
+                format!("{}/__sandbox/visitors/{cid}/messages", sandbox.base_url()),
+                json!({"text": format!("live {n}")}),
+            )
+            .await;
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    let (receiving, ()) = tokio::join!(receiving, writer);
+    let summary = |frames: &Value| {
+        let mut values: Vec<f64> = frames
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_f64)
+            .collect();
+        values.sort_by(f64::total_cmp);
+        let p = |q: f64| values[((values.len() as f64 - 1.0) * q).round() as usize];
+        json!({"frames": values.len(), "p50_ms": p(0.5), "p99_ms": p(0.99), "max_ms": p(1.0),
+               "over_16ms": values.iter().filter(|v| **v > 16.7).count()})
+    };
+    let rendered = app
+        .execute("return document.querySelectorAll('[data-testid=message]').length")
+        .await
+        .unwrap();
+    println!(
+        "BENCH {}",
+        json!({"bench": "conversation_10000_frames", "scrolling": summary(&scroll), "receiving": summary(&receiving.unwrap()),
+               "message_elements_in_dom": rendered})
+    );
+    app.quit().await;
+    sandbox.shutdown().await;
+}
