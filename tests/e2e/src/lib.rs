@@ -1,7 +1,7 @@
 //! A minimal W3C WebDriver client over HTTP (sessions, elements, script, screenshots): enough to
 //! drive the real app through tauri-driver, with no browser or driver downloads.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use base64::Engine;
@@ -10,6 +10,31 @@ use serde_json::{json, Value};
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 pub type Result<T> = std::result::Result<T, String>;
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The debug build of the app (honours `CARGO_TARGET_DIR`).
+pub fn app_binary() -> PathBuf {
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| repo().join("target"));
+    let path = target.join("debug/agentdesk");
+    path.canonicalize()
+        .unwrap_or_else(|_| panic!("no app at {}: run cargo build -p agentdesk", path.display()))
+}
+
+/// Where screenshots go.
+pub fn screenshots() -> PathBuf {
+    repo().join("target/e2e")
+}
+
+/// tauri-driver's address (`TAURI_DRIVER_URL`, default port 4444).
+pub fn driver_url() -> String {
+    std::env::var("TAURI_DRIVER_URL").unwrap_or_else(|_| "http://127.0.0.1:4444".into())
+}
 
 pub struct WebDriver {
     http: reqwest::Client,

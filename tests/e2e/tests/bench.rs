@@ -5,27 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use agentdesk_e2e::WebDriver;
+use agentdesk_e2e::{app_binary, driver_url, WebDriver};
 use agentdesk_sandbox::{Sandbox, SandboxConfig};
 use serde_json::{json, Value};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn app_binary() -> PathBuf {
-    let target = std::env::var("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| repo().join("target"));
-    target
-        .join("debug/agentdesk")
-        .canonicalize()
-        .expect("build the app first")
-}
-
-fn driver_url() -> String {
-    std::env::var("TAURI_DRIVER_URL").unwrap_or_else(|_| "http://127.0.0.1:4444".into())
-}
 
 async fn sandbox() -> Sandbox {
     Sandbox::start(

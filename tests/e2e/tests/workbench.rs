@@ -3,34 +3,11 @@
 //! dunst and a `dbus-monitor` recording notifications (these tests are `#[ignore]`d in a plain
 //! `cargo test`, which has no display).
 
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use agentdesk_e2e::WebDriver;
+use agentdesk_e2e::{app_binary, driver_url, screenshots, WebDriver};
 use agentdesk_sandbox::{Sandbox, SandboxConfig};
 use serde_json::{json, Value};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn app_binary() -> PathBuf {
-    let target = std::env::var("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| repo().join("target"));
-    target
-        .join("debug/agentdesk")
-        .canonicalize()
-        .expect("build the app first: cargo build -p agentdesk")
-}
-
-fn screenshots() -> PathBuf {
-    repo().join("target/e2e")
-}
-
-fn driver_url() -> String {
-    std::env::var("TAURI_DRIVER_URL").unwrap_or_else(|_| "http://127.0.0.1:4444".into())
-}
 
 const WAIT: Duration = Duration::from_secs(30);
 
