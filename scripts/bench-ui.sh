@@ -6,4 +6,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 (cd ui && npm run --silent build)
-E2E_SUITE=bench bash scripts/e2e.sh 2>&1 | grep '^BENCH'
+E2E_SUITE=bench bash scripts/e2e.sh 2>&1 | grep -o 'BENCH .*'

@@ -5,6 +5,8 @@ const COMMANDS: &[&str] = &[
     "snapshot",
     "messages",
     "send_text",
+    "send_image",
+    "fetch_image",
     "invite_rating",
     "transfer_targets",
     "transfer",

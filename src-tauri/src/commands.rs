@@ -42,6 +42,27 @@ pub async fn send_text(
 }
 
 #[tauri::command]
+pub async fn send_image(
+    state: Shell<'_>,
+    session_id: String,
+    file_name: String,
+    mime: String,
+    data_base64: String,
+    client_msg_id: String,
+) -> Result<String, ApiError> {
+    state
+        .workbench()
+        .await?
+        .send_image(&session_id, &file_name, &mime, &data_base64, &client_msg_id)
+        .await
+}
+
+#[tauri::command]
+pub async fn fetch_image(state: Shell<'_>, address: String) -> Result<String, ApiError> {
+    state.workbench().await?.fetch_image(&address).await
+}
+
+#[tauri::command]
 pub async fn invite_rating(state: Shell<'_>, session_id: String) -> Result<(), ApiError> {
     state.workbench().await?.invite_rating(&session_id).await
 }

@@ -42,6 +42,8 @@ pub fn run() {
             commands::snapshot,
             commands::messages,
             commands::send_text,
+            commands::send_image,
+            commands::fetch_image,
             commands::invite_rating,
             commands::transfer_targets,
             commands::transfer,

@@ -95,6 +95,31 @@ describe("workbench", () => {
     await waitFor(() => expect(backend.unreadTotal).toBe(0));
   });
 
+  it("sends a pasted image and shows a platform image only on the agent's click, through the backend", async () => {
+    const backend = setup();
+    fireEvent.click(await screen.findByTestId("session-item"));
+    const png = new File([new Uint8Array([0x89, 0x50, 0x4e, 0x47])], "shot.png", { type: "image/png" });
+    fireEvent.paste(screen.getByTestId("composer"), {
+      clipboardData: { items: [{ kind: "file", type: "image/png", getAsFile: () => png }] },
+    });
+    await waitFor(() => expect(backend.images).toHaveLength(1));
+    expect(backend.images[0]).toMatchObject({ sessionId: "c1", fileName: "shot.png", mime: "image/png" });
+
+    act(() => {
+      backend.history.c1.push({
+        session_id: "c1", seq: 99, msg_id: "m99", client_msg_id: null, direction: "in", kind: "image",
+        content: "/__sandbox/files/f1/x.png", sender_name: "王芳", sent_at_ms: Date.now(), status: "sent",
+      });
+      backend.emit({ type: "message_stored", message: backend.history.c1.at(-1)! });
+    });
+    const show = await screen.findByText("Show image");
+    expect(backend.fetched).toEqual([]);
+    expect(document.querySelector(".history img")).toBeNull();
+    fireEvent.click(show);
+    await waitFor(() => expect(document.querySelector(".history img")?.getAttribute("src")).toMatch(/^data:image\/png;base64,/));
+    expect(backend.fetched).toEqual(["/__sandbox/files/f1/x.png"]);
+  });
+
   it("switches language from Settings", async () => {
     setup();
     fireEvent.click(await screen.findByTestId("open-settings"));

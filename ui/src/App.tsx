@@ -6,7 +6,7 @@ import { useTranslation } from "react-i18next";
 import type { Backend } from "./backend/backend";
 import { BackendError } from "./backend/backend";
 import type { AgentStatus, Message, Settings } from "./backend/bindings";
-import { Composer, type ComposerHandle } from "./components/Composer";
+import { Composer, type ComposerHandle, type PastedImage } from "./components/Composer";
 import { Conversation } from "./components/Conversation";
 import { DetailsPanel } from "./components/DetailsPanel";
 import { SessionActions } from "./components/SessionActions";
@@ -119,6 +119,35 @@ export function App({ backend }: { backend: Backend }) {
       }
     },
     [backend, state.selected, t],
+  );
+
+  const sendImage = useCallback(
+    async (image: PastedImage) => {
+      const sessionId = state.selected;
+      if (!sessionId) return;
+      const clientMsgId = newClientId();
+      dispatch({
+        type: "optimisticSend",
+        message: {
+          session_id: sessionId, seq: null, msg_id: null, client_msg_id: clientMsgId, direction: "out", kind: "image",
+          content: image.fileName, sender_name: t("conversation.you"), sent_at_ms: Date.now(), status: "pending",
+        },
+      });
+      try {
+        await backend.sendImage(sessionId, image, clientMsgId);
+      } catch (error) {
+        dispatch({ type: "sendFailed", sessionId, clientMsgId, error: BackendError.from(error).message });
+      }
+    },
+    [backend, state.selected, t],
+  );
+
+  const loadImage = useCallback(
+    (address: string) =>
+      backend.fetchImage(address).catch((error) => {
+        throw new Error(BackendError.from(error).message);
+      }),
+    [backend],
   );
 
   const retry = useCallback(
@@ -237,8 +266,14 @@ export function App({ backend }: { backend: Backend }) {
                 <span className="muted">{t(`channels.${selected.channel}`)}</span>
                 <SessionActions backend={backend} session={selected} onError={showError} onNotice={setNotice} onEnd={endSession} />
               </header>
-              <Conversation state={state} session={selected} messages={messages} onRetry={retry} />
-              <Composer ref={composer} disabled={selected.state !== "active"} onSend={send} onNotice={setNotice} />
+              <Conversation state={state} session={selected} messages={messages} onRetry={retry} onLoadImage={loadImage} />
+              <Composer
+                ref={composer}
+                disabled={selected.state !== "active"}
+                onSend={send}
+                onSendImage={sendImage}
+                onNotice={setNotice}
+              />
             </>
           ) : (
             <div className="empty">{t("conversation.none")}</div>

@@ -165,6 +165,82 @@ impl Workbench {
         }
     }
 
+    /// Queues an image pasted by the agent (`data_base64`: the file's bytes in standard base64).
+    pub async fn send_image(
+        &self,
+        session_id: &str,
+        file_name: &str,
+        mime: &str,
+        data_base64: &str,
+        client_msg_id: &str,
+    ) -> Result<String, ApiError> {
+        use base64::Engine as _;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(data_base64.trim())
+            .map_err(|e| {
+                ApiError::new(
+                    ErrorCode::InvalidInput,
+                    format!("the image data is not valid base64: {e}"),
+                )
+            })?;
+        Ok(self
+            .engine()
+            .send_image(session_id, file_name, mime, bytes, client_msg_id)
+            .await?)
+    }
+
+    /// Fetches an image a message refers to, on the agent's click, through the app (not the
+    /// webview): only from the platform's own host, only images, at most 10 MB, returned as a
+    /// `data:` URL the webview may show under its CSP.
+    pub async fn fetch_image(&self, address: &str) -> Result<String, ApiError> {
+        use base64::Engine as _;
+        const MAX_BYTES: usize = 10 * 1024 * 1024;
+        let base = url::Url::parse(&self.demo.workspace.client.credentials().base_url)
+            .map_err(|e| ApiError::new(ErrorCode::InvalidInput, e.to_string()))?;
+        let target = base
+            .join(address)
+            .map_err(|e| ApiError::new(ErrorCode::InvalidInput, format!("not an address: {e}")))?;
+        if target.origin() != base.origin() {
+            return Err(ApiError::new(
+                ErrorCode::InvalidInput,
+                "this image is hosted outside the platform; open it only if you trust the sender",
+            ));
+        }
+        let response = reqwest::Client::new()
+            .get(target)
+            .timeout(std::time::Duration::from_secs(10))
+            .send()
+            .await
+            .map_err(|e| {
+                ApiError::new(ErrorCode::Offline, format!("could not load the image: {e}"))
+            })?;
+        let mime = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        if !["image/png", "image/jpeg", "image/gif", "image/webp"].contains(&mime.as_str()) {
+            return Err(ApiError::new(
+                ErrorCode::InvalidInput,
+                format!("not an image the workbench shows ({mime})"),
+            ));
+        }
+        let bytes = response.bytes().await.map_err(|e| {
+            ApiError::new(ErrorCode::Offline, format!("could not load the image: {e}"))
+        })?;
+        if bytes.len() > MAX_BYTES {
+            return Err(ApiError::new(
+                ErrorCode::InvalidInput,
+                "the image is larger than 10 MB",
+            ));
+        }
+        Ok(format!(
+            "data:{mime};base64,{}",
+            base64::engine::general_purpose::STANDARD.encode(&bytes)
+        ))
+    }
+
     fn visitor_of(&self, session_id: &str) -> Result<String, ApiError> {
         self.engine()
             .sessions()?

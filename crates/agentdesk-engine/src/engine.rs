@@ -16,7 +16,9 @@ use agentdesk_sobot::protocol::{
     push_type, sender_type, ChatRecord, PushMessageModel, ReceptionItem,
 };
 use agentdesk_sobot::{AgentClient, ClientError, PushConnection, PushInput};
-use agentdesk_store::{AuditEntry, OutboxItem, OutboxState, Store, StoreError, Visitor, Write};
+use agentdesk_store::{
+    AuditEntry, OutboxAttachment, OutboxItem, OutboxState, Store, StoreError, Visitor, Write,
+};
 use serde::Serialize;
 use tokio::sync::{broadcast, mpsc, oneshot, watch, Notify};
 use tokio::task::JoinHandle;
@@ -33,6 +35,9 @@ const MAX_BATCH: usize = 4096;
 const HOLE_GRACE: Duration = Duration::from_millis(200);
 /// Longest message text accepted from the agent.
 const MAX_TEXT_CHARS: usize = 20_000;
+/// Largest image accepted from the agent.
+const MAX_IMAGE_BYTES: usize = 5 * 1024 * 1024;
+const IMAGE_TYPES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
 
 pub struct EngineConfig {
     pub database_path: PathBuf,
@@ -77,6 +82,7 @@ enum Command {
         session_id: String,
         text: String,
         client_msg_id: String,
+        attachment: Option<OutboxAttachment>,
         reply: oneshot::Sender<Result<String, EngineError>>,
     },
     Retry {
@@ -225,6 +231,58 @@ impl EngineHandle {
             session_id: session_id.into(),
             text: text.into(),
             client_msg_id: client_msg_id.into(),
+            attachment: None,
+            reply,
+        };
+        self.commands
+            .send(command)
+            .await
+            .map_err(|_| EngineError::Stopped)?;
+        answer.await.map_err(|_| EngineError::Stopped)?
+    }
+
+    /// Queues an image (PNG, JPEG, GIF or WebP, at most 5 MB) the same way as a text: durably first,
+    /// then sent with its client message id.
+    pub async fn send_image(
+        &self,
+        session_id: &str,
+        file_name: &str,
+        mime: &str,
+        bytes: Vec<u8>,
+        client_msg_id: &str,
+    ) -> Result<String, EngineError> {
+        if !IMAGE_TYPES.contains(&mime) {
+            return Err(EngineError::InvalidInput(format!(
+                "{mime} images cannot be sent; use PNG, JPEG, GIF or WebP"
+            )));
+        }
+        if bytes.is_empty() || bytes.len() > MAX_IMAGE_BYTES {
+            return Err(EngineError::InvalidInput(format!(
+                "the image is {} KB; images up to {} MB can be sent",
+                bytes.len() / 1024,
+                MAX_IMAGE_BYTES / (1024 * 1024)
+            )));
+        }
+        let file_name: String = file_name
+            .chars()
+            .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
+            .take(120)
+            .collect();
+        let file_name = if file_name.is_empty() {
+            "image".to_string()
+        } else {
+            file_name
+        };
+        let (reply, answer) = oneshot::channel();
+        let command = Command::Send {
+            session_id: session_id.into(),
+            text: file_name.clone(),
+            client_msg_id: client_msg_id.into(),
+            attachment: Some(OutboxAttachment {
+                file_name,
+                mime: mime.into(),
+                bytes,
+            }),
             reply,
         };
         self.commands
@@ -969,6 +1027,7 @@ impl Actor {
                 session_id,
                 text,
                 client_msg_id,
+                attachment,
                 reply,
             } => {
                 let Some(meta) = self.sessions.get(&session_id) else {
@@ -986,7 +1045,11 @@ impl Actor {
                     client_msg_id: client_msg_id.clone(),
                     session_id: session_id.clone(),
                     visitor_id: meta.session.visitor_id.clone(),
-                    kind: MessageKind::Text,
+                    kind: if attachment.is_some() {
+                        MessageKind::Image
+                    } else {
+                        MessageKind::Text
+                    },
                     content: text,
                     sender_name: self.agent_name.clone(),
                     state: OutboxState::Pending,
@@ -994,6 +1057,7 @@ impl Actor {
                     next_attempt_at_ms: 0,
                     last_error: None,
                     created_at_ms: now_ms(),
+                    attachment,
                 };
                 self.pending_clients.insert(client_msg_id.clone());
                 batch.write(

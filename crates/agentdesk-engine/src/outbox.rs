@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use agentdesk_sobot::client::OutgoingAttachment;
 use agentdesk_sobot::protocol::SendReceipt;
 use agentdesk_sobot::{AgentClient, ClientError};
 use agentdesk_store::{OutboxItem, Store};
@@ -72,14 +73,33 @@ pub async fn run(
             let client = client.clone();
             let outcomes = outcomes.clone();
             in_flight.spawn(async move {
-                let result = client
-                    .send_text(
-                        &item.session_id,
-                        &item.visitor_id,
-                        &item.content,
-                        &item.client_msg_id,
-                    )
-                    .await;
+                let result = match &item.attachment {
+                    Some(attachment) => {
+                        let file = OutgoingAttachment {
+                            file_name: attachment.file_name.clone(),
+                            mime: attachment.mime.clone(),
+                            bytes: attachment.bytes.clone(),
+                        };
+                        client
+                            .send_attachment(
+                                &item.session_id,
+                                &item.visitor_id,
+                                file,
+                                &item.client_msg_id,
+                            )
+                            .await
+                    }
+                    None => {
+                        client
+                            .send_text(
+                                &item.session_id,
+                                &item.visitor_id,
+                                &item.content,
+                                &item.client_msg_id,
+                            )
+                            .await
+                    }
+                };
                 let outcome = match result {
                     Ok(receipt) => SendOutcome::Accepted { item, receipt },
                     Err(error) => SendOutcome::Failed { item, error },

@@ -486,3 +486,70 @@ async fn the_agent_ends_a_session_and_a_rating_is_recorded() {
     engine.shutdown().await;
     h.sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_image_goes_through_the_outbox_once_and_bad_images_are_refused() {
+    let h = Harness::new().await;
+    let engine = h.engine().await;
+    let cid = h.visitor("Chloe", "look at this").await;
+    eventually("stored", || async { inbound_texts(&h.db, &cid).len() == 1 }).await;
+    let png = vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3];
+    // Lost answers make the outbox send it again; the client id keeps it to one message.
+    h.sandbox
+        .set_faults(Faults {
+            error_rate: 0.5,
+            ..Faults::default()
+        })
+        .unwrap();
+    let id = engine
+        .send_image(&cid, "shot.png", "image/png", png.clone(), "img-1")
+        .await
+        .unwrap();
+    eventually("the image reaches the platform", || async {
+        !h.agent_messages(&cid).await.is_empty()
+    })
+    .await;
+    h.sandbox.set_faults(Faults::default()).unwrap();
+    eventually("and is marked sent", || async {
+        Store::open_read_only(&h.db)
+            .unwrap()
+            .message_by_client_id(&id)
+            .unwrap()
+            .unwrap()
+            .status
+            == DeliveryStatus::Sent
+    })
+    .await;
+    let received = h.agent_messages(&cid).await;
+    assert_eq!(received.len(), 1, "{received:?}");
+    assert_eq!(received[0]["msgType"], 1);
+    let url = format!(
+        "{}{}",
+        h.sandbox.base_url(),
+        received[0]["content"].as_str().unwrap()
+    );
+    let served = h.http.get(url).send().await.unwrap();
+    assert_eq!(served.headers()["content-type"], "image/png");
+    assert_eq!(served.bytes().await.unwrap().to_vec(), png);
+
+    assert!(matches!(
+        engine
+            .send_image(&cid, "x.svg", "image/svg+xml", vec![1], "img-2")
+            .await,
+        Err(EngineError::InvalidInput(_))
+    ));
+    assert!(matches!(
+        engine
+            .send_image(
+                &cid,
+                "big.png",
+                "image/png",
+                vec![0; 6 * 1024 * 1024],
+                "img-3"
+            )
+            .await,
+        Err(EngineError::InvalidInput(_))
+    ));
+    engine.shutdown().await;
+    h.sandbox.shutdown().await;
+}

@@ -23,7 +23,7 @@ pub use audit_log::AuditEntry;
 pub use error::StoreError;
 pub use kb_articles::KbArticle;
 pub use messages::SequenceReport;
-pub use outbox::{OutboxItem, OutboxState};
+pub use outbox::{OutboxAttachment, OutboxItem, OutboxState};
 pub use visitors::Visitor;
 
 /// One change for `Store::apply`. Every variant is idempotent, so replaying a batch after a crash

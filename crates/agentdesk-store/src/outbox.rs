@@ -7,7 +7,8 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::{messages, StoreError};
 
-pub const MIGRATIONS: &[&str] = &["CREATE TABLE outbox (
+pub const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE outbox (
         client_msg_id TEXT PRIMARY KEY,
         seq_no INTEGER NOT NULL,
         session_id TEXT NOT NULL,
@@ -22,7 +23,12 @@ pub const MIGRATIONS: &[&str] = &["CREATE TABLE outbox (
         created_at_ms INTEGER NOT NULL
     );
     CREATE INDEX outbox_due ON outbox (state, next_attempt_at_ms, seq_no);
-    CREATE INDEX outbox_by_session ON outbox (session_id, state, seq_no);"];
+    CREATE INDEX outbox_by_session ON outbox (session_id, state, seq_no);",
+    // An image or file to send instead of text, held here until the platform has it.
+    "ALTER TABLE outbox ADD COLUMN attachment BLOB;
+    ALTER TABLE outbox ADD COLUMN attachment_name TEXT;
+    ALTER TABLE outbox ADD COLUMN attachment_mime TEXT;",
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutboxState {
@@ -50,6 +56,13 @@ impl OutboxState {
 }
 
 #[derive(Debug, Clone, PartialEq)]
+pub struct OutboxAttachment {
+    pub file_name: String,
+    pub mime: String,
+    pub bytes: Vec<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct OutboxItem {
     pub client_msg_id: String,
     pub session_id: String,
@@ -62,6 +75,8 @@ pub struct OutboxItem {
     pub next_attempt_at_ms: i64,
     pub last_error: Option<String>,
     pub created_at_ms: i64,
+    /// Set for images and files; `content` then holds the file name.
+    pub attachment: Option<OutboxAttachment>,
 }
 
 impl OutboxItem {
@@ -86,8 +101,9 @@ impl OutboxItem {
 pub fn enqueue(conn: &Connection, item: &OutboxItem) -> Result<bool, StoreError> {
     let inserted = conn.execute(
         "INSERT OR IGNORE INTO outbox (client_msg_id, seq_no, session_id, visitor_id, kind, content, sender_name, state,
-             attempts, next_attempt_at_ms, last_error, created_at_ms)
-         VALUES (?1, (SELECT COALESCE(MAX(seq_no), 0) + 1 FROM outbox), ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, NULL, ?7)",
+             attempts, next_attempt_at_ms, last_error, created_at_ms, attachment, attachment_name, attachment_mime)
+         VALUES (?1, (SELECT COALESCE(MAX(seq_no), 0) + 1 FROM outbox), ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, NULL, ?7,
+             ?8, ?9, ?10)",
         params![
             item.client_msg_id,
             item.session_id,
@@ -95,7 +111,10 @@ pub fn enqueue(conn: &Connection, item: &OutboxItem) -> Result<bool, StoreError>
             item.kind.as_str(),
             item.content,
             item.sender_name,
-            item.created_at_ms
+            item.created_at_ms,
+            item.attachment.as_ref().map(|a| a.bytes.as_slice()),
+            item.attachment.as_ref().map(|a| a.file_name.as_str()),
+            item.attachment.as_ref().map(|a| a.mime.as_str()),
         ],
     )?;
     if inserted == 0 {
@@ -154,7 +173,7 @@ pub fn requeue(conn: &Connection, client_msg_id: &str) -> Result<bool, StoreErro
 
 const COLUMNS: &str =
     "client_msg_id, session_id, visitor_id, kind, content, sender_name, state, attempts,
-    next_attempt_at_ms, last_error, created_at_ms";
+    next_attempt_at_ms, last_error, created_at_ms, attachment, attachment_name, attachment_mime";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<OutboxItem> {
     Ok(OutboxItem {
@@ -169,6 +188,14 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<OutboxItem> {
         next_attempt_at_ms: row.get(8)?,
         last_error: row.get(9)?,
         created_at_ms: row.get(10)?,
+        attachment: match row.get::<_, Option<Vec<u8>>>(11)? {
+            Some(bytes) => Some(OutboxAttachment {
+                bytes,
+                file_name: row.get::<_, Option<String>>(12)?.unwrap_or_default(),
+                mime: row.get::<_, Option<String>>(13)?.unwrap_or_default(),
+            }),
+            None => None,
+        },
     })
 }
 

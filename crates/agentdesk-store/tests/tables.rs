@@ -5,7 +5,8 @@ use agentdesk_domain::{
     Channel, DeliveryStatus, Direction, Message, MessageKind, Session, SessionState,
 };
 use agentdesk_store::{
-    AuditEntry, KbArticle, OutboxItem, OutboxState, Store, StoreError, Visitor, Write,
+    AuditEntry, KbArticle, OutboxAttachment, OutboxItem, OutboxState, Store, StoreError, Visitor,
+    Write,
 };
 
 fn session(id: &str) -> Session {
@@ -49,6 +50,7 @@ fn outbox_item(session: &str, id: &str, created: i64) -> OutboxItem {
         next_attempt_at_ms: 0,
         last_error: None,
         created_at_ms: created,
+        attachment: None,
     }
 }
 
@@ -357,4 +359,28 @@ fn a_read_only_database_says_so() {
         .unwrap_err();
     assert!(matches!(error, StoreError::ReadOnly(_)), "{error:?}");
     assert!(error.to_string().contains("read-only"));
+}
+
+#[test]
+fn an_image_waits_in_the_outbox_with_its_bytes() {
+    let (_dir, mut store) = open();
+    let mut item = outbox_item("c1", "img1", 5);
+    item.kind = MessageKind::Image;
+    item.content = "photo.png".into();
+    item.attachment = Some(OutboxAttachment {
+        file_name: "photo.png".into(),
+        mime: "image/png".into(),
+        bytes: vec![0x89, b'P', b'N', b'G'],
+    });
+    store.apply(&[Write::Enqueue(item.clone())]).unwrap();
+    let due = store.due_outbox(100, 10).unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(
+        (due[0].kind, &due[0].attachment),
+        (MessageKind::Image, &item.attachment)
+    );
+    assert_eq!(
+        store.message_by_client_id("img1").unwrap().unwrap().kind,
+        MessageKind::Image
+    );
 }

@@ -232,6 +232,17 @@ async fn frame_times_of_a_10000_message_conversation() {
         .unwrap();
     tokio::time::sleep(Duration::from_secs(2)).await;
 
+    // The floor: frame intervals of the same window doing nothing (Xvfb renders in software).
+    let idle = app
+        .execute(
+            "const frames = []; return new Promise((done) => {
+               let last = performance.now(); const end = last + 3000;
+               const tick = (now) => { frames.push(now - last); last = now; if (now < end) requestAnimationFrame(tick); else done(frames.slice(1)); };
+               requestAnimationFrame(tick);
+             });",
+        )
+        .await
+        .unwrap();
     // Scroll from the bottom to the top in 240 animation frames, timing each frame.
     let scroll = app
         .execute(
@@ -287,7 +298,7 @@ async fn frame_times_of_a_10000_message_conversation() {
         .unwrap();
     println!(
         "BENCH {}",
-        json!({"bench": "conversation_10000_frames", "scrolling": summary(&scroll), "receiving": summary(&receiving.unwrap()),
+        json!({"bench": "conversation_10000_frames", "idle": summary(&idle), "scrolling": summary(&scroll), "receiving": summary(&receiving.unwrap()),
                "message_elements_in_dom": rendered})
     );
     app.quit().await;

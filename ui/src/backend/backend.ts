@@ -21,6 +21,10 @@ export interface Backend {
   messages(sessionId: string, limit: number): Promise<Message[]>;
   /** Queues a reply; `clientMsgId` is the UI's id for its optimistic copy. */
   sendText(sessionId: string, text: string, clientMsgId: string): Promise<string>;
+  /** Queues a pasted image (`dataBase64`: its bytes in base64). */
+  sendImage(sessionId: string, image: { fileName: string; mime: string; dataBase64: string }, clientMsgId: string): Promise<string>;
+  /** Loads an image a message refers to, through the core, as a `data:` URL. */
+  fetchImage(address: string): Promise<string>;
   retrySend(clientMsgId: string): Promise<void>;
   endSession(sessionId: string): Promise<void>;
   inviteRating(sessionId: string): Promise<void>;

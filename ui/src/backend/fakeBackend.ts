@@ -76,6 +76,27 @@ export class FakeBackend implements Backend {
     return clientMsgId;
   }
 
+  images: { sessionId: string; fileName: string; mime: string; clientMsgId: string }[] = [];
+
+  async sendImage(sessionId: string, image: { fileName: string; mime: string; dataBase64: string }, clientMsgId: string) {
+    this.images.push({ sessionId, fileName: image.fileName, mime: image.mime, clientMsgId });
+    const message: Message = {
+      session_id: sessionId, seq: null, msg_id: null, client_msg_id: clientMsgId, direction: "out", kind: "image",
+      content: image.fileName, sender_name: "Agent", sent_at_ms: Date.now(), status: "pending",
+    };
+    (this.history[sessionId] ??= []).push(message);
+    this.emit({ type: "message_stored", message: { ...message } });
+    if (this.autoConfirm) setTimeout(() => this.confirm(clientMsgId), 0);
+    return clientMsgId;
+  }
+
+  fetched: string[] = [];
+
+  async fetchImage(address: string) {
+    this.fetched.push(address);
+    return "data:image/png;base64,iVBORw0KGgo=";
+  }
+
   async retrySend(clientMsgId: string) {
     this.confirm(clientMsgId);
   }

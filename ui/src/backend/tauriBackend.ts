@@ -20,6 +20,9 @@ export class TauriBackend implements Backend {
   messages = (sessionId: string, limit: number) => call<Message[]>("messages", { sessionId, limit });
   sendText = (sessionId: string, text: string, clientMsgId: string) =>
     call<string>("send_text", { sessionId, text, clientMsgId });
+  sendImage = (sessionId: string, image: { fileName: string; mime: string; dataBase64: string }, clientMsgId: string) =>
+    call<string>("send_image", { sessionId, fileName: image.fileName, mime: image.mime, dataBase64: image.dataBase64, clientMsgId });
+  fetchImage = (address: string) => call<string>("fetch_image", { address });
   retrySend = (clientMsgId: string) => call<void>("retry_send", { clientMsgId });
   endSession = (sessionId: string) => call<void>("end_session", { sessionId });
   inviteRating = (sessionId: string) => call<void>("invite_rating", { sessionId });

@@ -25,8 +25,28 @@ const QUICK_REPLIES: Record<string, string[]> = {
   ],
 };
 
-export const Composer = forwardRef<ComposerHandle, { disabled: boolean; onSend: (text: string) => void; onNotice: (text: string) => void }>(
-  function Composer({ disabled, onSend, onNotice }, ref) {
+export interface PastedImage {
+  fileName: string;
+  mime: string;
+  dataBase64: string;
+}
+
+const SENDABLE_IMAGES = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
+
+function readBase64(file: File): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onerror = () => reject(reader.error);
+    reader.onload = () => resolve(String(reader.result).replace(/^data:[^,]*,/, ""));
+    reader.readAsDataURL(file);
+  });
+}
+
+export const Composer = forwardRef<
+  ComposerHandle,
+  { disabled: boolean; onSend: (text: string) => void; onSendImage: (image: PastedImage) => void; onNotice: (text: string) => void }
+>(function Composer({ disabled, onSend, onSendImage, onNotice }, ref) {
     const { t, i18n } = useTranslation();
     const [text, setText] = useState("");
     const [pick, setPick] = useState(0);
@@ -83,10 +103,22 @@ export const Composer = forwardRef<ComposerHandle, { disabled: boolean; onSend: 
             setPick(0);
           }}
           onPaste={(e) => {
-            if (Array.from(e.clipboardData.items).some((item) => item.type.startsWith("image/"))) {
-              e.preventDefault();
-              onNotice(t("composer.imageNotYet"));
+            const file = Array.from(e.clipboardData.items)
+              .find((item) => item.kind === "file" && item.type.startsWith("image/"))
+              ?.getAsFile();
+            if (!file) return;
+            e.preventDefault();
+            if (!SENDABLE_IMAGES.includes(file.type)) {
+              onNotice(t("composer.imageType"));
+              return;
             }
+            if (file.size > MAX_IMAGE_BYTES) {
+              onNotice(t("composer.imageTooLarge"));
+              return;
+            }
+            readBase64(file)
+              .then((dataBase64) => onSendImage({ fileName: file.name || "image.png", mime: file.type, dataBase64 }))
+              .catch(() => onNotice(t("composer.imageUnreadable")));
           }}
           onKeyDown={(e) => {
             if (e.nativeEvent.isComposing || e.keyCode === 229) return;
@@ -108,5 +140,4 @@ export const Composer = forwardRef<ComposerHandle, { disabled: boolean; onSend: 
         </button>
       </div>
     );
-  },
-);
+});

@@ -4,7 +4,7 @@
 // rendered as text, never as markup.
 
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { useEffect, useMemo, useRef, useState } from "react";
+import { memo, useEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import type { Message, Session } from "../backend/bindings";
@@ -28,9 +28,39 @@ function rows(messages: Message[]): Row[] {
   return out;
 }
 
-function Attachment({ message }: { message: Message }) {
+function Attachment({ message, onLoadImage }: { message: Message; onLoadImage: (address: string) => Promise<string> }) {
   const { t } = useTranslation();
   const [shown, setShown] = useState(false);
+  const [image, setImage] = useState<string | null>(null);
+  const [failed, setFailed] = useState<string | null>(null);
+  const isAddress = /^(https?:\/\/|\/)/.test(message.content);
+  if (message.kind === "image" && !isAddress) {
+    // The agent's own image before the platform has it: its file name.
+    return <span className="attachment">{t("conversation.image")} · {message.content}</span>;
+  }
+  if (message.kind === "image") {
+    // Loaded through the app on the agent's click, never straight from the address by the webview.
+    return (
+      <span className="attachment">
+        {image ? (
+          <img src={image} alt={t("conversation.image")} className="inline-image" />
+        ) : (
+          <button
+            type="button"
+            className="link"
+            onClick={() =>
+              onLoadImage(message.content)
+                .then(setImage)
+                .catch((e: unknown) => setFailed(e instanceof Error ? e.message : String(e)))
+            }
+          >
+            {t("conversation.showImage")}
+          </button>
+        )}
+        {failed && <span className="muted"> {failed}</span>}
+      </span>
+    );
+  }
   // Nothing is fetched from an address the customer chose: the link is shown only on request, as text.
   return (
     <span className="attachment">
@@ -46,7 +76,13 @@ function Attachment({ message }: { message: Message }) {
   );
 }
 
-export function Conversation(props: { state: WorkbenchState; session: Session; messages: Message[]; onRetry: (m: Message) => void }) {
+export function Conversation(props: {
+  state: WorkbenchState;
+  session: Session;
+  messages: Message[];
+  onRetry: (m: Message) => void;
+  onLoadImage: (address: string) => Promise<string>;
+}) {
   const { t, i18n } = useTranslation();
   const now = useNow(1000);
   const items = useMemo(() => rows(props.messages), [props.messages]);
@@ -99,7 +135,12 @@ export function Conversation(props: { state: WorkbenchState; session: Session; m
                     {dayLabel(t, row.at, now, i18n.language)}
                   </div>
                 ) : (
-                  <MessageBubble message={row.message} error={props.state.sendErrors[row.message.client_msg_id ?? ""]} onRetry={props.onRetry} />
+                  <MessageBubble
+                    message={row.message}
+                    error={props.state.sendErrors[row.message.client_msg_id ?? ""]}
+                    onRetry={props.onRetry}
+                    onLoadImage={props.onLoadImage}
+                  />
                 )}
               </div>
             );
@@ -116,7 +157,18 @@ export function Conversation(props: { state: WorkbenchState; session: Session; m
   );
 }
 
-function MessageBubble({ message, error, onRetry }: { message: Message; error?: string; onRetry: (m: Message) => void }) {
+/** Memoized: scrolling re-renders the list, not every bubble in it. */
+const MessageBubble = memo(function MessageBubble({
+  message,
+  error,
+  onRetry,
+  onLoadImage,
+}: {
+  message: Message;
+  error?: string;
+  onRetry: (m: Message) => void;
+  onLoadImage: (address: string) => Promise<string>;
+}) {
   const { t, i18n } = useTranslation();
   return (
     <div
@@ -126,7 +178,11 @@ function MessageBubble({ message, error, onRetry }: { message: Message; error?: 
       data-status={message.status}
     >
       <div className="bubble">
-        {message.kind === "text" ? <span className="text">{message.content}</span> : <Attachment message={message} />}
+        {message.kind === "text" ? (
+          <span className="text">{message.content}</span>
+        ) : (
+          <Attachment message={message} onLoadImage={onLoadImage} />
+        )}
       </div>
       <div className="meta">
         <span>{clock(message.sent_at_ms, i18n.language)}</span>
@@ -143,4 +199,4 @@ function MessageBubble({ message, error, onRetry }: { message: Message; error?: 
       </div>
     </div>
   );
-}
+});

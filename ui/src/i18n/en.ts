@@ -43,6 +43,7 @@ export const en = {
     video: "Video",
     other: "Message",
     openAttachment: "Show link",
+    showImage: "Show image",
     attachmentLink: "Link (not opened automatically): {{url}}",
     ended: "This session has ended.",
     today: "Today",
@@ -55,7 +56,9 @@ export const en = {
     placeholder: "Type a reply. Enter sends, Shift+Enter adds a line, / for quick replies.",
     send: "Send",
     quickReplies: "Quick replies",
-    imageNotYet: "Sending images is not available yet; describe the image or send a link.",
+    imageType: "Only PNG, JPEG, GIF and WebP images can be sent.",
+    imageTooLarge: "Images up to 5 MB can be sent.",
+    imageUnreadable: "The pasted image could not be read; try copying it again.",
     empty: "The message is empty.",
   },
   actions: {

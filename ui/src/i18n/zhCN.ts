@@ -44,6 +44,7 @@ export const zhCN: Strings = {
     video: "视频",
     other: "消息",
     openAttachment: "显示链接",
+    showImage: "显示图片",
     attachmentLink: "链接（不会自动打开）：{{url}}",
     ended: "该会话已结束。",
     today: "今天",
@@ -56,7 +57,9 @@ export const zhCN: Strings = {
     placeholder: "输入回复。Enter 发送，Shift+Enter 换行，输入 / 使用快捷回复。",
     send: "发送",
     quickReplies: "快捷回复",
-    imageNotYet: "暂不支持发送图片，请用文字描述或发送链接。",
+    imageType: "仅支持发送 PNG、JPEG、GIF 和 WebP 图片。",
+    imageTooLarge: "可发送的图片最大为 5 MB。",
+    imageUnreadable: "无法读取粘贴的图片，请重新复制。",
     empty: "消息内容为空。",
   },
   actions: {
