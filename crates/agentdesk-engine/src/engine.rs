@@ -29,6 +29,9 @@ use crate::outbox::{self, OutcomeReport, SendOutcome};
 use crate::sequencer::{Offer, Record, Sequencer};
 use crate::writer::StoreWriter;
 
+/// Events kept for slow subscribers. A subscriber that falls further behind is told it lagged and
+/// re-reads the store; a bigger buffer would only hold megabytes of old messages in memory.
+const EVENT_BUFFER: usize = 4096;
 /// Inputs handled per commit at most; more wait for the next batch.
 const MAX_BATCH: usize = 4096;
 /// How long a hole in a session's sequence may last before the engine syncs it.
@@ -131,7 +134,7 @@ impl SessionEngine {
     pub async fn start(config: EngineConfig) -> Result<EngineHandle, EngineError> {
         let writer = StoreWriter::start(&config.database_path)?;
         let reader = Arc::new(Mutex::new(Store::open_read_only(&config.database_path)?));
-        let (events, _) = broadcast::channel(16_384);
+        let (events, _) = broadcast::channel(EVENT_BUFFER);
         let (commands_tx, commands) = mpsc::channel(1024);
         let (push_tx, push_rx) = mpsc::channel(8192);
         let (internal_tx, internal) = mpsc::channel(1024);

@@ -49,6 +49,45 @@ async fn post(url: String, body: Value) -> Value {
         .unwrap()
 }
 
+/// PSS in KiB of every process whose executable path contains one of `names`, per name.
+fn pss_by_process(names: &[&str]) -> Vec<(String, u64)> {
+    let mut totals: Vec<(String, u64)> = names.iter().map(|n| (n.to_string(), 0)).collect();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let path = entry.path();
+        let Ok(exe) = std::fs::read_link(path.join("exe")) else {
+            continue;
+        };
+        let exe = exe.display().to_string();
+        let Some(slot) = totals.iter_mut().find(|(n, _)| exe.contains(n.as_str())) else {
+            continue;
+        };
+        let rollup = std::fs::read_to_string(path.join("smaps_rollup")).unwrap_or_default();
+        for line in rollup.lines() {
+            if let Some(rest) = line.strip_prefix("Pss:") {
+                slot.1 += rest
+                    .trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse::<u64>()
+                    .unwrap_or(0);
+            }
+        }
+    }
+    totals
+}
+
+fn breakdown_mib(names: &[&str]) -> Value {
+    let parts = pss_by_process(names);
+    let mut object = serde_json::Map::new();
+    for (name, kib) in parts {
+        object.insert(
+            name.rsplit('/').next().unwrap_or_default().to_string(),
+            json!(kib / 1024),
+        );
+    }
+    Value::Object(object)
+}
+
 /// PSS in KiB of every process whose executable path contains one of `names`.
 fn pss_kib(names: &[&str]) -> u64 {
     let mut total = 0;
@@ -143,6 +182,7 @@ async fn memory_under_demo_traffic_against_an_empty_window() {
     .unwrap();
     tokio::time::sleep(Duration::from_secs(5)).await;
     let empty_pss = pss_kib(APP_PROCESSES);
+    let empty_breakdown = breakdown_mib(APP_PROCESSES);
     empty.quit().await;
     tokio::time::sleep(Duration::from_secs(2)).await;
 
@@ -177,6 +217,7 @@ async fn memory_under_demo_traffic_against_an_empty_window() {
     }
     tokio::time::sleep(Duration::from_secs(5)).await;
     let loaded_pss = pss_kib(APP_PROCESSES);
+    let loaded_breakdown = breakdown_mib(APP_PROCESSES);
     let sessions = app
         .find_all("[data-testid=session-item]")
         .await
@@ -194,6 +235,7 @@ async fn memory_under_demo_traffic_against_an_empty_window() {
         "BENCH {}",
         json!({"bench": "memory_pss", "minutes": minutes, "empty_window_mib": empty_pss / 1024, "loaded_mib": loaded_pss / 1024,
                "ratio": loaded_pss as f64 / empty_pss.max(1) as f64, "sessions_listed": sessions,
+               "empty_by_process_mib": empty_breakdown, "loaded_by_process_mib": loaded_breakdown,
                "messages": stats["load_messages"]})
     );
 }
@@ -243,7 +285,25 @@ async fn frame_times_of_a_10000_message_conversation() {
         )
         .await
         .unwrap();
-    // Scroll from the bottom to the top in 240 animation frames, timing each frame.
+    // Wheel speed: 100 px a frame for 240 frames from the bottom.
+    let wheel = app
+        .execute(
+            "const el = document.querySelector('.history');
+             el.scrollTop = el.scrollHeight;
+             const frames = [];
+             return new Promise((done) => {
+               let last = performance.now(); let step = 0;
+               const tick = (now) => {
+                 frames.push(now - last); last = now;
+                 el.scrollTop -= 100;
+                 if (++step < 240) requestAnimationFrame(tick); else done(frames.slice(1));
+               };
+               requestAnimationFrame(tick);
+             });",
+        )
+        .await
+        .unwrap();
+    // Stress: from the bottom to the top in 240 frames (~2,700 px a frame, all rows new each frame).
     let scroll = app
         .execute(
             "const el = document.querySelector('.history');
@@ -298,7 +358,7 @@ async fn frame_times_of_a_10000_message_conversation() {
         .unwrap();
     println!(
         "BENCH {}",
-        json!({"bench": "conversation_10000_frames", "idle": summary(&idle), "scrolling": summary(&scroll), "receiving": summary(&receiving.unwrap()),
+        json!({"bench": "conversation_10000_frames", "idle": summary(&idle), "wheel_scrolling": summary(&wheel), "jump_scrolling": summary(&scroll), "receiving": summary(&receiving.unwrap()),
                "message_elements_in_dom": rendered})
     );
     app.quit().await;

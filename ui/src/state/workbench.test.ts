@@ -135,3 +135,16 @@ describe("retrying", () => {
     expect(state.unsentLocally.c1).toBeUndefined();
   });
 });
+
+describe("memory", () => {
+  it("keeps only the open conversation, and messages the core never accepted", () => {
+    let state = loaded([session("a"), session("b")]);
+    state = reduce(state, { type: "select", sessionId: "a" });
+    state = reduce(state, { type: "messagesLoaded", sessionId: "a", messages: [inbound("a", 1)] });
+    state = reduce(state, { type: "optimisticSend", message: pending("a", "lost", 5) });
+    state = reduce(state, { type: "sendFailed", sessionId: "a", clientMsgId: "lost", error: "offline" });
+    state = reduce(state, { type: "select", sessionId: "b" });
+    expect(state.messages.a.map((m) => m.client_msg_id)).toEqual(["lost"]);
+    expect(state.messages.b).toBeUndefined();
+  });
+});

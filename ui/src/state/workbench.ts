@@ -112,7 +112,14 @@ export function reduce(state: WorkbenchState, action: Action): WorkbenchState {
     case "select": {
       const unread = { ...state.unread };
       if (action.sessionId) delete unread[action.sessionId];
-      return { ...state, selected: action.sessionId, unread };
+      // Only the open conversation stays in memory (a switch back reloads it from the local
+      // database in milliseconds); messages the core never accepted live only here, so they stay.
+      const messages: Record<string, Message[]> = {};
+      for (const [id, list] of Object.entries(state.messages)) {
+        const kept = id === action.sessionId ? list : list.filter((m) => m.client_msg_id && state.unsentLocally[m.client_msg_id]);
+        if (id === action.sessionId || kept.length > 0) messages[id] = kept;
+      }
+      return { ...state, selected: action.sessionId, unread, messages };
     }
     case "optimisticSend":
       return storeMessage(state, action.message, false);
