@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Benchmarks of the real window under Xvfb (launch time, memory against an empty window, frame
 # times of a 10,000-message conversation). BENCH_MINUTES sets the memory run's length (default 10).
-# Prints one "BENCH {json}" line per figure.
+# Prints one "BENCH {json}" line per figure; the full log is target/e2e/bench.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 (cd ui && npm run --silent build)
-E2E_SUITE=bench bash scripts/e2e.sh 2>&1 | grep -o 'BENCH .*'
+mkdir -p target/e2e
+status=0
+E2E_SUITE=bench bash scripts/e2e.sh > target/e2e/bench.log 2>&1 || status=$?
+grep -o 'BENCH .*' target/e2e/bench.log
+exit $status

@@ -20,6 +20,6 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 status=0
-cargo test --quiet -p agentdesk-e2e --test "${E2E_SUITE:-workbench}" -- --ignored --test-threads=1 --nocapture || status=$?
+cargo test --quiet -p agentdesk-e2e --test "${E2E_SUITE:-workbench}" -- --ignored --test-threads=1 --nocapture ${E2E_FILTER:-} || status=$?
 kill "$driver_pid" "$monitor_pid" "$dunst_pid"
 exit $status

@@ -207,7 +207,10 @@ async fn memory_under_demo_traffic_against_an_empty_window() {
     // The agent works through sessions as the load runs.
     let deadline = Instant::now() + Duration::from_secs_f64(seconds);
     while Instant::now() < deadline {
-        let items = app.find_all("[data-testid=session-item]").await.unwrap();
+        let items = app
+            .find_all("[data-testid=session-item]")
+            .await
+            .unwrap_or_default();
         if let Some(item) =
             items.get((deadline - Instant::now()).as_secs() as usize % items.len().max(1))
         {
