@@ -229,19 +229,14 @@ impl EngineHandle {
                 "the message is longer than {MAX_TEXT_CHARS} characters; split it"
             )));
         }
-        let (reply, answer) = oneshot::channel();
-        let command = Command::Send {
+        self.ask(|reply| Command::Send {
             session_id: session_id.into(),
             text: text.into(),
             client_msg_id: client_msg_id.into(),
             attachment: None,
             reply,
-        };
-        self.commands
-            .send(command)
-            .await
-            .map_err(|_| EngineError::Stopped)?;
-        answer.await.map_err(|_| EngineError::Stopped)?
+        })
+        .await
     }
 
     /// Queues an image (PNG, JPEG, GIF or WebP, at most 5 MB) the same way as a text: durably first,
@@ -276,8 +271,7 @@ impl EngineHandle {
         } else {
             file_name
         };
-        let (reply, answer) = oneshot::channel();
-        let command = Command::Send {
+        self.ask(|reply| Command::Send {
             session_id: session_id.into(),
             text: file_name.clone(),
             client_msg_id: client_msg_id.into(),
@@ -287,9 +281,18 @@ impl EngineHandle {
                 bytes,
             }),
             reply,
-        };
+        })
+        .await
+    }
+
+    /// Sends a command to the actor and waits for its answer (given after the commit).
+    async fn ask<T>(
+        &self,
+        command: impl FnOnce(oneshot::Sender<Result<T, EngineError>>) -> Command,
+    ) -> Result<T, EngineError> {
+        let (reply, answer) = oneshot::channel();
         self.commands
-            .send(command)
+            .send(command(reply))
             .await
             .map_err(|_| EngineError::Stopped)?;
         answer.await.map_err(|_| EngineError::Stopped)?
@@ -297,28 +300,20 @@ impl EngineHandle {
 
     /// Puts a failed send back in the outbox.
     pub async fn retry(&self, client_msg_id: &str) -> Result<(), EngineError> {
-        let (reply, answer) = oneshot::channel();
-        self.commands
-            .send(Command::Retry {
-                client_msg_id: client_msg_id.into(),
-                reply,
-            })
-            .await
-            .map_err(|_| EngineError::Stopped)?;
-        answer.await.map_err(|_| EngineError::Stopped)?
+        self.ask(|reply| Command::Retry {
+            client_msg_id: client_msg_id.into(),
+            reply,
+        })
+        .await
     }
 
     /// Ends a session on the platform, then locally.
     pub async fn end_session(&self, session_id: &str) -> Result<(), EngineError> {
-        let (reply, answer) = oneshot::channel();
-        self.commands
-            .send(Command::End {
-                session_id: session_id.into(),
-                reply,
-            })
-            .await
-            .map_err(|_| EngineError::Stopped)?;
-        answer.await.map_err(|_| EngineError::Stopped)?
+        self.ask(|reply| Command::End {
+            session_id: session_id.into(),
+            reply,
+        })
+        .await
     }
 
     pub fn sessions(&self) -> Result<Vec<Session>, EngineError> {
