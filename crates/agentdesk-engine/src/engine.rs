@@ -685,9 +685,7 @@ impl Actor {
                     data.ts,
                     batch,
                 );
-                if data.seq.unwrap_or(0) > self.sequencer.released(&cid) {
-                    self.sync_due.insert(cid, Instant::now());
-                }
+                self.sync_if_behind(cid, data.seq);
             }
             push_type::NEW_MESSAGE if !cid.is_empty() => {
                 self.ensure_session(
@@ -799,6 +797,13 @@ impl Actor {
                 opened_at: Instant::now(),
             },
         );
+    }
+
+    /// Schedules a sync now when the platform says the session has messages we have not stored.
+    fn sync_if_behind(&mut self, cid: String, platform_last_seq: Option<u64>) {
+        if platform_last_seq.unwrap_or(0) > self.sequencer.released(&cid) {
+            self.sync_due.insert(cid, Instant::now());
+        }
     }
 
     fn end_locally(&mut self, cid: &str, batch: &mut Batch) {
@@ -995,9 +1000,7 @@ impl Actor {
                 item.accept_time_order,
                 batch,
             );
-            if item.last_seq.unwrap_or(0) > self.sequencer.released(&cid) {
-                self.sync_due.insert(cid, Instant::now());
-            }
+            self.sync_if_behind(cid, item.last_seq);
         }
         // Sessions that ended while we were away. A session opened after the request may simply be
         // missing from a list computed before it existed, so it is left alone.

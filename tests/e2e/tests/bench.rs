@@ -90,29 +90,7 @@ fn breakdown_mib(names: &[&str]) -> Value {
 
 /// PSS in KiB of every process whose executable path contains one of `names`.
 fn pss_kib(names: &[&str]) -> u64 {
-    let mut total = 0;
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let path = entry.path();
-        let Ok(exe) = std::fs::read_link(path.join("exe")) else {
-            continue;
-        };
-        let exe = exe.display().to_string();
-        if !names.iter().any(|n| exe.contains(n)) {
-            continue;
-        }
-        let rollup = std::fs::read_to_string(path.join("smaps_rollup")).unwrap_or_default();
-        for line in rollup.lines() {
-            if let Some(rest) = line.strip_prefix("Pss:") {
-                total += rest
-                    .trim()
-                    .trim_end_matches("kB")
-                    .trim()
-                    .parse::<u64>()
-                    .unwrap_or(0);
-            }
-        }
-    }
-    total
+    pss_by_process(names).iter().map(|(_, kib)| kib).sum()
 }
 
 const APP_PROCESSES: &[&str] = &[
