@@ -5,6 +5,7 @@
 mod commands;
 mod launch;
 mod notifications;
+mod rendering;
 mod state;
 mod tray;
 
@@ -20,6 +21,7 @@ pub const DOMAIN_EVENT: &str = "agentdesk://event";
 pub const STARTUP_EVENT: &str = "agentdesk://startup";
 
 pub fn run() {
+    rendering::configure();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(

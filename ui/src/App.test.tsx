@@ -127,4 +127,33 @@ describe("workbench", () => {
     await screen.findByRole("dialog", { name: "设置" });
     expect(screen.getByTestId("tab-mine").textContent).toContain("我的");
   });
+
+  it("a long queue keeps only the visible rows in the DOM, and ↓ walks past them", async () => {
+    const backend = new FakeBackend();
+    for (let i = 0; i < 300; i++) {
+      backend.addSession({ id: `s${i}`, visitor_id: `u${i}`, visitor_name: `Visitor ${i}`, channel: "web", state: "active", started_at_ms: 1_000_000 - i, last_seq: 0, rating: null });
+    }
+    render(<App backend={backend} />);
+    await waitFor(() => expect(screen.getByTestId("tab-mine").textContent).toContain("300"));
+    const rows = screen.getAllByTestId("session-item");
+    expect(rows.length).toBeGreaterThan(5);
+    expect(rows.length).toBeLessThan(40);
+    expect(rows[0].getAttribute("aria-setsize")).toBe("300");
+
+    fireEvent.click(rows[0]);
+    const list = screen.getByRole("listbox");
+    for (let i = 0; i < 60; i++) fireEvent.keyDown(list, { key: "ArrowDown" });
+    await waitFor(() => expect(document.querySelector('[data-session-id="s60"]')?.getAttribute("aria-selected")).toBe("true"));
+    expect(document.querySelector('[data-session-id="s0"]')).toBeNull();
+  });
+
+  it("a burst of pushed messages is shown in full", async () => {
+    const backend = setup();
+    await screen.findByTestId("session-item");
+    act(() => {
+      for (let i = 0; i < 50; i++) backend.customerWrites("c1", `消息 ${i}`);
+    });
+    await waitFor(() => expect(screen.getByTestId("unread-badge").textContent).toBe("50"));
+    expect(screen.getByTestId("session-item").textContent).toContain("消息 49");
+  });
 });

@@ -5,7 +5,7 @@ import { useTranslation } from "react-i18next";
 
 import type { Backend } from "./backend/backend";
 import { BackendError } from "./backend/backend";
-import type { AgentStatus, Message, Settings } from "./backend/bindings";
+import type { AgentStatus, DomainEvent, Message, Settings } from "./backend/bindings";
 import { Composer, type ComposerHandle, type PastedImage } from "./components/Composer";
 import { Conversation } from "./components/Conversation";
 import { DetailsPanel } from "./components/DetailsPanel";
@@ -17,6 +17,8 @@ import { initI18n, systemLanguage, type Language } from "./i18n";
 import { initialState, nextUnread, reduce, totalUnread } from "./state/workbench";
 
 const MESSAGE_PAGE = 10_000;
+/** Longest a pushed event waits before it is shown (two frames). */
+const EVENT_BATCH_MS = 32;
 
 function storedTheme(): Theme {
   const value = typeof localStorage === "undefined" ? null : localStorage.getItem("agentdesk.theme");
@@ -63,7 +65,23 @@ export function App({ backend }: { backend: Backend }) {
       if (cancelled) return;
       setSettings(loaded);
       initI18n((loaded?.language as Language) || systemLanguage());
-      unlisten.push(await backend.onEvent((event) => dispatch({ type: "event", event, now: Date.now() })));
+      // Events are applied in batches, at most one render per EVENT_BATCH_MS: a burst of pushes
+      // (a reconnect's resync, 200 busy sessions) costs a few renders instead of one per message.
+      let pending: DomainEvent[] = [];
+      let flushTimer: ReturnType<typeof setTimeout> | null = null;
+      const flush = () => {
+        flushTimer = null;
+        const events = pending;
+        pending = [];
+        if (!cancelled) dispatch({ type: "events", events, now: Date.now() });
+      };
+      unlisten.push(() => flushTimer !== null && clearTimeout(flushTimer));
+      unlisten.push(
+        await backend.onEvent((event) => {
+          pending.push(event);
+          flushTimer ??= setTimeout(flush, EVENT_BATCH_MS);
+        }),
+      );
       unlisten.push(
         await backend.onStartup((info) => {
           if (info.ok) void load();

@@ -1,9 +1,13 @@
 // The session queue: tabs (waiting / mine / ended), search, and keyboard navigation (↑/↓ in the
-// list). Each row: customer, channel, last message, waiting time, unread count.
+// list). Each row: customer, channel, last message, waiting time, unread count. The list is
+// virtualized and its rows memoized: a supervisor-sized queue of hundreds of sessions keeps only the
+// visible rows in the DOM, and a new message re-renders the one row it changed.
 
-import { forwardRef, useImperativeHandle, useRef, useState } from "react";
+import { useVirtualizer } from "@tanstack/react-virtual";
+import { forwardRef, memo, useImperativeHandle, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 
+import type { Message, Session } from "../backend/bindings";
 import { duration } from "../format";
 import { sessionsForTab, waitingSince, type SessionTab, type WorkbenchState } from "../state/workbench";
 import { useNow } from "../useNow";
@@ -13,6 +17,7 @@ export interface SessionListHandle {
 }
 
 const TABS: SessionTab[] = ["waiting", "mine", "ended"];
+const ROW_HEIGHT = 68;
 
 export const SessionList = forwardRef<SessionListHandle, { state: WorkbenchState; onSelect: (id: string) => void }>(
   function SessionList({ state, onSelect }, ref) {
@@ -23,27 +28,49 @@ export const SessionList = forwardRef<SessionListHandle, { state: WorkbenchState
     const listRef = useRef<HTMLUListElement>(null);
     const now = useNow(1000);
     useImperativeHandle(ref, () => ({ focusSearch: () => searchBox.current?.focus() }));
-    const sessions = sessionsForTab(state, tab, search);
+    // Order and filter depend only on sessions and last messages: typing or unread changes reuse them.
+    const { sessions: allSessions, lastMessage } = state;
+    const sessions = useMemo(
+      () => sessionsForTab({ sessions: allSessions, lastMessage }, tab, search),
+      [allSessions, lastMessage, tab, search],
+    );
+    const counts = useMemo(
+      () => Object.fromEntries(TABS.map((name) => [name, sessionsForTab({ sessions: allSessions, lastMessage }, name, "").length])),
+      [allSessions, lastMessage],
+    );
+
+    const virtualizer = useVirtualizer({
+      count: sessions.length,
+      getScrollElement: () => listRef.current,
+      estimateSize: () => ROW_HEIGHT,
+      overscan: 6,
+      // Rows are drawn on the first frame, before the list has been measured.
+      initialRect: { width: 280, height: 800 },
+      getItemKey: (index) => sessions[index].id,
+    });
 
     const move = (delta: number) => {
       if (sessions.length === 0) return;
       const index = sessions.findIndex((s) => s.id === state.selected);
-      const next = sessions[Math.min(sessions.length - 1, Math.max(0, index + delta))];
+      const nextIndex = Math.min(sessions.length - 1, Math.max(0, index + delta));
+      const next = sessions[nextIndex];
       onSelect(next.id);
-      listRef.current?.querySelector<HTMLElement>(`[data-session-id="${CSS.escape(next.id)}"]`)?.focus();
+      // The row may not be in the DOM yet: scroll it in, then focus it once it is drawn.
+      virtualizer.scrollToIndex(nextIndex);
+      requestAnimationFrame(() => {
+        const rows = listRef.current?.querySelectorAll<HTMLElement>("[data-session-id]") ?? [];
+        Array.from(rows).find((row) => row.dataset.sessionId === next.id)?.focus();
+      });
     };
 
     return (
       <nav className="sessions" aria-label={t("sessions.label")}>
         <div role="tablist" className="tabs">
-          {TABS.map((name) => {
-            const count = sessionsForTab(state, name, "").length;
-            return (
-              <button key={name} type="button" role="tab" aria-selected={tab === name} onClick={() => setTab(name)} data-testid={`tab-${name}`}>
-                {t(`sessions.tabs.${name}`)} <span className="count">{count}</span>
-              </button>
-            );
-          })}
+          {TABS.map((name) => (
+            <button key={name} type="button" role="tab" aria-selected={tab === name} onClick={() => setTab(name)} data-testid={`tab-${name}`}>
+              {t(`sessions.tabs.${name}`)} <span className="count">{counts[name]}</span>
+            </button>
+          ))}
         </div>
         <input
           ref={searchBox}
@@ -67,44 +94,82 @@ export const SessionList = forwardRef<SessionListHandle, { state: WorkbenchState
           }}
         >
           {sessions.length === 0 && <li className="empty">{t(`sessions.empty.${tab}`)}</li>}
-          {sessions.map((session) => {
-            const last = state.lastMessage[session.id];
-            const unread = state.unread[session.id] ?? 0;
-            const since = waitingSince(state, session.id);
-            const selected = session.id === state.selected;
-            return (
-              <li
-                key={session.id}
-                role="option"
-                aria-selected={selected}
-                tabIndex={selected ? 0 : -1}
-                className={`session-item${selected ? " selected" : ""}`}
-                data-testid="session-item"
-                data-session-id={session.id}
-                onClick={() => onSelect(session.id)}
-                onKeyDown={(e) => e.key === "Enter" && onSelect(session.id)}
-              >
-                <div className="row">
-                  <span className="name">{session.visitor_name}</span>
-                  <span className="channel">{t(`channels.${session.channel}`)}</span>
-                  {unread > 0 && (
-                    <span className="badge" aria-label={t("sessions.unreadBadge", { count: unread })} data-testid="unread-badge">
-                      {unread}
-                    </span>
-                  )}
-                </div>
-                <div className="row">
-                  <span className="preview">{last ? last.content : t("sessions.noMessages")}</span>
-                </div>
-                <div className="row meta">
-                  {since !== null && <span className="waiting">{t("sessions.waitingFor", { duration: duration(t, now - since) })}</span>}
-                  {session.rating !== null && <span>{t("sessions.rated", { score: session.rating })}</span>}
-                </div>
-              </li>
-            );
-          })}
+          {sessions.length > 0 && (
+            <li role="presentation" className="session-list-spacer" style={{ height: virtualizer.getTotalSize() }}>
+              {virtualizer.getVirtualItems().map((item) => {
+                const session = sessions[item.index];
+                const since = waitingSince(state, session.id);
+                return (
+                  <SessionRow
+                    key={item.key}
+                    index={item.index}
+                    total={sessions.length}
+                    top={item.start}
+                    measure={virtualizer.measureElement}
+                    session={session}
+                    last={state.lastMessage[session.id]}
+                    unread={state.unread[session.id] ?? 0}
+                    waiting={since === null ? null : duration(t, now - since)}
+                    selected={session.id === state.selected}
+                    onSelect={onSelect}
+                  />
+                );
+              })}
+            </li>
+          )}
         </ul>
       </nav>
     );
   },
 );
+
+/** One row; memoized, so only rows whose content changed are rendered again. */
+const SessionRow = memo(function SessionRow(props: {
+  index: number;
+  total: number;
+  top: number;
+  measure: (element: HTMLElement | null) => void;
+  session: Session;
+  last: Message | undefined;
+  unread: number;
+  waiting: string | null;
+  selected: boolean;
+  onSelect: (id: string) => void;
+}) {
+  const { t } = useTranslation();
+  const { session, last, unread, selected, onSelect } = props;
+  return (
+    <div
+      ref={props.measure}
+      data-index={props.index}
+      role="option"
+      aria-selected={selected}
+      aria-setsize={props.total}
+      aria-posinset={props.index + 1}
+      tabIndex={selected ? 0 : -1}
+      className={`session-item${selected ? " selected" : ""}`}
+      data-testid="session-item"
+      data-session-id={session.id}
+      style={{ transform: `translateY(${props.top}px)` }}
+      onClick={() => onSelect(session.id)}
+      onKeyDown={(e) => e.key === "Enter" && onSelect(session.id)}
+    >
+      <div className="row">
+        <span className="name">{session.visitor_name}</span>
+        <span className="channel">{t(`channels.${session.channel}`)}</span>
+        {unread > 0 && (
+          <span className="badge" aria-label={t("sessions.unreadBadge", { count: unread })} data-testid="unread-badge">
+            {unread}
+          </span>
+        )}
+      </div>
+      <div className="row">
+        <span className="preview">{last ? last.content : t("sessions.noMessages")}</span>
+      </div>
+      <div className="row meta">
+        {props.waiting !== null && <span className="waiting">{t("sessions.waitingFor", { duration: props.waiting })}</span>}
+        {session.rating !== null && <span>{t("sessions.rated", { score: session.rating })}</span>}
+      </div>
+    </div>
+  );
+});

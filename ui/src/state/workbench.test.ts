@@ -148,3 +148,22 @@ describe("memory", () => {
     expect(state.messages.b).toBeUndefined();
   });
 });
+
+describe("batched events", () => {
+  it("a batch leaves the same state as its events one by one", () => {
+    const start = loaded([session("a"), session("b")]);
+    const events: DomainEvent[] = [
+      { type: "message_stored", message: inbound("a", 2) },
+      { type: "message_stored", message: inbound("a", 1) },
+      { type: "visitor_typing", session_id: "b" },
+      { type: "message_stored", message: inbound("b", 1) },
+      { type: "session_opened", session: session("c") },
+      { type: "session_ended", session_id: "a" },
+    ];
+    const oneByOne = events.reduce(event, start);
+    const batched = reduce(start, { type: "events", events, now: 0 });
+    expect(batched).toEqual(oneByOne);
+    expect(totalUnread(batched)).toBe(3);
+    expect(sessionsForTab(batched, "ended", "").map((s) => s.id)).toEqual(["a"]);
+  });
+});

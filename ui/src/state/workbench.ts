@@ -44,6 +44,7 @@ export type Action =
   | { type: "snapshot"; snapshot: WorkbenchSnapshot }
   | { type: "messagesLoaded"; sessionId: string; messages: Message[] }
   | { type: "event"; event: DomainEvent; now: number }
+  | { type: "events"; events: DomainEvent[]; now: number }
   | { type: "select"; sessionId: string | null }
   | { type: "optimisticSend"; message: Message }
   | { type: "sendFailed"; clientMsgId: string; sessionId: string; error: string }
@@ -144,6 +145,8 @@ export function reduce(state: WorkbenchState, action: Action): WorkbenchState {
     }
     case "event":
       return applyEvent(state, action.event, action.now);
+    case "events":
+      return action.events.reduce((next, event) => applyEvent(next, event, action.now), state);
   }
 }
 
@@ -211,7 +214,7 @@ export function totalUnread(state: WorkbenchState): number {
 }
 
 /** The customer wrote last and is waiting for the agent: since when (ms), else null. */
-export function waitingSince(state: WorkbenchState, sessionId: string): number | null {
+export function waitingSince(state: Pick<WorkbenchState, "sessions" | "lastMessage">, sessionId: string): number | null {
   const last = state.lastMessage[sessionId];
   return last && last.direction === "in" && state.sessions[sessionId]?.state === "active" ? last.sent_at_ms : null;
 }
@@ -220,7 +223,7 @@ export function waitingSince(state: WorkbenchState, sessionId: string): number |
  * Sessions of a tab. Waiting: open sessions whose customer wrote last, longest wait first. Mine:
  * every open session, most recent activity first. Ended: most recent first.
  */
-export function sessionsForTab(state: WorkbenchState, tab: SessionTab, search: string): Session[] {
+export function sessionsForTab(state: Pick<WorkbenchState, "sessions" | "lastMessage">, tab: SessionTab, search: string): Session[] {
   const needle = search.trim().toLowerCase();
   const activity = (s: Session) => state.lastMessage[s.id]?.sent_at_ms ?? s.started_at_ms;
   const all = Object.values(state.sessions).filter(
