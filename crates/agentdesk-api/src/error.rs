@@ -25,6 +25,8 @@ pub enum ErrorCode {
     Storage,
     /// The workspace is not running (starting up, or stopped).
     NotReady,
+    /// The OS keychain is missing, locked or refused; the message says how to fix it.
+    Keychain,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]

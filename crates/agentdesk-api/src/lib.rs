@@ -1,13 +1,19 @@
 //! AgentDesk's use cases, called the same way by the desktop shell, `agentdesk-cli` and the tests.
-//! For now: opening an agent workspace (platform client + session engine on the account's database)
-//! and demo mode, which starts the embedded sandbox on loopback and signs its first agent in.
+//! Opening an agent workspace (platform client + session engine on the account's database), demo
+//! mode (the embedded sandbox on loopback, its first agent signed in), and the accounts in the
+//! keychain.
 
+mod accounts;
 mod demo;
 mod error;
 mod settings;
 mod workbench;
 mod workspace;
 
+pub use accounts::{
+    Account, AccountBook, AccountInput, AccountView, ConnectionProblem, ConnectionReport, Platform,
+    SupervisorLogin, SOBOT_BASE_URLS,
+};
 pub use demo::{demo_sandbox, DemoSandbox, DemoWorkspace, SANDBOX_URL_ENV};
 pub use error::{ApiError, ErrorCode};
 pub use settings::{Settings, SettingsFile};
@@ -16,6 +22,14 @@ pub use workbench::{
     Workbench, WorkbenchSnapshot, WorkspaceMode,
 };
 pub use workspace::{AgentWorkspace, WorkspaceError, WorkspaceOptions};
+
+/// Tauri's bundle identifier: the app's configuration lives in `{config_dir}/{APP_IDENTIFIER}`.
+pub const APP_IDENTIFIER: &str = "dev.agentdesk.workbench";
+
+/// The configuration directory the app uses (Tauri's `app_config_dir`), for the CLI to share it.
+pub fn default_config_dir() -> Option<std::path::PathBuf> {
+    dirs::config_dir().map(|dir| dir.join(APP_IDENTIFIER))
+}
 
 /// The TypeScript declarations of every type that crosses into the UI, as one module. The committed
 /// copy is `ui/src/backend/bindings.ts`; a test fails when it drifts from this.
@@ -43,6 +57,13 @@ pub fn typescript_bindings() -> String {
         TransferTargets::decl(&config),
         TransferTarget::decl(&config),
         Settings::decl(&config),
+        Platform::decl(&config),
+        SupervisorLogin::decl(&config),
+        Account::decl(&config),
+        AccountView::decl(&config),
+        AccountInput::decl(&config),
+        ConnectionProblem::decl(&config),
+        ConnectionReport::decl(&config),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by `agentdesk_api::typescript_bindings()`. Do not edit.\n\

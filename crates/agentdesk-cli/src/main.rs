@@ -1,7 +1,9 @@
-//! `agentdesk-cli`: AgentDesk from the command line. `demo` runs the engine headless against the
+//! `agentdesk-cli`: AgentDesk from the command line. `account` provisions accounts into the OS
+//! keychain; `demo` runs the engine headless against the
 //! embedded sandbox; `soak` proves the engine loses, duplicates and reorders nothing under load,
 //! faults and SIGKILL.
 
+mod account;
 mod demo;
 mod responder;
 mod soak;
@@ -21,6 +23,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Platform accounts in the OS keychain: add, list, test, remove.
+    Account(account::AccountArgs),
     /// Run the engine headless against the sandbox with simulated customers, printing events.
     Demo(demo::DemoArgs),
     /// Drive the real engine against the sandbox under load (and faults, and kills); print figures.
@@ -51,6 +55,7 @@ fn main() {
     };
     let result = runtime.block_on(async move {
         match cli.command {
+            Command::Account(args) => account::run(args).await,
             Command::Demo(args) => demo::run(args).await,
             Command::Soak(args) => soak::run(args).await,
             Command::SoakEngine(args) => soak::child::run(args).await,

@@ -51,7 +51,7 @@ export type ConnectionState = { "state": "connecting" } | { "state": "connected"
 
 export type DomainEvent = { "type": "session_opened", session: Session, } | { "type": "session_ended", session_id: string, } | { "type": "message_stored", message: Message, } | { "type": "message_status_changed", session_id: string, client_msg_id: string, status: DeliveryStatus, msg_id: string | null, seq: number | null, error: string | null, } | { "type": "visitor_typing", session_id: string, } | { "type": "session_rated", session_id: string, score: number, } | { "type": "queue_changed", waiting: number, } | { "type": "connection_changed", state: ConnectionState, };
 
-export type ErrorCode = "invalid_input" | "not_found" | "offline" | "platform" | "storage" | "not_ready";
+export type ErrorCode = "invalid_input" | "not_found" | "offline" | "platform" | "storage" | "not_ready" | "keychain";
 
 export type ApiError = { code: ErrorCode, message: string, };
 
@@ -80,4 +80,46 @@ export type Settings = { notify_new_session: boolean, notify_new_message: boolea
  * `zh-CN` or `en`; empty follows the OS.
  */
 language: string, };
+
+export type Platform = "sobot" | "sandbox";
+
+export type SupervisorLogin = { 
+/**
+ * `unionCode`, issued by Sobot.
+ */
+union_code: string, 
+/**
+ * The platform super-administrator's e-mail (part of the request token).
+ */
+email: string, };
+
+export type Account = { 
+/**
+ * Unique; names the keychain items and the local database folder.
+ */
+name: string, platform: Platform, base_url: string, appid: string, 
+/**
+ * The agent's sign-in e-mail; empty until set.
+ */
+agent_email: string, 
+/**
+ * Set for supervisors who manage tenants.
+ */
+supervisor: SupervisorLogin | null, };
+
+export type AccountView = { account: Account, has_app_key: boolean, has_union_key: boolean, };
+
+export type AccountInput = { account: Account, 
+/**
+ * When editing: the name it had (renaming moves its keychain items).
+ */
+previous_name: string | null, app_key: string | null, union_key: string | null, };
+
+export type ConnectionProblem = "bad_signature" | "unknown_appid" | "network" | "missing_secret" | "keychain" | "edition_not_supported" | "refused";
+
+export type ConnectionReport = { ok: boolean, problem: ConnectionProblem | null, 
+/**
+ * What happened and what to do, for people.
+ */
+message: string, };
 

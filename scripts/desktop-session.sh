@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs inside Xvfb + dbus-run-session (see e2e.sh): starts the desktop services, then the tests.
+# Runs inside Xvfb + dbus-run-session (see desktop.sh): starts the desktop services, then "$@".
 set -euo pipefail
 eval "$(printf agentdesk-e2e | gnome-keyring-daemon --unlock --replace --daemonize --components=secrets)"
 dunst >/dev/null 2>&1 &
@@ -20,6 +20,6 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 status=0
-cargo test --quiet -p agentdesk-e2e --test "${E2E_SUITE:-workbench}" -- --ignored --test-threads=1 --nocapture ${E2E_FILTER:-} || status=$?
+"$@" || status=$?
 kill "$driver_pid" "$monitor_pid" "$dunst_pid"
 exit $status

@@ -1,0 +1,546 @@
+//! Platform accounts: what AgentDesk signs in with. `accounts.json` in the config directory holds
+//! only what is not secret (name, platform, base URL, appid, sign-in e-mails); every secret (app key,
+//! union key) is in the OS keychain under the names of `agentdesk_secrets::SecretName`. The UI and
+//! the CLI can set or replace a secret, never read one back.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use agentdesk_domain::Secret;
+use agentdesk_secrets::{Keychain, KeychainError, SecretName};
+use agentdesk_sobot::client::TokenCache;
+use agentdesk_sobot::protocol::RetCode;
+use agentdesk_sobot::{AgentCredentials, ClientError};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::{ApiError, ErrorCode};
+
+/// The platforms an account can be on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Platform {
+    Sobot,
+    /// AgentDesk's sandbox platform (same protocols; for training and testing).
+    Sandbox,
+}
+
+impl std::str::FromStr for Platform {
+    type Err = ApiError;
+    fn from_str(value: &str) -> Result<Platform, ApiError> {
+        match value {
+            "sobot" => Ok(Platform::Sobot),
+            "sandbox" => Ok(Platform::Sandbox),
+            other => Err(ApiError::new(
+                ErrorCode::InvalidInput,
+                format!("unknown platform {other:?}: use sobot or sandbox"),
+            )),
+        }
+    }
+}
+
+/// Sobot's environments (reference §1.1): the account's base URL must be the one its company is on.
+pub const SOBOT_BASE_URLS: [&str; 4] = [
+    "https://www.sobot.com",
+    "https://www.soboten.com",
+    "https://sg.sobot.io",
+    "https://us.sobot.com",
+];
+
+/// A supervisor's sign-in to Sobot's e-commerce platform API (tenant management).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SupervisorLogin {
+    /// `unionCode`, issued by Sobot.
+    pub union_code: String,
+    /// The platform super-administrator's e-mail (part of the request token).
+    pub email: String,
+}
+
+/// One account, as saved (no secrets).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Account {
+    /// Unique; names the keychain items and the local database folder.
+    pub name: String,
+    pub platform: Platform,
+    pub base_url: String,
+    pub appid: String,
+    /// The agent's sign-in e-mail; empty until set.
+    #[serde(default)]
+    pub agent_email: String,
+    /// Set for supervisors who manage tenants.
+    #[serde(default)]
+    pub supervisor: Option<SupervisorLogin>,
+}
+
+/// An account as listed: which secrets are set (never their values).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct AccountView {
+    pub account: Account,
+    pub has_app_key: bool,
+    pub has_union_key: bool,
+}
+
+/// Adding or editing an account. A secret left `None` keeps the one in the keychain.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct AccountInput {
+    pub account: Account,
+    /// When editing: the name it had (renaming moves its keychain items).
+    #[serde(default)]
+    pub previous_name: Option<String>,
+    #[serde(default)]
+    pub app_key: Option<String>,
+    #[serde(default)]
+    pub union_key: Option<String>,
+}
+
+/// What a connection test found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionProblem {
+    /// 900003: the app key (or union key) does not match.
+    BadSignature,
+    /// 900004: the platform has no company with this appid.
+    UnknownAppid,
+    /// The base URL could not be reached.
+    Network,
+    /// The account has no app key (or union key) in the keychain.
+    MissingSecret,
+    /// The keychain is missing or locked.
+    Keychain,
+    /// 700046: the company's edition has no API access.
+    EditionNotSupported,
+    /// Any other refusal; the message has the platform's words.
+    Refused,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ConnectionReport {
+    pub ok: bool,
+    pub problem: Option<ConnectionProblem>,
+    /// What happened and what to do, for people.
+    pub message: String,
+}
+
+impl ConnectionReport {
+    fn ok(message: impl Into<String>) -> ConnectionReport {
+        ConnectionReport {
+            ok: true,
+            problem: None,
+            message: message.into(),
+        }
+    }
+
+    fn failed(problem: ConnectionProblem, message: impl Into<String>) -> ConnectionReport {
+        ConnectionReport {
+            ok: false,
+            problem: Some(problem),
+            message: message.into(),
+        }
+    }
+}
+
+const MAX_NAME_CHARS: usize = 64;
+
+impl Account {
+    /// Checks the account before anything is written.
+    pub fn validate(&self) -> Result<(), ApiError> {
+        let invalid = |message: String| Err(ApiError::new(ErrorCode::InvalidInput, message));
+        let name = self.name.trim();
+        if name.is_empty() || name != self.name {
+            return invalid("an account needs a name without leading or trailing spaces".into());
+        }
+        if name.chars().count() > MAX_NAME_CHARS {
+            return invalid(format!(
+                "account names are at most {MAX_NAME_CHARS} characters"
+            ));
+        }
+        if name
+            .chars()
+            .any(|c| c.is_control() || matches!(c, '/' | '\\'))
+            || name == "."
+            || name == ".."
+        {
+            return invalid(format!(
+                "the account name {name:?} may not contain / \\ or control characters"
+            ));
+        }
+        let Ok(url) = url::Url::parse(&self.base_url) else {
+            return invalid(format!(
+                "the base URL {:?} is not a URL (e.g. https://www.sobot.com)",
+                self.base_url
+            ));
+        };
+        match self.platform {
+            Platform::Sobot => {
+                let origin = url.origin().ascii_serialization();
+                if !SOBOT_BASE_URLS.contains(&origin.as_str()) || url.path().len() > 1 {
+                    return invalid(format!(
+                        "a Sobot account's base URL is one of {}; {:?} is not",
+                        SOBOT_BASE_URLS.join(", "),
+                        self.base_url
+                    ));
+                }
+            }
+            Platform::Sandbox => {
+                if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+                    return invalid(format!(
+                        "the sandbox base URL {:?} must be http(s)://host:port",
+                        self.base_url
+                    ));
+                }
+            }
+        }
+        if self.appid.trim().is_empty() && self.supervisor.is_none() {
+            return invalid("an agent account needs its appid".into());
+        }
+        if let Some(supervisor) = &self.supervisor {
+            if supervisor.union_code.trim().is_empty() || !supervisor.email.contains('@') {
+                return invalid(
+                    "a supervisor account needs its union code and the super-administrator's e-mail"
+                        .into(),
+                );
+            }
+        }
+        if !self.agent_email.is_empty() && !self.agent_email.contains('@') {
+            return invalid(format!("{:?} is not an e-mail address", self.agent_email));
+        }
+        Ok(())
+    }
+
+    /// The base URL without a trailing slash.
+    pub fn base(&self) -> &str {
+        self.base_url.trim_end_matches('/')
+    }
+}
+
+impl From<KeychainError> for ApiError {
+    fn from(error: KeychainError) -> Self {
+        ApiError::new(ErrorCode::Keychain, error.to_string())
+    }
+}
+
+/// The accounts file and the keychain together.
+pub struct AccountBook {
+    path: PathBuf,
+    keychain: Keychain,
+}
+
+impl AccountBook {
+    pub fn new(config_dir: &Path, keychain: Keychain) -> AccountBook {
+        AccountBook {
+            path: config_dir.join("accounts.json"),
+            keychain,
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The saved accounts. A damaged file is an error (never silently replaced: it is the only
+    /// record of which keychain items belong to whom).
+    pub fn accounts(&self) -> Result<Vec<Account>, ApiError> {
+        match std::fs::read(&self.path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+                ApiError::new(
+                    ErrorCode::Storage,
+                    format!(
+                        "the accounts file {} is damaged ({e}); fix or remove it and add the accounts again",
+                        self.path.display()
+                    ),
+                )
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(ApiError::new(
+                ErrorCode::Storage,
+                format!("cannot read {}: {e}", self.path.display()),
+            )),
+        }
+    }
+
+    pub fn account(&self, name: &str) -> Result<Account, ApiError> {
+        self.accounts()?
+            .into_iter()
+            .find(|a| a.name == name)
+            .ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::NotFound,
+                    format!("there is no account named {name:?}"),
+                )
+            })
+    }
+
+    /// Accounts with which of their secrets are set.
+    pub async fn list(&self) -> Result<Vec<AccountView>, ApiError> {
+        let mut views = Vec::new();
+        for account in self.accounts()? {
+            let has_app_key = self
+                .keychain
+                .contains(&SecretName::PlatformAppKey {
+                    account: account.name.clone(),
+                })
+                .await?;
+            let has_union_key = self
+                .keychain
+                .contains(&SecretName::UnionKey {
+                    account: account.name.clone(),
+                })
+                .await?;
+            views.push(AccountView {
+                account,
+                has_app_key,
+                has_union_key,
+            });
+        }
+        Ok(views)
+    }
+
+    /// Adds an account or replaces one. Secrets go to the keychain first: if the keychain refuses,
+    /// nothing changes.
+    pub async fn save(&self, input: AccountInput) -> Result<(), ApiError> {
+        let AccountInput {
+            account,
+            previous_name,
+            app_key,
+            union_key,
+        } = input;
+        account.validate()?;
+        let mut accounts = self.accounts()?;
+        let replacing = previous_name
+            .as_deref()
+            .unwrap_or(&account.name)
+            .to_string();
+        let exists = accounts.iter().any(|a| a.name == replacing);
+        if previous_name.is_some() && !exists {
+            return Err(ApiError::new(
+                ErrorCode::NotFound,
+                format!("there is no account named {replacing:?} to edit"),
+            ));
+        }
+        if replacing != account.name && accounts.iter().any(|a| a.name == account.name) {
+            return Err(ApiError::new(
+                ErrorCode::InvalidInput,
+                format!("an account named {:?} already exists", account.name),
+            ));
+        }
+        if previous_name.is_none() && exists {
+            return Err(ApiError::new(
+                ErrorCode::InvalidInput,
+                format!(
+                    "an account named {:?} already exists; edit it or remove it first",
+                    account.name
+                ),
+            ));
+        }
+        let name = account.name.clone();
+        // A rename carries the existing secrets over to the new name.
+        if replacing != name {
+            for (old, new) in SecretName::of_account(&replacing)
+                .into_iter()
+                .zip(SecretName::of_account(&name))
+            {
+                if let Some(secret) = self.keychain.load(&old).await? {
+                    self.keychain.store(&new, &secret).await?;
+                }
+            }
+        }
+        for (value, secret_name) in [
+            (
+                app_key,
+                SecretName::PlatformAppKey {
+                    account: name.clone(),
+                },
+            ),
+            (
+                union_key,
+                SecretName::UnionKey {
+                    account: name.clone(),
+                },
+            ),
+        ] {
+            if let Some(value) = value {
+                let value = value.trim().to_string();
+                if value.is_empty() {
+                    return Err(ApiError::new(
+                        ErrorCode::InvalidInput,
+                        format!("the {} is empty", describe(&secret_name)),
+                    ));
+                }
+                self.keychain
+                    .store(&secret_name, &Secret::new(value))
+                    .await?;
+            }
+        }
+        accounts.retain(|a| a.name != replacing);
+        accounts.push(account);
+        accounts.sort_by(|a, b| a.name.cmp(&b.name));
+        self.write(&accounts)?;
+        if replacing != name {
+            for old in SecretName::of_account(&replacing) {
+                self.keychain.remove(&old).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes the account and its keychain items.
+    pub async fn remove(&self, name: &str) -> Result<(), ApiError> {
+        let mut accounts = self.accounts()?;
+        let before = accounts.len();
+        accounts.retain(|a| a.name != name);
+        if accounts.len() == before {
+            return Err(ApiError::new(
+                ErrorCode::NotFound,
+                format!("there is no account named {name:?}"),
+            ));
+        }
+        for secret in SecretName::of_account(name) {
+            self.keychain.remove(&secret).await?;
+        }
+        self.write(&accounts)
+    }
+
+    /// The agent credentials of an account, with its app key from the keychain.
+    pub async fn agent_credentials(&self, name: &str) -> Result<AgentCredentials, ApiError> {
+        let account = self.account(name)?;
+        let app_key = self.app_key(&account).await?;
+        if account.agent_email.is_empty() {
+            return Err(ApiError::new(
+                ErrorCode::InvalidInput,
+                format!(
+                    "account {name:?} has no agent e-mail: add it in Settings → Accounts \
+                     (or `agentdesk-cli account add ... --agent-email`)"
+                ),
+            ));
+        }
+        Ok(AgentCredentials {
+            base_url: account.base().to_string(),
+            appid: account.appid.clone(),
+            app_key,
+            email: account.agent_email.clone(),
+            password: None,
+        })
+    }
+
+    async fn app_key(&self, account: &Account) -> Result<Secret, ApiError> {
+        self.keychain
+            .load(&SecretName::PlatformAppKey {
+                account: account.name.clone(),
+            })
+            .await?
+            .ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::InvalidInput,
+                    format!(
+                        "account {:?} has no app key in the keychain: set it in Settings → Accounts",
+                        account.name
+                    ),
+                )
+            })
+    }
+
+    /// Fetches a token with the account's credentials and says exactly what is wrong, if anything.
+    pub async fn test_connection(&self, name: &str) -> Result<ConnectionReport, ApiError> {
+        let account = self.account(name)?;
+        if account.appid.is_empty() {
+            return Ok(ConnectionReport::failed(
+                ConnectionProblem::MissingSecret,
+                "this account has no appid to test",
+            ));
+        }
+        let app_key = match self
+            .keychain
+            .load(&SecretName::PlatformAppKey {
+                account: account.name.clone(),
+            })
+            .await
+        {
+            Ok(Some(key)) => key,
+            Ok(None) => {
+                return Ok(ConnectionReport::failed(
+                    ConnectionProblem::MissingSecret,
+                    "no app key is set for this account: enter it and save",
+                ))
+            }
+            Err(error) => {
+                return Ok(ConnectionReport::failed(
+                    ConnectionProblem::Keychain,
+                    error.to_string(),
+                ))
+            }
+        };
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| ApiError::new(ErrorCode::Offline, e.to_string()))?;
+        let tokens = TokenCache::new(http, account.base(), &account.appid, app_key);
+        Ok(match tokens.token().await {
+            Ok(_) => ConnectionReport::ok(format!(
+                "signed in to {} with appid {}: a token was issued",
+                account.base(),
+                account.appid
+            )),
+            Err(error) => report_token_error(&account, error),
+        })
+    }
+
+    fn write(&self, accounts: &[Account]) -> Result<(), ApiError> {
+        let storage = |e: std::io::Error| {
+            ApiError::new(
+                ErrorCode::Storage,
+                format!("cannot save accounts to {}: {e}", self.path.display()),
+            )
+        };
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir).map_err(storage)?;
+        }
+        let temp = self.path.with_extension("json.tmp");
+        let bytes = serde_json::to_vec_pretty(accounts).unwrap_or_default();
+        std::fs::write(&temp, bytes).map_err(storage)?;
+        std::fs::rename(&temp, &self.path).map_err(storage)
+    }
+}
+
+fn describe(name: &SecretName) -> &'static str {
+    match name {
+        SecretName::PlatformAppKey { .. } => "app key",
+        SecretName::UnionKey { .. } => "union key",
+        SecretName::AgentPassword { .. } => "agent password",
+        SecretName::ConnectorKey { .. } => "connector key",
+        SecretName::DatabaseKey { .. } => "database key",
+    }
+}
+
+fn report_token_error(account: &Account, error: ClientError) -> ConnectionReport {
+    match &error {
+        ClientError::Platform { code, message, .. } => match code {
+            RetCode::BadSignature => ConnectionReport::failed(
+                ConnectionProblem::BadSignature,
+                format!(
+                    "the platform rejected the signature (900003 {message}): the app key does not \
+                     belong to appid {}. Copy both again from the platform's settings.",
+                    account.appid
+                ),
+            ),
+            RetCode::UnknownAppId => ConnectionReport::failed(
+                ConnectionProblem::UnknownAppid,
+                format!(
+                    "{} has no company with appid {} (900004 {message}): check the appid, and that \
+                     the base URL is the environment the company is on.",
+                    account.base(),
+                    account.appid
+                ),
+            ),
+            RetCode::EditionNotSupported => ConnectionReport::failed(
+                ConnectionProblem::EditionNotSupported,
+                format!("the company's edition has no API access (700046 {message})"),
+            ),
+            _ => ConnectionReport::failed(ConnectionProblem::Refused, error.to_string()),
+        },
+        ClientError::Network { .. } | ClientError::Http { .. } => ConnectionReport::failed(
+            ConnectionProblem::Network,
+            format!("cannot reach {}: {error}", account.base()),
+        ),
+        _ => ConnectionReport::failed(ConnectionProblem::Refused, error.to_string()),
+    }
+}

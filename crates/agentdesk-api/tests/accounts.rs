@@ -1,0 +1,229 @@
+//! Accounts against the real OS keychain (gnome-keyring in the CI desktop session) and the sandbox:
+//! secrets go to the keychain and nowhere else, and a connection test says exactly what is wrong.
+
+use agentdesk_api::{
+    Account, AccountBook, AccountInput, ConnectionProblem, ErrorCode, Platform, SupervisorLogin,
+};
+use agentdesk_sandbox::{Sandbox, SandboxConfig};
+use agentdesk_secrets::{Keychain, SecretName};
+
+fn keychain() -> Keychain {
+    Keychain::with_service(format!("agentdesk-test-{}", uuid::Uuid::new_v4()))
+}
+
+fn sandbox_account(name: &str, base_url: &str, appid: &str) -> Account {
+    Account {
+        name: name.into(),
+        platform: Platform::Sandbox,
+        base_url: base_url.into(),
+        appid: appid.into(),
+        agent_email: String::new(),
+        supervisor: None,
+    }
+}
+
+fn add(account: Account, app_key: &str) -> AccountInput {
+    AccountInput {
+        account,
+        previous_name: None,
+        app_key: Some(app_key.into()),
+        union_key: None,
+    }
+}
+
+#[tokio::test]
+async fn connection_tests_name_the_exact_problem() {
+    let sandbox = Sandbox::start("127.0.0.1:0".parse().unwrap(), SandboxConfig::default())
+        .await
+        .unwrap();
+    let info = sandbox.info().clone();
+    let dir = tempfile::tempdir().unwrap();
+    let book = AccountBook::new(dir.path(), keychain());
+
+    book.save(add(
+        sandbox_account("good", &info.base_url, &info.appid),
+        &info.app_key,
+    ))
+    .await
+    .unwrap();
+    book.save(add(
+        sandbox_account("wrong-key", &info.base_url, &info.appid),
+        "not-the-key",
+    ))
+    .await
+    .unwrap();
+    book.save(add(
+        sandbox_account("wrong-appid", &info.base_url, "no-such-app"),
+        &info.app_key,
+    ))
+    .await
+    .unwrap();
+    // A port nothing listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    book.save(add(
+        sandbox_account("offline", &closed_url, &info.appid),
+        &info.app_key,
+    ))
+    .await
+    .unwrap();
+
+    let good = book.test_connection("good").await.unwrap();
+    assert!(good.ok, "{good:?}");
+    let report = book.test_connection("wrong-key").await.unwrap();
+    assert_eq!(
+        report.problem,
+        Some(ConnectionProblem::BadSignature),
+        "{report:?}"
+    );
+    assert!(report.message.contains("900003"), "{}", report.message);
+    let report = book.test_connection("wrong-appid").await.unwrap();
+    assert_eq!(
+        report.problem,
+        Some(ConnectionProblem::UnknownAppid),
+        "{report:?}"
+    );
+    let report = book.test_connection("offline").await.unwrap();
+    assert_eq!(
+        report.problem,
+        Some(ConnectionProblem::Network),
+        "{report:?}"
+    );
+    assert!(report.message.contains(&closed_url), "{}", report.message);
+
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn secrets_live_in_the_keychain_only_and_leave_with_the_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let keychain = keychain();
+    let book = AccountBook::new(dir.path(), keychain.clone());
+    let mut account = sandbox_account("Shop A", "http://127.0.0.1:9", "app-1");
+    account.supervisor = Some(SupervisorLogin {
+        union_code: "10004".into(),
+        email: "admin@example.com".into(),
+    });
+    book.save(AccountInput {
+        account: account.clone(),
+        previous_name: None,
+        app_key: Some("APP-KEY-never-on-disk-7f3a".into()),
+        union_key: Some("UNION-KEY-never-on-disk-91c2".into()),
+    })
+    .await
+    .unwrap();
+
+    let views = book.list().await.unwrap();
+    assert_eq!(views.len(), 1);
+    assert!(views[0].has_app_key && views[0].has_union_key);
+    let listed = serde_json::to_string(&views).unwrap();
+    assert!(
+        !listed.contains("never-on-disk"),
+        "a listing never carries a secret"
+    );
+    let file = std::fs::read_to_string(book.path()).unwrap();
+    assert!(
+        file.contains("Shop A") && !file.contains("never-on-disk"),
+        "{file}"
+    );
+
+    // Editing without a new secret keeps the stored one; renaming moves it.
+    let mut renamed = account.clone();
+    renamed.name = "Shop A2".into();
+    book.save(AccountInput {
+        account: renamed,
+        previous_name: Some("Shop A".into()),
+        app_key: None,
+        union_key: None,
+    })
+    .await
+    .unwrap();
+    let moved = keychain
+        .load(&SecretName::PlatformAppKey {
+            account: "Shop A2".into(),
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(moved.expose(), "APP-KEY-never-on-disk-7f3a");
+    assert!(!keychain
+        .contains(&SecretName::PlatformAppKey {
+            account: "Shop A".into()
+        })
+        .await
+        .unwrap());
+
+    book.remove("Shop A2").await.unwrap();
+    assert!(book.accounts().unwrap().is_empty());
+    for name in SecretName::of_account("Shop A2") {
+        assert!(
+            !keychain.contains(&name).await.unwrap(),
+            "{name} left behind"
+        );
+    }
+    assert_eq!(
+        book.remove("Shop A2").await.unwrap_err().code,
+        ErrorCode::NotFound
+    );
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let keychain = keychain();
+    let book = AccountBook::new(dir.path(), keychain.clone());
+    let mut sobot = sandbox_account("S", "https://evil.example.com", "app");
+    sobot.platform = Platform::Sobot;
+    let error = book.save(add(sobot.clone(), "k")).await.unwrap_err();
+    assert_eq!(error.code, ErrorCode::InvalidInput);
+    assert!(
+        error.message.contains("https://www.sobot.com"),
+        "{}",
+        error.message
+    );
+    sobot.base_url = "https://sg.sobot.io".into();
+    book.save(add(sobot.clone(), "k")).await.unwrap();
+    // Same name again, a slash in a name, an empty key: refused, and the first account is intact.
+    assert_eq!(
+        book.save(add(sobot.clone(), "k2")).await.unwrap_err().code,
+        ErrorCode::InvalidInput
+    );
+    let mut slashed = sobot.clone();
+    slashed.name = "a/b".into();
+    assert_eq!(
+        book.save(add(slashed, "k")).await.unwrap_err().code,
+        ErrorCode::InvalidInput
+    );
+    let mut empty_key = sobot.clone();
+    empty_key.name = "T".into();
+    assert_eq!(
+        book.save(add(empty_key, "  ")).await.unwrap_err().code,
+        ErrorCode::InvalidInput
+    );
+    assert_eq!(book.accounts().unwrap(), vec![sobot]);
+    assert_eq!(
+        keychain
+            .load(&SecretName::PlatformAppKey {
+                account: "S".into()
+            })
+            .await
+            .unwrap()
+            .unwrap()
+            .expose(),
+        "k"
+    );
+    // A damaged file is reported, never overwritten.
+    std::fs::write(book.path(), b"{oops").unwrap();
+    let error = book.accounts().unwrap_err();
+    assert_eq!(error.code, ErrorCode::Storage);
+    assert!(error.message.contains("damaged"));
+    book.remove("S").await.unwrap_err();
+    assert_eq!(std::fs::read(book.path()).unwrap(), b"{oops");
+    keychain
+        .remove(&SecretName::PlatformAppKey {
+            account: "S".into(),
+        })
+        .await
+        .unwrap();
+}

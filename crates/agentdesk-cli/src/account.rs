@@ -1,0 +1,200 @@
+//! `agentdesk-cli account …`: provisioning accounts on many agent PCs. Secrets are read from stdin
+//! (or typed without echo on a terminal) and go straight to the OS keychain; nothing secret is
+//! printed, logged or written to the config directory.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+
+use agentdesk_api::{Account, AccountBook, AccountInput, Platform, SupervisorLogin};
+use agentdesk_secrets::Keychain;
+use anyhow::{bail, Context};
+use clap::{Args, Subcommand};
+
+#[derive(Args)]
+pub struct AccountArgs {
+    /// The configuration directory (default: the app's, e.g. ~/.config/dev.agentdesk.workbench).
+    #[arg(long, env = "AGENTDESK_CONFIG_DIR", global = true)]
+    config_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: AccountCommand,
+}
+
+#[derive(Subcommand)]
+enum AccountCommand {
+    /// Add an account. Its app key is read from stdin (first line); with --union-code, the union
+    /// key is the second line.
+    Add(AddArgs),
+    /// List accounts and which of their secrets are set (never the secrets).
+    List {
+        /// One JSON document instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Fetch a token with the account's credentials and say exactly what is wrong, if anything.
+    Test {
+        #[arg(long)]
+        name: String,
+    },
+    /// Remove an account and its keychain items.
+    Remove {
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Args)]
+struct AddArgs {
+    #[arg(long)]
+    name: String,
+    /// sobot or sandbox.
+    #[arg(long)]
+    platform: String,
+    /// Sobot: https://www.sobot.com, https://www.soboten.com, https://sg.sobot.io or
+    /// https://us.sobot.com; sandbox: its http://host:port.
+    #[arg(long)]
+    base_url: String,
+    #[arg(long)]
+    appid: String,
+    /// The agent's sign-in e-mail.
+    #[arg(long, default_value = "")]
+    agent_email: String,
+    /// Supervisor accounts: Sobot's union code for the e-commerce platform API.
+    #[arg(long, requires = "email")]
+    union_code: Option<String>,
+    /// Supervisor accounts: the platform super-administrator's e-mail.
+    #[arg(long, requires = "union_code")]
+    email: Option<String>,
+}
+
+pub async fn run(args: AccountArgs) -> anyhow::Result<i32> {
+    let config_dir = match args.config_dir {
+        Some(dir) => dir,
+        None => agentdesk_api::default_config_dir().context(
+            "cannot tell where the configuration directory is: pass --config-dir or set AGENTDESK_CONFIG_DIR",
+        )?,
+    };
+    let book = AccountBook::new(&config_dir, Keychain::os());
+    match args.command {
+        AccountCommand::Add(add) => {
+            let platform: Platform = add.platform.parse()?;
+            let supervisor = match (add.union_code, add.email) {
+                (Some(union_code), Some(email)) => Some(SupervisorLogin { union_code, email }),
+                _ => None,
+            };
+            let mut secrets = read_secrets(supervisor.is_some())?;
+            let union_key = if supervisor.is_some() {
+                secrets.pop()
+            } else {
+                None
+            };
+            let app_key = secrets.pop();
+            book.save(AccountInput {
+                account: Account {
+                    name: add.name.clone(),
+                    platform,
+                    base_url: add.base_url,
+                    appid: add.appid,
+                    agent_email: add.agent_email,
+                    supervisor,
+                },
+                previous_name: None,
+                app_key,
+                union_key,
+            })
+            .await?;
+            println!(
+                "added account {:?}; its secrets are in the OS keychain (service \"agentdesk\")",
+                add.name
+            );
+            Ok(0)
+        }
+        AccountCommand::List { json } => {
+            let views = book.list().await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&views)?);
+                return Ok(0);
+            }
+            if views.is_empty() {
+                println!("no accounts (add one with `agentdesk-cli account add`)");
+            }
+            for view in views {
+                let a = &view.account;
+                let platform = match a.platform {
+                    Platform::Sobot => "sobot",
+                    Platform::Sandbox => "sandbox",
+                };
+                let mut line = format!(
+                    "{}\t{platform}\t{}\tappid {}\tapp key {}",
+                    a.name,
+                    a.base_url,
+                    a.appid,
+                    if view.has_app_key { "set" } else { "MISSING" }
+                );
+                if !a.agent_email.is_empty() {
+                    line.push_str(&format!("\tagent {}", a.agent_email));
+                }
+                if let Some(s) = &a.supervisor {
+                    line.push_str(&format!(
+                        "\tsupervisor {} ({}), union key {}",
+                        s.union_code,
+                        s.email,
+                        if view.has_union_key { "set" } else { "MISSING" }
+                    ));
+                }
+                println!("{line}");
+            }
+            Ok(0)
+        }
+        AccountCommand::Test { name } => {
+            let report = book.test_connection(&name).await?;
+            if report.ok {
+                println!("ok: {}", report.message);
+                Ok(0)
+            } else {
+                eprintln!("failed: {}", report.message);
+                Ok(2)
+            }
+        }
+        AccountCommand::Remove { name } => {
+            book.remove(&name).await?;
+            println!("removed account {name:?} and its keychain items");
+            Ok(0)
+        }
+    }
+}
+
+/// The app key, then (for supervisors) the union key: lines on stdin, or typed without echo.
+fn read_secrets(with_union_key: bool) -> anyhow::Result<Vec<String>> {
+    let labels: &[&str] = if with_union_key {
+        &["App key", "Union key"]
+    } else {
+        &["App key"]
+    };
+    let mut values = Vec::new();
+    if std::io::stdin().is_terminal() {
+        for label in labels {
+            values.push(rpassword::prompt_password(format!(
+                "{label} (not shown): "
+            ))?);
+        }
+    } else {
+        let stdin = std::io::stdin();
+        let mut lines = stdin.lock().lines();
+        for label in labels {
+            match lines.next() {
+                Some(line) => values.push(line.context("cannot read stdin")?),
+                None => bail!(
+                    "expected the {} on stdin (line {}), found end of input",
+                    label.to_lowercase(),
+                    values.len() + 1
+                ),
+            }
+        }
+    }
+    for (label, value) in labels.iter().zip(&values) {
+        if value.trim().is_empty() {
+            bail!("the {} is empty", label.to_lowercase());
+        }
+    }
+    Ok(values)
+}

@@ -1,0 +1,172 @@
+//! The one place AgentDesk keeps secrets: the operating system's keychain (Secret Service on Linux,
+//! Keychain on macOS, Credential Manager on Windows), under the service name `agentdesk`. There is
+//! no fallback: when the keychain is missing or locked, the error says how to fix it, and nothing is
+//! written anywhere else.
+
+mod name;
+
+use agentdesk_domain::Secret;
+
+pub use name::SecretName;
+
+/// The keychain service every AgentDesk item is filed under.
+pub const SERVICE: &str = "agentdesk";
+/// Overrides the service name (see `Keychain::os`).
+pub const SERVICE_ENV: &str = "AGENTDESK_KEYCHAIN_SERVICE";
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeychainError {
+    #[error(
+        "The system keychain is not available ({detail}). {}",
+        fix::UNAVAILABLE
+    )]
+    Unavailable { detail: String },
+    #[error(
+        "The system keychain is locked or refused access ({detail}). {}",
+        fix::LOCKED
+    )]
+    Locked { detail: String },
+    #[error("The keychain item \"{item}\" does not hold text. Remove it (or set the secret again) and retry.")]
+    NotText { item: String },
+    #[error("The keychain refused the item \"{item}\": {detail}")]
+    Refused { item: String, detail: String },
+}
+
+/// How to fix a keychain problem, in the words of the user's platform.
+mod fix {
+    #[cfg(target_os = "linux")]
+    pub const UNAVAILABLE: &str = "AgentDesk keeps credentials only in a Secret Service keyring: install \
+        and start one (GNOME Keyring: `sudo apt install gnome-keyring`, or KWallet), make sure your \
+        desktop session has a D-Bus session bus, then restart AgentDesk.";
+    #[cfg(target_os = "macos")]
+    pub const UNAVAILABLE: &str =
+        "AgentDesk keeps credentials only in the macOS Keychain: open Keychain Access, check that the \
+         login keychain exists, then restart AgentDesk.";
+    #[cfg(target_os = "windows")]
+    pub const UNAVAILABLE: &str =
+        "AgentDesk keeps credentials only in Windows Credential Manager: \
+        check that the Credential Manager service is running, then restart AgentDesk.";
+    #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
+    pub const UNAVAILABLE: &str = "This platform has no supported keychain.";
+
+    #[cfg(target_os = "linux")]
+    pub const LOCKED: &str = "Unlock your login keyring (in \"Passwords and Keys\" / Seahorse, or \
+        by signing in again) and retry; accept the keyring's prompt if one appears.";
+    #[cfg(target_os = "macos")]
+    pub const LOCKED: &str =
+        "Unlock the login keychain in Keychain Access and retry; choose Allow when macOS asks.";
+    #[cfg(not(any(target_os = "linux", target_os = "macos")))]
+    pub const LOCKED: &str = "Sign in to Windows with your own account and retry.";
+}
+
+/// The OS keychain, for one service name (`agentdesk`; tests use their own to stay apart).
+/// Every call talks to the keychain: nothing is cached in this process beyond the call.
+#[derive(Debug, Clone)]
+pub struct Keychain {
+    service: String,
+}
+
+impl Keychain {
+    /// AgentDesk's items in the user's keychain: service `agentdesk`, or the service named by
+    /// `AGENTDESK_KEYCHAIN_SERVICE` (separate profiles, and tests that must not touch real items).
+    pub fn os() -> Keychain {
+        match std::env::var(SERVICE_ENV) {
+            Ok(service) if !service.trim().is_empty() => Keychain::with_service(service),
+            _ => Keychain::with_service(SERVICE),
+        }
+    }
+
+    /// Items under another service name (tests, so they never touch a user's real items).
+    pub fn with_service(service: impl Into<String>) -> Keychain {
+        Keychain {
+            service: service.into(),
+        }
+    }
+
+    pub fn service(&self) -> &str {
+        &self.service
+    }
+
+    /// Stores or replaces a secret.
+    pub async fn store(&self, name: &SecretName, secret: &Secret) -> Result<(), KeychainError> {
+        let (service, item, value) = (
+            self.service.clone(),
+            name.keychain_account(),
+            Secret::new(secret.expose()),
+        );
+        blocking(move || {
+            entry(&service, &item)?
+                .set_password(value.expose())
+                .map_err(|e| classify(e, &item))
+        })
+        .await
+    }
+
+    /// The secret, or `None` when it was never set. For the core's own use at the point of use:
+    /// nothing that reaches the UI calls this.
+    pub async fn load(&self, name: &SecretName) -> Result<Option<Secret>, KeychainError> {
+        let (service, item) = (self.service.clone(), name.keychain_account());
+        blocking(move || match entry(&service, &item)?.get_password() {
+            Ok(value) => Ok(Some(Secret::new(value))),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(classify(e, &item)),
+        })
+        .await
+    }
+
+    /// Whether a secret is set, without reading it out.
+    pub async fn contains(&self, name: &SecretName) -> Result<bool, KeychainError> {
+        Ok(self.load(name).await?.is_some())
+    }
+
+    /// Removes a secret; `false` when there was none.
+    pub async fn remove(&self, name: &SecretName) -> Result<bool, KeychainError> {
+        let (service, item) = (self.service.clone(), name.keychain_account());
+        blocking(move || match entry(&service, &item)?.delete_credential() {
+            Ok(()) => Ok(true),
+            Err(keyring::Error::NoEntry) => Ok(false),
+            Err(e) => Err(classify(e, &item)),
+        })
+        .await
+    }
+}
+
+/// Keychain calls block on D-Bus / system services: keep them off the async workers.
+async fn blocking<T: Send + 'static>(
+    call: impl FnOnce() -> Result<T, KeychainError> + Send + 'static,
+) -> Result<T, KeychainError> {
+    tokio::task::spawn_blocking(call).await.unwrap_or_else(|e| {
+        Err(KeychainError::Unavailable {
+            detail: format!("the keychain call did not finish: {e}"),
+        })
+    })
+}
+
+fn entry(service: &str, item: &str) -> Result<keyring::Entry, KeychainError> {
+    keyring::Entry::new(service, item).map_err(|e| classify(e, item))
+}
+
+fn classify(error: keyring::Error, item: &str) -> KeychainError {
+    match error {
+        keyring::Error::NoStorageAccess(e) => KeychainError::Locked {
+            detail: e.to_string(),
+        },
+        keyring::Error::PlatformFailure(e) => {
+            let detail = e.to_string();
+            // The Secret Service reports a locked collection or a dismissed prompt as a platform
+            // failure; say "locked" for those, "unavailable" for a missing service or bus.
+            if detail.to_lowercase().contains("lock") || detail.to_lowercase().contains("dismiss") {
+                KeychainError::Locked { detail }
+            } else {
+                KeychainError::Unavailable { detail }
+            }
+        }
+        keyring::Error::BadEncoding(_) => KeychainError::NotText {
+            item: item.to_string(),
+        },
+        other => KeychainError::Refused {
+            item: item.to_string(),
+            detail: other.to_string(),
+        },
+    }
+}

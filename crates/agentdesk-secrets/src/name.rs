@@ -1,0 +1,83 @@
+//! What each secret is for, and the keychain account name it is filed under (documented in the
+//! README; provisioning scripts and support staff rely on these names).
+
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum SecretName {
+    /// A platform account's app key (Sobot `app_key`, paired with its appid).
+    PlatformAppKey { account: String },
+    /// The agent's password, where the platform signs agents in with one.
+    AgentPassword { account: String },
+    /// A supervisor account's union key (Sobot's 电商平台 API `unionKey`).
+    UnionKey { account: String },
+    /// A CRM, order or logistics connector's key.
+    ConnectorKey { connector: String },
+    /// The key that encrypts one account's and tenant's local database.
+    DatabaseKey { account: String, tenant: String },
+}
+
+impl SecretName {
+    /// The keychain item's account name, e.g. `account/Shop A/app-key`.
+    pub fn keychain_account(&self) -> String {
+        match self {
+            SecretName::PlatformAppKey { account } => format!("account/{account}/app-key"),
+            SecretName::AgentPassword { account } => format!("account/{account}/agent-password"),
+            SecretName::UnionKey { account } => format!("account/{account}/union-key"),
+            SecretName::ConnectorKey { connector } => format!("connector/{connector}/key"),
+            SecretName::DatabaseKey { account, tenant } => {
+                format!("database/{account}/{tenant}")
+            }
+        }
+    }
+
+    /// Every item an account may own (to remove them all with the account).
+    pub fn of_account(account: &str) -> [SecretName; 3] {
+        [
+            SecretName::PlatformAppKey {
+                account: account.to_string(),
+            },
+            SecretName::AgentPassword {
+                account: account.to_string(),
+            },
+            SecretName::UnionKey {
+                account: account.to_string(),
+            },
+        ]
+    }
+}
+
+impl fmt::Display for SecretName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.keychain_account())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keychain_names_are_stable() {
+        let account = "Shop A".to_string();
+        assert_eq!(
+            SecretName::PlatformAppKey {
+                account: account.clone()
+            }
+            .keychain_account(),
+            "account/Shop A/app-key"
+        );
+        assert_eq!(
+            SecretName::UnionKey { account }.keychain_account(),
+            "account/Shop A/union-key"
+        );
+        assert_eq!(
+            SecretName::DatabaseKey {
+                account: "a".into(),
+                tenant: "t1".into()
+            }
+            .to_string(),
+            "database/a/t1"
+        );
+    }
+}
