@@ -39,11 +39,14 @@ pub async fn agent_op(
             Err(message) => return agent_err("400004", &message),
         }
     };
-    let mut world = state.world();
     if op == "login" {
+        let tenant = state.tenant_by_token(str_param(&params, "token").as_deref());
+        let mut world = crate::lock(&tenant);
         return login(&mut world, &state.base_url, &params);
     }
     let temp_id = headers.get("temp-id").and_then(|v| v.to_str().ok());
+    let tenant = state.tenant_by_temp_id(temp_id);
+    let mut world = crate::lock(&tenant);
     let Some(agent) = world.agent_by_temp_id(temp_id) else {
         return agent_err("999998", "登录已失效，请重新登录");
     };

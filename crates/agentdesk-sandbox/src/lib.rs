@@ -16,7 +16,8 @@ mod simulation;
 pub mod world;
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
 
 use rand::SeedableRng;
@@ -56,6 +57,17 @@ pub struct ReadyInfo {
     pub union_key: String,
     pub supervisor_email: String,
     pub agents: Vec<AgentLogin>,
+    /// Every tenant of the union platform (the first is the demo tenant, the one above).
+    #[serde(default)]
+    pub tenants: Vec<TenantLogin>,
+}
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct TenantLogin {
+    pub company_id: String,
+    pub company_name: String,
+    pub appid: String,
+    pub enabled: bool,
 }
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
@@ -65,6 +77,19 @@ pub struct AgentLogin {
 }
 
 pub(crate) fn ready_info(state: &SandboxState) -> ReadyInfo {
+    let tenants = state
+        .tenants()
+        .iter()
+        .map(|tenant| {
+            let world = lock(tenant);
+            TenantLogin {
+                company_id: world.company_id.clone(),
+                company_name: world.profile.company_name.clone(),
+                appid: world.appid.clone(),
+                enabled: world.profile.enabled,
+            }
+        })
+        .collect();
     let world = state.world();
     ReadyInfo {
         ready: true,
@@ -82,22 +107,73 @@ pub(crate) fn ready_info(state: &SandboxState) -> ReadyInfo {
                 password: a.password.clone(),
             })
             .collect(),
+        tenants,
     }
 }
 
+/// One tenant's world, shared by the handlers.
+pub(crate) type Tenant = Arc<Mutex<World>>;
+
 pub(crate) struct SandboxState {
-    world: Mutex<World>,
+    /// The demo tenant (also `tenants[0]`): the test controls and the demo act on it.
+    home: Tenant,
+    tenants: RwLock<Vec<Tenant>>,
     pub base_url: String,
     pub config: SandboxConfig,
+    /// `chatIndexPage` calls per union code in the last minute (its documented limit is 20).
+    pub chat_index_calls: Mutex<HashMap<String, VecDeque<std::time::Instant>>>,
+}
+
+/// Locks a world. A panic while holding the lock must not take the whole platform down with it,
+/// so a poisoned lock is recovered.
+pub(crate) fn lock(tenant: &Mutex<World>) -> MutexGuard<'_, World> {
+    tenant
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl SandboxState {
-    /// Locks the world. A panic while holding the lock must not take the whole platform down
-    /// with it, so a poisoned lock is recovered.
+    /// The demo tenant's world.
     pub fn world(&self) -> MutexGuard<'_, World> {
-        self.world
-            .lock()
+        lock(&self.home)
+    }
+
+    pub fn tenants(&self) -> Vec<Tenant> {
+        self.tenants
+            .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    pub fn add_tenant(&self, world: World) -> Tenant {
+        let tenant = Arc::new(Mutex::new(world));
+        self.tenants
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(tenant.clone());
+        tenant
+    }
+
+    fn find(&self, matches: impl Fn(&World) -> bool) -> Option<Tenant> {
+        self.tenants().into_iter().find(|t| matches(&lock(t)))
+    }
+
+    pub fn tenant_by_appid(&self, appid: &str) -> Option<Tenant> {
+        self.find(|w| w.appid == appid)
+    }
+
+    /// The tenant that issued `token`; the demo tenant when none did (it then answers 900001/900002).
+    pub fn tenant_by_token(&self, token: Option<&str>) -> Tenant {
+        token
+            .and_then(|t| self.find(|w| w.tokens.contains_key(t)))
+            .unwrap_or_else(|| self.home.clone())
+    }
+
+    /// The tenant where `temp_id` is a live agent login; the demo tenant when none.
+    pub fn tenant_by_temp_id(&self, temp_id: Option<&str>) -> Tenant {
+        temp_id
+            .and_then(|t| self.find(|w| w.logins.contains_key(t)))
+            .unwrap_or_else(|| self.home.clone())
     }
 }
 
@@ -119,10 +195,20 @@ impl Sandbox {
             ChaCha8Rng::seed_from_u64(config.seed),
             config.token_lifetime,
         );
+        let home: Tenant = Arc::new(Mutex::new(world));
+        let mut tenants = vec![home.clone()];
+        for (index, (profile, agents)) in seed::other_tenants().into_iter().enumerate() {
+            let rng = ChaCha8Rng::seed_from_u64(config.seed.wrapping_add(1000 + index as u64));
+            let mut world = World::tenant(rng, config.token_lifetime, profile, &agents);
+            simulation::seed_waiting_customers(&mut world, 3);
+            tenants.push(Arc::new(Mutex::new(world)));
+        }
         let state = Arc::new(SandboxState {
-            world: Mutex::new(world),
+            home,
+            tenants: RwLock::new(tenants),
             base_url,
             config,
+            chat_index_calls: Mutex::new(HashMap::new()),
         });
         let info = ready_info(&state);
         let (shutdown, shutdown_rx) = watch::channel(false);
@@ -172,8 +258,8 @@ impl Sandbox {
 
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
-        {
-            let mut world = self.state.world();
+        for tenant in self.state.tenants() {
+            let mut world = lock(&tenant);
             for (_, (_, link)) in world.push_links.drain() {
                 let _ = link.send(world::PushOut::Close);
             }

@@ -29,10 +29,10 @@ pub async fn get_token(
     ) else {
         return open_err("400004", "请求参数不能为空");
     };
-    let mut world = state.world();
-    if appid != &world.appid {
+    let Some(tenant) = state.tenant_by_appid(appid) else {
         return open_err("900004", "没有找到公司的api配置信息!");
-    }
+    };
+    let mut world = crate::lock(&tenant);
     if !create_time.chars().all(|c| c.is_ascii_digit()) || create_time.is_empty() {
         return open_err("400005", "时间格式不正确");
     }
@@ -58,7 +58,8 @@ pub async fn visitor_op(
         Ok(params) => params,
         Err(message) => return open_err("400004", &message),
     };
-    let mut world = state.world();
+    let tenant = state.tenant_by_token(token_header(&headers));
+    let mut world = crate::lock(&tenant);
     if let Err((code, message)) = world.check_token(token_header(&headers)) {
         return open_err(code, message);
     }
@@ -229,7 +230,8 @@ pub async fn robot_op(
         Ok(params) => params,
         Err(message) => return open_err("400004", &message),
     };
-    let world = state.world();
+    let tenant = state.tenant_by_token(token_header(&headers));
+    let world = crate::lock(&tenant);
     if let Err((code, message)) = world.check_token(token_header(&headers)) {
         return open_err(code, message);
     }

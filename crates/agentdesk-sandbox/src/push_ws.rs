@@ -32,8 +32,9 @@ async fn serve(state: Arc<SandboxState>, socket: WebSocket) {
         _ => return,
     };
     let (tx, mut rx) = mpsc::unbounded_channel();
+    let tenant = state.tenant_by_temp_id(Some(&temp_id));
     let registered = {
-        let mut world = state.world();
+        let mut world = crate::lock(&tenant);
         match world.agent_by_temp_id(Some(&temp_id)) {
             Some(agent) => {
                 world.counters.push_connections += 1;
@@ -97,7 +98,7 @@ async fn serve(state: Arc<SandboxState>, socket: WebSocket) {
                         let beat = PushFrame::Heartbeat { ts: now_ms() }.encode();
                         if sink.send(Message::Text(beat.into())).await.is_err() { break; }
                     }
-                    Ok(PushFrame::Receipt { .. }) => state.world().counters.receipts += 1,
+                    Ok(PushFrame::Receipt { .. }) => crate::lock(&tenant).counters.receipts += 1,
                     _ => {}
                 },
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
@@ -105,7 +106,7 @@ async fn serve(state: Arc<SandboxState>, socket: WebSocket) {
             }
         }
     }
-    let mut world = state.world();
+    let mut world = crate::lock(&tenant);
     if world
         .push_links
         .get(&agent)

@@ -19,22 +19,35 @@ const PATIENCE: Duration = Duration::from_secs(45);
 
 pub async fn run(state: Arc<SandboxState>, mut shutdown: watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(TICK);
-    let mut arrivals_due = 0.0;
+    // Arrivals owed to each tenant (by position), accumulated per tick at the configured rate.
+    let mut arrivals_due: Vec<f64> = Vec::new();
     loop {
         tokio::select! {
             _ = tick.tick() => {}
             _ = shutdown.changed() => return,
         }
         let rate = state.config.visitors_per_minute;
-        let mut world = state.world();
-        if rate > 0.0 && world.any_agent_online() {
-            arrivals_due += rate * TICK.as_secs_f64() / 60.0;
-            while arrivals_due >= 1.0 {
-                arrivals_due -= 1.0;
-                arrive(&mut world);
+        for (index, tenant) in state.tenants().iter().enumerate() {
+            if arrivals_due.len() <= index {
+                arrivals_due.resize(index + 1, 0.0);
             }
+            let mut world = crate::lock(tenant);
+            if rate > 0.0 && world.profile.enabled && world.any_agent_online() {
+                arrivals_due[index] += rate * TICK.as_secs_f64() / 60.0;
+                while arrivals_due[index] >= 1.0 {
+                    arrivals_due[index] -= 1.0;
+                    arrive(&mut world);
+                }
+            }
+            act(&mut world);
         }
-        act(&mut world);
+    }
+}
+
+/// Customers already waiting when a tenant's agents first sign in (the non-demo tenants' history).
+pub(crate) fn seed_waiting_customers(world: &mut crate::world::World, count: usize) {
+    for _ in 0..count {
+        arrive(world);
     }
 }
 

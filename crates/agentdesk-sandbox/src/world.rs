@@ -47,6 +47,64 @@ pub struct AgentAccount {
     pub max_count: usize,
     pub temp_id: Option<String>,
     pub puid: String,
+    /// 客服昵称 (the e-commerce platform API's `nick` / `serviceNick`).
+    pub nick: String,
+    /// 5555 工单客服, 2222 在线管理员, 1111 在线客服, 8888 工单管理员.
+    pub role_id: String,
+    pub phone: String,
+    /// Whether the agent activated their e-mail (editing a non-activated agent is refused).
+    pub activated: bool,
+    /// Status changes for `getStaffLogInfos`: (ms, source 0 pc / 2 app, 在线 / 忙碌 / 离线).
+    pub status_log: Vec<(i64, i64, String)>,
+}
+
+impl AgentAccount {
+    pub fn new(id: String, email: String, password: String, name: String, group_id: String) -> AgentAccount {
+        AgentAccount {
+            puid: format!("pu{id}"),
+            id,
+            email,
+            password,
+            nick: name.split_whitespace().next().unwrap_or_default().to_string(),
+            name,
+            group_id,
+            status: 0,
+            max_count: 50,
+            temp_id: None,
+            role_id: "1111".into(),
+            phone: String::new(),
+            activated: true,
+            status_log: Vec::new(),
+        }
+    }
+
+    fn log_status(&mut self, status: i64) {
+        let action = match status {
+            0 => "离线",
+            1 => "在线",
+            _ => "忙碌",
+        };
+        self.status_log.push((now_ms(), 0, action.to_string()));
+    }
+}
+
+/// A tenant (商户) as the e-commerce platform API describes it.
+#[derive(Debug, Clone)]
+pub struct TenantProfile {
+    pub company_name: String,
+    /// The tenant's super-administrator e-mail.
+    pub email: String,
+    pub contact_name: String,
+    pub contact_tel: String,
+    /// `maxCount`: most agents the tenant may have.
+    pub max_service_count: usize,
+    /// `yyyy-MM-dd`.
+    pub create_time: String,
+    pub end_time: String,
+    pub enabled: bool,
+    /// `customerCode`: the tenant's id on the union platform.
+    pub customer_code: String,
+    pub icon: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,6 +179,21 @@ pub struct Counters {
     pub load_running: bool,
 }
 
+/// The union platform's super-administrator: signs in to every tenant as its 在线管理员.
+pub const SUPERVISOR_EMAIL: &str = "supervisor@sandbox.agentdesk.test";
+
+fn supervisor_agent(rng: &mut ChaCha8Rng, index: usize) -> AgentAccount {
+    let mut agent = AgentAccount::new(
+        format!("a{:04}", index + 1),
+        SUPERVISOR_EMAIL.into(),
+        format!("pw-{}", seed::hex_token(rng, 12)),
+        "主管 Supervisor".into(),
+        seed::GROUPS[0].0.to_string(),
+    );
+    agent.role_id = "2222".into();
+    agent
+}
+
 pub struct IssuedToken {
     pub appid: String,
     pub expires_at: Instant,
@@ -128,6 +201,7 @@ pub struct IssuedToken {
 
 pub struct World {
     pub rng: ChaCha8Rng,
+    pub profile: TenantProfile,
     pub appid: String,
     pub app_key: String,
     pub company_id: String,
@@ -161,34 +235,61 @@ pub enum OpError {
 }
 
 impl World {
+    /// The demo tenant, with the seeded agents and the supervisor as its online administrator.
     pub fn new(mut rng: ChaCha8Rng, token_lifetime: Duration) -> World {
+        let mut agents: Vec<AgentAccount> = seed::agents(&mut rng)
+            .into_iter()
+            .map(|a| AgentAccount::new(a.id, a.email, a.password, a.name, a.group_id))
+            .collect();
+        agents.push(supervisor_agent(&mut rng, agents.len()));
+        World::with_profile(rng, token_lifetime, seed::home_tenant(), agents)
+    }
+
+    /// Another tenant of the union platform: its own appid, app key, agents and customers.
+    pub fn tenant(
+        mut rng: ChaCha8Rng,
+        token_lifetime: Duration,
+        profile: TenantProfile,
+        agents: &[(&str, &str)],
+    ) -> World {
+        let domain = format!("{}.sandbox.agentdesk.test", profile.customer_code);
+        let mut accounts: Vec<AgentAccount> = agents
+            .iter()
+            .enumerate()
+            .map(|(index, (name, local))| {
+                AgentAccount::new(
+                    format!("a{:04}", index + 1),
+                    format!("{local}@{domain}"),
+                    format!("pw-{}", seed::hex_token(&mut rng, 12)),
+                    name.to_string(),
+                    seed::GROUPS[index % seed::GROUPS.len()].0.to_string(),
+                )
+            })
+            .collect();
+        accounts.push(supervisor_agent(&mut rng, accounts.len()));
+        World::with_profile(rng, token_lifetime, profile, accounts)
+    }
+
+    fn with_profile(
+        mut rng: ChaCha8Rng,
+        token_lifetime: Duration,
+        profile: TenantProfile,
+        agents: Vec<AgentAccount>,
+    ) -> World {
         let appid = format!("sbx{}", seed::hex_token(&mut rng, 9));
         let app_key = seed::hex_token(&mut rng, 32);
         let company_id = format!("c{}", seed::hex_token(&mut rng, 15));
         let union_code = format!("uc{}", seed::hex_token(&mut rng, 10));
         let union_key = seed::hex_token(&mut rng, 32);
-        let agents = seed::agents(&mut rng)
-            .into_iter()
-            .map(|a| AgentAccount {
-                puid: format!("pu{}", a.id),
-                id: a.id,
-                email: a.email,
-                password: a.password,
-                name: a.name,
-                group_id: a.group_id,
-                status: 0,
-                max_count: 50,
-                temp_id: None,
-            })
-            .collect();
         World {
             rng,
+            profile,
             appid,
             app_key,
             company_id,
             union_code,
             union_key,
-            supervisor_email: "supervisor@sandbox.agentdesk.test".into(),
+            supervisor_email: SUPERVISOR_EMAIL.into(),
             token_lifetime,
             tokens: HashMap::new(),
             current_token: HashMap::new(),
@@ -272,6 +373,8 @@ impl World {
         }
         self.logins.insert(temp_id.clone(), index);
         self.agents[index].status = if status == -1 { 1 } else { status };
+        let logged = self.agents[index].status;
+        self.agents[index].log_status(logged);
         self.counters.logins += 1;
         if self.agents[index].status == 1 {
             self.drain_queue();
@@ -280,6 +383,9 @@ impl World {
     }
 
     pub fn set_status(&mut self, index: usize, status: i64) {
+        if self.agents[index].status != status {
+            self.agents[index].log_status(status);
+        }
         self.agents[index].status = status;
         if status == 1 {
             self.drain_queue();
@@ -289,6 +395,9 @@ impl World {
     pub fn logout(&mut self, index: usize) {
         if let Some(temp_id) = self.agents[index].temp_id.take() {
             self.logins.remove(&temp_id);
+        }
+        if self.agents[index].status != 0 {
+            self.agents[index].log_status(0);
         }
         self.agents[index].status = 0;
         if let Some((_, link)) = self.push_links.remove(&index) {
