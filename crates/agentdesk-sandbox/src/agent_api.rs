@@ -170,7 +170,7 @@ fn login(world: &mut World, base_url: &str, params: &Map<String, Value>) -> Resp
     let Some(index) = world
         .agents
         .iter()
-        .position(|a| a.email.eq_ignore_ascii_case(&email))
+        .position(|a| !a.deleted && a.email.eq_ignore_ascii_case(&email))
     else {
         return agent_err("200001", "客服账号不存在");
     };
@@ -178,6 +178,9 @@ fn login(world: &mut World, base_url: &str, params: &Map<String, Value>) -> Resp
         if password != world.agents[index].password {
             return agent_err("200008", "账号或密码错误");
         }
+    }
+    if !world.profile.enabled {
+        return agent_err("200009", "商户已停用");
     }
     let status = int_param(params, "loginStatus").unwrap_or(-1);
     let temp_id = world.login(index, status);

@@ -31,6 +31,7 @@ pub fn router() -> Router<Arc<SandboxState>> {
         .route("/stats", get(stats))
         .route("/push-raw", post(push_raw))
         .route("/files/{id}/{name}", get(file))
+        .route("/exports/{name}", get(crate::tenant_api::export_file))
 }
 
 fn json_body<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, String> {

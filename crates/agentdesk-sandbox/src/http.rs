@@ -15,7 +15,7 @@ use axum::{Json, Router};
 use rand::Rng;
 use serde_json::{json, Map, Value};
 
-use crate::{agent_api, control, open_api, push_ws, SandboxState};
+use crate::{agent_api, control, open_api, push_ws, tenant_api, SandboxState};
 
 /// Bodies above this are refused with 413 before parsing (1 MB messages must still fit).
 const BODY_LIMIT: usize = 4 * 1024 * 1024;
@@ -28,6 +28,50 @@ pub fn router(state: Arc<SandboxState>) -> Router {
         .route("/api/robot/5/{op}", post(open_api::robot_op))
         .route("/chat-admin-sdk/new/sdk/v1/{op}", post(agent_api::agent_op))
         .route(agentdesk_sobot::protocol::PUSH_PATH, any(push_ws::upgrade))
+        .route(
+            "/tenantpro/open/getTenantList",
+            post(tenant_api::get_tenant_list),
+        )
+        .route(
+            "/tenantpro/open/addTenant.json",
+            post(tenant_api::add_tenant),
+        )
+        .route(
+            "/tenantpro/open/updateTenant.json",
+            post(tenant_api::update_tenant),
+        )
+        .route(
+            "/tenantpro/open/addServiceInfoConfim.json",
+            post(tenant_api::add_agent),
+        )
+        .route(
+            "/tenantpro/open/updateServiceInfoConfim.json",
+            post(tenant_api::update_agent),
+        )
+        .route(
+            "/tenantpro/open/deleteServiceInfoConfim",
+            post(tenant_api::delete_agent),
+        )
+        .route(
+            "/tenantpro/tenantReport/tenantExportData",
+            post(tenant_api::tenant_export_data),
+        )
+        .route(
+            "/tenantpro/getBatchAppKey",
+            post(tenant_api::get_batch_app_key),
+        )
+        .route(
+            "/tenantpro/coutomer/getStaffLogInfos",
+            get(tenant_api::get_staff_log_infos),
+        )
+        .route(
+            "/chat-third/tenant/5/user/chatIndexPage",
+            post(tenant_api::chat_index_page),
+        )
+        .route(
+            "/tenantpro/tenantReport/tenantStaffJobList",
+            post(tenant_api::tenant_staff_job_list),
+        )
         .layer(middleware::from_fn_with_state(state.clone(), inject_faults));
     Router::new()
         .merge(platform)

@@ -13,10 +13,11 @@ mod open_api;
 mod push_ws;
 pub mod seed;
 mod simulation;
+mod tenant_api;
 pub mod world;
 
-use std::net::SocketAddr;
 use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
 
@@ -201,6 +202,12 @@ impl Sandbox {
             let rng = ChaCha8Rng::seed_from_u64(config.seed.wrapping_add(1000 + index as u64));
             let mut world = World::tenant(rng, config.token_lifetime, profile, &agents);
             simulation::seed_waiting_customers(&mut world, 3);
+            // One agent who has not activated their e-mail: edits of them are refused, as documented.
+            if index == 0 {
+                if let Some(agent) = world.agents.get_mut(1) {
+                    agent.activated = false;
+                }
+            }
             tenants.push(Arc::new(Mutex::new(world)));
         }
         let state = Arc::new(SandboxState {

@@ -44,30 +44,53 @@ pub fn home_tenant() -> crate::world::TenantProfile {
 }
 
 /// Further tenants of the sandbox's union platform: (profile, agents as (name, e-mail local part)).
-pub fn other_tenants() -> Vec<(crate::world::TenantProfile, Vec<(&'static str, &'static str)>)> {
-    let profile = |name: &str, code: &str, tel: &str, enabled: bool, created: &str| crate::world::TenantProfile {
-        company_name: name.into(),
-        email: format!("owner@{code}.sandbox.agentdesk.test"),
-        contact_name: String::new(),
-        contact_tel: tel.into(),
-        max_service_count: 10,
-        create_time: created.into(),
-        end_time: "2099-12-31".into(),
-        enabled,
-        customer_code: code.into(),
-        icon: String::new(),
+pub fn other_tenants() -> Vec<(
+    crate::world::TenantProfile,
+    Vec<(&'static str, &'static str)>,
+)> {
+    let profile = |name: &str, code: &str, tel: &str, enabled: bool, created: &str| {
+        crate::world::TenantProfile {
+            company_name: name.into(),
+            email: format!("owner@{code}.sandbox.agentdesk.test"),
+            contact_name: String::new(),
+            contact_tel: tel.into(),
+            max_service_count: 10,
+            create_time: created.into(),
+            end_time: "2099-12-31".into(),
+            enabled,
+            customer_code: code.into(),
+            icon: String::new(),
+        }
     };
     vec![
         (
-            profile("Harbor Tea 港湾茶舍", "harbor-tea", "13100000002", true, "2025-06-18"),
+            profile(
+                "Harbor Tea 港湾茶舍",
+                "harbor-tea",
+                "13100000002",
+                true,
+                "2025-06-18",
+            ),
             vec![("何雨 He Yu", "heyu"), ("Olivia Brown", "olivia")],
         ),
         (
-            profile("Pixel Toys 像素玩具", "pixel-toys", "13100000003", true, "2025-09-09"),
+            profile(
+                "Pixel Toys 像素玩具",
+                "pixel-toys",
+                "13100000003",
+                true,
+                "2025-09-09",
+            ),
             vec![("孙浩 Sun Hao", "sunhao")],
         ),
         (
-            profile("Old Shop 旧店", "old-shop", "13100000004", false, "2024-01-15"),
+            profile(
+                "Old Shop 旧店",
+                "old-shop",
+                "13100000004",
+                false,
+                "2024-01-15",
+            ),
             vec![("赵静 Zhao Jing", "zhaojing")],
         ),
     ]

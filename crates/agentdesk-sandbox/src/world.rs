@@ -56,16 +56,28 @@ pub struct AgentAccount {
     pub activated: bool,
     /// Status changes for `getStaffLogInfos`: (ms, source 0 pc / 2 app, 在线 / 忙碌 / 离线).
     pub status_log: Vec<(i64, i64, String)>,
+    /// Deleted through the tenant API: kept (indices stay stable) but invisible and unable to sign in.
+    pub deleted: bool,
 }
 
 impl AgentAccount {
-    pub fn new(id: String, email: String, password: String, name: String, group_id: String) -> AgentAccount {
+    pub fn new(
+        id: String,
+        email: String,
+        password: String,
+        name: String,
+        group_id: String,
+    ) -> AgentAccount {
         AgentAccount {
             puid: format!("pu{id}"),
             id,
             email,
             password,
-            nick: name.split_whitespace().next().unwrap_or_default().to_string(),
+            nick: name
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_string(),
             name,
             group_id,
             status: 0,
@@ -75,6 +87,7 @@ impl AgentAccount {
             phone: String::new(),
             activated: true,
             status_log: Vec::new(),
+            deleted: false,
         }
     }
 
@@ -403,6 +416,17 @@ impl World {
         if let Some((_, link)) = self.push_links.remove(&index) {
             let _ = link.send(PushOut::Close);
         }
+    }
+
+    /// Deletes an agent (tenant API): signed out, hidden, unable to sign in again.
+    pub fn remove_agent(&mut self, index: usize) {
+        self.logout(index);
+        self.agents[index].deleted = true;
+    }
+
+    /// The agents that exist (not deleted), with their indices.
+    pub fn staff(&self) -> impl Iterator<Item = (usize, &AgentAccount)> {
+        self.agents.iter().enumerate().filter(|(_, a)| !a.deleted)
     }
 
     fn active_count(&self, index: usize) -> usize {

@@ -1,16 +1,23 @@
 //! The agent-side Sobot client: `TokenCache` (one open-platform token per credential, shared
 //! process-wide), `AgentClient` (the agent component SDK's HTTP operations, with re-login), and
-//! `PushConnection` (the push channel as an actor with heartbeat and reconnect).
+//! `PushConnection` (the push channel as an actor with heartbeat and reconnect), and `UnionClient`
+//! (the e-commerce platform API a supervisor manages tenants with).
 
 mod agent;
 mod error;
 mod push;
 mod token;
+mod union;
 
 pub use agent::{AgentClient, AgentCredentials, CallObserver, CallRecord, OutgoingAttachment};
 pub use error::ClientError;
 pub use push::{PushConnection, PushEndpoint, PushHandle, PushInput};
 pub use token::TokenCache;
+pub use union::{
+    AddedTenant, AgentProfile, ChatIndexItem, CompanyStaffLogs, ExportTask, NewTenant,
+    StaffFigures, StaffLogEntry, StaffLogs, TenantCredentials, TenantPage, TenantQuery,
+    TenantRecord, TenantUpdate, UnionClient, UnionCredentials,
+};
 
 use std::time::Duration;
 

@@ -20,6 +20,10 @@ pub enum RetCode {
 
 impl RetCode {
     pub const SUCCESS: &'static str = "000000";
+    /// The e-commerce platform API's tenant endpoints answer success as `200000`.
+    pub const TENANT_SUCCESS: &'static str = "200000";
+    /// E-commerce platform API: not enough agent seats (在线客服数量不足).
+    pub const NOT_ENOUGH_SEATS: &'static str = "200007";
     pub const TOKEN_MISSING: &'static str = "900001";
     pub const TOKEN_INVALID: &'static str = "900002";
     pub const BAD_SIGNATURE: &'static str = "900003";

@@ -21,6 +21,23 @@ pub fn tenant_api_token(union_code: &str, ts_ms: &str, email: &str, union_key: &
     md5_hex(&format!("{union_code}{ts_ms}{email}{union_key}"))
 }
 
+/// E-commerce platform `getStaffLogInfos` token: `MD5(unionCode + ts + unionKey)` (documented), used
+/// by AgentDesk also as the report endpoints' `sign` (`tenantExportData`, `getBatchAppKey`,
+/// `tenantStaffJobList`), whose formula the document does not give (docs/PROTOCOL.md).
+pub fn union_sign(union_code: &str, ts_ms: &str, union_key: &str) -> String {
+    md5_hex(&format!("{union_code}{ts_ms}{union_key}"))
+}
+
+/// `chatIndexPage` token: `MD5(unionCode + partnerId + ts + unionKey)` (documented).
+pub fn chat_index_token(
+    union_code: &str,
+    partner_id: &str,
+    ts_ms: &str,
+    union_key: &str,
+) -> String {
+    md5_hex(&format!("{union_code}{partner_id}{ts_ms}{union_key}"))
+}
+
 /// Message-forwarding callback signature `X-Log-Sign`: `md5(companyId + timestamp + randomCode + appKey)`
 /// (reference §1.6).
 pub fn forwarding_sign(
@@ -75,6 +92,23 @@ mod tests {
         assert_eq!(
             forwarding_sign("c1", "1609224926723", "635", "k"),
             md5_hex("c11609224926723635k")
+        );
+    }
+
+    // The e-commerce platform API's formulas (seeds/001): fixed inputs pin the concatenation order.
+    #[test]
+    fn union_platform_tokens_concatenate_in_the_documented_order() {
+        assert_eq!(
+            tenant_api_token("10004", "158934009028", "a@b.c", "KEY"),
+            md5_hex("10004158934009028a@b.cKEY")
+        );
+        assert_eq!(
+            union_sign("10004", "1569397773", "KEY"),
+            md5_hex("100041569397773KEY")
+        );
+        assert_eq!(
+            chat_index_token("10001", "test001", "1607338626737", "KEY"),
+            md5_hex("10001test0011607338626737KEY")
         );
     }
 }

@@ -1,0 +1,640 @@
+//! The e-commerce platform API client (电商平台 API): a supervisor's union code and union key list
+//! the tenants (商户), manage them and their agents, fetch each tenant's credentials
+//! (`getBatchAppKey`) and read figures. Every request is signed on its own (no session token).
+//! Reads are retried on network errors; writes are not (they are not idempotent).
+
+use std::time::Duration;
+
+use agentdesk_domain::Secret;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+use super::{now_millis, ClientError};
+use crate::protocol::sign::{chat_index_token, tenant_api_token, union_sign};
+use crate::protocol::RetCode;
+
+const CALL_TIMEOUT: Duration = Duration::from_secs(15);
+
+pub struct UnionCredentials {
+    pub base_url: String,
+    pub union_code: String,
+    /// The platform super-administrator's e-mail.
+    pub email: String,
+    pub union_key: Secret,
+}
+
+/// One tenant as `getTenantList` lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TenantRecord {
+    pub company_id: String,
+    pub company_name: String,
+    pub email: String,
+    pub contact_tel: String,
+    pub contact_name: String,
+    pub service_num: i64,
+    pub max_service_count: i64,
+    pub create_time: String,
+    pub end_time: String,
+    pub tenant_status: bool,
+    pub customer_code: Option<String>,
+}
+
+impl Default for TenantRecord {
+    fn default() -> Self {
+        TenantRecord {
+            company_id: String::new(),
+            company_name: String::new(),
+            email: String::new(),
+            contact_tel: String::new(),
+            contact_name: String::new(),
+            service_num: 0,
+            max_service_count: 0,
+            create_time: String::new(),
+            end_time: String::new(),
+            tenant_status: true,
+            customer_code: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+#[derive(Default)]
+pub struct TenantPage {
+    pub page_no: i64,
+    pub page_count: i64,
+    pub total_count: i64,
+    pub items: Vec<TenantRecord>,
+}
+
+/// `getTenantList` filters.
+#[derive(Debug, Clone, Default)]
+pub struct TenantQuery {
+    /// -1 all, 1 enabled, 0 disabled.
+    pub open_status: i8,
+    /// (inputStatus, inputValue): 1 name, 2 contact account, 3 contact phone (fuzzy), 4 external id.
+    pub search: Option<(u8, String)>,
+    pub start_date: Option<String>,
+    pub end_date: Option<String>,
+    pub page_no: u32,
+    pub page_size: u32,
+}
+
+/// A tenant's credentials from `getBatchAppKey`.
+#[derive(Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TenantCredentials {
+    pub app_id: String,
+    #[serde(deserialize_with = "secret_from_string")]
+    pub app_key: Secret,
+    pub company_id: String,
+    pub company_name: String,
+}
+
+impl std::fmt::Debug for TenantCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TenantCredentials")
+            .field("app_id", &self.app_id)
+            .field("app_key", &self.app_key)
+            .field("company_id", &self.company_id)
+            .field("company_name", &self.company_name)
+            .finish()
+    }
+}
+
+fn secret_from_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Secret, D::Error> {
+    String::deserialize(d).map(Secret::new)
+}
+
+#[derive(Debug, Clone)]
+pub struct NewTenant {
+    pub company_name: String,
+    pub email: String,
+    pub max_count: u32,
+    pub password: Secret,
+    pub contact_name: String,
+    pub contact_tel: String,
+    pub customer_code: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct TenantUpdate {
+    pub customer_code: String,
+    /// The tenant's super-administrator e-mail.
+    pub email: String,
+    pub company_name: String,
+    pub max_count: u32,
+    pub contact_name: String,
+    pub contact_tel: String,
+    /// Enable or disable (an AgentDesk extension to `updateTenant.json`, docs/PROTOCOL.md).
+    pub enabled: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+#[derive(Default)]
+pub struct AddedTenant {
+    pub app_key: String,
+    pub contact_name: String,
+    /// The new tenant's company id.
+    pub sys_num: String,
+}
+
+/// An agent to add or edit (`addServiceInfoConfim` / `updateServiceInfoConfim`).
+#[derive(Debug, Clone)]
+pub struct AgentProfile {
+    pub customer_code: String,
+    pub email: String,
+    pub nick: String,
+    pub name: String,
+    /// 5555 工单客服, 2222 在线管理员, 1111 在线客服, 8888 工单管理员 (used when adding).
+    pub role_id: String,
+    pub phone: String,
+    pub max_accept: u32,
+    /// Only when adding.
+    pub password: Option<Secret>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StaffLogEntry {
+    pub datetime: i64,
+    pub datetime_format: String,
+    pub source: i64,
+    pub operation_action: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StaffLogs {
+    pub staff_id: String,
+    pub staff_log_infos: Vec<StaffLogEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CompanyStaffLogs {
+    pub company_id: String,
+    pub company_staff_infos: Vec<StaffLogs>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct StaffFigures {
+    pub staffid: String,
+    pub companyid: String,
+    pub first_response_time_set: i64,
+    pub transfer_first_response_count: i64,
+    pub session_human_visitor_consult: i64,
+    pub first_response_in60s_rate: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+#[derive(Default)]
+pub struct ExportTask {
+    pub file_path: String,
+    pub union_code: String,
+    pub create_time: String,
+    pub result_date: String,
+    pub task_type: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+#[derive(Default)]
+pub struct ChatIndexItem {
+    pub sys_num: String,
+    pub company_name: String,
+    pub visitor_id: String,
+    pub partner_id: String,
+    pub last_cid: String,
+    pub last_msg_content: String,
+    pub last_msg_time: i64,
+    pub last_msg_type: i64,
+    pub un_read_num: i64,
+}
+
+pub struct UnionClient {
+    http: reqwest::Client,
+    base: String,
+    credentials: UnionCredentials,
+}
+
+impl UnionClient {
+    pub fn new(credentials: UnionCredentials) -> Result<UnionClient, ClientError> {
+        let base = credentials.base_url.trim_end_matches('/').to_string();
+        url::Url::parse(&base)
+            .map_err(|e| ClientError::Config(format!("base URL {base:?} is not a URL: {e}")))?;
+        let http = reqwest::Client::builder()
+            .timeout(CALL_TIMEOUT)
+            .connect_timeout(Duration::from_secs(4))
+            .build()
+            .map_err(|e| ClientError::Config(format!("HTTP client: {e}")))?;
+        Ok(UnionClient {
+            http,
+            base,
+            credentials,
+        })
+    }
+
+    /// `unionCode`, `ts` and `token = MD5(unionCode + ts + email + unionKey)` for `email`.
+    fn signed(&self, email: &str) -> Map<String, Value> {
+        let ts = now_millis().to_string();
+        let c = &self.credentials;
+        let token = tenant_api_token(&c.union_code, &ts, email, c.union_key.expose());
+        let mut params = Map::new();
+        params.insert("unionCode".into(), json!(c.union_code));
+        params.insert("ts".into(), json!(ts));
+        params.insert("token".into(), json!(token));
+        params.insert("email".into(), json!(email));
+        params
+    }
+
+    /// `unionCode` (or `union_code`), `ts` and `sign = MD5(unionCode + ts + unionKey)`.
+    fn report_signed(&self, code_key: &str) -> Map<String, Value> {
+        let ts = now_millis().to_string();
+        let c = &self.credentials;
+        let mut params = Map::new();
+        params.insert(code_key.into(), json!(c.union_code));
+        params.insert("ts".into(), json!(ts));
+        params.insert(
+            "sign".into(),
+            json!(union_sign(&c.union_code, &ts, c.union_key.expose())),
+        );
+        params
+    }
+
+    async fn post(
+        &self,
+        endpoint: &str,
+        path: &str,
+        params: Map<String, Value>,
+        retry: bool,
+    ) -> Result<Value, ClientError> {
+        let url = format!("{}{path}", self.base);
+        let attempts = if retry { 3 } else { 1 };
+        let mut last = None;
+        for attempt in 0..attempts {
+            if attempt > 0 {
+                tokio::time::sleep(Duration::from_millis(200 * (1 << attempt))).await;
+            }
+            match self.http.post(&url).json(&params).send().await {
+                Ok(response) => return decode(endpoint, response).await,
+                Err(e) => {
+                    last = Some(ClientError::Network {
+                        endpoint: endpoint.into(),
+                        message: e.to_string(),
+                    })
+                }
+            }
+        }
+        Err(last.unwrap_or_else(|| ClientError::Config("no attempt made".into())))
+    }
+
+    /// `getTenantList`.
+    pub async fn tenants(&self, query: &TenantQuery) -> Result<TenantPage, ClientError> {
+        let mut params = self.signed(&self.credentials.email);
+        params.insert("openStatus".into(), json!(query.open_status.to_string()));
+        if let Some((status, value)) = &query.search {
+            params.insert("inputStatus".into(), json!(status.to_string()));
+            params.insert("inputValue".into(), json!(value));
+        }
+        if let Some(start) = &query.start_date {
+            params.insert("startDate".into(), json!(start));
+        }
+        if let Some(end) = &query.end_date {
+            params.insert("endDate".into(), json!(end));
+        }
+        params.insert("pageNo".into(), json!(query.page_no.max(1)));
+        params.insert("pageSize".into(), json!(query.page_size.clamp(1, 100)));
+        let body = self
+            .post(
+                "getTenantList",
+                "/tenantpro/open/getTenantList",
+                params,
+                true,
+            )
+            .await?;
+        success(&body, "getTenantList", &[RetCode::TENANT_SUCCESS])?;
+        parse("getTenantList", body)
+    }
+
+    /// Every tenant, page by page.
+    pub async fn all_tenants(&self) -> Result<Vec<TenantRecord>, ClientError> {
+        let mut all = Vec::new();
+        let mut page_no = 1;
+        loop {
+            let page = self
+                .tenants(&TenantQuery {
+                    open_status: -1,
+                    page_no,
+                    page_size: 100,
+                    ..TenantQuery::default()
+                })
+                .await?;
+            let done = page.items.is_empty() || page_no as i64 >= page.page_count;
+            all.extend(page.items);
+            if done {
+                return Ok(all);
+            }
+            page_no += 1;
+        }
+    }
+
+    /// `addTenant.json`.
+    pub async fn add_tenant(&self, tenant: &NewTenant) -> Result<AddedTenant, ClientError> {
+        let mut params = self.signed(&tenant.email);
+        params.insert("companyName".into(), json!(tenant.company_name));
+        params.insert("maxCount".into(), json!(tenant.max_count));
+        params.insert("password".into(), json!(tenant.password.expose()));
+        params.insert("contactName".into(), json!(tenant.contact_name));
+        params.insert("contactTel".into(), json!(tenant.contact_tel));
+        params.insert("customerCode".into(), json!(tenant.customer_code));
+        let body = self
+            .post("addTenant", "/tenantpro/open/addTenant.json", params, false)
+            .await?;
+        success(&body, "addTenant", &[RetCode::TENANT_SUCCESS])?;
+        parse("addTenant", body.get("msg").cloned().unwrap_or(Value::Null))
+    }
+
+    /// `updateTenant.json`.
+    pub async fn update_tenant(&self, update: &TenantUpdate) -> Result<(), ClientError> {
+        let mut params = self.signed(&update.email);
+        params.insert("companyName".into(), json!(update.company_name));
+        params.insert("maxCount".into(), json!(update.max_count));
+        params.insert("contactName".into(), json!(update.contact_name));
+        params.insert("contactTel".into(), json!(update.contact_tel));
+        params.insert("customerCode".into(), json!(update.customer_code));
+        if let Some(enabled) = update.enabled {
+            params.insert("tenantStatus".into(), json!(enabled));
+        }
+        let body = self
+            .post(
+                "updateTenant",
+                "/tenantpro/open/updateTenant.json",
+                params,
+                false,
+            )
+            .await?;
+        success(&body, "updateTenant", &[RetCode::TENANT_SUCCESS])
+    }
+
+    /// `addServiceInfoConfim.json`.
+    pub async fn add_agent(&self, agent: &AgentProfile) -> Result<(), ClientError> {
+        let mut params = self.signed(&agent.email);
+        params.insert("customerCode".into(), json!(agent.customer_code));
+        params.insert("nick".into(), json!(agent.nick));
+        params.insert("name".into(), json!(agent.name));
+        params.insert("roleId".into(), json!(agent.role_id));
+        params.insert("phoneNo".into(), json!(agent.phone));
+        params.insert("maxAcceptNum".into(), json!(agent.max_accept));
+        if let Some(password) = &agent.password {
+            params.insert("password".into(), json!(password.expose()));
+        }
+        let body = self
+            .post(
+                "addServiceInfoConfim",
+                "/tenantpro/open/addServiceInfoConfim.json",
+                params,
+                false,
+            )
+            .await?;
+        success(&body, "addServiceInfoConfim", &[RetCode::TENANT_SUCCESS])
+    }
+
+    /// `updateServiceInfoConfim.json`.
+    pub async fn update_agent(&self, agent: &AgentProfile) -> Result<(), ClientError> {
+        let mut params = self.signed(&agent.email);
+        params.insert("customerCode".into(), json!(agent.customer_code));
+        params.insert("serviceNick".into(), json!(agent.nick));
+        params.insert("serviceName".into(), json!(agent.name));
+        params.insert("phoneNo".into(), json!(agent.phone));
+        params.insert("maxAcceptNum".into(), json!(agent.max_accept));
+        let body = self
+            .post(
+                "updateServiceInfoConfim",
+                "/tenantpro/open/updateServiceInfoConfim.json",
+                params,
+                false,
+            )
+            .await?;
+        success(&body, "updateServiceInfoConfim", &[RetCode::TENANT_SUCCESS])
+    }
+
+    /// `deleteServiceInfoConfim`.
+    pub async fn delete_agent(&self, customer_code: &str, email: &str) -> Result<(), ClientError> {
+        let mut params = self.signed(email);
+        params.insert("customerCode".into(), json!(customer_code));
+        let body = self
+            .post(
+                "deleteServiceInfoConfim",
+                "/tenantpro/open/deleteServiceInfoConfim",
+                params,
+                false,
+            )
+            .await?;
+        success(&body, "deleteServiceInfoConfim", &[RetCode::TENANT_SUCCESS])
+    }
+
+    /// `getBatchAppKey`: every tenant's appid and app key.
+    pub async fn batch_app_keys(&self) -> Result<Vec<TenantCredentials>, ClientError> {
+        let params = self.report_signed("unionCode");
+        let body = self
+            .post("getBatchAppKey", "/tenantpro/getBatchAppKey", params, true)
+            .await?;
+        success(&body, "getBatchAppKey", &[RetCode::SUCCESS])?;
+        let data = body
+            .get(&self.credentials.union_code)
+            .and_then(|group| group.get("data"))
+            .cloned()
+            .unwrap_or(Value::Array(Vec::new()));
+        parse("getBatchAppKey", data)
+    }
+
+    /// `getStaffLogInfos` (GET; the platform caps the window at one week).
+    pub async fn staff_logs(
+        &self,
+        start_ms: Option<i64>,
+        end_ms: Option<i64>,
+    ) -> Result<Vec<CompanyStaffLogs>, ClientError> {
+        let ts = now_millis().to_string();
+        let c = &self.credentials;
+        let token = union_sign(&c.union_code, &ts, c.union_key.expose());
+        let mut query = vec![
+            ("unionCode", c.union_code.clone()),
+            ("ts", ts),
+            ("token", token),
+        ];
+        if let Some(start) = start_ms {
+            query.push(("startTime", start.to_string()));
+        }
+        if let Some(end) = end_ms {
+            query.push(("endTime", end.to_string()));
+        }
+        let url = format!("{}/tenantpro/coutomer/getStaffLogInfos", self.base);
+        let response = self
+            .http
+            .get(&url)
+            .query(&query)
+            .send()
+            .await
+            .map_err(|e| ClientError::Network {
+                endpoint: "getStaffLogInfos".into(),
+                message: e.to_string(),
+            })?;
+        let body = decode("getStaffLogInfos", response).await?;
+        success(&body, "getStaffLogInfos", &[RetCode::TENANT_SUCCESS])?;
+        parse(
+            "getStaffLogInfos",
+            body.get("items")
+                .cloned()
+                .unwrap_or(Value::Array(Vec::new())),
+        )
+    }
+
+    /// `tenantStaffJobList`: each agent's figures between two `yyyy-MM-dd` dates.
+    pub async fn staff_figures(
+        &self,
+        start_date: &str,
+        end_date: &str,
+    ) -> Result<Vec<StaffFigures>, ClientError> {
+        let mut params = self.report_signed("union_code");
+        params.insert("start_date".into(), json!(start_date));
+        params.insert("end_date".into(), json!(end_date));
+        let body = self
+            .post(
+                "tenantStaffJobList",
+                "/tenantpro/tenantReport/tenantStaffJobList",
+                params,
+                true,
+            )
+            .await?;
+        success(&body, "tenantStaffJobList", &[RetCode::SUCCESS])?;
+        parse(
+            "tenantStaffJobList",
+            body.get("items")
+                .cloned()
+                .unwrap_or(Value::Array(Vec::new())),
+        )
+    }
+
+    /// `tenantExportData`: type 7 (sessions) or 8 (response times) for one day.
+    pub async fn export(&self, task_type: u8, date: &str) -> Result<ExportTask, ClientError> {
+        let mut params = self.report_signed("unionCode");
+        params.insert("type".into(), json!(task_type.to_string()));
+        params.insert("date".into(), json!(date));
+        let body = self
+            .post(
+                "tenantExportData",
+                "/tenantpro/tenantReport/tenantExportData",
+                params,
+                true,
+            )
+            .await?;
+        success(&body, "tenantExportData", &[RetCode::SUCCESS])?;
+        parse(
+            "tenantExportData",
+            body.get("item").cloned().unwrap_or(Value::Null),
+        )
+    }
+
+    /// `chatIndexPage`: a customer's latest conversation with each tenant.
+    pub async fn chat_index(&self, partner_id: &str) -> Result<Vec<ChatIndexItem>, ClientError> {
+        let ts = now_millis().to_string();
+        let c = &self.credentials;
+        let token = chat_index_token(&c.union_code, partner_id, &ts, c.union_key.expose());
+        let params: Map<String, Value> = [
+            ("union_code", json!(c.union_code)),
+            ("partnerId", json!(partner_id)),
+            ("ts", json!(ts)),
+            ("token", json!(token)),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let body = self
+            .post(
+                "chatIndexPage",
+                "/chat-third/tenant/5/user/chatIndexPage",
+                params,
+                true,
+            )
+            .await?;
+        let status = body.get("status").and_then(Value::as_i64).unwrap_or(0);
+        if status != 1 {
+            let meaning = match status {
+                2 => "传参异常 (bad parameters)",
+                3 => "unionCode 异常 (unknown union code)",
+                4 => "接口调用频率超过限制 (over 20 calls a minute: wait a minute)",
+                5 => "token 校验异常 (bad token: check the union key)",
+                _ => "未知异常 (unknown error)",
+            };
+            return Err(ClientError::Platform {
+                endpoint: "chatIndexPage".into(),
+                code: RetCode::Other(format!("status {status}")),
+                code_text: format!("status {status}"),
+                message: meaning.into(),
+            });
+        }
+        parse(
+            "chatIndexPage",
+            body.get("items")
+                .cloned()
+                .unwrap_or(Value::Array(Vec::new())),
+        )
+    }
+}
+
+async fn decode(endpoint: &str, response: reqwest::Response) -> Result<Value, ClientError> {
+    let status = response.status().as_u16();
+    let body = response.text().await.map_err(|e| ClientError::Network {
+        endpoint: endpoint.into(),
+        message: e.to_string(),
+    })?;
+    if status != 200 {
+        return Err(ClientError::Http {
+            endpoint: endpoint.into(),
+            status,
+            body,
+        });
+    }
+    serde_json::from_str(&body).map_err(|e| ClientError::Decode {
+        endpoint: endpoint.into(),
+        message: e.to_string(),
+        body,
+    })
+}
+
+/// The answer's `retCode` (or `ret_code`) must be one of `ok`; otherwise a `Platform` error with the
+/// platform's own message.
+fn success(body: &Value, endpoint: &str, ok: &[&str]) -> Result<(), ClientError> {
+    let field = |a: &str, b: &str| {
+        body.get(a)
+            .or_else(|| body.get(b))
+            .and_then(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .or_else(|| Some(v.to_string()))
+            })
+            .unwrap_or_default()
+    };
+    let code = field("retCode", "ret_code");
+    if ok.contains(&code.as_str()) {
+        return Ok(());
+    }
+    Err(ClientError::Platform {
+        endpoint: endpoint.into(),
+        code: RetCode::parse(&code),
+        code_text: code,
+        message: field("retMsg", "ret_msg"),
+    })
+}
+
+fn parse<T: serde::de::DeserializeOwned>(endpoint: &str, value: Value) -> Result<T, ClientError> {
+    serde_json::from_value(value.clone()).map_err(|e| ClientError::Decode {
+        endpoint: endpoint.into(),
+        message: e.to_string(),
+        body: value.to_string(),
+    })
+}
