@@ -3,6 +3,8 @@
 
 const COMMANDS: &[&str] = &[
     "snapshot",
+    "tenants",
+    "switch_tenant",
     "messages",
     "send_text",
     "send_image",

@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use agentdesk_api::{
-    AgentStatus, ApiError, Settings, TransferTarget, TransferTargets, WorkbenchSnapshot,
+    AgentStatus, ApiError, Settings, TenantOption, TransferTarget, TransferTargets,
+    WorkbenchSnapshot,
 };
 use agentdesk_domain::Message;
 use tauri::State;
@@ -16,6 +17,22 @@ type Shell<'a> = State<'a, Arc<AppState>>;
 #[tauri::command]
 pub async fn snapshot(state: Shell<'_>) -> Result<WorkbenchSnapshot, ApiError> {
     state.workbench().await?.snapshot()
+}
+
+#[tauri::command]
+pub async fn tenants(state: Shell<'_>) -> Result<Vec<TenantOption>, ApiError> {
+    state.workbench().await?.tenants().await
+}
+
+/// Swaps the workspace for another tenant's. Nothing of the previous tenant is kept in the shell.
+#[tauri::command]
+pub async fn switch_tenant(
+    state: Shell<'_>,
+    tenant_id: String,
+) -> Result<WorkbenchSnapshot, ApiError> {
+    let snapshot = state.workbench().await?.switch_tenant(&tenant_id).await?;
+    state.forget_tenant_data();
+    Ok(snapshot)
 }
 
 #[tauri::command]

@@ -42,6 +42,8 @@ pub fn run() {
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .invoke_handler(tauri::generate_handler![
             commands::snapshot,
+            commands::tenants,
+            commands::switch_tenant,
             commands::messages,
             commands::send_text,
             commands::send_image,
@@ -79,10 +81,11 @@ pub fn run() {
                 match launch::start_workbench(&options, data_dir).await {
                     Ok(workbench) => {
                         let workbench = Arc::new(workbench);
-                        let events = workbench.engine().subscribe();
+                        let workbench_for_bridge = workbench.clone();
+                        let events = workbench.subscribe();
                         state.set_workbench(workbench);
                         let _ = handle.emit(STARTUP_EVENT, serde_json::json!({"ok": true}));
-                        notifications::bridge(handle, state, events).await;
+                        notifications::bridge(handle, state, workbench_for_bridge, events).await;
                     }
                     Err(error) => {
                         tracing::error!(%error, "the workspace could not start");

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use agentdesk_api::{Workbench, WorkbenchEvent};
 use agentdesk_domain::{mask_pii, Direction, DomainEvent};
 use tauri::{AppHandle, Emitter, Manager};
 use tokio::sync::broadcast::{self, error::RecvError};
@@ -15,7 +16,8 @@ const PREVIEW_CHARS: usize = 60;
 pub async fn bridge(
     app: AppHandle,
     state: Arc<AppState>,
-    mut events: broadcast::Receiver<DomainEvent>,
+    workbench: Arc<Workbench>,
+    mut events: broadcast::Receiver<WorkbenchEvent>,
 ) {
     loop {
         let event = match events.recv().await {
@@ -31,10 +33,14 @@ pub async fn bridge(
             }
             Err(RecvError::Closed) => return,
         };
+        // A previous tenant's events still in flight after a switch go nowhere.
+        if event.workspace != workbench.workspace_generation() {
+            continue;
+        }
         if let Err(error) = app.emit(crate::DOMAIN_EVENT, &event) {
             tracing::warn!(%error, "could not forward an event to the window");
         }
-        notify_if_wanted(&app, &state, &event);
+        notify_if_wanted(&app, &state, &event.event);
     }
 }
 

@@ -64,6 +64,14 @@ impl AppState {
         }
     }
 
+    /// After a tenant switch: the previous tenant's customer names leave memory.
+    pub fn forget_tenant_data(&self) {
+        self.visitor_names
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+
     pub fn set_focused(&self, focused: bool) {
         self.focused.store(focused, Ordering::Relaxed);
     }

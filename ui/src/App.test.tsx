@@ -156,4 +156,35 @@ describe("workbench", () => {
     await waitFor(() => expect(screen.getByTestId("unread-badge").textContent).toBe("50"));
     expect(screen.getByTestId("session-item").textContent).toContain("消息 49");
   });
+
+  it("switches merchant from the keyboard, and nothing of the previous merchant stays listed", async () => {
+    const backend = setup();
+    backend.parked.harbor = {
+      sessions: [{ id: "h1", visitor_id: "hu1", visitor_name: "Olivia", channel: "web", state: "active", started_at_ms: Date.now(), last_seq: 0, rating: null }],
+      history: { h1: [] },
+    };
+    await screen.findByTestId("session-item");
+    fireEvent.keyDown(window, { key: "M", ctrlKey: true, shiftKey: true });
+    await waitFor(() => expect(screen.getAllByTestId("tenant-option")).toHaveLength(3));
+    const search = screen.getByRole("searchbox", { name: "Search merchants" });
+    fireEvent.change(search, { target: { value: "harbor" } });
+    expect(screen.getAllByTestId("tenant-option").map((o) => o.dataset.tenantId)).toEqual(["harbor"]);
+    fireEvent.keyDown(search, { key: "Enter" });
+    await waitFor(() => expect(screen.getByTestId("tenant-switcher").textContent).toContain("Harbor Tea"));
+    const ids = screen.getAllByTestId("session-item").map((i) => i.dataset.sessionId);
+    expect(ids).toEqual(["h1"]);
+    // A late event of the previous merchant is dropped.
+    act(() => backend.emit({ type: "session_opened", session: { id: "c9", visitor_id: "u9", visitor_name: "Late", channel: "web", state: "active", started_at_ms: Date.now(), last_seq: 0, rating: null } }, 1));
+    await new Promise((r) => setTimeout(r, 80));
+    expect(screen.getAllByTestId("session-item").map((i) => i.dataset.sessionId)).toEqual(["h1"]);
+  });
+
+  it("refuses a disabled merchant with a reason", async () => {
+    setup();
+    fireEvent.click(await screen.findByTestId("tenant-switcher"));
+    const old = await waitFor(() => screen.getAllByTestId("tenant-option").find((o) => o.dataset.tenantId === "old")!);
+    fireEvent.click(old);
+    expect((await screen.findByRole("alert")).textContent).toContain("Old Shop");
+    expect(screen.getByTestId("tenant-switcher").textContent).toContain("Lumen Mall");
+  });
 });

@@ -5,7 +5,7 @@ import { useTranslation } from "react-i18next";
 
 import type { Backend } from "./backend/backend";
 import { BackendError } from "./backend/backend";
-import type { AgentStatus, DomainEvent, Message, Settings } from "./backend/bindings";
+import type { AgentStatus, Message, Settings, WorkbenchEvent } from "./backend/bindings";
 import { Composer, type ComposerHandle, type PastedImage } from "./components/Composer";
 import { Conversation } from "./components/Conversation";
 import { DetailsPanel } from "./components/DetailsPanel";
@@ -67,7 +67,7 @@ export function App({ backend }: { backend: Backend }) {
       initI18n((loaded?.language as Language) || systemLanguage());
       // Events are applied in batches, at most one render per EVENT_BATCH_MS: a burst of pushes
       // (a reconnect's resync, 200 busy sessions) costs a few renders instead of one per message.
-      let pending: DomainEvent[] = [];
+      let pending: WorkbenchEvent[] = [];
       let flushTimer: ReturnType<typeof setTimeout> | null = null;
       const flush = () => {
         flushTimer = null;
@@ -257,7 +257,15 @@ export function App({ backend }: { backend: Backend }) {
 
   return (
     <div className="workbench" lang={i18n.language}>
-      <TopBar state={state} status={status} onStatus={changeStatus} unread={unread} onSettings={() => setSettingsOpen(true)} />
+      <TopBar
+        state={state}
+        status={status}
+        onStatus={changeStatus}
+        unread={unread}
+        onSettings={() => setSettingsOpen(true)}
+        backend={backend}
+        onTenantSwitched={(snapshot) => dispatch({ type: "snapshot", snapshot })}
+      />
       {state.snapshot?.mode === "demo" && (
         <div className="banner" role="note" data-testid="demo-banner">
           <span>{t("banner.demo")}</span>

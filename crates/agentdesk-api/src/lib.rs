@@ -18,8 +18,8 @@ pub use demo::{demo_sandbox, DemoSandbox, DemoWorkspace, SANDBOX_URL_ENV};
 pub use error::{ApiError, ErrorCode};
 pub use settings::{Settings, SettingsFile};
 pub use workbench::{
-    AgentStatus, SessionSummary, TransferAgent, TransferGroup, TransferTarget, TransferTargets,
-    Workbench, WorkbenchSnapshot, WorkspaceMode,
+    AgentStatus, SessionSummary, TenantOption, TransferAgent, TransferGroup, TransferTarget,
+    TransferTargets, Workbench, WorkbenchEvent, WorkbenchSnapshot, WorkspaceMode,
 };
 pub use workspace::{AgentWorkspace, WorkspaceError, WorkspaceOptions};
 
@@ -51,6 +51,8 @@ pub fn typescript_bindings() -> String {
         WorkspaceMode::decl(&config),
         SessionSummary::decl(&config),
         WorkbenchSnapshot::decl(&config),
+        WorkbenchEvent::decl(&config),
+        TenantOption::decl(&config),
         AgentStatus::decl(&config),
         TransferAgent::decl(&config),
         TransferGroup::decl(&config),

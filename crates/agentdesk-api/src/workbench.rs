@@ -2,14 +2,25 @@
 //! commands are one-line calls into `Workbench`; tests call it directly.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
-use agentdesk_domain::{mask_pii, ConnectionState, Message, Session};
+use agentdesk_domain::{mask_pii, ConnectionState, DomainEvent, Message, Secret, Session};
 use agentdesk_engine::EngineHandle;
 use agentdesk_sandbox::SandboxConfig;
+use agentdesk_sobot::client::{UnionClient, UnionCredentials};
+use agentdesk_sobot::{AgentClient, AgentCredentials};
 use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
 use ts_rs::TS;
 
-use crate::{ApiError, DemoWorkspace, ErrorCode};
+use crate::{
+    demo_sandbox, AgentWorkspace, ApiError, DemoSandbox, ErrorCode, WorkspaceOptions,
+    SANDBOX_URL_ENV,
+};
+
+/// The account name demo mode files its databases under.
+const DEMO_ACCOUNT: &str = "sandbox";
 
 /// How the workbench is connected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -27,11 +38,16 @@ pub struct SessionSummary {
     pub last_message: Option<Message>,
 }
 
-/// Everything the window needs to draw itself at start.
+/// Everything the window needs to draw itself at start (and after a tenant switch).
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct WorkbenchSnapshot {
+    /// The workspace generation: events carry it too (`WorkbenchEvent`).
+    #[ts(type = "number")]
+    pub workspace: u64,
     pub mode: WorkspaceMode,
     pub account_name: String,
+    /// The tenant's (company's) id on the platform.
+    pub tenant_id: String,
     pub tenant_name: String,
     /// The agent's sign-in, personal data masked.
     pub agent_login: String,
@@ -78,23 +94,157 @@ pub enum TransferTarget {
 /// Longest client message id accepted from the UI.
 const MAX_CLIENT_ID_LEN: usize = 64;
 
+/// A domain event of one workspace. `workspace` is the generation the snapshot also carries: after a
+/// tenant switch the UI drops events of the previous workspace that were still on their way.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct WorkbenchEvent {
+    #[ts(type = "number")]
+    pub workspace: u64,
+    pub event: DomainEvent,
+}
+
+/// A tenant the signed-in supervisor can switch to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct TenantOption {
+    /// The platform's company id.
+    pub id: String,
+    pub name: String,
+    pub enabled: bool,
+    /// The tenant the workbench shows now.
+    pub active: bool,
+}
+
+/// The workspace on screen: one tenant's engine, and the task forwarding its events.
+struct ActiveWorkspace {
+    generation: u64,
+    workspace: AgentWorkspace,
+    tenant_id: String,
+    tenant_name: String,
+    forwarder: tokio::task::JoinHandle<()>,
+}
+
+impl ActiveWorkspace {
+    fn start(
+        generation: u64,
+        workspace: AgentWorkspace,
+        tenant_id: String,
+        tenant_name: String,
+        events: broadcast::Sender<WorkbenchEvent>,
+    ) -> ActiveWorkspace {
+        let mut source = workspace.engine.subscribe();
+        let forwarder = tokio::spawn(async move {
+            loop {
+                match source.recv().await {
+                    Ok(event) => {
+                        let _ = events.send(WorkbenchEvent {
+                            workspace: generation,
+                            event,
+                        });
+                    }
+                    Err(broadcast::error::RecvError::Lagged(skipped)) => {
+                        tracing::warn!(skipped, "workbench event forwarder fell behind");
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return,
+                }
+            }
+        });
+        ActiveWorkspace {
+            generation,
+            workspace,
+            tenant_id,
+            tenant_name,
+            forwarder,
+        }
+    }
+}
+
+/// Events buffered for the UI bridge (the engine's own buffer is larger; this one only spans a hop).
+const WORKBENCH_EVENT_BUFFER: usize = 4096;
+
 pub struct Workbench {
-    demo: DemoWorkspace,
+    data_dir: PathBuf,
+    sandbox: DemoSandbox,
+    /// The union platform's tenant API, for switching tenants (the sandbox's supervisor in demo mode).
+    union: UnionClient,
+    active: std::sync::RwLock<Arc<ActiveWorkspace>>,
+    /// One switch at a time.
+    switching: tokio::sync::Mutex<()>,
+    generation: AtomicU64,
+    events: broadcast::Sender<WorkbenchEvent>,
 }
 
 impl Workbench {
-    /// Demo mode (no account configured): sandbox plus its first agent.
+    /// Demo mode (no account configured): the sandbox's demo tenant, signed in as its first agent.
     pub async fn start_demo(
         data_dir: PathBuf,
         config: SandboxConfig,
     ) -> Result<Workbench, ApiError> {
+        let sandbox = demo_sandbox(std::env::var(SANDBOX_URL_ENV).ok(), config).await?;
+        let info = sandbox.info.clone();
+        let union = UnionClient::new(UnionCredentials {
+            base_url: info.base_url.clone(),
+            union_code: info.union_code.clone(),
+            email: info.supervisor_email.clone(),
+            union_key: Secret::new(info.union_key.clone()),
+        })?;
+        let home =
+            info.tenants.first().cloned().ok_or_else(|| {
+                ApiError::new(ErrorCode::Platform, "the sandbox reports no tenants")
+            })?;
+        let credentials = sandbox
+            .agent_credentials(0)
+            .ok_or_else(|| ApiError::new(ErrorCode::Platform, "the sandbox has no agents"))?;
+        let workspace = AgentWorkspace::open(WorkspaceOptions {
+            data_dir: data_dir.clone(),
+            account: DEMO_ACCOUNT.into(),
+            tenant: home.company_id.clone(),
+            credentials,
+            agent_name: "Demo agent".into(),
+        })
+        .await?;
+        let (events, _) = broadcast::channel(WORKBENCH_EVENT_BUFFER);
+        let active = ActiveWorkspace::start(
+            1,
+            workspace,
+            home.company_id,
+            home.company_name,
+            events.clone(),
+        );
         Ok(Workbench {
-            demo: DemoWorkspace::start(data_dir, config).await?,
+            data_dir,
+            sandbox,
+            union,
+            active: std::sync::RwLock::new(Arc::new(active)),
+            switching: tokio::sync::Mutex::new(()),
+            generation: AtomicU64::new(1),
+            events,
         })
     }
 
-    pub fn engine(&self) -> &EngineHandle {
-        &self.demo.workspace.engine
+    fn current(&self) -> Arc<ActiveWorkspace> {
+        self.active
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// The engine of the workspace on screen.
+    pub fn engine(&self) -> EngineHandle {
+        self.current().workspace.engine.clone()
+    }
+
+    fn client(&self) -> Arc<AgentClient> {
+        self.current().workspace.client.clone()
+    }
+
+    /// The generation of the workspace on screen (see `WorkbenchEvent`).
+    pub fn workspace_generation(&self) -> u64 {
+        self.current().generation
+    }
+
+    /// Domain events of whichever workspace is on screen, tagged with its generation.
+    pub fn subscribe(&self) -> broadcast::Receiver<WorkbenchEvent> {
+        self.events.subscribe()
     }
 
     pub fn mode(&self) -> WorkspaceMode {
@@ -103,11 +253,17 @@ impl Workbench {
 
     /// The sandbox's base URL in demo mode (tests drive its controls).
     pub fn sandbox_url(&self) -> &str {
-        &self.demo.sandbox.info.base_url
+        &self.sandbox.info.base_url
+    }
+
+    /// Where the workspace on screen keeps its data.
+    pub fn database_path(&self) -> PathBuf {
+        self.current().workspace.database_path.clone()
     }
 
     pub fn snapshot(&self) -> Result<WorkbenchSnapshot, ApiError> {
-        let engine = self.engine();
+        let current = self.current();
+        let engine = &current.workspace.engine;
         let sessions = engine
             .sessions()?
             .into_iter()
@@ -120,12 +276,126 @@ impl Workbench {
             })
             .collect::<Result<Vec<_>, ApiError>>()?;
         Ok(WorkbenchSnapshot {
+            workspace: current.generation,
             mode: self.mode(),
             account_name: "Sandbox".into(),
-            tenant_name: "Lumen Mall 流明商城".into(),
-            agent_login: mask_pii(&self.demo.workspace.client.credentials().email).into_owned(),
+            tenant_id: current.tenant_id.clone(),
+            tenant_name: current.tenant_name.clone(),
+            agent_login: mask_pii(&current.workspace.client.credentials().email).into_owned(),
             sessions,
             connection: engine.connection_state(),
+        })
+    }
+
+    /// The tenants the supervisor can switch to, the one on screen marked.
+    pub async fn tenants(&self) -> Result<Vec<TenantOption>, ApiError> {
+        let active = self.current().tenant_id.clone();
+        let mut options: Vec<TenantOption> = self
+            .union
+            .all_tenants()
+            .await?
+            .into_iter()
+            .map(|t| TenantOption {
+                active: t.company_id == active,
+                id: t.company_id,
+                name: t.company_name,
+                enabled: t.tenant_status,
+            })
+            .collect();
+        options.sort_by(|a, b| b.active.cmp(&a.active).then_with(|| a.name.cmp(&b.name)));
+        Ok(options)
+    }
+
+    /// Swaps the whole workspace for another tenant's: its own database file, platform sign-in,
+    /// push connection and engine. The new one opens before the old one closes, so a failure leaves
+    /// the current tenant working; the old tenant's unsent replies stay in its own database and go
+    /// out when it is active again. Returns the new snapshot.
+    pub async fn switch_tenant(&self, tenant_id: &str) -> Result<WorkbenchSnapshot, ApiError> {
+        let _one_at_a_time = self.switching.lock().await;
+        if self.current().tenant_id == tenant_id {
+            return self.snapshot();
+        }
+        let tenant = self
+            .union
+            .all_tenants()
+            .await?
+            .into_iter()
+            .find(|t| t.company_id == tenant_id)
+            .ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::NotFound,
+                    format!("there is no tenant {tenant_id} on this platform"),
+                )
+            })?;
+        if !tenant.tenant_status {
+            return Err(ApiError::new(
+                ErrorCode::InvalidInput,
+                format!(
+                    "{} is disabled: enable it under Supervisor → Tenants first",
+                    tenant.company_name
+                ),
+            ));
+        }
+        let credentials = self.tenant_credentials(tenant_id).await?;
+        let workspace = AgentWorkspace::open(WorkspaceOptions {
+            data_dir: self.data_dir.clone(),
+            account: DEMO_ACCOUNT.into(),
+            tenant: tenant_id.to_string(),
+            credentials,
+            agent_name: "Supervisor".into(),
+        })
+        .await?;
+        let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
+        let next = Arc::new(ActiveWorkspace::start(
+            generation,
+            workspace,
+            tenant.company_id,
+            tenant.company_name,
+            self.events.clone(),
+        ));
+        let previous = std::mem::replace(
+            &mut *self
+                .active
+                .write()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+            next,
+        );
+        previous.forwarder.abort();
+        previous.workspace.engine.shutdown().await;
+        drop(previous);
+        self.snapshot()
+    }
+
+    /// Who signs in to a tenant: the demo agent in the demo tenant, the supervisor elsewhere, with
+    /// the tenant's appid and app key from `getBatchAppKey` (held in memory only).
+    async fn tenant_credentials(&self, tenant_id: &str) -> Result<AgentCredentials, ApiError> {
+        let info = &self.sandbox.info;
+        if info
+            .tenants
+            .first()
+            .is_some_and(|home| home.company_id == tenant_id)
+        {
+            return self
+                .sandbox
+                .agent_credentials(0)
+                .ok_or_else(|| ApiError::new(ErrorCode::Platform, "the sandbox has no agents"));
+        }
+        let keys = self.union.batch_app_keys().await?;
+        let key = keys
+            .into_iter()
+            .find(|k| k.company_id == tenant_id)
+            .ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::Platform,
+                    format!("the platform gave no app key for tenant {tenant_id}"),
+                )
+            })?;
+        Ok(AgentCredentials {
+            base_url: info.base_url.clone(),
+            appid: key.app_id,
+            app_key: key.app_key,
+            email: info.supervisor_email.clone(),
+            password: None,
         })
     }
 
@@ -195,7 +465,7 @@ impl Workbench {
     pub async fn fetch_image(&self, address: &str) -> Result<String, ApiError> {
         use base64::Engine as _;
         const MAX_BYTES: usize = 10 * 1024 * 1024;
-        let base = url::Url::parse(&self.demo.workspace.client.credentials().base_url)
+        let base = url::Url::parse(&self.client().credentials().base_url)
             .map_err(|e| ApiError::new(ErrorCode::InvalidInput, e.to_string()))?;
         let target = base
             .join(address)
@@ -257,16 +527,11 @@ impl Workbench {
 
     pub async fn invite_rating(&self, session_id: &str) -> Result<(), ApiError> {
         let visitor = self.visitor_of(session_id)?;
-        Ok(self
-            .demo
-            .workspace
-            .client
-            .re_comment(session_id, &visitor)
-            .await?)
+        Ok(self.client().re_comment(session_id, &visitor).await?)
     }
 
     pub async fn transfer_targets(&self) -> Result<TransferTargets, ApiError> {
-        let client = &self.demo.workspace.client;
+        let client = self.client();
         let text =
             |v: &serde_json::Value, key: &str| v[key].as_str().unwrap_or_default().to_string();
         let agents = client
@@ -293,7 +558,7 @@ impl Workbench {
 
     pub async fn transfer(&self, session_id: &str, target: TransferTarget) -> Result<(), ApiError> {
         let visitor = self.visitor_of(session_id)?;
-        let client = &self.demo.workspace.client;
+        let client = self.client();
         match target {
             TransferTarget::Agent { id } => client.transfer(session_id, &visitor, &id).await?,
             TransferTarget::Group { id, name } => {
@@ -321,9 +586,7 @@ impl Workbench {
         let visitor = self.visitor_of(session_id)?;
         let status = if resolved { 1 } else { 0 };
         Ok(self
-            .demo
-            .workspace
-            .client
+            .client()
             .summary_submit(session_id, &visitor, "", "", "", summary, status, false)
             .await?)
     }
@@ -337,7 +600,7 @@ impl Workbench {
     }
 
     pub async fn set_agent_status(&self, status: AgentStatus) -> Result<AgentStatus, ApiError> {
-        let client = &self.demo.workspace.client;
+        let client = self.client();
         match status {
             AgentStatus::Online => client.online().await?,
             AgentStatus::Busy { reason } if (2..=7).contains(&reason) => {
@@ -359,6 +622,10 @@ impl Workbench {
     }
 
     pub async fn shutdown(self) {
-        self.demo.shutdown().await;
+        let current = self.current();
+        current.forwarder.abort();
+        current.workspace.engine.shutdown().await;
+        drop(current);
+        self.sandbox.shutdown().await;
     }
 }

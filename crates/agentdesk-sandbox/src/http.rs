@@ -88,11 +88,17 @@ async fn inject_faults(
     request: Request,
     next: Next,
 ) -> Response {
-    let is_push = request.uri().path() == agentdesk_sobot::protocol::PUSH_PATH;
+    let path = request.uri().path().to_string();
+    let is_push = path == agentdesk_sobot::protocol::PUSH_PATH;
     let (latency, error) = {
         let mut world = state.world();
         let faults = world.faults.clone();
-        let error = if !is_push && faults.error_rate > 0.0 && world.rng.gen_bool(faults.error_rate)
+        let targeted =
+            faults.error_paths.is_empty() || faults.error_paths.iter().any(|p| path.ends_with(p));
+        let error = if !is_push
+            && targeted
+            && faults.error_rate > 0.0
+            && world.rng.gen_bool(faults.error_rate)
         {
             world.counters.injected_errors += 1;
             let status =

@@ -182,6 +182,16 @@ impl WebDriver {
         .await
     }
 
+    /// Runs `script` with `element` as `arguments[0]`.
+    pub async fn execute_on(&self, element: &Element, script: &str) -> Result<Value> {
+        self.command(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": script, "args": [{ELEMENT_KEY: element.0}]})),
+        )
+        .await
+    }
+
     pub async fn screenshot(&self, path: &Path) -> Result<()> {
         // The frame after a DOM change can lag; give the compositor a moment.
         tokio::time::sleep(Duration::from_millis(500)).await;

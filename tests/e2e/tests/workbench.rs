@@ -234,3 +234,81 @@ async fn customer_markup_shows_as_literal_text_and_runs_nothing() {
     })
     .await;
 }
+
+#[tokio::test]
+#[ignore = "needs a display and tauri-driver: run scripts/e2e.sh"]
+async fn switching_merchant_leaves_nothing_of_the_first_one_listed() {
+    with_app("tenant-switch", |run| {
+        Box::pin(async move {
+            let cid = run.visitor("王芳", "我的快递到哪了？").await;
+            run.app
+                .wait_for(
+                    &format!("[data-testid=session-item][data-session-id='{cid}']"),
+                    WAIT,
+                )
+                .await?;
+            let switcher = run
+                .app
+                .wait_for("[data-testid=tenant-switcher]", WAIT)
+                .await?;
+            run.app.click(&switcher).await?;
+            // The merchants of the union platform, found by name.
+            let deadline = std::time::Instant::now() + WAIT;
+            let harbor = loop {
+                let mut found = None;
+                for option in run.app.find_all("[data-testid=tenant-option]").await? {
+                    if run.app.text(&option).await?.contains("Harbor Tea") {
+                        found = Some(option);
+                    }
+                }
+                if let Some(option) = found {
+                    break option;
+                }
+                check(std::time::Instant::now() < deadline, "no Harbor Tea option")?;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            };
+            run.app.click(&harbor).await?;
+            // Harbor Tea's own waiting customers arrive; the first merchant's session is gone.
+            let deadline = std::time::Instant::now() + WAIT;
+            loop {
+                let label = run
+                    .app
+                    .text(
+                        &run.app
+                            .wait_for("[data-testid=tenant-switcher]", WAIT)
+                            .await?,
+                    )
+                    .await?;
+                let mut ids = Vec::new();
+                for item in run.app.find_all("[data-testid=session-item]").await? {
+                    ids.push(
+                        run.app
+                            .execute_on(&item, "return arguments[0].dataset.sessionId;")
+                            .await?,
+                    );
+                }
+                check(
+                    !ids.iter().any(|id| id.as_str() == Some(cid.as_str())),
+                    format!("the first merchant's session {cid} is still listed: {ids:?}"),
+                )?;
+                if label.contains("Harbor Tea") && ids.len() == 3 {
+                    break;
+                }
+                check(
+                    std::time::Instant::now() < deadline,
+                    format!("after the switch: {label:?}, sessions {ids:?}"),
+                )?;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            let page = run.app.execute("return document.body.innerText;").await?;
+            check(
+                !page.as_str().unwrap_or_default().contains("王芳"),
+                "the first merchant's customer is still on screen",
+            )?;
+            run.app
+                .screenshot(&screenshots().join("tenant-switched.png"))
+                .await
+        })
+    })
+    .await;
+}

@@ -4,11 +4,12 @@
 import type {
   AgentStatus,
   ApiError,
-  DomainEvent,
   ErrorCode,
   Message,
   Settings,
+  TenantOption,
   TransferTargets,
+  WorkbenchEvent,
   WorkbenchSnapshot,
 } from "./bindings";
 
@@ -18,6 +19,10 @@ export type TransferTarget = { kind: "agent"; id: string } | { kind: "group"; id
 
 export interface Backend {
   snapshot(): Promise<WorkbenchSnapshot>;
+  /** The tenants the supervisor can switch to. */
+  tenants(): Promise<TenantOption[]>;
+  /** Swaps the whole workspace for another tenant's; answers with its snapshot. */
+  switchTenant(tenantId: string): Promise<WorkbenchSnapshot>;
   messages(sessionId: string, limit: number): Promise<Message[]>;
   /** Queues a reply; `clientMsgId` is the UI's id for its optimistic copy. */
   sendText(sessionId: string, text: string, clientMsgId: string): Promise<string>;
@@ -35,7 +40,7 @@ export interface Backend {
   getSettings(): Promise<Settings>;
   saveSettings(settings: Settings): Promise<void>;
   setUnreadTotal(count: number): Promise<void>;
-  onEvent(listener: (event: DomainEvent) => void): Promise<() => void>;
+  onEvent(listener: (event: WorkbenchEvent) => void): Promise<() => void>;
   onStartup(listener: (info: StartupInfo) => void): Promise<() => void>;
 }
 

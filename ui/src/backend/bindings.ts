@@ -59,11 +59,31 @@ export type WorkspaceMode = "demo" | "account";
 
 export type SessionSummary = { session: Session, last_message: Message | null, };
 
-export type WorkbenchSnapshot = { mode: WorkspaceMode, account_name: string, tenant_name: string, 
+export type WorkbenchSnapshot = { 
+/**
+ * The workspace generation: events carry it too (`WorkbenchEvent`).
+ */
+workspace: number, mode: WorkspaceMode, account_name: string, 
+/**
+ * The tenant's (company's) id on the platform.
+ */
+tenant_id: string, tenant_name: string, 
 /**
  * The agent's sign-in, personal data masked.
  */
 agent_login: string, sessions: Array<SessionSummary>, connection: ConnectionState, };
+
+export type WorkbenchEvent = { workspace: number, event: DomainEvent, };
+
+export type TenantOption = { 
+/**
+ * The platform's company id.
+ */
+id: string, name: string, enabled: boolean, 
+/**
+ * The tenant the workbench shows now.
+ */
+active: boolean, };
 
 export type AgentStatus = { "status": "online" } | { "status": "busy", reason: number, } | { "status": "offline" };
 

@@ -3,7 +3,9 @@
 
 import type { Backend, StartupInfo, TransferTarget } from "./backend";
 import { BackendError } from "./backend";
-import type { AgentStatus, DomainEvent, Message, Session, Settings, TransferTargets, WorkbenchSnapshot } from "./bindings";
+import type {
+  AgentStatus, DomainEvent, Message, Session, Settings, TenantOption, TransferTargets, WorkbenchEvent, WorkbenchSnapshot,
+} from "./bindings";
 
 export class FakeBackend implements Backend {
   sessions: Session[] = [];
@@ -15,11 +17,20 @@ export class FakeBackend implements Backend {
   failSends: BackendError | null = null;
   /** When false, sends stay pending until `confirm` is called. */
   autoConfirm = true;
-  private listeners: ((event: DomainEvent) => void)[] = [];
+  private listeners: ((event: WorkbenchEvent) => void)[] = [];
   private seq: Record<string, number> = {};
+  /** The workspace generation; a tenant switch starts a new one. */
+  workspace = 1;
+  tenantList: TenantOption[] = [
+    { id: "lumen", name: "Lumen Mall 流明商城", enabled: true, active: true },
+    { id: "harbor", name: "Harbor Tea 港湾茶舍", enabled: true, active: false },
+    { id: "old", name: "Old Shop 旧店", enabled: false, active: false },
+  ];
+  /** Other tenants' sessions and histories, waiting for a switch. */
+  parked: Record<string, { sessions: Session[]; history: Record<string, Message[]> }> = {};
 
-  emit(event: DomainEvent) {
-    for (const listener of this.listeners) listener(event);
+  emit(event: DomainEvent, workspace = this.workspace) {
+    for (const listener of this.listeners) listener({ workspace, event });
   }
 
   addSession(session: Session, messages: Message[] = []) {
@@ -50,9 +61,31 @@ export class FakeBackend implements Backend {
     }
   }
 
+  async tenants(): Promise<TenantOption[]> {
+    return this.tenantList.map((t) => ({ ...t }));
+  }
+
+  async switchTenant(tenantId: string): Promise<WorkbenchSnapshot> {
+    const target = this.tenantList.find((t) => t.id === tenantId);
+    if (!target) throw new BackendError("not_found", `there is no tenant ${tenantId}`);
+    if (!target.enabled) throw new BackendError("invalid_input", `${target.name} is disabled`);
+    const current = this.tenantList.find((t) => t.active);
+    if (current && current.id !== tenantId) {
+      this.parked[current.id] = { sessions: this.sessions, history: this.history };
+      const next = this.parked[tenantId] ?? { sessions: [], history: {} };
+      this.sessions = next.sessions;
+      this.history = next.history;
+      this.workspace += 1;
+      for (const t of this.tenantList) t.active = t.id === tenantId;
+    }
+    return this.snapshot();
+  }
+
   async snapshot(): Promise<WorkbenchSnapshot> {
+    const tenant = this.tenantList.find((t) => t.active);
     return {
-      mode: "demo", account_name: "Sandbox", tenant_name: "Lumen Mall", agent_login: "a*****@sandbox.test",
+      workspace: this.workspace, tenant_id: tenant?.id ?? "", tenant_name: tenant?.name ?? "",
+      mode: "demo", account_name: "Sandbox", agent_login: "a*****@sandbox.test",
       sessions: this.sessions.map((session) => ({ session, last_message: this.history[session.id]?.at(-1) ?? null })),
       connection: { state: "connected" },
     };
@@ -133,7 +166,7 @@ export class FakeBackend implements Backend {
     this.unreadTotal = count;
   }
 
-  async onEvent(listener: (event: DomainEvent) => void) {
+  async onEvent(listener: (event: WorkbenchEvent) => void) {
     this.listeners.push(listener);
     return () => {
       this.listeners = this.listeners.filter((l) => l !== listener);

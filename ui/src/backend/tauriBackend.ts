@@ -5,7 +5,7 @@ import { listen } from "@tauri-apps/api/event";
 
 import type { Backend, StartupInfo, TransferTarget } from "./backend";
 import { BackendError } from "./backend";
-import type { AgentStatus, DomainEvent, Message, Settings, TransferTargets, WorkbenchSnapshot } from "./bindings";
+import type { AgentStatus, Message, Settings, TenantOption, TransferTargets, WorkbenchEvent, WorkbenchSnapshot } from "./bindings";
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
@@ -17,6 +17,8 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 
 export class TauriBackend implements Backend {
   snapshot = () => call<WorkbenchSnapshot>("snapshot");
+  tenants = () => call<TenantOption[]>("tenants");
+  switchTenant = (tenantId: string) => call<WorkbenchSnapshot>("switch_tenant", { tenantId });
   messages = (sessionId: string, limit: number) => call<Message[]>("messages", { sessionId, limit });
   sendText = (sessionId: string, text: string, clientMsgId: string) =>
     call<string>("send_text", { sessionId, text, clientMsgId });
@@ -38,8 +40,8 @@ export class TauriBackend implements Backend {
   getSettings = () => call<Settings>("get_settings");
   saveSettings = (settings: Settings) => call<void>("save_settings", { settings });
   setUnreadTotal = (count: number) => call<void>("set_unread_total", { count });
-  onEvent = (listener: (event: DomainEvent) => void) =>
-    listen<DomainEvent>("agentdesk://event", (event) => listener(event.payload));
+  onEvent = (listener: (event: WorkbenchEvent) => void) =>
+    listen<WorkbenchEvent>("agentdesk://event", (event) => listener(event.payload));
   onStartup = (listener: (info: StartupInfo) => void) =>
     listen<StartupInfo>("agentdesk://startup", (event) => listener(event.payload));
 }

@@ -1,11 +1,13 @@
-// The top bar: agent status, account and merchant, connection state (with the reconnect countdown),
+// The top bar: agent status, account and merchant (with the tenant switcher), connection state (with the reconnect countdown),
 // total unread, and Settings.
 
 import { useTranslation } from "react-i18next";
 
-import type { AgentStatus } from "../backend/bindings";
+import type { Backend } from "../backend/backend";
+import type { AgentStatus, WorkbenchSnapshot } from "../backend/bindings";
 import type { WorkbenchState } from "../state/workbench";
 import { useNow } from "../useNow";
+import { TenantSwitcher } from "./TenantSwitcher";
 
 const BUSY_REASONS = [2, 3, 4, 5, 6, 7] as const;
 
@@ -24,6 +26,8 @@ export function TopBar(props: {
   unread: number;
   onStatus: (status: AgentStatus) => void;
   onSettings: () => void;
+  backend: Backend;
+  onTenantSwitched: (snapshot: WorkbenchSnapshot) => void;
 }) {
   const { t } = useTranslation();
   const now = useNow(500);
@@ -65,9 +69,8 @@ export function TopBar(props: {
       <span className="muted" title={t("topbar.account")}>
         {state.snapshot?.account_name} · {state.snapshot?.agent_login}
       </span>
-      <span className="muted" title={t("topbar.tenant")}>
-        {state.snapshot?.tenant_name}
-      </span>
+      <span className="muted">{t("topbar.tenant")}:</span>
+      <TenantSwitcher backend={props.backend} tenantName={state.snapshot?.tenant_name ?? ""} onSwitched={props.onTenantSwitched} />
       <span className="spacer" />
       {state.queueWaiting > 0 && <span className="muted">{t("topbar.queue", { count: state.queueWaiting })}</span>}
       <span className={`connection connection-${connection.state}`} role="status" aria-live="polite" data-testid="connection-state">

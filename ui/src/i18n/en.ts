@@ -20,6 +20,18 @@ export const en = {
     settings: "Settings",
     queue: "{{count}} in the platform queue",
   },
+  tenants: {
+    title: "Switch merchant",
+    search: "Search merchants",
+    shortcut: "Switch merchant (Ctrl+Shift+M)",
+    loading: "Loading merchants…",
+    current: "current",
+    disabledTag: "disabled",
+    switching: "switching…",
+    none: "No merchant matches.",
+    disabled: "{{name}} is disabled. Enable it under Supervisor → Merchants first.",
+    switchFailed: "Could not switch merchant: {{message}}",
+  },
   sessions: {
     label: "Sessions",
     tabs: { waiting: "Waiting", mine: "Mine", ended: "Ended" },

@@ -21,6 +21,18 @@ export const zhCN: Strings = {
     settings: "设置",
     queue: "平台排队 {{count}} 人",
   },
+  tenants: {
+    title: "切换商户",
+    search: "搜索商户",
+    shortcut: "切换商户（Ctrl+Shift+M）",
+    loading: "正在加载商户…",
+    current: "当前",
+    disabledTag: "已停用",
+    switching: "正在切换…",
+    none: "没有匹配的商户。",
+    disabled: "{{name}} 已停用，请先在“主管 → 商户”中启用。",
+    switchFailed: "无法切换商户：{{message}}",
+  },
   sessions: {
     label: "会话",
     tabs: { waiting: "待回复", mine: "我的", ended: "已结束" },

@@ -23,14 +23,14 @@ function pending(sessionId: string, clientId: string, at: number): Message {
 
 function loaded(sessions: Session[]): WorkbenchState {
   const snapshot: WorkbenchSnapshot = {
-    mode: "demo", account_name: "Sandbox", tenant_name: "Shop", agent_login: "a***@x",
+    workspace: 1, tenant_id: "shop", mode: "demo", account_name: "Sandbox", tenant_name: "Shop", agent_login: "a***@x",
     sessions: sessions.map((s) => ({ session: s, last_message: null })),
     connection: { state: "connected" },
   };
   return reduce(initialState, { type: "snapshot", snapshot });
 }
 
-const event = (state: WorkbenchState, e: DomainEvent) => reduce(state, { type: "event", event: e, now: 0 });
+const event = (state: WorkbenchState, e: DomainEvent) => reduce(state, { type: "events", events: [{ workspace: state.workspace, event: e }], now: 0 });
 
 describe("message ordering", () => {
   it("orders confirmed messages by seq and pending ones after them in the order written", () => {
@@ -161,9 +161,44 @@ describe("batched events", () => {
       { type: "session_ended", session_id: "a" },
     ];
     const oneByOne = events.reduce(event, start);
-    const batched = reduce(start, { type: "events", events, now: 0 });
+    const batched = reduce(start, { type: "events", events: events.map((event) => ({ workspace: 1, event })), now: 0 });
     expect(batched).toEqual(oneByOne);
     expect(totalUnread(batched)).toBe(3);
     expect(sessionsForTab(batched, "ended", "").map((s) => s.id)).toEqual(["a"]);
+  });
+});
+
+describe("tenant switches", () => {
+  const snapshotOf = (workspace: number, tenant: string, sessions: Session[]): WorkbenchSnapshot => ({
+    workspace, tenant_id: tenant, tenant_name: tenant, mode: "demo", account_name: "Sandbox", agent_login: "a***@x",
+    sessions: sessions.map((s) => ({ session: s, last_message: null })), connection: { state: "connected" },
+  });
+
+  it("a new workspace starts from nothing and ignores the previous one's late events", () => {
+    let state = reduce(initialState, { type: "snapshot", snapshot: snapshotOf(1, "a", [session("a1")]) });
+    state = reduce(state, { type: "events", now: 0, events: [{ workspace: 1, event: { type: "message_stored", message: inbound("a1", 1) } }] });
+    state = reduce(state, { type: "select", sessionId: "a1" });
+    expect(totalUnread(state)).toBe(0);
+    state = reduce(state, { type: "events", now: 0, events: [{ workspace: 1, event: { type: "message_stored", message: inbound("a1", 2) } }] });
+
+    // Tenant b's first event overtakes its snapshot; a late event of tenant a follows it.
+    state = reduce(state, {
+      type: "events",
+      now: 0,
+      events: [
+        { workspace: 2, event: { type: "session_opened", session: session("b2") } },
+        { workspace: 1, event: { type: "session_opened", session: session("a9") } },
+      ],
+    });
+    expect(Object.keys(state.sessions).sort()).toEqual(["a1"]);
+    state = reduce(state, { type: "snapshot", snapshot: snapshotOf(2, "b", [session("b1")]) });
+    expect(Object.keys(state.sessions).sort()).toEqual(["b1", "b2"]);
+    expect(state.selected).toBeNull();
+    expect(state.messages).toEqual({});
+    expect(totalUnread(state)).toBe(0);
+    expect(state.lastMessage.a1).toBeUndefined();
+    state = reduce(state, { type: "events", now: 0, events: [{ workspace: 1, event: { type: "message_stored", message: inbound("a1", 3) } }] });
+    expect(state.sessions.a1).toBeUndefined();
+    expect(state.lastMessage.a1).toBeUndefined();
   });
 });

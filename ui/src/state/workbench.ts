@@ -2,13 +2,17 @@
 // Components render it; the backend's events and answers feed it. Nothing here touches the DOM or IPC,
 // so every rule is unit-tested.
 
-import type { ConnectionState, DomainEvent, Message, Session, WorkbenchSnapshot } from "../backend/bindings";
+import type { ConnectionState, DomainEvent, Message, Session, WorkbenchEvent, WorkbenchSnapshot } from "../backend/bindings";
 
 export type SessionTab = "waiting" | "mine" | "ended";
 
 export interface WorkbenchState {
   ready: boolean;
-  snapshot: Pick<WorkbenchSnapshot, "mode" | "account_name" | "tenant_name" | "agent_login"> | null;
+  /** The workspace generation on screen (changes with a tenant switch); 0 before the first snapshot. */
+  workspace: number;
+  /** Events of a newer workspace that arrived before its snapshot: applied once it lands. */
+  early: WorkbenchEvent[];
+  snapshot: Pick<WorkbenchSnapshot, "mode" | "account_name" | "tenant_id" | "tenant_name" | "agent_login"> | null;
   sessions: Record<string, Session>;
   lastMessage: Record<string, Message | undefined>;
   /** Conversations loaded so far, each in display order. */
@@ -27,6 +31,8 @@ export interface WorkbenchState {
 
 export const initialState: WorkbenchState = {
   ready: false,
+  workspace: 0,
+  early: [],
   snapshot: null,
   sessions: {},
   lastMessage: {},
@@ -44,7 +50,7 @@ export type Action =
   | { type: "snapshot"; snapshot: WorkbenchSnapshot }
   | { type: "messagesLoaded"; sessionId: string; messages: Message[] }
   | { type: "event"; event: DomainEvent; now: number }
-  | { type: "events"; events: DomainEvent[]; now: number }
+  | { type: "events"; events: WorkbenchEvent[]; now: number }
   | { type: "select"; sessionId: string | null }
   | { type: "optimisticSend"; message: Message }
   | { type: "sendFailed"; clientMsgId: string; sessionId: string; error: string }
@@ -85,21 +91,30 @@ function newer(a: Message | undefined, b: Message): Message {
 export function reduce(state: WorkbenchState, action: Action): WorkbenchState {
   switch (action.type) {
     case "snapshot": {
+      const snapshot = action.snapshot;
+      // Another workspace (a tenant switch) starts from nothing: no session, message, draft count
+      // or selection of the previous tenant survives.
+      const base = snapshot.workspace === state.workspace ? state : { ...initialState, early: state.early };
       const sessions: Record<string, Session> = {};
       const lastMessage: Record<string, Message | undefined> = {};
-      for (const summary of action.snapshot.sessions) {
+      for (const summary of snapshot.sessions) {
         sessions[summary.session.id] = summary.session;
         lastMessage[summary.session.id] = summary.last_message ?? undefined;
       }
-      const { mode, account_name, tenant_name, agent_login } = action.snapshot;
-      return {
-        ...state,
+      const { mode, account_name, tenant_id, tenant_name, agent_login } = snapshot;
+      const next: WorkbenchState = {
+        ...base,
         ready: true,
-        snapshot: { mode, account_name, tenant_name, agent_login },
+        workspace: snapshot.workspace,
+        early: [],
+        snapshot: { mode, account_name, tenant_id, tenant_name, agent_login },
         sessions,
         lastMessage,
-        connection: action.snapshot.connection,
+        connection: snapshot.connection,
       };
+      return base.early
+        .filter((e) => e.workspace === snapshot.workspace)
+        .reduce((acc, e) => applyEvent(acc, e.event, Date.now()), next);
     }
     case "messagesLoaded": {
       // Keep optimistic messages the backend does not know yet.
@@ -146,7 +161,15 @@ export function reduce(state: WorkbenchState, action: Action): WorkbenchState {
     case "event":
       return applyEvent(state, action.event, action.now);
     case "events":
-      return action.events.reduce((next, event) => applyEvent(next, event, action.now), state);
+      // Only the workspace on screen: a previous tenant's stragglers are dropped, a newer one's wait
+      // for its snapshot.
+      return action.events.reduce((next, e) => {
+        // Once a newer workspace has spoken, the one on screen is over even before its snapshot.
+        const superseded = next.early.some((early) => early.workspace > e.workspace);
+        if (e.workspace === next.workspace && !superseded) return applyEvent(next, e.event, action.now);
+        if (e.workspace > next.workspace) return { ...next, early: [...next.early, e] };
+        return next;
+      }, state);
   }
 }
 
