@@ -239,6 +239,9 @@ pub struct World {
     pub files: HashMap<String, (String, Vec<u8>)>,
     pub counters: Counters,
     next_id: u64,
+    /// Part of every id this tenant makes (empty for the demo tenant), so ids never collide across
+    /// tenants, as the platform's globally unique ids do not.
+    id_tag: String,
 }
 
 #[derive(Debug)]
@@ -280,7 +283,9 @@ impl World {
             })
             .collect();
         accounts.push(supervisor_agent(&mut rng, accounts.len()));
-        World::with_profile(rng, token_lifetime, profile, accounts)
+        let mut world = World::with_profile(rng, token_lifetime, profile, accounts);
+        world.id_tag = format!("{}-", &world.company_id[1..7]);
+        world
     }
 
     fn with_profile(
@@ -321,12 +326,13 @@ impl World {
             files: HashMap::new(),
             counters: Counters::default(),
             next_id: 0,
+            id_tag: String::new(),
         }
     }
 
     pub fn next_id(&mut self, prefix: &str) -> String {
         self.next_id += 1;
-        format!("{prefix}{:08}", self.next_id)
+        format!("{prefix}{}{:08}", self.id_tag, self.next_id)
     }
 
     // ---- tokens ----
