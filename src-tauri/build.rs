@@ -19,6 +19,10 @@ const COMMANDS: &[&str] = &[
     "get_settings",
     "save_settings",
     "set_unread_total",
+    "accounts",
+    "save_account",
+    "remove_account",
+    "test_account",
 ];
 
 fn main() {

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use agentdesk_api::{
-    AgentStatus, ApiError, Settings, TenantOption, TransferTarget, TransferTargets,
-    WorkbenchSnapshot,
+    AccountInput, AccountView, AgentStatus, ApiError, ConnectionReport, Settings, TenantOption,
+    TransferTarget, TransferTargets, WorkbenchSnapshot,
 };
 use agentdesk_domain::Message;
 use tauri::State;
@@ -145,4 +145,26 @@ pub fn save_settings(state: Shell<'_>, settings: Settings) -> Result<(), ApiErro
 #[tauri::command]
 pub fn set_unread_total(app: tauri::AppHandle, count: u32) {
     crate::tray::show_unread(&app, count);
+}
+
+/// Accounts with which secrets are set (never the secrets).
+#[tauri::command]
+pub async fn accounts(state: Shell<'_>) -> Result<Vec<AccountView>, ApiError> {
+    state.accounts.list().await
+}
+
+/// Adds or edits an account; secrets in `input` go to the OS keychain and are not kept here.
+#[tauri::command]
+pub async fn save_account(state: Shell<'_>, input: AccountInput) -> Result<(), ApiError> {
+    state.accounts.save(input).await
+}
+
+#[tauri::command]
+pub async fn remove_account(state: Shell<'_>, name: String) -> Result<(), ApiError> {
+    state.accounts.remove(&name).await
+}
+
+#[tauri::command]
+pub async fn test_account(state: Shell<'_>, name: String) -> Result<ConnectionReport, ApiError> {
+    state.accounts.test_connection(&name).await
 }

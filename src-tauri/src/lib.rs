@@ -58,6 +58,10 @@ pub fn run() {
             commands::get_settings,
             commands::save_settings,
             commands::set_unread_total,
+            commands::accounts,
+            commands::save_account,
+            commands::remove_account,
+            commands::test_account,
         ])
         .setup(move |app| {
             let config_dir = app.path().app_config_dir()?;

@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use agentdesk_api::{ApiError, ErrorCode, Settings, SettingsFile, Workbench};
+use agentdesk_api::{AccountBook, ApiError, ErrorCode, Settings, SettingsFile, Workbench};
+use agentdesk_secrets::Keychain;
 use tokio::sync::watch;
 
 pub struct AppState {
@@ -17,6 +18,8 @@ pub struct AppState {
     pub settings: Mutex<Settings>,
     focused: AtomicBool,
     pub visitor_names: Mutex<HashMap<String, String>>,
+    /// Platform accounts: `accounts.json` in the config directory, secrets in the OS keychain.
+    pub accounts: AccountBook,
 }
 
 impl AppState {
@@ -30,6 +33,7 @@ impl AppState {
             settings: Mutex::new(settings),
             focused: AtomicBool::new(true),
             visitor_names: Mutex::new(HashMap::new()),
+            accounts: AccountBook::new(config_dir, Keychain::os()),
         }
     }
 

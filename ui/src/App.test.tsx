@@ -187,4 +187,38 @@ describe("workbench", () => {
     expect((await screen.findByRole("alert")).textContent).toContain("Old Shop");
     expect(screen.getByTestId("tenant-switcher").textContent).toContain("Lumen Mall");
   });
+
+  it("adds, tests, edits and removes an account; a key is never shown back", async () => {
+    const backend = setup();
+    fireEvent.click(await screen.findByTestId("open-settings"));
+    fireEvent.click(await screen.findByTestId("account-add"));
+    fireEvent.change(screen.getByTestId("account-name"), { target: { value: "Shop A" } });
+    fireEvent.change(screen.getByTestId("account-appid"), { target: { value: "app-1" } });
+    fireEvent.change(screen.getByTestId("account-app-key"), { target: { value: "wrong-key-7f3a" } });
+    fireEvent.click(screen.getByTestId("account-save"));
+    const item = await screen.findByTestId("account-item");
+    expect(item.textContent).toContain("Shop A");
+    expect(item.textContent).toContain("app key stored");
+    expect(backend.keychain["Shop A/app-key"]).toBe("wrong-key-7f3a");
+    expect(document.body.innerHTML).not.toContain("wrong-key-7f3a");
+
+    fireEvent.click(screen.getByTestId("account-test"));
+    expect((await screen.findByTestId("account-report")).textContent).toContain("Wrong key:");
+
+    // Editing without typing a key keeps the stored one; typing one replaces it.
+    fireEvent.click(screen.getByRole("button", { name: "Edit" }));
+    expect((screen.getByTestId("account-app-key") as HTMLInputElement).value).toBe("");
+    fireEvent.change(screen.getByTestId("account-app-key"), { target: { value: "good-key" } });
+    fireEvent.click(screen.getByTestId("account-save"));
+    await waitFor(() => expect(backend.keychain["Shop A/app-key"]).toBe("good-key"));
+    fireEvent.click(await screen.findByTestId("account-test"));
+    await waitFor(() => expect(screen.getByTestId("account-report").dataset.ok).toBe("true"));
+
+    const confirm = window.confirm;
+    window.confirm = () => true;
+    fireEvent.click(screen.getByRole("button", { name: "Remove" }));
+    window.confirm = confirm;
+    await waitFor(() => expect(screen.queryByTestId("account-item")).toBeNull());
+    expect(backend.keychain["Shop A/app-key"]).toBeUndefined();
+  });
 });

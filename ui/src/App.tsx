@@ -308,7 +308,14 @@ export function App({ backend }: { backend: Backend }) {
         <DetailsPanel session={selected} />
       </div>
       {settingsOpen && settings && (
-        <SettingsDialog settings={settings} theme={theme} onTheme={setTheme} onSave={saveSettings} onClose={() => setSettingsOpen(false)} />
+        <SettingsDialog
+          settings={settings}
+          theme={theme}
+          onTheme={setTheme}
+          onSave={saveSettings}
+          onClose={() => setSettingsOpen(false)}
+          backend={backend}
+        />
       )}
     </div>
   );

@@ -172,6 +172,17 @@ impl WebDriver {
         .map(drop)
     }
 
+    /// Empties an input (before typing a whole new value).
+    pub async fn clear(&self, element: &Element) -> Result<()> {
+        self.command(
+            reqwest::Method::POST,
+            &format!("/element/{}/clear", element.0),
+            Some(json!({})),
+        )
+        .await
+        .map(drop)
+    }
+
     /// Runs `script` in the page (a function body; a returned Promise is awaited).
     pub async fn execute(&self, script: &str) -> Result<Value> {
         self.command(

@@ -315,3 +315,182 @@ async fn switching_merchant_leaves_nothing_of_the_first_one_listed() {
     })
     .await;
 }
+
+/// Every file under `dir` whose bytes contain `needle`.
+fn files_containing(dir: &std::path::Path, needle: &[u8]) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return found;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(files_containing(&path, needle));
+        } else if let Ok(bytes) = std::fs::read(&path) {
+            if bytes.windows(needle.len()).any(|w| w == needle) {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
+/// A tenant's option in the open switcher, by name.
+async fn click_tenant(run: &Run, name: &str) -> Outcome {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        for option in run.app.find_all("[data-testid=tenant-option]").await? {
+            if run.app.text(&option).await?.contains(name) {
+                return run.app.click(&option).await;
+            }
+        }
+        check(
+            std::time::Instant::now() < deadline,
+            format!("no {name} option"),
+        )?;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs a display and tauri-driver: run scripts/e2e.sh"]
+async fn secrets_entered_in_the_window_reach_the_keychain_and_no_file() {
+    let run = Run::start("secrets").await;
+    let info = run.sandbox.info().clone();
+    let outcome: Outcome = async {
+        let app = &run.app;
+        app.wait_for("[data-testid=connection-state].connection-connected", WAIT)
+            .await?;
+        app.click(&app.wait_for("[data-testid=open-settings]", WAIT).await?)
+            .await?;
+        app.click(&app.wait_for("[data-testid=account-add]", WAIT).await?)
+            .await?;
+        let name = app.wait_for("[data-testid=account-name]", WAIT).await?;
+        app.type_text(&name, "Sandbox supervisor").await?;
+        let sandbox_platform = app
+            .wait_for("[data-testid=account-platform] option[value=sandbox]", WAIT)
+            .await?;
+        app.click(&sandbox_platform).await?;
+        let base = app.wait_for("[data-testid=account-base-url]", WAIT).await?;
+        app.clear(&base).await?;
+        app.type_text(&base, &info.base_url).await?;
+        let appid = app.wait_for("[data-testid=account-appid]", WAIT).await?;
+        app.type_text(&appid, &info.appid).await?;
+        let key = app.wait_for("[data-testid=account-app-key]", WAIT).await?;
+        app.type_text(&key, &info.app_key).await?;
+        app.click(&app.wait_for("[data-testid=account-save]", WAIT).await?)
+            .await?;
+        app.click(&app.wait_for("[data-testid=account-test]", WAIT).await?)
+            .await?;
+        app.wait_for("[data-testid=account-report][data-ok=true]", WAIT)
+            .await?;
+        let page = app
+            .execute("return document.documentElement.outerHTML;")
+            .await?;
+        check(
+            !page.as_str().unwrap_or_default().contains(&info.app_key),
+            "the app key is in the page after saving",
+        )?;
+        app.screenshot(&screenshots().join("account-tested.png"))
+            .await?;
+        // A merchant switch: the tenant's app key is fetched and used, in memory only.
+        app.click(&app.wait_for("[data-testid=close-settings]", WAIT).await?)
+            .await?;
+        app.click(&app.wait_for("[data-testid=tenant-switcher]", WAIT).await?)
+            .await?;
+        click_tenant(&run, "Harbor Tea").await?;
+        let deadline = std::time::Instant::now() + WAIT;
+        loop {
+            let switcher = app.wait_for("[data-testid=tenant-switcher]", WAIT).await?;
+            if app.text(&switcher).await?.contains("Harbor Tea") {
+                break;
+            }
+            check(
+                std::time::Instant::now() < deadline,
+                "the switch did not finish",
+            )?;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        app.wait_for("[data-testid=session-item]", WAIT).await?;
+        Ok(())
+    }
+    .await;
+    if outcome.is_err() {
+        let _ = run
+            .app
+            .screenshot(&screenshots().join("secrets-failure.png"))
+            .await;
+    }
+    // The app writes whatever it writes on the way out before the directories are searched.
+    let data_dir = run._data.0.clone();
+    let Run {
+        sandbox,
+        app,
+        _data,
+        ..
+    } = run;
+    app.quit().await;
+    sandbox.shutdown().await;
+    if let Err(message) = outcome {
+        panic!("{message}");
+    }
+
+    // The secrets: the account's app key (typed in the window), the union key, and every tenant's
+    // app key (the switch used one), from a second sandbox with the same seed.
+    let twin = Sandbox::start(
+        "127.0.0.1:0".parse().unwrap(),
+        SandboxConfig {
+            seed: 11,
+            ..SandboxConfig::default()
+        },
+    )
+    .await
+    .unwrap();
+    let twin_info = twin.info().clone();
+    assert_eq!(twin_info.app_key, info.app_key, "same seed, same keys");
+    let keys =
+        agentdesk_sobot::client::UnionClient::new(agentdesk_sobot::client::UnionCredentials {
+            base_url: twin_info.base_url.clone(),
+            union_code: twin_info.union_code.clone(),
+            email: twin_info.supervisor_email.clone(),
+            union_key: agentdesk_domain::Secret::new(twin_info.union_key.clone()),
+        })
+        .unwrap()
+        .batch_app_keys()
+        .await
+        .unwrap();
+    twin.shutdown().await;
+    let mut secrets = vec![info.app_key.clone(), info.union_key.clone()];
+    secrets.extend(keys.iter().map(|k| k.app_key.expose().to_string()));
+    assert_eq!(secrets.len(), 6);
+
+    // Where the app keeps things: config (accounts.json), data (databases, web storage), caches,
+    // and its log.
+    let config =
+        std::path::PathBuf::from(std::env::var_os("XDG_CONFIG_HOME").expect("run scripts/e2e.sh"));
+    let accounts = std::fs::read_to_string(config.join("dev.agentdesk.workbench/accounts.json"))
+        .expect("the account was saved");
+    assert!(accounts.contains("Sandbox supervisor"), "{accounts}");
+    assert!(
+        files_containing(&data_dir, b"SQLite format 3").len() >= 2,
+        "the databases of both tenants are under the data directory"
+    );
+    let mut places: Vec<std::path::PathBuf> =
+        ["XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"]
+            .iter()
+            .filter_map(|v| std::env::var_os(v).map(Into::into))
+            .collect();
+    places.push(data_dir);
+    let log = agentdesk_e2e::repo().join("target/e2e/tauri-driver.log");
+    for secret in &secrets {
+        for place in &places {
+            let leaks = files_containing(place, secret.as_bytes());
+            assert!(leaks.is_empty(), "a secret was written to {leaks:?}");
+        }
+        let logged = std::fs::read(&log).unwrap_or_default();
+        assert!(
+            !logged.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "a secret is in the app's log"
+        );
+    }
+}

@@ -2,7 +2,10 @@
 // implements it in memory for tests and for working on the UI in a plain browser.
 
 import type {
+  AccountInput,
+  AccountView,
   AgentStatus,
+  ConnectionReport,
   ApiError,
   ErrorCode,
   Message,
@@ -40,6 +43,12 @@ export interface Backend {
   getSettings(): Promise<Settings>;
   saveSettings(settings: Settings): Promise<void>;
   setUnreadTotal(count: number): Promise<void>;
+  /** Accounts and which of their secrets are set; never a secret. */
+  accounts(): Promise<AccountView[]>;
+  /** Adds or edits an account; its secrets go to the OS keychain. */
+  saveAccount(input: AccountInput): Promise<void>;
+  removeAccount(name: string): Promise<void>;
+  testAccount(name: string): Promise<ConnectionReport>;
   onEvent(listener: (event: WorkbenchEvent) => void): Promise<() => void>;
   onStartup(listener: (info: StartupInfo) => void): Promise<() => void>;
 }

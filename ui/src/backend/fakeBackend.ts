@@ -4,6 +4,7 @@
 import type { Backend, StartupInfo, TransferTarget } from "./backend";
 import { BackendError } from "./backend";
 import type {
+  AccountInput, AccountView, ConnectionReport,
   AgentStatus, DomainEvent, Message, Session, Settings, TenantOption, TransferTargets, WorkbenchEvent, WorkbenchSnapshot,
 } from "./bindings";
 
@@ -164,6 +165,44 @@ export class FakeBackend implements Backend {
 
   async setUnreadTotal(count: number) {
     this.unreadTotal = count;
+  }
+
+  /** Saved accounts; the secrets given are kept apart, as the keychain would. */
+  accountList: AccountView[] = [];
+  keychain: Record<string, string> = {};
+
+  async accounts() {
+    return this.accountList.map((v) => ({ ...v, account: { ...v.account } }));
+  }
+
+  async saveAccount(input: AccountInput) {
+    const name = input.account.name.trim();
+    if (!name) throw new BackendError("invalid_input", "an account needs a name");
+    const replacing = input.previous_name ?? name;
+    if (input.previous_name === null && this.accountList.some((v) => v.account.name === name)) {
+      throw new BackendError("invalid_input", `an account named "${name}" already exists`);
+    }
+    const old = this.accountList.find((v) => v.account.name === replacing);
+    if (input.app_key) this.keychain[`${name}/app-key`] = input.app_key;
+    if (input.union_key) this.keychain[`${name}/union-key`] = input.union_key;
+    this.accountList = this.accountList.filter((v) => v.account.name !== replacing);
+    this.accountList.push({
+      account: { ...input.account },
+      has_app_key: Boolean(input.app_key) || Boolean(old?.has_app_key),
+      has_union_key: Boolean(input.union_key) || Boolean(old?.has_union_key),
+    });
+  }
+
+  async removeAccount(name: string) {
+    this.accountList = this.accountList.filter((v) => v.account.name !== name);
+    delete this.keychain[`${name}/app-key`];
+    delete this.keychain[`${name}/union-key`];
+  }
+
+  async testAccount(name: string): Promise<ConnectionReport> {
+    const key = this.keychain[`${name}/app-key`];
+    if (key === "good-key") return { ok: true, problem: null, message: "a token was issued" };
+    return { ok: false, problem: "bad_signature", message: "900003: the app key does not belong to the appid" };
   }
 
   async onEvent(listener: (event: WorkbenchEvent) => void) {

@@ -5,7 +5,7 @@ import { listen } from "@tauri-apps/api/event";
 
 import type { Backend, StartupInfo, TransferTarget } from "./backend";
 import { BackendError } from "./backend";
-import type { AgentStatus, Message, Settings, TenantOption, TransferTargets, WorkbenchEvent, WorkbenchSnapshot } from "./bindings";
+import type { AccountInput, AccountView, AgentStatus, ConnectionReport, Message, Settings, TenantOption, TransferTargets, WorkbenchEvent, WorkbenchSnapshot } from "./bindings";
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
@@ -40,6 +40,10 @@ export class TauriBackend implements Backend {
   getSettings = () => call<Settings>("get_settings");
   saveSettings = (settings: Settings) => call<void>("save_settings", { settings });
   setUnreadTotal = (count: number) => call<void>("set_unread_total", { count });
+  accounts = () => call<AccountView[]>("accounts");
+  saveAccount = (input: AccountInput) => call<void>("save_account", { input });
+  removeAccount = (name: string) => call<void>("remove_account", { name });
+  testAccount = (name: string) => call<ConnectionReport>("test_account", { name });
   onEvent = (listener: (event: WorkbenchEvent) => void) =>
     listen<WorkbenchEvent>("agentdesk://event", (event) => listener(event.payload));
   onStartup = (listener: (info: StartupInfo) => void) =>

@@ -2,7 +2,9 @@
 
 import { useTranslation } from "react-i18next";
 
+import type { Backend } from "../backend/backend";
 import type { Settings } from "../backend/bindings";
+import { AccountsSection } from "./AccountsSection";
 
 export type Theme = "system" | "light" | "dark";
 
@@ -12,6 +14,7 @@ export function SettingsDialog(props: {
   onTheme: (theme: Theme) => void;
   onSave: (settings: Settings) => void;
   onClose: () => void;
+  backend: Backend;
 }) {
   const { t } = useTranslation();
   const { settings } = props;
@@ -55,7 +58,7 @@ export function SettingsDialog(props: {
         </fieldset>
         <fieldset>
           <legend>{t("settings.accounts")}</legend>
-          <p className="muted">{t("settings.accountsHelp")}</p>
+          <AccountsSection backend={props.backend} />
         </fieldset>
         <fieldset>
           <legend>{t("settings.shortcuts")}</legend>
@@ -68,11 +71,13 @@ export function SettingsDialog(props: {
             <dd>{t("settings.shortcutList.endSession")}</dd>
             <dt>Ctrl+F</dt>
             <dd>{t("settings.shortcutList.search")}</dd>
+            <dt>Ctrl+Shift+M</dt>
+            <dd>{t("settings.shortcutList.switchMerchant")}</dd>
             <dt>↑ / ↓</dt>
             <dd>{t("settings.shortcutList.move")}</dd>
           </dl>
         </fieldset>
-        <button type="button" className="primary" onClick={props.onClose}>
+        <button type="button" className="primary" onClick={props.onClose} data-testid="close-settings">
           {t("settings.close")}
         </button>
       </div>

@@ -1,0 +1,256 @@
+// Settings → Accounts: add, edit and remove platform accounts, and test a connection. Secrets (app
+// key, union key) are typed into password fields, sent once to the core for the OS keychain, and
+// cleared from the form; the window never reads a secret back, it only learns whether one is set.
+
+import { useCallback, useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
+
+import type { Backend } from "../backend/backend";
+import { BackendError } from "../backend/backend";
+import type { Account, AccountView, ConnectionReport, Platform } from "../backend/bindings";
+
+const SOBOT_BASE_URLS = ["https://www.sobot.com", "https://www.soboten.com", "https://sg.sobot.io", "https://us.sobot.com"];
+
+interface Draft {
+  previousName: string | null;
+  account: Account;
+  appKey: string;
+  unionKey: string;
+  supervisor: boolean;
+}
+
+function emptyDraft(): Draft {
+  return {
+    previousName: null,
+    account: { name: "", platform: "sobot", base_url: SOBOT_BASE_URLS[0], appid: "", agent_email: "", supervisor: null },
+    appKey: "",
+    unionKey: "",
+    supervisor: false,
+  };
+}
+
+export function AccountsSection({ backend }: { backend: Backend }) {
+  const { t } = useTranslation();
+  const [accounts, setAccounts] = useState<AccountView[] | null>(null);
+  const [draft, setDraft] = useState<Draft | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [saving, setSaving] = useState(false);
+  const [testing, setTesting] = useState<string | null>(null);
+  const [reports, setReports] = useState<Record<string, ConnectionReport>>({});
+
+  const reload = useCallback(() => {
+    backend
+      .accounts()
+      .then(setAccounts)
+      .catch((e: unknown) => setError(BackendError.from(e).message));
+  }, [backend]);
+  useEffect(reload, [reload]);
+
+  const edit = (view: AccountView) =>
+    setDraft({
+      previousName: view.account.name,
+      account: { ...view.account },
+      appKey: "",
+      unionKey: "",
+      supervisor: view.account.supervisor !== null,
+    });
+
+  const setAccount = (patch: Partial<Account>) => draft && setDraft({ ...draft, account: { ...draft.account, ...patch } });
+
+  const save = async () => {
+    if (!draft) return;
+    setSaving(true);
+    setError(null);
+    try {
+      await backend.saveAccount({
+        account: { ...draft.account, supervisor: draft.supervisor ? draft.account.supervisor ?? { union_code: "", email: "" } : null },
+        previous_name: draft.previousName,
+        app_key: draft.appKey ? draft.appKey : null,
+        union_key: draft.supervisor && draft.unionKey ? draft.unionKey : null,
+      });
+      // The secrets leave the window's memory with the form.
+      setDraft(null);
+      reload();
+    } catch (e) {
+      setError(t("accounts.saveFailed", { message: BackendError.from(e).message }));
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const remove = async (name: string) => {
+    if (!window.confirm(t("accounts.confirmRemove", { name }))) return;
+    try {
+      await backend.removeAccount(name);
+      reload();
+    } catch (e) {
+      setError(BackendError.from(e).message);
+    }
+  };
+
+  const test = async (name: string) => {
+    setTesting(name);
+    try {
+      const report = await backend.testAccount(name);
+      setReports((r) => ({ ...r, [name]: report }));
+    } catch (e) {
+      setReports((r) => ({ ...r, [name]: { ok: false, problem: null, message: BackendError.from(e).message } }));
+    } finally {
+      setTesting(null);
+    }
+  };
+
+  return (
+    <div className="accounts" data-testid="accounts">
+      <p className="muted">{t("accounts.help")}</p>
+      {accounts === null && !error && <p role="status">{t("accounts.loading")}</p>}
+      {accounts?.length === 0 && <p className="muted">{t("accounts.none")}</p>}
+      <ul className="account-list">
+        {accounts?.map((view) => {
+          const a = view.account;
+          const report = reports[a.name];
+          return (
+            <li key={a.name} className="account-item" data-testid="account-item" data-account-name={a.name}>
+              <div>
+                <strong>{a.name}</strong> · {t(`accounts.platforms.${a.platform}`)} · {a.base_url}
+              </div>
+              <div className="muted">
+                {t("accounts.appidLabel")} {a.appid} · {t(view.has_app_key ? "accounts.keySet" : "accounts.keyMissing")}
+                {a.supervisor && ` · ${t("accounts.supervisorLabel", { code: a.supervisor.union_code })} · ${t(view.has_union_key ? "accounts.unionKeySet" : "accounts.unionKeyMissing")}`}
+              </div>
+              <div className="row-actions">
+                <button type="button" onClick={() => void test(a.name)} disabled={testing !== null} data-testid="account-test">
+                  {testing === a.name ? t("accounts.testing") : t("accounts.test")}
+                </button>
+                <button type="button" onClick={() => edit(view)}>
+                  {t("accounts.edit")}
+                </button>
+                <button type="button" onClick={() => void remove(a.name)}>
+                  {t("accounts.remove")}
+                </button>
+              </div>
+              {report && (
+                <div className={report.ok ? "report ok" : "report failed"} role="status" data-testid="account-report" data-ok={report.ok}>
+                  {report.ok ? t("accounts.testOk") : t(`accounts.problems.${report.problem ?? "refused"}`)} {report.message}
+                </div>
+              )}
+            </li>
+          );
+        })}
+      </ul>
+      {!draft && (
+        <button type="button" onClick={() => setDraft(emptyDraft())} data-testid="account-add">
+          {t("accounts.add")}
+        </button>
+      )}
+      {draft && (
+        <form
+          className="account-form"
+          aria-label={draft.previousName ? t("accounts.editTitle", { name: draft.previousName }) : t("accounts.addTitle")}
+          onSubmit={(e) => {
+            e.preventDefault();
+            void save();
+          }}
+        >
+          <label className="field">
+            <span>{t("accounts.name")}</span>
+            <input required value={draft.account.name} onChange={(e) => setAccount({ name: e.target.value })} data-testid="account-name" />
+          </label>
+          <label className="field">
+            <span>{t("accounts.platform")}</span>
+            <select
+              value={draft.account.platform}
+              onChange={(e) => {
+                const platform = e.target.value as Platform;
+                setAccount({ platform, base_url: platform === "sobot" ? SOBOT_BASE_URLS[0] : "http://127.0.0.1:" });
+              }}
+              data-testid="account-platform"
+            >
+              <option value="sobot">{t("accounts.platforms.sobot")}</option>
+              <option value="sandbox">{t("accounts.platforms.sandbox")}</option>
+            </select>
+          </label>
+          <label className="field">
+            <span>{t("accounts.baseUrl")}</span>
+            {draft.account.platform === "sobot" ? (
+              <select value={draft.account.base_url} onChange={(e) => setAccount({ base_url: e.target.value })}>
+                {SOBOT_BASE_URLS.map((url) => (
+                  <option key={url} value={url}>
+                    {t(`accounts.environments.${new URL(url).hostname.replace(/\./g, "_")}`)} · {url}
+                  </option>
+                ))}
+              </select>
+            ) : (
+              <input required value={draft.account.base_url} onChange={(e) => setAccount({ base_url: e.target.value })} data-testid="account-base-url" />
+            )}
+          </label>
+          <label className="field">
+            <span>{t("accounts.appid")}</span>
+            <input value={draft.account.appid} onChange={(e) => setAccount({ appid: e.target.value })} data-testid="account-appid" />
+          </label>
+          <label className="field">
+            <span>{t("accounts.appKey")}</span>
+            <input
+              type="password"
+              autoComplete="off"
+              value={draft.appKey}
+              placeholder={draft.previousName ? t("accounts.unchanged") : ""}
+              onChange={(e) => setDraft({ ...draft, appKey: e.target.value })}
+              data-testid="account-app-key"
+            />
+          </label>
+          <label className="field">
+            <span>{t("accounts.agentEmail")}</span>
+            <input type="email" value={draft.account.agent_email} onChange={(e) => setAccount({ agent_email: e.target.value })} />
+          </label>
+          <label>
+            <input type="checkbox" checked={draft.supervisor} onChange={(e) => setDraft({ ...draft, supervisor: e.target.checked })} />{" "}
+            {t("accounts.isSupervisor")}
+          </label>
+          {draft.supervisor && (
+            <>
+              <label className="field">
+                <span>{t("accounts.unionCode")}</span>
+                <input
+                  value={draft.account.supervisor?.union_code ?? ""}
+                  onChange={(e) => setAccount({ supervisor: { union_code: e.target.value, email: draft.account.supervisor?.email ?? "" } })}
+                />
+              </label>
+              <label className="field">
+                <span>{t("accounts.superEmail")}</span>
+                <input
+                  type="email"
+                  value={draft.account.supervisor?.email ?? ""}
+                  onChange={(e) => setAccount({ supervisor: { union_code: draft.account.supervisor?.union_code ?? "", email: e.target.value } })}
+                />
+              </label>
+              <label className="field">
+                <span>{t("accounts.unionKey")}</span>
+                <input
+                  type="password"
+                  autoComplete="off"
+                  value={draft.unionKey}
+                  placeholder={draft.previousName ? t("accounts.unchanged") : ""}
+                  onChange={(e) => setDraft({ ...draft, unionKey: e.target.value })}
+                />
+              </label>
+            </>
+          )}
+          <div className="row-actions">
+            <button type="submit" className="primary" disabled={saving} data-testid="account-save">
+              {saving ? t("accounts.saving") : t("accounts.save")}
+            </button>
+            <button type="button" onClick={() => setDraft(null)}>
+              {t("accounts.cancel")}
+            </button>
+          </div>
+        </form>
+      )}
+      {error && (
+        <div className="error" role="alert">
+          {error}
+        </div>
+      )}
+    </div>
+  );
+}
