@@ -7,6 +7,7 @@ mod accounts;
 mod demo;
 mod error;
 mod settings;
+mod supervisor;
 mod workbench;
 mod workspace;
 
@@ -17,6 +18,9 @@ pub use accounts::{
 pub use demo::{demo_sandbox, DemoSandbox, DemoWorkspace, SANDBOX_URL_ENV};
 pub use error::{ApiError, ErrorCode};
 pub use settings::{Settings, SettingsFile};
+pub use supervisor::{
+    AgentInput, AgentRole, AgentView, MerchantInput, MerchantView, StatusLogEntry,
+};
 pub use workbench::{
     AgentStatus, SessionSummary, TenantOption, TransferAgent, TransferGroup, TransferTarget,
     TransferTargets, Workbench, WorkbenchEvent, WorkbenchSnapshot, WorkspaceMode,
@@ -53,6 +57,12 @@ pub fn typescript_bindings() -> String {
         WorkbenchSnapshot::decl(&config),
         WorkbenchEvent::decl(&config),
         TenantOption::decl(&config),
+        MerchantView::decl(&config),
+        MerchantInput::decl(&config),
+        AgentRole::decl(&config),
+        AgentView::decl(&config),
+        AgentInput::decl(&config),
+        StatusLogEntry::decl(&config),
         AgentStatus::decl(&config),
         TransferAgent::decl(&config),
         TransferGroup::decl(&config),

@@ -233,7 +233,11 @@ impl Workbench {
         self.current().workspace.engine.clone()
     }
 
-    fn client(&self) -> Arc<AgentClient> {
+    pub(crate) fn union(&self) -> &UnionClient {
+        &self.union
+    }
+
+    pub(crate) fn client(&self) -> Arc<AgentClient> {
         self.current().workspace.client.clone()
     }
 

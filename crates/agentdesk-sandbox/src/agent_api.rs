@@ -60,7 +60,10 @@ pub async fn agent_op(
                 world.set_status(agent, code);
                 Ok(json!({"status": 2, "statusCode": code}))
             }
-            code => Err(OpError::Code("400004", format!("statusCode 必须为 2–7: {code}"))),
+            code => Err(OpError::Code(
+                "400004",
+                format!("statusCode 必须为 2–7: {code}"),
+            )),
         },
         "getServiceStatus" => Ok(json!({"status": world.agents[agent].status})),
         "out" => {
@@ -76,18 +79,23 @@ pub async fn agent_op(
             let cid = str_param(&params, "cid").unwrap_or_default();
             let join_id = str_param(&params, "joinId").unwrap_or_default();
             match world.agents.iter().position(|a| a.id == join_id) {
-                Some(to) => world.transfer(&cid, agent, Some(to), None).map(|_| json!({})),
+                Some(to) => world
+                    .transfer(&cid, agent, Some(to), None)
+                    .map(|_| json!({})),
                 None => Err(OpError::Code("400007", "操作坐席ID不正确".into())),
             }
         }
         "transferToGroup" => {
             let cid = str_param(&params, "cid").unwrap_or_default();
             let group = str_param(&params, "groupId").unwrap_or_default();
-            world.transfer(&cid, agent, None, Some(&group)).map(|_| json!({}))
+            world
+                .transfer(&cid, agent, None, Some(&group))
+                .map(|_| json!({}))
         }
         "leave" => {
             let cid = str_param(&params, "cid").unwrap_or_default();
-            owned_session(&world, agent, &cid).and_then(|_| world.end_session(&cid, false).map(|_| json!({})))
+            owned_session(&world, agent, &cid)
+                .and_then(|_| world.end_session(&cid, false).map(|_| json!({})))
         }
         "summarySubmit" => {
             let cid = str_param(&params, "cid").unwrap_or_default();
@@ -101,7 +109,11 @@ pub async fn agent_op(
         "reComment" => {
             let cid = str_param(&params, "cid").unwrap_or_default();
             owned_session(&world, agent, &cid).map(|_| {
-                if let Some(sim) = world.sessions.get_mut(&cid).and_then(|s| s.simulated.as_mut()) {
+                if let Some(sim) = world
+                    .sessions
+                    .get_mut(&cid)
+                    .and_then(|s| s.simulated.as_mut())
+                {
                     sim.invited_to_rate = true;
                 }
                 json!({})
@@ -112,11 +124,13 @@ pub async fn agent_op(
             .map(|(id, name)| json!({"groupId": id, "groupName": name}))
             .collect::<Vec<_>>())),
         "getOtherAdmins" => Ok(json!(world
-            .agents
-            .iter()
-            .enumerate()
+            .staff()
             .filter(|(i, _)| *i != agent)
-            .map(|(_, a)| json!({"id": a.id, "name": a.name, "status": a.status, "groupId": a.group_id}))
+            .map(|(_, a)| json!({
+                "id": a.id, "name": a.name, "status": a.status, "groupId": a.group_id,
+                "email": a.email, "nick": a.nick, "roleId": a.role_id, "phoneNo": a.phone,
+                "maxAcceptNum": a.max_count, "activated": a.activated,
+            }))
             .collect::<Vec<_>>())),
         _ => return agent_err("999999", &format!("未知接口: {op}")),
     };

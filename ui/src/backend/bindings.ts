@@ -85,6 +85,50 @@ id: string, name: string, enabled: boolean,
  */
 active: boolean, };
 
+export type MerchantView = { id: string, name: string, 
+/**
+ * `customerCode`: the merchant's id on the union platform.
+ */
+customer_code: string, 
+/**
+ * The merchant's super-administrator e-mail.
+ */
+email: string, contact_name: string, 
+/**
+ * Masked (138****5678).
+ */
+contact_tel: string, agents: number, max_agents: number, created: string, enabled: boolean, };
+
+export type MerchantInput = { customer_code: string, name: string, email: string, max_agents: number, contact_name: string, contact_tel: string, 
+/**
+ * Adding only: the administrator's first password.
+ */
+password: string | null, enabled: boolean | null, };
+
+export type AgentRole = "online_agent" | "online_admin" | "ticket_agent" | "ticket_admin";
+
+export type AgentView = { id: string, email: string, name: string, nick: string, role: AgentRole | null, 
+/**
+ * Masked.
+ */
+phone: string, max_accept: number, online: boolean, };
+
+export type AgentInput = { email: string, name: string, nick: string, role: AgentRole, phone: string, max_accept: number, 
+/**
+ * Adding only.
+ */
+password: string | null, };
+
+export type StatusLogEntry = { agent_id: string, at_ms: number, 
+/**
+ * The platform's words: 在线, 忙碌, 离线.
+ */
+action: string, 
+/**
+ * pc or app.
+ */
+source: string, };
+
 export type AgentStatus = { "status": "online" } | { "status": "busy", reason: number, } | { "status": "offline" };
 
 export type TransferAgent = { id: string, name: string, online: boolean, };

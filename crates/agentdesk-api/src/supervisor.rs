@@ -1,0 +1,374 @@
+//! A supervisor's screens: the union platform's merchants (add, edit, enable, disable), the agents of
+//! the merchant on screen (add, edit, delete, with Sobot's role ids and limits), and each agent's
+//! status log. Platform refusals come back in words: what happened, the platform's own code and
+//! message, and what to do.
+
+use agentdesk_domain::{mask_pii, Secret};
+use agentdesk_sobot::client::{AgentProfile, NewTenant, TenantRecord, TenantUpdate};
+use agentdesk_sobot::ClientError;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::{ApiError, ErrorCode, Workbench};
+
+/// A merchant as the supervisor screen lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct MerchantView {
+    pub id: String,
+    pub name: String,
+    /// `customerCode`: the merchant's id on the union platform.
+    pub customer_code: String,
+    /// The merchant's super-administrator e-mail.
+    pub email: String,
+    pub contact_name: String,
+    /// Masked (138****5678).
+    pub contact_tel: String,
+    #[ts(type = "number")]
+    pub agents: i64,
+    #[ts(type = "number")]
+    pub max_agents: i64,
+    pub created: String,
+    pub enabled: bool,
+}
+
+/// Adding a merchant, or editing one (`customer_code` names it; `enabled` switches it on or off).
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct MerchantInput {
+    pub customer_code: String,
+    pub name: String,
+    pub email: String,
+    pub max_agents: u32,
+    pub contact_name: String,
+    pub contact_tel: String,
+    /// Adding only: the administrator's first password.
+    #[serde(default)]
+    pub password: Option<String>,
+    #[serde(default)]
+    pub enabled: Option<bool>,
+}
+
+/// Sobot's agent roles (e-commerce platform API `roleId`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum AgentRole {
+    /// 1111 在线客服
+    OnlineAgent,
+    /// 2222 在线管理员
+    OnlineAdmin,
+    /// 5555 工单客服
+    TicketAgent,
+    /// 8888 工单管理员
+    TicketAdmin,
+}
+
+impl AgentRole {
+    pub fn id(self) -> &'static str {
+        match self {
+            AgentRole::OnlineAgent => "1111",
+            AgentRole::OnlineAdmin => "2222",
+            AgentRole::TicketAgent => "5555",
+            AgentRole::TicketAdmin => "8888",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<AgentRole> {
+        match id {
+            "1111" => Some(AgentRole::OnlineAgent),
+            "2222" => Some(AgentRole::OnlineAdmin),
+            "5555" => Some(AgentRole::TicketAgent),
+            "8888" => Some(AgentRole::TicketAdmin),
+            _ => None,
+        }
+    }
+}
+
+/// An agent of the merchant on screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct AgentView {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub nick: String,
+    pub role: Option<AgentRole>,
+    /// Masked.
+    pub phone: String,
+    #[ts(type = "number")]
+    pub max_accept: i64,
+    pub online: bool,
+}
+
+/// Adding or editing an agent (identified by e-mail).
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct AgentInput {
+    pub email: String,
+    pub name: String,
+    pub nick: String,
+    pub role: AgentRole,
+    pub phone: String,
+    pub max_accept: u32,
+    /// Adding only.
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+/// One status change of an agent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct StatusLogEntry {
+    pub agent_id: String,
+    #[ts(type = "number")]
+    pub at_ms: i64,
+    /// The platform's words: 在线, 忙碌, 离线.
+    pub action: String,
+    /// pc or app.
+    pub source: String,
+}
+
+/// The most agents one agent may serve at once (the sandbox enforces the same; docs/PROTOCOL.md).
+const MAX_ACCEPT: u32 = 200;
+
+/// A platform refusal in words, keeping the platform's own code and message.
+pub(crate) fn refusal_in_words(error: ClientError) -> ApiError {
+    match &error {
+        ClientError::Platform {
+            code_text, message, ..
+        } => {
+            let advice = match code_text.as_str() {
+                "200007" => "Not enough agent seats: raise the merchant's maximum number of agents, or remove agents first.",
+                "900003" => "The union key or code is wrong: check the supervisor account in Settings → Accounts.",
+                "220001" => "A field is too long: shorten it.",
+                _ if message.contains("商户不存在") => "The merchant does not exist (any more): refresh the list.",
+                _ if message.contains("已存在") => "That already exists: choose another.",
+                _ if message.contains("未激活") => "The agent has not activated their e-mail yet: ask them to, then try again.",
+                _ => "The platform refused the change.",
+            };
+            ApiError::new(
+                ErrorCode::Platform,
+                format!("{advice} ({code_text} {message})"),
+            )
+        }
+        _ => error.into(),
+    }
+}
+
+fn merchant_view(record: TenantRecord) -> MerchantView {
+    MerchantView {
+        id: record.company_id,
+        name: record.company_name,
+        customer_code: record.customer_code.unwrap_or_default(),
+        email: record.email,
+        contact_name: record.contact_name,
+        contact_tel: mask_pii(&record.contact_tel).into_owned(),
+        agents: record.service_num,
+        max_agents: record.max_service_count,
+        created: record.create_time,
+        enabled: record.tenant_status,
+    }
+}
+
+fn invalid(message: impl Into<String>) -> ApiError {
+    ApiError::new(ErrorCode::InvalidInput, message)
+}
+
+fn check_agent_input(input: &AgentInput) -> Result<(), ApiError> {
+    if !input.email.contains('@') {
+        return Err(invalid(format!(
+            "{:?} is not an e-mail address",
+            input.email
+        )));
+    }
+    if input.name.trim().is_empty() || input.nick.trim().is_empty() {
+        return Err(invalid("an agent needs a name and a nickname"));
+    }
+    if input.phone.len() != 11 || !input.phone.chars().all(|c| c.is_ascii_digit()) {
+        return Err(invalid("the phone number must be 11 digits"));
+    }
+    if !(1..=MAX_ACCEPT).contains(&input.max_accept) {
+        return Err(invalid(format!(
+            "an agent serves between 1 and {MAX_ACCEPT} customers at once"
+        )));
+    }
+    Ok(())
+}
+
+impl Workbench {
+    /// Every merchant of the union platform.
+    pub async fn merchants(&self) -> Result<Vec<MerchantView>, ApiError> {
+        let mut merchants: Vec<MerchantView> = self
+            .union()
+            .all_tenants()
+            .await
+            .map_err(refusal_in_words)?
+            .into_iter()
+            .map(merchant_view)
+            .collect();
+        merchants.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(merchants)
+    }
+
+    pub async fn add_merchant(&self, input: MerchantInput) -> Result<(), ApiError> {
+        if input.name.trim().is_empty() || input.customer_code.trim().is_empty() {
+            return Err(invalid("a merchant needs a name and an external id"));
+        }
+        if !input.email.contains('@') {
+            return Err(invalid(format!(
+                "{:?} is not an e-mail address",
+                input.email
+            )));
+        }
+        if input.max_agents == 0 {
+            return Err(invalid("a merchant needs at least one agent seat"));
+        }
+        let password = input
+            .password
+            .filter(|p| p.len() >= 8)
+            .ok_or_else(|| invalid("the administrator's password must be at least 8 characters"))?;
+        self.union()
+            .add_tenant(&NewTenant {
+                company_name: input.name,
+                email: input.email,
+                max_count: input.max_agents,
+                password: Secret::new(password),
+                contact_name: input.contact_name,
+                contact_tel: input.contact_tel,
+                customer_code: input.customer_code,
+            })
+            .await
+            .map(drop)
+            .map_err(refusal_in_words)
+    }
+
+    pub async fn update_merchant(&self, input: MerchantInput) -> Result<(), ApiError> {
+        if input.name.trim().is_empty() {
+            return Err(invalid("a merchant needs a name"));
+        }
+        self.union()
+            .update_tenant(&TenantUpdate {
+                customer_code: input.customer_code,
+                email: input.email,
+                company_name: input.name,
+                max_count: input.max_agents,
+                contact_name: input.contact_name,
+                contact_tel: input.contact_tel,
+                enabled: input.enabled,
+            })
+            .await
+            .map_err(refusal_in_words)
+    }
+
+    /// The merchant on screen, as the union platform knows it (its external id names it there).
+    async fn merchant_on_screen(&self) -> Result<TenantRecord, ApiError> {
+        let id = self.snapshot()?.tenant_id;
+        self.union()
+            .all_tenants()
+            .await
+            .map_err(refusal_in_words)?
+            .into_iter()
+            .find(|t| t.company_id == id)
+            .ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::NotFound,
+                    "the merchant on screen is not on the union platform",
+                )
+            })
+    }
+
+    /// The agents of the merchant on screen (the signed-in agent included).
+    pub async fn merchant_agents(&self) -> Result<Vec<AgentView>, ApiError> {
+        let text =
+            |v: &serde_json::Value, key: &str| v[key].as_str().unwrap_or_default().to_string();
+        let mut agents: Vec<AgentView> = self
+            .client()
+            .other_agents("")
+            .await?
+            .iter()
+            .map(|a| AgentView {
+                id: text(a, "id"),
+                email: text(a, "email"),
+                name: text(a, "name"),
+                nick: text(a, "nick"),
+                role: AgentRole::from_id(&text(a, "roleId")),
+                phone: mask_pii(&text(a, "phoneNo")).into_owned(),
+                max_accept: a["maxAcceptNum"].as_i64().unwrap_or_default(),
+                online: a["status"].as_i64() == Some(1),
+            })
+            .collect();
+        agents.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(agents)
+    }
+
+    pub async fn add_agent(&self, input: AgentInput) -> Result<(), ApiError> {
+        check_agent_input(&input)?;
+        let merchant = self.merchant_on_screen().await?;
+        self.union()
+            .add_agent(&AgentProfile {
+                customer_code: merchant.customer_code.unwrap_or_default(),
+                email: input.email,
+                nick: input.nick,
+                name: input.name,
+                role_id: input.role.id().into(),
+                phone: input.phone,
+                max_accept: input.max_accept,
+                password: input.password.map(Secret::new),
+            })
+            .await
+            .map_err(refusal_in_words)
+    }
+
+    pub async fn update_agent(&self, input: AgentInput) -> Result<(), ApiError> {
+        check_agent_input(&input)?;
+        let merchant = self.merchant_on_screen().await?;
+        self.union()
+            .update_agent(&AgentProfile {
+                customer_code: merchant.customer_code.unwrap_or_default(),
+                email: input.email,
+                nick: input.nick,
+                name: input.name,
+                role_id: input.role.id().into(),
+                phone: input.phone,
+                max_accept: input.max_accept,
+                password: None,
+            })
+            .await
+            .map_err(refusal_in_words)
+    }
+
+    pub async fn delete_agent(&self, email: &str) -> Result<(), ApiError> {
+        let merchant = self.merchant_on_screen().await?;
+        self.union()
+            .delete_agent(&merchant.customer_code.unwrap_or_default(), email)
+            .await
+            .map_err(refusal_in_words)
+    }
+
+    /// Status changes of the merchant's agents over the last week, newest first.
+    pub async fn status_log(&self) -> Result<Vec<StatusLogEntry>, ApiError> {
+        let id = self.snapshot()?.tenant_id;
+        let mut entries: Vec<StatusLogEntry> = self
+            .union()
+            .staff_logs(None, None)
+            .await
+            .map_err(refusal_in_words)?
+            .into_iter()
+            .filter(|company| company.company_id == id)
+            .flat_map(|company| company.company_staff_infos)
+            .flat_map(|staff| {
+                let agent_id = staff.staff_id;
+                staff
+                    .staff_log_infos
+                    .into_iter()
+                    .map(move |log| StatusLogEntry {
+                        agent_id: agent_id.clone(),
+                        at_ms: log.datetime,
+                        action: log.operation_action,
+                        source: if log.source == 2 {
+                            "app".into()
+                        } else {
+                            "pc".into()
+                        },
+                    })
+            })
+            .collect();
+        entries.sort_by(|a, b| b.at_ms.cmp(&a.at_ms));
+        Ok(entries)
+    }
+}
