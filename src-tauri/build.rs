@@ -23,6 +23,14 @@ const COMMANDS: &[&str] = &[
     "save_account",
     "remove_account",
     "test_account",
+    "merchants",
+    "add_merchant",
+    "update_merchant",
+    "merchant_agents",
+    "add_agent",
+    "update_agent",
+    "delete_agent",
+    "status_log",
 ];
 
 fn main() {

@@ -4,8 +4,9 @@
 use std::sync::Arc;
 
 use agentdesk_api::{
-    AccountInput, AccountView, AgentStatus, ApiError, ConnectionReport, Settings, TenantOption,
-    TransferTarget, TransferTargets, WorkbenchSnapshot,
+    AccountInput, AccountView, AgentInput, AgentStatus, AgentView, ApiError, ConnectionReport,
+    MerchantInput, MerchantView, Settings, StatusLogEntry, TenantOption, TransferTarget,
+    TransferTargets, WorkbenchSnapshot,
 };
 use agentdesk_domain::Message;
 use tauri::State;
@@ -167,4 +168,44 @@ pub async fn remove_account(state: Shell<'_>, name: String) -> Result<(), ApiErr
 #[tauri::command]
 pub async fn test_account(state: Shell<'_>, name: String) -> Result<ConnectionReport, ApiError> {
     state.accounts.test_connection(&name).await
+}
+
+#[tauri::command]
+pub async fn merchants(state: Shell<'_>) -> Result<Vec<MerchantView>, ApiError> {
+    state.workbench().await?.merchants().await
+}
+
+#[tauri::command]
+pub async fn add_merchant(state: Shell<'_>, input: MerchantInput) -> Result<(), ApiError> {
+    state.workbench().await?.add_merchant(input).await
+}
+
+#[tauri::command]
+pub async fn update_merchant(state: Shell<'_>, input: MerchantInput) -> Result<(), ApiError> {
+    state.workbench().await?.update_merchant(input).await
+}
+
+#[tauri::command]
+pub async fn merchant_agents(state: Shell<'_>) -> Result<Vec<AgentView>, ApiError> {
+    state.workbench().await?.merchant_agents().await
+}
+
+#[tauri::command]
+pub async fn add_agent(state: Shell<'_>, input: AgentInput) -> Result<(), ApiError> {
+    state.workbench().await?.add_agent(input).await
+}
+
+#[tauri::command]
+pub async fn update_agent(state: Shell<'_>, input: AgentInput) -> Result<(), ApiError> {
+    state.workbench().await?.update_agent(input).await
+}
+
+#[tauri::command]
+pub async fn delete_agent(state: Shell<'_>, email: String) -> Result<(), ApiError> {
+    state.workbench().await?.delete_agent(&email).await
+}
+
+#[tauri::command]
+pub async fn status_log(state: Shell<'_>) -> Result<Vec<StatusLogEntry>, ApiError> {
+    state.workbench().await?.status_log().await
 }

@@ -62,6 +62,14 @@ pub fn run() {
             commands::save_account,
             commands::remove_account,
             commands::test_account,
+            commands::merchants,
+            commands::add_merchant,
+            commands::update_merchant,
+            commands::merchant_agents,
+            commands::add_agent,
+            commands::update_agent,
+            commands::delete_agent,
+            commands::status_log,
         ])
         .setup(move |app| {
             let config_dir = app.path().app_config_dir()?;

@@ -1,7 +1,7 @@
 // The workbench against the in-memory backend: it renders sessions, sends optimistically, shows
 // delivery states, and renders hostile customer text as text.
 
-import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 import { App } from "./App";
@@ -220,5 +220,45 @@ describe("workbench", () => {
     window.confirm = confirm;
     await waitFor(() => expect(screen.queryByTestId("account-item")).toBeNull());
     expect(backend.keychain["Shop A/app-key"]).toBeUndefined();
+  });
+
+  it("supervisor screens: merchants, agents and the status log, with refusals in words", async () => {
+    const backend = setup();
+    fireEvent.click(await screen.findByTestId("open-supervisor"));
+    await waitFor(() => expect(screen.getAllByTestId("merchant-row")).toHaveLength(2));
+    const oldShop = screen.getAllByTestId("merchant-row")[1];
+    expect(oldShop.textContent).toContain("Disabled");
+    fireEvent.click(within(oldShop).getByTestId("merchant-toggle"));
+    await waitFor(() => expect(screen.getAllByTestId("merchant-row")[1].textContent).toContain("Enabled"));
+    expect(backend.merchantList[1].enabled).toBe(true);
+
+    fireEvent.click(screen.getByTestId("merchant-add"));
+    fireEvent.change(screen.getByTestId("merchant-name"), { target: { value: "Again" } });
+    fireEvent.change(screen.getByTestId("merchant-code"), { target: { value: "lumen-mall" } });
+    fireEvent.change(screen.getByTestId("merchant-email"), { target: { value: "a@b.test" } });
+    fireEvent.change(screen.getByTestId("merchant-password"), { target: { value: "password-1" } });
+    fireEvent.click(screen.getByTestId("merchant-save"));
+    expect((await screen.findByRole("alert")).textContent).toContain("already exists");
+
+    fireEvent.click(screen.getByTestId("supervisor-tab-agents"));
+    await waitFor(() => expect(screen.getAllByTestId("agent-row")).toHaveLength(1));
+    const addAgent = (email: string) => {
+      fireEvent.click(screen.getByTestId("agent-add"));
+      fireEvent.change(screen.getByTestId("agent-email"), { target: { value: email } });
+      fireEvent.change(screen.getByTestId("agent-name"), { target: { value: "New Agent" } });
+      fireEvent.change(screen.getByTestId("agent-nick"), { target: { value: "New" } });
+      fireEvent.change(screen.getByTestId("agent-phone"), { target: { value: "13812345678" } });
+      fireEvent.click(screen.getByTestId("agent-save"));
+    };
+    addAgent("n1@lumen.test");
+    await waitFor(() => expect(screen.getAllByTestId("agent-row")).toHaveLength(2));
+    expect(screen.getAllByTestId("agent-row")[1].textContent).toContain("138****5678");
+    addAgent("n2@lumen.test");
+    await waitFor(() => expect(screen.getAllByTestId("agent-row")).toHaveLength(3));
+    addAgent("n3@lumen.test");
+    expect((await screen.findByRole("alert")).textContent).toContain("Not enough agent seats");
+
+    fireEvent.click(screen.getByTestId("supervisor-tab-log"));
+    expect((await screen.findByTestId("status-log-row")).textContent).toContain("Online");
   });
 });

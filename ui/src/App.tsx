@@ -12,6 +12,7 @@ import { DetailsPanel } from "./components/DetailsPanel";
 import { SessionActions } from "./components/SessionActions";
 import { SessionList, type SessionListHandle } from "./components/SessionList";
 import { SettingsDialog, type Theme } from "./components/SettingsDialog";
+import { SupervisorDialog } from "./components/SupervisorDialog";
 import { TopBar } from "./components/TopBar";
 import { initI18n, systemLanguage, type Language } from "./i18n";
 import { initialState, nextUnread, reduce, totalUnread } from "./state/workbench";
@@ -36,6 +37,7 @@ export function App({ backend }: { backend: Backend }) {
   const [settings, setSettings] = useState<Settings | null>(null);
   const [theme, setTheme] = useState<Theme>(storedTheme);
   const [settingsOpen, setSettingsOpen] = useState(false);
+  const [supervisorOpen, setSupervisorOpen] = useState(false);
   const [startError, setStartError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [status, setStatus] = useState<AgentStatus>({ status: "online" });
@@ -263,6 +265,7 @@ export function App({ backend }: { backend: Backend }) {
         onStatus={changeStatus}
         unread={unread}
         onSettings={() => setSettingsOpen(true)}
+        onSupervisor={() => setSupervisorOpen(true)}
         backend={backend}
         onTenantSwitched={(snapshot) => dispatch({ type: "snapshot", snapshot })}
       />
@@ -307,6 +310,9 @@ export function App({ backend }: { backend: Backend }) {
         </main>
         <DetailsPanel session={selected} />
       </div>
+      {supervisorOpen && (
+        <SupervisorDialog backend={backend} tenantName={state.snapshot?.tenant_name ?? ""} onClose={() => setSupervisorOpen(false)} />
+      )}
       {settingsOpen && settings && (
         <SettingsDialog
           settings={settings}

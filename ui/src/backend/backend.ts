@@ -2,6 +2,11 @@
 // implements it in memory for tests and for working on the UI in a plain browser.
 
 import type {
+  AgentInput,
+  AgentView,
+  MerchantInput,
+  MerchantView,
+  StatusLogEntry,
   AccountInput,
   AccountView,
   AgentStatus,
@@ -49,6 +54,16 @@ export interface Backend {
   saveAccount(input: AccountInput): Promise<void>;
   removeAccount(name: string): Promise<void>;
   testAccount(name: string): Promise<ConnectionReport>;
+  /** Supervisor: the union platform's merchants, and changes to them. */
+  merchants(): Promise<MerchantView[]>;
+  addMerchant(input: MerchantInput): Promise<void>;
+  updateMerchant(input: MerchantInput): Promise<void>;
+  /** Supervisor: the agents of the merchant on screen, and changes to them. */
+  merchantAgents(): Promise<AgentView[]>;
+  addAgent(input: AgentInput): Promise<void>;
+  updateAgent(input: AgentInput): Promise<void>;
+  deleteAgent(email: string): Promise<void>;
+  statusLog(): Promise<StatusLogEntry[]>;
   onEvent(listener: (event: WorkbenchEvent) => void): Promise<() => void>;
   onStartup(listener: (info: StartupInfo) => void): Promise<() => void>;
 }

@@ -4,7 +4,7 @@
 import type { Backend, StartupInfo, TransferTarget } from "./backend";
 import { BackendError } from "./backend";
 import type {
-  AccountInput, AccountView, ConnectionReport,
+  AccountInput, AccountView, ConnectionReport, AgentInput, AgentView, MerchantInput, MerchantView, StatusLogEntry,
   AgentStatus, DomainEvent, Message, Session, Settings, TenantOption, TransferTargets, WorkbenchEvent, WorkbenchSnapshot,
 } from "./bindings";
 
@@ -203,6 +203,56 @@ export class FakeBackend implements Backend {
     const key = this.keychain[`${name}/app-key`];
     if (key === "good-key") return { ok: true, problem: null, message: "a token was issued" };
     return { ok: false, problem: "bad_signature", message: "900003: the app key does not belong to the appid" };
+  }
+
+  merchantList: MerchantView[] = [
+    { id: "lumen", name: "Lumen Mall 流明商城", customer_code: "lumen-mall", email: "owner@lumen.test", contact_name: "周明", contact_tel: "131****0001", agents: 2, max_agents: 20, created: "2025-03-01", enabled: true },
+    { id: "old", name: "Old Shop 旧店", customer_code: "old-shop", email: "owner@old.test", contact_name: "", contact_tel: "", agents: 1, max_agents: 10, created: "2024-01-15", enabled: false },
+  ];
+  agentList: AgentView[] = [
+    { id: "a0001", email: "agent1@lumen.test", name: "林晓 Lin Xiao", nick: "林晓", role: "online_agent", phone: "138****5678", max_accept: 50, online: true },
+  ];
+
+  async merchants() {
+    return this.merchantList.map((m) => ({ ...m }));
+  }
+
+  async addMerchant(input: MerchantInput) {
+    if (this.merchantList.some((m) => m.customer_code === input.customer_code)) {
+      throw new BackendError("platform", "That already exists: choose another. (999999 customerCode 已存在!)");
+    }
+    this.merchantList.push({
+      id: `m-${input.customer_code}`, name: input.name, customer_code: input.customer_code, email: input.email,
+      contact_name: input.contact_name, contact_tel: input.contact_tel, agents: 1, max_agents: input.max_agents, created: "2026-11-21", enabled: true,
+    });
+  }
+
+  async updateMerchant(input: MerchantInput) {
+    const merchant = this.merchantList.find((m) => m.customer_code === input.customer_code);
+    if (!merchant) throw new BackendError("platform", "The merchant does not exist (any more): refresh the list. (999999 商户不存在!)");
+    Object.assign(merchant, { name: input.name, max_agents: input.max_agents, contact_name: input.contact_name, enabled: input.enabled ?? merchant.enabled });
+  }
+
+  async merchantAgents() {
+    return this.agentList.map((a) => ({ ...a }));
+  }
+
+  async addAgent(input: AgentInput) {
+    if (this.agentList.length >= 3) throw new BackendError("platform", "Not enough agent seats: raise the merchant's maximum number of agents, or remove agents first. (200007 在线客服数量不足)");
+    this.agentList.push({ id: `a${this.agentList.length + 1}`, email: input.email, name: input.name, nick: input.nick, role: input.role, phone: input.phone.slice(0, 3) + "****" + input.phone.slice(7), max_accept: input.max_accept, online: false });
+  }
+
+  async updateAgent(input: AgentInput) {
+    const agent = this.agentList.find((a) => a.email === input.email);
+    if (agent) Object.assign(agent, { name: input.name, nick: input.nick, max_accept: input.max_accept });
+  }
+
+  async deleteAgent(email: string) {
+    this.agentList = this.agentList.filter((a) => a.email !== email);
+  }
+
+  async statusLog(): Promise<StatusLogEntry[]> {
+    return [{ agent_id: "a0001", at_ms: 1_700_000_000_000, action: "在线", source: "pc" }];
   }
 
   async onEvent(listener: (event: WorkbenchEvent) => void) {

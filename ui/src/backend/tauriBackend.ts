@@ -5,7 +5,7 @@ import { listen } from "@tauri-apps/api/event";
 
 import type { Backend, StartupInfo, TransferTarget } from "./backend";
 import { BackendError } from "./backend";
-import type { AccountInput, AccountView, AgentStatus, ConnectionReport, Message, Settings, TenantOption, TransferTargets, WorkbenchEvent, WorkbenchSnapshot } from "./bindings";
+import type { AgentInput, AgentView, MerchantInput, MerchantView, StatusLogEntry, AccountInput, AccountView, AgentStatus, ConnectionReport, Message, Settings, TenantOption, TransferTargets, WorkbenchEvent, WorkbenchSnapshot } from "./bindings";
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
@@ -44,6 +44,14 @@ export class TauriBackend implements Backend {
   saveAccount = (input: AccountInput) => call<void>("save_account", { input });
   removeAccount = (name: string) => call<void>("remove_account", { name });
   testAccount = (name: string) => call<ConnectionReport>("test_account", { name });
+  merchants = () => call<MerchantView[]>("merchants");
+  addMerchant = (input: MerchantInput) => call<void>("add_merchant", { input });
+  updateMerchant = (input: MerchantInput) => call<void>("update_merchant", { input });
+  merchantAgents = () => call<AgentView[]>("merchant_agents");
+  addAgent = (input: AgentInput) => call<void>("add_agent", { input });
+  updateAgent = (input: AgentInput) => call<void>("update_agent", { input });
+  deleteAgent = (email: string) => call<void>("delete_agent", { email });
+  statusLog = () => call<StatusLogEntry[]>("status_log");
   onEvent = (listener: (event: WorkbenchEvent) => void) =>
     listen<WorkbenchEvent>("agentdesk://event", (event) => listener(event.payload));
   onStartup = (listener: (info: StartupInfo) => void) =>

@@ -26,6 +26,7 @@ export function TopBar(props: {
   unread: number;
   onStatus: (status: AgentStatus) => void;
   onSettings: () => void;
+  onSupervisor: () => void;
   backend: Backend;
   onTenantSwitched: (snapshot: WorkbenchSnapshot) => void;
 }) {
@@ -79,6 +80,9 @@ export function TopBar(props: {
       <span className="unread-total" aria-label={t("topbar.unread", { count: props.unread })} data-testid="unread-total">
         {t("topbar.unread", { count: props.unread })}
       </span>
+      <button type="button" onClick={props.onSupervisor} data-testid="open-supervisor">
+        {t("supervisor.open")}
+      </button>
       <button type="button" onClick={props.onSettings} data-testid="open-settings">
         {t("topbar.settings")}
       </button>
