@@ -368,7 +368,7 @@ impl Workbench {
                     })
             })
             .collect();
-        entries.sort_by(|a, b| b.at_ms.cmp(&a.at_ms));
+        entries.sort_by_key(|e| std::cmp::Reverse(e.at_ms));
         Ok(entries)
     }
 }
