@@ -31,6 +31,7 @@ const COMMANDS: &[&str] = &[
     "update_agent",
     "delete_agent",
     "status_log",
+    "startup_warning",
 ];
 
 fn main() {

@@ -209,3 +209,14 @@ pub async fn delete_agent(state: Shell<'_>, email: String) -> Result<(), ApiErro
 pub async fn status_log(state: Shell<'_>) -> Result<Vec<StatusLogEntry>, ApiError> {
     state.workbench().await?.status_log().await
 }
+
+/// Why the chosen account did not start, if it did not (the workbench then runs in demo mode).
+#[tauri::command]
+pub async fn startup_warning(state: Shell<'_>) -> Result<Option<ApiError>, ApiError> {
+    state.workbench().await?;
+    Ok(state
+        .startup_warning
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone())
+}

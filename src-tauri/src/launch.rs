@@ -1,10 +1,9 @@
-//! Command-line options and how the workspace starts. With no account configured (accounts arrive
-//! with the keychain work), AgentDesk runs in demo mode on the embedded sandbox, or on the sandbox
-//! named by `--sandbox-url` / `AGENTDESK_SANDBOX_URL`.
+//! Command-line options and how the workspace starts: the account chosen in Settings, or demo mode
+//! on the embedded sandbox (or the sandbox named by `--sandbox-url` / `AGENTDESK_SANDBOX_URL`).
 
 use std::path::PathBuf;
 
-use agentdesk_api::{ApiError, Workbench, SANDBOX_URL_ENV};
+use agentdesk_api::{AccountBook, ApiError, Workbench, SANDBOX_URL_ENV};
 use agentdesk_sandbox::SandboxConfig;
 
 #[derive(Debug, Clone, Default)]
@@ -37,10 +36,26 @@ impl LaunchOptions {
     }
 }
 
+/// The workbench: the account chosen in Settings (`active_account`), or demo mode when none is
+/// chosen or `--sandbox-url` asks for a sandbox. If the chosen account cannot start (keychain locked,
+/// key missing), AgentDesk starts in demo mode instead and returns the reason as a warning, so the
+/// agent can reach Settings to fix it.
 pub async fn start_workbench(
     options: &LaunchOptions,
     data_dir: PathBuf,
-) -> Result<Workbench, ApiError> {
+    accounts: &AccountBook,
+    active_account: &str,
+) -> Result<(Workbench, Option<ApiError>), ApiError> {
+    let mut warning = None;
+    if options.sandbox_url.is_none() && !active_account.is_empty() {
+        match Workbench::start_account(data_dir.clone(), accounts, active_account).await {
+            Ok(workbench) => return Ok((workbench, None)),
+            Err(error) => {
+                tracing::error!(%error, account = active_account, "the chosen account could not start; demo mode instead");
+                warning = Some(error);
+            }
+        }
+    }
     if let Some(url) = &options.sandbox_url {
         // The API reads the variable; the flag is the same thing for launchers that cannot set one.
         std::env::set_var(SANDBOX_URL_ENV, url);
@@ -49,5 +64,5 @@ pub async fn start_workbench(
         visitors_per_minute: options.visitors_per_minute.unwrap_or(4.0),
         ..SandboxConfig::default()
     };
-    Workbench::start_demo(data_dir, config).await
+    Ok((Workbench::start_demo(data_dir, config).await?, warning))
 }

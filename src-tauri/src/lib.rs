@@ -70,6 +70,7 @@ pub fn run() {
             commands::update_agent,
             commands::delete_agent,
             commands::status_log,
+            commands::startup_warning,
         ])
         .setup(move |app| {
             let config_dir = app.path().app_config_dir()?;
@@ -90,13 +91,23 @@ pub fn run() {
             tray::create(app.handle())?;
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
-                match launch::start_workbench(&options, data_dir).await {
-                    Ok(workbench) => {
+                let active_account = state.settings().active_account;
+                match launch::start_workbench(&options, data_dir, &state.accounts, &active_account)
+                    .await
+                {
+                    Ok((workbench, warning)) => {
                         let workbench = Arc::new(workbench);
                         let workbench_for_bridge = workbench.clone();
                         let events = workbench.subscribe();
+                        *state
+                            .startup_warning
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner()) = warning.clone();
                         state.set_workbench(workbench);
-                        let _ = handle.emit(STARTUP_EVENT, serde_json::json!({"ok": true}));
+                        let _ = handle.emit(
+                            STARTUP_EVENT,
+                            serde_json::json!({"ok": true, "warning": warning}),
+                        );
                         notifications::bridge(handle, state, workbench_for_bridge, events).await;
                     }
                     Err(error) => {

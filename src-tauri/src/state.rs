@@ -14,6 +14,8 @@ use tokio::sync::watch;
 pub struct AppState {
     workbench: watch::Sender<Option<Arc<Workbench>>>,
     startup_error: Mutex<Option<ApiError>>,
+    /// Why the chosen account did not start (demo mode ran instead), for the window to show.
+    pub startup_warning: Mutex<Option<ApiError>>,
     pub settings_file: SettingsFile,
     pub settings: Mutex<Settings>,
     focused: AtomicBool,
@@ -29,6 +31,7 @@ impl AppState {
         AppState {
             workbench: watch::channel(None).0,
             startup_error: Mutex::new(None),
+            startup_warning: Mutex::new(None),
             settings_file,
             settings: Mutex::new(settings),
             focused: AtomicBool::new(true),

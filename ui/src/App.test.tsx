@@ -261,4 +261,18 @@ describe("workbench", () => {
     fireEvent.click(screen.getByTestId("supervisor-tab-log"));
     expect((await screen.findByTestId("status-log-row")).textContent).toContain("Online");
   });
+
+  it("chooses the account the workbench signs in with, and says why a chosen account did not start", async () => {
+    const backend = new FakeBackend();
+    backend.accountList = [{ account: { name: "Desk 1", platform: "sobot", base_url: "https://www.sobot.com", appid: "a", agent_email: "a@b.test", supervisor: null }, has_app_key: true, has_union_key: false }];
+    backend.warning = { code: "keychain", message: "The system keychain is locked." };
+    render(<App backend={backend} />);
+    expect((await screen.findByRole("alert")).textContent).toContain("demo mode: The system keychain is locked.");
+    fireEvent.click(screen.getByTestId("open-settings"));
+    fireEvent.click(await screen.findByTestId("account-use"));
+    await waitFor(() => expect(backend.settings.active_account).toBe("Desk 1"));
+    expect((await screen.findByTestId("account-in-use")).textContent).toContain("restart AgentDesk");
+    fireEvent.click(screen.getByTestId("account-use-demo"));
+    await waitFor(() => expect(backend.settings.active_account).toBe(""));
+  });
 });

@@ -91,6 +91,8 @@ export function App({ backend }: { backend: Backend }) {
         }),
       );
       await load();
+      const warning = await backend.startupWarning().catch(() => null);
+      if (warning && !cancelled) setNotice(t("accounts.startFailed", { message: warning.message }));
     })();
     return () => {
       cancelled = true;

@@ -422,6 +422,24 @@ impl AccountBook {
         })
     }
 
+    /// A supervisor account's union key, from the keychain.
+    pub(crate) async fn union_key(&self, account: &Account) -> Result<Secret, ApiError> {
+        self.keychain
+            .load(&SecretName::UnionKey {
+                account: account.name.clone(),
+            })
+            .await?
+            .ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::InvalidInput,
+                    format!(
+                        "account {:?} has no union key in the keychain: set it in Settings → Accounts",
+                        account.name
+                    ),
+                )
+            })
+    }
+
     async fn app_key(&self, account: &Account) -> Result<Secret, ApiError> {
         self.keychain
             .load(&SecretName::PlatformAppKey {

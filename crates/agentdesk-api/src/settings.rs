@@ -18,6 +18,8 @@ pub struct Settings {
     pub notification_sound: bool,
     /// `zh-CN` or `en`; empty follows the OS.
     pub language: String,
+    /// The account the workbench signs in with at start; empty runs demo mode.
+    pub active_account: String,
 }
 
 impl Default for Settings {
@@ -27,6 +29,7 @@ impl Default for Settings {
             notify_new_message: true,
             notification_sound: true,
             language: String::new(),
+            active_account: String::new(),
         }
     }
 }

@@ -194,7 +194,7 @@ impl Workbench {
     /// Every merchant of the union platform.
     pub async fn merchants(&self) -> Result<Vec<MerchantView>, ApiError> {
         let mut merchants: Vec<MerchantView> = self
-            .union()
+            .union()?
             .all_tenants()
             .await
             .map_err(refusal_in_words)?
@@ -222,7 +222,7 @@ impl Workbench {
             .password
             .filter(|p| p.len() >= 8)
             .ok_or_else(|| invalid("the administrator's password must be at least 8 characters"))?;
-        self.union()
+        self.union()?
             .add_tenant(&NewTenant {
                 company_name: input.name,
                 email: input.email,
@@ -241,7 +241,7 @@ impl Workbench {
         if input.name.trim().is_empty() {
             return Err(invalid("a merchant needs a name"));
         }
-        self.union()
+        self.union()?
             .update_tenant(&TenantUpdate {
                 customer_code: input.customer_code,
                 email: input.email,
@@ -258,7 +258,7 @@ impl Workbench {
     /// The merchant on screen, as the union platform knows it (its external id names it there).
     async fn merchant_on_screen(&self) -> Result<TenantRecord, ApiError> {
         let id = self.snapshot()?.tenant_id;
-        self.union()
+        self.union()?
             .all_tenants()
             .await
             .map_err(refusal_in_words)?
@@ -299,7 +299,7 @@ impl Workbench {
     pub async fn add_agent(&self, input: AgentInput) -> Result<(), ApiError> {
         check_agent_input(&input)?;
         let merchant = self.merchant_on_screen().await?;
-        self.union()
+        self.union()?
             .add_agent(&AgentProfile {
                 customer_code: merchant.customer_code.unwrap_or_default(),
                 email: input.email,
@@ -317,7 +317,7 @@ impl Workbench {
     pub async fn update_agent(&self, input: AgentInput) -> Result<(), ApiError> {
         check_agent_input(&input)?;
         let merchant = self.merchant_on_screen().await?;
-        self.union()
+        self.union()?
             .update_agent(&AgentProfile {
                 customer_code: merchant.customer_code.unwrap_or_default(),
                 email: input.email,
@@ -334,7 +334,7 @@ impl Workbench {
 
     pub async fn delete_agent(&self, email: &str) -> Result<(), ApiError> {
         let merchant = self.merchant_on_screen().await?;
-        self.union()
+        self.union()?
             .delete_agent(&merchant.customer_code.unwrap_or_default(), email)
             .await
             .map_err(refusal_in_words)
@@ -344,7 +344,7 @@ impl Workbench {
     pub async fn status_log(&self) -> Result<Vec<StatusLogEntry>, ApiError> {
         let id = self.snapshot()?.tenant_id;
         let mut entries: Vec<StatusLogEntry> = self
-            .union()
+            .union()?
             .staff_logs(None, None)
             .await
             .map_err(refusal_in_words)?

@@ -15,7 +15,7 @@ use tokio::sync::broadcast;
 use ts_rs::TS;
 
 use crate::{
-    demo_sandbox, AgentWorkspace, ApiError, DemoSandbox, ErrorCode, WorkspaceOptions,
+    demo_sandbox, AccountBook, AgentWorkspace, ApiError, DemoSandbox, ErrorCode, WorkspaceOptions,
     SANDBOX_URL_ENV,
 };
 
@@ -161,11 +161,25 @@ impl ActiveWorkspace {
 /// Events buffered for the UI bridge (the engine's own buffer is larger; this one only spans a hop).
 const WORKBENCH_EVENT_BUFFER: usize = 4096;
 
+/// Who the workbench signs in as, and where: the sandbox in demo mode, or a saved account.
+struct Origin {
+    mode: WorkspaceMode,
+    /// Shown in the top bar, and names the databases (`accounts/{account}/{tenant}.sqlite3`).
+    account_name: String,
+    base_url: String,
+    home_tenant_id: String,
+    home_tenant_name: String,
+    home_credentials: AgentCredentials,
+    /// The e-mail that signs in to the other tenants (the supervisor's).
+    supervisor_email: String,
+    /// The union platform's tenant API: present for supervisors (and in demo mode).
+    union: Option<UnionClient>,
+    sandbox: Option<DemoSandbox>,
+}
+
 pub struct Workbench {
     data_dir: PathBuf,
-    sandbox: DemoSandbox,
-    /// The union platform's tenant API, for switching tenants (the sandbox's supervisor in demo mode).
-    union: UnionClient,
+    origin: Origin,
     active: std::sync::RwLock<Arc<ActiveWorkspace>>,
     /// One switch at a time.
     switching: tokio::sync::Mutex<()>,
@@ -191,29 +205,96 @@ impl Workbench {
             info.tenants.first().cloned().ok_or_else(|| {
                 ApiError::new(ErrorCode::Platform, "the sandbox reports no tenants")
             })?;
-        let credentials = sandbox
+        let home_credentials = sandbox
             .agent_credentials(0)
             .ok_or_else(|| ApiError::new(ErrorCode::Platform, "the sandbox has no agents"))?;
+        Workbench::start(
+            data_dir,
+            Origin {
+                mode: WorkspaceMode::Demo,
+                account_name: DEMO_ACCOUNT.into(),
+                base_url: info.base_url.clone(),
+                home_tenant_id: home.company_id,
+                home_tenant_name: home.company_name,
+                home_credentials,
+                supervisor_email: info.supervisor_email.clone(),
+                union: Some(union),
+                sandbox: Some(sandbox),
+            },
+        )
+        .await
+    }
+
+    /// A saved account: its appid and app key (from the keychain) sign its agent in; a supervisor
+    /// account's union key also lists the merchants it can switch to.
+    pub async fn start_account(
+        data_dir: PathBuf,
+        accounts: &AccountBook,
+        name: &str,
+    ) -> Result<Workbench, ApiError> {
+        let account = accounts.account(name)?;
+        let home_credentials = accounts.agent_credentials(name).await?;
+        let union = match &account.supervisor {
+            Some(login) => {
+                let union_key = accounts.union_key(&account).await?;
+                Some(UnionClient::new(UnionCredentials {
+                    base_url: account.base().to_string(),
+                    union_code: login.union_code.clone(),
+                    email: login.email.clone(),
+                    union_key,
+                })?)
+            }
+            None => None,
+        };
+        // The home merchant's company id and name, when the union platform can say (offline, the
+        // appid names it until the next start).
+        let mut home_tenant_id = account.appid.clone();
+        let mut home_tenant_name = account.name.clone();
+        if let Some(union) = &union {
+            if let Ok(keys) = union.batch_app_keys().await {
+                if let Some(key) = keys.into_iter().find(|k| k.app_id == account.appid) {
+                    home_tenant_id = key.company_id;
+                    home_tenant_name = key.company_name;
+                }
+            }
+        }
+        Workbench::start(
+            data_dir,
+            Origin {
+                mode: WorkspaceMode::Account,
+                account_name: account.name.clone(),
+                base_url: account.base().to_string(),
+                home_tenant_id,
+                home_tenant_name,
+                supervisor_email: home_credentials.email.clone(),
+                home_credentials,
+                union,
+                sandbox: None,
+            },
+        )
+        .await
+    }
+
+    async fn start(data_dir: PathBuf, origin: Origin) -> Result<Workbench, ApiError> {
         let workspace = AgentWorkspace::open(WorkspaceOptions {
             data_dir: data_dir.clone(),
-            account: DEMO_ACCOUNT.into(),
-            tenant: home.company_id.clone(),
-            credentials,
-            agent_name: "Demo agent".into(),
+            account: origin.account_name.clone(),
+            tenant: origin.home_tenant_id.clone(),
+            credentials: origin.home_credentials.clone(),
+            agent_name: "Agent".into(),
         })
         .await?;
         let (events, _) = broadcast::channel(WORKBENCH_EVENT_BUFFER);
         let active = ActiveWorkspace::start(
             1,
             workspace,
-            home.company_id,
-            home.company_name,
+            origin.home_tenant_id.clone(),
+            origin.home_tenant_name.clone(),
             events.clone(),
         );
         Ok(Workbench {
             data_dir,
-            sandbox,
-            union,
+            origin,
             active: std::sync::RwLock::new(Arc::new(active)),
             switching: tokio::sync::Mutex::new(()),
             generation: AtomicU64::new(1),
@@ -233,8 +314,14 @@ impl Workbench {
         self.current().workspace.engine.clone()
     }
 
-    pub(crate) fn union(&self) -> &UnionClient {
-        &self.union
+    /// The union platform's tenant API, or why there is none.
+    pub(crate) fn union(&self) -> Result<&UnionClient, ApiError> {
+        self.origin.union.as_ref().ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::InvalidInput,
+                "this account manages no merchants: add its union code and union key in Settings → Accounts",
+            )
+        })
     }
 
     pub(crate) fn client(&self) -> Arc<AgentClient> {
@@ -252,12 +339,16 @@ impl Workbench {
     }
 
     pub fn mode(&self) -> WorkspaceMode {
-        WorkspaceMode::Demo
+        self.origin.mode
     }
 
-    /// The sandbox's base URL in demo mode (tests drive its controls).
+    /// The sandbox's base URL in demo mode (tests drive its controls); empty otherwise.
     pub fn sandbox_url(&self) -> &str {
-        &self.sandbox.info.base_url
+        self.origin
+            .sandbox
+            .as_ref()
+            .map(|s| s.info.base_url.as_str())
+            .unwrap_or_default()
     }
 
     /// Where the workspace on screen keeps its data.
@@ -282,7 +373,10 @@ impl Workbench {
         Ok(WorkbenchSnapshot {
             workspace: current.generation,
             mode: self.mode(),
-            account_name: "Sandbox".into(),
+            account_name: match self.origin.mode {
+                WorkspaceMode::Demo => "Sandbox".into(),
+                WorkspaceMode::Account => self.origin.account_name.clone(),
+            },
             tenant_id: current.tenant_id.clone(),
             tenant_name: current.tenant_name.clone(),
             agent_login: mask_pii(&current.workspace.client.credentials().email).into_owned(),
@@ -293,9 +387,18 @@ impl Workbench {
 
     /// The tenants the supervisor can switch to, the one on screen marked.
     pub async fn tenants(&self) -> Result<Vec<TenantOption>, ApiError> {
-        let active = self.current().tenant_id.clone();
-        let mut options: Vec<TenantOption> = self
-            .union
+        let current = self.current();
+        let active = current.tenant_id.clone();
+        let Some(union) = &self.origin.union else {
+            // Not a supervisor: the one merchant of the account.
+            return Ok(vec![TenantOption {
+                id: active,
+                name: current.tenant_name.clone(),
+                enabled: true,
+                active: true,
+            }]);
+        };
+        let mut options: Vec<TenantOption> = union
             .all_tenants()
             .await?
             .into_iter()
@@ -320,7 +423,7 @@ impl Workbench {
             return self.snapshot();
         }
         let tenant = self
-            .union
+            .union()?
             .all_tenants()
             .await?
             .into_iter()
@@ -343,7 +446,7 @@ impl Workbench {
         let credentials = self.tenant_credentials(tenant_id).await?;
         let workspace = AgentWorkspace::open(WorkspaceOptions {
             data_dir: self.data_dir.clone(),
-            account: DEMO_ACCOUNT.into(),
+            account: self.origin.account_name.clone(),
             tenant: tenant_id.to_string(),
             credentials,
             agent_name: "Supervisor".into(),
@@ -370,21 +473,14 @@ impl Workbench {
         self.snapshot()
     }
 
-    /// Who signs in to a tenant: the demo agent in the demo tenant, the supervisor elsewhere, with
-    /// the tenant's appid and app key from `getBatchAppKey` (held in memory only).
+    /// Who signs in to a tenant: the account's own agent (the demo agent in demo mode) in its home
+    /// tenant, the supervisor elsewhere, with the tenant's appid and app key from `getBatchAppKey`
+    /// (held in memory only).
     async fn tenant_credentials(&self, tenant_id: &str) -> Result<AgentCredentials, ApiError> {
-        let info = &self.sandbox.info;
-        if info
-            .tenants
-            .first()
-            .is_some_and(|home| home.company_id == tenant_id)
-        {
-            return self
-                .sandbox
-                .agent_credentials(0)
-                .ok_or_else(|| ApiError::new(ErrorCode::Platform, "the sandbox has no agents"));
+        if tenant_id == self.origin.home_tenant_id {
+            return Ok(self.origin.home_credentials.clone());
         }
-        let keys = self.union.batch_app_keys().await?;
+        let keys = self.union()?.batch_app_keys().await?;
         let key = keys
             .into_iter()
             .find(|k| k.company_id == tenant_id)
@@ -395,10 +491,10 @@ impl Workbench {
                 )
             })?;
         Ok(AgentCredentials {
-            base_url: info.base_url.clone(),
+            base_url: self.origin.base_url.clone(),
             appid: key.app_id,
             app_key: key.app_key,
-            email: info.supervisor_email.clone(),
+            email: self.origin.supervisor_email.clone(),
             password: None,
         })
     }
@@ -630,6 +726,8 @@ impl Workbench {
         current.forwarder.abort();
         current.workspace.engine.shutdown().await;
         drop(current);
-        self.sandbox.shutdown().await;
+        if let Some(sandbox) = self.origin.sandbox {
+            sandbox.shutdown().await;
+        }
     }
 }

@@ -227,3 +227,91 @@ async fn bad_input_is_refused_before_anything_is_written() {
         .await
         .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saved_account_runs_the_workbench_with_keys_from_the_keychain() {
+    let sandbox = Sandbox::start("127.0.0.1:0".parse().unwrap(), SandboxConfig::default())
+        .await
+        .unwrap();
+    let info = sandbox.info().clone();
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = keychain();
+    let book = AccountBook::new(dir.path(), secrets.clone());
+    let mut supervisor = sandbox_account("Union HQ", &info.base_url, &info.appid);
+    supervisor.agent_email = info.supervisor_email.clone();
+    supervisor.supervisor = Some(SupervisorLogin {
+        union_code: info.union_code.clone(),
+        email: info.supervisor_email.clone(),
+    });
+    book.save(AccountInput {
+        account: supervisor,
+        previous_name: None,
+        app_key: Some(info.app_key.clone()),
+        union_key: Some(info.union_key.clone()),
+    })
+    .await
+    .unwrap();
+    let mut agent = sandbox_account("Desk 1", &info.base_url, &info.appid);
+    agent.agent_email = info.agents[1].email.clone();
+    book.save(add(agent, &info.app_key)).await.unwrap();
+
+    let data = tempfile::tempdir().unwrap();
+    let workbench =
+        agentdesk_api::Workbench::start_account(data.path().to_path_buf(), &book, "Union HQ")
+            .await
+            .unwrap();
+    let snapshot = workbench.snapshot().unwrap();
+    assert_eq!(snapshot.mode, agentdesk_api::WorkspaceMode::Account);
+    assert_eq!(snapshot.account_name, "Union HQ");
+    assert_eq!(
+        snapshot.tenant_name, "Lumen Mall 流明商城",
+        "named by the union platform"
+    );
+    assert!(workbench
+        .database_path()
+        .starts_with(data.path().join("accounts").join("Union%20HQ")));
+    let tenants = workbench.tenants().await.unwrap();
+    assert_eq!(tenants.len(), 4);
+    assert!(tenants[0].active);
+    let harbor = tenants
+        .iter()
+        .find(|t| t.name.starts_with("Harbor"))
+        .unwrap();
+    let switched = workbench.switch_tenant(&harbor.id).await.unwrap();
+    assert_eq!(switched.tenant_name, "Harbor Tea 港湾茶舍");
+    workbench.shutdown().await;
+
+    // An agent account without a union login: its one merchant, and no supervisor screens.
+    let workbench =
+        agentdesk_api::Workbench::start_account(data.path().to_path_buf(), &book, "Desk 1")
+            .await
+            .unwrap();
+    assert_eq!(workbench.tenants().await.unwrap().len(), 1);
+    let refused = workbench.merchants().await.unwrap_err();
+    assert_eq!(refused.code, ErrorCode::InvalidInput);
+    assert!(refused.message.contains("union key"), "{}", refused.message);
+    workbench.shutdown().await;
+
+    // The app key gone from the keychain: a refusal that says where to set it.
+    let mut keyless = sandbox_account("Keyless", &info.base_url, &info.appid);
+    keyless.agent_email = info.agents[2].email.clone();
+    book.save(add(keyless, "k")).await.unwrap();
+    secrets
+        .remove(&SecretName::PlatformAppKey {
+            account: "Keyless".into(),
+        })
+        .await
+        .unwrap();
+    let missing =
+        agentdesk_api::Workbench::start_account(data.path().to_path_buf(), &book, "Keyless")
+            .await
+            .err()
+            .unwrap();
+    assert_eq!(missing.code, ErrorCode::InvalidInput);
+    assert!(
+        missing.message.contains("no app key"),
+        "{}",
+        missing.message
+    );
+    sandbox.shutdown().await;
+}

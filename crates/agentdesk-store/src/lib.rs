@@ -73,30 +73,32 @@ pub struct Store {
     conn: Connection,
 }
 
+/// A name as a file-name component: injective, and safe on every platform (no separators, no dots,
+/// nothing reserved; `%` itself is escaped).
+fn path_component(name: &str) -> String {
+    if name.is_empty() {
+        return "%".into();
+    }
+    let mut out = String::with_capacity(name.len());
+    for byte in name.bytes() {
+        if byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_' {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
 impl Store {
-    /// `{data_dir}/accounts/{account}/{tenant}.sqlite3`, with both parts reduced to safe characters.
+    /// `{data_dir}/accounts/{account}/{tenant}.sqlite3`. Both parts are escaped one-to-one (ASCII
+    /// letters, digits, `-` and `_` kept; every other byte as `%XX`), so names cannot leave the data
+    /// directory and two different names never share a file ("客服一" and "客服二" stay apart).
     pub fn database_path(data_dir: &Path, account: &str, tenant: &str) -> PathBuf {
-        let safe = |s: &str| -> String {
-            let cleaned: String = s
-                .chars()
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
-                        c
-                    } else {
-                        '_'
-                    }
-                })
-                .collect();
-            if cleaned.is_empty() || cleaned.starts_with('.') {
-                format!("_{cleaned}")
-            } else {
-                cleaned
-            }
-        };
         data_dir
             .join("accounts")
-            .join(safe(account))
-            .join(format!("{}.sqlite3", safe(tenant)))
+            .join(path_component(account))
+            .join(format!("{}.sqlite3", path_component(tenant)))
     }
 
     /// Opens (creating if needed) and migrates the database at `path`.

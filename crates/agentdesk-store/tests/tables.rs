@@ -334,6 +334,18 @@ fn reopening_keeps_data_and_integrity_checks_pass() {
         path.starts_with(dir.path().join("accounts")),
         "account names cannot escape the data directory: {path:?}"
     );
+    assert_eq!(
+        path.parent().unwrap().parent().unwrap(),
+        dir.path().join("accounts")
+    );
+    // Different names never share a file, whatever their script.
+    let a = Store::database_path(dir.path(), "客服一", "t");
+    let b = Store::database_path(dir.path(), "客服二", "t");
+    assert_ne!(a, b);
+    assert_ne!(
+        Store::database_path(dir.path(), "Union HQ", "t"),
+        Store::database_path(dir.path(), "Union_HQ", "t")
+    );
     {
         let mut store = Store::open(&path).unwrap();
         store

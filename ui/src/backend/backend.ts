@@ -64,6 +64,8 @@ export interface Backend {
   updateAgent(input: AgentInput): Promise<void>;
   deleteAgent(email: string): Promise<void>;
   statusLog(): Promise<StatusLogEntry[]>;
+  /** Why the chosen account did not start (the workbench then runs in demo mode), if it did not. */
+  startupWarning(): Promise<ApiError | null>;
   onEvent(listener: (event: WorkbenchEvent) => void): Promise<() => void>;
   onStartup(listener: (info: StartupInfo) => void): Promise<() => void>;
 }

@@ -143,7 +143,11 @@ export type Settings = { notify_new_session: boolean, notify_new_message: boolea
 /**
  * `zh-CN` or `en`; empty follows the OS.
  */
-language: string, };
+language: string, 
+/**
+ * The account the workbench signs in with at start; empty runs demo mode.
+ */
+active_account: string, };
 
 export type Platform = "sobot" | "sandbox";
 

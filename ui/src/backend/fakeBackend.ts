@@ -4,6 +4,7 @@
 import type { Backend, StartupInfo, TransferTarget } from "./backend";
 import { BackendError } from "./backend";
 import type {
+  ApiError,
   AccountInput, AccountView, ConnectionReport, AgentInput, AgentView, MerchantInput, MerchantView, StatusLogEntry,
   AgentStatus, DomainEvent, Message, Session, Settings, TenantOption, TransferTargets, WorkbenchEvent, WorkbenchSnapshot,
 } from "./bindings";
@@ -13,7 +14,7 @@ export class FakeBackend implements Backend {
   history: Record<string, Message[]> = {};
   sent: { sessionId: string; text: string; clientMsgId: string }[] = [];
   unreadTotal = 0;
-  settings: Settings = { notify_new_session: true, notify_new_message: true, notification_sound: true, language: "" };
+  settings: Settings = { notify_new_session: true, notify_new_message: true, notification_sound: true, language: "", active_account: "" };
   /** When set, sends fail with this error. */
   failSends: BackendError | null = null;
   /** When false, sends stay pending until `confirm` is called. */
@@ -253,6 +254,12 @@ export class FakeBackend implements Backend {
 
   async statusLog(): Promise<StatusLogEntry[]> {
     return [{ agent_id: "a0001", at_ms: 1_700_000_000_000, action: "在线", source: "pc" }];
+  }
+
+  warning: ApiError | null = null;
+
+  async startupWarning() {
+    return this.warning;
   }
 
   async onEvent(listener: (event: WorkbenchEvent) => void) {

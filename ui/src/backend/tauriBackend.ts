@@ -5,7 +5,7 @@ import { listen } from "@tauri-apps/api/event";
 
 import type { Backend, StartupInfo, TransferTarget } from "./backend";
 import { BackendError } from "./backend";
-import type { AgentInput, AgentView, MerchantInput, MerchantView, StatusLogEntry, AccountInput, AccountView, AgentStatus, ConnectionReport, Message, Settings, TenantOption, TransferTargets, WorkbenchEvent, WorkbenchSnapshot } from "./bindings";
+import type { ApiError, AgentInput, AgentView, MerchantInput, MerchantView, StatusLogEntry, AccountInput, AccountView, AgentStatus, ConnectionReport, Message, Settings, TenantOption, TransferTargets, WorkbenchEvent, WorkbenchSnapshot } from "./bindings";
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
@@ -52,6 +52,7 @@ export class TauriBackend implements Backend {
   updateAgent = (input: AgentInput) => call<void>("update_agent", { input });
   deleteAgent = (email: string) => call<void>("delete_agent", { email });
   statusLog = () => call<StatusLogEntry[]>("status_log");
+  startupWarning = () => call<ApiError | null>("startup_warning");
   onEvent = (listener: (event: WorkbenchEvent) => void) =>
     listen<WorkbenchEvent>("agentdesk://event", (event) => listener(event.payload));
   onStartup = (listener: (info: StartupInfo) => void) =>

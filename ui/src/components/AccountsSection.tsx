@@ -29,7 +29,16 @@ function emptyDraft(): Draft {
   };
 }
 
-export function AccountsSection({ backend }: { backend: Backend }) {
+export function AccountsSection({
+  backend,
+  activeAccount,
+  onUse,
+}: {
+  backend: Backend;
+  /** The account the workbench signs in with at start ("" = demo mode). */
+  activeAccount: string;
+  onUse: (name: string) => void;
+}) {
   const { t } = useTranslation();
   const [accounts, setAccounts] = useState<AccountView[] | null>(null);
   const [draft, setDraft] = useState<Draft | null>(null);
@@ -82,6 +91,7 @@ export function AccountsSection({ backend }: { backend: Backend }) {
     if (!window.confirm(t("accounts.confirmRemove", { name }))) return;
     try {
       await backend.removeAccount(name);
+      if (activeAccount === name) onUse("");
       reload();
     } catch (e) {
       setError(BackendError.from(e).message);
@@ -128,7 +138,21 @@ export function AccountsSection({ backend }: { backend: Backend }) {
                 <button type="button" onClick={() => void remove(a.name)}>
                   {t("accounts.remove")}
                 </button>
+                {activeAccount === a.name ? (
+                  <button type="button" onClick={() => onUse("")} data-testid="account-use-demo">
+                    {t("accounts.useDemo")}
+                  </button>
+                ) : (
+                  <button type="button" onClick={() => onUse(a.name)} data-testid="account-use">
+                    {t("accounts.use")}
+                  </button>
+                )}
               </div>
+              {activeAccount === a.name && (
+                <div className="muted" data-testid="account-in-use">
+                  {t("accounts.inUse")}
+                </div>
+              )}
               {report && (
                 <div className={report.ok ? "report ok" : "report failed"} role="status" data-testid="account-report" data-ok={report.ok}>
                   {report.ok ? t("accounts.testOk") : t(`accounts.problems.${report.problem ?? "refused"}`)} {report.message}

@@ -58,7 +58,11 @@ export function SettingsDialog(props: {
         </fieldset>
         <fieldset>
           <legend>{t("settings.accounts")}</legend>
-          <AccountsSection backend={props.backend} />
+          <AccountsSection
+            backend={props.backend}
+            activeAccount={settings.active_account}
+            onUse={(name) => set({ active_account: name })}
+          />
         </fieldset>
         <fieldset>
           <legend>{t("settings.shortcuts")}</legend>

@@ -33,6 +33,10 @@ export const en = {
     switchFailed: "Could not switch merchant: {{message}}",
   },
   accounts: {
+    use: "Use for the workbench",
+    useDemo: "Back to demo mode",
+    inUse: "The workbench signs in with this account when AgentDesk starts: restart AgentDesk to apply a change.",
+    startFailed: "The chosen account could not start, so AgentDesk is in demo mode: {{message}}",
     help: "Platform accounts. Keys are kept in the system keychain and never shown again; leave a key empty when editing to keep the one stored. Until an account is in use AgentDesk runs in demo mode.",
     loading: "Loading accounts…",
     none: "No accounts yet.",

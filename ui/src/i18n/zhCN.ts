@@ -34,6 +34,10 @@ export const zhCN: Strings = {
     switchFailed: "无法切换商户：{{message}}",
   },
   accounts: {
+    use: "用于工作台",
+    useDemo: "返回演示模式",
+    inUse: "AgentDesk 启动时将使用此账号登录工作台；更改后请重启 AgentDesk。",
+    startFailed: "所选账号无法启动，AgentDesk 已进入演示模式：{{message}}",
     help: "平台账号。密钥保存在系统钥匙串中，保存后不再显示；编辑时留空即保留已保存的密钥。在启用账号之前，AgentDesk 以演示模式运行。",
     loading: "正在加载账号…",
     none: "还没有账号。",
