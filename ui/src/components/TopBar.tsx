@@ -70,7 +70,7 @@ export function TopBar(props: {
       <span className="muted" title={t("topbar.account")}>
         {state.snapshot?.account_name} · {state.snapshot?.agent_login}
       </span>
-      <span className="muted">{t("topbar.tenant")}:</span>
+      <span className="muted topbar-label">{t("topbar.tenant")}:</span>
       <TenantSwitcher backend={props.backend} tenantName={state.snapshot?.tenant_name ?? ""} onSwitched={props.onTenantSwitched} />
       <span className="spacer" />
       {state.queueWaiting > 0 && <span className="muted">{t("topbar.queue", { count: state.queueWaiting })}</span>}
