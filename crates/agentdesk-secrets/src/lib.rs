@@ -5,6 +5,8 @@
 
 mod name;
 
+use std::time::Duration;
+
 use agentdesk_domain::Secret;
 
 pub use name::SecretName;
@@ -64,7 +66,13 @@ mod fix {
 #[derive(Debug, Clone)]
 pub struct Keychain {
     service: String,
+    /// How long a call may wait: a locked keyring asks the user to unlock it, and without an
+    /// answer (or without any prompter, on a headless session) the call would wait forever.
+    timeout: Duration,
 }
+
+/// Long enough to type a keyring password into the unlock prompt.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(90);
 
 impl Keychain {
     /// AgentDesk's items in the user's keychain: service `agentdesk`, or the service named by
@@ -80,7 +88,14 @@ impl Keychain {
     pub fn with_service(service: impl Into<String>) -> Keychain {
         Keychain {
             service: service.into(),
+            timeout: DEFAULT_TIMEOUT,
         }
+    }
+
+    /// The same keychain with another wait limit.
+    pub fn with_timeout(mut self, timeout: Duration) -> Keychain {
+        self.timeout = timeout;
+        self
     }
 
     pub fn service(&self) -> &str {
@@ -94,7 +109,7 @@ impl Keychain {
             name.keychain_account(),
             Secret::new(secret.expose()),
         );
-        blocking(move || {
+        blocking(self.timeout, move || {
             entry(&service, &item)?
                 .set_password(value.expose())
                 .map_err(|e| classify(e, &item))
@@ -106,10 +121,12 @@ impl Keychain {
     /// nothing that reaches the UI calls this.
     pub async fn load(&self, name: &SecretName) -> Result<Option<Secret>, KeychainError> {
         let (service, item) = (self.service.clone(), name.keychain_account());
-        blocking(move || match entry(&service, &item)?.get_password() {
-            Ok(value) => Ok(Some(Secret::new(value))),
-            Err(keyring::Error::NoEntry) => Ok(None),
-            Err(e) => Err(classify(e, &item)),
+        blocking(self.timeout, move || {
+            match entry(&service, &item)?.get_password() {
+                Ok(value) => Ok(Some(Secret::new(value))),
+                Err(keyring::Error::NoEntry) => Ok(None),
+                Err(e) => Err(classify(e, &item)),
+            }
         })
         .await
     }
@@ -122,24 +139,41 @@ impl Keychain {
     /// Removes a secret; `false` when there was none.
     pub async fn remove(&self, name: &SecretName) -> Result<bool, KeychainError> {
         let (service, item) = (self.service.clone(), name.keychain_account());
-        blocking(move || match entry(&service, &item)?.delete_credential() {
-            Ok(()) => Ok(true),
-            Err(keyring::Error::NoEntry) => Ok(false),
-            Err(e) => Err(classify(e, &item)),
+        blocking(self.timeout, move || {
+            match entry(&service, &item)?.delete_credential() {
+                Ok(()) => Ok(true),
+                Err(keyring::Error::NoEntry) => Ok(false),
+                Err(e) => Err(classify(e, &item)),
+            }
         })
         .await
     }
 }
 
-/// Keychain calls block on D-Bus / system services: keep them off the async workers.
+/// Keychain calls block on D-Bus / system services: keep them off the async workers, and stop
+/// waiting after `timeout` (the blocked call is abandoned on its thread; nothing was written).
 async fn blocking<T: Send + 'static>(
+    timeout: Duration,
     call: impl FnOnce() -> Result<T, KeychainError> + Send + 'static,
 ) -> Result<T, KeychainError> {
-    tokio::task::spawn_blocking(call).await.unwrap_or_else(|e| {
-        Err(KeychainError::Unavailable {
-            detail: format!("the keychain call did not finish: {e}"),
-        })
-    })
+    // A thread of its own rather than the runtime's blocking pool: an abandoned call must not
+    // hold up the runtime's shutdown (quitting the app, ending a test).
+    let (done, answer) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(call());
+    });
+    match tokio::time::timeout(timeout, answer).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(_)) => Err(KeychainError::Unavailable {
+            detail: "the keychain call stopped without an answer".into(),
+        }),
+        Err(_) => Err(KeychainError::Locked {
+            detail: format!(
+                "no answer within {} s; it is waiting to be unlocked",
+                timeout.as_secs()
+            ),
+        }),
+    }
 }
 
 fn entry(service: &str, item: &str) -> Result<keyring::Entry, KeychainError> {

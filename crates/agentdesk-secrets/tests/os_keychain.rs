@@ -4,12 +4,16 @@
 use agentdesk_domain::Secret;
 use agentdesk_secrets::{Keychain, KeychainError, SecretName};
 
+/// The tests share the session's keyring, and one of them locks it: they take turns.
+static KEYRING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 fn test_keychain() -> Keychain {
     Keychain::with_service(format!("agentdesk-test-{}", uuid::Uuid::new_v4()))
 }
 
 #[tokio::test]
 async fn a_secret_round_trips_through_the_os_keychain_and_is_removed() {
+    let _turn = KEYRING.lock().await;
     let keychain = test_keychain();
     let name = SecretName::PlatformAppKey {
         account: "Shop A".into(),
@@ -93,4 +97,76 @@ async fn without_a_session_bus_the_error_says_how_to_fix_it() {
         .expect("the probe ran");
     assert!(message.contains("gnome-keyring"), "{message}");
     assert!(message.contains("restart AgentDesk"), "{message}");
+}
+
+/// Locks the Secret Service's default collection (as a screen lock or `Lock` call does).
+#[cfg(target_os = "linux")]
+fn lock_default_collection() -> bool {
+    std::process::Command::new("dbus-send")
+        .args([
+            "--session",
+            "--dest=org.freedesktop.secrets",
+            "--print-reply",
+            "/org/freedesktop/secrets",
+            "org.freedesktop.Secret.Service.Lock",
+            "array:objpath:/org/freedesktop/secrets/aliases/default",
+        ])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+#[cfg(target_os = "linux")]
+fn unlock_default_collection() {
+    // gnome-keyring's own unlock, with the session's keyring password (scripts/desktop-session.sh).
+    let mut child = std::process::Command::new("gnome-keyring-daemon")
+        .args([
+            "--unlock",
+            "--replace",
+            "--daemonize",
+            "--components=secrets",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"agentdesk-e2e")
+        .unwrap();
+    child.wait().unwrap();
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn a_locked_keychain_gets_a_message_that_says_to_unlock_it_and_nothing_is_written() {
+    let _turn = KEYRING.lock().await;
+    assert!(lock_default_collection(), "could not lock the keyring");
+    let keychain = test_keychain().with_timeout(std::time::Duration::from_secs(3));
+    let name = SecretName::UnionKey {
+        account: "locked".into(),
+    };
+    let error = keychain
+        .store(&name, &Secret::new("not while locked"))
+        .await
+        .unwrap_err();
+    unlock_default_collection();
+    assert!(matches!(error, KeychainError::Locked { .. }), "{error:?}");
+    assert!(error.to_string().contains("Unlock"), "{error}");
+    // Nothing was stored while locked.
+    let reopened = Keychain::with_service(keychain.service().to_string());
+    let mut stored = None;
+    for _ in 0..50 {
+        match reopened.load(&name).await {
+            Ok(value) => {
+                stored = Some(value.is_some());
+                break;
+            }
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+        }
+    }
+    assert_eq!(stored, Some(false));
 }
