@@ -32,6 +32,7 @@ pub fn router() -> Router<Arc<SandboxState>> {
         .route("/push-raw", post(push_raw))
         .route("/files/{id}/{name}", get(file))
         .route("/exports/{name}", get(crate::tenant_api::export_file))
+        .route("/parcels", post(crate::logistics::add_parcel))
 }
 
 fn json_body<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, String> {

@@ -15,7 +15,7 @@ use axum::{Json, Router};
 use rand::Rng;
 use serde_json::{json, Map, Value};
 
-use crate::{agent_api, control, open_api, push_ws, tenant_api, SandboxState};
+use crate::{agent_api, control, logistics, open_api, push_ws, tenant_api, SandboxState};
 
 /// Bodies above this are refused with 413 before parsing (1 MB messages must still fit).
 const BODY_LIMIT: usize = 4 * 1024 * 1024;
@@ -28,6 +28,8 @@ pub fn router(state: Arc<SandboxState>) -> Router {
         .route("/api/robot/5/{op}", post(open_api::robot_op))
         .route("/chat-admin-sdk/new/sdk/v1/{op}", post(agent_api::agent_op))
         .route(agentdesk_sobot::protocol::PUSH_PATH, any(push_ws::upgrade))
+        .route("/poll/query.do", post(logistics::kuaidi100_query))
+        .route("/std/service", post(logistics::sf_service))
         .route(
             "/tenantpro/open/getTenantList",
             post(tenant_api::get_tenant_list),

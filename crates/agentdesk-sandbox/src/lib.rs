@@ -9,6 +9,7 @@ mod control;
 pub mod faults;
 mod http;
 mod load;
+mod logistics;
 mod open_api;
 mod push_ws;
 pub mod seed;
@@ -61,6 +62,17 @@ pub struct ReadyInfo {
     /// Every tenant of the union platform (the first is the demo tenant, the one above).
     #[serde(default)]
     pub tenants: Vec<TenantLogin>,
+    /// The carriers' credentials: Kuaidi100 `customer` and key, SF `partnerID` and check word.
+    #[serde(default)]
+    pub carriers: CarrierLogins,
+}
+
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
+pub struct CarrierLogins {
+    pub kuaidi100_customer: String,
+    pub kuaidi100_key: String,
+    pub sf_partner_id: String,
+    pub sf_check_word: String,
 }
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
@@ -109,6 +121,12 @@ pub(crate) fn ready_info(state: &SandboxState) -> ReadyInfo {
             })
             .collect(),
         tenants,
+        carriers: CarrierLogins {
+            kuaidi100_customer: logistics::KUAIDI100_CUSTOMER.into(),
+            kuaidi100_key: logistics::KUAIDI100_KEY.into(),
+            sf_partner_id: logistics::SF_PARTNER_ID.into(),
+            sf_check_word: logistics::SF_CHECK_WORD.into(),
+        },
     }
 }
 
@@ -123,6 +141,8 @@ pub(crate) struct SandboxState {
     pub config: SandboxConfig,
     /// `chatIndexPage` calls per union code in the last minute (its documented limit is 20).
     pub chat_index_calls: Mutex<HashMap<String, VecDeque<std::time::Instant>>>,
+    /// Parcels the carriers (Kuaidi100, SF Express) know.
+    pub parcels: logistics::SharedParcels,
 }
 
 /// Locks a world. A panic while holding the lock must not take the whole platform down with it,
@@ -216,6 +236,7 @@ impl Sandbox {
             base_url,
             config,
             chat_index_calls: Mutex::new(HashMap::new()),
+            parcels: Arc::new(Mutex::new(logistics::Parcels::seeded(world::now_ms()))),
         });
         let info = ready_info(&state);
         let (shutdown, shutdown_rx) = watch::channel(false);
