@@ -1,5 +1,8 @@
-//! Where the 360° customer view gets its facts beside the platform: logistics carriers first
-//! (Kuaidi100's real-time query, SF Express's route query), each as its own module with typed
-//! errors, signatures as their documents specify, and secrets passed in from the keychain.
+//! Where the 360° customer view gets its facts beside the platform: CRMs (the Qiyu CRM protocol)
+//! and logistics carriers (Kuaidi100's real-time query, SF Express's route query), each as its own
+//! module with typed errors, signatures as their documents specify, and secrets passed in from the
+//! keychain. Every source maps into the shapes of `profile`.
 
+pub mod crm;
 pub mod logistics;
+pub mod profile;

@@ -15,7 +15,7 @@ use axum::{Json, Router};
 use rand::Rng;
 use serde_json::{json, Map, Value};
 
-use crate::{agent_api, control, logistics, open_api, push_ws, tenant_api, SandboxState};
+use crate::{agent_api, control, logistics, open_api, push_ws, qiyu_crm, tenant_api, SandboxState};
 
 /// Bodies above this are refused with 413 before parsing (1 MB messages must still fit).
 const BODY_LIMIT: usize = 4 * 1024 * 1024;
@@ -29,6 +29,9 @@ pub fn router(state: Arc<SandboxState>) -> Router {
         .route("/chat-admin-sdk/new/sdk/v1/{op}", post(agent_api::agent_op))
         .route(agentdesk_sobot::protocol::PUSH_PATH, any(push_ws::upgrade))
         .route("/poll/query.do", post(logistics::kuaidi100_query))
+        .route("/qiyu-crm/get_token", get(qiyu_crm::get_token))
+        .route("/qiyu-crm/get_user_info", post(qiyu_crm::get_user_info))
+        .route("/qiyu-crm/get_order", post(qiyu_crm::get_order))
         .route("/std/service", post(logistics::sf_service))
         .route(
             "/tenantpro/open/getTenantList",

@@ -12,6 +12,7 @@ mod load;
 mod logistics;
 mod open_api;
 mod push_ws;
+mod qiyu_crm;
 pub mod seed;
 mod simulation;
 mod tenant_api;
@@ -65,6 +66,16 @@ pub struct ReadyInfo {
     /// The carriers' credentials: Kuaidi100 `customer` and key, SF `partnerID` and check word.
     #[serde(default)]
     pub carriers: CarrierLogins,
+    #[serde(default)]
+    pub qiyu_crm: CrmLogin,
+}
+
+/// The Qiyu-protocol CRM's base URL (`{base_url}/qiyu-crm`), appid and secret.
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
+pub struct CrmLogin {
+    pub base_url: String,
+    pub appid: String,
+    pub appsecret: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
@@ -127,6 +138,11 @@ pub(crate) fn ready_info(state: &SandboxState) -> ReadyInfo {
             sf_partner_id: logistics::SF_PARTNER_ID.into(),
             sf_check_word: logistics::SF_CHECK_WORD.into(),
         },
+        qiyu_crm: CrmLogin {
+            base_url: format!("{}/qiyu-crm", state.base_url),
+            appid: qiyu_crm::APPID.into(),
+            appsecret: qiyu_crm::APPSECRET.into(),
+        },
     }
 }
 
@@ -143,6 +159,8 @@ pub(crate) struct SandboxState {
     pub chat_index_calls: Mutex<HashMap<String, VecDeque<std::time::Instant>>>,
     /// Parcels the carriers (Kuaidi100, SF Express) know.
     pub parcels: logistics::SharedParcels,
+    /// Tokens the Qiyu-protocol CRM issued.
+    pub crm_tokens: Mutex<qiyu_crm::CrmTokens>,
 }
 
 /// Locks a world. A panic while holding the lock must not take the whole platform down with it,
@@ -237,6 +255,7 @@ impl Sandbox {
             config,
             chat_index_calls: Mutex::new(HashMap::new()),
             parcels: Arc::new(Mutex::new(logistics::Parcels::seeded(world::now_ms()))),
+            crm_tokens: Mutex::new(qiyu_crm::CrmTokens::default()),
         });
         let info = ready_info(&state);
         let (shutdown, shutdown_rx) = watch::channel(false);
