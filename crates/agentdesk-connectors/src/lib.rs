@@ -4,5 +4,6 @@
 //! keychain. Every source maps into the shapes of `profile`.
 
 pub mod crm;
+pub mod fanout;
 pub mod logistics;
 pub mod profile;
