@@ -6,6 +6,7 @@
 //! not per message). WAL mode lets the UI read while the engine writes.
 
 mod audit_log;
+mod customer_cache;
 mod error;
 mod kb_articles;
 mod messages;
@@ -20,6 +21,7 @@ use agentdesk_domain::{Message, Session};
 use rusqlite::{Connection, OpenFlags};
 
 pub use audit_log::AuditEntry;
+pub use customer_cache::CachedAnswer;
 pub use error::StoreError;
 pub use kb_articles::KbArticle;
 pub use messages::SequenceReport;
@@ -127,6 +129,7 @@ impl Store {
                 ("outbox", outbox::MIGRATIONS),
                 ("kb_articles", kb_articles::MIGRATIONS),
                 ("audit_log", audit_log::MIGRATIONS),
+                ("customer_cache", customer_cache::MIGRATIONS),
             ],
         )?;
         Ok(store)
@@ -238,6 +241,29 @@ impl Store {
 
     pub fn articles(&self) -> Result<Vec<KbArticle>, StoreError> {
         kb_articles::all(&self.conn)
+    }
+
+    /// Keeps a source's answer about `key` (a customer id, a waybill) as of `fetched_at_ms`.
+    pub fn cache_answer(
+        &self,
+        source: &str,
+        key: &str,
+        body: &str,
+        fetched_at_ms: i64,
+    ) -> Result<(), StoreError> {
+        customer_cache::put(&self.conn, source, key, body, fetched_at_ms)
+    }
+
+    pub fn cached_answer(
+        &self,
+        source: &str,
+        key: &str,
+    ) -> Result<Option<CachedAnswer>, StoreError> {
+        customer_cache::get(&self.conn, source, key)
+    }
+
+    pub fn prune_cache(&self, before_ms: i64) -> Result<usize, StoreError> {
+        customer_cache::prune(&self.conn, before_ms)
     }
 
     pub fn audit_entries(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {

@@ -396,3 +396,31 @@ fn an_image_waits_in_the_outbox_with_its_bytes() {
         MessageKind::Image
     );
 }
+
+#[test]
+fn customer_cache_keeps_the_newest_answer_per_source_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("c.sqlite3")).unwrap();
+    assert_eq!(store.cached_answer("qiyu", "buyer-1").unwrap(), None);
+    store
+        .cache_answer("qiyu", "buyer-1", r#"{"name":"王芳"}"#, 2_000)
+        .unwrap();
+    // A late, older answer does not replace a newer one.
+    store
+        .cache_answer("qiyu", "buyer-1", r#"{"name":"old"}"#, 1_000)
+        .unwrap();
+    let cached = store.cached_answer("qiyu", "buyer-1").unwrap().unwrap();
+    assert_eq!(
+        (cached.body.as_str(), cached.fetched_at_ms),
+        (r#"{"name":"王芳"}"#, 2_000)
+    );
+    store
+        .cache_answer("kuaidi100", "buyer-1", "{}", 500)
+        .unwrap();
+    assert_eq!(store.prune_cache(1_000).unwrap(), 1);
+    assert!(store
+        .cached_answer("kuaidi100", "buyer-1")
+        .unwrap()
+        .is_none());
+    assert!(store.cached_answer("qiyu", "buyer-1").unwrap().is_some());
+}
