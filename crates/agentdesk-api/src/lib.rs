@@ -4,6 +4,7 @@
 //! keychain.
 
 mod accounts;
+mod customer;
 mod demo;
 mod error;
 mod settings;
@@ -14,6 +15,10 @@ mod workspace;
 pub use accounts::{
     Account, AccountBook, AccountInput, AccountView, ConnectionProblem, ConnectionReport, Platform,
     SupervisorLogin, SOBOT_BASE_URLS,
+};
+pub use customer::{
+    Card, CardState, CustomerView, OrderLineView, OrderView, PersonalField, ProfileView,
+    ShipmentView, TrackingEventView,
 };
 pub use demo::{demo_sandbox, DemoSandbox, DemoWorkspace, SANDBOX_URL_ENV};
 pub use error::{ApiError, ErrorCode};
@@ -63,6 +68,15 @@ pub fn typescript_bindings() -> String {
         AgentView::decl(&config),
         AgentInput::decl(&config),
         StatusLogEntry::decl(&config),
+        CardState::decl(&config),
+        Card::<()>::decl(&config),
+        ProfileView::decl(&config),
+        TrackingEventView::decl(&config),
+        ShipmentView::decl(&config),
+        OrderLineView::decl(&config),
+        OrderView::decl(&config),
+        PersonalField::decl(&config),
+        CustomerView::decl(&config),
         AgentStatus::decl(&config),
         TransferAgent::decl(&config),
         TransferGroup::decl(&config),

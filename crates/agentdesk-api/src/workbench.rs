@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 use ts_rs::TS;
 
+use crate::customer::CustomerSources;
 use crate::{
     demo_sandbox, AccountBook, AgentWorkspace, ApiError, DemoSandbox, ErrorCode, WorkspaceOptions,
     SANDBOX_URL_ENV,
@@ -175,6 +176,8 @@ struct Origin {
     /// The union platform's tenant API: present for supervisors (and in demo mode).
     union: Option<UnionClient>,
     sandbox: Option<DemoSandbox>,
+    /// The 360° view's sources (the sandbox's CRM and carrier in demo mode).
+    customer_sources: CustomerSources,
 }
 
 pub struct Workbench {
@@ -219,6 +222,7 @@ impl Workbench {
                 home_credentials,
                 supervisor_email: info.supervisor_email.clone(),
                 union: Some(union),
+                customer_sources: crate::customer::demo_sources(&info),
                 sandbox: Some(sandbox),
             },
         )
@@ -270,6 +274,7 @@ impl Workbench {
                 home_credentials,
                 union,
                 sandbox: None,
+                customer_sources: CustomerSources::new(None, None),
             },
         )
         .await
@@ -312,6 +317,10 @@ impl Workbench {
     /// The engine of the workspace on screen.
     pub fn engine(&self) -> EngineHandle {
         self.current().workspace.engine.clone()
+    }
+
+    pub(crate) fn customer_sources(&self) -> &CustomerSources {
+        &self.origin.customer_sources
     }
 
     /// The union platform's tenant API, or why there is none.

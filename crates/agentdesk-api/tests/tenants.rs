@@ -62,7 +62,7 @@ async fn switching_tenants_swaps_the_whole_workspace_and_keeps_unsent_replies_bo
     .await;
     post(
         format!("{sandbox}/__sandbox/faults"),
-        json!({"error_rate": 1.0, "error_paths": ["/send"]}),
+        json!({"error_rate": 1.0, "only_paths": ["/send"]}),
     )
     .await;
     let client_id = workbench

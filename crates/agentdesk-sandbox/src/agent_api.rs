@@ -123,6 +123,21 @@ pub async fn agent_op(
             .iter()
             .map(|(id, name)| json!({"groupId": id, "groupName": name}))
             .collect::<Vec<_>>())),
+        "getUserInfo" => {
+            let uid = str_param(&params, "uid").unwrap_or_default();
+            match world
+                .sessions
+                .values()
+                .filter(|s| s.uid == uid)
+                .max_by_key(|s| s.started_ms)
+            {
+                Some(s) => Ok(json!({
+                    "uid": s.uid, "uname": s.visitor_name, "partnerId": s.partnerid,
+                    "tel": s.phone.clone().unwrap_or_default(), "email": "", "source": s.source,
+                })),
+                None => Err(OpError::Code("200002", format!("访客不存在: {uid}"))),
+            }
+        }
         "getOtherAdmins" => Ok(json!(world
             .staff()
             .filter(|(i, _)| *i != agent)

@@ -12,9 +12,10 @@ pub struct Faults {
     pub error_rate: f64,
     /// The HTTP status of injected errors: 500, 502, 503 or 429.
     pub error_status: Option<u16>,
-    /// When not empty, errors are injected only into calls whose path ends with one of these
-    /// (e.g. `"/send"`: replies fail while everything else works).
-    pub error_paths: Vec<String>,
+    /// When not empty, latency and errors are injected only into calls whose path ends with one of
+    /// these (e.g. `"/send"`: replies fail while everything else works; `"/get_order"`: one slow
+    /// source).
+    pub only_paths: Vec<String>,
     /// Fraction (0–1) of pushes after which the agent's socket is closed.
     pub drop_socket_rate: f64,
     /// Fraction (0–1) of pushes sent twice.

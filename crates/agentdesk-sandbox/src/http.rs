@@ -99,7 +99,7 @@ async fn inject_faults(
         let mut world = state.world();
         let faults = world.faults.clone();
         let targeted =
-            faults.error_paths.is_empty() || faults.error_paths.iter().any(|p| path.ends_with(p));
+            faults.only_paths.is_empty() || faults.only_paths.iter().any(|p| path.ends_with(p));
         let error = if !is_push
             && targeted
             && faults.error_rate > 0.0
@@ -114,7 +114,7 @@ async fn inject_faults(
         } else {
             None
         };
-        (faults.latency_ms, error)
+        (if targeted { faults.latency_ms } else { 0 }, error)
     };
     if latency > 0 {
         tokio::time::sleep(Duration::from_millis(latency)).await;

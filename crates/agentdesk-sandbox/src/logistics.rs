@@ -93,6 +93,13 @@ impl Parcels {
         parcels
     }
 
+    /// Adds the parcel unless its waybill is known already.
+    pub fn ensure(&mut self, parcel: Parcel) {
+        self.by_waybill
+            .entry(parcel.waybill.clone())
+            .or_insert(parcel);
+    }
+
     pub fn add(&mut self, parcel: Parcel) {
         self.by_waybill.insert(parcel.waybill.clone(), parcel);
     }

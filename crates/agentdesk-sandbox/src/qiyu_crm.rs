@@ -1,8 +1,8 @@
 //! A merchant CRM speaking the Qiyu CRM integration protocol (reference §2.5), mounted under
 //! `/qiyu-crm`: `get_token`, `get_user_info`, `get_order`, with `rlt` 0 / 1 (bad appid or secret) /
 //! 2 (expired token). Its customers are the demo tenant's visitors (by partner id), with an order
-//! each whose waybill is one of the carriers' seeded parcels, so the 360° view of a simulated
-//! customer shows real-looking orders and tracking.
+//! each whose parcel is registered with the carriers for the customer's phone, so the 360° view of
+//! a simulated customer shows real-looking orders and tracking.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -22,13 +22,8 @@ pub const APPID: &str = "sandbox-crm";
 pub const APPSECRET: &str = "sandbox-crm-secret";
 const TOKEN_LIFETIME: Duration = Duration::from_secs(2 * 3600);
 
-/// Waybills of the seeded parcels, with their carriers: orders point at them.
-const PARCELS: [(&str, &str); 4] = [
-    ("shunfeng", "SF1400000000001"),
-    ("shunfeng", "SF1400000000002"),
-    ("zhongtong", "ZT7300000000003"),
-    ("yuantong", "YT9800000000004"),
-];
+/// How many variants of tier, tags and parcel progress customers get.
+const VARIANTS: usize = 4;
 
 #[derive(Default)]
 pub struct CrmTokens {
@@ -95,7 +90,7 @@ fn customer(state: &SandboxState, userid: &str) -> Option<(String, String, usize
     Some((
         session.visitor_name.clone(),
         session.phone.clone().unwrap_or_default(),
-        pick % PARCELS.len(),
+        pick,
     ))
 }
 
@@ -119,9 +114,9 @@ pub async fn get_user_info(
     Json(json!({"rlt": 0, "data": [
         {"index": 0, "key": "real_name", "label": "姓名", "value": name, "map": "real_name"},
         {"index": 1, "key": "mobile_phone", "label": "手机", "value": phone, "map": "mobile_phone"},
-        {"index": 2, "key": "level", "label": "会员等级", "value": tiers[pick % tiers.len()]},
+        {"index": 2, "key": "level", "label": "会员等级", "value": tiers[pick % VARIANTS % tiers.len()]},
         {"index": 3, "key": "tags", "label": "标签", "value": if pick % 2 == 0 { "复购, 高价值" } else { "新客" }},
-        {"index": 4, "key": "total_amount", "label": "累计消费", "value": format!("¥{}.00", 399 * (pick + 1) * 3)},
+        {"index": 4, "key": "total_amount", "label": "累计消费", "value": format!("¥{}.00", 399 * (pick % VARIANTS + 1) * 3)},
         {"index": 5, "key": "city", "label": "城市", "value": "上海"},
     ]}))
     .into_response()
@@ -140,11 +135,29 @@ pub async fn get_order(
         return refusal;
     }
     let userid = str_param(&body, "userid").unwrap_or_default();
-    let Some((_, _, pick)) = customer(&state, &userid) else {
+    if customer(&state, &userid).is_none() {
         return Json(json!({"rlt": 0, "count": 0, "orders": []})).into_response();
+    }
+    let (_, phone, pick) = customer(&state, &userid).unwrap_or_default();
+    // The order's parcel, registered with the carriers for this customer's phone (SF when the
+    // phone is known, as SF checks it; YTO otherwise).
+    let (carrier, waybill) = if phone.len() >= 4 {
+        ("shunfeng", format!("SF14{:011}", pick % 100_000_000_000))
+    } else {
+        ("yuantong", format!("YT98{:011}", pick % 100_000_000_000))
     };
-    let (carrier, waybill) = PARCELS[pick];
-    let order_no = format!("LM{:09}", 100_000_000 + pick * 7_919);
+    state
+        .parcels
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .ensure(crate::logistics::Parcel {
+            com: carrier.into(),
+            waybill: waybill.clone(),
+            phone,
+            progress: 2 + pick % 4,
+            dispatched_ms: crate::world::now_ms() - 86_400_000,
+        });
+    let order_no = format!("LM{:09}", 100_000_000 + (pick % VARIANTS) * 7_919);
     let orders = vec![json!({"index": 0, "blocks": [
         {"index": 0, "is_title": true, "data": [
             {"index": 0, "key": "order_id", "label": "订单号", "value": order_no},

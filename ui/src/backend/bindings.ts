@@ -129,6 +129,56 @@ action: string,
  */
 source: string, };
 
+export type CardState = "fresh" | "cached" | "failed" | "unconfigured";
+
+export type Card<T> = { state: CardState, value: T | null, as_of_ms: number | null, 
+/**
+ * What failed, in words.
+ */
+error: string | null, 
+/**
+ * When the source is tried again (its breaker is open).
+ */
+retry_in_ms: number | null, };
+
+export type ProfileView = { name: string | null, tier: string | null, tags: Array<string>, lifetime_value: string | null, 
+/**
+ * Other labelled fields (label, value).
+ */
+fields: Array<[string, string]>, };
+
+export type TrackingEventView = { at: string, place: string | null, text: string, };
+
+export type ShipmentView = { carrier: string, waybill: string, 
+/**
+ * `in_transit`, `delivered`, ... (the UI translates it).
+ */
+state: string, 
+/**
+ * Newest first.
+ */
+events: Array<TrackingEventView>, 
+/**
+ * One line for the composer.
+ */
+summary: string, };
+
+export type OrderLineView = { name: string, quantity: string | null, price: string | null, };
+
+export type OrderView = { id: string, status: string | null, amount: string | null, placed_at: string | null, lines: Array<OrderLineView>, 
+/**
+ * The parcel of the order, when it has a waybill.
+ */
+shipment: Card<ShipmentView> | null, };
+
+export type PersonalField = "phone" | "email";
+
+export type CustomerView = { session_id: string, name: string, partner_id: string | null, 
+/**
+ * Masked (138****5678) unless revealed.
+ */
+phone: string | null, email: string | null, identity: Card<null>, profile: Card<ProfileView>, orders: Card<Array<OrderView>>, };
+
 export type AgentStatus = { "status": "online" } | { "status": "busy", reason: number, } | { "status": "offline" };
 
 export type TransferAgent = { id: string, name: string, online: boolean, };

@@ -619,6 +619,12 @@ impl AgentClient {
         .map(drop)
     }
 
+    /// What the platform knows of a visitor (`getUserInfo`): partner id, phone, e-mail, name.
+    pub async fn user_info(&self, uid: &str) -> Result<Value, ClientError> {
+        self.call("getUserInfo", vec![("uid", uid.into())], true)
+            .await
+    }
+
     /// Other agents a session can be transferred to (`getOtherAdmins`).
     pub async fn other_agents(&self, key_word: &str) -> Result<Vec<Value>, ClientError> {
         self.call("getOtherAdmins", vec![("keyWord", key_word.into())], true)

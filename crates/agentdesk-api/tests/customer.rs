@@ -1,0 +1,146 @@
+//! The 360° view against the sandbox: the platform's record of the visitor, the CRM profile and
+//! orders and the parcel of each order; cached answers first; personal data masked until revealed
+//! (and the reveal audited); a failing source costs only its own card.
+
+use std::time::{Duration, Instant};
+
+use agentdesk_api::{CardState, PersonalField, Workbench};
+use agentdesk_sandbox::SandboxConfig;
+use serde_json::{json, Value};
+
+async fn post(url: String, body: Value) -> Value {
+    reqwest::Client::new()
+        .post(url)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_customer_in_focus_with_orders_tracking_cache_masking_and_a_failing_source() {
+    std::env::remove_var(agentdesk_api::SANDBOX_URL_ENV);
+    let dir = tempfile::tempdir().unwrap();
+    let workbench = Workbench::start_demo(dir.path().to_path_buf(), SandboxConfig::default())
+        .await
+        .unwrap();
+    let sandbox = workbench.sandbox_url().to_string();
+    let visitor = post(
+        format!("{sandbox}/__sandbox/visitors"),
+        json!({"name": "王芳", "text": "我的快递到哪了？", "partnerid": "buyer-7", "phone": "13812345678"}),
+    )
+    .await;
+    let cid = visitor["cid"].as_str().unwrap().to_string();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !workbench
+        .snapshot()
+        .unwrap()
+        .sessions
+        .iter()
+        .any(|s| s.session.id == cid)
+    {
+        assert!(Instant::now() < deadline, "the session did not arrive");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // Nothing cached yet: the view is empty but says so.
+    let cold = workbench.customer_view(&cid, false).await.unwrap();
+    assert!(cold.profile.value.is_none() && cold.orders.value.is_none());
+
+    let view = workbench.customer_view(&cid, true).await.unwrap();
+    assert_eq!(view.partner_id.as_deref(), Some("buyer-7"));
+    assert_eq!(
+        view.phone.as_deref(),
+        Some("138****5678"),
+        "masked by default"
+    );
+    assert_eq!(view.profile.state, CardState::Fresh);
+    assert_eq!(
+        view.profile.value.as_ref().unwrap().name.as_deref(),
+        Some("王芳")
+    );
+    let orders = view.orders.value.clone().unwrap();
+    assert_eq!(orders.len(), 1);
+    let shipment = orders[0]
+        .shipment
+        .as_ref()
+        .expect("the order has a waybill");
+    assert_eq!(shipment.state, CardState::Fresh, "{shipment:?}");
+    let parcel = shipment.value.as_ref().unwrap();
+    assert!(!parcel.events.is_empty());
+    assert!(parcel.summary.contains(&parcel.waybill));
+
+    // Cached: at once, with its time.
+    let cached = workbench.customer_view(&cid, false).await.unwrap();
+    assert_eq!(cached.profile.state, CardState::Cached);
+    assert!(cached.profile.as_of_ms.is_some());
+    assert_eq!(cached.orders.value.as_ref().unwrap().len(), 1);
+
+    // Revealing the phone shows it in full and is audited.
+    let phone = workbench
+        .reveal_customer_field(&cid, PersonalField::Phone)
+        .await
+        .unwrap();
+    assert_eq!(phone, "13812345678");
+    let audit = agentdesk_store::Store::open(&workbench.database_path())
+        .unwrap()
+        .audit_entries(50)
+        .unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.endpoint == "reveal" && e.detail.contains(&cid)),
+        "{audit:?}"
+    );
+    assert!(audit.iter().all(|e| !e.detail.contains("13812345678")));
+
+    // A second customer while the CRM hangs: its cards fail after the timeout, the parcel source is
+    // unaffected and the whole view comes back promptly.
+    let other = post(
+        format!("{sandbox}/__sandbox/visitors"),
+        json!({"name": "Sam", "text": "hi", "partnerid": "buyer-8", "phone": "13900001111"}),
+    )
+    .await;
+    let other_cid = other["cid"].as_str().unwrap().to_string();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !workbench
+        .snapshot()
+        .unwrap()
+        .sessions
+        .iter()
+        .any(|s| s.session.id == other_cid)
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the second session did not arrive"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    post(
+        format!("{sandbox}/__sandbox/faults"),
+        json!({"latency_ms": 3000, "only_paths": ["/get_user_info", "/get_order"], "error_rate": 0.0}),
+    )
+    .await;
+    let started = Instant::now();
+    let slow = workbench.customer_view(&other_cid, true).await.unwrap();
+    let took = started.elapsed();
+    post(format!("{sandbox}/__sandbox/faults"), json!({})).await;
+    assert!(
+        took < Duration::from_millis(2_900),
+        "the view waited for a hung source: {took:?}"
+    );
+    assert_eq!(slow.profile.state, CardState::Failed);
+    assert!(
+        slow.profile
+            .error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("800 ms"),
+        "{:?}",
+        slow.profile
+    );
+    workbench.shutdown().await;
+}
