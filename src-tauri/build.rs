@@ -32,6 +32,8 @@ const COMMANDS: &[&str] = &[
     "delete_agent",
     "status_log",
     "startup_warning",
+    "customer_view",
+    "reveal_customer_field",
 ];
 
 fn main() {

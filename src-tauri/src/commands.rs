@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use agentdesk_api::{
     AccountInput, AccountView, AgentInput, AgentStatus, AgentView, ApiError, ConnectionReport,
-    MerchantInput, MerchantView, Settings, StatusLogEntry, TenantOption, TransferTarget,
-    TransferTargets, WorkbenchSnapshot,
+    CustomerView, MerchantInput, MerchantView, PersonalField, Settings, StatusLogEntry,
+    TenantOption, TransferTarget, TransferTargets, WorkbenchSnapshot,
 };
 use agentdesk_domain::Message;
 use tauri::State;
@@ -219,4 +219,33 @@ pub async fn startup_warning(state: Shell<'_>) -> Result<Option<ApiError>, ApiEr
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .clone())
+}
+
+/// The 360° view of a session's customer: from the cache at once (`refresh: false`), or asked of
+/// every source (`refresh: true`).
+#[tauri::command]
+pub async fn customer_view(
+    state: Shell<'_>,
+    session_id: String,
+    refresh: bool,
+) -> Result<CustomerView, ApiError> {
+    state
+        .workbench()
+        .await?
+        .customer_view(&session_id, refresh)
+        .await
+}
+
+/// One masked field in full; the reveal is audited.
+#[tauri::command]
+pub async fn reveal_customer_field(
+    state: Shell<'_>,
+    session_id: String,
+    field: PersonalField,
+) -> Result<String, ApiError> {
+    state
+        .workbench()
+        .await?
+        .reveal_customer_field(&session_id, field)
+        .await
 }

@@ -71,6 +71,8 @@ pub fn run() {
             commands::delete_agent,
             commands::status_log,
             commands::startup_warning,
+            commands::customer_view,
+            commands::reveal_customer_field,
         ])
         .setup(move |app| {
             let config_dir = app.path().app_config_dir()?;

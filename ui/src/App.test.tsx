@@ -275,4 +275,20 @@ describe("workbench", () => {
     fireEvent.click(screen.getByTestId("account-use-demo"));
     await waitFor(() => expect(backend.settings.active_account).toBe(""));
   });
+
+  it("shows the customer's orders and parcel, reveals the phone on request, and puts tracking in the reply", async () => {
+    const backend = setup();
+    fireEvent.click(await screen.findByTestId("session-item"));
+    const panel = await screen.findByTestId("customer-panel");
+    await waitFor(() => expect(within(panel).getAllByTestId("order-item")).toHaveLength(1));
+    expect(within(panel).getAllByTestId("tracking-event")).toHaveLength(2);
+    expect(panel.textContent).toContain("out for delivery");
+    expect(panel.textContent).toContain("138****5678");
+    expect(panel.textContent).not.toContain("13812345678");
+    fireEvent.click(within(panel).getByTestId("reveal-phone"));
+    await waitFor(() => expect(panel.textContent).toContain("13812345678"));
+    expect(backend.reveals).toEqual(["c1:phone"]);
+    fireEvent.click(within(panel).getByTestId("insert-tracking"));
+    expect((screen.getByTestId("composer") as HTMLTextAreaElement).value).toContain("SF1400000000002");
+  });
 });

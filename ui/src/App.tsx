@@ -310,7 +310,7 @@ export function App({ backend }: { backend: Backend }) {
             <div className="empty">{t("conversation.none")}</div>
           )}
         </main>
-        <DetailsPanel session={selected} />
+        <DetailsPanel session={selected} backend={backend} onInsert={(text) => composer.current?.insert(text)} />
       </div>
       {supervisorOpen && (
         <SupervisorDialog backend={backend} tenantName={state.snapshot?.tenant_name ?? ""} onClose={() => setSupervisorOpen(false)} />

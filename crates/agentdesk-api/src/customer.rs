@@ -236,12 +236,17 @@ fn now_ms() -> i64 {
 
 /// The cache, read and written on the tenant's database file.
 struct Cache {
-    store: std::cell::RefCell<Store>,
+    store: std::sync::Mutex<Store>,
 }
 
 impl Cache {
     fn get<T: DeserializeOwned>(&self, source: &str, key: &str) -> Option<(T, i64)> {
-        let answer = self.store.borrow().cached_answer(source, key).ok()??;
+        let answer = self
+            .store
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .cached_answer(source, key)
+            .ok()??;
         serde_json::from_str(&answer.body)
             .ok()
             .map(|value| (value, answer.fetched_at_ms))
@@ -251,7 +256,8 @@ impl Cache {
         if let Ok(body) = serde_json::to_string(value) {
             if let Err(error) = self
                 .store
-                .borrow()
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
                 .cache_answer(source, key, &body, now_ms())
             {
                 tracing::warn!(%error, source, "could not cache an answer");
@@ -300,7 +306,7 @@ fn outcome_card<T: TS, C>(
 impl Workbench {
     fn cache(&self) -> Result<Cache, ApiError> {
         Ok(Cache {
-            store: std::cell::RefCell::new(Store::open(&self.database_path())?),
+            store: std::sync::Mutex::new(Store::open(&self.database_path())?),
         })
     }
 
@@ -543,7 +549,10 @@ impl Workbench {
 
 impl Cache {
     fn store_audit(&self, entry: AuditEntry) -> Result<(), ApiError> {
-        self.store.borrow_mut().apply(&[Write::Audit(entry)])?;
+        self.store
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .apply(&[Write::Audit(entry)])?;
         Ok(())
     }
 }

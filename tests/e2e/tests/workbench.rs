@@ -494,3 +494,42 @@ async fn secrets_entered_in_the_window_reach_the_keychain_and_no_file() {
         );
     }
 }
+
+#[tokio::test]
+#[ignore = "needs a display and tauri-driver: run scripts/e2e.sh"]
+async fn opening_a_session_shows_the_customers_orders_and_tracking() {
+    with_app("customer-360", |run| {
+        Box::pin(async move {
+            let cid = run.visitor("王芳", "我的快递到哪了？").await;
+            run.open_session(&cid).await;
+            run.app
+                .wait_for(
+                    "[data-testid=customer-panel] [data-testid=order-item]",
+                    WAIT,
+                )
+                .await?;
+            let event = run
+                .app
+                .wait_for(
+                    "[data-testid=customer-panel] [data-testid=tracking-event]",
+                    WAIT,
+                )
+                .await?;
+            let text = run.app.text(&event).await?;
+            check(!text.trim().is_empty(), "an empty tracking event")?;
+            let panel = run
+                .app
+                .wait_for("[data-testid=customer-panel]", WAIT)
+                .await?;
+            let shown = run.app.text(&panel).await?;
+            check(
+                shown.contains("138****5678") && !shown.contains("13812345678"),
+                format!("the phone must be masked: {shown}"),
+            )?;
+            run.app
+                .screenshot(&screenshots().join("customer-360.png"))
+                .await
+        })
+    })
+    .await;
+}

@@ -2,6 +2,8 @@
 // implements it in memory for tests and for working on the UI in a plain browser.
 
 import type {
+  CustomerView,
+  PersonalField,
   AgentInput,
   AgentView,
   MerchantInput,
@@ -64,6 +66,10 @@ export interface Backend {
   updateAgent(input: AgentInput): Promise<void>;
   deleteAgent(email: string): Promise<void>;
   statusLog(): Promise<StatusLogEntry[]>;
+  /** The 360° view of a session's customer: cached at once (`refresh` false) or asked of every source. */
+  customerView(sessionId: string, refresh: boolean): Promise<CustomerView>;
+  /** One masked field in full (audited). */
+  revealCustomerField(sessionId: string, field: PersonalField): Promise<string>;
   /** Why the chosen account did not start (the workbench then runs in demo mode), if it did not. */
   startupWarning(): Promise<ApiError | null>;
   onEvent(listener: (event: WorkbenchEvent) => void): Promise<() => void>;

@@ -5,6 +5,8 @@ import type { Backend, StartupInfo, TransferTarget } from "./backend";
 import { BackendError } from "./backend";
 import type {
   ApiError,
+  CustomerView,
+  PersonalField,
   AccountInput, AccountView, ConnectionReport, AgentInput, AgentView, MerchantInput, MerchantView, StatusLogEntry,
   AgentStatus, DomainEvent, Message, Session, Settings, TenantOption, TransferTargets, WorkbenchEvent, WorkbenchSnapshot,
 } from "./bindings";
@@ -257,6 +259,36 @@ export class FakeBackend implements Backend {
   }
 
   warning: ApiError | null = null;
+  /** Reveals asked for (the core audits them). */
+  reveals: string[] = [];
+
+  async customerView(sessionId: string, refresh: boolean): Promise<CustomerView> {
+    const session = this.sessions.find((s) => s.id === sessionId);
+    const asOf = refresh ? Date.now() : Date.now() - 5 * 60_000;
+    const state = refresh ? ("fresh" as const) : ("cached" as const);
+    const card = <T,>(value: T) => ({ state, value, as_of_ms: asOf, error: null, retry_in_ms: null });
+    return {
+      session_id: sessionId, name: session?.visitor_name ?? "", partner_id: "buyer-1", phone: "138****5678", email: null,
+      identity: card(null),
+      profile: card({ name: session?.visitor_name ?? null, tier: "金卡", tags: ["复购"], lifetime_value: "¥1197.00", fields: [["城市", "上海"]] as [string, string][] }),
+      orders: card([{
+        id: "LM100000000", status: "已发货", amount: "¥399.00", placed_at: "2026-11-18 10:21:00",
+        lines: [{ name: "流明保温杯 500ml", quantity: "1", price: "¥399.00" }],
+        shipment: card({
+          carrier: "shunfeng", waybill: "SF1400000000002", state: "out_for_delivery", summary: "shunfeng SF1400000000002: 快件交给快递员，正在派送途中 (2026-11-20 09:00:00, 上海,上海市)",
+          events: [
+            { at: "2026-11-20 09:00:00", place: "上海,上海市", text: "快件交给快递员，正在派送途中" },
+            { at: "2026-11-19 20:00:00", place: "广东,深圳市", text: "快件已由顺丰速运收取" },
+          ],
+        }),
+      }]),
+    };
+  }
+
+  async revealCustomerField(sessionId: string, field: PersonalField) {
+    this.reveals.push(`${sessionId}:${field}`);
+    return field === "phone" ? "13812345678" : "";
+  }
 
   async startupWarning() {
     return this.warning;

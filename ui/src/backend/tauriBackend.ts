@@ -5,7 +5,7 @@ import { listen } from "@tauri-apps/api/event";
 
 import type { Backend, StartupInfo, TransferTarget } from "./backend";
 import { BackendError } from "./backend";
-import type { ApiError, AgentInput, AgentView, MerchantInput, MerchantView, StatusLogEntry, AccountInput, AccountView, AgentStatus, ConnectionReport, Message, Settings, TenantOption, TransferTargets, WorkbenchEvent, WorkbenchSnapshot } from "./bindings";
+import type { ApiError, CustomerView, PersonalField, AgentInput, AgentView, MerchantInput, MerchantView, StatusLogEntry, AccountInput, AccountView, AgentStatus, ConnectionReport, Message, Settings, TenantOption, TransferTargets, WorkbenchEvent, WorkbenchSnapshot } from "./bindings";
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
@@ -52,6 +52,8 @@ export class TauriBackend implements Backend {
   updateAgent = (input: AgentInput) => call<void>("update_agent", { input });
   deleteAgent = (email: string) => call<void>("delete_agent", { email });
   statusLog = () => call<StatusLogEntry[]>("status_log");
+  customerView = (sessionId: string, refresh: boolean) => call<CustomerView>("customer_view", { sessionId, refresh });
+  revealCustomerField = (sessionId: string, field: PersonalField) => call<string>("reveal_customer_field", { sessionId, field });
   startupWarning = () => call<ApiError | null>("startup_warning");
   onEvent = (listener: (event: WorkbenchEvent) => void) =>
     listen<WorkbenchEvent>("agentdesk://event", (event) => listener(event.payload));

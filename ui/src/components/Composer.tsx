@@ -6,6 +6,8 @@ import { useTranslation } from "react-i18next";
 
 export interface ComposerHandle {
   focus(): void;
+  /** Puts text into the box (after what is there) for the agent to edit before sending. */
+  insert(text: string): void;
 }
 
 const QUICK_REPLIES: Record<string, string[]> = {
@@ -51,7 +53,13 @@ export const Composer = forwardRef<
     const [text, setText] = useState("");
     const [pick, setPick] = useState(0);
     const area = useRef<HTMLTextAreaElement>(null);
-    useImperativeHandle(ref, () => ({ focus: () => area.current?.focus() }));
+    useImperativeHandle(ref, () => ({
+      focus: () => area.current?.focus(),
+      insert: (inserted: string) => {
+        setText((current) => (current.trim() ? `${current.trimEnd()}\n${inserted}` : inserted));
+        area.current?.focus();
+      },
+    }));
 
     const quick = useMemo(() => {
       if (!text.startsWith("/")) return [];

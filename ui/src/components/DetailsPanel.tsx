@@ -1,15 +1,26 @@
-// The right panel: Customer (what the platform already knows; the 360° view fills in the rest),
+// The right panel: Customer (the 360° view: platform record, CRM profile, orders and parcels),
 // Knowledge (suggestions arrive with the knowledge base work), and the agent's private Notes.
 
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 
+import type { Backend } from "../backend/backend";
 import type { Session } from "../backend/bindings";
+import { CustomerPanel } from "./CustomerPanel";
 
 type Tab = "customer" | "knowledge" | "notes";
 
-export function DetailsPanel({ session }: { session: Session | undefined }) {
-  const { t, i18n } = useTranslation();
+export function DetailsPanel({
+  session,
+  backend,
+  onInsert,
+}: {
+  session: Session | undefined;
+  backend: Backend;
+  /** Puts text into the reply box. */
+  onInsert: (text: string) => void;
+}) {
+  const { t } = useTranslation();
   const [tab, setTab] = useState<Tab>("customer");
   const [note, setNote] = useState("");
   const noteKey = session ? `agentdesk.note.${session.visitor_id}` : null;
@@ -29,21 +40,7 @@ export function DetailsPanel({ session }: { session: Session | undefined }) {
       {!session ? (
         <p className="muted">{t("panel.noSession")}</p>
       ) : tab === "customer" ? (
-        <section data-testid="customer-panel" role="tabpanel">
-          <dl>
-            <dt>{t("panel.name")}</dt>
-            <dd>{session.visitor_name}</dd>
-            <dt>{t("panel.channel")}</dt>
-            <dd>{t(`channels.${session.channel}`)}</dd>
-            <dt>{t("panel.visitorId")}</dt>
-            <dd>{session.visitor_id}</dd>
-            <dt>{t("panel.since")}</dt>
-            <dd>{new Date(session.started_at_ms).toLocaleString(i18n.language)}</dd>
-            <dt>{t("panel.rating")}</dt>
-            <dd>{session.rating !== null ? `${session.rating}/5` : t("panel.notRated")}</dd>
-          </dl>
-          <p className="muted">{t("panel.moreComing")}</p>
-        </section>
+        <CustomerPanel backend={backend} session={session} onInsert={onInsert} />
       ) : tab === "knowledge" ? (
         <section role="tabpanel">
           <p className="muted">{t("panel.knowledgeEmpty")}</p>

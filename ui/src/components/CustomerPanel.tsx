@@ -1,0 +1,187 @@
+// The Customer tab: the 360° view of the customer in focus. It draws the cached view at once (with
+// its "as of" time), then asks every source and redraws; a source that failed says what and when it
+// is tried again, without holding up the others. Phone and e-mail are masked until the agent reveals
+// them (the core audits each reveal). A parcel's summary goes into the reply box in one click.
+
+import { useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
+
+import type { Backend } from "../backend/backend";
+import { BackendError } from "../backend/backend";
+import type { Card, CustomerView, PersonalField, Session } from "../backend/bindings";
+
+function CardNote<T>({ card }: { card: Card<T> }) {
+  const { t, i18n } = useTranslation();
+  const time = card.as_of_ms ? new Date(card.as_of_ms).toLocaleTimeString(i18n.language, { hour: "2-digit", minute: "2-digit" }) : null;
+  if (card.state === "failed") {
+    return (
+      <div className="card-note failed" role="status">
+        {t("customer.failed", { error: card.error ?? "" })}
+        {card.retry_in_ms !== null && ` ${t("customer.retryIn", { seconds: Math.ceil(card.retry_in_ms / 1000) })}`}
+        {time && ` ${t("customer.asOf", { time })}`}
+      </div>
+    );
+  }
+  if (card.state === "unconfigured") return <div className="card-note muted">{t("customer.unconfigured")}</div>;
+  if (card.state === "cached" && time) return <div className="card-note muted">{t("customer.asOf", { time })}</div>;
+  return null;
+}
+
+export function CustomerPanel(props: {
+  backend: Backend;
+  session: Session;
+  onInsert: (text: string) => void;
+}) {
+  const { t } = useTranslation();
+  const [view, setView] = useState<CustomerView | null>(null);
+  const [refreshing, setRefreshing] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [revealed, setRevealed] = useState<Partial<Record<PersonalField, string>>>({});
+  const sessionId = props.session.id;
+
+  useEffect(() => {
+    let current = true;
+    setView(null);
+    setRevealed({});
+    setError(null);
+    setRefreshing(true);
+    props.backend
+      .customerView(sessionId, false)
+      .then((cached) => current && setView(cached))
+      .catch(() => {});
+    props.backend
+      .customerView(sessionId, true)
+      .then((fresh) => current && setView(fresh))
+      .catch((e: unknown) => current && setError(BackendError.from(e).message))
+      .finally(() => current && setRefreshing(false));
+    return () => {
+      current = false;
+    };
+  }, [props.backend, sessionId]);
+
+  const reveal = (field: PersonalField) =>
+    props.backend
+      .revealCustomerField(sessionId, field)
+      .then((value) => setRevealed((r) => ({ ...r, [field]: value })))
+      .catch((e: unknown) => setError(BackendError.from(e).message));
+
+  const profile = view?.profile.value ?? null;
+  const orders = view?.orders.value ?? null;
+  return (
+    <section data-testid="customer-panel" role="tabpanel" className="customer-panel" aria-busy={refreshing}>
+      <header className="customer-header">
+        <h2>{profile?.name ?? view?.name ?? props.session.visitor_name}</h2>
+        {profile?.tier && <span className="tier">{profile.tier}</span>}
+        {profile?.tags.map((tag) => (
+          <span key={tag} className="tag">
+            {tag}
+          </span>
+        ))}
+        {refreshing && (
+          <span className="muted" role="status">
+            {t("customer.refreshing")}
+          </span>
+        )}
+      </header>
+      <dl>
+        <dt>{t("panel.channel")}</dt>
+        <dd>{t(`channels.${props.session.channel}`)}</dd>
+        {view?.phone && (
+          <>
+            <dt>{t("customer.phone")}</dt>
+            <dd>
+              {revealed.phone ?? view.phone}{" "}
+              {!revealed.phone && (
+                <button type="button" className="link" onClick={() => void reveal("phone")} data-testid="reveal-phone">
+                  {t("customer.reveal")}
+                </button>
+              )}
+            </dd>
+          </>
+        )}
+        {view?.email && (
+          <>
+            <dt>{t("customer.email")}</dt>
+            <dd>
+              {revealed.email ?? view.email}{" "}
+              {!revealed.email && (
+                <button type="button" className="link" onClick={() => void reveal("email")}>
+                  {t("customer.reveal")}
+                </button>
+              )}
+            </dd>
+          </>
+        )}
+        {profile?.lifetime_value && (
+          <>
+            <dt>{t("customer.lifetimeValue")}</dt>
+            <dd>{profile.lifetime_value}</dd>
+          </>
+        )}
+        {profile?.fields.map(([label, value]) => (
+          <span key={label} style={{ display: "contents" }}>
+            <dt>{label}</dt>
+            <dd>{value}</dd>
+          </span>
+        ))}
+      </dl>
+      {view && <CardNote card={view.profile} />}
+
+      <h3>{t("customer.orders")}</h3>
+      {view && <CardNote card={view.orders} />}
+      {orders !== null && orders.length === 0 && <p className="muted">{t("customer.noOrders")}</p>}
+      {orders === null && !view && <p className="muted">{t("customer.loading")}</p>}
+      <ul className="orders">
+        {orders?.map((order) => (
+          <li key={order.id} className="order" data-testid="order-item">
+            <div className="row">
+              <strong>{order.id}</strong>
+              {order.status && <span className="status">{order.status}</span>}
+              {order.amount && <span className="muted">{order.amount}</span>}
+            </div>
+            {order.placed_at && <div className="muted">{t("customer.placedAt", { time: order.placed_at })}</div>}
+            <ul className="lines">
+              {order.lines.map((line, index) => (
+                <li key={index}>
+                  {line.name}
+                  {line.quantity && ` × ${line.quantity}`}
+                  {line.price && ` · ${line.price}`}
+                </li>
+              ))}
+            </ul>
+            {order.shipment && (
+              <div className="shipment">
+                {order.shipment.value && (
+                  <>
+                    <div className="row">
+                      <span>
+                        {order.shipment.value.carrier} {order.shipment.value.waybill} ·{" "}
+                        {t(`customer.shipmentStates.${order.shipment.value.state}`, { defaultValue: order.shipment.value.state })}
+                      </span>
+                      <button type="button" className="link" onClick={() => props.onInsert(order.shipment!.value!.summary)} data-testid="insert-tracking">
+                        {t("customer.insertTracking")}
+                      </button>
+                    </div>
+                    <ol className="timeline">
+                      {order.shipment.value.events.map((event, index) => (
+                        <li key={index} data-testid="tracking-event">
+                          <span className="muted">{event.at}</span> {event.place && <span className="muted">{event.place}</span>} {event.text}
+                        </li>
+                      ))}
+                    </ol>
+                  </>
+                )}
+                <CardNote card={order.shipment} />
+              </div>
+            )}
+          </li>
+        ))}
+      </ul>
+      {error && (
+        <div className="error" role="alert">
+          {error}
+        </div>
+      )}
+    </section>
+  );
+}
