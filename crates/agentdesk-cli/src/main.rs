@@ -4,6 +4,7 @@
 //! faults and SIGKILL.
 
 mod account;
+mod bench_customer;
 mod demo;
 mod responder;
 mod soak;
@@ -25,6 +26,8 @@ struct Cli {
 enum Command {
     /// Platform accounts in the OS keychain: add, list, test, remove.
     Account(account::AccountArgs),
+    /// Measure the 360° customer view against the embedded sandbox; prints one JSON line.
+    BenchCustomer(bench_customer::BenchCustomerArgs),
     /// Run the engine headless against the sandbox with simulated customers, printing events.
     Demo(demo::DemoArgs),
     /// Drive the real engine against the sandbox under load (and faults, and kills); print figures.
@@ -56,6 +59,7 @@ fn main() {
     let result = runtime.block_on(async move {
         match cli.command {
             Command::Account(args) => account::run(args).await,
+            Command::BenchCustomer(args) => bench_customer::run(args).await,
             Command::Demo(args) => demo::run(args).await,
             Command::Soak(args) => soak::run(args).await,
             Command::SoakEngine(args) => soak::child::run(args).await,

@@ -1,0 +1,148 @@
+//! `agentdesk-cli bench-customer`: figures for the 360° view against the embedded sandbox: a cached
+//! view, a cold fan-out next to its slowest source, and a view while one source hangs. Prints one
+//! JSON line; BENCHMARKS.md records the figures.
+
+use std::time::{Duration, Instant};
+
+use agentdesk_api::{CardState, Workbench};
+use agentdesk_sandbox::SandboxConfig;
+use anyhow::{bail, Context};
+use clap::Args;
+use serde_json::{json, Value};
+
+#[derive(Args)]
+pub struct BenchCustomerArgs {
+    /// Customers to measure (each a fresh visitor; the sandbox's agent serves at most 50 at once,
+    /// and one more joins for the hung-source measurement).
+    #[arg(long, default_value_t = 40)]
+    customers: usize,
+    /// Latency added to the CRM's order call for the cold fan-out measurement (ms).
+    #[arg(long, default_value_t = 200)]
+    slow_source_ms: u64,
+}
+
+fn percentile(samples: &mut [f64], p: f64) -> f64 {
+    samples.sort_by(f64::total_cmp);
+    let index = ((samples.len() as f64 - 1.0) * p).round() as usize;
+    samples.get(index).copied().unwrap_or(0.0)
+}
+
+async fn post(url: String, body: Value) -> anyhow::Result<Value> {
+    Ok(reqwest::Client::new()
+        .post(url)
+        .json(&body)
+        .send()
+        .await?
+        .json()
+        .await?)
+}
+
+pub async fn run(args: BenchCustomerArgs) -> anyhow::Result<i32> {
+    std::env::remove_var(agentdesk_api::SANDBOX_URL_ENV);
+    let dir = tempfile::tempdir().context("cannot create a temporary data directory")?;
+    let workbench = Workbench::start_demo(dir.path().to_path_buf(), SandboxConfig::default())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let sandbox = workbench.sandbox_url().to_string();
+    let mut sessions = Vec::new();
+    if !(1..=49).contains(&args.customers) {
+        bail!("--customers must be 1–49 (the sandbox's agent serves at most 50 sessions)");
+    }
+    for index in 0..args.customers {
+        let visitor = post(
+            format!("{sandbox}/__sandbox/visitors"),
+            json!({"name": format!("Customer {index}"), "text": "where is my parcel?",
+                   "partnerid": format!("bench-{index}"), "phone": format!("138{:08}", index)}),
+        )
+        .await?;
+        let cid = visitor["cid"].as_str().context("no cid")?.to_string();
+        sessions.push(cid);
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while workbench.snapshot().map(|s| s.sessions.len()).unwrap_or(0) < sessions.len() {
+        if Instant::now() > deadline {
+            bail!("the sessions did not arrive");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // Cold fan-out with one slow source: the view should take the slow source's time plus the
+    // sequential stages (identity, then CRM, then parcels), and little more.
+    post(
+        format!("{sandbox}/__sandbox/faults"),
+        json!({"latency_ms": args.slow_source_ms, "only_paths": ["/get_order"]}),
+    )
+    .await?;
+    let mut cold = Vec::new();
+    for cid in &sessions {
+        let started = Instant::now();
+        let view = workbench
+            .customer_view(cid, true)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        cold.push(started.elapsed().as_secs_f64() * 1000.0);
+        if view.orders.state != CardState::Fresh {
+            bail!("a cold view without fresh orders: {:?}", view.orders);
+        }
+    }
+    post(format!("{sandbox}/__sandbox/faults"), json!({})).await?;
+
+    // The same views from the cache.
+    let mut cached = Vec::new();
+    for cid in &sessions {
+        let started = Instant::now();
+        let view = workbench
+            .customer_view(cid, false)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        cached.push(started.elapsed().as_secs_f64() * 1000.0);
+        if view.orders.value.is_none() {
+            bail!("a cached view without orders");
+        }
+    }
+
+    // One source hung (3 s): the view comes back after that source's timeout, not the 3 s.
+    let fresh_cid = {
+        let visitor = post(
+            format!("{sandbox}/__sandbox/visitors"),
+            json!({"name": "Hung", "text": "hi", "partnerid": "bench-hung", "phone": "13800000000"}),
+        )
+        .await?;
+        visitor["cid"].as_str().context("no cid")?.to_string()
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !workbench
+        .snapshot()
+        .map(|s| s.sessions.iter().any(|x| x.session.id == fresh_cid))
+        .unwrap_or(false)
+    {
+        if Instant::now() > deadline {
+            bail!("the last session did not arrive");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    post(
+        format!("{sandbox}/__sandbox/faults"),
+        json!({"latency_ms": 3000, "only_paths": ["/get_user_info"]}),
+    )
+    .await?;
+    let started = Instant::now();
+    let hung = workbench
+        .customer_view(&fresh_cid, true)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let hung_ms = started.elapsed().as_secs_f64() * 1000.0;
+    post(format!("{sandbox}/__sandbox/faults"), json!({})).await?;
+    workbench.shutdown().await;
+
+    let figures = json!({
+        "bench": "customer_view",
+        "customers": sessions.len(),
+        "cached_view_ms": {"p50": percentile(&mut cached, 0.5), "p99": percentile(&mut cached, 0.99), "max": percentile(&mut cached, 1.0)},
+        "cold_view_with_slow_source_ms": {"slow_source_ms": args.slow_source_ms, "p50": percentile(&mut cold, 0.5), "p99": percentile(&mut cold, 0.99)},
+        "cold_overhead_over_slow_source_ms_p50": percentile(&mut cold, 0.5) - args.slow_source_ms as f64,
+        "hung_profile_source": {"view_ms": hung_ms, "timeout_ms": 800, "profile_state": hung.profile.state, "orders_state": hung.orders.state},
+    });
+    println!("{figures}");
+    Ok(0)
+}
