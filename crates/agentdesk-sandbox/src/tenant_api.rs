@@ -160,6 +160,25 @@ fn parse_body(headers: &HeaderMap, body: &Bytes) -> Result<Map<String, Value>, R
     params(headers, body).map_err(|message| refusal("999999", &message))
 }
 
+/// The tenant endpoints' common path: parse the body (JSON or form), verify the token, make the
+/// change; answer `200000` with what the change returns as `msg`, or the refusal.
+fn tenant_change(
+    state: &SandboxState,
+    headers: &HeaderMap,
+    body: &Bytes,
+    ok_text: &str,
+    change: impl FnOnce(&Map<String, Value>) -> Result<Value, Refusal>,
+) -> Response {
+    let result = parse_body(headers, body).and_then(|params| {
+        check_tenant_token(state, &params)?;
+        change(&params)
+    });
+    match result {
+        Ok(msg) => tenant_answer(OK_TENANT, ok_text, msg),
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
 fn tenant_json(world: &World) -> Value {
     let p = &world.profile;
     json!({
@@ -250,14 +269,12 @@ pub async fn add_tenant(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let result: Result<_, Refusal> = (|| {
-        let params = parse_body(&headers, &body)?;
-        check_tenant_token(&state, &params)?;
-        let company_name = required(&params, "companyName")?;
-        let email = required(&params, "email")?;
-        let password = required(&params, "password")?;
-        let customer_code = required(&params, "customerCode")?;
-        let max_count = int_param(&params, "maxCount")
+    tenant_change(&state, &headers, &body, "成功!", |params| {
+        let company_name = required(params, "companyName")?;
+        let email = required(params, "email")?;
+        let password = required(params, "password")?;
+        let customer_code = required(params, "customerCode")?;
+        let max_count = int_param(params, "maxCount")
             .ok_or_else(|| refusal("999999", "参数 maxCount 不能为空"))?;
         check_length("companyName", &company_name, 100)?;
         check_length("customerCode", &customer_code, 64)?;
@@ -277,18 +294,18 @@ pub async fn add_tenant(
         if seats_in_use(&state, None) + max_count as usize > UNION_SEAT_CAPACITY {
             return Err(refusal("200007", "在线客服数量不足"));
         }
-        let contact_name = str_param(&params, "contactName").unwrap_or_default();
+        let contact_name = str_param(params, "contactName").unwrap_or_default();
         let profile = TenantProfile {
             company_name,
             email: email.clone(),
             contact_name: contact_name.clone(),
-            contact_tel: str_param(&params, "contactTel").unwrap_or_default(),
+            contact_tel: str_param(params, "contactTel").unwrap_or_default(),
             max_service_count: max_count as usize,
             create_time: china_time(now_ms()).chars().take(10).collect(),
             end_time: "2099-12-31".into(),
             enabled: true,
             customer_code,
-            icon: str_param(&params, "icon").unwrap_or_default(),
+            icon: str_param(params, "icon").unwrap_or_default(),
         };
         let seed = state.config.seed ^ (state.tenants().len() as u64).wrapping_mul(0x9e37_79b9);
         let mut world = World::tenant(
@@ -310,11 +327,7 @@ pub async fn add_tenant(
         let msg = json!({"appKey": world.app_key, "contactName": contact_name, "sysNum": world.company_id});
         state.add_tenant(world);
         Ok(msg)
-    })();
-    match result {
-        Ok(msg) => tenant_answer(OK_TENANT, "成功!", msg),
-        Err(refusal) => refusal.into_response(),
-    }
+    })
 }
 
 /// `POST /tenantpro/open/updateTenant.json`. Also takes `tenantStatus` (true/false) to enable or
@@ -324,12 +337,10 @@ pub async fn update_tenant(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let result: Result<_, Refusal> = (|| {
-        let params = parse_body(&headers, &body)?;
-        check_tenant_token(&state, &params)?;
-        let company_name = required(&params, "companyName")?;
-        let customer_code = required(&params, "customerCode")?;
-        let max_count = int_param(&params, "maxCount")
+    tenant_change(&state, &headers, &body, "成功", |params| {
+        let company_name = required(params, "companyName")?;
+        let customer_code = required(params, "customerCode")?;
+        let max_count = int_param(params, "maxCount")
             .ok_or_else(|| refusal("999999", "参数 maxCount 不能为空"))?;
         check_length("companyName", &company_name, 100)?;
         let tenant =
@@ -340,7 +351,7 @@ pub async fn update_tenant(
         {
             return Err(refusal("200007", "在线客服数量不足"));
         }
-        let enabled = match str_param(&params, "tenantStatus").as_deref() {
+        let enabled = match str_param(params, "tenantStatus").as_deref() {
             None | Some("") => None,
             Some("true" | "1") => Some(true),
             Some("false" | "0") => Some(false),
@@ -354,10 +365,10 @@ pub async fn update_tenant(
         let mut world = lock(&tenant);
         world.profile.company_name = company_name;
         world.profile.max_service_count = max_count as usize;
-        if let Some(name) = str_param(&params, "contactName") {
+        if let Some(name) = str_param(params, "contactName") {
             world.profile.contact_name = name;
         }
-        if let Some(tel) = str_param(&params, "contactTel") {
+        if let Some(tel) = str_param(params, "contactTel") {
             world.profile.contact_tel = tel;
         }
         if let Some(enabled) = enabled {
@@ -369,12 +380,8 @@ pub async fn update_tenant(
                 }
             }
         }
-        Ok(())
-    })();
-    match result {
-        Ok(()) => tenant_answer(OK_TENANT, "成功", Value::Null),
-        Err(refusal) => refusal.into_response(),
-    }
+        Ok(Value::Null)
+    })
 }
 
 /// `POST /tenantpro/open/addServiceInfoConfim.json`
@@ -383,16 +390,14 @@ pub async fn add_agent(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let result: Result<_, Refusal> = (|| {
-        let params = parse_body(&headers, &body)?;
-        check_tenant_token(&state, &params)?;
-        let customer_code = required(&params, "customerCode")?;
-        let nick = required(&params, "nick")?;
-        let name = required(&params, "name")?;
-        let email = required(&params, "email")?;
-        let role_id = required(&params, "roleId")?;
-        let phone = required(&params, "phoneNo")?;
-        let max_accept = int_param(&params, "maxAcceptNum")
+    tenant_change(&state, &headers, &body, "成功", |params| {
+        let customer_code = required(params, "customerCode")?;
+        let nick = required(params, "nick")?;
+        let name = required(params, "name")?;
+        let email = required(params, "email")?;
+        let role_id = required(params, "roleId")?;
+        let phone = required(params, "phoneNo")?;
+        let max_accept = int_param(params, "maxAcceptNum")
             .ok_or_else(|| refusal("999999", "参数 maxAcceptNum 不能为空"))?;
         check_length("nick", &nick, 50)?;
         check_length("name", &name, 50)?;
@@ -409,7 +414,7 @@ pub async fn add_agent(
         if world.staff().count() >= world.profile.max_service_count {
             return Err(refusal("200007", "在线客服数量不足"));
         }
-        let password = str_param(&params, "password").unwrap_or_default();
+        let password = str_param(params, "password").unwrap_or_default();
         let group = world
             .agents
             .first()
@@ -427,12 +432,8 @@ pub async fn add_agent(
         agent.phone = phone;
         agent.max_count = max_accept as usize;
         world.agents.push(agent);
-        Ok(())
-    })();
-    match result {
-        Ok(()) => tenant_answer(OK_TENANT, "成功", Value::Null),
-        Err(refusal) => refusal.into_response(),
-    }
+        Ok(Value::Null)
+    })
 }
 
 fn validate_agent_fields(role_id: &str, phone: &str, max_accept: i64) -> Result<(), Refusal> {
@@ -473,15 +474,13 @@ pub async fn update_agent(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let result: Result<_, Refusal> = (|| {
-        let params = parse_body(&headers, &body)?;
-        check_tenant_token(&state, &params)?;
-        let customer_code = required(&params, "customerCode")?;
-        let nick = required(&params, "serviceNick")?;
-        let name = required(&params, "serviceName")?;
-        let phone = required(&params, "phoneNo")?;
-        let email = required(&params, "email")?;
-        let max_accept = int_param(&params, "maxAcceptNum")
+    tenant_change(&state, &headers, &body, "成功", |params| {
+        let customer_code = required(params, "customerCode")?;
+        let nick = required(params, "serviceNick")?;
+        let name = required(params, "serviceName")?;
+        let phone = required(params, "phoneNo")?;
+        let email = required(params, "email")?;
+        let max_accept = int_param(params, "maxAcceptNum")
             .ok_or_else(|| refusal("999999", "参数 maxAcceptNum 不能为空"))?;
         check_length("serviceNick", &nick, 50)?;
         check_length("serviceName", &name, 50)?;
@@ -496,12 +495,8 @@ pub async fn update_agent(
         agent.name = name;
         agent.phone = phone;
         agent.max_count = max_accept as usize;
-        Ok(())
-    })();
-    match result {
-        Ok(()) => tenant_answer(OK_TENANT, "成功", Value::Null),
-        Err(refusal) => refusal.into_response(),
-    }
+        Ok(Value::Null)
+    })
 }
 
 /// `POST /tenantpro/open/deleteServiceInfoConfim`
@@ -510,22 +505,16 @@ pub async fn delete_agent(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let result: Result<_, Refusal> = (|| {
-        let params = parse_body(&headers, &body)?;
-        check_tenant_token(&state, &params)?;
-        let customer_code = required(&params, "customerCode")?;
-        let email = required(&params, "email")?;
+    tenant_change(&state, &headers, &body, "成功", |params| {
+        let customer_code = required(params, "customerCode")?;
+        let email = required(params, "email")?;
         let tenant =
             find_tenant(&state, &customer_code).ok_or_else(|| refusal("999999", "商户不存在!"))?;
         let mut world = lock(&tenant);
         let index = editable_agent(&world, &email)?;
         world.remove_agent(index);
-        Ok(())
-    })();
-    match result {
-        Ok(()) => tenant_answer(OK_TENANT, "成功", Value::Null),
-        Err(refusal) => refusal.into_response(),
-    }
+        Ok(Value::Null)
+    })
 }
 
 fn valid_date(date: &str) -> bool {

@@ -25,6 +25,25 @@ function useLoad<T>(load: () => Promise<T>) {
   return { data, error, reload };
 }
 
+/** A change sent to the platform: busy while it runs, its refusal in words, `done` after success. */
+function useChange(done: () => void) {
+  const [busy, setBusy] = useState(false);
+  const [failure, setFailure] = useState<string | null>(null);
+  const run = async (change: () => Promise<void>) => {
+    setBusy(true);
+    setFailure(null);
+    try {
+      await change();
+      done();
+    } catch (e) {
+      setFailure(BackendError.from(e).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, failure, run };
+}
+
 export function SupervisorDialog(props: { backend: Backend; tenantName: string; onClose: () => void }) {
   const { t } = useTranslation();
   const [tab, setTab] = useState<Tab>("merchants");
@@ -63,22 +82,10 @@ function Merchants({ backend }: { backend: Backend }) {
   const load = useCallback(() => backend.merchants(), [backend]);
   const { data, error, reload } = useLoad(load);
   const [form, setForm] = useState<{ input: MerchantInput; adding: boolean } | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [failure, setFailure] = useState<string | null>(null);
-
-  const run = async (change: () => Promise<void>) => {
-    setBusy(true);
-    setFailure(null);
-    try {
-      await change();
-      setForm(null);
-      reload();
-    } catch (e) {
-      setFailure(BackendError.from(e).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, failure, run } = useChange(() => {
+    setForm(null);
+    reload();
+  });
   const inputOf = (m: MerchantView): MerchantInput => ({
     customer_code: m.customer_code, name: m.name, email: m.email, max_agents: m.max_agents,
     contact_name: m.contact_name, contact_tel: "", password: null, enabled: null,
@@ -207,21 +214,10 @@ function Agents({ backend }: { backend: Backend }) {
   const load = useCallback(() => backend.merchantAgents(), [backend]);
   const { data, error, reload } = useLoad(load);
   const [form, setForm] = useState<{ input: AgentInput; adding: boolean } | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [failure, setFailure] = useState<string | null>(null);
-  const run = async (change: () => Promise<void>) => {
-    setBusy(true);
-    setFailure(null);
-    try {
-      await change();
-      setForm(null);
-      reload();
-    } catch (e) {
-      setFailure(BackendError.from(e).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, failure, run } = useChange(() => {
+    setForm(null);
+    reload();
+  });
   const set = (patch: Partial<AgentInput>) => form && setForm({ ...form, input: { ...form.input, ...patch } });
 
   return (
