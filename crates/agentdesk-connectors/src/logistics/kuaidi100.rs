@@ -176,24 +176,17 @@ impl Kuaidi100Client {
         }
         let param = query.param();
         let signature = sign(&param, self.key.expose(), &self.customer);
-        let response = self
-            .http
-            .post(format!("{}/poll/query.do", self.base_url))
-            .form(&[
+        let body = super::post_form(
+            &self.http,
+            CARRIER,
+            format!("{}/poll/query.do", self.base_url),
+            &[
                 ("customer", self.customer.as_str()),
                 ("param", param.as_str()),
                 ("sign", signature.as_str()),
-            ])
-            .send()
-            .await
-            .map_err(|e| LogisticsError::Network {
-                carrier: CARRIER,
-                message: e.to_string(),
-            })?;
-        let body = response.text().await.map_err(|e| LogisticsError::Network {
-            carrier: CARRIER,
-            message: e.to_string(),
-        })?;
+            ],
+        )
+        .await?;
         parse(&body)
     }
 }

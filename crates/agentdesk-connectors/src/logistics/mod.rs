@@ -106,6 +106,27 @@ pub enum LogisticsError {
     },
 }
 
+/// Posts a carrier's form and reads the answer body; any transport failure is `Network`.
+pub(crate) async fn post_form(
+    http: &reqwest::Client,
+    carrier: &'static str,
+    url: String,
+    form: &[(&str, &str)],
+) -> Result<String, LogisticsError> {
+    let network = |e: reqwest::Error| LogisticsError::Network {
+        carrier,
+        message: e.to_string(),
+    };
+    http.post(url)
+        .form(form)
+        .send()
+        .await
+        .map_err(network)?
+        .text()
+        .await
+        .map_err(network)
+}
+
 /// Lowercase hex of an MD5 digest.
 pub(crate) fn md5_hex(input: &[u8]) -> String {
     use md5::{Digest, Md5};

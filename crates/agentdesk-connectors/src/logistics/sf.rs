@@ -211,27 +211,20 @@ impl SfClient {
         let msg_data = msg.to_string();
         let timestamp = timestamp_ms.to_string();
         let digest = msg_digest(&msg_data, &timestamp, self.check_word.expose());
-        let response = self
-            .http
-            .post(format!("{}/std/service", self.base_url))
-            .form(&[
+        let body = super::post_form(
+            &self.http,
+            CARRIER,
+            format!("{}/std/service", self.base_url),
+            &[
                 ("partnerID", self.partner_id.as_str()),
                 ("requestID", request_id),
                 ("serviceCode", ROUTE_SERVICE),
                 ("timestamp", timestamp.as_str()),
                 ("msgDigest", digest.as_str()),
                 ("msgData", msg_data.as_str()),
-            ])
-            .send()
-            .await
-            .map_err(|e| LogisticsError::Network {
-                carrier: CARRIER,
-                message: e.to_string(),
-            })?;
-        let body = response.text().await.map_err(|e| LogisticsError::Network {
-            carrier: CARRIER,
-            message: e.to_string(),
-        })?;
+            ],
+        )
+        .await?;
         parse(&body, waybill)
     }
 }
