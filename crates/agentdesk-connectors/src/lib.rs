@@ -1,4 +1,5 @@
-//! Where the 360° customer view gets its facts beside the platform: CRMs (the Qiyu CRM protocol)
+//! Where the 360° customer view gets its facts beside the platform: CRMs (the Qiyu CRM protocol, and
+//! any REST system described by a configuration file, with Shopify and Salesforce presets)
 //! and logistics carriers (Kuaidi100's real-time query, SF Express's route query), each as its own
 //! module with typed errors, signatures as their documents specify, and secrets passed in from the
 //! keychain. Every source maps into the shapes of `profile`.
@@ -7,3 +8,4 @@ pub mod crm;
 pub mod fanout;
 pub mod logistics;
 pub mod profile;
+pub mod rest;

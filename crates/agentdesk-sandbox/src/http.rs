@@ -15,7 +15,9 @@ use axum::{Json, Router};
 use rand::Rng;
 use serde_json::{json, Map, Value};
 
-use crate::{agent_api, control, logistics, open_api, push_ws, qiyu_crm, tenant_api, SandboxState};
+use crate::{
+    agent_api, control, logistics, open_api, push_ws, qiyu_crm, shop, tenant_api, SandboxState,
+};
 
 /// Bodies above this are refused with 413 before parsing (1 MB messages must still fit).
 const BODY_LIMIT: usize = 4 * 1024 * 1024;
@@ -26,6 +28,7 @@ pub fn router(state: Arc<SandboxState>) -> Router {
         .route("/api/chat/5/user/{op}", post(open_api::visitor_op))
         .route("/api/5/user/{op}", post(open_api::visitor_op))
         .route("/api/robot/5/{op}", post(open_api::robot_op))
+        .route("/api/crm/5/user/{op}", get(open_api::customer_center))
         .route("/chat-admin-sdk/new/sdk/v1/{op}", post(agent_api::agent_op))
         .route(agentdesk_sobot::protocol::PUSH_PATH, any(push_ws::upgrade))
         .route("/poll/query.do", post(logistics::kuaidi100_query))
@@ -33,6 +36,25 @@ pub fn router(state: Arc<SandboxState>) -> Router {
         .route("/qiyu-crm/get_user_info", post(qiyu_crm::get_user_info))
         .route("/qiyu-crm/get_order", post(qiyu_crm::get_order))
         .route("/std/service", post(logistics::sf_service))
+        .route("/oms/v1/oauth/token", post(shop::oms_token))
+        .route("/oms/v1/customers", get(shop::oms).post(shop::oms))
+        .route("/oms/v1/orders", get(shop::oms).post(shop::oms))
+        .route(
+            "/shopify/admin/api/{version}/graphql.json",
+            post(shop::shopify_graphql),
+        )
+        .route(
+            "/salesforce/services/oauth2/token",
+            post(shop::salesforce_token),
+        )
+        .route(
+            "/salesforce/services/data/{version}/query",
+            get(shop::salesforce_query),
+        )
+        .route(
+            "/salesforce/services/data/{version}/query/{locator}",
+            get(shop::salesforce_query),
+        )
         .route(
             "/tenantpro/open/getTenantList",
             post(tenant_api::get_tenant_list),

@@ -14,6 +14,7 @@ mod open_api;
 mod push_ws;
 mod qiyu_crm;
 pub mod seed;
+mod shop;
 mod simulation;
 mod tenant_api;
 pub mod world;
@@ -68,6 +69,26 @@ pub struct ReadyInfo {
     pub carriers: CarrierLogins,
     #[serde(default)]
     pub qiyu_crm: CrmLogin,
+    /// The order system's faces and their published demo credentials.
+    #[serde(default)]
+    pub shop: ShopLogins,
+}
+
+/// Lumen OMS (`{base_url}/oms/v1`, the demo's order source through the declarative connector), and
+/// the Shopify and Salesforce faces of the same order book.
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
+pub struct ShopLogins {
+    pub oms_base_url: String,
+    /// Bearer token, API key, Basic password, OAuth2 client secret and signing key alike.
+    pub oms_key: String,
+    pub oms_app_id: String,
+    pub oms_client_id: String,
+    pub oms_basic_user: String,
+    pub shopify_base_url: String,
+    pub shopify_token: String,
+    pub salesforce_base_url: String,
+    pub salesforce_client_id: String,
+    pub salesforce_client_secret: String,
 }
 
 /// The Qiyu-protocol CRM's base URL (`{base_url}/qiyu-crm`), appid and secret.
@@ -143,6 +164,18 @@ pub(crate) fn ready_info(state: &SandboxState) -> ReadyInfo {
             appid: qiyu_crm::APPID.into(),
             appsecret: qiyu_crm::APPSECRET.into(),
         },
+        shop: ShopLogins {
+            oms_base_url: format!("{}/oms/v1", state.base_url),
+            oms_key: shop::OMS_KEY.into(),
+            oms_app_id: shop::OMS_APP_ID.into(),
+            oms_client_id: shop::OMS_CLIENT_ID.into(),
+            oms_basic_user: shop::OMS_BASIC_USER.into(),
+            shopify_base_url: format!("{}/shopify", state.base_url),
+            shopify_token: shop::SHOPIFY_TOKEN.into(),
+            salesforce_base_url: format!("{}/salesforce", state.base_url),
+            salesforce_client_id: shop::SALESFORCE_CLIENT_ID.into(),
+            salesforce_client_secret: shop::SALESFORCE_CLIENT_SECRET.into(),
+        },
     }
 }
 
@@ -161,6 +194,8 @@ pub(crate) struct SandboxState {
     pub parcels: logistics::SharedParcels,
     /// Tokens the Qiyu-protocol CRM issued.
     pub crm_tokens: Mutex<qiyu_crm::CrmTokens>,
+    /// OAuth2 tokens the order system's faces issued.
+    pub shop_tokens: Mutex<shop::ShopTokens>,
 }
 
 /// Locks a world. A panic while holding the lock must not take the whole platform down with it,
@@ -256,6 +291,7 @@ impl Sandbox {
             chat_index_calls: Mutex::new(HashMap::new()),
             parcels: Arc::new(Mutex::new(logistics::Parcels::seeded(world::now_ms()))),
             crm_tokens: Mutex::new(qiyu_crm::CrmTokens::default()),
+            shop_tokens: Mutex::new(shop::ShopTokens::default()),
         });
         let info = ready_info(&state);
         let (shutdown, shutdown_rx) = watch::channel(false);

@@ -212,7 +212,9 @@ fn query_cids(world: &World, params: &Map<String, Value>) -> Response {
         .iter()
         .map(|cid| &world.sessions[cid])
         .filter(|s| visitorid.as_ref() == Some(&s.uid) || partnerid.as_ref() == Some(&s.partnerid))
-        .map(|s| json!({"cid": s.cid, "start_date_time": s.started_ms, "visitorid": s.uid}))
+        // [INV] `source`: the channel the session came in on, so "past sessions across channels"
+        // can say where each happened (the reference lists only cid, start time and visitor id).
+        .map(|s| json!({"cid": s.cid, "start_date_time": s.started_ms, "visitorid": s.uid, "source": s.source}))
         .collect();
     open_ok_items(items)
 }
@@ -295,4 +297,85 @@ fn doc_item(a: &crate::seed::KbArticle, company_id: &str, detail: bool) -> Value
         item["create_time"] = json!(china_time(a.update_time));
     }
     item
+}
+
+/// 客户中心 (reference §1.11): `GET /api/crm/5/user/{op}` with header `token`. The tenant's
+/// customers are its visitors, one per partner id (their latest session's name and phone).
+pub async fn customer_center(
+    State(state): State<Arc<SandboxState>>,
+    Path(op): Path<String>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let query = query_map(query.as_deref());
+    let tenant = state.tenant_by_token(token_header(&headers));
+    let world = crate::lock(&tenant);
+    if let Err((code, message)) = world.check_token(token_header(&headers)) {
+        return open_err(code, message);
+    }
+    let (key, wanted) = match op.as_str() {
+        "get_user_by_partnerid" => ("partnerid", query.get("partnerid")),
+        "get_user_by_tel" => ("user_tels", query.get("user_tels")),
+        "get_user_by_email" => ("user_emails", query.get("user_emails")),
+        _ => return open_err("999999", &format!("未知接口: {op}")),
+    };
+    let Some(wanted) = wanted.filter(|v| !v.is_empty()) else {
+        return open_err("400004", &format!("请求参数不能为空: {key}"));
+    };
+    if key == "user_tels" && wanted.contains(',') {
+        return open_err("400004", "user_tels 只能传一个手机号");
+    }
+    let latest = world
+        .sessions
+        .values()
+        .filter(|s| match key {
+            "partnerid" => &s.partnerid == wanted,
+            "user_tels" => s.phone.as_ref() == Some(wanted),
+            _ => customer_email(&s.partnerid) == *wanted,
+        })
+        .max_by_key(|s| s.started_ms);
+    match latest {
+        // [INV] Success without `item` when there is no such customer.
+        None => open_ok(Value::Null),
+        Some(s) => open_ok(customer_record(&world, s)),
+    }
+}
+
+/// A stable e-mail address per simulated customer.
+fn customer_email(partnerid: &str) -> String {
+    format!("{partnerid}@customers.sandbox.agentdesk.test")
+}
+
+/// [INV] The customer center's `item` (the reference gives no response shape): the fields its
+/// console shows, with `user_label` comma-separated and `vip_level` 0–3.
+fn customer_record(world: &World, s: &crate::world::SandboxSession) -> Value {
+    let visits = world
+        .sessions
+        .values()
+        .filter(|other| other.partnerid == s.partnerid)
+        .count();
+    let pick = s
+        .partnerid
+        .bytes()
+        .fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(b as usize));
+    let mut labels = vec![if visits > 1 {
+        "回头客"
+    } else {
+        "首次咨询"
+    }];
+    if pick % 3 == 0 {
+        labels.push("VIP");
+    }
+    json!({
+        "id": s.uid,
+        "partnerid": s.partnerid,
+        "nick": s.visitor_name,
+        "uname": s.visitor_name,
+        "tel": s.phone.clone().unwrap_or_default(),
+        "email": customer_email(&s.partnerid),
+        "vip_level": (pick % 4).to_string(),
+        "user_label": labels.join(","),
+        "remark": "",
+        "source": s.source,
+    })
 }

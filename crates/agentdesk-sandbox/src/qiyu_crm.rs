@@ -138,37 +138,33 @@ pub async fn get_order(
     if customer(&state, &userid).is_none() {
         return Json(json!({"rlt": 0, "count": 0, "orders": []})).into_response();
     }
-    let (_, phone, pick) = customer(&state, &userid).unwrap_or_default();
-    // The order's parcel, registered with the carriers for this customer's phone (SF when the
-    // phone is known, as SF checks it; YTO otherwise).
-    let (carrier, waybill) = if phone.len() >= 4 {
-        ("shunfeng", format!("SF14{:011}", pick % 100_000_000_000))
-    } else {
-        ("yuantong", format!("YT98{:011}", pick % 100_000_000_000))
-    };
-    state
-        .parcels
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .ensure(crate::logistics::Parcel {
-            com: carrier.into(),
-            waybill: waybill.clone(),
-            phone,
-            progress: 2 + pick % 4,
-            dispatched_ms: crate::world::now_ms() - 86_400_000,
-        });
-    let order_no = format!("LM{:09}", 100_000_000 + (pick % VARIANTS) * 7_919);
-    let orders = vec![json!({"index": 0, "blocks": [
-        {"index": 0, "is_title": true, "data": [
-            {"index": 0, "key": "order_id", "label": "订单号", "value": order_no},
-            {"index": 1, "key": "status", "label": "状态", "value": "已发货"},
-            {"index": 2, "key": "amount", "label": "金额", "value": "¥399.00"},
-            {"index": 3, "key": "date", "label": "下单时间", "value": "2026-11-18 10:21:00"},
-            {"index": 4, "key": "logistics_company", "label": "快递公司", "value": carrier},
-            {"index": 5, "key": "logistics_no", "label": "运单号", "value": waybill}]},
-        {"index": 1, "is_title": false, "data": [
-            {"index": 0, "key": "goods_name", "label": "商品", "value": "流明保温杯 500ml"},
-            {"index": 1, "key": "goods_count", "label": "数量", "value": 1},
-            {"index": 2, "key": "goods_price", "label": "单价", "value": "¥399.00"}]}]})];
+    let (_, phone, _) = customer(&state, &userid).unwrap_or_default();
+    // The shop's order book for this customer's phone; shipped orders' parcels are registered with
+    // the carriers there.
+    let orders: Vec<Value> = crate::shop::orders_for(&state, &phone)
+        .iter()
+        .enumerate()
+        .map(|(index, o)| {
+            let money = |cents: i64| format!("¥{}.{:02}", cents / 100, cents % 100);
+            let mut title = vec![
+                json!({"index": 0, "key": "order_id", "label": "订单号", "value": o.number}),
+                json!({"index": 1, "key": "status", "label": "状态", "value": o.status_text}),
+                json!({"index": 2, "key": "amount", "label": "金额", "value": money(o.total_cents)}),
+                json!({"index": 3, "key": "date", "label": "下单时间", "value": crate::http::china_time(o.placed_ms)}),
+            ];
+            if let Some((com, _, waybill)) = &o.shipment {
+                title.push(json!({"index": 4, "key": "logistics_company", "label": "快递公司", "value": com}));
+                title.push(json!({"index": 5, "key": "logistics_no", "label": "运单号", "value": waybill}));
+            }
+            let mut blocks = vec![json!({"index": 0, "is_title": true, "data": title})];
+            for (line, (name, quantity, price)) in o.items.iter().enumerate() {
+                blocks.push(json!({"index": line + 1, "is_title": false, "data": [
+                    {"index": 0, "key": "goods_name", "label": "商品", "value": name},
+                    {"index": 1, "key": "goods_count", "label": "数量", "value": quantity},
+                    {"index": 2, "key": "goods_price", "label": "单价", "value": money(*price)}]}));
+            }
+            json!({"index": index, "blocks": blocks})
+        })
+        .collect();
     Json(json!({"rlt": 0, "count": orders.len(), "orders": orders})).into_response()
 }

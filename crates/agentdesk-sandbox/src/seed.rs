@@ -166,6 +166,46 @@ pub fn phone(rng: &mut ChaCha8Rng) -> String {
 /// Sobot `source` codes the simulated visitors arrive on: web, WeChat, app, Weibo, mobile web, mini program.
 pub const CHANNELS: [i64; 6] = [0, 1, 2, 3, 4, 10];
 
+/// What a returning customer talked about last time: their question and the agent's answer.
+pub fn past_exchange(rng: &mut ChaCha8Rng, language: Language) -> (&'static str, &'static str) {
+    let pool: &[(&str, &str)] = match language {
+        Language::Chinese => &[
+            ("请问保温杯有蓝色的吗？", "有的亲，蓝色今天下单明天发货。"),
+            (
+                "发票怎么开？",
+                "您在订单详情里点「申请发票」就可以，电子发票 24 小时内发到邮箱。",
+            ),
+            (
+                "我想改一下收货地址",
+                "已为您修改好，新的地址会在发货单上体现。",
+            ),
+            (
+                "优惠券用不了是怎么回事？",
+                "这张券满 199 可用，您的订单差 20 元，可以再凑一件。",
+            ),
+        ],
+        Language::English => &[
+            (
+                "Do you ship to Hong Kong?",
+                "Yes, we do: 3–5 working days, free above ¥299.",
+            ),
+            (
+                "How do I get an invoice?",
+                "Open the order and tap \"Request invoice\"; it arrives by e-mail within a day.",
+            ),
+            (
+                "Can I change my delivery address?",
+                "Done: the new address is on the shipping label now.",
+            ),
+            (
+                "My coupon is not accepted.",
+                "That coupon needs a ¥199 minimum; your basket is ¥20 short.",
+            ),
+        ],
+    };
+    *pool.choose(rng).unwrap_or(&pool[0])
+}
+
 /// A simulated visitor's conversation: what they ask, how they follow up, how they close.
 pub struct Script {
     pub language: Language,

@@ -59,10 +59,28 @@ fn arrive(world: &mut crate::world::World) {
     };
     let name = seed::visitor_name(&mut world.rng, language);
     let phone = seed::phone(&mut world.rng);
-    let order_no = format!("LM{}", world.rng.gen_range(100_000_000u64..999_999_999));
+    // The order they ask about is their newest in the shop's order book.
+    let order_no = crate::shop::order_number(&phone, 0);
     let script = seed::script(&mut world.rng, language, &order_no);
     let source = *seed::CHANNELS.choose(&mut world.rng).unwrap_or(&0);
     let partnerid = world.next_id("sim-");
+    // Half the customers have been here before, on another channel, days ago.
+    if world.rng.gen_bool(0.5) {
+        let visits = world.rng.gen_range(1..=2);
+        for visit in 0..visits {
+            let channel = *seed::CHANNELS.choose(&mut world.rng).unwrap_or(&1);
+            let days_ago = world.rng.gen_range(2..40) + 30 * visit;
+            let exchange = seed::past_exchange(&mut world.rng, language);
+            world.record_past_session(
+                &partnerid,
+                &name,
+                Some(phone.clone()),
+                channel,
+                crate::world::now_ms() - days_ago * 86_400_000,
+                exchange,
+            );
+        }
+    }
     let first = script.lines.first().cloned().unwrap_or_default();
     let simulated = SimulatedVisitor {
         script,

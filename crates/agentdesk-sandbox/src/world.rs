@@ -573,6 +573,82 @@ impl World {
     }
 
     /// Appends a visitor message and pushes it (103) to the session's agent.
+    /// A session the customer had before (ended, with its question and the agent's answer), so a
+    /// returning customer has history on other channels. It is never assigned or pushed.
+    pub fn record_past_session(
+        &mut self,
+        partnerid: &str,
+        name: &str,
+        phone: Option<String>,
+        source: i64,
+        started_ms: i64,
+        exchange: (&str, &str),
+    ) {
+        let uid = match self.uid_by_partner.get(partnerid) {
+            Some(uid) => uid.clone(),
+            None => {
+                let uid = self.next_id("u");
+                self.uid_by_partner
+                    .insert(partnerid.to_string(), uid.clone());
+                uid
+            }
+        };
+        let cid = self.next_id("cid");
+        let agent_name = self
+            .agents
+            .first()
+            .map(|a| a.name.clone())
+            .unwrap_or_default();
+        let lines = [
+            (
+                sender_type::VISITOR,
+                name.to_string(),
+                exchange.0,
+                started_ms,
+            ),
+            (
+                sender_type::AGENT,
+                agent_name,
+                exchange.1,
+                started_ms + 45_000,
+            ),
+        ];
+        let records = lines
+            .into_iter()
+            .enumerate()
+            .map(|(i, (sender, sender_name, text, t))| ChatRecord {
+                cid: Some(cid.clone()),
+                msg_id: Some(format!("{cid}-m{i}")),
+                seq: Some(i as u64 + 1),
+                sender_type: Some(sender),
+                sender_name: Some(sender_name),
+                msg_type: Some(0),
+                content: Some(text.to_string()),
+                t: Some(t),
+                client_msg_id: None,
+            })
+            .collect();
+        self.sessions.insert(
+            cid.clone(),
+            SandboxSession {
+                cid: cid.clone(),
+                uid,
+                partnerid: partnerid.to_string(),
+                visitor_name: name.to_string(),
+                phone,
+                source,
+                agent: None,
+                phase: SessionPhase::Ended,
+                started_ms,
+                records,
+                rating: None,
+                summary: None,
+                simulated: None,
+            },
+        );
+        self.session_order.push(cid);
+    }
+
     pub fn visitor_message(
         &mut self,
         cid: &str,

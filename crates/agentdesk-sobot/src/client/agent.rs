@@ -6,6 +6,10 @@
 //! retried on transient failures with backoff and jitter; mutations are not, except `send`, which
 //! carries a client message id the platform de-duplicates on.
 
+mod records;
+
+pub use records::{PastMessage, PastSession, PlatformCustomer};
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -74,6 +78,9 @@ struct Login {
 pub struct AgentClient {
     http: reqwest::Client,
     credentials: AgentCredentials,
+    /// `{scheme}://{host}`, for the open-platform calls.
+    origin: String,
+    /// The agent SDK's base (`{origin}/chat-admin-sdk/new/sdk/v1`).
     base: String,
     tokens: TokenCache,
     login: Mutex<Option<Login>>,
@@ -100,6 +107,7 @@ impl AgentClient {
         );
         Ok(AgentClient {
             base: format!("{base_url}{AGENT_BASE_PATH}"),
+            origin: base_url.clone(),
             http,
             credentials,
             tokens,

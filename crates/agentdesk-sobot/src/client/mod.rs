@@ -9,7 +9,10 @@ mod push;
 mod token;
 mod union;
 
-pub use agent::{AgentClient, AgentCredentials, CallObserver, CallRecord, OutgoingAttachment};
+pub use agent::{
+    AgentClient, AgentCredentials, CallObserver, CallRecord, OutgoingAttachment, PastMessage,
+    PastSession, PlatformCustomer,
+};
 pub use error::ClientError;
 pub use push::{PushConnection, PushEndpoint, PushHandle, PushInput};
 pub use token::TokenCache;

@@ -1,0 +1,546 @@
+//! The declarative connector's configuration file (TOML): where the system is, how to sign in, which
+//! request answers "who is this customer" and "what did they order" for each identifier the view
+//! may know, and where in the answers the fields are (JSON pointers). A preset (`preset =
+//! "shopify"`) is a ready-made file the merchant's own file is laid over, key by key.
+//!
+//! Loading checks everything it can before any request is made, and says which key is wrong.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::RestError;
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectorConfig {
+    /// Names the connector in the view and its keychain item `connector/{name}/key`.
+    pub name: String,
+    /// The preset this file was laid over, if any (informational once loaded).
+    #[serde(default)]
+    pub preset: Option<String>,
+    pub base_url: String,
+    /// What the connector answers: `profile`, `orders`, or both.
+    pub provides: Vec<Role>,
+    /// Per-call limit for the HTTP client; the view's own per-source timeout (800 ms) still applies.
+    #[serde(default)]
+    pub timeout_ms: Option<u64>,
+    #[serde(default)]
+    pub auth: AuthConfig,
+    #[serde(default)]
+    pub profile: Option<ProfileConfig>,
+    #[serde(default)]
+    pub orders: Option<OrdersConfig>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Profile,
+    Orders,
+}
+
+/// How each request proves who is asking. The secret (token, password, API key, client secret or
+/// signing key) is never in the file: it comes from the keychain.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum AuthConfig {
+    #[default]
+    None,
+    /// `Authorization: Bearer {secret}`.
+    Bearer,
+    /// `Authorization: Basic base64(username:secret)`.
+    Basic { username: String },
+    /// `{header}: {secret}`.
+    ApiKeyHeader { header: String },
+    /// A token from `token_url` (a full URL, or a path appended to `base_url`;
+    /// grant_type=client_credentials, client_id, client_secret = the
+    /// secret, scope), cached until it expires, sent as `Authorization: Bearer`.
+    Oauth2ClientCredentials {
+        token_url: String,
+        client_id: String,
+        #[serde(default)]
+        scope: Option<String>,
+    },
+    /// A signature over a template of the request, put into headers or query parameters.
+    Signature(SignatureConfig),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignatureConfig {
+    pub algorithm: SignatureAlgorithm,
+    /// What is signed: `{method}`, `{path}`, `{query}`, `{body}`, `{timestamp}`, `{nonce}`, and for
+    /// the plain digests `{secret}` where the system's document puts the key.
+    pub message: String,
+    #[serde(default)]
+    pub encoding: SignatureEncoding,
+    #[serde(default)]
+    pub timestamp: TimestampUnit,
+    /// Headers to add; values are templates that may use `{signature}` too.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// Query parameters to add, the same way.
+    #[serde(default)]
+    pub query: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignatureAlgorithm {
+    Md5,
+    Sha1,
+    Sha256,
+    HmacSha1,
+    HmacSha256,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignatureEncoding {
+    #[default]
+    Hex,
+    HexUpper,
+    Base64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimestampUnit {
+    #[default]
+    UnixSeconds,
+    UnixMillis,
+}
+
+/// One request, by template. Placeholders: `{phone}`, `{email}`, `{external_id}`, and in paged
+/// requests `{page}`, `{offset}`, `{limit}`, `{cursor}`. A filter after `|` escapes the value for
+/// where it goes: `soql` (inside a SOQL string literal), `search` (inside a quoted search term).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestTemplate {
+    #[serde(default = "get")]
+    pub method: String,
+    /// Appended to `base_url`.
+    pub path: String,
+    #[serde(default)]
+    pub query: BTreeMap<String, String>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// A JSON body; placeholders are filled inside its strings, and a string that is only
+    /// `{cursor}` becomes `null` on the first page.
+    #[serde(default)]
+    pub body: Option<String>,
+}
+
+fn get() -> String {
+    "GET".into()
+}
+
+/// Requests keyed by the identifier they look the customer up by; the view uses the first whose
+/// identifier it knows, in the order external id, phone, e-mail.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lookups {
+    #[serde(default)]
+    pub by_external_id: Option<RequestTemplate>,
+    #[serde(default)]
+    pub by_phone: Option<RequestTemplate>,
+    #[serde(default)]
+    pub by_email: Option<RequestTemplate>,
+}
+
+impl Lookups {
+    pub fn is_empty(&self) -> bool {
+        self.by_external_id.is_none() && self.by_phone.is_none() && self.by_email.is_none()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileConfig {
+    #[serde(flatten)]
+    pub lookups: Lookups,
+    pub map: ProfileMap,
+}
+
+/// Where the profile's fields are. Each value is a JSON pointer (`/data/name`) or a template of
+/// pointers (`"{/amount} {/currency}"`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileMap {
+    /// The customer object in the answer; an array means its first element.
+    #[serde(default)]
+    pub root: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub tier: Option<String>,
+    /// An array of strings or a comma-separated string.
+    #[serde(default)]
+    pub tags: Option<String>,
+    #[serde(default)]
+    pub lifetime_value: Option<String>,
+    /// Other labelled fields: label = pointer.
+    #[serde(default)]
+    pub fields: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrdersConfig {
+    #[serde(flatten)]
+    pub lookups: Lookups,
+    #[serde(default)]
+    pub paging: Paging,
+    pub map: OrderMap,
+}
+
+/// How further pages are asked for, and when to stop. Every kind stops at an empty page and at
+/// `max_pages`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Paging {
+    /// One request only.
+    #[default]
+    None,
+    /// `{page}` counts from `start`; stops when `has_more` (if given) is false.
+    Page {
+        #[serde(default = "one")]
+        start: u64,
+        #[serde(default = "default_max_pages")]
+        max_pages: u32,
+        #[serde(default)]
+        has_more: Option<String>,
+    },
+    /// `{offset}` grows by the page's length, `{limit}` is `limit`.
+    Offset {
+        limit: u64,
+        #[serde(default = "default_max_pages")]
+        max_pages: u32,
+    },
+    /// `{cursor}` is the value at `next`; stops when it is missing, or `has_more` is false.
+    Cursor {
+        next: String,
+        #[serde(default)]
+        has_more: Option<String>,
+        #[serde(default = "default_max_pages")]
+        max_pages: u32,
+    },
+    /// The answer gives the next page's path (`nextRecordsUrl`), relative to `base_url`'s origin.
+    NextUrl {
+        next: String,
+        #[serde(default = "default_max_pages")]
+        max_pages: u32,
+    },
+}
+
+fn one() -> u64 {
+    1
+}
+
+fn default_max_pages() -> u32 {
+    5
+}
+
+/// Where an order's fields are, relative to one element of `list`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderMap {
+    /// The array of orders in the answer.
+    pub list: String,
+    pub id: String,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub amount: Option<String>,
+    #[serde(default)]
+    pub placed_at: Option<String>,
+    /// The array of lines in an order, and where a line's fields are within one.
+    #[serde(default)]
+    pub lines: Option<String>,
+    #[serde(default)]
+    pub line_name: Option<String>,
+    #[serde(default)]
+    pub line_quantity: Option<String>,
+    #[serde(default)]
+    pub line_price: Option<String>,
+    #[serde(default)]
+    pub carrier: Option<String>,
+    #[serde(default)]
+    pub waybill: Option<String>,
+    /// The system's carrier names → Kuaidi100 codes (`"SF Express" = "shunfeng"`); names not
+    /// listed are lower-cased and used as they are.
+    #[serde(default)]
+    pub carrier_codes: BTreeMap<String, String>,
+    #[serde(default)]
+    pub fields: BTreeMap<String, String>,
+}
+
+/// The presets shipped with AgentDesk, by name.
+pub const PRESETS: [(&str, &str); 3] = [
+    ("shopify", include_str!("../../presets/shopify.toml")),
+    ("salesforce", include_str!("../../presets/salesforce.toml")),
+    (
+        "sandbox-oms",
+        include_str!("../../presets/sandbox-oms.toml"),
+    ),
+];
+
+/// Reads a configuration file's text: lays it over its preset, if it names one, and checks it.
+pub fn parse(text: &str) -> Result<ConnectorConfig, RestError> {
+    let own: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| RestError::Config(format!("not valid TOML: {e}")))?;
+    let merged = match own.get("preset") {
+        None => own,
+        Some(toml::Value::String(preset)) => {
+            let base = PRESETS
+                .iter()
+                .find(|(name, _)| name == preset)
+                .map(|(_, text)| text)
+                .ok_or_else(|| {
+                    RestError::Config(format!(
+                        "unknown preset {preset:?}: the presets are {}",
+                        PRESETS.map(|(n, _)| n).join(", ")
+                    ))
+                })?;
+            let base: toml::Table = base
+                .parse()
+                .map_err(|e| RestError::Config(format!("preset {preset}: {e}")))?;
+            lay_over(base, own)
+        }
+        Some(_) => return Err(RestError::Config("`preset` must be a name".into())),
+    };
+    let config: ConnectorConfig = toml::Value::Table(merged)
+        .try_into()
+        .map_err(|e: toml::de::Error| RestError::Config(e.to_string()))?;
+    config.check()?;
+    Ok(config)
+}
+
+/// `over`'s keys replace `base`'s; tables are merged key by key.
+fn lay_over(mut base: toml::Table, over: toml::Table) -> toml::Table {
+    for (key, value) in over {
+        match (base.remove(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => {
+                base.insert(key, toml::Value::Table(lay_over(b, o)));
+            }
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+    base
+}
+
+fn check_pointer(key: &str, value: &str) -> Result<(), RestError> {
+    if value.is_empty() || value.starts_with('/') || value.contains("{/") {
+        Ok(())
+    } else {
+        Err(RestError::Config(format!(
+            "{key} = {value:?} is not a JSON pointer (it must start with `/`, like \"/data/name\") nor a template of them (\"{{/amount}} {{/currency}}\")"
+        )))
+    }
+}
+
+impl ConnectorConfig {
+    fn check(&self) -> Result<(), RestError> {
+        let name_ok = !self.name.is_empty()
+            && self.name.len() <= 64
+            && !self.name.contains('/')
+            && !self.name.chars().any(char::is_control);
+        if !name_ok {
+            return Err(RestError::Config(format!(
+                "name {:?} must be 1–64 characters without `/`",
+                self.name
+            )));
+        }
+        let url = url::Url::parse(&self.base_url).map_err(|e| {
+            RestError::Config(format!("base_url {:?} is not a URL: {e}", self.base_url))
+        })?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(RestError::Config(format!(
+                "base_url {:?} must be http or https",
+                self.base_url
+            )));
+        }
+        if self.provides.is_empty() {
+            return Err(RestError::Config(
+                "provides must name `profile`, `orders` or both".into(),
+            ));
+        }
+        if self.provides.contains(&Role::Profile) {
+            let profile = self.profile.as_ref().ok_or_else(|| {
+                RestError::Config("provides has `profile` but there is no [profile] table".into())
+            })?;
+            if profile.lookups.is_empty() {
+                return Err(RestError::Config(
+                    "[profile] needs a request: by_external_id, by_phone or by_email".into(),
+                ));
+            }
+            let map = &profile.map;
+            check_pointer("profile.map.root", &map.root)?;
+            for (key, value) in [
+                ("name", &map.name),
+                ("phone", &map.phone),
+                ("email", &map.email),
+                ("tier", &map.tier),
+                ("tags", &map.tags),
+                ("lifetime_value", &map.lifetime_value),
+            ] {
+                if let Some(value) = value {
+                    check_pointer(&format!("profile.map.{key}"), value)?;
+                }
+            }
+            for (label, value) in &map.fields {
+                check_pointer(&format!("profile.map.fields.{label}"), value)?;
+            }
+        }
+        if self.provides.contains(&Role::Orders) {
+            let orders = self.orders.as_ref().ok_or_else(|| {
+                RestError::Config("provides has `orders` but there is no [orders] table".into())
+            })?;
+            if orders.lookups.is_empty() {
+                return Err(RestError::Config(
+                    "[orders] needs a request: by_external_id, by_phone or by_email".into(),
+                ));
+            }
+            let map = &orders.map;
+            check_pointer("orders.map.list", &map.list)?;
+            check_pointer("orders.map.id", &map.id)?;
+            for (key, value) in [
+                ("status", &map.status),
+                ("amount", &map.amount),
+                ("placed_at", &map.placed_at),
+                ("lines", &map.lines),
+                ("line_name", &map.line_name),
+                ("line_quantity", &map.line_quantity),
+                ("line_price", &map.line_price),
+                ("carrier", &map.carrier),
+                ("waybill", &map.waybill),
+            ] {
+                if let Some(value) = value {
+                    check_pointer(&format!("orders.map.{key}"), value)?;
+                }
+            }
+            if map.lines.is_some() != map.line_name.is_some() {
+                return Err(RestError::Config(
+                    "orders.map.lines and orders.map.line_name go together".into(),
+                ));
+            }
+        }
+        let lookups = [
+            ("profile", self.profile.as_ref().map(|p| &p.lookups)),
+            ("orders", self.orders.as_ref().map(|o| &o.lookups)),
+        ];
+        for (table, lookups) in lookups {
+            let Some(lookups) = lookups else { continue };
+            for (key, template) in [
+                ("by_external_id", &lookups.by_external_id),
+                ("by_phone", &lookups.by_phone),
+                ("by_email", &lookups.by_email),
+            ] {
+                let Some(template) = template else { continue };
+                if !matches!(template.method.as_str(), "GET" | "POST") {
+                    return Err(RestError::Config(format!(
+                        "{table}.{key}.method {:?} must be GET or POST",
+                        template.method
+                    )));
+                }
+                if let Some(body) = &template.body {
+                    serde_json::from_str::<serde_json::Value>(body).map_err(|e| {
+                        RestError::Config(format!("{table}.{key}.body is not JSON: {e}"))
+                    })?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+name = "orders"
+base_url = "https://oms.example.com/api"
+provides = ["orders"]
+[auth]
+kind = "bearer"
+[orders.by_phone]
+path = "/orders"
+query = { phone = "{phone}" }
+[orders.map]
+list = "/data"
+id = "/id"
+"#;
+
+    fn error_of(text: &str) -> String {
+        parse(text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_minimal_file_loads() {
+        let config = parse(MINIMAL).unwrap();
+        assert_eq!(config.provides, vec![Role::Orders]);
+        assert_eq!(config.auth, AuthConfig::Bearer);
+        assert_eq!(config.orders.unwrap().paging, Paging::None);
+    }
+
+    #[test]
+    fn every_preset_loads_once_its_name_and_address_are_given() {
+        for (preset, _) in PRESETS {
+            let mut text = format!(
+                "preset = \"{preset}\"\nname = \"x\"\nbase_url = \"https://example.com\"\n"
+            );
+            if preset == "salesforce" {
+                text.push_str("[auth]\nclient_id = \"id\"\n");
+            }
+            let config = parse(&text).unwrap_or_else(|e| panic!("{preset}: {e}"));
+            assert_eq!(config.preset.as_deref(), Some(preset));
+        }
+    }
+
+    #[test]
+    fn the_merchants_file_overrides_the_preset_key_by_key() {
+        let config = parse(
+            "preset = \"shopify\"\nname = \"Shop\"\nbase_url = \"https://s.myshopify.com\"\n[orders.paging]\nmax_pages = 1\n",
+        )
+        .unwrap();
+        match config.orders.unwrap().paging {
+            Paging::Cursor {
+                max_pages, next, ..
+            } => {
+                assert_eq!(max_pages, 1);
+                assert!(
+                    next.ends_with("endCursor"),
+                    "the rest of the preset's table stays"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        assert!(error_of("name = ").contains("not valid TOML"));
+        assert!(error_of("preset = \"magento\"\nname = \"m\"").contains("shopify, salesforce"));
+        assert!(error_of(&MINIMAL.replace("id = \"/id\"", "id = \"id\"")).contains("orders.map.id"));
+        assert!(error_of(&MINIMAL.replace("https://oms", "ftp://oms")).contains("http or https"));
+        assert!(error_of(&MINIMAL.replace("[\"orders\"]", "[\"profile\"]")).contains("[profile]"));
+        assert!(
+            error_of(&MINIMAL.replace("kind = \"bearer\"", "kind = \"kerberos\""))
+                .contains("kerberos")
+        );
+        assert!(error_of(&MINIMAL.replace("list = ", "lsit = ")).contains("lsit"));
+        assert!(
+            error_of(&MINIMAL.replace("name = \"orders\"", "name = \"a/b\""))
+                .contains("without `/`")
+        );
+    }
+}

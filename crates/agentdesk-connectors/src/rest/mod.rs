@@ -1,0 +1,426 @@
+//! The declarative REST connector: a merchant attaches its own CRM or order system with a
+//! configuration file and no code (format in `config`, presets for Shopify's Admin GraphQL API and
+//! Salesforce's SOQL query API in `presets/`). It looks the customer up by the first identifier its
+//! file has a request for, follows pages, and maps the answers into the view's profile and orders.
+
+pub mod auth;
+pub mod config;
+pub mod template;
+
+use std::time::Duration;
+
+use agentdesk_domain::Secret;
+use serde_json::Value;
+
+use crate::profile::{CustomerProfile, Field, Order, OrderLine, TrackingRef};
+use auth::{Authenticator, Outgoing};
+use config::{ConnectorConfig, Lookups, Paging, RequestTemplate, Role};
+use template::{fill, fill_json, read, Vars};
+
+/// At most this many orders are collected, whatever the paging allows.
+pub const MAX_ORDERS: usize = 50;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RestError {
+    #[error("connector configuration: {0}")]
+    Config(String),
+    #[error("{source_name}: its key is not in the keychain; store it with `agentdesk-cli connector set-key {source_name}`")]
+    MissingKey { source_name: String },
+    #[error("{source_name} could not be reached: {message}")]
+    Network {
+        source_name: String,
+        message: String,
+    },
+    #[error("{source_name} refused the credentials (HTTP {status}): {message}; check the connector's key and settings")]
+    Auth {
+        source_name: String,
+        status: u16,
+        message: String,
+    },
+    #[error("{source_name} answered HTTP {status}: {body}")]
+    Http {
+        source_name: String,
+        status: u16,
+        body: String,
+    },
+    #[error("unexpected answer from {source_name}: {message}")]
+    Decode {
+        source_name: String,
+        message: String,
+    },
+}
+
+/// What the view knows about the customer, to look them up by.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Lookup {
+    pub external_id: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+/// The first 200 characters of an answer, for error messages.
+pub(crate) fn excerpt(body: &str) -> String {
+    let mut cut: String = body.chars().take(200).collect();
+    if cut.len() < body.len() {
+        cut.push('…');
+    }
+    cut
+}
+
+pub struct RestConnector {
+    config: ConnectorConfig,
+    base_url: url::Url,
+    http: reqwest::Client,
+    auth: Authenticator,
+}
+
+impl std::fmt::Debug for RestConnector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RestConnector")
+            .field("name", &self.config.name)
+            .field("base_url", &self.config.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RestConnector {
+    /// `secret` is the connector's key from the keychain (`connector/{name}/key`); every auth kind
+    /// but `none` needs one.
+    pub fn new(
+        config: ConnectorConfig,
+        secret: Option<Secret>,
+    ) -> Result<RestConnector, RestError> {
+        let base_url = url::Url::parse(&config.base_url)
+            .map_err(|e| RestError::Config(format!("base_url: {e}")))?;
+        let timeout = Duration::from_millis(config.timeout_ms.unwrap_or(10_000));
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(4)))
+            .build()
+            .map_err(|e| RestError::Config(format!("HTTP client: {e}")))?;
+        let auth = Authenticator::new(&config.name, config.auth.clone(), secret, &base_url)?;
+        Ok(RestConnector {
+            config,
+            base_url,
+            http,
+            auth,
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.config.name
+    }
+
+    pub fn provides(&self, role: Role) -> bool {
+        self.config.provides.contains(&role)
+    }
+
+    /// The customer's profile; `None` when the system has no such customer or the view knows none
+    /// of the identifiers the file looks up by.
+    pub async fn profile(&self, who: &Lookup) -> Result<Option<CustomerProfile>, RestError> {
+        let Some(profile) = self.config.profile.as_ref() else {
+            return Ok(None);
+        };
+        let Some((template, mut vars)) = pick_lookup(&profile.lookups, who) else {
+            return Ok(None);
+        };
+        vars.insert("page", "1".into());
+        vars.insert("offset", "0".into());
+        let answer = self.request(template, &vars, None).await?;
+        let map = &profile.map;
+        let mut root = template::at(&answer, &map.root);
+        if let Some(Value::Array(items)) = root {
+            root = items.first();
+        }
+        let Some(root) = root else {
+            return Ok(None);
+        };
+        let get = |mapping: &Option<String>| mapping.as_deref().and_then(|m| read(root, m));
+        let tags = match map.tags.as_deref().and_then(|m| template::at(root, m)) {
+            Some(Value::Array(items)) => items.iter().filter_map(template::text).collect(),
+            Some(value) => template::text(value)
+                .map(|s| {
+                    s.split([',', '，'])
+                        .map(|t| t.trim().to_string())
+                        .filter(|t| !t.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            None => Vec::new(),
+        };
+        Ok(Some(CustomerProfile {
+            name: get(&map.name),
+            phone: get(&map.phone),
+            email: get(&map.email),
+            tier: get(&map.tier),
+            tags,
+            lifetime_value: get(&map.lifetime_value),
+            fields: labelled(root, &map.fields),
+        }))
+    }
+
+    /// The customer's orders, newest first as the system lists them, following pages up to
+    /// `max_pages` and `MAX_ORDERS`.
+    pub async fn orders(&self, who: &Lookup) -> Result<Vec<Order>, RestError> {
+        let Some(orders) = self.config.orders.as_ref() else {
+            return Ok(Vec::new());
+        };
+        let Some((template, mut vars)) = pick_lookup(&orders.lookups, who) else {
+            return Ok(Vec::new());
+        };
+        let mut collected: Vec<Order> = Vec::new();
+        let mut page_number = match orders.paging {
+            Paging::Page { start, .. } => start,
+            _ => 1,
+        };
+        let mut offset: u64 = 0;
+        let mut next_url: Option<url::Url> = None;
+        let max_pages = match &orders.paging {
+            Paging::None => 1,
+            Paging::Page { max_pages, .. }
+            | Paging::Offset { max_pages, .. }
+            | Paging::Cursor { max_pages, .. }
+            | Paging::NextUrl { max_pages, .. } => (*max_pages).max(1),
+        };
+        for _ in 0..max_pages {
+            vars.insert("page", page_number.to_string());
+            vars.insert("offset", offset.to_string());
+            if let Paging::Offset { limit, .. } = orders.paging {
+                vars.insert("limit", limit.to_string());
+            }
+            let answer = self.request(template, &vars, next_url.take()).await?;
+            let items = match template::at(&answer, &orders.map.list) {
+                Some(Value::Array(items)) => items.as_slice(),
+                None => &[],
+                Some(_) => {
+                    return Err(RestError::Decode {
+                        source_name: self.config.name.clone(),
+                        message: format!("{} is not a list of orders", orders.map.list),
+                    })
+                }
+            };
+            if items.is_empty() {
+                break;
+            }
+            for item in items {
+                if collected.len() >= MAX_ORDERS {
+                    break;
+                }
+                if let Some(order) = self.order(item) {
+                    collected.push(order);
+                }
+            }
+            if collected.len() >= MAX_ORDERS {
+                break;
+            }
+            let more = |has_more: &Option<String>| {
+                has_more.as_deref().is_none_or(|p| {
+                    matches!(template::at(&answer, p), Some(Value::Bool(true)))
+                        || template::at(&answer, p)
+                            .and_then(template::text)
+                            .is_some_and(|t| t == "true" || t == "1")
+                })
+            };
+            match &orders.paging {
+                Paging::None => break,
+                Paging::Page { has_more, .. } => {
+                    if !more(has_more) {
+                        break;
+                    }
+                    page_number += 1;
+                }
+                Paging::Offset { .. } => offset += items.len() as u64,
+                Paging::Cursor { next, has_more, .. } => {
+                    let Some(cursor) = template::at(&answer, next).and_then(template::text) else {
+                        break;
+                    };
+                    if !more(has_more) || cursor.is_empty() {
+                        break;
+                    }
+                    vars.insert("cursor", cursor);
+                }
+                Paging::NextUrl { next, .. } => {
+                    let Some(path) = template::at(&answer, next).and_then(template::text) else {
+                        break;
+                    };
+                    next_url = Some(self.base_url.join(&path).map_err(|e| RestError::Decode {
+                        source_name: self.config.name.clone(),
+                        message: format!("next page {path:?} is not a path: {e}"),
+                    })?);
+                }
+            }
+        }
+        Ok(collected)
+    }
+
+    fn order(&self, item: &Value) -> Option<Order> {
+        let map = &self.config.orders.as_ref()?.map;
+        let get = |mapping: &Option<String>| mapping.as_deref().and_then(|m| read(item, m));
+        let id = read(item, &map.id)?;
+        let lines = match (map.lines.as_deref(), map.line_name.as_deref()) {
+            (Some(lines), Some(name)) => match template::at(item, lines) {
+                Some(Value::Array(lines)) => lines
+                    .iter()
+                    .filter_map(|line| {
+                        Some(OrderLine {
+                            name: read(line, name)?,
+                            quantity: map.line_quantity.as_deref().and_then(|m| read(line, m)),
+                            price: map.line_price.as_deref().and_then(|m| read(line, m)),
+                        })
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            },
+            _ => Vec::new(),
+        };
+        let tracking = match (get(&map.carrier), get(&map.waybill)) {
+            (Some(carrier), Some(waybill)) => vec![TrackingRef {
+                carrier: map
+                    .carrier_codes
+                    .get(&carrier)
+                    .cloned()
+                    .unwrap_or_else(|| carrier.to_lowercase()),
+                waybill,
+            }],
+            _ => Vec::new(),
+        };
+        Some(Order {
+            id,
+            status: get(&map.status),
+            amount: get(&map.amount),
+            placed_at: get(&map.placed_at),
+            lines,
+            tracking,
+            fields: labelled(item, &map.fields),
+        })
+    }
+
+    /// Sends one templated request (or the given next-page URL) and answers its JSON.
+    async fn request(
+        &self,
+        template: &RequestTemplate,
+        vars: &Vars,
+        next_url: Option<url::Url>,
+    ) -> Result<Value, RestError> {
+        let method = reqwest::Method::from_bytes(template.method.as_bytes())
+            .map_err(|_| RestError::Config(format!("method {:?}", template.method)))?;
+        let url = match next_url {
+            Some(url) => url,
+            None => {
+                let mut path_vars = vars.clone();
+                for value in path_vars.values_mut() {
+                    *value = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+                }
+                let path = fill(&template.path, &path_vars);
+                let mut url = url::Url::parse(&format!(
+                    "{}{}",
+                    self.config.base_url.trim_end_matches('/'),
+                    path
+                ))
+                .map_err(|e| RestError::Config(format!("path {path:?}: {e}")))?;
+                if !template.query.is_empty() {
+                    let mut pairs = url.query_pairs_mut();
+                    for (name, value) in &template.query {
+                        pairs.append_pair(name, &fill(value, vars));
+                    }
+                }
+                url
+            }
+        };
+        let body = match &template.body {
+            Some(body) => {
+                let parsed: Value = serde_json::from_str(body)
+                    .map_err(|e| RestError::Config(format!("body is not JSON: {e}")))?;
+                Some(fill_json(&parsed, vars).to_string())
+            }
+            None => None,
+        };
+        let headers: Vec<(String, String)> = template
+            .headers
+            .iter()
+            .map(|(k, v)| (k.clone(), fill(v, vars)))
+            .collect();
+        let mut second_chance = true;
+        loop {
+            let mut outgoing = Outgoing {
+                method: method.clone(),
+                url: url.clone(),
+                headers: headers.clone(),
+                body: body.clone(),
+            };
+            self.auth.apply(&self.http, &mut outgoing).await?;
+            let mut request = self.http.request(outgoing.method, outgoing.url);
+            for (name, value) in &outgoing.headers {
+                request = request.header(name, value);
+            }
+            if let Some(body) = outgoing.body {
+                request = request
+                    .header("Content-Type", "application/json")
+                    .body(body);
+            }
+            let network = |e: reqwest::Error| RestError::Network {
+                source_name: self.config.name.clone(),
+                message: e.to_string(),
+            };
+            let response = request.send().await.map_err(network)?;
+            let status = response.status().as_u16();
+            let text = response.text().await.map_err(network)?;
+            if status == 401 || status == 403 {
+                if second_chance && self.auth.refused().await {
+                    second_chance = false;
+                    continue;
+                }
+                return Err(RestError::Auth {
+                    source_name: self.config.name.clone(),
+                    status,
+                    message: excerpt(&text),
+                });
+            }
+            if !(200..300).contains(&status) {
+                return Err(RestError::Http {
+                    source_name: self.config.name.clone(),
+                    status,
+                    body: excerpt(&text),
+                });
+            }
+            return serde_json::from_str(&text).map_err(|e| RestError::Decode {
+                source_name: self.config.name.clone(),
+                message: format!("not JSON ({e}): {}", excerpt(&text)),
+            });
+        }
+    }
+}
+
+/// The first request whose identifier is known, with that identifier as a variable.
+fn pick_lookup<'a>(lookups: &'a Lookups, who: &Lookup) -> Option<(&'a RequestTemplate, Vars)> {
+    let known = |v: &Option<String>| v.clone().filter(|v| !v.trim().is_empty());
+    let mut vars = Vars::new();
+    for (template, key, value) in [
+        (
+            &lookups.by_external_id,
+            "external_id",
+            known(&who.external_id),
+        ),
+        (&lookups.by_phone, "phone", known(&who.phone)),
+        (&lookups.by_email, "email", known(&who.email)),
+    ] {
+        if let (Some(template), Some(value)) = (template, value) {
+            vars.insert(key, value);
+            return Some((template, vars));
+        }
+    }
+    None
+}
+
+fn labelled(value: &Value, fields: &std::collections::BTreeMap<String, String>) -> Vec<Field> {
+    fields
+        .iter()
+        .filter_map(|(label, mapping)| {
+            Some(Field {
+                key: label.clone(),
+                label: label.clone(),
+                value: read(value, mapping)?,
+            })
+        })
+        .collect()
+}

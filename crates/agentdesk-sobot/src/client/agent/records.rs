@@ -1,0 +1,270 @@
+//! The platform's own records of a customer, for the 360° view: the customer center (客户中心,
+//! reference §1.11: `get_user_by_partnerid`, `get_user_by_tel`) and the customer's past sessions on
+//! every channel (`query_cids`, `get_detail_by_cid`, §1.4). These are open-platform calls with the
+//! agent's shared company token in the `token` header; a token the platform no longer accepts is
+//! fetched again once.
+//!
+//! The reference lists the customer center's paths and parameters but not its answer; AgentDesk
+//! reads `item` with the customer fields the platform's console shows (docs/PROTOCOL.md lists them
+//! as sandbox inventions), and treats success without `item` as "no such customer".
+
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{now_millis, truncate, AgentClient, ClientError};
+use crate::protocol::lenient::{opt_i64, opt_string};
+use crate::protocol::{OpenEnvelope, RetCode};
+
+/// Text or number, absent or null as empty.
+fn lenient_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(opt_string(d)?.unwrap_or_default())
+}
+
+fn lenient_i64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    Ok(opt_i64(d)?.unwrap_or_default())
+}
+
+/// A customer as the platform's customer center knows them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlatformCustomer {
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub id: String,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub partnerid: String,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub nick: String,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub uname: String,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub tel: String,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub email: String,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub vip_level: String,
+    /// Comma-separated labels.
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub user_label: String,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub remark: String,
+}
+
+/// One of the customer's sessions (`query_cids`). `source` is the channel it came in on (Sobot's
+/// `source` codes: 0 web, 1 WeChat, 2 app, 3 Weibo, 4 mobile web, 10 mini program); it is absent
+/// when the platform does not say.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PastSession {
+    pub cid: String,
+    #[serde(default, deserialize_with = "lenient_i64")]
+    pub start_date_time: i64,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub visitorid: String,
+    #[serde(default, deserialize_with = "opt_i64")]
+    pub source: Option<i64>,
+}
+
+/// One message of a past session (`get_detail_by_cid`): `sender_type` 0 customer, 1 bot, 2 agent;
+/// `msg_type` 0 text, 1 image, 2 audio, 3 rich text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PastMessage {
+    #[serde(default, deserialize_with = "lenient_i64")]
+    pub sender_type: i64,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub sender_name: String,
+    #[serde(default, deserialize_with = "lenient_i64")]
+    pub t: i64,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub msg: String,
+    #[serde(default, deserialize_with = "lenient_i64")]
+    pub msg_type: i64,
+}
+
+/// `query_cids`' `from`: 0 the open platform, 1 web/H5/SDK. Both are asked, so sessions on every
+/// channel are listed.
+const QUERY_CIDS_FROM: [&str; 2] = ["0", "1"];
+
+impl AgentClient {
+    /// The customer center's record for a partner id; `None` when the platform has none.
+    pub async fn customer_by_partnerid(
+        &self,
+        partnerid: &str,
+    ) -> Result<Option<PlatformCustomer>, ClientError> {
+        self.customer_lookup("get_user_by_partnerid", "partnerid", partnerid)
+            .await
+    }
+
+    /// The customer center's record for a phone number (one number, as the platform requires).
+    pub async fn customer_by_tel(
+        &self,
+        tel: &str,
+    ) -> Result<Option<PlatformCustomer>, ClientError> {
+        self.customer_lookup("get_user_by_tel", "user_tels", tel)
+            .await
+    }
+
+    async fn customer_lookup(
+        &self,
+        op: &str,
+        key: &str,
+        value: &str,
+    ) -> Result<Option<PlatformCustomer>, ClientError> {
+        let envelope = self
+            .open_call(
+                reqwest::Method::GET,
+                &format!("/api/crm/5/user/{op}"),
+                &[(key, value)],
+            )
+            .await?;
+        match envelope.item {
+            None | Some(Value::Null) => Ok(None),
+            Some(item) => {
+                serde_json::from_value(item.clone())
+                    .map(Some)
+                    .map_err(|e| ClientError::Decode {
+                        endpoint: op.into(),
+                        message: e.to_string(),
+                        body: truncate(&item.to_string()),
+                    })
+            }
+        }
+    }
+
+    /// The customer's sessions on every channel, newest first, without duplicates.
+    pub async fn past_sessions(&self, partnerid: &str) -> Result<Vec<PastSession>, ClientError> {
+        let mut sessions: Vec<PastSession> = Vec::new();
+        for from in QUERY_CIDS_FROM {
+            let envelope = self
+                .open_call(
+                    reqwest::Method::POST,
+                    "/api/chat/5/user/query_cids",
+                    &[("partnerid", partnerid), ("from", from)],
+                )
+                .await?;
+            for item in envelope.items.unwrap_or_default() {
+                let session: PastSession =
+                    serde_json::from_value(item.clone()).map_err(|e| ClientError::Decode {
+                        endpoint: "query_cids".into(),
+                        message: e.to_string(),
+                        body: truncate(&item.to_string()),
+                    })?;
+                if !sessions.iter().any(|s| s.cid == session.cid) {
+                    sessions.push(session);
+                }
+            }
+        }
+        // The platform lists them oldest first; sessions started in the same millisecond keep
+        // that order reversed.
+        sessions.reverse();
+        sessions.sort_by_key(|s| std::cmp::Reverse(s.start_date_time));
+        Ok(sessions)
+    }
+
+    /// The messages of one session, oldest first.
+    pub async fn session_messages(&self, cid: &str) -> Result<Vec<PastMessage>, ClientError> {
+        let envelope = self
+            .open_call(
+                reqwest::Method::POST,
+                "/api/chat/5/user/get_detail_by_cid",
+                &[("cid", cid), ("name_flag", "0")],
+            )
+            .await?;
+        let items = envelope
+            .item
+            .as_ref()
+            .and_then(|item| item.get("items"))
+            .cloned()
+            .unwrap_or(Value::Array(Vec::new()));
+        serde_json::from_value(items.clone()).map_err(|e| ClientError::Decode {
+            endpoint: "get_detail_by_cid".into(),
+            message: e.to_string(),
+            body: truncate(&items.to_string()),
+        })
+    }
+
+    /// One open-platform call: GET parameters in the query, POST ones as a JSON body; the company
+    /// token in the `token` header, fetched again once when the platform no longer accepts it.
+    async fn open_call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        params: &[(&str, &str)],
+    ) -> Result<OpenEnvelope<Value>, ClientError> {
+        let endpoint = path.rsplit('/').next().unwrap_or(path).to_string();
+        let started = Instant::now();
+        let started_at_ms = now_millis();
+        let mut token_retry = true;
+        let result = loop {
+            let token = match self.tokens.token().await {
+                Ok(token) => token,
+                Err(error) => break Err(error),
+            };
+            let url = format!("{}{path}", self.origin);
+            let request = if method == reqwest::Method::GET {
+                self.http.get(url).query(params)
+            } else {
+                let body: serde_json::Map<String, Value> = params
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+                    .collect();
+                self.http.request(method.clone(), url).json(&body)
+            };
+            let result = self
+                .send_open(&endpoint, request.header("token", token.expose()))
+                .await;
+            match result {
+                Err(ClientError::Platform {
+                    code: RetCode::TokenInvalid | RetCode::TokenMissing,
+                    ..
+                }) if token_retry => {
+                    token_retry = false;
+                    self.tokens.invalidate(&token).await;
+                }
+                other => break other,
+            }
+        };
+        let (outcome, detail) = match &result {
+            Ok(_) => ("ok".to_string(), String::new()),
+            Err(error) => (error.outcome_label(), error.to_string()),
+        };
+        self.observe(&endpoint, started, started_at_ms, outcome, &detail);
+        result
+    }
+
+    async fn send_open(
+        &self,
+        endpoint: &str,
+        request: reqwest::RequestBuilder,
+    ) -> Result<OpenEnvelope<Value>, ClientError> {
+        let network = |e: reqwest::Error| ClientError::Network {
+            endpoint: endpoint.to_string(),
+            message: e.to_string(),
+        };
+        let response = request.send().await.map_err(network)?;
+        let status = response.status().as_u16();
+        let body = response.text().await.map_err(network)?;
+        if status != 200 {
+            return Err(ClientError::Http {
+                endpoint: endpoint.to_string(),
+                status,
+                body: truncate(&body),
+            });
+        }
+        let envelope: OpenEnvelope<Value> =
+            serde_json::from_str(&body).map_err(|e| ClientError::Decode {
+                endpoint: endpoint.to_string(),
+                message: e.to_string(),
+                body: truncate(&body),
+            })?;
+        let code = RetCode::parse(&envelope.ret_code);
+        if !code.is_success() {
+            return Err(ClientError::Platform {
+                endpoint: endpoint.to_string(),
+                code,
+                code_text: envelope.ret_code,
+                message: envelope.ret_msg,
+            });
+        }
+        Ok(envelope)
+    }
+}
