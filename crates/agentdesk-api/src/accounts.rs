@@ -237,6 +237,14 @@ impl AccountBook {
         &self.path
     }
 
+    /// The connector files beside the accounts file, with keys in the same keychain.
+    pub fn connectors(&self) -> crate::ConnectorCatalog {
+        crate::ConnectorCatalog::new(
+            self.path.parent().unwrap_or_else(|| Path::new(".")),
+            self.keychain.clone(),
+        )
+    }
+
     /// The saved accounts. A damaged file is an error (never silently replaced: it is the only
     /// record of which keychain items belong to whom).
     pub fn accounts(&self) -> Result<Vec<Account>, ApiError> {

@@ -1,17 +1,24 @@
-//! The 360° view of the customer in focus: who they are (the platform's record of the visitor), their
-//! CRM profile and orders, and each order's parcel, asked of every source at once, each with its own
-//! timeout and circuit breaker. Answers are cached in the tenant's database: a view is first drawn
+//! The 360° view of the customer in focus: who they are (the platform's record of the visitor and its
+//! customer center), their past sessions on every channel, their CRM profile and orders (the Qiyu
+//! CRM protocol or a declarative REST connector), and each order's parcel (SF Express directly,
+//! other carriers through Kuaidi100), asked of every source at once, each with its own timeout and
+//! circuit breaker. Answers are cached in the tenant's database: a view is first drawn
 //! from the cache with its "as of" time, then refreshed. Personal data is masked unless the agent
 //! reveals it, and every reveal is audited.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use agentdesk_connectors::crm::qiyu::QiyuCrmClient;
 use agentdesk_connectors::fanout::{guarded, CircuitBreaker, SourceOutcome, DEFAULT_TIMEOUT};
 use agentdesk_connectors::logistics::kuaidi100::{self, Kuaidi100Client, Query};
+use agentdesk_connectors::logistics::sf::SfClient;
 use agentdesk_connectors::logistics::Shipment;
 use agentdesk_connectors::profile::{CustomerProfile, Order};
+use agentdesk_connectors::rest::config::Role;
+use agentdesk_connectors::rest::Lookup;
+use agentdesk_connectors::source::Connector;
 use agentdesk_domain::{mask_pii, Secret};
 use agentdesk_store::{AuditEntry, Store, Write};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
@@ -25,29 +32,66 @@ use crate::{ApiError, ErrorCode, Workbench};
 const IDENTITY_TTL_MS: i64 = 10 * 60 * 1000;
 const PROFILE_TTL_MS: i64 = 10 * 60 * 1000;
 const ORDERS_TTL_MS: i64 = 2 * 60 * 1000;
+const RECORD_TTL_MS: i64 = 10 * 60 * 1000;
+const HISTORY_TTL_MS: i64 = 2 * 60 * 1000;
+/// Past sessions shown, newest first, each with its first customer message.
+const HISTORY_SHOWN: usize = 5;
 /// Kuaidi100 locks a waybill queried more often than every 30 minutes.
 const TRACKING_TTL_MS: i64 = kuaidi100::MIN_QUERY_INTERVAL.as_millis() as i64;
 
+/// What the view knows about the customer, to look them up by.
+fn lookup(identity: &Identity) -> Lookup {
+    let known = |v: &str| Some(v.to_string()).filter(|v| !v.is_empty());
+    Lookup {
+        external_id: known(&identity.partner_id),
+        phone: known(&identity.phone),
+        email: known(&identity.email),
+    }
+}
+
 /// The sources of the view, with a breaker each.
 pub(crate) struct CustomerSources {
-    pub qiyu: Option<QiyuCrmClient>,
+    pub profile: Option<Arc<Connector>>,
+    pub orders: Option<Arc<Connector>>,
     pub kuaidi100: Option<Kuaidi100Client>,
+    /// SF Express's own route query, used for `shunfeng` waybills when configured.
+    pub sf: Option<SfClient>,
     breakers: HashMap<&'static str, CircuitBreaker>,
     pub timeout: Duration,
 }
 
 impl CustomerSources {
-    pub fn new(qiyu: Option<QiyuCrmClient>, kuaidi100: Option<Kuaidi100Client>) -> CustomerSources {
-        let breakers = ["platform", "crm", "orders", "kuaidi100"]
-            .into_iter()
-            .map(|name| (name, CircuitBreaker::new(3, Duration::from_secs(30))))
-            .collect();
+    pub fn new(
+        profile: Option<Arc<Connector>>,
+        orders: Option<Arc<Connector>>,
+        kuaidi100: Option<Kuaidi100Client>,
+        sf: Option<SfClient>,
+    ) -> CustomerSources {
+        let breakers = [
+            "platform",
+            "record",
+            "history",
+            "profile",
+            "orders",
+            "kuaidi100",
+            "sf",
+        ]
+        .into_iter()
+        .map(|name| (name, CircuitBreaker::new(3, Duration::from_secs(30))))
+        .collect();
         CustomerSources {
-            qiyu,
+            profile,
+            orders,
             kuaidi100,
+            sf,
             breakers,
             timeout: DEFAULT_TIMEOUT,
         }
+    }
+
+    /// No sources beside the platform (an account without connectors).
+    pub fn platform_only() -> CustomerSources {
+        CustomerSources::new(None, None, None, None)
     }
 
     fn breaker(&self, name: &str) -> &CircuitBreaker {
@@ -137,6 +181,28 @@ pub enum PersonalField {
     Email,
 }
 
+/// What the platform's customer center adds: its VIP level, labels and the agents' remark.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PlatformRecordView {
+    pub vip_level: Option<String>,
+    pub labels: Vec<String>,
+    pub remark: Option<String>,
+}
+
+/// One of the customer's earlier sessions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PastSessionView {
+    pub cid: String,
+    #[ts(type = "number")]
+    pub started_ms: i64,
+    /// Sobot's `source` code (0 web, 1 WeChat, 2 app, 3 Weibo, 4 mobile web, 10 mini program).
+    #[ts(type = "number | null")]
+    pub channel: Option<i64>,
+    /// The customer's first message, masked, at most 120 characters.
+    pub preview: Option<String>,
+    pub messages: u32,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct CustomerView {
     pub session_id: String,
@@ -146,8 +212,15 @@ pub struct CustomerView {
     pub phone: Option<String>,
     pub email: Option<String>,
     pub identity: Card<()>,
+    /// The platform's customer center.
+    pub record: Card<PlatformRecordView>,
+    /// Earlier sessions on every channel, newest first (this one left out).
+    pub history: Card<Vec<PastSessionView>>,
     pub profile: Card<ProfileView>,
     pub orders: Card<Vec<OrderView>>,
+    /// Which connector the profile and the orders come from.
+    pub profile_source: Option<String>,
+    pub orders_source: Option<String>,
 }
 
 /// What the platform says about the visitor (cached as `platform:{uid}`).
@@ -235,7 +308,7 @@ fn now_ms() -> i64 {
 }
 
 /// The cache, read and written on the tenant's database file.
-struct Cache {
+pub(crate) struct Cache {
     store: std::sync::Mutex<Store>,
 }
 
@@ -303,11 +376,71 @@ fn outcome_card<T: TS, C>(
     }
 }
 
+/// Whether a cached answer is younger than `ttl_ms`.
+fn fresh_enough<T>(cached: &Option<(T, i64)>, ttl_ms: i64) -> bool {
+    cached
+        .as_ref()
+        .is_some_and(|(_, at)| now_ms() - at < ttl_ms)
+}
+
+/// A card drawn from the cache (empty when nothing was ever fetched).
+fn cached_card<T: TS>(cached: Option<(T, i64)>) -> Card<T> {
+    let as_of_ms = cached.as_ref().map(|(_, at)| *at);
+    card(CardState::Cached, cached.map(|(v, _)| v), as_of_ms)
+}
+
+/// Transforms a successful outcome's value (and keeps failures as they are).
+fn map_outcome<A, B>(outcome: SourceOutcome<A>, f: impl FnOnce(A) -> B) -> SourceOutcome<B> {
+    match outcome {
+        SourceOutcome::Ok { value, took } => SourceOutcome::Ok {
+            value: f(value),
+            took,
+        },
+        SourceOutcome::Failed { error, retry_in_ms } => {
+            SourceOutcome::Failed { error, retry_in_ms }
+        }
+        SourceOutcome::Skipped { retry_in_ms } => SourceOutcome::Skipped { retry_in_ms },
+    }
+}
+
+/// The customer center's phone and e-mail, kept to complete the visitor record.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct PlatformContact {
+    tel: String,
+    email: String,
+}
+
+fn record_view(found: Option<&agentdesk_sobot::PlatformCustomer>) -> PlatformRecordView {
+    let nonempty = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty() && s != "0");
+    PlatformRecordView {
+        vip_level: found.and_then(|c| nonempty(&c.vip_level)),
+        labels: found
+            .map(|c| {
+                c.user_label
+                    .split([',', '，'])
+                    .map(|l| l.trim().to_string())
+                    .filter(|l| !l.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        remark: found
+            .and_then(|c| nonempty(&c.remark))
+            .map(|r: String| mask_pii(&r).into_owned()),
+    }
+}
+
 impl Workbench {
-    fn cache(&self) -> Result<Cache, ApiError> {
-        Ok(Cache {
+    /// The workspace's cache: one connection to its database, kept while the workspace is on
+    /// screen (a tenant switch opens the next tenant's).
+    fn cache(&self) -> Result<Arc<Cache>, ApiError> {
+        let current = self.current();
+        if let Some(cache) = current.customer_cache.get() {
+            return Ok(cache.clone());
+        }
+        let opened = Arc::new(Cache {
             store: std::sync::Mutex::new(Store::open(&self.database_path())?),
-        })
+        });
+        Ok(current.customer_cache.get_or_init(|| opened).clone())
     }
 
     fn visitor_uid(&self, session_id: &str) -> Result<(String, String), ApiError> {
@@ -325,7 +458,8 @@ impl Workbench {
     }
 
     /// The view of the session's customer. `refresh: false` answers from the cache at once (a card
-    /// never fetched is empty and `cached`); `refresh: true` asks every source at once.
+    /// never fetched is empty and `cached`); `refresh: true` asks every source whose cached answer is
+    /// older than its TTL, all at once.
     pub async fn customer_view(
         &self,
         session_id: &str,
@@ -336,13 +470,11 @@ impl Workbench {
         let sources = self.customer_sources();
         let timeout = sources.timeout;
 
-        // Who the customer is: the platform's record.
+        // Who the customer is: the platform's record of the visitor (everything else looks them up
+        // by what it says).
         let cached_identity: Option<(Identity, i64)> = cache.get("platform", &uid);
         let identity_card: Card<()>;
-        let identity_is_recent = cached_identity
-            .as_ref()
-            .is_some_and(|(_, at)| now_ms() - at < IDENTITY_TTL_MS);
-        let identity = if refresh && !identity_is_recent {
+        let identity = if refresh && !fresh_enough(&cached_identity, IDENTITY_TTL_MS) {
             let client = self.client();
             let outcome = guarded(sources.breaker("platform"), timeout, async {
                 client.user_info(&uid).await
@@ -369,140 +501,183 @@ impl Workbench {
             );
             fresh.or(cached_identity.map(|(i, _)| i))
         } else {
-            identity_card = card(
-                CardState::Cached,
-                cached_identity.as_ref().map(|_| ()),
-                cached_identity.as_ref().map(|(_, at)| *at),
-            );
+            identity_card = cached_card(cached_identity.as_ref().map(|(_, at)| ((), *at)));
             cached_identity.map(|(i, _)| i)
         };
         let identity = identity.unwrap_or_default();
         let partner = Some(identity.partner_id.clone()).filter(|p| !p.is_empty());
+        let partner_key = partner.clone().unwrap_or_default();
+        let who = lookup(&identity);
+        let client = self.client();
 
-        let (profile, orders) = match (&sources.qiyu, &partner) {
-            (None, _) => (
-                card(CardState::Unconfigured, None, None),
-                card(CardState::Unconfigured, None, None),
-            ),
-            (Some(_), None) => (
-                card(CardState::Cached, None, None),
-                card(CardState::Cached, None, None),
-            ),
-            (Some(crm), Some(partner)) => {
-                let cached_profile: Option<(ProfileView, i64)> = cache.get("crm", partner);
-                let cached_orders: Option<(Vec<CachedOrder>, i64)> = cache.get("orders", partner);
-                let recent =
-                    |cached: Option<i64>, ttl: i64| cached.is_some_and(|at| now_ms() - at < ttl);
-                let profile_recent =
-                    recent(cached_profile.as_ref().map(|(_, at)| *at), PROFILE_TTL_MS);
-                let orders_recent =
-                    recent(cached_orders.as_ref().map(|(_, at)| *at), ORDERS_TTL_MS);
-                if refresh && !(profile_recent && orders_recent) {
-                    let (profile, orders) = tokio::join!(
-                        guarded(sources.breaker("crm"), timeout, crm.user_info(partner)),
-                        guarded(
-                            sources.breaker("orders"),
-                            timeout,
-                            crm.orders(partner, 20, 0)
-                        ),
-                    );
-                    if let SourceOutcome::Ok { value, .. } = &profile {
-                        cache.put("crm", partner, &profile_view(value));
-                    }
-                    if let SourceOutcome::Ok { value, .. } = &orders {
-                        let list: Vec<CachedOrder> = value.0.iter().map(cached_order).collect();
-                        cache.put("orders", partner, &list);
-                    }
-                    (
-                        outcome_card(profile, cached_profile, |p| profile_view(&p)),
-                        outcome_card(orders, cached_orders, |(o, _)| {
-                            o.iter().map(cached_order).collect()
-                        }),
-                    )
-                } else {
-                    (
-                        card(
-                            CardState::Cached,
-                            cached_profile.as_ref().map(|(v, _)| v.clone()),
-                            cached_profile.as_ref().map(|(_, at)| *at),
-                        ),
-                        card(
-                            CardState::Cached,
-                            cached_orders.as_ref().map(|(v, _)| v.clone()),
-                            cached_orders.as_ref().map(|(_, at)| *at),
-                        ),
-                    )
-                }
+        // Everything else at once: the customer center, past sessions, the profile, and the orders
+        // followed by their parcels. Each is cut short at its own timeout.
+        let record = async {
+            let Some(partner) = &partner else {
+                return cached_card(None);
+            };
+            let cached: Option<(PlatformRecordView, i64)> = cache.get("record", partner);
+            if !refresh || fresh_enough(&cached, RECORD_TTL_MS) {
+                return cached_card(cached);
             }
+            let outcome = guarded(sources.breaker("record"), timeout, async {
+                client.customer_by_partnerid(partner).await
+            })
+            .await;
+            let outcome = map_outcome(outcome, |found| {
+                let view = record_view(found.as_ref());
+                cache.put("record", partner, &view);
+                if let Some(found) = &found {
+                    let contact = PlatformContact {
+                        tel: found.tel.clone(),
+                        email: found.email.clone(),
+                    };
+                    cache.put("record-contact", partner, &contact);
+                }
+                view
+            });
+            outcome_card(outcome, cached, |v| v)
         };
-
-        // Each order's parcel, all at once; an answer younger than 30 minutes is reused (the carrier
-        // locks waybills queried more often).
-        let order_list = orders.value.clone().unwrap_or_default();
+        let history = async {
+            let Some(partner) = &partner else {
+                return cached_card(None);
+            };
+            let cached: Option<(Vec<PastSessionView>, i64)> = cache.get("history", partner);
+            if !refresh || fresh_enough(&cached, HISTORY_TTL_MS) {
+                return cached_card(cached);
+            }
+            let outcome = guarded(sources.breaker("history"), timeout, async {
+                let sessions = client.past_sessions(partner).await?;
+                let earlier: Vec<_> = sessions
+                    .into_iter()
+                    .filter(|s| s.cid != session_id)
+                    .take(HISTORY_SHOWN)
+                    .collect();
+                let details = futures_util::future::join_all(
+                    earlier.iter().map(|s| client.session_messages(&s.cid)),
+                )
+                .await;
+                Ok::<_, agentdesk_sobot::ClientError>(
+                    earlier
+                        .into_iter()
+                        .zip(details)
+                        .map(|(session, messages)| {
+                            let messages = messages.unwrap_or_default();
+                            PastSessionView {
+                                cid: session.cid,
+                                started_ms: session.start_date_time,
+                                channel: session.source,
+                                preview: messages
+                                    .iter()
+                                    .find(|m| m.sender_type == 0 && !m.msg.is_empty())
+                                    .map(|m| {
+                                        mask_pii(&m.msg.chars().take(120).collect::<String>())
+                                            .into_owned()
+                                    }),
+                                messages: messages.len() as u32,
+                            }
+                        })
+                        .collect::<Vec<_>>(),
+                )
+            })
+            .await;
+            if let SourceOutcome::Ok { value, .. } = &outcome {
+                cache.put("history", partner, value);
+            }
+            outcome_card(outcome, cached, |v| v)
+        };
+        let profile = async {
+            let Some(source) = &sources.profile else {
+                return card(CardState::Unconfigured, None, None);
+            };
+            let key = format!("{}:{partner_key}:{}", source.name(), identity.phone);
+            let cached: Option<(ProfileView, i64)> = cache.get("profile", &key);
+            if !refresh || fresh_enough(&cached, PROFILE_TTL_MS) {
+                return cached_card(cached);
+            }
+            let outcome = guarded(sources.breaker("profile"), timeout, source.profile(&who)).await;
+            let outcome = map_outcome(outcome, |found| {
+                let view = profile_view(&found.unwrap_or_default());
+                cache.put("profile", &key, &view);
+                view
+            });
+            outcome_card(outcome, cached, |v| v)
+        };
         let phone_last4: Option<String> = Some(identity.phone.clone())
             .filter(|p| p.len() >= 4)
             .map(|p| p[p.len() - 4..].to_string());
-        let shipments = futures_util::future::join_all(order_list.iter().map(|order| {
-            let cache = &cache;
-            let sources = &sources;
-            let phone = phone_last4.clone();
-            async move {
-                let (Some(carrier), Some(waybill)) = (&order.carrier, &order.waybill) else {
-                    return None;
-                };
-                let key = format!("{carrier}:{waybill}");
-                let cached: Option<(ShipmentView, i64)> = cache.get("kuaidi100", &key);
-                let Some(client) = &sources.kuaidi100 else {
-                    return Some(card(CardState::Unconfigured, None, None));
-                };
-                let recent = cached
-                    .as_ref()
-                    .is_some_and(|(_, at)| now_ms() - at < TRACKING_TTL_MS);
-                if !refresh || recent {
-                    return Some(card(
-                        CardState::Cached,
-                        cached.as_ref().map(|(v, _)| v.clone()),
-                        cached.as_ref().map(|(_, at)| *at),
-                    ));
-                }
-                let query = Query {
-                    com: carrier.clone(),
-                    num: waybill.clone(),
-                    phone,
-                };
-                let outcome = guarded(
-                    sources.breaker("kuaidi100"),
-                    sources.timeout,
-                    client.query(&query),
-                )
-                .await;
-                if let SourceOutcome::Ok { value, .. } = &outcome {
-                    cache.put("kuaidi100", &key, &shipment_view(value));
-                }
-                Some(outcome_card(outcome, cached, |s| shipment_view(&s)))
+        let orders = async {
+            let Some(source) = &sources.orders else {
+                return card(CardState::Unconfigured, None, None);
+            };
+            let key = format!("{}:{partner_key}:{}", source.name(), identity.phone);
+            let cached: Option<(Vec<CachedOrder>, i64)> = cache.get("orders", &key);
+            let orders: Card<Vec<CachedOrder>> = if !refresh || fresh_enough(&cached, ORDERS_TTL_MS)
+            {
+                cached_card(cached)
+            } else {
+                let outcome =
+                    guarded(sources.breaker("orders"), timeout, source.orders(&who)).await;
+                let outcome = map_outcome(outcome, |found| {
+                    let list: Vec<CachedOrder> = found.iter().map(cached_order).collect();
+                    cache.put("orders", &key, &list);
+                    list
+                });
+                outcome_card(outcome, cached, |v| v)
+            };
+            // Each order's parcel, all at once; an answer younger than 30 minutes is reused
+            // (Kuaidi100 locks waybills queried more often).
+            let order_list = orders.value.clone().unwrap_or_default();
+            let shipments = futures_util::future::join_all(
+                order_list
+                    .iter()
+                    .map(|order| self.parcel(order, phone_last4.as_deref(), &cache, refresh)),
+            )
+            .await;
+            let order_views = order_list
+                .into_iter()
+                .zip(shipments)
+                .map(|(o, shipment)| OrderView {
+                    id: o.id,
+                    status: o.status,
+                    amount: o.amount,
+                    placed_at: o.placed_at,
+                    lines: o.lines,
+                    shipment,
+                })
+                .collect::<Vec<_>>();
+            Card {
+                state: orders.state,
+                value: orders.value.map(|_| order_views),
+                as_of_ms: orders.as_of_ms,
+                error: orders.error,
+                retry_in_ms: orders.retry_in_ms,
             }
-        }))
-        .await;
-
-        let order_views = order_list
-            .into_iter()
-            .zip(shipments)
-            .map(|(o, shipment)| OrderView {
-                id: o.id,
-                status: o.status,
-                amount: o.amount,
-                placed_at: o.placed_at,
-                lines: o.lines,
-                shipment,
-            })
-            .collect::<Vec<_>>();
-        let orders_card = Card {
-            state: orders.state,
-            value: orders.value.map(|_| order_views),
-            as_of_ms: orders.as_of_ms,
-            error: orders.error,
-            retry_in_ms: orders.retry_in_ms,
         };
+        let (record, history, profile, orders) = tokio::join!(record, history, profile, orders);
+
+        // The customer center may know a phone or e-mail the visitor record did not: kept for the
+        // next look-up (and for reveal).
+        let mut identity = identity;
+        if let Some(found) = record.value.as_ref().and(partner.as_ref()).and_then(|p| {
+            cache
+                .get::<PlatformContact>("record-contact", p)
+                .map(|(c, _)| c)
+        }) {
+            let mut changed = false;
+            if identity.phone.is_empty() && !found.tel.is_empty() {
+                identity.phone = found.tel;
+                changed = true;
+            }
+            if identity.email.is_empty() && !found.email.is_empty() {
+                identity.email = found.email;
+                changed = true;
+            }
+            if changed {
+                cache.put("platform", &uid, &identity);
+            }
+        }
+
         let nonempty = |s: &str| Some(s.to_string()).filter(|s| !s.is_empty());
         Ok(CustomerView {
             session_id: session_id.to_string(),
@@ -511,9 +686,68 @@ impl Workbench {
             phone: nonempty(&identity.phone).map(|p| mask_pii(&p).into_owned()),
             email: nonempty(&identity.email).map(|e| mask_pii(&e).into_owned()),
             identity: identity_card,
+            record,
+            history,
             profile,
-            orders: orders_card,
+            orders,
+            profile_source: sources.profile.as_ref().map(|c| c.name().to_string()),
+            orders_source: sources.orders.as_ref().map(|c| c.name().to_string()),
         })
+    }
+
+    /// One order's parcel: SF Express's own route query for `shunfeng` waybills when configured,
+    /// Kuaidi100 otherwise.
+    async fn parcel(
+        &self,
+        order: &CachedOrder,
+        phone_last4: Option<&str>,
+        cache: &Cache,
+        refresh: bool,
+    ) -> Option<Card<ShipmentView>> {
+        let (Some(carrier), Some(waybill)) = (&order.carrier, &order.waybill) else {
+            return None;
+        };
+        let sources = self.customer_sources();
+        let key = format!("{carrier}:{waybill}");
+        let cached: Option<(ShipmentView, i64)> = cache.get("parcel", &key);
+        let use_sf = carrier == "shunfeng" && sources.sf.is_some();
+        if !use_sf && sources.kuaidi100.is_none() {
+            return Some(card(CardState::Unconfigured, None, None));
+        }
+        if !refresh || fresh_enough(&cached, TRACKING_TTL_MS) {
+            return Some(cached_card(cached));
+        }
+        let outcome = match (&sources.sf, &sources.kuaidi100) {
+            (Some(sf), _) if use_sf => {
+                let request_id = uuid::Uuid::new_v4().simple().to_string();
+                guarded(
+                    sources.breaker("sf"),
+                    sources.timeout,
+                    sf.routes(waybill, phone_last4, &request_id, now_ms()),
+                )
+                .await
+            }
+            (_, Some(kuaidi100)) => {
+                let query = Query {
+                    com: carrier.clone(),
+                    num: waybill.clone(),
+                    phone: phone_last4.map(str::to_string),
+                };
+                guarded(
+                    sources.breaker("kuaidi100"),
+                    sources.timeout,
+                    kuaidi100.query(&query),
+                )
+                .await
+            }
+            _ => return Some(card(CardState::Unconfigured, None, None)),
+        };
+        let outcome = map_outcome(outcome, |shipment| {
+            let view = shipment_view(&shipment);
+            cache.put("parcel", &key, &view);
+            view
+        });
+        Some(outcome_card(outcome, cached, |v| v))
     }
 
     /// Shows one masked field in full, and writes who saw what to the audit log.
@@ -557,23 +791,68 @@ impl Cache {
     }
 }
 
-/// The demo sources: the sandbox's CRM and Kuaidi100, with their published credentials.
-pub(crate) fn demo_sources(info: &agentdesk_sandbox::ReadyInfo) -> CustomerSources {
+/// The demo sources: the sandbox's Qiyu-protocol CRM for profiles, its order system through the
+/// declarative connector (the `sandbox-oms` preset, the demo's default connector file) for orders,
+/// SF Express for `shunfeng` waybills and Kuaidi100 for the rest, all with their published demo
+/// credentials.
+pub(crate) fn demo_sources(
+    info: &agentdesk_sandbox::ReadyInfo,
+) -> Result<CustomerSources, ApiError> {
     // The fan-out's per-source timeout (800 ms) cuts a call short; the HTTP client's own limit only
     // guards against a call that outlives it.
     let timeout = Duration::from_secs(10);
-    CustomerSources::new(
-        Some(QiyuCrmClient::new(
-            &info.qiyu_crm.base_url,
-            &info.qiyu_crm.appid,
-            Secret::new(info.qiyu_crm.appsecret.clone()),
-            timeout,
-        )),
+    let oms = agentdesk_connectors::rest::config::parse(&demo_connector_file(info))
+        .and_then(|config| {
+            Connector::from_config(config, Some(Secret::new(info.shop.oms_key.clone())))
+        })
+        .map_err(|e| ApiError::new(ErrorCode::Platform, format!("the demo order system: {e}")))?;
+    Ok(CustomerSources::new(
+        Some(Arc::new(Connector::QiyuCrm {
+            name: "Lumen CRM".into(),
+            provides: vec![Role::Profile],
+            client: QiyuCrmClient::new(
+                &info.qiyu_crm.base_url,
+                &info.qiyu_crm.appid,
+                Secret::new(info.qiyu_crm.appsecret.clone()),
+                timeout,
+            ),
+        })),
+        Some(Arc::new(oms)),
         Some(Kuaidi100Client::new(
             &info.base_url,
             &info.carriers.kuaidi100_customer,
             Secret::new(info.carriers.kuaidi100_key.clone()),
             timeout,
         )),
+        Some(SfClient::new(
+            &info.base_url,
+            &info.carriers.sf_partner_id,
+            Secret::new(info.carriers.sf_check_word.clone()),
+            timeout,
+        )),
+    ))
+}
+
+/// The demo's connector file: the `sandbox-oms` preset at the sandbox's address.
+pub fn demo_connector_file(info: &agentdesk_sandbox::ReadyInfo) -> String {
+    format!(
+        "preset = \"sandbox-oms\"\nname = \"Lumen OMS\"\nbase_url = \"{}\"\n",
+        info.shop.oms_base_url
     )
+}
+
+/// An account's sources: its connector files (profile and orders) with keys from the keychain. A
+/// file that cannot be used is logged and passed over, so the view still starts.
+pub(crate) async fn account_sources(catalog: &crate::ConnectorCatalog) -> CustomerSources {
+    let chosen = match catalog.choose().await {
+        Ok(chosen) => chosen,
+        Err(error) => {
+            tracing::warn!(%error, "the connectors could not be read; the view shows the platform's records only");
+            return CustomerSources::platform_only();
+        }
+    };
+    for warning in &chosen.warnings {
+        tracing::warn!(%warning, "connector passed over");
+    }
+    CustomerSources::new(chosen.profile, chosen.orders, None, None)
 }

@@ -4,6 +4,7 @@
 //! keychain.
 
 mod accounts;
+mod connectors;
 mod customer;
 mod demo;
 mod error;
@@ -16,9 +17,10 @@ pub use accounts::{
     Account, AccountBook, AccountInput, AccountView, ConnectionProblem, ConnectionReport, Platform,
     SupervisorLogin, SOBOT_BASE_URLS,
 };
+pub use connectors::{ChosenConnectors, ConnectorCatalog, ConnectorProbe, ConnectorView};
 pub use customer::{
-    Card, CardState, CustomerView, OrderLineView, OrderView, PersonalField, ProfileView,
-    ShipmentView, TrackingEventView,
+    demo_connector_file, Card, CardState, CustomerView, OrderLineView, OrderView, PastSessionView,
+    PersonalField, PlatformRecordView, ProfileView, ShipmentView, TrackingEventView,
 };
 pub use demo::{demo_sandbox, DemoSandbox, DemoWorkspace, SANDBOX_URL_ENV};
 pub use error::{ApiError, ErrorCode};

@@ -116,12 +116,14 @@ pub struct TenantOption {
 }
 
 /// The workspace on screen: one tenant's engine, and the task forwarding its events.
-struct ActiveWorkspace {
+pub(crate) struct ActiveWorkspace {
     generation: u64,
     workspace: AgentWorkspace,
     tenant_id: String,
     tenant_name: String,
     forwarder: tokio::task::JoinHandle<()>,
+    /// The 360° view's cache on this tenant's database, opened on first use and kept.
+    pub(crate) customer_cache: std::sync::OnceLock<Arc<crate::customer::Cache>>,
 }
 
 impl ActiveWorkspace {
@@ -155,6 +157,7 @@ impl ActiveWorkspace {
             tenant_id,
             tenant_name,
             forwarder,
+            customer_cache: std::sync::OnceLock::new(),
         }
     }
 }
@@ -222,7 +225,7 @@ impl Workbench {
                 home_credentials,
                 supervisor_email: info.supervisor_email.clone(),
                 union: Some(union),
-                customer_sources: crate::customer::demo_sources(&info),
+                customer_sources: crate::customer::demo_sources(&info)?,
                 sandbox: Some(sandbox),
             },
         )
@@ -274,7 +277,7 @@ impl Workbench {
                 home_credentials,
                 union,
                 sandbox: None,
-                customer_sources: CustomerSources::new(None, None),
+                customer_sources: crate::customer::account_sources(&accounts.connectors()).await,
             },
         )
         .await
@@ -307,7 +310,7 @@ impl Workbench {
         })
     }
 
-    fn current(&self) -> Arc<ActiveWorkspace> {
+    pub(crate) fn current(&self) -> Arc<ActiveWorkspace> {
         self.active
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())

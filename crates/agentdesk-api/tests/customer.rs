@@ -1,5 +1,6 @@
-//! The 360° view against the sandbox: the platform's record of the visitor, the CRM profile and
-//! orders and the parcel of each order; cached answers first; personal data masked until revealed
+//! The 360° view against the sandbox: the platform's record of the visitor and its customer center,
+//! past sessions on other channels, the CRM profile, the orders from the order system (declarative
+//! connector) and the parcel of each order; cached answers first; personal data masked until revealed
 //! (and the reveal audited); a failing source costs only its own card.
 
 use std::time::{Duration, Instant};
@@ -28,6 +29,18 @@ async fn the_customer_in_focus_with_orders_tracking_cache_masking_and_a_failing_
         .await
         .unwrap();
     let sandbox = workbench.sandbox_url().to_string();
+    // The customer wrote on WeChat last time.
+    let earlier = post(
+        format!("{sandbox}/__sandbox/visitors"),
+        json!({"name": "王芳", "text": "发票怎么开？手机 13812345678", "partnerid": "buyer-7", "phone": "13812345678", "channel": 1}),
+    )
+    .await;
+    let earlier_cid = earlier["cid"].as_str().unwrap().to_string();
+    post(
+        format!("{sandbox}/__sandbox/visitors/{earlier_cid}/leave"),
+        json!({}),
+    )
+    .await;
     let visitor = post(
         format!("{sandbox}/__sandbox/visitors"),
         json!({"name": "王芳", "text": "我的快递到哪了？", "partnerid": "buyer-7", "phone": "13812345678"}),
@@ -62,8 +75,30 @@ async fn the_customer_in_focus_with_orders_tracking_cache_masking_and_a_failing_
         view.profile.value.as_ref().unwrap().name.as_deref(),
         Some("王芳")
     );
+    assert_eq!(view.profile_source.as_deref(), Some("Lumen CRM"));
+    assert_eq!(view.orders_source.as_deref(), Some("Lumen OMS"));
+    // The platform's customer center and the earlier session, with its channel and a masked preview.
+    assert_eq!(view.record.state, CardState::Fresh);
+    assert!(view
+        .record
+        .value
+        .as_ref()
+        .unwrap()
+        .labels
+        .contains(&"回头客".to_string()));
+    let history = view.history.value.clone().unwrap();
+    assert_eq!(history.len(), 1, "{history:?}");
+    assert_eq!(history[0].cid, earlier_cid);
+    assert_eq!(history[0].channel, Some(1));
+    assert_eq!(
+        history[0].preview.as_deref(),
+        Some("发票怎么开？手机 138****5678")
+    );
+    // Orders from the order system through the declarative connector, newest first; the newest
+    // is shipped with SF Express and tracked at SF.
     let orders = view.orders.value.clone().unwrap();
-    assert_eq!(orders.len(), 1);
+    assert!((1..=3).contains(&orders.len()), "{orders:?}");
+    assert!(orders[0].id.starts_with("LM") && !orders[0].lines.is_empty());
     let shipment = orders[0]
         .shipment
         .as_ref()
@@ -72,12 +107,14 @@ async fn the_customer_in_focus_with_orders_tracking_cache_masking_and_a_failing_
     let parcel = shipment.value.as_ref().unwrap();
     assert!(!parcel.events.is_empty());
     assert!(parcel.summary.contains(&parcel.waybill));
+    assert!(parcel.waybill.starts_with("SF"));
 
     // Cached: at once, with its time.
     let cached = workbench.customer_view(&cid, false).await.unwrap();
     assert_eq!(cached.profile.state, CardState::Cached);
     assert!(cached.profile.as_of_ms.is_some());
-    assert_eq!(cached.orders.value.as_ref().unwrap().len(), 1);
+    assert_eq!(cached.orders.value.as_ref().unwrap().len(), orders.len());
+    assert_eq!(cached.history.value.as_ref().unwrap().len(), 1);
 
     // Revealing the phone shows it in full and is audited.
     let phone = workbench
@@ -121,7 +158,7 @@ async fn the_customer_in_focus_with_orders_tracking_cache_masking_and_a_failing_
     }
     post(
         format!("{sandbox}/__sandbox/faults"),
-        json!({"latency_ms": 3000, "only_paths": ["/get_user_info", "/get_order"], "error_rate": 0.0}),
+        json!({"latency_ms": 3000, "only_paths": ["/qiyu-crm/get_user_info", "/oms/v1/orders"], "error_rate": 0.0}),
     )
     .await;
     let started = Instant::now();
@@ -142,5 +179,8 @@ async fn the_customer_in_focus_with_orders_tracking_cache_masking_and_a_failing_
         "{:?}",
         slow.profile
     );
+    assert_eq!(slow.orders.state, CardState::Failed);
+    // The platform's own records were not held up.
+    assert_eq!(slow.record.state, CardState::Fresh);
     workbench.shutdown().await;
 }

@@ -5,6 +5,7 @@
 
 mod account;
 mod bench_customer;
+mod connector;
 mod demo;
 mod responder;
 mod soak;
@@ -26,6 +27,9 @@ struct Cli {
 enum Command {
     /// Platform accounts in the OS keychain: add, list, test, remove.
     Account(account::AccountArgs),
+    /// The merchant's CRM and order-system connectors (files + keychain): add, set-key, list, test,
+    /// remove.
+    Connector(connector::ConnectorArgs),
     /// Measure the 360° customer view against the embedded sandbox; prints one JSON line.
     BenchCustomer(bench_customer::BenchCustomerArgs),
     /// Run the engine headless against the sandbox with simulated customers, printing events.
@@ -59,6 +63,7 @@ fn main() {
     let result = runtime.block_on(async move {
         match cli.command {
             Command::Account(args) => account::run(args).await,
+            Command::Connector(args) => connector::run(args).await,
             Command::BenchCustomer(args) => bench_customer::run(args).await,
             Command::Demo(args) => demo::run(args).await,
             Command::Soak(args) => soak::run(args).await,

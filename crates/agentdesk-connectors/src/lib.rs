@@ -9,3 +9,4 @@ pub mod fanout;
 pub mod logistics;
 pub mod profile;
 pub mod rest;
+pub mod source;

@@ -19,6 +19,14 @@ pub struct ConnectorConfig {
     /// The preset this file was laid over, if any (informational once loaded).
     #[serde(default)]
     pub preset: Option<String>,
+    /// `rest` (this format, the default) or `qiyu_crm`: a CRM that speaks the Qiyu CRM integration
+    /// protocol at `base_url` (`get_token`, `get_user_info`, `get_order`), with `appid` here and
+    /// its appsecret as the key; it needs no request tables.
+    #[serde(default)]
+    pub protocol: Protocol,
+    /// The Qiyu CRM protocol's appid.
+    #[serde(default)]
+    pub appid: Option<String>,
     pub base_url: String,
     /// What the connector answers: `profile`, `orders`, or both.
     pub provides: Vec<Role>,
@@ -31,6 +39,14 @@ pub struct ConnectorConfig {
     pub profile: Option<ProfileConfig>,
     #[serde(default)]
     pub orders: Option<OrdersConfig>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Protocol {
+    #[default]
+    Rest,
+    QiyuCrm,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
@@ -373,6 +389,14 @@ impl ConnectorConfig {
                 "provides must name `profile`, `orders` or both".into(),
             ));
         }
+        if self.protocol == Protocol::QiyuCrm {
+            if self.appid.as_deref().is_none_or(|a| a.trim().is_empty()) {
+                return Err(RestError::Config(
+                    "a qiyu_crm connector needs its `appid`".into(),
+                ));
+            }
+            return Ok(());
+        }
         if self.provides.contains(&Role::Profile) {
             let profile = self.profile.as_ref().ok_or_else(|| {
                 RestError::Config("provides has `profile` but there is no [profile] table".into())
@@ -524,6 +548,14 @@ id = "/id"
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_qiyu_crm_file_needs_only_its_address_and_appid() {
+        let text = "name = \"CRM\"\nprotocol = \"qiyu_crm\"\nbase_url = \"https://crm.example.com/qiyu\"\nprovides = [\"profile\", \"orders\"]\n";
+        assert!(error_of(text).contains("appid"));
+        let config = parse(&format!("{text}appid = \"a1\"\n")).unwrap();
+        assert_eq!(config.protocol, Protocol::QiyuCrm);
     }
 
     #[test]
