@@ -48,6 +48,9 @@ pub struct ChosenConnectors {
     pub warnings: Vec<String>,
 }
 
+/// A file and what reading it gave: its configuration, or why it cannot be used.
+type ConnectorFile = (PathBuf, Result<ConnectorConfig, String>);
+
 pub struct ConnectorCatalog {
     dir: PathBuf,
     keychain: Keychain,
@@ -90,7 +93,7 @@ impl ConnectorCatalog {
     }
 
     /// The files, in name order, each parsed (a broken one is listed with its problem).
-    fn files(&self) -> Result<Vec<(PathBuf, Result<ConnectorConfig, String>)>, ApiError> {
+    fn files(&self) -> Result<Vec<ConnectorFile>, ApiError> {
         let entries = match std::fs::read_dir(&self.dir) {
             Ok(entries) => entries,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),

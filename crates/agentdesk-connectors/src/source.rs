@@ -15,7 +15,8 @@ use crate::rest::{Lookup, RestConnector, RestError};
 const QIYU_ORDER_COUNT: u32 = 20;
 
 pub enum Connector {
-    Rest(RestConnector),
+    /// Boxed: a REST connector carries its whole configuration.
+    Rest(Box<RestConnector>),
     QiyuCrm {
         name: String,
         provides: Vec<Role>,
@@ -38,7 +39,9 @@ impl Connector {
         secret: Option<Secret>,
     ) -> Result<Connector, RestError> {
         match config.protocol {
-            Protocol::Rest => RestConnector::new(config, secret).map(Connector::Rest),
+            Protocol::Rest => {
+                RestConnector::new(config, secret).map(|c| Connector::Rest(Box::new(c)))
+            }
             Protocol::QiyuCrm => {
                 let secret = secret.ok_or_else(|| RestError::MissingKey {
                     source_name: config.name.clone(),

@@ -177,7 +177,19 @@ export type CustomerView = { session_id: string, name: string, partner_id: strin
 /**
  * Masked (138****5678) unless revealed.
  */
-phone: string | null, email: string | null, identity: Card<null>, profile: Card<ProfileView>, orders: Card<Array<OrderView>>, };
+phone: string | null, email: string | null, identity: Card<null>, 
+/**
+ * The platform's customer center.
+ */
+record: Card<PlatformRecordView>, 
+/**
+ * Earlier sessions on every channel, newest first (this one left out).
+ */
+history: Card<Array<PastSessionView>>, profile: Card<ProfileView>, orders: Card<Array<OrderView>>, 
+/**
+ * Which connector the profile and the orders come from.
+ */
+profile_source: string | null, orders_source: string | null, };
 
 export type AgentStatus = { "status": "online" } | { "status": "busy", reason: number, } | { "status": "offline" };
 
