@@ -276,13 +276,21 @@ describe("workbench", () => {
     await waitFor(() => expect(backend.settings.active_account).toBe(""));
   });
 
-  it("shows the customer's orders and parcel, reveals the phone on request, and puts tracking in the reply", async () => {
+  it("shows the customer's orders and parcel, labels and earlier sessions, reveals the phone on request, and puts tracking in the reply", async () => {
     const backend = setup();
     fireEvent.click(await screen.findByTestId("session-item"));
     const panel = await screen.findByTestId("customer-panel");
     await waitFor(() => expect(within(panel).getAllByTestId("order-item")).toHaveLength(1));
     expect(within(panel).getAllByTestId("tracking-event")).toHaveLength(2);
     expect(panel.textContent).toContain("out for delivery");
+    // The platform's label beside the CRM's tags, where each card came from, and the earlier
+    // WeChat session.
+    expect(panel.textContent).toContain("回头客");
+    expect(panel.textContent).toContain("From Lumen OMS.");
+    const past = within(panel).getByTestId("past-session");
+    expect(past.textContent).toContain("WeChat");
+    expect(past.textContent).toContain("2 messages");
+    expect(past.textContent).toContain("发票怎么开？");
     expect(panel.textContent).toContain("138****5678");
     expect(panel.textContent).not.toContain("13812345678");
     fireEvent.click(within(panel).getByTestId("reveal-phone"));

@@ -195,9 +195,8 @@ pub struct PastSessionView {
     pub cid: String,
     #[ts(type = "number")]
     pub started_ms: i64,
-    /// Sobot's `source` code (0 web, 1 WeChat, 2 app, 3 Weibo, 4 mobile web, 10 mini program).
-    #[ts(type = "number | null")]
-    pub channel: Option<i64>,
+    /// The channel it came in on (`web`, `wechat`, `app`, ...: the session list's names).
+    pub channel: Option<String>,
     /// The customer's first message, masked, at most 120 characters.
     pub preview: Option<String>,
     pub messages: u32,
@@ -566,7 +565,11 @@ impl Workbench {
                             PastSessionView {
                                 cid: session.cid,
                                 started_ms: session.start_date_time,
-                                channel: session.source,
+                                channel: session.source.map(|code| {
+                                    agentdesk_domain::Channel::from_sobot_source(code)
+                                        .as_str()
+                                        .to_string()
+                                }),
                                 preview: messages
                                     .iter()
                                     .find(|m| m.sender_type == 0 && !m.msg.is_empty())

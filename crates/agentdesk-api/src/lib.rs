@@ -73,6 +73,8 @@ pub fn typescript_bindings() -> String {
         CardState::decl(&config),
         Card::<()>::decl(&config),
         ProfileView::decl(&config),
+        PlatformRecordView::decl(&config),
+        PastSessionView::decl(&config),
         TrackingEventView::decl(&config),
         ShipmentView::decl(&config),
         OrderLineView::decl(&config),

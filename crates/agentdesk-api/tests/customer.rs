@@ -89,7 +89,7 @@ async fn the_customer_in_focus_with_orders_tracking_cache_masking_and_a_failing_
     let history = view.history.value.clone().unwrap();
     assert_eq!(history.len(), 1, "{history:?}");
     assert_eq!(history[0].cid, earlier_cid);
-    assert_eq!(history[0].channel, Some(1));
+    assert_eq!(history[0].channel.as_deref(), Some("wechat"));
     assert_eq!(
         history[0].preview.as_deref(),
         Some("发票怎么开？手机 138****5678")

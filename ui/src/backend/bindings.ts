@@ -147,6 +147,18 @@ export type ProfileView = { name: string | null, tier: string | null, tags: Arra
  */
 fields: Array<[string, string]>, };
 
+export type PlatformRecordView = { vip_level: string | null, labels: Array<string>, remark: string | null, };
+
+export type PastSessionView = { cid: string, started_ms: number, 
+/**
+ * The channel it came in on (`web`, `wechat`, `app`, ...: the session list's names).
+ */
+channel: string | null, 
+/**
+ * The customer's first message, masked, at most 120 characters.
+ */
+preview: string | null, messages: number, };
+
 export type TrackingEventView = { at: string, place: string | null, text: string, };
 
 export type ShipmentView = { carrier: string, waybill: string, 

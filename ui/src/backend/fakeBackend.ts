@@ -270,6 +270,12 @@ export class FakeBackend implements Backend {
     return {
       session_id: sessionId, name: session?.visitor_name ?? "", partner_id: "buyer-1", phone: "138****5678", email: null,
       identity: card(null),
+      record: card({ vip_level: "2", labels: ["回头客"], remark: null }),
+      history: card([
+        { cid: "cid-earlier", started_ms: 1_763_000_000_000, channel: "wechat", preview: "发票怎么开？", messages: 2 },
+      ]),
+      profile_source: "Lumen CRM",
+      orders_source: "Lumen OMS",
       profile: card({ name: session?.visitor_name ?? null, tier: "金卡", tags: ["复购"], lifetime_value: "¥1197.00", fields: [["城市", "上海"]] as [string, string][] }),
       orders: card([{
         id: "LM100000000", status: "已发货", amount: "¥399.00", placed_at: "2026-11-18 10:21:00",

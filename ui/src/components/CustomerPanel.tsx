@@ -1,7 +1,8 @@
 // The Customer tab: the 360° view of the customer in focus. It draws the cached view at once (with
 // its "as of" time), then asks every source and redraws; a source that failed says what and when it
 // is tried again, without holding up the others. Phone and e-mail are masked until the agent reveals
-// them (the core audits each reveal). A parcel's summary goes into the reply box in one click.
+// them (the core audits each reveal). A parcel's summary goes into the reply box in one click. The
+// platform's labels sit in the header; earlier sessions on every channel are listed under the orders.
 
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -32,7 +33,7 @@ export function CustomerPanel(props: {
   session: Session;
   onInsert: (text: string) => void;
 }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const [view, setView] = useState<CustomerView | null>(null);
   const [refreshing, setRefreshing] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -67,12 +68,16 @@ export function CustomerPanel(props: {
 
   const profile = view?.profile.value ?? null;
   const orders = view?.orders.value ?? null;
+  const record = view?.record.value ?? null;
+  const history = view?.history.value ?? null;
+  const labels = [...(profile?.tags ?? []), ...(record?.labels ?? []).filter((l) => !(profile?.tags ?? []).includes(l))];
   return (
     <section data-testid="customer-panel" role="tabpanel" className="customer-panel" aria-busy={refreshing}>
       <header className="customer-header">
         <h2>{profile?.name ?? view?.name ?? props.session.visitor_name}</h2>
         {profile?.tier && <span className="tier">{profile.tier}</span>}
-        {profile?.tags.map((tag) => (
+        {record?.vip_level && <span className="tier">{t("customer.vip", { level: record.vip_level })}</span>}
+        {labels.map((tag) => (
           <span key={tag} className="tag">
             {tag}
           </span>
@@ -124,10 +129,19 @@ export function CustomerPanel(props: {
             <dd>{value}</dd>
           </span>
         ))}
+        {record?.remark && (
+          <>
+            <dt>{t("customer.remark")}</dt>
+            <dd>{record.remark}</dd>
+          </>
+        )}
       </dl>
+      {view?.profile_source && <div className="card-note muted">{t("customer.from", { source: view.profile_source })}</div>}
       {view && <CardNote card={view.profile} />}
+      {view && view.record.state === "failed" && <CardNote card={view.record} />}
 
       <h3>{t("customer.orders")}</h3>
+      {view?.orders_source && <div className="card-note muted">{t("customer.from", { source: view.orders_source })}</div>}
       {view && <CardNote card={view.orders} />}
       {orders !== null && orders.length === 0 && <p className="muted">{t("customer.noOrders")}</p>}
       {orders === null && !view && <p className="muted">{t("customer.loading")}</p>}
@@ -174,6 +188,22 @@ export function CustomerPanel(props: {
                 <CardNote card={order.shipment} />
               </div>
             )}
+          </li>
+        ))}
+      </ul>
+
+      <h3>{t("customer.pastSessions")}</h3>
+      {view && <CardNote card={view.history} />}
+      {history !== null && history.length === 0 && <p className="muted">{t("customer.noPastSessions")}</p>}
+      <ul className="past-sessions">
+        {history?.map((past) => (
+          <li key={past.cid} data-testid="past-session">
+            <div className="row">
+              <span>{new Date(past.started_ms).toLocaleDateString(i18n.language)}</span>
+              {past.channel && <span className="tag">{t(`channels.${past.channel}`, { defaultValue: past.channel })}</span>}
+              <span className="muted">{t("customer.messages", { count: past.messages })}</span>
+            </div>
+            {past.preview && <div className="preview">{past.preview}</div>}
           </li>
         ))}
       </ul>

@@ -140,6 +140,13 @@ export const en = {
     retryIn: "Trying again in {{seconds}} s.",
     asOf: "As of {{time}}.",
     unconfigured: "Not connected for this account.",
+    vip: "VIP {{level}}",
+    remark: "Note",
+    from: "From {{source}}.",
+    pastSessions: "Earlier sessions",
+    noPastSessions: "No earlier sessions.",
+    messages_one: "{{count}} message",
+    messages_other: "{{count}} messages",
     shipmentStates: {
       awaiting_pickup: "awaiting pickup", picked_up: "picked up", in_transit: "in transit", out_for_delivery: "out for delivery",
       delivered: "delivered", problem: "held up", refused: "refused", returning: "returning to sender", redirected: "handed to another carrier",

@@ -141,6 +141,13 @@ export const zhCN: Strings = {
     retryIn: "{{seconds}} 秒后重试。",
     asOf: "数据截至 {{time}}。",
     unconfigured: "此账号未连接该数据源。",
+    vip: "VIP {{level}}",
+    remark: "备注",
+    from: "来自 {{source}}。",
+    pastSessions: "历史会话",
+    noPastSessions: "没有历史会话。",
+    messages_one: "{{count}} 条消息",
+    messages_other: "{{count}} 条消息",
     shipmentStates: {
       awaiting_pickup: "待揽收", picked_up: "已揽收", in_transit: "运输中", out_for_delivery: "派送中",
       delivered: "已签收", problem: "疑难件", refused: "拒签", returning: "退回中", redirected: "已转投",
