@@ -134,8 +134,8 @@ async fn the_customer_in_focus_with_orders_tracking_cache_masking_and_a_failing_
     );
     assert!(audit.iter().all(|e| !e.detail.contains("13812345678")));
 
-    // A second customer while the CRM hangs: its cards fail after the timeout, the parcel source is
-    // unaffected and the whole view comes back promptly.
+    // A second customer while the CRM hangs and SF Express fails: those cards fail (the CRM's after
+    // the timeout), the others are unaffected and the whole view comes back promptly.
     let other = post(
         format!("{sandbox}/__sandbox/visitors"),
         json!({"name": "Sam", "text": "hi", "partnerid": "buyer-8", "phone": "13900001111"}),
@@ -158,7 +158,10 @@ async fn the_customer_in_focus_with_orders_tracking_cache_masking_and_a_failing_
     }
     post(
         format!("{sandbox}/__sandbox/faults"),
-        json!({"latency_ms": 3000, "only_paths": ["/qiyu-crm/get_user_info", "/oms/v1/orders"], "error_rate": 0.0}),
+        json!({"sources": {
+            "/qiyu-crm/get_user_info": {"latency_ms": 3000},
+            "/std/service": {"error_rate": 1.0, "error_status": 500},
+        }}),
     )
     .await;
     let started = Instant::now();
@@ -179,8 +182,19 @@ async fn the_customer_in_focus_with_orders_tracking_cache_masking_and_a_failing_
         "{:?}",
         slow.profile
     );
-    assert_eq!(slow.orders.state, CardState::Failed);
-    // The platform's own records were not held up.
+    // Each source had faults of its own: the CRM hung, SF Express failed; the orders and the
+    // platform's own records were not held up, and a parcel at another carrier was tracked.
     assert_eq!(slow.record.state, CardState::Fresh);
+    assert_eq!(slow.orders.state, CardState::Fresh);
+    let slow_orders = slow.orders.value.clone().unwrap();
+    let sf = slow_orders[0].shipment.as_ref().unwrap();
+    assert_eq!(sf.state, CardState::Failed, "{sf:?}");
+    assert!(
+        sf.error.as_deref().unwrap_or_default().contains("500"),
+        "{sf:?}"
+    );
+    if let Some(zto) = slow_orders.get(1).and_then(|o| o.shipment.as_ref()) {
+        assert_eq!(zto.state, CardState::Fresh, "{zto:?}");
+    }
     workbench.shutdown().await;
 }

@@ -16,6 +16,10 @@ pub struct Faults {
     /// these (e.g. `"/send"`: replies fail while everything else works; `"/get_order"`: one slow
     /// source).
     pub only_paths: Vec<String>,
+    /// Faults of their own for single sources, by path suffix (e.g. `"/oms/v1/orders"`: the order
+    /// system hangs while `"/poll/query.do"` fails): a call whose path ends with a key gets that
+    /// entry's latency and errors instead of the ones above.
+    pub sources: std::collections::BTreeMap<String, SourceFaults>,
     /// Fraction (0–1) of pushes after which the agent's socket is closed.
     pub drop_socket_rate: f64,
     /// Fraction (0–1) of pushes sent twice.
@@ -28,8 +32,47 @@ pub struct Faults {
     pub token_lifetime_secs: Option<u64>,
 }
 
+/// One source's faults (see `Faults::sources`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct SourceFaults {
+    pub latency_ms: u64,
+    pub error_rate: f64,
+    pub error_status: Option<u16>,
+}
+
 impl Faults {
+    /// The latency, error rate and error status that apply to a call to `path`.
+    pub fn for_path(&self, path: &str) -> (u64, f64, Option<u16>) {
+        if let Some(own) = self
+            .sources
+            .iter()
+            .find(|(suffix, _)| path.ends_with(suffix.as_str()))
+            .map(|(_, faults)| faults)
+        {
+            return (own.latency_ms, own.error_rate, own.error_status);
+        }
+        let targeted =
+            self.only_paths.is_empty() || self.only_paths.iter().any(|p| path.ends_with(p));
+        if targeted {
+            (self.latency_ms, self.error_rate, self.error_status)
+        } else {
+            (0, 0.0, None)
+        }
+    }
+
     pub fn validate(&self) -> Result<(), String> {
+        for (path, own) in &self.sources {
+            let as_whole = Faults {
+                latency_ms: own.latency_ms,
+                error_rate: own.error_rate,
+                error_status: own.error_status,
+                ..Faults::default()
+            };
+            as_whole
+                .validate()
+                .map_err(|e| format!("sources[{path:?}]: {e}"))?;
+        }
         for (name, rate) in [
             ("error_rate", self.error_rate),
             ("drop_socket_rate", self.drop_socket_rate),

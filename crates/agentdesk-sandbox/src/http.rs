@@ -119,24 +119,15 @@ async fn inject_faults(
     let is_push = path == agentdesk_sobot::protocol::PUSH_PATH;
     let (latency, error) = {
         let mut world = state.world();
-        let faults = world.faults.clone();
-        let targeted =
-            faults.only_paths.is_empty() || faults.only_paths.iter().any(|p| path.ends_with(p));
-        let error = if !is_push
-            && targeted
-            && faults.error_rate > 0.0
-            && world.rng.gen_bool(faults.error_rate)
-        {
+        let (latency_ms, error_rate, error_status) = world.faults.for_path(&path);
+        let error = if !is_push && error_rate > 0.0 && world.rng.gen_bool(error_rate.min(1.0)) {
             world.counters.injected_errors += 1;
-            let status =
-                faults
-                    .error_status
-                    .unwrap_or(if world.rng.gen_bool(0.2) { 429 } else { 503 });
+            let status = error_status.unwrap_or(if world.rng.gen_bool(0.2) { 429 } else { 503 });
             Some((status, world.rng.gen_bool(0.5)))
         } else {
             None
         };
-        (if targeted { faults.latency_ms } else { 0 }, error)
+        (latency_ms, error)
     };
     if latency > 0 {
         tokio::time::sleep(Duration::from_millis(latency)).await;

@@ -106,7 +106,8 @@ pub enum LogisticsError {
     },
 }
 
-/// Posts a carrier's form and reads the answer body; any transport failure is `Network`.
+/// Posts a carrier's form and reads the answer body; any transport failure or non-2xx status is
+/// `Network` (the carrier did not answer the query).
 pub(crate) async fn post_form(
     http: &reqwest::Client,
     carrier: &'static str,
@@ -117,14 +118,21 @@ pub(crate) async fn post_form(
         carrier,
         message: e.to_string(),
     };
-    http.post(url)
-        .form(form)
-        .send()
-        .await
-        .map_err(network)?
-        .text()
-        .await
-        .map_err(network)
+    let response = http.post(url).form(form).send().await.map_err(network)?;
+    let status = response.status();
+    let body = response.text().await.map_err(network)?;
+    if !status.is_success() {
+        // A gateway or server failure, not an answer about the parcel.
+        return Err(LogisticsError::Network {
+            carrier,
+            message: format!(
+                "HTTP {}: {}",
+                status.as_u16(),
+                body.chars().take(200).collect::<String>()
+            ),
+        });
+    }
+    Ok(body)
 }
 
 /// Lowercase hex of an MD5 digest.
