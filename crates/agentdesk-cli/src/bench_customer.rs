@@ -16,7 +16,7 @@ pub struct BenchCustomerArgs {
     /// and one more joins for the hung-source measurement).
     #[arg(long, default_value_t = 40)]
     customers: usize,
-    /// Latency added to the CRM's order call for the cold fan-out measurement (ms).
+    /// Latency added to the order system's calls for the cold fan-out measurement (ms).
     #[arg(long, default_value_t = 200)]
     slow_source_ms: u64,
 }
@@ -66,11 +66,12 @@ pub async fn run(args: BenchCustomerArgs) -> anyhow::Result<i32> {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
-    // Cold fan-out with one slow source: the view should take the slow source's time plus the
-    // sequential stages (identity, then CRM, then parcels), and little more.
+    // Cold fan-out with one slow source (the order system): the view should take the slow
+    // source's time plus the sequential stages (identity, then the sources, then parcels), and
+    // little more.
     post(
         format!("{sandbox}/__sandbox/faults"),
-        json!({"latency_ms": args.slow_source_ms, "only_paths": ["/get_order"]}),
+        json!({"sources": {"/oms/v1/orders": {"latency_ms": args.slow_source_ms}}}),
     )
     .await?;
     let mut cold = Vec::new();
@@ -96,8 +97,8 @@ pub async fn run(args: BenchCustomerArgs) -> anyhow::Result<i32> {
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         cached.push(started.elapsed().as_secs_f64() * 1000.0);
-        if view.orders.value.is_none() {
-            bail!("a cached view without orders");
+        if view.orders.value.is_none() || view.history.value.is_none() {
+            bail!("a cached view without orders or past sessions");
         }
     }
 
@@ -123,7 +124,7 @@ pub async fn run(args: BenchCustomerArgs) -> anyhow::Result<i32> {
     }
     post(
         format!("{sandbox}/__sandbox/faults"),
-        json!({"latency_ms": 3000, "only_paths": ["/get_user_info"]}),
+        json!({"sources": {"/qiyu-crm/get_user_info": {"latency_ms": 3000}}}),
     )
     .await?;
     let started = Instant::now();
@@ -141,7 +142,7 @@ pub async fn run(args: BenchCustomerArgs) -> anyhow::Result<i32> {
         "cached_view_ms": {"p50": percentile(&mut cached, 0.5), "p99": percentile(&mut cached, 0.99), "max": percentile(&mut cached, 1.0)},
         "cold_view_with_slow_source_ms": {"slow_source_ms": args.slow_source_ms, "p50": percentile(&mut cold, 0.5), "p99": percentile(&mut cold, 0.99)},
         "cold_overhead_over_slow_source_ms_p50": percentile(&mut cold, 0.5) - args.slow_source_ms as f64,
-        "hung_profile_source": {"view_ms": hung_ms, "timeout_ms": 800, "profile_state": hung.profile.state, "orders_state": hung.orders.state},
+        "hung_profile_source": {"view_ms": hung_ms, "timeout_ms": 800, "profile_state": hung.profile.state, "orders_state": hung.orders.state, "record_state": hung.record.state},
     });
     println!("{figures}");
     Ok(0)

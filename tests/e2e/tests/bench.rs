@@ -345,3 +345,120 @@ async fn frame_times_of_a_10000_message_conversation() {
     app.quit().await;
     sandbox.shutdown().await;
 }
+
+/// The cached 360° view as the window gets it: `customer_view` with `refresh: false` through the real
+/// IPC bridge, from the call in the page to the decoded view in JavaScript, and the same followed by
+/// React's redraw of the Customer tab (the panel's next animation frame).
+#[tokio::test]
+#[ignore = "benchmark: run scripts/bench-ui.sh"]
+async fn cached_customer_view_to_the_window() {
+    let sandbox = sandbox().await;
+    let data = temp_dir("customer");
+    let visitor = post(
+        format!("{}/__sandbox/visitors", sandbox.base_url()),
+        json!({"name": "王芳", "text": "我的快递到哪了？", "phone": "13812345678"}),
+    )
+    .await;
+    let cid = visitor["cid"].as_str().unwrap().to_string();
+    let app = WebDriver::launch(&driver_url(), &app_binary(), &args(&sandbox, &data))
+        .await
+        .unwrap();
+    let item = app
+        .wait_for(
+            &format!("[data-testid=session-item][data-session-id='{cid}']"),
+            Duration::from_secs(30),
+        )
+        .await
+        .unwrap();
+    app.click(&item).await.unwrap();
+    // The first (fresh) view fills the cache.
+    app.wait_for(
+        "[data-testid=customer-panel] [data-testid=tracking-event]",
+        Duration::from_secs(30),
+    )
+    .await
+    .unwrap();
+    let script = format!(
+        r#"
+        const invoke = window.__TAURI_INTERNALS__.invoke;
+        const ipc = [];
+        for (let i = 0; i < 300; i++) {{
+          const t0 = performance.now();
+          const view = await invoke("customer_view", {{ sessionId: "{cid}", refresh: false }});
+          ipc.push(performance.now() - t0);
+          if (!view.orders.value || view.orders.value.length === 0) throw new Error("no cached orders");
+        }}
+        return ipc;
+        "#
+    );
+    let mut ipc: Vec<f64> = serde_json::from_value(app.execute(&script).await.unwrap()).unwrap();
+    ipc.sort_by(f64::total_cmp);
+    let at = |samples: &[f64], q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
+    // Switching away and back redraws the tab from the cache: the click to this customer's first
+    // order drawn (recognised by its number, so the other customer's orders do not count).
+    let first_order = app
+        .execute(
+            "return document.querySelector('[data-testid=customer-panel] [data-testid=order-item] strong').textContent;",
+        )
+        .await
+        .unwrap();
+    let first_order = first_order.as_str().unwrap().to_string();
+    let mut redraw = Vec::new();
+    let other = post(
+        format!("{}/__sandbox/visitors", sandbox.base_url()),
+        json!({"name": "Sam", "text": "hi", "phone": "13900001111"}),
+    )
+    .await;
+    let other_cid = other["cid"].as_str().unwrap().to_string();
+    let other_item = app
+        .wait_for(
+            &format!("[data-testid=session-item][data-session-id='{other_cid}']"),
+            Duration::from_secs(30),
+        )
+        .await
+        .unwrap();
+    for _ in 0..20 {
+        app.click(&other_item).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let item = app
+            .wait_for(
+                &format!("[data-testid=session-item][data-session-id='{cid}']"),
+                Duration::from_secs(10),
+            )
+            .await
+            .unwrap();
+        let took = app
+            .execute_on(
+                &item,
+                &r#"
+                return new Promise((resolve) => {
+                  const t0 = performance.now();
+                  arguments[0].click();
+                  const check = () => {
+                    const order = document.querySelector("[data-testid=customer-panel] [data-testid=order-item] strong");
+                    if (order && order.textContent === arguments[1]) resolve(performance.now() - t0);
+                    else requestAnimationFrame(check);
+                  };
+                  requestAnimationFrame(check);
+                });
+                "#
+                .replace("arguments[1]", &serde_json::to_string(&first_order).unwrap()),
+            )
+            .await
+            .unwrap();
+        redraw.push(took.as_f64().unwrap());
+    }
+    redraw.sort_by(f64::total_cmp);
+    println!(
+        "BENCH {}",
+        json!({
+            "bench": "cached_customer_view_to_window_ms",
+            "ipc_p50": at(&ipc, 0.5), "ipc_p99": at(&ipc, 0.99), "ipc_max": ipc[ipc.len() - 1],
+            "click_to_orders_drawn_p50": at(&redraw, 0.5), "click_to_orders_drawn_max": redraw[redraw.len() - 1],
+            "samples": ipc.len() + redraw.len(),
+        })
+    );
+    app.quit().await;
+    sandbox.shutdown().await;
+    let _ = std::fs::remove_dir_all(&data);
+}
