@@ -308,3 +308,61 @@ async fn a_hung_order_system_ends_in_a_network_error_at_the_connectors_timeout()
     assert!(started.elapsed() < Duration::from_secs(4));
     sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_failing_order_system_opens_the_breaker_and_a_recovered_one_closes_it() {
+    use agentdesk_connectors::fanout::{guarded, CircuitBreaker, SourceOutcome};
+    let (sandbox, info) = start().await;
+    let phone = "13800000061";
+    visitor(&info, "breaker", phone).await;
+    let faults = |body: Value| {
+        let url = format!("{}/__sandbox/faults", info.base_url);
+        async move {
+            reqwest::Client::new()
+                .post(url)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .error_for_status()
+                .unwrap();
+        }
+    };
+    // Only the order system fails, with 503s.
+    faults(json!({"sources": {"/oms/v1/orders": {"error_rate": 1.0, "error_status": 503}}})).await;
+    let connector = demo_connector(&info, &info.shop.oms_key);
+    let breaker = CircuitBreaker::new(3, Duration::from_millis(400));
+    let timeout = Duration::from_secs(2);
+    for attempt in 1..=3 {
+        match guarded(&breaker, timeout, connector.orders(&by_phone(phone))).await {
+            SourceOutcome::Failed { error, retry_in_ms } => {
+                assert!(error.contains("503"), "{error}");
+                assert_eq!(
+                    retry_in_ms.is_some(),
+                    attempt == 3,
+                    "opens at the third failure"
+                );
+            }
+            other => panic!("attempt {attempt}: {other:?}"),
+        }
+    }
+    // Open: not even asked.
+    assert!(matches!(
+        guarded(&breaker, timeout, connector.orders(&by_phone(phone))).await,
+        SourceOutcome::Skipped { .. }
+    ));
+    // The profile side of the same system still answers.
+    assert!(connector.profile(&by_phone(phone)).await.unwrap().is_some());
+    // Recovered, and the cooldown over: one trial call closes the breaker again.
+    faults(json!({})).await;
+    tokio::time::sleep(Duration::from_millis(450)).await;
+    assert!(matches!(
+        guarded(&breaker, timeout, connector.orders(&by_phone(phone))).await,
+        SourceOutcome::Ok { .. }
+    ));
+    assert!(matches!(
+        guarded(&breaker, timeout, connector.orders(&by_phone(phone))).await,
+        SourceOutcome::Ok { .. }
+    ));
+    sandbox.shutdown().await;
+}
