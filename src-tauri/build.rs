@@ -22,6 +22,8 @@ const COMMANDS: &[&str] = &[
     "accounts",
     "save_account",
     "remove_account",
+    "connectors",
+    "set_connector_key",
     "test_account",
     "merchants",
     "add_merchant",

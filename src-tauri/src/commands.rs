@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use agentdesk_api::{
     AccountInput, AccountView, AgentInput, AgentStatus, AgentView, ApiError, ConnectionReport,
-    CustomerView, MerchantInput, MerchantView, PersonalField, Settings, StatusLogEntry,
-    TenantOption, TransferTarget, TransferTargets, WorkbenchSnapshot,
+    ConnectorView, CustomerView, MerchantInput, MerchantView, PersonalField, Settings,
+    StatusLogEntry, TenantOption, TransferTarget, TransferTargets, WorkbenchSnapshot,
 };
 use agentdesk_domain::Message;
 use tauri::State;
@@ -163,6 +163,26 @@ pub async fn save_account(state: Shell<'_>, input: AccountInput) -> Result<(), A
 #[tauri::command]
 pub async fn remove_account(state: Shell<'_>, name: String) -> Result<(), ApiError> {
     state.accounts.remove(&name).await
+}
+
+/// The account mode's connector files and whether each has its key (never the key).
+#[tauri::command]
+pub async fn connectors(state: Shell<'_>) -> Result<Vec<ConnectorView>, ApiError> {
+    state.accounts.connectors().list().await
+}
+
+/// Stores a connector's key in the OS keychain; the window never reads it back.
+#[tauri::command]
+pub async fn set_connector_key(
+    state: Shell<'_>,
+    name: String,
+    key: String,
+) -> Result<(), ApiError> {
+    state
+        .accounts
+        .connectors()
+        .set_key(&name, agentdesk_domain::Secret::new(key))
+        .await
 }
 
 #[tauri::command]

@@ -61,6 +61,8 @@ pub fn run() {
             commands::accounts,
             commands::save_account,
             commands::remove_account,
+            commands::connectors,
+            commands::set_connector_key,
             commands::test_account,
             commands::merchants,
             commands::add_merchant,

@@ -299,4 +299,20 @@ describe("workbench", () => {
     fireEvent.click(within(panel).getByTestId("insert-tracking"));
     expect((screen.getByTestId("composer") as HTMLTextAreaElement).value).toContain("SF1400000000002");
   });
+
+  it("lists connectors, stores a key without keeping it, and says why a file is unused", async () => {
+    const backend = setup();
+    fireEvent.click(await screen.findByTestId("open-settings"));
+    const rows = await screen.findAllByTestId("connector-row");
+    expect(rows).toHaveLength(2);
+    expect(rows[0].textContent).toContain("Key missing");
+    expect(rows[1].textContent).toContain("is not a JSON pointer");
+    expect(within(rows[1]).queryByTestId("connector-key")).toBeNull();
+    const key = within(rows[0]).getByTestId("connector-key") as HTMLInputElement;
+    fireEvent.change(key, { target: { value: "oms-secret" } });
+    fireEvent.click(within(rows[0]).getByTestId("connector-save-key"));
+    await waitFor(() => expect(backend.keychain["connector/Shop OMS/key"]).toBe("oms-secret"));
+    await waitFor(() => expect(screen.getAllByTestId("connector-row")[0].textContent).toContain("Key stored"));
+    expect((within(screen.getAllByTestId("connector-row")[0]).getByTestId("connector-key") as HTMLInputElement).value).toBe("");
+  });
 });

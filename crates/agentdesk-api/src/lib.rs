@@ -75,6 +75,7 @@ pub fn typescript_bindings() -> String {
         ProfileView::decl(&config),
         PlatformRecordView::decl(&config),
         PastSessionView::decl(&config),
+        ConnectorView::decl(&config),
         TrackingEventView::decl(&config),
         ShipmentView::decl(&config),
         OrderLineView::decl(&config),

@@ -13,6 +13,7 @@ import type {
   AccountView,
   AgentStatus,
   ConnectionReport,
+  ConnectorView,
   ApiError,
   ErrorCode,
   Message,
@@ -56,6 +57,10 @@ export interface Backend {
   saveAccount(input: AccountInput): Promise<void>;
   removeAccount(name: string): Promise<void>;
   testAccount(name: string): Promise<ConnectionReport>;
+  /** The account mode's connector files and whether each has its key; never a key. */
+  connectors(): Promise<ConnectorView[]>;
+  /** Stores a connector's key in the OS keychain. */
+  setConnectorKey(name: string, key: string): Promise<void>;
   /** Supervisor: the union platform's merchants, and changes to them. */
   merchants(): Promise<MerchantView[]>;
   addMerchant(input: MerchantInput): Promise<void>;

@@ -159,6 +159,20 @@ channel: string | null,
  */
 preview: string | null, messages: number, };
 
+export type ConnectorView = { name: string, preset: string | null, base_url: string, 
+/**
+ * `profile`, `orders`.
+ */
+provides: Array<string>, has_key: boolean, 
+/**
+ * Where the file is.
+ */
+path: string, 
+/**
+ * Why the file cannot be used, when it cannot.
+ */
+problem: string | null, };
+
 export type TrackingEventView = { at: string, place: string | null, text: string, };
 
 export type ShipmentView = { carrier: string, waybill: string, 

@@ -7,7 +7,7 @@ import type {
   ApiError,
   CustomerView,
   PersonalField,
-  AccountInput, AccountView, ConnectionReport, AgentInput, AgentView, MerchantInput, MerchantView, StatusLogEntry,
+  AccountInput, AccountView, ConnectionReport, ConnectorView, AgentInput, AgentView, MerchantInput, MerchantView, StatusLogEntry,
   AgentStatus, DomainEvent, Message, Session, Settings, TenantOption, TransferTargets, WorkbenchEvent, WorkbenchSnapshot,
 } from "./bindings";
 
@@ -194,6 +194,23 @@ export class FakeBackend implements Backend {
       has_app_key: Boolean(input.app_key) || Boolean(old?.has_app_key),
       has_union_key: Boolean(input.union_key) || Boolean(old?.has_union_key),
     });
+  }
+
+  connectorList: ConnectorView[] = [
+    { name: "Shop OMS", preset: "sandbox-oms", base_url: "https://oms.example.com/v1", provides: ["orders"], has_key: false, path: "/cfg/connectors/Shop%20OMS.toml", problem: null },
+    { name: "broken", preset: null, base_url: "", provides: [], has_key: false, path: "/cfg/connectors/broken.toml", problem: "connector configuration: orders.map.id = \"id\" is not a JSON pointer" },
+  ];
+
+  async connectors() {
+    return this.connectorList.map((c) => ({ ...c }));
+  }
+
+  async setConnectorKey(name: string, key: string) {
+    if (!key.trim()) throw new BackendError("invalid_input", "the connector's key is empty");
+    const connector = this.connectorList.find((c) => c.name === name && c.problem === null);
+    if (!connector) throw new BackendError("not_found", `there is no connector named "${name}"`);
+    this.keychain[`connector/${name}/key`] = key;
+    connector.has_key = true;
   }
 
   async removeAccount(name: string) {

@@ -5,6 +5,7 @@ import { useTranslation } from "react-i18next";
 import type { Backend } from "../backend/backend";
 import type { Settings } from "../backend/bindings";
 import { AccountsSection } from "./AccountsSection";
+import { ConnectorsSection } from "./ConnectorsSection";
 
 export type Theme = "system" | "light" | "dark";
 
@@ -63,6 +64,10 @@ export function SettingsDialog(props: {
             activeAccount={settings.active_account}
             onUse={(name) => set({ active_account: name })}
           />
+        </fieldset>
+        <fieldset>
+          <legend>{t("settings.connectors")}</legend>
+          <ConnectorsSection backend={props.backend} />
         </fieldset>
         <fieldset>
           <legend>{t("settings.shortcuts")}</legend>

@@ -125,6 +125,20 @@ export const en = {
       sources: { pc: "Desktop", app: "Mobile app" },
     },
   },
+  connectors: {
+    help: "The merchant's own CRM and order systems for the Customer tab, in account mode. Add one with `agentdesk-cli connector add FILE` (format in the README); keys are kept in the system keychain and never shown again.",
+    loading: "Loading connectors…",
+    none: "No connectors: the Customer tab shows what the platform knows.",
+    roles: { profile: "Profile", orders: "Orders" },
+    keySet: "Key stored",
+    keyMissing: "Key missing: it is not used until its key is stored",
+    key: "Key",
+    replaceKey: "Replace the key",
+    saveKey: "Store the key",
+    saving: "Storing…",
+    saveFailed: "The key was not stored: {{message}}",
+    unusable: "Not used: {{problem}} (fix {{path}} and restart AgentDesk)",
+  },
   customer: {
     refreshing: "Updating…",
     loading: "Loading…",
@@ -232,6 +246,7 @@ export const en = {
     notifyNewMessage: "When a customer writes while AgentDesk is in the background",
     sound: "Play a sound",
     accounts: "Accounts",
+    connectors: "Connectors",
     shortcuts: "Keyboard shortcuts",
     shortcutList: {
       nextUnread: "Next unread session",

@@ -126,6 +126,20 @@ export const zhCN: Strings = {
       sources: { pc: "电脑端", app: "移动端" },
     },
   },
+  connectors: {
+    help: "账号模式下客户页签使用的商家自有 CRM 和订单系统。用 `agentdesk-cli connector add 文件` 添加（格式见 README）；密钥保存在系统钥匙串中，不会再次显示。",
+    loading: "正在加载连接器…",
+    none: "没有连接器：客户页签显示平台已知的信息。",
+    roles: { profile: "客户资料", orders: "订单" },
+    keySet: "密钥已保存",
+    keyMissing: "缺少密钥：保存密钥后才会使用",
+    key: "密钥",
+    replaceKey: "更换密钥",
+    saveKey: "保存密钥",
+    saving: "正在保存…",
+    saveFailed: "密钥未保存：{{message}}",
+    unusable: "未使用：{{problem}}（请修改 {{path}} 后重启 AgentDesk）",
+  },
   customer: {
     refreshing: "正在更新…",
     loading: "正在加载…",
@@ -233,6 +247,7 @@ export const zhCN: Strings = {
     notifyNewMessage: "工作台在后台时收到客户消息",
     sound: "播放提示音",
     accounts: "账号",
+    connectors: "连接器",
     shortcuts: "键盘快捷键",
     shortcutList: {
       nextUnread: "下一个未读会话",
