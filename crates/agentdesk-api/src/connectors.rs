@@ -6,7 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use agentdesk_connectors::rest::config::{parse, ConnectorConfig, Role};
+use agentdesk_connectors::logistics::kuaidi100::Kuaidi100Client;
+use agentdesk_connectors::logistics::sf::SfClient;
+use agentdesk_connectors::rest::config::{parse, ConnectorConfig, Protocol, Role};
 use agentdesk_connectors::rest::Lookup;
 use agentdesk_connectors::source::Connector;
 use agentdesk_domain::Secret;
@@ -39,11 +41,13 @@ pub struct ConnectorProbe {
     pub waybills: usize,
 }
 
-/// The connectors the view uses: the first (by file name) providing each role.
+/// The connectors the view uses: the first (by file name) providing each role, and the carriers.
 #[derive(Default)]
 pub struct ChosenConnectors {
     pub profile: Option<Arc<Connector>>,
     pub orders: Option<Arc<Connector>>,
+    pub kuaidi100: Option<Kuaidi100Client>,
+    pub sf: Option<SfClient>,
     /// Files that could not be used, or were passed over, and why.
     pub warnings: Vec<String>,
 }
@@ -138,6 +142,7 @@ impl ConnectorCatalog {
                         .map(|r| match r {
                             Role::Profile => "profile".to_string(),
                             Role::Orders => "orders".to_string(),
+                            Role::Tracking => "tracking".to_string(),
                         })
                         .collect(),
                     path: path.display().to_string(),
@@ -241,9 +246,56 @@ impl ConnectorCatalog {
         Connector::from_config(config, key).map_err(|e| invalid(e.to_string()))
     }
 
+    /// A carrier file: its client, with the key from the keychain, into its slot (the first file
+    /// per carrier wins).
+    async fn carrier(
+        &self,
+        config: ConnectorConfig,
+        chosen: &mut ChosenConnectors,
+    ) -> Result<(), ApiError> {
+        let key = self
+            .keychain
+            .load(&Self::key_name(&config.name))
+            .await?
+            .ok_or_else(|| {
+                invalid(format!(
+                    "its key is not in the keychain; store it with `agentdesk-cli connector set-key {}`",
+                    config.name
+                ))
+            })?;
+        let timeout = std::time::Duration::from_millis(config.timeout_ms.unwrap_or(10_000));
+        match config.protocol {
+            Protocol::Kuaidi100 if chosen.kuaidi100.is_none() => {
+                chosen.kuaidi100 = Some(Kuaidi100Client::new(
+                    &config.base_url,
+                    config.customer.as_deref().unwrap_or_default(),
+                    key,
+                    timeout,
+                ));
+            }
+            Protocol::SfExpress if chosen.sf.is_none() => {
+                chosen.sf = Some(SfClient::new(
+                    &config.base_url,
+                    config.partner_id.as_deref().unwrap_or_default(),
+                    key,
+                    timeout,
+                ));
+            }
+            _ => return Err(invalid(
+                "an earlier file already configures this carrier (files are read in name order)",
+            )),
+        }
+        Ok(())
+    }
+
     /// Looks one customer up through one connector, to check its settings and key.
     pub async fn probe(&self, name: &str, who: &Lookup) -> Result<ConnectorProbe, ApiError> {
         let config = self.config(name)?;
+        if matches!(config.protocol, Protocol::Kuaidi100 | Protocol::SfExpress) {
+            return Err(invalid(format!(
+                "{name:?} is a carrier: it tracks waybills, not customers (the Customer tab uses it for the orders' parcels)"
+            )));
+        }
         let connector = self.connector(config).await?;
         let fail = |e: String| ApiError::new(ErrorCode::Platform, e);
         let profile = if connector.provides(Role::Profile) {
@@ -278,6 +330,15 @@ impl ConnectorCatalog {
                 }
             };
             let name = config.name.clone();
+            if matches!(config.protocol, Protocol::Kuaidi100 | Protocol::SfExpress) {
+                match self.carrier(config, &mut chosen).await {
+                    Ok(()) => {}
+                    Err(error) => chosen
+                        .warnings
+                        .push(format!("carrier {name:?} is not used: {error}")),
+                }
+                continue;
+            }
             let connector = match self.connector(config).await {
                 Ok(connector) => Arc::new(connector),
                 Err(error) => {

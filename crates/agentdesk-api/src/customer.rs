@@ -844,7 +844,7 @@ pub fn demo_connector_file(info: &agentdesk_sandbox::ReadyInfo) -> String {
     )
 }
 
-/// An account's sources: its connector files (profile and orders) with keys from the keychain. A
+/// An account's sources: its connector files (profile, orders, carriers) with keys from the keychain. A
 /// file that cannot be used is logged and passed over, so the view still starts.
 pub(crate) async fn account_sources(catalog: &crate::ConnectorCatalog) -> CustomerSources {
     let chosen = match catalog.choose().await {
@@ -857,5 +857,5 @@ pub(crate) async fn account_sources(catalog: &crate::ConnectorCatalog) -> Custom
     for warning in &chosen.warnings {
         tracing::warn!(%warning, "connector passed over");
     }
-    CustomerSources::new(chosen.profile, chosen.orders, None, None)
+    CustomerSources::new(chosen.profile, chosen.orders, chosen.kuaidi100, chosen.sf)
 }

@@ -42,6 +42,10 @@ impl Connector {
             Protocol::Rest => {
                 RestConnector::new(config, secret).map(|c| Connector::Rest(Box::new(c)))
             }
+            Protocol::Kuaidi100 | Protocol::SfExpress => Err(RestError::Config(format!(
+                "{} is a carrier: it tracks parcels, it has no profiles or orders",
+                config.name
+            ))),
             Protocol::QiyuCrm => {
                 let secret = secret.ok_or_else(|| RestError::MissingKey {
                     source_name: config.name.clone(),

@@ -27,6 +27,12 @@ pub struct ConnectorConfig {
     /// The Qiyu CRM protocol's appid.
     #[serde(default)]
     pub appid: Option<String>,
+    /// Kuaidi100's `customer` id (its key is the connector's key).
+    #[serde(default)]
+    pub customer: Option<String>,
+    /// SF Express's `partnerID` (its check word is the connector's key).
+    #[serde(default)]
+    pub partner_id: Option<String>,
     pub base_url: String,
     /// What the connector answers: `profile`, `orders`, or both.
     pub provides: Vec<Role>,
@@ -47,6 +53,10 @@ pub enum Protocol {
     #[default]
     Rest,
     QiyuCrm,
+    /// Kuaidi100's real-time query at `base_url` (https://poll.kuaidi100.com), with `customer`.
+    Kuaidi100,
+    /// SF Express's route query at `base_url` (https://bspgw.sf-express.com), with `partner_id`.
+    SfExpress,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
@@ -54,6 +64,8 @@ pub enum Protocol {
 pub enum Role {
     Profile,
     Orders,
+    /// Parcel tracking (carriers).
+    Tracking,
 }
 
 /// How each request proves who is asking. The secret (token, password, API key, client secret or
@@ -389,6 +401,29 @@ impl ConnectorConfig {
                 "provides must name `profile`, `orders` or both".into(),
             ));
         }
+        let carrier = matches!(self.protocol, Protocol::Kuaidi100 | Protocol::SfExpress);
+        if carrier != (self.provides == [Role::Tracking]) {
+            return Err(RestError::Config(if carrier {
+                "a carrier (kuaidi100, sf_express) provides [\"tracking\"] only".into()
+            } else {
+                "only carriers (protocol kuaidi100 or sf_express) provide tracking".into()
+            }));
+        }
+        let missing = |key: &str, value: &Option<String>| {
+            if value.as_deref().is_none_or(|v| v.trim().is_empty()) {
+                Err(RestError::Config(format!(
+                    "a {:?} connector needs its `{key}`",
+                    self.protocol
+                )))
+            } else {
+                Ok(())
+            }
+        };
+        match self.protocol {
+            Protocol::Kuaidi100 => return missing("customer", &self.customer),
+            Protocol::SfExpress => return missing("partner_id", &self.partner_id),
+            _ => {}
+        }
         if self.protocol == Protocol::QiyuCrm {
             if self.appid.as_deref().is_none_or(|a| a.trim().is_empty()) {
                 return Err(RestError::Config(
@@ -556,6 +591,24 @@ id = "/id"
         assert!(error_of(text).contains("appid"));
         let config = parse(&format!("{text}appid = \"a1\"\n")).unwrap();
         assert_eq!(config.protocol, Protocol::QiyuCrm);
+    }
+
+    #[test]
+    fn carriers_need_their_ids_and_provide_tracking_only() {
+        let kuaidi100 = "name = \"k\"\nprotocol = \"kuaidi100\"\nbase_url = \"https://poll.kuaidi100.com\"\nprovides = [\"tracking\"]\n";
+        assert!(error_of(kuaidi100).contains("customer"));
+        assert_eq!(
+            parse(&format!("{kuaidi100}customer = \"C1\"\n"))
+                .unwrap()
+                .protocol,
+            Protocol::Kuaidi100
+        );
+        assert!(error_of(&kuaidi100.replace("tracking", "orders")).contains("tracking"));
+        assert!(
+            error_of(&MINIMAL.replace("[\"orders\"]", "[\"tracking\"]")).contains("only carriers")
+        );
+        let sf = "name = \"sf\"\nprotocol = \"sf_express\"\nbase_url = \"https://bspgw.sf-express.com\"\nprovides = [\"tracking\"]\npartner_id = \"P\"\n";
+        assert_eq!(parse(sf).unwrap().protocol, Protocol::SfExpress);
     }
 
     #[test]
