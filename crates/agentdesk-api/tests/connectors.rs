@@ -3,13 +3,14 @@
 //! through the declarative connector, parcels from carriers configured the same way; a file that
 //! cannot be used is passed over and the view still works.
 
-use std::time::{Duration, Instant};
 
 use agentdesk_api::{Account, AccountBook, AccountInput, CardState, Platform, Workbench};
 use agentdesk_domain::Secret;
 use agentdesk_sandbox::{Sandbox, SandboxConfig};
 use agentdesk_secrets::Keychain;
 use serde_json::json;
+
+mod common;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_accounts_view_uses_its_connector_files_and_keychain_keys() {
@@ -82,7 +83,10 @@ async fn an_accounts_view_uses_its_connector_files_and_keychain_keys() {
     assert!(listed.iter().any(|c| c.name == "Zz Shopify" && !c.has_key));
     // A bad file is refused before anything is saved.
     let refused = catalog
-        .add("name = \"x\"\nbase_url = \"nope\"\nprovides = [\"orders\"]\n", None)
+        .add(
+            "name = \"x\"\nbase_url = \"nope\"\nprovides = [\"orders\"]\n",
+            None,
+        )
         .await
         .unwrap_err();
     assert!(refused.message.contains("base_url"), "{}", refused.message);
@@ -102,17 +106,7 @@ async fn an_accounts_view_uses_its_connector_files_and_keychain_keys() {
         .await
         .unwrap();
     let cid = visitor["cid"].as_str().unwrap().to_string();
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while !workbench
-        .snapshot()
-        .unwrap()
-        .sessions
-        .iter()
-        .any(|s| s.session.id == cid)
-    {
-        assert!(Instant::now() < deadline, "the session did not arrive");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    common::wait_for_session(&workbench, &cid).await;
     let view = workbench.customer_view(&cid, true).await.unwrap();
     assert_eq!(view.profile_source.as_deref(), Some("Shop OMS"));
     assert_eq!(view.orders_source.as_deref(), Some("Shop OMS"));

@@ -9,6 +9,8 @@ use agentdesk_api::{CardState, PersonalField, Workbench};
 use agentdesk_sandbox::SandboxConfig;
 use serde_json::{json, Value};
 
+mod common;
+
 async fn post(url: String, body: Value) -> Value {
     reqwest::Client::new()
         .post(url)
@@ -47,17 +49,7 @@ async fn the_customer_in_focus_with_orders_tracking_cache_masking_and_a_failing_
     )
     .await;
     let cid = visitor["cid"].as_str().unwrap().to_string();
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while !workbench
-        .snapshot()
-        .unwrap()
-        .sessions
-        .iter()
-        .any(|s| s.session.id == cid)
-    {
-        assert!(Instant::now() < deadline, "the session did not arrive");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    common::wait_for_session(&workbench, &cid).await;
 
     // Nothing cached yet: the view is empty but says so.
     let cold = workbench.customer_view(&cid, false).await.unwrap();
@@ -142,20 +134,7 @@ async fn the_customer_in_focus_with_orders_tracking_cache_masking_and_a_failing_
     )
     .await;
     let other_cid = other["cid"].as_str().unwrap().to_string();
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while !workbench
-        .snapshot()
-        .unwrap()
-        .sessions
-        .iter()
-        .any(|s| s.session.id == other_cid)
-    {
-        assert!(
-            Instant::now() < deadline,
-            "the second session did not arrive"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    common::wait_for_session(&workbench, &other_cid).await;
     post(
         format!("{sandbox}/__sandbox/faults"),
         json!({"sources": {

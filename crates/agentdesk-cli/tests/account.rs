@@ -1,45 +1,11 @@
 //! `agentdesk-cli account …` as a provisioning script uses it: the secret on stdin, the real OS
 //! keychain (under a test service name), the sandbox as the platform.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
-
 use agentdesk_sandbox::{Sandbox, SandboxConfig};
 
-struct Cli {
-    config_dir: tempfile::TempDir,
-    service: String,
-}
+mod common;
 
-impl Cli {
-    fn run(&self, args: &[&str], stdin: &str) -> Output {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_agentdesk-cli"))
-            .arg("account")
-            .args(args)
-            .env("AGENTDESK_CONFIG_DIR", self.config_dir.path())
-            .env("AGENTDESK_KEYCHAIN_SERVICE", &self.service)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
-    }
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
+use common::{text, Cli};
 
 // The sandbox must keep serving while the test waits on the CLI process.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -48,10 +14,7 @@ async fn add_list_test_and_remove_an_account_from_the_command_line() {
         .await
         .unwrap();
     let info = sandbox.info().clone();
-    let cli = Cli {
-        config_dir: tempfile::tempdir().unwrap(),
-        service: format!("agentdesk-test-{}", uuid::Uuid::new_v4()),
-    };
+    let cli = Cli::new("account");
     let add = |name: &str, key: &str| {
         cli.run(
             &[

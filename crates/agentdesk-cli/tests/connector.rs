@@ -3,46 +3,12 @@
 //! sandbox's order system answers; a bad file is refused with the key it got wrong and nothing
 //! saved; the key never lands in the configuration directory.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
-
 use agentdesk_sandbox::{Sandbox, SandboxConfig};
 use serde_json::{json, Value};
 
-struct Cli {
-    config_dir: tempfile::TempDir,
-    service: String,
-}
+mod common;
 
-impl Cli {
-    fn run(&self, args: &[&str], stdin: &str) -> Output {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_agentdesk-cli"))
-            .arg("connector")
-            .args(args)
-            .env("AGENTDESK_CONFIG_DIR", self.config_dir.path())
-            .env("AGENTDESK_KEYCHAIN_SERVICE", &self.service)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
-    }
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
+use common::{text, Cli};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn add_test_list_and_remove_an_order_system_connector() {
@@ -58,10 +24,7 @@ async fn add_test_list_and_remove_an_order_system_connector() {
         .send()
         .await
         .unwrap();
-    let cli = Cli {
-        config_dir: tempfile::tempdir().unwrap(),
-        service: format!("agentdesk-test-{}", uuid::Uuid::new_v4()),
-    };
+    let cli = Cli::new("connector");
     let files = tempfile::tempdir().unwrap();
     let good = files.path().join("oms.toml");
     std::fs::write(
