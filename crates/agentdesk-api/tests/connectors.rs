@@ -3,7 +3,6 @@
 //! through the declarative connector, parcels from carriers configured the same way; a file that
 //! cannot be used is passed over and the view still works.
 
-
 use agentdesk_api::{Account, AccountBook, AccountInput, CardState, Platform, Workbench};
 use agentdesk_domain::Secret;
 use agentdesk_sandbox::{Sandbox, SandboxConfig};

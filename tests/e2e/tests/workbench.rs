@@ -280,14 +280,17 @@ async fn switching_merchant_leaves_nothing_of_the_first_one_listed() {
                             .await?,
                     )
                     .await?;
-                let mut ids = Vec::new();
-                for item in run.app.find_all("[data-testid=session-item]").await? {
-                    ids.push(
-                        run.app
-                            .execute_on(&item, "return arguments[0].dataset.sessionId;")
-                            .await?,
-                    );
-                }
+                // Read in one script: the list re-renders as Harbor Tea's customers arrive, and an
+                // element found in one call can be gone by the next.
+                let ids: Vec<Value> = run
+                    .app
+                    .execute(
+                        "return [...document.querySelectorAll('[data-testid=session-item]')].map((e) => e.dataset.sessionId);",
+                    )
+                    .await?
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
                 if label.contains("Harbor Tea") {
                     check(
                         !ids.iter().any(|id| id.as_str() == Some(cid.as_str())),

@@ -4,7 +4,7 @@
 // them (the core audits each reveal). A parcel's summary goes into the reply box in one click. The
 // platform's labels sit in the header; earlier sessions on every channel are listed under the orders.
 
-import { useEffect, useState } from "react";
+import { useLayoutEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import type { Backend } from "../backend/backend";
@@ -40,7 +40,9 @@ export function CustomerPanel(props: {
   const [revealed, setRevealed] = useState<Partial<Record<PersonalField, string>>>({});
   const sessionId = props.session.id;
 
-  useEffect(() => {
+  // A layout effect, so the cached view is asked for before the new session's first paint rather
+  // than after it (a frame sooner on screen).
+  useLayoutEffect(() => {
     let current = true;
     setView(null);
     setRevealed({});
