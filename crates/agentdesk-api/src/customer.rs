@@ -511,27 +511,36 @@ impl Workbench {
 
         // Everything else at once: the customer center, past sessions, the profile, and the orders
         // followed by their parcels. Each is cut short at its own timeout.
+        // The customer center by partner id, or by phone when the visitor has no partner id.
+        let record_key = partner.clone().map(|p| format!("partner:{p}")).or_else(|| {
+            Some(identity.phone.clone())
+                .filter(|p| !p.is_empty())
+                .map(|p| format!("tel:{p}"))
+        });
         let record = async {
-            let Some(partner) = &partner else {
+            let Some(key) = &record_key else {
                 return cached_card(None);
             };
-            let cached: Option<(PlatformRecordView, i64)> = cache.get("record", partner);
+            let cached: Option<(PlatformRecordView, i64)> = cache.get("record", key);
             if !refresh || fresh_enough(&cached, RECORD_TTL_MS) {
                 return cached_card(cached);
             }
             let outcome = guarded(sources.breaker("record"), timeout, async {
-                client.customer_by_partnerid(partner).await
+                match &partner {
+                    Some(partner) => client.customer_by_partnerid(partner).await,
+                    None => client.customer_by_tel(&identity.phone).await,
+                }
             })
             .await;
             let outcome = map_outcome(outcome, |found| {
                 let view = record_view(found.as_ref());
-                cache.put("record", partner, &view);
+                cache.put("record", key, &view);
                 if let Some(found) = &found {
                     let contact = PlatformContact {
                         tel: found.tel.clone(),
                         email: found.email.clone(),
                     };
-                    cache.put("record-contact", partner, &contact);
+                    cache.put("record-contact", key, &contact);
                 }
                 view
             });
@@ -662,11 +671,16 @@ impl Workbench {
         // The customer center may know a phone or e-mail the visitor record did not: kept for the
         // next look-up (and for reveal).
         let mut identity = identity;
-        if let Some(found) = record.value.as_ref().and(partner.as_ref()).and_then(|p| {
-            cache
-                .get::<PlatformContact>("record-contact", p)
-                .map(|(c, _)| c)
-        }) {
+        if let Some(found) = record
+            .value
+            .as_ref()
+            .and(record_key.as_ref())
+            .and_then(|key| {
+                cache
+                    .get::<PlatformContact>("record-contact", key)
+                    .map(|(c, _)| c)
+            })
+        {
             let mut changed = false;
             if identity.phone.is_empty() && !found.tel.is_empty() {
                 identity.phone = found.tel;
