@@ -7,6 +7,7 @@ mod account;
 mod bench_customer;
 mod connector;
 mod demo;
+mod kb;
 mod responder;
 mod soak;
 
@@ -30,6 +31,16 @@ enum Command {
     /// The merchant's CRM and order-system connectors (files + keychain): add, set-key, list, test,
     /// remove.
     Connector(connector::ConnectorArgs),
+    /// Knowledge suggestions over a FAQ file: one query a line on stdin, one JSON line out.
+    Kb {
+        #[command(subcommand)]
+        command: KbCommand,
+    },
+    /// Quality figures: knowledge suggestions (Recall@1, Recall@5, MRR@10).
+    Eval {
+        #[command(subcommand)]
+        command: EvalCommand,
+    },
     /// Measure the 360° customer view against the embedded sandbox; prints one JSON line.
     BenchCustomer(bench_customer::BenchCustomerArgs),
     /// Run the engine headless against the sandbox with simulated customers, printing events.
@@ -39,6 +50,27 @@ enum Command {
     /// Internal: one engine process for `soak --kill-every` (credentials as one JSON line on stdin).
     #[command(hide = true)]
     SoakEngine(soak::child::ChildArgs),
+}
+
+#[derive(Subcommand)]
+enum KbCommand {
+    /// `{"ids": [...]}` a line for each query line on stdin, best first.
+    Search {
+        /// Articles, one JSON object a line: {"id", "title", "similar"?, "body"?}.
+        #[arg(long)]
+        kb: std::path::PathBuf,
+        #[arg(long, default_value_t = 5)]
+        top: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum EvalCommand {
+    /// Recall@1, Recall@5 and MRR@10 of the suggestions for labelled queries ({"query", "answer"}).
+    Kb {
+        faq: std::path::PathBuf,
+        queries: std::path::PathBuf,
+    },
 }
 
 fn main() {
@@ -64,6 +96,12 @@ fn main() {
         match cli.command {
             Command::Account(args) => account::run(args).await,
             Command::Connector(args) => connector::run(args).await,
+            Command::Kb {
+                command: KbCommand::Search { kb, top },
+            } => kb::search(&kb, top),
+            Command::Eval {
+                command: EvalCommand::Kb { faq, queries },
+            } => kb::evaluate(&faq, &queries),
             Command::BenchCustomer(args) => bench_customer::run(args).await,
             Command::Demo(args) => demo::run(args).await,
             Command::Soak(args) => soak::run(args).await,
