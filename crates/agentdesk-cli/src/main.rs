@@ -9,6 +9,7 @@ mod connector;
 mod demo;
 mod kb;
 mod responder;
+mod sentiment;
 mod soak;
 
 use clap::{Parser, Subcommand};
@@ -36,7 +37,19 @@ enum Command {
         #[command(subcommand)]
         command: KbCommand,
     },
-    /// Quality figures: knowledge suggestions (Recall@1, Recall@5, MRR@10).
+    /// Sentiment of one text a line on stdin: {"label","score","escalate","cues"} a line.
+    Sentiment {
+        /// A model file instead of the shipped one.
+        #[arg(long)]
+        model: Option<std::path::PathBuf>,
+    },
+    /// Make a model file from labelled text (LABEL<TAB>TEXT files).
+    Train {
+        #[command(subcommand)]
+        command: TrainCommand,
+    },
+    /// Quality figures: knowledge suggestions (Recall@1, Recall@5, MRR@10); sentiment (accuracy,
+    /// negative precision, recall, F1).
     Eval {
         #[command(subcommand)]
         command: EvalCommand,
@@ -65,7 +78,26 @@ enum KbCommand {
 }
 
 #[derive(Subcommand)]
+enum TrainCommand {
+    /// Train the sentiment model; prints figures on a held-out tenth of each file.
+    Sentiment {
+        /// LABEL<TAB>TEXT files (e.g. ../shared/data/sentiment/*.tsv).
+        files: Vec<std::path::PathBuf>,
+        #[arg(long, default_value = "crates/agentdesk-insight/models/sentiment.bin")]
+        out: std::path::PathBuf,
+        #[arg(long, default_value_t = 6)]
+        epochs: usize,
+    },
+}
+
+#[derive(Subcommand)]
 enum EvalCommand {
+    /// Accuracy and the negative class's precision, recall and F1 on a LABEL<TAB>TEXT file.
+    Sentiment {
+        file: std::path::PathBuf,
+        #[arg(long)]
+        model: Option<std::path::PathBuf>,
+    },
     /// Recall@1, Recall@5 and MRR@10 of the suggestions for labelled queries ({"query", "answer"}).
     Kb {
         faq: std::path::PathBuf,
@@ -102,6 +134,13 @@ fn main() {
             Command::Eval {
                 command: EvalCommand::Kb { faq, queries },
             } => kb::evaluate(&faq, &queries),
+            Command::Eval {
+                command: EvalCommand::Sentiment { file, model },
+            } => sentiment::evaluate(&file, model.as_deref()),
+            Command::Sentiment { model } => sentiment::judge_stdin(model.as_deref()),
+            Command::Train {
+                command: TrainCommand::Sentiment { files, out, epochs },
+            } => sentiment::train(&files, &out, epochs),
             Command::BenchCustomer(args) => bench_customer::run(args).await,
             Command::Demo(args) => demo::run(args).await,
             Command::Soak(args) => soak::run(args).await,

@@ -1,8 +1,9 @@
 //! Local, offline insight for the agent: knowledge-base suggestions for the customer's question
 //! (`kb`: a tantivy index with Chinese word segmentation and English stemming, searched per question
-//! and per article) and, later, sentiment warnings. Nothing here talks to the network.
+//! and per article) and sentiment warnings (`sentiment`: a small trained model plus escalation cues). Nothing here talks to the network.
 
 pub mod eval;
 pub mod kb;
+pub mod sentiment;
 pub mod text;
 pub mod tokenizer;
