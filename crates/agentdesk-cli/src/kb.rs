@@ -65,9 +65,32 @@ struct LabelledQuery {
 }
 
 /// Recall@1, Recall@5, MRR@10 (and the index's build time and query latency) as one JSON line.
-pub fn evaluate(kb: &Path, queries: &Path) -> anyhow::Result<i32> {
+/// `scale_to`, when given, grows the knowledge base to that many articles first (copies of the
+/// articles with their own ids and a distinguishing word), for the size benchmark: the recall
+/// figures then count a copy of the right article as wrong.
+pub fn evaluate(kb: &Path, queries: &Path, scale_to: Option<usize>) -> anyhow::Result<i32> {
+    let mut articles: Vec<Article> = read_jsonl(kb)?;
+    if articles.is_empty() {
+        bail!("{} has no articles", kb.display());
+    }
+    if let Some(target) = scale_to {
+        let originals = articles.clone();
+        let mut copy = 0;
+        while articles.len() < target {
+            copy += 1;
+            for original in &originals {
+                if articles.len() >= target {
+                    break;
+                }
+                let mut article = original.clone();
+                article.id = format!("{}#{copy}", original.id);
+                article.title = format!("{} v{copy}", original.title);
+                articles.push(article);
+            }
+        }
+    }
     let started = Instant::now();
-    let index = build(kb)?;
+    let index = KnowledgeIndex::build(articles)?;
     let build_ms = started.elapsed().as_secs_f64() * 1000.0;
     let queries: Vec<LabelledQuery> = read_jsonl(queries)?;
     let mut ranked = Vec::with_capacity(queries.len());

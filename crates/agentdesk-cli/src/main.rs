@@ -102,6 +102,10 @@ enum EvalCommand {
     Kb {
         faq: std::path::PathBuf,
         queries: std::path::PathBuf,
+        /// Grow the knowledge base to this many articles (copies) to measure build time and
+        /// query latency at size.
+        #[arg(long)]
+        scale_to: Option<usize>,
     },
 }
 
@@ -132,8 +136,13 @@ fn main() {
                 command: KbCommand::Search { kb, top },
             } => kb::search(&kb, top),
             Command::Eval {
-                command: EvalCommand::Kb { faq, queries },
-            } => kb::evaluate(&faq, &queries),
+                command:
+                    EvalCommand::Kb {
+                        faq,
+                        queries,
+                        scale_to,
+                    },
+            } => kb::evaluate(&faq, &queries, scale_to),
             Command::Eval {
                 command: EvalCommand::Sentiment { file, model },
             } => sentiment::evaluate(&file, model.as_deref()),

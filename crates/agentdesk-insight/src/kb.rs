@@ -59,7 +59,7 @@ pub enum KbError {
 const ARTICLE_WEIGHT: f32 = 1.5;
 const RUNNER_UP_WEIGHT: f32 = 0.6;
 /// Candidates read from each index before scores are combined.
-const CANDIDATES: usize = 200;
+const CANDIDATES: usize = 100;
 /// The writer's memory budget (tantivy's minimum is 15 MB per thread).
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 
@@ -130,17 +130,21 @@ impl Side {
         }
         let searcher = self.reader.searcher();
         let top = searcher.search(&BooleanQuery::new(clauses), &TopDocs::with_limit(limit))?;
-        let mut found = Vec::with_capacity(top.len());
-        for (score, address) in top {
-            let keys = searcher
-                .segment_reader(address.segment_ord)
-                .fast_fields()
-                .u64("key")?;
-            if let Some(key) = keys.first(address.doc_id) {
-                found.push((key as usize, score));
-            }
-        }
-        Ok(found)
+        // One key column per segment, opened once per search.
+        let columns = searcher
+            .segment_readers()
+            .iter()
+            .map(|segment| segment.fast_fields().u64("key"))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(top
+            .into_iter()
+            .filter_map(|(score, address)| {
+                columns
+                    .get(address.segment_ord as usize)?
+                    .first(address.doc_id)
+                    .map(|key| (key as usize, score))
+            })
+            .collect())
     }
 }
 
