@@ -2,30 +2,13 @@
 //! evaluation data in ../shared is not needed): one JSON line per query, best first; the figures;
 //! a damaged file named with its line.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
 
+use common::run;
 use serde_json::Value;
 
 fn fixture(name: &str) -> String {
     format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
-}
-
-fn run(args: &[&str], stdin: &str) -> std::process::Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_agentdesk-cli"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
 }
 
 #[test]

@@ -1,9 +1,10 @@
-//! Running `agentdesk-cli` as a provisioning script would: one subcommand, secrets on stdin, a
+//! Running `agentdesk-cli` as a script would: arguments, stdin, and for the provisioning commands a
 //! configuration directory and a keychain service of the test's own.
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
+#[allow(dead_code)] // not every test file uses both runners
 pub struct Cli {
     /// `account` or `connector`.
     pub subcommand: &'static str,
@@ -11,6 +12,7 @@ pub struct Cli {
     pub service: String,
 }
 
+#[allow(dead_code)]
 impl Cli {
     pub fn new(subcommand: &'static str) -> Cli {
         Cli {
@@ -21,27 +23,42 @@ impl Cli {
     }
 
     pub fn run(&self, args: &[&str], stdin: &str) -> Output {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_agentdesk-cli"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_agentdesk-cli"));
+        command
             .arg(self.subcommand)
             .args(args)
             .env("AGENTDESK_CONFIG_DIR", self.config_dir.path())
-            .env("AGENTDESK_KEYCHAIN_SERVICE", &self.service)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
+            .env("AGENTDESK_KEYCHAIN_SERVICE", &self.service);
+        feed(command, stdin)
     }
 }
 
+/// Runs `agentdesk-cli ARGS` with `stdin` (commands that need no configuration).
+#[allow(dead_code)] // not every test file uses both runners
+pub fn run(args: &[&str], stdin: &str) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_agentdesk-cli"));
+    command.args(args);
+    feed(command, stdin)
+}
+
+fn feed(mut command: Command, stdin: &str) -> Output {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
 /// Everything the command printed, for assertion messages.
+#[allow(dead_code)]
 pub fn text(output: &Output) -> String {
     format!(
         "{}{}",
