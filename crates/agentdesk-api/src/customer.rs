@@ -550,7 +550,9 @@ impl Workbench {
             let Some(partner) = &partner else {
                 return cached_card(None);
             };
-            let cached: Option<(Vec<PastSessionView>, i64)> = cache.get("history", partner);
+            // Per session: the list leaves out the session it is shown beside.
+            let history_key = format!("{partner}:{session_id}");
+            let cached: Option<(Vec<PastSessionView>, i64)> = cache.get("history", &history_key);
             if !refresh || fresh_enough(&cached, HISTORY_TTL_MS) {
                 return cached_card(cached);
             }
@@ -582,10 +584,9 @@ impl Workbench {
                                 preview: messages
                                     .iter()
                                     .find(|m| m.sender_type == 0 && !m.msg.is_empty())
-                                    .map(|m| {
-                                        mask_pii(&m.msg.chars().take(120).collect::<String>())
-                                            .into_owned()
-                                    }),
+                                    // Masked before it is cut, so a number at the cut is
+                                    // never left half-shown.
+                                    .map(|m| mask_pii(&m.msg).chars().take(120).collect()),
                                 messages: messages.len() as u32,
                             }
                         })
@@ -594,7 +595,7 @@ impl Workbench {
             })
             .await;
             if let SourceOutcome::Ok { value, .. } = &outcome {
-                cache.put("history", partner, value);
+                cache.put("history", &history_key, value);
             }
             outcome_card(outcome, cached, |v| v)
         };
