@@ -64,7 +64,7 @@ const CUES: [&str; 30] = [
     "lawyer",
     "attorney",
     "chargeback",
-    "sue ",
+    "sue",
     "lawsuit",
     "cancel my account",
     "close my account",
@@ -220,10 +220,23 @@ impl SentimentModel {
     pub fn judge(&self, text: &str) -> Verdict {
         let p = self.negative_probability(text);
         let lower = normalize(text);
+        // English cues match whole words ("sue" is not in "issue"); Chinese ones and 12315 as they
+        // are written.
+        let words: Vec<&str> = lower
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
         let cues: Vec<String> = CUES
             .iter()
-            .filter(|cue| lower.contains(*cue))
-            .map(|cue| cue.trim().to_string())
+            .filter(|cue| {
+                if cue.chars().any(|c| c.is_ascii_alphabetic()) {
+                    let phrase: Vec<&str> = cue.split(' ').collect();
+                    words.windows(phrase.len()).any(|w| w == phrase.as_slice())
+                } else {
+                    lower.contains(*cue)
+                }
+            })
+            .map(|cue| cue.to_string())
             .collect();
         // A band around the middle is neutral: a plain question ("where is my parcel?") is neither.
         let label = if p >= NEGATIVE_FROM {
@@ -386,6 +399,12 @@ mod tests {
         let verdict = model.judge("I will call my LAWYER and file a chargeback");
         assert_eq!(verdict.cues, vec!["lawyer", "chargeback"]);
         assert!(!model.judge("thanks, that's all").escalate);
+        assert!(model.judge("I have an issue with my order").cues.is_empty());
+        assert_eq!(model.judge("I will sue you").cues, vec!["sue"]);
+        assert_eq!(
+            model.judge("Please cancel my account now").cues,
+            vec!["cancel my account"]
+        );
     }
 
     #[test]
