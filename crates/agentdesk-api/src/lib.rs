@@ -8,6 +8,7 @@ mod connectors;
 mod customer;
 mod demo;
 mod error;
+mod knowledge;
 mod settings;
 mod supervisor;
 mod workbench;
@@ -24,6 +25,7 @@ pub use customer::{
 };
 pub use demo::{demo_sandbox, DemoSandbox, DemoWorkspace, SANDBOX_URL_ENV};
 pub use error::{ApiError, ErrorCode};
+pub use knowledge::{KbSuggestionView, SessionMood, DEFAULT_RISK_THRESHOLD};
 pub use settings::{Settings, SettingsFile};
 pub use supervisor::{
     AgentInput, AgentRole, AgentView, MerchantInput, MerchantView, StatusLogEntry,
@@ -76,6 +78,8 @@ pub fn typescript_bindings() -> String {
         PlatformRecordView::decl(&config),
         PastSessionView::decl(&config),
         ConnectorView::decl(&config),
+        KbSuggestionView::decl(&config),
+        SessionMood::decl(&config),
         TrackingEventView::decl(&config),
         ShipmentView::decl(&config),
         OrderLineView::decl(&config),

@@ -124,6 +124,8 @@ pub(crate) struct ActiveWorkspace {
     forwarder: tokio::task::JoinHandle<()>,
     /// The 360° view's cache on this tenant's database, opened on first use and kept.
     pub(crate) customer_cache: std::sync::OnceLock<Arc<crate::customer::Cache>>,
+    /// The knowledge index of this tenant, built on first use; dropped when a sync changes articles.
+    pub(crate) knowledge: std::sync::RwLock<Option<Arc<agentdesk_insight::kb::KnowledgeIndex>>>,
 }
 
 impl ActiveWorkspace {
@@ -158,6 +160,7 @@ impl ActiveWorkspace {
             tenant_name,
             forwarder,
             customer_cache: std::sync::OnceLock::new(),
+            knowledge: std::sync::RwLock::new(None),
         }
     }
 }

@@ -81,7 +81,8 @@ enum KbCommand {
 enum TrainCommand {
     /// Train the sentiment model; prints figures on a held-out tenth of each file.
     Sentiment {
-        /// LABEL<TAB>TEXT files (e.g. ../shared/data/sentiment/*.tsv).
+        /// LABEL<TAB>TEXT files (e.g. ../shared/data/sentiment/*.tsv), and FAQ .jsonl files whose
+        /// questions count as neutral (../shared/data/kb/*_faq.jsonl).
         files: Vec<std::path::PathBuf>,
         #[arg(long, default_value = "crates/agentdesk-insight/models/sentiment.bin")]
         out: std::path::PathBuf,

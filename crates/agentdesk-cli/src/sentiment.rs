@@ -54,6 +54,18 @@ fn read_labelled(path: &Path) -> anyhow::Result<Vec<Labelled>> {
     Ok(rows)
 }
 
+/// A FAQ file's questions (titles and similar questions) as neutral examples: customers asking
+/// how something works are not angry, and review data alone has few such plain questions.
+fn read_questions(path: &Path) -> anyhow::Result<Vec<Labelled>> {
+    let articles: Vec<agentdesk_insight::kb::Article> = crate::kb::read_jsonl(path)?;
+    Ok(articles
+        .into_iter()
+        .flat_map(|a| std::iter::once(a.title).chain(a.similar))
+        .filter(|q| !q.trim().is_empty())
+        .map(|q| (q, false))
+        .collect())
+}
+
 pub fn judge_stdin(model_path: Option<&Path>) -> anyhow::Result<i32> {
     let model = model(model_path)?;
     let stdout = std::io::stdout();
@@ -80,7 +92,8 @@ pub fn evaluate(file: &Path, model_path: Option<&Path>) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-/// Trains on every file given (each file's examples weighted so every file counts about equally),
+/// Trains on every file given: `LABEL<TAB>TEXT` files, and FAQ `.jsonl` files whose questions count
+/// as neutral (each file's examples weighted so smaller files are not drowned),
 /// reports figures on a held-out tenth of each, then writes the model trained on everything.
 pub fn train(files: &[PathBuf], out: &Path, epochs: usize) -> anyhow::Result<i32> {
     if files.is_empty() {
@@ -88,7 +101,13 @@ pub fn train(files: &[PathBuf], out: &Path, epochs: usize) -> anyhow::Result<i32
     }
     let sets: Vec<Vec<Labelled>> = files
         .iter()
-        .map(|f| read_labelled(f))
+        .map(|f| {
+            if f.extension().is_some_and(|x| x == "jsonl") {
+                read_questions(f)
+            } else {
+                read_labelled(f)
+            }
+        })
         .collect::<anyhow::Result<_>>()?;
     let largest = sets.iter().map(Vec::len).max().unwrap_or(1) as f32;
     let weighted = |held_out: bool| -> (Vec<Weighted>, Vec<Vec<Labelled>>) {

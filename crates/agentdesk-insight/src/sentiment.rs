@@ -160,6 +160,88 @@ pub fn features(text: &str) -> Vec<usize> {
     out
 }
 
+/// Question forms in Chinese and English.
+const QUESTION_MARKS: [&str; 14] = [
+    "?",
+    "？",
+    "怎么",
+    "如何",
+    "吗",
+    "请问",
+    "什么时候",
+    "多久",
+    "在哪",
+    "能不能",
+    "可不可以",
+    "是否",
+    "为什么",
+    "哪里",
+];
+const QUESTION_STARTS: [&str; 12] = [
+    "how", "what", "when", "where", "which", "can", "could", "do", "does", "is", "are", "why",
+];
+/// Words of feeling that keep a question's own tone (anger, disappointment, urgency).
+const FEELINGS: [&str; 34] = [
+    "差",
+    "烂",
+    "垃圾",
+    "慢死",
+    "太慢",
+    "气死",
+    "坑",
+    "骗",
+    "失望",
+    "恶心",
+    "无语",
+    "什么玩意",
+    "太过分",
+    "受不了",
+    "!",
+    "！",
+    "到底",
+    "还不",
+    "怎么还",
+    "凭什么",
+    "terrible",
+    "worst",
+    "awful",
+    "ridiculous",
+    "angry",
+    "disappointed",
+    "unacceptable",
+    "useless",
+    "still",
+    "never",
+    "again",
+    "horrible",
+    "scam",
+    "joke",
+];
+
+/// Cues that are everyday requests as often as threats: they escalate only with a negative tone.
+const SOFT_CUES: [&str; 6] = ["退款", "refund", "差评", "complaint", "scam", "fraud"];
+
+/// A plain question without a word of feeling ("请问怎么开发票", "Where is my parcel?"): whatever its
+/// topic, not a sign of anger. Review data (what the model learns from) ties topics like 发票 or 退货
+/// to complaints, so the warnings use this to keep calm customers from raising anything; the
+/// classifier's own label is left as it is.
+pub fn is_calm_question(text: &str) -> bool {
+    let lower = normalize(text);
+    is_question(&lower) && !has_feeling(&lower)
+}
+
+fn is_question(lower: &str) -> bool {
+    QUESTION_MARKS.iter().any(|m| lower.contains(m))
+        || lower
+            .split_whitespace()
+            .next()
+            .is_some_and(|first| QUESTION_STARTS.contains(&first))
+}
+
+fn has_feeling(lower: &str) -> bool {
+    FEELINGS.iter().any(|w| lower.contains(w))
+}
+
 fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
 }
@@ -218,8 +300,9 @@ impl SentimentModel {
     }
 
     pub fn judge(&self, text: &str) -> Verdict {
-        let p = self.negative_probability(text);
         let lower = normalize(text);
+        let p = self.negative_probability(text);
+        let calm = is_calm_question(text);
         // English cues match whole words ("sue" is not in "issue"); Chinese ones and 12315 as they
         // are written.
         let words: Vec<&str> = lower
@@ -246,10 +329,14 @@ impl SentimentModel {
         } else {
             Label::Neutral
         };
+        // A strong cue escalates whatever the tone; a soft one (退款, refund) or a very negative
+        // tone only when the message is not a calm question.
+        let strong = cues.iter().any(|c| !SOFT_CUES.contains(&c.as_str()));
+        let escalate = strong || (!calm && (p >= 0.9 || (!cues.is_empty() && p >= NEGATIVE_FROM)));
         Verdict {
             label,
             score: 1.0 - 2.0 * p,
-            escalate: !cues.is_empty() || p >= 0.9,
+            escalate,
             cues,
         }
     }

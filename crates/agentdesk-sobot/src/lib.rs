@@ -6,6 +6,6 @@ pub mod client;
 pub mod protocol;
 
 pub use client::{
-    AgentClient, AgentCredentials, ClientError, PastMessage, PastSession, PlatformCustomer,
-    PushConnection, PushEndpoint, PushInput,
+    AgentClient, AgentCredentials, ClientError, KnowledgeDoc, PastMessage, PastSession,
+    PlatformCustomer, PushConnection, PushEndpoint, PushInput,
 };

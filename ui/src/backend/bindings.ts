@@ -173,6 +173,26 @@ path: string,
  */
 problem: string | null, };
 
+export type KbSuggestionView = { id: string, title: string, answer: string, 
+/**
+ * The article's question that matched, and the matched words in it (character ranges).
+ */
+matched_question: string, highlights: Array<[number, number]>, };
+
+export type SessionMood = { session_id: string, 
+/**
+ * 0 (calm) to 1 (about to complain), from the last customer messages.
+ */
+risk: number, 
+/**
+ * `negative`, `neutral`, `positive`: the newest customer message.
+ */
+label: string, 
+/**
+ * Escalation cues in the last customer messages.
+ */
+cues: Array<string>, warn: boolean, };
+
 export type TrackingEventView = { at: string, place: string | null, text: string, };
 
 export type ShipmentView = { carrier: string, waybill: string, 

@@ -8,7 +8,7 @@
 
 mod records;
 
-pub use records::{PastMessage, PastSession, PlatformCustomer};
+pub use records::{KnowledgeDoc, PastMessage, PastSession, PlatformCustomer};
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -80,6 +80,26 @@ pub struct PastMessage {
     pub msg_type: i64,
 }
 
+/// One knowledge-base entry as `search_doc_list` lists it (reference §1.7); `similar_questions`
+/// and `language` are AgentDesk's extension (docs/PROTOCOL.md), absent on the real platform.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KnowledgeDoc {
+    #[serde(deserialize_with = "lenient_string")]
+    pub docid: String,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub question_title: String,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub answer_txt: String,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub question_type_name: String,
+    #[serde(default)]
+    pub similar_questions: Vec<String>,
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub language: String,
+    #[serde(default, deserialize_with = "lenient_i64")]
+    pub update_time: i64,
+}
+
 /// `query_cids`' `from`: 0 the open platform, 1 web/H5/SDK. Both are asked, so sessions on every
 /// channel are listed.
 const QUERY_CIDS_FROM: [&str; 2] = ["0", "1"];
@@ -180,6 +200,43 @@ impl AgentClient {
             message: e.to_string(),
             body: truncate(&items.to_string()),
         })
+    }
+
+    /// One page (1-based) of the public knowledge base's entries changed at or after
+    /// `updated_after_ms` (0: all).
+    pub async fn knowledge_page(
+        &self,
+        page_no: u32,
+        updated_after_ms: i64,
+    ) -> Result<Vec<KnowledgeDoc>, ClientError> {
+        let page = page_no.to_string();
+        let after = updated_after_ms.to_string();
+        let envelope = self
+            .open_call(
+                reqwest::Method::POST,
+                "/api/robot/5/search_doc_list",
+                &[
+                    ("key_flag", "1"),
+                    ("question_typeid", "-1"),
+                    ("robot_flag", "0"),
+                    ("question_type_flag", "1"),
+                    ("page_no", &page),
+                    ("update_time_start", &after),
+                ],
+            )
+            .await?;
+        envelope
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|item| {
+                serde_json::from_value(item.clone()).map_err(|e| ClientError::Decode {
+                    endpoint: "search_doc_list".into(),
+                    message: e.to_string(),
+                    body: truncate(&item.to_string()),
+                })
+            })
+            .collect()
     }
 
     /// One open-platform call: GET parameters in the query, POST ones as a JSON body; the company

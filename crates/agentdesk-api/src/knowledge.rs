@@ -1,0 +1,259 @@
+//! Knowledge suggestions and sentiment for the conversation on screen. The platform's knowledge base
+//! is synced into the tenant's database (incrementally, by update time) and indexed locally on
+//! first use, so suggestions keep working offline; each customer message gets the best five
+//! articles, with the words that matched. Sentiment follows the session's last customer messages,
+//! not one word: the newest counts most, and an escalation cue (投诉, 12315, lawyer, ...) always warns.
+
+use std::sync::Arc;
+
+use agentdesk_domain::{mask_pii, Direction};
+use agentdesk_insight::kb::{Article, KnowledgeIndex};
+use agentdesk_insight::sentiment::{is_calm_question, Label, SentimentModel};
+use agentdesk_store::{KbArticle, Store};
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::{ApiError, ErrorCode, Workbench};
+
+/// Suggestions shown per customer message.
+pub const SUGGESTIONS: usize = 5;
+/// Entries per `search_doc_list` page (the sandbox's; a shorter page is the last).
+const PAGE_SIZE: usize = 50;
+/// Safety stop for a platform that never returns a short page.
+const MAX_PAGES: u32 = 2_000;
+/// The customer messages that make a session's mood, newest first, and their weights.
+const RISK_WEIGHTS: [f32; 3] = [0.6, 0.25, 0.15];
+/// Risk from which a session is warned about.
+pub const DEFAULT_RISK_THRESHOLD: f32 = 0.75;
+
+/// One suggestion for the Knowledge tab.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct KbSuggestionView {
+    pub id: String,
+    pub title: String,
+    pub answer: String,
+    /// The article's question that matched, and the matched words in it (character ranges).
+    pub matched_question: String,
+    pub highlights: Vec<(u32, u32)>,
+}
+
+/// A session's mood for the warning in the list and the conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct SessionMood {
+    pub session_id: String,
+    /// 0 (calm) to 1 (about to complain), from the last customer messages.
+    pub risk: f32,
+    /// `negative`, `neutral`, `positive`: the newest customer message.
+    pub label: String,
+    /// Escalation cues in the last customer messages.
+    pub cues: Vec<String>,
+    pub warn: bool,
+}
+
+/// Byte ranges to character ranges (the window counts characters).
+fn char_ranges(text: &str, ranges: &[(usize, usize)]) -> Vec<(u32, u32)> {
+    ranges
+        .iter()
+        .map(|(from, to)| {
+            (
+                text[..*from].chars().count() as u32,
+                text[..*to].chars().count() as u32,
+            )
+        })
+        .collect()
+}
+
+fn sentiment_model() -> Result<&'static SentimentModel, ApiError> {
+    static MODEL: std::sync::OnceLock<Option<SentimentModel>> = std::sync::OnceLock::new();
+    MODEL
+        .get_or_init(|| SentimentModel::shipped().ok())
+        .as_ref()
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::Storage,
+                "the sentiment model shipped with AgentDesk is damaged: reinstall AgentDesk",
+            )
+        })
+}
+
+impl Workbench {
+    /// Brings the tenant's copy of the knowledge base up to date (entries changed since the newest
+    /// one stored). Answers how many entries changed.
+    pub async fn sync_knowledge(&self) -> Result<usize, ApiError> {
+        let path = self.database_path();
+        let newest = Store::open(&path)?
+            .articles()?
+            .iter()
+            .map(|a| a.updated_at_ms)
+            .max()
+            .unwrap_or(0);
+        let client = self.client();
+        let mut changed = Vec::new();
+        for page in 1..=MAX_PAGES {
+            let docs = client.knowledge_page(page, newest).await?;
+            let last = docs.len() < PAGE_SIZE;
+            changed.extend(docs.into_iter().map(|d| KbArticle {
+                docid: d.docid,
+                question: d.question_title,
+                answer_text: d.answer_txt,
+                category: d.question_type_name,
+                similar_questions: d.similar_questions,
+                language: d.language,
+                updated_at_ms: d.update_time,
+            }));
+            if last {
+                break;
+            }
+        }
+        let count = Store::open(&path)?.upsert_articles(&changed)?;
+        if count > 0 {
+            // The next suggestion rebuilds the index from the database.
+            if let Ok(mut slot) = self.current().knowledge.write() {
+                *slot = None;
+            }
+        }
+        Ok(count)
+    }
+
+    /// The workspace's index: built from the tenant's database on first use (after a sync when
+    /// the database has no articles yet).
+    async fn knowledge_index(&self) -> Result<Arc<KnowledgeIndex>, ApiError> {
+        let current = self.current();
+        if let Some(index) = current.knowledge.read().ok().and_then(|slot| slot.clone()) {
+            return Ok(index);
+        }
+        let path = self.database_path();
+        if Store::open(&path)?.articles()?.is_empty() {
+            self.sync_knowledge().await?;
+        }
+        let articles: Vec<Article> = Store::open(&path)?
+            .articles()?
+            .into_iter()
+            .map(|a| Article {
+                id: a.docid,
+                title: a.question,
+                similar: a.similar_questions,
+                answer: a.answer_text,
+            })
+            .collect();
+        let index = Arc::new(
+            tokio::task::spawn_blocking(move || KnowledgeIndex::build(articles))
+                .await
+                .map_err(|e| ApiError::new(ErrorCode::Storage, format!("indexing stopped: {e}")))?
+                .map_err(|e| ApiError::new(ErrorCode::Storage, e.to_string()))?,
+        );
+        if let Ok(mut slot) = current.knowledge.write() {
+            *slot = Some(index.clone());
+        }
+        Ok(index)
+    }
+
+    /// The best articles for `query`, or for the session's newest customer message.
+    pub async fn knowledge_suggestions(
+        &self,
+        session_id: &str,
+        query: Option<String>,
+    ) -> Result<Vec<KbSuggestionView>, ApiError> {
+        let query = match query.filter(|q| !q.trim().is_empty()) {
+            Some(query) => query,
+            None => match self.customer_lines(session_id, 1)?.into_iter().next() {
+                Some(line) => line,
+                None => return Ok(Vec::new()),
+            },
+        };
+        let index = self.knowledge_index().await?;
+        let found = index
+            .search(&query, SUGGESTIONS)
+            .map_err(|e| ApiError::new(ErrorCode::Storage, e.to_string()))?;
+        Ok(found
+            .into_iter()
+            .map(|s| KbSuggestionView {
+                highlights: char_ranges(&s.matched_question, &s.highlights),
+                id: s.id,
+                title: s.title,
+                answer: s.answer,
+                matched_question: s.matched_question,
+            })
+            .collect())
+    }
+
+    /// The agent answered the session's newest customer message with this article: the message
+    /// becomes one of the article's questions here, so the next customer asking it that way gets
+    /// the article first.
+    pub async fn learn_from_answer(
+        &self,
+        session_id: &str,
+        article_id: &str,
+    ) -> Result<bool, ApiError> {
+        let Some(question) = self.customer_lines(session_id, 1)?.into_iter().next() else {
+            return Ok(false);
+        };
+        let index = self.knowledge_index().await?;
+        index
+            .learn(article_id, &question)
+            .map_err(|e| ApiError::new(ErrorCode::NotFound, e.to_string()))
+    }
+
+    /// The session's mood from its last customer messages.
+    pub fn session_mood(&self, session_id: &str, threshold: f32) -> Result<SessionMood, ApiError> {
+        let model = sentiment_model()?;
+        let lines = self.customer_lines(session_id, RISK_WEIGHTS.len())?;
+        let verdicts: Vec<_> = lines.iter().map(|l| model.judge(l)).collect();
+        let weight_total: f32 = RISK_WEIGHTS.iter().take(verdicts.len()).sum();
+        // Each message's p(negative), a calm question counting as neutral at most.
+        let risk = if verdicts.is_empty() {
+            0.0
+        } else {
+            verdicts
+                .iter()
+                .zip(&lines)
+                .zip(RISK_WEIGHTS)
+                .map(|((v, line), w)| {
+                    let p = (1.0 - v.score) / 2.0;
+                    w * if is_calm_question(line) {
+                        p.min(0.5)
+                    } else {
+                        p
+                    }
+                })
+                .sum::<f32>()
+                / weight_total
+        };
+        // The cues of the messages that escalate.
+        let mut cues: Vec<String> = Vec::new();
+        for cue in verdicts
+            .iter()
+            .filter(|v| v.escalate)
+            .flat_map(|v| v.cues.iter())
+        {
+            if !cues.contains(cue) {
+                cues.push(mask_pii(cue).into_owned());
+            }
+        }
+        let label = match verdicts.first().map(|v| v.label) {
+            Some(Label::Negative) => "negative",
+            Some(Label::Positive) => "positive",
+            _ => "neutral",
+        };
+        Ok(SessionMood {
+            session_id: session_id.to_string(),
+            risk,
+            label: label.into(),
+            warn: risk >= threshold || verdicts.first().is_some_and(|v| v.escalate),
+            cues,
+        })
+    }
+
+    /// The session's newest `count` text messages from the customer, newest first.
+    fn customer_lines(&self, session_id: &str, count: usize) -> Result<Vec<String>, ApiError> {
+        let messages = self.engine().messages(session_id, 50)?;
+        Ok(messages
+            .into_iter()
+            .rev()
+            .filter(|m| m.direction == Direction::In && !m.content.trim().is_empty())
+            .filter(|m| m.kind == agentdesk_domain::MessageKind::Text)
+            .take(count)
+            .map(|m| m.content)
+            .collect())
+    }
+}

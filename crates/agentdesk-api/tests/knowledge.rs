@@ -1,0 +1,126 @@
+//! Knowledge suggestions and session mood against the sandbox: the platform's knowledge base synced
+//! into the tenant's database and indexed, the best articles for the customer's newest message with
+//! the matched words, learning from an agent's answer, and a warning that follows the last messages
+//! and escalation cues while calm customers raise nothing.
+
+use agentdesk_api::{Workbench, DEFAULT_RISK_THRESHOLD};
+use agentdesk_sandbox::SandboxConfig;
+use serde_json::{json, Value};
+
+mod common;
+
+async fn visitor(sandbox: &str, partnerid: &str, text: &str) -> String {
+    let answer: Value = reqwest::Client::new()
+        .post(format!("{sandbox}/__sandbox/visitors"))
+        .json(&json!({"name": "顾客", "text": text, "partnerid": partnerid}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    answer["cid"].as_str().unwrap().to_string()
+}
+
+async fn say(sandbox: &str, cid: &str, text: &str) {
+    reqwest::Client::new()
+        .post(format!("{sandbox}/__sandbox/visitors/{cid}/messages"))
+        .json(&json!({ "text": text }))
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap();
+}
+
+/// Waits until the session's newest stored message is `text`.
+async fn wait_for_message(workbench: &Workbench, cid: &str, text: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let messages = workbench.messages(cid, 5).unwrap_or_default();
+        if messages.last().is_some_and(|m| m.content == text) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{text:?} did not arrive"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn suggestions_learning_and_mood_for_the_conversation() {
+    std::env::remove_var(agentdesk_api::SANDBOX_URL_ENV);
+    let dir = tempfile::tempdir().unwrap();
+    let workbench = Workbench::start_demo(dir.path().to_path_buf(), SandboxConfig::default())
+        .await
+        .unwrap();
+    let sandbox = workbench.sandbox_url().to_string();
+    let text = "我买的耳机退款什么时候能到账？";
+    let cid = visitor(&sandbox, "kb-1", text).await;
+    common::wait_for_session(&workbench, &cid).await;
+    wait_for_message(&workbench, &cid, text).await;
+
+    // The first suggestion syncs the 300 articles and indexes them.
+    let suggestions = workbench.knowledge_suggestions(&cid, None).await.unwrap();
+    assert_eq!(suggestions.len(), 5);
+    assert_eq!(
+        suggestions[0].title, "耳机退款多久到账？",
+        "{suggestions:?}"
+    );
+    let best = &suggestions[0];
+    let marked: Vec<String> = best
+        .highlights
+        .iter()
+        .map(|(a, b)| {
+            best.matched_question
+                .chars()
+                .skip(*a as usize)
+                .take((b - a) as usize)
+                .collect()
+        })
+        .collect();
+    assert!(marked.iter().any(|m| m.contains("耳机")), "{marked:?}");
+    assert!(marked.iter().any(|m| m.contains("退款")), "{marked:?}");
+    // The agent's own query; and nothing new to sync.
+    let english = workbench
+        .knowledge_suggestions(&cid, Some("how do I track my sneakers".into()))
+        .await
+        .unwrap();
+    assert_eq!(english[0].title, "How do I track my sneakers?");
+    assert_eq!(workbench.sync_knowledge().await.unwrap(), 0);
+
+    // Learning: a wording no article has, answered with the invoice article for phones.
+    let odd = "手机的票据在哪里弄";
+    say(&sandbox, &cid, odd).await;
+    wait_for_message(&workbench, &cid, odd).await;
+    let invoice = workbench
+        .knowledge_suggestions(&cid, Some("手机订单怎么开发票".into()))
+        .await
+        .unwrap()[0]
+        .id
+        .clone();
+    assert!(workbench.learn_from_answer(&cid, &invoice).await.unwrap());
+    assert_eq!(
+        workbench.knowledge_suggestions(&cid, None).await.unwrap()[0].id,
+        invoice
+    );
+
+    // Mood: calm so far; an angry turn with a cue warns, and names the cue.
+    let calm = workbench
+        .session_mood(&cid, DEFAULT_RISK_THRESHOLD)
+        .unwrap();
+    assert!(!calm.warn, "{calm:?}");
+    let angry = "太慢了！客服态度太差，再不处理我就去12315投诉你们！";
+    say(&sandbox, &cid, angry).await;
+    wait_for_message(&workbench, &cid, angry).await;
+    let mood = workbench
+        .session_mood(&cid, DEFAULT_RISK_THRESHOLD)
+        .unwrap();
+    assert!(mood.warn, "{mood:?}");
+    assert_eq!(mood.label, "negative");
+    assert!(mood.cues.contains(&"12315".to_string()) && mood.cues.contains(&"投诉".to_string()));
+    assert!(mood.risk > calm.risk);
+    workbench.shutdown().await;
+}
