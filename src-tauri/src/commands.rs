@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use agentdesk_api::{
     AccountInput, AccountView, AgentInput, AgentStatus, AgentView, ApiError, ConnectionReport,
-    ConnectorView, CustomerView, MerchantInput, MerchantView, PersonalField, Settings,
-    StatusLogEntry, TenantOption, TransferTarget, TransferTargets, WorkbenchSnapshot,
+    ConnectorView, CustomerView, KbSuggestionView, MerchantInput, MerchantView, PersonalField,
+    SessionMood, Settings, StatusLogEntry, TenantOption, TransferTarget, TransferTargets,
+    WorkbenchSnapshot,
 };
 use agentdesk_domain::Message;
 use tauri::State;
@@ -254,6 +255,43 @@ pub async fn customer_view(
         .await?
         .customer_view(&session_id, refresh)
         .await
+}
+
+/// The best knowledge-base articles for `query`, or for the session's newest customer message.
+#[tauri::command]
+pub async fn knowledge_suggestions(
+    state: Shell<'_>,
+    session_id: String,
+    query: Option<String>,
+) -> Result<Vec<KbSuggestionView>, ApiError> {
+    state
+        .workbench()
+        .await?
+        .knowledge_suggestions(&session_id, query)
+        .await
+}
+
+/// The agent sent this article's answer: the customer's question becomes one of its questions.
+#[tauri::command]
+pub async fn learn_from_answer(
+    state: Shell<'_>,
+    session_id: String,
+    article_id: String,
+) -> Result<bool, ApiError> {
+    state
+        .workbench()
+        .await?
+        .learn_from_answer(&session_id, &article_id)
+        .await
+}
+
+/// The session's mood from its last customer messages, and whether to warn.
+#[tauri::command]
+pub async fn session_mood(state: Shell<'_>, session_id: String) -> Result<SessionMood, ApiError> {
+    state
+        .workbench()
+        .await?
+        .session_mood(&session_id, agentdesk_api::DEFAULT_RISK_THRESHOLD)
 }
 
 /// One masked field in full; the reveal is audited.

@@ -315,4 +315,31 @@ describe("workbench", () => {
     await waitFor(() => expect(screen.getAllByTestId("connector-row")[0].textContent).toContain("Key stored"));
     expect((within(screen.getAllByTestId("connector-row")[0]).getByTestId("connector-key") as HTMLInputElement).value).toBe("");
   });
+
+  it("suggests articles with the matched words marked, uses one, and learns when the reply is sent", async () => {
+    const backend = setup();
+    fireEvent.click(await screen.findByTestId("session-item"));
+    fireEvent.click(await screen.findByRole("tab", { name: "Knowledge" }));
+    const suggestions = await screen.findAllByTestId("kb-suggestion");
+    expect(suggestions).toHaveLength(2);
+    const marks = Array.from(suggestions[0].querySelectorAll("mark")).map((m) => m.textContent);
+    expect(marks).toEqual(["耳机", "退款"]);
+    fireEvent.click(within(suggestions[0]).getByTestId("kb-use"));
+    const composer = screen.getByTestId("composer") as HTMLTextAreaElement;
+    expect(composer.value).toContain("退款审核通过后");
+    fireEvent.keyDown(composer, { key: "Enter" });
+    await waitFor(() => expect(backend.learned).toEqual(["c1:doc-0009"]));
+  });
+
+  it("warns about an upset customer with the cues marked, and not about a calm one", async () => {
+    const backend = setup();
+    fireEvent.click(await screen.findByTestId("session-item"));
+    await screen.findByTestId("composer");
+    expect(screen.queryByTestId("sentiment-warning")).toBeNull();
+    backend.moods.c1 = { session_id: "c1", risk: 0.92, label: "negative", cues: ["12315", "投诉"], warn: true };
+    act(() => backend.customerWrites("c1", "再不处理我就去12315投诉！"));
+    const warning = await screen.findByTestId("sentiment-warning");
+    expect(warning.textContent).toContain("92%");
+    expect(Array.from(warning.querySelectorAll("mark")).map((m) => m.textContent)).toEqual(["12315", "投诉"]);
+  });
 });

@@ -5,7 +5,7 @@ import { useTranslation } from "react-i18next";
 
 import type { Backend } from "./backend/backend";
 import { BackendError } from "./backend/backend";
-import type { AgentStatus, Message, Settings, WorkbenchEvent } from "./backend/bindings";
+import type { AgentStatus, Message, SessionMood, Settings, WorkbenchEvent } from "./backend/bindings";
 import { Composer, type ComposerHandle, type PastedImage } from "./components/Composer";
 import { Conversation } from "./components/Conversation";
 import { DetailsPanel } from "./components/DetailsPanel";
@@ -123,6 +123,9 @@ export function App({ backend }: { backend: Backend }) {
     localStorage.setItem("agentdesk.theme", theme);
   }, [theme]);
 
+  /** Per session, the article whose answer the agent put into the reply box. */
+  const usedArticle = useRef<Record<string, string>>({});
+
   const send = useCallback(
     async (text: string) => {
       const sessionId = state.selected;
@@ -135,6 +138,12 @@ export function App({ backend }: { backend: Backend }) {
       dispatch({ type: "optimisticSend", message: optimistic });
       try {
         await backend.sendText(sessionId, text, clientMsgId);
+        // A reply built from an article: the customer's question becomes one of the article's.
+        const article = usedArticle.current[sessionId];
+        if (article) {
+          delete usedArticle.current[sessionId];
+          backend.learnFromAnswer(sessionId, article).catch(() => {});
+        }
       } catch (error) {
         const e = BackendError.from(error);
         dispatch({ type: "sendFailed", sessionId, clientMsgId, error: e.message });
@@ -243,6 +252,26 @@ export function App({ backend }: { backend: Backend }) {
 
   const selected = state.selected ? state.sessions[state.selected] : undefined;
   const messages = useMemo(() => (state.selected ? state.messages[state.selected] ?? [] : []), [state.selected, state.messages]);
+  const newestInbound = useMemo(() => {
+    for (let i = messages.length - 1; i >= 0; i--) if (messages[i].direction === "in") return messages[i];
+    return null;
+  }, [messages]);
+  // The session's mood follows its customer's messages.
+  const [mood, setMood] = useState<SessionMood | null>(null);
+  const newestInboundKey = newestInbound ? `${newestInbound.session_id}:${newestInbound.seq ?? newestInbound.msg_id}` : null;
+  useEffect(() => {
+    let current = true;
+    setMood(null);
+    if (state.selected) {
+      backend
+        .sessionMood(state.selected)
+        .then((m) => current && setMood(m))
+        .catch(() => {});
+    }
+    return () => {
+      current = false;
+    };
+  }, [backend, state.selected, newestInboundKey]);
 
   if (startError) {
     return (
@@ -297,6 +326,14 @@ export function App({ backend }: { backend: Backend }) {
                 <span className="muted">{t(`channels.${selected.channel}`)}</span>
                 <SessionActions backend={backend} session={selected} onError={showError} onNotice={setNotice} onEnd={endSession} />
               </header>
+              {mood?.warn && mood.session_id === selected.id && (
+                <div className="warning" role="alert" data-testid="sentiment-warning">
+                  {t("mood.warning", { percent: Math.round(mood.risk * 100) })}
+                  {mood.cues.map((cue) => (
+                    <mark key={cue}>{cue}</mark>
+                  ))}
+                </div>
+              )}
               <Conversation state={state} session={selected} messages={messages} onRetry={retry} onLoadImage={loadImage} />
               <Composer
                 ref={composer}
@@ -310,7 +347,16 @@ export function App({ backend }: { backend: Backend }) {
             <div className="empty">{t("conversation.none")}</div>
           )}
         </main>
-        <DetailsPanel session={selected} backend={backend} onInsert={(text) => composer.current?.insert(text)} />
+        <DetailsPanel
+          session={selected}
+          backend={backend}
+          onInsert={(text) => composer.current?.insert(text)}
+          newestInbound={newestInboundKey}
+          onUseArticle={(article) => {
+            if (state.selected) usedArticle.current[state.selected] = article.id;
+            composer.current?.insert(article.answer);
+          }}
+        />
       </div>
       {supervisorOpen && (
         <SupervisorDialog backend={backend} tenantName={state.snapshot?.tenant_name ?? ""} onClose={() => setSupervisorOpen(false)} />

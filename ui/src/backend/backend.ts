@@ -14,6 +14,8 @@ import type {
   AgentStatus,
   ConnectionReport,
   ConnectorView,
+  KbSuggestionView,
+  SessionMood,
   ApiError,
   ErrorCode,
   Message,
@@ -57,6 +59,12 @@ export interface Backend {
   saveAccount(input: AccountInput): Promise<void>;
   removeAccount(name: string): Promise<void>;
   testAccount(name: string): Promise<ConnectionReport>;
+  /** The best knowledge-base articles for `query`, or for the session's newest customer message. */
+  knowledgeSuggestions(sessionId: string, query: string | null): Promise<KbSuggestionView[]>;
+  /** The agent sent an article's answer: the customer's question becomes one of its questions. */
+  learnFromAnswer(sessionId: string, articleId: string): Promise<boolean>;
+  /** The session's mood and whether to warn. */
+  sessionMood(sessionId: string): Promise<SessionMood>;
   /** The account mode's connector files and whether each has its key; never a key. */
   connectors(): Promise<ConnectorView[]>;
   /** Stores a connector's key in the OS keychain. */

@@ -7,7 +7,7 @@ import type {
   ApiError,
   CustomerView,
   PersonalField,
-  AccountInput, AccountView, ConnectionReport, ConnectorView, AgentInput, AgentView, MerchantInput, MerchantView, StatusLogEntry,
+  AccountInput, AccountView, ConnectionReport, ConnectorView, KbSuggestionView, SessionMood, AgentInput, AgentView, MerchantInput, MerchantView, StatusLogEntry,
   AgentStatus, DomainEvent, Message, Session, Settings, TenantOption, TransferTargets, WorkbenchEvent, WorkbenchSnapshot,
 } from "./bindings";
 
@@ -194,6 +194,36 @@ export class FakeBackend implements Backend {
       has_app_key: Boolean(input.app_key) || Boolean(old?.has_app_key),
       has_union_key: Boolean(input.union_key) || Boolean(old?.has_union_key),
     });
+  }
+
+  /** Learned (session, article) pairs, as the core's index would take them. */
+  learned: string[] = [];
+
+  async knowledgeSuggestions(sessionId: string, query: string | null): Promise<KbSuggestionView[]> {
+    const asked = query ?? this.lastInbound(sessionId);
+    if (!asked) return [];
+    return [
+      { id: "doc-0009", title: "耳机退款多久到账？", answer: "退款审核通过后，原路退回。", matched_question: "耳机退款多久到账？", highlights: [[0, 2], [2, 4]] },
+      { id: "doc-0011", title: "How long does a refund for headphones take?", answer: "Refunds take 1–5 business days.", matched_question: "When will I get my money back for the headphones", highlights: [[38, 48]] },
+    ];
+  }
+
+  async learnFromAnswer(sessionId: string, articleId: string) {
+    this.learned.push(`${sessionId}:${articleId}`);
+    return true;
+  }
+
+  /** The mood a test sets per session; calm unless set. */
+  moods: Record<string, SessionMood> = {};
+
+  async sessionMood(sessionId: string): Promise<SessionMood> {
+    return this.moods[sessionId] ?? { session_id: sessionId, risk: 0.1, label: "neutral", cues: [], warn: false };
+  }
+
+  private lastInbound(sessionId: string): string | null {
+    const list = this.history[sessionId] ?? [];
+    for (let i = list.length - 1; i >= 0; i--) if (list[i].direction === "in") return list[i].content;
+    return null;
   }
 
   connectorList: ConnectorView[] = [

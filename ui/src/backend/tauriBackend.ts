@@ -5,7 +5,7 @@ import { listen } from "@tauri-apps/api/event";
 
 import type { Backend, StartupInfo, TransferTarget } from "./backend";
 import { BackendError } from "./backend";
-import type { ApiError, CustomerView, PersonalField, AgentInput, AgentView, MerchantInput, MerchantView, StatusLogEntry, AccountInput, AccountView, AgentStatus, ConnectionReport, ConnectorView, Message, Settings, TenantOption, TransferTargets, WorkbenchEvent, WorkbenchSnapshot } from "./bindings";
+import type { ApiError, CustomerView, PersonalField, AgentInput, AgentView, MerchantInput, MerchantView, StatusLogEntry, AccountInput, AccountView, AgentStatus, ConnectionReport, ConnectorView, KbSuggestionView, Message, SessionMood, Settings, TenantOption, TransferTargets, WorkbenchEvent, WorkbenchSnapshot } from "./bindings";
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
@@ -44,6 +44,9 @@ export class TauriBackend implements Backend {
   saveAccount = (input: AccountInput) => call<void>("save_account", { input });
   removeAccount = (name: string) => call<void>("remove_account", { name });
   connectors = () => call<ConnectorView[]>("connectors");
+  knowledgeSuggestions = (sessionId: string, query: string | null) => call<KbSuggestionView[]>("knowledge_suggestions", { sessionId, query });
+  learnFromAnswer = (sessionId: string, articleId: string) => call<boolean>("learn_from_answer", { sessionId, articleId });
+  sessionMood = (sessionId: string) => call<SessionMood>("session_mood", { sessionId });
   setConnectorKey = (name: string, key: string) => call<void>("set_connector_key", { name, key });
   testAccount = (name: string) => call<ConnectionReport>("test_account", { name });
   merchants = () => call<MerchantView[]>("merchants");

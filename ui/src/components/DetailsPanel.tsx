@@ -1,12 +1,14 @@
 // The right panel: Customer (the 360° view: platform record, CRM profile, orders and parcels),
-// Knowledge (suggestions arrive with the knowledge base work), and the agent's private Notes.
+// Knowledge (suggestions for the customer's newest message, and search), and the agent's private
+// Notes.
 
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import type { Backend } from "../backend/backend";
-import type { Session } from "../backend/bindings";
+import type { KbSuggestionView, Session } from "../backend/bindings";
 import { CustomerPanel } from "./CustomerPanel";
+import { KnowledgePanel } from "./KnowledgePanel";
 
 type Tab = "customer" | "knowledge" | "notes";
 
@@ -14,11 +16,17 @@ export function DetailsPanel({
   session,
   backend,
   onInsert,
+  newestInbound,
+  onUseArticle,
 }: {
   session: Session | undefined;
   backend: Backend;
   /** Puts text into the reply box. */
   onInsert: (text: string) => void;
+  /** The customer's newest message (the knowledge suggestions follow it). */
+  newestInbound: string | null;
+  /** An article's answer goes into the reply box. */
+  onUseArticle: (article: KbSuggestionView) => void;
 }) {
   const { t } = useTranslation();
   const [tab, setTab] = useState<Tab>("customer");
@@ -42,9 +50,7 @@ export function DetailsPanel({
       ) : tab === "customer" ? (
         <CustomerPanel backend={backend} session={session} onInsert={onInsert} />
       ) : tab === "knowledge" ? (
-        <section role="tabpanel">
-          <p className="muted">{t("panel.knowledgeEmpty")}</p>
-        </section>
+        <KnowledgePanel backend={backend} session={session} newestInbound={newestInbound} onUse={onUseArticle} />
       ) : (
         <section role="tabpanel">
           <textarea

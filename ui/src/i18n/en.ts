@@ -139,6 +139,19 @@ export const en = {
     saveFailed: "The key was not stored: {{message}}",
     unusable: "Not used: {{problem}} (fix {{path}} and restart AgentDesk)",
   },
+  knowledge: {
+    search: "Search the knowledge base",
+    searchButton: "Search",
+    forMessage: "For the customer's newest message:",
+    forQuery: "For \"{{query}}\" (clear the search to follow the customer again):",
+    loading: "Looking up the knowledge base…",
+    none: "No article matches.",
+    use: "Use this answer",
+    failed: "The knowledge base could not be searched: {{message}}",
+  },
+  mood: {
+    warning: "This customer is getting upset (risk {{percent}}%): answer with care, and consider escalating.",
+  },
   customer: {
     refreshing: "Updating…",
     loading: "Loading…",
@@ -231,7 +244,6 @@ export const en = {
     knowledge: "Knowledge",
     notes: "Notes",
     channel: "Channel",
-    knowledgeEmpty: "Suggested answers from the knowledge base appear here as customers write.",
     notesPlaceholder: "Private notes about this customer (kept on this computer).",
     noSession: "No session selected.",
   },

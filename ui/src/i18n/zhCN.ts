@@ -140,6 +140,19 @@ export const zhCN: Strings = {
     saveFailed: "密钥未保存：{{message}}",
     unusable: "未使用：{{problem}}（请修改 {{path}} 后重启 AgentDesk）",
   },
+  knowledge: {
+    search: "搜索知识库",
+    searchButton: "搜索",
+    forMessage: "针对客户的最新消息：",
+    forQuery: "针对「{{query}}」（清空搜索框即回到客户的消息）：",
+    loading: "正在查询知识库…",
+    none: "没有匹配的词条。",
+    use: "使用此答案",
+    failed: "知识库查询失败：{{message}}",
+  },
+  mood: {
+    warning: "该客户情绪正在变差（风险 {{percent}}%）：请谨慎回复，必要时升级处理。",
+  },
   customer: {
     refreshing: "正在更新…",
     loading: "正在加载…",
@@ -232,7 +245,6 @@ export const zhCN: Strings = {
     knowledge: "知识库",
     notes: "备注",
     channel: "渠道",
-    knowledgeEmpty: "客户发消息时，知识库推荐答案将显示在这里。",
     notesPlaceholder: "关于该客户的私人备注（仅保存在本机）。",
     noSession: "未选择会话。",
   },
