@@ -536,3 +536,71 @@ async fn opening_a_session_shows_the_customers_orders_and_tracking() {
     })
     .await;
 }
+
+#[tokio::test]
+#[ignore = "needs a display and tauri-driver: run scripts/e2e.sh"]
+async fn knowledge_suggestions_follow_the_customer_and_anger_is_warned_about() {
+    with_app("knowledge-and-mood", |run| {
+        Box::pin(async move {
+            let cid = run.visitor("王芳", "我买的耳机退款什么时候能到账？").await;
+            run.open_session(&cid).await;
+            check(
+                run.app
+                    .find_all("[data-testid=sentiment-warning]")
+                    .await?
+                    .is_empty(),
+                "a calm question raised a warning",
+            )?;
+            // The Knowledge tab: the platform's articles, synced and indexed on first use.
+            let mut knowledge = None;
+            for tab in run.app.find_all("[role=tab]").await? {
+                if run.app.text(&tab).await?.contains("Knowledge") {
+                    knowledge = Some(tab);
+                }
+            }
+            let Some(knowledge) = knowledge else {
+                return Err("no Knowledge tab".into());
+            };
+            run.app.click(&knowledge).await?;
+            let first = run
+                .app
+                .wait_for("[data-testid=kb-suggestion]", WAIT)
+                .await?;
+            let text = run.app.text(&first).await?;
+            check(
+                text.contains("耳机退款多久到账"),
+                format!("the best suggestion: {text}"),
+            )?;
+            let marked = run
+                .app
+                .execute(
+                    "return [...document.querySelectorAll('[data-testid=kb-suggestion] mark')].map((m) => m.textContent);",
+                )
+                .await?;
+            check(
+                marked.to_string().contains("耳机"),
+                format!("matched words are marked: {marked}"),
+            )?;
+            // The customer loses patience: the conversation warns, with the cues.
+            run.http
+                .post(format!(
+                    "{}/__sandbox/visitors/{cid}/messages",
+                    run.sandbox.base_url()
+                ))
+                .json(&json!({"text": "太慢了！再不处理我就去12315投诉你们！"}))
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            let warning = run
+                .app
+                .wait_for("[data-testid=sentiment-warning]", WAIT)
+                .await?;
+            let shown = run.app.text(&warning).await?;
+            check(shown.contains("12315"), format!("the warning: {shown}"))?;
+            run.app
+                .screenshot(&screenshots().join("knowledge-and-mood.png"))
+                .await
+        })
+    })
+    .await;
+}
