@@ -474,15 +474,7 @@ impl World {
         if let Some(cid) = self.active_by_partner.get(partnerid) {
             return (-1, cid.clone(), 0);
         }
-        let uid = match self.uid_by_partner.get(partnerid) {
-            Some(uid) => uid.clone(),
-            None => {
-                let uid = self.next_id("u");
-                self.uid_by_partner
-                    .insert(partnerid.to_string(), uid.clone());
-                uid
-            }
-        };
+        let uid = self.uid_for(partnerid);
         let cid = self.next_id("cid");
         let session = SandboxSession {
             cid: cid.clone(),
@@ -573,6 +565,17 @@ impl World {
     }
 
     /// Appends a visitor message and pushes it (103) to the session's agent.
+    /// The visitor id of a partner id, given on first sight and kept.
+    fn uid_for(&mut self, partnerid: &str) -> String {
+        if let Some(uid) = self.uid_by_partner.get(partnerid) {
+            return uid.clone();
+        }
+        let uid = self.next_id("u");
+        self.uid_by_partner
+            .insert(partnerid.to_string(), uid.clone());
+        uid
+    }
+
     /// A session the customer had before (ended, with its question and the agent's answer), so a
     /// returning customer has history on other channels. It is never assigned or pushed.
     pub fn record_past_session(
@@ -584,15 +587,7 @@ impl World {
         started_ms: i64,
         exchange: (&str, &str),
     ) {
-        let uid = match self.uid_by_partner.get(partnerid) {
-            Some(uid) => uid.clone(),
-            None => {
-                let uid = self.next_id("u");
-                self.uid_by_partner
-                    .insert(partnerid.to_string(), uid.clone());
-                uid
-            }
-        };
+        let uid = self.uid_for(partnerid);
         let cid = self.next_id("cid");
         let agent_name = self
             .agents

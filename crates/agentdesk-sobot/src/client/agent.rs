@@ -274,24 +274,8 @@ impl AgentClient {
         endpoint: String,
         response: reqwest::Response,
     ) -> Result<T, ClientError> {
-        let status = response.status().as_u16();
-        let body = response.text().await.map_err(|e| ClientError::Network {
-            endpoint: endpoint.clone(),
-            message: e.to_string(),
-        })?;
-        if status != 200 {
-            return Err(ClientError::Http {
-                endpoint,
-                status,
-                body: truncate(&body),
-            });
-        }
-        let envelope: AgentEnvelope<Value> =
-            serde_json::from_str(&body).map_err(|e| ClientError::Decode {
-                endpoint: endpoint.clone(),
-                message: e.to_string(),
-                body: truncate(&body),
-            })?;
+        let (envelope, body): (AgentEnvelope<Value>, String) =
+            read_envelope(&endpoint, response).await?;
         let code = RetCode::parse(&envelope.ret_code);
         if !code.is_success() {
             return Err(ClientError::Platform {
@@ -667,6 +651,32 @@ impl AgentClient {
             temp_id: login.temp_id,
         })
     }
+}
+
+/// Reads an answer: a transport failure is `Network`, a status other than 200 is `Http`, a body
+/// that is not the envelope `E` is `Decode`. Gives the body too, for the caller's own errors.
+async fn read_envelope<E: DeserializeOwned>(
+    endpoint: &str,
+    response: reqwest::Response,
+) -> Result<(E, String), ClientError> {
+    let status = response.status().as_u16();
+    let body = response.text().await.map_err(|e| ClientError::Network {
+        endpoint: endpoint.to_string(),
+        message: e.to_string(),
+    })?;
+    if status != 200 {
+        return Err(ClientError::Http {
+            endpoint: endpoint.to_string(),
+            status,
+            body: truncate(&body),
+        });
+    }
+    let envelope = serde_json::from_str(&body).map_err(|e| ClientError::Decode {
+        endpoint: endpoint.to_string(),
+        message: e.to_string(),
+        body: truncate(&body),
+    })?;
+    Ok((envelope, body))
 }
 
 fn truncate(body: &str) -> String {

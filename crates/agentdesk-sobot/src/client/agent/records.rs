@@ -13,7 +13,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{now_millis, truncate, AgentClient, ClientError};
+use super::{now_millis, read_envelope, truncate, AgentClient, ClientError};
 use crate::protocol::lenient::{opt_i64, opt_string};
 use crate::protocol::{OpenEnvelope, RetCode};
 
@@ -293,26 +293,12 @@ impl AgentClient {
         endpoint: &str,
         request: reqwest::RequestBuilder,
     ) -> Result<OpenEnvelope<Value>, ClientError> {
-        let network = |e: reqwest::Error| ClientError::Network {
+        let response = request.send().await.map_err(|e| ClientError::Network {
             endpoint: endpoint.to_string(),
             message: e.to_string(),
-        };
-        let response = request.send().await.map_err(network)?;
-        let status = response.status().as_u16();
-        let body = response.text().await.map_err(network)?;
-        if status != 200 {
-            return Err(ClientError::Http {
-                endpoint: endpoint.to_string(),
-                status,
-                body: truncate(&body),
-            });
-        }
-        let envelope: OpenEnvelope<Value> =
-            serde_json::from_str(&body).map_err(|e| ClientError::Decode {
-                endpoint: endpoint.to_string(),
-                message: e.to_string(),
-                body: truncate(&body),
-            })?;
+        })?;
+        let (envelope, _): (OpenEnvelope<Value>, String) =
+            read_envelope(endpoint, response).await?;
         let code = RetCode::parse(&envelope.ret_code);
         if !code.is_success() {
             return Err(ClientError::Platform {
