@@ -342,4 +342,22 @@ describe("workbench", () => {
     expect(warning.textContent).toContain("92%");
     expect(Array.from(warning.querySelectorAll("mark")).map((m) => m.textContent)).toEqual(["12315", "投诉"]);
   });
+
+  it("asks for the mood once per burst of customer messages, and keeps the warning up while they arrive", async () => {
+    const backend = setup();
+    fireEvent.click(await screen.findByTestId("session-item"));
+    await screen.findByTestId("composer");
+    backend.moods.c1 = { session_id: "c1", risk: 0.9, label: "negative", cues: ["投诉"], warn: true };
+    act(() => backend.customerWrites("c1", "我要投诉"));
+    await screen.findByTestId("sentiment-warning");
+    const before = backend.moodQueries.c1;
+    for (let i = 0; i < 5; i++) {
+      act(() => backend.customerWrites("c1", `还在等 ${i}`));
+      await act(() => new Promise((resolve) => setTimeout(resolve, 40)));
+      expect(screen.queryByTestId("sentiment-warning")).not.toBeNull();
+    }
+    await waitFor(() => expect(backend.moodQueries.c1).toBe(before + 1));
+    await act(() => new Promise((resolve) => setTimeout(resolve, 400)));
+    expect(backend.moodQueries.c1).toBe(before + 1);
+  });
 });

@@ -1,11 +1,11 @@
 // The workbench: wires the backend to the state, and lays out the top bar and the three panes.
 
-import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
+import { startTransition, useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import type { Backend } from "./backend/backend";
 import { BackendError } from "./backend/backend";
-import type { AgentStatus, Message, SessionMood, Settings, WorkbenchEvent } from "./backend/bindings";
+import type { AgentStatus, KbSuggestionView, Message, SessionMood, Settings, WorkbenchEvent } from "./backend/bindings";
 import { Composer, type ComposerHandle, type PastedImage } from "./components/Composer";
 import { Conversation } from "./components/Conversation";
 import { DetailsPanel } from "./components/DetailsPanel";
@@ -15,11 +15,14 @@ import { SettingsDialog, type Theme } from "./components/SettingsDialog";
 import { SupervisorDialog } from "./components/SupervisorDialog";
 import { TopBar } from "./components/TopBar";
 import { initI18n, systemLanguage, type Language } from "./i18n";
+import { useSettled } from "./useSettled";
 import { initialState, nextUnread, reduce, totalUnread } from "./state/workbench";
 
 const MESSAGE_PAGE = 10_000;
 /** Longest a pushed event waits before it is shown (two frames). */
 const EVENT_BATCH_MS = 32;
+/** How long the customer must pause before the knowledge tab and the mood follow their newest message. */
+const INBOUND_SETTLE_MS = 250;
 
 function storedTheme(): Theme {
   const value = typeof localStorage === "undefined" ? null : localStorage.getItem("agentdesk.theme");
@@ -75,7 +78,9 @@ export function App({ backend }: { backend: Backend }) {
         flushTimer = null;
         const events = pending;
         pending = [];
-        if (!cancelled) dispatch({ type: "events", events, now: Date.now() });
+        // A transition: React renders the batch in slices and yields to the browser between them, so
+        // a busy stream never holds up a frame (the agent's own typing and clicks still go first).
+        if (!cancelled) startTransition(() => dispatch({ type: "events", events, now: Date.now() }));
       };
       unlisten.push(() => flushTimer !== null && clearTimeout(flushTimer));
       unlisten.push(
@@ -250,6 +255,15 @@ export function App({ backend }: { backend: Backend }) {
     [backend, showError],
   );
 
+  const insertIntoReply = useCallback((text: string) => composer.current?.insert(text), []);
+  const useArticle = useCallback(
+    (article: KbSuggestionView) => {
+      if (state.selected) usedArticle.current[state.selected] = article.id;
+      composer.current?.insert(article.answer);
+    },
+    [state.selected],
+  );
+
   const selected = state.selected ? state.sessions[state.selected] : undefined;
   const messages = useMemo(() => (state.selected ? state.messages[state.selected] ?? [] : []), [state.selected, state.messages]);
   const newestInbound = useMemo(() => {
@@ -258,10 +272,15 @@ export function App({ backend }: { backend: Backend }) {
   }, [messages]);
   // The session's mood follows its customer's messages.
   const [mood, setMood] = useState<SessionMood | null>(null);
-  const newestInboundKey = newestInbound ? `${newestInbound.session_id}:${newestInbound.seq ?? newestInbound.msg_id}` : null;
+  const newestInboundKey = useSettled(
+    newestInbound ? `${newestInbound.session_id}:${newestInbound.seq ?? newestInbound.msg_id}` : null,
+    INBOUND_SETTLE_MS,
+  );
+  // Another session's mood is gone at once; this session's stays shown until the next one arrives,
+  // so a warning does not blink with every message.
+  useEffect(() => setMood(null), [state.selected]);
   useEffect(() => {
     let current = true;
-    setMood(null);
     if (state.selected) {
       backend
         .sessionMood(state.selected)
@@ -350,12 +369,9 @@ export function App({ backend }: { backend: Backend }) {
         <DetailsPanel
           session={selected}
           backend={backend}
-          onInsert={(text) => composer.current?.insert(text)}
+          onInsert={insertIntoReply}
           newestInbound={newestInboundKey}
-          onUseArticle={(article) => {
-            if (state.selected) usedArticle.current[state.selected] = article.id;
-            composer.current?.insert(article.answer);
-          }}
+          onUseArticle={useArticle}
         />
       </div>
       {supervisorOpen && (

@@ -9,13 +9,30 @@ export function duration(t: TFunction, ms: number): string {
   return t("time.hours", { count: Math.floor(seconds / 3600) });
 }
 
+// One formatter per language: building an Intl formatter costs far more than using one, and a
+// scrolled conversation formats a time for every row it brings into view.
+const clockFormats = new Map<string, Intl.DateTimeFormat>();
+
 export function clock(ms: number, language: string): string {
-  return new Date(ms).toLocaleTimeString(language, { hour: "2-digit", minute: "2-digit" });
+  let format = clockFormats.get(language);
+  if (!format) {
+    format = new Intl.DateTimeFormat(language, { hour: "2-digit", minute: "2-digit" });
+    clockFormats.set(language, format);
+  }
+  return format.format(ms);
 }
 
 export function dayKey(ms: number): string {
   const d = new Date(ms);
   return `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
+}
+
+/** The local day `ms` falls on, as [start, end) in milliseconds (DST days are 23 or 25 hours). */
+export function dayBounds(ms: number): [number, number] {
+  const d = new Date(ms);
+  const start = new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+  const end = new Date(d.getFullYear(), d.getMonth(), d.getDate() + 1).getTime();
+  return [start, end];
 }
 
 export function dayLabel(t: TFunction, ms: number, now: number, language: string): string {

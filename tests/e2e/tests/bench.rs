@@ -302,7 +302,8 @@ async fn frame_times_of_a_10000_message_conversation() {
         )
         .await
         .unwrap();
-    // New messages arriving at 20 per second while the conversation is open.
+    // New messages arriving at 20 per second while the conversation is open (and scrolled to its end,
+    // so each one also scrolls the view).
     let receiving = app.execute(
         "const frames = []; return new Promise((done) => {
            let last = performance.now(); const end = last + 5000;
@@ -321,6 +322,28 @@ async fn frame_times_of_a_10000_message_conversation() {
         }
     };
     let (receiving, ()) = tokio::join!(receiving, writer);
+    // The same stream again, watching the page's main thread instead of its frames: a zero-delay
+    // timer chained for 5 s; each gap between its runs is how long the thread was held (a gap over
+    // 16 ms is a frame that could not have been drawn in time).
+    let blocks = app.execute(
+        "const gaps = []; let last = performance.now(); const end = last + 5000;
+         return new Promise((done) => {
+           const tick = () => { const now = performance.now(); gaps.push(now - last); last = now;
+             if (now < end) setTimeout(tick, 0); else done(gaps); };
+           setTimeout(tick, 0);
+         });",
+    );
+    let writer = async {
+        for n in 100..200 {
+            post(
+                format!("{}/__sandbox/visitors/{cid}/messages", sandbox.base_url()),
+                json!({"text": format!("live {n}")}),
+            )
+            .await;
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    let (blocks, ()) = tokio::join!(blocks, writer);
     let summary = |frames: &Value| {
         let mut values: Vec<f64> = frames
             .as_array()
@@ -330,8 +353,12 @@ async fn frame_times_of_a_10000_message_conversation() {
             .collect();
         values.sort_by(f64::total_cmp);
         let p = |q: f64| values[((values.len() as f64 - 1.0) * q).round() as usize];
+        let mut histogram = std::collections::BTreeMap::new();
+        for v in &values {
+            *histogram.entry(v.round() as i64).or_insert(0) += 1;
+        }
         json!({"frames": values.len(), "p50_ms": p(0.5), "p99_ms": p(0.99), "max_ms": p(1.0),
-               "over_16ms": values.iter().filter(|v| **v > 16.7).count()})
+               "over_16ms": values.iter().filter(|v| **v > 16.7).count(), "histogram": histogram})
     };
     let rendered = app
         .execute("return document.querySelectorAll('[data-testid=message]').length")
@@ -340,6 +367,7 @@ async fn frame_times_of_a_10000_message_conversation() {
     println!(
         "BENCH {}",
         json!({"bench": "conversation_10000_frames", "idle": summary(&idle), "wheel_scrolling": summary(&wheel), "jump_scrolling": summary(&scroll), "receiving": summary(&receiving.unwrap()),
+               "receiving_main_thread_gaps": summary(&blocks.unwrap()),
                "message_elements_in_dom": rendered})
     );
     app.quit().await;

@@ -216,7 +216,11 @@ export class FakeBackend implements Backend {
   /** The mood a test sets per session; calm unless set. */
   moods: Record<string, SessionMood> = {};
 
+  /** How many times each session's mood was asked for. */
+  moodQueries: Record<string, number> = {};
+
   async sessionMood(sessionId: string): Promise<SessionMood> {
+    this.moodQueries[sessionId] = (this.moodQueries[sessionId] ?? 0) + 1;
     return this.moods[sessionId] ?? { session_id: sessionId, risk: 0.1, label: "neutral", cues: [], warn: false };
   }
 

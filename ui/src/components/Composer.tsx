@@ -1,7 +1,7 @@
 // The composer: Enter sends, Shift+Enter adds a line (and Enter while an input method is composing
 // Chinese does neither), `/` opens quick replies, and a pasted image explains what to do instead.
 
-import { forwardRef, useImperativeHandle, useMemo, useRef, useState } from "react";
+import { forwardRef, memo, useImperativeHandle, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 
 export interface ComposerHandle {
@@ -45,7 +45,9 @@ function readBase64(file: File): Promise<string> {
   });
 }
 
-export const Composer = forwardRef<
+/** Memoized: typing a reply re-renders the composer alone, and pushed messages leave it alone. */
+export const Composer = memo(
+  forwardRef<
   ComposerHandle,
   { disabled: boolean; onSend: (text: string) => void; onSendImage: (image: PastedImage) => void; onNotice: (text: string) => void }
 >(function Composer({ disabled, onSend, onSendImage, onNotice }, ref) {
@@ -148,4 +150,5 @@ export const Composer = forwardRef<
         </button>
       </div>
     );
-});
+  }),
+);

@@ -4,28 +4,44 @@
 // rendered as text, never as markup.
 
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { memo, useEffect, useMemo, useRef, useState } from "react";
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import type { Message, Session } from "../backend/bindings";
-import { clock, dayKey, dayLabel } from "../format";
+import { clock, dayBounds, dayKey, dayLabel } from "../format";
 import { isTyping, type WorkbenchState } from "../state/workbench";
 import { useNow } from "../useNow";
 
 type Row = { kind: "day"; key: string; at: number } | { kind: "message"; key: string; message: Message };
 
-function rows(messages: Message[]): Row[] {
-  const out: Row[] = [];
-  let day = "";
-  for (const message of messages) {
-    const key = dayKey(message.sent_at_ms);
-    if (key !== day) {
-      day = key;
-      out.push({ kind: "day", key: `day-${key}`, at: message.sent_at_ms });
+/** The history's rows: a day separator wherever the day changes. */
+export function rows(messages: Message[]): Row[] {
+  return extendRows({ messages: [], rows: [], dayStart: 0, dayEnd: -1 }, messages).rows;
+}
+
+/** Rows built so far, with the day the last one falls on. */
+type BuiltRows = { messages: Message[]; rows: Row[]; dayStart: number; dayEnd: number };
+
+/** The rows of `messages`, reusing `built` when `messages` only adds to the end of its list: a new
+ * message in a 10,000-message conversation then costs one row rather than a pass over all of them
+ * (and no garbage for the collector to pause over). Anything else is built again from the start. */
+export function extendRows(built: BuiltRows, messages: Message[]): BuiltRows {
+  const previous = built.messages;
+  let appended = previous.length <= messages.length;
+  for (let i = previous.length - 1; appended && i >= 0; i--) appended = previous[i] === messages[i];
+  const out = appended ? built.rows.slice() : [];
+  let dayStart = appended ? built.dayStart : 0;
+  let dayEnd = appended ? built.dayEnd : -1;
+  for (let i = appended ? previous.length : 0; i < messages.length; i++) {
+    const message = messages[i];
+    const at = message.sent_at_ms;
+    if (at < dayStart || at >= dayEnd) {
+      [dayStart, dayEnd] = dayBounds(at);
+      out.push({ kind: "day", key: `day-${dayKey(at)}`, at });
     }
     out.push({ kind: "message", key: message.client_msg_id ?? message.msg_id ?? `seq-${message.seq}`, message });
   }
-  return out;
+  return { messages, rows: out, dayStart, dayEnd };
 }
 
 function Attachment({ message, onLoadImage }: { message: Message; onLoadImage: (address: string) => Promise<string> }) {
@@ -84,29 +100,56 @@ export function Conversation(props: {
   onLoadImage: (address: string) => Promise<string>;
 }) {
   const { t, i18n } = useTranslation();
-  const now = useNow(1000);
-  const items = useMemo(() => rows(props.messages), [props.messages]);
+  // Only for "today" and "yesterday" on the day separators: a minute is fine, and a per-second clock
+  // would re-render a 10,000-row conversation every second.
+  const now = useNow(60_000);
+  const built = useRef<BuiltRows>({ messages: [], rows: [], dayStart: 0, dayEnd: -1 });
+  const items = useMemo(() => {
+    built.current = extendRows(built.current, props.messages);
+    return built.current.rows;
+  }, [props.messages]);
   const scroller = useRef<HTMLDivElement>(null);
   const stickToBottom = useRef(true);
+  /** The session whose conversation has been brought to its bottom once. */
+  const shownAtBottom = useRef<string | null>(null);
+  // Stable per list: the virtualizer rebuilds its measurements of all 10,000 rows whenever the key
+  // function changes, and a new closure on every render (every pushed event) would do so each time.
+  const getItemKey = useCallback((index: number) => items[index].key, [items]);
+  const estimateSize = useCallback((index: number) => (items[index].kind === "day" ? 32 : 64), [items]);
   const virtualizer = useVirtualizer({
     count: items.length,
     getScrollElement: () => scroller.current,
-    estimateSize: (index) => (items[index].kind === "day" ? 32 : 64),
+    estimateSize,
     overscan: 8,
     // Rows are drawn on the first frame, before the scroller has been measured.
     initialRect: { width: 800, height: 600 },
-    getItemKey: (index) => items[index].key,
+    getItemKey,
+    // Scrolling moves the rows by writing their positions straight into the DOM; React renders only
+    // when the range of rows in view changes, and never synchronously inside the scroll event.
+    directDomUpdates: true,
+    useFlushSync: false,
   });
 
-  // New messages keep the view at the bottom unless the agent scrolled up to read history.
-  useEffect(() => {
-    if (stickToBottom.current && items.length > 0) virtualizer.scrollToIndex(items.length - 1, { align: "end" });
+  // New messages keep the view at the bottom unless the agent scrolled up to read history. Before
+  // the paint, so a new message and the scroll that shows it are drawn as one frame.
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!stickToBottom.current || !el || items.length === 0) return;
+    if (shownAtBottom.current !== props.session.id) {
+      // A conversation just opened: its rows are estimates until drawn, and the virtualizer's
+      // scrollToIndex keeps correcting until the last one really is at the bottom.
+      shownAtBottom.current = props.session.id;
+      virtualizer.scrollToIndex(items.length - 1, { align: "end" });
+    } else {
+      // One more message: straight to the end of the list, whose height the virtualizer has just
+      // set (scrollToIndex's corrections over the next frames would be paid on every message).
+      el.scrollTop = el.scrollHeight;
+    }
   }, [items.length, virtualizer, props.session.id]);
   useEffect(() => {
     stickToBottom.current = true;
   }, [props.session.id]);
 
-  const typing = isTyping(props.state, props.session.id, now);
   return (
     <section className="conversation" aria-label={t("conversation.label")}>
       <div
@@ -119,7 +162,7 @@ export function Conversation(props: {
           stickToBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
         }}
       >
-        <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
+        <div ref={virtualizer.containerRef} style={{ position: "relative" }}>
           {virtualizer.getVirtualItems().map((item) => {
             const row = items[item.index];
             return (
@@ -128,7 +171,7 @@ export function Conversation(props: {
                 data-index={item.index}
                 ref={virtualizer.measureElement}
                 className="row-holder"
-                style={{ position: "absolute", top: 0, left: 0, width: "100%", transform: `translateY(${item.start}px)` }}
+                style={{ position: "absolute", top: 0, left: 0, width: "100%" }}
               >
                 {row.kind === "day" ? (
                   <div className="day-separator" role="separator">
@@ -147,13 +190,21 @@ export function Conversation(props: {
           })}
         </div>
       </div>
-      {typing && (
-        <div className="typing" role="status">
-          {t("conversation.typing", { name: props.session.visitor_name })}
-        </div>
-      )}
+      <TypingIndicator state={props.state} session={props.session} />
       {props.session.state === "ended" && <div className="ended">{t("conversation.ended")}</div>}
     </section>
+  );
+}
+
+/** "… is typing", with its own per-second clock (typing expires after a few seconds of silence). */
+function TypingIndicator({ state, session }: { state: WorkbenchState; session: Session }) {
+  const { t } = useTranslation();
+  const now = useNow(1000);
+  if (!isTyping(state, session.id, now)) return null;
+  return (
+    <div className="typing" role="status">
+      {t("conversation.typing", { name: session.visitor_name })}
+    </div>
   );
 }
 

@@ -2,7 +2,7 @@
 // Knowledge (suggestions for the customer's newest message, and search), and the agent's private
 // Notes.
 
-import { useEffect, useState } from "react";
+import { memo, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import type { Backend } from "../backend/backend";
@@ -12,7 +12,9 @@ import { KnowledgePanel } from "./KnowledgePanel";
 
 type Tab = "customer" | "knowledge" | "notes";
 
-export function DetailsPanel({
+/** Memoized: a pushed message re-renders the workbench, and this pane need not follow unless its
+ * session or the customer's newest message changed. */
+export const DetailsPanel = memo(function DetailsPanel({
   session,
   backend,
   onInsert,
@@ -67,4 +69,4 @@ export function DetailsPanel({
       )}
     </aside>
   );
-}
+});

@@ -1,13 +1,14 @@
 // Actions on the session in focus: transfer (to an agent or a group), invite rating, service
 // summary, end session.
 
-import { useState } from "react";
+import { memo, useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import type { Backend, TransferTarget } from "../backend/backend";
 import type { Session, TransferTargets } from "../backend/bindings";
 
-export function SessionActions(props: {
+/** Memoized: it changes with its session, not with every pushed message. */
+export const SessionActions = memo(function SessionActions(props: {
   backend: Backend;
   session: Session;
   onError: (error: unknown) => void;
@@ -112,4 +113,4 @@ export function SessionActions(props: {
       )}
     </div>
   );
-}
+});

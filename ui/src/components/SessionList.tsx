@@ -4,7 +4,7 @@
 // visible rows in the DOM, and a new message re-renders the one row it changed.
 
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { forwardRef, memo, useImperativeHandle, useMemo, useRef, useState } from "react";
+import { forwardRef, memo, useCallback, useImperativeHandle, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import type { Message, Session } from "../backend/bindings";
@@ -39,6 +39,8 @@ export const SessionList = forwardRef<SessionListHandle, { state: WorkbenchState
       [allSessions, lastMessage],
     );
 
+    // Stable per list, so the virtualizer keeps its measurements across renders of the same list.
+    const getItemKey = useCallback((index: number) => sessions[index].id, [sessions]);
     const virtualizer = useVirtualizer({
       count: sessions.length,
       getScrollElement: () => listRef.current,
@@ -46,7 +48,7 @@ export const SessionList = forwardRef<SessionListHandle, { state: WorkbenchState
       overscan: 6,
       // Rows are drawn on the first frame, before the list has been measured.
       initialRect: { width: 280, height: 800 },
-      getItemKey: (index) => sessions[index].id,
+      getItemKey,
     });
 
     const move = (delta: number) => {

@@ -72,7 +72,9 @@ function sameMessage(a: Message, b: Message): boolean {
 
 /** Inserts or replaces `message` (matched by client id, then platform id, then seq), keeping order. */
 export function upsertMessage(list: Message[], message: Message): Message[] {
-  const index = list.findIndex((m) => sameMessage(m, message));
+  // From the end: an update is nearly always about one of the newest messages.
+  let index = list.length - 1;
+  while (index >= 0 && !sameMessage(list[index], message)) index--;
   const next = index >= 0 ? list.map((m, i) => (i === index ? { ...m, ...message } : m)) : [...list, message];
   // Lists arrive nearly sorted: only re-sort when the new message is out of place.
   const position = index >= 0 ? index : next.length - 1;
