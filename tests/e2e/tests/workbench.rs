@@ -604,3 +604,103 @@ async fn knowledge_suggestions_follow_the_customer_and_anger_is_warned_about() {
     })
     .await;
 }
+
+/// How far the conversation is from its end, in pixels (0 when the newest message is in view at the
+/// bottom).
+async fn distance_from_end(run: &Run) -> Result<f64, String> {
+    let value = run
+        .app
+        .execute("const h = document.querySelector('.history'); return h.scrollHeight - h.scrollTop - h.clientHeight;")
+        .await
+        .map_err(|e| e.to_string())?;
+    value.as_f64().ok_or_else(|| format!("no history: {value}"))
+}
+
+/// Waits until the newest message of the open conversation reads `text`, then says how far the view
+/// is from the end once it has settled.
+async fn distance_after(run: &Run, text: &str) -> Result<f64, String> {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let script = format!(
+        "return Array.from(document.querySelectorAll('[data-testid=message] .text')).some((m) => m.textContent === {});",
+        serde_json::to_string(text).unwrap()
+    );
+    loop {
+        let shown = run.app.execute(&script).await.map_err(|e| e.to_string())?;
+        if shown == Value::Bool(true) {
+            break;
+        }
+        if tokio::time::Instant::now() > deadline {
+            return Err(format!("{text:?} never shown"));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    distance_from_end(run).await
+}
+
+async fn customer_writes(run: &Run, cid: &str, text: &str) -> Outcome {
+    run.http
+        .post(format!(
+            "{}/__sandbox/visitors/{cid}/messages",
+            run.sandbox.base_url()
+        ))
+        .json(&json!({ "text": text }))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .error_for_status()
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+#[tokio::test]
+#[ignore = "needs a display and tauri-driver: run scripts/e2e.sh"]
+async fn a_long_conversation_follows_new_messages_unless_the_agent_scrolled_up() {
+    with_app("follow", |run| {
+        Box::pin(async move {
+            run.app
+                .wait_for("[data-testid=connection-state].connection-connected", WAIT)
+                .await?;
+            let first = run.visitor("王芳", "A 0").await;
+            let second = run.visitor("李雷", "B 0").await;
+            for n in 1..60 {
+                customer_writes(run, &first, &format!("A {n}")).await?;
+                customer_writes(run, &second, &format!("B {n}")).await?;
+            }
+            run.open_session(&first).await;
+            let opened = distance_after(run, "A 59").await?;
+            check(opened < 2.0, format!("opened {opened} px above its end"))?;
+            customer_writes(run, &first, "A 60").await?;
+            let followed = distance_after(run, "A 60").await?;
+            check(
+                followed < 2.0,
+                format!("a new message left the view {followed} px above the end"),
+            )?;
+
+            // The agent reads history: a new message must not pull the view away.
+            run.app
+                .execute("document.querySelector('.history').scrollTop = 0;")
+                .await?;
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            customer_writes(run, &first, "A 61").await?;
+            tokio::time::sleep(Duration::from_millis(800)).await;
+            let top = run
+                .app
+                .execute("return document.querySelector('.history').scrollTop;")
+                .await?;
+            check(
+                top.as_f64() == Some(0.0),
+                format!("reading history, the view moved to {top}"),
+            )?;
+
+            // The next conversation opens at its end, whatever the agent did in this one.
+            run.open_session(&second).await;
+            let next = distance_after(run, "B 59").await?;
+            check(
+                next < 2.0,
+                format!("the next conversation opened {next} px above its end"),
+            )
+        })
+    })
+    .await;
+}

@@ -4,7 +4,7 @@
 // rendered as text, never as markup.
 
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { memo, useCallback, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import type { Message, Session } from "../backend/bindings";
@@ -134,21 +134,20 @@ export function Conversation(props: {
   // the paint, so a new message and the scroll that shows it are drawn as one frame.
   useLayoutEffect(() => {
     const el = scroller.current;
-    if (!stickToBottom.current || !el || items.length === 0) return;
+    if (!el || items.length === 0) return;
     if (shownAtBottom.current !== props.session.id) {
-      // A conversation just opened: its rows are estimates until drawn, and the virtualizer's
-      // scrollToIndex keeps correcting until the last one really is at the bottom.
+      // A conversation just opened, at its end whatever the agent did in the one before. Its rows
+      // are estimates until drawn, and the virtualizer's scrollToIndex keeps correcting until the
+      // last one really is at the bottom.
       shownAtBottom.current = props.session.id;
+      stickToBottom.current = true;
       virtualizer.scrollToIndex(items.length - 1, { align: "end" });
-    } else {
+    } else if (stickToBottom.current) {
       // One more message: straight to the end of the list, whose height the virtualizer has just
       // set (scrollToIndex's corrections over the next frames would be paid on every message).
       el.scrollTop = el.scrollHeight;
     }
   }, [items.length, virtualizer, props.session.id]);
-  useEffect(() => {
-    stickToBottom.current = true;
-  }, [props.session.id]);
 
   return (
     <section className="conversation" aria-label={t("conversation.label")}>
