@@ -291,7 +291,7 @@ pub async fn session_mood(state: Shell<'_>, session_id: String) -> Result<Sessio
     state
         .workbench()
         .await?
-        .session_mood(&session_id, agentdesk_api::DEFAULT_RISK_THRESHOLD)
+        .session_mood(&session_id, state.settings().mood_threshold())
 }
 
 /// One masked field in full; the reveal is audited.

@@ -17,6 +17,8 @@ use state::AppState;
 
 /// The UI event every domain event is forwarded as.
 pub const DOMAIN_EVENT: &str = "agentdesk://event";
+/// A session's mood after each customer message (`MoodEvent`).
+pub const MOOD_EVENT: &str = "agentdesk://mood";
 /// Emitted once the workspace is up (or with an `ApiError` if it could not start).
 pub const STARTUP_EVENT: &str = "agentdesk://startup";
 

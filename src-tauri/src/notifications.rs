@@ -1,10 +1,12 @@
 //! The bridge from the engine's domain events to the UI (`agentdesk://event`), and desktop
 //! notifications through notify-rust: a new session assigned, and a new message while the window is
-//! not focused, with the customer's name and a preview whose personal data is masked.
+//! not focused, with the customer's name and a preview whose personal data is masked; each customer
+//! message's effect on its session's mood (`agentdesk://mood`), with a notification when a customer
+//! crosses the warning threshold.
 
 use std::sync::Arc;
 
-use agentdesk_api::{Workbench, WorkbenchEvent};
+use agentdesk_api::{MoodChange, MoodWatch, Workbench, WorkbenchEvent};
 use agentdesk_domain::{mask_pii, Direction, DomainEvent};
 use tauri::{AppHandle, Emitter, Manager};
 use tokio::sync::broadcast::{self, error::RecvError};
@@ -19,6 +21,7 @@ pub async fn bridge(
     workbench: Arc<Workbench>,
     mut events: broadcast::Receiver<WorkbenchEvent>,
 ) {
+    let mut moods = MoodWatch::new();
     loop {
         let event = match events.recv().await {
             Ok(event) => event,
@@ -41,7 +44,60 @@ pub async fn bridge(
             tracing::warn!(%error, "could not forward an event to the window");
         }
         notify_if_wanted(&app, &state, &event.event);
+        let settings = state.settings();
+        match moods.observe(
+            &workbench,
+            event.workspace,
+            &event.event,
+            settings.mood_threshold(),
+        ) {
+            Ok(Some(change)) => {
+                if let Err(error) = app.emit(crate::MOOD_EVENT, &change.event) {
+                    tracing::warn!(%error, "could not forward a session's mood to the window");
+                }
+                if change.crossed && settings.notify_upset_customer {
+                    notify_upset_customer(&app, &state, &change);
+                }
+            }
+            Ok(None) => {}
+            Err(error) => tracing::warn!(%error, "could not judge a session's mood"),
+        }
     }
+}
+
+/// A customer has just crossed the warning threshold: who, how upset, and the words that did it.
+fn notify_upset_customer(app: &AppHandle, state: &AppState, change: &MoodChange) {
+    let mood = &change.event.mood;
+    let name = state
+        .visitor_names
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(&mood.session_id)
+        .cloned()
+        .unwrap_or_default();
+    let percent = (mood.risk * 100.0).round();
+    // Cues are masked already (a cue can be a number the customer typed).
+    let cues = mood.cues.join(" · ");
+    let (title, body) = if prefers_chinese(app) {
+        (
+            format!("{name} 情绪激动"),
+            if cues.is_empty() {
+                format!("投诉风险 {percent}%")
+            } else {
+                format!("投诉风险 {percent}%：{cues}")
+            },
+        )
+    } else {
+        (
+            format!("{name} is getting upset"),
+            if cues.is_empty() {
+                format!("Complaint risk {percent}%")
+            } else {
+                format!("Complaint risk {percent}%: {cues}")
+            },
+        )
+    };
+    show(title, body, state.settings().notification_sound);
 }
 
 fn notify_if_wanted(app: &AppHandle, state: &AppState, event: &DomainEvent) {

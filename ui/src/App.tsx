@@ -5,7 +5,7 @@ import { useTranslation } from "react-i18next";
 
 import type { Backend } from "./backend/backend";
 import { BackendError } from "./backend/backend";
-import type { AgentStatus, KbSuggestionView, Message, SessionMood, Settings, WorkbenchEvent } from "./backend/bindings";
+import type { AgentStatus, KbSuggestionView, Message, Settings, WorkbenchEvent } from "./backend/bindings";
 import { Composer, type ComposerHandle, type PastedImage } from "./components/Composer";
 import { Conversation } from "./components/Conversation";
 import { DetailsPanel } from "./components/DetailsPanel";
@@ -21,7 +21,7 @@ import { initialState, nextUnread, reduce, totalUnread } from "./state/workbench
 const MESSAGE_PAGE = 10_000;
 /** Longest a pushed event waits before it is shown (two frames). */
 const EVENT_BATCH_MS = 32;
-/** How long the customer must pause before the knowledge tab and the mood follow their newest message. */
+/** How long the customer must pause before the knowledge tab follows their newest message. */
 const INBOUND_SETTLE_MS = 250;
 
 function storedTheme(): Theme {
@@ -89,6 +89,7 @@ export function App({ backend }: { backend: Backend }) {
           flushTimer ??= setTimeout(flush, EVENT_BATCH_MS);
         }),
       );
+      unlisten.push(await backend.onMood((event) => startTransition(() => dispatch({ type: "mood", event }))));
       unlisten.push(
         await backend.onStartup((info) => {
           if (info.ok) void load();
@@ -270,27 +271,27 @@ export function App({ backend }: { backend: Backend }) {
     for (let i = messages.length - 1; i >= 0; i--) if (messages[i].direction === "in") return messages[i];
     return null;
   }, [messages]);
-  // The session's mood follows its customer's messages.
-  const [mood, setMood] = useState<SessionMood | null>(null);
+  // The knowledge tab follows the customer's newest message once a burst of messages has settled.
   const newestInboundKey = useSettled(
     newestInbound ? `${newestInbound.session_id}:${newestInbound.seq ?? newestInbound.msg_id}` : null,
     INBOUND_SETTLE_MS,
   );
-  // Another session's mood is gone at once; this session's stays shown until the next one arrives,
-  // so a warning does not blink with every message.
-  useEffect(() => setMood(null), [state.selected]);
+  // The mood of every session comes with each customer message (onMood); a session opened before
+  // any message arrived since start is asked once.
+  const workspace = state.workspace;
   useEffect(() => {
     let current = true;
     if (state.selected) {
       backend
         .sessionMood(state.selected)
-        .then((m) => current && setMood(m))
+        .then((mood) => current && dispatch({ type: "mood", event: { workspace, mood } }))
         .catch(() => {});
     }
     return () => {
       current = false;
     };
-  }, [backend, state.selected, newestInboundKey]);
+  }, [backend, state.selected, workspace]);
+  const mood = state.selected ? state.moods[state.selected] : undefined;
 
   if (startError) {
     return (
@@ -345,7 +346,7 @@ export function App({ backend }: { backend: Backend }) {
                 <span className="muted">{t(`channels.${selected.channel}`)}</span>
                 <SessionActions backend={backend} session={selected} onError={showError} onNotice={setNotice} onEnd={endSession} />
               </header>
-              {mood?.warn && mood.session_id === selected.id && (
+              {mood?.warn && (
                 <div className="warning" role="alert" data-testid="sentiment-warning">
                   {t("mood.warning", { percent: Math.round(mood.risk * 100) })}
                   {mood.cues.map((cue) => (

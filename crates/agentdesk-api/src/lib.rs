@@ -9,6 +9,7 @@ mod customer;
 mod demo;
 mod error;
 mod knowledge;
+mod mood;
 mod settings;
 mod supervisor;
 mod workbench;
@@ -26,7 +27,8 @@ pub use customer::{
 pub use demo::{demo_sandbox, DemoSandbox, DemoWorkspace, SANDBOX_URL_ENV};
 pub use error::{ApiError, ErrorCode};
 pub use knowledge::{KbSuggestionView, SessionMood, DEFAULT_RISK_THRESHOLD};
-pub use settings::{Settings, SettingsFile};
+pub use mood::{MoodChange, MoodEvent, MoodWatch};
+pub use settings::{Settings, SettingsFile, MOOD_WARNING_PERCENT};
 pub use supervisor::{
     AgentInput, AgentRole, AgentView, MerchantInput, MerchantView, StatusLogEntry,
 };
@@ -65,6 +67,7 @@ pub fn typescript_bindings() -> String {
         SessionSummary::decl(&config),
         WorkbenchSnapshot::decl(&config),
         WorkbenchEvent::decl(&config),
+        MoodEvent::decl(&config),
         TenantOption::decl(&config),
         MerchantView::decl(&config),
         MerchantInput::decl(&config),

@@ -20,6 +20,21 @@ pub struct Settings {
     pub language: String,
     /// The account the workbench signs in with at start; empty runs demo mode.
     pub active_account: String,
+    /// The risk (percent) from which a session is warned about (an escalation cue always warns).
+    pub mood_warning_percent: u8,
+    /// A desktop notification when a customer crosses that threshold.
+    pub notify_upset_customer: bool,
+}
+
+/// The range Settings accepts for `mood_warning_percent`: below it calm customers would be flagged,
+/// above it only the cues would ever warn.
+pub const MOOD_WARNING_PERCENT: std::ops::RangeInclusive<u8> = 50..=95;
+
+impl Settings {
+    /// The warning threshold as the risk scale (0..1) uses it.
+    pub fn mood_threshold(&self) -> f32 {
+        f32::from(self.mood_warning_percent) / 100.0
+    }
 }
 
 impl Default for Settings {
@@ -30,6 +45,8 @@ impl Default for Settings {
             notification_sound: true,
             language: String::new(),
             active_account: String::new(),
+            mood_warning_percent: (crate::DEFAULT_RISK_THRESHOLD * 100.0).round() as u8,
+            notify_upset_customer: true,
         }
     }
 }
@@ -63,6 +80,17 @@ impl SettingsFile {
             return Err(ApiError::new(
                 ErrorCode::InvalidInput,
                 format!("unsupported language {:?}", settings.language),
+            ));
+        }
+        if !MOOD_WARNING_PERCENT.contains(&settings.mood_warning_percent) {
+            return Err(ApiError::new(
+                ErrorCode::InvalidInput,
+                format!(
+                    "the warning threshold must be between {}% and {}%, not {}%",
+                    MOOD_WARNING_PERCENT.start(),
+                    MOOD_WARNING_PERCENT.end(),
+                    settings.mood_warning_percent
+                ),
             ));
         }
         let storage = |e: std::io::Error| {
@@ -109,5 +137,35 @@ mod tests {
                 ..Settings::default()
             })
             .is_err());
+    }
+
+    #[test]
+    fn the_warning_threshold_is_kept_within_its_range_and_older_files_get_the_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = SettingsFile::new(dir.path());
+        assert_eq!(Settings::default().mood_warning_percent, 75);
+        for refused in [0, 49, 96, 100] {
+            let error = file
+                .save(&Settings {
+                    mood_warning_percent: refused,
+                    ..Settings::default()
+                })
+                .unwrap_err();
+            assert_eq!(error.code, ErrorCode::InvalidInput);
+            assert!(error.message.contains("between 50% and 95%"), "{error:?}");
+        }
+        let stricter = Settings {
+            mood_warning_percent: 60,
+            notify_upset_customer: false,
+            ..Settings::default()
+        };
+        file.save(&stricter).unwrap();
+        assert_eq!(file.load(), stricter);
+        assert!((file.load().mood_threshold() - 0.6).abs() < 1e-6);
+        // A file written before these settings existed.
+        std::fs::write(dir.path().join("settings.json"), br#"{"language":"en"}"#).unwrap();
+        let old = file.load();
+        assert_eq!(old.mood_warning_percent, 75);
+        assert!(old.notify_upset_customer);
     }
 }

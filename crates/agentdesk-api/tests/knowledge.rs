@@ -124,3 +124,66 @@ async fn suggestions_learning_and_mood_for_the_conversation() {
     assert!(mood.risk > calm.risk);
     workbench.shutdown().await;
 }
+
+/// Feeds the workbench's events to `watch` until the customer's `text` has been judged.
+async fn mood_after(
+    events: &mut tokio::sync::broadcast::Receiver<agentdesk_api::WorkbenchEvent>,
+    watch: &mut agentdesk_api::MoodWatch,
+    workbench: &Workbench,
+    text: &str,
+) -> agentdesk_api::MoodChange {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let event = tokio::time::timeout_at(deadline, events.recv())
+            .await
+            .unwrap_or_else(|_| panic!("{text:?} never arrived"))
+            .unwrap();
+        let change = watch
+            .observe(
+                workbench,
+                event.workspace,
+                &event.event,
+                DEFAULT_RISK_THRESHOLD,
+            )
+            .unwrap();
+        if let (Some(change), agentdesk_domain::DomainEvent::MessageStored { message }) =
+            (change, &event.event)
+        {
+            if message.content == text {
+                return change;
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_crossing_the_threshold_is_reported_once() {
+    std::env::remove_var(agentdesk_api::SANDBOX_URL_ENV);
+    let dir = tempfile::tempdir().unwrap();
+    let workbench = Workbench::start_demo(dir.path().to_path_buf(), SandboxConfig::default())
+        .await
+        .unwrap();
+    let sandbox = workbench.sandbox_url().to_string();
+    let mut events = workbench.subscribe();
+    let mut watch = agentdesk_api::MoodWatch::new();
+
+    let calm = "请问这个订单什么时候发货？";
+    let cid = visitor(&sandbox, "mood-1", calm).await;
+    let first = mood_after(&mut events, &mut watch, &workbench, calm).await;
+    assert!(!first.crossed && !first.event.mood.warn, "{first:?}");
+    assert_eq!(first.event.mood.session_id, cid);
+    assert_eq!(first.event.workspace, workbench.workspace_generation());
+
+    let angry = "太慢了！再不处理我就去12315投诉你们！";
+    say(&sandbox, &cid, angry).await;
+    let crossing = mood_after(&mut events, &mut watch, &workbench, angry).await;
+    assert!(crossing.crossed && crossing.event.mood.warn, "{crossing:?}");
+    assert!(crossing.event.mood.cues.contains(&"12315".to_string()));
+
+    // Still upset: warned about, but not a new crossing (one notification, not one per line).
+    let still = "你们就是骗子，我要投诉！";
+    say(&sandbox, &cid, still).await;
+    let again = mood_after(&mut events, &mut watch, &workbench, still).await;
+    assert!(again.event.mood.warn && !again.crossed, "{again:?}");
+    workbench.shutdown().await;
+}

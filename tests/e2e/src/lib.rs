@@ -16,14 +16,25 @@ pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// The debug build of the app (honours `CARGO_TARGET_DIR`).
+/// The build of the app under test: debug (what CI builds) unless `AGENTDESK_E2E_PROFILE=release`
+/// (what users run; the benchmarks report both). Honours `CARGO_TARGET_DIR`.
 pub fn app_binary() -> PathBuf {
     let target = std::env::var("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|_| repo().join("target"));
-    let path = target.join("debug/agentdesk");
-    path.canonicalize()
-        .unwrap_or_else(|_| panic!("no app at {}: run cargo build -p agentdesk", path.display()))
+    let profile = std::env::var("AGENTDESK_E2E_PROFILE").unwrap_or_else(|_| "debug".into());
+    let path = target.join(&profile).join("agentdesk");
+    path.canonicalize().unwrap_or_else(|_| {
+        panic!(
+            "no app at {}: run cargo build -p agentdesk{}",
+            path.display(),
+            if profile == "release" {
+                " --release"
+            } else {
+                ""
+            }
+        )
+    })
 }
 
 /// Where screenshots go.

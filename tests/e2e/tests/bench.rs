@@ -49,7 +49,7 @@ async fn post(url: String, body: Value) -> Value {
         .unwrap()
 }
 
-/// PSS in KiB of every process whose executable path contains one of `names`, per name.
+/// PSS in KiB of every process whose executable is named one of `names`, per name.
 fn pss_by_process(names: &[&str]) -> Vec<(String, u64)> {
     let mut totals: Vec<(String, u64)> = names.iter().map(|n| (n.to_string(), 0)).collect();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
@@ -57,8 +57,11 @@ fn pss_by_process(names: &[&str]) -> Vec<(String, u64)> {
         let Ok(exe) = std::fs::read_link(path.join("exe")) else {
             continue;
         };
-        let exe = exe.display().to_string();
-        let Some(slot) = totals.iter_mut().find(|(n, _)| exe.contains(n.as_str())) else {
+        let exe = exe
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let Some(slot) = totals.iter_mut().find(|(n, _)| exe == *n) else {
             continue;
         };
         let rollup = std::fs::read_to_string(path.join("smaps_rollup")).unwrap_or_default();
@@ -88,16 +91,12 @@ fn breakdown_mib(names: &[&str]) -> Value {
     Value::Object(object)
 }
 
-/// PSS in KiB of every process whose executable path contains one of `names`.
+/// PSS in KiB of every process whose executable is named one of `names`.
 fn pss_kib(names: &[&str]) -> u64 {
     pss_by_process(names).iter().map(|(_, kib)| kib).sum()
 }
 
-const APP_PROCESSES: &[&str] = &[
-    "target/debug/agentdesk",
-    "WebKitWebProcess",
-    "WebKitNetworkProcess",
-];
+const APP_PROCESSES: &[&str] = &["agentdesk", "WebKitWebProcess", "WebKitNetworkProcess"];
 
 #[tokio::test]
 #[ignore = "benchmark: run scripts/bench-ui.sh"]

@@ -593,13 +593,58 @@ async fn knowledge_suggestions_follow_the_customer_and_anger_is_warned_about() {
                 .map_err(|e| e.to_string())?;
             let warning = run
                 .app
-                .wait_for("[data-testid=sentiment-warning]", WAIT)
+                .wait_for("[role=alert][data-testid=sentiment-warning]", WAIT)
                 .await?;
             let shown = run.app.text(&warning).await?;
             check(shown.contains("12315"), format!("the warning: {shown}"))?;
+            // ...and so does its row in the session list.
+            run.app
+                .wait_for(
+                    &format!("[data-testid=session-item][data-session-id='{cid}'] [data-testid=sentiment-warning]"),
+                    WAIT,
+                )
+                .await?;
             run.app
                 .screenshot(&screenshots().join("knowledge-and-mood.png"))
+                .await?;
+
+            // Another customer, not on screen, turns angry: marked in the list, and the agent is
+            // notified once (the notification goes over the session bus).
+            let other = run.visitor("李雷", "你好").await;
+            run.app
+                .wait_for(
+                    &format!("[data-testid=session-item][data-session-id='{other}']"),
+                    WAIT,
+                )
+                .await?;
+            run.http
+                .post(format!(
+                    "{}/__sandbox/visitors/{other}/messages",
+                    run.sandbox.base_url()
+                ))
+                .json(&json!({"text": "你们就是骗子，我要找律师起诉你们！"}))
+                .send()
                 .await
+                .map_err(|e| e.to_string())?;
+            run.app
+                .wait_for(
+                    &format!("[data-testid=session-item][data-session-id='{other}'] [data-testid=sentiment-warning]"),
+                    WAIT,
+                )
+                .await?;
+            let log = std::env::var("AGENTDESK_E2E_DBUS_LOG")
+                .map_err(|_| "AGENTDESK_E2E_DBUS_LOG is not set: run scripts/e2e.sh")?;
+            let deadline = tokio::time::Instant::now() + WAIT;
+            loop {
+                let seen = std::fs::read_to_string(&log).unwrap_or_default();
+                if seen.contains("李雷 情绪激动") || seen.contains("李雷 is getting upset") {
+                    return Ok(());
+                }
+                if tokio::time::Instant::now() > deadline {
+                    return Err("no notification about the upset customer on the session bus".into());
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
         })
     })
     .await;

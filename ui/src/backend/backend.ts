@@ -2,6 +2,7 @@
 // implements it in memory for tests and for working on the UI in a plain browser.
 
 import type {
+  MoodEvent,
   CustomerView,
   PersonalField,
   AgentInput,
@@ -87,6 +88,8 @@ export interface Backend {
   startupWarning(): Promise<ApiError | null>;
   onEvent(listener: (event: WorkbenchEvent) => void): Promise<() => void>;
   onStartup(listener: (info: StartupInfo) => void): Promise<() => void>;
+  /** Each customer message's effect on its session's mood. */
+  onMood(listener: (event: MoodEvent) => void): Promise<() => void>;
 }
 
 /** An error from the core: branch on `code`, show `message`. */

@@ -75,6 +75,8 @@ agent_login: string, sessions: Array<SessionSummary>, connection: ConnectionStat
 
 export type WorkbenchEvent = { workspace: number, event: DomainEvent, };
 
+export type MoodEvent = { workspace: number, mood: SessionMood, };
+
 export type TenantOption = { 
 /**
  * The platform's company id.
@@ -255,7 +257,15 @@ language: string,
 /**
  * The account the workbench signs in with at start; empty runs demo mode.
  */
-active_account: string, };
+active_account: string, 
+/**
+ * The risk (percent) from which a session is warned about (an escalation cue always warns).
+ */
+mood_warning_percent: number, 
+/**
+ * A desktop notification when a customer crosses that threshold.
+ */
+notify_upset_customer: boolean, };
 
 export type Platform = "sobot" | "sandbox";
 

@@ -8,7 +8,7 @@ import type {
   CustomerView,
   PersonalField,
   AccountInput, AccountView, ConnectionReport, ConnectorView, KbSuggestionView, SessionMood, AgentInput, AgentView, MerchantInput, MerchantView, StatusLogEntry,
-  AgentStatus, DomainEvent, Message, Session, Settings, TenantOption, TransferTargets, WorkbenchEvent, WorkbenchSnapshot,
+  AgentStatus, DomainEvent, Message, MoodEvent, Session, Settings, TenantOption, TransferTargets, WorkbenchEvent, WorkbenchSnapshot,
 } from "./bindings";
 
 export class FakeBackend implements Backend {
@@ -16,7 +16,7 @@ export class FakeBackend implements Backend {
   history: Record<string, Message[]> = {};
   sent: { sessionId: string; text: string; clientMsgId: string }[] = [];
   unreadTotal = 0;
-  settings: Settings = { notify_new_session: true, notify_new_message: true, notification_sound: true, language: "", active_account: "" };
+  settings: Settings = { notify_new_session: true, notify_new_message: true, notification_sound: true, language: "", active_account: "", mood_warning_percent: 75, notify_upset_customer: true };
   /** When set, sends fail with this error. */
   failSends: BackendError | null = null;
   /** When false, sends stay pending until `confirm` is called. */
@@ -216,11 +216,7 @@ export class FakeBackend implements Backend {
   /** The mood a test sets per session; calm unless set. */
   moods: Record<string, SessionMood> = {};
 
-  /** How many times each session's mood was asked for. */
-  moodQueries: Record<string, number> = {};
-
   async sessionMood(sessionId: string): Promise<SessionMood> {
-    this.moodQueries[sessionId] = (this.moodQueries[sessionId] ?? 0) + 1;
     return this.moods[sessionId] ?? { session_id: sessionId, risk: 0.1, label: "neutral", cues: [], warn: false };
   }
 
@@ -360,5 +356,20 @@ export class FakeBackend implements Backend {
 
   async onStartup(_listener: (info: StartupInfo) => void) {
     return () => {};
+  }
+
+  private moodListeners: ((event: MoodEvent) => void)[] = [];
+
+  async onMood(listener: (event: MoodEvent) => void) {
+    this.moodListeners.push(listener);
+    return () => {
+      this.moodListeners = this.moodListeners.filter((l) => l !== listener);
+    };
+  }
+
+  /** The core judged a session's mood (after a customer message): set it and announce it. */
+  moodChanges(mood: SessionMood, workspace = this.workspace) {
+    this.moods[mood.session_id] = mood;
+    for (const listener of this.moodListeners) listener({ workspace, mood });
   }
 }

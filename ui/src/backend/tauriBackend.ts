@@ -5,7 +5,7 @@ import { listen } from "@tauri-apps/api/event";
 
 import type { Backend, StartupInfo, TransferTarget } from "./backend";
 import { BackendError } from "./backend";
-import type { ApiError, CustomerView, PersonalField, AgentInput, AgentView, MerchantInput, MerchantView, StatusLogEntry, AccountInput, AccountView, AgentStatus, ConnectionReport, ConnectorView, KbSuggestionView, Message, SessionMood, Settings, TenantOption, TransferTargets, WorkbenchEvent, WorkbenchSnapshot } from "./bindings";
+import type { ApiError, CustomerView, PersonalField, AgentInput, AgentView, MerchantInput, MerchantView, StatusLogEntry, AccountInput, AccountView, AgentStatus, ConnectionReport, ConnectorView, KbSuggestionView, Message, MoodEvent, SessionMood, Settings, TenantOption, TransferTargets, WorkbenchEvent, WorkbenchSnapshot } from "./bindings";
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
@@ -64,6 +64,7 @@ export class TauriBackend implements Backend {
     listen<WorkbenchEvent>("agentdesk://event", (event) => listener(event.payload));
   onStartup = (listener: (info: StartupInfo) => void) =>
     listen<StartupInfo>("agentdesk://startup", (event) => listener(event.payload));
+  onMood = (listener: (event: MoodEvent) => void) => listen<MoodEvent>("agentdesk://mood", (event) => listener(event.payload));
 }
 
 /** True inside the Tauri window (false in a plain browser or a test). */

@@ -111,6 +111,7 @@ export const SessionList = forwardRef<SessionListHandle, { state: WorkbenchState
                     session={session}
                     last={state.lastMessage[session.id]}
                     unread={state.unread[session.id] ?? 0}
+                    upsetRisk={state.moods[session.id]?.warn ? state.moods[session.id].risk : null}
                     waiting={since === null ? null : duration(t, now - since)}
                     selected={session.id === state.selected}
                     onSelect={onSelect}
@@ -134,6 +135,8 @@ const SessionRow = memo(function SessionRow(props: {
   session: Session;
   last: Message | undefined;
   unread: number;
+  /** The complaint risk when the customer is upset enough to warn about, else null. */
+  upsetRisk: number | null;
   waiting: string | null;
   selected: boolean;
   onSelect: (id: string) => void;
@@ -159,6 +162,17 @@ const SessionRow = memo(function SessionRow(props: {
       <div className="row">
         <span className="name">{session.visitor_name}</span>
         <span className="channel">{t(`channels.${session.channel}`)}</span>
+        {props.upsetRisk !== null && (
+          <span
+            className="mood-badge"
+            role="img"
+            aria-label={t("sessions.moodBadge", { percent: Math.round(props.upsetRisk * 100) })}
+            title={t("sessions.moodBadge", { percent: Math.round(props.upsetRisk * 100) })}
+            data-testid="sentiment-warning"
+          >
+            ⚠
+          </span>
+        )}
         {unread > 0 && (
           <span className="badge" aria-label={t("sessions.unreadBadge", { count: unread })} data-testid="unread-badge">
             {unread}

@@ -9,6 +9,9 @@ import { ConnectorsSection } from "./ConnectorsSection";
 
 export type Theme = "system" | "light" | "dark";
 
+/** The warning thresholds offered (the core accepts 50–95%). */
+const MOOD_THRESHOLDS = [50, 55, 60, 65, 70, 75, 80, 85, 90, 95];
+
 export function SettingsDialog(props: {
   settings: Settings;
   theme: Theme;
@@ -56,6 +59,32 @@ export function SettingsDialog(props: {
             <input type="checkbox" checked={settings.notification_sound} onChange={(e) => set({ notification_sound: e.target.checked })} />{" "}
             {t("settings.sound")}
           </label>
+        </fieldset>
+        <fieldset>
+          <legend>{t("settings.mood")}</legend>
+          <label className="field">
+            <span>{t("settings.moodThreshold")}</span>
+            <select
+              value={settings.mood_warning_percent}
+              onChange={(e) => set({ mood_warning_percent: Number(e.target.value) })}
+              data-testid="mood-threshold"
+            >
+              {MOOD_THRESHOLDS.map((percent) => (
+                <option key={percent} value={percent}>
+                  {t("settings.percent", { percent })}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            <input
+              type="checkbox"
+              checked={settings.notify_upset_customer}
+              onChange={(e) => set({ notify_upset_customer: e.target.checked })}
+            />{" "}
+            {t("settings.notifyUpsetCustomer")}
+          </label>
+          <p className="muted">{t("settings.moodHint")}</p>
         </fieldset>
         <fieldset>
           <legend>{t("settings.accounts")}</legend>

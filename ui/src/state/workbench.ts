@@ -2,7 +2,7 @@
 // Components render it; the backend's events and answers feed it. Nothing here touches the DOM or IPC,
 // so every rule is unit-tested.
 
-import type { ConnectionState, DomainEvent, Message, Session, WorkbenchEvent, WorkbenchSnapshot } from "../backend/bindings";
+import type { ConnectionState, DomainEvent, Message, MoodEvent, Session, SessionMood, WorkbenchEvent, WorkbenchSnapshot } from "../backend/bindings";
 
 export type SessionTab = "waiting" | "mine" | "ended";
 
@@ -27,6 +27,8 @@ export interface WorkbenchState {
   sendErrors: Record<string, string>;
   /** Client ids the core never accepted (the send call itself failed): a retry sends them again. */
   unsentLocally: Record<string, true>;
+  /** Each session's mood as last judged (after its customer's newest message). */
+  moods: Record<string, SessionMood>;
 }
 
 export const initialState: WorkbenchState = {
@@ -44,6 +46,7 @@ export const initialState: WorkbenchState = {
   queueWaiting: 0,
   sendErrors: {},
   unsentLocally: {},
+  moods: {},
 };
 
 export type Action =
@@ -51,6 +54,7 @@ export type Action =
   | { type: "messagesLoaded"; sessionId: string; messages: Message[] }
   | { type: "event"; event: DomainEvent; now: number }
   | { type: "events"; events: WorkbenchEvent[]; now: number }
+  | { type: "mood"; event: MoodEvent }
   | { type: "select"; sessionId: string | null }
   | { type: "optimisticSend"; message: Message }
   | { type: "sendFailed"; clientMsgId: string; sessionId: string; error: string }
@@ -162,6 +166,10 @@ export function reduce(state: WorkbenchState, action: Action): WorkbenchState {
     }
     case "event":
       return applyEvent(state, action.event, action.now);
+    case "mood":
+      // A previous tenant's judgement goes nowhere.
+      if (action.event.workspace !== state.workspace) return state;
+      return { ...state, moods: { ...state.moods, [action.event.mood.session_id]: action.event.mood } };
     case "events":
       // Only the workspace on screen: a previous tenant's stragglers are dropped, a newer one's wait
       // for its snapshot.
@@ -195,7 +203,9 @@ function applyEvent(state: WorkbenchState, event: DomainEvent, now: number): Wor
     case "session_ended": {
       const session = state.sessions[event.session_id];
       if (!session) return state;
-      return { ...state, sessions: { ...state.sessions, [event.session_id]: { ...session, state: "ended" } } };
+      // An ended session warns no more.
+      const { [event.session_id]: _ended, ...moods } = state.moods;
+      return { ...state, moods, sessions: { ...state.sessions, [event.session_id]: { ...session, state: "ended" } } };
     }
     case "session_rated": {
       const session = state.sessions[event.session_id];
