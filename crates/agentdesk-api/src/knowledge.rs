@@ -126,14 +126,29 @@ impl Workbench {
         if Store::open(&path)?.articles()?.is_empty() {
             self.sync_knowledge().await?;
         }
-        let articles: Vec<Article> = Store::open(&path)?
+        let store = Store::open(&path)?;
+        // What the agents taught is part of each article's questions from the start.
+        let mut learned: std::collections::HashMap<String, Vec<String>> =
+            std::collections::HashMap::new();
+        for (docid, question) in store.learned_questions()? {
+            learned.entry(docid).or_default().push(question);
+        }
+        let articles: Vec<Article> = store
             .articles()?
             .into_iter()
-            .map(|a| Article {
-                id: a.docid,
-                title: a.question,
-                similar: a.similar_questions,
-                answer: a.answer_text,
+            .map(|a| {
+                let mut similar = a.similar_questions;
+                for question in learned.remove(&a.docid).unwrap_or_default() {
+                    if question != a.question && !similar.contains(&question) {
+                        similar.push(question);
+                    }
+                }
+                Article {
+                    id: a.docid,
+                    title: a.question,
+                    similar,
+                    answer: a.answer_text,
+                }
             })
             .collect();
         let index = Arc::new(
@@ -188,10 +203,21 @@ impl Workbench {
         let Some(question) = self.customer_lines(session_id, 1)?.into_iter().next() else {
             return Ok(false);
         };
+        // A phone or card number in the wording is not knowledge, and must not sit in the index.
+        let question = mask_pii(&question).into_owned();
         let index = self.knowledge_index().await?;
-        index
+        let learned = index
             .learn(article_id, &question)
-            .map_err(|e| ApiError::new(ErrorCode::NotFound, e.to_string()))
+            .map_err(|e| ApiError::new(ErrorCode::NotFound, e.to_string()))?;
+        // Kept in the tenant's database, so a restart or the next sync keeps it.
+        Store::open(&self.database_path())?.learn_question(
+            article_id,
+            &question,
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as i64),
+        )?;
+        Ok(learned)
     }
 
     /// The session's mood from its last customer messages.

@@ -123,6 +123,18 @@ async fn suggestions_learning_and_mood_for_the_conversation() {
     assert!(mood.cues.contains(&"12315".to_string()) && mood.cues.contains(&"投诉".to_string()));
     assert!(mood.risk > calm.risk);
     workbench.shutdown().await;
+
+    // What the agent taught outlives the app: a restart on the same data still answers that wording
+    // with the invoice article.
+    let restarted = Workbench::start_demo(dir.path().to_path_buf(), SandboxConfig::default())
+        .await
+        .unwrap();
+    let after_restart = restarted
+        .knowledge_suggestions(&cid, Some(odd.into()))
+        .await
+        .unwrap();
+    assert_eq!(after_restart[0].id, invoice, "{after_restart:?}");
+    restarted.shutdown().await;
 }
 
 /// Feeds the workbench's events to `watch` until the customer's `text` has been judged.

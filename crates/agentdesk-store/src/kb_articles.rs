@@ -1,10 +1,13 @@
-//! `kb_articles`: the platform's knowledge base, synced for offline suggestions.
+//! `kb_articles`: the platform's knowledge base, synced for offline suggestions; and `kb_learned`, the
+//! customers' wordings agents answered with an article, which become the article's questions here
+//! (kept apart from the synced rows, so a sync of the article never loses them).
 
 use rusqlite::{params, Connection};
 
 use crate::StoreError;
 
-pub const MIGRATIONS: &[&str] = &["CREATE TABLE kb_articles (
+pub const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE kb_articles (
         docid TEXT PRIMARY KEY,
         question TEXT NOT NULL,
         answer_text TEXT NOT NULL,
@@ -12,7 +15,14 @@ pub const MIGRATIONS: &[&str] = &["CREATE TABLE kb_articles (
         similar_questions TEXT NOT NULL,
         language TEXT NOT NULL,
         updated_at_ms INTEGER NOT NULL
-    );"];
+    );",
+    "CREATE TABLE kb_learned (
+        docid TEXT NOT NULL,
+        question TEXT NOT NULL,
+        learned_at_ms INTEGER NOT NULL,
+        PRIMARY KEY (docid, question)
+    );",
+];
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct KbArticle {
@@ -55,5 +65,27 @@ pub fn all(conn: &Connection) -> Result<Vec<KbArticle>, StoreError> {
             updated_at_ms: row.get(6)?,
         })
     })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Keeps `question` as one of the article's questions; false when it already was.
+pub fn learn(
+    conn: &Connection,
+    docid: &str,
+    question: &str,
+    learned_at_ms: i64,
+) -> Result<bool, StoreError> {
+    Ok(conn.execute(
+        "INSERT OR IGNORE INTO kb_learned (docid, question, learned_at_ms) VALUES (?1, ?2, ?3)",
+        params![docid, question, learned_at_ms],
+    )? > 0)
+}
+
+/// Every learned question as (article, question), oldest first.
+pub fn learned(conn: &Connection) -> Result<Vec<(String, String)>, StoreError> {
+    let mut statement = conn.prepare_cached(
+        "SELECT docid, question FROM kb_learned ORDER BY learned_at_ms, docid, question",
+    )?;
+    let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

@@ -243,6 +243,21 @@ impl Store {
         kb_articles::all(&self.conn)
     }
 
+    /// Keeps a customer's wording an agent answered with article `docid` (false if already kept).
+    pub fn learn_question(
+        &self,
+        docid: &str,
+        question: &str,
+        learned_at_ms: i64,
+    ) -> Result<bool, StoreError> {
+        kb_articles::learn(&self.conn, docid, question, learned_at_ms)
+    }
+
+    /// Every learned question as (article, question), oldest first.
+    pub fn learned_questions(&self) -> Result<Vec<(String, String)>, StoreError> {
+        kb_articles::learned(&self.conn)
+    }
+
     /// Keeps a source's answer about `key` (a customer id, a waybill) as of `fetched_at_ms`.
     pub fn cache_answer(
         &self,

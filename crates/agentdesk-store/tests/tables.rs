@@ -303,6 +303,43 @@ fn kb_articles_update_only_when_newer() {
 }
 
 #[test]
+fn learned_questions_are_kept_once_and_survive_a_newer_article() {
+    let (dir, mut store) = open();
+    let article = KbArticle {
+        docid: "d1".into(),
+        question: "退款多久到账？".into(),
+        answer_text: "1–5 个工作日".into(),
+        category: "退款".into(),
+        similar_questions: vec![],
+        language: "zh".into(),
+        updated_at_ms: 10,
+    };
+    store
+        .upsert_articles(std::slice::from_ref(&article))
+        .unwrap();
+    assert!(store.learn_question("d1", "钱啥时候回来", 100).unwrap());
+    assert!(!store.learn_question("d1", "钱啥时候回来", 200).unwrap());
+    assert!(store.learn_question("d1", "退款到哪了", 150).unwrap());
+    // The platform changes the article: what the agents taught stays.
+    store
+        .upsert_articles(&[KbArticle {
+            answer_text: "新的答案".into(),
+            updated_at_ms: 20,
+            ..article
+        }])
+        .unwrap();
+    drop(store);
+    let store = Store::open(&dir.path().join("a").join("t.sqlite3")).unwrap();
+    assert_eq!(
+        store.learned_questions().unwrap(),
+        vec![
+            ("d1".to_string(), "钱啥时候回来".to_string()),
+            ("d1".to_string(), "退款到哪了".to_string()),
+        ]
+    );
+}
+
+#[test]
 fn the_audit_log_masks_personal_data_and_prunes_by_age() {
     let (_dir, mut store) = open();
     let entry = |at: i64| AuditEntry {
