@@ -68,13 +68,7 @@ pub async fn bridge(
 /// A customer has just crossed the warning threshold: who, how upset, and the words that did it.
 fn notify_upset_customer(app: &AppHandle, state: &AppState, change: &MoodChange) {
     let mood = &change.event.mood;
-    let name = state
-        .visitor_names
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .get(&mood.session_id)
-        .cloned()
-        .unwrap_or_default();
+    let name = visitor_name(state, &mood.session_id).unwrap_or_default();
     let percent = (mood.risk * 100.0).round();
     // Cues are masked already (a cue can be a number the customer typed).
     let cues = mood.cues.join(" · ");
@@ -129,12 +123,7 @@ fn notify_if_wanted(app: &AppHandle, state: &AppState, event: &DomainEvent) {
                 && settings.notify_new_message
                 && !state.is_focused() =>
         {
-            let name = state
-                .visitor_names
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .get(&message.session_id)
-                .cloned()
+            let name = visitor_name(state, &message.session_id)
                 .unwrap_or_else(|| message.sender_name.clone());
             let preview: String = mask_pii(&message.content)
                 .chars()
@@ -149,6 +138,16 @@ fn notify_if_wanted(app: &AppHandle, state: &AppState, event: &DomainEvent) {
         }
         _ => {}
     }
+}
+
+/// The customer's name of a session announced since start.
+fn visitor_name(state: &AppState, session_id: &str) -> Option<String> {
+    state
+        .visitor_names
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(session_id)
+        .cloned()
 }
 
 fn show(title: String, body: String, sound: bool) {

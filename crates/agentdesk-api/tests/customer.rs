@@ -5,8 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use agentdesk_api::{CardState, PersonalField, Workbench};
-use agentdesk_sandbox::SandboxConfig;
+use agentdesk_api::{CardState, PersonalField};
 use serde_json::{json, Value};
 
 mod common;
@@ -25,11 +24,7 @@ async fn post(url: String, body: Value) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_customer_in_focus_with_orders_tracking_cache_masking_and_a_failing_source() {
-    std::env::remove_var(agentdesk_api::SANDBOX_URL_ENV);
-    let dir = tempfile::tempdir().unwrap();
-    let workbench = Workbench::start_demo(dir.path().to_path_buf(), SandboxConfig::default())
-        .await
-        .unwrap();
+    let (_dir, workbench) = common::demo_workbench().await;
     let sandbox = workbench.sandbox_url().to_string();
     // The customer wrote on WeChat last time.
     let earlier = post(

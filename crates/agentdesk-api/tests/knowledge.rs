@@ -4,7 +4,6 @@
 //! and escalation cues while calm customers raise nothing.
 
 use agentdesk_api::{Workbench, DEFAULT_RISK_THRESHOLD};
-use agentdesk_sandbox::SandboxConfig;
 use serde_json::{json, Value};
 
 mod common;
@@ -51,11 +50,7 @@ async fn wait_for_message(workbench: &Workbench, cid: &str, text: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn suggestions_learning_and_mood_for_the_conversation() {
-    std::env::remove_var(agentdesk_api::SANDBOX_URL_ENV);
-    let dir = tempfile::tempdir().unwrap();
-    let workbench = Workbench::start_demo(dir.path().to_path_buf(), SandboxConfig::default())
-        .await
-        .unwrap();
+    let (dir, workbench) = common::demo_workbench().await;
     let sandbox = workbench.sandbox_url().to_string();
     let text = "我买的耳机退款什么时候能到账？";
     let cid = visitor(&sandbox, "kb-1", text).await;
@@ -126,9 +121,7 @@ async fn suggestions_learning_and_mood_for_the_conversation() {
 
     // What the agent taught outlives the app: a restart on the same data still answers that wording
     // with the invoice article.
-    let restarted = Workbench::start_demo(dir.path().to_path_buf(), SandboxConfig::default())
-        .await
-        .unwrap();
+    let restarted = common::demo_workbench_in(dir.path()).await;
     let after_restart = restarted
         .knowledge_suggestions(&cid, Some(odd.into()))
         .await
@@ -170,11 +163,7 @@ async fn mood_after(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_crossing_the_threshold_is_reported_once() {
-    std::env::remove_var(agentdesk_api::SANDBOX_URL_ENV);
-    let dir = tempfile::tempdir().unwrap();
-    let workbench = Workbench::start_demo(dir.path().to_path_buf(), SandboxConfig::default())
-        .await
-        .unwrap();
+    let (_dir, workbench) = common::demo_workbench().await;
     let sandbox = workbench.sandbox_url().to_string();
     let mut events = workbench.subscribe();
     let mut watch = agentdesk_api::MoodWatch::new();

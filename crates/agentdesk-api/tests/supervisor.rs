@@ -1,8 +1,9 @@
 //! A supervisor's screens against the sandbox's union platform: merchants, the agents of the merchant
 //! on screen, their status log, and refusals that say what happened and what to do.
 
-use agentdesk_api::{AgentInput, AgentRole, ErrorCode, MerchantInput, Workbench};
-use agentdesk_sandbox::SandboxConfig;
+use agentdesk_api::{AgentInput, AgentRole, ErrorCode, MerchantInput};
+
+mod common;
 
 fn agent(email: &str) -> AgentInput {
     AgentInput {
@@ -18,11 +19,7 @@ fn agent(email: &str) -> AgentInput {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn merchants_agents_and_status_log_with_refusals_in_words() {
-    std::env::remove_var(agentdesk_api::SANDBOX_URL_ENV);
-    let dir = tempfile::tempdir().unwrap();
-    let workbench = Workbench::start_demo(dir.path().to_path_buf(), SandboxConfig::default())
-        .await
-        .unwrap();
+    let (_dir, workbench) = common::demo_workbench().await;
 
     let merchants = workbench.merchants().await.unwrap();
     assert_eq!(merchants.len(), 4);

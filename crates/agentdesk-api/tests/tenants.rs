@@ -4,10 +4,11 @@
 
 use std::time::{Duration, Instant};
 
-use agentdesk_api::{ErrorCode, Workbench};
+use agentdesk_api::ErrorCode;
 use agentdesk_domain::{DeliveryStatus, Direction};
-use agentdesk_sandbox::SandboxConfig;
 use serde_json::{json, Value};
+
+mod common;
 
 async fn post(url: String, body: Value) -> Value {
     reqwest::Client::new()
@@ -34,11 +35,7 @@ async fn wait_for<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn switching_tenants_swaps_the_whole_workspace_and_keeps_unsent_replies_bound() {
-    std::env::remove_var(agentdesk_api::SANDBOX_URL_ENV);
-    let dir = tempfile::tempdir().unwrap();
-    let workbench = Workbench::start_demo(dir.path().to_path_buf(), SandboxConfig::default())
-        .await
-        .unwrap();
+    let (_dir, workbench) = common::demo_workbench().await;
     let sandbox = workbench.sandbox_url().to_string();
     let home = workbench.snapshot().unwrap();
     assert_eq!(home.tenant_name, "Lumen Mall 流明商城");

@@ -275,10 +275,8 @@ fn visitors_keep_the_latest_sighting() {
     );
 }
 
-#[test]
-fn kb_articles_update_only_when_newer() {
-    let (_dir, mut store) = open();
-    let article = KbArticle {
+fn refund_article() -> KbArticle {
+    KbArticle {
         docid: "d1".into(),
         question: "退款多久到账？".into(),
         answer_text: "1–5 个工作日".into(),
@@ -286,7 +284,13 @@ fn kb_articles_update_only_when_newer() {
         similar_questions: vec!["钱什么时候退回来".into()],
         language: "zh".into(),
         updated_at_ms: 10,
-    };
+    }
+}
+
+#[test]
+fn kb_articles_update_only_when_newer() {
+    let (_dir, mut store) = open();
+    let article = refund_article();
     assert_eq!(
         store
             .upsert_articles(std::slice::from_ref(&article))
@@ -306,13 +310,8 @@ fn kb_articles_update_only_when_newer() {
 fn learned_questions_are_kept_once_and_survive_a_newer_article() {
     let (dir, mut store) = open();
     let article = KbArticle {
-        docid: "d1".into(),
-        question: "退款多久到账？".into(),
-        answer_text: "1–5 个工作日".into(),
-        category: "退款".into(),
         similar_questions: vec![],
-        language: "zh".into(),
-        updated_at_ms: 10,
+        ..refund_article()
     };
     store
         .upsert_articles(std::slice::from_ref(&article))

@@ -49,6 +49,18 @@ async fn post(url: String, body: Value) -> Value {
         .unwrap()
 }
 
+/// The customer of `cid` writes "live {n}" for each n in `numbers`, 20 a second.
+async fn customer_writes_live(sandbox: &Sandbox, cid: &str, numbers: std::ops::Range<u32>) {
+    for n in numbers {
+        post(
+            format!("{}/__sandbox/visitors/{cid}/messages", sandbox.base_url()),
+            json!({"text": format!("live {n}")}),
+        )
+        .await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// PSS in KiB of every process whose executable is named one of `names`, per name.
 fn pss_by_process(names: &[&str]) -> Vec<(String, u64)> {
     let mut totals: Vec<(String, u64)> = names.iter().map(|n| (n.to_string(), 0)).collect();
@@ -310,17 +322,7 @@ async fn frame_times_of_a_10000_message_conversation() {
            requestAnimationFrame(tick);
          });",
     );
-    let writer = async {
-        for n in 0..100 {
-            post(
-                format!("{}/__sandbox/visitors/{cid}/messages", sandbox.base_url()),
-                json!({"text": format!("live {n}")}),
-            )
-            .await;
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    };
-    let (receiving, ()) = tokio::join!(receiving, writer);
+    let (receiving, ()) = tokio::join!(receiving, customer_writes_live(&sandbox, &cid, 0..100));
     // The same stream again, watching the page's main thread instead of its frames: a zero-delay
     // timer chained for 5 s; each gap between its runs is how long the thread was held (a gap over
     // 16 ms is a frame that could not have been drawn in time).
@@ -332,17 +334,7 @@ async fn frame_times_of_a_10000_message_conversation() {
            setTimeout(tick, 0);
          });",
     );
-    let writer = async {
-        for n in 100..200 {
-            post(
-                format!("{}/__sandbox/visitors/{cid}/messages", sandbox.base_url()),
-                json!({"text": format!("live {n}")}),
-            )
-            .await;
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    };
-    let (blocks, ()) = tokio::join!(blocks, writer);
+    let (blocks, ()) = tokio::join!(blocks, customer_writes_live(&sandbox, &cid, 100..200));
     let summary = |frames: &Value| {
         let mut values: Vec<f64> = frames
             .as_array()

@@ -582,15 +582,7 @@ async fn knowledge_suggestions_follow_the_customer_and_anger_is_warned_about() {
                 format!("matched words are marked: {marked}"),
             )?;
             // The customer loses patience: the conversation warns, with the cues.
-            run.http
-                .post(format!(
-                    "{}/__sandbox/visitors/{cid}/messages",
-                    run.sandbox.base_url()
-                ))
-                .json(&json!({"text": "太慢了！再不处理我就去12315投诉你们！"}))
-                .send()
-                .await
-                .map_err(|e| e.to_string())?;
+            customer_writes(run, &cid, "太慢了！再不处理我就去12315投诉你们！").await?;
             let warning = run
                 .app
                 .wait_for("[role=alert][data-testid=sentiment-warning]", WAIT)
@@ -617,15 +609,7 @@ async fn knowledge_suggestions_follow_the_customer_and_anger_is_warned_about() {
                     WAIT,
                 )
                 .await?;
-            run.http
-                .post(format!(
-                    "{}/__sandbox/visitors/{other}/messages",
-                    run.sandbox.base_url()
-                ))
-                .json(&json!({"text": "你们就是骗子，我要找律师起诉你们！"}))
-                .send()
-                .await
-                .map_err(|e| e.to_string())?;
+            customer_writes(run, &other, "你们就是骗子，我要找律师起诉你们！").await?;
             run.app
                 .wait_for(
                     &format!("[data-testid=session-item][data-session-id='{other}'] [data-testid=sentiment-warning]"),

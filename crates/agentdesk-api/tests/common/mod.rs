@@ -1,8 +1,27 @@
-//! Waiting for a session to reach the workbench, shared by the view's tests.
+//! What the API's tests share: a demo workbench on its own sandbox and data folder, and waiting for a
+//! session to reach it. (Each test binary uses part of this.)
+#![allow(dead_code)]
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use agentdesk_api::Workbench;
+use agentdesk_sandbox::SandboxConfig;
+
+/// A demo workbench (its own sandbox) keeping its data in a new temporary folder.
+pub async fn demo_workbench() -> (tempfile::TempDir, Workbench) {
+    let dir = tempfile::tempdir().unwrap();
+    let workbench = demo_workbench_in(dir.path()).await;
+    (dir, workbench)
+}
+
+/// A demo workbench keeping its data in `dir` (a second one on the same folder is a restart).
+pub async fn demo_workbench_in(dir: &Path) -> Workbench {
+    std::env::remove_var(agentdesk_api::SANDBOX_URL_ENV);
+    Workbench::start_demo(dir.to_path_buf(), SandboxConfig::default())
+        .await
+        .unwrap()
+}
 
 /// Waits (at most 15 s) until the workbench lists session `cid`.
 pub async fn wait_for_session(workbench: &Workbench, cid: &str) {
