@@ -50,6 +50,19 @@ pub struct SessionMood {
     pub warn: bool,
 }
 
+impl SessionMood {
+    /// A session nobody has been upset in.
+    pub fn calm(session_id: &str) -> SessionMood {
+        SessionMood {
+            session_id: session_id.to_string(),
+            risk: 0.0,
+            label: "neutral".into(),
+            cues: Vec::new(),
+            warn: false,
+        }
+    }
+}
+
 /// Byte ranges to character ranges (the window counts characters).
 fn char_ranges(text: &str, ranges: &[(usize, usize)]) -> Vec<(u32, u32)> {
     ranges

@@ -1,6 +1,6 @@
 //! Follows every session's mood as its customer writes, so the session list can warn about any of
 //! them and the agent is told once when a customer crosses the warning threshold, not on every
-//! angry line after that.
+//! angry line after that. Only changes to what the window shows are sent.
 
 use std::collections::HashMap;
 
@@ -27,10 +27,39 @@ pub struct MoodChange {
     pub crossed: bool,
 }
 
-/// Which sessions are being warned about, to tell a crossing from a session that stays upset.
+/// What the window shows of a session's mood: whether it warns, and when it does, the risk in whole
+/// percent and the cues.
+#[derive(Debug, Clone, PartialEq)]
+struct Shown {
+    warn: bool,
+    percent: u8,
+    cues: Vec<String>,
+}
+
+impl Shown {
+    fn of(mood: &SessionMood) -> Shown {
+        if mood.warn {
+            Shown {
+                warn: true,
+                percent: (mood.risk * 100.0).round() as u8,
+                cues: mood.cues.clone(),
+            }
+        } else {
+            // A calm session shows nothing, whatever its exact risk.
+            Shown {
+                warn: false,
+                percent: 0,
+                cues: Vec::new(),
+            }
+        }
+    }
+}
+
+/// What the window shows of each session, to send only changes (a busy queue of calm customers
+/// sends nothing) and to tell a crossing from a session that stays upset.
 #[derive(Debug, Default)]
 pub struct MoodWatch {
-    warned: HashMap<String, bool>,
+    shown: HashMap<String, Shown>,
 }
 
 impl MoodWatch {
@@ -38,8 +67,8 @@ impl MoodWatch {
         MoodWatch::default()
     }
 
-    /// The mood after `event` when it is a customer's message (judged against `threshold`); a
-    /// session that ended is forgotten.
+    /// The session's new mood when `event` is a customer's message (judged against `threshold`) that
+    /// changed what the window shows; a session that ended is forgotten.
     pub fn observe(
         &mut self,
         workbench: &Workbench,
@@ -50,17 +79,22 @@ impl MoodWatch {
         match event {
             DomainEvent::MessageStored { message } if message.direction == Direction::In => {
                 let mood = workbench.session_mood(&message.session_id, threshold)?;
-                let was_warned = self
-                    .warned
-                    .insert(message.session_id.clone(), mood.warn)
-                    .unwrap_or(false);
+                let shown = Shown::of(&mood);
+                // Never judged before counts as calm: that is what the window assumes.
+                let before = self
+                    .shown
+                    .insert(message.session_id.clone(), shown.clone())
+                    .unwrap_or_else(|| Shown::of(&SessionMood::calm(&message.session_id)));
+                if before == shown {
+                    return Ok(None);
+                }
                 Ok(Some(MoodChange {
-                    crossed: mood.warn && !was_warned,
+                    crossed: shown.warn && !before.warn,
                     event: MoodEvent { workspace, mood },
                 }))
             }
             DomainEvent::SessionEnded { session_id } => {
-                self.warned.remove(session_id);
+                self.shown.remove(session_id);
                 Ok(None)
             }
             _ => Ok(None),

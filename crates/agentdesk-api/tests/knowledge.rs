@@ -130,13 +130,14 @@ async fn suggestions_learning_and_mood_for_the_conversation() {
     restarted.shutdown().await;
 }
 
-/// Feeds the workbench's events to `watch` until the customer's `text` has been judged.
+/// Feeds the workbench's events to `watch` until the customer's `text` has been judged: what it
+/// changed in the window, if anything.
 async fn mood_after(
     events: &mut tokio::sync::broadcast::Receiver<agentdesk_api::WorkbenchEvent>,
     watch: &mut agentdesk_api::MoodWatch,
     workbench: &Workbench,
     text: &str,
-) -> agentdesk_api::MoodChange {
+) -> Option<agentdesk_api::MoodChange> {
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
     loop {
         let event = tokio::time::timeout_at(deadline, events.recv())
@@ -151,9 +152,7 @@ async fn mood_after(
                 DEFAULT_RISK_THRESHOLD,
             )
             .unwrap();
-        if let (Some(change), agentdesk_domain::DomainEvent::MessageStored { message }) =
-            (change, &event.event)
-        {
+        if let agentdesk_domain::DomainEvent::MessageStored { message } = &event.event {
             if message.content == text {
                 return change;
             }
@@ -170,21 +169,44 @@ async fn a_session_crossing_the_threshold_is_reported_once() {
 
     let calm = "请问这个订单什么时候发货？";
     let cid = visitor(&sandbox, "mood-1", calm).await;
-    let first = mood_after(&mut events, &mut watch, &workbench, calm).await;
-    assert!(!first.crossed && !first.event.mood.warn, "{first:?}");
-    assert_eq!(first.event.mood.session_id, cid);
-    assert_eq!(first.event.workspace, workbench.workspace_generation());
+    // Calm, as the window already assumes: nothing to send.
+    assert_eq!(
+        mood_after(&mut events, &mut watch, &workbench, calm).await,
+        None
+    );
 
     let angry = "太慢了！再不处理我就去12315投诉你们！";
     say(&sandbox, &cid, angry).await;
-    let crossing = mood_after(&mut events, &mut watch, &workbench, angry).await;
+    let crossing = mood_after(&mut events, &mut watch, &workbench, angry)
+        .await
+        .expect("the warning is sent");
     assert!(crossing.crossed && crossing.event.mood.warn, "{crossing:?}");
+    assert_eq!(crossing.event.mood.session_id, cid);
+    assert_eq!(crossing.event.workspace, workbench.workspace_generation());
     assert!(crossing.event.mood.cues.contains(&"12315".to_string()));
 
-    // Still upset: warned about, but not a new crossing (one notification, not one per line).
-    let still = "你们就是骗子，我要投诉！";
+    // Still upset, with another cue: sent (the window shows the cues), but not a new crossing, so
+    // one notification rather than one per line.
+    let still = "你们就是骗子，我要找律师！";
     say(&sandbox, &cid, still).await;
-    let again = mood_after(&mut events, &mut watch, &workbench, still).await;
+    let again = mood_after(&mut events, &mut watch, &workbench, still)
+        .await
+        .expect("the new cue is sent");
     assert!(again.event.mood.warn && !again.crossed, "{again:?}");
+    assert!(
+        again.event.mood.cues.contains(&"律师".to_string()),
+        "{again:?}"
+    );
+
+    // Calm again after a few quiet questions: the warning is withdrawn.
+    let mut last = None;
+    for text in ["好的", "请问快递单号是多少？", "谢谢你的帮助"] {
+        say(&sandbox, &cid, text).await;
+        if let Some(change) = mood_after(&mut events, &mut watch, &workbench, text).await {
+            last = Some(change);
+        }
+    }
+    let calmed = last.expect("the end of the warning is sent");
+    assert!(!calmed.event.mood.warn && !calmed.crossed, "{calmed:?}");
     workbench.shutdown().await;
 }

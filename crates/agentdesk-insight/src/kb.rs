@@ -64,6 +64,7 @@ const CANDIDATES: usize = 100;
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 
 struct Side {
+    index: Index,
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
     text: Field,
@@ -91,6 +92,7 @@ impl Side {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
         Ok(Side {
+            index,
             reader,
             writer: Mutex::new(writer),
             text,
@@ -109,6 +111,20 @@ impl Side {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .commit()?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Commits and merges everything into one segment: a query then walks one set of posting lists
+    /// instead of one per segment (the difference shows in the slowest queries at 50,000 articles).
+    fn commit_as_one_segment(&self) -> Result<(), KbError> {
+        let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        writer.commit()?;
+        let segments = self.index.searchable_segment_ids()?;
+        if segments.len() > 1 {
+            writer.merge(&segments).wait()?;
+        }
+        drop(writer);
         self.reader.reload()?;
         Ok(())
     }
@@ -184,8 +200,8 @@ impl KnowledgeIndex {
             per_article.add(number, &all)?;
             kept.push(article);
         }
-        per_question.commit()?;
-        per_article.commit()?;
+        per_question.commit_as_one_segment()?;
+        per_article.commit_as_one_segment()?;
         Ok(KnowledgeIndex {
             articles: kept,
             by_id,
