@@ -257,7 +257,7 @@ export function App({ backend }: { backend: Backend }) {
   );
 
   const insertIntoReply = useCallback((text: string) => composer.current?.insert(text), []);
-  const useArticle = useCallback(
+  const putArticleIntoReply = useCallback(
     (article: KbSuggestionView) => {
       if (state.selected) usedArticle.current[state.selected] = article.id;
       composer.current?.insert(article.answer);
@@ -372,7 +372,7 @@ export function App({ backend }: { backend: Backend }) {
           backend={backend}
           onInsert={insertIntoReply}
           newestInbound={newestInboundKey}
-          onUseArticle={useArticle}
+          onUseArticle={putArticleIntoReply}
         />
       </div>
       {supervisorOpen && (
