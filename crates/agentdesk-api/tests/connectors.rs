@@ -95,15 +95,11 @@ async fn an_accounts_view_uses_its_connector_files_and_keychain_keys() {
     let workbench = Workbench::start_account(data.path().to_path_buf(), &book, "Desk")
         .await
         .unwrap();
-    let visitor: serde_json::Value = reqwest::Client::new()
-        .post(format!("{}/__sandbox/visitors", info.base_url))
-        .json(&json!({"name": "Lin", "text": "where is it?", "partnerid": "acct-1", "phone": "13600000001", "agent_email": info.agents[1].email}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let visitor = common::post(
+        format!("{}/__sandbox/visitors", info.base_url),
+        json!({"name": "Lin", "text": "where is it?", "partnerid": "acct-1", "phone": "13600000001", "agent_email": info.agents[1].email}),
+    )
+    .await;
     let cid = visitor["cid"].as_str().unwrap().to_string();
     common::wait_for_session(&workbench, &cid).await;
     let view = workbench.customer_view(&cid, true).await.unwrap();

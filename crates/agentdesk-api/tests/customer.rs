@@ -6,39 +6,27 @@
 use std::time::{Duration, Instant};
 
 use agentdesk_api::{CardState, PersonalField};
-use serde_json::{json, Value};
+use serde_json::json;
 
 mod common;
-
-async fn post(url: String, body: Value) -> Value {
-    reqwest::Client::new()
-        .post(url)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_customer_in_focus_with_orders_tracking_cache_masking_and_a_failing_source() {
     let (_dir, workbench) = common::demo_workbench().await;
     let sandbox = workbench.sandbox_url().to_string();
     // The customer wrote on WeChat last time.
-    let earlier = post(
+    let earlier = common::post(
         format!("{sandbox}/__sandbox/visitors"),
         json!({"name": "王芳", "text": "发票怎么开？手机 13812345678", "partnerid": "buyer-7", "phone": "13812345678", "channel": 1}),
     )
     .await;
     let earlier_cid = earlier["cid"].as_str().unwrap().to_string();
-    post(
+    common::post(
         format!("{sandbox}/__sandbox/visitors/{earlier_cid}/leave"),
         json!({}),
     )
     .await;
-    let visitor = post(
+    let visitor = common::post(
         format!("{sandbox}/__sandbox/visitors"),
         json!({"name": "王芳", "text": "我的快递到哪了？", "partnerid": "buyer-7", "phone": "13812345678"}),
     )
@@ -123,14 +111,14 @@ async fn the_customer_in_focus_with_orders_tracking_cache_masking_and_a_failing_
 
     // A second customer while the CRM hangs and SF Express fails: those cards fail (the CRM's after
     // the timeout), the others are unaffected and the whole view comes back promptly.
-    let other = post(
+    let other = common::post(
         format!("{sandbox}/__sandbox/visitors"),
         json!({"name": "Sam", "text": "hi", "partnerid": "buyer-8", "phone": "13900001111"}),
     )
     .await;
     let other_cid = other["cid"].as_str().unwrap().to_string();
     common::wait_for_session(&workbench, &other_cid).await;
-    post(
+    common::post(
         format!("{sandbox}/__sandbox/faults"),
         json!({"sources": {
             "/qiyu-crm/get_user_info": {"latency_ms": 3000},
@@ -141,7 +129,7 @@ async fn the_customer_in_focus_with_orders_tracking_cache_masking_and_a_failing_
     let started = Instant::now();
     let slow = workbench.customer_view(&other_cid, true).await.unwrap();
     let took = started.elapsed();
-    post(format!("{sandbox}/__sandbox/faults"), json!({})).await;
+    common::post(format!("{sandbox}/__sandbox/faults"), json!({})).await;
     assert!(
         took < Duration::from_millis(2_900),
         "the view waited for a hung source: {took:?}"

@@ -4,20 +4,16 @@
 //! and escalation cues while calm customers raise nothing.
 
 use agentdesk_api::{Workbench, DEFAULT_RISK_THRESHOLD};
-use serde_json::{json, Value};
+use serde_json::json;
 
 mod common;
 
 async fn visitor(sandbox: &str, partnerid: &str, text: &str) -> String {
-    let answer: Value = reqwest::Client::new()
-        .post(format!("{sandbox}/__sandbox/visitors"))
-        .json(&json!({"name": "顾客", "text": text, "partnerid": partnerid}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let answer = common::post(
+        format!("{sandbox}/__sandbox/visitors"),
+        json!({"name": "顾客", "text": text, "partnerid": partnerid}),
+    )
+    .await;
     answer["cid"].as_str().unwrap().to_string()
 }
 

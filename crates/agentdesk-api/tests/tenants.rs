@@ -10,18 +10,6 @@ use serde_json::{json, Value};
 
 mod common;
 
-async fn post(url: String, body: Value) -> Value {
-    reqwest::Client::new()
-        .post(url)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
 async fn wait_for<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
@@ -41,7 +29,7 @@ async fn switching_tenants_swaps_the_whole_workspace_and_keeps_unsent_replies_bo
     assert_eq!(home.tenant_name, "Lumen Mall 流明商城");
 
     // A customer of the demo tenant, and a reply to them that cannot go out (sends fail).
-    let visitor = post(
+    let visitor = common::post(
         format!("{sandbox}/__sandbox/visitors"),
         json!({"name": "王芳", "text": "我的快递到哪了？"}),
     )
@@ -57,7 +45,7 @@ async fn switching_tenants_swaps_the_whole_workspace_and_keeps_unsent_replies_bo
             .then_some(())
     })
     .await;
-    post(
+    common::post(
         format!("{sandbox}/__sandbox/faults"),
         json!({"error_rate": 1.0, "only_paths": ["/send"]}),
     )
@@ -103,7 +91,7 @@ async fn switching_tenants_swaps_the_whole_workspace_and_keeps_unsent_replies_bo
     );
 
     // The home reply did not go out while its tenant was away, even once sends work again.
-    post(format!("{sandbox}/__sandbox/faults"), json!({})).await;
+    common::post(format!("{sandbox}/__sandbox/faults"), json!({})).await;
     tokio::time::sleep(Duration::from_millis(800)).await;
     let sent: Value = reqwest::get(format!("{sandbox}/__sandbox/agent-messages?cid={home_cid}"))
         .await
