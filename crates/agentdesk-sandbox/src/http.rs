@@ -16,7 +16,8 @@ use rand::Rng;
 use serde_json::{json, Map, Value};
 
 use crate::{
-    agent_api, control, logistics, open_api, push_ws, qiyu_crm, shop, tenant_api, SandboxState,
+    agent_api, control, logistics, open_api, push_ws, qiyu_crm, shop, statistics, tenant_api,
+    SandboxState,
 };
 
 /// Bodies above this are refused with 413 before parsing (1 MB messages must still fit).
@@ -28,6 +29,7 @@ pub fn router(state: Arc<SandboxState>) -> Router {
         .route("/api/chat/5/user/{op}", post(open_api::visitor_op))
         .route("/api/5/user/{op}", post(open_api::visitor_op))
         .route("/api/robot/5/{op}", post(open_api::robot_op))
+        .route("/api/wb/5/data/{op}", post(statistics::data_op))
         .route("/api/crm/5/user/{op}", get(open_api::customer_center))
         .route("/chat-admin-sdk/new/sdk/v1/{op}", post(agent_api::agent_op))
         .route(agentdesk_sobot::protocol::PUSH_PATH, any(push_ws::upgrade))

@@ -7,6 +7,7 @@
 mod agent_api;
 mod control;
 pub mod faults;
+mod history;
 mod http;
 mod load;
 mod logistics;
@@ -16,6 +17,7 @@ mod qiyu_crm;
 pub mod seed;
 mod shop;
 mod simulation;
+mod statistics;
 mod tenant_api;
 pub mod world;
 
@@ -38,6 +40,11 @@ pub struct SandboxConfig {
     /// Simulated visitors arriving per minute while an agent is online (0 = none).
     pub visitors_per_minute: f64,
     pub token_lifetime: Duration,
+    /// Days of served sessions each tenant starts with (the statistics endpoints' history).
+    pub history_days: u32,
+    /// Agents of the demo tenant besides its supervisor: the first five are the named seed agents,
+    /// more get generated names (the dashboard benchmark runs 50).
+    pub agents: usize,
 }
 
 impl Default for SandboxConfig {
@@ -46,6 +53,8 @@ impl Default for SandboxConfig {
             seed: 1,
             visitors_per_minute: 0.0,
             token_lifetime: Duration::from_secs(86_400),
+            history_days: 30,
+            agents: seed::NAMED_AGENTS,
         }
     }
 }
@@ -265,10 +274,11 @@ impl Sandbox {
         let listener = tokio::net::TcpListener::bind(listen).await?;
         let address = listener.local_addr()?;
         let base_url = format!("http://{address}");
-        let world = World::new(
+        let mut world = World::new(
             ChaCha8Rng::seed_from_u64(config.seed),
             config.token_lifetime,
         );
+        world.add_generated_agents(config.agents.saturating_sub(seed::NAMED_AGENTS));
         let home: Tenant = Arc::new(Mutex::new(world));
         let mut tenants = vec![home.clone()];
         for (index, (profile, agents)) in seed::other_tenants().into_iter().enumerate() {
@@ -282,6 +292,11 @@ impl Sandbox {
                 }
             }
             tenants.push(Arc::new(Mutex::new(world)));
+        }
+        let now = world::now_ms();
+        for (index, tenant) in tenants.iter().enumerate() {
+            let mut rng = ChaCha8Rng::seed_from_u64(config.seed ^ (0x4157_0000 + index as u64));
+            lock(tenant).seed_history(&mut rng, config.history_days, now);
         }
         let state = Arc::new(SandboxState {
             home,

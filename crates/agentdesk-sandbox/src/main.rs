@@ -1,4 +1,5 @@
-//! `agentdesk-sandbox --listen 127.0.0.1:0 [--seed N] [--visitors-per-minute R]`: runs the sandbox
+//! `agentdesk-sandbox --listen 127.0.0.1:0 [--seed N] [--visitors-per-minute R] [--history-days D]
+//! [--agents N]`: runs the sandbox
 //! platform and prints one JSON line on stdout when ready (logs go to stderr).
 
 use std::io::Write;
@@ -27,6 +28,12 @@ struct Args {
     /// Lifetime of issued tokens in seconds (the platform's is 86400).
     #[arg(long, default_value_t = 86_400)]
     token_lifetime_secs: u64,
+    /// Days of past sessions every tenant starts with (for the statistics endpoints).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(0..=366))]
+    history_days: u32,
+    /// Agents of the demo tenant besides its supervisor (five have names of their own).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=60))]
+    agents: u64,
 }
 
 #[tokio::main]
@@ -47,6 +54,8 @@ async fn main() {
         seed: args.seed,
         visitors_per_minute: args.visitors_per_minute,
         token_lifetime: Duration::from_secs(args.token_lifetime_secs.max(1)),
+        history_days: args.history_days,
+        agents: args.agents as usize,
     };
     let sandbox = match Sandbox::start(args.listen, config).await {
         Ok(sandbox) => sandbox,

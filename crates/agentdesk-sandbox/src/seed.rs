@@ -96,6 +96,9 @@ pub fn other_tenants() -> Vec<(
     ]
 }
 
+/// The demo tenant's agents with names of their own (`agents`).
+pub const NAMED_AGENTS: usize = 5;
+
 pub fn agents(rng: &mut ChaCha8Rng) -> Vec<AgentSeed> {
     let names = [
         "林晓 Lin Xiao",

@@ -7,7 +7,6 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use agentdesk_sobot::protocol::sender_type;
 use agentdesk_sobot::protocol::sign::{chat_index_token, tenant_api_token, union_sign};
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -576,8 +575,9 @@ pub async fn export_file(
     };
     for tenant in state.tenants() {
         let world = lock(&tenant);
+        let mut all = staff_figures(&world, date, date);
         for (index, agent) in world.staff() {
-            let stats = staff_figures(&world, index, date, date);
+            let stats = all.remove(&index).unwrap_or_default();
             let row = if task_type == "7" {
                 format!(
                     "{},{},{},{},{},{},{}\n",
@@ -620,42 +620,43 @@ struct StaffFigures {
     average_first_response_s: f64,
 }
 
-/// An agent's figures over sessions started between two `yyyy-MM-dd` dates (China time).
-fn staff_figures(world: &World, agent: usize, start: &str, end: &str) -> StaffFigures {
-    let mut figures = StaffFigures::default();
-    let mut total_response_ms = 0i64;
-    for session in world.sessions.values() {
-        if session.agent != Some(agent) {
+/// Every agent's figures (by index) over sessions started between two `yyyy-MM-dd` dates (China
+/// time), the seeded month and the live sessions alike, in one pass.
+fn staff_figures(
+    world: &World,
+    start: &str,
+    end: &str,
+) -> std::collections::HashMap<usize, StaffFigures> {
+    let mut figures: std::collections::HashMap<usize, StaffFigures> =
+        std::collections::HashMap::new();
+    let mut response_ms: std::collections::HashMap<usize, i64> = std::collections::HashMap::new();
+    let Some((from_ms, to_ms)) = crate::history::china_days_ms(start, end) else {
+        return figures;
+    };
+    for session in crate::history::served_sessions(world) {
+        if session.started_ms < from_ms || session.started_ms >= to_ms {
             continue;
         }
-        let day: String = china_time(session.started_ms).chars().take(10).collect();
-        if day.as_str() < start || day.as_str() > end {
-            continue;
-        }
-        figures.sessions += 1;
-        if session.phase == crate::world::SessionPhase::Ended {
-            figures.ended += 1;
+        let agent = figures.entry(session.agent).or_default();
+        agent.sessions += 1;
+        if session.ended {
+            agent.ended += 1;
         }
         if session.rating.is_some() {
-            figures.rated += 1;
+            agent.rated += 1;
         }
-        let first_reply = session
-            .records
-            .iter()
-            .find(|r| r.sender_type == Some(sender_type::AGENT))
-            .and_then(|r| r.t);
-        if let Some(at) = first_reply {
-            figures.first_responses += 1;
-            let waited = (at - session.started_ms).max(0);
-            total_response_ms += waited;
+        if let Some(waited) = session.first_response_ms {
+            agent.first_responses += 1;
+            *response_ms.entry(session.agent).or_default() += waited;
             if waited <= 60_000 {
-                figures.within_60s += 1;
+                agent.within_60s += 1;
             }
         }
     }
-    if figures.first_responses > 0 {
-        figures.average_first_response_s =
-            total_response_ms as f64 / figures.first_responses as f64 / 1000.0;
+    for (agent, total) in response_ms {
+        if let Some(f) = figures.get_mut(&agent) {
+            f.average_first_response_s = total as f64 / f.first_responses.max(1) as f64 / 1000.0;
+        }
     }
     figures
 }
@@ -848,8 +849,9 @@ pub async fn tenant_staff_job_list(
     let mut items = Vec::new();
     for tenant in state.tenants() {
         let world = lock(&tenant);
+        let mut all = staff_figures(&world, &start, &end);
         for (index, agent) in world.staff() {
-            let f = staff_figures(&world, index, &start, &end);
+            let f = all.remove(&index).unwrap_or_default();
             let rate = (f.within_60s * 100)
                 .checked_div(f.first_responses)
                 .unwrap_or(0);

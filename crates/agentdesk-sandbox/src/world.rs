@@ -238,6 +238,8 @@ pub struct World {
     pub kb: Vec<KbArticle>,
     pub files: HashMap<String, (String, Vec<u8>)>,
     pub counters: Counters,
+    /// Sessions served before the sandbox started (see `history`).
+    pub history: Vec<crate::history::ServedSession>,
     next_id: u64,
     /// Part of every id this tenant makes (empty for the demo tenant), so ids never collide across
     /// tenants, as the platform's globally unique ids do not.
@@ -325,8 +327,43 @@ impl World {
             kb: seed::knowledge_base(1_767_225_600_000),
             files: HashMap::new(),
             counters: Counters::default(),
+            history: Vec::new(),
             next_id: 0,
             id_tag: String::new(),
+        }
+    }
+
+    /// More agents with generated names (`agentN@sandbox.agentdesk.test`), in the seed's groups.
+    pub fn add_generated_agents(&mut self, count: usize) {
+        for _ in 0..count {
+            let number = self.agents.len() + 1;
+            let name = seed::visitor_name(&mut self.rng, seed::Language::Chinese);
+            let password = format!("pw-{}", seed::hex_token(&mut self.rng, 12));
+            let group = seed::GROUPS[number % seed::GROUPS.len()].0.to_string();
+            self.agents.push(AgentAccount::new(
+                format!("a{number:04}"),
+                format!("agent{number}@sandbox.agentdesk.test"),
+                password,
+                format!("{name} Agent {number}"),
+                group,
+            ));
+        }
+    }
+
+    /// `days` of served sessions for every agent but the supervisor, and a week of status changes.
+    pub fn seed_history(&mut self, rng: &mut ChaCha8Rng, days: u32, now_ms: i64) {
+        let serving: Vec<usize> = self
+            .agents
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.email != self.supervisor_email)
+            .map(|(index, _)| index)
+            .collect();
+        self.history = crate::history::seed_sessions(rng, &serving, days, now_ms);
+        for index in serving {
+            let mut log = crate::history::seed_status_log(rng, days, now_ms);
+            log.append(&mut self.agents[index].status_log);
+            self.agents[index].status_log = log;
         }
     }
 

@@ -1,0 +1,243 @@
+//! 在线统计 API (reference §1.8): `POST /api/wb/5/data/{op}` with the company token, `start_date` and
+//! `end_date` (`yyyy-MM-dd`, at most one month apart, else 400003). `human_satisfaction` answers the
+//! documented fields; `human_session`'s schema was not retrieved, so its hourly items are the
+//! sandbox's invention, as is the optional `group_id` filter (both listed in `docs/PROTOCOL.md`).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use chrono::{Months, NaiveDate};
+use serde_json::{json, Value};
+
+use crate::history::{
+    china_day_and_hour, china_days_ms, china_hour_number, served_sessions, ServedSession,
+    CHINA_OFFSET_MS,
+};
+use crate::http::{open_err, open_ok, open_ok_items, params, str_param};
+use crate::world::{SessionPhase, World};
+use crate::SandboxState;
+
+/// The statistics' date range, checked by the documented rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatisticsRange {
+    pub start: String,
+    pub end: String,
+}
+
+/// `start_date` / `end_date`: both present (400004), dates (400005), in order (400002), and at most
+/// one month apart (400003): the end is before the same day of the next month.
+pub fn statistics_range(
+    start: Option<&str>,
+    end: Option<&str>,
+) -> Result<StatisticsRange, (&'static str, String)> {
+    let (Some(start), Some(end)) = (start, end) else {
+        return Err(("400004", "请求参数不能为空: start_date, end_date".into()));
+    };
+    let parse = |text: &str| NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d");
+    let (Ok(first), Ok(last)) = (parse(start), parse(end)) else {
+        return Err(("400005", "时间格式不正确，应为 yyyy-MM-dd".into()));
+    };
+    if last < first {
+        return Err(("400002", "结束时间不能小于开始时间".into()));
+    }
+    let limit = first.checked_add_months(Months::new(1)).unwrap_or(first);
+    if last >= limit {
+        return Err(("400003", "查询时间范围不能超过一个月".into()));
+    }
+    Ok(StatisticsRange {
+        start: first.format("%Y-%m-%d").to_string(),
+        end: last.format("%Y-%m-%d").to_string(),
+    })
+}
+
+pub async fn data_op(
+    State(state): State<Arc<SandboxState>>,
+    Path(op): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let params = match params(&headers, &body) {
+        Ok(params) => params,
+        Err(message) => return open_err("400004", &message),
+    };
+    let token = headers.get("token").and_then(|v| v.to_str().ok());
+    let tenant = state.tenant_by_token(token);
+    let world = crate::lock(&tenant);
+    if let Err((code, message)) = world.check_token(token) {
+        return open_err(code, message);
+    }
+    let range = match statistics_range(
+        str_param(&params, "start_date").as_deref(),
+        str_param(&params, "end_date").as_deref(),
+    ) {
+        Ok(range) => range,
+        Err((code, message)) => return open_err(code, &message),
+    };
+    let group = str_param(&params, "group_id").filter(|g| !g.is_empty());
+    let Some((from_ms, to_ms)) = china_days_ms(&range.start, &range.end) else {
+        return open_err("400005", "时间格式不正确，应为 yyyy-MM-dd");
+    };
+    let sessions: Vec<ServedSession> = served_sessions(&world)
+        .filter(|s| {
+            group
+                .as_deref()
+                .is_none_or(|g| world.agents.get(s.agent).is_some_and(|a| a.group_id == g))
+        })
+        .filter(|s| s.started_ms >= from_ms && s.started_ms < to_ms)
+        .collect();
+    match op.as_str() {
+        "human_satisfaction" => open_ok(human_satisfaction(&sessions)),
+        "human_session" => open_ok_items(human_session(&world, &sessions)),
+        _ => open_err("999999", &format!("沙箱未提供此统计接口: {op}")),
+    }
+}
+
+fn percent(part: usize, whole: usize) -> String {
+    if whole == 0 {
+        return "0.00%".into();
+    }
+    format!("{:.2}%", part as f64 * 100.0 / whole as f64)
+}
+
+/// The documented `human_satisfaction` item.
+fn human_satisfaction(sessions: &[ServedSession]) -> Value {
+    let valid = sessions
+        .iter()
+        .filter(|s| s.first_response_ms.is_some())
+        .count();
+    let rated: Vec<&ServedSession> = sessions.iter().filter(|s| s.rating.is_some()).collect();
+    let invites = sessions.iter().filter(|s| s.invited).count();
+    let initiative = rated.iter().filter(|s| !s.invited).count();
+    let stars = |n: u8| rated.iter().filter(|s| s.rating == Some(n)).count();
+    let good = stars(5) + stars(4);
+    let middle = stars(3);
+    let bad = stars(2) + stars(1);
+    let solved = rated.iter().filter(|s| s.solved == Some(true)).count();
+    let not_solved = rated.iter().filter(|s| s.solved == Some(false)).count();
+    let average = if rated.is_empty() {
+        0.0
+    } else {
+        rated
+            .iter()
+            .map(|s| s.rating.unwrap_or_default() as f64)
+            .sum::<f64>()
+            / rated.len() as f64
+    };
+    json!({
+        "effect_session_count": valid,
+        "total_times": rated.len(),
+        "comment_rate": percent(rated.len(), valid),
+        "initiative": initiative,
+        "initiative_rate": percent(initiative, rated.len()),
+        "invites": invites,
+        "invites_rate": percent(invites, valid),
+        "solved_count": solved + not_solved,
+        "solved": solved,
+        "not_solved": not_solved,
+        "solved_rate": percent(solved, solved + not_solved),
+        "avg_num": format!("{average:.2}"),
+        "good": good, "good_rate": percent(good, rated.len()),
+        "middle": middle, "middle_rate": percent(middle, rated.len()),
+        "bad": bad, "bad_rate": percent(bad, rated.len()),
+        "score1": stars(1), "score2": stars(2), "score3": stars(3), "score4": stars(4),
+        "score5": stars(5),
+    })
+}
+
+#[derive(Default)]
+struct Hour {
+    sessions: usize,
+    valid: usize,
+    queued: usize,
+    queue_ms: i64,
+    max_queue_ms: i64,
+    first_response_ms: i64,
+    within_60s: usize,
+}
+
+/// One item per China-time hour that had sessions, oldest first; the current hour also counts the
+/// customers waiting in the queue now.
+fn human_session(world: &World, sessions: &[ServedSession]) -> Vec<Value> {
+    let mut hours: BTreeMap<i64, Hour> = BTreeMap::new();
+    for session in sessions {
+        let hour = hours
+            .entry(china_hour_number(session.started_ms))
+            .or_default();
+        hour.sessions += 1;
+        if session.waited_ms > 0 {
+            hour.queued += 1;
+            hour.queue_ms += session.waited_ms;
+            hour.max_queue_ms = hour.max_queue_ms.max(session.waited_ms);
+        }
+        if let Some(response) = session.first_response_ms {
+            hour.valid += 1;
+            hour.first_response_ms += response;
+            if response <= 60_000 {
+                hour.within_60s += 1;
+            }
+        }
+    }
+    let now = crate::world::now_ms();
+    for session in world
+        .sessions
+        .values()
+        .filter(|s| s.phase == SessionPhase::Queued)
+    {
+        let hour = hours.entry(china_hour_number(now)).or_default();
+        let waited = (now - session.started_ms).max(0);
+        hour.queued += 1;
+        hour.queue_ms += waited;
+        hour.max_queue_ms = hour.max_queue_ms.max(waited);
+    }
+    hours
+        .into_iter()
+        .map(|(hour_number, figures)| {
+            let (day, hour) = china_day_and_hour(hour_number * 3_600_000 - CHINA_OFFSET_MS);
+            let average = |total: i64, count: usize| {
+                if count == 0 {
+                    0.0
+                } else {
+                    (total as f64 / count as f64 / 100.0).round() / 10.0
+                }
+            };
+            json!({
+                "stat_time": format!("{day} {hour:02}:00"),
+                "session_count": figures.sessions,
+                "valid_session_count": figures.valid,
+                "queue_count": figures.queued,
+                "avg_queue_seconds": average(figures.queue_ms, figures.queued),
+                "max_queue_seconds": figures.max_queue_ms / 1000,
+                "first_response_count": figures.valid,
+                "avg_first_response_seconds": average(figures.first_response_ms, figures.valid),
+                "first_response_in60s_count": figures.within_60s,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_follow_the_one_month_rule() {
+        let ok = |a, b| statistics_range(Some(a), Some(b)).map(|r| (r.start, r.end));
+        assert_eq!(
+            ok("2026-01-01", "2026-01-31"),
+            Ok(("2026-01-01".into(), "2026-01-31".into()))
+        );
+        assert_eq!(ok("2026-01-01", "2026-02-01").unwrap_err().0, "400003");
+        assert_eq!(ok("2026-02-15", "2026-03-14").map(|_| ()), Ok(()));
+        assert_eq!(ok("2026-02-15", "2026-03-15").unwrap_err().0, "400003");
+        assert_eq!(ok("2026-03-02", "2026-03-01").unwrap_err().0, "400002");
+        assert_eq!(ok("2026/03/01", "2026-03-02").unwrap_err().0, "400005");
+        assert_eq!(
+            statistics_range(None, Some("2026-03-01")).unwrap_err().0,
+            "400004"
+        );
+    }
+}
