@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use agentdesk_connectors::crm::qiyu::QiyuCrmClient;
 use agentdesk_connectors::fanout::{guarded, CircuitBreaker, SourceOutcome, DEFAULT_TIMEOUT};
@@ -375,6 +375,29 @@ fn outcome_card<T: TS, C>(
     }
 }
 
+/// Reports a connector call to API health (the connectors have no call observer of their own). A
+/// call the breaker held back was not made, and is not counted.
+fn report_connector_call<T>(
+    health: &crate::ApiHealth,
+    endpoint: &str,
+    started: Instant,
+    outcome: &SourceOutcome<T>,
+) {
+    let label = match outcome {
+        SourceOutcome::Ok { .. } => "ok",
+        SourceOutcome::Failed { .. } => "network",
+        SourceOutcome::Skipped { .. } => return,
+    };
+    let took = started.elapsed();
+    health.record(&agentdesk_sobot::client::CallRecord {
+        endpoint: endpoint.to_string(),
+        started_at_ms: now_ms() - took.as_millis() as i64,
+        duration_ms: took.as_secs_f64() * 1000.0,
+        outcome: label.into(),
+        detail: String::new(),
+    });
+}
+
 /// Whether a cached answer is younger than `ttl_ms`.
 fn fresh_enough<T>(cached: &Option<(T, i64)>, ttl_ms: i64) -> bool {
     cached
@@ -608,7 +631,14 @@ impl Workbench {
             if !refresh || fresh_enough(&cached, PROFILE_TTL_MS) {
                 return cached_card(cached);
             }
+            let started = Instant::now();
             let outcome = guarded(sources.breaker("profile"), timeout, source.profile(&who)).await;
+            report_connector_call(
+                self.health(),
+                &format!("{}:profile", source.name()),
+                started,
+                &outcome,
+            );
             let outcome = map_outcome(outcome, |found| {
                 let view = profile_view(&found.unwrap_or_default());
                 cache.put("profile", &key, &view);
@@ -629,8 +659,15 @@ impl Workbench {
             {
                 cached_card(cached)
             } else {
+                let started = Instant::now();
                 let outcome =
                     guarded(sources.breaker("orders"), timeout, source.orders(&who)).await;
+                report_connector_call(
+                    self.health(),
+                    &format!("{}:orders", source.name()),
+                    started,
+                    &outcome,
+                );
                 let outcome = map_outcome(outcome, |found| {
                     let list: Vec<CachedOrder> = found.iter().map(cached_order).collect();
                     cache.put("orders", &key, &list);
@@ -735,15 +772,17 @@ impl Workbench {
         if !refresh || fresh_enough(&cached, TRACKING_TTL_MS) {
             return Some(cached_card(cached));
         }
-        let outcome = match (&sources.sf, &sources.kuaidi100) {
+        let started = Instant::now();
+        let (endpoint, outcome) = match (&sources.sf, &sources.kuaidi100) {
             (Some(sf), _) if use_sf => {
                 let request_id = uuid::Uuid::new_v4().simple().to_string();
-                guarded(
+                let outcome = guarded(
                     sources.breaker("sf"),
                     sources.timeout,
                     sf.routes(waybill, phone_last4, &request_id, now_ms()),
                 )
-                .await
+                .await;
+                ("sf:routes", outcome)
             }
             (_, Some(kuaidi100)) => {
                 let query = Query {
@@ -751,15 +790,17 @@ impl Workbench {
                     num: waybill.clone(),
                     phone: phone_last4.map(str::to_string),
                 };
-                guarded(
+                let outcome = guarded(
                     sources.breaker("kuaidi100"),
                     sources.timeout,
                     kuaidi100.query(&query),
                 )
-                .await
+                .await;
+                ("kuaidi100:query", outcome)
             }
             _ => return Some(card(CardState::Unconfigured, None, None)),
         };
+        report_connector_call(self.health(), endpoint, started, &outcome);
         let outcome = map_outcome(outcome, |shipment| {
             let view = shipment_view(&shipment);
             cache.put("parcel", &key, &view);

@@ -117,6 +117,7 @@ impl DemoWorkspace {
             tenant: "demo".into(),
             credentials,
             agent_name: "Demo agent".into(),
+            call_tap: None,
         })
         .await?;
         Ok(DemoWorkspace { sandbox, workspace })

@@ -6,8 +6,10 @@
 mod accounts;
 mod connectors;
 mod customer;
+mod dashboard;
 mod demo;
 mod error;
+mod health;
 mod knowledge;
 mod mood;
 mod settings;
@@ -24,8 +26,15 @@ pub use customer::{
     demo_connector_file, Card, CardState, CustomerView, OrderLineView, OrderView, PastSessionView,
     PersonalField, PlatformRecordView, ProfileView, ShipmentView, TrackingEventView,
 };
+pub use dashboard::{
+    export_folder, AgentFigures, AgentTimeline, DashboardQuery, DashboardTotals, DashboardView,
+    HourFigures, SatisfactionFigures, StaffStatus, StatusSpan,
+};
 pub use demo::{demo_sandbox, DemoSandbox, DemoWorkspace, SANDBOX_URL_ENV};
 pub use error::{ApiError, ErrorCode};
+pub use health::{
+    ApiHealth, ApiHealthAlert, ApiHealthView, EndpointHealth, PushHealth, ALERT_WINDOW_MS,
+};
 pub use knowledge::{KbSuggestionView, SessionMood, DEFAULT_RISK_THRESHOLD};
 pub use mood::{MoodChange, MoodEvent, MoodWatch};
 pub use settings::{Settings, SettingsFile, MOOD_WARNING_PERCENT};
@@ -102,6 +111,19 @@ pub fn typescript_bindings() -> String {
         AccountInput::decl(&config),
         ConnectionProblem::decl(&config),
         ConnectionReport::decl(&config),
+        DashboardQuery::decl(&config),
+        HourFigures::decl(&config),
+        AgentFigures::decl(&config),
+        SatisfactionFigures::decl(&config),
+        StaffStatus::decl(&config),
+        StatusSpan::decl(&config),
+        AgentTimeline::decl(&config),
+        DashboardTotals::decl(&config),
+        DashboardView::decl(&config),
+        ApiHealthAlert::decl(&config),
+        EndpointHealth::decl(&config),
+        PushHealth::decl(&config),
+        ApiHealthView::decl(&config),
     ];
     let mut out = String::from(
         "// Generated from the Rust types by `agentdesk_api::typescript_bindings()`. Do not edit.\n\

@@ -8,13 +8,14 @@ use std::sync::Arc;
 use agentdesk_domain::{mask_pii, ConnectionState, DomainEvent, Message, Secret, Session};
 use agentdesk_engine::EngineHandle;
 use agentdesk_sandbox::SandboxConfig;
-use agentdesk_sobot::client::{UnionClient, UnionCredentials};
+use agentdesk_sobot::client::{CallObserver, UnionClient, UnionCredentials};
 use agentdesk_sobot::{AgentClient, AgentCredentials};
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 use ts_rs::TS;
 
 use crate::customer::CustomerSources;
+use crate::health::{ApiHealth, ApiHealthView};
 use crate::{
     demo_sandbox, AccountBook, AgentWorkspace, ApiError, DemoSandbox, ErrorCode, WorkspaceOptions,
     SANDBOX_URL_ENV,
@@ -135,12 +136,17 @@ impl ActiveWorkspace {
         tenant_id: String,
         tenant_name: String,
         events: broadcast::Sender<WorkbenchEvent>,
+        health: Arc<ApiHealth>,
     ) -> ActiveWorkspace {
         let mut source = workspace.engine.subscribe();
+        health.connection_changed(&workspace.engine.connection_state(), now_ms());
         let forwarder = tokio::spawn(async move {
             loop {
                 match source.recv().await {
                     Ok(event) => {
+                        if let DomainEvent::ConnectionChanged { state } = &event {
+                            health.connection_changed(state, now_ms());
+                        }
                         let _ = events.send(WorkbenchEvent {
                             workspace: generation,
                             event,
@@ -163,6 +169,35 @@ impl ActiveWorkspace {
             knowledge: std::sync::RwLock::new(None),
         }
     }
+}
+
+/// A call observer feeding `health`.
+fn health_tap(health: &Arc<ApiHealth>) -> CallObserver {
+    let health = health.clone();
+    Arc::new(move |record| health.record(&record))
+}
+
+/// Re-evaluates the alert every few seconds: failures leaving the window is a recovery even when
+/// no call happens. Stops when the workbench is gone.
+fn spawn_health_clock(health: &Arc<ApiHealth>) {
+    let health = Arc::downgrade(health);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
+        loop {
+            tick.tick().await;
+            match health.upgrade() {
+                Some(health) => health.evaluate(now_ms()),
+                None => return,
+            }
+        }
+    });
+}
+
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
 }
 
 /// Events buffered for the UI bridge (the engine's own buffer is larger; this one only spans a hop).
@@ -188,6 +223,8 @@ struct Origin {
 
 pub struct Workbench {
     data_dir: PathBuf,
+    /// Every call's figures and the failure alert (see `health`).
+    health: Arc<ApiHealth>,
     origin: Origin,
     active: std::sync::RwLock<Arc<ActiveWorkspace>>,
     /// One switch at a time.
@@ -287,12 +324,18 @@ impl Workbench {
     }
 
     async fn start(data_dir: PathBuf, origin: Origin) -> Result<Workbench, ApiError> {
+        let health = Arc::new(ApiHealth::default());
+        if let Some(union) = &origin.union {
+            union.set_observer(health_tap(&health));
+        }
+        spawn_health_clock(&health);
         let workspace = AgentWorkspace::open(WorkspaceOptions {
             data_dir: data_dir.clone(),
             account: origin.account_name.clone(),
             tenant: origin.home_tenant_id.clone(),
             credentials: origin.home_credentials.clone(),
             agent_name: "Agent".into(),
+            call_tap: Some(health_tap(&health)),
         })
         .await?;
         let (events, _) = broadcast::channel(WORKBENCH_EVENT_BUFFER);
@@ -302,15 +345,28 @@ impl Workbench {
             origin.home_tenant_id.clone(),
             origin.home_tenant_name.clone(),
             events.clone(),
+            health.clone(),
         );
         Ok(Workbench {
             data_dir,
+            health,
             origin,
             active: std::sync::RwLock::new(Arc::new(active)),
             switching: tokio::sync::Mutex::new(()),
             generation: AtomicU64::new(1),
             events,
         })
+    }
+
+    /// The integration's health: per-endpoint figures and the failure alert.
+    pub fn health(&self) -> &Arc<ApiHealth> {
+        &self.health
+    }
+
+    /// The health figures now, with the outbox depth of the workspace on screen.
+    pub fn api_health(&self) -> ApiHealthView {
+        let outbox = self.engine().outbox_depth().unwrap_or_default();
+        self.health.view(now_ms(), outbox)
     }
 
     pub(crate) fn current(&self) -> Arc<ActiveWorkspace> {
@@ -465,6 +521,7 @@ impl Workbench {
             tenant: tenant_id.to_string(),
             credentials,
             agent_name: "Supervisor".into(),
+            call_tap: Some(health_tap(&self.health)),
         })
         .await?;
         let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
@@ -474,6 +531,7 @@ impl Workbench {
             tenant.company_id,
             tenant.company_name,
             self.events.clone(),
+            self.health.clone(),
         ));
         let previous = std::mem::replace(
             &mut *self

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use agentdesk_engine::{EngineConfig, EngineError, EngineHandle, SessionEngine};
+use agentdesk_sobot::client::CallObserver;
 use agentdesk_sobot::{AgentClient, AgentCredentials, ClientError};
 use agentdesk_store::Store;
 
@@ -24,6 +25,8 @@ pub struct WorkspaceOptions {
     pub tenant: String,
     pub credentials: AgentCredentials,
     pub agent_name: String,
+    /// Told of every platform call (API health).
+    pub call_tap: Option<CallObserver>,
 }
 
 pub struct AgentWorkspace {
@@ -42,6 +45,7 @@ impl AgentWorkspace {
             database_path: database_path.clone(),
             client: client.clone(),
             agent_name: options.agent_name,
+            call_tap: options.call_tap,
         })
         .await?;
         Ok(AgentWorkspace {

@@ -11,7 +11,7 @@ use agentdesk_domain::{
     Session, SessionState,
 };
 use agentdesk_sobot::client::backoff_with_jitter;
-use agentdesk_sobot::client::CallRecord;
+use agentdesk_sobot::client::{CallObserver, CallRecord};
 use agentdesk_sobot::protocol::{
     push_type, sender_type, ChatRecord, PushMessageModel, ReceptionItem,
 };
@@ -47,6 +47,8 @@ pub struct EngineConfig {
     pub client: Arc<AgentClient>,
     /// Shown on the agent's outbound messages until the platform confirms them.
     pub agent_name: String,
+    /// Also told of every platform call (the API health figures), besides the audit log.
+    pub call_tap: Option<CallObserver>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -145,7 +147,11 @@ impl SessionEngine {
         let wake_outbox = Arc::new(Notify::new());
         // Every platform call goes to the audit log, batched with the engine's other writes.
         let (calls_tx, calls) = mpsc::unbounded_channel::<CallRecord>();
+        let call_tap = config.call_tap.clone();
         config.client.set_observer(Arc::new(move |record| {
+            if let Some(tap) = &call_tap {
+                tap(record.clone());
+            }
             let _ = calls_tx.send(record);
         }));
         let actor_name = config.client.credentials().email.clone();

@@ -57,6 +57,7 @@ impl Harness {
             database_path: self.db.clone(),
             client,
             agent_name: "Tester".into(),
+            call_tap: None,
         })
         .await
         .unwrap();

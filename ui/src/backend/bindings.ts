@@ -309,3 +309,101 @@ export type ConnectionReport = { ok: boolean, problem: ConnectionProblem | null,
  */
 message: string, };
 
+export type DashboardQuery = { from: string, to: string, group_id: string | null, };
+
+export type HourFigures = { 
+/**
+ * `yyyy-MM-dd HH:00`, China time.
+ */
+hour: string, sessions: number, 
+/**
+ * Customers who waited in the queue, and how long on average and at most.
+ */
+queued: number, average_queue_seconds: number, max_queue_seconds: number, average_first_response_seconds: number, 
+/**
+ * First responses within 60 seconds, in percent of first responses.
+ */
+within_60s_percent: number, };
+
+export type AgentFigures = { id: string, name: string, group_id: string | null, 
+/**
+ * 有效咨询会话
+ */
+valid_sessions: number, 
+/**
+ * 首次接待首响会话
+ */
+first_responses: number, transfer_first_responses: number, 
+/**
+ * 首响 60s 应答率, in percent.
+ */
+within_60s_percent: number, };
+
+export type SatisfactionFigures = { ratings: number, 
+/**
+ * Ratings of 1 to 5 stars.
+ */
+stars: number[], average: number, good_percent: number, solved_percent: number, 
+/**
+ * Ratings per valid session, in percent.
+ */
+comment_percent: number, invites: number, };
+
+export type StaffStatus = "online" | "busy" | "offline";
+
+export type StatusSpan = { from_ms: number, to_ms: number, status: StaffStatus, 
+/**
+ * The platform's own word for it (在线, 忙碌, 小休…).
+ */
+label: string, };
+
+export type AgentTimeline = { id: string, name: string, spans: Array<StatusSpan>, };
+
+export type DashboardTotals = { sessions: number, valid_sessions: number, queued: number, average_first_response_seconds: number, within_60s_percent: number, 
+/**
+ * Customers waiting for an agent in this workbench now.
+ */
+waiting_now: number, agents_online: number, };
+
+export type DashboardView = { query: DashboardQuery, groups: Array<TransferGroup>, hours: Array<HourFigures>, agents: Array<AgentFigures>, satisfaction: SatisfactionFigures, timelines: Array<AgentTimeline>, timeline_from_ms: number, timeline_to_ms: number, totals: DashboardTotals, 
+/**
+ * False when the account has no union code and key: per-agent figures and timelines need them.
+ */
+per_agent_available: boolean, generated_at_ms: number, };
+
+export type ApiHealthAlert = { raised: boolean, failure_percent: number, calls: number, failures: number, 
+/**
+ * The endpoint with the most failures in the window (when raised).
+ */
+worst_endpoint: string | null, at_ms: number, };
+
+export type EndpointHealth = { endpoint: string, calls: number, failures: number, 
+/**
+ * Business refusals (not failures).
+ */
+refusals: number, success_percent: number, mean_ms: number, p50_ms: number, p95_ms: number, p99_ms: number, 
+/**
+ * Success ≥ 99.9% and mean under 800 ms.
+ */
+meets_target: boolean, };
+
+export type PushHealth = { state: ConnectionState | null, connected_since_ms: number | null, 
+/**
+ * Share of this run the connection was up.
+ */
+uptime_percent: number, reconnects: number, };
+
+export type ApiHealthView = { generated_at_ms: number, 
+/**
+ * The alert window, in minutes.
+ */
+window_minutes: number, 
+/**
+ * Failed calls over the alert window, in percent, and how many calls it holds.
+ */
+window_failure_percent: number, window_calls: number, 
+/**
+ * Since when the alert is raised (none: healthy).
+ */
+alert_since_ms: number | null, endpoints: Array<EndpointHealth>, push: PushHealth, outbox_depth: number, target_success_percent: number, target_mean_ms: number, alert_failure_percent: number, };
+

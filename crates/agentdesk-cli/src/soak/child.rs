@@ -48,6 +48,7 @@ pub async fn run(args: ChildArgs) -> anyhow::Result<i32> {
             password: Some(Secret::new(credentials.password)),
         },
         agent_name: "Soak agent".into(),
+        call_tap: None,
     })
     .await?;
     let engine = workspace.engine.clone();

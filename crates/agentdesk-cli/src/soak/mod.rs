@@ -378,6 +378,7 @@ async fn start_engine(
                 password: Some(agentdesk_domain::Secret::new(agent.password.clone())),
             },
             agent_name: "Soak agent".into(),
+            call_tap: None,
         })
         .await?;
         let engine = workspace.engine.clone();

@@ -7,8 +7,10 @@
 //! carries a client message id the platform de-duplicates on.
 
 mod records;
+mod statistics;
 
 pub use records::{KnowledgeDoc, PastMessage, PastSession, PlatformCustomer};
+pub use statistics::{HourlySessions, HumanSatisfaction};
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

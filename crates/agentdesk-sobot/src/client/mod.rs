@@ -10,8 +10,8 @@ mod token;
 mod union;
 
 pub use agent::{
-    AgentClient, AgentCredentials, CallObserver, CallRecord, KnowledgeDoc, OutgoingAttachment,
-    PastMessage, PastSession, PlatformCustomer,
+    AgentClient, AgentCredentials, CallObserver, CallRecord, HourlySessions, HumanSatisfaction,
+    KnowledgeDoc, OutgoingAttachment, PastMessage, PastSession, PlatformCustomer,
 };
 pub use error::ClientError;
 pub use push::{PushConnection, PushEndpoint, PushHandle, PushInput};

@@ -3,13 +3,13 @@
 //! (`getBatchAppKey`) and read figures. Every request is signed on its own (no session token).
 //! Reads are retried on network errors; writes are not (they are not idempotent).
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use agentdesk_domain::Secret;
+use agentdesk_domain::{mask_pii, Secret};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use super::{now_millis, ClientError};
+use super::{now_millis, CallObserver, CallRecord, ClientError};
 use crate::protocol::sign::{chat_index_token, tenant_api_token, union_sign};
 use crate::protocol::RetCode;
 
@@ -219,6 +219,8 @@ pub struct UnionClient {
     http: reqwest::Client,
     base: String,
     credentials: UnionCredentials,
+    /// Told of every call (API health); the tenant API keeps no audit of its own.
+    observer: std::sync::RwLock<Option<CallObserver>>,
 }
 
 impl UnionClient {
@@ -235,7 +237,38 @@ impl UnionClient {
             http,
             base,
             credentials,
+            observer: std::sync::RwLock::new(None),
         })
+    }
+
+    /// Every call from now on is reported to `observer` (endpoint, duration, outcome).
+    pub fn set_observer(&self, observer: CallObserver) {
+        if let Ok(mut slot) = self.observer.write() {
+            *slot = Some(observer);
+        }
+    }
+
+    fn observe<T>(
+        &self,
+        endpoint: &str,
+        started: Instant,
+        started_at_ms: i64,
+        result: &Result<T, ClientError>,
+    ) {
+        let observer = self.observer.read().ok().and_then(|slot| slot.clone());
+        if let Some(observer) = observer {
+            let (outcome, detail) = match result {
+                Ok(_) => ("ok".to_string(), String::new()),
+                Err(error) => (error.outcome_label(), error.to_string()),
+            };
+            observer(CallRecord {
+                endpoint: endpoint.to_string(),
+                started_at_ms,
+                duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+                outcome,
+                detail: mask_pii(&detail).into_owned(),
+            });
+        }
     }
 
     /// `unionCode`, `ts` and `token = MD5(unionCode + ts + email + unionKey)` for `email`.
@@ -279,14 +312,19 @@ impl UnionClient {
             if attempt > 0 {
                 tokio::time::sleep(Duration::from_millis(200 * (1 << attempt))).await;
             }
-            match self.http.post(&url).json(&params).send().await {
-                Ok(response) => return decode(endpoint, response).await,
-                Err(e) => {
-                    last = Some(ClientError::Network {
-                        endpoint: endpoint.into(),
-                        message: e.to_string(),
-                    })
-                }
+            let started = Instant::now();
+            let started_at_ms = now_millis();
+            let result = match self.http.post(&url).json(&params).send().await {
+                Ok(response) => decode(endpoint, response).await,
+                Err(e) => Err(ClientError::Network {
+                    endpoint: endpoint.into(),
+                    message: e.to_string(),
+                }),
+            };
+            self.observe(endpoint, started, started_at_ms, &result);
+            match result {
+                Err(error @ ClientError::Network { .. }) => last = Some(error),
+                other => return other,
             }
         }
         Err(last.unwrap_or_else(|| ClientError::Config("no attempt made".into())))
@@ -473,17 +511,17 @@ impl UnionClient {
             query.push(("endTime", end.to_string()));
         }
         let url = format!("{}/tenantpro/coutomer/getStaffLogInfos", self.base);
-        let response = self
-            .http
-            .get(&url)
-            .query(&query)
-            .send()
-            .await
-            .map_err(|e| ClientError::Network {
+        let started = Instant::now();
+        let started_at_ms = now_millis();
+        let result = match self.http.get(&url).query(&query).send().await {
+            Ok(response) => decode("getStaffLogInfos", response).await,
+            Err(e) => Err(ClientError::Network {
                 endpoint: "getStaffLogInfos".into(),
                 message: e.to_string(),
-            })?;
-        let body = decode("getStaffLogInfos", response).await?;
+            }),
+        };
+        self.observe("getStaffLogInfos", started, started_at_ms, &result);
+        let body = result?;
         success(&body, "getStaffLogInfos", &[RetCode::TENANT_SUCCESS])?;
         parse(
             "getStaffLogInfos",

@@ -241,7 +241,7 @@ impl AgentClient {
 
     /// One open-platform call: GET parameters in the query, POST ones as a JSON body; the company
     /// token in the `token` header, fetched again once when the platform no longer accepts it.
-    async fn open_call(
+    pub(super) async fn open_call(
         &self,
         method: reqwest::Method,
         path: &str,

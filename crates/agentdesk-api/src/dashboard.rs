@@ -1,0 +1,792 @@
+//! The supervisor dashboard's figures for the merchant on screen: sessions, queue and first
+//! responses per hour and satisfaction (在线统计 API, asked in windows of at most one month, the
+//! platform's limit), each agent's figures (`tenantStaffJobList`) and status timeline
+//! (`getStaffLogInfos`, the platform's one-week window), and the same as CSV.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use agentdesk_sobot::client::{HourlySessions, HumanSatisfaction};
+use chrono::{Duration as Days, Months, NaiveDate};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::supervisor::refusal_in_words;
+use crate::workbench::now_ms;
+use crate::{ApiError, ErrorCode, TransferGroup, Workbench};
+
+/// The longest range the dashboard asks for (the platform is asked a month at a time).
+pub const MAX_RANGE_DAYS: i64 = 92;
+/// The platform's window for agent status logs.
+const STATUS_WINDOW_MS: i64 = 7 * 24 * 3600 * 1000;
+/// China time: the platform's days.
+const CHINA_OFFSET_MS: i64 = 8 * 3600 * 1000;
+
+/// What the supervisor chose: a date range (`yyyy-MM-dd`, both days included) and optionally one
+/// agent group.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, TS)]
+pub struct DashboardQuery {
+    pub from: String,
+    pub to: String,
+    #[serde(default)]
+    pub group_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct HourFigures {
+    /// `yyyy-MM-dd HH:00`, China time.
+    pub hour: String,
+    #[ts(type = "number")]
+    pub sessions: i64,
+    /// Customers who waited in the queue, and how long on average and at most.
+    #[ts(type = "number")]
+    pub queued: i64,
+    pub average_queue_seconds: f64,
+    #[ts(type = "number")]
+    pub max_queue_seconds: i64,
+    pub average_first_response_seconds: f64,
+    /// First responses within 60 seconds, in percent of first responses.
+    pub within_60s_percent: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct AgentFigures {
+    pub id: String,
+    pub name: String,
+    pub group_id: Option<String>,
+    /// 有效咨询会话
+    #[ts(type = "number")]
+    pub valid_sessions: i64,
+    /// 首次接待首响会话
+    #[ts(type = "number")]
+    pub first_responses: i64,
+    #[ts(type = "number")]
+    pub transfer_first_responses: i64,
+    /// 首响 60s 应答率, in percent.
+    pub within_60s_percent: f64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, TS)]
+pub struct SatisfactionFigures {
+    #[ts(type = "number")]
+    pub ratings: i64,
+    /// Ratings of 1 to 5 stars.
+    #[ts(type = "number[]")]
+    pub stars: [i64; 5],
+    pub average: f64,
+    pub good_percent: f64,
+    pub solved_percent: f64,
+    /// Ratings per valid session, in percent.
+    pub comment_percent: f64,
+    #[ts(type = "number")]
+    pub invites: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum StaffStatus {
+    Online,
+    Busy,
+    Offline,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct StatusSpan {
+    #[ts(type = "number")]
+    pub from_ms: i64,
+    #[ts(type = "number")]
+    pub to_ms: i64,
+    pub status: StaffStatus,
+    /// The platform's own word for it (在线, 忙碌, 小休…).
+    pub label: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct AgentTimeline {
+    pub id: String,
+    pub name: String,
+    pub spans: Vec<StatusSpan>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct DashboardTotals {
+    #[ts(type = "number")]
+    pub sessions: i64,
+    #[ts(type = "number")]
+    pub valid_sessions: i64,
+    #[ts(type = "number")]
+    pub queued: i64,
+    pub average_first_response_seconds: f64,
+    pub within_60s_percent: f64,
+    /// Customers waiting for an agent in this workbench now.
+    #[ts(type = "number")]
+    pub waiting_now: i64,
+    #[ts(type = "number")]
+    pub agents_online: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct DashboardView {
+    pub query: DashboardQuery,
+    pub groups: Vec<TransferGroup>,
+    pub hours: Vec<HourFigures>,
+    pub agents: Vec<AgentFigures>,
+    pub satisfaction: SatisfactionFigures,
+    pub timelines: Vec<AgentTimeline>,
+    #[ts(type = "number")]
+    pub timeline_from_ms: i64,
+    #[ts(type = "number")]
+    pub timeline_to_ms: i64,
+    pub totals: DashboardTotals,
+    /// False when the account has no union code and key: per-agent figures and timelines need them.
+    pub per_agent_available: bool,
+    #[ts(type = "number")]
+    pub generated_at_ms: i64,
+}
+
+fn parse_day(text: &str, which: &str) -> Result<NaiveDate, ApiError> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+        ApiError::new(
+            ErrorCode::InvalidInput,
+            format!("the {which} date {text:?} is not a date: use yyyy-MM-dd"),
+        )
+    })
+}
+
+/// The range, checked: real dates, in order, not in the future, at most `MAX_RANGE_DAYS`.
+pub fn check_range(
+    query: &DashboardQuery,
+    today: NaiveDate,
+) -> Result<(NaiveDate, NaiveDate), ApiError> {
+    let from = parse_day(&query.from, "start")?;
+    let to = parse_day(&query.to, "end")?;
+    if to < from {
+        return Err(ApiError::new(
+            ErrorCode::InvalidInput,
+            "the end date is before the start date: swap them",
+        ));
+    }
+    if from > today {
+        return Err(ApiError::new(
+            ErrorCode::InvalidInput,
+            "the range starts in the future: choose a start date up to today",
+        ));
+    }
+    if (to - from).num_days() + 1 > MAX_RANGE_DAYS {
+        return Err(ApiError::new(
+            ErrorCode::InvalidInput,
+            format!("the range is longer than {MAX_RANGE_DAYS} days: choose a shorter one"),
+        ));
+    }
+    Ok((from, to.min(today)))
+}
+
+/// Windows of at most one calendar month covering `from..=to` (the statistics API's limit).
+pub fn month_windows(from: NaiveDate, to: NaiveDate) -> Vec<(NaiveDate, NaiveDate)> {
+    let mut windows = Vec::new();
+    let mut start = from;
+    while start <= to {
+        let limit = start
+            .checked_add_months(Months::new(1))
+            .map(|d| d - Days::days(1))
+            .unwrap_or(to);
+        let end = limit.min(to);
+        windows.push((start, end));
+        start = end + Days::days(1);
+    }
+    windows
+}
+
+fn day_text(day: NaiveDate) -> String {
+    day.format("%Y-%m-%d").to_string()
+}
+
+/// Today in China time (the platform's calendar).
+pub fn china_today(now_ms: i64) -> NaiveDate {
+    chrono::DateTime::from_timestamp_millis(now_ms + CHINA_OFFSET_MS)
+        .map(|t| t.date_naive())
+        .unwrap_or_default()
+}
+
+fn percent_of(part: f64, whole: f64) -> f64 {
+    if whole <= 0.0 {
+        0.0
+    } else {
+        (part * 1000.0 / whole).round() / 10.0
+    }
+}
+
+fn add_satisfaction(sum: &mut HumanSatisfaction, part: &HumanSatisfaction) {
+    sum.effect_session_count += part.effect_session_count;
+    sum.total_times += part.total_times;
+    sum.invites += part.invites;
+    sum.solved += part.solved;
+    sum.not_solved += part.not_solved;
+    sum.good += part.good;
+    sum.score1 += part.score1;
+    sum.score2 += part.score2;
+    sum.score3 += part.score3;
+    sum.score4 += part.score4;
+    sum.score5 += part.score5;
+    // The average is weighted by the ratings of each window.
+    sum.avg_num += part.avg_num * part.total_times as f64;
+}
+
+fn satisfaction_figures(sum: &HumanSatisfaction) -> SatisfactionFigures {
+    let stars = [sum.score1, sum.score2, sum.score3, sum.score4, sum.score5];
+    let ratings = sum.total_times.max(stars.iter().sum());
+    SatisfactionFigures {
+        ratings,
+        stars,
+        average: if ratings > 0 {
+            (sum.avg_num / ratings as f64 * 100.0).round() / 100.0
+        } else {
+            0.0
+        },
+        good_percent: percent_of(sum.good as f64, ratings as f64),
+        solved_percent: percent_of(sum.solved as f64, (sum.solved + sum.not_solved) as f64),
+        comment_percent: percent_of(ratings as f64, sum.effect_session_count as f64),
+        invites: sum.invites,
+    }
+}
+
+fn hour_figures(hours: Vec<HourlySessions>) -> Vec<HourFigures> {
+    // Windows do not overlap, but a platform may repeat an hour at a window's edge: merge by hour.
+    let mut merged: BTreeMap<String, HourlySessions> = BTreeMap::new();
+    for hour in hours {
+        let entry = merged.entry(hour.stat_time.clone()).or_default();
+        let weigh = |a: f64, n: i64, b: f64, m: i64| {
+            if n + m == 0 {
+                0.0
+            } else {
+                (a * n as f64 + b * m as f64) / (n + m) as f64
+            }
+        };
+        entry.avg_queue_seconds = weigh(
+            entry.avg_queue_seconds,
+            entry.queue_count,
+            hour.avg_queue_seconds,
+            hour.queue_count,
+        );
+        entry.avg_first_response_seconds = weigh(
+            entry.avg_first_response_seconds,
+            entry.first_response_count,
+            hour.avg_first_response_seconds,
+            hour.first_response_count,
+        );
+        entry.stat_time = hour.stat_time;
+        entry.session_count += hour.session_count;
+        entry.valid_session_count += hour.valid_session_count;
+        entry.queue_count += hour.queue_count;
+        entry.max_queue_seconds = entry.max_queue_seconds.max(hour.max_queue_seconds);
+        entry.first_response_count += hour.first_response_count;
+        entry.first_response_in60s_count += hour.first_response_in60s_count;
+    }
+    merged
+        .into_values()
+        .map(|h| HourFigures {
+            hour: h.stat_time,
+            sessions: h.session_count,
+            queued: h.queue_count,
+            average_queue_seconds: (h.avg_queue_seconds * 10.0).round() / 10.0,
+            max_queue_seconds: h.max_queue_seconds,
+            average_first_response_seconds: (h.avg_first_response_seconds * 10.0).round() / 10.0,
+            within_60s_percent: percent_of(
+                h.first_response_in60s_count as f64,
+                h.first_response_count as f64,
+            ),
+        })
+        .collect()
+}
+
+fn staff_status(label: &str) -> StaffStatus {
+    if label.contains("离线") || label.eq_ignore_ascii_case("offline") {
+        StaffStatus::Offline
+    } else if label.contains("在线") || label.eq_ignore_ascii_case("online") {
+        StaffStatus::Online
+    } else {
+        StaffStatus::Busy
+    }
+}
+
+/// Spans from status changes (any order): each change lasts until the next one or `to_ms`.
+pub fn status_spans(mut changes: Vec<(i64, String)>, from_ms: i64, to_ms: i64) -> Vec<StatusSpan> {
+    changes.sort_by_key(|(at, _)| *at);
+    let mut spans = Vec::with_capacity(changes.len());
+    for (index, (at, label)) in changes.iter().enumerate() {
+        let end = changes.get(index + 1).map_or(to_ms, |(next, _)| *next);
+        let (start, end) = ((*at).max(from_ms), end.min(to_ms));
+        if end > start {
+            spans.push(StatusSpan {
+                from_ms: start,
+                to_ms: end,
+                status: staff_status(label),
+                label: label.clone(),
+            });
+        }
+    }
+    spans
+}
+
+/// A CSV field: quoted when needed, and never read as a formula by a spreadsheet (names are data).
+fn csv_field(value: &str) -> String {
+    let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_string()
+    };
+    if guarded.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", guarded.replace('"', "\"\""))
+    } else {
+        guarded
+    }
+}
+
+fn csv_row(fields: &[String]) -> String {
+    let mut row = fields
+        .iter()
+        .map(|f| csv_field(f))
+        .collect::<Vec<_>>()
+        .join(",");
+    row.push_str("\r\n");
+    row
+}
+
+/// The dashboard as CSV: the agents, the hours and the ratings, each a table with its own header
+/// (UTF-8 with a byte-order mark, so spreadsheets show Chinese names).
+pub fn dashboard_csv(view: &DashboardView) -> String {
+    let mut out = String::from("\u{feff}");
+    let text = |v: &dyn ToString| v.to_string();
+    out.push_str(&csv_row(&[
+        "range".into(),
+        view.query.from.clone(),
+        view.query.to.clone(),
+        view.query.group_id.clone().unwrap_or_default(),
+    ]));
+    out.push_str("\r\n");
+    out.push_str(&csv_row(
+        &[
+            "agent_id",
+            "agent",
+            "group_id",
+            "valid_sessions",
+            "first_responses",
+            "transfer_first_responses",
+            "first_response_within_60s_percent",
+        ]
+        .map(String::from),
+    ));
+    for a in &view.agents {
+        out.push_str(&csv_row(&[
+            a.id.clone(),
+            a.name.clone(),
+            a.group_id.clone().unwrap_or_default(),
+            text(&a.valid_sessions),
+            text(&a.first_responses),
+            text(&a.transfer_first_responses),
+            text(&a.within_60s_percent),
+        ]));
+    }
+    out.push_str("\r\n");
+    out.push_str(&csv_row(
+        &[
+            "hour",
+            "sessions",
+            "queued",
+            "average_queue_seconds",
+            "max_queue_seconds",
+            "average_first_response_seconds",
+            "first_response_within_60s_percent",
+        ]
+        .map(String::from),
+    ));
+    for h in &view.hours {
+        out.push_str(&csv_row(&[
+            h.hour.clone(),
+            text(&h.sessions),
+            text(&h.queued),
+            text(&h.average_queue_seconds),
+            text(&h.max_queue_seconds),
+            text(&h.average_first_response_seconds),
+            text(&h.within_60s_percent),
+        ]));
+    }
+    out.push_str("\r\n");
+    out.push_str(&csv_row(&["stars".into(), "ratings".into()]));
+    for (index, count) in view.satisfaction.stars.iter().enumerate() {
+        out.push_str(&csv_row(&[text(&(index + 1)), text(count)]));
+    }
+    out
+}
+
+/// Where exports go: the user's Downloads folder, else their home folder.
+pub fn export_folder() -> Result<PathBuf, ApiError> {
+    dirs::download_dir().or_else(dirs::home_dir).ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::Storage,
+            "there is no Downloads or home folder to save the file in: set XDG_DOWNLOAD_DIR or HOME",
+        )
+    })
+}
+
+/// A file name in `dir` that does not exist yet: `agentdesk-dashboard-{from}-{to}.csv`, then
+/// `…-2.csv` and so on (an earlier export is never overwritten).
+fn fresh_export_path(dir: &Path, query: &DashboardQuery) -> PathBuf {
+    let stem = format!("agentdesk-dashboard-{}-{}", query.from, query.to);
+    let mut path = dir.join(format!("{stem}.csv"));
+    let mut n = 2;
+    while path.exists() {
+        path = dir.join(format!("{stem}-{n}.csv"));
+        n += 1;
+    }
+    path
+}
+
+impl Workbench {
+    /// The dashboard for the merchant on screen.
+    pub async fn dashboard(&self, query: DashboardQuery) -> Result<DashboardView, ApiError> {
+        let now = now_ms();
+        let (from, to) = check_range(&query, china_today(now))?;
+        let group = query.group_id.clone().filter(|g| !g.trim().is_empty());
+        let client = self.client();
+        let windows = month_windows(from, to);
+
+        // The platform's statistics, a month at a time; the agent list and groups beside them.
+        let statistics = async {
+            let mut hours = Vec::new();
+            let mut satisfaction = HumanSatisfaction::default();
+            for (start, end) in &windows {
+                let (start, end) = (day_text(*start), day_text(*end));
+                let (part_hours, part_satisfaction) = tokio::try_join!(
+                    client.human_sessions(&start, &end, group.as_deref()),
+                    client.human_satisfaction(&start, &end, group.as_deref()),
+                )?;
+                hours.extend(part_hours);
+                add_satisfaction(&mut satisfaction, &part_satisfaction);
+            }
+            Ok::<_, agentdesk_sobot::ClientError>((hours, satisfaction))
+        };
+        let roster = async {
+            tokio::try_join!(
+                client.other_agents(""),
+                client.transfer_groups(""),
+                client.login()
+            )
+        };
+        // The union platform's per-agent figures and status logs, at the same time.
+        let tenant_id = self.snapshot()?.tenant_id;
+        let timeline_to = (to_end_ms(to)).min(now);
+        let timeline_from = (timeline_to - STATUS_WINDOW_MS).max(day_start_ms(from));
+        let (first_day, last_day) = (day_text(from), day_text(to));
+        let per_agent = async {
+            match self.union() {
+                Err(_) => Ok(None),
+                Ok(union) => tokio::try_join!(
+                    union.staff_figures(&first_day, &last_day),
+                    union.staff_logs(Some(timeline_from), Some(timeline_to)),
+                )
+                .map(Some)
+                .map_err(refusal_in_words),
+            }
+        };
+        let (statistics, roster, per_agent) = tokio::join!(statistics, roster, per_agent);
+        let ((hours, satisfaction), (others, groups, login), per_agent) =
+            (statistics?, roster?, per_agent?);
+
+        let text =
+            |v: &serde_json::Value, key: &str| v[key].as_str().unwrap_or_default().to_string();
+        // Names and groups by agent id; the signed-in agent is not among "other" agents.
+        let mut roster: HashMap<String, (String, Option<String>, bool)> = others
+            .iter()
+            .map(|a| {
+                (
+                    text(a, "id"),
+                    (
+                        text(a, "name"),
+                        Some(text(a, "groupId")).filter(|g| !g.is_empty()),
+                        a["status"].as_i64() == Some(1),
+                    ),
+                )
+            })
+            .collect();
+        if !login.aid.is_empty() {
+            roster.entry(login.aid.clone()).or_insert((
+                login.staff_name.clone(),
+                None,
+                login.status == Some(1),
+            ));
+        }
+        let in_group = |id: &str| match &group {
+            None => true,
+            Some(g) => roster
+                .get(id)
+                .is_some_and(|(_, agent_group, _)| agent_group.as_deref() == Some(g)),
+        };
+        let name_of = |id: &str| {
+            roster
+                .get(id)
+                .map(|(name, _, _)| name.clone())
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| id.to_string())
+        };
+
+        let (per_agent_available, agents, timelines) = match per_agent {
+            None => (false, Vec::new(), Vec::new()),
+            Some((figures, logs)) => {
+                let mut agents: Vec<AgentFigures> = figures
+                    .into_iter()
+                    .filter(|f| f.companyid == tenant_id && in_group(&f.staffid))
+                    .map(|f| AgentFigures {
+                        name: name_of(&f.staffid),
+                        group_id: roster.get(&f.staffid).and_then(|(_, g, _)| g.clone()),
+                        valid_sessions: f.session_human_visitor_consult,
+                        first_responses: f.first_response_time_set,
+                        transfer_first_responses: f.transfer_first_response_count,
+                        within_60s_percent: f
+                            .first_response_in60s_rate
+                            .trim()
+                            .trim_end_matches('%')
+                            .parse()
+                            .unwrap_or_default(),
+                        id: f.staffid,
+                    })
+                    .collect();
+                agents.sort_by(|a, b| {
+                    b.valid_sessions
+                        .cmp(&a.valid_sessions)
+                        .then(a.name.cmp(&b.name))
+                });
+                let mut timelines: Vec<AgentTimeline> = logs
+                    .into_iter()
+                    .filter(|company| company.company_id == tenant_id)
+                    .flat_map(|company| company.company_staff_infos)
+                    .filter(|staff| in_group(&staff.staff_id))
+                    .map(|staff| AgentTimeline {
+                        name: name_of(&staff.staff_id),
+                        spans: status_spans(
+                            staff
+                                .staff_log_infos
+                                .into_iter()
+                                .map(|log| (log.datetime, log.operation_action))
+                                .collect(),
+                            timeline_from,
+                            timeline_to,
+                        ),
+                        id: staff.staff_id,
+                    })
+                    .collect();
+                timelines.sort_by(|a, b| a.name.cmp(&b.name));
+                (true, agents, timelines)
+            }
+        };
+
+        let hours = hour_figures(hours);
+        let sessions: i64 = hours.iter().map(|h| h.sessions).sum();
+        let queued: i64 = hours.iter().map(|h| h.queued).sum();
+        let first_responses: f64 = agents.iter().map(|a| a.first_responses as f64).sum();
+        let within: f64 = agents
+            .iter()
+            .map(|a| a.first_responses as f64 * a.within_60s_percent / 100.0)
+            .sum();
+        let weighted_response: f64 = hours
+            .iter()
+            .map(|h| h.average_first_response_seconds * h.sessions as f64)
+            .sum();
+        let waiting_now = self
+            .engine()
+            .sessions()?
+            .iter()
+            .filter(|s| s.state == agentdesk_domain::SessionState::Waiting)
+            .count() as i64;
+        let totals = DashboardTotals {
+            sessions,
+            valid_sessions: agents.iter().map(|a| a.valid_sessions).sum(),
+            queued,
+            average_first_response_seconds: if sessions > 0 {
+                (weighted_response / sessions as f64 * 10.0).round() / 10.0
+            } else {
+                0.0
+            },
+            within_60s_percent: percent_of(within, first_responses),
+            waiting_now,
+            agents_online: roster
+                .iter()
+                .filter(|(id, (_, _, online))| *online && in_group(id))
+                .count() as i64,
+        };
+        Ok(DashboardView {
+            query: DashboardQuery {
+                from: day_text(from),
+                to: day_text(to),
+                group_id: group,
+            },
+            groups: groups
+                .iter()
+                .map(|g| TransferGroup {
+                    id: text(g, "groupId"),
+                    name: text(g, "groupName"),
+                })
+                .collect(),
+            hours,
+            agents,
+            satisfaction: satisfaction_figures(&satisfaction),
+            timelines,
+            timeline_from_ms: timeline_from,
+            timeline_to_ms: timeline_to,
+            totals,
+            per_agent_available,
+            generated_at_ms: now,
+        })
+    }
+
+    /// Writes the dashboard for `query` as CSV into `dir` (a new file each time) and answers its path.
+    pub async fn export_dashboard(
+        &self,
+        query: DashboardQuery,
+        dir: &Path,
+    ) -> Result<PathBuf, ApiError> {
+        let view = self.dashboard(query).await?;
+        std::fs::create_dir_all(dir).map_err(|e| {
+            ApiError::new(
+                ErrorCode::Storage,
+                format!(
+                    "cannot create {}: {e}. Choose another folder or free some space.",
+                    dir.display()
+                ),
+            )
+        })?;
+        let path = fresh_export_path(dir, &view.query);
+        std::fs::write(&path, dashboard_csv(&view)).map_err(|e| {
+            ApiError::new(
+                ErrorCode::Storage,
+                format!(
+                    "cannot write {}: {e}. Check the folder is writable and has space.",
+                    path.display()
+                ),
+            )
+        })?;
+        Ok(path)
+    }
+}
+
+fn day_start_ms(day: NaiveDate) -> i64 {
+    day.and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc().timestamp_millis() - CHINA_OFFSET_MS)
+        .unwrap_or_default()
+}
+
+fn to_end_ms(day: NaiveDate) -> i64 {
+    day_start_ms(day) + 24 * 3600 * 1000
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(text: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+    }
+
+    fn query(from: &str, to: &str) -> DashboardQuery {
+        DashboardQuery {
+            from: from.into(),
+            to: to.into(),
+            group_id: None,
+        }
+    }
+
+    #[test]
+    fn ranges_are_checked_and_split_into_months() {
+        let today = day("2026-11-21");
+        assert!(check_range(&query("2026-11-22", "2026-11-23"), today).is_err());
+        assert!(check_range(&query("2026-11-10", "2026-11-01"), today).is_err());
+        assert!(check_range(&query("2026-13-01", "2026-11-01"), today).is_err());
+        assert!(check_range(&query("2026-01-01", "2026-11-01"), today).is_err());
+        assert_eq!(
+            check_range(&query("2026-11-01", "2026-11-30"), today).unwrap(),
+            (day("2026-11-01"), today),
+            "a range reaching into the future ends today"
+        );
+        assert_eq!(
+            month_windows(day("2026-01-15"), day("2026-03-20")),
+            vec![
+                (day("2026-01-15"), day("2026-02-14")),
+                (day("2026-02-15"), day("2026-03-14")),
+                (day("2026-03-15"), day("2026-03-20")),
+            ]
+        );
+        assert_eq!(
+            month_windows(day("2026-11-21"), day("2026-11-21")),
+            vec![(day("2026-11-21"), day("2026-11-21"))]
+        );
+    }
+
+    #[test]
+    fn status_changes_become_spans_within_the_window() {
+        let spans = status_spans(
+            vec![
+                (500, "忙碌".into()),
+                (100, "在线".into()),
+                (900, "离线".into()),
+                (50, "离线".into()),
+            ],
+            80,
+            1_000,
+        );
+        let shape: Vec<(i64, i64, StaffStatus)> = spans
+            .iter()
+            .map(|s| (s.from_ms, s.to_ms, s.status))
+            .collect();
+        assert_eq!(
+            shape,
+            vec![
+                (80, 100, StaffStatus::Offline),
+                (100, 500, StaffStatus::Online),
+                (500, 900, StaffStatus::Busy),
+                (900, 1_000, StaffStatus::Offline),
+            ]
+        );
+    }
+
+    #[test]
+    fn csv_quotes_and_defuses_formulas() {
+        assert_eq!(csv_field("林晓 Lin Xiao"), "林晓 Lin Xiao");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_field("-1"), "'-1");
+    }
+
+    #[test]
+    fn satisfaction_sums_windows_with_a_weighted_average() {
+        let mut sum = HumanSatisfaction::default();
+        add_satisfaction(
+            &mut sum,
+            &HumanSatisfaction {
+                total_times: 2,
+                avg_num: 5.0,
+                score5: 2,
+                good: 2,
+                effect_session_count: 4,
+                ..Default::default()
+            },
+        );
+        add_satisfaction(
+            &mut sum,
+            &HumanSatisfaction {
+                total_times: 2,
+                avg_num: 2.0,
+                score1: 1,
+                score3: 1,
+                effect_session_count: 4,
+                ..Default::default()
+            },
+        );
+        let figures = satisfaction_figures(&sum);
+        assert_eq!(figures.ratings, 4);
+        assert_eq!(figures.stars, [1, 0, 1, 0, 2]);
+        assert_eq!(figures.average, 3.5);
+        assert_eq!(figures.good_percent, 50.0);
+        assert_eq!(figures.comment_percent, 50.0);
+    }
+}

@@ -1,0 +1,327 @@
+//! The supervisor dashboard against the sandbox: a month of statistics (the platform's one-month
+//! rule and one-week status window), figures that move as a session happens, group filtering, CSV
+//! export; and API health: per-endpoint figures, and the failure alert raised when the sandbox fails
+//! 5% of calls and cleared when it recovers.
+
+use std::time::{Duration, Instant};
+
+use agentdesk_api::{DashboardQuery, ErrorCode, StaffStatus};
+use agentdesk_sobot::ClientError;
+use chrono::{Duration as Days, Utc};
+use serde_json::json;
+
+mod common;
+
+/// Today and `days` ago in China time (the platform's calendar).
+fn last_days(days: i64) -> (String, String) {
+    let today = (Utc::now() + Days::hours(8)).date_naive();
+    let from = today - Days::days(days - 1);
+    (
+        from.format("%Y-%m-%d").to_string(),
+        today.format("%Y-%m-%d").to_string(),
+    )
+}
+
+fn query(days: i64, group_id: Option<&str>) -> DashboardQuery {
+    let (from, to) = last_days(days);
+    DashboardQuery {
+        from,
+        to,
+        group_id: group_id.map(str::to_string),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_month_of_figures_that_move_with_a_live_session() {
+    let (dir, workbench) = common::demo_workbench().await;
+    let month = workbench.dashboard(query(30, None)).await.unwrap();
+
+    assert!(
+        month.hours.len() > 20 * 12,
+        "a month of busy hours, got {}",
+        month.hours.len()
+    );
+    assert!(month.hours.windows(2).all(|w| w[0].hour < w[1].hour));
+    assert!(month.totals.sessions > 1_000, "{:?}", month.totals);
+    assert!(month
+        .hours
+        .iter()
+        .any(|h| h.queued > 0 && h.average_queue_seconds > 0.0));
+    assert!(
+        month.totals.queued > 0 && month.totals.queued < month.totals.sessions / 2,
+        "most customers are taken at once: {:?}",
+        month.totals
+    );
+    assert!(month.satisfaction.ratings > 100);
+    assert_eq!(
+        month.satisfaction.stars.iter().sum::<i64>(),
+        month.satisfaction.ratings
+    );
+    assert!((1.0..=5.0).contains(&month.satisfaction.average));
+    // The demo tenant's five agents and its supervisor, with names (the signed-in agent's too) and
+    // the platform's figures; the busiest first.
+    assert!(month.per_agent_available);
+    assert_eq!(month.agents.len(), 6, "{:?}", month.agents);
+    assert!(month.agents.iter().any(|a| a.name == "林晓 Lin Xiao"));
+    let serving: Vec<_> = month
+        .agents
+        .iter()
+        .filter(|a| a.valid_sessions > 0)
+        .collect();
+    assert_eq!(serving.len(), 5);
+    assert!(serving
+        .iter()
+        .all(|a| a.first_responses > 0 && (50.0..=100.0).contains(&a.within_60s_percent)));
+    assert!(month
+        .agents
+        .windows(2)
+        .all(|w| w[0].valid_sessions >= w[1].valid_sessions));
+    // Status timelines: the platform's one-week window, spans inside it.
+    assert!(month.timeline_to_ms - month.timeline_from_ms <= 7 * 24 * 3600 * 1000);
+    assert_eq!(month.timelines.len(), 6);
+    for timeline in month.timelines.iter().filter(|t| !t.spans.is_empty()) {
+        assert!(timeline
+            .spans
+            .iter()
+            .all(|s| s.from_ms >= month.timeline_from_ms && s.to_ms <= month.timeline_to_ms));
+        assert!(timeline
+            .spans
+            .iter()
+            .any(|s| s.status == StaffStatus::Online));
+    }
+    assert_eq!(
+        month
+            .timelines
+            .iter()
+            .filter(|t| !t.spans.is_empty())
+            .count(),
+        5
+    );
+    assert_eq!(month.groups.len(), 2);
+
+    // One group: only its agents, and fewer sessions.
+    let group = month.groups[0].id.clone();
+    let grouped = workbench.dashboard(query(30, Some(&group))).await.unwrap();
+    assert!(!grouped.agents.is_empty() && grouped.agents.len() < 6);
+    assert!(grouped
+        .agents
+        .iter()
+        .all(|a| a.group_id.as_deref() == Some(group.as_str())));
+    assert!(grouped.totals.sessions < month.totals.sessions);
+
+    // A customer served now shows in today's figures without anything being reloaded by hand.
+    let today = workbench.dashboard(query(1, None)).await.unwrap();
+    let sandbox = workbench.sandbox_url().to_string();
+    let visitor = common::post(
+        format!("{sandbox}/__sandbox/visitors"),
+        json!({"name": "周明", "text": "在吗？想问下发货时间"}),
+    )
+    .await;
+    let cid = visitor["cid"].as_str().unwrap().to_string();
+    common::wait_for_session(&workbench, &cid).await;
+    workbench
+        .send_text(&cid, "您好，今天下单明天发货", Some("dash-1"))
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let now = workbench.dashboard(query(1, None)).await.unwrap();
+        if now.totals.sessions > today.totals.sessions
+            && now.agents.iter().map(|a| a.first_responses).sum::<i64>()
+                > today.agents.iter().map(|a| a.first_responses).sum::<i64>()
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "today's figures did not move");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // CSV: a new file each time, the agents by name, and a header per table.
+    let exports = dir.path().join("exports");
+    let first = workbench
+        .export_dashboard(query(30, None), &exports)
+        .await
+        .unwrap();
+    let second = workbench
+        .export_dashboard(query(30, None), &exports)
+        .await
+        .unwrap();
+    assert_ne!(first, second, "an earlier export is never overwritten");
+    let csv = std::fs::read_to_string(&first).unwrap();
+    assert!(csv.starts_with('\u{feff}'));
+    assert!(csv.contains("林晓 Lin Xiao"));
+    assert!(csv.contains("agent_id,agent,group_id,valid_sessions"));
+    assert!(csv.contains("hour,sessions,queued"));
+    assert!(csv.matches("\r\n").count() > month.hours.len() + month.agents.len());
+
+    // Bad ranges are refused in words, before any call.
+    let (from, to) = last_days(1);
+    let backwards = workbench
+        .dashboard(DashboardQuery {
+            from: to.clone(),
+            to: "2020-01-01".into(),
+            group_id: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(backwards.code, ErrorCode::InvalidInput);
+    assert!(backwards.message.contains("before the start"));
+    let too_long = workbench
+        .dashboard(DashboardQuery {
+            from: "2020-01-01".into(),
+            to,
+            group_id: None,
+        })
+        .await
+        .unwrap_err();
+    assert!(too_long.message.contains("longer than"), "{too_long:?}");
+    assert!(workbench
+        .dashboard(DashboardQuery {
+            from: format!("{from}x"),
+            to: from,
+            group_id: None,
+        })
+        .await
+        .unwrap_err()
+        .message
+        .contains("yyyy-MM-dd"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_statistics_endpoints_keep_the_platforms_date_rules() {
+    let sandbox = agentdesk_sandbox::Sandbox::start(
+        "127.0.0.1:0".parse().unwrap(),
+        agentdesk_sandbox::SandboxConfig::default(),
+    )
+    .await
+    .unwrap();
+    let info = sandbox.info().clone();
+    let client = agentdesk_sobot::AgentClient::new(agentdesk_sobot::AgentCredentials {
+        base_url: info.base_url.clone(),
+        appid: info.appid.clone(),
+        app_key: agentdesk_domain::Secret::new(info.app_key.clone()),
+        email: info.agents[0].email.clone(),
+        password: Some(agentdesk_domain::Secret::new(
+            info.agents[0].password.clone(),
+        )),
+    })
+    .unwrap();
+    // One month is the limit: the same day next month is one day too many (400003).
+    match client
+        .human_satisfaction("2026-01-15", "2026-02-15", None)
+        .await
+    {
+        Err(ClientError::Platform { code_text, .. }) => assert_eq!(code_text, "400003"),
+        other => panic!("expected 400003, got {other:?}"),
+    }
+    match client
+        .human_sessions("2026-01-02", "2026-01-01", None)
+        .await
+    {
+        Err(ClientError::Platform { code_text, .. }) => assert_eq!(code_text, "400002"),
+        other => panic!("expected 400002, got {other:?}"),
+    }
+    let (from, to) = last_days(31);
+    let month = client.human_satisfaction(&from, &to, None).await.unwrap();
+    assert!(month.total_times > 0 && month.effect_session_count >= month.total_times);
+    assert_eq!(
+        month.score1 + month.score2 + month.score3 + month.score4 + month.score5,
+        month.total_times
+    );
+    assert_eq!(month.good, month.score4 + month.score5);
+
+    // Status logs: with no window given, the last week only (the document's second rule).
+    let union =
+        agentdesk_sobot::client::UnionClient::new(agentdesk_sobot::client::UnionCredentials {
+            base_url: info.base_url.clone(),
+            union_code: info.union_code.clone(),
+            email: info.supervisor_email.clone(),
+            union_key: agentdesk_domain::Secret::new(info.union_key.clone()),
+        })
+        .unwrap();
+    let now = Utc::now().timestamp_millis();
+    let logs = union.staff_logs(None, None).await.unwrap();
+    let entries: Vec<i64> = logs
+        .iter()
+        .flat_map(|c| &c.company_staff_infos)
+        .flat_map(|s| s.staff_log_infos.iter().map(|l| l.datetime))
+        .collect();
+    assert!(entries.len() > 20);
+    let week = 7 * 24 * 3600 * 1000;
+    assert!(entries
+        .iter()
+        .all(|at| *at >= now - week - 60_000 && *at <= now));
+    // Asked for two weeks, the platform answers the last of them.
+    let older = union
+        .staff_logs(Some(now - 2 * week), Some(now - week / 2))
+        .await
+        .unwrap();
+    assert!(older
+        .iter()
+        .flat_map(|c| &c.company_staff_infos)
+        .flat_map(|s| &s.staff_log_infos)
+        .all(|l| l.datetime >= now - week / 2 - week - 60_000));
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_percent_failing_calls_raise_the_alert_and_recovery_clears_it() {
+    let (_dir, workbench) = common::demo_workbench().await;
+    let sandbox = workbench.sandbox_url().to_string();
+    // A short alert window, so recovery does not take five minutes.
+    workbench.health().set_window_ms(3_000);
+    let mut alerts = workbench.health().subscribe();
+    for _ in 0..10 {
+        workbench.transfer_targets().await.unwrap();
+    }
+    let healthy = workbench.api_health();
+    let agents = healthy
+        .endpoints
+        .iter()
+        .find(|e| e.endpoint == "getOtherAdmins")
+        .expect("the calls are counted per endpoint");
+    assert!(agents.calls >= 10 && agents.failures == 0 && agents.meets_target);
+    assert!(agents.p50_ms > 0.0 && agents.p50_ms <= agents.p99_ms);
+    assert_eq!(healthy.alert_since_ms, None);
+    assert!(alerts.try_recv().is_err());
+
+    common::post(
+        format!("{sandbox}/__sandbox/faults"),
+        json!({"error_rate": 0.05, "error_status": 503}),
+    )
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let raised = loop {
+        // Failures are the point here; the calls' own results do not matter.
+        let _ = workbench.transfer_targets().await;
+        if let Ok(alert) = alerts.try_recv() {
+            break alert;
+        }
+        assert!(Instant::now() < deadline, "no alert at 5% failures");
+    };
+    assert!(raised.raised, "{raised:?}");
+    assert!(raised.failure_percent >= 1.0);
+    assert!(raised.worst_endpoint.is_some());
+    assert!(workbench.api_health().alert_since_ms.is_some());
+    let failing = workbench.api_health();
+    assert!(failing
+        .endpoints
+        .iter()
+        .any(|e| e.failures > 0 && !e.meets_target));
+
+    common::post(format!("{sandbox}/__sandbox/faults"), json!({})).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let cleared = loop {
+        let _ = workbench.transfer_targets().await;
+        match alerts.try_recv() {
+            Ok(alert) if !alert.raised => break alert,
+            _ => {}
+        }
+        assert!(Instant::now() < deadline, "the alert did not clear");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(cleared.failure_percent < 1.0);
+    assert_eq!(workbench.api_health().alert_since_ms, None);
+    let view = workbench.api_health();
+    assert!(view.push.uptime_percent > 0.0);
+}
