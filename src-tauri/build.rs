@@ -39,6 +39,9 @@ const COMMANDS: &[&str] = &[
     "startup_warning",
     "customer_view",
     "reveal_customer_field",
+    "dashboard",
+    "export_dashboard",
+    "api_health",
 ];
 
 fn main() {

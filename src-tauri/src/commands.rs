@@ -4,10 +4,10 @@
 use std::sync::Arc;
 
 use agentdesk_api::{
-    AccountInput, AccountView, AgentInput, AgentStatus, AgentView, ApiError, ConnectionReport,
-    ConnectorView, CustomerView, KbSuggestionView, MerchantInput, MerchantView, PersonalField,
-    SessionMood, Settings, StatusLogEntry, TenantOption, TransferTarget, TransferTargets,
-    WorkbenchSnapshot,
+    AccountInput, AccountView, AgentInput, AgentStatus, AgentView, ApiError, ApiHealthView,
+    ConnectionReport, ConnectorView, CustomerView, DashboardQuery, DashboardView, KbSuggestionView,
+    MerchantInput, MerchantView, PersonalField, SessionMood, Settings, StatusLogEntry,
+    TenantOption, TransferTarget, TransferTargets, WorkbenchSnapshot,
 };
 use agentdesk_domain::Message;
 use tauri::State;
@@ -306,4 +306,28 @@ pub async fn reveal_customer_field(
         .await?
         .reveal_customer_field(&session_id, field)
         .await
+}
+
+/// The supervisor dashboard for a date range and, optionally, one agent group.
+#[tauri::command]
+pub async fn dashboard(state: Shell<'_>, query: DashboardQuery) -> Result<DashboardView, ApiError> {
+    state.workbench().await?.dashboard(query).await
+}
+
+/// Writes the dashboard as CSV into the Downloads folder (a new file each time); answers its path.
+#[tauri::command]
+pub async fn export_dashboard(state: Shell<'_>, query: DashboardQuery) -> Result<String, ApiError> {
+    let folder = agentdesk_api::export_folder()?;
+    let path = state
+        .workbench()
+        .await?
+        .export_dashboard(query, &folder)
+        .await?;
+    Ok(path.display().to_string())
+}
+
+/// API health now: per-endpoint figures, the push connection and the outbox.
+#[tauri::command]
+pub async fn api_health(state: Shell<'_>) -> Result<ApiHealthView, ApiError> {
+    Ok(state.workbench().await?.api_health())
 }

@@ -14,10 +14,14 @@ pub struct LaunchOptions {
     pub visitors_per_minute: Option<f64>,
     /// Benchmarks only: a bare window on a blank page, no engine (the memory baseline).
     pub empty_window: bool,
+    /// The API health alert window in seconds (default five minutes; tests shorten it so a
+    /// recovery shows within a test's time).
+    pub api_health_window_secs: Option<u64>,
 }
 
 impl LaunchOptions {
-    /// `--sandbox-url URL`, `--data-dir DIR`, `--visitors-per-minute R`; unknown arguments are ignored
+    /// `--sandbox-url URL`, `--data-dir DIR`, `--visitors-per-minute R`, `--api-health-window-secs S`;
+    /// unknown arguments are ignored
     /// (the single-instance plugin forwards a second launch's arguments here too).
     pub fn from_args(args: impl Iterator<Item = String>) -> LaunchOptions {
         let mut options = LaunchOptions::default();
@@ -28,6 +32,12 @@ impl LaunchOptions {
                 "--data-dir" => options.data_dir = args.next().map(PathBuf::from),
                 "--visitors-per-minute" => {
                     options.visitors_per_minute = args.next().and_then(|v| v.parse().ok())
+                }
+                "--api-health-window-secs" => {
+                    options.api_health_window_secs = args
+                        .next()
+                        .and_then(|v| v.parse().ok())
+                        .filter(|secs| (1..=3600).contains(secs))
                 }
                 _ => {}
             }

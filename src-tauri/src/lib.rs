@@ -19,6 +19,8 @@ use state::AppState;
 pub const DOMAIN_EVENT: &str = "agentdesk://event";
 /// A session's mood after each customer message (`MoodEvent`).
 pub const MOOD_EVENT: &str = "agentdesk://mood";
+/// The API health alert raised or cleared (`ApiHealthAlert`).
+pub const API_HEALTH_EVENT: &str = "agentdesk://api-health";
 /// Emitted once the workspace is up (or with an `ApiError` if it could not start).
 pub const STARTUP_EVENT: &str = "agentdesk://startup";
 
@@ -80,6 +82,9 @@ pub fn run() {
             commands::startup_warning,
             commands::customer_view,
             commands::reveal_customer_field,
+            commands::dashboard,
+            commands::export_dashboard,
+            commands::api_health,
         ])
         .setup(move |app| {
             let config_dir = app.path().app_config_dir()?;
@@ -105,6 +110,9 @@ pub fn run() {
                     .await
                 {
                     Ok((workbench, warning)) => {
+                        if let Some(secs) = options.api_health_window_secs {
+                            workbench.health().set_window_ms(secs as i64 * 1000);
+                        }
                         let workbench = Arc::new(workbench);
                         let workbench_for_bridge = workbench.clone();
                         let events = workbench.subscribe();
@@ -117,6 +125,11 @@ pub fn run() {
                             STARTUP_EVENT,
                             serde_json::json!({"ok": true, "warning": warning}),
                         );
+                        tauri::async_runtime::spawn(notifications::health_alerts(
+                            handle.clone(),
+                            state.clone(),
+                            workbench_for_bridge.health().subscribe(),
+                        ));
                         notifications::bridge(handle, state, workbench_for_bridge, events).await;
                     }
                     Err(error) => {

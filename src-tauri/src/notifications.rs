@@ -2,11 +2,12 @@
 //! notifications through notify-rust: a new session assigned, and a new message while the window is
 //! not focused, with the customer's name and a preview whose personal data is masked; each customer
 //! message's effect on its session's mood (`agentdesk://mood`), with a notification when a customer
-//! crosses the warning threshold.
+//! crosses the warning threshold; and the API health alert, raised and cleared
+//! (`agentdesk://api-health`), with a notification each time.
 
 use std::sync::Arc;
 
-use agentdesk_api::{MoodChange, MoodWatch, Workbench, WorkbenchEvent};
+use agentdesk_api::{ApiHealthAlert, MoodChange, MoodWatch, Workbench, WorkbenchEvent};
 use agentdesk_domain::{mask_pii, Direction, DomainEvent};
 use tauri::{AppHandle, Emitter, Manager};
 use tokio::sync::broadcast::{self, error::RecvError};
@@ -62,6 +63,51 @@ pub async fn bridge(
             Ok(None) => {}
             Err(error) => tracing::warn!(%error, "could not judge a session's mood"),
         }
+    }
+}
+
+/// Forwards each API health alert to the window and as a desktop notification, until the workbench
+/// is gone.
+pub async fn health_alerts(
+    app: AppHandle,
+    state: Arc<AppState>,
+    mut alerts: broadcast::Receiver<ApiHealthAlert>,
+) {
+    loop {
+        let alert = match alerts.recv().await {
+            Ok(alert) => alert,
+            Err(RecvError::Lagged(_)) => continue,
+            Err(RecvError::Closed) => return,
+        };
+        if let Err(error) = app.emit(crate::API_HEALTH_EVENT, &alert) {
+            tracing::warn!(%error, "could not forward the API health alert to the window");
+        }
+        let endpoint = alert.worst_endpoint.clone().unwrap_or_default();
+        let (title, body) = match (prefers_chinese(&app), alert.raised) {
+            (true, true) => (
+                "接口故障告警".to_string(),
+                format!(
+                    "近 5 分钟 {}% 的调用失败（{}/{}），最多的是 {endpoint}",
+                    alert.failure_percent, alert.failures, alert.calls
+                ),
+            ),
+            (true, false) => (
+                "接口已恢复".to_string(),
+                format!("近 5 分钟失败率 {}%", alert.failure_percent),
+            ),
+            (false, true) => (
+                "Platform calls are failing".to_string(),
+                format!(
+                    "{}% of calls failed in the last 5 minutes ({}/{}), most of them {endpoint}",
+                    alert.failure_percent, alert.failures, alert.calls
+                ),
+            ),
+            (false, false) => (
+                "Platform calls recovered".to_string(),
+                format!("{}% failed in the last 5 minutes", alert.failure_percent),
+            ),
+        };
+        show(title, body, state.settings().notification_sound);
     }
 }
 

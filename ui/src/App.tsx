@@ -1,11 +1,11 @@
 // The workbench: wires the backend to the state, and lays out the top bar and the three panes.
 
-import { startTransition, useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
+import { lazy, startTransition, Suspense, useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import type { Backend } from "./backend/backend";
 import { BackendError } from "./backend/backend";
-import type { AgentStatus, KbSuggestionView, Message, Settings, WorkbenchEvent } from "./backend/bindings";
+import type { AgentStatus, ApiHealthAlert, KbSuggestionView, Message, Settings, WorkbenchEvent } from "./backend/bindings";
 import { Composer, type ComposerHandle, type PastedImage } from "./components/Composer";
 import { Conversation } from "./components/Conversation";
 import { DetailsPanel } from "./components/DetailsPanel";
@@ -17,6 +17,13 @@ import { TopBar } from "./components/TopBar";
 import { initI18n, systemLanguage, type Language } from "./i18n";
 import { useSettled } from "./useSettled";
 import { initialState, nextUnread, reduce, totalUnread } from "./state/workbench";
+
+// The dashboard and its charting library load when first opened: an agent who never opens it never
+// pays for them at start or in memory.
+const loadDashboard = () => import("./components/dashboard/Dashboard");
+const Dashboard = lazy(() => loadDashboard().then((m) => ({ default: m.Dashboard })));
+/** Starts loading the dashboard's code when the pointer or focus reaches its button. */
+const preloadDashboard = () => void loadDashboard().catch(() => {});
 
 const MESSAGE_PAGE = 10_000;
 /** Longest a pushed event waits before it is shown (two frames). */
@@ -44,6 +51,11 @@ export function App({ backend }: { backend: Backend }) {
   const [startError, setStartError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [status, setStatus] = useState<AgentStatus>({ status: "online" });
+  const [view, setView] = useState<"workbench" | "dashboard">("workbench");
+  /** Counts sessions opening and ending: the dashboard fetches its figures again when it moves. */
+  const [sessionActivity, setSessionActivity] = useState(0);
+  /** The API health alert while raised; the recovery notice after it clears. */
+  const [healthAlert, setHealthAlert] = useState<ApiHealthAlert | null>(null);
   const composer = useRef<ComposerHandle>(null);
   const sessionList = useRef<SessionListHandle>(null);
   const { t, i18n } = useTranslation();
@@ -78,6 +90,9 @@ export function App({ backend }: { backend: Backend }) {
         flushTimer = null;
         const events = pending;
         pending = [];
+        if (events.some((e) => e.event.type === "session_opened" || e.event.type === "session_ended")) {
+          setSessionActivity((n) => n + 1);
+        }
         // A transition: React renders the batch in slices and yields to the browser between them, so
         // a busy stream never holds up a frame (the agent's own typing and clicks still go first).
         if (!cancelled) startTransition(() => dispatch({ type: "events", events, now: Date.now() }));
@@ -90,6 +105,7 @@ export function App({ backend }: { backend: Backend }) {
         }),
       );
       unlisten.push(await backend.onMood((event) => startTransition(() => dispatch({ type: "mood", event }))));
+      unlisten.push(await backend.onApiHealth((alert) => !cancelled && setHealthAlert(alert)));
       unlisten.push(
         await backend.onStartup((info) => {
           if (info.ok) void load();
@@ -317,6 +333,9 @@ export function App({ backend }: { backend: Backend }) {
         unread={unread}
         onSettings={() => setSettingsOpen(true)}
         onSupervisor={() => setSupervisorOpen(true)}
+        onDashboard={() => setView((v) => (v === "dashboard" ? "workbench" : "dashboard"))}
+        dashboardOpen={view === "dashboard"}
+        onDashboardIntent={preloadDashboard}
         backend={backend}
         onTenantSwitched={(snapshot) => dispatch({ type: "snapshot", snapshot })}
       />
@@ -336,45 +355,81 @@ export function App({ backend }: { backend: Backend }) {
           </button>
         </div>
       )}
-      <div className="panes">
-        <SessionList ref={sessionList} state={state} onSelect={(id) => dispatch({ type: "select", sessionId: id })} />
-        <main className="centre" aria-label={t("conversation.label")}>
-          {selected ? (
-            <>
-              <header className="conversation-header">
-                <h1>{selected.visitor_name}</h1>
-                <span className="muted">{t(`channels.${selected.channel}`)}</span>
-                <SessionActions backend={backend} session={selected} onError={showError} onNotice={setNotice} onEnd={endSession} />
-              </header>
-              {mood?.warn && (
-                <div className="warning" role="alert" data-testid="sentiment-warning">
-                  {t("mood.warning", { percent: Math.round(mood.risk * 100) })}
-                  {mood.cues.map((cue) => (
-                    <mark key={cue}>{cue}</mark>
-                  ))}
-                </div>
-              )}
-              <Conversation state={state} session={selected} messages={messages} onRetry={retry} onLoadImage={loadImage} />
-              <Composer
-                ref={composer}
-                disabled={selected.state !== "active"}
-                onSend={send}
-                onSendImage={sendImage}
-                onNotice={setNotice}
-              />
-            </>
-          ) : (
-            <div className="empty">{t("conversation.none")}</div>
+      {healthAlert && (
+        <div className={healthAlert.raised ? "warning health-alert" : "notice"} role="alert" data-testid="api-health-alert" data-raised={healthAlert.raised}>
+          <span>
+            {healthAlert.raised
+              ? t("health.alertRaised", {
+                  percent: healthAlert.failure_percent,
+                  failures: healthAlert.failures,
+                  calls: healthAlert.calls,
+                  endpoint: healthAlert.worst_endpoint ?? "",
+                })
+              : t("health.alertCleared", { percent: healthAlert.failure_percent })}
+          </span>
+          {!healthAlert.raised && (
+            <button type="button" onClick={() => setHealthAlert(null)}>
+              {t("errors.dismiss")}
+            </button>
           )}
-        </main>
-        <DetailsPanel
-          session={selected}
-          backend={backend}
-          onInsert={insertIntoReply}
-          newestInbound={newestInboundKey}
-          onUseArticle={putArticleIntoReply}
-        />
-      </div>
+        </div>
+      )}
+      {view === "dashboard" ? (
+        <Suspense
+          fallback={
+            <div className="dashboard muted" role="status" aria-live="polite">
+              {t("dashboard.loading")}
+            </div>
+          }
+        >
+          <Dashboard
+            backend={backend}
+            onClose={() => setView("workbench")}
+            activity={sessionActivity}
+            dark={document.documentElement.dataset.theme === "dark"}
+          />
+        </Suspense>
+      ) : (
+        <div className="panes">
+          <SessionList ref={sessionList} state={state} onSelect={(id) => dispatch({ type: "select", sessionId: id })} />
+          <main className="centre" aria-label={t("conversation.label")}>
+            {selected ? (
+              <>
+                <header className="conversation-header">
+                  <h1>{selected.visitor_name}</h1>
+                  <span className="muted">{t(`channels.${selected.channel}`)}</span>
+                  <SessionActions backend={backend} session={selected} onError={showError} onNotice={setNotice} onEnd={endSession} />
+                </header>
+                {mood?.warn && (
+                  <div className="warning" role="alert" data-testid="sentiment-warning">
+                    {t("mood.warning", { percent: Math.round(mood.risk * 100) })}
+                    {mood.cues.map((cue) => (
+                      <mark key={cue}>{cue}</mark>
+                    ))}
+                  </div>
+                )}
+                <Conversation state={state} session={selected} messages={messages} onRetry={retry} onLoadImage={loadImage} />
+                <Composer
+                  ref={composer}
+                  disabled={selected.state !== "active"}
+                  onSend={send}
+                  onSendImage={sendImage}
+                  onNotice={setNotice}
+                />
+              </>
+            ) : (
+              <div className="empty">{t("conversation.none")}</div>
+            )}
+          </main>
+          <DetailsPanel
+            session={selected}
+            backend={backend}
+            onInsert={insertIntoReply}
+            newestInbound={newestInboundKey}
+            onUseArticle={putArticleIntoReply}
+          />
+        </div>
+      )}
       {supervisorOpen && (
         <SupervisorDialog backend={backend} tenantName={state.snapshot?.tenant_name ?? ""} onClose={() => setSupervisorOpen(false)} />
       )}

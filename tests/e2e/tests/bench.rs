@@ -492,3 +492,119 @@ async fn cached_customer_view_to_the_window() {
     sandbox.shutdown().await;
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// The dashboard's six charts, drawn: the latest `data-rendered-at` among them and when the
+/// figures arrived (`data-loaded-at`), once every chart was drawn after `since` (the page's clock).
+const CHARTS_DRAWN_AFTER: &str = r#"
+const since = arguments[0];
+const charts = [...document.querySelectorAll('[data-testid=dashboard] [data-rendered-at]')];
+const times = charts.map((c) => Number(c.getAttribute('data-rendered-at')));
+const loaded = Number(document.querySelector('[data-testid=dashboard]')?.getAttribute('data-loaded-at') ?? 0);
+if (charts.length < 6 || times.some((t) => t <= since) || loaded <= since) return null;
+return { drawn: Math.max(...times), loaded };
+"#;
+
+async fn wait_for_charts(app: &WebDriver, since: f64) -> (f64, f64) {
+    let started = Instant::now();
+    loop {
+        let value = app
+            .execute(&format!(
+                "return (function() {{ {CHARTS_DRAWN_AFTER} }}).apply(null, [{since}]);"
+            ))
+            .await
+            .unwrap();
+        if let (Some(drawn), Some(loaded)) = (value["drawn"].as_f64(), value["loaded"].as_f64()) {
+            return (drawn, loaded);
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the dashboard's charts were not drawn"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+#[tokio::test]
+#[ignore = "benchmark: run scripts/bench-ui.sh"]
+async fn dashboard_with_30_days_for_50_agents() {
+    let sandbox = Sandbox::start(
+        "127.0.0.1:0".parse().unwrap(),
+        SandboxConfig {
+            seed: 21,
+            agents: 50,
+            history_days: 30,
+            ..SandboxConfig::default()
+        },
+    )
+    .await
+    .unwrap();
+    let data = temp_dir("dashboard");
+    let app = WebDriver::launch(&driver_url(), &app_binary(), &args(&sandbox, &data))
+        .await
+        .unwrap();
+    app.wait_for("[data-testid=nav-dashboard]", Duration::from_secs(30))
+        .await
+        .unwrap();
+    // First open: the dashboard's code (a chunk of its own) loads, the week's figures are fetched
+    // and the charts drawn.
+    let clicked = app
+        .execute(
+            "const t = performance.now(); \
+             document.querySelector('[data-testid=nav-dashboard]').click(); return t;",
+        )
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    let (drawn, _) = wait_for_charts(&app, clicked).await;
+    let first_open = drawn - clicked;
+    // Then 30 days and 7 days in turn: each a fetch of the whole range and a redraw.
+    let mut total = Vec::new();
+    let mut drawing = Vec::new();
+    for round in 0..12 {
+        let preset = if round % 2 == 0 { "30" } else { "7" };
+        let chosen = app
+            .execute(&format!(
+                "const t = performance.now(); \
+                 const s = document.querySelector('[data-testid=dashboard-preset]'); \
+                 s.value = '{preset}'; s.dispatchEvent(new Event('change', {{ bubbles: true }})); \
+                 return t;"
+            ))
+            .await
+            .unwrap()
+            .as_f64()
+            .unwrap();
+        let (drawn, loaded) = wait_for_charts(&app, chosen).await;
+        if preset == "30" {
+            total.push(drawn - chosen);
+            drawing.push(drawn - loaded);
+        }
+    }
+    let agents = app
+        .find_all("[data-testid=dashboard-agent]")
+        .await
+        .unwrap()
+        .len();
+    let sessions = app
+        .execute("return document.querySelector('[data-testid=total-sessions]').textContent")
+        .await
+        .unwrap();
+    total.sort_by(f64::total_cmp);
+    drawing.sort_by(f64::total_cmp);
+    println!(
+        "BENCH {}",
+        json!({
+            "bench": "dashboard_30_days_50_agents_ms",
+            "agents_listed": agents,
+            "sessions_in_30_days": sessions,
+            "first_open": first_open,
+            "choose_30_days_to_drawn": total,
+            "figures_arrived_to_drawn": drawing,
+            "median_choose_to_drawn": total[total.len() / 2],
+            "max_choose_to_drawn": total[total.len() - 1],
+        })
+    );
+    app.quit().await;
+    sandbox.shutdown().await;
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -39,6 +39,11 @@ mod tempfile_dir {
 
 impl Run {
     async fn start(name: &str) -> Run {
+        Run::start_with(name, &[]).await
+    }
+
+    /// The app with `extra` command-line arguments after the sandbox and data folder.
+    async fn start_with(name: &str, extra: &[&str]) -> Run {
         let sandbox = Sandbox::start(
             "127.0.0.1:0".parse().unwrap(),
             SandboxConfig {
@@ -54,7 +59,10 @@ impl Run {
             sandbox.base_url().to_string(),
             "--data-dir".to_string(),
             data.0.display().to_string(),
-        ];
+        ]
+        .into_iter()
+        .chain(extra.iter().map(|a| a.to_string()))
+        .collect::<Vec<_>>();
         let app = WebDriver::launch(&driver_url(), &app_binary(), &args)
             .await
             .unwrap();
@@ -109,7 +117,17 @@ where
         &'a Run,
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Outcome> + 'a>>,
 {
-    let run = Run::start(name).await;
+    with_app_args(name, &[], body).await
+}
+
+/// `with_app`, with extra command-line arguments for the app.
+async fn with_app_args<F>(name: &str, extra: &[&str], body: F)
+where
+    F: for<'a> FnOnce(
+        &'a Run,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Outcome> + 'a>>,
+{
+    let run = Run::start_with(name, extra).await;
     let outcome = body(&run).await;
     if outcome.is_err() {
         let _ = run
@@ -731,5 +749,125 @@ async fn a_long_conversation_follows_new_messages_unless_the_agent_scrolled_up()
             )
         })
     })
+    .await;
+}
+
+/// Waits until the session bus log holds one of `texts` (a desktop notification was sent).
+async fn notified(texts: &[&str]) -> Outcome {
+    let log = std::env::var("AGENTDESK_E2E_DBUS_LOG")
+        .map_err(|_| "AGENTDESK_E2E_DBUS_LOG is not set: run scripts/e2e.sh")?;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let seen = std::fs::read_to_string(&log).unwrap_or_default();
+        if texts.iter().any(|t| seen.contains(t)) {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() > deadline {
+            return Err(format!(
+                "no notification with any of {texts:?} on the session bus"
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs a display and tauri-driver: run scripts/e2e.sh"]
+async fn the_dashboard_draws_its_charts_and_api_health_raises_and_clears_the_alert() {
+    // A 20-second alert window instead of five minutes, so the recovery shows within the test.
+    with_app_args(
+        "dashboard",
+        &["--api-health-window-secs", "20"],
+        |run| {
+            Box::pin(async move {
+                let nav = run.app.wait_for("[data-testid=nav-dashboard]", WAIT).await?;
+                run.app.click(&nav).await?;
+                run.app.wait_for("[data-testid=dashboard]", WAIT).await?;
+                // Every chart drawn on its canvas by ECharts.
+                for chart in [
+                    "chart-sessions",
+                    "chart-queue",
+                    "chart-first-response",
+                    "chart-response-rate",
+                    "chart-satisfaction",
+                    "chart-status",
+                ] {
+                    run.app
+                        .wait_for(&format!("[data-testid={chart}][data-rendered=true] canvas"), WAIT)
+                        .await?;
+                }
+                let sessions = run.app.wait_for("[data-testid=total-sessions]", WAIT).await?;
+                let count: i64 = run.app.text(&sessions).await?.trim().parse().unwrap_or(0);
+                check(count > 100, format!("a week of seeded sessions, got {count}"))?;
+                let agents = run.app.find_all("[data-testid=dashboard-agent]").await?;
+                check(agents.len() >= 5, format!("{} agents listed", agents.len()))?;
+                // API health lists the calls the dashboard just made, against the targets.
+                let endpoint = run
+                    .app
+                    .wait_for(
+                        "[data-testid=api-health] [data-testid=api-health-endpoint][data-endpoint=human_session]",
+                        WAIT,
+                    )
+                    .await?;
+                let row = run.app.text(&endpoint).await?;
+                check(row.contains("100%"), format!("a healthy endpoint: {row}"))?;
+                run.app
+                    .screenshot(&screenshots().join("dashboard.png"))
+                    .await?;
+
+                // The sandbox fails 5% of calls: refreshing the figures makes calls until the
+                // alert is raised (banner and desktop notification).
+                run.http
+                    .post(format!("{}/__sandbox/faults", run.sandbox.base_url()))
+                    .json(&json!({"error_rate": 0.05, "error_status": 503}))
+                    .send()
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+                loop {
+                    let raised = run
+                        .app
+                        .find_all("[data-testid=api-health-alert][data-raised=true]")
+                        .await?;
+                    if !raised.is_empty() {
+                        break;
+                    }
+                    if tokio::time::Instant::now() > deadline {
+                        return Err("no API health alert at 5% failing calls".into());
+                    }
+                    for button in run.app.find_all(".dashboard-header button").await? {
+                        if run.app.text(&button).await?.contains("Refresh") {
+                            let _ = run.app.click(&button).await;
+                        }
+                    }
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                }
+                notified(&["接口故障告警", "Platform calls are failing"]).await?;
+                let summary = run
+                    .app
+                    .wait_for("[data-testid=api-health-summary]", WAIT)
+                    .await?;
+                run.app
+                    .screenshot(&screenshots().join("dashboard-api-alert.png"))
+                    .await?;
+                let _ = summary;
+
+                // The faults stop: once the failures leave the window, the alert clears.
+                run.http
+                    .post(format!("{}/__sandbox/faults", run.sandbox.base_url()))
+                    .json(&json!({}))
+                    .send()
+                    .await
+                    .map_err(|e| e.to_string())?;
+                run.app
+                    .wait_for(
+                        "[data-testid=api-health-alert][data-raised=false]",
+                        Duration::from_secs(60),
+                    )
+                    .await?;
+                notified(&["接口已恢复", "Platform calls recovered"]).await
+            })
+        },
+    )
     .await;
 }

@@ -2,6 +2,10 @@
 // implements it in memory for tests and for working on the UI in a plain browser.
 
 import type {
+  ApiHealthAlert,
+  ApiHealthView,
+  DashboardQuery,
+  DashboardView,
   MoodEvent,
   CustomerView,
   PersonalField,
@@ -90,6 +94,14 @@ export interface Backend {
   onStartup(listener: (info: StartupInfo) => void): Promise<() => void>;
   /** Each customer message's effect on its session's mood. */
   onMood(listener: (event: MoodEvent) => void): Promise<() => void>;
+  /** Supervisor dashboard: the merchant's figures for a date range (and optionally one group). */
+  dashboard(query: DashboardQuery): Promise<DashboardView>;
+  /** Writes the dashboard as CSV into the Downloads folder; answers the file's path. */
+  exportDashboard(query: DashboardQuery): Promise<string>;
+  /** Per-endpoint call figures, the push connection and the outbox, now. */
+  apiHealth(): Promise<ApiHealthView>;
+  /** The API failure alert, raised and cleared. */
+  onApiHealth(listener: (alert: ApiHealthAlert) => void): Promise<() => void>;
 }
 
 /** An error from the core: branch on `code`, show `message`. */

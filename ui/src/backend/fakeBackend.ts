@@ -8,6 +8,7 @@ import type {
   CustomerView,
   PersonalField,
   AccountInput, AccountView, ConnectionReport, ConnectorView, KbSuggestionView, SessionMood, AgentInput, AgentView, MerchantInput, MerchantView, StatusLogEntry,
+  ApiHealthAlert, ApiHealthView, DashboardQuery, DashboardView,
   AgentStatus, DomainEvent, Message, MoodEvent, Session, Settings, TenantOption, TransferTargets, WorkbenchEvent, WorkbenchSnapshot,
 } from "./bindings";
 
@@ -372,4 +373,90 @@ export class FakeBackend implements Backend {
     this.moods[mood.session_id] = mood;
     for (const listener of this.moodListeners) listener({ workspace, mood });
   }
+
+  /** The dashboard's figures; `dashboardQueries` records what was asked. */
+  dashboardView: DashboardView = fakeDashboard();
+  dashboardQueries: DashboardQuery[] = [];
+  exports: DashboardQuery[] = [];
+  healthView: ApiHealthView = fakeHealth();
+  private healthListeners: ((alert: ApiHealthAlert) => void)[] = [];
+
+  async dashboard(query: DashboardQuery): Promise<DashboardView> {
+    this.dashboardQueries.push(query);
+    if (query.from > query.to) throw new BackendError("invalid_input", "the end date is before the start date: swap them");
+    return { ...this.dashboardView, query };
+  }
+
+  async exportDashboard(query: DashboardQuery): Promise<string> {
+    this.exports.push(query);
+    return `/home/agent/Downloads/agentdesk-dashboard-${query.from}-${query.to}.csv`;
+  }
+
+  async apiHealth(): Promise<ApiHealthView> {
+    return this.healthView;
+  }
+
+  async onApiHealth(listener: (alert: ApiHealthAlert) => void) {
+    this.healthListeners.push(listener);
+    return () => {
+      this.healthListeners = this.healthListeners.filter((l) => l !== listener);
+    };
+  }
+
+  /** Test helper: the core raised or cleared the API health alert. */
+  healthAlert(alert: ApiHealthAlert) {
+    for (const listener of this.healthListeners) listener(alert);
+  }
+}
+
+function fakeDashboard(): DashboardView {
+  const hours = Array.from({ length: 48 }, (_, i) => ({
+    hour: `2026-11-${20 + Math.floor(i / 24)} ${String(i % 24).padStart(2, "0")}:00`,
+    sessions: 10 + (i % 7),
+    queued: i % 3,
+    average_queue_seconds: 12.5,
+    max_queue_seconds: 40,
+    average_first_response_seconds: 20 + (i % 5),
+    within_60s_percent: 85,
+  }));
+  return {
+    query: { from: "2026-11-20", to: "2026-11-21", group_id: null },
+    groups: [
+      { id: "g-presales", name: "售前 Pre-sales" },
+      { id: "g-aftersales", name: "售后 After-sales" },
+    ],
+    hours,
+    agents: [
+      { id: "a1", name: "林晓 Lin Xiao", group_id: "g-presales", valid_sessions: 120, first_responses: 118, transfer_first_responses: 0, within_60s_percent: 91 },
+      { id: "a2", name: "=cmd|' /C calc'!A0", group_id: "g-aftersales", valid_sessions: 80, first_responses: 77, transfer_first_responses: 1, within_60s_percent: 84 },
+    ],
+    satisfaction: { ratings: 100, stars: [5, 5, 10, 20, 60], average: 4.25, good_percent: 80, solved_percent: 90, comment_percent: 50, invites: 150 },
+    timelines: [
+      { id: "a1", name: "林晓 Lin Xiao", spans: [{ from_ms: 1_763_600_000_000, to_ms: 1_763_610_000_000, status: "online", label: "在线" }] },
+    ],
+    timeline_from_ms: 1_763_000_000_000,
+    timeline_to_ms: 1_763_700_000_000,
+    totals: { sessions: 600, valid_sessions: 200, queued: 30, average_first_response_seconds: 22.4, within_60s_percent: 88.1, waiting_now: 2, agents_online: 4 },
+    per_agent_available: true,
+    generated_at_ms: 1_763_700_000_000,
+  };
+}
+
+function fakeHealth(): ApiHealthView {
+  return {
+    generated_at_ms: 1_763_700_000_000,
+    window_minutes: 5,
+    window_failure_percent: 0,
+    window_calls: 120,
+    alert_since_ms: null,
+    endpoints: [
+      { endpoint: "send", calls: 100, failures: 0, refusals: 0, success_percent: 100, mean_ms: 40, p50_ms: 35, p95_ms: 80, p99_ms: 120, meets_target: true },
+      { endpoint: "query_cids", calls: 20, failures: 1, refusals: 0, success_percent: 95, mean_ms: 900, p50_ms: 850, p95_ms: 1200, p99_ms: 1300, meets_target: false },
+    ],
+    push: { state: { state: "connected" }, connected_since_ms: 1_763_690_000_000, uptime_percent: 99.5, reconnects: 1 },
+    outbox_depth: 0,
+    target_success_percent: 99.9,
+    target_mean_ms: 800,
+    alert_failure_percent: 1,
+  };
 }

@@ -5,7 +5,7 @@ import { listen } from "@tauri-apps/api/event";
 
 import type { Backend, StartupInfo, TransferTarget } from "./backend";
 import { BackendError } from "./backend";
-import type { ApiError, CustomerView, PersonalField, AgentInput, AgentView, MerchantInput, MerchantView, StatusLogEntry, AccountInput, AccountView, AgentStatus, ConnectionReport, ConnectorView, KbSuggestionView, Message, MoodEvent, SessionMood, Settings, TenantOption, TransferTargets, WorkbenchEvent, WorkbenchSnapshot } from "./bindings";
+import type { ApiError, ApiHealthAlert, ApiHealthView, DashboardQuery, DashboardView, CustomerView, PersonalField, AgentInput, AgentView, MerchantInput, MerchantView, StatusLogEntry, AccountInput, AccountView, AgentStatus, ConnectionReport, ConnectorView, KbSuggestionView, Message, MoodEvent, SessionMood, Settings, TenantOption, TransferTargets, WorkbenchEvent, WorkbenchSnapshot } from "./bindings";
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
@@ -65,6 +65,11 @@ export class TauriBackend implements Backend {
   onStartup = (listener: (info: StartupInfo) => void) =>
     listen<StartupInfo>("agentdesk://startup", (event) => listener(event.payload));
   onMood = (listener: (event: MoodEvent) => void) => listen<MoodEvent>("agentdesk://mood", (event) => listener(event.payload));
+  dashboard = (query: DashboardQuery) => call<DashboardView>("dashboard", { query });
+  exportDashboard = (query: DashboardQuery) => call<string>("export_dashboard", { query });
+  apiHealth = () => call<ApiHealthView>("api_health");
+  onApiHealth = (listener: (alert: ApiHealthAlert) => void) =>
+    listen<ApiHealthAlert>("agentdesk://api-health", (event) => listener(event.payload));
 }
 
 /** True inside the Tauri window (false in a plain browser or a test). */

@@ -27,6 +27,10 @@ export function TopBar(props: {
   onStatus: (status: AgentStatus) => void;
   onSettings: () => void;
   onSupervisor: () => void;
+  onDashboard: () => void;
+  /** The agent is about to open the dashboard (pointer over or focus on its button). */
+  onDashboardIntent: () => void;
+  dashboardOpen: boolean;
   backend: Backend;
   onTenantSwitched: (snapshot: WorkbenchSnapshot) => void;
 }) {
@@ -80,6 +84,16 @@ export function TopBar(props: {
       <span className="unread-total" aria-label={t("topbar.unread", { count: props.unread })} data-testid="unread-total">
         {t("topbar.unread", { count: props.unread })}
       </span>
+      <button
+        type="button"
+        onClick={props.onDashboard}
+        onPointerEnter={props.onDashboardIntent}
+        onFocus={props.onDashboardIntent}
+        aria-pressed={props.dashboardOpen}
+        data-testid="nav-dashboard"
+      >
+        {t("dashboard.open")}
+      </button>
       <button type="button" onClick={props.onSupervisor} data-testid="open-supervisor">
         {t("supervisor.open")}
       </button>

@@ -1,0 +1,120 @@
+// API health: per-endpoint success rate and latency against the targets (success ≥ 99.9%, mean
+// < 800 ms), the failure share over the alert window, the push connection and the outbox. Live.
+
+import { useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
+
+import type { Backend } from "../../backend/backend";
+import { BackendError } from "../../backend/backend";
+import type { ApiHealthView } from "../../backend/bindings";
+
+/** The health figures are local (no platform call), so they refresh often. */
+const HEALTH_REFRESH_MS = 3_000;
+
+export function ApiHealthPanel({ backend }: { backend: Backend }) {
+  const { t } = useTranslation();
+  const [view, setView] = useState<ApiHealthView | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    let current = true;
+    const load = () =>
+      backend
+        .apiHealth()
+        .then((next) => {
+          if (!current) return;
+          setView(next);
+          setError(null);
+        })
+        .catch((e) => current && setError(BackendError.from(e).message));
+    void load();
+    const timer = setInterval(load, HEALTH_REFRESH_MS);
+    // An alert raised or cleared shows at once.
+    let unlisten: (() => void) | null = null;
+    void backend.onApiHealth(() => void load()).then((u) => {
+      if (current) unlisten = u;
+      else u();
+    });
+    return () => {
+      current = false;
+      clearInterval(timer);
+      unlisten?.();
+    };
+  }, [backend]);
+
+  const endpoints = view
+    ? [...view.endpoints].sort((a, b) => b.failures - a.failures || b.calls - a.calls || a.endpoint.localeCompare(b.endpoint))
+    : [];
+  const connection = view?.push.state?.state ?? "connecting";
+
+  return (
+    <section className="api-health" data-testid="api-health" aria-label={t("health.title")}>
+      <h2>{t("health.title")}</h2>
+      {error && <p role="alert">{t("health.failed", { message: error })}</p>}
+      {!view && !error && <p className="muted" role="status">{t("health.loading")}</p>}
+      {view && (
+        <>
+          <p className={view.alert_since_ms ? "health-summary failing" : "health-summary"} data-testid="api-health-summary">
+            {view.alert_since_ms
+              ? t("health.alerting", {
+                  percent: view.window_failure_percent,
+                  minutes: view.window_minutes,
+                  since: new Date(view.alert_since_ms).toLocaleTimeString(),
+                })
+              : t("health.healthy", {
+                  percent: view.window_failure_percent,
+                  calls: view.window_calls,
+                  minutes: view.window_minutes,
+                  threshold: view.alert_failure_percent,
+                })}
+          </p>
+          <p className="muted">
+            {t("health.push", {
+              state: t(`topbar.connectionShort.${connection}`),
+              uptime: view.push.uptime_percent,
+              reconnects: view.push.reconnects,
+            })}
+            {" · "}
+            {t("health.outbox", { count: view.outbox_depth })}
+          </p>
+          <table>
+            <caption>{t("health.targets", { success: view.target_success_percent, mean: view.target_mean_ms })}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t("health.endpoint")}</th>
+                <th scope="col">{t("health.calls")}</th>
+                <th scope="col">{t("health.success")}</th>
+                <th scope="col">{t("health.mean")}</th>
+                <th scope="col">p50</th>
+                <th scope="col">p95</th>
+                <th scope="col">p99</th>
+                <th scope="col">{t("health.target")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {endpoints.map((e) => (
+                <tr key={e.endpoint} data-testid="api-health-endpoint" data-endpoint={e.endpoint} className={e.meets_target ? "" : "below-target"}>
+                  <td>{e.endpoint}</td>
+                  <td>{e.calls}</td>
+                  <td>{e.success_percent}%</td>
+                  <td>{Math.round(e.mean_ms)} ms</td>
+                  <td>{Math.round(e.p50_ms)} ms</td>
+                  <td>{Math.round(e.p95_ms)} ms</td>
+                  <td>{Math.round(e.p99_ms)} ms</td>
+                  <td>{e.meets_target ? t("health.met") : t("health.missed")}</td>
+                </tr>
+              ))}
+              {endpoints.length === 0 && (
+                <tr>
+                  <td colSpan={8} className="muted">
+                    {t("health.noCalls")}
+                  </td>
+                </tr>
+              )}
+            </tbody>
+          </table>
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,117 @@
+// The dashboard against the in-memory backend: reached from the top bar, charts and figures for the
+// chosen range and group, names shown as text, CSV export, API health with the targets, and the
+// failure alert raised and cleared. (The charts themselves are drawn in the real window's tests.)
+
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+
+import { App } from "../../App";
+import { FakeBackend } from "../../backend/fakeBackend";
+import { initI18n } from "../../i18n";
+import { chinaHourToMs, responseRateOption, sessionsOption, timelineData, timelineOption } from "./charts";
+import { platformDay } from "./Dashboard";
+
+// jsdom has no canvas: the chart element stands in, carrying its options for inspection.
+vi.mock("./Chart", () => ({
+  Chart: (props: { option: object; label: string; testId: string }) => (
+    <div role="img" aria-label={props.label} data-testid={props.testId} data-series={JSON.stringify((props.option as { series?: unknown[] }).series?.length ?? 0)} />
+  ),
+}));
+
+const t = ((key: string) => key) as never;
+
+async function openDashboard() {
+  const backend = new FakeBackend();
+  render(<App backend={backend} />);
+  fireEvent.click(await screen.findByTestId("nav-dashboard"));
+  await screen.findByTestId("dashboard");
+  await screen.findByTestId("chart-sessions");
+  return backend;
+}
+
+describe("dashboard", () => {
+  beforeEach(() => {
+    initI18n("en");
+    localStorage.clear();
+  });
+  afterEach(cleanup);
+
+  it("shows the charts, the figures and API health, and goes back to the workbench", async () => {
+    const backend = await openDashboard();
+    for (const id of ["chart-sessions", "chart-queue", "chart-first-response", "chart-response-rate", "chart-satisfaction", "chart-status"]) {
+      expect(screen.getByTestId(id).getAttribute("data-series")).not.toBe("0");
+    }
+    expect(screen.getByTestId("total-sessions").textContent).toBe("600");
+    const agents = screen.getAllByTestId("dashboard-agent");
+    expect(agents).toHaveLength(2);
+    // A name that looks like a formula or markup is shown as the text it is.
+    expect(agents[1].textContent).toContain("=cmd|' /C calc'!A0");
+    const health = await screen.findByTestId("api-health");
+    const rows = await within(health).findAllByTestId("api-health-endpoint");
+    // Failing endpoints first; the slow one misses the target.
+    expect(rows[0].dataset.endpoint).toBe("query_cids");
+    expect(rows[0].textContent).toContain("Missed");
+    expect(rows[1].textContent).toContain("Met");
+    expect(within(health).getByTestId("api-health-summary").textContent).toContain("Healthy");
+    expect(backend.dashboardQueries[0]).toEqual({ from: platformDay(6), to: platformDay(0), group_id: null });
+
+    fireEvent.click(screen.getByTestId("dashboard-close"));
+    await waitFor(() => expect(screen.queryByTestId("dashboard")).toBeNull());
+    expect(screen.getByText("No session selected.")).toBeTruthy();
+  });
+
+  it("asks for the chosen range and group, and exports CSV", async () => {
+    const backend = await openDashboard();
+    fireEvent.change(screen.getByTestId("dashboard-preset"), { target: { value: "30" } });
+    await waitFor(() => expect(backend.dashboardQueries.at(-1)).toEqual({ from: platformDay(29), to: platformDay(0), group_id: null }));
+    fireEvent.change(screen.getByTestId("dashboard-group"), { target: { value: "g-aftersales" } });
+    await waitFor(() => expect(backend.dashboardQueries.at(-1)?.group_id).toBe("g-aftersales"));
+    // Custom dates; a backwards range is refused with the core's words.
+    fireEvent.change(screen.getByTestId("dashboard-preset"), { target: { value: "custom" } });
+    fireEvent.change(screen.getByTestId("dashboard-from"), { target: { value: "2026-11-20" } });
+    fireEvent.change(screen.getByTestId("dashboard-to"), { target: { value: "2026-11-01" } });
+    expect((await screen.findByRole("alert")).textContent).toContain("before the start date");
+    fireEvent.change(screen.getByTestId("dashboard-to"), { target: { value: "2026-11-21" } });
+    await waitFor(() => expect(screen.queryByRole("alert")).toBeNull());
+
+    fireEvent.click(screen.getByTestId("dashboard-export"));
+    expect((await screen.findByTestId("dashboard-exported")).textContent).toContain("agentdesk-dashboard-2026-11-20-2026-11-21.csv");
+    expect(backend.exports).toEqual([{ from: "2026-11-20", to: "2026-11-21", group_id: "g-aftersales" }]);
+  });
+
+  it("raises the API failure alert over any view, and says when it recovered", async () => {
+    const backend = await openDashboard();
+    act(() =>
+      backend.healthAlert({ raised: true, failure_percent: 5.2, calls: 250, failures: 13, worst_endpoint: "send", at_ms: Date.now() }),
+    );
+    const banner = await screen.findByTestId("api-health-alert");
+    expect(banner.dataset.raised).toBe("true");
+    expect(banner.textContent).toContain("5.2%");
+    expect(banner.textContent).toContain("send");
+    act(() => backend.healthAlert({ raised: false, failure_percent: 0.3, calls: 300, failures: 1, worst_endpoint: null, at_ms: Date.now() }));
+    await waitFor(() => expect(screen.getByTestId("api-health-alert").dataset.raised).toBe("false"));
+    expect(screen.getByTestId("api-health-alert").textContent).toContain("recovered");
+    fireEvent.click(within(screen.getByTestId("api-health-alert")).getByText("Dismiss"));
+    expect(screen.queryByTestId("api-health-alert")).toBeNull();
+  });
+});
+
+describe("dashboard charts", () => {
+  it("places the platform's China-time hours on the right instant", () => {
+    expect(chinaHourToMs("2026-11-21 08:00")).toBe(Date.UTC(2026, 10, 21, 0, 0));
+    expect(Number.isNaN(chinaHourToMs("2026-11-21"))).toBe(true);
+  });
+
+  it("builds series from the figures, with tooltips drawn as text", async () => {
+    const view = await new FakeBackend().dashboard({ from: "2026-11-20", to: "2026-11-21", group_id: null });
+    const sessions = sessionsOption(view, t);
+    expect(sessions.series[0].data).toHaveLength(view.hours.length);
+    expect(sessions.tooltip.renderMode).toBe("richText");
+    view.agents.push({ id: "idle", name: "Idle", group_id: null, valid_sessions: 0, first_responses: 0, transfer_first_responses: 0, within_60s_percent: 0 });
+    expect(responseRateOption(view, t).yAxis.data).not.toContain("Idle");
+    const { names, items } = timelineData(view);
+    expect(names).toEqual(["林晓 Lin Xiao"]);
+    expect(items).toEqual([[0, 1_763_600_000_000, 1_763_610_000_000, 0]]);
+    expect(timelineOption(view, t).xAxis.min).toBe(view.timeline_from_ms);
+  });
+});

@@ -1,0 +1,293 @@
+// The supervisor dashboard: the merchant's sessions, queue, first responses, 60-second response
+// rate, satisfaction and agent status over a date range (filtered by group), live while open, with
+// CSV export; and API health beside it.
+
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
+
+import type { Backend } from "../../backend/backend";
+import { BackendError } from "../../backend/backend";
+import type { DashboardQuery, DashboardView } from "../../backend/bindings";
+import { ApiHealthPanel } from "./ApiHealthPanel";
+import { Chart } from "./Chart";
+import {
+  firstResponseOption,
+  queueOption,
+  responseRateOption,
+  satisfactionOption,
+  sessionsOption,
+  timelineOption,
+} from "./charts";
+
+/** Figures are fetched again this often while the dashboard is open. */
+const LIVE_REFRESH_MS = 15_000;
+/** After session activity, wait this long (more activity may follow) before fetching again. */
+const ACTIVITY_SETTLE_MS = 2_000;
+
+type Preset = "today" | "7" | "30" | "custom";
+
+/** A day `daysAgo` before today, on the platform's calendar (China time), as yyyy-MM-dd. */
+export function platformDay(daysAgo: number, now = Date.now()): string {
+  return new Date(now + 8 * 3_600_000 - daysAgo * 86_400_000).toISOString().slice(0, 10);
+}
+
+function presetRange(preset: Exclude<Preset, "custom">): { from: string; to: string } {
+  const days = preset === "today" ? 1 : Number(preset);
+  return { from: platformDay(days - 1), to: platformDay(0) };
+}
+
+export function Dashboard(props: { backend: Backend; onClose: () => void; activity: number; dark: boolean }) {
+  const { backend } = props;
+  const { t } = useTranslation();
+  const [preset, setPreset] = useState<Preset>("7");
+  const [query, setQuery] = useState<DashboardQuery>(() => ({ ...presetRange("7"), group_id: null }));
+  const [view, setView] = useState<DashboardView | null>(null);
+  /** When the newest figures arrived (the page's clock; the benchmark splits fetch from drawing). */
+  const [loadedAt, setLoadedAt] = useState(0);
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [exported, setExported] = useState<string | null>(null);
+  const [exporting, setExporting] = useState(false);
+  const latest = useRef(0);
+
+  const load = useCallback(
+    async (wanted: DashboardQuery, quiet: boolean) => {
+      const ticket = ++latest.current;
+      if (!quiet) setLoading(true);
+      try {
+        const next = await backend.dashboard(wanted);
+        // Only the newest request's answer is shown (an older, slower one may arrive after it).
+        if (ticket === latest.current) {
+          setView(next);
+          setLoadedAt(performance.now());
+          setError(null);
+        }
+      } catch (e) {
+        if (ticket === latest.current) setError(BackendError.from(e).message);
+      } finally {
+        if (ticket === latest.current) setLoading(false);
+      }
+    },
+    [backend],
+  );
+
+  useEffect(() => {
+    void load(query, false);
+    const timer = setInterval(() => void load(query, true), LIVE_REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [load, query]);
+
+  // Sessions opening and ending move the figures: fetch again once the activity settles.
+  const firstActivity = useRef(props.activity);
+  useEffect(() => {
+    if (props.activity === firstActivity.current) return;
+    const timer = setTimeout(() => void load(query, true), ACTIVITY_SETTLE_MS);
+    return () => clearTimeout(timer);
+  }, [props.activity, load, query]);
+
+  const choosePreset = (next: Preset) => {
+    setPreset(next);
+    if (next !== "custom") setQuery((q) => ({ ...q, ...presetRange(next) }));
+  };
+
+  const exportCsv = async () => {
+    setExporting(true);
+    setExported(null);
+    try {
+      const path = await backend.exportDashboard(query);
+      setExported(t("dashboard.exported", { path }));
+    } catch (e) {
+      setError(BackendError.from(e).message);
+    } finally {
+      setExporting(false);
+    }
+  };
+
+  const options = useMemo(
+    () =>
+      view && {
+        sessions: sessionsOption(view, t),
+        queue: queueOption(view, t),
+        firstResponse: firstResponseOption(view, t),
+        responseRate: responseRateOption(view, t),
+        satisfaction: satisfactionOption(view, t),
+        timeline: timelineOption(view, t),
+      },
+    [view, t],
+  );
+
+  return (
+    <section className="dashboard" data-testid="dashboard" aria-label={t("dashboard.title")} aria-busy={loading} data-loaded-at={loadedAt}>
+      <header className="dashboard-header">
+        <h1>{t("dashboard.title")}</h1>
+        <label className="field">
+          <span>{t("dashboard.range")}</span>
+          <select value={preset} onChange={(e) => choosePreset(e.target.value as Preset)} data-testid="dashboard-preset">
+            <option value="today">{t("dashboard.presets.today")}</option>
+            <option value="7">{t("dashboard.presets.days", { count: 7 })}</option>
+            <option value="30">{t("dashboard.presets.days", { count: 30 })}</option>
+            <option value="custom">{t("dashboard.presets.custom")}</option>
+          </select>
+        </label>
+        <label className="field">
+          <span>{t("dashboard.from")}</span>
+          <input
+            type="date"
+            value={query.from}
+            max={platformDay(0)}
+            disabled={preset !== "custom"}
+            onChange={(e) => e.target.value && setQuery((q) => ({ ...q, from: e.target.value }))}
+            data-testid="dashboard-from"
+          />
+        </label>
+        <label className="field">
+          <span>{t("dashboard.to")}</span>
+          <input
+            type="date"
+            value={query.to}
+            max={platformDay(0)}
+            disabled={preset !== "custom"}
+            onChange={(e) => e.target.value && setQuery((q) => ({ ...q, to: e.target.value }))}
+            data-testid="dashboard-to"
+          />
+        </label>
+        <label className="field">
+          <span>{t("dashboard.group")}</span>
+          <select
+            value={query.group_id ?? ""}
+            onChange={(e) => setQuery((q) => ({ ...q, group_id: e.target.value || null }))}
+            data-testid="dashboard-group"
+          >
+            <option value="">{t("dashboard.allGroups")}</option>
+            {view?.groups.map((g) => (
+              <option key={g.id} value={g.id}>
+                {g.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="button" onClick={() => void load(query, false)} disabled={loading}>
+          {t("dashboard.refresh")}
+        </button>
+        <button type="button" onClick={() => void exportCsv()} disabled={exporting || !view} data-testid="dashboard-export">
+          {exporting ? t("dashboard.exporting") : t("dashboard.export")}
+        </button>
+        <span className="spacer" />
+        {view && (
+          <span className="muted" data-testid="dashboard-updated">
+            {t("dashboard.updated", { time: new Date(view.generated_at_ms).toLocaleTimeString() })}
+          </span>
+        )}
+        <button type="button" onClick={props.onClose} data-testid="dashboard-close">
+          {t("dashboard.close")}
+        </button>
+      </header>
+      {loading && (
+        <div className="muted" role="status" aria-live="polite">
+          {t("dashboard.loading")}
+        </div>
+      )}
+      {error && (
+        <div className="notice" role="alert">
+          <span>{t("dashboard.failed", { message: error })}</span>
+          <button type="button" onClick={() => void load(query, false)}>
+            {t("dashboard.retry")}
+          </button>
+        </div>
+      )}
+      {exported && (
+        <div className="muted" role="status" data-testid="dashboard-exported">
+          {exported}
+        </div>
+      )}
+      {view && options && (
+        <>
+          <dl className="dashboard-totals" data-testid="dashboard-totals">
+            <div>
+              <dt>{t("dashboard.totals.sessions")}</dt>
+              <dd data-testid="total-sessions">{view.totals.sessions}</dd>
+            </div>
+            <div>
+              <dt>{t("dashboard.totals.queued")}</dt>
+              <dd>{view.totals.queued}</dd>
+            </div>
+            <div>
+              <dt>{t("dashboard.totals.firstResponse")}</dt>
+              <dd>{t("dashboard.seconds", { value: view.totals.average_first_response_seconds })}</dd>
+            </div>
+            <div>
+              <dt>{t("dashboard.totals.within60s")}</dt>
+              <dd>{view.totals.within_60s_percent}%</dd>
+            </div>
+            <div>
+              <dt>{t("dashboard.totals.satisfaction")}</dt>
+              <dd>
+                {view.satisfaction.average} / 5 · {view.satisfaction.good_percent}%
+              </dd>
+            </div>
+            <div>
+              <dt>{t("dashboard.totals.waitingNow")}</dt>
+              <dd>{view.totals.waiting_now}</dd>
+            </div>
+            <div>
+              <dt>{t("dashboard.totals.agentsOnline")}</dt>
+              <dd>{view.totals.agents_online}</dd>
+            </div>
+          </dl>
+          <div className="dashboard-charts">
+            <figure>
+              <figcaption>{t("dashboard.charts.sessions")}</figcaption>
+              <Chart option={options.sessions} label={t("dashboard.charts.sessions")} testId="chart-sessions" dark={props.dark} />
+            </figure>
+            <figure>
+              <figcaption>{t("dashboard.charts.queue")}</figcaption>
+              <Chart option={options.queue} label={t("dashboard.charts.queue")} testId="chart-queue" dark={props.dark} />
+            </figure>
+            <figure>
+              <figcaption>{t("dashboard.charts.firstResponse")}</figcaption>
+              <Chart option={options.firstResponse} label={t("dashboard.charts.firstResponse")} testId="chart-first-response" dark={props.dark} />
+            </figure>
+            <figure>
+              <figcaption>{t("dashboard.charts.responseRate")}</figcaption>
+              <Chart option={options.responseRate} label={t("dashboard.charts.responseRate")} testId="chart-response-rate" dark={props.dark} />
+            </figure>
+            <figure>
+              <figcaption>{t("dashboard.charts.satisfaction", { count: view.satisfaction.ratings })}</figcaption>
+              <Chart option={options.satisfaction} label={t("dashboard.charts.satisfaction", { count: view.satisfaction.ratings })} testId="chart-satisfaction" dark={props.dark} />
+            </figure>
+            <figure className="wide">
+              <figcaption>{t("dashboard.charts.status")}</figcaption>
+              <Chart option={options.timeline} label={t("dashboard.charts.status")} testId="chart-status" dark={props.dark} />
+            </figure>
+          </div>
+          {view.per_agent_available ? (
+            <table className="dashboard-agents" data-testid="dashboard-agents">
+              <caption>{t("dashboard.agents.title")}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">{t("dashboard.agents.name")}</th>
+                  <th scope="col">{t("dashboard.agents.valid")}</th>
+                  <th scope="col">{t("dashboard.agents.firstResponses")}</th>
+                  <th scope="col">{t("dashboard.agents.within60s")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {view.agents.map((a) => (
+                  <tr key={a.id} data-testid="dashboard-agent">
+                    <td>{a.name}</td>
+                    <td>{a.valid_sessions}</td>
+                    <td>{a.first_responses}</td>
+                    <td>{a.within_60s_percent}%</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ) : (
+            <p className="muted">{t("dashboard.agents.unavailable")}</p>
+          )}
+        </>
+      )}
+      <ApiHealthPanel backend={backend} />
+    </section>
+  );
+}
