@@ -375,27 +375,44 @@ fn outcome_card<T: TS, C>(
     }
 }
 
-/// Reports a connector call to API health (the connectors have no call observer of their own). A
-/// call the breaker held back was not made, and is not counted.
-fn report_connector_call<T>(
-    health: &crate::ApiHealth,
-    endpoint: &str,
-    started: Instant,
-    outcome: &SourceOutcome<T>,
-) {
-    let label = match outcome {
-        SourceOutcome::Ok { .. } => "ok",
-        SourceOutcome::Failed { .. } => "network",
-        SourceOutcome::Skipped { .. } => return,
-    };
-    let took = started.elapsed();
-    health.record(&agentdesk_sobot::client::CallRecord {
-        endpoint: endpoint.to_string(),
-        started_at_ms: now_ms() - took.as_millis() as i64,
-        duration_ms: took.as_secs_f64() * 1000.0,
-        outcome: label.into(),
-        detail: String::new(),
-    });
+impl Workbench {
+    /// Reports a connector call to API health and the audit log, as the platform clients do for
+    /// theirs (the connectors have no call observer of their own). A call the breaker held back was
+    /// not made, and is not counted.
+    fn report_connector_call<T>(
+        &self,
+        cache: &Cache,
+        endpoint: &str,
+        started: Instant,
+        outcome: &SourceOutcome<T>,
+    ) {
+        let (label, detail) = match outcome {
+            SourceOutcome::Ok { .. } => ("ok", String::new()),
+            SourceOutcome::Failed { error, .. } => ("network", mask_pii(error).into_owned()),
+            SourceOutcome::Skipped { .. } => return,
+        };
+        let took = started.elapsed();
+        let started_at_ms = now_ms() - took.as_millis() as i64;
+        let duration_ms = took.as_secs_f64() * 1000.0;
+        self.health().record(&agentdesk_sobot::client::CallRecord {
+            endpoint: endpoint.to_string(),
+            started_at_ms,
+            duration_ms,
+            outcome: label.into(),
+            detail: detail.clone(),
+        });
+        let agent = self.client().credentials().email.clone();
+        if let Err(error) = cache.store_audit(AuditEntry {
+            at_ms: started_at_ms,
+            actor: mask_pii(&agent).into_owned(),
+            endpoint: endpoint.to_string(),
+            duration_ms,
+            outcome: label.into(),
+            detail,
+        }) {
+            tracing::warn!(%error, endpoint, "a connector call could not be written to the audit log");
+        }
+    }
 }
 
 /// Whether a cached answer is younger than `ttl_ms`.
@@ -633,8 +650,8 @@ impl Workbench {
             }
             let started = Instant::now();
             let outcome = guarded(sources.breaker("profile"), timeout, source.profile(&who)).await;
-            report_connector_call(
-                self.health(),
+            self.report_connector_call(
+                &cache,
                 &format!("{}:profile", source.name()),
                 started,
                 &outcome,
@@ -662,8 +679,8 @@ impl Workbench {
                 let started = Instant::now();
                 let outcome =
                     guarded(sources.breaker("orders"), timeout, source.orders(&who)).await;
-                report_connector_call(
-                    self.health(),
+                self.report_connector_call(
+                    &cache,
                     &format!("{}:orders", source.name()),
                     started,
                     &outcome,
@@ -800,7 +817,7 @@ impl Workbench {
             }
             _ => return Some(card(CardState::Unconfigured, None, None)),
         };
-        report_connector_call(self.health(), endpoint, started, &outcome);
+        self.report_connector_call(cache, endpoint, started, &outcome);
         let outcome = map_outcome(outcome, |shipment| {
             let view = shipment_view(&shipment);
             cache.put("parcel", &key, &view);

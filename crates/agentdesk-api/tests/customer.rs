@@ -108,6 +108,24 @@ async fn the_customer_in_focus_with_orders_tracking_cache_masking_and_a_failing_
         "{audit:?}"
     );
     assert!(audit.iter().all(|e| !e.detail.contains("13812345678")));
+    // The connectors' calls are in the audit log and the API health figures, like the platform's.
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.endpoint.ends_with(":orders") && e.outcome == "ok"),
+        "{audit:?}"
+    );
+    let health = workbench.api_health();
+    for suffix in [":profile", ":orders"] {
+        assert!(
+            health
+                .endpoints
+                .iter()
+                .any(|e| e.endpoint.ends_with(suffix) && e.calls > 0),
+            "{suffix} in {:?}",
+            health.endpoints
+        );
+    }
 
     // A second customer while the CRM hangs and SF Express fails: those cards fail (the CRM's after
     // the timeout), the others are unaffected and the whole view comes back promptly.
@@ -130,6 +148,12 @@ async fn the_customer_in_focus_with_orders_tracking_cache_masking_and_a_failing_
     let slow = workbench.customer_view(&other_cid, true).await.unwrap();
     let took = started.elapsed();
     common::post(format!("{sandbox}/__sandbox/faults"), json!({})).await;
+    // The hung CRM counts as a failed call of its endpoint.
+    assert!(workbench
+        .api_health()
+        .endpoints
+        .iter()
+        .any(|e| e.endpoint.ends_with(":profile") && e.failures > 0));
     assert!(
         took < Duration::from_millis(2_900),
         "the view waited for a hung source: {took:?}"
