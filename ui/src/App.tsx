@@ -5,7 +5,8 @@ import { useTranslation } from "react-i18next";
 
 import type { Backend } from "./backend/backend";
 import { BackendError } from "./backend/backend";
-import type { AgentStatus, ApiHealthAlert, KbSuggestionView, Message, Settings, WorkbenchEvent } from "./backend/bindings";
+import type { AgentStatus, ApiHealthAlert, DashboardQuery, DashboardView, KbSuggestionView, Message, Settings, WorkbenchEvent } from "./backend/bindings";
+import { defaultQuery } from "./components/dashboard/range";
 import { Composer, type ComposerHandle, type PastedImage } from "./components/Composer";
 import { Conversation } from "./components/Conversation";
 import { DetailsPanel } from "./components/DetailsPanel";
@@ -52,6 +53,20 @@ export function App({ backend }: { backend: Backend }) {
   const [notice, setNotice] = useState<string | null>(null);
   const [status, setStatus] = useState<AgentStatus>({ status: "online" });
   const [view, setView] = useState<"workbench" | "dashboard">("workbench");
+  /** The dashboard's first figures, asked for on opening so the fetch overlaps loading its code. */
+  const [prefetched, setPrefetched] = useState<{ query: DashboardQuery; figures: Promise<DashboardView> } | null>(null);
+  const toggleDashboard = useCallback(() => {
+    if (view === "dashboard") {
+      setView("workbench");
+      return;
+    }
+    const query = defaultQuery();
+    const figures = backend.dashboard(query);
+    // A failure is shown by the dashboard when it uses these; never unhandled here.
+    figures.catch(() => {});
+    setPrefetched({ query, figures });
+    setView("dashboard");
+  }, [backend, view]);
   /** Counts sessions opening and ending: the dashboard fetches its figures again when it moves. */
   const [sessionActivity, setSessionActivity] = useState(0);
   /** The API health alert while raised; the recovery notice after it clears. */
@@ -333,7 +348,7 @@ export function App({ backend }: { backend: Backend }) {
         unread={unread}
         onSettings={() => setSettingsOpen(true)}
         onSupervisor={() => setSupervisorOpen(true)}
-        onDashboard={() => setView((v) => (v === "dashboard" ? "workbench" : "dashboard"))}
+        onDashboard={toggleDashboard}
         dashboardOpen={view === "dashboard"}
         onDashboardIntent={preloadDashboard}
         backend={backend}
@@ -387,6 +402,7 @@ export function App({ backend }: { backend: Backend }) {
             onClose={() => setView("workbench")}
             activity={sessionActivity}
             dark={document.documentElement.dataset.theme === "dark"}
+            prefetched={prefetched}
           />
         </Suspense>
       ) : (

@@ -556,8 +556,9 @@ async fn dashboard_with_30_days_for_50_agents() {
         .unwrap()
         .as_f64()
         .unwrap();
-    let (drawn, _) = wait_for_charts(&app, clicked).await;
+    let (drawn, loaded) = wait_for_charts(&app, clicked).await;
     let first_open = drawn - clicked;
+    let first_open_drawing = drawn - loaded;
     // Then 30 days and 7 days in turn: each a fetch of the whole range and a redraw.
     let mut total = Vec::new();
     let mut drawing = Vec::new();
@@ -598,6 +599,7 @@ async fn dashboard_with_30_days_for_50_agents() {
             "agents_listed": agents,
             "sessions_in_30_days": sessions,
             "first_open": first_open,
+            "first_open_figures_arrived_to_drawn": first_open_drawing,
             "choose_30_days_to_drawn": total,
             "figures_arrived_to_drawn": drawing,
             "median_choose_to_drawn": total[total.len() / 2],

@@ -9,7 +9,7 @@ import { App } from "../../App";
 import { FakeBackend } from "../../backend/fakeBackend";
 import { initI18n } from "../../i18n";
 import { chinaHourToMs, responseRateOption, sessionsOption, timelineData, timelineOption } from "./charts";
-import { platformDay } from "./Dashboard";
+import { platformDay } from "./range";
 
 // jsdom has no canvas: the chart element stands in, carrying its options for inspection.
 vi.mock("./Chart", () => ({
@@ -54,6 +54,8 @@ describe("dashboard", () => {
     expect(rows[1].textContent).toContain("Met");
     expect(within(health).getByTestId("api-health-summary").textContent).toContain("Healthy");
     expect(backend.dashboardQueries[0]).toEqual({ from: platformDay(6), to: platformDay(0), group_id: null });
+    // The figures asked for on opening (while the dashboard's code loaded) are used, not asked again.
+    expect(backend.dashboardQueries).toHaveLength(1);
 
     fireEvent.click(screen.getByTestId("dashboard-close"));
     await waitFor(() => expect(screen.queryByTestId("dashboard")).toBeNull());

@@ -18,29 +18,26 @@ import {
   sessionsOption,
   timelineOption,
 } from "./charts";
+import { DEFAULT_PRESET, defaultQuery, platformDay, presetRange, sameQuery, type Preset } from "./range";
 
 /** Figures are fetched again this often while the dashboard is open. */
 const LIVE_REFRESH_MS = 15_000;
 /** After session activity, wait this long (more activity may follow) before fetching again. */
 const ACTIVITY_SETTLE_MS = 2_000;
 
-type Preset = "today" | "7" | "30" | "custom";
-
-/** A day `daysAgo` before today, on the platform's calendar (China time), as yyyy-MM-dd. */
-export function platformDay(daysAgo: number, now = Date.now()): string {
-  return new Date(now + 8 * 3_600_000 - daysAgo * 86_400_000).toISOString().slice(0, 10);
-}
-
-function presetRange(preset: Exclude<Preset, "custom">): { from: string; to: string } {
-  const days = preset === "today" ? 1 : Number(preset);
-  return { from: platformDay(days - 1), to: platformDay(0) };
-}
-
-export function Dashboard(props: { backend: Backend; onClose: () => void; activity: number; dark: boolean }) {
+export function Dashboard(props: {
+  backend: Backend;
+  onClose: () => void;
+  activity: number;
+  dark: boolean;
+  /** The default range's figures, asked for when the dashboard was opened (while its code loaded). */
+  prefetched?: { query: DashboardQuery; figures: Promise<DashboardView> } | null;
+}) {
   const { backend } = props;
   const { t } = useTranslation();
-  const [preset, setPreset] = useState<Preset>("7");
-  const [query, setQuery] = useState<DashboardQuery>(() => ({ ...presetRange("7"), group_id: null }));
+  const [preset, setPreset] = useState<Preset>(DEFAULT_PRESET);
+  const [query, setQuery] = useState<DashboardQuery>(() => props.prefetched?.query ?? defaultQuery());
+  const prefetched = useRef(props.prefetched ?? null);
   const [view, setView] = useState<DashboardView | null>(null);
   /** When the newest figures arrived (the page's clock; the benchmark splits fetch from drawing). */
   const [loadedAt, setLoadedAt] = useState(0);
@@ -55,7 +52,10 @@ export function Dashboard(props: { backend: Backend; onClose: () => void; activi
       const ticket = ++latest.current;
       if (!quiet) setLoading(true);
       try {
-        const next = await backend.dashboard(wanted);
+        // The figures asked for on opening are used once, if they are for this range.
+        const early = prefetched.current;
+        prefetched.current = null;
+        const next = await (early && sameQuery(early.query, wanted) ? early.figures : backend.dashboard(wanted));
         // Only the newest request's answer is shown (an older, slower one may arrive after it).
         if (ticket === latest.current) {
           setView(next);
