@@ -25,6 +25,23 @@ const LIVE_REFRESH_MS = 15_000;
 /** After session activity, wait this long (more activity may follow) before fetching again. */
 const ACTIVITY_SETTLE_MS = 2_000;
 
+/** A day of the range; days after today (on the platform's calendar) cannot be picked. */
+function DateField(props: { label: string; value: string; disabled: boolean; testId: string; onChange: (day: string) => void }) {
+  return (
+    <label className="field">
+      <span>{props.label}</span>
+      <input
+        type="date"
+        value={props.value}
+        max={platformDay(0)}
+        disabled={props.disabled}
+        onChange={(e) => e.target.value && props.onChange(e.target.value)}
+        data-testid={props.testId}
+      />
+    </label>
+  );
+}
+
 export function Dashboard(props: {
   backend: Backend;
   onClose: () => void;
@@ -129,28 +146,20 @@ export function Dashboard(props: {
             <option value="custom">{t("dashboard.presets.custom")}</option>
           </select>
         </label>
-        <label className="field">
-          <span>{t("dashboard.from")}</span>
-          <input
-            type="date"
-            value={query.from}
-            max={platformDay(0)}
-            disabled={preset !== "custom"}
-            onChange={(e) => e.target.value && setQuery((q) => ({ ...q, from: e.target.value }))}
-            data-testid="dashboard-from"
-          />
-        </label>
-        <label className="field">
-          <span>{t("dashboard.to")}</span>
-          <input
-            type="date"
-            value={query.to}
-            max={platformDay(0)}
-            disabled={preset !== "custom"}
-            onChange={(e) => e.target.value && setQuery((q) => ({ ...q, to: e.target.value }))}
-            data-testid="dashboard-to"
-          />
-        </label>
+        <DateField
+          label={t("dashboard.from")}
+          value={query.from}
+          disabled={preset !== "custom"}
+          onChange={(from) => setQuery((q) => ({ ...q, from }))}
+          testId="dashboard-from"
+        />
+        <DateField
+          label={t("dashboard.to")}
+          value={query.to}
+          disabled={preset !== "custom"}
+          onChange={(to) => setQuery((q) => ({ ...q, to }))}
+          testId="dashboard-to"
+        />
         <label className="field">
           <span>{t("dashboard.group")}</span>
           <select

@@ -17,6 +17,24 @@ use super::{now_millis, read_envelope, truncate, AgentClient, ClientError};
 use crate::protocol::lenient::{opt_i64, opt_string};
 use crate::protocol::{OpenEnvelope, RetCode};
 
+/// An open-platform answer's `items`, each decoded (a bad item names the endpoint and shows itself).
+pub(super) fn decode_items<T: serde::de::DeserializeOwned>(
+    endpoint: &str,
+    items: Option<Vec<Value>>,
+) -> Result<Vec<T>, ClientError> {
+    items
+        .unwrap_or_default()
+        .into_iter()
+        .map(|item| {
+            serde_json::from_value(item.clone()).map_err(|e| ClientError::Decode {
+                endpoint: endpoint.into(),
+                message: e.to_string(),
+                body: truncate(&item.to_string()),
+            })
+        })
+        .collect()
+}
+
 /// Text or number, absent or null as empty.
 fn lenient_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     Ok(opt_string(d)?.unwrap_or_default())
@@ -225,18 +243,7 @@ impl AgentClient {
                 ],
             )
             .await?;
-        envelope
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(|item| {
-                serde_json::from_value(item.clone()).map_err(|e| ClientError::Decode {
-                    endpoint: "search_doc_list".into(),
-                    message: e.to_string(),
-                    body: truncate(&item.to_string()),
-                })
-            })
-            .collect()
+        decode_items("search_doc_list", envelope.items)
     }
 
     /// One open-platform call: GET parameters in the query, POST ones as a JSON body; the company

@@ -133,18 +133,7 @@ impl AgentClient {
                 &statistics_params(start_date, end_date, group_id),
             )
             .await?;
-        envelope
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(|item| {
-                serde_json::from_value(item.clone()).map_err(|e| ClientError::Decode {
-                    endpoint: "human_session".into(),
-                    message: e.to_string(),
-                    body: truncate(&item.to_string()),
-                })
-            })
-            .collect()
+        super::records::decode_items("human_session", envelope.items)
     }
 }
 
