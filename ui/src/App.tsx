@@ -15,6 +15,7 @@ import { SessionList, type SessionListHandle } from "./components/SessionList";
 import { SettingsDialog, type Theme } from "./components/SettingsDialog";
 import { SupervisorDialog } from "./components/SupervisorDialog";
 import { TopBar } from "./components/TopBar";
+import { customerText } from "./format";
 import { initI18n, systemLanguage, type Language } from "./i18n";
 import { useSettled } from "./useSettled";
 import { initialState, nextUnread, reduce, totalUnread } from "./state/workbench";
@@ -412,7 +413,7 @@ export function App({ backend }: { backend: Backend }) {
             {selected ? (
               <>
                 <header className="conversation-header">
-                  <h1>{selected.visitor_name}</h1>
+                  <h1>{customerText(selected.visitor_name)}</h1>
                   <span className="muted">{t(`channels.${selected.channel}`)}</span>
                   <SessionActions backend={backend} session={selected} onError={showError} onNotice={setNotice} onEnd={endSession} />
                 </header>

@@ -40,3 +40,27 @@ export function dayLabel(t: TFunction, ms: number, now: number, language: string
   if (dayKey(ms) === dayKey(now - 86_400_000)) return t("conversation.yesterday");
   return new Date(ms).toLocaleDateString(language, { year: "numeric", month: "long", day: "numeric" });
 }
+
+/** Direction overrides, embeddings and isolates: in customer text they can reorder what the agent
+ * reads ("invoice‮fdp.exe" shows as "invoiceexe.pdf"). */
+const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
+/** Characters that take no space: harmless in prose (emoji sequences need U+200D), deceptive in an
+ * address or a file name. */
+const INVISIBLES = /[\u200B-\u200F\u2060\uFEFF\u061C]/g;
+
+function marker(c: string): string {
+  return `⟨U+${c.codePointAt(0)?.toString(16).toUpperCase().padStart(4, "0")}⟩`;
+}
+
+/** Customer text for display: direction controls shown as visible markers instead of obeyed. */
+export function customerText(text: string): string {
+  return text.replace(BIDI_CONTROLS, marker);
+}
+
+/** An address or file name from a customer: every invisible or direction character shown. */
+export function customerAddress(text: string): string {
+  return text.replace(BIDI_CONTROLS, marker).replace(INVISIBLES, marker);
+}
+
+/** Messages longer than this show their beginning first (a 1 MB paste must not stall the window). */
+export const LONG_MESSAGE_CHARS = 4_000;

@@ -45,12 +45,12 @@ export class FakeBackend implements Backend {
   }
 
   /** The customer writes: stored, then announced. */
-  customerWrites(sessionId: string, content: string, at = Date.now()) {
+  customerWrites(sessionId: string, content: string, at = Date.now(), kind: Message["kind"] = "text") {
     const seq = (this.seq[sessionId] = (this.seq[sessionId] ?? 0) + 1);
     const name = this.sessions.find((s) => s.id === sessionId)?.visitor_name ?? "";
     const message: Message = {
       session_id: sessionId, seq, msg_id: `m-${sessionId}-${seq}`, client_msg_id: null, direction: "in",
-      kind: "text", content, sender_name: name, sent_at_ms: at, status: "sent",
+      kind, content, sender_name: name, sent_at_ms: at, status: "sent",
     };
     (this.history[sessionId] ??= []).push(message);
     this.emit({ type: "message_stored", message });

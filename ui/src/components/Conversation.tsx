@@ -8,7 +8,7 @@ import { memo, useCallback, useLayoutEffect, useMemo, useRef, useState } from "r
 import { useTranslation } from "react-i18next";
 
 import type { Message, Session } from "../backend/bindings";
-import { clock, dayBounds, dayKey, dayLabel } from "../format";
+import { clock, customerAddress, customerText, dayBounds, dayKey, dayLabel, LONG_MESSAGE_CHARS } from "../format";
 import { isTyping, type WorkbenchState } from "../state/workbench";
 import { useNow } from "../useNow";
 
@@ -52,7 +52,7 @@ function Attachment({ message, onLoadImage }: { message: Message; onLoadImage: (
   const isAddress = /^(https?:\/\/|\/)/.test(message.content);
   if (message.kind === "image" && !isAddress) {
     // The agent's own image before the platform has it: its file name.
-    return <span className="attachment">{t("conversation.image")} · {message.content}</span>;
+    return <span className="attachment">{t("conversation.image")} · {customerAddress(message.content)}</span>;
   }
   if (message.kind === "image") {
     // Loaded through the app on the agent's click, never straight from the address by the webview.
@@ -82,7 +82,7 @@ function Attachment({ message, onLoadImage }: { message: Message; onLoadImage: (
     <span className="attachment">
       <span>{t(`conversation.${message.kind === "text" ? "other" : message.kind}`)}</span>{" "}
       {shown ? (
-        <span className="link-text">{t("conversation.attachmentLink", { url: message.content })}</span>
+        <span className="link-text">{t("conversation.attachmentLink", { url: customerAddress(message.content) })}</span>
       ) : (
         <button type="button" className="link" onClick={() => setShown(true)}>
           {t("conversation.openAttachment")}
@@ -207,6 +207,28 @@ function TypingIndicator({ state, session }: { state: WorkbenchState; session: S
   );
 }
 
+/** A message's text as text (never markup), direction controls made visible, and a very long one
+ * shortened until the agent asks for all of it. */
+function MessageText({ content }: { content: string }) {
+  const { t } = useTranslation();
+  const [whole, setWhole] = useState(false);
+  const long = content.length > LONG_MESSAGE_CHARS;
+  const shown = long && !whole ? content.slice(0, LONG_MESSAGE_CHARS) : content;
+  return (
+    <>
+      <span className="text">{customerText(shown)}</span>
+      {long && !whole && (
+        <>
+          {"… "}
+          <button type="button" className="link" onClick={() => setWhole(true)} data-testid="show-whole-message">
+            {t("conversation.showWhole", { count: content.length })}
+          </button>
+        </>
+      )}
+    </>
+  );
+}
+
 /** Memoized: scrolling re-renders the list, not every bubble in it. */
 const MessageBubble = memo(function MessageBubble({
   message,
@@ -229,7 +251,7 @@ const MessageBubble = memo(function MessageBubble({
     >
       <div className="bubble">
         {message.kind === "text" ? (
-          <span className="text">{message.content}</span>
+          <MessageText content={message.content} />
         ) : (
           <Attachment message={message} onLoadImage={onLoadImage} />
         )}

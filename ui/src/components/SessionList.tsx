@@ -8,7 +8,7 @@ import { forwardRef, memo, useCallback, useImperativeHandle, useMemo, useRef, us
 import { useTranslation } from "react-i18next";
 
 import type { Message, Session } from "../backend/bindings";
-import { duration } from "../format";
+import { customerText, duration } from "../format";
 import { sessionsForTab, waitingSince, type SessionTab, type WorkbenchState } from "../state/workbench";
 import { useNow } from "../useNow";
 
@@ -160,7 +160,7 @@ const SessionRow = memo(function SessionRow(props: {
       onKeyDown={(e) => e.key === "Enter" && onSelect(session.id)}
     >
       <div className="row">
-        <span className="name">{session.visitor_name}</span>
+        <span className="name">{customerText(session.visitor_name)}</span>
         <span className="channel">{t(`channels.${session.channel}`)}</span>
         {props.upsetRisk !== null && (
           <span
@@ -180,7 +180,7 @@ const SessionRow = memo(function SessionRow(props: {
         )}
       </div>
       <div className="row">
-        <span className="preview">{last ? last.content : t("sessions.noMessages")}</span>
+        <span className="preview">{last ? customerText(last.content.slice(0, 200)) : t("sessions.noMessages")}</span>
       </div>
       <div className="row meta">
         {props.waiting !== null && <span className="waiting">{t("sessions.waitingFor", { duration: props.waiting })}</span>}

@@ -206,6 +206,7 @@ export const en = {
     other: "Message",
     openAttachment: "Show link",
     showImage: "Show image",
+    showWhole: "Show all {{count}} characters",
     attachmentLink: "Link (not opened automatically): {{url}}",
     ended: "This session has ended.",
     today: "Today",

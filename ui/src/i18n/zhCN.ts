@@ -207,6 +207,7 @@ export const zhCN: Strings = {
     other: "消息",
     openAttachment: "显示链接",
     showImage: "显示图片",
+    showWhole: "显示全部 {{count}} 个字符",
     attachmentLink: "链接（不会自动打开）：{{url}}",
     ended: "该会话已结束。",
     today: "今天",
