@@ -871,3 +871,59 @@ async fn the_dashboard_draws_its_charts_and_api_health_raises_and_clears_the_ale
     )
     .await;
 }
+
+#[tokio::test]
+#[ignore = "needs a display and tauri-driver: run scripts/e2e.sh"]
+async fn the_window_may_call_only_the_apps_own_commands_with_valid_arguments() {
+    with_app("ipc-refusals", |run| {
+        Box::pin(async move {
+            run.app.wait_for("[data-testid=nav-dashboard]", WAIT).await?;
+            let results = run
+                .app
+                .execute(
+                    r#"
+                    const invoke = window.__TAURI_INTERNALS__.invoke;
+                    const attempt = async (cmd, args) => {
+                      try { return { ok: await invoke(cmd, args) }; }
+                      catch (e) { return { refused: typeof e === 'string' ? e : JSON.stringify(e) }; }
+                    };
+                    return {
+                      appVersion: await attempt('plugin:app|version', {}),
+                      windowTitle: await attempt('plugin:window|title', { label: 'main' }),
+                      unknown: await attempt('read_any_file', { path: '/etc/passwd' }),
+                      wrongType: await attempt('send_text', { sessionId: 'c', text: 42, clientMsgId: 'x' }),
+                      badId: await attempt('send_text', { sessionId: 'c', text: 'hi', clientMsgId: '../../etc/passwd' }),
+                      granted: await attempt('get_settings', {}),
+                    };
+                    "#,
+                )
+                .await?;
+            let refused = |key: &str| results[key]["refused"].as_str().unwrap_or_default().to_string();
+            // Core plugins the capability does not grant are refused by Tauri's ACL.
+            for key in ["appVersion", "windowTitle"] {
+                check(
+                    refused(key).contains("not allowed"),
+                    format!("{key} must be refused by the capability: {}", results[key]),
+                )?;
+            }
+            check(
+                !refused("unknown").is_empty(),
+                format!("an unknown command must fail: {}", results["unknown"]),
+            )?;
+            // Arguments are checked: a wrong type by the IPC layer, a bad id by the core.
+            check(
+                !refused("wrongType").is_empty(),
+                format!("a number as text must be refused: {}", results["wrongType"]),
+            )?;
+            check(
+                refused("badId").contains("invalid_input"),
+                format!("a path as message id must be refused: {}", results["badId"]),
+            )?;
+            check(
+                results["granted"]["ok"].is_object(),
+                format!("an own command works: {}", results["granted"]),
+            )
+        })
+    })
+    .await;
+}
