@@ -24,6 +24,20 @@ pub const API_HEALTH_EVENT: &str = "agentdesk://api-health";
 /// Emitted once the workspace is up (or with an `ApiError` if it could not start).
 pub const STARTUP_EVENT: &str = "agentdesk://startup";
 
+/// Keeps the audit log to the retention chosen in Settings: at start, then every six hours (the
+/// app runs all day), with whatever retention is set by then.
+async fn prune_audit_log_daily(state: Arc<AppState>, workbench: Arc<agentdesk_api::Workbench>) {
+    loop {
+        let days = state.settings().audit_retention_days;
+        match workbench.prune_audit_log(days) {
+            Ok(removed) if removed > 0 => tracing::info!(removed, days, "audit log pruned"),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "the audit log could not be pruned"),
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(6 * 3600)).await;
+    }
+}
+
 pub fn run() {
     rendering::configure();
     tracing_subscriber::fmt()
@@ -125,6 +139,10 @@ pub fn run() {
                             STARTUP_EVENT,
                             serde_json::json!({"ok": true, "warning": warning}),
                         );
+                        tauri::async_runtime::spawn(prune_audit_log_daily(
+                            state.clone(),
+                            workbench_for_bridge.clone(),
+                        ));
                         tauri::async_runtime::spawn(notifications::health_alerts(
                             handle.clone(),
                             state.clone(),

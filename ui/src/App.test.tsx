@@ -380,4 +380,13 @@ describe("workbench", () => {
     fireEvent.click(screen.getByLabelText("Notify me when a customer crosses it"));
     await waitFor(() => expect(backend.settings.notify_upset_customer).toBe(false));
   });
+
+  it("sets how long the audit log is kept", async () => {
+    const backend = setup();
+    fireEvent.click(await screen.findByRole("button", { name: "Settings" }));
+    const retention = (await screen.findByTestId("audit-retention")) as HTMLSelectElement;
+    expect(retention.value).toBe("90");
+    fireEvent.change(retention, { target: { value: "365" } });
+    await waitFor(() => expect(backend.settings.audit_retention_days).toBe(365));
+  });
 });

@@ -471,6 +471,15 @@ fn record_view(found: Option<&agentdesk_sobot::PlatformCustomer>) -> PlatformRec
 impl Workbench {
     /// The workspace's cache: one connection to its database, kept while the workspace is on
     /// screen (a tenant switch opens the next tenant's).
+    /// Deletes audit entries older than `days` from the workspace on screen's database; answers how
+    /// many went. (Each tenant's database is pruned when it is on screen.)
+    pub fn prune_audit_log(&self, days: u16) -> Result<usize, ApiError> {
+        let before_ms = now_ms() - i64::from(days) * 24 * 3600 * 1000;
+        let cache = self.cache()?;
+        let mut store = cache.store.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(store.prune_audit(before_ms)?)
+    }
+
     fn cache(&self) -> Result<Arc<Cache>, ApiError> {
         let current = self.current();
         if let Some(cache) = current.customer_cache.get() {

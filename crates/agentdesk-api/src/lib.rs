@@ -37,7 +37,7 @@ pub use health::{
 };
 pub use knowledge::{KbSuggestionView, SessionMood, DEFAULT_RISK_THRESHOLD};
 pub use mood::{MoodChange, MoodEvent, MoodWatch};
-pub use settings::{Settings, SettingsFile, MOOD_WARNING_PERCENT};
+pub use settings::{Settings, SettingsFile, AUDIT_RETENTION_DAYS, MOOD_WARNING_PERCENT};
 pub use supervisor::{
     AgentInput, AgentRole, AgentView, MerchantInput, MerchantView, StatusLogEntry,
 };

@@ -24,11 +24,17 @@ pub struct Settings {
     pub mood_warning_percent: u8,
     /// A desktop notification when a customer crosses that threshold.
     pub notify_upset_customer: bool,
+    /// Days the audit log (every platform and connector call, every reveal of masked data) is kept.
+    pub audit_retention_days: u16,
 }
 
 /// The range Settings accepts for `mood_warning_percent`: below it calm customers would be flagged,
 /// above it only the cues would ever warn.
 pub const MOOD_WARNING_PERCENT: std::ops::RangeInclusive<u8> = 50..=95;
+
+/// The range Settings accepts for `audit_retention_days`: at least a week (an incident is looked
+/// into days later), at most ten years.
+pub const AUDIT_RETENTION_DAYS: std::ops::RangeInclusive<u16> = 7..=3650;
 
 impl Settings {
     /// The warning threshold as the risk scale (0..1) uses it.
@@ -47,6 +53,7 @@ impl Default for Settings {
             active_account: String::new(),
             mood_warning_percent: (crate::DEFAULT_RISK_THRESHOLD * 100.0).round() as u8,
             notify_upset_customer: true,
+            audit_retention_days: 90,
         }
     }
 }
@@ -90,6 +97,17 @@ impl SettingsFile {
                     MOOD_WARNING_PERCENT.start(),
                     MOOD_WARNING_PERCENT.end(),
                     settings.mood_warning_percent
+                ),
+            ));
+        }
+        if !AUDIT_RETENTION_DAYS.contains(&settings.audit_retention_days) {
+            return Err(ApiError::new(
+                ErrorCode::InvalidInput,
+                format!(
+                    "the audit log must be kept between {} and {} days, not {}",
+                    AUDIT_RETENTION_DAYS.start(),
+                    AUDIT_RETENTION_DAYS.end(),
+                    settings.audit_retention_days
                 ),
             ));
         }
@@ -167,5 +185,30 @@ mod tests {
         let old = file.load();
         assert_eq!(old.mood_warning_percent, 75);
         assert!(old.notify_upset_customer);
+        assert_eq!(old.audit_retention_days, 90);
+    }
+
+    #[test]
+    fn the_audit_retention_is_kept_within_its_range() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = SettingsFile::new(dir.path());
+        for refused in [0, 6, 3651] {
+            let error = file
+                .save(&Settings {
+                    audit_retention_days: refused,
+                    ..Settings::default()
+                })
+                .unwrap_err();
+            assert!(
+                error.message.contains("between 7 and 3650 days"),
+                "{error:?}"
+            );
+        }
+        let year = Settings {
+            audit_retention_days: 365,
+            ..Settings::default()
+        };
+        file.save(&year).unwrap();
+        assert_eq!(file.load(), year);
     }
 }

@@ -108,6 +108,27 @@ async fn the_customer_in_focus_with_orders_tracking_cache_masking_and_a_failing_
         "{audit:?}"
     );
     assert!(audit.iter().all(|e| !e.detail.contains("13812345678")));
+    // Entries older than the retention go; the recent ones stay.
+    agentdesk_store::Store::open(&workbench.database_path())
+        .unwrap()
+        .apply(
+            &[agentdesk_store::Write::Audit(agentdesk_store::AuditEntry {
+                at_ms: 1_000,
+                actor: "a***@x".into(),
+                endpoint: "send".into(),
+                duration_ms: 1.0,
+                outcome: "ok".into(),
+                detail: String::new(),
+            })],
+        )
+        .unwrap();
+    assert_eq!(workbench.prune_audit_log(30).unwrap(), 1);
+    let kept = agentdesk_store::Store::open(&workbench.database_path())
+        .unwrap()
+        .audit_entries(500)
+        .unwrap();
+    assert!(kept.iter().all(|e| e.at_ms > 1_000));
+    assert!(kept.iter().any(|e| e.endpoint == "reveal"));
     // The connectors' calls are in the audit log and the API health figures, like the platform's.
     assert!(
         audit

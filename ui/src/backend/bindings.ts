@@ -265,7 +265,11 @@ mood_warning_percent: number,
 /**
  * A desktop notification when a customer crosses that threshold.
  */
-notify_upset_customer: boolean, };
+notify_upset_customer: boolean, 
+/**
+ * Days the audit log (every platform and connector call, every reveal of masked data) is kept.
+ */
+audit_retention_days: number, };
 
 export type Platform = "sobot" | "sandbox";
 

@@ -17,7 +17,7 @@ export class FakeBackend implements Backend {
   history: Record<string, Message[]> = {};
   sent: { sessionId: string; text: string; clientMsgId: string }[] = [];
   unreadTotal = 0;
-  settings: Settings = { notify_new_session: true, notify_new_message: true, notification_sound: true, language: "", active_account: "", mood_warning_percent: 75, notify_upset_customer: true };
+  settings: Settings = { notify_new_session: true, notify_new_message: true, notification_sound: true, language: "", active_account: "", mood_warning_percent: 75, notify_upset_customer: true, audit_retention_days: 90 };
   /** When set, sends fail with this error. */
   failSends: BackendError | null = null;
   /** When false, sends stay pending until `confirm` is called. */

@@ -10,6 +10,8 @@ import { ConnectorsSection } from "./ConnectorsSection";
 export type Theme = "system" | "light" | "dark";
 
 /** The warning thresholds offered (the core accepts 50–95%). */
+/** How long the audit log may be kept (the core accepts 7–3650 days). */
+const AUDIT_RETENTION_CHOICES = [30, 90, 180, 365, 730, 1825];
 const MOOD_THRESHOLDS = [50, 55, 60, 65, 70, 75, 80, 85, 90, 95];
 
 export function SettingsDialog(props: {
@@ -85,6 +87,27 @@ export function SettingsDialog(props: {
             {t("settings.notifyUpsetCustomer")}
           </label>
           <p className="muted">{t("settings.moodHint")}</p>
+        </fieldset>
+        <fieldset>
+          <legend>{t("settings.privacy")}</legend>
+          <label className="field">
+            <span>{t("settings.auditRetention")}</span>
+            <select
+              value={settings.audit_retention_days}
+              onChange={(e) => set({ audit_retention_days: Number(e.target.value) })}
+              data-testid="audit-retention"
+            >
+              {AUDIT_RETENTION_CHOICES.includes(settings.audit_retention_days) ? null : (
+                <option value={settings.audit_retention_days}>{t("settings.days", { count: settings.audit_retention_days })}</option>
+              )}
+              {AUDIT_RETENTION_CHOICES.map((days) => (
+                <option key={days} value={days}>
+                  {t("settings.days", { count: days })}
+                </option>
+              ))}
+            </select>
+          </label>
+          <p className="muted">{t("settings.auditHint")}</p>
         </fieldset>
         <fieldset>
           <legend>{t("settings.accounts")}</legend>

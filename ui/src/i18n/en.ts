@@ -251,6 +251,10 @@ export const en = {
     noSession: "No session selected.",
   },
   settings: {
+    privacy: "Privacy",
+    auditRetention: "Keep the audit log for",
+    days: "{{count}} days",
+    auditHint: "The audit log records every call to the platform and the connectors, and every time masked personal data was shown, with personal data masked. Older entries are deleted.",
     title: "Settings",
     language: "Language",
     followSystem: "Follow the system",

@@ -252,6 +252,10 @@ export const zhCN: Strings = {
     noSession: "未选择会话。",
   },
   settings: {
+    privacy: "隐私",
+    auditRetention: "审计日志保留",
+    days: "{{count}} 天",
+    auditHint: "审计日志记录每一次平台与连接器调用，以及每一次查看被隐藏的个人信息（日志中个人信息已脱敏）。超过期限的记录会被删除。",
     title: "设置",
     language: "语言",
     followSystem: "跟随系统",
