@@ -381,6 +381,15 @@ describe("workbench", () => {
     await waitFor(() => expect(backend.settings.notify_upset_customer).toBe(false));
   });
 
+  it("says when demo data is kept only for this run (no keychain)", async () => {
+    const backend = new FakeBackend();
+    backend.storageWarning = { code: "keychain", message: "The system keychain is not available (no D-Bus)." };
+    render(<App backend={backend} />);
+    const warning = await screen.findByTestId("storage-warning");
+    expect(warning.textContent).toContain("for this run only");
+    expect(warning.textContent).toContain("no D-Bus");
+  });
+
   it("sets how long the audit log is kept", async () => {
     const backend = setup();
     fireEvent.click(await screen.findByRole("button", { name: "Settings" }));

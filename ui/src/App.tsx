@@ -363,6 +363,11 @@ export function App({ backend }: { backend: Backend }) {
           </button>
         </div>
       )}
+      {state.snapshot?.storage_warning && (
+        <div className="notice" role="alert" data-testid="storage-warning">
+          <span>{t("banner.notKept", { message: state.snapshot.storage_warning.message })}</span>
+        </div>
+      )}
       {notice && (
         <div className="notice" role="alert">
           <span>{notice}</span>

@@ -237,6 +237,11 @@ impl AccountBook {
         &self.path
     }
 
+    /// The keychain the accounts' secrets (and their databases' keys) live in.
+    pub fn keychain(&self) -> &Keychain {
+        &self.keychain
+    }
+
     /// The connector files beside the accounts file, with keys in the same keychain.
     pub fn connectors(&self) -> crate::ConnectorCatalog {
         crate::ConnectorCatalog::new(

@@ -118,6 +118,7 @@ impl DemoWorkspace {
             credentials,
             agent_name: "Demo agent".into(),
             call_tap: None,
+            database_key: None,
         })
         .await?;
         Ok(DemoWorkspace { sandbox, workspace })

@@ -7,6 +7,7 @@ mod accounts;
 mod connectors;
 mod customer;
 mod dashboard;
+mod database_key;
 mod demo;
 mod error;
 mod health;

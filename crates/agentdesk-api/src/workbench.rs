@@ -15,6 +15,7 @@ use tokio::sync::broadcast;
 use ts_rs::TS;
 
 use crate::customer::CustomerSources;
+use crate::database_key::DatabaseKeys;
 use crate::health::{ApiHealth, ApiHealthView};
 use crate::{
     demo_sandbox, AccountBook, AgentWorkspace, ApiError, DemoSandbox, ErrorCode, WorkspaceOptions,
@@ -55,6 +56,8 @@ pub struct WorkbenchSnapshot {
     pub agent_login: String,
     pub sessions: Vec<SessionSummary>,
     pub connection: ConnectionState,
+    /// Demo mode without a keychain: why the local data lasts only until exit.
+    pub storage_warning: Option<ApiError>,
 }
 
 /// The agent's availability. Busy carries Sobot's reason code: 2 busy, 3 break, 4 training,
@@ -219,6 +222,8 @@ struct Origin {
     sandbox: Option<DemoSandbox>,
     /// The 360° view's sources (the sandbox's CRM and carrier in demo mode).
     customer_sources: CustomerSources,
+    /// Each workspace database's key (the OS keychain).
+    keys: DatabaseKeys,
 }
 
 pub struct Workbench {
@@ -267,6 +272,7 @@ impl Workbench {
                 union: Some(union),
                 customer_sources: crate::customer::demo_sources(&info)?,
                 sandbox: Some(sandbox),
+                keys: DatabaseKeys::new(agentdesk_secrets::Keychain::os(), true),
             },
         )
         .await
@@ -318,6 +324,7 @@ impl Workbench {
                 union,
                 sandbox: None,
                 customer_sources: crate::customer::account_sources(&accounts.connectors()).await,
+                keys: DatabaseKeys::new(accounts.keychain().clone(), false),
             },
         )
         .await
@@ -329,6 +336,15 @@ impl Workbench {
             union.set_observer(health_tap(&health));
         }
         spawn_health_clock(&health);
+        let database_path = agentdesk_store::Store::database_path(
+            &data_dir,
+            &origin.account_name,
+            &origin.home_tenant_id,
+        );
+        let database_key = origin
+            .keys
+            .key(&origin.account_name, &origin.home_tenant_id, &database_path)
+            .await?;
         let workspace = AgentWorkspace::open(WorkspaceOptions {
             data_dir: data_dir.clone(),
             account: origin.account_name.clone(),
@@ -336,6 +352,7 @@ impl Workbench {
             credentials: origin.home_credentials.clone(),
             agent_name: "Agent".into(),
             call_tap: Some(health_tap(&health)),
+            database_key: Some(database_key),
         })
         .await?;
         let (events, _) = broadcast::channel(WORKBENCH_EVENT_BUFFER);
@@ -356,6 +373,16 @@ impl Workbench {
             generation: AtomicU64::new(1),
             events,
         })
+    }
+
+    /// Why the local data is not kept encrypted across runs (demo mode without a keychain), if so.
+    pub fn storage_warning(&self) -> Option<ApiError> {
+        self.origin
+            .keys
+            .warning
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// The integration's health: per-endpoint figures and the failure alert.
@@ -453,6 +480,7 @@ impl Workbench {
             agent_login: mask_pii(&current.workspace.client.credentials().email).into_owned(),
             sessions,
             connection: engine.connection_state(),
+            storage_warning: self.storage_warning(),
         })
     }
 
@@ -515,6 +543,16 @@ impl Workbench {
             ));
         }
         let credentials = self.tenant_credentials(tenant_id).await?;
+        let database_path = agentdesk_store::Store::database_path(
+            &self.data_dir,
+            &self.origin.account_name,
+            tenant_id,
+        );
+        let database_key = self
+            .origin
+            .keys
+            .key(&self.origin.account_name, tenant_id, &database_path)
+            .await?;
         let workspace = AgentWorkspace::open(WorkspaceOptions {
             data_dir: self.data_dir.clone(),
             account: self.origin.account_name.clone(),
@@ -522,6 +560,7 @@ impl Workbench {
             credentials,
             agent_name: "Supervisor".into(),
             call_tap: Some(health_tap(&self.health)),
+            database_key: Some(database_key),
         })
         .await?;
         let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;

@@ -27,6 +27,8 @@ pub struct WorkspaceOptions {
     pub agent_name: String,
     /// Told of every platform call (API health).
     pub call_tap: Option<CallObserver>,
+    /// Encrypts the database at rest (from the OS keychain); none: plain SQLite (tests, tools).
+    pub database_key: Option<agentdesk_store::DatabaseKey>,
 }
 
 pub struct AgentWorkspace {
@@ -40,6 +42,9 @@ impl AgentWorkspace {
     pub async fn open(options: WorkspaceOptions) -> Result<AgentWorkspace, WorkspaceError> {
         let database_path =
             Store::database_path(&options.data_dir, &options.account, &options.tenant);
+        if let Some(key) = options.database_key {
+            agentdesk_store::use_key(&database_path, key);
+        }
         let client = Arc::new(AgentClient::new(options.credentials)?);
         let engine = SessionEngine::start(EngineConfig {
             database_path: database_path.clone(),

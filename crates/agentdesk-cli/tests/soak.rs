@@ -25,6 +25,7 @@ fn assert_nothing_lost(figures: &Value) {
     assert_eq!(figures["duplicated"], 0, "{figures}");
     assert_eq!(figures["out_of_order"], 0, "{figures}");
     assert_eq!(figures["integrity"], "ok", "{figures}");
+    assert_eq!(figures["encrypted_on_disk"], true, "{figures}");
     assert_eq!(figures["stored"], figures["pushed"], "{figures}");
     assert!(figures["pushed"].as_u64().unwrap() > 0, "{figures}");
 }

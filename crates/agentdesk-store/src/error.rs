@@ -13,6 +13,8 @@ pub enum StoreError {
     ReadOnly(String),
     #[error("the local database is damaged: {0}")]
     Corrupt(String),
+    #[error("the local database at {0} is encrypted with another key than the one in the system keychain. If the keychain was reset, move that file away and AgentDesk starts it afresh (the platform still has your conversations).")]
+    WrongKey(String),
     #[error("local database error: {0}")]
     Sqlite(String),
 }

@@ -7,6 +7,7 @@
 
 mod audit_log;
 mod customer_cache;
+mod encryption;
 mod error;
 mod kb_articles;
 mod messages;
@@ -22,6 +23,7 @@ use rusqlite::{Connection, OpenFlags};
 
 pub use audit_log::AuditEntry;
 pub use customer_cache::CachedAnswer;
+pub use encryption::{forget_key, use_key, DatabaseKey};
 pub use error::StoreError;
 pub use kb_articles::KbArticle;
 pub use messages::SequenceReport;
@@ -108,7 +110,16 @@ impl Store {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::io(path, e))?;
         }
+        let key = encryption::key_for(path);
+        if let Some(key) = &key {
+            if encryption::is_plain_sqlite(path) {
+                encryption::encrypt_plain_database(path, key)?;
+            }
+        }
         let conn = Connection::open(path).map_err(|e| StoreError::open(path, e))?;
+        if let Some(key) = &key {
+            encryption::unlock(&conn, path, key)?;
+        }
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(|e| StoreError::open(path, e))?;
         // WAL + synchronous=NORMAL: a committed transaction survives a killed process (the WAL is
@@ -142,6 +153,9 @@ impl Store {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(|e| StoreError::open(path, e))?;
+        if let Some(key) = encryption::key_for(path) {
+            encryption::unlock(&conn, path, &key)?;
+        }
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(|e| StoreError::open(path, e))?;
         Ok(Store { conn })
@@ -313,6 +327,18 @@ impl Store {
         direction: agentdesk_domain::Direction,
     ) -> Result<Vec<String>, StoreError> {
         messages::texts(&self.conn, direction)
+    }
+
+    /// Caps the database at its current size plus `extra_pages` (SQLite's `max_page_count`): the
+    /// reliability tests simulate a full disk with it, without filling one.
+    #[doc(hidden)]
+    pub fn limit_growth(&self, extra_pages: u64) -> Result<(), StoreError> {
+        let pages: u64 = self
+            .conn
+            .query_row("PRAGMA page_count", [], |row| row.get(0))?;
+        self.conn
+            .pragma_update(None, "max_page_count", pages + extra_pages)?;
+        Ok(())
     }
 
     /// `PRAGMA integrity_check`: `Ok(())` when it answers `ok`.

@@ -410,6 +410,42 @@ fn a_read_only_database_says_so() {
 }
 
 #[test]
+fn a_full_disk_refuses_the_batch_whole_and_keeps_what_was_saved() {
+    let (_dir, mut store) = open();
+    store
+        .apply(&[
+            Write::UpsertSession(session("c1")),
+            Write::StoreMessage(inbound("c1", 1)),
+        ])
+        .unwrap();
+    store.limit_growth(2).unwrap();
+    // Big messages until the "disk" is full.
+    let mut seq = 2;
+    let error = loop {
+        let mut message = inbound("c1", seq);
+        message.content = "满".repeat(20_000);
+        match store.apply(&[Write::StoreMessage(message)]) {
+            Ok(_) => seq += 1,
+            Err(error) => break error,
+        }
+        assert!(seq < 1_000, "the size limit never applied");
+    };
+    assert!(matches!(error, StoreError::DiskFull), "{error:?}");
+    assert!(error.to_string().contains("Free some disk space"));
+    // Nothing half-written: the refused message is absent, everything before it is there.
+    let stored = store.messages("c1", 10_000).unwrap();
+    assert_eq!(stored.len() as u64, seq - 1);
+    assert_eq!(stored[0].content, "text 1");
+    store.integrity_check().unwrap();
+    // Space again: writing resumes.
+    store.limit_growth(10_000).unwrap();
+    store
+        .apply(&[Write::StoreMessage(inbound("c1", seq))])
+        .unwrap();
+    assert_eq!(store.messages("c1", 10_000).unwrap().len() as u64, seq);
+}
+
+#[test]
 fn an_image_waits_in_the_outbox_with_its_bytes() {
     let (_dir, mut store) = open();
     let mut item = outbox_item("c1", "img1", 5);

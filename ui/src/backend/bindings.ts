@@ -71,7 +71,11 @@ tenant_id: string, tenant_name: string,
 /**
  * The agent's sign-in, personal data masked.
  */
-agent_login: string, sessions: Array<SessionSummary>, connection: ConnectionState, };
+agent_login: string, sessions: Array<SessionSummary>, connection: ConnectionState, 
+/**
+ * Demo mode without a keychain: why the local data lasts only until exit.
+ */
+storage_warning: ApiError | null, };
 
 export type WorkbenchEvent = { workspace: number, event: DomainEvent, };
 

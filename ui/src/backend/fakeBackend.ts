@@ -93,8 +93,12 @@ export class FakeBackend implements Backend {
       mode: "demo", account_name: "Sandbox", agent_login: "a*****@sandbox.test",
       sessions: this.sessions.map((session) => ({ session, last_message: this.history[session.id]?.at(-1) ?? null })),
       connection: { state: "connected" },
+      storage_warning: this.storageWarning,
     };
   }
+
+  /** Demo mode without a keychain (see `WorkbenchSnapshot.storage_warning`). */
+  storageWarning: ApiError | null = null;
 
   async messages(sessionId: string): Promise<Message[]> {
     return [...(this.history[sessionId] ?? [])];

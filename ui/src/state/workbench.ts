@@ -12,7 +12,7 @@ export interface WorkbenchState {
   workspace: number;
   /** Events of a newer workspace that arrived before its snapshot: applied once it lands. */
   early: WorkbenchEvent[];
-  snapshot: Pick<WorkbenchSnapshot, "mode" | "account_name" | "tenant_id" | "tenant_name" | "agent_login"> | null;
+  snapshot: Pick<WorkbenchSnapshot, "mode" | "account_name" | "tenant_id" | "tenant_name" | "agent_login" | "storage_warning"> | null;
   sessions: Record<string, Session>;
   lastMessage: Record<string, Message | undefined>;
   /** Conversations loaded so far, each in display order. */
@@ -107,13 +107,13 @@ export function reduce(state: WorkbenchState, action: Action): WorkbenchState {
         sessions[summary.session.id] = summary.session;
         lastMessage[summary.session.id] = summary.last_message ?? undefined;
       }
-      const { mode, account_name, tenant_id, tenant_name, agent_login } = snapshot;
+      const { mode, account_name, tenant_id, tenant_name, agent_login, storage_warning } = snapshot;
       const next: WorkbenchState = {
         ...base,
         ready: true,
         workspace: snapshot.workspace,
         early: [],
-        snapshot: { mode, account_name, tenant_id, tenant_name, agent_login },
+        snapshot: { mode, account_name, tenant_id, tenant_name, agent_login, storage_warning },
         sessions,
         lastMessage,
         connection: snapshot.connection,

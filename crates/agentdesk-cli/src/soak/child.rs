@@ -26,6 +26,8 @@ pub struct ChildCredentials {
     pub app_key: String,
     pub email: String,
     pub password: String,
+    /// The database key, 64 hex digits (the parent made it; never on disk or argv).
+    pub database_key: String,
 }
 
 pub async fn run(args: ChildArgs) -> anyhow::Result<i32> {
@@ -49,6 +51,10 @@ pub async fn run(args: ChildArgs) -> anyhow::Result<i32> {
         },
         agent_name: "Soak agent".into(),
         call_tap: None,
+        database_key: Some(
+            agentdesk_store::DatabaseKey::from_hex(&credentials.database_key)
+                .context("the database key is not 64 hex digits")?,
+        ),
     })
     .await?;
     let engine = workspace.engine.clone();

@@ -145,7 +145,11 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<i32> {
 
     let mut merged = LatencyHistogram::default();
     let mut kills = 0u64;
-    let mut engine = start_engine(&args, &info, &data_dir, &database_path).await?;
+    // The database is encrypted as the app's is (a key for this run, registered here for the final
+    // checks and handed to each engine process on its stdin).
+    let database_key = agentdesk_store::DatabaseKey::generate();
+    agentdesk_store::use_key(&database_path, database_key.clone());
+    let mut engine = start_engine(&args, &info, &data_dir, &database_path, &database_key).await?;
     wait_connected(&control).await?;
 
     let chaos =
@@ -173,7 +177,16 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<i32> {
             break;
         }
         if let Some(at) = next_kill.filter(|at| Instant::now() >= *at) {
-            engine = restart(engine, &mut merged, &args, &info, &data_dir, &database_path).await?;
+            engine = restart(
+                engine,
+                &mut merged,
+                &args,
+                &info,
+                &data_dir,
+                &database_path,
+                &database_key,
+            )
+            .await?;
             kills += 1;
             next_kill = Some(at + Duration::from_secs_f64(args.kill_every.unwrap_or(1.0)));
         }
@@ -263,6 +276,10 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<i32> {
         "p50_ms": (merged.quantile_ms(0.5) * 100.0).round() / 100.0,
         "latency_samples": merged.count(),
         "integrity": integrity,
+        // SQLCipher leaves no plain SQLite header on disk.
+        "encrypted_on_disk": std::fs::read(&database_path)
+            .map(|bytes| !bytes.starts_with(b"SQLite format 3"))
+            .unwrap_or(false),
         "faults": if args.faults == FaultMode::Chaos { "chaos" } else { "none" },
         "sessions": args.sessions,
         "rate": args.rate,
@@ -363,6 +380,7 @@ async fn start_engine(
     info: &ReadyInfo,
     data_dir: &Path,
     database_path: &Path,
+    database_key: &agentdesk_store::DatabaseKey,
 ) -> anyhow::Result<EngineRun> {
     let agent = info.agents.first().context("the sandbox has no agents")?;
     if args.kill_every.is_none() {
@@ -379,6 +397,7 @@ async fn start_engine(
             },
             agent_name: "Soak agent".into(),
             call_tap: None,
+            database_key: Some(database_key.clone()),
         })
         .await?;
         let engine = workspace.engine.clone();
@@ -402,6 +421,7 @@ async fn start_engine(
         app_key: info.app_key.clone(),
         email: agent.email.clone(),
         password: agent.password.clone(),
+        database_key: database_key.to_hex(),
     };
     let mut stdin = child.stdin.take().context("engine stdin")?;
     stdin
@@ -446,7 +466,8 @@ async fn restart(
     info: &ReadyInfo,
     data_dir: &Path,
     database_path: &Path,
+    database_key: &agentdesk_store::DatabaseKey,
 ) -> anyhow::Result<EngineRun> {
     stop(engine, merged).await;
-    start_engine(args, info, data_dir, database_path).await
+    start_engine(args, info, data_dir, database_path, database_key).await
 }
