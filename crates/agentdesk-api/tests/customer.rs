@@ -205,3 +205,52 @@ async fn the_customer_in_focus_with_orders_tracking_cache_masking_and_a_failing_
     }
     workbench.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn carriers_answering_garbage_fail_their_cards_and_trip_their_breakers() {
+    let (_dir, workbench) = common::demo_workbench().await;
+    let sandbox = workbench.sandbox_url().to_string();
+    // Both carriers answer 200 with an HTML page instead of their API's JSON.
+    common::post(
+        format!("{sandbox}/__sandbox/faults"),
+        json!({"sources": {
+            "/poll/query.do": {"garbage": true},
+            "/std/service": {"garbage": true},
+        }}),
+    )
+    .await;
+    let mut failed = 0;
+    let mut paused = 0;
+    for n in 0..6 {
+        let visitor = common::post(
+            format!("{sandbox}/__sandbox/visitors"),
+            json!({"name": format!("客户{n}"), "text": "快递呢", "phone": format!("1390000{n:04}")}),
+        )
+        .await;
+        let cid = visitor["cid"].as_str().unwrap().to_string();
+        common::wait_for_session(&workbench, &cid).await;
+        let view = workbench.customer_view(&cid, true).await.unwrap();
+        // The orders are not held up by the carriers.
+        assert_eq!(view.orders.state, CardState::Fresh, "{:?}", view.orders);
+        for order in view.orders.value.unwrap_or_default() {
+            let Some(shipment) = order.shipment else {
+                continue;
+            };
+            assert_eq!(shipment.state, CardState::Failed, "{shipment:?}");
+            assert!(shipment.value.is_none(), "garbage shown as a parcel");
+            let error = shipment.error.clone().unwrap_or_default();
+            if error.contains("paused") {
+                assert!(shipment.retry_in_ms.is_some_and(|ms| ms > 0));
+                paused += 1;
+            } else {
+                failed += 1;
+            }
+        }
+    }
+    assert!(failed >= 1, "no carrier call failed on garbage");
+    assert!(
+        paused >= 1,
+        "the breakers never opened ({failed} failures): repeated garbage must pause the carrier"
+    );
+    workbench.shutdown().await;
+}

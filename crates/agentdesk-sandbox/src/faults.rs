@@ -39,6 +39,8 @@ pub struct SourceFaults {
     pub latency_ms: u64,
     pub error_rate: f64,
     pub error_status: Option<u16>,
+    /// Answers 200 with a body that is not the API's (an HTML error page from a proxy).
+    pub garbage: bool,
 }
 
 impl Faults {
@@ -59,6 +61,13 @@ impl Faults {
         } else {
             (0, 0.0, None)
         }
+    }
+
+    /// Whether a call to `path` is answered with garbage (see `SourceFaults::garbage`).
+    pub fn garbage_for(&self, path: &str) -> bool {
+        self.sources
+            .iter()
+            .any(|(suffix, faults)| faults.garbage && path.ends_with(suffix.as_str()))
     }
 
     pub fn validate(&self) -> Result<(), String> {

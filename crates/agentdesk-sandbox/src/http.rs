@@ -119,9 +119,10 @@ async fn inject_faults(
 ) -> Response {
     let path = request.uri().path().to_string();
     let is_push = path == agentdesk_sobot::protocol::PUSH_PATH;
-    let (latency, error) = {
+    let (latency, error, garbage) = {
         let mut world = state.world();
         let (latency_ms, error_rate, error_status) = world.faults.for_path(&path);
+        let garbage = world.faults.garbage_for(&path);
         let error = if !is_push && error_rate > 0.0 && world.rng.gen_bool(error_rate.min(1.0)) {
             world.counters.injected_errors += 1;
             let status = error_status.unwrap_or(if world.rng.gen_bool(0.2) { 429 } else { 503 });
@@ -129,10 +130,18 @@ async fn inject_faults(
         } else {
             None
         };
-        (latency_ms, error)
+        (latency_ms, error, garbage)
     };
     if latency > 0 {
         tokio::time::sleep(Duration::from_millis(latency)).await;
+    }
+    if garbage {
+        return (
+            StatusCode::OK,
+            [(axum::http::header::CONTENT_TYPE, "text/html")],
+            "<html><body><h1>502 Bad Gateway</h1>\u{0}{\"status\":</body></html>",
+        )
+            .into_response();
     }
     match error {
         Some((status, before)) => {
