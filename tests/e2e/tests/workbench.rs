@@ -338,7 +338,8 @@ async fn switching_merchant_leaves_nothing_of_the_first_one_listed() {
 }
 
 /// Every file under `dir` whose bytes contain `needle`.
-fn files_containing(dir: &std::path::Path, needle: &[u8]) -> Vec<std::path::PathBuf> {
+/// Every file under `dir`, at any depth.
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut found = Vec::new();
     let Ok(entries) = std::fs::read_dir(dir) else {
         return found;
@@ -346,14 +347,21 @@ fn files_containing(dir: &std::path::Path, needle: &[u8]) -> Vec<std::path::Path
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
-            found.extend(files_containing(&path, needle));
-        } else if let Ok(bytes) = std::fs::read(&path) {
-            if bytes.windows(needle.len()).any(|w| w == needle) {
-                found.push(path);
-            }
+            found.extend(files_under(&path));
+        } else {
+            found.push(path);
         }
     }
     found
+}
+
+fn files_containing(dir: &std::path::Path, needle: &[u8]) -> Vec<std::path::PathBuf> {
+    files_under(dir)
+        .into_iter()
+        .filter(|path| {
+            std::fs::read(path).is_ok_and(|bytes| bytes.windows(needle.len()).any(|w| w == needle))
+        })
+        .collect()
 }
 
 /// A tenant's option in the open switcher, by name.
@@ -492,10 +500,17 @@ async fn secrets_entered_in_the_window_reach_the_keychain_and_no_file() {
     let accounts = std::fs::read_to_string(config.join("dev.agentdesk.workbench/accounts.json"))
         .expect("the account was saved");
     assert!(accounts.contains("Sandbox supervisor"), "{accounts}");
+    // Both tenants' databases are under the data directory, encrypted: no file there is plain SQLite.
+    let databases: Vec<_> = files_under(&data_dir)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "sqlite3"))
+        .collect();
     assert!(
-        files_containing(&data_dir, b"SQLite format 3").len() >= 2,
-        "the databases of both tenants are under the data directory"
+        databases.len() >= 2,
+        "the databases of both tenants are under the data directory: {databases:?}"
     );
+    let plain = files_containing(&data_dir, b"SQLite format 3");
+    assert!(plain.is_empty(), "unencrypted databases: {plain:?}");
     let mut places: Vec<std::path::PathBuf> =
         ["XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"]
             .iter()
