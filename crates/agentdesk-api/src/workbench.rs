@@ -8,7 +8,7 @@ use std::sync::Arc;
 use agentdesk_domain::{mask_pii, ConnectionState, DomainEvent, Message, Secret, Session};
 use agentdesk_engine::EngineHandle;
 use agentdesk_sandbox::SandboxConfig;
-use agentdesk_sobot::client::{CallObserver, UnionClient, UnionCredentials};
+use agentdesk_sobot::client::{CallObserver, CallRecord, UnionClient, UnionCredentials};
 use agentdesk_sobot::{AgentClient, AgentCredentials};
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
@@ -230,6 +230,8 @@ pub struct Workbench {
     data_dir: PathBuf,
     /// Every call's figures and the failure alert (see `health`).
     health: Arc<ApiHealth>,
+    /// The engine whose audit log records the tenant API's calls (the workspace on screen).
+    union_audit: Arc<std::sync::RwLock<Option<EngineHandle>>>,
     origin: Origin,
     active: std::sync::RwLock<Arc<ActiveWorkspace>>,
     /// One switch at a time.
@@ -332,8 +334,24 @@ impl Workbench {
 
     async fn start(data_dir: PathBuf, origin: Origin) -> Result<Workbench, ApiError> {
         let health = Arc::new(ApiHealth::default());
+        // The tenant API's calls go to API health and to the audit log of the workspace on screen.
+        let union_audit: Arc<std::sync::RwLock<Option<EngineHandle>>> = Arc::default();
         if let Some(union) = &origin.union {
-            union.set_observer(health_tap(&health));
+            let health = health.clone();
+            let audit = union_audit.clone();
+            let actor = format!("by {}", mask_pii(&origin.supervisor_email));
+            union.set_observer(Arc::new(move |mut record: CallRecord| {
+                health.record(&record);
+                if let Some(engine) = audit.read().unwrap_or_else(|p| p.into_inner()).as_ref() {
+                    record.endpoint = format!("tenant-api:{}", record.endpoint);
+                    record.detail = if record.detail.is_empty() {
+                        actor.clone()
+                    } else {
+                        format!("{actor}: {}", record.detail)
+                    };
+                    engine.audit_call(record);
+                }
+            }));
         }
         spawn_health_clock(&health);
         let database_path = agentdesk_store::Store::database_path(
@@ -355,6 +373,7 @@ impl Workbench {
             database_key: Some(database_key),
         })
         .await?;
+        *union_audit.write().unwrap_or_else(|p| p.into_inner()) = Some(workspace.engine.clone());
         let (events, _) = broadcast::channel(WORKBENCH_EVENT_BUFFER);
         let active = ActiveWorkspace::start(
             1,
@@ -367,6 +386,7 @@ impl Workbench {
         Ok(Workbench {
             data_dir,
             health,
+            union_audit,
             origin,
             active: std::sync::RwLock::new(Arc::new(active)),
             switching: tokio::sync::Mutex::new(()),
@@ -564,6 +584,8 @@ impl Workbench {
         })
         .await?;
         let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
+        *self.union_audit.write().unwrap_or_else(|p| p.into_inner()) =
+            Some(workspace.engine.clone());
         let next = Arc::new(ActiveWorkspace::start(
             generation,
             workspace,

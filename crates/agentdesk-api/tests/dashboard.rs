@@ -98,6 +98,28 @@ async fn a_month_of_figures_that_move_with_a_live_session() {
         5
     );
     assert_eq!(month.groups.len(), 2);
+    // The tenant API's calls are in the audit log of the workspace on screen, with who made them.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let audit = agentdesk_store::Store::open_read_only(&workbench.database_path())
+            .unwrap()
+            .audit_entries(500)
+            .unwrap();
+        if let Some(entry) = audit
+            .iter()
+            .find(|e| e.endpoint == "tenant-api:tenantStaffJobList")
+        {
+            assert_eq!(entry.outcome, "ok");
+            assert!(entry.detail.starts_with("by "), "{entry:?}");
+            assert!(!entry.detail.contains("supervisor@"), "masked: {entry:?}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no tenant API call in the audit log"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 
     // One group: only its agents, and fewer sessions.
     let group = month.groups[0].id.clone();

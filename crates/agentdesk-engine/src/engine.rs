@@ -119,6 +119,8 @@ enum Internal {
 /// A cheap, cloneable handle to a running engine.
 #[derive(Clone)]
 pub struct EngineHandle {
+    /// Calls made outside this engine's client (the tenant API) for its audit log.
+    audit_calls: mpsc::UnboundedSender<CallRecord>,
     commands: mpsc::Sender<Command>,
     connection: Arc<Mutex<ConnectionState>>,
     events: broadcast::Sender<DomainEvent>,
@@ -148,6 +150,7 @@ impl SessionEngine {
         // Every platform call goes to the audit log, batched with the engine's other writes.
         let (calls_tx, calls) = mpsc::unbounded_channel::<CallRecord>();
         let call_tap = config.call_tap.clone();
+        let audit_calls = calls_tx.clone();
         config.client.set_observer(Arc::new(move |record| {
             if let Some(tap) = &call_tap {
                 tap(record.clone());
@@ -198,6 +201,7 @@ impl SessionEngine {
             push.shutdown().await;
         });
         Ok(EngineHandle {
+            audit_calls,
             commands: commands_tx,
             connection,
             events,
@@ -210,6 +214,12 @@ impl SessionEngine {
 }
 
 impl EngineHandle {
+    /// Writes a call another client made (the union platform's tenant API) to this workspace's
+    /// audit log, batched with the engine's own writes.
+    pub fn audit_call(&self, record: CallRecord) {
+        let _ = self.audit_calls.send(record);
+    }
+
     pub fn subscribe(&self) -> broadcast::Receiver<DomainEvent> {
         self.events.subscribe()
     }
