@@ -613,9 +613,24 @@ impl Actor {
         });
     }
 
+    /// After a failed commit: every session back to the last message the store really holds (the
+    /// in-memory `last_seq` already counted the lost batch), and a resync of each, so what was lost
+    /// comes back from the platform.
     fn rewind_all(&mut self) {
-        for (id, meta) in &self.sessions {
-            self.sequencer.rewind(id, meta.session.last_seq);
+        let stored: HashMap<String, u64> = {
+            let reader = self.reader.lock().unwrap_or_else(|p| p.into_inner());
+            match reader.sessions() {
+                Ok(sessions) => sessions.into_iter().map(|s| (s.id, s.last_seq)).collect(),
+                Err(error) => {
+                    tracing::error!(%error, "cannot read what is stored; resyncing every session from the start");
+                    HashMap::new()
+                }
+            }
+        };
+        for (id, meta) in &mut self.sessions {
+            let last_seq = stored.get(id).copied().unwrap_or(0);
+            meta.session.last_seq = last_seq;
+            self.sequencer.rewind(id, last_seq);
             self.sync_due
                 .insert(id.clone(), Instant::now() + Duration::from_secs(1));
         }
