@@ -67,7 +67,15 @@ impl DatabaseKeys {
                     return Ok(key.clone());
                 }
                 tracing::warn!(%error, "no keychain: demo data is encrypted with a key for this run only");
-                set_aside(database_path);
+                set_aside(database_path).map_err(|io| {
+                    ApiError::new(
+                        crate::ErrorCode::Storage,
+                        format!(
+                            "the previous demo database {} cannot be set aside ({io}): the data directory is read-only or not writable. Check the permissions of AgentDesk's data directory.",
+                            database_path.display()
+                        ),
+                    )
+                })?;
                 *self.warning.lock().unwrap_or_else(|p| p.into_inner()) = Some(ApiError::new(
                     crate::ErrorCode::Keychain,
                     format!(
@@ -85,11 +93,12 @@ impl DatabaseKeys {
 
 /// Moves a database (and its WAL) out of the way, to `….sqlite3.unreadable`: a key for this run
 /// cannot open a file written under another.
-fn set_aside(path: &Path) {
+fn set_aside(path: &Path) -> std::io::Result<()> {
     if path.exists() {
-        let _ = std::fs::rename(path, path.with_extension("sqlite3.unreadable"));
+        std::fs::rename(path, path.with_extension("sqlite3.unreadable"))?;
     }
     for suffix in ["sqlite3-wal", "sqlite3-shm"] {
         let _ = std::fs::remove_file(path.with_extension(suffix));
     }
+    Ok(())
 }

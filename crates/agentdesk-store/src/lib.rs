@@ -120,6 +120,17 @@ impl Store {
         if let Some(key) = &key {
             encryption::unlock(&conn, path, key)?;
         }
+        // SQLite falls back to read-only when the file or its directory cannot be written: say so
+        // now, rather than failing every write later.
+        if conn
+            .is_readonly(rusqlite::DatabaseName::Main)
+            .map_err(|e| StoreError::open(path, e))?
+        {
+            return Err(StoreError::ReadOnly(format!(
+                "{} cannot be written",
+                path.display()
+            )));
+        }
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(|e| StoreError::open(path, e))?;
         // WAL + synchronous=NORMAL: a committed transaction survives a killed process (the WAL is
