@@ -48,21 +48,33 @@ fn token_header(headers: &HeaderMap) -> Option<&str> {
     headers.get("token").and_then(|v| v.to_str().ok())
 }
 
+/// An open-platform request: its parameters and the tenant whose company token it carries (checked),
+/// or the documented refusal to answer with.
+pub(crate) fn open_request(
+    state: &SandboxState,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<(serde_json::Map<String, Value>, crate::Tenant), Box<Response>> {
+    let params = params(headers, body).map_err(|message| Box::new(open_err("400004", &message)))?;
+    let token = token_header(headers);
+    let tenant = state.tenant_by_token(token);
+    if let Err((code, message)) = crate::lock(&tenant).check_token(token) {
+        return Err(Box::new(open_err(code, message)));
+    }
+    Ok((params, tenant))
+}
+
 pub async fn visitor_op(
     State(state): State<Arc<SandboxState>>,
     Path(op): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let params = match params(&headers, &body) {
-        Ok(params) => params,
-        Err(message) => return open_err("400004", &message),
+    let (params, tenant) = match open_request(&state, &headers, &body) {
+        Ok(request) => request,
+        Err(refusal) => return *refusal,
     };
-    let tenant = state.tenant_by_token(token_header(&headers));
     let mut world = crate::lock(&tenant);
-    if let Err((code, message)) = world.check_token(token_header(&headers)) {
-        return open_err(code, message);
-    }
     let result = match op.as_str() {
         "chat_connect" => chat_connect(&mut world, &params),
         "chat_send" => chat_send(&mut world, &params),
@@ -228,15 +240,11 @@ pub async fn robot_op(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let params = match params(&headers, &body) {
-        Ok(params) => params,
-        Err(message) => return open_err("400004", &message),
+    let (params, tenant) = match open_request(&state, &headers, &body) {
+        Ok(request) => request,
+        Err(refusal) => return *refusal,
     };
-    let tenant = state.tenant_by_token(token_header(&headers));
     let world = crate::lock(&tenant);
-    if let Err((code, message)) = world.check_token(token_header(&headers)) {
-        return open_err(code, message);
-    }
     match op.as_str() {
         "search_doc_list" => {
             let key_words = str_param(&params, "key_words")

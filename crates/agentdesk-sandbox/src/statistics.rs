@@ -17,7 +17,7 @@ use crate::history::{
     china_day_and_hour, china_days_ms, china_hour_number, served_sessions, ServedSession,
     CHINA_OFFSET_MS,
 };
-use crate::http::{open_err, open_ok, open_ok_items, params, str_param};
+use crate::http::{open_err, open_ok, open_ok_items, str_param};
 use crate::world::{SessionPhase, World};
 use crate::SandboxState;
 
@@ -60,16 +60,11 @@ pub async fn data_op(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let params = match params(&headers, &body) {
-        Ok(params) => params,
-        Err(message) => return open_err("400004", &message),
+    let (params, tenant) = match crate::open_api::open_request(&state, &headers, &body) {
+        Ok(request) => request,
+        Err(refusal) => return *refusal,
     };
-    let token = headers.get("token").and_then(|v| v.to_str().ok());
-    let tenant = state.tenant_by_token(token);
     let world = crate::lock(&tenant);
-    if let Err((code, message)) = world.check_token(token) {
-        return open_err(code, message);
-    }
     let range = match statistics_range(
         str_param(&params, "start_date").as_deref(),
         str_param(&params, "end_date").as_deref(),
