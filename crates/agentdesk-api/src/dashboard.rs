@@ -474,7 +474,7 @@ impl Workbench {
             )
         };
         // The union platform's per-agent figures and status logs, at the same time.
-        let tenant_id = self.snapshot()?.tenant_id;
+        let tenant_id = self.tenant_on_screen();
         let timeline_to = (to_end_ms(to)).min(now);
         let timeline_from = (timeline_to - STATUS_WINDOW_MS).max(day_start_ms(from));
         let (first_day, last_day) = (day_text(from), day_text(to));

@@ -257,7 +257,7 @@ impl Workbench {
 
     /// The merchant on screen, as the union platform knows it (its external id names it there).
     async fn merchant_on_screen(&self) -> Result<TenantRecord, ApiError> {
-        let id = self.snapshot()?.tenant_id;
+        let id = self.tenant_on_screen();
         self.union()?
             .all_tenants()
             .await
@@ -342,7 +342,7 @@ impl Workbench {
 
     /// Status changes of the merchant's agents over the last week, newest first.
     pub async fn status_log(&self) -> Result<Vec<StatusLogEntry>, ApiError> {
-        let id = self.snapshot()?.tenant_id;
+        let id = self.tenant_on_screen();
         let mut entries: Vec<StatusLogEntry> = self
             .union()?
             .staff_logs(None, None)

@@ -423,6 +423,11 @@ impl Workbench {
             .clone()
     }
 
+    /// The platform's company id of the tenant on screen (without building a whole snapshot).
+    pub(crate) fn tenant_on_screen(&self) -> String {
+        self.current().tenant_id.clone()
+    }
+
     /// The engine of the workspace on screen.
     pub fn engine(&self) -> EngineHandle {
         self.current().workspace.engine.clone()

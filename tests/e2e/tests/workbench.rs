@@ -101,6 +101,17 @@ impl Run {
         }
     }
 
+    /// Sets the sandbox's faults (`{}` clears them).
+    async fn set_faults(&self, faults: Value) -> Outcome {
+        self.http
+            .post(format!("{}/__sandbox/faults", self.sandbox.base_url()))
+            .json(&faults)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string())
+    }
+
     async fn finish(self) {
         self.app.quit().await;
         self.sandbox.shutdown().await;
@@ -832,12 +843,8 @@ async fn the_dashboard_draws_its_charts_and_api_health_raises_and_clears_the_ale
 
                 // The sandbox fails 5% of calls: refreshing the figures makes calls until the
                 // alert is raised (banner and desktop notification).
-                run.http
-                    .post(format!("{}/__sandbox/faults", run.sandbox.base_url()))
-                    .json(&json!({"error_rate": 0.05, "error_status": 503}))
-                    .send()
-                    .await
-                    .map_err(|e| e.to_string())?;
+                run.set_faults(json!({"error_rate": 0.05, "error_status": 503}))
+                    .await?;
                 let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
                 loop {
                     let raised = run
@@ -868,12 +875,7 @@ async fn the_dashboard_draws_its_charts_and_api_health_raises_and_clears_the_ale
                 let _ = summary;
 
                 // The faults stop: once the failures leave the window, the alert clears.
-                run.http
-                    .post(format!("{}/__sandbox/faults", run.sandbox.base_url()))
-                    .json(&json!({}))
-                    .send()
-                    .await
-                    .map_err(|e| e.to_string())?;
+                run.set_faults(json!({})).await?;
                 run.app
                     .wait_for(
                         "[data-testid=api-health-alert][data-raised=false]",

@@ -120,18 +120,33 @@ export function Dashboard(props: {
     }
   };
 
-  const options = useMemo(
+  // Every chart of the dashboard: its caption (also its accessible label), test id and options.
+  const charts = useMemo(
     () =>
-      view && {
-        sessions: sessionsOption(view, t),
-        queue: queueOption(view, t),
-        firstResponse: firstResponseOption(view, t),
-        responseRate: responseRateOption(view, t),
-        satisfaction: satisfactionOption(view, t),
-        timeline: timelineOption(view, t),
-      },
+      view && [
+        { id: "chart-sessions", caption: t("dashboard.charts.sessions"), option: sessionsOption(view, t) },
+        { id: "chart-queue", caption: t("dashboard.charts.queue"), option: queueOption(view, t) },
+        { id: "chart-first-response", caption: t("dashboard.charts.firstResponse"), option: firstResponseOption(view, t) },
+        { id: "chart-response-rate", caption: t("dashboard.charts.responseRate"), option: responseRateOption(view, t) },
+        {
+          id: "chart-satisfaction",
+          caption: t("dashboard.charts.satisfaction", { count: view.satisfaction.ratings }),
+          option: satisfactionOption(view, t),
+        },
+        { id: "chart-status", caption: t("dashboard.charts.status"), option: timelineOption(view, t), wide: true },
+      ],
     [view, t],
   );
+
+  const totals = view && [
+    { label: t("dashboard.totals.sessions"), value: String(view.totals.sessions), testId: "total-sessions" },
+    { label: t("dashboard.totals.queued"), value: String(view.totals.queued) },
+    { label: t("dashboard.totals.firstResponse"), value: t("dashboard.seconds", { value: view.totals.average_first_response_seconds }) },
+    { label: t("dashboard.totals.within60s"), value: `${view.totals.within_60s_percent}%` },
+    { label: t("dashboard.totals.satisfaction"), value: `${view.satisfaction.average} / 5 · ${view.satisfaction.good_percent}%` },
+    { label: t("dashboard.totals.waitingNow"), value: String(view.totals.waiting_now) },
+    { label: t("dashboard.totals.agentsOnline"), value: String(view.totals.agents_online) },
+  ];
 
   return (
     <section className="dashboard" data-testid="dashboard" aria-label={t("dashboard.title")} aria-busy={loading} data-loaded-at={loadedAt}>
@@ -209,65 +224,23 @@ export function Dashboard(props: {
           {exported}
         </div>
       )}
-      {view && options && (
+      {view && charts && totals && (
         <>
           <dl className="dashboard-totals" data-testid="dashboard-totals">
-            <div>
-              <dt>{t("dashboard.totals.sessions")}</dt>
-              <dd data-testid="total-sessions">{view.totals.sessions}</dd>
-            </div>
-            <div>
-              <dt>{t("dashboard.totals.queued")}</dt>
-              <dd>{view.totals.queued}</dd>
-            </div>
-            <div>
-              <dt>{t("dashboard.totals.firstResponse")}</dt>
-              <dd>{t("dashboard.seconds", { value: view.totals.average_first_response_seconds })}</dd>
-            </div>
-            <div>
-              <dt>{t("dashboard.totals.within60s")}</dt>
-              <dd>{view.totals.within_60s_percent}%</dd>
-            </div>
-            <div>
-              <dt>{t("dashboard.totals.satisfaction")}</dt>
-              <dd>
-                {view.satisfaction.average} / 5 · {view.satisfaction.good_percent}%
-              </dd>
-            </div>
-            <div>
-              <dt>{t("dashboard.totals.waitingNow")}</dt>
-              <dd>{view.totals.waiting_now}</dd>
-            </div>
-            <div>
-              <dt>{t("dashboard.totals.agentsOnline")}</dt>
-              <dd>{view.totals.agents_online}</dd>
-            </div>
+            {totals.map((total) => (
+              <div key={total.label}>
+                <dt>{total.label}</dt>
+                <dd data-testid={total.testId}>{total.value}</dd>
+              </div>
+            ))}
           </dl>
           <div className="dashboard-charts">
-            <figure>
-              <figcaption>{t("dashboard.charts.sessions")}</figcaption>
-              <Chart option={options.sessions} label={t("dashboard.charts.sessions")} testId="chart-sessions" dark={props.dark} />
-            </figure>
-            <figure>
-              <figcaption>{t("dashboard.charts.queue")}</figcaption>
-              <Chart option={options.queue} label={t("dashboard.charts.queue")} testId="chart-queue" dark={props.dark} />
-            </figure>
-            <figure>
-              <figcaption>{t("dashboard.charts.firstResponse")}</figcaption>
-              <Chart option={options.firstResponse} label={t("dashboard.charts.firstResponse")} testId="chart-first-response" dark={props.dark} />
-            </figure>
-            <figure>
-              <figcaption>{t("dashboard.charts.responseRate")}</figcaption>
-              <Chart option={options.responseRate} label={t("dashboard.charts.responseRate")} testId="chart-response-rate" dark={props.dark} />
-            </figure>
-            <figure>
-              <figcaption>{t("dashboard.charts.satisfaction", { count: view.satisfaction.ratings })}</figcaption>
-              <Chart option={options.satisfaction} label={t("dashboard.charts.satisfaction", { count: view.satisfaction.ratings })} testId="chart-satisfaction" dark={props.dark} />
-            </figure>
-            <figure className="wide">
-              <figcaption>{t("dashboard.charts.status")}</figcaption>
-              <Chart option={options.timeline} label={t("dashboard.charts.status")} testId="chart-status" dark={props.dark} />
-            </figure>
+            {charts.map((chart) => (
+              <figure key={chart.id} className={chart.wide ? "wide" : undefined}>
+                <figcaption>{chart.caption}</figcaption>
+                <Chart option={chart.option} label={chart.caption} testId={chart.id} dark={props.dark} />
+              </figure>
+            ))}
           </div>
           {view.per_agent_available ? (
             <table className="dashboard-agents" data-testid="dashboard-agents">
