@@ -39,6 +39,8 @@ const COMMANDS: &[&str] = &[
     "startup_warning",
     "customer_view",
     "reveal_customer_field",
+    "customer_note",
+    "save_customer_note",
     "dashboard",
     "export_dashboard",
     "api_health",

@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use agentdesk_api::{
     AccountInput, AccountView, AgentInput, AgentStatus, AgentView, ApiError, ApiHealthView,
-    ConnectionReport, ConnectorView, CustomerView, DashboardQuery, DashboardView, KbSuggestionView,
-    MerchantInput, MerchantView, PersonalField, SessionMood, Settings, StatusLogEntry,
-    TenantOption, TransferTarget, TransferTargets, WorkbenchSnapshot,
+    ConnectionReport, ConnectorView, CustomerNoteView, CustomerView, DashboardQuery, DashboardView,
+    KbSuggestionView, MerchantInput, MerchantView, PersonalField, SessionMood, Settings,
+    StatusLogEntry, TenantOption, TransferTarget, TransferTargets, WorkbenchSnapshot,
 };
 use agentdesk_domain::Message;
 use tauri::State;
@@ -292,6 +292,28 @@ pub async fn session_mood(state: Shell<'_>, session_id: String) -> Result<Sessio
         .workbench()
         .await?
         .session_mood(&session_id, state.settings().mood_threshold())
+}
+
+/// The agent's note about the session's customer.
+#[tauri::command]
+pub async fn customer_note(
+    state: Shell<'_>,
+    session_id: String,
+) -> Result<CustomerNoteView, ApiError> {
+    state.workbench().await?.customer_note(&session_id)
+}
+
+/// Replaces the agent's note about the session's customer (blank removes it).
+#[tauri::command]
+pub async fn save_customer_note(
+    state: Shell<'_>,
+    session_id: String,
+    text: String,
+) -> Result<CustomerNoteView, ApiError> {
+    state
+        .workbench()
+        .await?
+        .save_customer_note(&session_id, &text)
 }
 
 /// One masked field in full; the reveal is audited.

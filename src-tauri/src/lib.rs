@@ -96,6 +96,8 @@ pub fn run() {
             commands::startup_warning,
             commands::customer_view,
             commands::reveal_customer_field,
+            commands::customer_note,
+            commands::save_customer_note,
             commands::dashboard,
             commands::export_dashboard,
             commands::api_health,

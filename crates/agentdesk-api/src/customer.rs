@@ -308,7 +308,7 @@ fn now_ms() -> i64 {
 
 /// The cache, read and written on the tenant's database file.
 pub(crate) struct Cache {
-    store: std::sync::Mutex<Store>,
+    pub(crate) store: std::sync::Mutex<Store>,
 }
 
 impl Cache {
@@ -480,7 +480,7 @@ impl Workbench {
         Ok(store.prune_audit(before_ms)?)
     }
 
-    fn cache(&self) -> Result<Arc<Cache>, ApiError> {
+    pub(crate) fn cache(&self) -> Result<Arc<Cache>, ApiError> {
         let current = self.current();
         if let Some(cache) = current.customer_cache.get() {
             return Ok(cache.clone());
@@ -491,7 +491,7 @@ impl Workbench {
         Ok(current.customer_cache.get_or_init(|| opened).clone())
     }
 
-    fn visitor_uid(&self, session_id: &str) -> Result<(String, String), ApiError> {
+    pub(crate) fn visitor_uid(&self, session_id: &str) -> Result<(String, String), ApiError> {
         self.engine()
             .sessions()?
             .into_iter()

@@ -13,6 +13,7 @@ mod error;
 mod health;
 mod knowledge;
 mod mood;
+mod notes;
 mod settings;
 mod supervisor;
 mod workbench;
@@ -38,6 +39,7 @@ pub use health::{
 };
 pub use knowledge::{KbSuggestionView, SessionMood, DEFAULT_RISK_THRESHOLD};
 pub use mood::{MoodChange, MoodEvent, MoodWatch};
+pub use notes::{CustomerNoteView, MAX_NOTE_CHARS};
 pub use settings::{Settings, SettingsFile, AUDIT_RETENTION_DAYS, MOOD_WARNING_PERCENT};
 pub use supervisor::{
     AgentInput, AgentRole, AgentView, MerchantInput, MerchantView, StatusLogEntry,
@@ -99,6 +101,7 @@ pub fn typescript_bindings() -> String {
         OrderView::decl(&config),
         PersonalField::decl(&config),
         CustomerView::decl(&config),
+        CustomerNoteView::decl(&config),
         AgentStatus::decl(&config),
         TransferAgent::decl(&config),
         TransferGroup::decl(&config),

@@ -254,3 +254,69 @@ async fn carriers_answering_garbage_fail_their_cards_and_trip_their_breakers() {
     );
     workbench.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agents_note_about_a_customer_is_kept_per_customer_across_their_sessions() {
+    let (_dir, workbench) = common::demo_workbench().await;
+    let sandbox = workbench.sandbox_url().to_string();
+    let first = common::post(
+        format!("{sandbox}/__sandbox/visitors"),
+        json!({"name": "李雷", "text": "在吗", "partnerid": "buyer-31"}),
+    )
+    .await;
+    let first_cid = first["cid"].as_str().unwrap().to_string();
+    common::wait_for_session(&workbench, &first_cid).await;
+    assert_eq!(workbench.customer_note(&first_cid).unwrap().text, "");
+    assert_eq!(
+        workbench.customer_note(&first_cid).unwrap().updated_at_ms,
+        None
+    );
+
+    let saved = workbench
+        .save_customer_note(&first_cid, "上次退款已处理\n下次优先电话联系")
+        .unwrap();
+    assert!(saved.updated_at_ms.is_some());
+    let read = workbench.customer_note(&first_cid).unwrap();
+    assert_eq!(read, saved);
+
+    // Another customer has no note; an unknown session is refused in words.
+    let other = common::post(
+        format!("{sandbox}/__sandbox/visitors"),
+        json!({"name": "韩梅梅", "text": "你好", "partnerid": "buyer-32"}),
+    )
+    .await;
+    let other_cid = other["cid"].as_str().unwrap().to_string();
+    common::wait_for_session(&workbench, &other_cid).await;
+    assert_eq!(workbench.customer_note(&other_cid).unwrap().text, "");
+    let missing = workbench.customer_note("no-such-session").unwrap_err();
+    assert_eq!(missing.code, agentdesk_api::ErrorCode::NotFound);
+
+    // Too long: refused with the limit, and the note already kept is untouched.
+    let long = "字".repeat(agentdesk_api::MAX_NOTE_CHARS + 1);
+    let refused = workbench.save_customer_note(&first_cid, &long).unwrap_err();
+    assert_eq!(refused.code, agentdesk_api::ErrorCode::InvalidInput);
+    assert!(refused.message.contains("20000"), "{}", refused.message);
+    assert_eq!(workbench.customer_note(&first_cid).unwrap(), read);
+
+    // The customer comes back in a new session: the note is there.
+    common::post(
+        format!("{sandbox}/__sandbox/visitors/{first_cid}/leave"),
+        json!({}),
+    )
+    .await;
+    let again = common::post(
+        format!("{sandbox}/__sandbox/visitors"),
+        json!({"name": "李雷", "text": "又是我", "partnerid": "buyer-31"}),
+    )
+    .await;
+    let again_cid = again["cid"].as_str().unwrap().to_string();
+    assert_ne!(again_cid, first_cid);
+    common::wait_for_session(&workbench, &again_cid).await;
+    assert_eq!(workbench.customer_note(&again_cid).unwrap(), read);
+
+    // Blank is no note.
+    let cleared = workbench.save_customer_note(&first_cid, "  \n ").unwrap();
+    assert_eq!((cleared.text.as_str(), cleared.updated_at_ms), ("", None));
+    assert_eq!(workbench.customer_note(&first_cid).unwrap(), cleared);
+    workbench.shutdown().await;
+}

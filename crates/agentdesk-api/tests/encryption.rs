@@ -1,6 +1,6 @@
 //! The workspace database is encrypted at rest with a key from the OS keychain: a customer's words
 //! are not in any file of the data directory, the key is filed in the keychain, and a restart on the
-//! same data opens what was stored. (Without a keychain, demo mode still runs, on a key for that run
+//! same data opens what was stored, the agent's notes about the customer included. (Without a keychain, demo mode still runs, on a key for that run
 //! only, and says so.)
 
 use agentdesk_secrets::{Keychain, SecretName};
@@ -9,6 +9,7 @@ use serde_json::json;
 mod common;
 
 const WORDS: &str = "我的身份证号是110101199003077777，请尽快退款";
+const NOTE: &str = "老客户，住在幸福里小区7号楼，只接受下午来电";
 
 fn every_file_under(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
     let mut out = Vec::new();
@@ -52,6 +53,8 @@ async fn customer_words_never_reach_the_disk_in_clear() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+    // The agent's note about the customer lives in the same encrypted database.
+    workbench.save_customer_note(&cid, NOTE).unwrap();
     let tenant = workbench.snapshot().unwrap().tenant_id;
     let warning = workbench.snapshot().unwrap().storage_warning;
     let database = workbench.database_path();
@@ -61,7 +64,9 @@ async fn customer_words_never_reach_the_disk_in_clear() {
     assert!(files.iter().any(|(p, _)| p == &database));
     for (path, bytes) in &files {
         assert!(
-            !contains(bytes, WORDS.as_bytes()) && !contains(bytes, b"110101199003077777"),
+            !contains(bytes, WORDS.as_bytes())
+                && !contains(bytes, b"110101199003077777")
+                && !contains(bytes, NOTE.as_bytes()),
             "customer text in clear in {}",
             path.display()
         );
@@ -93,6 +98,7 @@ async fn customer_words_never_reach_the_disk_in_clear() {
                 .unwrap()
                 .iter()
                 .any(|m| m.content == WORDS));
+            assert_eq!(again.customer_note(&cid).unwrap().text, NOTE);
             again.shutdown().await;
         }
         // No keychain: the demo said why its data does not outlive the run.

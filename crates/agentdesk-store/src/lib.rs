@@ -7,6 +7,7 @@
 
 mod audit_log;
 mod customer_cache;
+mod customer_notes;
 mod encryption;
 mod error;
 mod kb_articles;
@@ -23,6 +24,7 @@ use rusqlite::{Connection, OpenFlags};
 
 pub use audit_log::AuditEntry;
 pub use customer_cache::CachedAnswer;
+pub use customer_notes::CustomerNote;
 pub use encryption::{forget_key, use_key, DatabaseKey};
 pub use error::StoreError;
 pub use kb_articles::KbArticle;
@@ -152,6 +154,7 @@ impl Store {
                 ("kb_articles", kb_articles::MIGRATIONS),
                 ("audit_log", audit_log::MIGRATIONS),
                 ("customer_cache", customer_cache::MIGRATIONS),
+                ("customer_notes", customer_notes::MIGRATIONS),
             ],
         )?;
         Ok(store)
@@ -304,6 +307,21 @@ impl Store {
 
     pub fn prune_cache(&self, before_ms: i64) -> Result<usize, StoreError> {
         customer_cache::prune(&self.conn, before_ms)
+    }
+
+    /// The agent's note about a customer, if there is one.
+    pub fn customer_note(&self, visitor_id: &str) -> Result<Option<CustomerNote>, StoreError> {
+        customer_notes::get(&self.conn, visitor_id)
+    }
+
+    /// Replaces the note about a customer; an empty one removes it.
+    pub fn put_customer_note(
+        &self,
+        visitor_id: &str,
+        body: &str,
+        updated_at_ms: i64,
+    ) -> Result<(), StoreError> {
+        customer_notes::put(&self.conn, visitor_id, body, updated_at_ms)
     }
 
     pub fn audit_entries(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {

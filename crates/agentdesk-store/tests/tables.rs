@@ -496,3 +496,29 @@ fn customer_cache_keeps_the_newest_answer_per_source_and_key() {
         .is_none());
     assert!(store.cached_answer("qiyu", "buyer-1").unwrap().is_some());
 }
+
+#[test]
+fn customer_notes_are_kept_replaced_and_removed_when_emptied() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("n.sqlite3");
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.customer_note("v-1").unwrap(), None);
+    store
+        .put_customer_note("v-1", "常客，喜欢电话回访", 1_000)
+        .unwrap();
+    store
+        .put_customer_note("v-1", "常客；改为短信", 2_000)
+        .unwrap();
+    store.put_customer_note("v-2", "VIP", 1_500).unwrap();
+    drop(store);
+    // The note outlives a restart, and each customer keeps their own.
+    let store = Store::open(&path).unwrap();
+    let note = store.customer_note("v-1").unwrap().unwrap();
+    assert_eq!(
+        (note.body.as_str(), note.updated_at_ms),
+        ("常客；改为短信", 2_000)
+    );
+    store.put_customer_note("v-1", "", 3_000).unwrap();
+    assert_eq!(store.customer_note("v-1").unwrap(), None);
+    assert_eq!(store.customer_note("v-2").unwrap().unwrap().body, "VIP");
+}

@@ -575,7 +575,53 @@ async fn opening_a_session_shows_the_customers_orders_and_tracking() {
             )?;
             run.app
                 .screenshot(&screenshots().join("customer-360.png"))
-                .await
+                .await?;
+
+            // The agent's note about the customer: saved by the core as they type, read back from
+            // it, and in no file in clear nor in the webview's own storage.
+            const NOTE: &str = "只接受下午来电 prefers afternoon calls";
+            let notes_tab = run.app.wait_for("[data-testid=tab-notes]", WAIT).await?;
+            run.app.click(&notes_tab).await?;
+            let box_ = run
+                .app
+                .wait_for("[data-testid=customer-note]:not([disabled])", WAIT)
+                .await?;
+            run.app.type_text(&box_, NOTE).await?;
+            run.app
+                .wait_for("[data-testid=customer-note-status][data-state=idle]", WAIT)
+                .await?;
+            let stored_in_webview = run
+                .app
+                .execute(
+                    "return Object.keys(localStorage).filter((k) => \
+                     (localStorage.getItem(k) || '').includes('afternoon'));",
+                )
+                .await?;
+            check(
+                stored_in_webview.as_array().is_some_and(|a| a.is_empty()),
+                format!("the note is in the webview's storage: {stored_in_webview}"),
+            )?;
+            let customer_tab = run.app.wait_for("[data-testid=tab-customer]", WAIT).await?;
+            run.app.click(&customer_tab).await?;
+            let notes_tab = run.app.wait_for("[data-testid=tab-notes]", WAIT).await?;
+            run.app.click(&notes_tab).await?;
+            let box_ = run
+                .app
+                .wait_for("[data-testid=customer-note]:not([disabled])", WAIT)
+                .await?;
+            let read_back = run
+                .app
+                .execute_on(&box_, "return arguments[0].value;")
+                .await?;
+            check(
+                read_back.as_str() == Some(NOTE),
+                format!("the note read back from the core is {read_back}"),
+            )?;
+            let in_clear = files_containing(&run._data.0, NOTE.as_bytes());
+            check(
+                in_clear.is_empty(),
+                format!("the note is in clear in {in_clear:?}"),
+            )
         })
     })
     .await;

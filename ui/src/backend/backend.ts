@@ -7,6 +7,7 @@ import type {
   DashboardQuery,
   DashboardView,
   MoodEvent,
+  CustomerNoteView,
   CustomerView,
   PersonalField,
   AgentInput,
@@ -88,6 +89,10 @@ export interface Backend {
   customerView(sessionId: string, refresh: boolean): Promise<CustomerView>;
   /** One masked field in full (audited). */
   revealCustomerField(sessionId: string, field: PersonalField): Promise<string>;
+  /** The agent's note about the session's customer (kept encrypted with the workspace's data). */
+  customerNote(sessionId: string): Promise<CustomerNoteView>;
+  /** Replaces that note; blank removes it. Answers what is kept. */
+  saveCustomerNote(sessionId: string, text: string): Promise<CustomerNoteView>;
   /** Why the chosen account did not start (the workbench then runs in demo mode), if it did not. */
   startupWarning(): Promise<ApiError | null>;
   onEvent(listener: (event: WorkbenchEvent) => void): Promise<() => void>;

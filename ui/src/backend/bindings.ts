@@ -243,6 +243,12 @@ history: Card<Array<PastSessionView>>, profile: Card<ProfileView>, orders: Card<
  */
 profile_source: string | null, orders_source: string | null, };
 
+export type CustomerNoteView = { 
+/**
+ * Empty when there is no note yet.
+ */
+text: string, updated_at_ms: number | null, };
+
 export type AgentStatus = { "status": "online" } | { "status": "busy", reason: number, } | { "status": "offline" };
 
 export type TransferAgent = { id: string, name: string, online: boolean, };

@@ -5,6 +5,7 @@ import type { Backend, StartupInfo, TransferTarget } from "./backend";
 import { BackendError } from "./backend";
 import type {
   ApiError,
+  CustomerNoteView,
   CustomerView,
   PersonalField,
   AccountInput, AccountView, ConnectionReport, ConnectorView, KbSuggestionView, SessionMood, AgentInput, AgentView, MerchantInput, MerchantView, StatusLogEntry,
@@ -346,6 +347,31 @@ export class FakeBackend implements Backend {
   async revealCustomerField(sessionId: string, field: PersonalField) {
     this.reveals.push(`${sessionId}:${field}`);
     return field === "phone" ? "13812345678" : "";
+  }
+
+  /** Notes by visitor, as the core keeps them (one per customer, across sessions). */
+  notes = new Map<string, CustomerNoteView>();
+
+  async customerNote(sessionId: string): Promise<CustomerNoteView> {
+    return this.notes.get(this.visitorOf(sessionId)) ?? { text: "", updated_at_ms: null };
+  }
+
+  async saveCustomerNote(sessionId: string, text: string): Promise<CustomerNoteView> {
+    const chars = [...text].length;
+    if (chars > 20_000) {
+      throw new BackendError("invalid_input", `the note is ${chars} characters long; notes keep at most 20000. Shorten it and it will be saved`);
+    }
+    const visitor = this.visitorOf(sessionId);
+    const kept = text.trim() ? { text, updated_at_ms: Date.now() } : { text: "", updated_at_ms: null };
+    if (kept.updated_at_ms === null) this.notes.delete(visitor);
+    else this.notes.set(visitor, kept);
+    return kept;
+  }
+
+  private visitorOf(sessionId: string): string {
+    const session = this.sessions.find((s) => s.id === sessionId);
+    if (!session) throw new BackendError("not_found", `no session ${sessionId} in this workspace`);
+    return session.visitor_id;
   }
 
   async startupWarning() {

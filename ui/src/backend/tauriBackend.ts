@@ -5,7 +5,7 @@ import { listen } from "@tauri-apps/api/event";
 
 import type { Backend, StartupInfo, TransferTarget } from "./backend";
 import { BackendError } from "./backend";
-import type { ApiError, ApiHealthAlert, ApiHealthView, DashboardQuery, DashboardView, CustomerView, PersonalField, AgentInput, AgentView, MerchantInput, MerchantView, StatusLogEntry, AccountInput, AccountView, AgentStatus, ConnectionReport, ConnectorView, KbSuggestionView, Message, MoodEvent, SessionMood, Settings, TenantOption, TransferTargets, WorkbenchEvent, WorkbenchSnapshot } from "./bindings";
+import type { ApiError, ApiHealthAlert, ApiHealthView, DashboardQuery, DashboardView, CustomerNoteView, CustomerView, PersonalField, AgentInput, AgentView, MerchantInput, MerchantView, StatusLogEntry, AccountInput, AccountView, AgentStatus, ConnectionReport, ConnectorView, KbSuggestionView, Message, MoodEvent, SessionMood, Settings, TenantOption, TransferTargets, WorkbenchEvent, WorkbenchSnapshot } from "./bindings";
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
@@ -59,6 +59,8 @@ export class TauriBackend implements Backend {
   statusLog = () => call<StatusLogEntry[]>("status_log");
   customerView = (sessionId: string, refresh: boolean) => call<CustomerView>("customer_view", { sessionId, refresh });
   revealCustomerField = (sessionId: string, field: PersonalField) => call<string>("reveal_customer_field", { sessionId, field });
+  customerNote = (sessionId: string) => call<CustomerNoteView>("customer_note", { sessionId });
+  saveCustomerNote = (sessionId: string, text: string) => call<CustomerNoteView>("save_customer_note", { sessionId, text });
   startupWarning = () => call<ApiError | null>("startup_warning");
   onEvent = (listener: (event: WorkbenchEvent) => void) =>
     listen<WorkbenchEvent>("agentdesk://event", (event) => listener(event.payload));

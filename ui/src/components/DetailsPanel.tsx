@@ -2,11 +2,12 @@
 // Knowledge (suggestions for the customer's newest message, and search), and the agent's private
 // Notes.
 
-import { memo, useEffect, useState } from "react";
+import { memo, useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import type { Backend } from "../backend/backend";
 import type { KbSuggestionView, Session } from "../backend/bindings";
+import { CustomerNotes } from "./CustomerNotes";
 import { CustomerPanel } from "./CustomerPanel";
 import { KnowledgePanel } from "./KnowledgePanel";
 
@@ -32,17 +33,12 @@ export const DetailsPanel = memo(function DetailsPanel({
 }) {
   const { t } = useTranslation();
   const [tab, setTab] = useState<Tab>("customer");
-  const [note, setNote] = useState("");
-  const noteKey = session ? `agentdesk.note.${session.visitor_id}` : null;
-  useEffect(() => {
-    setNote(noteKey ? localStorage.getItem(noteKey) ?? "" : "");
-  }, [noteKey]);
 
   return (
     <aside className="details" aria-label={t("panel.label")}>
       <div role="tablist" className="tabs">
         {(["customer", "knowledge", "notes"] as Tab[]).map((name) => (
-          <button key={name} type="button" role="tab" aria-selected={tab === name} onClick={() => setTab(name)}>
+          <button key={name} type="button" role="tab" data-testid={`tab-${name}`} aria-selected={tab === name} onClick={() => setTab(name)}>
             {t(`panel.${name}`)}
           </button>
         ))}
@@ -54,18 +50,7 @@ export const DetailsPanel = memo(function DetailsPanel({
       ) : tab === "knowledge" ? (
         <KnowledgePanel backend={backend} session={session} newestInbound={newestInbound} onUse={onUseArticle} />
       ) : (
-        <section role="tabpanel">
-          <textarea
-            className="notes"
-            aria-label={t("panel.notes")}
-            placeholder={t("panel.notesPlaceholder")}
-            value={note}
-            onChange={(e) => {
-              setNote(e.target.value);
-              if (noteKey) localStorage.setItem(noteKey, e.target.value);
-            }}
-          />
-        </section>
+        <CustomerNotes backend={backend} session={session} />
       )}
     </aside>
   );

@@ -242,13 +242,21 @@ export const en = {
     summarySaved: "Summary saved.",
     noTargets: "No one is available to take this session.",
   },
+  notes: {
+    loading: "Loading the note…",
+    saving: "Saving…",
+    saved: "Saved at {{time}}. Encrypted on this computer.",
+    encrypted: "Notes are saved as you type, encrypted on this computer.",
+    failed: "Not saved ({{message}}). Your text stays here; keep typing to try again.",
+    length: "{{count}} of {{max}} characters",
+  },
   panel: {
     label: "Details",
     customer: "Customer",
     knowledge: "Knowledge",
     notes: "Notes",
     channel: "Channel",
-    notesPlaceholder: "Private notes about this customer (kept on this computer).",
+    notesPlaceholder: "Private notes about this customer. Kept on this computer, encrypted with this merchant's data.",
     noSession: "No session selected.",
   },
   settings: {

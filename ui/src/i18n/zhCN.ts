@@ -243,13 +243,21 @@ export const zhCN: Strings = {
     summarySaved: "服务总结已保存。",
     noTargets: "暂无可接手该会话的客服。",
   },
+  notes: {
+    loading: "正在读取备注…",
+    saving: "正在保存…",
+    saved: "已于 {{time}} 保存，在本机加密存储。",
+    encrypted: "备注会在输入时自动保存，在本机加密存储。",
+    failed: "未保存（{{message}}）。文字仍保留在此，继续输入即可重试。",
+    length: "{{count}} / {{max}} 字",
+  },
   panel: {
     label: "详情",
     customer: "客户",
     knowledge: "知识库",
     notes: "备注",
     channel: "渠道",
-    notesPlaceholder: "关于该客户的私人备注（仅保存在本机）。",
+    notesPlaceholder: "关于该客户的私人备注。仅保存在本机，与该商户的数据一起加密。",
     noSession: "未选择会话。",
   },
   settings: {

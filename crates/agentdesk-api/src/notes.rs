@@ -1,0 +1,69 @@
+//! The agent's notes about a customer: per workspace (merchant), in its encrypted database, so a
+//! note is as private as the conversation it is about and never sits in the webview's storage.
+
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::workbench::now_ms;
+use crate::{ApiError, ErrorCode, Workbench};
+
+/// The longest note kept, in characters: a page of text, far beyond what an agent types, short of
+/// anything pasted by mistake (a log, a whole conversation).
+pub const MAX_NOTE_CHARS: usize = 20_000;
+
+/// What the agent has written about the session's customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct CustomerNoteView {
+    /// Empty when there is no note yet.
+    pub text: String,
+    #[ts(type = "number | null")]
+    pub updated_at_ms: Option<i64>,
+}
+
+impl Workbench {
+    /// The note about the customer of `session_id`.
+    pub fn customer_note(&self, session_id: &str) -> Result<CustomerNoteView, ApiError> {
+        let (visitor_id, _) = self.visitor_uid(session_id)?;
+        let cache = self.cache()?;
+        let store = cache.store.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(match store.customer_note(&visitor_id)? {
+            Some(note) => CustomerNoteView {
+                text: note.body,
+                updated_at_ms: Some(note.updated_at_ms),
+            },
+            None => CustomerNoteView {
+                text: String::new(),
+                updated_at_ms: None,
+            },
+        })
+    }
+
+    /// Replaces the note about the customer of `session_id` (blank removes it); answers what is kept.
+    pub fn save_customer_note(
+        &self,
+        session_id: &str,
+        text: &str,
+    ) -> Result<CustomerNoteView, ApiError> {
+        let chars = text.chars().count();
+        if chars > MAX_NOTE_CHARS {
+            return Err(ApiError::new(
+                ErrorCode::InvalidInput,
+                format!(
+                    "the note is {chars} characters long; notes keep at most {MAX_NOTE_CHARS}. \
+                     Shorten it and it will be saved"
+                ),
+            ));
+        }
+        let (visitor_id, _) = self.visitor_uid(session_id)?;
+        // Whitespace alone is no note: it would only show an empty-looking note as "saved".
+        let text = if text.trim().is_empty() { "" } else { text };
+        let updated_at_ms = now_ms();
+        let cache = self.cache()?;
+        let store = cache.store.lock().unwrap_or_else(|p| p.into_inner());
+        store.put_customer_note(&visitor_id, text, updated_at_ms)?;
+        Ok(CustomerNoteView {
+            text: text.to_string(),
+            updated_at_ms: (!text.is_empty()).then_some(updated_at_ms),
+        })
+    }
+}
