@@ -17,13 +17,23 @@ import { SupervisorDialog } from "./components/SupervisorDialog";
 import { TopBar } from "./components/TopBar";
 import { customerText } from "./format";
 import { initI18n, systemLanguage, type Language } from "./i18n";
+import { preloadIfUsedBefore, rememberDashboardUsed } from "./dashboardPreload";
 import { useSettled } from "./useSettled";
 import { initialState, nextUnread, reduce, totalUnread } from "./state/workbench";
 
-// The dashboard and its charting library load when first opened: an agent who never opens it never
-// pays for them at start or in memory.
-const loadDashboard = () => import("./components/dashboard/Dashboard");
-const Dashboard = lazy(() => loadDashboard().then((m) => ({ default: m.Dashboard })));
+// The dashboard and its charting library load when first opened (or, for someone who has opened it
+// before, when the window is idle after start): an agent who never opens it never pays for them at
+// start or in memory.
+type DashboardModule = typeof import("./components/dashboard/Dashboard");
+/** The dashboard's code once loaded: then it is shown at once, with no loading step in between
+ * (React's `lazy` would still suspend once, and painting that step costs a frame). */
+let loadedDashboard: DashboardModule | null = null;
+const loadDashboard = () =>
+  import("./components/dashboard/Dashboard").then((m) => {
+    loadedDashboard = m;
+    return m;
+  });
+const LazyDashboard = lazy(() => loadDashboard().then((m) => ({ default: m.Dashboard })));
 /** Starts loading the dashboard's code when the pointer or focus reaches its button. */
 const preloadDashboard = () => void loadDashboard().catch(() => {});
 
@@ -61,6 +71,7 @@ export function App({ backend }: { backend: Backend }) {
       setView("workbench");
       return;
     }
+    rememberDashboardUsed();
     const query = defaultQuery();
     const figures = backend.dashboard(query);
     // A failure is shown by the dashboard when it uses these; never unhandled here.
@@ -129,6 +140,7 @@ export function App({ backend }: { backend: Backend }) {
         }),
       );
       await load();
+      preloadIfUsedBefore(preloadDashboard);
       const warning = await backend.startupWarning().catch(() => null);
       if (warning && !cancelled) setNotice(t("accounts.startFailed", { message: warning.message }));
     })();
@@ -403,13 +415,18 @@ export function App({ backend }: { backend: Backend }) {
             </div>
           }
         >
-          <Dashboard
-            backend={backend}
-            onClose={() => setView("workbench")}
-            activity={sessionActivity}
-            dark={document.documentElement.dataset.theme === "dark"}
-            prefetched={prefetched}
-          />
+          {(() => {
+            const Dashboard = loadedDashboard?.Dashboard ?? LazyDashboard;
+            return (
+              <Dashboard
+                backend={backend}
+                onClose={() => setView("workbench")}
+                activity={sessionActivity}
+                dark={document.documentElement.dataset.theme === "dark"}
+                prefetched={prefetched}
+              />
+            );
+          })()}
         </Suspense>
       ) : (
         <div className="panes">
