@@ -1,6 +1,6 @@
 // The workbench: wires the backend to the state, and lays out the top bar and the three panes.
 
-import { lazy, startTransition, Suspense, useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
+import { type ComponentProps, type ComponentType, lazy, startTransition, Suspense, useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import type { Backend } from "./backend/backend";
@@ -66,12 +66,16 @@ export function App({ backend }: { backend: Backend }) {
   const [view, setView] = useState<"workbench" | "dashboard">("workbench");
   /** The dashboard's first figures, asked for on opening so the fetch overlaps loading its code. */
   const [prefetched, setPrefetched] = useState<{ query: DashboardQuery; figures: Promise<DashboardView> } | null>(null);
+  const dashboardScreen = useRef<ComponentType<ComponentProps<DashboardModule["Dashboard"]>>>(LazyDashboard);
   const toggleDashboard = useCallback(() => {
     if (view === "dashboard") {
       setView("workbench");
       return;
     }
     rememberDashboardUsed();
+    // Chosen once per opening: switching from the lazy to the loaded component while it is on
+    // screen would remount it and lose its range.
+    dashboardScreen.current = loadedDashboard?.Dashboard ?? LazyDashboard;
     const query = defaultQuery();
     const figures = backend.dashboard(query);
     // A failure is shown by the dashboard when it uses these; never unhandled here.
@@ -415,18 +419,13 @@ export function App({ backend }: { backend: Backend }) {
             </div>
           }
         >
-          {(() => {
-            const Dashboard = loadedDashboard?.Dashboard ?? LazyDashboard;
-            return (
-              <Dashboard
-                backend={backend}
-                onClose={() => setView("workbench")}
-                activity={sessionActivity}
-                dark={document.documentElement.dataset.theme === "dark"}
-                prefetched={prefetched}
-              />
-            );
-          })()}
+          <dashboardScreen.current
+            backend={backend}
+            onClose={() => setView("workbench")}
+            activity={sessionActivity}
+            dark={document.documentElement.dataset.theme === "dark"}
+            prefetched={prefetched}
+          />
         </Suspense>
       ) : (
         <div className="panes">

@@ -524,6 +524,22 @@ async fn wait_for_charts(app: &WebDriver, since: f64) -> (f64, f64) {
     }
 }
 
+/// Clicks the Dashboard button and waits for its charts: when it clicked, when the last chart was
+/// drawn and when the figures arrived (the page's clock).
+async fn open_dashboard(app: &WebDriver) -> (f64, f64, f64) {
+    let clicked = app
+        .execute(
+            "const t = performance.now(); \
+             document.querySelector('[data-testid=nav-dashboard]').click(); return t;",
+        )
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    let (drawn, loaded) = wait_for_charts(app, clicked).await;
+    (clicked, drawn, loaded)
+}
+
 #[tokio::test]
 #[ignore = "benchmark: run scripts/bench-ui.sh"]
 async fn dashboard_with_30_days_for_50_agents() {
@@ -547,16 +563,7 @@ async fn dashboard_with_30_days_for_50_agents() {
         .unwrap();
     // First open: the dashboard's code (a chunk of its own) loads, the week's figures are fetched
     // and the charts drawn.
-    let clicked = app
-        .execute(
-            "const t = performance.now(); \
-             document.querySelector('[data-testid=nav-dashboard]').click(); return t;",
-        )
-        .await
-        .unwrap()
-        .as_f64()
-        .unwrap();
-    let (drawn, loaded) = wait_for_charts(&app, clicked).await;
+    let (clicked, drawn, loaded) = open_dashboard(&app).await;
     let first_open = drawn - clicked;
     let first_open_drawing = drawn - loaded;
     // Then 30 days and 7 days in turn: each a fetch of the whole range and a redraw.
@@ -603,16 +610,7 @@ async fn dashboard_with_30_days_for_50_agents() {
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_secs(4)).await;
-    let clicked = app
-        .execute(
-            "const t = performance.now(); \
-             document.querySelector('[data-testid=nav-dashboard]').click(); return t;",
-        )
-        .await
-        .unwrap()
-        .as_f64()
-        .unwrap();
-    let (drawn, returning_loaded) = wait_for_charts(&app, clicked).await;
+    let (clicked, drawn, returning_loaded) = open_dashboard(&app).await;
     let returning_first_open = drawn - clicked;
     let returning_figures_arrived_to_drawn = drawn - returning_loaded;
     total.sort_by(f64::total_cmp);

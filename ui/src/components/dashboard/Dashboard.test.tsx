@@ -36,6 +36,23 @@ describe("dashboard", () => {
   });
   afterEach(cleanup);
 
+  // First in this file: the dashboard's code is not loaded yet, so it opens through the lazy path,
+  // and must not be swapped for the loaded component (a remount) while it is on screen.
+  it("keeps the chosen range while the workbench moves underneath", async () => {
+    const backend = await openDashboard();
+    fireEvent.change(screen.getByTestId("dashboard-preset"), { target: { value: "30" } });
+    await waitFor(() => expect(backend.dashboardQueries.at(-1)?.from).toBe(platformDay(29)));
+    const asked = backend.dashboardQueries.length;
+    act(() => {
+      backend.addSession({ id: "c-new", visitor_id: "u-new", visitor_name: "新客户", channel: "web", state: "active", started_at_ms: Date.now(), last_seq: 0, rating: null });
+      backend.customerWrites("c-new", "你好");
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((screen.getByTestId("dashboard-preset") as HTMLSelectElement).value).toBe("30");
+    // Nothing started over: no new request for the default week.
+    expect(backend.dashboardQueries.slice(asked).every((q) => q.from === platformDay(29))).toBe(true);
+  });
+
   it("shows the charts, the figures and API health, and goes back to the workbench", async () => {
     const backend = await openDashboard();
     for (const id of ["chart-sessions", "chart-queue", "chart-first-response", "chart-response-rate", "chart-satisfaction", "chart-status"]) {
