@@ -14,6 +14,9 @@ use agentdesk_store::DatabaseKey;
 
 use crate::ApiError;
 
+/// Serializes the keychain's load-or-create of database keys within this process.
+static KEY_CREATION: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 pub(crate) struct DatabaseKeys {
     keychain: Keychain,
     /// Demo mode: keys for this process only when the keychain cannot be used.
@@ -46,6 +49,10 @@ impl DatabaseKeys {
             tenant: tenant.to_string(),
         };
         let from_keychain = async {
+            // Load-or-create is one step per process: two workspaces of the same account and
+            // tenant starting together (tests, or two data folders) would otherwise each file a
+            // new key, and the one filed first would no longer open its own database.
+            let _one_at_a_time = KEY_CREATION.lock().await;
             if let Some(stored) = self.keychain.load(&name).await? {
                 if let Some(key) = DatabaseKey::from_hex(stored.expose()) {
                     return Ok(key);

@@ -28,8 +28,12 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
+/// The tests here change the demo tenant's key in the one keychain they share: one at a time.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn customer_words_never_reach_the_disk_in_clear() {
+    let _alone = ONE_AT_A_TIME.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let workbench = common::demo_workbench_in(dir.path()).await;
     let sandbox = workbench.sandbox_url().to_string();
@@ -105,5 +109,38 @@ async fn customer_words_never_reach_the_disk_in_clear() {
         Some(warning) => {
             assert!(warning.message.contains("keychain"), "{warning:?}");
         }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workspaces_of_one_tenant_starting_together_file_one_key() {
+    let _alone = ONE_AT_A_TIME.lock().await;
+    // Meaningful only with a keychain (scripts/desktop.sh); without one each run has its own key.
+    if std::env::var_os("AGENTDESK_E2E_DBUS_LOG").is_none() {
+        eprintln!("skipped: no private desktop session (run under scripts/desktop.sh)");
+        return;
+    }
+    // No key yet for the demo tenant: both workspaces will want to make one.
+    let first = tempfile::tempdir().unwrap();
+    let probe = common::demo_workbench_in(first.path()).await;
+    let name = SecretName::DatabaseKey {
+        account: "sandbox".into(),
+        tenant: probe.snapshot().unwrap().tenant_id,
+    };
+    probe.shutdown().await;
+    let (first, second) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    Keychain::os().remove(&name).await.unwrap();
+
+    let (a, b) = tokio::join!(
+        common::demo_workbench_in(first.path()),
+        common::demo_workbench_in(second.path())
+    );
+    a.shutdown().await;
+    b.shutdown().await;
+    // Each opens again with the key the keychain holds (a lost race would say "another key").
+    for dir in [first.path(), second.path()] {
+        let again = common::demo_workbench_in(dir).await;
+        assert!(again.snapshot().unwrap().storage_warning.is_none());
+        again.shutdown().await;
     }
 }
