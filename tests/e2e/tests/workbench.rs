@@ -1,7 +1,8 @@
 //! The real `agentdesk` window, started in demo mode against a sandbox on 127.0.0.1:0, driven
 //! through tauri-driver. Run by `scripts/e2e.sh` inside Xvfb + a D-Bus session with gnome-keyring,
 //! dunst and a `dbus-monitor` recording notifications (these tests are `#[ignore]`d in a plain
-//! `cargo test`, which has no display).
+//! `cargo test`, which has no display). One plain test checks that the app's command list agrees
+//! everywhere it is written down.
 
 use std::time::Duration;
 
@@ -989,4 +990,68 @@ async fn the_window_may_call_only_the_apps_own_commands_with_valid_arguments() {
         })
     })
     .await;
+}
+
+/// The app's commands are listed in four places that must agree: the handler (`src-tauri/src/lib.rs`),
+/// the permissions generated for them (`src-tauri/build.rs`), the capability that grants them
+/// (`src-tauri/capabilities/main.json`) and the README. A command missing from the capability is
+/// refused at run time; one granted but not handled, or undocumented, is a review gap.
+#[test]
+fn every_command_is_handled_permitted_granted_and_documented_once() {
+    use std::collections::BTreeSet;
+    let read = |path: &str| std::fs::read_to_string(agentdesk_e2e::repo().join(path)).unwrap();
+    // The part of `text` from `start` to the first `end` after it.
+    let section = |text: &str, start: &str, end: &str| {
+        let from = text.find(start).unwrap() + start.len();
+        text[from..from + text[from..].find(end).unwrap()].to_string()
+    };
+    // What stands between pairs of `quote`s.
+    let quoted = |text: &str, quote: char| -> Vec<String> {
+        text.split(quote)
+            .skip(1)
+            .step_by(2)
+            .map(str::to_string)
+            .collect()
+    };
+    let handled: Vec<String> = section(&read("src-tauri/src/lib.rs"), "generate_handler![", "]")
+        .split(',')
+        .filter_map(|entry| entry.trim().strip_prefix("commands::"))
+        .map(str::to_string)
+        .collect();
+    let permitted = quoted(&section(&read("src-tauri/build.rs"), "COMMANDS", "];"), '"');
+    let capability: serde_json::Value =
+        serde_json::from_str(&read("src-tauri/capabilities/main.json")).unwrap();
+    let granted: Vec<String> = capability["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p.as_str()?.strip_prefix("allow-"))
+        .map(|p| p.replace('-', "_"))
+        .collect();
+    let documented: Vec<String> = quoted(
+        &section(
+            &read("README.md"),
+            "and event listening, nothing else):",
+            ". Errors arrive",
+        ),
+        '`',
+    );
+    let set = |v: &Vec<String>| v.iter().cloned().collect::<BTreeSet<_>>();
+    assert!(
+        handled.len() > 30,
+        "the handler list was not read: {handled:?}"
+    );
+    for (name, list) in [
+        ("build.rs COMMANDS", &permitted),
+        ("capability main", &granted),
+        ("README", &documented),
+    ] {
+        assert_eq!(set(list).len(), list.len(), "{name} names a command twice");
+        assert_eq!(set(list), set(&handled), "{name} vs the handler");
+    }
+    assert_eq!(
+        set(&handled).len(),
+        handled.len(),
+        "a command handled twice"
+    );
 }
