@@ -618,6 +618,9 @@ async fn opening_a_session_shows_the_customers_orders_and_tracking() {
                 read_back.as_str() == Some(NOTE),
                 format!("the note read back from the core is {read_back}"),
             )?;
+            run.app
+                .screenshot(&screenshots().join("customer-notes.png"))
+                .await?;
             let in_clear = files_containing(&run._data.0, NOTE.as_bytes());
             check(
                 in_clear.is_empty(),

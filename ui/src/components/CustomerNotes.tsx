@@ -119,7 +119,7 @@ export function CustomerNotes({ backend, session }: { backend: Backend; session:
         onChange={(e) => onChange(e.target.value)}
       />
       <p
-        className={status.kind === "failed" ? "warning" : "muted"}
+        className={`notes-status ${status.kind === "failed" ? "warning" : "muted"}`}
         role={status.kind === "failed" ? "alert" : "status"}
         aria-live="polite"
         data-testid="customer-note-status"
