@@ -312,7 +312,7 @@ pub(crate) struct Cache {
 }
 
 impl Cache {
-    fn get<T: DeserializeOwned>(&self, source: &str, key: &str) -> Option<(T, i64)> {
+    pub(crate) fn get<T: DeserializeOwned>(&self, source: &str, key: &str) -> Option<(T, i64)> {
         let answer = self
             .store
             .lock()
@@ -324,7 +324,7 @@ impl Cache {
             .map(|value| (value, answer.fetched_at_ms))
     }
 
-    fn put<T: Serialize>(&self, source: &str, key: &str, value: &T) {
+    pub(crate) fn put<T: Serialize>(&self, source: &str, key: &str, value: &T) {
         if let Ok(body) = serde_json::to_string(value) {
             if let Err(error) = self
                 .store

@@ -64,6 +64,14 @@ pub struct AgentFigures {
     pub transfer_first_responses: i64,
     /// 首响 60s 应答率, in percent.
     pub within_60s_percent: f64,
+    /// From the platform's daily exports (`tenantExportData` 7): sessions ended and sessions rated;
+    /// none when the exports could not be had (`reports_problem` says why).
+    #[ts(type = "number | null")]
+    pub ended_sessions: Option<i64>,
+    #[ts(type = "number | null")]
+    pub rated_sessions: Option<i64>,
+    /// From `tenantExportData` 8: the average first response over the range, in seconds.
+    pub average_first_response_seconds: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, TS)]
@@ -140,6 +148,9 @@ pub struct DashboardView {
     pub totals: DashboardTotals,
     /// False when the account has no union code and key: per-agent figures and timelines need them.
     pub per_agent_available: bool,
+    /// Why the platform's daily exports (`tenantExportData`) are missing from the per-agent figures,
+    /// when they are (the rest of the dashboard does not depend on them).
+    pub reports_problem: Option<String>,
     #[ts(type = "number")]
     pub generated_at_ms: i64,
 }
@@ -373,9 +384,13 @@ pub fn dashboard_csv(view: &DashboardView) -> String {
             "first_responses",
             "transfer_first_responses",
             "first_response_within_60s_percent",
+            "ended_sessions",
+            "rated_sessions",
+            "average_first_response_seconds",
         ]
         .map(String::from),
     ));
+    let maybe = |v: Option<&dyn ToString>| v.map(|v| v.to_string()).unwrap_or_default();
     for a in &view.agents {
         out.push_str(&csv_row(&[
             a.id.clone(),
@@ -385,6 +400,13 @@ pub fn dashboard_csv(view: &DashboardView) -> String {
             text(&a.first_responses),
             text(&a.transfer_first_responses),
             text(&a.within_60s_percent),
+            maybe(a.ended_sessions.as_ref().map(|v| v as &dyn ToString)),
+            maybe(a.rated_sessions.as_ref().map(|v| v as &dyn ToString)),
+            maybe(
+                a.average_first_response_seconds
+                    .as_ref()
+                    .map(|v| v as &dyn ToString),
+            ),
         ]));
     }
     out.push_str("\r\n");
@@ -427,6 +449,101 @@ pub fn export_folder() -> Result<PathBuf, ApiError> {
             "there is no Downloads or home folder to save the file in: set XDG_DOWNLOAD_DIR or HOME",
         )
     })
+}
+
+/// One agent's figures from the platform's daily exports, summed over the range.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct AgentReport {
+    ended: i64,
+    rated: i64,
+    first_responses: i64,
+    /// Σ (a day's average first response × that day's first responses), to weight the average.
+    first_response_seconds: f64,
+}
+
+impl AgentReport {
+    fn average_first_response_seconds(&self) -> Option<f64> {
+        (self.first_responses > 0).then(|| {
+            (self.first_response_seconds / self.first_responses as f64 * 10.0).round() / 10.0
+        })
+    }
+}
+
+/// How many export requests run at once: a month is 60 of them (two types a day) on first view.
+const REPORTS_AT_ONCE: usize = 8;
+
+impl Workbench {
+    /// The platform's daily exports (`tenantExportData` 7 and 8) for every day of the range, summed
+    /// per agent of `tenant_id`. A finished day's files do not change, so they are kept in the
+    /// workspace's cache and fetched once; today's are fetched each time.
+    async fn daily_reports(
+        &self,
+        union: &agentdesk_sobot::client::UnionClient,
+        tenant_id: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+        today: NaiveDate,
+    ) -> Result<HashMap<String, AgentReport>, ApiError> {
+        use futures_util::stream::{self, StreamExt, TryStreamExt};
+        let cache = self.cache()?;
+        let days: Vec<NaiveDate> = from.iter_days().take_while(|d| *d <= to).collect();
+        // Futures made up front (not in a closure over borrowed clients): the command that awaits
+        // them must stay `Send` for Tauri.
+        let mut fetches = Vec::with_capacity(days.len() * 2);
+        for day in days {
+            for task_type in [7u8, 8] {
+                fetches.push(self.report_file(union, &cache, task_type, day, today));
+            }
+        }
+        let files: Vec<(u8, String)> = stream::iter(fetches)
+            .buffer_unordered(REPORTS_AT_ONCE)
+            .try_collect()
+            .await?;
+        let mut by_agent: HashMap<String, AgentReport> = HashMap::new();
+        for (task_type, text) in files {
+            let rows = agentdesk_sobot::client::parse_report(&text).map_err(refusal_in_words)?;
+            for row in rows.into_iter().filter(|r| r.company_id == tenant_id) {
+                let agent = by_agent.entry(row.staff_id).or_default();
+                if task_type == 7 {
+                    agent.ended += row.ended;
+                    agent.rated += row.rated;
+                } else {
+                    agent.first_responses += row.first_responses;
+                    agent.first_response_seconds +=
+                        row.average_first_response_s * row.first_responses as f64;
+                }
+            }
+        }
+        Ok(by_agent)
+    }
+
+    /// One day's export file of `task_type`: from the cache for a finished day, else fetched (and
+    /// kept, for a finished day).
+    async fn report_file(
+        &self,
+        union: &agentdesk_sobot::client::UnionClient,
+        cache: &crate::customer::Cache,
+        task_type: u8,
+        day: NaiveDate,
+        today: NaiveDate,
+    ) -> Result<(u8, String), ApiError> {
+        let date = day_text(day);
+        let source = format!("tenantExportData:{task_type}");
+        if day < today {
+            if let Some((kept, _)) = cache.get::<String>(&source, &date) {
+                return Ok((task_type, kept));
+            }
+        }
+        let task = union
+            .export(task_type, &date)
+            .await
+            .map_err(refusal_in_words)?;
+        let text = union.export_file(&task).await.map_err(refusal_in_words)?;
+        if day < today {
+            cache.put(&source, &date, &text);
+        }
+        Ok((task_type, text))
+    }
 }
 
 /// A file name in `dir` that does not exist yet: `agentdesk-dashboard-{from}-{to}.csv`, then
@@ -489,7 +606,22 @@ impl Workbench {
                 .map_err(refusal_in_words),
             }
         };
-        let (statistics, roster, per_agent) = tokio::join!(statistics, roster, per_agent);
+        let reports = async {
+            match self.union() {
+                Err(_) => None,
+                Ok(union) => Some(
+                    self.daily_reports(union, &tenant_id, from, to, china_today(now))
+                        .await,
+                ),
+            }
+        };
+        let (statistics, roster, per_agent, reports) =
+            tokio::join!(statistics, roster, per_agent, reports);
+        let (reports, reports_problem) = match reports {
+            None => (HashMap::new(), None),
+            Some(Ok(reports)) => (reports, None),
+            Some(Err(problem)) => (HashMap::new(), Some(problem.message)),
+        };
         let ((hours, satisfaction), (others, groups, login), per_agent) =
             (statistics?, roster?, per_agent?);
 
@@ -548,6 +680,11 @@ impl Workbench {
                             .trim_end_matches('%')
                             .parse()
                             .unwrap_or_default(),
+                        ended_sessions: reports.get(&f.staffid).map(|r| r.ended),
+                        rated_sessions: reports.get(&f.staffid).map(|r| r.rated),
+                        average_first_response_seconds: reports
+                            .get(&f.staffid)
+                            .and_then(AgentReport::average_first_response_seconds),
                         id: f.staffid,
                     })
                     .collect();
@@ -635,6 +772,7 @@ impl Workbench {
             timeline_to_ms: timeline_to,
             totals,
             per_agent_available,
+            reports_problem,
             generated_at_ms: now,
         })
     }

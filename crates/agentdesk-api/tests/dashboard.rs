@@ -209,6 +209,83 @@ async fn a_month_of_figures_that_move_with_a_live_session() {
         .contains("yyyy-MM-dd"));
 }
 
+/// Calls made so far to `endpoint`, as API health counts them.
+fn calls_to(workbench: &agentdesk_api::Workbench, endpoint: &str) -> u64 {
+    workbench
+        .api_health()
+        .endpoints
+        .iter()
+        .find(|e| e.endpoint == endpoint)
+        .map_or(0, |e| e.calls)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_platforms_daily_exports_add_per_agent_figures_and_finished_days_are_fetched_once() {
+    let (dir, workbench) = common::demo_workbench().await;
+    let month = workbench.dashboard(query(30, None)).await.unwrap();
+    assert_eq!(month.reports_problem, None);
+    // Two exports a day (7: sessions, 8: response times), each with its file.
+    assert_eq!(calls_to(&workbench, "tenantExportData"), 60);
+    assert_eq!(calls_to(&workbench, "tenantExportData:file"), 60);
+    let serving: Vec<_> = month
+        .agents
+        .iter()
+        .filter(|a| a.valid_sessions > 0)
+        .collect();
+    assert_eq!(serving.len(), 5);
+    for agent in &serving {
+        let (ended, rated) = (agent.ended_sessions.unwrap(), agent.rated_sessions.unwrap());
+        assert!(
+            ended > 0 && ended <= agent.valid_sessions && rated <= ended,
+            "{agent:?}"
+        );
+        let average = agent.average_first_response_seconds.unwrap();
+        assert!(average > 0.0 && average < 600.0, "{agent:?}");
+    }
+    assert!(serving.iter().any(|a| a.rated_sessions > Some(0)));
+
+    // Finished days come from the workspace's cache: only today's two exports are asked again.
+    let again = workbench.dashboard(query(30, None)).await.unwrap();
+    assert_eq!(calls_to(&workbench, "tenantExportData"), 62);
+    assert_eq!(
+        again
+            .agents
+            .iter()
+            .map(|a| a.rated_sessions)
+            .collect::<Vec<_>>(),
+        month
+            .agents
+            .iter()
+            .map(|a| a.rated_sessions)
+            .collect::<Vec<_>>()
+    );
+    let exported = workbench
+        .export_dashboard(query(30, None), &dir.path().join("exports"))
+        .await
+        .unwrap();
+    let csv = std::fs::read_to_string(exported).unwrap();
+    assert!(csv.contains("ended_sessions,rated_sessions,average_first_response_seconds"));
+
+    // Exports refused (the platform offers them only once arranged with its account manager): the
+    // dashboard still answers, says why those columns are empty, and leaves the rest as it was.
+    let sandbox = workbench.sandbox_url().to_string();
+    common::post(
+        format!("{sandbox}/__sandbox/faults"),
+        json!({"sources": {"/tenantExportData": {"error_rate": 1.0, "error_status": 503}}}),
+    )
+    .await;
+    let refused = workbench.dashboard(query(7, None)).await.unwrap();
+    common::post(format!("{sandbox}/__sandbox/faults"), json!({})).await;
+    let problem = refused.reports_problem.expect("the refusal is reported");
+    assert!(problem.contains("tenantExportData"), "{problem}");
+    assert!(refused.agents.iter().all(|a| a.ended_sessions.is_none()
+        && a.rated_sessions.is_none()
+        && a.average_first_response_seconds.is_none()));
+    assert!(refused.agents.iter().any(|a| a.valid_sessions > 0));
+    assert!(refused.totals.sessions > 0);
+    workbench.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_statistics_endpoints_keep_the_platforms_date_rules() {
     let sandbox = agentdesk_sandbox::Sandbox::start(

@@ -351,7 +351,16 @@ first_responses: number, transfer_first_responses: number,
 /**
  * 首响 60s 应答率, in percent.
  */
-within_60s_percent: number, };
+within_60s_percent: number, 
+/**
+ * From the platform's daily exports (`tenantExportData` 7): sessions ended and sessions rated;
+ * none when the exports could not be had (`reports_problem` says why).
+ */
+ended_sessions: number | null, rated_sessions: number | null, 
+/**
+ * From `tenantExportData` 8: the average first response over the range, in seconds.
+ */
+average_first_response_seconds: number | null, };
 
 export type SatisfactionFigures = { ratings: number, 
 /**
@@ -383,7 +392,12 @@ export type DashboardView = { query: DashboardQuery, groups: Array<TransferGroup
 /**
  * False when the account has no union code and key: per-agent figures and timelines need them.
  */
-per_agent_available: boolean, generated_at_ms: number, };
+per_agent_available: boolean, 
+/**
+ * Why the platform's daily exports (`tenantExportData`) are missing from the per-agent figures,
+ * when they are (the rest of the dashboard does not depend on them).
+ */
+reports_problem: string | null, generated_at_ms: number, };
 
 export type ApiHealthAlert = { raised: boolean, failure_percent: number, calls: number, failures: number, 
 /**

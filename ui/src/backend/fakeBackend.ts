@@ -457,8 +457,8 @@ function fakeDashboard(): DashboardView {
     ],
     hours,
     agents: [
-      { id: "a1", name: "林晓 Lin Xiao", group_id: "g-presales", valid_sessions: 120, first_responses: 118, transfer_first_responses: 0, within_60s_percent: 91 },
-      { id: "a2", name: "=cmd|' /C calc'!A0", group_id: "g-aftersales", valid_sessions: 80, first_responses: 77, transfer_first_responses: 1, within_60s_percent: 84 },
+      { id: "a1", name: "林晓 Lin Xiao", group_id: "g-presales", valid_sessions: 120, first_responses: 118, transfer_first_responses: 0, within_60s_percent: 91, ended_sessions: 117, rated_sessions: 70, average_first_response_seconds: 18.4 },
+      { id: "a2", name: "=cmd|' /C calc'!A0", group_id: "g-aftersales", valid_sessions: 80, first_responses: 77, transfer_first_responses: 1, within_60s_percent: 84, ended_sessions: 80, rated_sessions: 30, average_first_response_seconds: 26 },
     ],
     satisfaction: { ratings: 100, stars: [5, 5, 10, 20, 60], average: 4.25, good_percent: 80, solved_percent: 90, comment_percent: 50, invites: 150 },
     timelines: [
@@ -468,6 +468,7 @@ function fakeDashboard(): DashboardView {
     timeline_to_ms: 1_763_700_000_000,
     totals: { sessions: 600, valid_sessions: 200, queued: 30, average_first_response_seconds: 22.4, within_60s_percent: 88.1, waiting_now: 2, agents_online: 4 },
     per_agent_available: true,
+    reports_problem: null,
     generated_at_ms: 1_763_700_000_000,
   };
 }

@@ -17,9 +17,9 @@ pub use error::ClientError;
 pub use push::{PushConnection, PushEndpoint, PushHandle, PushInput};
 pub use token::TokenCache;
 pub use union::{
-    AddedTenant, AgentProfile, ChatIndexItem, CompanyStaffLogs, ExportTask, NewTenant,
-    StaffFigures, StaffLogEntry, StaffLogs, TenantCredentials, TenantPage, TenantQuery,
-    TenantRecord, TenantUpdate, UnionClient, UnionCredentials,
+    parse_report, AddedTenant, AgentProfile, ChatIndexItem, CompanyStaffLogs, ExportTask,
+    NewTenant, ReportRow, StaffFigures, StaffLogEntry, StaffLogs, TenantCredentials, TenantPage,
+    TenantQuery, TenantRecord, TenantUpdate, UnionClient, UnionCredentials,
 };
 
 use std::time::Duration;

@@ -193,6 +193,8 @@ pub struct StaffFigures {
 #[serde(rename_all = "camelCase", default)]
 #[derive(Default)]
 pub struct ExportTask {
+    /// Written `filePath` in one version of the reference and `file_path` in the other.
+    #[serde(alias = "file_path")]
     pub file_path: String,
     pub union_code: String,
     pub create_time: String,
@@ -577,6 +579,56 @@ impl UnionClient {
         )
     }
 
+    /// The file an export task points at, as text (observed as `tenantExportData:file`).
+    pub async fn export_file(&self, task: &ExportTask) -> Result<String, ClientError> {
+        const ENDPOINT: &str = "tenantExportData:file";
+        let url = url::Url::parse(&task.file_path).map_err(|e| ClientError::Decode {
+            endpoint: ENDPOINT.into(),
+            message: format!("the export's file path is not an address: {e}"),
+            body: task.file_path.clone(),
+        })?;
+        let started = Instant::now();
+        let started_at_ms = now_millis();
+        let result = async {
+            let response = self
+                .http
+                .get(url)
+                .send()
+                .await
+                .map_err(|e| ClientError::Network {
+                    endpoint: ENDPOINT.into(),
+                    message: e.to_string(),
+                })?;
+            let status = response.status().as_u16();
+            let body = response.text().await.map_err(|e| ClientError::Network {
+                endpoint: ENDPOINT.into(),
+                message: e.to_string(),
+            })?;
+            if status != 200 {
+                return Err(ClientError::Http {
+                    endpoint: ENDPOINT.into(),
+                    status,
+                    body,
+                });
+            }
+            Ok(body)
+        }
+        .await;
+        self.observe(ENDPOINT, started, started_at_ms, &result);
+        result
+    }
+
+    /// One day's export of `task_type` (7 sessions, 8 response times), fetched and read.
+    pub async fn daily_report(
+        &self,
+        task_type: u8,
+        date: &str,
+    ) -> Result<Vec<ReportRow>, ClientError> {
+        let task = self.export(task_type, date).await?;
+        let text = self.export_file(&task).await?;
+        parse_report(&text)
+    }
+
     /// `chatIndexPage`: a customer's latest conversation with each tenant.
     pub async fn chat_index(&self, partner_id: &str) -> Result<Vec<ChatIndexItem>, ClientError> {
         let ts = now_millis().to_string();
@@ -675,4 +727,115 @@ fn parse<T: serde::de::DeserializeOwned>(endpoint: &str, value: Value) -> Result
         message: e.to_string(),
         body: value.to_string(),
     })
+}
+
+/// One agent's line of a daily export (`tenantExportData`). Type 7 fills the session counts, type 8
+/// the first responses; what a file does not carry stays 0.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReportRow {
+    pub company_id: String,
+    pub staff_id: String,
+    pub staff_name: String,
+    pub sessions: i64,
+    pub ended: i64,
+    pub rated: i64,
+    pub first_responses: i64,
+    pub average_first_response_s: f64,
+}
+
+/// Reads an export file: CSV with a header line, columns found by name (the reference does not
+/// give the file's layout; these names are the sandbox's, see docs/PROTOCOL.md), a UTF-8 BOM
+/// tolerated, unknown columns ignored. A file without `staffId` is not a report.
+pub fn parse_report(text: &str) -> Result<Vec<ReportRow>, ClientError> {
+    const ENDPOINT: &str = "tenantExportData:file";
+    let mut lines = text.trim_start_matches('\u{feff}').lines();
+    let header: Vec<&str> = lines
+        .next()
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .collect();
+    let column = |name: &str| header.iter().position(|h| *h == name);
+    let Some(staff_id) = column("staffId") else {
+        return Err(ClientError::Decode {
+            endpoint: ENDPOINT.into(),
+            message: "the export has no staffId column".into(),
+            body: text.chars().take(200).collect(),
+        });
+    };
+    let columns = [
+        column("companyId"),
+        column("staffName"),
+        column("sessions"),
+        column("ended"),
+        column("rated"),
+        column("firstResponses"),
+        column("avgFirstResponseSeconds"),
+    ];
+    let mut rows = Vec::new();
+    for line in lines.filter(|l| !l.trim().is_empty()) {
+        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        let text_at = |i: Option<usize>| i.and_then(|i| fields.get(i)).unwrap_or(&"").to_string();
+        let number_at = |i: Option<usize>| text_at(i).parse::<f64>().unwrap_or(0.0);
+        let Some(id) = fields.get(staff_id).filter(|id| !id.is_empty()) else {
+            continue;
+        };
+        rows.push(ReportRow {
+            company_id: text_at(columns[0]),
+            staff_id: id.to_string(),
+            staff_name: text_at(columns[1]),
+            sessions: number_at(columns[2]) as i64,
+            ended: number_at(columns[3]) as i64,
+            rated: number_at(columns[4]) as i64,
+            first_responses: number_at(columns[5]) as i64,
+            average_first_response_s: number_at(columns[6]),
+        });
+    }
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_report_is_read_by_column_name_whatever_their_order() {
+        let sessions = "\u{feff}companyId,companyName,staffId,staffName,sessions,ended,rated\n\
+                        c1,流明商城,a1,客服一,12,11,7\n\
+                        c1,流明商城,a2,客服二,0,0,0\n\n";
+        let rows = parse_report(sessions).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            (
+                rows[0].staff_id.as_str(),
+                rows[0].sessions,
+                rows[0].ended,
+                rows[0].rated
+            ),
+            ("a1", 12, 11, 7)
+        );
+        let times = "avgFirstResponseSeconds,extra,staffId,firstResponses\n18.5,x,a1,9\n";
+        let rows = parse_report(times).unwrap();
+        assert_eq!(rows[0].first_responses, 9);
+        assert_eq!(rows[0].average_first_response_s, 18.5);
+        assert_eq!(rows[0].sessions, 0, "not in this file");
+    }
+
+    #[test]
+    fn something_else_is_not_a_report() {
+        let error = parse_report("<html>502 Bad Gateway</html>").unwrap_err();
+        assert!(error.to_string().contains("staffId"), "{error}");
+        assert!(parse_report("staffId,sessions\n,3\n").unwrap().is_empty());
+    }
+
+    #[test]
+    fn both_spellings_of_the_file_path_are_read() {
+        for body in [
+            r#"{"filePath":"http://x/a.csv","taskType":"7"}"#,
+            r#"{"file_path":"http://x/a.csv","taskType":"7"}"#,
+        ] {
+            let task: ExportTask = serde_json::from_str(body).unwrap();
+            assert_eq!(task.file_path, "http://x/a.csv");
+        }
+    }
 }

@@ -63,6 +63,10 @@ describe("dashboard", () => {
     expect(agents).toHaveLength(2);
     // A name that looks like a formula or markup is shown as the text it is.
     expect(agents[1].textContent).toContain("=cmd|' /C calc'!A0");
+    // The platform's daily exports: ended, rated and the average first response.
+    expect(agents[0].textContent).toContain("117");
+    expect(agents[0].textContent).toContain("18.4 s");
+    expect(screen.queryByTestId("dashboard-reports-problem")).toBeNull();
     const health = await screen.findByTestId("api-health");
     const rows = await within(health).findAllByTestId("api-health-endpoint");
     // Failing endpoints first; the slow one misses the target.
@@ -77,6 +81,21 @@ describe("dashboard", () => {
     fireEvent.click(screen.getByTestId("dashboard-close"));
     await waitFor(() => expect(screen.queryByTestId("dashboard")).toBeNull());
     expect(screen.getByText("No session selected.")).toBeTruthy();
+  });
+
+  it("says why the daily-export columns are empty when the platform's exports did not arrive", async () => {
+    const backend = new FakeBackend();
+    backend.dashboardView = {
+      ...backend.dashboardView,
+      reports_problem: "tenantExportData: HTTP 503",
+      agents: backend.dashboardView.agents.map((a) => ({ ...a, ended_sessions: null, rated_sessions: null, average_first_response_seconds: null })),
+    };
+    render(<App backend={backend} />);
+    fireEvent.click(await screen.findByTestId("nav-dashboard"));
+    const problem = await screen.findByTestId("dashboard-reports-problem");
+    expect(problem.textContent).toContain("tenantExportData: HTTP 503");
+    expect(problem.textContent).toContain("account manager");
+    expect(screen.getAllByTestId("dashboard-agent")[0].textContent).toContain("—");
   });
 
   it("asks for the chosen range and group, and exports CSV", async () => {
@@ -126,7 +145,7 @@ describe("dashboard charts", () => {
     const sessions = sessionsOption(view, t);
     expect(sessions.series[0].data).toHaveLength(view.hours.length);
     expect(sessions.tooltip.renderMode).toBe("richText");
-    view.agents.push({ id: "idle", name: "Idle", group_id: null, valid_sessions: 0, first_responses: 0, transfer_first_responses: 0, within_60s_percent: 0 });
+    view.agents.push({ id: "idle", name: "Idle", group_id: null, valid_sessions: 0, first_responses: 0, transfer_first_responses: 0, within_60s_percent: 0, ended_sessions: null, rated_sessions: null, average_first_response_seconds: null });
     expect(responseRateOption(view, t).yAxis.data).not.toContain("Idle");
     const { names, items } = timelineData(view);
     expect(names).toEqual(["林晓 Lin Xiao"]);

@@ -251,6 +251,9 @@ export function Dashboard(props: {
                   <th scope="col">{t("dashboard.agents.valid")}</th>
                   <th scope="col">{t("dashboard.agents.firstResponses")}</th>
                   <th scope="col">{t("dashboard.agents.within60s")}</th>
+                  <th scope="col">{t("dashboard.agents.ended")}</th>
+                  <th scope="col">{t("dashboard.agents.rated")}</th>
+                  <th scope="col">{t("dashboard.agents.averageFirstResponse")}</th>
                 </tr>
               </thead>
               <tbody>
@@ -260,9 +263,21 @@ export function Dashboard(props: {
                     <td>{a.valid_sessions}</td>
                     <td>{a.first_responses}</td>
                     <td>{a.within_60s_percent}%</td>
+                    <td>{a.ended_sessions ?? "—"}</td>
+                    <td>{a.rated_sessions ?? "—"}</td>
+                    <td>{a.average_first_response_seconds === null ? "—" : t("dashboard.agents.seconds", { count: a.average_first_response_seconds })}</td>
                   </tr>
                 ))}
               </tbody>
+              {view.reports_problem && (
+                <tfoot>
+                  <tr>
+                    <td colSpan={7} className="muted" data-testid="dashboard-reports-problem">
+                      {t("dashboard.agents.reportsProblem", { message: view.reports_problem })}
+                    </td>
+                  </tr>
+                </tfoot>
+              )}
             </table>
           ) : (
             <p className="muted">{t("dashboard.agents.unavailable")}</p>
