@@ -543,6 +543,15 @@ async fn secrets_entered_in_the_window_reach_the_keychain_and_no_file() {
     }
 }
 
+/// Opens the Notes tab and answers its text box once the note has loaded.
+async fn open_notes(run: &Run) -> Result<agentdesk_e2e::Element, String> {
+    let tab = run.app.wait_for("[data-testid=tab-notes]", WAIT).await?;
+    run.app.click(&tab).await?;
+    run.app
+        .wait_for("[data-testid=customer-note]:not([disabled])", WAIT)
+        .await
+}
+
 #[tokio::test]
 #[ignore = "needs a display and tauri-driver: run scripts/e2e.sh"]
 async fn opening_a_session_shows_the_customers_orders_and_tracking() {
@@ -581,12 +590,7 @@ async fn opening_a_session_shows_the_customers_orders_and_tracking() {
             // The agent's note about the customer: saved by the core as they type, read back from
             // it, and in no file in clear nor in the webview's own storage.
             const NOTE: &str = "只接受下午来电 prefers afternoon calls";
-            let notes_tab = run.app.wait_for("[data-testid=tab-notes]", WAIT).await?;
-            run.app.click(&notes_tab).await?;
-            let box_ = run
-                .app
-                .wait_for("[data-testid=customer-note]:not([disabled])", WAIT)
-                .await?;
+            let box_ = open_notes(run).await?;
             run.app.type_text(&box_, NOTE).await?;
             run.app
                 .wait_for("[data-testid=customer-note-status][data-state=idle]", WAIT)
@@ -604,12 +608,7 @@ async fn opening_a_session_shows_the_customers_orders_and_tracking() {
             )?;
             let customer_tab = run.app.wait_for("[data-testid=tab-customer]", WAIT).await?;
             run.app.click(&customer_tab).await?;
-            let notes_tab = run.app.wait_for("[data-testid=tab-notes]", WAIT).await?;
-            run.app.click(&notes_tab).await?;
-            let box_ = run
-                .app
-                .wait_for("[data-testid=customer-note]:not([disabled])", WAIT)
-                .await?;
+            let box_ = open_notes(run).await?;
             let read_back = run
                 .app
                 .execute_on(&box_, "return arguments[0].value;")

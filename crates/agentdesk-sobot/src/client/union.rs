@@ -599,19 +599,7 @@ impl UnionClient {
                     endpoint: ENDPOINT.into(),
                     message: e.to_string(),
                 })?;
-            let status = response.status().as_u16();
-            let body = response.text().await.map_err(|e| ClientError::Network {
-                endpoint: ENDPOINT.into(),
-                message: e.to_string(),
-            })?;
-            if status != 200 {
-                return Err(ClientError::Http {
-                    endpoint: ENDPOINT.into(),
-                    status,
-                    body,
-                });
-            }
-            Ok(body)
+            answer_text(ENDPOINT, response).await
         }
         .await;
         self.observe(ENDPOINT, started, started_at_ms, &result);
@@ -676,7 +664,8 @@ impl UnionClient {
     }
 }
 
-async fn decode(endpoint: &str, response: reqwest::Response) -> Result<Value, ClientError> {
+/// The body of a 200 answer; any other status is an `Http` error carrying the body.
+async fn answer_text(endpoint: &str, response: reqwest::Response) -> Result<String, ClientError> {
     let status = response.status().as_u16();
     let body = response.text().await.map_err(|e| ClientError::Network {
         endpoint: endpoint.into(),
@@ -689,6 +678,11 @@ async fn decode(endpoint: &str, response: reqwest::Response) -> Result<Value, Cl
             body,
         });
     }
+    Ok(body)
+}
+
+async fn decode(endpoint: &str, response: reqwest::Response) -> Result<Value, ClientError> {
+    let body = answer_text(endpoint, response).await?;
     serde_json::from_str(&body).map_err(|e| ClientError::Decode {
         endpoint: endpoint.into(),
         message: e.to_string(),
