@@ -148,8 +148,9 @@ pub struct DashboardView {
     pub totals: DashboardTotals,
     /// False when the account has no union code and key: per-agent figures and timelines need them.
     pub per_agent_available: bool,
-    /// Why the platform's daily exports (`tenantExportData`) are missing from the per-agent figures,
-    /// when they are (the rest of the dashboard does not depend on them).
+    /// Why the platform's daily exports (`tenantExportData`) are missing from the per-agent figures
+    /// (all of them, or only today's), when they are; the rest of the dashboard does not depend on
+    /// them.
     pub reports_problem: Option<String>,
     #[ts(type = "number")]
     pub generated_at_ms: i64,
@@ -471,6 +472,8 @@ impl AgentReport {
 
 /// How many export requests run at once: a month is 60 of them (two types a day) on first view.
 const REPORTS_AT_ONCE: usize = 8;
+/// How long today's export files are reused before being asked for again.
+const TODAY_REPORT_TTL_MS: i64 = 5 * 60 * 1000;
 
 impl Workbench {
     /// The platform's daily exports (`tenantExportData` 7 and 8) for every day of the range, summed
@@ -483,8 +486,8 @@ impl Workbench {
         from: NaiveDate,
         to: NaiveDate,
         today: NaiveDate,
-    ) -> Result<HashMap<String, AgentReport>, ApiError> {
-        use futures_util::stream::{self, StreamExt, TryStreamExt};
+    ) -> Result<(HashMap<String, AgentReport>, Option<String>), ApiError> {
+        use futures_util::stream::{self, StreamExt};
         let cache = self.cache()?;
         let days: Vec<NaiveDate> = from.iter_days().take_while(|d| *d <= to).collect();
         // Futures made up front (not in a closure over borrowed clients): the command that awaits
@@ -495,10 +498,21 @@ impl Workbench {
                 fetches.push(self.report_file(union, &cache, task_type, day, today));
             }
         }
-        let files: Vec<(u8, String)> = stream::iter(fetches)
+        let answers: Vec<Result<(u8, String), (NaiveDate, ApiError)>> = stream::iter(fetches)
             .buffer_unordered(REPORTS_AT_ONCE)
-            .try_collect()
-            .await?;
+            .collect()
+            .await;
+        // A finished day's file is required; today's may not exist yet on the platform, so without
+        // it the figures cover the days before, and say so.
+        let mut files = Vec::with_capacity(answers.len());
+        let mut today_problem = None;
+        for answer in answers {
+            match answer {
+                Ok(file) => files.push(file),
+                Err((day, problem)) if day == today => today_problem = Some(problem.message),
+                Err((_, problem)) => return Err(problem),
+            }
+        }
         let mut by_agent: HashMap<String, AgentReport> = HashMap::new();
         for (task_type, text) in files {
             let rows = agentdesk_sobot::client::parse_report(&text).map_err(refusal_in_words)?;
@@ -514,11 +528,15 @@ impl Workbench {
                 }
             }
         }
-        Ok(by_agent)
+        Ok((
+            by_agent,
+            today_problem.map(|p| format!("today's export is not in yet ({p})")),
+        ))
     }
 
-    /// One day's export file of `task_type`: from the cache for a finished day, else fetched (and
-    /// kept, for a finished day).
+    /// One day's export file of `task_type`: a finished day's from the cache once fetched, today's
+    /// from the cache for `TODAY_REPORT_TTL_MS` (the dashboard refreshes every 15 s; the platform's
+    /// exports need not be asked for that often).
     async fn report_file(
         &self,
         union: &agentdesk_sobot::client::UnionClient,
@@ -526,22 +544,22 @@ impl Workbench {
         task_type: u8,
         day: NaiveDate,
         today: NaiveDate,
-    ) -> Result<(u8, String), ApiError> {
+    ) -> Result<(u8, String), (NaiveDate, ApiError)> {
         let date = day_text(day);
         let source = format!("tenantExportData:{task_type}");
-        if day < today {
-            if let Some((kept, _)) = cache.get::<String>(&source, &date) {
+        if let Some((kept, fetched_at_ms)) = cache.get::<String>(&source, &date) {
+            if day < today || now_ms() - fetched_at_ms < TODAY_REPORT_TTL_MS {
                 return Ok((task_type, kept));
             }
         }
-        let task = union
-            .export(task_type, &date)
+        let fetched = async {
+            let task = union.export(task_type, &date).await?;
+            union.export_file(&task).await
+        };
+        let text = fetched
             .await
-            .map_err(refusal_in_words)?;
-        let text = union.export_file(&task).await.map_err(refusal_in_words)?;
-        if day < today {
-            cache.put(&source, &date, &text);
-        }
+            .map_err(|error| (day, refusal_in_words(error)))?;
+        cache.put(&source, &date, &text);
         Ok((task_type, text))
     }
 }
@@ -619,7 +637,7 @@ impl Workbench {
             tokio::join!(statistics, roster, per_agent, reports);
         let (reports, reports_problem) = match reports {
             None => (HashMap::new(), None),
-            Some(Ok(reports)) => (reports, None),
+            Some(Ok(answer)) => answer,
             Some(Err(problem)) => (HashMap::new(), Some(problem.message)),
         };
         let ((hours, satisfaction), (others, groups, login), per_agent) =

@@ -348,7 +348,7 @@ export const en = {
       rated: "Rated",
       averageFirstResponse: "Avg. first response",
       seconds: "{{count}} s",
-      reportsProblem: "Ended, rated and average first response come from the platform's daily exports (tenantExportData), which did not arrive: {{message}}. Sobot enables these exports on request: ask your account manager if they are not set up; the other figures are complete.",
+      reportsProblem: "Ended, rated and average first response come from the platform's daily exports (tenantExportData), and not all of them arrived: {{message}}. The columns cover what did. Sobot enables these exports on request: ask your account manager if they are not set up. The other figures are complete.",
       unavailable: "Per-agent figures need the union code and key: add them to this account in Settings → Accounts.",
     },
   },

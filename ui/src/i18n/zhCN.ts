@@ -349,7 +349,7 @@ export const zhCN: Strings = {
       rated: "已评价",
       averageFirstResponse: "平均首响时长",
       seconds: "{{count}} 秒",
-      reportsProblem: "“已结束”“已评价”“平均首响时长”来自平台的每日导出（tenantExportData），本次未取到：{{message}}。该导出需联系智齿客户经理开通；其余数据完整。",
+      reportsProblem: "“已结束”“已评价”“平均首响时长”来自平台的每日导出（tenantExportData），部分未取到：{{message}}。这几列只统计已取到的部分。该导出需联系智齿客户经理开通；其余数据完整。",
       unavailable: "查看每位客服的数据需要平台 unionCode 和 unionKey：请在 设置 → 账号 中为此账号填写。",
     },
   },
