@@ -394,8 +394,9 @@ export type DashboardView = { query: DashboardQuery, groups: Array<TransferGroup
  */
 per_agent_available: boolean, 
 /**
- * Why the platform's daily exports (`tenantExportData`) are missing from the per-agent figures,
- * when they are (the rest of the dashboard does not depend on them).
+ * Why the platform's daily exports (`tenantExportData`) are missing from the per-agent figures
+ * (all of them, or only today's), when they are; the rest of the dashboard does not depend on
+ * them.
  */
 reports_problem: string | null, generated_at_ms: number, };
 
