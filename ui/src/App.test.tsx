@@ -390,6 +390,20 @@ describe("workbench", () => {
     expect(warning.textContent).toContain("no D-Bus");
   });
 
+  it("says while new messages cannot be saved (a full disk), keeps the conversation, and clears when it can", async () => {
+    const backend = setup();
+    fireEvent.click(await screen.findByTestId("session-item"));
+    await screen.findByTestId("message");
+    expect(screen.queryByTestId("storage-problem")).toBeNull();
+    act(() => backend.emit({ type: "storage_changed", problem: "database or disk is full" }));
+    const banner = await screen.findByTestId("storage-problem");
+    expect(banner.textContent).toContain("database or disk is full");
+    expect(banner.textContent).toContain("free some disk space");
+    expect(screen.getByTestId("message").textContent).toContain("我的快递到哪了？");
+    act(() => backend.emit({ type: "storage_changed", problem: null }));
+    await waitFor(() => expect(screen.queryByTestId("storage-problem")).toBeNull());
+  });
+
   it("sets how long the audit log is kept", async () => {
     const backend = setup();
     fireEvent.click(await screen.findByRole("button", { name: "Settings" }));

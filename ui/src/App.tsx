@@ -384,6 +384,11 @@ export function App({ backend }: { backend: Backend }) {
           <span>{t("banner.notKept", { message: state.snapshot.storage_warning.message })}</span>
         </div>
       )}
+      {state.storageProblem && (
+        <div className="warning" role="alert" data-testid="storage-problem">
+          <span>{t("banner.storageProblem", { message: state.storageProblem })}</span>
+        </div>
+      )}
       {notice && (
         <div className="notice" role="alert">
           <span>{notice}</span>

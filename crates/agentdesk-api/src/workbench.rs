@@ -58,6 +58,9 @@ pub struct WorkbenchSnapshot {
     pub connection: ConnectionState,
     /// Demo mode without a keychain: why the local data lasts only until exit.
     pub storage_warning: Option<ApiError>,
+    /// Why nothing new can be saved right now (a full disk); later changes arrive as
+    /// `storage_changed` events.
+    pub storage_problem: Option<String>,
 }
 
 /// The agent's availability. Busy carries Sobot's reason code: 2 busy, 3 break, 4 training,
@@ -506,6 +509,7 @@ impl Workbench {
             sessions,
             connection: engine.connection_state(),
             storage_warning: self.storage_warning(),
+            storage_problem: engine.storage_problem(),
         })
     }
 

@@ -100,6 +100,9 @@ async fn a_full_disk_keeps_the_workbench_showing_what_it_has() {
     })
     .await;
 
+    assert_eq!(workbench.snapshot().unwrap().storage_problem, None);
+    let mut events = workbench.engine().subscribe();
+
     // The disk fills up; the customer keeps writing, long messages.
     let filler = fill(disk.path());
     for n in 0..20 {
@@ -113,6 +116,12 @@ async fn a_full_disk_keeps_the_workbench_showing_what_it_has() {
         workbench.engine().stats().commit_failures > 0
     })
     .await;
+    // The window is told why nothing new is saved (once, not per failed batch).
+    let problem = workbench.snapshot().unwrap().storage_problem;
+    assert!(
+        problem.as_deref().is_some_and(|p| p.contains("full")),
+        "{problem:?}"
+    );
     // Still showing what it has.
     let shown = workbench.messages(&cid, 100).unwrap();
     assert_eq!(shown[0].content, "saved before the disk filled");
@@ -137,6 +146,20 @@ async fn a_full_disk_keeps_the_workbench_showing_what_it_has() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // And told when saving works again.
+    assert_eq!(workbench.snapshot().unwrap().storage_problem, None);
+    let mut changes = Vec::new();
+    loop {
+        use tokio::sync::broadcast::error::TryRecvError;
+        match events.try_recv() {
+            Ok(agentdesk_domain::DomainEvent::StorageChanged { problem }) => {
+                changes.push(problem.is_some())
+            }
+            Ok(_) | Err(TryRecvError::Lagged(_)) => {}
+            Err(_) => break,
+        }
+    }
+    assert_eq!(changes, [true, false], "storage events: {changes:?}");
     let texts: Vec<String> = workbench
         .messages(&cid, 100)
         .unwrap()

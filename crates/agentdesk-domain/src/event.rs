@@ -59,6 +59,11 @@ pub enum DomainEvent {
     ConnectionChanged {
         state: ConnectionState,
     },
+    /// Whether the local database takes writes: `problem` says why not (a full disk, a read-only
+    /// data directory) and is `None` once writes succeed again. What is stored stays readable.
+    StorageChanged {
+        problem: Option<String>,
+    },
 }
 
 impl DomainEvent {

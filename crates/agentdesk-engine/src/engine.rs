@@ -126,6 +126,8 @@ pub struct EngineHandle {
     events: broadcast::Sender<DomainEvent>,
     reader: Arc<Mutex<Store>>,
     stats: Arc<Mutex<EngineStats>>,
+    /// Why the last commit failed, while commits fail (a full disk, a read-only data directory).
+    storage_problem: Arc<Mutex<Option<String>>>,
     shutdown: Arc<watch::Sender<bool>>,
     tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
 }
@@ -145,6 +147,7 @@ impl SessionEngine {
         let (outcomes_tx, outcomes) = mpsc::channel(1024);
         let (shutdown_tx, shutdown) = watch::channel(false);
         let stats = Arc::new(Mutex::new(EngineStats::default()));
+        let storage_problem = Arc::new(Mutex::new(None));
         let connection = Arc::new(Mutex::new(ConnectionState::Connecting));
         let wake_outbox = Arc::new(Notify::new());
         // Every platform call goes to the audit log, batched with the engine's other writes.
@@ -165,6 +168,7 @@ impl SessionEngine {
             writer,
             events: events.clone(),
             stats: stats.clone(),
+            storage_problem: storage_problem.clone(),
             connection: connection.clone(),
             wake_outbox: wake_outbox.clone(),
             internal_tx,
@@ -207,6 +211,7 @@ impl SessionEngine {
             events,
             reader,
             stats,
+            storage_problem,
             shutdown: Arc::new(shutdown_tx),
             tasks: Arc::new(Mutex::new(vec![actor_task, outbox_task])),
         })
@@ -368,6 +373,14 @@ impl EngineHandle {
         self.stats.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
+    /// Why nothing new can be saved right now, if that is so (see `DomainEvent::StorageChanged`).
+    pub fn storage_problem(&self) -> Option<String> {
+        self.storage_problem
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
     /// Stops the tasks and closes the push connection. Pending sends stay in the outbox.
     pub async fn shutdown(&self) {
         let _ = self.shutdown.send(true);
@@ -430,6 +443,7 @@ struct Actor {
     writer: StoreWriter,
     events: broadcast::Sender<DomainEvent>,
     stats: Arc<Mutex<EngineStats>>,
+    storage_problem: Arc<Mutex<Option<String>>>,
     connection: Arc<Mutex<ConnectionState>>,
     wake_outbox: Arc<Notify>,
     internal_tx: mpsc::Sender<Internal>,
@@ -530,6 +544,20 @@ impl Actor {
         let _ = self.events.send(event);
     }
 
+    /// Records whether commits fail, and tells the window when that changes (not on every failed
+    /// batch: a full disk fails them all).
+    fn set_storage_problem(&self, problem: Option<String>) {
+        let mut current = self
+            .storage_problem
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if *current != problem {
+            current.clone_from(&problem);
+            drop(current);
+            self.emit(DomainEvent::StorageChanged { problem });
+        }
+    }
+
     fn stat(&self, update: impl FnOnce(&mut EngineStats)) {
         update(&mut self.stats.lock().unwrap_or_else(|p| p.into_inner()));
     }
@@ -548,6 +576,7 @@ impl Actor {
                 // resync everything, so the lost inputs come back from the platform.
                 tracing::error!(%error, "commit failed; resyncing from the platform");
                 self.stat(|s| s.commit_failures += 1);
+                self.set_storage_problem(Some(error.to_string()));
                 self.rewind_all();
                 for effect in effects {
                     match effect {
@@ -568,6 +597,9 @@ impl Actor {
                 return;
             }
         };
+        if !applied.is_empty() {
+            self.set_storage_problem(None);
+        }
         let mut latencies = Vec::new();
         let mut stored = 0;
         for effect in effects {

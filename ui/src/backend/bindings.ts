@@ -49,7 +49,7 @@ content: string, sender_name: string, sent_at_ms: number, status: DeliveryStatus
 
 export type ConnectionState = { "state": "connecting" } | { "state": "connected" } | { "state": "reconnecting", attempt: number, retry_in_ms: number, } | { "state": "offline", reason: string, };
 
-export type DomainEvent = { "type": "session_opened", session: Session, } | { "type": "session_ended", session_id: string, } | { "type": "message_stored", message: Message, } | { "type": "message_status_changed", session_id: string, client_msg_id: string, status: DeliveryStatus, msg_id: string | null, seq: number | null, error: string | null, } | { "type": "visitor_typing", session_id: string, } | { "type": "session_rated", session_id: string, score: number, } | { "type": "queue_changed", waiting: number, } | { "type": "connection_changed", state: ConnectionState, };
+export type DomainEvent = { "type": "session_opened", session: Session, } | { "type": "session_ended", session_id: string, } | { "type": "message_stored", message: Message, } | { "type": "message_status_changed", session_id: string, client_msg_id: string, status: DeliveryStatus, msg_id: string | null, seq: number | null, error: string | null, } | { "type": "visitor_typing", session_id: string, } | { "type": "session_rated", session_id: string, score: number, } | { "type": "queue_changed", waiting: number, } | { "type": "connection_changed", state: ConnectionState, } | { "type": "storage_changed", problem: string | null, };
 
 export type ErrorCode = "invalid_input" | "not_found" | "offline" | "platform" | "storage" | "not_ready" | "keychain";
 
@@ -75,7 +75,12 @@ agent_login: string, sessions: Array<SessionSummary>, connection: ConnectionStat
 /**
  * Demo mode without a keychain: why the local data lasts only until exit.
  */
-storage_warning: ApiError | null, };
+storage_warning: ApiError | null, 
+/**
+ * Why nothing new can be saved right now (a full disk); later changes arrive as
+ * `storage_changed` events.
+ */
+storage_problem: string | null, };
 
 export type WorkbenchEvent = { workspace: number, event: DomainEvent, };
 

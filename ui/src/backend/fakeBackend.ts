@@ -95,6 +95,7 @@ export class FakeBackend implements Backend {
       sessions: this.sessions.map((session) => ({ session, last_message: this.history[session.id]?.at(-1) ?? null })),
       connection: { state: "connected" },
       storage_warning: this.storageWarning,
+      storage_problem: null,
     };
   }
 

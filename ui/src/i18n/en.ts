@@ -4,6 +4,7 @@
 export const en = {
   app: { title: "AgentDesk", loading: "Starting AgentDesk…", startFailed: "AgentDesk could not start: {{message}}", crashed: "AgentDesk hit an unexpected error. Your messages are safe; restart AgentDesk to continue." },
   banner: {
+    storageProblem: "New messages cannot be saved on this computer ({{message}}). What is on screen stays; free some disk space (or make AgentDesk's data folder writable) and it catches up from the platform on its own.",
     notKept: "Without the system keychain the demo's data is encrypted with a key for this run only and cannot be read after AgentDesk exits. {{message}}",
     demo: "Demo mode: you are connected to the built-in sandbox platform, and the customers are simulated. Add a real account in Settings.",
     openSettings: "Open Settings",

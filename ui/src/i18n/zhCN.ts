@@ -5,6 +5,7 @@ import type { Strings } from "./en";
 export const zhCN: Strings = {
   app: { title: "坐席工作台", loading: "正在启动坐席工作台…", startFailed: "坐席工作台无法启动：{{message}}", crashed: "坐席工作台遇到意外错误。您的消息已安全保存，请重启工作台继续。" },
   banner: {
+    storageProblem: "新消息无法保存到本机（{{message}}）。已显示的内容不受影响；请释放磁盘空间（或让 AgentDesk 的数据目录可写），之后会自动从平台补齐。",
     notKept: "系统密钥环不可用：演示数据仅用本次运行的密钥加密，退出后无法读取。{{message}}",
     demo: "演示模式：当前连接的是内置沙盒平台，客户均为模拟。请在设置中添加真实账号。",
     openSettings: "打开设置",

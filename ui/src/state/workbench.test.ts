@@ -26,7 +26,7 @@ function loaded(sessions: Session[]): WorkbenchState {
     workspace: 1, tenant_id: "shop", mode: "demo", account_name: "Sandbox", tenant_name: "Shop", agent_login: "a***@x",
     sessions: sessions.map((s) => ({ session: s, last_message: null })),
     connection: { state: "connected" },
-    storage_warning: null,
+    storage_warning: null, storage_problem: null,
   };
   return reduce(initialState, { type: "snapshot", snapshot });
 }
@@ -172,7 +172,7 @@ describe("batched events", () => {
 describe("tenant switches", () => {
   const snapshotOf = (workspace: number, tenant: string, sessions: Session[]): WorkbenchSnapshot => ({
     workspace, tenant_id: tenant, tenant_name: tenant, mode: "demo", account_name: "Sandbox", agent_login: "a***@x",
-    sessions: sessions.map((s) => ({ session: s, last_message: null })), connection: { state: "connected" }, storage_warning: null,
+    sessions: sessions.map((s) => ({ session: s, last_message: null })), connection: { state: "connected" }, storage_warning: null, storage_problem: null,
   });
 
   it("a new workspace starts from nothing and ignores the previous one's late events", () => {

@@ -29,6 +29,8 @@ export interface WorkbenchState {
   unsentLocally: Record<string, true>;
   /** Each session's mood as last judged (after its customer's newest message). */
   moods: Record<string, SessionMood>;
+  /** Why nothing new can be saved on this computer right now (a full disk), if so. */
+  storageProblem: string | null;
 }
 
 export const initialState: WorkbenchState = {
@@ -47,6 +49,7 @@ export const initialState: WorkbenchState = {
   sendErrors: {},
   unsentLocally: {},
   moods: {},
+  storageProblem: null,
 };
 
 export type Action =
@@ -117,6 +120,7 @@ export function reduce(state: WorkbenchState, action: Action): WorkbenchState {
         sessions,
         lastMessage,
         connection: snapshot.connection,
+        storageProblem: snapshot.storage_problem,
       };
       return base.early
         .filter((e) => e.workspace === snapshot.workspace)
@@ -241,6 +245,8 @@ function applyEvent(state: WorkbenchState, event: DomainEvent, now: number): Wor
       return { ...state, queueWaiting: event.waiting };
     case "connection_changed":
       return { ...state, connection: event.state };
+    case "storage_changed":
+      return { ...state, storageProblem: event.problem };
   }
 }
 
