@@ -63,11 +63,7 @@ async fn a_month_of_figures_that_move_with_a_live_session() {
     assert!(month.per_agent_available);
     assert_eq!(month.agents.len(), 6, "{:?}", month.agents);
     assert!(month.agents.iter().any(|a| a.name == "林晓 Lin Xiao"));
-    let serving: Vec<_> = month
-        .agents
-        .iter()
-        .filter(|a| a.valid_sessions > 0)
-        .collect();
+    let serving = serving(&month);
     assert_eq!(serving.len(), 5);
     assert!(serving
         .iter()
@@ -209,6 +205,14 @@ async fn a_month_of_figures_that_move_with_a_live_session() {
         .contains("yyyy-MM-dd"));
 }
 
+/// The agents who served customers in the view's range.
+fn serving(view: &agentdesk_api::DashboardView) -> Vec<&agentdesk_api::AgentFigures> {
+    view.agents
+        .iter()
+        .filter(|a| a.valid_sessions > 0)
+        .collect()
+}
+
 /// Calls made so far to `endpoint`, as API health counts them.
 fn calls_to(workbench: &agentdesk_api::Workbench, endpoint: &str) -> u64 {
     workbench
@@ -264,11 +268,7 @@ async fn the_platforms_daily_exports_add_per_agent_figures_and_finished_days_are
         calls_to(&workbench, "tenantExportData:file") - files_before,
         60
     );
-    let serving: Vec<_> = month
-        .agents
-        .iter()
-        .filter(|a| a.valid_sessions > 0)
-        .collect();
+    let serving = serving(&month);
     assert_eq!(serving.len(), 5);
     for agent in &serving {
         let (ended, rated) = (agent.ended_sessions.unwrap(), agent.rated_sessions.unwrap());
