@@ -530,12 +530,11 @@ impl Workbench {
             .await;
             let fresh = match &outcome {
                 SourceOutcome::Ok { value, .. } => {
-                    let text = |k: &str| value[k].as_str().unwrap_or_default().to_string();
                     let identity = Identity {
-                        name: text("uname"),
-                        partner_id: text("partnerId"),
-                        phone: text("tel"),
-                        email: text("email"),
+                        name: value.uname.clone(),
+                        partner_id: value.partner_id.clone(),
+                        phone: value.tel.clone(),
+                        email: value.email.clone(),
                     };
                     cache.put("platform", &uid, &identity);
                     Some(identity)

@@ -643,18 +643,16 @@ impl Workbench {
         let ((hours, satisfaction), (others, groups, login), per_agent) =
             (statistics?, roster?, per_agent?);
 
-        let text =
-            |v: &serde_json::Value, key: &str| v[key].as_str().unwrap_or_default().to_string();
         // Names and groups by agent id; the signed-in agent is not among "other" agents.
         let mut roster: HashMap<String, (String, Option<String>, bool)> = others
             .iter()
             .map(|a| {
                 (
-                    text(a, "id"),
+                    a.id.clone(),
                     (
-                        text(a, "name"),
-                        Some(text(a, "groupId")).filter(|g| !g.is_empty()),
-                        a["status"].as_i64() == Some(1),
+                        a.uname.clone(),
+                        a.group_id.first().cloned().filter(|g| !g.is_empty()),
+                        a.status == Some(1),
                     ),
                 )
             })
@@ -778,8 +776,8 @@ impl Workbench {
             groups: groups
                 .iter()
                 .map(|g| TransferGroup {
-                    id: text(g, "groupId"),
-                    name: text(g, "groupName"),
+                    id: g.group_id.clone(),
+                    name: g.group_name.clone(),
                 })
                 .collect(),
             hours,

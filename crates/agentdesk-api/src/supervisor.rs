@@ -278,7 +278,7 @@ impl Workbench {
             |v: &serde_json::Value, key: &str| v[key].as_str().unwrap_or_default().to_string();
         let mut agents: Vec<AgentView> = self
             .client()
-            .other_agents("")
+            .other_agents_listing("")
             .await?
             .iter()
             .map(|a| AgentView {

@@ -768,32 +768,41 @@ impl Workbench {
             })
     }
 
+    /// Invites the customer to rate the service (`reComment`); the platform's refusals in words.
     pub async fn invite_rating(&self, session_id: &str) -> Result<(), ApiError> {
-        let visitor = self.visitor_of(session_id)?;
-        Ok(self.client().re_comment(session_id, &visitor).await?)
+        self.visitor_of(session_id)?;
+        let refused = |why: &str| Err(ApiError::new(ErrorCode::Platform, why));
+        match self.client().re_comment(session_id).await?.as_str() {
+            "0" => Ok(()),
+            "1" => refused("the customer has already rated this session"),
+            "2" => refused("this customer's channel cannot rate the service"),
+            "3" => refused("the customer must write at least once before being invited to rate"),
+            "5" => refused("the customer has left; the invitation cannot reach them"),
+            other => refused(&format!(
+                "the platform could not send the invitation (status {other}); try again"
+            )),
+        }
     }
 
     pub async fn transfer_targets(&self) -> Result<TransferTargets, ApiError> {
         let client = self.client();
-        let text =
-            |v: &serde_json::Value, key: &str| v[key].as_str().unwrap_or_default().to_string();
         let agents = client
             .other_agents("")
             .await?
-            .iter()
+            .into_iter()
             .map(|a| TransferAgent {
-                id: text(a, "id"),
-                name: text(a, "name"),
-                online: a["status"].as_i64() == Some(1),
+                online: a.status == Some(1),
+                id: a.id,
+                name: a.uname,
             })
             .collect();
         let groups = client
             .transfer_groups("")
             .await?
-            .iter()
+            .into_iter()
             .map(|g| TransferGroup {
-                id: text(g, "groupId"),
-                name: text(g, "groupName"),
+                id: g.group_id,
+                name: g.group_name,
             })
             .collect();
         Ok(TransferTargets { agents, groups })
@@ -830,7 +839,16 @@ impl Workbench {
         let status = if resolved { 1 } else { 0 };
         Ok(self
             .client()
-            .summary_submit(session_id, &visitor, "", "", "", summary, status, false)
+            .summary_submit(&agentdesk_sobot::client::SessionSummary {
+                cid: session_id,
+                uid: &visitor,
+                operation_id: "",
+                operation_name: "",
+                req_type_id: "",
+                question_describe: summary,
+                resolved: Some(resolved),
+                invalid_session: false,
+            })
             .await?)
     }
 

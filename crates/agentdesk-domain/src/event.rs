@@ -41,9 +41,12 @@ pub enum DomainEvent {
         client_msg_id: String,
         status: DeliveryStatus,
         msg_id: Option<String>,
-        #[ts(type = "number | null")]
-        seq: Option<u64>,
         error: Option<String>,
+    },
+    /// A session was caught up from the platform's history: messages were added or moved to the
+    /// platform's exact times. A window showing it reads its messages again.
+    SessionCaughtUp {
+        session_id: String,
     },
     VisitorTyping {
         session_id: String,

@@ -98,8 +98,12 @@ pub enum DeliveryStatus {
     Pending,
     /// Accepted by the platform (inbound messages are always `Sent`).
     Sent,
-    /// The platform refused it for good (or reported it undelivered); the agent may retry.
+    /// The platform refused it (a sensitive word, an ended session, …): the customer did not get
+    /// it. The agent may edit it or try again.
     Failed,
+    /// Sent, but no answer said whether the platform stored it (a timeout, a lost connection).
+    /// AgentDesk looks for it in the session's history before it would ever send it again.
+    Unknown,
 }
 
 impl DeliveryStatus {
@@ -108,6 +112,7 @@ impl DeliveryStatus {
             DeliveryStatus::Pending => "pending",
             DeliveryStatus::Sent => "sent",
             DeliveryStatus::Failed => "failed",
+            DeliveryStatus::Unknown => "unknown",
         }
     }
 
@@ -115,6 +120,7 @@ impl DeliveryStatus {
         match text {
             "pending" => DeliveryStatus::Pending,
             "failed" => DeliveryStatus::Failed,
+            "unknown" => DeliveryStatus::Unknown,
             _ => DeliveryStatus::Sent,
         }
     }
@@ -123,18 +129,18 @@ impl DeliveryStatus {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Message {
     pub session_id: String,
-    /// The platform's per-session sequence number; `None` while an outbound message is pending.
-    #[ts(type = "number | null")]
-    pub seq: Option<u64>,
-    /// The platform's message id; `None` while an outbound message is pending.
+    /// The platform's message id (`msgId`); `None` until the platform confirmed an outbound message.
     pub msg_id: Option<String>,
-    /// The id the agent's client chose for an outbound message (the outbox key).
+    /// AgentDesk's own id for an outbound message (the outbox key). It never leaves this machine:
+    /// Sobot has no field for it.
     pub client_msg_id: Option<String>,
     pub direction: Direction,
     pub kind: MessageKind,
     /// Text, or for media the platform's URL. Always data, never markup.
     pub content: String,
     pub sender_name: String,
+    /// The platform's time of the message (what orders a session's messages); for an outbound
+    /// message not confirmed yet, when the agent wrote it.
     #[ts(type = "number")]
     pub sent_at_ms: UnixMillis,
     pub status: DeliveryStatus,

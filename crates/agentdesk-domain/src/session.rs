@@ -113,9 +113,6 @@ pub struct Session {
     pub state: SessionState,
     #[ts(type = "number")]
     pub started_at_ms: UnixMillis,
-    /// Highest platform sequence number stored locally for this session (0 = none yet).
-    #[ts(type = "number")]
-    pub last_seq: u64,
     /// The visitor's satisfaction score (1–5) once they rated the service.
     pub rating: Option<u8>,
 }

@@ -1,5 +1,13 @@
 //! The engine actor and its handle. See the crate docs for the shape; this module holds the rules:
-//! what each push code does, when to resync, and what is written and emitted for each input.
+//! what each push code does, when to catch up from the platform's history, how a send's outcome is
+//! settled, and what is written and emitted for each input.
+//!
+//! Only what Sobot really offers is relied on (docs/PROTOCOL.md): messages are de-duplicated by the
+//! platform's `msgId`, ordered by the platform's own times (a push carries whole seconds, a session's
+//! records milliseconds), and every gap (a reconnect, a restart, a failed commit, a push that cannot
+//! be placed by its time) is closed by reading the session's records (`queryHistoryRecords`). Sobot
+//! honours no client message id, so a send whose outcome is unknown is looked for in those records
+//! before it is ever sent again.
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -13,9 +21,10 @@ use agentdesk_domain::{
 use agentdesk_sobot::client::backoff_with_jitter;
 use agentdesk_sobot::client::{CallObserver, CallRecord};
 use agentdesk_sobot::protocol::{
-    push_type, sender_type, ChatRecord, PushMessageModel, ReceptionItem,
+    message_body, parse_platform_time, push_type, sender_type, ChatMessageModel, OnlineMsgModel,
+    PushMessageModel, RetCode, SynChronousModel, ACTION_CHAT,
 };
-use agentdesk_sobot::{AgentClient, ClientError, PushConnection, PushInput};
+use agentdesk_sobot::{AgentClient, ClientError, PushConnection, PushInput, SendFailure};
 use agentdesk_store::{
     AuditEntry, OutboxAttachment, OutboxItem, OutboxState, Store, StoreError, Visitor, Write,
 };
@@ -26,7 +35,6 @@ use tokio::task::JoinHandle;
 use crate::latency::LatencyHistogram;
 use crate::now_ms;
 use crate::outbox::{self, OutcomeReport, SendOutcome};
-use crate::sequencer::{Offer, Record, Sequencer};
 use crate::writer::StoreWriter;
 
 /// Events kept for slow subscribers. A subscriber that falls further behind is told it lagged and
@@ -34,8 +42,21 @@ use crate::writer::StoreWriter;
 const EVENT_BUFFER: usize = 4096;
 /// Inputs handled per commit at most; more wait for the next batch.
 const MAX_BATCH: usize = 4096;
-/// How long a hole in a session's sequence may last before the engine syncs it.
-const HOLE_GRACE: Duration = Duration::from_millis(200);
+/// A push that its time cannot place after what the session holds (same second, or older) has the
+/// session caught up once it has been quiet this long...
+const CATCH_UP_QUIET: Duration = Duration::from_millis(500);
+/// ...or at the latest this long after the first such push.
+const CATCH_UP_MAX_WAIT: Duration = Duration::from_secs(3);
+/// Catch-ups in flight at once.
+const CATCH_UP_CONCURRENCY: usize = 4;
+/// Every so often the reception list is compared with what is stored, for pushes lost without the
+/// connection noticing.
+const RECONCILE_EVERY: Duration = Duration::from_secs(60);
+/// How long after an unanswered send its session's records are read to look for it.
+const UNKNOWN_CHECK_AFTER: Duration = Duration::from_secs(2);
+/// Clock difference tolerated between this PC (when a send started) and the platform (a record's
+/// `t`) when looking for a send in the records.
+const MATCH_SKEW_MS: i64 = 60_000;
 /// Longest message text accepted from the agent.
 const MAX_TEXT_CHARS: usize = 20_000;
 /// Largest image accepted from the agent.
@@ -70,13 +91,20 @@ pub struct EngineStats {
     pub pushes_received: u64,
     pub messages_stored: u64,
     pub duplicates_dropped: u64,
-    pub syncs: u64,
+    /// Sessions read from the platform's records (`queryHistoryRecords`).
+    pub catch_ups: u64,
     pub connects: u64,
     pub disconnects: u64,
     pub malformed_frames: u64,
     pub sends_accepted: u64,
     pub sends_postponed: u64,
     pub sends_failed: u64,
+    /// Sends that got no answer...
+    pub sends_unknown: u64,
+    /// ...then found in the session's records (stored after all)...
+    pub sends_found_in_history: u64,
+    /// ...or not found there, and so sent again.
+    pub sends_resent_after_check: u64,
     pub commit_failures: u64,
     /// From push frame read to event emitted, for new messages.
     pub push_to_event: LatencyHistogram,
@@ -101,13 +129,17 @@ enum Command {
 }
 
 enum Internal {
-    Synced {
+    CaughtUp {
         session_id: String,
-        result: Result<Vec<ChatRecord>, ClientError>,
+        /// Records and this agent's id (`aid`), which marks its own messages in them.
+        result: Result<(Vec<ChatMessageModel>, String), ClientError>,
     },
     Reception {
         requested_at: Instant,
-        result: Result<Vec<ReceptionItem>, ClientError>,
+        /// After a (re)connect every live session is caught up; otherwise only those whose last
+        /// message is newer than what is stored.
+        full: bool,
+        result: Result<SynChronousModel, ClientError>,
     },
     Left {
         session_id: String,
@@ -172,11 +204,11 @@ impl SessionEngine {
             connection: connection.clone(),
             wake_outbox: wake_outbox.clone(),
             internal_tx,
-            sequencer: Sequencer::default(),
             sessions: HashMap::new(),
             pending_clients: HashSet::new(),
-            syncing: HashSet::new(),
-            sync_due: HashMap::new(),
+            in_flight: HashMap::new(),
+            catching_up: HashSet::new(),
+            catch_up_due: HashMap::new(),
             agent_name: config.agent_name,
             actor_name,
         };
@@ -229,13 +261,14 @@ impl EngineHandle {
         self.events.subscribe()
     }
 
-    /// Queues a text reply; returns its client message id once it is durably in the outbox.
+    /// Queues a text reply; returns its (local) client message id once it is durably in the outbox.
     pub async fn send_text(&self, session_id: &str, text: &str) -> Result<String, EngineError> {
         self.send_text_with_id(session_id, text, &uuid::Uuid::new_v4().to_string())
             .await
     }
 
-    /// As `send_text` with a caller-chosen client message id: sending the same id twice queues once.
+    /// As `send_text` with a caller-chosen client message id: queueing the same id twice queues once
+    /// (the id stays on this machine; it is what makes an agent's double click one send).
     pub async fn send_text_with_id(
         &self,
         session_id: &str,
@@ -261,7 +294,7 @@ impl EngineHandle {
     }
 
     /// Queues an image (PNG, JPEG, GIF or WebP, at most 5 MB) the same way as a text: durably first,
-    /// then sent with its client message id.
+    /// then sent once.
     pub async fn send_image(
         &self,
         session_id: &str,
@@ -319,7 +352,7 @@ impl EngineHandle {
         answer.await.map_err(|_| EngineError::Stopped)?
     }
 
-    /// Puts a failed send back in the outbox.
+    /// Puts a failed send back in the outbox (the agent's own decision to send it again).
     pub async fn retry(&self, client_msg_id: &str) -> Result<(), EngineError> {
         self.ask(|reply| Command::Retry {
             client_msg_id: client_msg_id.into(),
@@ -395,6 +428,14 @@ impl EngineHandle {
 struct SessionMeta {
     session: Session,
     opened_at: Instant,
+    /// The platform time of the newest message known in this session (ms; 0 for none yet).
+    latest_ms: i64,
+}
+
+/// When a session's catch-up is due: `at`, which quiet time pushes back, never past `deadline`.
+struct CatchUpDue {
+    at: Instant,
+    deadline: Instant,
 }
 
 /// What to do once a batch has committed, in input order.
@@ -406,6 +447,11 @@ enum Effect {
         received_at: Option<Instant>,
         stored_message: bool,
     },
+    /// Emit `event` once if any of these writes changed something.
+    AfterAnyWrite {
+        indices: Vec<usize>,
+        event: DomainEvent,
+    },
     Emit(DomainEvent),
     ReplySend {
         reply: oneshot::Sender<Result<String, EngineError>>,
@@ -413,23 +459,32 @@ enum Effect {
     },
     ReplyUnit(oneshot::Sender<Result<(), EngineError>>),
     Committed(oneshot::Sender<()>),
+    /// The send may go ahead: its attempt (write `index`) is on disk. Dropped otherwise.
+    AttemptRecorded {
+        index: usize,
+        go: oneshot::Sender<()>,
+    },
 }
 
 #[derive(Default)]
 struct Batch {
     writes: Vec<Write>,
     effects: Vec<Effect>,
+    /// Attempts recorded in this batch (forgotten again if it fails to commit).
+    attempts: Vec<String>,
 }
 
 impl Batch {
-    fn write(&mut self, write: Write, event: Option<DomainEvent>) {
+    fn write(&mut self, write: Write, event: Option<DomainEvent>) -> usize {
         self.writes.push(write);
+        let index = self.writes.len() - 1;
         self.effects.push(Effect::AfterWrite {
-            index: self.writes.len() - 1,
+            index,
             event,
             received_at: None,
             stored_message: false,
         });
+        index
     }
 
     fn emit(&mut self, event: DomainEvent) {
@@ -447,12 +502,13 @@ struct Actor {
     connection: Arc<Mutex<ConnectionState>>,
     wake_outbox: Arc<Notify>,
     internal_tx: mpsc::Sender<Internal>,
-    sequencer: Sequencer,
     sessions: HashMap<String, SessionMeta>,
-    /// Client ids of our own sends not yet confirmed in order.
+    /// Client ids of our own sends not confirmed yet.
     pending_clients: HashSet<String>,
-    syncing: HashSet<String>,
-    sync_due: HashMap<String, Instant>,
+    /// Sends whose request is out now: client id → (session, when the attempt started).
+    in_flight: HashMap<String, (String, i64)>,
+    catching_up: HashSet<String>,
+    catch_up_due: HashMap<String, CatchUpDue>,
     agent_name: String,
     /// Who the audit log says made the calls (masked on insert).
     actor_name: String,
@@ -471,12 +527,12 @@ impl Actor {
         let reader = self.reader.clone();
         let store = reader.lock().unwrap_or_else(|p| p.into_inner());
         for session in store.sessions()? {
-            self.sequencer.resume(&session.id, session.last_seq);
             self.sessions.insert(
                 session.id.clone(),
                 SessionMeta {
                     session,
                     opened_at: Instant::now(),
+                    latest_ms: 0,
                 },
             );
         }
@@ -497,6 +553,11 @@ impl Actor {
     ) {
         let mut tick = tokio::time::interval(Duration::from_millis(50));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut reconcile = tokio::time::interval_at(
+            tokio::time::Instant::now() + RECONCILE_EVERY,
+            RECONCILE_EVERY,
+        );
+        reconcile.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         self.emit(DomainEvent::ConnectionChanged {
             state: ConnectionState::Connecting,
         });
@@ -510,7 +571,13 @@ impl Actor {
                 Some(command) = commands.recv() => Input::Command(command),
                 Some(call) = calls.recv() => Input::Call(call),
                 _ = tick.tick() => {
-                    self.start_due_syncs();
+                    self.start_due_catch_ups();
+                    continue;
+                }
+                _ = reconcile.tick() => {
+                    if matches!(*self.connection.lock().unwrap_or_else(|p| p.into_inner()), ConnectionState::Connected) {
+                        self.request_reception(false, Duration::ZERO);
+                    }
                     continue;
                 }
             };
@@ -534,6 +601,7 @@ impl Actor {
                 self.handle(next, &mut batch);
             }
             self.commit(batch).await;
+            self.start_due_catch_ups();
         }
     }
 
@@ -563,7 +631,11 @@ impl Actor {
     }
 
     async fn commit(&mut self, batch: Batch) {
-        let Batch { writes, effects } = batch;
+        let Batch {
+            writes,
+            effects,
+            attempts,
+        } = batch;
         let applied = if writes.is_empty() {
             Ok(Vec::new())
         } else {
@@ -572,12 +644,18 @@ impl Actor {
         let applied = match applied {
             Ok(applied) => applied,
             Err(error) => {
-                // Nothing of this batch is stored. Rewind the sequencer to what the store has and
-                // resync everything, so the lost inputs come back from the platform.
-                tracing::error!(%error, "commit failed; resyncing from the platform");
+                // Nothing of this batch is stored. What it held comes back from the platform: every
+                // session is caught up again, and sends whose attempt was not recorded stay unsent.
+                tracing::error!(%error, "commit failed; catching up from the platform");
                 self.stat(|s| s.commit_failures += 1);
                 self.set_storage_problem(Some(error.to_string()));
-                self.rewind_all();
+                for client_msg_id in attempts {
+                    self.in_flight.remove(&client_msg_id);
+                }
+                let sessions: Vec<String> = self.sessions.keys().cloned().collect();
+                for session_id in sessions {
+                    self.schedule_catch_up(session_id, Duration::from_secs(1));
+                }
                 for effect in effects {
                     match effect {
                         Effect::ReplySend { reply, .. } => {
@@ -590,7 +668,6 @@ impl Actor {
                                 error.to_string(),
                             ))));
                         }
-                        Effect::Committed(done) => drop(done),
                         _ => {}
                     }
                 }
@@ -600,6 +677,7 @@ impl Actor {
         if !applied.is_empty() {
             self.set_storage_problem(None);
         }
+        let changed = |index: usize| applied.get(index).copied().unwrap_or(false);
         let mut latencies = Vec::new();
         let mut stored = 0;
         for effect in effects {
@@ -610,7 +688,7 @@ impl Actor {
                     received_at,
                     stored_message,
                 } => {
-                    if applied.get(index).copied().unwrap_or(false) {
+                    if changed(index) {
                         if let Some(event) = event {
                             self.emit(event);
                         }
@@ -620,6 +698,13 @@ impl Actor {
                         if let Some(at) = received_at {
                             latencies.push(at.elapsed());
                         }
+                    } else if stored_message {
+                        self.stat(|s| s.duplicates_dropped += 1);
+                    }
+                }
+                Effect::AfterAnyWrite { indices, event } => {
+                    if indices.iter().any(|i| changed(*i)) {
+                        self.emit(event);
                     }
                 }
                 Effect::Emit(event) => self.emit(event),
@@ -635,6 +720,11 @@ impl Actor {
                 Effect::Committed(done) => {
                     let _ = done.send(());
                 }
+                Effect::AttemptRecorded { index, go } => {
+                    if changed(index) {
+                        let _ = go.send(());
+                    }
+                }
             }
         }
         self.stat(|s| {
@@ -645,46 +735,25 @@ impl Actor {
         });
     }
 
-    /// After a failed commit: every session back to the last message the store really holds (the
-    /// in-memory `last_seq` already counted the lost batch), and a resync of each, so what was lost
-    /// comes back from the platform.
-    fn rewind_all(&mut self) {
-        let stored: HashMap<String, u64> = {
-            let reader = self.reader.lock().unwrap_or_else(|p| p.into_inner());
-            match reader.sessions() {
-                Ok(sessions) => sessions.into_iter().map(|s| (s.id, s.last_seq)).collect(),
-                Err(error) => {
-                    tracing::error!(%error, "cannot read what is stored; resyncing every session from the start");
-                    HashMap::new()
-                }
-            }
-        };
-        for (id, meta) in &mut self.sessions {
-            let last_seq = stored.get(id).copied().unwrap_or(0);
-            meta.session.last_seq = last_seq;
-            self.sequencer.rewind(id, last_seq);
-            self.sync_due
-                .insert(id.clone(), Instant::now() + Duration::from_secs(1));
-        }
-    }
-
     fn handle(&mut self, input: Input, batch: &mut Batch) {
         match input {
             Input::Push(push) => self.on_push(push, batch),
             Input::Command(command) => self.on_command(command, batch),
             Input::Internal(internal) => self.on_internal(internal, batch),
             Input::Outcome(report) => self.on_outcome(report, batch),
-            Input::Call(call) => batch.write(
-                Write::Audit(AuditEntry {
-                    at_ms: call.started_at_ms,
-                    actor: self.actor_name.clone(),
-                    endpoint: call.endpoint,
-                    duration_ms: call.duration_ms,
-                    outcome: call.outcome,
-                    detail: call.detail,
-                }),
-                None,
-            ),
+            Input::Call(call) => {
+                batch.write(
+                    Write::Audit(AuditEntry {
+                        at_ms: call.started_at_ms,
+                        actor: self.actor_name.clone(),
+                        endpoint: call.endpoint,
+                        duration_ms: call.duration_ms,
+                        outcome: call.outcome,
+                        detail: call.detail,
+                    }),
+                    None,
+                );
+            }
         }
     }
 
@@ -697,7 +766,8 @@ impl Actor {
                 batch.emit(DomainEvent::ConnectionChanged {
                     state: ConnectionState::Connected,
                 });
-                self.request_reception();
+                // Whatever was pushed while the link was down is gone: catch every session up.
+                self.request_reception(true, Duration::ZERO);
             }
             PushInput::Disconnected {
                 attempt, retry_in, ..
@@ -738,37 +808,24 @@ impl Actor {
             return;
         };
         let cid = data.cid.clone().unwrap_or_default();
+        let uid = data.uid.as_deref().or(data.user_id.as_deref());
+        let pushed_at = data.ts.as_deref().and_then(parse_platform_time);
         match kind {
             push_type::NEW_USER if !cid.is_empty() => {
-                self.ensure_session(
-                    &cid,
-                    data.uid.as_deref(),
-                    data.uname.as_deref(),
-                    data.usource,
-                    data.ts,
-                    batch,
-                );
-                self.sync_if_behind(cid, data.seq);
+                self.ensure_session(&cid, uid, data.uname.as_deref(), data.usource, pushed_at, batch);
+                // A new session may already have messages (a transferred one has a whole history).
+                self.schedule_catch_up(cid, Duration::ZERO);
             }
             push_type::NEW_MESSAGE if !cid.is_empty() => {
-                self.ensure_session(
-                    &cid,
-                    data.uid.as_deref(),
-                    data.uname.as_deref(),
-                    data.usource,
-                    data.ts,
-                    batch,
-                );
-                let message = message_from_push(&cid, &data);
-                self.offer(
-                    Record {
-                        message,
-                        received_at: Some(received_at),
-                    },
-                    batch,
-                );
+                self.ensure_session(&cid, uid, data.uname.as_deref(), data.usource, None, batch);
+                self.on_visitor_message(&cid, &data, pushed_at, received_at, batch);
             }
             push_type::USER_OFFLINE if !cid.is_empty() => self.end_locally(&cid, batch),
+            push_type::TAKEN_OVER if !cid.is_empty() => {
+                // Another agent took the visitor over (抢接): the reception list says whether the
+                // session is still this agent's.
+                self.request_reception(false, Duration::ZERO);
+            }
             push_type::QUEUE => batch.emit(DomainEvent::QueueChanged {
                 waiting: data.count.unwrap_or(0).max(0) as u64,
             }),
@@ -776,7 +833,12 @@ impl Actor {
                 batch.emit(DomainEvent::VisitorTyping { session_id: cid })
             }
             push_type::EVALUATION if !cid.is_empty() => {
-                let score = data.status.unwrap_or(0).clamp(0, 5) as u8;
+                let score = data
+                    .status
+                    .as_deref()
+                    .and_then(|s| s.trim().parse::<u8>().ok())
+                    .unwrap_or(0)
+                    .min(5);
                 if score > 0 {
                     if let Some(meta) = self.sessions.get_mut(&cid) {
                         meta.session.rating = Some(score);
@@ -798,13 +860,59 @@ impl Actor {
         }
     }
 
+    /// A visitor message pushed (103). Its `ts` has whole seconds only: a message its time places
+    /// after everything the session holds is stored at that time; one in the same second as the
+    /// newest is stored just after it (pushes on one connection arrive in the platform's order);
+    /// either of the last two also has the session caught up soon, for the platform's exact times
+    /// and for anything a reorder hid.
+    fn on_visitor_message(
+        &mut self,
+        cid: &str,
+        data: &PushMessageModel,
+        pushed_at: Option<i64>,
+        received_at: Instant,
+        batch: &mut Batch,
+    ) {
+        let (body_type, body_content) = message_body(data.message.as_ref());
+        let Some(msg_id) = data.msg_id.clone().filter(|id| !id.is_empty()) else {
+            // Nothing to de-duplicate it by: take it from the session's records instead.
+            self.schedule_catch_up(cid.to_string(), CATCH_UP_QUIET);
+            return;
+        };
+        let latest = self.sessions.get(cid).map_or(0, |m| m.latest_ms);
+        let (sent_at_ms, placed) = match pushed_at {
+            Some(at) if latest == 0 || at / 1000 > latest / 1000 => (at, true),
+            Some(at) if at / 1000 == latest / 1000 => (latest + 1, false),
+            Some(at) => (at, false),
+            None => (latest.max(now_ms()), false),
+        };
+        if !placed {
+            self.schedule_catch_up(cid.to_string(), CATCH_UP_QUIET);
+        }
+        if let Some(meta) = self.sessions.get_mut(cid) {
+            meta.latest_ms = meta.latest_ms.max(sent_at_ms);
+        }
+        let message = Message {
+            session_id: cid.to_string(),
+            msg_id: Some(msg_id),
+            client_msg_id: None,
+            direction: Direction::In,
+            kind: MessageKind::from_sobot_msg_type(data.msg_type.or(body_type).unwrap_or(0)),
+            content: data.content.clone().or(body_content).unwrap_or_default(),
+            sender_name: data.uname.clone().unwrap_or_default(),
+            sent_at_ms,
+            status: DeliveryStatus::Sent,
+        };
+        self.write_message(message, Some(received_at), batch);
+    }
+
     fn ensure_session(
         &mut self,
         cid: &str,
         uid: Option<&str>,
         uname: Option<&str>,
         source: Option<i64>,
-        ts: Option<i64>,
+        started_at_ms: Option<i64>,
         batch: &mut Batch,
     ) {
         if let Some(meta) = self.sessions.get(cid) {
@@ -813,6 +921,7 @@ impl Actor {
             }
         }
         let previous = self.sessions.get(cid).map(|m| m.session.clone());
+        let latest_ms = self.sessions.get(cid).map_or(0, |m| m.latest_ms);
         let session = Session {
             id: cid.to_string(),
             visitor_id: uid
@@ -831,9 +940,8 @@ impl Actor {
             started_at_ms: previous
                 .as_ref()
                 .map(|p| p.started_at_ms)
-                .or(ts)
+                .or(started_at_ms)
                 .unwrap_or_else(now_ms),
-            last_seq: previous.as_ref().map_or(0, |p| p.last_seq),
             rating: previous.as_ref().and_then(|p| p.rating),
         };
         if !session.visitor_id.is_empty() {
@@ -858,21 +966,16 @@ impl Actor {
             SessionMeta {
                 session,
                 opened_at: Instant::now(),
+                latest_ms,
             },
         );
-    }
-
-    /// Schedules a sync now when the platform says the session has messages we have not stored.
-    fn sync_if_behind(&mut self, cid: String, platform_last_seq: Option<u64>) {
-        if platform_last_seq.unwrap_or(0) > self.sequencer.released(&cid) {
-            self.sync_due.insert(cid, Instant::now());
-        }
     }
 
     fn end_locally(&mut self, cid: &str, batch: &mut Batch) {
         if let Some(meta) = self.sessions.get_mut(cid) {
             meta.session.state = SessionState::Ended;
         }
+        self.catch_up_due.remove(cid);
         batch.write(
             Write::EndSession {
                 session_id: cid.to_string(),
@@ -883,32 +986,9 @@ impl Actor {
         );
     }
 
-    /// Offers a confirmed record to the sequencer and writes whatever becomes ready.
-    fn offer(&mut self, record: Record, batch: &mut Batch) {
-        let session_id = record.message.session_id.clone();
-        match self.sequencer.offer(record) {
-            Offer::Duplicate => self.stat(|s| s.duplicates_dropped += 1),
-            Offer::Held => {
-                self.sync_due
-                    .entry(session_id)
-                    .or_insert_with(|| Instant::now() + HOLE_GRACE);
-            }
-            Offer::Ready(records) => {
-                for record in records {
-                    self.write_record(record, batch);
-                }
-                if !self.sequencer.has_hole(&session_id) {
-                    self.sync_due.remove(&session_id);
-                }
-            }
-        }
-    }
-
-    fn write_record(&mut self, record: Record, batch: &mut Batch) {
-        let message = record.message;
-        if let (Some(seq), Some(meta)) = (message.seq, self.sessions.get_mut(&message.session_id)) {
-            meta.session.last_seq = meta.session.last_seq.max(seq);
-        }
+    /// Writes a message the platform confirmed: our own send becomes `Sent`, anything else is
+    /// announced as new. A message already stored (same msg id) changes nothing and says nothing.
+    fn write_message(&mut self, message: Message, received_at: Option<Instant>, batch: &mut Batch) {
         let ours = message
             .client_msg_id
             .as_ref()
@@ -919,7 +999,6 @@ impl Actor {
                 client_msg_id: message.client_msg_id.clone().unwrap_or_default(),
                 status: DeliveryStatus::Sent,
                 msg_id: message.msg_id.clone(),
-                seq: message.seq,
                 error: None,
             }
         } else {
@@ -932,46 +1011,73 @@ impl Actor {
         batch.effects.push(Effect::AfterWrite {
             index: batch.writes.len() - 1,
             event: Some(event),
-            received_at: record.received_at,
+            received_at,
             stored_message: inbound,
         });
     }
 
-    // ---- resync ----
+    // ---- catching up ----
 
-    fn request_reception(&self) {
+    /// Asks for the reception list. `full`: catch up every live session (after a (re)connect);
+    /// otherwise only sessions whose last message is newer than what is stored.
+    fn request_reception(&self, full: bool, after: Duration) {
         let client = self.client.clone();
         let tx = self.internal_tx.clone();
-        let requested_at = Instant::now();
         tokio::spawn(async move {
+            tokio::time::sleep(after).await;
+            let requested_at = Instant::now();
             let result = client.synchronous().await;
             let _ = tx
                 .send(Internal::Reception {
                     requested_at,
+                    full,
                     result,
                 })
                 .await;
         });
     }
 
-    fn start_due_syncs(&mut self) {
+    /// Has `cid` read from the platform's records after `delay`; a later request may push an
+    /// earlier one back, but never past `CATCH_UP_MAX_WAIT` after the first.
+    fn schedule_catch_up(&mut self, cid: String, delay: Duration) {
+        let now = Instant::now();
+        let due = self.catch_up_due.entry(cid).or_insert(CatchUpDue {
+            at: now + delay,
+            deadline: now + delay.max(CATCH_UP_MAX_WAIT),
+        });
+        due.at = due.at.max(now + delay).min(due.deadline);
+    }
+
+    fn start_due_catch_ups(&mut self) {
         let now = Instant::now();
         let due: Vec<String> = self
-            .sync_due
+            .catch_up_due
             .iter()
-            .filter(|(id, at)| **at <= now && !self.syncing.contains(*id))
+            .filter(|(id, due)| due.at <= now && !self.catching_up.contains(*id))
             .map(|(id, _)| id.clone())
+            .take(CATCH_UP_CONCURRENCY.saturating_sub(self.catching_up.len()))
             .collect();
         for session_id in due {
-            self.sync_due.remove(&session_id);
-            self.syncing.insert(session_id.clone());
-            self.stat(|s| s.syncs += 1);
-            let after = self.sequencer.released(&session_id);
+            self.catch_up_due.remove(&session_id);
+            let Some(uid) = self
+                .sessions
+                .get(&session_id)
+                .map(|m| m.session.visitor_id.clone())
+            else {
+                continue;
+            };
+            self.catching_up.insert(session_id.clone());
+            self.stat(|s| s.catch_ups += 1);
             let client = self.client.clone();
             let tx = self.internal_tx.clone();
             tokio::spawn(async move {
-                let result = client.sync_messages(&session_id, after).await;
-                let _ = tx.send(Internal::Synced { session_id, result }).await;
+                let result = async {
+                    let aid = client.login().await?.aid;
+                    let records = client.query_history_records(&session_id, &uid).await?;
+                    Ok((records, aid))
+                }
+                .await;
+                let _ = tx.send(Internal::CaughtUp { session_id, result }).await;
             });
         }
     }
@@ -980,54 +1086,31 @@ impl Actor {
         match internal {
             Internal::Reception {
                 requested_at,
+                full,
                 result,
             } => match result {
-                Ok(items) => self.reconcile(requested_at, items, batch),
+                Ok(reception) => self.reconcile(requested_at, full, reception, batch),
                 Err(error) => {
-                    tracing::warn!(%error, "resync failed; retrying");
-                    let client = self.client.clone();
-                    let tx = self.internal_tx.clone();
-                    tokio::spawn(async move {
-                        tokio::time::sleep(backoff_with_jitter(
-                            2,
-                            Duration::from_millis(500),
-                            Duration::from_secs(5),
-                        ))
-                        .await;
-                        let requested_at = Instant::now();
-                        let result = client.synchronous().await;
-                        let _ = tx
-                            .send(Internal::Reception {
-                                requested_at,
-                                result,
-                            })
-                            .await;
-                    });
+                    tracing::warn!(%error, "reception list failed; retrying");
+                    self.request_reception(
+                        full,
+                        backoff_with_jitter(2, Duration::from_millis(500), Duration::from_secs(5)),
+                    );
                 }
             },
-            Internal::Synced { session_id, result } => {
-                self.syncing.remove(&session_id);
+            Internal::CaughtUp { session_id, result } => {
+                self.catching_up.remove(&session_id);
                 match result {
-                    Ok(records) => {
-                        for record in records {
-                            let message = message_from_record(&session_id, &record);
-                            self.offer(
-                                Record {
-                                    message,
-                                    received_at: None,
-                                },
-                                batch,
-                            );
-                        }
-                        if self.sequencer.has_hole(&session_id) {
-                            self.sync_due
-                                .insert(session_id, Instant::now() + Duration::from_secs(1));
-                        }
+                    Ok((records, aid)) => self.on_records(&session_id, &records, &aid, batch),
+                    Err(ClientError::Platform { code, message, .. })
+                        if !code.needs_reauth() && code != RetCode::Unknown =>
+                    {
+                        // Not this agent's session (any more): nothing to catch up.
+                        tracing::info!(session = %session_id, %message, "no records for this session");
                     }
                     Err(error) => {
-                        tracing::warn!(%error, session = %session_id, "sync failed; retrying");
-                        self.sync_due
-                            .insert(session_id, Instant::now() + Duration::from_secs(1));
+                        tracing::warn!(%error, session = %session_id, "catch-up failed; retrying");
+                        self.schedule_catch_up(session_id, Duration::from_secs(1));
                     }
                 }
             }
@@ -1047,23 +1130,38 @@ impl Actor {
         }
     }
 
-    /// Brings the local session list in line with the platform's reception list.
-    fn reconcile(&mut self, requested_at: Instant, items: Vec<ReceptionItem>, batch: &mut Batch) {
+    /// Brings the local session list in line with the platform's reception list, and schedules the
+    /// catch-ups it calls for.
+    fn reconcile(
+        &mut self,
+        requested_at: Instant,
+        full: bool,
+        reception: SynChronousModel,
+        batch: &mut Batch,
+    ) {
+        if let Some(waiting) = reception.wait_size {
+            batch.emit(DomainEvent::QueueChanged {
+                waiting: waiting.max(0) as u64,
+            });
+        }
         let mut listed = HashSet::new();
-        for item in items {
-            let Some(cid) = item.cid.clone() else {
+        for item in reception.user_list {
+            let Some(cid) = item.cid.clone().filter(|c| !c.is_empty()) else {
                 continue;
             };
             listed.insert(cid.clone());
-            self.ensure_session(
-                &cid,
-                item.uid.as_deref(),
-                item.uname.as_deref(),
-                item.usource,
-                item.accept_time_order,
-                batch,
-            );
-            self.sync_if_behind(cid, item.last_seq);
+            let started = item
+                .accept_time_order
+                .as_deref()
+                .or(item.ts.as_deref())
+                .and_then(parse_platform_time);
+            let uid = item.uid.as_deref().or(item.user_id.as_deref());
+            self.ensure_session(&cid, uid, item.uname.as_deref(), item.usource, started, batch);
+            let last_at = item.last_msg_time.as_deref().and_then(parse_platform_time);
+            let known = self.sessions.get(&cid).map_or(0, |m| m.latest_ms);
+            if full || last_at.is_some_and(|at| at / 1000 > known / 1000) {
+                self.schedule_catch_up(cid, Duration::ZERO);
+            }
         }
         // Sessions that ended while we were away. A session opened after the request may simply be
         // missing from a list computed before it existed, so it is left alone.
@@ -1080,7 +1178,181 @@ impl Actor {
         for cid in ended {
             self.end_locally(&cid, batch);
         }
-        self.start_due_syncs();
+        // Sends that may have been stored without an answer are settled in their session's records,
+        // whether or not the session is still live.
+        let unresolved = self
+            .reader
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .unresolved_outbox()
+            .unwrap_or_default();
+        for item in unresolved {
+            if !self.in_flight.contains_key(&item.client_msg_id) {
+                self.schedule_catch_up(item.session_id, Duration::ZERO);
+            }
+        }
+    }
+
+    /// One session's records: first settle our sends whose outcome is unknown (found → sent, found
+    /// hidden for a sensitive word → not delivered, absent → send again), then store what is missing
+    /// and give what is stored the platform's exact times.
+    fn on_records(
+        &mut self,
+        session_id: &str,
+        records: &[ChatMessageModel],
+        aid: &str,
+        batch: &mut Batch,
+    ) {
+        let chat: Vec<&ChatMessageModel> = records
+            .iter()
+            .filter(|r| r.action.is_none_or(|a| a == ACTION_CHAT))
+            .filter(|r| r.msg_id.as_deref().is_some_and(|id| !id.is_empty()))
+            .collect();
+        let ours = |r: &ChatMessageModel| {
+            r.sender_type == Some(sender_type::AGENT)
+                && (aid.is_empty() || r.sender.as_deref() == Some(aid))
+        };
+        let (unresolved, stored_ids) = {
+            let reader = self.reader.lock().unwrap_or_else(|p| p.into_inner());
+            let unresolved: Vec<OutboxItem> = reader
+                .unresolved_outbox()
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|item| item.session_id == session_id)
+                .filter(|item| !self.in_flight.contains_key(&item.client_msg_id))
+                .collect();
+            let stored_ids: HashSet<String> = reader
+                .messages(session_id, usize::MAX >> 1)
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|m| m.msg_id)
+                .collect();
+            (unresolved, stored_ids)
+        };
+        let mut claimed: HashSet<String> = HashSet::new();
+        for item in unresolved {
+            let started = item.attempt_started_at_ms.unwrap_or(item.created_at_ms);
+            let found = chat.iter().find(|r| {
+                let id = r.msg_id.as_deref().unwrap_or_default();
+                ours(r)
+                    && !claimed.contains(id)
+                    && !stored_ids.contains(id)
+                    && r.t.is_none_or(|t| t >= started - MATCH_SKEW_MS)
+                    && same_message(r, &item)
+            });
+            match found {
+                Some(record) if record.user_no_see_flag == Some(1) => {
+                    claimed.insert(record.msg_id.clone().unwrap_or_default());
+                    self.stat(|s| s.sends_found_in_history += 1);
+                    self.fail_send(
+                        &item,
+                        "the platform refused it for a sensitive word (200032): the customer did not see it. Edit it and send again.".into(),
+                        batch,
+                    );
+                }
+                Some(record) => {
+                    let msg_id = record.msg_id.clone().unwrap_or_default();
+                    claimed.insert(msg_id.clone());
+                    self.stat(|s| s.sends_found_in_history += 1);
+                    batch.write(
+                        Write::OutboxAccepted {
+                            client_msg_id: item.client_msg_id.clone(),
+                        },
+                        None,
+                    );
+                    let mut message = item.pending_message();
+                    message.msg_id = Some(msg_id);
+                    message.status = DeliveryStatus::Sent;
+                    message.sent_at_ms = record.t.unwrap_or(message.sent_at_ms);
+                    self.write_message(message, None, batch);
+                }
+                None if now_ms() >= started + UNKNOWN_CHECK_AFTER.as_millis() as i64 => {
+                    // Not stored: sending it again cannot show it twice.
+                    self.stat(|s| s.sends_resent_after_check += 1);
+                    self.pending_clients.insert(item.client_msg_id.clone());
+                    batch.write(
+                        Write::Requeue {
+                            client_msg_id: item.client_msg_id.clone(),
+                        },
+                        Some(DomainEvent::MessageStatusChanged {
+                            session_id: item.session_id.clone(),
+                            client_msg_id: item.client_msg_id.clone(),
+                            status: DeliveryStatus::Pending,
+                            msg_id: None,
+                            error: None,
+                        }),
+                    );
+                    self.wake_outbox.notify_one();
+                }
+                None => self.schedule_catch_up(session_id.to_string(), UNKNOWN_CHECK_AFTER),
+            }
+        }
+        // Our sends in flight right now: their answer confirms them; a copy from here would show
+        // them twice until then.
+        let in_flight_texts: Vec<String> = self
+            .in_flight
+            .iter()
+            .filter(|(_, (session, _))| session == session_id)
+            .filter_map(|(id, _)| self.reader.lock().ok()?.outbox_item(id).ok().flatten())
+            .map(|item| item.content)
+            .collect();
+        let mut changed_times = Vec::new();
+        let mut latest = 0;
+        for record in chat {
+            let msg_id = record.msg_id.clone().unwrap_or_default();
+            if claimed.contains(&msg_id) || record.user_no_see_flag == Some(1) {
+                continue;
+            }
+            let (body_type, body_content) = message_body(record.message.as_ref());
+            let content = body_content.or_else(|| record.msg.clone()).unwrap_or_default();
+            if ours(record) && !stored_ids.contains(&msg_id) && in_flight_texts.contains(&content)
+            {
+                continue;
+            }
+            let sent_at_ms = record
+                .t
+                .or_else(|| record.ts.as_deref().and_then(parse_platform_time))
+                .unwrap_or_else(now_ms);
+            latest = latest.max(sent_at_ms);
+            if stored_ids.contains(&msg_id) {
+                changed_times.push(batch.writes.len());
+                batch.writes.push(Write::ConfirmMessageTime {
+                    msg_id,
+                    sent_at_ms,
+                });
+                continue;
+            }
+            let direction = if record.sender_type == Some(sender_type::AGENT) {
+                Direction::Out
+            } else {
+                Direction::In
+            };
+            let message = Message {
+                session_id: session_id.to_string(),
+                msg_id: Some(msg_id),
+                client_msg_id: None,
+                direction,
+                kind: MessageKind::from_sobot_msg_type(
+                    record.msg_type.or(body_type).unwrap_or(0),
+                ),
+                content,
+                sender_name: record.sender_name.clone().unwrap_or_default(),
+                sent_at_ms,
+                status: DeliveryStatus::Sent,
+            };
+            self.write_message(message, None, batch);
+        }
+        if let Some(meta) = self.sessions.get_mut(session_id) {
+            meta.latest_ms = meta.latest_ms.max(latest);
+        }
+        if !changed_times.is_empty() {
+            batch.effects.push(Effect::AfterAnyWrite {
+                indices: changed_times,
+                event: DomainEvent::SessionCaughtUp {
+                    session_id: session_id.to_string(),
+                },
+            });
+        }
     }
 
     // ---- sends ----
@@ -1122,6 +1394,7 @@ impl Actor {
                     last_error: None,
                     created_at_ms: now_ms(),
                     attachment,
+                    attempt_started_at_ms: None,
                 };
                 self.pending_clients.insert(client_msg_id.clone());
                 batch.write(
@@ -1168,7 +1441,6 @@ impl Actor {
                         client_msg_id,
                         status: DeliveryStatus::Pending,
                         msg_id: None,
-                        seq: None,
                         error: None,
                     }),
                 );
@@ -1197,108 +1469,145 @@ impl Actor {
         }
     }
 
+    fn fail_send(&mut self, item: &OutboxItem, reason: String, batch: &mut Batch) {
+        self.stat(|s| s.sends_failed += 1);
+        self.pending_clients.remove(&item.client_msg_id);
+        batch.write(
+            Write::MarkFailed {
+                client_msg_id: item.client_msg_id.clone(),
+                error: reason.clone(),
+            },
+            Some(DomainEvent::MessageStatusChanged {
+                session_id: item.session_id.clone(),
+                client_msg_id: item.client_msg_id.clone(),
+                status: DeliveryStatus::Failed,
+                msg_id: None,
+                error: Some(reason),
+            }),
+        );
+    }
+
     fn on_outcome(&mut self, report: OutcomeReport, batch: &mut Batch) {
         match report.outcome {
+            SendOutcome::Attempt {
+                client_msg_id,
+                session_id,
+                at_ms,
+            } => {
+                self.in_flight
+                    .insert(client_msg_id.clone(), (session_id, at_ms));
+                batch.attempts.push(client_msg_id.clone());
+                let index = batch.write(
+                    Write::OutboxAttempt {
+                        client_msg_id,
+                        at_ms,
+                    },
+                    None,
+                );
+                batch.effects.push(Effect::AttemptRecorded {
+                    index,
+                    go: report.committed,
+                });
+                return;
+            }
             SendOutcome::Accepted { item, receipt } => {
-                self.stat(|s| s.sends_accepted += 1);
-                batch.write(
-                    Write::OutboxAccepted {
-                        client_msg_id: item.client_msg_id.clone(),
-                    },
-                    None,
-                );
-                let mut message = item.pending_message();
-                message.seq = receipt.seq;
-                message.msg_id = receipt.msg_id;
-                message.status = DeliveryStatus::Sent;
-                message.sent_at_ms = receipt.ts.unwrap_or(message.sent_at_ms);
-                self.offer(
-                    Record {
-                        message,
-                        received_at: None,
-                    },
-                    batch,
-                );
+                self.in_flight.remove(&item.client_msg_id);
+                self.on_accepted(item, receipt, batch);
             }
-            SendOutcome::Failed { item, error } if error.is_transient() => {
-                self.stat(|s| s.sends_postponed += 1);
-                let delay = backoff_with_jitter(
-                    item.attempts + 1,
-                    Duration::from_millis(250),
-                    Duration::from_secs(30),
-                );
-                batch.write(
-                    Write::Postpone {
-                        client_msg_id: item.client_msg_id,
-                        next_attempt_at_ms: now_ms() + delay.as_millis() as i64,
-                        error: error.to_string(),
-                    },
-                    None,
-                );
-            }
-            SendOutcome::Failed { item, error } => {
-                self.stat(|s| s.sends_failed += 1);
-                self.pending_clients.remove(&item.client_msg_id);
-                batch.write(
-                    Write::MarkFailed {
-                        client_msg_id: item.client_msg_id.clone(),
-                        error: error.to_string(),
-                    },
-                    Some(DomainEvent::MessageStatusChanged {
-                        session_id: item.session_id,
-                        client_msg_id: item.client_msg_id,
-                        status: DeliveryStatus::Failed,
-                        msg_id: None,
-                        seq: None,
-                        error: Some(error.to_string()),
-                    }),
-                );
+            SendOutcome::Failed { item, failure } => {
+                self.in_flight.remove(&item.client_msg_id);
+                match failure {
+                    SendFailure::NotSent(error) => {
+                        self.stat(|s| s.sends_postponed += 1);
+                        let delay = backoff_with_jitter(
+                            item.attempts + 1,
+                            Duration::from_millis(250),
+                            Duration::from_secs(30),
+                        );
+                        batch.write(
+                            Write::Postpone {
+                                client_msg_id: item.client_msg_id,
+                                next_attempt_at_ms: now_ms() + delay.as_millis() as i64,
+                                error: error.to_string(),
+                            },
+                            None,
+                        );
+                    }
+                    SendFailure::Refused(error) => {
+                        let reason = match error.platform_code() {
+                            Some(RetCode::SENSITIVE_WORD) => "the platform refused it for a sensitive word (200032): the customer did not see it. Edit it and send again.".to_string(),
+                            _ => error.to_string(),
+                        };
+                        self.fail_send(&item, reason, batch);
+                    }
+                    SendFailure::Unknown(error) => self.send_unknown(item, error, batch),
+                }
             }
         }
         batch.effects.push(Effect::Committed(report.committed));
     }
-}
 
-fn direction_of(sender: Option<i64>) -> Direction {
-    if sender == Some(sender_type::AGENT) {
-        Direction::Out
-    } else {
-        Direction::In
+    fn on_accepted(&mut self, item: OutboxItem, receipt: OnlineMsgModel, batch: &mut Batch) {
+        let Some(msg_id) = receipt.msg_id.filter(|id| !id.is_empty()) else {
+            // Accepted without an id to recognise it by: settle it from the records.
+            let error = ClientError::Decode {
+                endpoint: "send".into(),
+                message: "accepted without a msgId".into(),
+                body: String::new(),
+            };
+            self.send_unknown(item, error, batch);
+            return;
+        };
+        self.stat(|s| s.sends_accepted += 1);
+        batch.write(
+            Write::OutboxAccepted {
+                client_msg_id: item.client_msg_id.clone(),
+            },
+            None,
+        );
+        // The answer has no time: this PC's clock until a catch-up gives the platform's.
+        let at = now_ms();
+        if let Some(meta) = self.sessions.get_mut(&item.session_id) {
+            meta.latest_ms = meta.latest_ms.max(at);
+        }
+        let mut message = item.pending_message();
+        message.msg_id = Some(msg_id);
+        message.status = DeliveryStatus::Sent;
+        message.sent_at_ms = at;
+        self.write_message(message, None, batch);
+    }
+
+    fn send_unknown(&mut self, item: OutboxItem, error: ClientError, batch: &mut Batch) {
+        self.stat(|s| s.sends_unknown += 1);
+        batch.write(
+            Write::OutboxUnknown {
+                client_msg_id: item.client_msg_id.clone(),
+                error: error.to_string(),
+            },
+            Some(DomainEvent::MessageStatusChanged {
+                session_id: item.session_id.clone(),
+                client_msg_id: item.client_msg_id.clone(),
+                status: DeliveryStatus::Unknown,
+                msg_id: None,
+                error: Some(error.to_string()),
+            }),
+        );
+        self.schedule_catch_up(item.session_id, UNKNOWN_CHECK_AFTER);
     }
 }
 
-fn message_from_push(cid: &str, data: &PushMessageModel) -> Message {
-    Message {
-        session_id: cid.to_string(),
-        seq: data.seq,
-        msg_id: data.msg_id.clone(),
-        client_msg_id: data.client_msg_id.clone(),
-        direction: direction_of(data.sender_type),
-        kind: MessageKind::from_sobot_msg_type(data.msg_type.unwrap_or(0)),
-        content: data.content.clone().unwrap_or_default(),
-        sender_name: data
-            .uname
-            .clone()
-            .or_else(|| data.aname.clone())
-            .unwrap_or_default(),
-        sent_at_ms: data.ts.unwrap_or_else(now_ms),
-        status: DeliveryStatus::Sent,
-    }
-}
-
-fn message_from_record(cid: &str, record: &ChatRecord) -> Message {
-    Message {
-        // The session asked about, never one the record claims: a sync answer cannot write into
-        // another session.
-        session_id: cid.to_string(),
-        seq: record.seq,
-        msg_id: record.msg_id.clone(),
-        client_msg_id: record.client_msg_id.clone(),
-        direction: direction_of(record.sender_type),
-        kind: MessageKind::from_sobot_msg_type(record.msg_type.unwrap_or(0)),
-        content: record.content.clone().unwrap_or_default(),
-        sender_name: record.sender_name.clone().unwrap_or_default(),
-        sent_at_ms: record.t.unwrap_or_else(now_ms),
-        status: DeliveryStatus::Sent,
+/// Whether a record is the outbox item: the same text, or for a file the same kind of message.
+fn same_message(record: &ChatMessageModel, item: &OutboxItem) -> bool {
+    let (body_type, body_content) = message_body(record.message.as_ref());
+    let msg_type = record.msg_type.or(body_type).unwrap_or(0);
+    match item.attachment {
+        Some(_) => MessageKind::from_sobot_msg_type(msg_type) == item.kind,
+        None => {
+            msg_type == 0
+                && body_content
+                    .as_deref()
+                    .or(record.msg.as_deref())
+                    .is_some_and(|text| text == item.content)
+        }
     }
 }

@@ -1,6 +1,7 @@
-//! The session engine: it turns the platform's push channel into ordered, de-duplicated, stored
-//! messages and a domain event stream, and turns the agent's replies into durable outbox items that
-//! reach the platform exactly once, through network loss, 5xx, token expiry and killed processes.
+//! The session engine: it turns the platform's push channel and session records into ordered,
+//! de-duplicated, stored messages and a domain event stream, and turns the agent's replies into
+//! durable outbox items that reach the customer once, through network loss, 5xx, token expiry and
+//! killed processes, with only what Sobot offers (its `msgId`s, its times, its session records).
 //!
 //! Shape: one actor task owns all decisions (the `Sequencer`, session bookkeeping); one thread owns
 //! the database writes (`StoreWriter`); the push connection and the outbox sender are their own tasks
@@ -9,7 +10,6 @@
 mod engine;
 mod latency;
 mod outbox;
-pub mod sequencer;
 mod writer;
 
 pub use engine::{EngineConfig, EngineError, EngineHandle, EngineStats, SessionEngine};

@@ -1,15 +1,17 @@
-//! The outbox sender: takes due items from the store, sends them (one at a time per session, so
-//! each session's replies keep their order; many sessions at once), and reports every outcome to
-//! the engine actor, waiting for its commit before looking at the outbox again so an item is never
-//! sent twice by this process. Across processes, the client message id makes a repeat harmless.
+//! The outbox sender: takes due items from the store and sends each once (one at a time per
+//! session, so each session's replies keep their order; many sessions at once). Before a request
+//! leaves, its attempt is on disk (so a crash mid-send is known to be ambiguous); every outcome goes
+//! to the engine actor, and the sender waits for its commit before looking at the outbox again, so
+//! this process never has two attempts of one item out. What happens after a failure is the actor's
+//! decision: Sobot honours no client message id, so a send is never simply repeated here.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use agentdesk_sobot::client::OutgoingAttachment;
-use agentdesk_sobot::protocol::SendReceipt;
-use agentdesk_sobot::{AgentClient, ClientError};
+use agentdesk_sobot::client::{OutgoingAttachment, OutgoingMessage};
+use agentdesk_sobot::protocol::OnlineMsgModel;
+use agentdesk_sobot::{AgentClient, SendFailure};
 use agentdesk_store::{OutboxItem, Store};
 use tokio::sync::{mpsc, oneshot, Notify};
 use tokio::task::JoinSet;
@@ -20,19 +22,70 @@ use crate::now_ms;
 const CONCURRENCY: usize = 32;
 
 pub enum SendOutcome {
+    /// About to send: record the attempt; `committed` fires only once it is on disk.
+    Attempt {
+        client_msg_id: String,
+        session_id: String,
+        at_ms: i64,
+    },
     Accepted {
         item: OutboxItem,
-        receipt: SendReceipt,
+        receipt: OnlineMsgModel,
     },
     Failed {
         item: OutboxItem,
-        error: ClientError,
+        failure: SendFailure,
     },
 }
 
 pub struct OutcomeReport {
     pub outcome: SendOutcome,
     pub committed: oneshot::Sender<()>,
+}
+
+/// Reports `outcome` and waits for its commit; false if it was not committed.
+async fn report(outcomes: &mpsc::Sender<OutcomeReport>, outcome: SendOutcome) -> bool {
+    let (committed, done) = oneshot::channel();
+    if outcomes
+        .send(OutcomeReport { outcome, committed })
+        .await
+        .is_err()
+    {
+        return false;
+    }
+    done.await.is_ok()
+}
+
+async fn send_once(
+    client: Arc<AgentClient>,
+    outcomes: mpsc::Sender<OutcomeReport>,
+    item: OutboxItem,
+) {
+    let attempt = SendOutcome::Attempt {
+        client_msg_id: item.client_msg_id.clone(),
+        session_id: item.session_id.clone(),
+        at_ms: now_ms(),
+    };
+    if !report(&outcomes, attempt).await {
+        // The attempt is not on disk (or the item changed meanwhile): do not send.
+        return;
+    }
+    let message = match &item.attachment {
+        Some(attachment) => OutgoingMessage::Attachment(OutgoingAttachment {
+            file_name: attachment.file_name.clone(),
+            mime: attachment.mime.clone(),
+            bytes: attachment.bytes.clone(),
+        }),
+        None => OutgoingMessage::Text(item.content.clone()),
+    };
+    let outcome = match client
+        .send(&item.session_id, &item.visitor_id, &message)
+        .await
+    {
+        Ok(receipt) => SendOutcome::Accepted { item, receipt },
+        Err(failure) => SendOutcome::Failed { item, failure },
+    };
+    report(&outcomes, outcome).await;
 }
 
 pub async fn run(
@@ -70,49 +123,7 @@ pub async fn run(
             while in_flight.len() >= CONCURRENCY {
                 in_flight.join_next().await;
             }
-            let client = client.clone();
-            let outcomes = outcomes.clone();
-            in_flight.spawn(async move {
-                let result = match &item.attachment {
-                    Some(attachment) => {
-                        let file = OutgoingAttachment {
-                            file_name: attachment.file_name.clone(),
-                            mime: attachment.mime.clone(),
-                            bytes: attachment.bytes.clone(),
-                        };
-                        client
-                            .send_attachment(
-                                &item.session_id,
-                                &item.visitor_id,
-                                file,
-                                &item.client_msg_id,
-                            )
-                            .await
-                    }
-                    None => {
-                        client
-                            .send_text(
-                                &item.session_id,
-                                &item.visitor_id,
-                                &item.content,
-                                &item.client_msg_id,
-                            )
-                            .await
-                    }
-                };
-                let outcome = match result {
-                    Ok(receipt) => SendOutcome::Accepted { item, receipt },
-                    Err(error) => SendOutcome::Failed { item, error },
-                };
-                let (committed, done) = oneshot::channel();
-                if outcomes
-                    .send(OutcomeReport { outcome, committed })
-                    .await
-                    .is_ok()
-                {
-                    let _ = done.await;
-                }
-            });
+            in_flight.spawn(send_once(client.clone(), outcomes.clone(), item));
         }
         tokio::select! {
             _ = async { while in_flight.join_next().await.is_some() {} } => {}

@@ -6,8 +6,9 @@ use agentdesk_sobot::client::{
     HourlySessions, HumanSatisfaction, KnowledgeDoc, PastMessage, PastSession, PlatformCustomer,
 };
 use agentdesk_sobot::protocol::{
-    AgentEnvelope, ChatRecord, CustomerServiceInfoModel, OpenEnvelope, PushFrame, ReceptionItem,
-    RetCode, SendReceipt, TokenItem, WaitingPage,
+    AgentEnvelope, ChatMessageModel, CustomerServiceInfoModel, Frame, FrameDecoder, FrameType,
+    OnLineServiceModel, OnlineMsgModel, OpenEnvelope, PushMessageModel, QueueUserModel, RetCode,
+    SynChronousModel, TokenItem, UserInfoModel,
 };
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -45,40 +46,54 @@ fn error_kind(message: &str) -> String {
         .collect()
 }
 
-/// A push frame from the WebSocket: decoded, and a decoded frame must survive encode → decode.
+/// Bytes from the push channel's TCP stream: split into frames, each re-encoded to the same bytes,
+/// and every data frame's payload decoded as the SDK's `PushMessageModel`.
 fn push_frame(input: &[u8]) -> String {
-    let text = String::from_utf8_lossy(input);
-    match PushFrame::decode(&text) {
-        Ok(frame) => {
-            let again = PushFrame::decode(&frame.encode());
-            assert_eq!(
-                again.as_ref(),
-                Ok(&frame),
-                "a frame changed in a round trip"
-            );
-            match frame {
-                PushFrame::Auth { .. } => "auth".into(),
-                PushFrame::AuthResult { ret_code, .. } => {
-                    format!("auth-result:{}", RetCode::parse(&ret_code).is_success())
-                }
-                PushFrame::Heartbeat { .. } => "heartbeat".into(),
-                PushFrame::Receipt { .. } => "receipt".into(),
-                PushFrame::Data { data, .. } => {
-                    // Known push types by name, any other number as one outcome.
-                    let kind = match data.kind {
-                        Some(kind @ 100..=120) => kind.to_string(),
-                        Some(_) => "other".into(),
-                        None => "none".into(),
-                    };
-                    format!(
-                        "data:{kind}:{}:{}",
-                        data.cid.is_some(),
-                        data.content.as_ref().is_some_and(|c| !c.is_empty())
-                    )
-                }
+    let mut decoder = FrameDecoder::new(1 << 20);
+    decoder.extend(input);
+    let mut outcome = String::new();
+    loop {
+        match decoder.next_frame() {
+            Ok(Some(frame)) => {
+                let mut again = FrameDecoder::new(1 << 20);
+                again.extend(&frame.encode());
+                assert_eq!(
+                    again.next_frame(),
+                    Ok(Some(frame.clone())),
+                    "a frame changed in a round trip"
+                );
+                outcome.push_str(&match frame.kind() {
+                    Some(FrameType::Data) => data_outcome(&frame),
+                    Some(kind) => format!("{kind:?}"),
+                    None => "unknown-type".into(),
+                });
+                outcome.push(';');
             }
+            Ok(None) => return format!("{outcome}rest"),
+            Err(error) => return format!("{outcome}error:{}", error_kind(&error.0)),
         }
-        Err(error) => format!("error:{}", error_kind(&error.0)),
+    }
+}
+
+fn data_outcome(frame: &Frame) -> String {
+    let Ok(text) = frame.text() else {
+        return "data:not-utf8".into();
+    };
+    match serde_json::from_str::<PushMessageModel>(text) {
+        Ok(data) => {
+            // Known push types by name, any other number as one outcome.
+            let kind = match data.kind {
+                Some(kind @ 100..=140) => kind.to_string(),
+                Some(_) => "other".into(),
+                None => "none".into(),
+            };
+            format!(
+                "data:{kind}:{}:{}",
+                data.cid.is_some(),
+                data.msg_id.as_ref().is_some_and(|c| !c.is_empty())
+            )
+        }
+        Err(error) => format!("data:error:{}", error_kind(&error.to_string())),
     }
 }
 
@@ -103,11 +118,13 @@ fn api_response(input: &[u8]) -> String {
         return "not-utf8".into();
     };
     let mut outcome: String = [
-        decodes::<AgentEnvelope<Vec<ReceptionItem>>>(text),
-        decodes::<AgentEnvelope<Vec<ChatRecord>>>(text),
+        decodes::<AgentEnvelope<SynChronousModel>>(text),
+        decodes::<AgentEnvelope<Vec<ChatMessageModel>>>(text),
         decodes::<AgentEnvelope<CustomerServiceInfoModel>>(text),
-        decodes::<AgentEnvelope<SendReceipt>>(text),
-        decodes::<AgentEnvelope<WaitingPage>>(text),
+        decodes::<AgentEnvelope<OnlineMsgModel>>(text),
+        decodes::<AgentEnvelope<QueueUserModel>>(text),
+        decodes::<AgentEnvelope<Vec<OnLineServiceModel>>>(text),
+        decodes::<AgentEnvelope<UserInfoModel>>(text),
         decodes::<OpenEnvelope<TokenItem>>(text),
     ]
     .iter()

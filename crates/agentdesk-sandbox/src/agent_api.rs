@@ -1,10 +1,11 @@
-//! The agent component SDK's operations (`/chat-admin-sdk/new/sdk/v1/<op>`, reference §1b): form
-//! bodies (multipart for `send` with a file), the `temp-id` header, `{retCode, retMsg, data}`
-//! envelopes, and `999998` when the login behind a temp-id is gone.
+//! The agent component SDK's operations (`/chat-admin-sdk/new/sdk/v1/<op>`, fact sheet §1): form
+//! bodies (multipart for `send`, as the SDK always sends it), the `temp-id` header,
+//! `{retCode, retMsg, data}` envelopes, and `999998` when the login behind a temp-id is gone. Answers
+//! have the SDK models' shapes (`tests/fixtures/sobot/` holds one of each; a test checks them).
 
 use std::sync::Arc;
 
-use agentdesk_sobot::protocol::{agent_status, PUSH_PATH};
+use agentdesk_sobot::protocol::{agent_status, format_platform_time};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::response::Response;
@@ -42,7 +43,7 @@ pub async fn agent_op(
     if op == "login" {
         let tenant = state.tenant_by_token(str_param(&params, "token").as_deref());
         let mut world = crate::lock(&tenant);
-        return login(&mut world, &state.base_url, &params);
+        return login(&mut world, &state.push_address, &params);
     }
     let temp_id = headers.get("temp-id").and_then(|v| v.to_str().ok());
     let tenant = state.tenant_by_temp_id(temp_id);
@@ -58,21 +59,24 @@ pub async fn agent_op(
         "busy" => match int_param(&params, "statusCode").unwrap_or(2) {
             code @ 2..=7 => {
                 world.set_status(agent, code);
-                Ok(json!({"status": 2, "statusCode": code}))
+                Ok(json!({}))
             }
             code => Err(OpError::Code(
                 "400004",
-                format!("statusCode 必须为 2–7: {code}"),
+                format!("statusCode 不在客服状态字典中: {code}"),
             )),
         },
-        "getServiceStatus" => Ok(json!({"status": world.agents[agent].status})),
+        "getServiceStatus" => Ok(service_statuses()),
         "out" => {
             world.logout(agent);
             Ok(json!({}))
         }
         "synChronous" => Ok(synchronous(&world, agent)),
         "queryWaitUser" => Ok(query_wait_user(&world, &params)),
-        "getHistoryChat" | "syncMessages" => sync_messages(&world, agent, &params),
+        "queryHistoryRecords" => {
+            world.counters.history_queries += 1;
+            history_records(&world, agent, &params)
+        }
         "send" => send(&mut world, agent, &params, file),
         "revokeMsg" => revoke(&mut world, agent, &params),
         "transfer" => {
@@ -108,20 +112,31 @@ pub async fn agent_op(
         }
         "reComment" => {
             let cid = str_param(&params, "cid").unwrap_or_default();
-            owned_session(&world, agent, &cid).map(|_| {
-                if let Some(sim) = world
-                    .sessions
-                    .get_mut(&cid)
-                    .and_then(|s| s.simulated.as_mut())
-                {
-                    sim.invited_to_rate = true;
-                }
-                json!({})
+            owned_or_past_session(&world, agent, &cid).map(|_| {
+                let session = world.sessions.get_mut(&cid);
+                let status = match session {
+                    Some(s) if s.rating.is_some() => "1",
+                    Some(s) if s.phase == SessionPhase::Ended => "5",
+                    Some(s) if !s.records.iter().any(|r| r.sender_type == Some(0)) => "3",
+                    Some(s) => {
+                        if let Some(sim) = s.simulated.as_mut() {
+                            sim.invited_to_rate = true;
+                        }
+                        "0"
+                    }
+                    None => "4",
+                };
+                json!({"status": status})
             })
         }
         "queryTransferGroup" => Ok(json!(crate::seed::GROUPS
             .iter()
-            .map(|(id, name)| json!({"groupId": id, "groupName": name}))
+            .map(|(id, name)| {
+                let members: Vec<&crate::world::AgentAccount> =
+                    world.staff().map(|(_, a)| a).filter(|a| a.group_id == *id).collect();
+                let online = members.iter().filter(|a| a.status == 1 && a.temp_id.is_some()).count();
+                json!({"groupId": id, "groupName": name, "onlineNum": online, "freeNum": online})
+            })
             .collect::<Vec<_>>())),
         "getUserInfo" => {
             let uid = str_param(&params, "uid").unwrap_or_default();
@@ -132,8 +147,11 @@ pub async fn agent_op(
                 .max_by_key(|s| s.started_ms)
             {
                 Some(s) => Ok(json!({
-                    "uid": s.uid, "uname": s.visitor_name, "partnerId": s.partnerid,
-                    "tel": s.phone.clone().unwrap_or_default(), "email": "", "source": s.source,
+                    "companyId": world.company_id, "userId": s.uid, "uname": s.visitor_name,
+                    "qq": "", "tel": s.phone.clone().unwrap_or_default(), "email": "", "remark": "",
+                    "os": "", "browser": "", "age": "", "partnerId": s.partnerid, "realname": "",
+                    "sex": "", "weibo": "", "weixin": "", "params": "", "customerId": "",
+                    "ismark": 0, "isblack": 0,
                 })),
                 None => Err(OpError::Code("200002", format!("访客不存在: {uid}"))),
             }
@@ -141,11 +159,27 @@ pub async fn agent_op(
         "getOtherAdmins" => Ok(json!(world
             .staff()
             .filter(|(i, _)| *i != agent)
-            .map(|(_, a)| json!({
-                "id": a.id, "name": a.name, "status": a.status, "groupId": a.group_id,
-                "email": a.email, "nick": a.nick, "roleId": a.role_id, "phoneNo": a.phone,
-                "maxAcceptNum": a.max_count, "activated": a.activated,
-            }))
+            .map(|(i, a)| {
+                let group_name = crate::seed::GROUPS
+                    .iter()
+                    .find(|(id, _)| *id == a.group_id)
+                    .map(|(_, name)| *name)
+                    .unwrap_or_default();
+                let serving = world
+                    .sessions
+                    .values()
+                    .filter(|s| s.agent == Some(i) && s.phase == SessionPhase::Active)
+                    .count();
+                // OnLineServiceModel's fields, then [inv] the tenant API's agent fields a
+                // supervisor's agent list shows (docs/PROTOCOL.md).
+                json!({
+                    "id": a.id, "face": "", "uname": a.name, "statusCode": a.status.to_string(),
+                    "maxcount": a.max_count, "status": a.status, "count": serving,
+                    "groupId": [a.group_id], "groupName": [group_name],
+                    "email": a.email, "nick": a.nick, "roleId": a.role_id, "phoneNo": a.phone,
+                    "maxAcceptNum": a.max_count, "activated": a.activated,
+                })
+            })
             .collect::<Vec<_>>())),
         _ => return agent_err("999999", &format!("未知接口: {op}")),
     };
@@ -191,7 +225,27 @@ async fn read_multipart(
     Ok((params, file))
 }
 
-fn login(world: &mut World, base_url: &str, params: &Map<String, Value>) -> Response {
+/// The agent's selectable statuses (`getServiceStatus`): the SDK's default dictionary.
+fn service_statuses() -> Value {
+    let statuses = [
+        (1, "在线"),
+        (2, "忙碌"),
+        (3, "小休"),
+        (4, "培训"),
+        (5, "会议"),
+        (6, "用餐"),
+        (7, "活动"),
+    ];
+    json!(statuses
+        .iter()
+        .map(|(value, name)| json!({
+            "dictId": format!("d{value}"), "dictValue": value.to_string(), "dictName": name,
+            "dictCode": "service_status", "dictStatus": 1, "dictRemark": "",
+        }))
+        .collect::<Vec<_>>())
+}
+
+fn login(world: &mut World, push_address: &str, params: &Map<String, Value>) -> Response {
     if let Err((code, message)) = world.check_token(str_param(params, "token").as_deref()) {
         return agent_err(code, message);
     }
@@ -203,25 +257,19 @@ fn login(world: &mut World, base_url: &str, params: &Map<String, Value>) -> Resp
     else {
         return agent_err("200001", "客服账号不存在");
     };
-    if let Some(password) = str_param(params, "password") {
-        if password != world.agents[index].password {
-            return agent_err("200008", "账号或密码错误");
-        }
-    }
     if !world.profile.enabled {
         return agent_err("200009", "商户已停用");
     }
     let status = int_param(params, "loginStatus").unwrap_or(-1);
     let temp_id = world.login(index, status);
     let agent = &world.agents[index];
-    let ws = format!("{}{PUSH_PATH}", base_url.replacen("http", "ws", 1));
     agent_ok(json!({
         "tempId": temp_id, "nickName": agent.name, "staffName": agent.name,
         "maxServiceCount": agent.max_count, "blackFunction": 1, "transferFunction": 1, "face": "",
         "status": agent.status, "companyId": world.company_id, "rongyunId": "", "appKey": "",
         "sid": temp_id, "pu": "", "puid": agent.puid, "token": "", "imFlag": 0, "cusRoleId": "2",
         "cusRoleName": "客服", "aid": agent.id, "topFlag": 0, "sortFlag": 0, "centerNumber": "",
-        "transferAuditFlag": 0, "auditFlag": 0, "wslinkBak": [], "wslinkDefault": ws, "robots": [],
+        "transferAuditFlag": 0, "auditFlag": 0, "wslinkBak": [push_address], "wslinkDefault": push_address, "robots": [],
     }))
 }
 
@@ -241,25 +289,29 @@ fn owned_or_past_session(world: &World, agent: usize, cid: &str) -> Result<(), O
     }
 }
 
+/// A session of the reception list, as the `PushMessageModel` `synChronous` lists.
 fn reception_item(session: &crate::world::SandboxSession) -> Value {
     let last = session.records.last();
+    let last_time = last.and_then(|r| r.t).unwrap_or(session.started_ms);
     json!({
-        "cid": session.cid, "uid": session.uid, "uname": session.visitor_name, "usource": session.source,
-        "isOnline": 1, "lastMsg": last.and_then(|r| r.content.clone()), "lastMsgTime": last.and_then(|r| r.t),
-        "acceptTimeOrder": session.started_ms, "lastSeq": session.last_seq(),
+        "cid": session.cid, "uid": session.uid, "userId": session.uid, "uname": session.visitor_name,
+        "usource": session.source, "isOnline": session.phase == SessionPhase::Active, "face": "",
+        "lastMsg": last.and_then(|r| r.content.clone()).unwrap_or_default(),
+        "lastMsgTime": format_platform_time(last_time), "ts": format_platform_time(session.started_ms),
+        "acceptTimeOrder": format_platform_time(session.started_ms),
+        "timeOrder": format_platform_time(last_time), "unReadCount": 0, "markStatus": 0, "chatType": 0,
     })
 }
 
 fn synchronous(world: &World, agent: usize) -> Value {
-    Value::Array(
-        world
-            .session_order
-            .iter()
-            .map(|cid| &world.sessions[cid])
-            .filter(|s| s.agent == Some(agent) && s.phase == SessionPhase::Active)
-            .map(reception_item)
-            .collect(),
-    )
+    let user_list: Vec<Value> = world
+        .session_order
+        .iter()
+        .map(|cid| &world.sessions[cid])
+        .filter(|s| s.agent == Some(agent) && s.phase == SessionPhase::Active)
+        .map(reception_item)
+        .collect();
+    json!({"waitSize": world.queue.len(), "userList": user_list})
 }
 
 fn query_wait_user(world: &World, params: &Map<String, Value>) -> Value {
@@ -271,22 +323,39 @@ fn query_wait_user(world: &World, params: &Map<String, Value>) -> Value {
         .skip((page - 1) * size)
         .take(size)
         .filter_map(|cid| world.sessions.get(cid))
-        .map(reception_item)
+        .map(|s| {
+            let waited_s = ((crate::world::now_ms() - s.started_ms) / 1000).max(0);
+            json!({
+                "groupId": "", "groupName": "", "uid": s.uid, "uname": s.visitor_name,
+                "lastTime": format_platform_time(s.started_ms), "remainTime": waited_s.to_string(),
+                "visitTitle": "", "source": s.source, "state": 0,
+            })
+        })
         .collect();
-    json!({"total": world.queue.len(), "list": list})
+    json!({"countPage": world.queue.len().div_ceil(size), "waitSize": world.queue.len(), "list": list})
 }
 
-fn sync_messages(
+/// Every record of one session (`queryHistoryRecords(cid, uid)`), oldest first.
+fn history_records(
     world: &World,
     agent: usize,
     params: &Map<String, Value>,
 ) -> Result<Value, OpError> {
     let cid = str_param(params, "cid").unwrap_or_default();
+    let uid = str_param(params, "uid").unwrap_or_default();
     owned_or_past_session(world, agent, &cid)?;
-    let after = int_param(params, "afterSeq").unwrap_or(0).max(0) as u64;
-    Ok(json!(world.records_after(&cid, after)))
+    let session = &world.sessions[&cid];
+    if session.uid != uid {
+        return Err(OpError::Code("200002", format!("访客与会话不符: {uid}")));
+    }
+    Ok(json!(session
+        .records
+        .iter()
+        .map(crate::world::SandboxRecord::chat_message_json)
+        .collect::<Vec<_>>()))
 }
 
+/// `send`: multipart `content, uid, cid, msgType` (+ a `file` part for images and videos).
 fn send(
     world: &mut World,
     agent: usize,
@@ -295,24 +364,24 @@ fn send(
 ) -> Result<Value, OpError> {
     let cid = str_param(params, "cid")
         .ok_or_else(|| OpError::Code("400004", "请求参数不能为空: cid".into()))?;
-    let client_msg_id = str_param(params, "clientMsgId");
-    let (content, msg_type) = match file {
-        Some((file_name, mime, bytes)) => {
+    let msg_type = int_param(params, "msgType").unwrap_or(0);
+    let content = match (msg_type, file) {
+        (1 | 3, Some((file_name, mime, bytes))) => {
             let id = world.next_id("f");
-            let msg_type = if mime.starts_with("image/") { 1 } else { 12 };
             world.files.insert(id.clone(), (mime, bytes));
-            (format!("/__sandbox/files/{id}/{file_name}"), msg_type)
+            format!("/__sandbox/files/{id}/{file_name}")
         }
-        None => {
+        (1 | 3, None) => return Err(OpError::Code("400004", "请求参数不能为空: file".into())),
+        (0 | 5, _) => {
             let content = str_param(params, "content").unwrap_or_default();
             if content.is_empty() {
                 return Err(OpError::Code("400004", "请求参数不能为空: content".into()));
             }
-            (content, int_param(params, "msgType").unwrap_or(0))
+            content
         }
+        (other, _) => return Err(OpError::Code("400004", format!("不支持的 msgType: {other}"))),
     };
-    let receipt = world.agent_send(agent, &cid, &content, msg_type, client_msg_id.as_deref())?;
-    serde_json::to_value(receipt).map_err(|e| OpError::Code("999999", e.to_string()))
+    world.agent_send(agent, &cid, &content, msg_type)
 }
 
 fn revoke(world: &mut World, agent: usize, params: &Map<String, Value>) -> Result<Value, OpError> {
@@ -332,8 +401,7 @@ fn revoke(world: &mut World, agent: usize, params: &Map<String, Value>) -> Resul
                 && r.sender_name.as_deref() == Some(agent_name.as_str())
         })
         .ok_or_else(|| OpError::Code("200005", "消息不存在或不可撤回".into()))?;
-    // [INF] Revoking keeps the record's place in the sequence and replaces its content.
-    record.content = Some(String::new());
-    record.msg_type = Some(-1);
-    Ok(json!({}))
+    // [inv] Revoking keeps the record and flags it (`revokeFlag=1`), as the SDK renders revoked ones.
+    record.revoked = true;
+    Ok(json!({"status": "1"}))
 }

@@ -109,7 +109,7 @@ async fn start_visitor(State(state): State<Arc<SandboxState>>, body: Bytes) -> R
     };
     let uid = world.sessions[&cid].uid.clone();
     Json(json!({"cid": cid, "uid": uid, "partnerid": partnerid, "status": status, "queue_position": position,
-                "msgId": record.msg_id, "seq": record.seq}))
+                "msgId": record.msg_id}))
     .into_response()
 }
 
@@ -131,7 +131,7 @@ async fn visitor_message(
     let mut world = state.world();
     match world.visitor_message(&cid, &message.text, 0) {
         Ok(record) => {
-            Json(json!({"cid": cid, "msgId": record.msg_id, "seq": record.seq})).into_response()
+            Json(json!({"cid": cid, "msgId": record.msg_id})).into_response()
         }
         Err(e) => op_error(e),
     }
@@ -253,8 +253,15 @@ async fn push_raw(State(state): State<Arc<SandboxState>>, body: Bytes) -> Respon
     match world.push_links.get(&index) {
         Some((_, link)) => {
             let out = match (raw.text, raw.bytes) {
-                (Some(text), None) => PushOut::Frame(text),
-                (None, Some(bytes)) => PushOut::Binary(bytes),
+                // A text is sent as one data frame; bytes go out exactly as given.
+                (Some(text), None) => PushOut::Frame(
+                    agentdesk_sobot::protocol::Frame::new(
+                        agentdesk_sobot::protocol::FrameType::Data,
+                        text,
+                    )
+                    .encode(),
+                ),
+                (None, Some(bytes)) => PushOut::Raw(bytes),
                 _ => return bad_request("give exactly one of text and bytes"),
             };
             let _ = link.send(out);

@@ -12,6 +12,9 @@ pub struct Faults {
     pub error_rate: f64,
     /// The HTTP status of injected errors: 500, 502, 503 or 429.
     pub error_status: Option<u16>,
+    /// When injected errors happen: `Some(true)` always after the handler ran (the platform did the
+    /// work, the answer was lost), `Some(false)` always before it, `None` half and half.
+    pub errors_after_handler: Option<bool>,
     /// When not empty, latency and errors are injected only into calls whose path ends with one of
     /// these (e.g. `"/send"`: replies fail while everything else works; `"/get_order"`: one slow
     /// source).

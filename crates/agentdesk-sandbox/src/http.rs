@@ -10,13 +10,13 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get, post};
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use rand::Rng;
 use serde_json::{json, Map, Value};
 
 use crate::{
-    agent_api, control, logistics, open_api, push_ws, qiyu_crm, shop, statistics, tenant_api,
+    agent_api, control, logistics, open_api, qiyu_crm, shop, statistics, tenant_api,
     SandboxState,
 };
 
@@ -32,7 +32,6 @@ pub fn router(state: Arc<SandboxState>) -> Router {
         .route("/api/wb/5/data/{op}", post(statistics::data_op))
         .route("/api/crm/5/user/{op}", get(open_api::customer_center))
         .route("/chat-admin-sdk/new/sdk/v1/{op}", post(agent_api::agent_op))
-        .route(agentdesk_sobot::protocol::PUSH_PATH, any(push_ws::upgrade))
         .route("/poll/query.do", post(logistics::kuaidi100_query))
         .route("/qiyu-crm/get_token", get(qiyu_crm::get_token))
         .route("/qiyu-crm/get_user_info", post(qiyu_crm::get_user_info))
@@ -118,15 +117,18 @@ async fn inject_faults(
     next: Next,
 ) -> Response {
     let path = request.uri().path().to_string();
-    let is_push = path == agentdesk_sobot::protocol::PUSH_PATH;
     let (latency, error, garbage) = {
         let mut world = state.world();
         let (latency_ms, error_rate, error_status) = world.faults.for_path(&path);
         let garbage = world.faults.garbage_for(&path);
-        let error = if !is_push && error_rate > 0.0 && world.rng.gen_bool(error_rate.min(1.0)) {
+        let error = if error_rate > 0.0 && world.rng.gen_bool(error_rate.min(1.0)) {
             world.counters.injected_errors += 1;
             let status = error_status.unwrap_or(if world.rng.gen_bool(0.2) { 429 } else { 503 });
-            Some((status, world.rng.gen_bool(0.5)))
+            let before = match world.faults.errors_after_handler {
+                Some(after) => !after,
+                None => world.rng.gen_bool(0.5),
+            };
+            Some((status, before))
         } else {
             None
         };

@@ -12,7 +12,7 @@ mod http;
 mod load;
 mod logistics;
 mod open_api;
-mod push_ws;
+mod push_tcp;
 mod qiyu_crm;
 pub mod seed;
 mod shop;
@@ -196,6 +196,8 @@ pub(crate) struct SandboxState {
     home: Tenant,
     tenants: RwLock<Vec<Tenant>>,
     pub base_url: String,
+    /// The push channel's `host:port` (`wslinkDefault`).
+    pub push_address: String,
     pub config: SandboxConfig,
     /// `chatIndexPage` calls per union code in the last minute (its documented limit is 20).
     pub chat_index_calls: Mutex<HashMap<String, VecDeque<std::time::Instant>>>,
@@ -274,6 +276,10 @@ impl Sandbox {
         let listener = tokio::net::TcpListener::bind(listen).await?;
         let address = listener.local_addr()?;
         let base_url = format!("http://{address}");
+        // The push channel listens on its own port, as Sobot's does (a plain TCP `host:port`).
+        let push_listener =
+            tokio::net::TcpListener::bind(SocketAddr::new(address.ip(), 0)).await?;
+        let push_address = push_listener.local_addr()?.to_string();
         let mut world = World::new(
             ChaCha8Rng::seed_from_u64(config.seed),
             config.token_lifetime,
@@ -302,6 +308,7 @@ impl Sandbox {
             home,
             tenants: RwLock::new(tenants),
             base_url,
+            push_address,
             config,
             chat_index_calls: Mutex::new(HashMap::new()),
             parcels: Arc::new(Mutex::new(logistics::Parcels::seeded(world::now_ms()))),
@@ -320,6 +327,11 @@ impl Sandbox {
                 tracing::error!(%error, "sandbox server stopped");
             }
         });
+        tokio::spawn(push_tcp::serve(
+            push_listener,
+            state.clone(),
+            shutdown_rx.clone(),
+        ));
         tokio::spawn(simulation::run(state.clone(), shutdown_rx));
         Ok(Sandbox {
             state,

@@ -27,6 +27,10 @@ pub const GROUPS: [(&str, &str); 2] = [
     ("g-aftersales", "售后 After-sales"),
 ];
 
+/// Words the platform's sensitive-word filter refuses in an agent's reply (`200032`). The real list
+/// is each company's own setting; these are the sandbox's (docs/PROTOCOL.md).
+pub const SENSITIVE_WORDS: [&str; 3] = ["微信转账", "私下交易", "wire me directly"];
+
 /// The demo tenant: the shop whose customers the demo simulates.
 pub fn home_tenant() -> crate::world::TenantProfile {
     crate::world::TenantProfile {

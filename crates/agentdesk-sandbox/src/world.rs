@@ -6,12 +6,12 @@
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
-use agentdesk_sobot::protocol::{
-    push_type, sender_type, ChatRecord, PushFrame, PushMessageModel, SendReceipt,
-};
+use agentdesk_sobot::protocol::frames::{Frame, FrameType};
+use agentdesk_sobot::protocol::{format_platform_time, push_type, sender_type};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
+use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
 use crate::faults::Faults;
@@ -27,13 +27,54 @@ pub fn now_ms() -> i64 {
 /// What the push task of one agent connection is told to do.
 #[derive(Debug)]
 pub enum PushOut {
-    Frame(String),
+    /// One encoded frame.
+    Frame(Vec<u8>),
     /// Hold this frame back and send it after the next one (reorder fault).
-    FrameOutOfOrder(String),
-    /// A raw binary frame (hostile-input tests).
-    Binary(Vec<u8>),
+    FrameOutOfOrder(Vec<u8>),
+    /// Raw bytes as they are, framed or not (hostile-input tests).
+    Raw(Vec<u8>),
     /// Close the socket (dropped-socket fault, kick, or superseded connection).
     Close,
+}
+
+/// One record of a session as the platform stores it; sent to clients as a `ChatMessageModel`
+/// (`chat_message_json`) and, on the open platform, as a `get_detail_by_cid` item.
+#[derive(Debug, Clone, Default)]
+pub struct SandboxRecord {
+    pub cid: Option<String>,
+    pub msg_id: Option<String>,
+    /// 0 visitor, 1 robot, 2 agent.
+    pub sender_type: Option<i64>,
+    /// The visitor's uid or the agent's id.
+    pub sender: Option<String>,
+    pub sender_name: Option<String>,
+    /// 0 text, 1 image, 3 video (the SDK's send values); others as the display enum.
+    pub msg_type: Option<i64>,
+    pub content: Option<String>,
+    /// Epoch ms; strictly increasing within a session (see docs/PROTOCOL.md).
+    pub t: Option<i64>,
+    /// A sensitive-word message: stored, never shown to the visitor.
+    pub user_no_see: bool,
+    pub revoked: bool,
+}
+
+impl SandboxRecord {
+    /// The record as the agent SDK's `ChatMessageModel` (fact sheet §1.3): ids and times as text,
+    /// the text in `msg` and in `message.content`.
+    pub fn chat_message_json(&self) -> Value {
+        let t = self.t.unwrap_or_default();
+        let content = self.content.clone().unwrap_or_default();
+        let msg_type = self.msg_type.unwrap_or(0);
+        json!({
+            "id": self.msg_id, "cid": self.cid, "sender": self.sender, "senderName": self.sender_name,
+            "senderFace": "", "t": t.to_string(), "ts": format_platform_time(t), "msg": content,
+            "receiver": "", "receiverName": "", "offlineType": "", "msgId": self.msg_id, "sdkMsg": "",
+            "title": "", "action": agentdesk_sobot::protocol::ACTION_CHAT,
+            "senderType": self.sender_type.unwrap_or(0), "msgType": msg_type, "status": 0,
+            "revokeFlag": i64::from(self.revoked), "userNoSeeFlag": i64::from(self.user_no_see),
+            "message": {"msgType": msg_type.to_string(), "content": content},
+        })
+    }
 }
 
 pub struct AgentAccount {
@@ -146,28 +187,31 @@ pub struct SandboxSession {
     pub agent: Option<usize>,
     pub phase: SessionPhase,
     pub started_ms: i64,
-    pub records: Vec<ChatRecord>,
+    pub records: Vec<SandboxRecord>,
     pub rating: Option<u8>,
     pub summary: Option<serde_json::Value>,
     pub simulated: Option<SimulatedVisitor>,
 }
 
 impl SandboxSession {
-    pub fn last_seq(&self) -> u64 {
-        self.records.len() as u64
+    /// The time of a new record: now, or just after the session's last record if the clock has not
+    /// moved on, so records of one session never share a millisecond.
+    pub fn next_t(&self) -> i64 {
+        let last = self.records.last().and_then(|r| r.t).unwrap_or(0);
+        now_ms().max(last + 1)
     }
 }
 
-/// One message the agent side sent, as the platform received it.
+/// One message the agent side sent, as the platform stored it, in the order it was stored.
 #[derive(Debug, Clone, Serialize)]
 pub struct AgentSentRecord {
     pub cid: String,
     #[serde(rename = "msgId")]
     pub msg_id: String,
-    pub seq: u64,
-    #[serde(rename = "clientMsgId")]
-    pub client_msg_id: Option<String>,
     pub content: String,
+    /// Hidden from the visitor (a sensitive word): never reached the customer.
+    #[serde(rename = "userNoSee")]
+    pub user_no_see: bool,
     #[serde(rename = "msgType")]
     pub msg_type: i64,
     pub agent_email: String,
@@ -181,7 +225,10 @@ pub struct Counters {
     pub push_connections: u64,
     pub visitor_messages: u64,
     pub agent_messages: u64,
-    pub send_retries_deduplicated: u64,
+    /// Agent sends refused for a sensitive word (`200032`).
+    pub sensitive_refused: u64,
+    /// `queryHistoryRecords` calls (the client's catch-ups and send checks).
+    pub history_queries: u64,
     pub pushes_sent: u64,
     pub pushes_duplicated: u64,
     pub pushes_reordered: u64,
@@ -232,7 +279,6 @@ pub struct World {
     pub uid_by_partner: HashMap<String, String>,
     pub queue: VecDeque<String>,
     pub agent_log: Vec<AgentSentRecord>,
-    pub client_ids: HashMap<(usize, String), SendReceipt>,
     pub push_links: HashMap<usize, (u64, mpsc::UnboundedSender<PushOut>)>,
     pub faults: Faults,
     pub kb: Vec<KbArticle>,
@@ -321,7 +367,6 @@ impl World {
             uid_by_partner: HashMap::new(),
             queue: VecDeque::new(),
             agent_log: Vec::new(),
-            client_ids: HashMap::new(),
             push_links: HashMap::new(),
             faults: Faults::default(),
             kb: seed::knowledge_base(1_767_225_600_000),
@@ -551,21 +596,18 @@ impl World {
         let Some(session) = self.sessions.get_mut(cid) else {
             return;
         };
+        let transferred_from = session.agent.filter(|from| *from != index);
         session.agent = Some(index);
         session.phase = SessionPhase::Active;
-        let model = PushMessageModel {
-            kind: Some(push_type::NEW_USER),
-            uid: Some(session.uid.clone()),
-            uname: Some(session.visitor_name.clone()),
-            cid: Some(cid.to_string()),
-            usource: Some(session.source),
-            ts: Some(now_ms()),
-            is_online: Some(1),
-            // [ext] The session's last sequence number, so the client knows whether history exists
-            // (after a transfer, for instance).
-            seq: Some(session.last_seq()),
-            ..PushMessageModel::default()
-        };
+        let mut model = json!({
+            "type": push_type::NEW_USER, "uid": session.uid, "uname": session.visitor_name,
+            "cid": cid, "usource": session.source, "ts": format_platform_time(now_ms()),
+            "isOnline": true, "face": "", "chatType": 0,
+        });
+        if let Some(from) = transferred_from {
+            model["chatType"] = json!(1);
+            model["aname"] = json!(self.agents[from].name);
+        }
         self.push(index, model);
     }
 
@@ -592,11 +634,7 @@ impl World {
             .filter(|&i| self.agents[i].temp_id.is_some())
             .collect();
         for index in online {
-            let model = PushMessageModel {
-                kind: Some(push_type::QUEUE),
-                count: Some(waiting),
-                ..Default::default()
-            };
+            let model = json!({"type": push_type::QUEUE, "count": waiting, "reduce": "0"});
             self.push(index, model);
         }
     }
@@ -626,20 +664,22 @@ impl World {
     ) {
         let uid = self.uid_for(partnerid);
         let cid = self.next_id("cid");
-        let agent_name = self
+        let (agent_id, agent_name) = self
             .agents
             .first()
-            .map(|a| a.name.clone())
+            .map(|a| (a.id.clone(), a.name.clone()))
             .unwrap_or_default();
         let lines = [
             (
                 sender_type::VISITOR,
+                uid.clone(),
                 name.to_string(),
                 exchange.0,
                 started_ms,
             ),
             (
                 sender_type::AGENT,
+                agent_id,
                 agent_name,
                 exchange.1,
                 started_ms + 45_000,
@@ -648,16 +688,16 @@ impl World {
         let records = lines
             .into_iter()
             .enumerate()
-            .map(|(i, (sender, sender_name, text, t))| ChatRecord {
+            .map(|(i, (sender_kind, sender, sender_name, text, t))| SandboxRecord {
                 cid: Some(cid.clone()),
                 msg_id: Some(format!("{cid}-m{i}")),
-                seq: Some(i as u64 + 1),
-                sender_type: Some(sender),
+                sender_type: Some(sender_kind),
+                sender: Some(sender),
                 sender_name: Some(sender_name),
                 msg_type: Some(0),
                 content: Some(text.to_string()),
                 t: Some(t),
-                client_msg_id: None,
+                ..SandboxRecord::default()
             })
             .collect();
         self.sessions.insert(
@@ -686,7 +726,7 @@ impl World {
         cid: &str,
         text: &str,
         msg_type: i64,
-    ) -> Result<ChatRecord, OpError> {
+    ) -> Result<SandboxRecord, OpError> {
         let msg_id = self.next_id("m");
         let session = self
             .sessions
@@ -695,16 +735,16 @@ impl World {
         if session.phase == SessionPhase::Ended {
             return Err(OpError::Code("200003", "会话已结束".into()));
         }
-        let record = ChatRecord {
+        let record = SandboxRecord {
             cid: Some(cid.to_string()),
             msg_id: Some(msg_id),
-            seq: Some(session.last_seq() + 1),
             sender_type: Some(sender_type::VISITOR),
+            sender: Some(session.uid.clone()),
             sender_name: Some(session.visitor_name.clone()),
             msg_type: Some(msg_type),
             content: Some(text.to_string()),
-            t: Some(now_ms()),
-            client_msg_id: None,
+            t: Some(session.next_t()),
+            ..SandboxRecord::default()
         };
         session.records.push(record.clone());
         if let Some(sim) = session.simulated.as_mut() {
@@ -715,45 +755,30 @@ impl World {
             .agent
             .filter(|_| session.phase == SessionPhase::Active)
         {
-            let model = PushMessageModel {
-                kind: Some(push_type::NEW_MESSAGE),
-                uid: Some(session.uid.clone()),
-                uname: Some(session.visitor_name.clone()),
-                cid: Some(cid.to_string()),
-                content: record.content.clone(),
-                msg_type: Some(msg_type),
-                usource: Some(session.source),
-                ts: record.t,
-                msg_id: record.msg_id.clone(),
-                seq: record.seq,
-                sender_type: Some(sender_type::VISITOR),
-                ..PushMessageModel::default()
-            };
+            let content = record.content.clone().unwrap_or_default();
+            let model = json!({
+                "type": push_type::NEW_MESSAGE, "uid": session.uid, "uname": session.visitor_name,
+                "cid": cid, "msgId": record.msg_id, "face": "", "content": content,
+                "msgType": msg_type, "usource": session.source,
+                "ts": format_platform_time(record.t.unwrap_or_default()),
+                "message": {"msgType": msg_type.to_string(), "content": content},
+            });
             self.push(index, model);
         }
         Ok(record)
     }
 
-    /// The agent sends to a session it serves. A repeated `client_msg_id` returns the first receipt
-    /// and stores nothing (AgentDesk's idempotency extension).
+    /// The agent sends to a session it serves; answers the send's `OnlineMsgModel`. A text with a
+    /// sensitive word is stored hidden from the visitor and refused with `200032`, as the SDK shows.
     pub fn agent_send(
         &mut self,
         index: usize,
         cid: &str,
         content: &str,
         msg_type: i64,
-        client_msg_id: Option<&str>,
-    ) -> Result<SendReceipt, OpError> {
-        if let Some(id) = client_msg_id.filter(|id| !id.is_empty()) {
-            if let Some(receipt) = self.client_ids.get(&(index, id.to_string())) {
-                self.counters.send_retries_deduplicated += 1;
-                return Ok(SendReceipt {
-                    duplicate: true,
-                    ..receipt.clone()
-                });
-            }
-        }
+    ) -> Result<Value, OpError> {
         let msg_id = self.next_id("m");
+        let agent_id = self.agents[index].id.clone();
         let agent_name = self.agents[index].name.clone();
         let agent_email = self.agents[index].email.clone();
         let session = self
@@ -766,45 +791,47 @@ impl World {
         if session.phase != SessionPhase::Active {
             return Err(OpError::Code("200003", "会话已结束".into()));
         }
-        let t = now_ms();
-        let seq = session.last_seq() + 1;
-        session.records.push(ChatRecord {
+        let user_no_see = msg_type == 0 && seed::SENSITIVE_WORDS.iter().any(|w| content.contains(w));
+        let t = session.next_t();
+        session.records.push(SandboxRecord {
             cid: Some(cid.to_string()),
             msg_id: Some(msg_id.clone()),
-            seq: Some(seq),
             sender_type: Some(sender_type::AGENT),
-            sender_name: Some(agent_name),
+            sender: Some(agent_id.clone()),
+            sender_name: Some(agent_name.clone()),
             msg_type: Some(msg_type),
             content: Some(content.to_string()),
             t: Some(t),
-            client_msg_id: client_msg_id.map(str::to_string),
+            user_no_see,
+            revoked: false,
         });
-        if let Some(sim) = session.simulated.as_mut() {
+        if let (false, Some(sim)) = (user_no_see, session.simulated.as_mut()) {
             sim.waiting_for_agent_since = None;
         }
         self.agent_log.push(AgentSentRecord {
             cid: cid.to_string(),
             msg_id: msg_id.clone(),
-            seq,
-            client_msg_id: client_msg_id.map(str::to_string),
             content: content.to_string(),
+            user_no_see,
             msg_type,
             agent_email,
             t,
         });
-        self.counters.agent_messages += 1;
-        let receipt = SendReceipt {
-            msg_id: Some(msg_id),
-            seq: Some(seq),
-            ts: Some(t),
-            client_msg_id: client_msg_id.map(str::to_string),
-            duplicate: false,
-        };
-        if let Some(id) = client_msg_id.filter(|id| !id.is_empty()) {
-            self.client_ids
-                .insert((index, id.to_string()), receipt.clone());
+        if user_no_see {
+            self.counters.sensitive_refused += 1;
+            return Err(OpError::Code("200032", "消息包含敏感词，客户不可见".into()));
         }
-        Ok(receipt)
+        self.counters.agent_messages += 1;
+        let (file_url, file_name) = if msg_type == 0 {
+            (String::new(), String::new())
+        } else {
+            let name = content.rsplit('/').next().unwrap_or_default().to_string();
+            (content.to_string(), name)
+        };
+        Ok(json!({
+            "msgId": msg_id, "status": "2", "ustatus": "1", "aid": agent_id, "aname": agent_name,
+            "fileUrl": file_url, "fileName": file_name, "snapshot": "",
+        }))
     }
 
     /// The visitor or the agent ends the session. `notify_agent` pushes 108 (visitor offline).
@@ -819,14 +846,10 @@ impl World {
         let was_queued = session.phase == SessionPhase::Queued;
         session.phase = SessionPhase::Ended;
         let partnerid = session.partnerid.clone();
-        let model = PushMessageModel {
-            kind: Some(push_type::USER_OFFLINE),
-            uid: Some(session.uid.clone()),
-            cid: Some(cid.to_string()),
-            ts: Some(now_ms()),
-            is_online: Some(0),
-            ..PushMessageModel::default()
-        };
+        let model = json!({
+            "type": push_type::USER_OFFLINE, "uid": session.uid, "uname": session.visitor_name,
+            "cid": cid, "ts": format_platform_time(now_ms()), "isOnline": false,
+        });
         let agent = session.agent;
         self.active_by_partner.remove(&partnerid);
         if was_queued {
@@ -846,14 +869,10 @@ impl World {
             .get_mut(cid)
             .ok_or_else(|| OpError::Code("200002", format!("会话不存在: {cid}")))?;
         session.rating = Some(score);
-        let model = PushMessageModel {
-            kind: Some(push_type::EVALUATION),
-            uid: Some(session.uid.clone()),
-            cid: Some(cid.to_string()),
-            status: Some(i64::from(score)),
-            ts: Some(now_ms()),
-            ..PushMessageModel::default()
-        };
+        let model = json!({
+            "type": push_type::EVALUATION, "uid": session.uid, "cid": cid,
+            "status": score.to_string(), "ts": format_platform_time(now_ms()),
+        });
         if let Some(index) = session.agent {
             self.push(index, model);
         }
@@ -865,13 +884,10 @@ impl World {
             return;
         };
         if let Some(index) = session.agent {
-            let model = PushMessageModel {
-                kind: Some(push_type::TYPING),
-                uid: Some(session.uid.clone()),
-                cid: Some(cid.to_string()),
-                ts: Some(now_ms()),
-                ..PushMessageModel::default()
-            };
+            let model = json!({
+                "type": push_type::TYPING, "uid": session.uid, "cid": cid,
+                "ts": format_platform_time(now_ms()),
+            });
             self.push(index, model);
         }
     }
@@ -900,16 +916,8 @@ impl World {
             }
             None => self.pick_agent(group, Some(from)),
         };
-        let uid = session.uid.clone();
-        let model = PushMessageModel {
-            kind: Some(push_type::USER_OFFLINE),
-            uid: Some(uid),
-            cid: Some(cid.to_string()),
-            status: Some(2),
-            ts: Some(now_ms()),
-            ..PushMessageModel::default()
-        };
-        self.push(from, model);
+        // How the old agent learns of a transfer is not documented (the SDK acts on the 200 answer
+        // itself): nothing is pushed to it; its reception list no longer holds the session.
         match target {
             Some(index) => self.assign(cid, index),
             None => {
@@ -926,19 +934,19 @@ impl World {
 
     // ---- push ----
 
-    /// Sends one data frame to an agent's live connection, applying the push faults. With no live
-    /// connection the push is lost, as on a real platform: the client catches up by resync.
-    pub fn push(&mut self, index: usize, model: PushMessageModel) {
+    /// Sends one data frame to an agent's live connection: the bare `PushMessageModel` JSON, with a
+    /// `msgId` (the message's own for 103, a fresh one otherwise), applying the push faults. With no
+    /// live connection the push is lost: nothing says the platform keeps it, so the client catches
+    /// up from the session's history.
+    pub fn push(&mut self, index: usize, mut model: Value) {
         let Some((_, link)) = self.push_links.get(&index) else {
             return;
         };
         let link = link.clone();
-        let msg_id = self.next_id("p");
-        let frame = PushFrame::Data {
-            msg_id,
-            data: Box::new(model),
+        if model.get("msgId").is_none_or(Value::is_null) {
+            model["msgId"] = json!(self.next_id("p"));
         }
-        .encode();
+        let frame = Frame::new(FrameType::Data, model.to_string()).encode();
         self.counters.pushes_sent += 1;
         let faults = self.faults.clone();
         if faults.duplicate_push_rate > 0.0
@@ -958,13 +966,6 @@ impl World {
             let _ = link.send(PushOut::Close);
             self.push_links.remove(&index);
         }
-    }
-
-    pub fn records_after(&self, cid: &str, after_seq: u64) -> Vec<ChatRecord> {
-        self.sessions
-            .get(cid)
-            .map(|s| s.records.iter().skip(after_seq as usize).cloned().collect())
-            .unwrap_or_default()
     }
 
     pub fn language_of(name: &str) -> Language {

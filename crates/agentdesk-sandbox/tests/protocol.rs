@@ -172,7 +172,7 @@ async fn expired_tokens_are_900002_and_the_client_refetches_once() {
         .synchronous()
         .await
         .expect("client re-authenticates after 900002/999998");
-    assert!(reception.is_empty());
+    assert!(reception.user_list.is_empty());
     sandbox.shutdown().await;
 }
 
@@ -314,18 +314,12 @@ async fn visitor_side_api_at_both_path_prefixes() {
 }
 
 #[tokio::test]
-async fn agent_operations_status_send_dedup_and_errors() {
+async fn agent_operations_status_send_history_and_errors() {
     let sandbox = sandbox().await;
     let http = reqwest::Client::new();
     let info = sandbox.info().clone();
 
-    // Wrong password and unknown temp-id are refused with the platform's codes.
-    let mut bad = agent_client(&sandbox, 0).credentials().clone();
-    bad.password = Some(Secret::new("wrong"));
-    match AgentClient::new(bad).unwrap().login().await {
-        Err(ClientError::Platform { code_text, .. }) => assert_eq!(code_text, "200008"),
-        other => panic!("expected 200008, got {other:?}"),
-    }
+    // An unknown temp-id is refused with the platform's code.
     let refused: Value = http
         .post(format!(
             "{}/chat-admin-sdk/new/sdk/v1/synChronous",
@@ -342,11 +336,13 @@ async fn agent_operations_status_send_dedup_and_errors() {
     assert_eq!(refused["retCode"], "999998");
 
     let agent = agent_client(&sandbox, 0);
-    agent.login().await.unwrap();
+    let login = agent.login().await.unwrap();
+    // The push address is host:port (plain TCP), as the SDK splits it.
+    assert_eq!(login.wslink_default.split(':').count(), 2, "{}", login.wslink_default);
     agent.busy(3).await.unwrap();
     assert!(
-        agent.busy(9).await.is_err(),
-        "status codes outside 2–7 are refused before any I/O"
+        agent.busy(1).await.is_err(),
+        "online is not a busy status: refused before any I/O"
     );
     agent.online().await.unwrap();
 
@@ -362,50 +358,63 @@ async fn agent_operations_status_send_dedup_and_errors() {
     let cid = visitor["cid"].as_str().unwrap();
     let uid = visitor["uid"].as_str().unwrap();
 
-    let first = agent
-        .send_text(cid, uid, "Let me check.", "client-1")
-        .await
-        .unwrap();
-    let repeat = agent
-        .send_text(cid, uid, "Let me check.", "client-1")
-        .await
-        .unwrap();
-    assert_eq!(
-        first.msg_id, repeat.msg_id,
-        "a repeated clientMsgId is the same message"
-    );
-    assert_eq!(first.seq, Some(2));
-    assert!(repeat.duplicate && !first.duplicate);
-    let received: Value = http
-        .get(format!(
-            "{}/__sandbox/agent-messages?cid={cid}",
-            info.base_url
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(received["items"].as_array().unwrap().len(), 1);
+    let reception = agent.synchronous().await.unwrap();
+    assert_eq!(reception.user_list.len(), 1);
+    assert_eq!(reception.user_list[0].cid.as_deref(), Some(cid));
+    assert_eq!(reception.user_list[0].uname.as_deref(), Some("Emma Lee"));
 
-    let history = agent.sync_messages(cid, 0).await.unwrap();
-    assert_eq!(
-        history.iter().map(|r| r.seq.unwrap()).collect::<Vec<_>>(),
-        vec![1, 2]
+    let text = agentdesk_sobot::OutgoingMessage::Text("Let me check.".into());
+    let first = agent.send(cid, uid, &text).await.unwrap();
+    let again = agent.send(cid, uid, &text).await.unwrap();
+    assert_ne!(
+        first.msg_id, again.msg_id,
+        "Sobot has no idempotency key: the same text twice is two messages"
     );
-    assert_eq!(history[1].client_msg_id.as_deref(), Some("client-1"));
-    assert_eq!(agent.sync_messages(cid, 1).await.unwrap().len(), 1);
+    assert_eq!(first.aid.as_deref(), Some(login.aid.as_str()));
+
+    let history = agent.query_history_records(cid, uid).await.unwrap();
+    assert_eq!(history.len(), 3);
+    assert_eq!(history[0].sender_type, Some(0));
+    assert_eq!(history[0].msg.as_deref(), Some("Where is my order?"));
+    assert_eq!(history[1].sender_type, Some(2));
+    assert_eq!(history[1].sender.as_deref(), Some(login.aid.as_str()));
+    assert_eq!(history[1].msg_id, first.msg_id);
+    assert!(
+        history.windows(2).all(|w| w[0].t < w[1].t),
+        "records' times are distinct and ascending"
+    );
+
+    // A sensitive word: stored hidden from the customer and refused with 200032.
+    let sensitive = agentdesk_sobot::OutgoingMessage::Text("请私下交易".into());
+    match agent.send(cid, uid, &sensitive).await {
+        Err(agentdesk_sobot::SendFailure::Refused(ClientError::Platform { code_text, .. })) => {
+            assert_eq!(code_text, "200032")
+        }
+        other => panic!("expected a 200032 refusal, got {other:?}"),
+    }
+    let hidden = agent.query_history_records(cid, uid).await.unwrap();
+    assert_eq!(hidden.last().unwrap().user_no_see_flag, Some(1));
 
     agent
-        .summary_submit(cid, uid, "op1", "咨询", "t1", "物流查询", 1, false)
+        .summary_submit(&agentdesk_sobot::client::SessionSummary {
+            cid,
+            uid,
+            operation_id: "op1",
+            operation_name: "咨询",
+            req_type_id: "t1",
+            question_describe: "物流查询",
+            resolved: Some(true),
+            invalid_session: false,
+        })
         .await
         .unwrap();
-    agent.re_comment(cid, uid).await.unwrap();
+    assert_eq!(agent.re_comment(cid).await.unwrap(), "0");
     agent.leave(cid, uid).await.unwrap();
-    match agent.send_text(cid, uid, "late", "client-2").await {
-        Err(ClientError::Platform { code_text, .. }) => assert_eq!(code_text, "200003"),
-        other => panic!("sending to an ended session must fail, got {other:?}"),
+    match agent.send(cid, uid, &text).await {
+        Err(agentdesk_sobot::SendFailure::Refused(ClientError::Platform { code_text, .. })) => {
+            assert_eq!(code_text, "200003")
+        }
+        other => panic!("sending to an ended session must be refused, got {other:?}"),
     }
     sandbox.shutdown().await;
 }
@@ -434,10 +443,16 @@ async fn transfer_moves_a_session_to_another_agent() {
         .transfer(cid, visitor["uid"].as_str().unwrap(), &second_info.aid)
         .await
         .unwrap();
-    assert!(first.synchronous().await.unwrap().is_empty());
-    let theirs = second.synchronous().await.unwrap();
+    assert!(first.synchronous().await.unwrap().user_list.is_empty());
+    let theirs = second.synchronous().await.unwrap().user_list;
     assert_eq!(theirs[0].cid.as_deref(), Some(cid));
-    assert_eq!(theirs[0].last_seq, Some(1));
+    // The new agent reads the conversation so far from the session's records.
+    let records = second
+        .query_history_records(cid, visitor["uid"].as_str().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].msg.as_deref(), Some("退款"));
     sandbox.shutdown().await;
 }
 

@@ -154,7 +154,7 @@ async fn each_tenants_credentials_sign_its_own_agents_in_to_its_own_sessions() {
     assert_eq!(login.company_id, harbor.company_id);
     // Harbor Tea's waiting customers are assigned to the supervisor, none of Lumen Mall's.
     let sessions = agent.synchronous().await.unwrap();
-    assert_eq!(sessions.len(), 3, "{sessions:?}");
+    assert_eq!(sessions.user_list.len(), 3, "{sessions:?}");
 
     // A disabled tenant's agents cannot sign in.
     let old = keys

@@ -7,5 +7,5 @@ pub mod protocol;
 
 pub use client::{
     AgentClient, AgentCredentials, ClientError, KnowledgeDoc, PastMessage, PastSession,
-    PlatformCustomer, PushConnection, PushEndpoint, PushInput,
+    OutgoingMessage, PlatformCustomer, PushConnection, PushEndpoint, PushInput, SendFailure,
 };

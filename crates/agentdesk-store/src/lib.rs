@@ -28,7 +28,7 @@ pub use customer_notes::CustomerNote;
 pub use encryption::{forget_key, use_key, DatabaseKey};
 pub use error::StoreError;
 pub use kb_articles::KbArticle;
-pub use messages::SequenceReport;
+pub use messages::OrderedText;
 pub use outbox::{OutboxAttachment, OutboxItem, OutboxState};
 pub use visitors::Visitor;
 
@@ -45,27 +45,47 @@ pub enum Write {
         score: u8,
     },
     UpsertVisitor(Visitor),
-    /// A message confirmed by the platform (it has a `seq`). If it carries a `client_msg_id` that a
-    /// pending local message has, that message becomes `Sent`; otherwise it is inserted, once.
+    /// A message the platform confirmed (it has a `msg_id`). If it carries a `client_msg_id` that a
+    /// local outbound message has, that message becomes `Sent`; otherwise it is inserted, once per
+    /// `msg_id`.
     StoreMessage(Message),
+    /// The platform's exact time of a stored message (history gives milliseconds where a push gave
+    /// seconds): changed only if it differs.
+    ConfirmMessageTime {
+        msg_id: String,
+        sent_at_ms: i64,
+    },
     /// A new outbound message: the outbox item and its pending message in one go.
     Enqueue(OutboxItem),
-    /// The platform accepted the item (its message is stored in order once its seq is released).
+    /// A send of the item is about to start: recorded before the request leaves, so that after a
+    /// crash the item is known to be possibly stored and is looked for before it is sent again.
+    OutboxAttempt {
+        client_msg_id: String,
+        at_ms: i64,
+    },
+    /// The platform accepted the item.
     OutboxAccepted {
         client_msg_id: String,
+    },
+    /// The send may have been stored, but no answer said so: the item waits for a look at the
+    /// session's history.
+    OutboxUnknown {
+        client_msg_id: String,
+        error: String,
     },
     /// The platform refused the item for good; the message shows as failed.
     MarkFailed {
         client_msg_id: String,
         error: String,
     },
-    /// A transient failure: try again at `next_attempt_at_ms`.
+    /// The request never reached the platform: try again at `next_attempt_at_ms`.
     Postpone {
         client_msg_id: String,
         next_attempt_at_ms: i64,
         error: String,
     },
-    /// The agent asked to retry a failed item.
+    /// The agent asked to retry a failed item, or the history showed that an unknown one was not
+    /// stored.
     Requeue {
         client_msg_id: String,
     },
@@ -189,15 +209,23 @@ impl Store {
                 Write::UpsertVisitor(visitor) => visitors::upsert(&tx, visitor)?,
                 Write::StoreMessage(message) => {
                     let changed = messages::store_confirmed(&tx, message)?;
-                    if let (true, Some(seq)) = (changed, message.seq) {
-                        sessions::advance_seq(&tx, &message.session_id, seq)?;
-                    }
                     if let Some(client_msg_id) = &message.client_msg_id {
                         outbox::mark_sent(&tx, client_msg_id)?;
                     }
                     changed
                 }
+                Write::ConfirmMessageTime { msg_id, sent_at_ms } => {
+                    messages::confirm_time(&tx, msg_id, *sent_at_ms)?
+                }
                 Write::Enqueue(item) => outbox::enqueue(&tx, item)?,
+                Write::OutboxAttempt {
+                    client_msg_id,
+                    at_ms,
+                } => outbox::mark_attempt(&tx, client_msg_id, *at_ms)?,
+                Write::OutboxUnknown {
+                    client_msg_id,
+                    error,
+                } => outbox::mark_unknown(&tx, client_msg_id, error)?,
                 Write::OutboxAccepted { client_msg_id } => outbox::mark_sent(&tx, client_msg_id)?,
                 Write::MarkFailed {
                     client_msg_id,
@@ -234,9 +262,10 @@ impl Store {
         messages::by_client_id(&self.conn, client_msg_id)
     }
 
-    /// Highest stored sequence number of every session.
-    pub fn last_seqs(&self) -> Result<Vec<(String, u64)>, StoreError> {
-        sessions::last_seqs(&self.conn)
+    /// Outbox items that may have reached the platform without an answer saying so (unknown, or
+    /// attempted and never resolved), oldest first.
+    pub fn unresolved_outbox(&self) -> Result<Vec<OutboxItem>, StoreError> {
+        outbox::unresolved(&self.conn)
     }
 
     /// Outbox items due by `now_ms`, oldest first, at most one per session (see `outbox::due`).
@@ -333,9 +362,10 @@ impl Store {
         audit_log::prune(&self.conn, before_ms)
     }
 
-    /// Order and duplication facts about the stored messages, for soak runs and tests.
-    pub fn sequence_report(&self) -> Result<SequenceReport, StoreError> {
-        messages::sequence_report(&self.conn)
+    /// Every message's session and text, each session's in the order the window shows them, for
+    /// soak runs and tests to check order and duplication against what the platform holds.
+    pub fn texts_in_order(&self) -> Result<Vec<OrderedText>, StoreError> {
+        messages::texts_in_order(&self.conn)
     }
 
     /// Inbound messages whose text contains `needle`, in stored order.

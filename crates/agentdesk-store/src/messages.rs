@@ -1,5 +1,6 @@
-//! `messages`: every message of every session. Confirmed messages are unique by (session, seq) and
-//! by platform message id; pending outbound ones are unique by client message id.
+//! `messages`: every message of every session, in the platform's time order. Messages the platform
+//! confirmed are unique by its message id; outbound ones by AgentDesk's local client message id (an
+//! id that never leaves this machine: Sobot has no field for it).
 
 use agentdesk_domain::{DeliveryStatus, Direction, Message, MessageKind};
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -22,21 +23,25 @@ pub const MIGRATIONS: &[&str] = &["CREATE TABLE messages (
     );
     CREATE UNIQUE INDEX messages_by_seq ON messages (session_id, seq) WHERE seq IS NOT NULL;
     CREATE UNIQUE INDEX messages_by_msg_id ON messages (msg_id) WHERE msg_id IS NOT NULL;
-    CREATE UNIQUE INDEX messages_by_client_id ON messages (client_msg_id) WHERE client_msg_id IS NOT NULL;"];
+    CREATE UNIQUE INDEX messages_by_client_id ON messages (client_msg_id) WHERE client_msg_id IS NOT NULL;",
+    // Sobot numbers no messages: order by the platform's own times instead of a sequence number.
+    "DROP INDEX messages_by_seq;
+    ALTER TABLE messages DROP COLUMN seq;
+    CREATE INDEX messages_in_order ON messages (session_id, sent_at_ms, id);"];
 
-/// Stores a message the platform confirmed. A pending local message with the same client id is
-/// completed in place; a message already stored (same seq or msg id) is left alone.
+/// Stores a message the platform confirmed. A local outbound message with the same client id is
+/// completed in place (a copy of it that a catch-up stored first is dropped, so the window shows it
+/// once); a message already stored under its msg id is left alone.
 pub fn store_confirmed(conn: &Connection, m: &Message) -> Result<bool, StoreError> {
-    if let Some(client_msg_id) = &m.client_msg_id {
+    if let (Some(client_msg_id), Some(msg_id)) = (&m.client_msg_id, &m.msg_id) {
+        conn.execute(
+            "DELETE FROM messages WHERE msg_id = ?1 AND (client_msg_id IS NULL OR client_msg_id != ?2)",
+            params![msg_id, client_msg_id],
+        )?;
         let updated = conn.execute(
-            "UPDATE messages SET seq = ?2, msg_id = ?3, status = 'sent', sent_at_ms = ?4
-             WHERE client_msg_id = ?1 AND seq IS NULL",
-            params![
-                client_msg_id,
-                m.seq.map(|s| s as i64),
-                m.msg_id,
-                m.sent_at_ms
-            ],
+            "UPDATE messages SET msg_id = ?2, status = 'sent', sent_at_ms = ?3
+             WHERE client_msg_id = ?1 AND msg_id IS NULL",
+            params![client_msg_id, msg_id, m.sent_at_ms],
         )?;
         if updated > 0 {
             return Ok(true);
@@ -44,11 +49,10 @@ pub fn store_confirmed(conn: &Connection, m: &Message) -> Result<bool, StoreErro
     }
     let inserted = conn.execute(
         "INSERT OR IGNORE INTO messages
-            (session_id, seq, msg_id, client_msg_id, direction, kind, content, sender_name, sent_at_ms, status)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            (session_id, msg_id, client_msg_id, direction, kind, content, sender_name, sent_at_ms, status)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
             m.session_id,
-            m.seq.map(|s| s as i64),
             m.msg_id,
             m.client_msg_id,
             m.direction.as_str(),
@@ -62,12 +66,19 @@ pub fn store_confirmed(conn: &Connection, m: &Message) -> Result<bool, StoreErro
     Ok(inserted > 0)
 }
 
-/// Inserts a pending outbound message (no seq yet). Idempotent on the client id.
+pub fn confirm_time(conn: &Connection, msg_id: &str, sent_at_ms: i64) -> Result<bool, StoreError> {
+    Ok(conn.execute(
+        "UPDATE messages SET sent_at_ms = ?2 WHERE msg_id = ?1 AND sent_at_ms != ?2",
+        params![msg_id, sent_at_ms],
+    )? > 0)
+}
+
+/// Inserts a pending outbound message (no msg id yet). Idempotent on the client id.
 pub fn insert_pending(conn: &Connection, m: &Message) -> Result<bool, StoreError> {
     Ok(conn.execute(
         "INSERT OR IGNORE INTO messages
-            (session_id, seq, msg_id, client_msg_id, direction, kind, content, sender_name, sent_at_ms, status)
-         VALUES (?1, NULL, NULL, ?2, 'out', ?3, ?4, ?5, ?6, 'pending')",
+            (session_id, msg_id, client_msg_id, direction, kind, content, sender_name, sent_at_ms, status)
+         VALUES (?1, NULL, ?2, 'out', ?3, ?4, ?5, ?6, 'pending')",
         params![m.session_id, m.client_msg_id, m.kind.as_str(), m.content, m.sender_name, m.sent_at_ms],
     )? > 0)
 }
@@ -78,29 +89,29 @@ pub fn set_status(
     status: DeliveryStatus,
 ) -> Result<bool, StoreError> {
     Ok(conn.execute(
-        "UPDATE messages SET status = ?2 WHERE client_msg_id = ?1 AND seq IS NULL AND status != ?2",
+        "UPDATE messages SET status = ?2 WHERE client_msg_id = ?1 AND msg_id IS NULL AND status != ?2",
         params![client_msg_id, status.as_str()],
     )? > 0)
 }
 
-const COLUMNS: &str = "session_id, seq, msg_id, client_msg_id, direction, kind, content, sender_name, sent_at_ms, status";
+const COLUMNS: &str = "session_id, msg_id, client_msg_id, direction, kind, content, sender_name, sent_at_ms, status";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Message> {
     Ok(Message {
         session_id: row.get(0)?,
-        seq: row.get::<_, Option<i64>>(1)?.map(|s| s as u64),
-        msg_id: row.get(2)?,
-        client_msg_id: row.get(3)?,
-        direction: Direction::parse(&row.get::<_, String>(4)?),
-        kind: MessageKind::parse(&row.get::<_, String>(5)?),
-        content: row.get(6)?,
-        sender_name: row.get(7)?,
-        sent_at_ms: row.get(8)?,
-        status: DeliveryStatus::parse(&row.get::<_, String>(9)?),
+        msg_id: row.get(1)?,
+        client_msg_id: row.get(2)?,
+        direction: Direction::parse(&row.get::<_, String>(3)?),
+        kind: MessageKind::parse(&row.get::<_, String>(4)?),
+        content: row.get(5)?,
+        sender_name: row.get(6)?,
+        sent_at_ms: row.get(7)?,
+        status: DeliveryStatus::parse(&row.get::<_, String>(8)?),
     })
 }
 
-/// Newest `limit` messages, returned oldest first: confirmed ones by seq, pending ones after them.
+/// Newest `limit` messages, returned oldest first, by the platform's time (an outbound message not
+/// confirmed yet by when the agent wrote it), then by arrival.
 pub fn recent(
     conn: &Connection,
     session_id: &str,
@@ -108,7 +119,7 @@ pub fn recent(
 ) -> Result<Vec<Message>, StoreError> {
     let mut statement = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM messages WHERE session_id = ?1
-         ORDER BY seq IS NULL DESC, seq DESC, id DESC LIMIT ?2"
+         ORDER BY sent_at_ms DESC, id DESC LIMIT ?2"
     ))?;
     let rows = statement.query_map(params![session_id, limit as i64], from_row)?;
     let mut messages: Vec<Message> = rows.collect::<Result<_, _>>()?;
@@ -146,51 +157,26 @@ pub fn count(conn: &Connection, direction: Direction) -> Result<u64, StoreError>
     )? as u64)
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct SequenceReport {
-    pub messages: u64,
-    pub inbound: u64,
-    /// Inbound messages written after a message of the same session with a higher seq.
-    pub out_of_order: u64,
-    /// Inbound texts stored more than once (every generated text is unique).
-    pub duplicated_texts: u64,
-    /// Sessions whose stored seqs are not exactly 1..=last_seq.
-    pub sessions_with_gaps: u64,
+/// One stored message's session and text (see `texts_in_order`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OrderedText {
+    pub session_id: String,
+    pub direction: Direction,
+    pub msg_id: Option<String>,
+    pub content: String,
 }
 
-pub fn sequence_report(conn: &Connection) -> Result<SequenceReport, StoreError> {
-    let mut report = SequenceReport::default();
-    let mut statement = conn.prepare("SELECT session_id, seq, direction FROM messages WHERE seq IS NOT NULL ORDER BY session_id, id")?;
-    let mut rows = statement.query([])?;
-    let mut current = String::new();
-    let mut highest_inbound = 0u64;
-    while let Some(row) = rows.next()? {
-        let session: String = row.get(0)?;
-        let seq = row.get::<_, i64>(1)? as u64;
-        let inbound = row.get::<_, String>(2)? == "in";
-        if session != current {
-            current = session;
-            highest_inbound = 0;
-        }
-        report.messages += 1;
-        if inbound {
-            report.inbound += 1;
-            if seq < highest_inbound {
-                report.out_of_order += 1;
-            }
-            highest_inbound = highest_inbound.max(seq);
-        }
-    }
-    report.duplicated_texts = conn.query_row(
-        "SELECT COALESCE(SUM(n - 1), 0) FROM (SELECT COUNT(*) AS n FROM messages WHERE direction = 'in' GROUP BY content, session_id HAVING n > 1)",
-        [],
-        |row| row.get::<_, i64>(0),
-    )? as u64;
-    report.sessions_with_gaps = conn.query_row(
-        "SELECT COUNT(*) FROM (SELECT session_id, COUNT(*) AS n, MAX(seq) AS top FROM messages WHERE seq IS NOT NULL
-             GROUP BY session_id HAVING n != top)",
-        [],
-        |row| row.get::<_, i64>(0),
-    )? as u64;
-    Ok(report)
+pub fn texts_in_order(conn: &Connection) -> Result<Vec<OrderedText>, StoreError> {
+    let mut statement = conn.prepare(
+        "SELECT session_id, direction, msg_id, content FROM messages ORDER BY session_id, sent_at_ms, id",
+    )?;
+    let rows = statement.query_map([], |row| {
+        Ok(OrderedText {
+            session_id: row.get(0)?,
+            direction: Direction::parse(&row.get::<_, String>(1)?),
+            msg_id: row.get(2)?,
+            content: row.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }

@@ -1,6 +1,8 @@
 //! `outbox`: outbound messages until the platform has accepted them. An item is written in the same
-//! transaction as its pending message, so after a crash every pending message has its item, and the
-//! client message id (the item's key) makes re-sending it safe.
+//! transaction as its pending message, so after a crash every pending message has its item. Sobot
+//! honours no client message id, so a send is never simply repeated: each attempt is recorded before
+//! the request leaves (`attempt_started_at_ms`), and an item whose attempt ended without an answer
+//! (`unknown`, or attempted before a crash) is looked for in the session's history first.
 
 use agentdesk_domain::{DeliveryStatus, Direction, Message, MessageKind};
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -28,6 +30,8 @@ pub const MIGRATIONS: &[&str] = &[
     "ALTER TABLE outbox ADD COLUMN attachment BLOB;
     ALTER TABLE outbox ADD COLUMN attachment_name TEXT;
     ALTER TABLE outbox ADD COLUMN attachment_mime TEXT;",
+    // When the current attempt's request was about to leave (NULL: no attempt in progress).
+    "ALTER TABLE outbox ADD COLUMN attempt_started_at_ms INTEGER;",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,21 +39,16 @@ pub enum OutboxState {
     Pending,
     Sent,
     Failed,
+    /// Sent without an answer: it may or may not be on the platform.
+    Unknown,
 }
 
 impl OutboxState {
-    fn as_str(self) -> &'static str {
-        match self {
-            OutboxState::Pending => "pending",
-            OutboxState::Sent => "sent",
-            OutboxState::Failed => "failed",
-        }
-    }
-
     fn parse(text: &str) -> OutboxState {
         match text {
             "sent" => OutboxState::Sent,
             "failed" => OutboxState::Failed,
+            "unknown" => OutboxState::Unknown,
             _ => OutboxState::Pending,
         }
     }
@@ -77,13 +76,14 @@ pub struct OutboxItem {
     pub created_at_ms: i64,
     /// Set for images and files; `content` then holds the file name.
     pub attachment: Option<OutboxAttachment>,
+    /// When the last attempt's request was about to leave, while its outcome is not known.
+    pub attempt_started_at_ms: Option<i64>,
 }
 
 impl OutboxItem {
     pub fn pending_message(&self) -> Message {
         Message {
             session_id: self.session_id.clone(),
-            seq: None,
             msg_id: None,
             client_msg_id: Some(self.client_msg_id.clone()),
             direction: Direction::Out,
@@ -126,7 +126,8 @@ pub fn enqueue(conn: &Connection, item: &OutboxItem) -> Result<bool, StoreError>
 
 pub fn mark_sent(conn: &Connection, client_msg_id: &str) -> Result<bool, StoreError> {
     Ok(conn.execute(
-        "UPDATE outbox SET state = 'sent', last_error = NULL WHERE client_msg_id = ?1 AND state != 'sent'",
+        "UPDATE outbox SET state = 'sent', last_error = NULL, attempt_started_at_ms = NULL
+         WHERE client_msg_id = ?1 AND state != 'sent'",
         params![client_msg_id],
     )? > 0)
 }
@@ -137,8 +138,9 @@ pub fn mark_failed(
     error: &str,
 ) -> Result<bool, StoreError> {
     let changed = conn.execute(
-        "UPDATE outbox SET state = 'failed', last_error = ?2, attempts = attempts + 1
-         WHERE client_msg_id = ?1 AND state = 'pending'",
+        "UPDATE outbox SET state = 'failed', last_error = ?2, attempts = attempts + 1,
+             attempt_started_at_ms = NULL
+         WHERE client_msg_id = ?1 AND state IN ('pending', 'unknown')",
         params![client_msg_id, error],
     )? > 0;
     if changed {
@@ -154,15 +156,36 @@ pub fn postpone(
     error: &str,
 ) -> Result<bool, StoreError> {
     Ok(conn.execute(
-        "UPDATE outbox SET attempts = attempts + 1, next_attempt_at_ms = ?2, last_error = ?3
+        "UPDATE outbox SET attempts = attempts + 1, next_attempt_at_ms = ?2, last_error = ?3,
+             attempt_started_at_ms = NULL
          WHERE client_msg_id = ?1 AND state = 'pending'",
         params![client_msg_id, next_attempt_at_ms, error],
     )? > 0)
 }
 
+pub fn mark_attempt(conn: &Connection, client_msg_id: &str, at_ms: i64) -> Result<bool, StoreError> {
+    Ok(conn.execute(
+        "UPDATE outbox SET attempt_started_at_ms = ?2 WHERE client_msg_id = ?1 AND state = 'pending'",
+        params![client_msg_id, at_ms],
+    )? > 0)
+}
+
+pub fn mark_unknown(conn: &Connection, client_msg_id: &str, error: &str) -> Result<bool, StoreError> {
+    let changed = conn.execute(
+        "UPDATE outbox SET state = 'unknown', last_error = ?2, attempts = attempts + 1
+         WHERE client_msg_id = ?1 AND state = 'pending'",
+        params![client_msg_id, error],
+    )? > 0;
+    if changed {
+        messages::set_status(conn, client_msg_id, DeliveryStatus::Unknown)?;
+    }
+    Ok(changed)
+}
+
 pub fn requeue(conn: &Connection, client_msg_id: &str) -> Result<bool, StoreError> {
     let changed = conn.execute(
-        "UPDATE outbox SET state = 'pending', next_attempt_at_ms = 0 WHERE client_msg_id = ?1 AND state = 'failed'",
+        "UPDATE outbox SET state = 'pending', next_attempt_at_ms = 0, attempt_started_at_ms = NULL
+         WHERE client_msg_id = ?1 AND state IN ('failed', 'unknown')",
         params![client_msg_id],
     )? > 0;
     if changed {
@@ -173,7 +196,8 @@ pub fn requeue(conn: &Connection, client_msg_id: &str) -> Result<bool, StoreErro
 
 const COLUMNS: &str =
     "client_msg_id, session_id, visitor_id, kind, content, sender_name, state, attempts,
-    next_attempt_at_ms, last_error, created_at_ms, attachment, attachment_name, attachment_mime";
+    next_attempt_at_ms, last_error, created_at_ms, attachment, attachment_name, attachment_mime,
+    attempt_started_at_ms";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<OutboxItem> {
     Ok(OutboxItem {
@@ -196,16 +220,20 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<OutboxItem> {
             }),
             None => None,
         },
+        attempt_started_at_ms: row.get(14)?,
     })
 }
 
-/// Due items, oldest first, at most one per session: the oldest pending item of its session. A
-/// postponed item therefore holds back the later items of its session, so replies reach the
-/// customer in the order the agent wrote them.
+/// Due items, oldest first, at most one per session: the oldest unsent item of its session, if it
+/// is pending with no attempt in progress. A postponed, in-flight or unknown item therefore holds
+/// back the later items of its session, so replies reach the customer in the order the agent wrote
+/// them.
 pub fn due(conn: &Connection, now_ms: i64, limit: usize) -> Result<Vec<OutboxItem>, StoreError> {
     let mut statement = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM outbox AS o WHERE state = 'pending' AND next_attempt_at_ms <= ?1
-           AND seq_no = (SELECT MIN(seq_no) FROM outbox WHERE session_id = o.session_id AND state = 'pending')
+           AND attempt_started_at_ms IS NULL
+           AND seq_no = (SELECT MIN(seq_no) FROM outbox WHERE session_id = o.session_id
+                         AND state IN ('pending', 'unknown'))
          ORDER BY seq_no LIMIT ?2"
     ))?;
     let rows = statement.query_map(params![now_ms, limit as i64], from_row)?;
@@ -214,7 +242,18 @@ pub fn due(conn: &Connection, now_ms: i64, limit: usize) -> Result<Vec<OutboxIte
 
 pub fn all_pending(conn: &Connection) -> Result<Vec<OutboxItem>, StoreError> {
     let mut statement = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM outbox WHERE state = 'pending' ORDER BY seq_no"
+        "SELECT {COLUMNS} FROM outbox WHERE state IN ('pending', 'unknown') ORDER BY seq_no"
+    ))?;
+    let rows = statement.query_map([], from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Unknown items, and pending ones whose attempt never got an outcome (a crash in between).
+pub fn unresolved(conn: &Connection) -> Result<Vec<OutboxItem>, StoreError> {
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM outbox
+         WHERE state = 'unknown' OR (state = 'pending' AND attempt_started_at_ms IS NOT NULL)
+         ORDER BY seq_no"
     ))?;
     let rows = statement.query_map([], from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -231,8 +270,8 @@ pub fn get(conn: &Connection, client_msg_id: &str) -> Result<Option<OutboxItem>,
 
 pub fn pending_count(conn: &Connection) -> Result<u64, StoreError> {
     Ok(conn.query_row(
-        "SELECT COUNT(*) FROM outbox WHERE state = ?1",
-        params![OutboxState::Pending.as_str()],
+        "SELECT COUNT(*) FROM outbox WHERE state IN ('pending', 'unknown')",
+        [],
         |row| row.get::<_, i64>(0),
     )? as u64)
 }

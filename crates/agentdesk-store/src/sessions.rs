@@ -1,4 +1,4 @@
-//! `sessions`: the agent's sessions and, per session, the highest platform sequence number stored.
+//! `sessions`: the agent's sessions.
 
 use agentdesk_domain::{Channel, Session, SessionState};
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -15,14 +15,15 @@ pub const MIGRATIONS: &[&str] = &["CREATE TABLE sessions (
         last_seq INTEGER NOT NULL DEFAULT 0,
         rating INTEGER
     );
-    CREATE INDEX sessions_by_state ON sessions (state, started_at_ms);"];
+    CREATE INDEX sessions_by_state ON sessions (state, started_at_ms);",
+    // Sobot numbers no messages: the per-session sequence number AgentDesk once assumed is gone.
+    "ALTER TABLE sessions DROP COLUMN last_seq;"];
 
-/// Inserts or refreshes a session. `last_seq` only ever grows, and an ended session is not reopened
-/// by a stale snapshot.
+/// Inserts or refreshes a session.
 pub fn upsert(conn: &Connection, s: &Session) -> Result<bool, StoreError> {
     let changed = conn.execute(
-        "INSERT INTO sessions (id, visitor_id, visitor_name, channel, state, started_at_ms, last_seq, rating)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7)
+        "INSERT INTO sessions (id, visitor_id, visitor_name, channel, state, started_at_ms, rating)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT(id) DO UPDATE SET
             visitor_id = excluded.visitor_id,
             visitor_name = excluded.visitor_name,
@@ -50,14 +51,6 @@ pub fn rate(conn: &Connection, id: &str, score: u8) -> Result<bool, StoreError> 
     )? > 0)
 }
 
-pub fn advance_seq(conn: &Connection, id: &str, seq: u64) -> Result<(), StoreError> {
-    conn.execute(
-        "UPDATE sessions SET last_seq = MAX(last_seq, ?2) WHERE id = ?1",
-        params![id, seq as i64],
-    )?;
-    Ok(())
-}
-
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Session> {
     Ok(Session {
         id: row.get(0)?,
@@ -66,13 +59,12 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Session> {
         channel: Channel::parse(&row.get::<_, String>(3)?),
         state: SessionState::parse(&row.get::<_, String>(4)?),
         started_at_ms: row.get(5)?,
-        last_seq: row.get::<_, i64>(6)? as u64,
-        rating: row.get(7)?,
+        rating: row.get(6)?,
     })
 }
 
 const COLUMNS: &str =
-    "id, visitor_id, visitor_name, channel, state, started_at_ms, last_seq, rating";
+    "id, visitor_id, visitor_name, channel, state, started_at_ms, rating";
 
 pub fn all(conn: &Connection) -> Result<Vec<Session>, StoreError> {
     let mut statement = conn.prepare_cached(&format!(
@@ -86,12 +78,4 @@ pub fn get(conn: &Connection, id: &str) -> Result<Option<Session>, StoreError> {
     let mut statement =
         conn.prepare_cached(&format!("SELECT {COLUMNS} FROM sessions WHERE id = ?1"))?;
     Ok(statement.query_row(params![id], from_row).optional()?)
-}
-
-pub fn last_seqs(conn: &Connection) -> Result<Vec<(String, u64)>, StoreError> {
-    let mut statement = conn.prepare_cached("SELECT id, last_seq FROM sessions")?;
-    let rows = statement.query_map([], |row| {
-        Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)? as u64))
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
 }

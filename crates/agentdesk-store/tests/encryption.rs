@@ -18,12 +18,10 @@ fn writes() -> Vec<Write> {
             channel: Channel::Web,
             state: SessionState::Active,
             started_at_ms: 1,
-            last_seq: 0,
             rating: None,
         }),
         Write::StoreMessage(Message {
             session_id: "c1".into(),
-            seq: Some(1),
             msg_id: Some("m1".into()),
             client_msg_id: None,
             direction: Direction::In,

@@ -96,12 +96,19 @@ impl Control {
     }
 }
 
+/// An agent message as the platform stored it (`/__sandbox/agent-messages`, in storing order).
 #[derive(Deserialize)]
 struct AgentMessage {
     cid: String,
-    seq: u64,
     content: String,
+    /// Stored but hidden from the customer (a sensitive word).
+    #[serde(rename = "userNoSee", default)]
+    user_no_see: bool,
 }
+
+/// How long catch-ups may still be settling after everything arrived (the engine's longest wait
+/// before reading a session's records, plus the read).
+const SETTLE: Duration = Duration::from_secs(4);
 
 enum EngineRun {
     InProcess(AgentWorkspace),
@@ -218,6 +225,9 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<i32> {
             .and_then(|s| s.outbox_depth())
             .unwrap_or(u64::MAX);
         if stored >= pushed && replies >= expected_replies && depth == 0 {
+            // Catch-ups scheduled by the last pushes may still move messages to the platform's
+            // exact times: let them finish before counting.
+            tokio::time::sleep(SETTLE).await;
             break;
         }
         if Instant::now() > drain_deadline {
@@ -237,15 +247,19 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<i32> {
         Ok(()) => "ok".to_string(),
         Err(error) => error.to_string(),
     };
-    let report = store.sequence_report()?;
+    let in_order = store.texts_in_order()?;
+    let report = order_report(&in_order);
     let inbound_texts: HashSet<String> = store.message_texts(Direction::In)?.into_iter().collect();
     let stored = inbound_texts.len() as u64;
     let sent = store.message_texts(Direction::Out)?.len() as u64;
     let platform: Vec<AgentMessage> =
         serde_json::from_value(control.get("/agent-messages").await?["items"].take())?;
-    let platform_texts: HashSet<&str> = platform.iter().map(|m| m.content.as_str()).collect();
-    let platform_duplicates = platform.len() as u64 - platform_texts.len() as u64;
-    let platform_out_of_order = reply_order_violations(&platform);
+    // What the customers saw: the stored replies not hidden from them. A text twice in a session is
+    // a reply shown twice.
+    let seen: Vec<&AgentMessage> = platform.iter().filter(|m| !m.user_no_see).collect();
+    let platform_texts: HashSet<&str> = seen.iter().map(|m| m.content.as_str()).collect();
+    let shown_twice = seen.len() as u64 - platform_texts.len() as u64;
+    let platform_out_of_order = reply_order_violations(&seen);
     // Every stored question must have its answer on the platform, and the platform must hold as
     // many answers as questions were generated.
     let unanswered = inbound_texts
@@ -259,18 +273,19 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<i32> {
         + expected_replies
             .saturating_sub(platform_texts.len() as u64)
             .max(unanswered);
-    let duplicated = report.duplicated_texts + platform_duplicates;
-    let out_of_order = report.out_of_order + platform_out_of_order + report.sessions_with_gaps;
+    let duplicated = report.duplicated_texts + shown_twice;
+    let out_of_order = report.out_of_order + platform_out_of_order;
     let mut figures = json!({
         "pushed": pushed,
         "planned": planned,
         "stored": stored,
         "sent": sent,
-        "platform_received": platform.len(),
+        "platform_received": seen.len(),
+        "shown_twice_to_customers": shown_twice,
         "lost": lost,
         "duplicated": duplicated,
         "out_of_order": out_of_order,
-        "out_of_order_detail": {"stored": report.out_of_order, "replies": platform_out_of_order, "sessions_with_gaps": report.sessions_with_gaps},
+        "out_of_order_detail": {"stored": report.out_of_order, "replies": platform_out_of_order},
         "msgs_per_s": (stored as f64 / elapsed.max(0.001)).round(),
         "p99_ms": (merged.quantile_ms(0.99) * 100.0).round() / 100.0,
         "p50_ms": (merged.quantile_ms(0.5) * 100.0).round() / 100.0,
@@ -292,7 +307,7 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<i32> {
         "pushes_duplicated": sandbox_stats["pushes_duplicated"], "pushes_reordered": sandbox_stats["pushes_reordered"],
         "sockets_dropped": sandbox_stats["sockets_dropped"], "injected_errors": sandbox_stats["injected_errors"],
         "tokens_issued": sandbox_stats["tokens_issued"], "logins": sandbox_stats["logins"],
-        "send_retries_deduplicated": sandbox_stats["send_retries_deduplicated"],
+        "history_queries": sandbox_stats["history_queries"],
     });
     println!("{figures}");
     sandbox.shutdown().await;
@@ -329,30 +344,69 @@ async fn chaos(control: Control) {
     }
 }
 
-/// Replies are sent in the order their questions arrived: within a session, platform order (seq)
-/// must follow question order (`#n` in the text).
-fn reply_order_violations(platform: &[AgentMessage]) -> u64 {
-    let mut by_session: HashMap<&str, Vec<(u64, u64)>> = HashMap::new();
+/// The load number `#n` in a generated text.
+fn load_number(text: &str) -> Option<u64> {
+    text.split('#')
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+}
+
+/// Times a number in `numbers` (one session's, in order) is lower than one before it.
+fn descents(numbers: &[u64]) -> u64 {
+    let mut highest = None;
+    let mut count = 0;
+    for &n in numbers {
+        if highest.is_some_and(|h| n < h) {
+            count += 1;
+        }
+        highest = highest.max(Some(n));
+    }
+    count
+}
+
+/// Replies are sent in the order their questions arrived: within a session, the platform's storing
+/// order must follow question order (`#n` in the text).
+fn reply_order_violations(platform: &[&AgentMessage]) -> u64 {
+    let mut by_session: HashMap<&str, Vec<u64>> = HashMap::new();
     for message in platform {
-        let number = message
-            .content
-            .split('#')
-            .nth(1)
-            .and_then(|rest| rest.split_whitespace().next())
-            .and_then(|n| n.parse::<u64>().ok());
-        if let Some(number) = number {
+        if let Some(number) = load_number(&message.content) {
             by_session
                 .entry(message.cid.as_str())
                 .or_default()
-                .push((message.seq, number));
+                .push(number);
         }
     }
-    let mut violations = 0;
-    for replies in by_session.values_mut() {
-        replies.sort_unstable();
-        violations += replies.windows(2).filter(|w| w[1].1 < w[0].1).count() as u64;
+    by_session.values().map(|numbers| descents(numbers)).sum()
+}
+
+struct OrderReport {
+    /// Customer messages shown after a later one of the same customer.
+    out_of_order: u64,
+    /// Customer texts stored more than once in a session (every generated text is unique).
+    duplicated_texts: u64,
+}
+
+/// Order and duplication of the stored customer messages, in the order the window shows them.
+fn order_report(in_order: &[agentdesk_store::OrderedText]) -> OrderReport {
+    let mut numbers: HashMap<&str, Vec<u64>> = HashMap::new();
+    let mut texts: HashSet<(&str, &str)> = HashSet::new();
+    let mut duplicated_texts = 0;
+    for message in in_order.iter().filter(|m| m.direction == Direction::In) {
+        if !texts.insert((message.session_id.as_str(), message.content.as_str())) {
+            duplicated_texts += 1;
+        }
+        if let Some(number) = load_number(&message.content) {
+            numbers
+                .entry(message.session_id.as_str())
+                .or_default()
+                .push(number);
+        }
     }
-    violations
+    OrderReport {
+        out_of_order: numbers.values().map(|n| descents(n)).sum(),
+        duplicated_texts,
+    }
 }
 
 fn count_inbound(path: &Path) -> Result<u64, agentdesk_store::StoreError> {

@@ -1,10 +1,13 @@
-//! The agent component SDK's HTTP operations (`{host}/chat-admin-sdk/new/sdk/v1/<op>`, reference §1b):
-//! form-encoded POSTs with a `temp-id` header and `{retCode, retMsg, data}` envelopes.
+//! The agent component SDK's HTTP operations (`{host}/chat-admin-sdk/new/sdk/v1/<op>`, fact sheet
+//! §1): form-encoded POSTs (multipart for `send`) with a `temp-id` header, `from=2` and `version=1.2`
+//! on every call, and `{retCode, retMsg, data}` envelopes.
 //!
-//! Re-login is automatic and single-flight: a `900002`/`999998` answer drops the login that was
-//! used (if no one replaced it yet), logs in again once, and repeats the call once. Reads are
-//! retried on transient failures with backoff and jitter; mutations are not, except `send`, which
-//! carries a client message id the platform de-duplicates on.
+//! Re-login is automatic and single-flight, as in the SDK: a `900002`/`999998` answer drops the
+//! login that was used (if no one replaced it yet), logs in again once, and repeats the call once
+//! (the platform refused the call, so repeating it cannot do anything twice). Reads are retried on
+//! transient failures with backoff and jitter; mutations are not. `send` is never repeated here:
+//! Sobot honours no client message id, so the caller learns whether a failed send may have been
+//! stored (`SendFailure`) and looks in the session's history before sending again.
 
 mod records;
 mod statistics;
@@ -22,14 +25,14 @@ use tokio::sync::Mutex;
 
 use super::{backoff_with_jitter, now_millis, ClientError, TokenCache};
 use crate::protocol::{
-    AgentEnvelope, ChatRecord, CustomerServiceInfoModel, ReceptionItem, RetCode, SendReceipt,
-    WaitingPage, AGENT_BASE_PATH,
+    AgentEnvelope, ChatMessageModel, CustomerServiceInfoModel, OnLineGroupModel,
+    OnLineServiceModel, OnlineMsgModel, QueueUserModel, RetCode, SynChronousModel, UserInfoModel,
+    AGENT_BASE_PATH, SDK_FROM, SDK_VERSION,
 };
 
 /// The agent SDK's per-call timeout (`OnlineHttpUtils`: 8 s).
 const CALL_TIMEOUT: Duration = Duration::from_secs(8);
 const READ_ATTEMPTS: u32 = 3;
-const CLIENT_VERSION: &str = concat!("agentdesk-", env!("CARGO_PKG_VERSION"));
 
 #[derive(Clone)]
 pub struct AgentCredentials {
@@ -38,8 +41,8 @@ pub struct AgentCredentials {
     pub appid: String,
     pub app_key: Secret,
     pub email: String,
-    /// Sobot's SDK logs agents in by company token and e-mail; the sandbox also checks a password
-    /// when one is given (see docs/PROTOCOL.md).
+    /// Kept in the keychain for the account, but never sent: Sobot's agent login authenticates by
+    /// the company token and the e-mail alone (fact sheet §1.2).
     pub password: Option<Secret>,
 }
 
@@ -69,6 +72,34 @@ pub struct OutgoingAttachment {
     pub file_name: String,
     pub mime: String,
     pub bytes: Vec<u8>,
+}
+
+/// What the agent sends: a text (`msgType` 0) or a file part (`msgType` 1 image, 3 video).
+pub enum OutgoingMessage {
+    Text(String),
+    Attachment(OutgoingAttachment),
+}
+
+/// Why a `send` did not give a message id, by what the agent's client may do next.
+#[derive(Debug)]
+pub enum SendFailure {
+    /// The request never reached the platform (no connection, or the login was refused before the
+    /// message was looked at): sending it again cannot show it twice.
+    NotSent(ClientError),
+    /// The platform answered and did not deliver it (a sensitive word, an ended session, …).
+    Refused(ClientError),
+    /// The request may have been stored but no answer came back (a timeout, a dropped connection,
+    /// a 5xx, an answer that is not the envelope): look in the session's history before sending
+    /// it again.
+    Unknown(ClientError),
+}
+
+impl SendFailure {
+    pub fn error(&self) -> &ClientError {
+        match self {
+            SendFailure::NotSent(e) | SendFailure::Refused(e) | SendFailure::Unknown(e) => e,
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -186,7 +217,7 @@ impl AgentClient {
         let mut token_retry = true;
         loop {
             let token = self.tokens.token().await?;
-            let mut form: Vec<(&str, String)> = vec![
+            let form: Vec<(&str, String)> = vec![
                 ("email", self.credentials.email.clone()),
                 ("token", token.expose().to_string()),
                 (
@@ -195,15 +226,12 @@ impl AgentClient {
                         .load(std::sync::atomic::Ordering::Relaxed)
                         .to_string(),
                 ),
-                ("from", "2".into()),
+                ("from", SDK_FROM.into()),
                 ("way", "10".into()),
                 ("system", std::env::consts::OS.into()),
                 ("ack", "1".into()),
-                ("version", CLIENT_VERSION.into()),
+                ("version", SDK_VERSION.into()),
             ];
-            if let Some(password) = &self.credentials.password {
-                form.push(("password", password.expose().to_string()));
-            }
             let result: Result<CustomerServiceInfoModel, ClientError> =
                 self.post("login", None, &form).await;
             match result {
@@ -304,9 +332,13 @@ impl AgentClient {
         form: Vec<(&str, String)>,
         retry_transient: bool,
     ) -> Result<T, ClientError> {
-        let mut form = form;
-        form.push(("from", "2".into()));
-        form.push(("version", CLIENT_VERSION.into()));
+        // The SDK adds these to every call, overwriting same-named fields.
+        let mut form: Vec<(&str, String)> = form
+            .into_iter()
+            .filter(|(key, _)| *key != "from" && *key != "version")
+            .collect();
+        form.push(("from", SDK_FROM.into()));
+        form.push(("version", SDK_VERSION.into()));
         let mut relogged = false;
         let mut attempt = 0;
         loop {
@@ -342,11 +374,12 @@ impl AgentClient {
             .map(drop)
     }
 
-    /// Busy with a reason: 2 busy, 3 break, 4 training, 5 meeting, 6 meal, 7 activity.
+    /// Busy with a reason: any of the company's statuses other than online (`getServiceStatus`'s
+    /// dictValue; by default 2 busy, 3 break, 4 training, 5 meeting, 6 meal, 7 activity).
     pub async fn busy(&self, status_code: i64) -> Result<(), ClientError> {
-        if !(2..=7).contains(&status_code) {
+        if status_code < 2 {
             return Err(ClientError::Config(format!(
-                "busy status code must be 2–7, got {status_code}"
+                "a busy status code is 2 or more, got {status_code}"
             )));
         }
         self.set_login_status(2);
@@ -367,16 +400,17 @@ impl AgentClient {
 
     // ---- reception ----
 
-    /// The agent's current reception list.
-    pub async fn synchronous(&self) -> Result<Vec<ReceptionItem>, ClientError> {
+    /// The agent's current reception list (`synChronous`): one `PushMessageModel` per live session.
+    pub async fn synchronous(&self) -> Result<SynChronousModel, ClientError> {
         self.call("synChronous", vec![], true).await
     }
 
+    /// A page of the platform's queue (`queryWaitUser`).
     pub async fn query_wait_user(
         &self,
         page_num: u32,
         page_size: u32,
-    ) -> Result<WaitingPage, ClientError> {
+    ) -> Result<QueueUserModel, ClientError> {
         self.call(
             "queryWaitUser",
             vec![
@@ -388,28 +422,15 @@ impl AgentClient {
         .await
     }
 
-    pub async fn get_history_chat(
+    /// Every record of one session, oldest first (`queryHistoryRecords`; no paging).
+    pub async fn query_history_records(
         &self,
+        cid: &str,
         uid: &str,
-        cid: &str,
-    ) -> Result<Vec<ChatRecord>, ClientError> {
+    ) -> Result<Vec<ChatMessageModel>, ClientError> {
         self.call(
-            "getHistoryChat",
-            vec![("uid", uid.into()), ("cid", cid.into())],
-            true,
-        )
-        .await
-    }
-
-    /// [ext] Every record of `cid` with `seq > after_seq`, in order.
-    pub async fn sync_messages(
-        &self,
-        cid: &str,
-        after_seq: u64,
-    ) -> Result<Vec<ChatRecord>, ClientError> {
-        self.call(
-            "syncMessages",
-            vec![("cid", cid.into()), ("afterSeq", after_seq.to_string())],
+            "queryHistoryRecords",
+            vec![("cid", cid.into()), ("uid", uid.into())],
             true,
         )
         .await
@@ -417,88 +438,80 @@ impl AgentClient {
 
     // ---- messages ----
 
-    /// Sends a text (`msgType` 0) with a client message id the platform de-duplicates on, which makes
-    /// it safe to repeat after a timeout or a crash.
-    pub async fn send_text(
+    /// Sends one message, once: multipart to `send` with `content, uid, cid, msgType` and, for an
+    /// image or video, the `file` part (the SDK sends `content=""` then). Only a refused login is
+    /// followed by a second attempt, after logging in again.
+    pub async fn send(
         &self,
         cid: &str,
         uid: &str,
-        text: &str,
-        client_msg_id: &str,
-    ) -> Result<SendReceipt, ClientError> {
-        self.call(
-            "send",
-            vec![
-                ("cid", cid.into()),
-                ("uid", uid.into()),
-                ("content", text.into()),
-                ("msgType", "0".into()),
-                ("clientMsgId", client_msg_id.into()),
-            ],
-            true,
-        )
-        .await
-    }
-
-    /// Sends an image or file (`send` is multipart with an optional file, as in the SDK).
-    pub async fn send_attachment(
-        &self,
-        cid: &str,
-        uid: &str,
-        attachment: OutgoingAttachment,
-        client_msg_id: &str,
-    ) -> Result<SendReceipt, ClientError> {
-        let msg_type = if attachment.mime.starts_with("image/") {
-            "1"
-        } else {
-            "12"
-        };
+        message: &OutgoingMessage,
+    ) -> Result<OnlineMsgModel, SendFailure> {
         let mut relogged = false;
         loop {
-            let login = self.ensure_login().await?;
-            let part = reqwest::multipart::Part::bytes(attachment.bytes.clone())
-                .file_name(attachment.file_name.clone())
-                .mime_str(&attachment.mime)
-                .map_err(|e| {
-                    ClientError::Config(format!("attachment type {:?}: {e}", attachment.mime))
-                })?;
-            let form = reqwest::multipart::Form::new()
-                .text("cid", cid.to_string())
+            let login = self.ensure_login().await.map_err(SendFailure::NotSent)?;
+            let (content, msg_type) = match message {
+                OutgoingMessage::Text(text) => (text.as_str(), "0"),
+                OutgoingMessage::Attachment(file) if file.mime.starts_with("video/") => ("", "3"),
+                OutgoingMessage::Attachment(_) => ("", "1"),
+            };
+            let mut form = reqwest::multipart::Form::new()
+                .text("content", content.to_string())
                 .text("uid", uid.to_string())
+                .text("cid", cid.to_string())
                 .text("msgType", msg_type)
-                .text("clientMsgId", client_msg_id.to_string())
-                .text("from", "2")
-                .text("version", CLIENT_VERSION)
-                .part("file", part);
+                .text("from", SDK_FROM)
+                .text("version", SDK_VERSION);
+            if let OutgoingMessage::Attachment(file) = message {
+                let part = reqwest::multipart::Part::bytes(file.bytes.clone())
+                    .file_name(url::form_urlencoded::byte_serialize(file.file_name.as_bytes()).collect::<String>())
+                    .mime_str(&file.mime)
+                    .map_err(|e| {
+                        SendFailure::NotSent(ClientError::Config(format!(
+                            "attachment type {:?}: {e}",
+                            file.mime
+                        )))
+                    })?;
+                form = form.part("file", part);
+            }
             let started = Instant::now();
             let started_at_ms = now_millis();
-            let response = self
+            let result = match self
                 .http
                 .post(format!("{}/send", self.base))
                 .header("temp-id", &login.temp_id)
                 .multipart(form)
                 .send()
                 .await
-                .map_err(|e| ClientError::Network {
-                    endpoint: "send".into(),
-                    message: e.to_string(),
-                });
-            let result = match response {
-                Ok(response) => Self::decode::<SendReceipt>("send".into(), response).await,
-                Err(error) => Err(error),
+            {
+                // Refused to connect: the request never left this machine.
+                Err(e) if e.is_connect() => Err(SendFailure::NotSent(network("send", &e))),
+                Err(e) => Err(SendFailure::Unknown(network("send", &e))),
+                Ok(response) => match Self::decode::<OnlineMsgModel>("send".into(), response).await {
+                    Ok(receipt) => Ok(receipt),
+                    Err(error @ ClientError::Platform { .. }) => Err(SendFailure::Refused(error)),
+                    Err(error) => Err(SendFailure::Unknown(error)),
+                },
             };
-            let outcome = result
-                .as_ref()
-                .map(|_| "ok".to_string())
-                .unwrap_or_else(|e| e.outcome_label());
-            self.observe("send", started, started_at_ms, outcome, "attachment");
-            match result {
-                Err(ClientError::Platform { ref code, .. }) if code.needs_reauth() && !relogged => {
-                    relogged = true;
-                    self.invalidate_login(&login.temp_id).await;
-                }
-                other => return other,
+            let (outcome, detail) = match &result {
+                Ok(_) => ("ok".to_string(), String::new()),
+                Err(failure) => (failure.error().outcome_label(), failure.error().to_string()),
+            };
+            self.observe("send", started, started_at_ms, outcome, &detail);
+            let refused_login = matches!(
+                &result,
+                Err(SendFailure::Refused(ClientError::Platform { code, .. })) if code.needs_reauth()
+            );
+            if refused_login && !relogged {
+                relogged = true;
+                self.invalidate_login(&login.temp_id).await;
+                continue;
             }
+            // A refused login means the message was not looked at.
+            return result.map_err(|failure| match failure {
+                SendFailure::Refused(error) if refused_login => SendFailure::NotSent(error),
+                other => other,
+            });
         }
     }
 
@@ -569,64 +582,68 @@ impl AgentClient {
         .map(drop)
     }
 
-    /// Invites the visitor to rate the service.
-    pub async fn re_comment(&self, cid: &str, uid: &str) -> Result<(), ClientError> {
-        self.call::<Value>(
-            "reComment",
-            vec![("cid", cid.into()), ("uid", uid.into())],
-            false,
-        )
-        .await
-        .map(drop)
+    /// Invites the visitor to rate the service (`reComment`, with `cid` only, as the SDK sends it).
+    /// The answer's `status`: "0" invited, "1" already rated, "2" cannot rate, "3" must have chatted
+    /// first, "4" server error, "5" visitor offline.
+    pub async fn re_comment(&self, cid: &str) -> Result<String, ClientError> {
+        let answer: Value = self
+            .call("reComment", vec![("cid", cid.into())], false)
+            .await?;
+        Ok(match &answer["status"] {
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.to_string(),
+            _ => String::new(),
+        })
     }
 
-    #[allow(clippy::too_many_arguments)]
-    pub async fn summary_submit(
-        &self,
-        cid: &str,
-        uid: &str,
-        operation_id: &str,
-        operation_name: &str,
-        req_type_id: &str,
-        question_describe: &str,
-        question_status: i64,
-        invalid_session: bool,
-    ) -> Result<(), ClientError> {
-        self.call::<Value>(
-            "summarySubmit",
-            vec![
-                ("uid", uid.into()),
-                ("cid", cid.into()),
-                ("operationId", operation_id.into()),
-                ("operationName", operation_name.into()),
-                ("reqTypeId", req_type_id.into()),
-                ("questionDescribe", question_describe.into()),
-                ("questionStatus", question_status.to_string()),
-                (
-                    "invalidSession",
-                    if invalid_session { "1" } else { "0" }.into(),
-                ),
-            ],
-            false,
-        )
-        .await
-        .map(drop)
+    /// The service summary (`summarySubmit`), with the SDK's rules: optional fields only when not
+    /// empty, `questionStatus` left out when unknown, `invalidSession=1` only for an invalid session.
+    pub async fn summary_submit(&self, summary: &SessionSummary<'_>) -> Result<(), ClientError> {
+        let mut form: Vec<(&str, String)> = vec![
+            ("uid", summary.uid.into()),
+            ("cid", summary.cid.into()),
+        ];
+        for (key, value) in [
+            ("operationId", summary.operation_id),
+            ("operationName", summary.operation_name),
+            ("reqTypeId", summary.req_type_id),
+            ("questionDescribe", summary.question_describe),
+        ] {
+            if !value.is_empty() {
+                form.push((key, value.into()));
+            }
+        }
+        if let Some(resolved) = summary.resolved {
+            form.push(("questionStatus", if resolved { "1" } else { "0" }.into()));
+        }
+        if summary.invalid_session {
+            form.push(("invalidSession", "1".into()));
+        }
+        self.call::<Value>("summarySubmit", form, false)
+            .await
+            .map(drop)
     }
 
-    /// What the platform knows of a visitor (`getUserInfo`): partner id, phone, e-mail, name.
-    pub async fn user_info(&self, uid: &str) -> Result<Value, ClientError> {
+    /// What the platform knows of a visitor (`getUserInfo` → `UserInfoModel`).
+    pub async fn user_info(&self, uid: &str) -> Result<UserInfoModel, ClientError> {
         self.call("getUserInfo", vec![("uid", uid.into())], true)
             .await
     }
 
-    /// Other agents a session can be transferred to (`getOtherAdmins`).
-    pub async fn other_agents(&self, key_word: &str) -> Result<Vec<Value>, ClientError> {
+    /// Other agents a session can be transferred to (`getOtherAdmins` → `OnLineServiceModel`).
+    pub async fn other_agents(&self, key_word: &str) -> Result<Vec<OnLineServiceModel>, ClientError> {
         self.call("getOtherAdmins", vec![("keyWord", key_word.into())], true)
             .await
     }
 
-    /// Skill groups a session can be transferred to (`queryTransferGroup`).
-    pub async fn transfer_groups(&self, key_word: &str) -> Result<Vec<Value>, ClientError> {
+    /// `getOtherAdmins` as the platform answered it, for fields beyond the SDK's model.
+    pub async fn other_agents_listing(&self, key_word: &str) -> Result<Vec<Value>, ClientError> {
+        self.call("getOtherAdmins", vec![("keyWord", key_word.into())], true)
+            .await
+    }
+
+    /// Skill groups a session can be transferred to (`queryTransferGroup` → `OnLineGroupModel`).
+    pub async fn transfer_groups(&self, key_word: &str) -> Result<Vec<OnLineGroupModel>, ClientError> {
         self.call(
             "queryTransferGroup",
             vec![("keyWord", key_word.into())],
@@ -635,23 +652,46 @@ impl AgentClient {
         .await
     }
 
-    /// Where to open the push channel, logging in first if needed.
+    /// Where to open the push channel, logging in first if needed: `wslinkDefault`, which must be
+    /// exactly `host:port` (the SDK splits it on `:` and connects to nothing else).
     pub async fn push_endpoint(&self) -> Result<super::PushEndpoint, ClientError> {
         let login = self.ensure_login().await?;
-        let mut urls = vec![login.info.wslink_default.clone()];
-        urls.extend(login.info.wslink_bak.iter().cloned());
-        urls.retain(|u| !u.is_empty());
-        if urls.is_empty() {
+        let address = login.info.wslink_default.trim().to_string();
+        let parts: Vec<&str> = address.split(':').collect();
+        if parts.len() != 2 || parts[0].is_empty() || parts[1].parse::<u16>().is_err() {
             return Err(ClientError::Decode {
                 endpoint: "login".into(),
-                message: "login gave no push address (wslinkDefault)".into(),
+                message: format!("the push address (wslinkDefault) {address:?} is not host:port"),
                 body: String::new(),
             });
         }
         Ok(super::PushEndpoint {
-            urls,
+            address,
+            aid: login.info.aid.clone(),
+            company_id: login.info.company_id.clone(),
+            puid: login.info.puid.clone(),
             temp_id: login.temp_id,
         })
+    }
+}
+
+/// The service summary's fields (`summarySubmit`).
+pub struct SessionSummary<'a> {
+    pub cid: &'a str,
+    pub uid: &'a str,
+    pub operation_id: &'a str,
+    pub operation_name: &'a str,
+    pub req_type_id: &'a str,
+    pub question_describe: &'a str,
+    /// Resolved or not; `None` when the agent did not say.
+    pub resolved: Option<bool>,
+    pub invalid_session: bool,
+}
+
+fn network(endpoint: &str, error: &reqwest::Error) -> ClientError {
+    ClientError::Network {
+        endpoint: endpoint.to_string(),
+        message: error.to_string(),
     }
 }
 

@@ -1,48 +1,71 @@
-//! The push channel as an actor: one task owns the WebSocket; everyone else talks to it through
-//! channels (the mini-redis shape). It authenticates with the login's temp-id, acknowledges every
-//! data frame, sends a heartbeat every 10 s, declares the link dead after three silent heartbeat
-//! periods, and reconnects with backoff and jitter. It does not order or de-duplicate: it reports
-//! `Connected` after every (re)connect and the engine resyncs by sequence number.
+//! The push channel as an actor, as Sobot's agent SDK runs it (fact sheet §2): a plain TCP
+//! connection to the login's `wslinkDefault` (`host:port`), the auth frame first, a `ping` every 10 s,
+//! the link declared lost when three pings have gone out since anything was heard, a receipt for
+//! every data frame with a `msgId`, duplicates among the last 100 `msgId`s acknowledged but not
+//! dispatched, and reconnects 2.3 s after a loss and then every 10 s, without limit.
+//!
+//! One task owns the socket; everyone else talks to it through channels (the mini-redis shape). It
+//! does not order or catch up: it reports `Connected` after every (re)connect, and the engine catches
+//! up from the platform's history, since nothing says the platform redelivers what was pushed while
+//! the link was down.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures_util::{SinkExt, StreamExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
-use tokio_tungstenite::tungstenite::Message as WsMessage;
 
-use super::{backoff_with_jitter, now_millis, AgentClient};
-use crate::protocol::{push_type, PushFrame, PushMessageModel, RetCode, HEARTBEAT_SECS};
+use super::{now_millis, AgentClient};
+use crate::protocol::frames::{auth_payload, receipt_payload, PING};
+use crate::protocol::{push_type, Frame, FrameDecoder, FrameType, PushMessageModel, HEARTBEAT_SECS};
 
-/// Anything larger is refused before parsing (a hostile or broken peer).
+/// Anything larger is refused (a hostile or broken peer); the SDK's own cap for what it writes is
+/// 131,072 bytes.
 const MAX_FRAME_BYTES: usize = 2 * 1024 * 1024;
+/// The SDK's reconnect timer: first attempt after 2.3 s, then every 10 s.
+const FIRST_RETRY: Duration = Duration::from_millis(2300);
+const RETRY_EVERY: Duration = Duration::from_secs(10);
+/// Pings sent without hearing anything before the link counts as lost.
+const PINGS_BEFORE_LOST: u32 = 3;
+/// The SDK's de-duplication window (`LimitQueue` of 100 `msgId`s).
+const RECENT_MSG_IDS: usize = 100;
+/// A desk PC should not wait forever for a connect (the SDK's non-blocking channel has no timeout).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(8);
 
+/// Where and as whom to open the push channel, from the login.
 #[derive(Debug, Clone)]
 pub struct PushEndpoint {
-    /// `wslinkDefault` first, then `wslinkBak`.
-    pub urls: Vec<String>,
+    /// `wslinkDefault`: `host:port`.
+    pub address: String,
+    pub aid: String,
+    pub company_id: String,
+    pub puid: String,
+    /// The login this connection belongs to, to drop it if the platform refuses the connection.
     pub temp_id: String,
 }
 
 #[derive(Debug)]
 pub enum PushInput {
-    /// Authenticated; resync now.
+    /// Connected and authenticated as far as the protocol says (the platform sends no auth answer):
+    /// catch up now.
     Connected,
-    /// Lost; the actor retries after `retry_in`.
+    /// Lost; the actor tries again after `retry_in`.
     Disconnected {
         attempt: u32,
         retry_in: Duration,
         reason: String,
     },
-    /// One data frame. `received_at` is when its bytes were read, for latency figures.
+    /// One data frame, new to this connection's window. `received_at` is when its bytes were read.
     Frame {
         data: Box<PushMessageModel>,
         received_at: Instant,
     },
     /// A frame that could not be decoded; already skipped.
     Malformed { error: String },
-    /// The platform kicked this login (109); the actor has stopped.
+    /// The platform ended this login (109 with status 2 or 3); the actor has stopped.
     Kicked { reason: i64 },
 }
 
@@ -63,7 +86,7 @@ pub struct PushConnection;
 enum SessionEnd {
     Shutdown,
     Kicked(i64),
-    Lost(String),
+    Lost { reason: String, heard_anything: bool },
 }
 
 impl PushConnection {
@@ -74,22 +97,53 @@ impl PushConnection {
     }
 }
 
+/// The last `RECENT_MSG_IDS` data-frame ids, across reconnects.
+#[derive(Default)]
+struct RecentIds(VecDeque<String>);
+
+impl RecentIds {
+    /// True if `id` is new (and remembers it).
+    fn admit(&mut self, id: &str) -> bool {
+        if self.0.iter().any(|seen| seen == id) {
+            return false;
+        }
+        if self.0.len() == RECENT_MSG_IDS {
+            self.0.pop_front();
+        }
+        self.0.push_back(id.to_string());
+        true
+    }
+}
+
 async fn run(
     client: Arc<AgentClient>,
     inputs: mpsc::Sender<PushInput>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut attempt: u32 = 0;
+    let mut recent = RecentIds::default();
     loop {
         let end = match connect(&client).await {
-            Ok((socket, _)) => {
-                attempt = 0;
+            Ok((socket, endpoint)) => {
                 if inputs.send(PushInput::Connected).await.is_err() {
                     return;
                 }
-                serve(socket, &inputs, &mut shutdown).await
+                let end = serve(socket, &inputs, &mut shutdown, &mut recent).await;
+                if let SessionEnd::Lost {
+                    heard_anything: false,
+                    ..
+                } = &end
+                {
+                    // Closed before a single frame: the platform refused this agent (its login is
+                    // gone, see docs/PROTOCOL.md). Log in again before the next attempt.
+                    client.invalidate_login(&endpoint.temp_id).await;
+                }
+                end
             }
-            Err(reason) => SessionEnd::Lost(reason),
+            Err(reason) => SessionEnd::Lost {
+                reason,
+                heard_anything: false,
+            },
         };
         match end {
             SessionEnd::Shutdown => return,
@@ -97,13 +151,19 @@ async fn run(
                 let _ = inputs.send(PushInput::Kicked { reason }).await;
                 return;
             }
-            SessionEnd::Lost(reason) => {
+            SessionEnd::Lost {
+                reason,
+                heard_anything,
+            } => {
+                if heard_anything {
+                    attempt = 0;
+                }
                 attempt += 1;
-                let retry_in = backoff_with_jitter(
-                    attempt,
-                    Duration::from_millis(200),
-                    Duration::from_secs(10),
-                );
+                let retry_in = if attempt == 1 {
+                    FIRST_RETRY
+                } else {
+                    RETRY_EVERY
+                };
                 tracing::info!(attempt, ?retry_in, %reason, "push connection lost");
                 let lost = PushInput::Disconnected {
                     attempt,
@@ -122,135 +182,190 @@ async fn run(
     }
 }
 
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-/// Opens and authenticates the socket, trying the default address and then the backups.
-async fn connect(client: &AgentClient) -> Result<(Socket, String), String> {
+/// Opens the TCP connection to `wslinkDefault` and sends the auth frame.
+async fn connect(client: &AgentClient) -> Result<(TcpStream, PushEndpoint), String> {
     let endpoint = client.push_endpoint().await.map_err(|e| e.to_string())?;
-    let mut last_error = String::new();
-    for url in &endpoint.urls {
-        match tokio::time::timeout(
-            Duration::from_secs(5),
-            tokio_tungstenite::connect_async(url.as_str()),
-        )
+    let address = &endpoint.address;
+    let mut socket = match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(address)).await
+    {
+        Ok(Ok(socket)) => socket,
+        Ok(Err(e)) => return Err(format!("connect {address}: {e}")),
+        Err(_) => return Err(format!("connect {address}: timed out")),
+    };
+    let _ = socket.set_nodelay(true);
+    let auth = auth_payload(
+        &endpoint.aid,
+        &endpoint.company_id,
+        &endpoint.puid,
+        now_millis(),
+    );
+    socket
+        .write_all(&Frame::new(FrameType::Auth, auth).encode())
         .await
-        {
-            Ok(Ok((mut socket, _))) => {
-                let auth = PushFrame::Auth {
-                    temp_id: endpoint.temp_id.clone(),
-                };
-                if let Err(e) = socket.send(WsMessage::text(auth.encode())).await {
-                    last_error = format!("auth send: {e}");
-                    continue;
-                }
-                match await_auth_result(&mut socket).await {
-                    Ok(()) => return Ok((socket, url.clone())),
-                    Err(AuthFailure::Refused(code)) => {
-                        // The login behind this temp-id is gone: log in again on the next attempt.
-                        client.invalidate_login(&endpoint.temp_id).await;
-                        return Err(format!("push auth refused ({code})"));
-                    }
-                    Err(AuthFailure::Io(e)) => last_error = e,
-                }
-            }
-            Ok(Err(e)) => last_error = format!("connect {url}: {e}"),
-            Err(_) => last_error = format!("connect {url}: timed out"),
-        }
-    }
-    Err(last_error)
-}
-
-enum AuthFailure {
-    Refused(String),
-    Io(String),
-}
-
-async fn await_auth_result(socket: &mut Socket) -> Result<(), AuthFailure> {
-    let deadline = tokio::time::sleep(Duration::from_secs(5));
-    tokio::pin!(deadline);
-    loop {
-        tokio::select! {
-            _ = &mut deadline => return Err(AuthFailure::Io("no auth answer within 5 s".into())),
-            message = socket.next() => match message {
-                Some(Ok(WsMessage::Text(text))) => match PushFrame::decode(&text) {
-                    Ok(PushFrame::AuthResult { ret_code, .. }) => {
-                        return if RetCode::parse(&ret_code).is_success() { Ok(()) } else { Err(AuthFailure::Refused(ret_code)) };
-                    }
-                    _ => continue,
-                },
-                Some(Ok(_)) => continue,
-                Some(Err(e)) => return Err(AuthFailure::Io(e.to_string())),
-                None => return Err(AuthFailure::Io("closed during auth".into())),
-            }
-        }
-    }
+        .map_err(|e| format!("auth send: {e}"))?;
+    Ok((socket, endpoint))
 }
 
 async fn serve(
-    mut socket: Socket,
+    mut socket: TcpStream,
     inputs: &mpsc::Sender<PushInput>,
     shutdown: &mut watch::Receiver<bool>,
+    recent: &mut RecentIds,
 ) -> SessionEnd {
     let heartbeat_every = Duration::from_secs(HEARTBEAT_SECS);
-    let mut heartbeat = tokio::time::interval(heartbeat_every);
+    let mut heartbeat =
+        tokio::time::interval_at(tokio::time::Instant::now() + heartbeat_every, heartbeat_every);
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut last_heard = Instant::now();
+    let mut pings_unanswered = 0u32;
+    let mut heard_anything = false;
+    let mut decoder = FrameDecoder::new(MAX_FRAME_BYTES);
+    let mut buffer = vec![0u8; 16 * 1024];
+    let lost = |reason: String, heard_anything: bool| SessionEnd::Lost {
+        reason,
+        heard_anything,
+    };
     loop {
         tokio::select! {
             _ = shutdown.changed() => {
-                let _ = socket.close(None).await;
+                let _ = socket.shutdown().await;
                 return SessionEnd::Shutdown;
             }
             _ = heartbeat.tick() => {
-                if last_heard.elapsed() > heartbeat_every * 3 {
-                    return SessionEnd::Lost("no heartbeat from the platform for 30 s".into());
+                if pings_unanswered >= PINGS_BEFORE_LOST {
+                    return lost(format!("nothing heard from the platform for {} pings", PINGS_BEFORE_LOST), heard_anything);
                 }
-                if let Err(e) = socket.send(WsMessage::text(PushFrame::Heartbeat { ts: now_millis() }.encode())).await {
-                    return SessionEnd::Lost(format!("heartbeat send: {e}"));
+                if let Err(e) = socket.write_all(&Frame::new(FrameType::Heartbeat, PING).encode()).await {
+                    return lost(format!("heartbeat send: {e}"), heard_anything);
                 }
+                pings_unanswered += 1;
             }
-            message = socket.next() => {
+            read = socket.read(&mut buffer) => {
                 let received_at = Instant::now();
-                last_heard = received_at;
-                let text = match message {
-                    Some(Ok(WsMessage::Text(text))) => text,
-                    Some(Ok(WsMessage::Binary(bytes))) => match std::str::from_utf8(&bytes) {
-                        Ok(text) => text.into(),
-                        Err(_) => {
-                            let _ = inputs.send(PushInput::Malformed { error: "binary frame is not UTF-8".into() }).await;
-                            continue;
-                        }
-                    },
-                    Some(Ok(WsMessage::Close(_))) | None => return SessionEnd::Lost("closed by the platform".into()),
-                    Some(Ok(_)) => continue,
-                    Some(Err(e)) => return SessionEnd::Lost(e.to_string()),
+                let n = match read {
+                    Ok(0) => return lost("closed by the platform".into(), heard_anything),
+                    Ok(n) => n,
+                    Err(e) => return lost(e.to_string(), heard_anything),
                 };
-                if text.len() > MAX_FRAME_BYTES {
-                    let error = format!("frame of {} bytes exceeds the {MAX_FRAME_BYTES}-byte limit", text.len());
-                    let _ = inputs.send(PushInput::Malformed { error }).await;
-                    continue;
-                }
-                match PushFrame::decode(&text) {
-                    Ok(PushFrame::Data { msg_id, data }) => {
-                        if let Err(e) = socket.send(WsMessage::text(PushFrame::Receipt { msg_id }.encode())).await {
-                            return SessionEnd::Lost(format!("receipt send: {e}"));
+                decoder.extend(&buffer[..n]);
+                loop {
+                    let frame = match decoder.next_frame() {
+                        Ok(Some(frame)) => frame,
+                        Ok(None) => break,
+                        Err(e) => {
+                            // Frame boundaries are lost: nothing after this can be trusted.
+                            let _ = inputs.send(PushInput::Malformed { error: e.to_string() }).await;
+                            return lost(format!("bad framing: {e}"), heard_anything);
                         }
-                        let kicked = (data.kind == Some(push_type::KICKED)).then(|| data.status.unwrap_or(2));
-                        if inputs.send(PushInput::Frame { data, received_at }).await.is_err() {
-                            return SessionEnd::Shutdown;
-                        }
-                        if let Some(reason) = kicked {
-                            let _ = socket.close(None).await;
-                            return SessionEnd::Kicked(reason);
-                        }
+                    };
+                    // An empty payload is ignored entirely (it does not even count as liveness).
+                    if frame.payload.is_empty() {
+                        continue;
                     }
-                    Ok(_) => {}
-                    Err(e) => {
-                        let _ = inputs.send(PushInput::Malformed { error: e.to_string() }).await;
+                    heard_anything = true;
+                    pings_unanswered = 0;
+                    if frame.kind() != Some(FrameType::Data) {
+                        continue;
+                    }
+                    match on_data(&frame, recent) {
+                        Ok((data, receipt)) => {
+                            if let Some(receipt) = receipt {
+                                let ack = Frame::new(FrameType::Receipt, receipt_payload(&receipt)).encode();
+                                if let Err(e) = socket.write_all(&ack).await {
+                                    return lost(format!("receipt send: {e}"), heard_anything);
+                                }
+                            }
+                            let Some(data) = data else { continue };
+                            let kicked = kick_reason(&data);
+                            if inputs.send(PushInput::Frame { data: Box::new(data), received_at }).await.is_err() {
+                                return SessionEnd::Shutdown;
+                            }
+                            if let Some(reason) = kicked {
+                                let _ = socket.shutdown().await;
+                                return SessionEnd::Kicked(reason);
+                            }
+                        }
+                        Err(error) => {
+                            let _ = inputs.send(PushInput::Malformed { error }).await;
+                        }
                     }
                 }
             }
         }
+    }
+}
+
+/// A data frame's push (None when it is a duplicate) and the `msgId` to acknowledge (None when the
+/// frame has none: such frames are dispatched but neither de-duplicated nor acknowledged).
+fn on_data(
+    frame: &Frame,
+    recent: &mut RecentIds,
+) -> Result<(Option<PushMessageModel>, Option<String>), String> {
+    let text = frame.text().map_err(|e| e.to_string())?;
+    let data: PushMessageModel =
+        serde_json::from_str(text).map_err(|e| format!("data frame payload: {e}"))?;
+    match data.msg_id.clone().filter(|id| !id.is_empty()) {
+        Some(id) if recent.admit(&id) => Ok((Some(data), Some(id))),
+        Some(id) => Ok((None, Some(id))),
+        None => Ok((Some(data), None)),
+    }
+}
+
+/// 109 with status "2" (another login) or "3" (an administrator) ends this login; "1" (logout) the
+/// SDK ignores.
+fn kick_reason(data: &PushMessageModel) -> Option<i64> {
+    if data.kind != Some(push_type::KICKED) {
+        return None;
+    }
+    match data.status.as_deref().map(str::trim) {
+        Some("1") => None,
+        Some(status) => Some(status.parse().unwrap_or(2)),
+        None => Some(2),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_window_keeps_the_last_hundred_ids() {
+        let mut recent = RecentIds::default();
+        assert!(recent.admit("m0"));
+        assert!(!recent.admit("m0"));
+        for n in 1..=RECENT_MSG_IDS {
+            assert!(recent.admit(&format!("m{n}")));
+        }
+        // m0 has left the window: the SDK would dispatch it again (the engine's store still drops it).
+        assert!(recent.admit("m0"));
+    }
+
+    #[test]
+    fn duplicates_are_acknowledged_but_not_dispatched() {
+        let mut recent = RecentIds::default();
+        let frame = Frame::new(FrameType::Data, r#"{"type":103,"msgId":"x1","cid":"c"}"#);
+        let (first, ack) = on_data(&frame, &mut recent).unwrap();
+        assert!(first.is_some());
+        assert_eq!(ack.as_deref(), Some("x1"));
+        let (again, ack) = on_data(&frame, &mut recent).unwrap();
+        assert!(again.is_none());
+        assert_eq!(ack.as_deref(), Some("x1"));
+        let no_id = Frame::new(FrameType::Data, r#"{"type":110,"count":"3"}"#);
+        let (data, ack) = on_data(&no_id, &mut recent).unwrap();
+        assert_eq!(data.unwrap().count, Some(3));
+        assert!(ack.is_none());
+        assert!(on_data(&Frame::new(FrameType::Data, "not json"), &mut recent).is_err());
+    }
+
+    #[test]
+    fn only_kicks_end_the_login() {
+        let push = |status: Option<&str>| PushMessageModel {
+            kind: Some(push_type::KICKED),
+            status: status.map(str::to_string),
+            ..PushMessageModel::default()
+        };
+        assert_eq!(kick_reason(&push(Some("1"))), None);
+        assert_eq!(kick_reason(&push(Some("2"))), Some(2));
+        assert_eq!(kick_reason(&push(Some("3"))), Some(3));
+        assert_eq!(kick_reason(&PushMessageModel::default()), None);
     }
 }

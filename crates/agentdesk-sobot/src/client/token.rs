@@ -113,7 +113,11 @@ impl TokenCache {
             message: "success without item".into(),
             body: String::new(),
         })?;
-        let lifetime = Duration::from_secs(item.expires_in.trim().parse().unwrap_or(86_400));
+        let lifetime = Duration::from_secs(
+            item.expires_in
+                .and_then(|s| u64::try_from(s).ok())
+                .unwrap_or(86_400),
+        );
         // Refresh ahead of expiry, but never sooner than half the lifetime (short sandbox tokens).
         let refresh_in = lifetime.saturating_sub(REFRESH_AHEAD).max(lifetime / 2);
         Ok(CachedToken {

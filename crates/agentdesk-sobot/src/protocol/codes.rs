@@ -10,8 +10,9 @@ pub enum RetCode {
     UnknownAppId,
     /// Agent SDK: the login (temp-id) is no longer valid.
     LoginInvalid,
-    /// Agent SDK: a sensitive word was hit but the message was accepted.
-    SensitiveWordAccepted,
+    /// Agent SDK `send`: the message hit a sensitive word. The platform stores it hidden from the
+    /// visitor (`userNoSeeFlag=1`); the SDK shows it as failed. It never reached the customer.
+    SensitiveWord,
     EditionNotSupported,
     Unknown,
     /// Any other business code (400001 ... ), kept verbatim.
@@ -30,19 +31,18 @@ impl RetCode {
     pub const UNKNOWN_APPID: &'static str = "900004";
     pub const LOGIN_INVALID: &'static str = "999998";
     pub const UNKNOWN: &'static str = "999999";
-    pub const SENSITIVE_WORD_ACCEPTED: &'static str = "200032";
+    pub const SENSITIVE_WORD: &'static str = "200032";
     pub const EDITION_NOT_SUPPORTED: &'static str = "700046";
 
     pub fn parse(code: &str) -> RetCode {
         match code {
-            // The agent SDK also treats "1" as success in some responses.
-            Self::SUCCESS | "1" => RetCode::Success,
+            Self::SUCCESS => RetCode::Success,
             Self::TOKEN_MISSING => RetCode::TokenMissing,
             Self::TOKEN_INVALID => RetCode::TokenInvalid,
             Self::BAD_SIGNATURE => RetCode::BadSignature,
             Self::UNKNOWN_APPID => RetCode::UnknownAppId,
             Self::LOGIN_INVALID => RetCode::LoginInvalid,
-            Self::SENSITIVE_WORD_ACCEPTED => RetCode::SensitiveWordAccepted,
+            Self::SENSITIVE_WORD => RetCode::SensitiveWord,
             Self::EDITION_NOT_SUPPORTED => RetCode::EditionNotSupported,
             Self::UNKNOWN => RetCode::Unknown,
             other => RetCode::Other(other.to_string()),
@@ -50,14 +50,11 @@ impl RetCode {
     }
 
     pub fn is_success(&self) -> bool {
-        matches!(self, RetCode::Success | RetCode::SensitiveWordAccepted)
+        matches!(self, RetCode::Success)
     }
 
     /// The credential or login must be renewed and the call made again.
     pub fn needs_reauth(&self) -> bool {
-        matches!(
-            self,
-            RetCode::TokenInvalid | RetCode::LoginInvalid | RetCode::TokenMissing
-        )
+        matches!(self, RetCode::TokenInvalid | RetCode::LoginInvalid)
     }
 }

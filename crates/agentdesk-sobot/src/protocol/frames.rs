@@ -1,53 +1,89 @@
-//! Push-channel frames. The SDK's frame kinds are `0 conn_auth, 1 heartbeat, 2 receipt (ack), 3 data`
-//! (reference §1b); the byte-level framing is not public, so AgentDesk sends each frame as one JSON
-//! text message on a WebSocket: `{"kind":3,"msgId":"…","data":{PushMessageModel}}`.
+//! Push-channel framing, byte for byte as Sobot's agent SDK writes and reads it (fact sheet §2.2–2.4):
+//! a 32-bit big-endian length `L = 2 + N`, a version byte (`1`), a type byte (0 auth, 1 heartbeat,
+//! 2 receipt, 3 data), then `N` bytes of UTF-8 payload. The same code serves the client and the
+//! sandbox; the test suite checks both against an independent implementation of its own.
 
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::json;
 
-use super::models::PushMessageModel;
+/// The version byte the SDK writes (`Const.version`). Readers do not validate it.
+pub const FRAME_VERSION: u8 = 1;
+/// Bytes before the payload: length (4), version (1), type (1).
+pub const HEADER_BYTES: usize = 6;
+/// The heartbeat payload, in both directions (the SDK sends `ping`; the server's answer is not
+/// documented, `pong` is the likely one, see docs/PROTOCOL.md).
+pub const PING: &str = "ping";
+pub const PONG: &str = "pong";
+/// `type` of a receipt payload (`{"msgId": …, "type": 301}`).
+pub const RECEIPT_TYPE: i64 = 301;
+/// `t` of the auth payload: `Const.user_type_customer`, what the agent SDK sends.
+pub const AUTH_USER_TYPE: i64 = 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FrameKind {
+pub enum FrameType {
     Auth = 0,
     Heartbeat = 1,
     Receipt = 2,
     Data = 3,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub enum PushFrame {
-    /// Client → server: authenticate with the login's `tempId`.
-    Auth { temp_id: String },
-    /// Server → client: the auth verdict.
-    AuthResult { ret_code: String, ret_msg: String },
-    /// Either direction, every 10 s.
-    Heartbeat { ts: i64 },
-    /// Client → server: acknowledges a data frame.
-    Receipt { msg_id: String },
-    /// Server → client: one push. `msg_id` identifies the frame (for the receipt).
-    Data {
-        msg_id: String,
-        data: Box<PushMessageModel>,
-    },
+impl FrameType {
+    pub fn from_byte(byte: u8) -> Option<FrameType> {
+        match byte {
+            0 => Some(FrameType::Auth),
+            1 => Some(FrameType::Heartbeat),
+            2 => Some(FrameType::Receipt),
+            3 => Some(FrameType::Data),
+            _ => None,
+        }
+    }
 }
 
-#[derive(Serialize, Deserialize, Default)]
-#[serde(rename_all = "camelCase", default)]
-struct RawFrame {
-    kind: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    temp_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    msg_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    ret_code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    ret_msg: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    ts: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    data: Option<Value>,
+/// One complete frame. The payload is kept as bytes: whether it is valid UTF-8 JSON is the reader's
+/// business, after the frame boundary is known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame {
+    /// The raw type byte (an unknown type is skipped by readers, not a framing error).
+    pub type_byte: u8,
+    pub payload: Vec<u8>,
+}
+
+impl Frame {
+    pub fn new(kind: FrameType, payload: impl Into<Vec<u8>>) -> Frame {
+        Frame {
+            type_byte: kind as u8,
+            payload: payload.into(),
+        }
+    }
+
+    pub fn kind(&self) -> Option<FrameType> {
+        FrameType::from_byte(self.type_byte)
+    }
+
+    pub fn text(&self) -> Result<&str, FrameError> {
+        std::str::from_utf8(&self.payload).map_err(|_| FrameError("payload is not UTF-8".into()))
+    }
+
+    /// The bytes on the wire. Written with one write, as the SDK's reader expects the header whole.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut bytes = Vec::with_capacity(HEADER_BYTES + self.payload.len());
+        bytes.extend_from_slice(&((self.payload.len() + 2) as u32).to_be_bytes());
+        bytes.push(FRAME_VERSION);
+        bytes.push(self.type_byte);
+        bytes.extend_from_slice(&self.payload);
+        bytes
+    }
+}
+
+/// The auth payload the SDK sends right after connecting: `{u: aid, s: companyId, puid, msgId: aid +
+/// epoch ms, t: 2}`. The temp-id is not part of it.
+pub fn auth_payload(aid: &str, company_id: &str, puid: &str, now_ms: i64) -> String {
+    json!({"u": aid, "s": company_id, "puid": puid, "msgId": format!("{aid}{now_ms}"), "t": AUTH_USER_TYPE})
+        .to_string()
+}
+
+/// The receipt for a data frame's `msgId`.
+pub fn receipt_payload(msg_id: &str) -> String {
+    json!({"msgId": msg_id, "type": RECEIPT_TYPE}).to_string()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,76 +97,54 @@ impl std::fmt::Display for FrameError {
 
 impl std::error::Error for FrameError {}
 
-impl PushFrame {
-    pub fn encode(&self) -> String {
-        let raw = match self {
-            PushFrame::Auth { temp_id } => RawFrame {
-                kind: FrameKind::Auth as i64,
-                temp_id: Some(temp_id.clone()),
-                ..RawFrame::default()
-            },
-            PushFrame::AuthResult { ret_code, ret_msg } => RawFrame {
-                kind: FrameKind::Auth as i64,
-                ret_code: Some(ret_code.clone()),
-                ret_msg: Some(ret_msg.clone()),
-                ..RawFrame::default()
-            },
-            PushFrame::Heartbeat { ts } => RawFrame {
-                kind: FrameKind::Heartbeat as i64,
-                ts: Some(*ts),
-                ..RawFrame::default()
-            },
-            PushFrame::Receipt { msg_id } => RawFrame {
-                kind: FrameKind::Receipt as i64,
-                msg_id: Some(msg_id.clone()),
-                ..RawFrame::default()
-            },
-            PushFrame::Data { msg_id, data } => RawFrame {
-                kind: FrameKind::Data as i64,
-                msg_id: Some(msg_id.clone()),
-                data: serde_json::to_value(data).ok(),
-                ..RawFrame::default()
-            },
-        };
-        serde_json::to_string(&raw).unwrap_or_default()
+/// Reassembles frames from a byte stream read in arbitrary pieces.
+pub struct FrameDecoder {
+    buffer: Vec<u8>,
+    max_payload: usize,
+}
+
+impl FrameDecoder {
+    pub fn new(max_payload: usize) -> FrameDecoder {
+        FrameDecoder {
+            buffer: Vec::new(),
+            max_payload,
+        }
     }
 
-    /// Decodes one frame. Malformed input is an error for the caller to log and skip; it never panics.
-    pub fn decode(text: &str) -> Result<PushFrame, FrameError> {
-        let raw: RawFrame =
-            serde_json::from_str(text).map_err(|e| FrameError(format!("not a push frame: {e}")))?;
-        match raw.kind {
-            0 => match (raw.temp_id, raw.ret_code) {
-                (Some(temp_id), _) => Ok(PushFrame::Auth { temp_id }),
-                (None, Some(ret_code)) => Ok(PushFrame::AuthResult {
-                    ret_code,
-                    ret_msg: raw.ret_msg.unwrap_or_default(),
-                }),
-                (None, None) => Err(FrameError("auth frame without tempId or retCode".into())),
-            },
-            1 => Ok(PushFrame::Heartbeat {
-                ts: raw.ts.unwrap_or(0),
-            }),
-            2 => raw
-                .msg_id
-                .map(|msg_id| PushFrame::Receipt { msg_id })
-                .ok_or_else(|| FrameError("receipt frame without msgId".into())),
-            3 => {
-                let msg_id = raw
-                    .msg_id
-                    .ok_or_else(|| FrameError("data frame without msgId".into()))?;
-                let data = raw
-                    .data
-                    .ok_or_else(|| FrameError("data frame without data".into()))?;
-                let data: PushMessageModel = serde_json::from_value(data)
-                    .map_err(|e| FrameError(format!("data frame payload: {e}")))?;
-                Ok(PushFrame::Data {
-                    msg_id,
-                    data: Box::new(data),
-                })
-            }
-            other => Err(FrameError(format!("unknown frame kind {other}"))),
+    pub fn extend(&mut self, bytes: &[u8]) {
+        self.buffer.extend_from_slice(bytes);
+    }
+
+    /// The next complete frame, if the buffer holds one. A length that cannot be a frame (below 2,
+    /// or a payload over the limit) is an error: the stream has lost its frame boundaries, and the
+    /// only safe thing is to drop the connection.
+    pub fn next_frame(&mut self) -> Result<Option<Frame>, FrameError> {
+        if self.buffer.len() < 4 {
+            return Ok(None);
         }
+        let length = i32::from_be_bytes([
+            self.buffer[0],
+            self.buffer[1],
+            self.buffer[2],
+            self.buffer[3],
+        ]);
+        if length < 2 {
+            return Err(FrameError(format!("frame length {length} is below 2")));
+        }
+        let payload_len = length as usize - 2;
+        if payload_len > self.max_payload {
+            return Err(FrameError(format!(
+                "frame of {payload_len} bytes exceeds the {}-byte limit",
+                self.max_payload
+            )));
+        }
+        if self.buffer.len() < HEADER_BYTES + payload_len {
+            return Ok(None);
+        }
+        let type_byte = self.buffer[5];
+        let payload = self.buffer[HEADER_BYTES..HEADER_BYTES + payload_len].to_vec();
+        self.buffer.drain(..HEADER_BYTES + payload_len);
+        Ok(Some(Frame { type_byte, payload }))
     }
 }
 
@@ -139,49 +153,57 @@ mod tests {
     use super::*;
 
     #[test]
-    fn data_frames_round_trip() {
-        let frame = PushFrame::Data {
-            msg_id: "p1".into(),
-            data: Box::new(PushMessageModel {
-                kind: Some(103),
-                cid: Some("c1".into()),
-                content: Some("<script>x</script>".into()),
-                seq: Some(7),
-                ..PushMessageModel::default()
-            }),
-        };
-        assert_eq!(PushFrame::decode(&frame.encode()), Ok(frame));
+    fn the_fact_sheets_heartbeat_example_is_what_we_write() {
+        assert_eq!(
+            Frame::new(FrameType::Heartbeat, PING).encode(),
+            vec![0x00, 0x00, 0x00, 0x06, 0x01, 0x01, 0x70, 0x69, 0x6E, 0x67]
+        );
     }
 
     #[test]
-    fn numeric_strings_and_numbers_both_decode() {
-        let frame =
-            PushFrame::decode(r#"{"kind":3,"msgId":9,"data":{"type":"103","cid":42,"seq":"3"}}"#);
-        // msgId as a number is not accepted at the frame level (it must identify the receipt)...
-        assert!(frame.is_err());
-        let frame =
-            PushFrame::decode(r#"{"kind":3,"msgId":"9","data":{"type":"103","cid":42,"seq":"3"}}"#)
-                .unwrap();
-        let PushFrame::Data { data, .. } = frame else {
-            panic!("not data")
-        };
-        assert_eq!(data.kind, Some(103));
-        assert_eq!(data.cid.as_deref(), Some("42"));
-        assert_eq!(data.seq, Some(3));
-    }
-
-    #[test]
-    fn hostile_frames_are_errors_not_panics() {
-        for text in [
-            "",
-            "null",
-            "[]",
-            "{",
-            r#"{"kind":99}"#,
-            r#"{"kind":3,"msgId":"x"}"#,
-            r#"{"kind":"3"}"#,
-        ] {
-            assert!(PushFrame::decode(text).is_err(), "{text}");
+    fn frames_survive_any_split_of_the_stream() {
+        let frames = vec![
+            Frame::new(FrameType::Data, r#"{"type":103,"content":"你好"}"#),
+            Frame::new(FrameType::Heartbeat, PONG),
+            Frame::new(FrameType::Receipt, receipt_payload("m1")),
+            Frame::new(FrameType::Auth, ""),
+        ];
+        let wire: Vec<u8> = frames.iter().flat_map(Frame::encode).collect();
+        for piece in [1, 2, 5, 6, 7, 13, wire.len()] {
+            let mut decoder = FrameDecoder::new(1024);
+            let mut decoded = Vec::new();
+            for chunk in wire.chunks(piece) {
+                decoder.extend(chunk);
+                while let Some(frame) = decoder.next_frame().unwrap() {
+                    decoded.push(frame);
+                }
+            }
+            assert_eq!(decoded, frames, "pieces of {piece} bytes");
         }
+    }
+
+    #[test]
+    fn impossible_lengths_are_errors_not_panics_or_hangs() {
+        for wire in [
+            vec![0, 0, 0, 1, 1, 3],
+            vec![0xff, 0xff, 0xff, 0xff, 1, 3],
+            vec![0, 0, 0x10, 0, 1, 3],
+        ] {
+            let mut decoder = FrameDecoder::new(1024);
+            decoder.extend(&wire);
+            assert!(decoder.next_frame().is_err(), "{wire:?}");
+        }
+    }
+
+    #[test]
+    fn auth_and_receipt_payloads_carry_the_sdk_fields() {
+        let auth: serde_json::Value =
+            serde_json::from_str(&auth_payload("a1", "co", "pu1", 1700000000000)).unwrap();
+        assert_eq!(
+            auth,
+            json!({"u":"a1","s":"co","puid":"pu1","msgId":"a11700000000000","t":2})
+        );
+        let receipt: serde_json::Value = serde_json::from_str(&receipt_payload("x9")).unwrap();
+        assert_eq!(receipt, json!({"msgId":"x9","type":301}));
     }
 }

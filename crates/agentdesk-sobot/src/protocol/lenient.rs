@@ -27,3 +27,32 @@ pub fn opt_string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<S
         _ => None,
     })
 }
+
+/// A boolean the platform may send as `true`/`false`, `1`/`0` or their text.
+pub fn opt_bool<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<bool>, D::Error> {
+    Ok(match Option::<Value>::deserialize(deserializer)? {
+        Some(Value::Bool(b)) => Some(b),
+        Some(Value::Number(n)) => n.as_i64().map(|n| n != 0),
+        Some(Value::String(s)) => match s.trim() {
+            "true" | "1" => Some(true),
+            "false" | "0" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
+/// A list of strings (numbers become text); a single value becomes a list of one; anything else
+/// an empty list.
+pub fn string_list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    let as_text = |value: &Value| match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    Ok(match Option::<Value>::deserialize(deserializer)? {
+        Some(Value::Array(items)) => items.iter().filter_map(as_text).collect(),
+        Some(value) => as_text(&value).into_iter().collect(),
+        None => Vec::new(),
+    })
+}
