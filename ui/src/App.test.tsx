@@ -10,7 +10,7 @@ import { initI18n } from "./i18n";
 
 function setup() {
   const backend = new FakeBackend();
-  backend.addSession({ id: "c1", visitor_id: "u1", visitor_name: "王芳", channel: "wechat", state: "active", started_at_ms: Date.now(), last_seq: 0, rating: null });
+  backend.addSession({ id: "c1", visitor_id: "u1", visitor_name: "王芳", channel: "wechat", state: "active", started_at_ms: Date.now(), rating: null });
   backend.customerWrites("c1", "我的快递到哪了？");
   render(<App backend={backend} />);
   return backend;
@@ -107,7 +107,7 @@ describe("workbench", () => {
 
     act(() => {
       backend.history.c1.push({
-        session_id: "c1", seq: 99, msg_id: "m99", client_msg_id: null, direction: "in", kind: "image",
+        session_id: "c1", msg_id: "m99", client_msg_id: null, direction: "in", kind: "image",
         content: "/__sandbox/files/f1/x.png", sender_name: "王芳", sent_at_ms: Date.now(), status: "sent",
       });
       backend.emit({ type: "message_stored", message: backend.history.c1.at(-1)! });
@@ -131,7 +131,7 @@ describe("workbench", () => {
   it("a long queue keeps only the visible rows in the DOM, and ↓ walks past them", async () => {
     const backend = new FakeBackend();
     for (let i = 0; i < 300; i++) {
-      backend.addSession({ id: `s${i}`, visitor_id: `u${i}`, visitor_name: `Visitor ${i}`, channel: "web", state: "active", started_at_ms: 1_000_000 - i, last_seq: 0, rating: null });
+      backend.addSession({ id: `s${i}`, visitor_id: `u${i}`, visitor_name: `Visitor ${i}`, channel: "web", state: "active", started_at_ms: 1_000_000 - i, rating: null });
     }
     render(<App backend={backend} />);
     await waitFor(() => expect(screen.getByTestId("tab-mine").textContent).toContain("300"));
@@ -160,7 +160,7 @@ describe("workbench", () => {
   it("switches merchant from the keyboard, and nothing of the previous merchant stays listed", async () => {
     const backend = setup();
     backend.parked.harbor = {
-      sessions: [{ id: "h1", visitor_id: "hu1", visitor_name: "Olivia", channel: "web", state: "active", started_at_ms: Date.now(), last_seq: 0, rating: null }],
+      sessions: [{ id: "h1", visitor_id: "hu1", visitor_name: "Olivia", channel: "web", state: "active", started_at_ms: Date.now(), rating: null }],
       history: { h1: [] },
     };
     await screen.findByTestId("session-item");
@@ -174,7 +174,7 @@ describe("workbench", () => {
     const ids = screen.getAllByTestId("session-item").map((i) => i.dataset.sessionId);
     expect(ids).toEqual(["h1"]);
     // A late event of the previous merchant is dropped.
-    act(() => backend.emit({ type: "session_opened", session: { id: "c9", visitor_id: "u9", visitor_name: "Late", channel: "web", state: "active", started_at_ms: Date.now(), last_seq: 0, rating: null } }, 1));
+    act(() => backend.emit({ type: "session_opened", session: { id: "c9", visitor_id: "u9", visitor_name: "Late", channel: "web", state: "active", started_at_ms: Date.now(), rating: null } }, 1));
     await new Promise((r) => setTimeout(r, 80));
     expect(screen.getAllByTestId("session-item").map((i) => i.dataset.sessionId)).toEqual(["h1"]);
   });
@@ -349,7 +349,7 @@ describe("workbench", () => {
 
   it("marks an upset customer in the session list even when another conversation is open", async () => {
     const backend = setup();
-    backend.addSession({ id: "c2", visitor_id: "u2", visitor_name: "Sam", channel: "web", state: "active", started_at_ms: Date.now(), last_seq: 0, rating: null });
+    backend.addSession({ id: "c2", visitor_id: "u2", visitor_name: "Sam", channel: "web", state: "active", started_at_ms: Date.now(), rating: null });
     backend.customerWrites("c2", "hello");
     const rows = await screen.findAllByTestId("session-item");
     fireEvent.click(rows.find((r) => r.dataset.sessionId === "c1")!);

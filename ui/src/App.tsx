@@ -155,7 +155,9 @@ export function App({ backend }: { backend: Backend }) {
     };
   }, [backend]);
 
-  // The conversation in focus is loaded whole (it is virtualized, so size is not a problem).
+  // The conversation in focus is loaded whole (it is virtualized, so size is not a problem), and
+  // again whenever the core caught it up from the platform's records.
+  const caughtUp = state.selected ? (state.caughtUp[state.selected] ?? 0) : 0;
   useEffect(() => {
     const id = state.selected;
     if (!id) return;
@@ -163,7 +165,7 @@ export function App({ backend }: { backend: Backend }) {
       .messages(id, MESSAGE_PAGE)
       .then((messages) => dispatch({ type: "messagesLoaded", sessionId: id, messages }))
       .catch(showError);
-  }, [backend, state.selected, showError]);
+  }, [backend, state.selected, caughtUp, showError]);
 
   const unread = totalUnread(state);
   useEffect(() => {
@@ -186,7 +188,7 @@ export function App({ backend }: { backend: Backend }) {
       if (!sessionId) return;
       const clientMsgId = newClientId();
       const optimistic: Message = {
-        session_id: sessionId, seq: null, msg_id: null, client_msg_id: clientMsgId, direction: "out", kind: "text",
+        session_id: sessionId, msg_id: null, client_msg_id: clientMsgId, direction: "out", kind: "text",
         content: text, sender_name: t("conversation.you"), sent_at_ms: Date.now(), status: "pending",
       };
       dispatch({ type: "optimisticSend", message: optimistic });
@@ -214,7 +216,7 @@ export function App({ backend }: { backend: Backend }) {
       dispatch({
         type: "optimisticSend",
         message: {
-          session_id: sessionId, seq: null, msg_id: null, client_msg_id: clientMsgId, direction: "out", kind: "image",
+          session_id: sessionId, msg_id: null, client_msg_id: clientMsgId, direction: "out", kind: "image",
           content: image.fileName, sender_name: t("conversation.you"), sent_at_ms: Date.now(), status: "pending",
         },
       });
@@ -321,7 +323,7 @@ export function App({ backend }: { backend: Backend }) {
   }, [messages]);
   // The knowledge tab follows the customer's newest message once a burst of messages has settled.
   const newestInboundKey = useSettled(
-    newestInbound ? `${newestInbound.session_id}:${newestInbound.seq ?? newestInbound.msg_id}` : null,
+    newestInbound ? `${newestInbound.session_id}:${newestInbound.msg_id ?? newestInbound.sent_at_ms}` : null,
     INBOUND_SETTLE_MS,
   );
   // The mood of every session comes with each customer message (onMood); a session opened before

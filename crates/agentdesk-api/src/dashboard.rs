@@ -836,6 +836,7 @@ fn to_end_ms(day: NaiveDate) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Datelike;
 
     fn day(text: &str) -> NaiveDate {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
@@ -873,6 +874,31 @@ mod tests {
             month_windows(day("2026-11-21"), day("2026-11-21")),
             vec![(day("2026-11-21"), day("2026-11-21"))]
         );
+    }
+
+    /// Every day of a common and a leap year as the last day of a 90-day range: each window keeps
+    /// the platform's rule (its end before the same day of the next month) and together they cover
+    /// the range without a gap, so month ends (30 November, 31 January, 29 February) are no special
+    /// case.
+    #[test]
+    fn month_windows_keep_the_one_month_rule_on_every_day_of_the_year() {
+        for year in [2026, 2028] {
+            let mut to = NaiveDate::from_ymd_opt(year, 1, 1).unwrap();
+            while to.year() == year {
+                let from = to - Days::days(89);
+                let windows = month_windows(from, to);
+                assert_eq!(windows.first().map(|w| w.0), Some(from));
+                assert_eq!(windows.last().map(|w| w.1), Some(to));
+                for (start, end) in &windows {
+                    let limit = start.checked_add_months(Months::new(1)).unwrap();
+                    assert!(end < &limit, "{start}..{end} breaks the one-month rule");
+                }
+                for pair in windows.windows(2) {
+                    assert_eq!(pair[0].1 + Days::days(1), pair[1].0, "no gap, no overlap");
+                }
+                to += Days::days(1);
+            }
+        }
     }
 
     #[test]

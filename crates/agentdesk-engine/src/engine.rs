@@ -812,7 +812,14 @@ impl Actor {
         let pushed_at = data.ts.as_deref().and_then(parse_platform_time);
         match kind {
             push_type::NEW_USER if !cid.is_empty() => {
-                self.ensure_session(&cid, uid, data.uname.as_deref(), data.usource, pushed_at, batch);
+                self.ensure_session(
+                    &cid,
+                    uid,
+                    data.uname.as_deref(),
+                    data.usource,
+                    pushed_at,
+                    batch,
+                );
                 // A new session may already have messages (a transferred one has a whole history).
                 self.schedule_catch_up(cid, Duration::ZERO);
             }
@@ -1156,7 +1163,14 @@ impl Actor {
                 .or(item.ts.as_deref())
                 .and_then(parse_platform_time);
             let uid = item.uid.as_deref().or(item.user_id.as_deref());
-            self.ensure_session(&cid, uid, item.uname.as_deref(), item.usource, started, batch);
+            self.ensure_session(
+                &cid,
+                uid,
+                item.uname.as_deref(),
+                item.usource,
+                started,
+                batch,
+            );
             let last_at = item.last_msg_time.as_deref().and_then(parse_platform_time);
             let known = self.sessions.get(&cid).map_or(0, |m| m.latest_ms);
             if full || last_at.is_some_and(|at| at / 1000 > known / 1000) {
@@ -1304,9 +1318,10 @@ impl Actor {
                 continue;
             }
             let (body_type, body_content) = message_body(record.message.as_ref());
-            let content = body_content.or_else(|| record.msg.clone()).unwrap_or_default();
-            if ours(record) && !stored_ids.contains(&msg_id) && in_flight_texts.contains(&content)
-            {
+            let content = body_content
+                .or_else(|| record.msg.clone())
+                .unwrap_or_default();
+            if ours(record) && !stored_ids.contains(&msg_id) && in_flight_texts.contains(&content) {
                 continue;
             }
             let sent_at_ms = record
@@ -1316,10 +1331,9 @@ impl Actor {
             latest = latest.max(sent_at_ms);
             if stored_ids.contains(&msg_id) {
                 changed_times.push(batch.writes.len());
-                batch.writes.push(Write::ConfirmMessageTime {
-                    msg_id,
-                    sent_at_ms,
-                });
+                batch
+                    .writes
+                    .push(Write::ConfirmMessageTime { msg_id, sent_at_ms });
                 continue;
             }
             let direction = if record.sender_type == Some(sender_type::AGENT) {
@@ -1332,9 +1346,7 @@ impl Actor {
                 msg_id: Some(msg_id),
                 client_msg_id: None,
                 direction,
-                kind: MessageKind::from_sobot_msg_type(
-                    record.msg_type.or(body_type).unwrap_or(0),
-                ),
+                kind: MessageKind::from_sobot_msg_type(record.msg_type.or(body_type).unwrap_or(0)),
                 content,
                 sender_name: record.sender_name.clone().unwrap_or_default(),
                 sent_at_ms,

@@ -286,9 +286,10 @@ async fn after_dropped_sockets_the_engine_reconnects_and_resyncs() {
         inbound_texts(&h.db, &cid).len() == 21
     })
     .await;
-    eventually("reconnected (2.3 s after the loss, as the SDK does)", || async {
-        engine.stats().connects >= 2
-    })
+    eventually(
+        "reconnected (2.3 s after the loss, as the SDK does)",
+        || async { engine.stats().connects >= 2 },
+    )
     .await;
     let stats = engine.stats();
     assert!(stats.catch_ups >= 1, "caught up: {stats:?}");
@@ -591,7 +592,10 @@ async fn a_sensitive_word_is_not_delivered_and_says_why() {
         .unwrap()
         .unwrap();
     assert!(
-        item.last_error.as_deref().unwrap_or_default().contains("sensitive word"),
+        item.last_error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("sensitive word"),
         "{item:?}"
     );
     // The platform stored it hidden from the customer, once; nothing was sent again.
@@ -636,13 +640,20 @@ async fn a_reply_whose_answer_was_lost_is_found_in_the_history_not_sent_twice() 
         .unwrap();
     assert_eq!(reply.msg_id.as_deref(), received[0]["msgId"].as_str());
     assert_eq!(
-        stored.iter().filter(|m| m.direction == Direction::Out).count(),
+        stored
+            .iter()
+            .filter(|m| m.direction == Direction::Out)
+            .count(),
         1,
         "shown once in the window"
     );
     let stats = engine.stats();
     assert_eq!(
-        (stats.sends_unknown, stats.sends_found_in_history, stats.sends_resent_after_check),
+        (
+            stats.sends_unknown,
+            stats.sends_found_in_history,
+            stats.sends_resent_after_check
+        ),
         (1, 1, 0),
         "{stats:?}"
     );
@@ -689,7 +700,11 @@ async fn a_reply_that_never_arrived_is_sent_again_after_the_history_shows_it_mis
     .await;
     let received = h.agent_messages(&cid).await;
     assert_eq!(received.len(), 1, "{received:?}");
-    assert!(engine.stats().sends_resent_after_check >= 1, "{:?}", engine.stats());
+    assert!(
+        engine.stats().sends_resent_after_check >= 1,
+        "{:?}",
+        engine.stats()
+    );
     engine.shutdown().await;
     h.sandbox.shutdown().await;
 }

@@ -43,7 +43,13 @@ pub async fn agent_op(
     if op == "login" {
         let tenant = state.tenant_by_token(str_param(&params, "token").as_deref());
         let mut world = crate::lock(&tenant);
-        return login(&mut world, &state.push_address, &params);
+        let push_address = state
+            .push_redirect
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .unwrap_or_else(|| state.push_address.clone());
+        return login(&mut world, &push_address, &params);
     }
     let temp_id = headers.get("temp-id").and_then(|v| v.to_str().ok());
     let tenant = state.tenant_by_temp_id(temp_id);
@@ -132,9 +138,15 @@ pub async fn agent_op(
         "queryTransferGroup" => Ok(json!(crate::seed::GROUPS
             .iter()
             .map(|(id, name)| {
-                let members: Vec<&crate::world::AgentAccount> =
-                    world.staff().map(|(_, a)| a).filter(|a| a.group_id == *id).collect();
-                let online = members.iter().filter(|a| a.status == 1 && a.temp_id.is_some()).count();
+                let members: Vec<&crate::world::AgentAccount> = world
+                    .staff()
+                    .map(|(_, a)| a)
+                    .filter(|a| a.group_id == *id)
+                    .collect();
+                let online = members
+                    .iter()
+                    .filter(|a| a.status == 1 && a.temp_id.is_some())
+                    .count();
                 json!({"groupId": id, "groupName": name, "onlineNum": online, "freeNum": online})
             })
             .collect::<Vec<_>>())),
@@ -267,7 +279,7 @@ fn login(world: &mut World, push_address: &str, params: &Map<String, Value>) -> 
         "tempId": temp_id, "nickName": agent.name, "staffName": agent.name,
         "maxServiceCount": agent.max_count, "blackFunction": 1, "transferFunction": 1, "face": "",
         "status": agent.status, "companyId": world.company_id, "rongyunId": "", "appKey": "",
-        "sid": temp_id, "pu": "", "puid": agent.puid, "token": "", "imFlag": 0, "cusRoleId": "2",
+        "sid": temp_id, "pu": "", "puid": agent.puid, "token": "", "imFlag": 0, "cusRoleId": agent.role_id.parse::<i64>().unwrap_or(1111),
         "cusRoleName": "客服", "aid": agent.id, "topFlag": 0, "sortFlag": 0, "centerNumber": "",
         "transferAuditFlag": 0, "auditFlag": 0, "wslinkBak": [push_address], "wslinkDefault": push_address, "robots": [],
     }))
@@ -379,7 +391,12 @@ fn send(
             }
             content
         }
-        (other, _) => return Err(OpError::Code("400004", format!("不支持的 msgType: {other}"))),
+        (other, _) => {
+            return Err(OpError::Code(
+                "400004",
+                format!("不支持的 msgType: {other}"),
+            ))
+        }
     };
     world.agent_send(agent, &cid, &content, msg_type)
 }

@@ -30,6 +30,7 @@ pub fn router() -> Router<Arc<SandboxState>> {
         .route("/load", post(crate::load::start))
         .route("/stats", get(stats))
         .route("/push-raw", post(push_raw))
+        .route("/push-address", post(set_push_address))
         .route("/files/{id}/{name}", get(file))
         .route("/exports/{name}", get(crate::tenant_api::export_file))
         .route("/parcels", post(crate::logistics::add_parcel))
@@ -130,9 +131,7 @@ async fn visitor_message(
     };
     let mut world = state.world();
     match world.visitor_message(&cid, &message.text, 0) {
-        Ok(record) => {
-            Json(json!({"cid": cid, "msgId": record.msg_id})).into_response()
-        }
+        Ok(record) => Json(json!({"cid": cid, "msgId": record.msg_id})).into_response(),
         Err(e) => op_error(e),
     }
 }
@@ -273,6 +272,31 @@ async fn push_raw(State(state): State<Arc<SandboxState>>, body: Bytes) -> Respon
         )
             .into_response(),
     }
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PushAddress {
+    /// `host:port` for later logins' `wslinkDefault`; null restores the sandbox's own port.
+    address: Option<String>,
+}
+
+/// Points later logins' `wslinkDefault` elsewhere (a test's own push server).
+async fn set_push_address(State(state): State<Arc<SandboxState>>, body: Bytes) -> Response {
+    let request: PushAddress = match json_body(&body) {
+        Ok(v) => v,
+        Err(message) => return bad_request(message),
+    };
+    if let Some(address) = &request.address {
+        if address.parse::<std::net::SocketAddr>().is_err() {
+            return bad_request(format!("{address:?} is not host:port"));
+        }
+    }
+    *state
+        .push_redirect
+        .lock()
+        .unwrap_or_else(|p| p.into_inner()) = request.address;
+    Json(json!({"ok": true})).into_response()
 }
 
 async fn file(

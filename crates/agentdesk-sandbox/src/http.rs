@@ -16,8 +16,7 @@ use rand::Rng;
 use serde_json::{json, Map, Value};
 
 use crate::{
-    agent_api, control, logistics, open_api, qiyu_crm, shop, statistics, tenant_api,
-    SandboxState,
+    agent_api, control, logistics, open_api, qiyu_crm, shop, statistics, tenant_api, SandboxState,
 };
 
 /// Bodies above this are refused with 413 before parsing (1 MB messages must still fit).

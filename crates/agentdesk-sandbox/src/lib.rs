@@ -198,6 +198,8 @@ pub(crate) struct SandboxState {
     pub base_url: String,
     /// The push channel's `host:port` (`wslinkDefault`).
     pub push_address: String,
+    /// A test's own push server, given to logins instead (`/__sandbox/push-address`).
+    pub push_redirect: Mutex<Option<String>>,
     pub config: SandboxConfig,
     /// `chatIndexPage` calls per union code in the last minute (its documented limit is 20).
     pub chat_index_calls: Mutex<HashMap<String, VecDeque<std::time::Instant>>>,
@@ -277,8 +279,7 @@ impl Sandbox {
         let address = listener.local_addr()?;
         let base_url = format!("http://{address}");
         // The push channel listens on its own port, as Sobot's does (a plain TCP `host:port`).
-        let push_listener =
-            tokio::net::TcpListener::bind(SocketAddr::new(address.ip(), 0)).await?;
+        let push_listener = tokio::net::TcpListener::bind(SocketAddr::new(address.ip(), 0)).await?;
         let push_address = push_listener.local_addr()?.to_string();
         let mut world = World::new(
             ChaCha8Rng::seed_from_u64(config.seed),
@@ -309,6 +310,7 @@ impl Sandbox {
             tenants: RwLock::new(tenants),
             base_url,
             push_address,
+            push_redirect: Mutex::new(None),
             config,
             chat_index_calls: Mutex::new(HashMap::new()),
             parcels: Arc::new(Mutex::new(logistics::Parcels::seeded(world::now_ms()))),

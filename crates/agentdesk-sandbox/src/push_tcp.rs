@@ -64,6 +64,31 @@ async fn read_frame(
     }
 }
 
+/// Answers every complete frame the client sent: a `pong` for each `ping`, a count for each
+/// receipt. False when the connection is broken (a write failed, or the framing is lost).
+async fn answer(
+    decoder: &mut FrameDecoder,
+    socket: &mut TcpStream,
+    tenant: &crate::Tenant,
+) -> bool {
+    loop {
+        match decoder.next_frame() {
+            Ok(Some(frame)) => match frame.kind() {
+                Some(FrameType::Heartbeat) if frame.payload == PING.as_bytes() => {
+                    let pong = Frame::new(FrameType::Heartbeat, PONG).encode();
+                    if socket.write_all(&pong).await.is_err() {
+                        return false;
+                    }
+                }
+                Some(FrameType::Receipt) => crate::lock(tenant).counters.receipts += 1,
+                _ => {}
+            },
+            Ok(None) => return true,
+            Err(_) => return false,
+        }
+    }
+}
+
 async fn connection(state: Arc<SandboxState>, mut socket: TcpStream) {
     let mut decoder = FrameDecoder::new(MAX_CLIENT_FRAME);
     let mut buffer = vec![0u8; 4096];
@@ -106,6 +131,10 @@ async fn connection(state: Arc<SandboxState>, mut socket: TcpStream) {
     let Some((agent, connection)) = registered else {
         return;
     };
+    // Whatever came in the same read as the auth frame (a first ping) is answered now.
+    if !answer(&mut decoder, &mut socket, &tenant).await {
+        return;
+    }
     let mut held: Option<Vec<u8>> = None;
     let mut flush_held = tokio::time::interval(Duration::from_millis(50));
     loop {
@@ -138,22 +167,7 @@ async fn connection(state: Arc<SandboxState>, mut socket: TcpStream) {
                     Ok(n) => n,
                 };
                 decoder.extend(&buffer[..n]);
-                let mut broken = false;
-                loop {
-                    match decoder.next_frame() {
-                        Ok(Some(frame)) => match frame.kind() {
-                            Some(FrameType::Heartbeat) if frame.payload == PING.as_bytes() => {
-                                let pong = Frame::new(FrameType::Heartbeat, PONG).encode();
-                                if socket.write_all(&pong).await.is_err() { broken = true; break; }
-                            }
-                            Some(FrameType::Receipt) => crate::lock(&tenant).counters.receipts += 1,
-                            _ => {}
-                        },
-                        Ok(None) => break,
-                        Err(_) => { broken = true; break; }
-                    }
-                }
-                if broken { break; }
+                if !answer(&mut decoder, &mut socket, &tenant).await { break; }
             }
         }
     }

@@ -688,17 +688,19 @@ impl World {
         let records = lines
             .into_iter()
             .enumerate()
-            .map(|(i, (sender_kind, sender, sender_name, text, t))| SandboxRecord {
-                cid: Some(cid.clone()),
-                msg_id: Some(format!("{cid}-m{i}")),
-                sender_type: Some(sender_kind),
-                sender: Some(sender),
-                sender_name: Some(sender_name),
-                msg_type: Some(0),
-                content: Some(text.to_string()),
-                t: Some(t),
-                ..SandboxRecord::default()
-            })
+            .map(
+                |(i, (sender_kind, sender, sender_name, text, t))| SandboxRecord {
+                    cid: Some(cid.clone()),
+                    msg_id: Some(format!("{cid}-m{i}")),
+                    sender_type: Some(sender_kind),
+                    sender: Some(sender),
+                    sender_name: Some(sender_name),
+                    msg_type: Some(0),
+                    content: Some(text.to_string()),
+                    t: Some(t),
+                    ..SandboxRecord::default()
+                },
+            )
             .collect();
         self.sessions.insert(
             cid.clone(),
@@ -791,7 +793,8 @@ impl World {
         if session.phase != SessionPhase::Active {
             return Err(OpError::Code("200003", "会话已结束".into()));
         }
-        let user_no_see = msg_type == 0 && seed::SENSITIVE_WORDS.iter().any(|w| content.contains(w));
+        let user_no_see =
+            msg_type == 0 && seed::SENSITIVE_WORDS.iter().any(|w| content.contains(w));
         let t = session.next_t();
         session.records.push(SandboxRecord {
             cid: Some(cid.to_string()),

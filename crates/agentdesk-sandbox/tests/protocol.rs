@@ -338,7 +338,12 @@ async fn agent_operations_status_send_history_and_errors() {
     let agent = agent_client(&sandbox, 0);
     let login = agent.login().await.unwrap();
     // The push address is host:port (plain TCP), as the SDK splits it.
-    assert_eq!(login.wslink_default.split(':').count(), 2, "{}", login.wslink_default);
+    assert_eq!(
+        login.wslink_default.split(':').count(),
+        2,
+        "{}",
+        login.wslink_default
+    );
     agent.busy(3).await.unwrap();
     assert!(
         agent.busy(1).await.is_err(),

@@ -6,6 +6,6 @@ pub mod client;
 pub mod protocol;
 
 pub use client::{
-    AgentClient, AgentCredentials, ClientError, KnowledgeDoc, PastMessage, PastSession,
-    OutgoingMessage, PlatformCustomer, PushConnection, PushEndpoint, PushInput, SendFailure,
+    AgentClient, AgentCredentials, ClientError, KnowledgeDoc, OutgoingMessage, PastMessage,
+    PastSession, PlatformCustomer, PushConnection, PushEndpoint, PushInput, SendFailure,
 };

@@ -362,6 +362,11 @@ impl Store {
         audit_log::prune(&self.conn, before_ms)
     }
 
+    /// Every outbound item's session and text in the order the agent queued them.
+    pub fn queued_texts(&self) -> Result<Vec<(String, String)>, StoreError> {
+        outbox::queued_texts(&self.conn)
+    }
+
     /// Every message's session and text, each session's in the order the window shows them, for
     /// soak runs and tests to check order and duplication against what the platform holds.
     pub fn texts_in_order(&self) -> Result<Vec<OrderedText>, StoreError> {

@@ -94,7 +94,8 @@ pub fn set_status(
     )? > 0)
 }
 
-const COLUMNS: &str = "session_id, msg_id, client_msg_id, direction, kind, content, sender_name, sent_at_ms, status";
+const COLUMNS: &str =
+    "session_id, msg_id, client_msg_id, direction, kind, content, sender_name, sent_at_ms, status";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Message> {
     Ok(Message {
@@ -144,7 +145,7 @@ pub fn texts(conn: &Connection, direction: Direction) -> Result<Vec<String>, Sto
 
 pub fn inbound_containing(conn: &Connection, needle: &str) -> Result<Vec<Message>, StoreError> {
     let mut statement =
-        conn.prepare_cached(&format!("SELECT {COLUMNS} FROM messages WHERE direction = 'in' AND instr(content, ?1) > 0 ORDER BY id"))?;
+        conn.prepare_cached(&format!("SELECT {COLUMNS} FROM messages WHERE direction = 'in' AND instr(content, ?1) > 0 ORDER BY sent_at_ms, id"))?;
     let rows = statement.query_map(params![needle], from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

@@ -163,14 +163,22 @@ pub fn postpone(
     )? > 0)
 }
 
-pub fn mark_attempt(conn: &Connection, client_msg_id: &str, at_ms: i64) -> Result<bool, StoreError> {
+pub fn mark_attempt(
+    conn: &Connection,
+    client_msg_id: &str,
+    at_ms: i64,
+) -> Result<bool, StoreError> {
     Ok(conn.execute(
         "UPDATE outbox SET attempt_started_at_ms = ?2 WHERE client_msg_id = ?1 AND state = 'pending'",
         params![client_msg_id, at_ms],
     )? > 0)
 }
 
-pub fn mark_unknown(conn: &Connection, client_msg_id: &str, error: &str) -> Result<bool, StoreError> {
+pub fn mark_unknown(
+    conn: &Connection,
+    client_msg_id: &str,
+    error: &str,
+) -> Result<bool, StoreError> {
     let changed = conn.execute(
         "UPDATE outbox SET state = 'unknown', last_error = ?2, attempts = attempts + 1
          WHERE client_msg_id = ?1 AND state = 'pending'",
@@ -266,6 +274,14 @@ pub fn get(conn: &Connection, client_msg_id: &str) -> Result<Option<OutboxItem>,
     Ok(statement
         .query_row(params![client_msg_id], from_row)
         .optional()?)
+}
+
+/// Every item's session and text in the order the agent queued them (for soak runs to compare with
+/// the order the platform stored them in).
+pub fn queued_texts(conn: &Connection) -> Result<Vec<(String, String)>, StoreError> {
+    let mut statement = conn.prepare("SELECT session_id, content FROM outbox ORDER BY seq_no")?;
+    let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 pub fn pending_count(conn: &Connection) -> Result<u64, StoreError> {

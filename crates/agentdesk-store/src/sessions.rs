@@ -5,7 +5,8 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::StoreError;
 
-pub const MIGRATIONS: &[&str] = &["CREATE TABLE sessions (
+pub const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE sessions (
         id TEXT PRIMARY KEY,
         visitor_id TEXT NOT NULL,
         visitor_name TEXT NOT NULL,
@@ -17,7 +18,8 @@ pub const MIGRATIONS: &[&str] = &["CREATE TABLE sessions (
     );
     CREATE INDEX sessions_by_state ON sessions (state, started_at_ms);",
     // Sobot numbers no messages: the per-session sequence number AgentDesk once assumed is gone.
-    "ALTER TABLE sessions DROP COLUMN last_seq;"];
+    "ALTER TABLE sessions DROP COLUMN last_seq;",
+];
 
 /// Inserts or refreshes a session.
 pub fn upsert(conn: &Connection, s: &Session) -> Result<bool, StoreError> {
@@ -32,7 +34,15 @@ pub fn upsert(conn: &Connection, s: &Session) -> Result<bool, StoreError> {
             rating = COALESCE(excluded.rating, sessions.rating)
          WHERE sessions.visitor_name != excluded.visitor_name OR sessions.state != excluded.state
             OR sessions.channel != excluded.channel",
-        params![s.id, s.visitor_id, s.visitor_name, s.channel.as_str(), s.state.as_str(), s.started_at_ms, s.rating],
+        params![
+            s.id,
+            s.visitor_id,
+            s.visitor_name,
+            s.channel.as_str(),
+            s.state.as_str(),
+            s.started_at_ms,
+            s.rating
+        ],
     )?;
     Ok(changed > 0)
 }
@@ -63,8 +73,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Session> {
     })
 }
 
-const COLUMNS: &str =
-    "id, visitor_id, visitor_name, channel, state, started_at_ms, rating";
+const COLUMNS: &str = "id, visitor_id, visitor_name, channel, state, started_at_ms, rating";
 
 pub fn all(conn: &Connection) -> Result<Vec<Session>, StoreError> {
     let mut statement = conn.prepare_cached(&format!(

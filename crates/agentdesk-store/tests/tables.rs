@@ -123,7 +123,11 @@ fn messages_are_unique_by_msg_id_and_ordered_by_the_platforms_time() {
             .map(|m| m.content)
             .collect::<Vec<_>>()
     };
-    assert_eq!(texts(&store), vec!["text 1", "text 2"], "by time, not arrival");
+    assert_eq!(
+        texts(&store),
+        vec!["text 1", "text 2"],
+        "by time, not arrival"
+    );
 
     // A push gave whole seconds; the records give the exact time, which moves the message.
     assert_eq!(
@@ -144,7 +148,10 @@ fn messages_are_unique_by_msg_id_and_ordered_by_the_platforms_time() {
     assert_eq!(texts(&store), vec!["text 2", "text 1"]);
     let in_order = store.texts_in_order().unwrap();
     assert_eq!(
-        in_order.iter().map(|t| t.content.as_str()).collect::<Vec<_>>(),
+        in_order
+            .iter()
+            .map(|t| t.content.as_str())
+            .collect::<Vec<_>>(),
         vec!["text 2", "text 1"]
     );
 }

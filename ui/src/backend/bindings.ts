@@ -15,10 +15,6 @@ id: string,
  */
 visitor_id: string, visitor_name: string, channel: Channel, state: SessionState, started_at_ms: number, 
 /**
- * Highest platform sequence number stored locally for this session (0 = none yet).
- */
-last_seq: number, 
-/**
  * The visitor's satisfaction score (1–5) once they rated the service.
  */
 rating: number | null, };
@@ -27,29 +23,31 @@ export type Direction = "in" | "out";
 
 export type MessageKind = "text" | "image" | "voice" | "file" | "video" | "other";
 
-export type DeliveryStatus = "pending" | "sent" | "failed";
+export type DeliveryStatus = "pending" | "sent" | "failed" | "unknown";
 
 export type Message = { session_id: string, 
 /**
- * The platform's per-session sequence number; `None` while an outbound message is pending.
- */
-seq: number | null, 
-/**
- * The platform's message id; `None` while an outbound message is pending.
+ * The platform's message id (`msgId`); `None` until the platform confirmed an outbound message.
  */
 msg_id: string | null, 
 /**
- * The id the agent's client chose for an outbound message (the outbox key).
+ * AgentDesk's own id for an outbound message (the outbox key). It never leaves this machine:
+ * Sobot has no field for it.
  */
 client_msg_id: string | null, direction: Direction, kind: MessageKind, 
 /**
  * Text, or for media the platform's URL. Always data, never markup.
  */
-content: string, sender_name: string, sent_at_ms: number, status: DeliveryStatus, };
+content: string, sender_name: string, 
+/**
+ * The platform's time of the message (what orders a session's messages); for an outbound
+ * message not confirmed yet, when the agent wrote it.
+ */
+sent_at_ms: number, status: DeliveryStatus, };
 
 export type ConnectionState = { "state": "connecting" } | { "state": "connected" } | { "state": "reconnecting", attempt: number, retry_in_ms: number, } | { "state": "offline", reason: string, };
 
-export type DomainEvent = { "type": "session_opened", session: Session, } | { "type": "session_ended", session_id: string, } | { "type": "message_stored", message: Message, } | { "type": "message_status_changed", session_id: string, client_msg_id: string, status: DeliveryStatus, msg_id: string | null, seq: number | null, error: string | null, } | { "type": "visitor_typing", session_id: string, } | { "type": "session_rated", session_id: string, score: number, } | { "type": "queue_changed", waiting: number, } | { "type": "connection_changed", state: ConnectionState, } | { "type": "storage_changed", problem: string | null, };
+export type DomainEvent = { "type": "session_opened", session: Session, } | { "type": "session_ended", session_id: string, } | { "type": "message_stored", message: Message, } | { "type": "message_status_changed", session_id: string, client_msg_id: string, status: DeliveryStatus, msg_id: string | null, error: string | null, } | { "type": "session_caught_up", session_id: string, } | { "type": "visitor_typing", session_id: string, } | { "type": "session_rated", session_id: string, score: number, } | { "type": "queue_changed", waiting: number, } | { "type": "connection_changed", state: ConnectionState, } | { "type": "storage_changed", problem: string | null, };
 
 export type ErrorCode = "invalid_input" | "not_found" | "offline" | "platform" | "storage" | "not_ready" | "keychain";
 

@@ -24,7 +24,8 @@ export class FakeBackend implements Backend {
   /** When false, sends stay pending until `confirm` is called. */
   autoConfirm = true;
   private listeners: ((event: WorkbenchEvent) => void)[] = [];
-  private seq: Record<string, number> = {};
+  /** Message ids handed out so far (the platform's msgId). */
+  private ids = 0;
   /** The workspace generation; a tenant switch starts a new one. */
   workspace = 1;
   tenantList: TenantOption[] = [
@@ -42,15 +43,13 @@ export class FakeBackend implements Backend {
   addSession(session: Session, messages: Message[] = []) {
     this.sessions.push(session);
     this.history[session.id] = messages;
-    this.seq[session.id] = messages.reduce((max, m) => Math.max(max, m.seq ?? 0), 0);
   }
 
   /** The customer writes: stored, then announced. */
   customerWrites(sessionId: string, content: string, at = Date.now(), kind: Message["kind"] = "text") {
-    const seq = (this.seq[sessionId] = (this.seq[sessionId] ?? 0) + 1);
     const name = this.sessions.find((s) => s.id === sessionId)?.visitor_name ?? "";
     const message: Message = {
-      session_id: sessionId, seq, msg_id: `m-${sessionId}-${seq}`, client_msg_id: null, direction: "in",
+      session_id: sessionId, msg_id: `m-${sessionId}-${++this.ids}`, client_msg_id: null, direction: "in",
       kind, content, sender_name: name, sent_at_ms: at, status: "sent",
     };
     (this.history[sessionId] ??= []).push(message);
@@ -61,9 +60,8 @@ export class FakeBackend implements Backend {
     for (const [sessionId, list] of Object.entries(this.history)) {
       const message = list.find((m) => m.client_msg_id === clientMsgId);
       if (!message) continue;
-      const seq = (this.seq[sessionId] = (this.seq[sessionId] ?? 0) + 1);
-      Object.assign(message, { seq, msg_id: `m-${sessionId}-${seq}`, status: "sent" });
-      this.emit({ type: "message_status_changed", session_id: sessionId, client_msg_id: clientMsgId, status: "sent", msg_id: message.msg_id, seq, error: null });
+      Object.assign(message, { msg_id: `m-${sessionId}-${++this.ids}`, status: "sent" });
+      this.emit({ type: "message_status_changed", session_id: sessionId, client_msg_id: clientMsgId, status: "sent", msg_id: message.msg_id, error: null });
     }
   }
 
@@ -111,7 +109,7 @@ export class FakeBackend implements Backend {
     if (!text.trim()) throw new BackendError("invalid_input", "the message is empty");
     this.sent.push({ sessionId, text, clientMsgId });
     const message: Message = {
-      session_id: sessionId, seq: null, msg_id: null, client_msg_id: clientMsgId, direction: "out", kind: "text",
+      session_id: sessionId, msg_id: null, client_msg_id: clientMsgId, direction: "out", kind: "text",
       content: text, sender_name: "Agent", sent_at_ms: Date.now(), status: "pending",
     };
     (this.history[sessionId] ??= []).push(message);
@@ -125,7 +123,7 @@ export class FakeBackend implements Backend {
   async sendImage(sessionId: string, image: { fileName: string; mime: string; dataBase64: string }, clientMsgId: string) {
     this.images.push({ sessionId, fileName: image.fileName, mime: image.mime, clientMsgId });
     const message: Message = {
-      session_id: sessionId, seq: null, msg_id: null, client_msg_id: clientMsgId, direction: "out", kind: "image",
+      session_id: sessionId, msg_id: null, client_msg_id: clientMsgId, direction: "out", kind: "image",
       content: image.fileName, sender_name: "Agent", sent_at_ms: Date.now(), status: "pending",
     };
     (this.history[sessionId] ??= []).push(message);

@@ -5,10 +5,10 @@ import { describe, expect, it } from "vitest";
 import type { Message } from "../backend/bindings";
 import { rows } from "./Conversation";
 
-function message(seq: number, at: Date): Message {
+function message(n: number, at: Date): Message {
   return {
-    session_id: "c1", seq, msg_id: `m${seq}`, client_msg_id: null, direction: "in", kind: "text",
-    content: `m${seq}`, sender_name: "王芳", sent_at_ms: at.getTime(), status: "sent",
+    session_id: "c1", msg_id: `m${n}`, client_msg_id: null, direction: "in", kind: "text",
+    content: `m${n}`, sender_name: "王芳", sent_at_ms: at.getTime(), status: "sent",
   };
 }
 
@@ -21,8 +21,8 @@ describe("rows", () => {
       message(4, new Date(2026, 10, 20, 23, 59, 59)),
       message(5, new Date(2026, 10, 22, 8, 0)),
     ];
-    const kinds = rows(list).map((r) => (r.kind === "day" ? `day` : r.message.seq));
-    expect(kinds).toEqual(["day", 1, "day", 2, 3, 4, "day", 5]);
+    const kinds = rows(list).map((r) => (r.kind === "day" ? `day` : r.message.msg_id));
+    expect(kinds).toEqual(["day", "m1", "day", "m2", "m3", "m4", "day", "m5"]);
     expect(new Set(rows(list).map((r) => r.key)).size).toBe(8);
   });
 

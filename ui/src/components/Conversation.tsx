@@ -39,7 +39,7 @@ export function extendRows(built: BuiltRows, messages: Message[]): BuiltRows {
       [dayStart, dayEnd] = dayBounds(at);
       out.push({ kind: "day", key: `day-${dayKey(at)}`, at });
     }
-    out.push({ kind: "message", key: message.client_msg_id ?? message.msg_id ?? `seq-${message.seq}`, message });
+    out.push({ kind: "message", key: message.client_msg_id ?? message.msg_id ?? `at-${message.sent_at_ms}`, message });
   }
   return { messages, rows: out, dayStart, dayEnd };
 }
@@ -261,6 +261,11 @@ const MessageBubble = memo(function MessageBubble({
         {message.direction === "out" && (
           <span className={`delivery ${message.status}`} title={error}>
             {t(`conversation.status.${message.status}`)}
+          </span>
+        )}
+        {message.status === "failed" && error && (
+          <span className="delivery-reason" data-testid="delivery-reason">
+            {error}
           </span>
         )}
         {message.status === "failed" && (

@@ -11,7 +11,7 @@ import { initI18n } from "../i18n";
 import { CustomerNotes } from "./CustomerNotes";
 
 const session = (id: string, visitor: string): Session => ({
-  id, visitor_id: visitor, visitor_name: visitor, channel: "web", state: "active", started_at_ms: Date.now(), last_seq: 0, rating: null,
+  id, visitor_id: visitor, visitor_name: visitor, channel: "web", state: "active", started_at_ms: Date.now(), rating: null,
 });
 
 function setUp() {

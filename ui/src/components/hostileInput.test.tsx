@@ -12,7 +12,7 @@ import { initI18n } from "../i18n";
 
 function open() {
   const backend = new FakeBackend();
-  backend.addSession({ id: "c1", visitor_id: "u1", visitor_name: "Mallory", channel: "web", state: "active", started_at_ms: Date.now(), last_seq: 0, rating: null });
+  backend.addSession({ id: "c1", visitor_id: "u1", visitor_name: "Mallory", channel: "web", state: "active", started_at_ms: Date.now(), rating: null });
   render(<App backend={backend} />);
   return backend;
 }

@@ -199,7 +199,7 @@ export const en = {
     label: "Conversation",
     none: "Choose a session on the left to start.",
     typing: "{{name}} is typing…",
-    status: { pending: "Sending…", sent: "Sent", failed: "Not sent" },
+    status: { pending: "Sending…", sent: "Sent", failed: "Not delivered", unknown: "Checking whether it arrived…" },
     retry: "Retry",
     image: "Image",
     file: "File",

@@ -200,7 +200,7 @@ export const zhCN: Strings = {
     label: "对话",
     none: "请从左侧选择一个会话。",
     typing: "{{name}} 正在输入…",
-    status: { pending: "发送中…", sent: "已发送", failed: "发送失败" },
+    status: { pending: "发送中…", sent: "已发送", failed: "未送达", unknown: "正在确认是否送达…" },
     retry: "重试",
     image: "图片",
     file: "文件",

@@ -4,19 +4,22 @@ import type { DomainEvent, Message, Session, WorkbenchSnapshot } from "../backen
 import { compareMessages, initialState, nextUnread, reduce, sessionsForTab, totalUnread, upsertMessage, type WorkbenchState } from "./workbench";
 
 function session(id: string, overrides: Partial<Session> = {}): Session {
-  return { id, visitor_id: `u-${id}`, visitor_name: `Visitor ${id}`, channel: "web", state: "active", started_at_ms: 1000, last_seq: 0, rating: null, ...overrides };
+  return { id, visitor_id: `u-${id}`, visitor_name: `Visitor ${id}`, channel: "web", state: "active", started_at_ms: 1000, rating: null, ...overrides };
 }
 
-function inbound(sessionId: string, seq: number, at = seq * 1000): Message {
+/** The customer's `n`th message, at platform time `n` seconds by default. */
+function inbound(sessionId: string, n: number, at = n * 1000): Message {
   return {
-    session_id: sessionId, seq, msg_id: `m-${sessionId}-${seq}`, client_msg_id: null, direction: "in", kind: "text",
-    content: `message ${seq}`, sender_name: "Visitor", sent_at_ms: at, status: "sent",
+    session_id: sessionId, msg_id: `m-${sessionId}-${n}`, client_msg_id: null, direction: "in", kind: "text",
+    content: `message ${n}`, sender_name: "Visitor", sent_at_ms: at, status: "sent",
   };
 }
 
+const label = (m: Message) => m.msg_id ?? m.client_msg_id;
+
 function pending(sessionId: string, clientId: string, at: number): Message {
   return {
-    session_id: sessionId, seq: null, msg_id: null, client_msg_id: clientId, direction: "out", kind: "text",
+    session_id: sessionId, msg_id: null, client_msg_id: clientId, direction: "out", kind: "text",
     content: `reply ${clientId}`, sender_name: "Agent", sent_at_ms: at, status: "pending",
   };
 }
@@ -34,16 +37,28 @@ function loaded(sessions: Session[]): WorkbenchState {
 const event = (state: WorkbenchState, e: DomainEvent) => reduce(state, { type: "events", events: [{ workspace: state.workspace, event: e }], now: 0 });
 
 describe("message ordering", () => {
-  it("orders confirmed messages by seq and pending ones after them in the order written", () => {
-    const list = [pending("a", "p2", 50), inbound("a", 3), pending("a", "p1", 40), inbound("a", 1), inbound("a", 2)];
-    expect([...list].sort(compareMessages).map((m) => m.seq ?? m.client_msg_id)).toEqual([1, 2, 3, "p1", "p2"]);
+  it("orders by the platform's time, a reply not confirmed yet by when it was written", () => {
+    const list = [pending("a", "p2", 5000), inbound("a", 3), pending("a", "p1", 1500), inbound("a", 1), inbound("a", 2)];
+    expect([...list].sort(compareMessages).map(label)).toEqual(["m-a-1", "p1", "m-a-2", "m-a-3", "p2"]);
+  });
+
+  it("keeps arrival order within one time (a push carries whole seconds)", () => {
+    const list = [inbound("a", 2, 1000), inbound("a", 1, 1000)];
+    expect([...list].sort(compareMessages).map(label)).toEqual(["m-a-2", "m-a-1"]);
   });
 
   it("inserts an out-of-order arrival in its place and replaces duplicates", () => {
     let list = [inbound("a", 1), inbound("a", 3)];
     list = upsertMessage(list, inbound("a", 2));
     list = upsertMessage(list, inbound("a", 2));
-    expect(list.map((m) => m.seq)).toEqual([1, 2, 3]);
+    expect(list.map(label)).toEqual(["m-a-1", "m-a-2", "m-a-3"]);
+  });
+
+  it("counts catch-ups so that a loaded conversation is read again", () => {
+    let state = loaded([session("a")]);
+    state = event(state, { type: "session_caught_up", session_id: "a" });
+    state = event(state, { type: "session_caught_up", session_id: "a" });
+    expect(state.caughtUp).toEqual({ a: 2 });
   });
 });
 
@@ -79,12 +94,12 @@ describe("optimistic sends", () => {
     // The core's own pending copy (same client id) arrives: still one message.
     state = event(state, { type: "message_stored", message: { ...pending("a", "c1", 5001), sender_name: "Tester" } });
     expect(state.messages.a).toHaveLength(2);
-    state = event(state, { type: "message_status_changed", session_id: "a", client_msg_id: "c1", status: "sent", msg_id: "m9", seq: 2, error: null });
-    expect(state.messages.a.map((m) => [m.seq, m.status])).toEqual([[1, "sent"], [2, "sent"]]);
+    state = event(state, { type: "message_status_changed", session_id: "a", client_msg_id: "c1", status: "sent", msg_id: "m9", error: null });
+    expect(state.messages.a.map((m) => [m.msg_id, m.status])).toEqual([["m-a-1", "sent"], ["m9", "sent"]]);
     expect(state.lastMessage.a?.client_msg_id).toBe("c1");
   });
 
-  it("marks a refused send failed with its reason, and a confirmed seq reorders it", () => {
+  it("marks a refused send failed with its reason", () => {
     let state = loaded([session("a")]);
     state = reduce(state, { type: "messagesLoaded", sessionId: "a", messages: [] });
     state = reduce(state, { type: "optimisticSend", message: pending("a", "c1", 10) });
@@ -96,9 +111,9 @@ describe("optimistic sends", () => {
   it("keeps optimistic messages when the conversation is reloaded", () => {
     let state = loaded([session("a")]);
     state = reduce(state, { type: "messagesLoaded", sessionId: "a", messages: [] });
-    state = reduce(state, { type: "optimisticSend", message: pending("a", "c1", 10) });
+    state = reduce(state, { type: "optimisticSend", message: pending("a", "c1", 2000) });
     state = reduce(state, { type: "messagesLoaded", sessionId: "a", messages: [inbound("a", 1)] });
-    expect(state.messages.a.map((m) => m.seq ?? m.client_msg_id)).toEqual([1, "c1"]);
+    expect(state.messages.a.map(label)).toEqual(["m-a-1", "c1"]);
   });
 });
 

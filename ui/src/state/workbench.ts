@@ -31,6 +31,9 @@ export interface WorkbenchState {
   moods: Record<string, SessionMood>;
   /** Why nothing new can be saved on this computer right now (a full disk), if so. */
   storageProblem: string | null;
+  /** How often each session was caught up from the platform's records: a loaded conversation is
+   * read again when its count moves (messages may have been added or moved to exact times). */
+  caughtUp: Record<string, number>;
 }
 
 export const initialState: WorkbenchState = {
@@ -50,6 +53,7 @@ export const initialState: WorkbenchState = {
   unsentLocally: {},
   moods: {},
   storageProblem: null,
+  caughtUp: {},
 };
 
 export type Action =
@@ -63,21 +67,18 @@ export type Action =
   | { type: "sendFailed"; clientMsgId: string; sessionId: string; error: string }
   | { type: "retrying"; clientMsgId: string; sessionId: string };
 
-/** Confirmed messages by sequence number; pending ones (no seq yet) after them in the order written. */
+/** By the platform's time (Sobot numbers no messages); an outbound message not confirmed yet by
+ * when the agent wrote it. Equal times keep their arrival order (the sort is stable). */
 export function compareMessages(a: Message, b: Message): number {
-  if (a.seq !== null && b.seq !== null) return a.seq - b.seq;
-  if (a.seq !== null) return -1;
-  if (b.seq !== null) return 1;
   return a.sent_at_ms - b.sent_at_ms;
 }
 
 function sameMessage(a: Message, b: Message): boolean {
   if (a.client_msg_id && b.client_msg_id) return a.client_msg_id === b.client_msg_id;
-  if (a.msg_id && b.msg_id) return a.msg_id === b.msg_id;
-  return a.seq !== null && a.seq === b.seq && a.session_id === b.session_id;
+  return !!a.msg_id && a.msg_id === b.msg_id;
 }
 
-/** Inserts or replaces `message` (matched by client id, then platform id, then seq), keeping order. */
+/** Inserts or replaces `message` (matched by client id, then platform id), keeping order. */
 export function upsertMessage(list: Message[], message: Message): Message[] {
   // From the end: an update is nearly always about one of the newest messages.
   let index = list.length - 1;
@@ -218,11 +219,13 @@ function applyEvent(state: WorkbenchState, event: DomainEvent, now: number): Wor
     }
     case "message_stored":
       return storeMessage(state, event.message, true);
+    case "session_caught_up":
+      return { ...state, caughtUp: { ...state.caughtUp, [event.session_id]: (state.caughtUp[event.session_id] ?? 0) + 1 } };
     case "message_status_changed": {
       const id = event.session_id;
       const apply = (m: Message): Message =>
         m.client_msg_id === event.client_msg_id
-          ? { ...m, status: event.status, msg_id: event.msg_id ?? m.msg_id, seq: event.seq ?? m.seq }
+          ? { ...m, status: event.status, msg_id: event.msg_id ?? m.msg_id }
           : m;
       const sessionIds = id ? [id] : Object.keys(state.messages);
       const messages = { ...state.messages };

@@ -259,7 +259,7 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<i32> {
     let seen: Vec<&AgentMessage> = platform.iter().filter(|m| !m.user_no_see).collect();
     let platform_texts: HashSet<&str> = seen.iter().map(|m| m.content.as_str()).collect();
     let shown_twice = seen.len() as u64 - platform_texts.len() as u64;
-    let platform_out_of_order = reply_order_violations(&seen);
+    let platform_out_of_order = reply_order_violations(&seen, &store.queued_texts()?);
     // Every stored question must have its answer on the platform, and the platform must hold as
     // many answers as questions were generated.
     let unanswered = inbound_texts
@@ -365,19 +365,24 @@ fn descents(numbers: &[u64]) -> u64 {
     count
 }
 
-/// Replies are sent in the order their questions arrived: within a session, the platform's storing
-/// order must follow question order (`#n` in the text).
-fn reply_order_violations(platform: &[&AgentMessage]) -> u64 {
+/// Replies reach the customer in the order the agent wrote them: within a session, the platform's
+/// storing order must follow the order they were queued in (the outbox's).
+fn reply_order_violations(platform: &[&AgentMessage], queued: &[(String, String)]) -> u64 {
+    let position: HashMap<(&str, &str), u64> = queued
+        .iter()
+        .enumerate()
+        .map(|(i, (session, text))| ((session.as_str(), text.as_str()), i as u64))
+        .collect();
     let mut by_session: HashMap<&str, Vec<u64>> = HashMap::new();
     for message in platform {
-        if let Some(number) = load_number(&message.content) {
+        if let Some(at) = position.get(&(message.cid.as_str(), message.content.as_str())) {
             by_session
                 .entry(message.cid.as_str())
                 .or_default()
-                .push(number);
+                .push(*at);
         }
     }
-    by_session.values().map(|numbers| descents(numbers)).sum()
+    by_session.values().map(|order| descents(order)).sum()
 }
 
 struct OrderReport {

@@ -464,7 +464,10 @@ impl AgentClient {
                 .text("version", SDK_VERSION);
             if let OutgoingMessage::Attachment(file) = message {
                 let part = reqwest::multipart::Part::bytes(file.bytes.clone())
-                    .file_name(url::form_urlencoded::byte_serialize(file.file_name.as_bytes()).collect::<String>())
+                    .file_name(
+                        url::form_urlencoded::byte_serialize(file.file_name.as_bytes())
+                            .collect::<String>(),
+                    )
                     .mime_str(&file.mime)
                     .map_err(|e| {
                         SendFailure::NotSent(ClientError::Config(format!(
@@ -487,7 +490,8 @@ impl AgentClient {
                 // Refused to connect: the request never left this machine.
                 Err(e) if e.is_connect() => Err(SendFailure::NotSent(network("send", &e))),
                 Err(e) => Err(SendFailure::Unknown(network("send", &e))),
-                Ok(response) => match Self::decode::<OnlineMsgModel>("send".into(), response).await {
+                Ok(response) => match Self::decode::<OnlineMsgModel>("send".into(), response).await
+                {
                     Ok(receipt) => Ok(receipt),
                     Err(error @ ClientError::Platform { .. }) => Err(SendFailure::Refused(error)),
                     Err(error) => Err(SendFailure::Unknown(error)),
@@ -599,10 +603,8 @@ impl AgentClient {
     /// The service summary (`summarySubmit`), with the SDK's rules: optional fields only when not
     /// empty, `questionStatus` left out when unknown, `invalidSession=1` only for an invalid session.
     pub async fn summary_submit(&self, summary: &SessionSummary<'_>) -> Result<(), ClientError> {
-        let mut form: Vec<(&str, String)> = vec![
-            ("uid", summary.uid.into()),
-            ("cid", summary.cid.into()),
-        ];
+        let mut form: Vec<(&str, String)> =
+            vec![("uid", summary.uid.into()), ("cid", summary.cid.into())];
         for (key, value) in [
             ("operationId", summary.operation_id),
             ("operationName", summary.operation_name),
@@ -631,7 +633,10 @@ impl AgentClient {
     }
 
     /// Other agents a session can be transferred to (`getOtherAdmins` → `OnLineServiceModel`).
-    pub async fn other_agents(&self, key_word: &str) -> Result<Vec<OnLineServiceModel>, ClientError> {
+    pub async fn other_agents(
+        &self,
+        key_word: &str,
+    ) -> Result<Vec<OnLineServiceModel>, ClientError> {
         self.call("getOtherAdmins", vec![("keyWord", key_word.into())], true)
             .await
     }
@@ -643,7 +648,10 @@ impl AgentClient {
     }
 
     /// Skill groups a session can be transferred to (`queryTransferGroup` → `OnLineGroupModel`).
-    pub async fn transfer_groups(&self, key_word: &str) -> Result<Vec<OnLineGroupModel>, ClientError> {
+    pub async fn transfer_groups(
+        &self,
+        key_word: &str,
+    ) -> Result<Vec<OnLineGroupModel>, ClientError> {
         self.call(
             "queryTransferGroup",
             vec![("keyWord", key_word.into())],

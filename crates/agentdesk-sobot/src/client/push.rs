@@ -20,7 +20,9 @@ use tokio::task::JoinHandle;
 
 use super::{now_millis, AgentClient};
 use crate::protocol::frames::{auth_payload, receipt_payload, PING};
-use crate::protocol::{push_type, Frame, FrameDecoder, FrameType, PushMessageModel, HEARTBEAT_SECS};
+use crate::protocol::{
+    push_type, Frame, FrameDecoder, FrameType, PushMessageModel, HEARTBEAT_SECS,
+};
 
 /// Anything larger is refused (a hostile or broken peer); the SDK's own cap for what it writes is
 /// 131,072 bytes.
@@ -86,7 +88,10 @@ pub struct PushConnection;
 enum SessionEnd {
     Shutdown,
     Kicked(i64),
-    Lost { reason: String, heard_anything: bool },
+    Lost {
+        reason: String,
+        heard_anything: bool,
+    },
 }
 
 impl PushConnection {
@@ -213,8 +218,10 @@ async fn serve(
     recent: &mut RecentIds,
 ) -> SessionEnd {
     let heartbeat_every = Duration::from_secs(HEARTBEAT_SECS);
-    let mut heartbeat =
-        tokio::time::interval_at(tokio::time::Instant::now() + heartbeat_every, heartbeat_every);
+    let mut heartbeat = tokio::time::interval_at(
+        tokio::time::Instant::now() + heartbeat_every,
+        heartbeat_every,
+    );
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut pings_unanswered = 0u32;
     let mut heard_anything = false;

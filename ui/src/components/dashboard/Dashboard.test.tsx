@@ -44,7 +44,7 @@ describe("dashboard", () => {
     await waitFor(() => expect(backend.dashboardQueries.at(-1)?.from).toBe(platformDay(29)));
     const asked = backend.dashboardQueries.length;
     act(() => {
-      backend.addSession({ id: "c-new", visitor_id: "u-new", visitor_name: "新客户", channel: "web", state: "active", started_at_ms: Date.now(), last_seq: 0, rating: null });
+      backend.addSession({ id: "c-new", visitor_id: "u-new", visitor_name: "新客户", channel: "web", state: "active", started_at_ms: Date.now(), rating: null });
       backend.customerWrites("c-new", "你好");
     });
     await new Promise((resolve) => setTimeout(resolve, 100));
