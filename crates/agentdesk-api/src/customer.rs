@@ -452,11 +452,13 @@ struct PlatformContact {
 fn record_view(found: Option<&agentdesk_sobot::PlatformCustomer>) -> PlatformRecordView {
     let nonempty = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty() && s != "0");
     PlatformRecordView {
-        vip_level: found.and_then(|c| nonempty(&c.vip_level)),
+        vip_level: found.and_then(|c| {
+            nonempty(&c.vip_level).or_else(|| (c.user_level == 1).then(|| "VIP".to_string()))
+        }),
         labels: found
             .map(|c| {
                 c.user_label
-                    .split([',', '，'])
+                    .split([',', '，', ';', '；'])
                     .map(|l| l.trim().to_string())
                     .filter(|l| !l.is_empty())
                     .collect()

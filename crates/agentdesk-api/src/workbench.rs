@@ -836,7 +836,6 @@ impl Workbench {
             ));
         }
         let visitor = self.visitor_of(session_id)?;
-        let status = if resolved { 1 } else { 0 };
         Ok(self
             .client()
             .summary_submit(&agentdesk_sobot::client::SessionSummary {

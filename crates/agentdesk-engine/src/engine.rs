@@ -518,7 +518,7 @@ enum Input {
     Command(Command),
     Push(PushInput),
     Internal(Internal),
-    Outcome(OutcomeReport),
+    Outcome(Box<OutcomeReport>),
     Call(CallRecord),
 }
 
@@ -566,7 +566,7 @@ impl Actor {
                 biased;
                 _ = shutdown.changed() => return,
                 Some(input) = push.recv() => Input::Push(input),
-                Some(report) = outcomes.recv() => Input::Outcome(report),
+                Some(report) = outcomes.recv() => Input::Outcome(Box::new(report)),
                 Some(input) = internal.recv() => Input::Internal(input),
                 Some(command) = commands.recv() => Input::Command(command),
                 Some(call) = calls.recv() => Input::Call(call),
@@ -588,7 +588,7 @@ impl Actor {
                 let next = if let Ok(input) = push.try_recv() {
                     Input::Push(input)
                 } else if let Ok(report) = outcomes.try_recv() {
-                    Input::Outcome(report)
+                    Input::Outcome(Box::new(report))
                 } else if let Ok(input) = internal.try_recv() {
                     Input::Internal(input)
                 } else if let Ok(command) = commands.try_recv() {
@@ -740,7 +740,7 @@ impl Actor {
             Input::Push(push) => self.on_push(push, batch),
             Input::Command(command) => self.on_command(command, batch),
             Input::Internal(internal) => self.on_internal(internal, batch),
-            Input::Outcome(report) => self.on_outcome(report, batch),
+            Input::Outcome(report) => self.on_outcome(*report, batch),
             Input::Call(call) => {
                 batch.write(
                     Write::Audit(AuditEntry {

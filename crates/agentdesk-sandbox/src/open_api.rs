@@ -202,7 +202,7 @@ fn get_detail_by_cid(world: &World, params: &Map<String, Value>) -> Result<Value
                 "sender_type": r.sender_type,
                 "sender_face": "",
                 "ts": china_time(t),
-                "t": t,
+                "t": t.to_string(),
                 "msg": r.content,
                 // get_detail_by_cid: 0 text, 1 image, 2 audio, 3 rich text.
                 "msg_type": match r.msg_type { Some(1) => 1, Some(2) => 2, Some(0) | None => 0, _ => 3 },
@@ -210,7 +210,8 @@ fn get_detail_by_cid(world: &World, params: &Map<String, Value>) -> Result<Value
             })
         })
         .collect();
-    Ok(json!({"items": items}))
+    // The list under `item` (php `Items[] $item`).
+    Ok(json!(items))
 }
 
 fn query_cids(world: &World, params: &Map<String, Value>) -> Response {
@@ -224,11 +225,10 @@ fn query_cids(world: &World, params: &Map<String, Value>) -> Response {
         .iter()
         .map(|cid| &world.sessions[cid])
         .filter(|s| visitorid.as_ref() == Some(&s.uid) || partnerid.as_ref() == Some(&s.partnerid))
-        // [INV] `source`: the channel the session came in on, so "past sessions across channels"
-        // can say where each happened (the reference lists only cid, start time and visitor id).
-        .map(|s| json!({"cid": s.cid, "start_date_time": s.started_ms, "visitorid": s.uid, "source": s.source}))
-        .collect();
-    open_ok_items(items)
+        .map(|s| json!({"cid": s.cid, "start_date_time": s.started_ms, "visitorid": s.uid}))
+        .collect::<Vec<_>>();
+    // The list under `item` (php `Items[] $item`).
+    open_ok(json!(items))
 }
 
 /// Page size of `search_doc_list` (the reference gives `page_no` but no size). [INF]
@@ -354,8 +354,8 @@ fn customer_email(partnerid: &str) -> String {
     format!("{partnerid}@customers.sandbox.agentdesk.test")
 }
 
-/// [INV] The customer center's `item` (the reference gives no response shape): the fields its
-/// console shows, with `user_label` comma-separated and `vip_level` 0–3.
+/// The customer center's `item` (php `Users/*/Response/Item.php`), `user_label` comma-separated
+/// [inv] and `vip_level` 0–3 [inv].
 fn customer_record(world: &World, s: &crate::world::SandboxSession) -> Value {
     let visits = world
         .sessions
@@ -374,16 +374,14 @@ fn customer_record(world: &World, s: &crate::world::SandboxSession) -> Value {
     if pick % 3 == 0 {
         labels.push("VIP");
     }
+    let vip = pick % 4;
     json!({
-        "id": s.uid,
-        "partnerid": s.partnerid,
-        "nick": s.visitor_name,
-        "uname": s.visitor_name,
-        "tel": s.phone.clone().unwrap_or_default(),
-        "email": customer_email(&s.partnerid),
-        "vip_level": (pick % 4).to_string(),
-        "user_label": labels.join(","),
-        "remark": "",
-        "source": s.source,
+        "userid": s.uid, "user_nick": s.visitor_name, "companyid": world.company_id,
+        "user_name": s.visitor_name, "user_emails": customer_email(&s.partnerid),
+        "user_tels": s.phone.clone().unwrap_or_default(), "vip_level": vip.to_string(),
+        "partnerid": s.partnerid, "enterpriseid": "", "enterprise_name": "", "create_agentid": "",
+        "update_agentid": "", "remark": "", "create_datetime": china_time(s.started_ms),
+        "user_label": labels.join(","), "user_level": i64::from(vip > 0), "user_status": 0,
+        "extend_field_values": [],
     })
 }

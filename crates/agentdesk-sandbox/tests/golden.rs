@@ -132,6 +132,33 @@ impl Agent {
     }
 }
 
+/// A company token from `get_token`.
+async fn sign_in_token(sandbox: &Sandbox, http: &reqwest::Client) -> String {
+    let info = sandbox.info();
+    let time = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .to_string();
+    let token: Value = http
+        .get(format!("{}/api/get_token", info.base_url))
+        .query(&[
+            ("appid", info.appid.as_str()),
+            ("create_time", &time),
+            (
+                "sign",
+                &open_platform_sign(&info.appid, &time, &info.app_key),
+            ),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    token["item"]["token"].as_str().unwrap().to_string()
+}
+
 async fn sign_in(sandbox: &Sandbox, http: &reqwest::Client) -> Agent {
     let info = sandbox.info();
     let time = std::time::SystemTime::now()
@@ -321,6 +348,55 @@ async fn every_agent_answer_and_push_has_the_sdks_names_and_types() {
         &agent.call("reComment", &[("cid", cid)]).await,
         "agent/reComment.json",
         &[],
+    );
+
+    // The open platform's customer records, with the company token.
+    let company_token = sign_in_token(&sandbox, &http).await;
+    let open = |path: &str| format!("{}{path}", agent.base);
+    let partner = visitor["partnerid"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let record: Value = http
+        .get(open("/api/crm/5/user/get_user_by_partnerid"))
+        .query(&[("partnerid", partner.as_str())])
+        .header("token", &company_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_conforms(&record, "open/get_user_by_partnerid.json", &[]);
+    let cids: Value = http
+        .post(open("/api/chat/5/user/query_cids"))
+        .header("token", &company_token)
+        .json(&json!({"partnerid": partner, "from": "0"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_conforms(&cids, "open/query_cids.json", &[]);
+    assert!(
+        cids["item"].as_array().is_some_and(|l| !l.is_empty()),
+        "{cids}"
+    );
+    let detail: Value = http
+        .post(open("/api/chat/5/user/get_detail_by_cid"))
+        .header("token", &company_token)
+        .json(&json!({"cid": cid, "name_flag": "0"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_conforms(&detail, "open/get_detail_by_cid.json", &[]);
+    assert!(
+        detail["item"].as_array().is_some_and(|l| !l.is_empty()),
+        "{detail}"
     );
 
     // The queue: with the agent busy, the next customer waits.

@@ -230,7 +230,7 @@ async fn visitor_side_api_at_both_path_prefixes() {
             json!({"cid": cid}),
         )
         .await;
-        let items = detail["item"]["items"].as_array().unwrap();
+        let items = detail["item"].as_array().unwrap();
         assert_eq!(items.len(), 1);
         assert_eq!(items[0]["msg"], "你好");
         assert_eq!(items[0]["sender_type"], 0);
@@ -299,7 +299,7 @@ async fn visitor_side_api_at_both_path_prefixes() {
             json!({"partnerid": partner}),
         )
         .await;
-        assert_eq!(cids["items"][0]["cid"], cid.as_str());
+        assert_eq!(cids["item"][0]["cid"], cid.as_str(), "the list under item");
     }
     let missing = open_call(
         &http,

@@ -1,6 +1,7 @@
 //! The client decodes every golden answer of Sobot's agent side (`tests/fixtures/`, written from the
 //! SDK's models): the fields the workbench uses come out, as lenient as the SDK's Gson.
 
+use agentdesk_sobot::client::{PastMessage, PastSession, PlatformCustomer};
 use agentdesk_sobot::protocol::{
     message_body, parse_platform_time, AgentEnvelope, ChatMessageModel, CustomerServiceInfoModel,
     OnLineGroupModel, OnLineServiceModel, OnlineMsgModel, OpenEnvelope, PushMessageModel,
@@ -162,4 +163,36 @@ fn pushes_decode_as_leniently_as_gson() {
     assert_eq!(message.msg_type, Some(1));
     assert_eq!(message.is_online, Some(true));
     assert_eq!(message_body(message.message.as_ref()).0, Some(1));
+}
+
+#[test]
+fn the_customer_center_and_past_sessions_decode_by_the_documented_names() {
+    let record: OpenEnvelope<PlatformCustomer> =
+        serde_json::from_str(&fixture("open/get_user_by_partnerid.json")).unwrap();
+    let customer = record.item.unwrap();
+    assert_eq!(
+        (
+            customer.id.as_str(),
+            customer.nick.as_str(),
+            customer.uname.as_str()
+        ),
+        ("u8d1f", "芳芳", "王芳")
+    );
+    assert_eq!(customer.tel, "13812345678", "the first of user_tels");
+    assert_eq!(customer.email, "wf@example.com", "the first of user_emails");
+    assert_eq!((customer.user_level, customer.vip_level.as_str()), (1, "2"));
+    let sessions: OpenEnvelope<Vec<PastSession>> =
+        serde_json::from_str(&fixture("open/query_cids.json")).unwrap();
+    let sessions = sessions.item.unwrap();
+    assert_eq!(sessions.len(), 2);
+    assert_eq!(sessions[1].start_date_time, 1_796_039_920_000);
+    assert_eq!(
+        sessions[0].source, None,
+        "the platform does not say the channel"
+    );
+    let detail: OpenEnvelope<Vec<PastMessage>> =
+        serde_json::from_str(&fixture("open/get_detail_by_cid.json")).unwrap();
+    let messages = detail.item.unwrap();
+    assert_eq!(messages[1].sender_type, 2);
+    assert_eq!(messages[1].t, 1_790_000_050_000);
 }

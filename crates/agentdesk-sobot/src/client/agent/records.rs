@@ -4,9 +4,10 @@
 //! agent's shared company token in the `token` header; a token the platform no longer accepts is
 //! fetched again once.
 //!
-//! The reference lists the customer center's paths and parameters but not its answer; AgentDesk
-//! reads `item` with the customer fields the platform's console shows (docs/PROTOCOL.md lists them
-//! as sandbox inventions), and treats success without `item` as "no such customer".
+//! The customer center answers `item` with `userid, user_nick, user_name, user_tels, user_emails
+//! (";"-separated), vip_level, user_label, remark, …` (fact sheet §4); success without `item` is read
+//! as "no such customer" (the "not found" answer is not documented). `query_cids` and
+//! `get_detail_by_cid` give their lists under `item`.
 
 use std::time::Instant;
 
@@ -35,6 +36,20 @@ pub(super) fn decode_items<T: serde::de::DeserializeOwned>(
         .collect()
 }
 
+/// The list an answer carries under `item` (as `query_cids` and `get_detail_by_cid` do), or under
+/// `items` or `item.items` (other versions of the documents).
+fn listed(envelope: OpenEnvelope<Value>) -> Vec<Value> {
+    match (envelope.item, envelope.items) {
+        (Some(Value::Array(list)), _) => list,
+        (Some(Value::Object(mut object)), _) => match object.remove("items") {
+            Some(Value::Array(list)) => list,
+            _ => Vec::new(),
+        },
+        (_, Some(list)) => list,
+        _ => Vec::new(),
+    }
+}
+
 /// Text or number, absent or null as empty.
 fn lenient_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     Ok(opt_string(d)?.unwrap_or_default())
@@ -44,33 +59,48 @@ fn lenient_i64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> 
     Ok(opt_i64(d)?.unwrap_or_default())
 }
 
-/// A customer as the platform's customer center knows them.
+/// The first of a ";"-separated list (the customer center's `user_tels`, `user_emails`).
+fn first_of_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(opt_string(d)?
+        .unwrap_or_default()
+        .split([';', '；', ','])
+        .map(str::trim)
+        .find(|s| !s.is_empty())
+        .unwrap_or_default()
+        .to_string())
+}
+
+/// A customer as the platform's customer center knows them (its item's names in `rename`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlatformCustomer {
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(rename = "userid", default, deserialize_with = "lenient_string")]
     pub id: String,
     #[serde(default, deserialize_with = "lenient_string")]
     pub partnerid: String,
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(rename = "user_nick", default, deserialize_with = "lenient_string")]
     pub nick: String,
-    #[serde(default, deserialize_with = "lenient_string")]
+    #[serde(rename = "user_name", default, deserialize_with = "lenient_string")]
     pub uname: String,
-    #[serde(default, deserialize_with = "lenient_string")]
+    /// The first of `user_tels`.
+    #[serde(rename = "user_tels", default, deserialize_with = "first_of_list")]
     pub tel: String,
-    #[serde(default, deserialize_with = "lenient_string")]
+    /// The first of `user_emails`.
+    #[serde(rename = "user_emails", default, deserialize_with = "first_of_list")]
     pub email: String,
     #[serde(default, deserialize_with = "lenient_string")]
     pub vip_level: String,
-    /// Comma-separated labels.
+    /// 0 normal, 1 VIP.
+    #[serde(default, deserialize_with = "lenient_i64")]
+    pub user_level: i64,
+    /// Labels (the separator is not documented: commas and semicolons are both read).
     #[serde(default, deserialize_with = "lenient_string")]
     pub user_label: String,
     #[serde(default, deserialize_with = "lenient_string")]
     pub remark: String,
 }
 
-/// One of the customer's sessions (`query_cids`). `source` is the channel it came in on (Sobot's
-/// `source` codes: 0 web, 1 WeChat, 2 app, 3 Weibo, 4 mobile web, 10 mini program); it is absent
-/// when the platform does not say.
+/// One of the customer's sessions (`query_cids`: `cid, start_date_time, visitorid`). The platform
+/// does not say the channel; `source` is read in case it ever does.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PastSession {
     pub cid: String,
@@ -179,7 +209,7 @@ impl AgentClient {
                     &[("partnerid", partnerid), ("from", from)],
                 )
                 .await?;
-            for item in envelope.items.unwrap_or_default() {
+            for item in listed(envelope) {
                 let session: PastSession =
                     serde_json::from_value(item.clone()).map_err(|e| ClientError::Decode {
                         endpoint: "query_cids".into(),
@@ -207,12 +237,7 @@ impl AgentClient {
                 &[("cid", cid), ("name_flag", "0")],
             )
             .await?;
-        let items = envelope
-            .item
-            .as_ref()
-            .and_then(|item| item.get("items"))
-            .cloned()
-            .unwrap_or(Value::Array(Vec::new()));
+        let items = Value::Array(listed(envelope));
         serde_json::from_value(items.clone()).map_err(|e| ClientError::Decode {
             endpoint: "get_detail_by_cid".into(),
             message: e.to_string(),
