@@ -17,9 +17,7 @@ use crate::{ApiError, ErrorCode, Workbench};
 
 /// Suggestions shown per customer message.
 pub const SUGGESTIONS: usize = 5;
-/// Entries per `search_doc_list` page (the sandbox's; a shorter page is the last).
-const PAGE_SIZE: usize = 50;
-/// Safety stop for a platform that never returns a short page.
+/// Safety stop for a platform whose `page_count` never ends.
 const MAX_PAGES: u32 = 2_000;
 /// The customer messages that make a session's mood, newest first, and their weights.
 const RISK_WEIGHTS: [f32; 3] = [0.6, 0.25, 0.15];
@@ -89,9 +87,19 @@ fn sentiment_model() -> Result<&'static SentimentModel, ApiError> {
         })
 }
 
+/// "zh" for a text with Chinese characters, else "en" (the platform does not say an entry's language).
+fn language_of(text: &str) -> String {
+    let chinese = text
+        .chars()
+        .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c) || ('\u{3400}'..='\u{4dbf}').contains(&c));
+    if chinese { "zh" } else { "en" }.to_string()
+}
+
 impl Workbench {
-    /// Brings the tenant's copy of the knowledge base up to date (entries changed since the newest
-    /// one stored). Answers how many entries changed.
+    /// Brings the tenant's copy of the knowledge base up to date: every entry the first time, then
+    /// those changed since the day of the newest one stored (the platform filters by day, so that
+    /// day's entries come again and change nothing). Pages until the platform's `page_count`.
+    /// Answers how many entries changed.
     pub async fn sync_knowledge(&self) -> Result<usize, ApiError> {
         let path = self.database_path();
         let newest = Store::open(&path)?
@@ -99,24 +107,32 @@ impl Workbench {
             .iter()
             .map(|a| a.updated_at_ms)
             .max()
-            .unwrap_or(0);
+            .filter(|ms| *ms > 0);
+        let since = newest.map(|ms| {
+            agentdesk_sobot::protocol::format_platform_time(ms)
+                .chars()
+                .take(10)
+                .collect::<String>()
+        });
         let client = self.client();
         let mut changed = Vec::new();
-        for page in 1..=MAX_PAGES {
-            let docs = client.knowledge_page(page, newest).await?;
-            let last = docs.len() < PAGE_SIZE;
-            changed.extend(docs.into_iter().map(|d| KbArticle {
+        let mut page = 1;
+        loop {
+            let answer = client.knowledge_page(page, since.as_deref()).await?;
+            let empty = answer.docs.is_empty();
+            changed.extend(answer.docs.into_iter().map(|d| KbArticle {
+                language: language_of(&d.question_title),
                 docid: d.docid,
                 question: d.question_title,
                 answer_text: d.answer_txt,
                 category: d.question_type_name,
-                similar_questions: d.similar_questions,
-                language: d.language,
+                similar_questions: Vec::new(),
                 updated_at_ms: d.update_time,
             }));
-            if last {
+            if empty || page >= answer.page_count.min(MAX_PAGES) {
                 break;
             }
+            page += 1;
         }
         let count = Store::open(&path)?.upsert_articles(&changed)?;
         if count > 0 {

@@ -8,12 +8,11 @@ use agentdesk_sobot::protocol::sign::open_platform_sign;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
 use serde_json::{json, Map, Value};
 
-use crate::http::{
-    china_time, int_param, open_err, open_ok, open_ok_items, params, query_map, str_param,
-};
+use crate::http::{china_time, int_param, open_err, open_ok, params, query_map, str_param};
 use crate::world::{OpError, World};
 use crate::SandboxState;
 
@@ -231,7 +230,7 @@ fn query_cids(world: &World, params: &Map<String, Value>) -> Response {
     open_ok(json!(items))
 }
 
-/// Page size of `search_doc_list` (the reference gives `page_no` but no size). [INF]
+/// Page size of `search_doc_list` (the documents give no page-size parameter). [inv]
 const DOC_PAGE_SIZE: usize = 50;
 
 pub async fn robot_op(
@@ -252,11 +251,28 @@ pub async fn robot_op(
                 .to_lowercase();
             let key_flag = int_param(&params, "key_flag").unwrap_or(1);
             let page_no = int_param(&params, "page_no").unwrap_or(1).max(1) as usize;
-            let updated_after = int_param(&params, "update_time_start").unwrap_or(0);
-            let matches: Vec<Value> = world
+            // [inv] `update_start_date` / `update_end_date` are "yyyy-MM-dd" China days, inclusive.
+            let day = |key: &str| -> Result<Option<String>, Response> {
+                match str_param(&params, key) {
+                    None => Ok(None),
+                    Some(text) if chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d").is_ok() => {
+                        Ok(Some(text))
+                    }
+                    Some(text) => Err(open_err("400005", &format!("{key} 格式错误: {text}"))),
+                }
+            };
+            let (from, to) = match (day("update_start_date"), day("update_end_date")) {
+                (Ok(from), Ok(to)) => (from, to),
+                (Err(refusal), _) | (_, Err(refusal)) => return refusal,
+            };
+            let matching: Vec<&crate::seed::KbArticle> = world
                 .kb
                 .iter()
-                .filter(|a| a.update_time >= updated_after)
+                .filter(|a| {
+                    let updated = china_time(a.update_time);
+                    from.as_ref().is_none_or(|f| updated[..10] >= f[..])
+                        && to.as_ref().is_none_or(|t| updated[..10] <= t[..])
+                })
                 .filter(|a| {
                     key_words.is_empty()
                         || if key_flag == 2 {
@@ -267,11 +283,22 @@ pub async fn robot_op(
                         .to_lowercase()
                         .contains(&key_words)
                 })
+                .collect();
+            let items: Vec<Value> = matching
+                .iter()
                 .skip((page_no - 1) * DOC_PAGE_SIZE)
                 .take(DOC_PAGE_SIZE)
                 .map(|a| doc_item(a, &world.company_id, false))
                 .collect();
-            open_ok_items(matches)
+            let total = matching.len();
+            // The list and its paging beside the envelope, all text (fact sheet §4).
+            Json(json!({
+                "ret_code": "000000", "ret_msg": "操作成功", "items": items,
+                "page_count": total.div_ceil(DOC_PAGE_SIZE).to_string(),
+                "page_no": page_no.to_string(), "page_size": DOC_PAGE_SIZE.to_string(),
+                "total_count": total.to_string(),
+            }))
+            .into_response()
         }
         "query_doc_detail" => {
             let Some(docid) = str_param(&params, "docid") else {
@@ -293,11 +320,9 @@ fn doc_item(a: &crate::seed::KbArticle, company_id: &str, detail: bool) -> Value
         "all_type_name": a.question_type_name, "answerid": a.answerid, "answer_desc": a.answer_desc,
         "answer_txt": a.answer_txt, "answer_img": "", "answer_flag": 1, "match_flag": 0, "used_flag": 0,
         "audit_status": 1, "effect_time": "", "invalid_time": "", "robot_flag": 0,
-        "smail_question_num": a.similar_questions.len(), "update_time": a.update_time,
-        "updateid": "sandbox", "companyid": company_id,
-        // [ext] The similar questions themselves (the reference only gives their count).
-        "similar_questions": a.similar_questions,
-        "language": a.language,
+        "smail_question_num": a.similar_questions.len().to_string(),
+        "update_time": china_time(a.update_time), "updateid": "sandbox", "companyid": company_id,
+        "link_flag": "0",
     });
     if detail {
         item["link_question_list"] = json!([]);

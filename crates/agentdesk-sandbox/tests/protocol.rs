@@ -470,26 +470,69 @@ async fn knowledge_base_has_300_bilingual_articles_with_details() {
         .as_str()
         .unwrap()
         .to_string();
+    // Paged by the platform's own `page_count` (no page-size parameter exists).
     let mut all = Vec::new();
-    for page in 1.. {
-        let items = open_call(
+    let mut page = 1;
+    loop {
+        let answer = open_call(
             &http,
             &sandbox,
             "/api/robot/5/search_doc_list",
             Some(&token),
             json!({"page_no": page, "robot_flag": 0}),
         )
-        .await["items"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        if items.is_empty() {
+        .await;
+        let page_count: usize = answer["page_count"].as_str().unwrap().parse().unwrap();
+        assert_eq!(answer["page_no"], page.to_string());
+        all.extend(answer["items"].as_array().cloned().unwrap_or_default());
+        if page >= page_count {
+            assert_eq!(
+                answer["total_count"].as_str().unwrap(),
+                all.len().to_string()
+            );
             break;
         }
-        all.extend(items);
+        page += 1;
     }
     assert!(all.len() >= 300, "{} articles", all.len());
-    assert!(all.iter().any(|a| a["language"] == "zh") && all.iter().any(|a| a["language"] == "en"));
+    assert!(
+        all.iter()
+            .all(|a| a.get("similar_questions").is_none() && a.get("language").is_none()),
+        "the platform lists neither similar questions nor a language"
+    );
+    let chinese = all
+        .iter()
+        .filter(|a| {
+            a["question_title"]
+                .as_str()
+                .unwrap()
+                .chars()
+                .any(|c| c > '\u{4e00}')
+        })
+        .count();
+    assert!(chinese > 0 && chinese < all.len(), "bilingual");
+    // Changed since a day: none after today; the date's format is checked.
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(2))
+        .format("%Y-%m-%d")
+        .to_string();
+    let none = open_call(
+        &http,
+        &sandbox,
+        "/api/robot/5/search_doc_list",
+        Some(&token),
+        json!({"page_no": 1, "update_start_date": tomorrow}),
+    )
+    .await;
+    assert_eq!(none["total_count"], "0");
+    let bad = open_call(
+        &http,
+        &sandbox,
+        "/api/robot/5/search_doc_list",
+        Some(&token),
+        json!({"page_no": 1, "update_start_date": "30/11/2026"}),
+    )
+    .await;
+    assert_eq!(bad["ret_code"], "400005");
     let refunds = open_call(
         &http,
         &sandbox,
@@ -508,7 +551,14 @@ async fn knowledge_base_has_300_bilingual_articles_with_details() {
     )
     .await;
     assert_eq!(detail["item"]["question_title"], all[0]["question_title"]);
-    assert!(detail["item"]["smail_question_num"].as_u64().unwrap() >= 1);
+    assert!(
+        detail["item"]["smail_question_num"]
+            .as_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            >= 1
+    );
     sandbox.shutdown().await;
 }
 

@@ -12,7 +12,7 @@
 mod records;
 mod statistics;
 
-pub use records::{KnowledgeDoc, PastMessage, PastSession, PlatformCustomer};
+pub use records::{KnowledgeDoc, KnowledgePage, PastMessage, PastSession, PlatformCustomer};
 pub use statistics::{HourlySessions, HumanSatisfaction};
 
 use std::sync::Arc;

@@ -11,8 +11,8 @@ mod union;
 
 pub use agent::{
     AgentClient, AgentCredentials, CallObserver, CallRecord, HourlySessions, HumanSatisfaction,
-    KnowledgeDoc, OutgoingAttachment, OutgoingMessage, PastMessage, PastSession, PlatformCustomer,
-    SendFailure, SessionSummary,
+    KnowledgeDoc, KnowledgePage, OutgoingAttachment, OutgoingMessage, PastMessage, PastSession,
+    PlatformCustomer, SendFailure, SessionSummary,
 };
 pub use error::ClientError;
 pub use push::{PushConnection, PushEndpoint, PushHandle, PushInput};

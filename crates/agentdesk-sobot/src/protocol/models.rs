@@ -20,6 +20,9 @@ pub struct OpenEnvelope<T> {
     pub item: Option<T>,
     #[serde(default = "none", skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<T>>,
+    /// Fields beside the envelope's (`search_doc_list`'s `page_count`, `total_count`, …).
+    #[serde(flatten)]
+    pub rest: serde_json::Map<String, Value>,
 }
 
 /// Agent SDK envelope: `{retCode, retMsg, data}` (`OnlineBaseCode`; `data` a list for

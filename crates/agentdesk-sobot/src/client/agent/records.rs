@@ -128,8 +128,9 @@ pub struct PastMessage {
     pub msg_type: i64,
 }
 
-/// One knowledge-base entry as `search_doc_list` lists it (reference §1.7); `similar_questions`
-/// and `language` are AgentDesk's extension (docs/PROTOCOL.md), absent on the real platform.
+/// One knowledge-base entry as `search_doc_list` lists it (fact sheet §4): the question, its answer
+/// as text, its category and when it changed. The platform lists no similar-question texts (only
+/// their count) and no language.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KnowledgeDoc {
     #[serde(deserialize_with = "lenient_string")]
@@ -140,12 +141,27 @@ pub struct KnowledgeDoc {
     pub answer_txt: String,
     #[serde(default, deserialize_with = "lenient_string")]
     pub question_type_name: String,
-    #[serde(default)]
-    pub similar_questions: Vec<String>,
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub language: String,
-    #[serde(default, deserialize_with = "lenient_i64")]
+    /// Epoch ms: the platform's text ("yyyy-MM-dd HH:mm:ss", China time) or a number of ms.
+    #[serde(default, deserialize_with = "platform_time")]
     pub update_time: i64,
+}
+
+/// One page of `search_doc_list`, and how many pages there are (`page_count`, text or number).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnowledgePage {
+    pub docs: Vec<KnowledgeDoc>,
+    pub page_count: u32,
+}
+
+/// A time as the platform's date-time text or as epoch milliseconds; 0 when neither.
+fn platform_time<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    Ok(match Option::<Value>::deserialize(d)? {
+        Some(Value::Number(n)) => n.as_i64().unwrap_or_default(),
+        Some(Value::String(s)) => crate::protocol::parse_platform_time(&s)
+            .or_else(|| s.trim().parse().ok())
+            .unwrap_or_default(),
+        _ => 0,
+    })
 }
 
 /// `query_cids`' `from`: 0 the open platform, 1 web/H5/SDK. Both are asked, so sessions on every
@@ -245,30 +261,41 @@ impl AgentClient {
         })
     }
 
-    /// One page (1-based) of the public knowledge base's entries changed at or after
-    /// `updated_after_ms` (0: all).
+    /// One page (1-based; the platform sets the page size) of the public knowledge base's entries,
+    /// all of them or those changed on or after `updated_since` ("yyyy-MM-dd", China time: the
+    /// documents give `update_start_date` without its format).
     pub async fn knowledge_page(
         &self,
         page_no: u32,
-        updated_after_ms: i64,
-    ) -> Result<Vec<KnowledgeDoc>, ClientError> {
+        updated_since: Option<&str>,
+    ) -> Result<KnowledgePage, ClientError> {
         let page = page_no.to_string();
-        let after = updated_after_ms.to_string();
+        let mut params = vec![
+            ("key_flag", "1"),
+            ("question_typeid", "-1"),
+            ("robot_flag", "0"),
+            ("question_type_flag", "1"),
+            ("page_no", page.as_str()),
+        ];
+        if let Some(day) = updated_since {
+            params.push(("update_start_date", day));
+        }
         let envelope = self
             .open_call(
                 reqwest::Method::POST,
                 "/api/robot/5/search_doc_list",
-                &[
-                    ("key_flag", "1"),
-                    ("question_typeid", "-1"),
-                    ("robot_flag", "0"),
-                    ("question_type_flag", "1"),
-                    ("page_no", &page),
-                    ("update_time_start", &after),
-                ],
+                &params,
             )
             .await?;
-        decode_items("search_doc_list", envelope.items)
+        let page_count = match envelope.rest.get("page_count") {
+            Some(Value::Number(n)) => n.as_u64().unwrap_or(0),
+            Some(Value::String(s)) => s.trim().parse().unwrap_or(0),
+            _ => 0,
+        } as u32;
+        Ok(KnowledgePage {
+            docs: decode_items("search_doc_list", envelope.items)?,
+            page_count,
+        })
     }
 
     /// One open-platform call: GET parameters in the query, POST ones as a JSON body; the company
