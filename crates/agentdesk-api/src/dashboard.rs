@@ -3,10 +3,10 @@
 //! platform's limit), each agent's figures (`tenantStaffJobList`) and status timeline
 //! (`getStaffLogInfos`, the platform's one-week window), and the same as CSV.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use agentdesk_sobot::client::{HourlySessions, HumanSatisfaction};
+use agentdesk_sobot::client::{HumanSatisfaction, HumanSessionTotals};
 use chrono::{Duration as Days, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -33,20 +33,22 @@ pub struct DashboardQuery {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
-pub struct HourFigures {
-    /// `yyyy-MM-dd HH:00`, China time.
-    pub hour: String,
+pub struct DayFigures {
+    /// `yyyy-MM-dd`, China time.
+    pub day: String,
+    /// Sessions customers opened with human service that day (咨询会话).
     #[ts(type = "number")]
     pub sessions: i64,
-    /// Customers who waited in the queue, and how long on average and at most.
+    /// Of those, answered by an agent, and not answered.
     #[ts(type = "number")]
-    pub queued: i64,
-    pub average_queue_seconds: f64,
+    pub received: i64,
     #[ts(type = "number")]
-    pub max_queue_seconds: i64,
-    pub average_first_response_seconds: f64,
-    /// First responses within 60 seconds, in percent of first responses.
-    pub within_60s_percent: f64,
+    pub not_received: i64,
+    #[ts(type = "number")]
+    pub transferred: i64,
+    /// Customers who said their problem was solved.
+    #[ts(type = "number")]
+    pub solved: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -122,8 +124,10 @@ pub struct DashboardTotals {
     pub sessions: i64,
     #[ts(type = "number")]
     pub valid_sessions: i64,
+    /// Sessions no agent answered.
     #[ts(type = "number")]
-    pub queued: i64,
+    pub not_received: i64,
+    /// From the per-agent exports (the statistics API gives no first-response figures).
     pub average_first_response_seconds: f64,
     pub within_60s_percent: f64,
     /// Customers waiting for an agent in this workbench now.
@@ -137,7 +141,9 @@ pub struct DashboardTotals {
 pub struct DashboardView {
     pub query: DashboardQuery,
     pub groups: Vec<TransferGroup>,
-    pub hours: Vec<HourFigures>,
+    /// Day by day: Sobot's statistics give totals over a range and nothing per hour, so each day is
+    /// one `human_session` call (finished days are kept).
+    pub days: Vec<DayFigures>,
     pub agents: Vec<AgentFigures>,
     pub satisfaction: SatisfactionFigures,
     pub timelines: Vec<AgentTimeline>,
@@ -262,53 +268,15 @@ fn satisfaction_figures(sum: &HumanSatisfaction) -> SatisfactionFigures {
     }
 }
 
-fn hour_figures(hours: Vec<HourlySessions>) -> Vec<HourFigures> {
-    // Windows do not overlap, but a platform may repeat an hour at a window's edge: merge by hour.
-    let mut merged: BTreeMap<String, HourlySessions> = BTreeMap::new();
-    for hour in hours {
-        let entry = merged.entry(hour.stat_time.clone()).or_default();
-        let weigh = |a: f64, n: i64, b: f64, m: i64| {
-            if n + m == 0 {
-                0.0
-            } else {
-                (a * n as f64 + b * m as f64) / (n + m) as f64
-            }
-        };
-        entry.avg_queue_seconds = weigh(
-            entry.avg_queue_seconds,
-            entry.queue_count,
-            hour.avg_queue_seconds,
-            hour.queue_count,
-        );
-        entry.avg_first_response_seconds = weigh(
-            entry.avg_first_response_seconds,
-            entry.first_response_count,
-            hour.avg_first_response_seconds,
-            hour.first_response_count,
-        );
-        entry.stat_time = hour.stat_time;
-        entry.session_count += hour.session_count;
-        entry.valid_session_count += hour.valid_session_count;
-        entry.queue_count += hour.queue_count;
-        entry.max_queue_seconds = entry.max_queue_seconds.max(hour.max_queue_seconds);
-        entry.first_response_count += hour.first_response_count;
-        entry.first_response_in60s_count += hour.first_response_in60s_count;
+fn day_figures(day: NaiveDate, totals: &HumanSessionTotals) -> DayFigures {
+    DayFigures {
+        day: day_text(day),
+        sessions: totals.consult_session,
+        received: totals.valid_reception_session,
+        not_received: totals.not_reception_session,
+        transferred: totals.transfer_session,
+        solved: totals.solved_session,
     }
-    merged
-        .into_values()
-        .map(|h| HourFigures {
-            hour: h.stat_time,
-            sessions: h.session_count,
-            queued: h.queue_count,
-            average_queue_seconds: (h.avg_queue_seconds * 10.0).round() / 10.0,
-            max_queue_seconds: h.max_queue_seconds,
-            average_first_response_seconds: (h.avg_first_response_seconds * 10.0).round() / 10.0,
-            within_60s_percent: percent_of(
-                h.first_response_in60s_count as f64,
-                h.first_response_count as f64,
-            ),
-        })
-        .collect()
 }
 
 fn staff_status(label: &str) -> StaffStatus {
@@ -364,7 +332,7 @@ fn csv_row(fields: &[String]) -> String {
     row
 }
 
-/// The dashboard as CSV: the agents, the hours and the ratings, each a table with its own header
+/// The dashboard as CSV: the agents, the days and the ratings, each a table with its own header
 /// (UTF-8 with a byte-order mark, so spreadsheets show Chinese names).
 pub fn dashboard_csv(view: &DashboardView) -> String {
     let mut out = String::from("\u{feff}");
@@ -413,25 +381,23 @@ pub fn dashboard_csv(view: &DashboardView) -> String {
     out.push_str("\r\n");
     out.push_str(&csv_row(
         &[
-            "hour",
+            "day",
             "sessions",
-            "queued",
-            "average_queue_seconds",
-            "max_queue_seconds",
-            "average_first_response_seconds",
-            "first_response_within_60s_percent",
+            "received",
+            "not_received",
+            "transferred",
+            "solved",
         ]
         .map(String::from),
     ));
-    for h in &view.hours {
+    for d in &view.days {
         out.push_str(&csv_row(&[
-            h.hour.clone(),
-            text(&h.sessions),
-            text(&h.queued),
-            text(&h.average_queue_seconds),
-            text(&h.max_queue_seconds),
-            text(&h.average_first_response_seconds),
-            text(&h.within_60s_percent),
+            d.day.clone(),
+            text(&d.sessions),
+            text(&d.received),
+            text(&d.not_received),
+            text(&d.transferred),
+            text(&d.solved),
         ]));
     }
     out.push_str("\r\n");
@@ -470,7 +436,8 @@ impl AgentReport {
     }
 }
 
-/// How many export requests run at once: a month is 60 of them (two types a day) on first view.
+/// How many export (or statistics) requests run at once: a month is 60 exports (two types a day)
+/// and 30 statistics calls on first view.
 const REPORTS_AT_ONCE: usize = 8;
 /// How long today's export files are reused before being asked for again.
 const TODAY_REPORT_TTL_MS: i64 = 5 * 60 * 1000;
@@ -534,6 +501,50 @@ impl Workbench {
         ))
     }
 
+    /// Each day's `human_session` totals: a finished day's from the cache once fetched, today's
+    /// fetched again after `TODAY_REPORT_TTL_MS`.
+    async fn daily_sessions(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        today: NaiveDate,
+    ) -> Result<Vec<DayFigures>, ApiError> {
+        use futures_util::stream::{self, StreamExt};
+        let cache = self.cache()?;
+        let client = self.client();
+        let fetches: Vec<_> = from
+            .iter_days()
+            .take_while(|d| *d <= to)
+            .map(|day| {
+                let (client, cache) = (client.clone(), &cache);
+                async move {
+                    let date = day_text(day);
+                    if let Some((kept, fetched_at_ms)) =
+                        cache.get::<HumanSessionTotals>("human_session", &date)
+                    {
+                        if day < today || now_ms() - fetched_at_ms < TODAY_REPORT_TTL_MS {
+                            return Ok((day, kept));
+                        }
+                    }
+                    let totals = client.human_session(&date, &date).await?;
+                    cache.put("human_session", &date, &totals);
+                    Ok::<_, agentdesk_sobot::ClientError>((day, totals))
+                }
+            })
+            .collect();
+        let mut days: Vec<(NaiveDate, HumanSessionTotals)> = stream::iter(fetches)
+            .buffer_unordered(REPORTS_AT_ONCE)
+            .collect::<Vec<_>>()
+            .await
+            .into_iter()
+            .collect::<Result<_, _>>()?;
+        days.sort_by_key(|(day, _)| *day);
+        Ok(days
+            .iter()
+            .map(|(day, totals)| day_figures(*day, totals))
+            .collect())
+    }
+
     /// One day's export file of `task_type`: a finished day's from the cache once fetched, today's
     /// from the cache for `TODAY_REPORT_TTL_MS` (the dashboard refreshes every 15 s; the platform's
     /// exports need not be asked for that often).
@@ -586,20 +597,25 @@ impl Workbench {
         let client = self.client();
         let windows = month_windows(from, to);
 
-        // The platform's statistics, a month at a time; the agent list and groups beside them.
-        let statistics = async {
-            let mut hours = Vec::new();
+        // The platform's statistics (company-wide: no group filter is documented): satisfaction a
+        // month at a time, sessions a day at a time; the agent list and groups beside them.
+        let satisfaction = async {
             let mut satisfaction = HumanSatisfaction::default();
             for (start, end) in &windows {
                 let (start, end) = (day_text(*start), day_text(*end));
-                let (part_hours, part_satisfaction) = tokio::try_join!(
-                    client.human_sessions(&start, &end, group.as_deref()),
-                    client.human_satisfaction(&start, &end, group.as_deref()),
-                )?;
-                hours.extend(part_hours);
-                add_satisfaction(&mut satisfaction, &part_satisfaction);
+                add_satisfaction(
+                    &mut satisfaction,
+                    &client.human_satisfaction(&start, &end).await?,
+                );
             }
-            Ok::<_, agentdesk_sobot::ClientError>((hours, satisfaction))
+            Ok::<_, agentdesk_sobot::ClientError>(satisfaction)
+        };
+        let statistics = async {
+            let (days, satisfaction) = tokio::join!(
+                self.daily_sessions(from, to, china_today(now)),
+                satisfaction
+            );
+            Ok::<_, ApiError>((days?, satisfaction?))
         };
         let roster = async {
             tokio::try_join!(
@@ -640,7 +656,7 @@ impl Workbench {
             Some(Ok(answer)) => answer,
             Some(Err(problem)) => (HashMap::new(), Some(problem.message)),
         };
-        let ((hours, satisfaction), (others, groups, login), per_agent) =
+        let ((days, satisfaction), (others, groups, login), per_agent) =
             (statistics?, roster?, per_agent?);
 
         // Names and groups by agent id; the signed-in agent is not among "other" agents.
@@ -733,18 +749,21 @@ impl Workbench {
             }
         };
 
-        let hours = hour_figures(hours);
-        let sessions: i64 = hours.iter().map(|h| h.sessions).sum();
-        let queued: i64 = hours.iter().map(|h| h.queued).sum();
+        let sessions: i64 = days.iter().map(|d| d.sessions).sum();
+        let not_received: i64 = days.iter().map(|d| d.not_received).sum();
         let first_responses: f64 = agents.iter().map(|a| a.first_responses as f64).sum();
         let within: f64 = agents
             .iter()
             .map(|a| a.first_responses as f64 * a.within_60s_percent / 100.0)
             .sum();
-        let weighted_response: f64 = hours
+        // The first-response average, weighted by each agent's first responses (the exports').
+        let (response_seconds, responses) = agents
             .iter()
-            .map(|h| h.average_first_response_seconds * h.sessions as f64)
-            .sum();
+            .filter_map(|a| {
+                a.average_first_response_seconds
+                    .map(|avg| (avg * a.first_responses as f64, a.first_responses as f64))
+            })
+            .fold((0.0, 0.0), |(s, n), (a, b)| (s + a, n + b));
         let waiting_now = self
             .engine()
             .sessions()?
@@ -754,9 +773,9 @@ impl Workbench {
         let totals = DashboardTotals {
             sessions,
             valid_sessions: agents.iter().map(|a| a.valid_sessions).sum(),
-            queued,
-            average_first_response_seconds: if sessions > 0 {
-                (weighted_response / sessions as f64 * 10.0).round() / 10.0
+            not_received,
+            average_first_response_seconds: if responses > 0.0 {
+                (response_seconds / responses * 10.0).round() / 10.0
             } else {
                 0.0
             },
@@ -780,7 +799,7 @@ impl Workbench {
                     name: g.group_name.clone(),
                 })
                 .collect(),
-            hours,
+            days,
             agents,
             satisfaction: satisfaction_figures(&satisfaction),
             timelines,

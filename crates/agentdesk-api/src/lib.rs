@@ -30,7 +30,7 @@ pub use customer::{
 };
 pub use dashboard::{
     export_folder, AgentFigures, AgentTimeline, DashboardQuery, DashboardTotals, DashboardView,
-    HourFigures, SatisfactionFigures, StaffStatus, StatusSpan,
+    DayFigures, SatisfactionFigures, StaffStatus, StatusSpan,
 };
 pub use demo::{demo_sandbox, DemoSandbox, DemoWorkspace, SANDBOX_URL_ENV};
 pub use error::{ApiError, ErrorCode};
@@ -116,7 +116,7 @@ pub fn typescript_bindings() -> String {
         ConnectionProblem::decl(&config),
         ConnectionReport::decl(&config),
         DashboardQuery::decl(&config),
-        HourFigures::decl(&config),
+        DayFigures::decl(&config),
         AgentFigures::decl(&config),
         SatisfactionFigures::decl(&config),
         StaffStatus::decl(&config),

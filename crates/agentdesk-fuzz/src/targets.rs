@@ -3,7 +3,7 @@
 //! broken round trip, is the bug being looked for.
 
 use agentdesk_sobot::client::{
-    HourlySessions, HumanSatisfaction, KnowledgeDoc, PastMessage, PastSession, PlatformCustomer,
+    HumanSatisfaction, HumanSessionTotals, KnowledgeDoc, PastMessage, PastSession, PlatformCustomer,
 };
 use agentdesk_sobot::protocol::{
     AgentEnvelope, ChatMessageModel, CustomerServiceInfoModel, Frame, FrameDecoder, FrameType,
@@ -140,13 +140,13 @@ fn api_response(input: &[u8]) -> String {
                 outcome.push(':');
                 outcome.push(decodes_value::<HumanSatisfaction>(item));
                 outcome.push(decodes_value::<PlatformCustomer>(item));
+                outcome.push(decodes_value::<HumanSessionTotals>(item));
             }
             for item in envelope.items.iter().flatten().take(64) {
                 outcome.push(':');
                 outcome.push(decodes_value::<KnowledgeDoc>(item));
                 outcome.push(decodes_value::<PastSession>(item));
                 outcome.push(decodes_value::<PastMessage>(item));
-                outcome.push(decodes_value::<HourlySessions>(item));
             }
         }
         Err(error) => {

@@ -181,13 +181,9 @@ pub fn china_days_ms(first: &str, last: &str) -> Option<(i64, i64)> {
     Some((start(first)?, start(last)? + DAY_MS))
 }
 
-/// The China-time hour a moment falls in, as hours since the epoch (cheap to group by).
-pub fn china_hour_number(ms: i64) -> i64 {
-    (ms + CHINA_OFFSET_MS).div_euclid(HOUR_MS)
-}
-
 /// The China-time day (`yyyy-MM-dd`) and hour of a moment.
-pub fn china_day_and_hour(ms: i64) -> (String, u32) {
+#[cfg(test)]
+fn china_day_and_hour(ms: i64) -> (String, u32) {
     let text = crate::http::china_time(ms);
     let day = text.get(..10).unwrap_or_default().to_string();
     let hour = text

@@ -209,10 +209,6 @@ pub fn open_ok(item: Value) -> Response {
     Json(json!({"ret_code": "000000", "ret_msg": "操作成功", "item": item})).into_response()
 }
 
-pub fn open_ok_items(items: Vec<Value>) -> Response {
-    Json(json!({"ret_code": "000000", "ret_msg": "操作成功", "items": items})).into_response()
-}
-
 pub fn open_err(code: &str, message: &str) -> Response {
     Json(json!({"ret_code": code, "ret_msg": message})).into_response()
 }

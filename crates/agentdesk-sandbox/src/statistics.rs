@@ -1,9 +1,7 @@
-//! 在线统计 API (reference §1.8): `POST /api/wb/5/data/{op}` with the company token, `start_date` and
-//! `end_date` (`yyyy-MM-dd`, at most one month apart, else 400003). `human_satisfaction` answers the
-//! documented fields; `human_session`'s schema was not retrieved, so its hourly items are the
-//! sandbox's invention, as is the optional `group_id` filter (both listed in `docs/PROTOCOL.md`).
+//! 在线统计 API (fact sheet §4): `POST /api/wb/5/data/{op}` with the company token, `start_date` and
+//! `end_date` (`yyyy-MM-dd`, at most one month apart, else 400003), company-wide. `human_satisfaction`
+//! and `human_session` answer one `item` with the documented fields.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -13,12 +11,8 @@ use axum::response::Response;
 use chrono::{Months, NaiveDate};
 use serde_json::{json, Value};
 
-use crate::history::{
-    china_day_and_hour, china_days_ms, china_hour_number, served_sessions, ServedSession,
-    CHINA_OFFSET_MS,
-};
-use crate::http::{open_err, open_ok, open_ok_items, str_param};
-use crate::world::{SessionPhase, World};
+use crate::history::{china_days_ms, served_sessions, ServedSession};
+use crate::http::{open_err, open_ok, str_param};
 use crate::SandboxState;
 
 /// The statistics' date range, checked by the documented rules.
@@ -72,21 +66,16 @@ pub async fn data_op(
         Ok(range) => range,
         Err((code, message)) => return open_err(code, &message),
     };
-    let group = str_param(&params, "group_id").filter(|g| !g.is_empty());
     let Some((from_ms, to_ms)) = china_days_ms(&range.start, &range.end) else {
         return open_err("400005", "时间格式不正确，应为 yyyy-MM-dd");
     };
+    // Company-wide: no group filter is documented.
     let sessions: Vec<ServedSession> = served_sessions(&world)
-        .filter(|s| {
-            group
-                .as_deref()
-                .is_none_or(|g| world.agents.get(s.agent).is_some_and(|a| a.group_id == g))
-        })
         .filter(|s| s.started_ms >= from_ms && s.started_ms < to_ms)
         .collect();
     match op.as_str() {
         "human_satisfaction" => open_ok(human_satisfaction(&sessions)),
-        "human_session" => open_ok_items(human_session(&world, &sessions)),
+        "human_session" => open_ok(human_session(&sessions)),
         _ => open_err("999999", &format!("沙箱未提供此统计接口: {op}")),
     }
 }
@@ -143,75 +132,39 @@ fn human_satisfaction(sessions: &[ServedSession]) -> Value {
     })
 }
 
-#[derive(Default)]
-struct Hour {
-    sessions: usize,
-    valid: usize,
-    queued: usize,
-    queue_ms: i64,
-    max_queue_ms: i64,
-    first_response_ms: i64,
-    within_60s: usize,
-}
-
-/// One item per China-time hour that had sessions, oldest first; the current hour also counts the
-/// customers waiting in the queue now.
-fn human_session(world: &World, sessions: &[ServedSession]) -> Vec<Value> {
-    let mut hours: BTreeMap<i64, Hour> = BTreeMap::new();
-    for session in sessions {
-        let hour = hours
-            .entry(china_hour_number(session.started_ms))
-            .or_default();
-        hour.sessions += 1;
-        if session.waited_ms > 0 {
-            hour.queued += 1;
-            hour.queue_ms += session.waited_ms;
-            hour.max_queue_ms = hour.max_queue_ms.max(session.waited_ms);
-        }
-        if let Some(response) = session.first_response_ms {
-            hour.valid += 1;
-            hour.first_response_ms += response;
-            if response <= 60_000 {
-                hour.within_60s += 1;
-            }
-        }
-    }
-    let now = crate::world::now_ms();
-    for session in world
-        .sessions
-        .values()
-        .filter(|s| s.phase == SessionPhase::Queued)
-    {
-        let hour = hours.entry(china_hour_number(now)).or_default();
-        let waited = (now - session.started_ms).max(0);
-        hour.queued += 1;
-        hour.queue_ms += waited;
-        hour.max_queue_ms = hour.max_queue_ms.max(waited);
-    }
-    hours
-        .into_iter()
-        .map(|(hour_number, figures)| {
-            let (day, hour) = china_day_and_hour(hour_number * 3_600_000 - CHINA_OFFSET_MS);
-            let average = |total: i64, count: usize| {
-                if count == 0 {
-                    0.0
-                } else {
-                    (total as f64 / count as f64 / 100.0).round() / 10.0
-                }
-            };
-            json!({
-                "stat_time": format!("{day} {hour:02}:00"),
-                "session_count": figures.sessions,
-                "valid_session_count": figures.valid,
-                "queue_count": figures.queued,
-                "avg_queue_seconds": average(figures.queue_ms, figures.queued),
-                "max_queue_seconds": figures.max_queue_ms / 1000,
-                "first_response_count": figures.valid,
-                "avg_first_response_seconds": average(figures.first_response_ms, figures.valid),
-                "first_response_in60s_count": figures.within_60s,
-            })
-        })
-        .collect()
+/// The range's totals, one object, every figure text (php `HumanSession/Response/Item.php`): served
+/// sessions are consulting sessions; answered ones (an agent replied) are received, the others not;
+/// solved and not solved as the customers rated. [inv] No transfers or blacklisting are counted, and
+/// `avg_session_duration` is the average wait before an agent took the customer, in seconds.
+fn human_session(sessions: &[ServedSession]) -> Value {
+    let consult = sessions.len();
+    let received = sessions
+        .iter()
+        .filter(|s| s.first_response_ms.is_some())
+        .count();
+    let solved = sessions.iter().filter(|s| s.solved == Some(true)).count();
+    let not_solved = sessions.iter().filter(|s| s.solved == Some(false)).count();
+    let waited: i64 = sessions.iter().map(|s| s.waited_ms).sum();
+    let max_wait = sessions.iter().map(|s| s.waited_ms).max().unwrap_or(0);
+    let average_wait = if consult == 0 {
+        0
+    } else {
+        waited / consult as i64 / 1000
+    };
+    json!({
+        "consult_session": consult.to_string(), "self_reception_session": received.to_string(),
+        "self_reception_session_rate": percent(received, consult), "valid_session": consult.to_string(),
+        "invalid_session": "0", "valid_session_rate": percent(consult, consult),
+        "valid_reception_session": received.to_string(),
+        "invalid_reception_session": "0", "invalid_reception_rate": "0.00%",
+        "not_reception_session": (consult - received).to_string(),
+        "not_reception_session_rate": percent(consult - received, consult),
+        "transfer_session": "0", "black_session": "0", "avg_session_duration": average_wait.to_string(),
+        "solved_session": solved.to_string(), "not_solved_session": not_solved.to_string(),
+        "not_mark_is_solved": (consult - solved - not_solved).to_string(),
+        "max_meantime_recption": (max_wait / 1000).to_string(), "initiative_session": "0",
+        "valid_reception_rate": percent(received, consult), "transfer_in": "0", "transfer_out": "0",
+    })
 }
 
 #[cfg(test)]

@@ -399,6 +399,20 @@ async fn every_agent_answer_and_push_has_the_sdks_names_and_types() {
         "{detail}"
     );
 
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let totals: Value = http
+        .post(open("/api/wb/5/data/human_session"))
+        .header("token", &company_token)
+        .json(&json!({"start_date": today, "end_date": today}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_conforms(&totals, "open/human_session.json", &[]);
+    assert!(totals["item"].is_object(), "{totals}");
+
     // The queue: with the agent busy, the next customer waits.
     agent.call("busy", &[("statusCode", "2")]).await;
     http.post(format!("{}/__sandbox/visitors", agent.base))

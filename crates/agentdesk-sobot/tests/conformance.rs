@@ -1,7 +1,7 @@
 //! The client decodes every golden answer of Sobot's agent side (`tests/fixtures/`, written from the
 //! SDK's models): the fields the workbench uses come out, as lenient as the SDK's Gson.
 
-use agentdesk_sobot::client::{PastMessage, PastSession, PlatformCustomer};
+use agentdesk_sobot::client::{HumanSessionTotals, PastMessage, PastSession, PlatformCustomer};
 use agentdesk_sobot::protocol::{
     message_body, parse_platform_time, AgentEnvelope, ChatMessageModel, CustomerServiceInfoModel,
     OnLineGroupModel, OnLineServiceModel, OnlineMsgModel, OpenEnvelope, PushMessageModel,
@@ -195,4 +195,21 @@ fn the_customer_center_and_past_sessions_decode_by_the_documented_names() {
     let messages = detail.item.unwrap();
     assert_eq!(messages[1].sender_type, 2);
     assert_eq!(messages[1].t, 1_790_000_050_000);
+}
+
+#[test]
+fn human_session_is_one_object_of_text_totals() {
+    let answer: OpenEnvelope<HumanSessionTotals> =
+        serde_json::from_str(&fixture("open/human_session.json")).unwrap();
+    let totals = answer.item.unwrap();
+    assert_eq!(
+        (
+            totals.consult_session,
+            totals.valid_reception_session,
+            totals.not_reception_session
+        ),
+        (120, 110, 10)
+    );
+    assert_eq!((totals.transfer_session, totals.solved_session), (3, 80));
+    assert_eq!(totals.avg_session_duration, 312.0);
 }

@@ -861,7 +861,7 @@ async fn the_dashboard_draws_its_charts_and_api_health_raises_and_clears_the_ale
                 // Every chart drawn on its canvas by ECharts.
                 for chart in [
                     "chart-sessions",
-                    "chart-queue",
+                    "chart-outcomes",
                     "chart-first-response",
                     "chart-response-rate",
                     "chart-satisfaction",

@@ -328,19 +328,23 @@ message: string, };
 
 export type DashboardQuery = { from: string, to: string, group_id: string | null, };
 
-export type HourFigures = { 
+export type DayFigures = { 
 /**
- * `yyyy-MM-dd HH:00`, China time.
+ * `yyyy-MM-dd`, China time.
  */
-hour: string, sessions: number, 
+day: string, 
 /**
- * Customers who waited in the queue, and how long on average and at most.
+ * Sessions customers opened with human service that day (咨询会话).
  */
-queued: number, average_queue_seconds: number, max_queue_seconds: number, average_first_response_seconds: number, 
+sessions: number, 
 /**
- * First responses within 60 seconds, in percent of first responses.
+ * Of those, answered by an agent, and not answered.
  */
-within_60s_percent: number, };
+received: number, not_received: number, transferred: number, 
+/**
+ * Customers who said their problem was solved.
+ */
+solved: number, };
 
 export type AgentFigures = { id: string, name: string, group_id: string | null, 
 /**
@@ -385,13 +389,26 @@ label: string, };
 
 export type AgentTimeline = { id: string, name: string, spans: Array<StatusSpan>, };
 
-export type DashboardTotals = { sessions: number, valid_sessions: number, queued: number, average_first_response_seconds: number, within_60s_percent: number, 
+export type DashboardTotals = { sessions: number, valid_sessions: number, 
+/**
+ * Sessions no agent answered.
+ */
+not_received: number, 
+/**
+ * From the per-agent exports (the statistics API gives no first-response figures).
+ */
+average_first_response_seconds: number, within_60s_percent: number, 
 /**
  * Customers waiting for an agent in this workbench now.
  */
 waiting_now: number, agents_online: number, };
 
-export type DashboardView = { query: DashboardQuery, groups: Array<TransferGroup>, hours: Array<HourFigures>, agents: Array<AgentFigures>, satisfaction: SatisfactionFigures, timelines: Array<AgentTimeline>, timeline_from_ms: number, timeline_to_ms: number, totals: DashboardTotals, 
+export type DashboardView = { query: DashboardQuery, groups: Array<TransferGroup>, 
+/**
+ * Day by day: Sobot's statistics give totals over a range and nothing per hour, so each day is
+ * one `human_session` call (finished days are kept).
+ */
+days: Array<DayFigures>, agents: Array<AgentFigures>, satisfaction: SatisfactionFigures, timelines: Array<AgentTimeline>, timeline_from_ms: number, timeline_to_ms: number, totals: DashboardTotals, 
 /**
  * False when the account has no union code and key: per-agent figures and timelines need them.
  */

@@ -439,14 +439,13 @@ export class FakeBackend implements Backend {
 }
 
 function fakeDashboard(): DashboardView {
-  const hours = Array.from({ length: 48 }, (_, i) => ({
-    hour: `2026-11-${20 + Math.floor(i / 24)} ${String(i % 24).padStart(2, "0")}:00`,
-    sessions: 10 + (i % 7),
-    queued: i % 3,
-    average_queue_seconds: 12.5,
-    max_queue_seconds: 40,
-    average_first_response_seconds: 20 + (i % 5),
-    within_60s_percent: 85,
+  const days = Array.from({ length: 2 }, (_, i) => ({
+    day: `2026-11-${20 + i}`,
+    sessions: 300,
+    received: 290 - i,
+    not_received: 10 + i,
+    transferred: 4,
+    solved: 200 + i,
   }));
   return {
     query: { from: "2026-11-20", to: "2026-11-21", group_id: null },
@@ -454,7 +453,7 @@ function fakeDashboard(): DashboardView {
       { id: "g-presales", name: "售前 Pre-sales" },
       { id: "g-aftersales", name: "售后 After-sales" },
     ],
-    hours,
+    days,
     agents: [
       { id: "a1", name: "林晓 Lin Xiao", group_id: "g-presales", valid_sessions: 120, first_responses: 118, transfer_first_responses: 0, within_60s_percent: 91, ended_sessions: 117, rated_sessions: 70, average_first_response_seconds: 18.4 },
       { id: "a2", name: "=cmd|' /C calc'!A0", group_id: "g-aftersales", valid_sessions: 80, first_responses: 77, transfer_first_responses: 1, within_60s_percent: 84, ended_sessions: 80, rated_sessions: 30, average_first_response_seconds: 26 },
@@ -465,7 +464,7 @@ function fakeDashboard(): DashboardView {
     ],
     timeline_from_ms: 1_763_000_000_000,
     timeline_to_ms: 1_763_700_000_000,
-    totals: { sessions: 600, valid_sessions: 200, queued: 30, average_first_response_seconds: 22.4, within_60s_percent: 88.1, waiting_now: 2, agents_online: 4 },
+    totals: { sessions: 600, valid_sessions: 200, not_received: 21, average_first_response_seconds: 22.4, within_60s_percent: 88.1, waiting_now: 2, agents_online: 4 },
     per_agent_available: true,
     reports_problem: null,
     generated_at_ms: 1_763_700_000_000,

@@ -13,7 +13,7 @@ mod records;
 mod statistics;
 
 pub use records::{KnowledgeDoc, KnowledgePage, PastMessage, PastSession, PlatformCustomer};
-pub use statistics::{HourlySessions, HumanSatisfaction};
+pub use statistics::{HumanSatisfaction, HumanSessionTotals};
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

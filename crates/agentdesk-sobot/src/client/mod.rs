@@ -10,7 +10,7 @@ mod token;
 mod union;
 
 pub use agent::{
-    AgentClient, AgentCredentials, CallObserver, CallRecord, HourlySessions, HumanSatisfaction,
+    AgentClient, AgentCredentials, CallObserver, CallRecord, HumanSatisfaction, HumanSessionTotals,
     KnowledgeDoc, KnowledgePage, OutgoingAttachment, OutgoingMessage, PastMessage, PastSession,
     PlatformCustomer, SendFailure, SessionSummary,
 };

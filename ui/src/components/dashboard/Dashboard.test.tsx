@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { App } from "../../App";
 import { FakeBackend } from "../../backend/fakeBackend";
 import { initI18n } from "../../i18n";
-import { chinaHourToMs, responseRateOption, sessionsOption, timelineData, timelineOption } from "./charts";
+import { chinaDayToMs, firstResponseOption, responseRateOption, sessionsOption, timelineData, timelineOption } from "./charts";
 import { platformDay } from "./range";
 
 // jsdom has no canvas: the chart element stands in, carrying its options for inspection.
@@ -55,7 +55,7 @@ describe("dashboard", () => {
 
   it("shows the charts, the figures and API health, and goes back to the workbench", async () => {
     const backend = await openDashboard();
-    for (const id of ["chart-sessions", "chart-queue", "chart-first-response", "chart-response-rate", "chart-satisfaction", "chart-status"]) {
+    for (const id of ["chart-sessions", "chart-outcomes", "chart-first-response", "chart-response-rate", "chart-satisfaction", "chart-status"]) {
       expect(screen.getByTestId(id).getAttribute("data-series")).not.toBe("0");
     }
     expect(screen.getByTestId("total-sessions").textContent).toBe("600");
@@ -135,15 +135,17 @@ describe("dashboard", () => {
 });
 
 describe("dashboard charts", () => {
-  it("places the platform's China-time hours on the right instant", () => {
-    expect(chinaHourToMs("2026-11-21 08:00")).toBe(Date.UTC(2026, 10, 21, 0, 0));
-    expect(Number.isNaN(chinaHourToMs("2026-11-21"))).toBe(true);
+  it("places the platform's China-time days on the right instant", () => {
+    expect(chinaDayToMs("2026-11-21")).toBe(Date.UTC(2026, 10, 20, 16, 0));
+    expect(Number.isNaN(chinaDayToMs("2026-11-21 08:00"))).toBe(true);
   });
 
   it("builds series from the figures, with tooltips drawn as text", async () => {
     const view = await new FakeBackend().dashboard({ from: "2026-11-20", to: "2026-11-21", group_id: null });
     const sessions = sessionsOption(view, t);
-    expect(sessions.series[0].data).toHaveLength(view.hours.length);
+    expect(sessions.series[0].data).toHaveLength(view.days.length);
+    expect(sessions.series.map((s) => s.stack)).toEqual(["sessions", "sessions"]);
+    expect(firstResponseOption(view, t).yAxis.data).toEqual(view.agents.map((a) => a.name));
     expect(sessions.tooltip.renderMode).toBe("richText");
     view.agents.push({ id: "idle", name: "Idle", group_id: null, valid_sessions: 0, first_responses: 0, transfer_first_responses: 0, within_60s_percent: 0, ended_sessions: null, rated_sessions: null, average_first_response_seconds: null });
     expect(responseRateOption(view, t).yAxis.data).not.toContain("Idle");

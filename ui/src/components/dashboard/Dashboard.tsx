@@ -12,7 +12,7 @@ import { ApiHealthPanel } from "./ApiHealthPanel";
 import { Chart } from "./Chart";
 import {
   firstResponseOption,
-  queueOption,
+  outcomesOption,
   responseRateOption,
   satisfactionOption,
   sessionsOption,
@@ -125,7 +125,7 @@ export function Dashboard(props: {
     () =>
       view && [
         { id: "chart-sessions", caption: t("dashboard.charts.sessions"), option: sessionsOption(view, t) },
-        { id: "chart-queue", caption: t("dashboard.charts.queue"), option: queueOption(view, t) },
+        { id: "chart-outcomes", caption: t("dashboard.charts.outcomes"), option: outcomesOption(view, t) },
         { id: "chart-first-response", caption: t("dashboard.charts.firstResponse"), option: firstResponseOption(view, t) },
         { id: "chart-response-rate", caption: t("dashboard.charts.responseRate"), option: responseRateOption(view, t) },
         {
@@ -140,7 +140,7 @@ export function Dashboard(props: {
 
   const totals = view && [
     { label: t("dashboard.totals.sessions"), value: String(view.totals.sessions), testId: "total-sessions" },
-    { label: t("dashboard.totals.queued"), value: String(view.totals.queued) },
+    { label: t("dashboard.totals.notReceived"), value: String(view.totals.not_received) },
     { label: t("dashboard.totals.firstResponse"), value: t("dashboard.seconds", { value: view.totals.average_first_response_seconds }) },
     { label: t("dashboard.totals.within60s"), value: `${view.totals.within_60s_percent}%` },
     { label: t("dashboard.totals.satisfaction"), value: `${view.satisfaction.average} / 5 · ${view.satisfaction.good_percent}%` },

@@ -1,17 +1,17 @@
 // The dashboard's charts as ECharts options, built from the core's figures (pure functions, so the
-// shapes are unit-tested without a canvas). Times are the platform's China-time hours, drawn in the
-// agent's own time zone.
+// shapes are unit-tested without a canvas). Days are the platform's China-time days: Sobot's
+// statistics give totals over a range and nothing per hour, so the finest grain is a day.
 
 import type { TFunction } from "i18next";
 
 import type { DashboardView, StaffStatus } from "../../backend/bindings";
 
-/** "yyyy-MM-dd HH:00" in China time (UTC+8) → epoch ms. */
-export function chinaHourToMs(hour: string): number {
-  const match = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2})$/.exec(hour);
+/** "yyyy-MM-dd" in China time (UTC+8) → the epoch ms of that day's start. */
+export function chinaDayToMs(day: string): number {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
   if (!match) return Number.NaN;
-  const [, y, m, d, h, min] = match.map(Number);
-  return Date.UTC(y, m - 1, d, h, min) - 8 * 3_600_000;
+  const [, y, m, d] = match.map(Number);
+  return Date.UTC(y, m - 1, d) - 8 * 3_600_000;
 }
 
 export const STATUS_COLOURS: Record<StaffStatus, string> = {
@@ -20,69 +20,68 @@ export const STATUS_COLOURS: Record<StaffStatus, string> = {
   offline: "#9aa3ad",
 };
 
-const timeAxis = { type: "time" as const };
+const timeAxis = { type: "time" as const, minInterval: 86_400_000 };
 // Tooltips are drawn on the canvas (rich text), never as HTML: agent names are data, never markup.
 const tooltip = { trigger: "axis" as const, renderMode: "richText" as const };
 const grid = { left: 48, right: 16, top: 32, bottom: 28, containLabel: true };
 
-/** Sessions per hour. */
+/** Sessions per day: answered by an agent, and not answered, stacked. */
 export function sessionsOption(view: DashboardView, t: TFunction) {
-  return {
-    animation: false,
-    grid,
-    tooltip,
-    xAxis: timeAxis,
-    yAxis: { type: "value" as const, minInterval: 1 },
-    series: [
-      {
-        name: t("dashboard.series.sessions"),
-        type: "bar" as const,
-        data: view.hours.map((h) => [chinaHourToMs(h.hour), h.sessions]),
-      },
-    ],
-  };
-}
-
-/** Customers who queued per hour, and how long they waited on average. */
-export function queueOption(view: DashboardView, t: TFunction) {
   return {
     animation: false,
     grid,
     tooltip,
     legend: { top: 0 },
     xAxis: timeAxis,
-    yAxis: [
-      { type: "value" as const, minInterval: 1 },
-      { type: "value" as const, axisLabel: { formatter: "{value} s" } },
-    ],
+    yAxis: { type: "value" as const, minInterval: 1 },
     series: [
-      { name: t("dashboard.series.queued"), type: "bar" as const, data: view.hours.map((h) => [chinaHourToMs(h.hour), h.queued]) },
       {
-        name: t("dashboard.series.averageWait"),
-        type: "line" as const,
-        yAxisIndex: 1,
-        showSymbol: false,
-        data: view.hours.map((h) => [chinaHourToMs(h.hour), h.average_queue_seconds]),
+        name: t("dashboard.series.received"),
+        type: "bar" as const,
+        stack: "sessions",
+        data: view.days.map((d) => [chinaDayToMs(d.day), d.received]),
+      },
+      {
+        name: t("dashboard.series.notReceived"),
+        type: "bar" as const,
+        stack: "sessions",
+        data: view.days.map((d) => [chinaDayToMs(d.day), d.not_received]),
       },
     ],
   };
 }
 
-/** Average first response per hour, against the 60-second mark. */
-export function firstResponseOption(view: DashboardView, t: TFunction) {
+/** Per day: customers who said their problem was solved, and sessions transferred. */
+export function outcomesOption(view: DashboardView, t: TFunction) {
   return {
     animation: false,
     grid,
     tooltip,
+    legend: { top: 0 },
     xAxis: timeAxis,
-    yAxis: { type: "value" as const, axisLabel: { formatter: "{value} s" } },
+    yAxis: { type: "value" as const, minInterval: 1 },
+    series: [
+      { name: t("dashboard.series.solved"), type: "bar" as const, data: view.days.map((d) => [chinaDayToMs(d.day), d.solved]) },
+      { name: t("dashboard.series.transferred"), type: "bar" as const, data: view.days.map((d) => [chinaDayToMs(d.day), d.transferred]) },
+    ],
+  };
+}
+
+/** Each agent's average first response (the platform's daily exports), against the 60-second mark. */
+export function firstResponseOption(view: DashboardView, t: TFunction) {
+  const agents = view.agents.filter((a) => a.average_first_response_seconds !== null);
+  return {
+    animation: false,
+    grid: { ...grid, left: 8 },
+    tooltip: { ...tooltip, axisPointer: { type: "shadow" as const } },
+    xAxis: { type: "value" as const, axisLabel: { formatter: "{value} s" } },
+    yAxis: { type: "category" as const, data: agents.map((a) => a.name), inverse: true },
     series: [
       {
         name: t("dashboard.series.firstResponse"),
-        type: "line" as const,
-        showSymbol: false,
-        data: view.hours.map((h) => [chinaHourToMs(h.hour), h.average_first_response_seconds]),
-        markLine: { silent: true, symbol: "none", data: [{ yAxis: 60 }] },
+        type: "bar" as const,
+        data: agents.map((a) => a.average_first_response_seconds ?? 0),
+        markLine: { silent: true, symbol: "none", data: [{ xAxis: 60 }] },
       },
     ],
   };

@@ -68,44 +68,47 @@ pub struct HumanSatisfaction {
     pub score5: i64,
 }
 
-/// `human_session`: one hour's sessions (the item's schema is the sandbox's, see docs/PROTOCOL.md).
+/// `human_session`: the company's human-service totals over the range, one object, every field
+/// text (php `OnlineStatistics/HumanSession/Response/Item.php`). No hourly breakdown exists.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
-pub struct HourlySessions {
-    /// `yyyy-MM-dd HH:00`, China time.
-    pub stat_time: String,
+pub struct HumanSessionTotals {
+    /// 咨询会话: sessions customers opened with human service.
     #[serde(deserialize_with = "count")]
-    pub session_count: i64,
+    pub consult_session: i64,
     #[serde(deserialize_with = "count")]
-    pub valid_session_count: i64,
-    /// Customers who waited in the queue.
+    pub valid_session: i64,
     #[serde(deserialize_with = "count")]
-    pub queue_count: i64,
+    pub invalid_session: i64,
+    /// Sessions an agent answered.
+    #[serde(deserialize_with = "count")]
+    pub valid_reception_session: i64,
+    /// Sessions no agent answered.
+    #[serde(deserialize_with = "count")]
+    pub not_reception_session: i64,
+    #[serde(deserialize_with = "count")]
+    pub transfer_session: i64,
+    #[serde(deserialize_with = "count")]
+    pub solved_session: i64,
+    #[serde(deserialize_with = "count")]
+    pub not_solved_session: i64,
     #[serde(deserialize_with = "figure")]
-    pub avg_queue_seconds: f64,
-    #[serde(deserialize_with = "count")]
-    pub max_queue_seconds: i64,
-    #[serde(deserialize_with = "count")]
-    pub first_response_count: i64,
-    #[serde(deserialize_with = "figure")]
-    pub avg_first_response_seconds: f64,
-    #[serde(deserialize_with = "count")]
-    pub first_response_in60s_count: i64,
+    pub avg_session_duration: f64,
 }
 
 impl AgentClient {
-    /// Satisfaction over `start_date..=end_date` (at most one month), optionally for one group.
+    /// Satisfaction over `start_date..=end_date` (at most one month), company-wide (no group filter
+    /// is documented).
     pub async fn human_satisfaction(
         &self,
         start_date: &str,
         end_date: &str,
-        group_id: Option<&str>,
     ) -> Result<HumanSatisfaction, ClientError> {
         let envelope = self
             .open_call(
                 reqwest::Method::POST,
                 "/api/wb/5/data/human_satisfaction",
-                &statistics_params(start_date, end_date, group_id),
+                &[("start_date", start_date), ("end_date", end_date)],
             )
             .await?;
         let item = envelope.item.unwrap_or(Value::Null);
@@ -119,34 +122,29 @@ impl AgentClient {
         })
     }
 
-    /// Sessions per hour over `start_date..=end_date` (at most one month), optionally for one group.
-    pub async fn human_sessions(
+    /// Human-service totals over `start_date..=end_date` (at most one month), company-wide.
+    pub async fn human_session(
         &self,
         start_date: &str,
         end_date: &str,
-        group_id: Option<&str>,
-    ) -> Result<Vec<HourlySessions>, ClientError> {
+    ) -> Result<HumanSessionTotals, ClientError> {
         let envelope = self
             .open_call(
                 reqwest::Method::POST,
                 "/api/wb/5/data/human_session",
-                &statistics_params(start_date, end_date, group_id),
+                &[("start_date", start_date), ("end_date", end_date)],
             )
             .await?;
-        super::records::decode_items("human_session", envelope.items)
+        let item = envelope.item.unwrap_or(Value::Null);
+        if item.is_null() {
+            return Ok(HumanSessionTotals::default());
+        }
+        serde_json::from_value(item.clone()).map_err(|e| ClientError::Decode {
+            endpoint: "human_session".into(),
+            message: e.to_string(),
+            body: truncate(&item.to_string()),
+        })
     }
-}
-
-fn statistics_params<'a>(
-    start_date: &'a str,
-    end_date: &'a str,
-    group_id: Option<&'a str>,
-) -> Vec<(&'static str, &'a str)> {
-    let mut params = vec![("start_date", start_date), ("end_date", end_date)];
-    if let Some(group) = group_id {
-        params.push(("group_id", group));
-    }
-    params
 }
 
 #[cfg(test)]
