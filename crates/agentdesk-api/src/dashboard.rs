@@ -502,7 +502,7 @@ impl Workbench {
     }
 
     /// Each day's `human_session` totals: a finished day's from the cache once fetched, today's
-    /// fetched again after `TODAY_REPORT_TTL_MS`.
+    /// asked for every time (one small call; the dashboard's live figures depend on it).
     async fn daily_sessions(
         &self,
         from: NaiveDate,
@@ -522,7 +522,7 @@ impl Workbench {
                     if let Some((kept, fetched_at_ms)) =
                         cache.get::<HumanSessionTotals>("human_session", &date)
                     {
-                        if day < today || now_ms() - fetched_at_ms < TODAY_REPORT_TTL_MS {
+                        if kept_for_good(day, today, fetched_at_ms) {
                             return Ok((day, kept));
                         }
                     }
@@ -559,7 +559,9 @@ impl Workbench {
         let date = day_text(day);
         let source = format!("tenantExportData:{task_type}");
         if let Some((kept, fetched_at_ms)) = cache.get::<String>(&source, &date) {
-            if day < today || now_ms() - fetched_at_ms < TODAY_REPORT_TTL_MS {
+            if kept_for_good(day, today, fetched_at_ms)
+                || (day == today && now_ms() - fetched_at_ms < TODAY_REPORT_TTL_MS)
+            {
                 return Ok((task_type, kept));
             }
         }
@@ -852,6 +854,12 @@ fn to_end_ms(day: NaiveDate) -> i64 {
     day_start_ms(day) + 24 * 3600 * 1000
 }
 
+/// Whether figures of `day` fetched at `fetched_at_ms` are final: the day is over and they were
+/// fetched after it ended (a copy fetched while it was still today is not).
+fn kept_for_good(day: NaiveDate, today: NaiveDate, fetched_at_ms: i64) -> bool {
+    day < today && fetched_at_ms >= to_end_ms(day)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -893,6 +901,19 @@ mod tests {
             month_windows(day("2026-11-21"), day("2026-11-21")),
             vec![(day("2026-11-21"), day("2026-11-21"))]
         );
+    }
+
+    #[test]
+    fn only_figures_fetched_after_their_day_ended_are_kept_for_good() {
+        let (day, today) = (day("2026-11-29"), day("2026-11-30"));
+        let midnight = to_end_ms(day);
+        assert!(kept_for_good(day, today, midnight));
+        assert!(kept_for_good(day, today, midnight + 3_600_000));
+        assert!(
+            !kept_for_good(day, today, midnight - 1),
+            "fetched while it was still today"
+        );
+        assert!(!kept_for_good(today, today, midnight + 3_600_000));
     }
 
     /// Every day of a common and a leap year as the last day of a 90-day range: each window keeps

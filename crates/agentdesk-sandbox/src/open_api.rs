@@ -252,18 +252,18 @@ pub async fn robot_op(
             let key_flag = int_param(&params, "key_flag").unwrap_or(1);
             let page_no = int_param(&params, "page_no").unwrap_or(1).max(1) as usize;
             // [inv] `update_start_date` / `update_end_date` are "yyyy-MM-dd" China days, inclusive.
-            let day = |key: &str| -> Result<Option<String>, Response> {
+            let day = |key: &str| -> Result<Option<String>, String> {
                 match str_param(&params, key) {
                     None => Ok(None),
                     Some(text) if chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d").is_ok() => {
                         Ok(Some(text))
                     }
-                    Some(text) => Err(open_err("400005", &format!("{key} 格式错误: {text}"))),
+                    Some(text) => Err(format!("{key} 格式错误: {text}")),
                 }
             };
             let (from, to) = match (day("update_start_date"), day("update_end_date")) {
                 (Ok(from), Ok(to)) => (from, to),
-                (Err(refusal), _) | (_, Err(refusal)) => return refusal,
+                (Err(message), _) | (_, Err(message)) => return open_err("400005", &message),
             };
             let matching: Vec<&crate::seed::KbArticle> = world
                 .kb
