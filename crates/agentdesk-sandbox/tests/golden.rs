@@ -132,16 +132,15 @@ impl Agent {
     }
 }
 
-/// A company token from `get_token`.
-async fn sign_in_token(sandbox: &Sandbox, http: &reqwest::Client) -> String {
+/// `get_token`'s whole answer.
+async fn get_token(sandbox: &Sandbox, http: &reqwest::Client) -> Value {
     let info = sandbox.info();
     let time = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs()
         .to_string();
-    let token: Value = http
-        .get(format!("{}/api/get_token", info.base_url))
+    http.get(format!("{}/api/get_token", info.base_url))
         .query(&[
             ("appid", info.appid.as_str()),
             ("create_time", &time),
@@ -155,33 +154,25 @@ async fn sign_in_token(sandbox: &Sandbox, http: &reqwest::Client) -> String {
         .unwrap()
         .json()
         .await
-        .unwrap();
-    token["item"]["token"].as_str().unwrap().to_string()
+        .unwrap()
+}
+
+/// An open-platform POST with the company token: the whole answer.
+async fn open_post(http: &reqwest::Client, url: String, token: &str, body: Value) -> Value {
+    http.post(url)
+        .header("token", token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
 
 async fn sign_in(sandbox: &Sandbox, http: &reqwest::Client) -> Agent {
     let info = sandbox.info();
-    let time = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        .to_string();
-    let token: Value = http
-        .get(format!("{}/api/get_token", info.base_url))
-        .query(&[
-            ("appid", info.appid.as_str()),
-            ("create_time", &time),
-            (
-                "sign",
-                &open_platform_sign(&info.appid, &time, &info.app_key),
-            ),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let token = get_token(sandbox, http).await;
     assert_conforms(&token, "agent/token.json", &[]);
     let login: Value = http
         .post(format!("{}/chat-admin-sdk/new/sdk/v1/login", info.base_url))
@@ -351,7 +342,10 @@ async fn every_agent_answer_and_push_has_the_sdks_names_and_types() {
     );
 
     // The open platform's customer records, with the company token.
-    let company_token = sign_in_token(&sandbox, &http).await;
+    let company_token = get_token(&sandbox, &http).await["item"]["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let open = |path: &str| format!("{}{path}", agent.base);
     let partner = visitor["partnerid"]
         .as_str()
@@ -368,31 +362,25 @@ async fn every_agent_answer_and_push_has_the_sdks_names_and_types() {
         .await
         .unwrap();
     assert_conforms(&record, "open/get_user_by_partnerid.json", &[]);
-    let cids: Value = http
-        .post(open("/api/chat/5/user/query_cids"))
-        .header("token", &company_token)
-        .json(&json!({"partnerid": partner, "from": "0"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let cids = open_post(
+        &http,
+        open("/api/chat/5/user/query_cids"),
+        &company_token,
+        json!({"partnerid": partner, "from": "0"}),
+    )
+    .await;
     assert_conforms(&cids, "open/query_cids.json", &[]);
     assert!(
         cids["item"].as_array().is_some_and(|l| !l.is_empty()),
         "{cids}"
     );
-    let detail: Value = http
-        .post(open("/api/chat/5/user/get_detail_by_cid"))
-        .header("token", &company_token)
-        .json(&json!({"cid": cid, "name_flag": "0"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let detail = open_post(
+        &http,
+        open("/api/chat/5/user/get_detail_by_cid"),
+        &company_token,
+        json!({"cid": cid, "name_flag": "0"}),
+    )
+    .await;
     assert_conforms(&detail, "open/get_detail_by_cid.json", &[]);
     assert!(
         detail["item"].as_array().is_some_and(|l| !l.is_empty()),
@@ -400,17 +388,25 @@ async fn every_agent_answer_and_push_has_the_sdks_names_and_types() {
     );
 
     let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
-    let totals: Value = http
-        .post(open("/api/wb/5/data/human_session"))
-        .header("token", &company_token)
-        .json(&json!({"start_date": today, "end_date": today}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let totals = open_post(
+        &http,
+        open("/api/wb/5/data/human_session"),
+        &company_token,
+        json!({"start_date": today, "end_date": today}),
+    )
+    .await;
     assert_conforms(&totals, "open/human_session.json", &[]);
+    let satisfaction = open_post(
+        &http,
+        open("/api/wb/5/data/human_satisfaction"),
+        &company_token,
+        json!({"start_date": today, "end_date": today}),
+    )
+    .await;
+    // [inv] score5 (the SDK implies five stars; the documents list four).
+    assert_conforms(&satisfaction, "open/human_satisfaction.json", &["score5"]);
+    let docs = open_post(&http, open("/api/robot/5/search_doc_list"), &company_token, json!({"key_flag": "1", "question_typeid": "-1", "robot_flag": "0", "question_type_flag": "1", "page_no": "1"})).await;
+    assert_conforms(&docs, "open/search_doc_list.json", &[]);
     assert!(totals["item"].is_object(), "{totals}");
 
     // The queue: with the agent busy, the next customer waits.

@@ -1,7 +1,9 @@
 //! The client decodes every golden answer of Sobot's agent side (`tests/fixtures/`, written from the
 //! SDK's models): the fields the workbench uses come out, as lenient as the SDK's Gson.
 
-use agentdesk_sobot::client::{HumanSessionTotals, PastMessage, PastSession, PlatformCustomer};
+use agentdesk_sobot::client::{
+    HumanSatisfaction, HumanSessionTotals, KnowledgeDoc, PastMessage, PastSession, PlatformCustomer,
+};
 use agentdesk_sobot::protocol::{
     message_body, parse_platform_time, AgentEnvelope, ChatMessageModel, CustomerServiceInfoModel,
     OnLineGroupModel, OnLineServiceModel, OnlineMsgModel, OpenEnvelope, PushMessageModel,
@@ -212,4 +214,26 @@ fn human_session_is_one_object_of_text_totals() {
     );
     assert_eq!((totals.transfer_session, totals.solved_session), (3, 80));
     assert_eq!(totals.avg_session_duration, 312.0);
+}
+
+#[test]
+fn satisfaction_and_the_knowledge_base_decode_as_documented() {
+    let answer: OpenEnvelope<HumanSatisfaction> =
+        serde_json::from_str(&fixture("open/human_satisfaction.json")).unwrap();
+    let satisfaction = answer.item.unwrap();
+    assert_eq!(
+        (satisfaction.total_times, satisfaction.effect_session_count),
+        (60, 118)
+    );
+    assert_eq!(satisfaction.comment_rate, 50.85);
+    assert_eq!(satisfaction.score5, 0, "not documented: absent");
+    let page: OpenEnvelope<KnowledgeDoc> =
+        serde_json::from_str(&fixture("open/search_doc_list.json")).unwrap();
+    assert_eq!(page.rest["page_count"], "6");
+    let doc = &page.items.unwrap()[0];
+    assert_eq!(doc.question_title, "耳机退款多久到账？");
+    assert_eq!(
+        Some(doc.update_time),
+        agentdesk_sobot::protocol::parse_platform_time("2026-11-01 10:00:00")
+    );
 }

@@ -190,10 +190,13 @@ pub fn mark_unknown(
     Ok(changed)
 }
 
+/// Back to sending: a failed item the agent retries, or an unresolved one (unknown, or attempted
+/// before a crash) that the session's records showed was not stored.
 pub fn requeue(conn: &Connection, client_msg_id: &str) -> Result<bool, StoreError> {
     let changed = conn.execute(
         "UPDATE outbox SET state = 'pending', next_attempt_at_ms = 0, attempt_started_at_ms = NULL
-         WHERE client_msg_id = ?1 AND state IN ('failed', 'unknown')",
+         WHERE client_msg_id = ?1
+           AND (state IN ('failed', 'unknown') OR (state = 'pending' AND attempt_started_at_ms IS NOT NULL))",
         params![client_msg_id],
     )? > 0;
     if changed {

@@ -540,3 +540,71 @@ fn customer_notes_are_kept_replaced_and_removed_when_emptied() {
     assert_eq!(store.customer_note("v-1").unwrap(), None);
     assert_eq!(store.customer_note("v-2").unwrap().unwrap().body, "VIP");
 }
+
+#[test]
+fn an_attempt_holds_its_session_until_it_is_settled() {
+    let (_dir, mut store) = open();
+    store
+        .apply(&[
+            Write::Enqueue(outbox_item("c1", "a1", 1)),
+            Write::Enqueue(outbox_item("c1", "a2", 2)),
+        ])
+        .unwrap();
+    let due = |store: &Store| -> Vec<String> {
+        store
+            .due_outbox(10, 10)
+            .unwrap()
+            .into_iter()
+            .map(|i| i.client_msg_id)
+            .collect()
+    };
+    assert_eq!(due(&store), vec!["a1"]);
+    // The attempt is on disk before the request leaves: nothing of the session is due meanwhile,
+    // and after a crash the item is unresolved (to be looked for in the session's records).
+    store
+        .apply(&[Write::OutboxAttempt {
+            client_msg_id: "a1".into(),
+            at_ms: 5,
+        }])
+        .unwrap();
+    assert!(due(&store).is_empty());
+    let unresolved = store.unresolved_outbox().unwrap();
+    assert_eq!(unresolved.len(), 1);
+    assert_eq!(unresolved[0].attempt_started_at_ms, Some(5));
+    // Not in the records: sent again, and the next item still waits behind it.
+    assert_eq!(
+        store
+            .apply(&[Write::Requeue {
+                client_msg_id: "a1".into()
+            }])
+            .unwrap(),
+        vec![true]
+    );
+    assert_eq!(due(&store), vec!["a1"]);
+    // An unanswered attempt: unknown, still holding the session, shown as such.
+    store
+        .apply(&[
+            Write::OutboxAttempt {
+                client_msg_id: "a1".into(),
+                at_ms: 6,
+            },
+            Write::OutboxUnknown {
+                client_msg_id: "a1".into(),
+                error: "timed out".into(),
+            },
+        ])
+        .unwrap();
+    assert!(due(&store).is_empty());
+    assert_eq!(
+        store.message_by_client_id("a1").unwrap().unwrap().status,
+        DeliveryStatus::Unknown
+    );
+    assert_eq!(store.outbox_depth().unwrap(), 2, "unknown still counts");
+    // Found in the records: sent; the next item is due.
+    store
+        .apply(&[Write::OutboxAccepted {
+            client_msg_id: "a1".into(),
+        }])
+        .unwrap();
+    assert_eq!(due(&store), vec!["a2"]);
+}
