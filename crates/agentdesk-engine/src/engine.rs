@@ -1235,11 +1235,13 @@ impl Actor {
                 .filter(|item| item.session_id == session_id)
                 .filter(|item| !self.in_flight.contains_key(&item.client_msg_id))
                 .collect();
-            let stored_ids: HashSet<String> = reader
+            // What is stored of the session, with the time it is stored at: a record already held
+            // at its exact time costs nothing.
+            let stored_ids: HashMap<String, i64> = reader
                 .messages(session_id, usize::MAX >> 1)
                 .unwrap_or_default()
                 .into_iter()
-                .filter_map(|m| m.msg_id)
+                .filter_map(|m| m.msg_id.map(|id| (id, m.sent_at_ms)))
                 .collect();
             (unresolved, stored_ids)
         };
@@ -1250,7 +1252,7 @@ impl Actor {
                 let id = r.msg_id.as_deref().unwrap_or_default();
                 ours(r)
                     && !claimed.contains(id)
-                    && !stored_ids.contains(id)
+                    && !stored_ids.contains_key(id)
                     && r.t.is_none_or(|t| t >= started - MATCH_SKEW_MS)
                     && same_message(r, &item)
             });
@@ -1321,7 +1323,10 @@ impl Actor {
             let content = body_content
                 .or_else(|| record.msg.clone())
                 .unwrap_or_default();
-            if ours(record) && !stored_ids.contains(&msg_id) && in_flight_texts.contains(&content) {
+            if ours(record)
+                && !stored_ids.contains_key(&msg_id)
+                && in_flight_texts.contains(&content)
+            {
                 continue;
             }
             let sent_at_ms = record
@@ -1329,11 +1334,13 @@ impl Actor {
                 .or_else(|| record.ts.as_deref().and_then(parse_platform_time))
                 .unwrap_or_else(now_ms);
             latest = latest.max(sent_at_ms);
-            if stored_ids.contains(&msg_id) {
-                changed_times.push(batch.writes.len());
-                batch
-                    .writes
-                    .push(Write::ConfirmMessageTime { msg_id, sent_at_ms });
+            if let Some(stored_at) = stored_ids.get(&msg_id) {
+                if *stored_at != sent_at_ms {
+                    changed_times.push(batch.writes.len());
+                    batch
+                        .writes
+                        .push(Write::ConfirmMessageTime { msg_id, sent_at_ms });
+                }
                 continue;
             }
             let direction = if record.sender_type == Some(sender_type::AGENT) {
