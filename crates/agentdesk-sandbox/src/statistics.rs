@@ -112,7 +112,7 @@ fn human_satisfaction(sessions: &[ServedSession]) -> Value {
             / rated.len() as f64
     };
     json!({
-        "effect_session_count": valid,
+        "effect_session_count": valid.to_string(),
         "total_times": rated.len(),
         "comment_rate": percent(rated.len(), valid),
         "initiative": initiative,
@@ -123,7 +123,7 @@ fn human_satisfaction(sessions: &[ServedSession]) -> Value {
         "solved": solved,
         "not_solved": not_solved,
         "solved_rate": percent(solved, solved + not_solved),
-        "avg_num": format!("{average:.2}"),
+        "avg_num": (average * 100.0).round() / 100.0,
         "good": good, "good_rate": percent(good, rated.len()),
         "middle": middle, "middle_rate": percent(middle, rated.len()),
         "bad": bad, "bad_rate": percent(bad, rated.len()),
