@@ -69,6 +69,44 @@ describe("workbench", () => {
     await waitFor(() => expect(screen.getAllByTestId("message").filter((m) => m.dataset.direction === "out")[0].dataset.status).toBe("sent"));
   });
 
+  it("says why the platform did not deliver a reply, in the agent's language, and while it checks an unanswered one", async () => {
+    const backend = setup();
+    fireEvent.click(await screen.findByTestId("session-item"));
+    backend.autoConfirm = false;
+    const composer = screen.getByTestId("composer");
+    fireEvent.change(composer, { target: { value: "加微信转账" } });
+    fireEvent.keyDown(composer, { key: "Enter" });
+    await waitFor(() => expect(backend.sent).toHaveLength(1));
+    const clientMsgId = backend.sent[0].clientMsgId;
+    const reply = () => screen.getAllByTestId("message").filter((m) => m.dataset.direction === "out")[0];
+    act(() => backend.emit({ type: "message_status_changed", session_id: "c1", client_msg_id: clientMsgId, status: "unknown", msg_id: null, error: "timed out", failure: null }));
+    await waitFor(() => expect(reply().dataset.status).toBe("unknown"));
+    expect(reply().textContent).toContain("Checking whether it arrived");
+    const details = "the platform refused send: 200032 消息包含敏感词";
+    act(() => backend.emit({ type: "message_status_changed", session_id: "c1", client_msg_id: clientMsgId, status: "failed", msg_id: null, error: details, failure: "sensitive_word" }));
+    await waitFor(() => expect(reply().dataset.status).toBe("failed"));
+    const reason = within(reply()).getByTestId("delivery-reason");
+    expect(reason.textContent).toContain("a word the platform blocks");
+    expect(reason.getAttribute("title")).toBe(details);
+  });
+
+  it("says a not-delivered reason in Chinese for a Chinese-speaking agent", async () => {
+    const backend = new FakeBackend();
+    backend.settings.language = "zh-CN";
+    backend.addSession({ id: "c1", visitor_id: "u1", visitor_name: "王芳", channel: "wechat", state: "active", started_at_ms: Date.now(), rating: null });
+    render(<App backend={backend} />);
+    fireEvent.click(await screen.findByTestId("session-item"));
+    backend.autoConfirm = false;
+    const composer = screen.getByTestId("composer");
+    fireEvent.change(composer, { target: { value: "加微信转账" } });
+    fireEvent.keyDown(composer, { key: "Enter" });
+    await waitFor(() => expect(backend.sent).toHaveLength(1));
+    act(() => backend.emit({ type: "message_status_changed", session_id: "c1", client_msg_id: backend.sent[0].clientMsgId, status: "failed", msg_id: null, error: "200032", failure: "sensitive_word" }));
+    const reason = await screen.findByTestId("delivery-reason");
+    expect(reason.textContent).toContain("敏感词");
+    expect(reason.textContent).not.toMatch(/[a-z]{4}/i);
+  });
+
   it("renders customer markup as literal text and runs nothing", async () => {
     const backend = setup();
     const hostile = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';

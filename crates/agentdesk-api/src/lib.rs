@@ -70,6 +70,7 @@ pub fn typescript_bindings() -> String {
         agentdesk_domain::Direction::decl(&config),
         agentdesk_domain::MessageKind::decl(&config),
         agentdesk_domain::DeliveryStatus::decl(&config),
+        agentdesk_domain::DeliveryFailure::decl(&config),
         agentdesk_domain::Message::decl(&config),
         agentdesk_domain::ConnectionState::decl(&config),
         agentdesk_domain::DomainEvent::decl(&config),

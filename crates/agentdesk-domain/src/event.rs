@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::{DeliveryStatus, Message, Session};
+use crate::{DeliveryFailure, DeliveryStatus, Message, Session};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case", tag = "state")]
@@ -41,7 +41,10 @@ pub enum DomainEvent {
         client_msg_id: String,
         status: DeliveryStatus,
         msg_id: Option<String>,
+        /// The details, in the platform's or the system's words (for a tooltip and the logs).
         error: Option<String>,
+        /// Why a `Failed` message was not delivered, for the window to say in the agent's language.
+        failure: Option<DeliveryFailure>,
     },
     /// A session was caught up from the platform's history: messages were added or moved to the
     /// platform's exact times. A window showing it reads its messages again.

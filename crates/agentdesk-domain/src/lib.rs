@@ -9,7 +9,7 @@ pub mod secret;
 pub mod session;
 
 pub use event::{ConnectionState, DomainEvent};
-pub use message::{DeliveryStatus, Direction, Message, MessageKind};
+pub use message::{DeliveryFailure, DeliveryStatus, Direction, Message, MessageKind};
 pub use pii::mask_pii;
 pub use secret::Secret;
 pub use session::{Channel, Session, SessionState};

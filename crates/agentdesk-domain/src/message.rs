@@ -91,6 +91,29 @@ impl MessageKind {
     }
 }
 
+/// Why the platform did not deliver an outbound message, for the window to say in the agent's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryFailure {
+    /// A sensitive word (`200032`): stored hidden from the customer.
+    SensitiveWord,
+    /// The session had ended.
+    SessionEnded,
+    /// Any other refusal; the error text has the platform's code and words.
+    Refused,
+}
+
+impl DeliveryFailure {
+    /// The failure a platform return code means.
+    pub fn from_platform_code(code: &str) -> DeliveryFailure {
+        match code {
+            "200032" => DeliveryFailure::SensitiveWord,
+            "200003" => DeliveryFailure::SessionEnded,
+            _ => DeliveryFailure::Refused,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryStatus {

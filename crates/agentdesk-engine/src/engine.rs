@@ -15,8 +15,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use agentdesk_domain::{
-    Channel, ConnectionState, DeliveryStatus, Direction, DomainEvent, Message, MessageKind,
-    Session, SessionState,
+    Channel, ConnectionState, DeliveryFailure, DeliveryStatus, Direction, DomainEvent, Message,
+    MessageKind, Session, SessionState,
 };
 use agentdesk_sobot::client::backoff_with_jitter;
 use agentdesk_sobot::client::{CallObserver, CallRecord};
@@ -1007,6 +1007,7 @@ impl Actor {
                 status: DeliveryStatus::Sent,
                 msg_id: message.msg_id.clone(),
                 error: None,
+                failure: None,
             }
         } else {
             DomainEvent::MessageStored {
@@ -1263,6 +1264,7 @@ impl Actor {
                     self.fail_send(
                         &item,
                         "the platform refused it for a sensitive word (200032): the customer did not see it. Edit it and send again.".into(),
+                        DeliveryFailure::SensitiveWord,
                         batch,
                     );
                 }
@@ -1296,6 +1298,7 @@ impl Actor {
                             status: DeliveryStatus::Pending,
                             msg_id: None,
                             error: None,
+                            failure: None,
                         }),
                     );
                     self.wake_outbox.notify_one();
@@ -1461,6 +1464,7 @@ impl Actor {
                         status: DeliveryStatus::Pending,
                         msg_id: None,
                         error: None,
+                        failure: None,
                     }),
                 );
                 batch.effects.push(Effect::ReplyUnit(reply));
@@ -1488,7 +1492,13 @@ impl Actor {
         }
     }
 
-    fn fail_send(&mut self, item: &OutboxItem, reason: String, batch: &mut Batch) {
+    fn fail_send(
+        &mut self,
+        item: &OutboxItem,
+        reason: String,
+        failure: DeliveryFailure,
+        batch: &mut Batch,
+    ) {
         self.stat(|s| s.sends_failed += 1);
         self.pending_clients.remove(&item.client_msg_id);
         batch.write(
@@ -1502,6 +1512,7 @@ impl Actor {
                 status: DeliveryStatus::Failed,
                 msg_id: None,
                 error: Some(reason),
+                failure: Some(failure),
             }),
         );
     }
@@ -1553,11 +1564,14 @@ impl Actor {
                         );
                     }
                     SendFailure::Refused(error) => {
-                        let reason = match error.platform_code() {
-                            Some(RetCode::SENSITIVE_WORD) => "the platform refused it for a sensitive word (200032): the customer did not see it. Edit it and send again.".to_string(),
+                        let failure = DeliveryFailure::from_platform_code(
+                            error.platform_code().unwrap_or_default(),
+                        );
+                        let reason = match failure {
+                            DeliveryFailure::SensitiveWord => "the platform refused it for a sensitive word (200032): the customer did not see it. Edit it and send again.".to_string(),
                             _ => error.to_string(),
                         };
-                        self.fail_send(&item, reason, batch);
+                        self.fail_send(&item, reason, failure, batch);
                     }
                     SendFailure::Unknown(error) => self.send_unknown(item, error, batch),
                 }
@@ -1609,6 +1623,7 @@ impl Actor {
                 status: DeliveryStatus::Unknown,
                 msg_id: None,
                 error: Some(error.to_string()),
+                failure: None,
             }),
         );
         self.schedule_catch_up(item.session_id, UNKNOWN_CHECK_AFTER);

@@ -576,6 +576,7 @@ async fn a_sensitive_word_is_not_delivered_and_says_why() {
     let engine = h.engine().await;
     let cid = h.visitor("Zoe", "can I pay another way?").await;
     eventually("stored", || async { inbound_texts(&h.db, &cid).len() == 1 }).await;
+    let mut events = engine.subscribe();
     let id = engine
         .send_text(&cid, "加我微信转账给你也行")
         .await
@@ -597,6 +598,22 @@ async fn a_sensitive_word_is_not_delivered_and_says_why() {
             .unwrap_or_default()
             .contains("sensitive word"),
         "{item:?}"
+    );
+    // The window is told why, as a kind it can say in the agent's language.
+    let mut failure = None;
+    while let Ok(event) = events.try_recv() {
+        if let DomainEvent::MessageStatusChanged {
+            status: DeliveryStatus::Failed,
+            failure: reason,
+            ..
+        } = event
+        {
+            failure = reason;
+        }
+    }
+    assert_eq!(
+        failure,
+        Some(agentdesk_domain::DeliveryFailure::SensitiveWord)
     );
     // The platform stored it hidden from the customer, once; nothing was sent again.
     tokio::time::sleep(Duration::from_millis(500)).await;

@@ -25,6 +25,8 @@ export type MessageKind = "text" | "image" | "voice" | "file" | "video" | "other
 
 export type DeliveryStatus = "pending" | "sent" | "failed" | "unknown";
 
+export type DeliveryFailure = "sensitive_word" | "session_ended" | "refused";
+
 export type Message = { session_id: string, 
 /**
  * The platform's message id (`msgId`); `None` until the platform confirmed an outbound message.
@@ -47,7 +49,15 @@ sent_at_ms: number, status: DeliveryStatus, };
 
 export type ConnectionState = { "state": "connecting" } | { "state": "connected" } | { "state": "reconnecting", attempt: number, retry_in_ms: number, } | { "state": "offline", reason: string, };
 
-export type DomainEvent = { "type": "session_opened", session: Session, } | { "type": "session_ended", session_id: string, } | { "type": "message_stored", message: Message, } | { "type": "message_status_changed", session_id: string, client_msg_id: string, status: DeliveryStatus, msg_id: string | null, error: string | null, } | { "type": "session_caught_up", session_id: string, } | { "type": "visitor_typing", session_id: string, } | { "type": "session_rated", session_id: string, score: number, } | { "type": "queue_changed", waiting: number, } | { "type": "connection_changed", state: ConnectionState, } | { "type": "storage_changed", problem: string | null, };
+export type DomainEvent = { "type": "session_opened", session: Session, } | { "type": "session_ended", session_id: string, } | { "type": "message_stored", message: Message, } | { "type": "message_status_changed", session_id: string, client_msg_id: string, status: DeliveryStatus, msg_id: string | null, 
+/**
+ * The details, in the platform's or the system's words (for a tooltip and the logs).
+ */
+error: string | null, 
+/**
+ * Why a `Failed` message was not delivered, for the window to say in the agent's language.
+ */
+failure: DeliveryFailure | null, } | { "type": "session_caught_up", session_id: string, } | { "type": "visitor_typing", session_id: string, } | { "type": "session_rated", session_id: string, score: number, } | { "type": "queue_changed", waiting: number, } | { "type": "connection_changed", state: ConnectionState, } | { "type": "storage_changed", problem: string | null, };
 
 export type ErrorCode = "invalid_input" | "not_found" | "offline" | "platform" | "storage" | "not_ready" | "keychain";
 

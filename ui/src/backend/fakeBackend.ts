@@ -61,7 +61,7 @@ export class FakeBackend implements Backend {
       const message = list.find((m) => m.client_msg_id === clientMsgId);
       if (!message) continue;
       Object.assign(message, { msg_id: `m-${sessionId}-${++this.ids}`, status: "sent" });
-      this.emit({ type: "message_status_changed", session_id: sessionId, client_msg_id: clientMsgId, status: "sent", msg_id: message.msg_id, error: null });
+      this.emit({ type: "message_status_changed", session_id: sessionId, client_msg_id: clientMsgId, status: "sent", msg_id: message.msg_id, error: null, failure: null });
     }
   }
 

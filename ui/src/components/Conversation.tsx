@@ -7,7 +7,7 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import { memo, useCallback, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 
-import type { Message, Session } from "../backend/bindings";
+import type { DeliveryFailure, Message, Session } from "../backend/bindings";
 import { clock, customerAddress, customerText, dayBounds, dayKey, dayLabel, LONG_MESSAGE_CHARS } from "../format";
 import { isTyping, type WorkbenchState } from "../state/workbench";
 import { useNow } from "../useNow";
@@ -180,6 +180,7 @@ export function Conversation(props: {
                   <MessageBubble
                     message={row.message}
                     error={props.state.sendErrors[row.message.client_msg_id ?? ""]}
+                    failure={props.state.sendFailures[row.message.client_msg_id ?? ""]}
                     onRetry={props.onRetry}
                     onLoadImage={props.onLoadImage}
                   />
@@ -233,11 +234,13 @@ function MessageText({ content }: { content: string }) {
 const MessageBubble = memo(function MessageBubble({
   message,
   error,
+  failure,
   onRetry,
   onLoadImage,
 }: {
   message: Message;
   error?: string;
+  failure?: DeliveryFailure;
   onRetry: (m: Message) => void;
   onLoadImage: (address: string) => Promise<string>;
 }) {
@@ -263,9 +266,9 @@ const MessageBubble = memo(function MessageBubble({
             {t(`conversation.status.${message.status}`)}
           </span>
         )}
-        {message.status === "failed" && error && (
-          <span className="delivery-reason" data-testid="delivery-reason">
-            {error}
+        {message.status === "failed" && (failure || error) && (
+          <span className="delivery-reason" data-testid="delivery-reason" title={error}>
+            {failure ? t(`conversation.failure.${failure}`) : error}
           </span>
         )}
         {message.status === "failed" && (

@@ -200,6 +200,11 @@ export const en = {
     none: "Choose a session on the left to start.",
     typing: "{{name}} is typing…",
     status: { pending: "Sending…", sent: "Sent", failed: "Not delivered", unknown: "Checking whether it arrived…" },
+    failure: {
+      sensitive_word: "It contains a word the platform blocks; the customer did not see it. Edit it and send again.",
+      session_ended: "The session had ended; the customer can no longer receive messages in it.",
+      refused: "The platform refused it; the customer did not get it. Point at this text for its reason.",
+    },
     retry: "Retry",
     image: "Image",
     file: "File",

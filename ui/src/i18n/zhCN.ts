@@ -201,6 +201,11 @@ export const zhCN: Strings = {
     none: "请从左侧选择一个会话。",
     typing: "{{name}} 正在输入…",
     status: { pending: "发送中…", sent: "已发送", failed: "未送达", unknown: "正在确认是否送达…" },
+    failure: {
+      sensitive_word: "含有平台屏蔽的敏感词，客户未看到。请修改后重新发送。",
+      session_ended: "会话已结束，客户无法再收到这条消息。",
+      refused: "平台拒绝了这条消息，客户未收到。将鼠标移到此处查看原因。",
+    },
     retry: "重试",
     image: "图片",
     file: "文件",

@@ -94,7 +94,7 @@ describe("optimistic sends", () => {
     // The core's own pending copy (same client id) arrives: still one message.
     state = event(state, { type: "message_stored", message: { ...pending("a", "c1", 5001), sender_name: "Tester" } });
     expect(state.messages.a).toHaveLength(2);
-    state = event(state, { type: "message_status_changed", session_id: "a", client_msg_id: "c1", status: "sent", msg_id: "m9", error: null });
+    state = event(state, { type: "message_status_changed", session_id: "a", client_msg_id: "c1", status: "sent", msg_id: "m9", error: null, failure: null });
     expect(state.messages.a.map((m) => [m.msg_id, m.status])).toEqual([["m-a-1", "sent"], ["m9", "sent"]]);
     expect(state.lastMessage.a?.client_msg_id).toBe("c1");
   });

@@ -2,7 +2,7 @@
 // Components render it; the backend's events and answers feed it. Nothing here touches the DOM or IPC,
 // so every rule is unit-tested.
 
-import type { ConnectionState, DomainEvent, Message, MoodEvent, Session, SessionMood, WorkbenchEvent, WorkbenchSnapshot } from "../backend/bindings";
+import type { ConnectionState, DeliveryFailure, DomainEvent, Message, MoodEvent, Session, SessionMood, WorkbenchEvent, WorkbenchSnapshot } from "../backend/bindings";
 
 export type SessionTab = "waiting" | "mine" | "ended";
 
@@ -23,8 +23,10 @@ export interface WorkbenchState {
   /** When each session's visitor last showed typing (ms). */
   typingAt: Record<string, number>;
   queueWaiting: number;
-  /** Why an outbound message failed, by client id. */
+  /** Why an outbound message failed, by client id: the details as given... */
   sendErrors: Record<string, string>;
+  /** ...and, when the platform refused it, the kind of refusal (said in the agent's language). */
+  sendFailures: Record<string, DeliveryFailure>;
   /** Client ids the core never accepted (the send call itself failed): a retry sends them again. */
   unsentLocally: Record<string, true>;
   /** Each session's mood as last judged (after its customer's newest message). */
@@ -50,6 +52,7 @@ export const initialState: WorkbenchState = {
   typingAt: {},
   queueWaiting: 0,
   sendErrors: {},
+  sendFailures: {},
   unsentLocally: {},
   moods: {},
   storageProblem: null,
@@ -240,7 +243,10 @@ function applyEvent(state: WorkbenchState, event: DomainEvent, now: number): Wor
       const sendErrors = { ...state.sendErrors };
       if (event.error) sendErrors[event.client_msg_id] = event.error;
       else delete sendErrors[event.client_msg_id];
-      return { ...state, messages, lastMessage, sendErrors };
+      const sendFailures = { ...state.sendFailures };
+      if (event.failure) sendFailures[event.client_msg_id] = event.failure;
+      else delete sendFailures[event.client_msg_id];
+      return { ...state, messages, lastMessage, sendErrors, sendFailures };
     }
     case "visitor_typing":
       return { ...state, typingAt: { ...state.typingAt, [event.session_id]: now } };
