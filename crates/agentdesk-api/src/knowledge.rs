@@ -89,10 +89,12 @@ fn sentiment_model() -> Result<&'static SentimentModel, ApiError> {
 
 /// "zh" for a text with Chinese characters, else "en" (the platform does not say an entry's language).
 fn language_of(text: &str) -> String {
-    let chinese = text
-        .chars()
-        .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c) || ('\u{3400}'..='\u{4dbf}').contains(&c));
-    if chinese { "zh" } else { "en" }.to_string()
+    if text.chars().any(agentdesk_insight::text::is_cjk) {
+        "zh"
+    } else {
+        "en"
+    }
+    .to_string()
 }
 
 impl Workbench {

@@ -505,8 +505,8 @@ struct Actor {
     sessions: HashMap<String, SessionMeta>,
     /// Client ids of our own sends not confirmed yet.
     pending_clients: HashSet<String>,
-    /// Sends whose request is out now: client id → (session, when the attempt started).
-    in_flight: HashMap<String, (String, i64)>,
+    /// Sends whose request is out now: client id → (session, its text).
+    in_flight: HashMap<String, (String, String)>,
     catching_up: HashSet<String>,
     catch_up_due: HashMap<String, CatchUpDue>,
     agent_name: String,
@@ -1310,10 +1310,9 @@ impl Actor {
         // them twice until then.
         let in_flight_texts: Vec<String> = self
             .in_flight
-            .iter()
-            .filter(|(_, (session, _))| session == session_id)
-            .filter_map(|(id, _)| self.reader.lock().ok()?.outbox_item(id).ok().flatten())
-            .map(|item| item.content)
+            .values()
+            .filter(|(session, _)| session == session_id)
+            .map(|(_, text)| text.clone())
             .collect();
         let mut changed_times = Vec::new();
         let mut latest = 0;
@@ -1522,10 +1521,11 @@ impl Actor {
             SendOutcome::Attempt {
                 client_msg_id,
                 session_id,
+                content,
                 at_ms,
             } => {
                 self.in_flight
-                    .insert(client_msg_id.clone(), (session_id, at_ms));
+                    .insert(client_msg_id.clone(), (session_id, content));
                 batch.attempts.push(client_msg_id.clone());
                 let index = batch.write(
                     Write::OutboxAttempt {

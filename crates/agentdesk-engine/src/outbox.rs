@@ -26,6 +26,8 @@ pub enum SendOutcome {
     Attempt {
         client_msg_id: String,
         session_id: String,
+        /// The text (a file's name for an attachment), to tell its copy in the records.
+        content: String,
         at_ms: i64,
     },
     Accepted {
@@ -64,6 +66,7 @@ async fn send_once(
     let attempt = SendOutcome::Attempt {
         client_msg_id: item.client_msg_id.clone(),
         session_id: item.session_id.clone(),
+        content: item.content.clone(),
         at_ms: now_ms(),
     };
     if !report(&outcomes, attempt).await {

@@ -99,16 +99,13 @@ impl Agent {
     async fn call(&self, op: &str, form: &[(&str, &str)]) -> Value {
         let mut form: Vec<(&str, &str)> = form.to_vec();
         form.extend([("from", "2"), ("version", "1.2")]);
-        self.http
-            .post(format!("{}/chat-admin-sdk/new/sdk/v1/{op}", self.base))
-            .header("temp-id", &self.temp_id)
-            .form(&form)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+        answer(
+            self.http
+                .post(format!("{}/chat-admin-sdk/new/sdk/v1/{op}", self.base))
+                .header("temp-id", &self.temp_id)
+                .form(&form),
+        )
+        .await
     }
 
     async fn send(&self, cid: &str, uid: &str, text: &str) -> Value {
@@ -119,17 +116,19 @@ impl Agent {
             .text("msgType", "0")
             .text("from", "2")
             .text("version", "1.2");
-        self.http
-            .post(format!("{}/chat-admin-sdk/new/sdk/v1/send", self.base))
-            .header("temp-id", &self.temp_id)
-            .multipart(form)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+        answer(
+            self.http
+                .post(format!("{}/chat-admin-sdk/new/sdk/v1/send", self.base))
+                .header("temp-id", &self.temp_id)
+                .multipart(form),
+        )
+        .await
     }
+}
+
+/// A request's answer as JSON.
+async fn answer(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.unwrap().json().await.unwrap()
 }
 
 /// `get_token`'s whole answer.
@@ -140,58 +139,41 @@ async fn get_token(sandbox: &Sandbox, http: &reqwest::Client) -> Value {
         .unwrap()
         .as_secs()
         .to_string();
-    http.get(format!("{}/api/get_token", info.base_url))
-        .query(&[
-            ("appid", info.appid.as_str()),
-            ("create_time", &time),
-            (
-                "sign",
-                &open_platform_sign(&info.appid, &time, &info.app_key),
-            ),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    let sign = open_platform_sign(&info.appid, &time, &info.app_key);
+    answer(
+        http.get(format!("{}/api/get_token", info.base_url))
+            .query(&[
+                ("appid", info.appid.as_str()),
+                ("create_time", &time),
+                ("sign", &sign),
+            ]),
+    )
+    .await
 }
 
 /// An open-platform POST with the company token: the whole answer.
 async fn open_post(http: &reqwest::Client, url: String, token: &str, body: Value) -> Value {
-    http.post(url)
-        .header("token", token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    answer(http.post(url).header("token", token).json(&body)).await
 }
 
 async fn sign_in(sandbox: &Sandbox, http: &reqwest::Client) -> Agent {
     let info = sandbox.info();
     let token = get_token(sandbox, http).await;
     assert_conforms(&token, "agent/token.json", &[]);
-    let login: Value = http
-        .post(format!("{}/chat-admin-sdk/new/sdk/v1/login", info.base_url))
-        .form(&[
-            ("email", info.agents[0].email.as_str()),
-            ("token", token["item"]["token"].as_str().unwrap()),
-            ("loginStatus", "1"),
-            ("from", "2"),
-            ("way", "10"),
-            ("system", "linux"),
-            ("ack", "1"),
-            ("version", "1.2"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let login = answer(
+        http.post(format!("{}/chat-admin-sdk/new/sdk/v1/login", info.base_url))
+            .form(&[
+                ("email", info.agents[0].email.as_str()),
+                ("token", token["item"]["token"].as_str().unwrap()),
+                ("loginStatus", "1"),
+                ("from", "2"),
+                ("way", "10"),
+                ("system", "linux"),
+                ("ack", "1"),
+                ("version", "1.2"),
+            ]),
+    )
+    .await;
     assert_conforms(&login, "agent/login.json", &[]);
     Agent {
         http: http.clone(),
@@ -263,15 +245,12 @@ async fn every_agent_answer_and_push_has_the_sdks_names_and_types() {
     let (kind, payload) = read_frame(&mut socket).await;
     assert_eq!((kind, payload.as_slice()), (1, b"pong".as_slice()));
 
-    let visitor: Value = http
-        .post(format!("{}/__sandbox/visitors", agent.base))
-        .json(&json!({"name": "王芳", "text": "我的快递到哪了？", "agent_email": sandbox.info().agents[0].email}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let first = json!({"name": "王芳", "text": "我的快递到哪了？", "agent_email": sandbox.info().agents[0].email});
+    let visitor = answer(
+        http.post(format!("{}/__sandbox/visitors", agent.base))
+            .json(&first),
+    )
+    .await;
     let (cid, uid) = (
         visitor["cid"].as_str().unwrap(),
         visitor["uid"].as_str().unwrap(),
@@ -351,16 +330,12 @@ async fn every_agent_answer_and_push_has_the_sdks_names_and_types() {
         .as_str()
         .unwrap_or_default()
         .to_string();
-    let record: Value = http
-        .get(open("/api/crm/5/user/get_user_by_partnerid"))
-        .query(&[("partnerid", partner.as_str())])
-        .header("token", &company_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let record: Value = answer(
+        http.get(open("/api/crm/5/user/get_user_by_partnerid"))
+            .query(&[("partnerid", partner.as_str())])
+            .header("token", &company_token),
+    )
+    .await;
     assert_conforms(&record, "open/get_user_by_partnerid.json", &[]);
     let cids = open_post(
         &http,
@@ -435,14 +410,7 @@ async fn every_agent_answer_and_push_has_the_sdks_names_and_types() {
     assert_eq!(offline["type"], 108);
     assert_conforms(&offline, FULL_PUSH, &[]);
 
-    let stats: Value = http
-        .get(format!("{}/__sandbox/stats", agent.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stats: Value = answer(http.get(format!("{}/__sandbox/stats", agent.base))).await;
     assert!(stats["receipts"].as_u64().unwrap() >= 1, "{stats}");
 
     // An auth frame that names no signed-in agent: the connection is closed without a word.
