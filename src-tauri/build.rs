@@ -44,6 +44,8 @@ const COMMANDS: &[&str] = &[
     "dashboard",
     "export_dashboard",
     "api_health",
+    "update_status",
+    "restart_to_update",
 ];
 
 fn main() {

@@ -7,7 +7,7 @@ use agentdesk_api::{
     AccountInput, AccountView, AgentInput, AgentStatus, AgentView, ApiError, ApiHealthView,
     ConnectionReport, ConnectorView, CustomerNoteView, CustomerView, DashboardQuery, DashboardView,
     KbSuggestionView, MerchantInput, MerchantView, PersonalField, SessionMood, Settings,
-    StatusLogEntry, TenantOption, TransferTarget, TransferTargets, WorkbenchSnapshot,
+    StatusLogEntry, TenantOption, TransferTarget, TransferTargets, UpdateStatus, WorkbenchSnapshot,
 };
 use agentdesk_domain::Message;
 use tauri::State;
@@ -352,4 +352,26 @@ pub async fn export_dashboard(state: Shell<'_>, query: DashboardQuery) -> Result
 #[tauri::command]
 pub async fn api_health(state: Shell<'_>) -> Result<ApiHealthView, ApiError> {
     Ok(state.workbench().await?.api_health())
+}
+
+/// The in-app updater's state (off and why, up to date, an update ready, one refused).
+#[tauri::command]
+pub fn update_status(updates: State<'_, Arc<crate::updates::Updates>>) -> UpdateStatus {
+    updates.status()
+}
+
+/// Installs the verified update and starts the new version (on Windows the installer takes over).
+#[tauri::command]
+pub fn restart_to_update(
+    app: tauri::AppHandle,
+    updates: State<'_, Arc<crate::updates::Updates>>,
+) -> Result<(), ApiError> {
+    match updates.install_ready() {
+        Ok(true) => app.restart(),
+        Ok(false) => Err(ApiError::new(
+            agentdesk_api::ErrorCode::NotFound,
+            "no update is waiting to be installed",
+        )),
+        Err(message) => Err(ApiError::new(agentdesk_api::ErrorCode::Storage, message)),
+    }
 }

@@ -5,9 +5,12 @@
 mod commands;
 mod launch;
 mod notifications;
+// The compositing choice applies to WebKitGTK only; elsewhere `configure` does nothing.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 mod rendering;
 mod state;
 mod tray;
+mod updates;
 
 use std::sync::Arc;
 
@@ -47,7 +50,8 @@ pub fn run() {
                 .unwrap_or_else(|_| "warn".into()),
         )
         .init();
-    let options = launch::LaunchOptions::from_args(std::env::args().skip(1));
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let options = launch::LaunchOptions::from_args(args.clone().into_iter());
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             // A second launch brings the running window forward instead of starting another engine.
@@ -58,6 +62,7 @@ pub fn run() {
             }
         }))
         .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_updater::Builder::new().build())
         .invoke_handler(tauri::generate_handler![
             commands::snapshot,
             commands::tenants,
@@ -101,6 +106,8 @@ pub fn run() {
             commands::dashboard,
             commands::export_dashboard,
             commands::api_health,
+            commands::update_status,
+            commands::restart_to_update,
         ])
         .setup(move |app| {
             let config_dir = app.path().app_config_dir()?;
@@ -109,7 +116,14 @@ pub fn run() {
                 .clone()
                 .unwrap_or(app.path().app_data_dir()?);
             let state = Arc::new(AppState::new(&config_dir));
+            let updates_enabled_by_it = state.apply_provisioning();
             app.manage(state.clone());
+            let feed = updates::feed_from_config(app.handle(), &args);
+            let updater = Arc::new(updates::Updates::new(updates::initial_status(
+                &feed,
+                updates_enabled_by_it,
+            )));
+            app.manage(updater.clone());
             if options.empty_window {
                 if let (Some(window), Ok(blank)) =
                     (app.get_webview_window("main"), "about:blank".parse())
@@ -119,6 +133,17 @@ pub fn run() {
                 return Ok(());
             }
             tray::create(app.handle())?;
+            // Tests point a debug build at a feed on loopback and want the answer at once.
+            let first_check_after = args
+                .iter()
+                .any(|a| a == "--update-feed")
+                .then_some(std::time::Duration::from_secs(1));
+            tauri::async_runtime::spawn(updates::check_periodically(
+                app.handle().clone(),
+                updater,
+                feed,
+                first_check_after,
+            ));
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
                 let active_account = state.settings().active_account;
@@ -171,7 +196,19 @@ pub fn run() {
                 }
             }
         })
-        .run(tauri::generate_context!());
+        .build(tauri::generate_context!())
+        .map(|app| {
+            app.run(|app, event| {
+                // A verified update waiting for a restart installs when AgentDesk quits.
+                if let tauri::RunEvent::Exit = event {
+                    if let Some(updater) = app.try_state::<Arc<updates::Updates>>() {
+                        if let Err(error) = updater.install_ready() {
+                            tracing::error!(%error, "the update could not be installed at exit");
+                        }
+                    }
+                }
+            })
+        });
     if let Err(error) = result {
         eprintln!("AgentDesk could not start its window: {error}. On Linux, check that WebKitGTK 4.1 is installed (bash scripts/setup.sh).");
         std::process::exit(1);

@@ -7,7 +7,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use agentdesk_api::{AccountBook, ApiError, ErrorCode, Settings, SettingsFile, Workbench};
+use agentdesk_api::{
+    AccountBook, ApiError, ErrorCode, Provisioning, Settings, SettingsFile, Workbench,
+};
 use agentdesk_secrets::Keychain;
 use tokio::sync::watch;
 
@@ -38,6 +40,36 @@ impl AppState {
             visitor_names: Mutex::new(HashMap::new()),
             accounts: AccountBook::new(config_dir, Keychain::os()),
         }
+    }
+
+    /// Applies IT's provisioning file (`AGENTDESK_PROVISIONING`, beside the program, or the
+    /// system-wide one) before anything reads the settings, and returns whether it allows in-app
+    /// updates. A broken file is logged, changes nothing and leaves updates on.
+    pub fn apply_provisioning(&self) -> bool {
+        let beside_program = std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(Path::to_path_buf));
+        let Some(path) = Provisioning::locate(beside_program.as_deref()) else {
+            return true;
+        };
+        let provisioning = match Provisioning::load(&path) {
+            Ok(provisioning) => provisioning,
+            Err(error) => {
+                tracing::error!(%error, "the provisioning file was not applied");
+                return true;
+            }
+        };
+        match tauri::async_runtime::block_on(
+            provisioning.apply(&self.accounts, &self.settings_file),
+        ) {
+            Ok(report) => {
+                tracing::info!(path = %path.display(), ?report, "provisioning applied");
+                *self.settings.lock().unwrap_or_else(|p| p.into_inner()) =
+                    self.settings_file.load();
+            }
+            Err(error) => tracing::error!(%error, "the provisioning file could not be applied"),
+        }
+        provisioning.updates.is_none_or(|policy| policy.enabled)
     }
 
     pub fn set_workbench(&self, workbench: Arc<Workbench>) {

@@ -5,7 +5,7 @@ import { useTranslation } from "react-i18next";
 
 import type { Backend } from "./backend/backend";
 import { BackendError } from "./backend/backend";
-import type { AgentStatus, ApiHealthAlert, DashboardQuery, DashboardView, KbSuggestionView, Message, Settings, WorkbenchEvent } from "./backend/bindings";
+import type { AgentStatus, ApiHealthAlert, DashboardQuery, DashboardView, KbSuggestionView, Message, Settings, UpdateStatus, WorkbenchEvent } from "./backend/bindings";
 import { defaultQuery } from "./components/dashboard/range";
 import { Composer, type ComposerHandle, type PastedImage } from "./components/Composer";
 import { Conversation } from "./components/Conversation";
@@ -87,6 +87,8 @@ export function App({ backend }: { backend: Backend }) {
   const [sessionActivity, setSessionActivity] = useState(0);
   /** The API health alert while raised; the recovery notice after it clears. */
   const [healthAlert, setHealthAlert] = useState<ApiHealthAlert | null>(null);
+  /** The in-app updater's state; its banner shows while an update is ready or was refused. */
+  const [update, setUpdate] = useState<UpdateStatus | null>(null);
   const composer = useRef<ComposerHandle>(null);
   const sessionList = useRef<SessionListHandle>(null);
   const { t, i18n } = useTranslation();
@@ -137,6 +139,8 @@ export function App({ backend }: { backend: Backend }) {
       );
       unlisten.push(await backend.onMood((event) => startTransition(() => dispatch({ type: "mood", event }))));
       unlisten.push(await backend.onApiHealth((alert) => !cancelled && setHealthAlert(alert)));
+      unlisten.push(await backend.onUpdate((status) => !cancelled && setUpdate(status)));
+      void backend.updateStatus().then((status) => !cancelled && setUpdate(status)).catch(() => {});
       unlisten.push(
         await backend.onStartup((info) => {
           if (info.ok) void load();
@@ -395,6 +399,30 @@ export function App({ backend }: { backend: Backend }) {
         <div className="notice" role="alert">
           <span>{notice}</span>
           <button type="button" onClick={() => setNotice(null)}>
+            {t("errors.dismiss")}
+          </button>
+        </div>
+      )}
+      {update?.state === "ready" && (
+        <div className="notice" role="status" data-testid="update-banner" data-state="ready">
+          <span>{t("updates.ready", { version: update.version })}</span>
+          <button
+            type="button"
+            onClick={() =>
+              void backend.restartToUpdate().catch((error) => setNotice(t("updates.restartFailed", { message: BackendError.from(error).message })))
+            }
+          >
+            {t("updates.restartNow")}
+          </button>
+          <button type="button" onClick={() => setUpdate(null)}>
+            {t("updates.later")}
+          </button>
+        </div>
+      )}
+      {update?.state === "refused" && (
+        <div className="warning" role="alert" data-testid="update-banner" data-state="refused" title={update.reason}>
+          <span>{t("updates.refused", { version: update.version })}</span>
+          <button type="button" onClick={() => setUpdate(null)}>
             {t("errors.dismiss")}
           </button>
         </div>

@@ -14,8 +14,10 @@ mod health;
 mod knowledge;
 mod mood;
 mod notes;
+mod provisioning;
 mod settings;
 mod supervisor;
+mod updates;
 mod workbench;
 mod workspace;
 
@@ -40,10 +42,15 @@ pub use health::{
 pub use knowledge::{KbSuggestionView, SessionMood, DEFAULT_RISK_THRESHOLD};
 pub use mood::{MoodChange, MoodEvent, MoodWatch};
 pub use notes::{CustomerNoteView, MAX_NOTE_CHARS};
+pub use provisioning::{
+    system_provisioning_path, Provisioning, ProvisioningReport, UpdatePolicy, PROVISIONING_ENV,
+    PROVISIONING_FILE,
+};
 pub use settings::{Settings, SettingsFile, AUDIT_RETENTION_DAYS, MOOD_WARNING_PERCENT};
 pub use supervisor::{
     AgentInput, AgentRole, AgentView, MerchantInput, MerchantView, StatusLogEntry,
 };
+pub use updates::{UpdateStatus, UpdatesOff};
 pub use workbench::{
     AgentStatus, SessionSummary, TenantOption, TransferAgent, TransferGroup, TransferTarget,
     TransferTargets, Workbench, WorkbenchEvent, WorkbenchSnapshot, WorkspaceMode,
@@ -75,6 +82,8 @@ pub fn typescript_bindings() -> String {
         agentdesk_domain::ConnectionState::decl(&config),
         agentdesk_domain::DomainEvent::decl(&config),
         ErrorCode::decl(&config),
+        UpdatesOff::decl(&config),
+        UpdateStatus::decl(&config),
         ApiError::decl(&config),
         WorkspaceMode::decl(&config),
         SessionSummary::decl(&config),

@@ -69,6 +69,11 @@ impl SettingsFile {
         }
     }
 
+    /// Where the settings are kept.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// The saved settings, or the defaults when there are none. A damaged file is set aside (not
     /// deleted) and the defaults are used, so the app always starts.
     pub fn load(&self) -> Settings {

@@ -8,6 +8,7 @@ mod bench_customer;
 mod connector;
 mod demo;
 mod kb;
+mod provision;
 mod responder;
 mod sentiment;
 mod soak;
@@ -32,6 +33,9 @@ enum Command {
     /// The merchant's CRM and order-system connectors (files + keychain): add, set-key, list, test,
     /// remove.
     Connector(connector::ConnectorArgs),
+    /// IT's provisioning file (accounts without secrets, connectors, settings, updates on/off):
+    /// check or apply.
+    Provision(provision::ProvisionArgs),
     /// Knowledge suggestions over a FAQ file: one query a line on stdin, one JSON line out.
     Kb {
         #[command(subcommand)]
@@ -133,6 +137,7 @@ fn main() {
         match cli.command {
             Command::Account(args) => account::run(args).await,
             Command::Connector(args) => connector::run(args).await,
+            Command::Provision(args) => provision::run(args).await,
             Command::Kb {
                 command: KbCommand::Search { kb, top },
             } => kb::search(&kb, top),

@@ -3,6 +3,7 @@
 
 import type {
   ApiHealthAlert,
+  UpdateStatus,
   ApiHealthView,
   DashboardQuery,
   DashboardView,
@@ -107,6 +108,11 @@ export interface Backend {
   apiHealth(): Promise<ApiHealthView>;
   /** The API failure alert, raised and cleared. */
   onApiHealth(listener: (alert: ApiHealthAlert) => void): Promise<() => void>;
+  /** The in-app updater: off (and why), up to date, an update ready, one refused. */
+  updateStatus(): Promise<UpdateStatus>;
+  /** Installs the verified update and starts the new version. */
+  restartToUpdate(): Promise<void>;
+  onUpdate(listener: (status: UpdateStatus) => void): Promise<() => void>;
 }
 
 /** An error from the core: branch on `code`, show `message`. */

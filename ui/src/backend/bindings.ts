@@ -61,6 +61,10 @@ failure: DeliveryFailure | null, } | { "type": "session_caught_up", session_id: 
 
 export type ErrorCode = "invalid_input" | "not_found" | "offline" | "platform" | "storage" | "not_ready" | "keychain";
 
+export type UpdatesOff = "not_configured" | "turned_off_by_it";
+
+export type UpdateStatus = { "state": "off", reason: UpdatesOff, } | { "state": "up_to_date" } | { "state": "ready", version: string, notes: string | null, } | { "state": "refused", version: string, reason: string, } | { "state": "check_failed", reason: string, };
+
 export type ApiError = { code: ErrorCode, message: string, };
 
 export type WorkspaceMode = "demo" | "account";

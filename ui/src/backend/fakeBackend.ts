@@ -4,6 +4,7 @@
 import type { Backend, StartupInfo, TransferTarget } from "./backend";
 import { BackendError } from "./backend";
 import type {
+  UpdateStatus,
   ApiError,
   CustomerNoteView,
   CustomerView,
@@ -430,6 +431,32 @@ export class FakeBackend implements Backend {
     return () => {
       this.healthListeners = this.healthListeners.filter((l) => l !== listener);
     };
+  }
+
+  updateState: UpdateStatus = { state: "up_to_date" };
+  restartsToUpdate = 0;
+  private updateListeners: ((status: UpdateStatus) => void)[] = [];
+
+  async updateStatus(): Promise<UpdateStatus> {
+    return this.updateState;
+  }
+
+  async restartToUpdate(): Promise<void> {
+    if (this.updateState.state !== "ready") throw new BackendError("not_found", "no update is waiting to be installed");
+    this.restartsToUpdate += 1;
+  }
+
+  async onUpdate(listener: (status: UpdateStatus) => void) {
+    this.updateListeners.push(listener);
+    return () => {
+      this.updateListeners = this.updateListeners.filter((l) => l !== listener);
+    };
+  }
+
+  /** Test helper: the updater's state changed. */
+  updateChanged(status: UpdateStatus) {
+    this.updateState = status;
+    for (const listener of this.updateListeners) listener(status);
   }
 
   /** Test helper: the core raised or cleared the API health alert. */

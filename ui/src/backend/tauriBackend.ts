@@ -5,7 +5,7 @@ import { listen } from "@tauri-apps/api/event";
 
 import type { Backend, StartupInfo, TransferTarget } from "./backend";
 import { BackendError } from "./backend";
-import type { ApiError, ApiHealthAlert, ApiHealthView, DashboardQuery, DashboardView, CustomerNoteView, CustomerView, PersonalField, AgentInput, AgentView, MerchantInput, MerchantView, StatusLogEntry, AccountInput, AccountView, AgentStatus, ConnectionReport, ConnectorView, KbSuggestionView, Message, MoodEvent, SessionMood, Settings, TenantOption, TransferTargets, WorkbenchEvent, WorkbenchSnapshot } from "./bindings";
+import type { ApiError, ApiHealthAlert, ApiHealthView, DashboardQuery, DashboardView, CustomerNoteView, CustomerView, PersonalField, AgentInput, AgentView, MerchantInput, MerchantView, StatusLogEntry, AccountInput, AccountView, AgentStatus, ConnectionReport, ConnectorView, KbSuggestionView, Message, MoodEvent, SessionMood, Settings, TenantOption, TransferTargets, UpdateStatus, WorkbenchEvent, WorkbenchSnapshot } from "./bindings";
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
@@ -72,6 +72,10 @@ export class TauriBackend implements Backend {
   apiHealth = () => call<ApiHealthView>("api_health");
   onApiHealth = (listener: (alert: ApiHealthAlert) => void) =>
     listen<ApiHealthAlert>("agentdesk://api-health", (event) => listener(event.payload));
+  updateStatus = () => call<UpdateStatus>("update_status");
+  restartToUpdate = () => call<void>("restart_to_update");
+  onUpdate = (listener: (status: UpdateStatus) => void) =>
+    listen<UpdateStatus>("agentdesk://update", (event) => listener(event.payload));
 }
 
 /** True inside the Tauri window (false in a plain browser or a test). */

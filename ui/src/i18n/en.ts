@@ -379,6 +379,13 @@ export const en = {
     alertRaised: "Platform calls are failing: {{percent}}% in the last 5 minutes ({{failures}} of {{calls}}), most of them {{endpoint}}. Customers may not get replies; AgentDesk keeps retrying.",
     alertCleared: "Platform calls have recovered ({{percent}}% failing in the last 5 minutes).",
   },
+  updates: {
+    ready: "AgentDesk {{version}} is ready. It installs when you restart AgentDesk.",
+    restartNow: "Restart now",
+    later: "Later",
+    refused: "An update to {{version}} was refused because its signature does not verify, so nothing was installed. Tell your IT department.",
+    restartFailed: "The update could not be installed: {{message}}",
+  },
   errors: {
     invalid_input: "{{message}}",
     not_found: "{{message}}",

@@ -380,6 +380,13 @@ export const zhCN: Strings = {
     alertRaised: "平台接口调用失败：最近 5 分钟失败 {{percent}}%（{{calls}} 次中 {{failures}} 次），主要是 {{endpoint}}。客户可能收不到回复，AgentDesk 会持续重试。",
     alertCleared: "平台接口已恢复（最近 5 分钟失败 {{percent}}%）。",
   },
+  updates: {
+    ready: "坐席工作台 {{version}} 已下载完毕，重启工作台后安装。",
+    restartNow: "立即重启",
+    later: "稍后",
+    refused: "版本 {{version}} 的更新因签名校验失败被拒绝，未安装任何内容。请告知 IT 部门。",
+    restartFailed: "更新无法安装：{{message}}",
+  },
   errors: {
     invalid_input: "{{message}}",
     not_found: "{{message}}",

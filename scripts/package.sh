@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Builds AgentDesk's packages into dist/ (README: "Packages"). Sets up what it needs first.
+#   bash scripts/package.sh linux     dist/linux/agentdesk_<v>_amd64.deb, dist/linux/agentdesk-<v>-1.x86_64.rpm
+#   bash scripts/package.sh windows   dist/windows/{agentdesk,agentdesk-cli,agentdesk-sandbox}.exe and
+#                                     dist/windows/AgentDesk_<v>_x64-setup.exe (cross-built with MinGW-w64 + NSIS)
+# AGENTDESK_PACKAGE_PROFILE picks the Cargo profile: dist (default: release, stripped) for what ships;
+# the test suite packages its debug build, which proves the same installer steps in a fraction of the time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+platform="${1:-}"
+profile="${AGENTDESK_PACKAGE_PROFILE:-dist}"
+case "$platform" in
+  linux | windows) ;;
+  *)
+    echo "usage: bash scripts/package.sh linux|windows" >&2
+    exit 2
+    ;;
+esac
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+started=$(date +%s)
+target_dir="${CARGO_TARGET_DIR:-target}"
+profile_dir="$profile"
+[ "$profile" = dev ] && profile_dir=debug
+[ "$profile" = debug ] && { profile=dev; profile_dir=debug; }
+
+bash scripts/setup.sh >/dev/null
+# What packaging needs beyond building and testing, from Debian's packages.
+packaging_packages=(rpm)
+[ "$platform" = windows ] && packaging_packages=(gcc-mingw-w64-x86-64 nsis)
+missing=()
+for package in "${packaging_packages[@]}"; do
+  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "package: installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "packaging for $platform needs: sudo apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+echo "== package $platform $version (profile $profile): building the UI"
+(cd ui && npm run --silent build)
+
+if [ "$platform" = linux ]; then
+  cargo build --locked --profile "$profile" -p agentdesk -p agentdesk-cli -p agentdesk-sandbox
+  bin="$target_dir/$profile_dir"
+  stage="$target_dir/package/linux/root"
+  rm -rf "$target_dir/package/linux" && mkdir -p "$stage" dist/linux
+  for exe in agentdesk agentdesk-cli agentdesk-sandbox; do
+    install -Dm755 "$bin/$exe" "$stage/usr/bin/$exe"
+    strip --strip-debug "$stage/usr/bin/$exe"
+  done
+  install -Dm644 packaging/linux/dev.agentdesk.workbench.desktop "$stage/usr/share/applications/dev.agentdesk.workbench.desktop"
+  install -Dm644 icons/32x32.png "$stage/usr/share/icons/hicolor/32x32/apps/agentdesk.png"
+  install -Dm644 icons/128x128.png "$stage/usr/share/icons/hicolor/128x128/apps/agentdesk.png"
+  install -Dm644 icons/128x128@2x.png "$stage/usr/share/icons/hicolor/256x256/apps/agentdesk.png"
+  install -Dm644 icons/icon.png "$stage/usr/share/icons/hicolor/512x512/apps/agentdesk.png"
+  install -Dm644 README.md "$stage/usr/share/doc/agentdesk/README.md"
+
+  # .deb: the shared libraries the binaries link, as Debian names them (dpkg-shlibdeps), plus what is
+  # loaded at run time (WebKitGTK's processes, the tray library) and a Secret Service provider.
+  work="$target_dir/package/linux"
+  mkdir -p "$work/debian"
+  printf 'Source: agentdesk\n\nPackage: agentdesk\nArchitecture: amd64\n' >"$work/debian/control"
+  shlibs=$(cd "$work" && dpkg-shlibdeps -O --ignore-missing-info \
+    -e"root/usr/bin/agentdesk" -e"root/usr/bin/agentdesk-cli" -e"root/usr/bin/agentdesk-sandbox" 2>/dev/null |
+    sed -n 's/^shlibs:Depends=//p')
+  installed_kb=$(du -sk "$stage/usr" | cut -f1)
+  mkdir -p "$stage/DEBIAN"
+  sed -e "s/@VERSION@/$version/" -e "s/@INSTALLED_KB@/$installed_kb/" -e "s/@SHLIBS@/$shlibs/" \
+    packaging/linux/control.in >"$stage/DEBIAN/control"
+  deb="dist/linux/agentdesk_${version}_amd64.deb"
+  dpkg-deb --root-owner-group -Zxz --build "$stage" "$deb" >/dev/null
+  rm -rf "$stage/DEBIAN"
+
+  # .rpm from the same tree (rpmbuild adds the libraries' sonames to Requires by itself).
+  rpmtop="$(pwd)/$work/rpm"
+  mkdir -p "$rpmtop"/{BUILD,RPMS,SOURCES,SPECS,SRPMS}
+  sed -e "s/@VERSION@/$version/" -e "s|@STAGE@|$(pwd)/$stage|" packaging/linux/agentdesk.spec.in >"$rpmtop/SPECS/agentdesk.spec"
+  rpmbuild --quiet -bb --target x86_64 --define "_topdir $rpmtop" "$rpmtop/SPECS/agentdesk.spec"
+  cp "$rpmtop"/RPMS/x86_64/agentdesk-"$version"-1.x86_64.rpm dist/linux/
+  echo "package: $(ls dist/linux/*.deb dist/linux/*.rpm | tr '\n' ' ')in $(($(date +%s) - started)) s"
+  exit 0
+fi
+
+# Windows, cross-built: SQLCipher with a vendored OpenSSL, the keychain in Credential Manager and
+# toasts through WinRT all build from source with MinGW-w64 (.cargo/config.toml names its linker).
+if ! rustup target list --installed | grep -q '^x86_64-pc-windows-gnu$'; then
+  rustup target add x86_64-pc-windows-gnu
+fi
+cargo build --locked --profile "$profile" --target x86_64-pc-windows-gnu -p agentdesk -p agentdesk-cli -p agentdesk-sandbox
+bin="$target_dir/x86_64-pc-windows-gnu/$profile_dir"
+mkdir -p dist/windows
+for exe in agentdesk agentdesk-cli agentdesk-sandbox; do
+  cp "$bin/$exe.exe" "dist/windows/$exe.exe"
+done
+setup="dist/windows/AgentDesk_${version}_x64-setup.exe"
+bootstrapper=()
+if [ -n "${WEBVIEW2_BOOTSTRAPPER:-}" ]; then
+  bootstrapper=("-DWEBVIEW2_BOOTSTRAPPER=$WEBVIEW2_BOOTSTRAPPER")
+fi
+makensis -V2 -INPUTCHARSET UTF8 -DVERSION="$version" -DSOURCE_DIR="$(pwd)/dist/windows" \
+  -DOUTPUT="$(pwd)/$setup" -DICON="$(pwd)/icons/icon.ico" "${bootstrapper[@]}" packaging/windows/agentdesk.nsi
+echo "package: $(ls dist/windows/* | tr '\n' ' ')in $(($(date +%s) - started)) s"
