@@ -42,6 +42,24 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
+# Tells the app which package it came in, as Tauri's own bundler does (the updater installs a .deb
+# with dpkg, an .rpm with rpm, a Windows update with the NSIS installer): the marker string Tauri
+# compiles into every app is overwritten in place with one of the same length.
+mark_bundle() {
+  python3 - "$1" "$2" <<'PY'
+import sys
+kind = {"deb": b"DEB", "rpm": b"RPM", "nsis": b"NSS"}[sys.argv[1]]
+path = sys.argv[2]
+data = bytearray(open(path, "rb").read())
+markers = [b"__TAURI_BUNDLE_TYPE_VAR_" + k for k in (b"UNK", b"DEB", b"RPM", b"NSS")]
+at = next((data.find(m) for m in markers if data.find(m) >= 0), -1)
+if at < 0:
+    sys.exit(f"package: no Tauri bundle marker in {path}")
+data[at:at + len(markers[0])] = b"__TAURI_BUNDLE_TYPE_VAR_" + kind
+open(path, "wb").write(data)
+PY
+}
+
 echo "== package $platform $version (profile $profile): building the UI"
 (cd ui && npm run --silent build)
 
@@ -69,11 +87,13 @@ if [ "$platform" = linux ]; then
   shlibs=$(cd "$work" && dpkg-shlibdeps -O --ignore-missing-info \
     -e"root/usr/bin/agentdesk" -e"root/usr/bin/agentdesk-cli" -e"root/usr/bin/agentdesk-sandbox" 2>/dev/null |
     sed -n 's/^shlibs:Depends=//p')
+  [ -n "$shlibs" ] || { echo "package: dpkg-shlibdeps found no libraries for the binaries" >&2; exit 1; }
   installed_kb=$(du -sk "$stage/usr" | cut -f1)
   mkdir -p "$stage/DEBIAN"
   sed -e "s/@VERSION@/$version/" -e "s/@INSTALLED_KB@/$installed_kb/" -e "s/@SHLIBS@/$shlibs/" \
     packaging/linux/control.in >"$stage/DEBIAN/control"
   deb="dist/linux/agentdesk_${version}_amd64.deb"
+  mark_bundle deb "$stage/usr/bin/agentdesk"
   dpkg-deb --root-owner-group -Zxz --build "$stage" "$deb" >/dev/null
   rm -rf "$stage/DEBIAN"
 
@@ -81,6 +101,7 @@ if [ "$platform" = linux ]; then
   rpmtop="$(pwd)/$work/rpm"
   mkdir -p "$rpmtop"/{BUILD,RPMS,SOURCES,SPECS,SRPMS}
   sed -e "s/@VERSION@/$version/" -e "s|@STAGE@|$(pwd)/$stage|" packaging/linux/agentdesk.spec.in >"$rpmtop/SPECS/agentdesk.spec"
+  mark_bundle rpm "$stage/usr/bin/agentdesk"
   rpmbuild --quiet -bb --target x86_64 --define "_topdir $rpmtop" "$rpmtop/SPECS/agentdesk.spec"
   cp "$rpmtop"/RPMS/x86_64/agentdesk-"$version"-1.x86_64.rpm dist/linux/
   echo "package: $(ls dist/linux/*.deb dist/linux/*.rpm | tr '\n' ' ')in $(($(date +%s) - started)) s"
@@ -98,6 +119,7 @@ mkdir -p dist/windows
 for exe in agentdesk agentdesk-cli agentdesk-sandbox; do
   cp "$bin/$exe.exe" "dist/windows/$exe.exe"
 done
+mark_bundle nsis dist/windows/agentdesk.exe
 setup="dist/windows/AgentDesk_${version}_x64-setup.exe"
 bootstrapper=()
 if [ -n "${WEBVIEW2_BOOTSTRAPPER:-}" ]; then

@@ -47,6 +47,25 @@ describe("workbench", () => {
     expect(backend.sent).toHaveLength(1);
   });
 
+  it("announces a verified update with a restart button, and a refused one as a warning, in the agent's language", async () => {
+    const backend = setup();
+    await screen.findByTestId("session-item");
+    expect(screen.queryByTestId("update-banner")).toBeNull();
+    act(() => backend.updateChanged({ state: "ready", version: "0.2.0", notes: null }));
+    const ready = await screen.findByTestId("update-banner");
+    expect(ready.dataset.state).toBe("ready");
+    expect(ready.textContent).toContain("0.2.0 is ready");
+    fireEvent.click(within(ready).getByText("Restart now"));
+    await waitFor(() => expect(backend.restartsToUpdate).toBe(1));
+
+    act(() => backend.updateChanged({ state: "refused", version: "0.2.1", reason: "signature" }));
+    const refused = await screen.findByTestId("update-banner");
+    expect(refused.dataset.state).toBe("refused");
+    expect(refused.getAttribute("role")).toBe("alert");
+    act(() => initI18n("zh-CN"));
+    await waitFor(() => expect(screen.getByTestId("update-banner").textContent).toContain("签名校验失败"));
+  });
+
   it("Shift+Enter adds a line instead of sending", async () => {
     const backend = setup();
     fireEvent.click(await screen.findByTestId("session-item"));

@@ -17,8 +17,12 @@ pub fn repo() -> PathBuf {
 }
 
 /// The build of the app under test: debug (what CI builds) unless `AGENTDESK_E2E_PROFILE=release`
-/// (what users run; the benchmarks report both). Honours `CARGO_TARGET_DIR`.
+/// (what users run; the benchmarks report both). Honours `CARGO_TARGET_DIR`. `AGENTDESK_E2E_APP`
+/// names an app anywhere instead (the installed package's `/usr/bin/agentdesk`).
 pub fn app_binary() -> PathBuf {
+    if let Some(app) = std::env::var_os("AGENTDESK_E2E_APP") {
+        return PathBuf::from(app);
+    }
     let target = std::env::var("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|_| repo().join("target"));

@@ -998,6 +998,98 @@ async fn the_window_may_call_only_the_apps_own_commands_with_valid_arguments() {
 /// the permissions generated for them (`src-tauri/build.rs`), the capability that grants them
 /// (`src-tauri/capabilities/main.json`) and the README. A command missing from the capability is
 /// refused at run time; one granted but not handled, or undocumented, is a review gap.
+/// A feed on loopback announcing version 9.9.9 for this platform, with the artifact's minisign
+/// signature made by `keys`; `tampered` serves the artifact with one byte changed after signing.
+async fn serve_update_feed(keys: &minisign::KeyPair, tampered: bool) -> String {
+    use base64::Engine;
+    let artifact = b"AgentDesk 9.9.9: the installer's bytes".to_vec();
+    let signature = minisign::sign(
+        Some(&keys.pk),
+        &keys.sk,
+        std::io::Cursor::new(&artifact),
+        Some("version:9.9.9"),
+        None,
+    )
+    .unwrap()
+    .to_string();
+    let mut served = artifact.clone();
+    if tampered {
+        served[0] ^= 0x01;
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let release = json!({
+        "version": "9.9.9",
+        "notes": "Faster sends",
+        "pub_date": "2026-11-30T00:00:00Z",
+        "platforms": {
+            "linux-x86_64": {
+                "signature": base64::engine::general_purpose::STANDARD.encode(signature),
+                "url": format!("{base}/AgentDesk_9.9.9_amd64.deb"),
+            }
+        }
+    });
+    let app = axum::Router::new()
+        .route(
+            "/latest.json",
+            axum::routing::get(move || {
+                let release = release.clone();
+                async move { axum::Json(release) }
+            }),
+        )
+        .route(
+            "/AgentDesk_9.9.9_amd64.deb",
+            axum::routing::get(move || {
+                let served = served.clone();
+                async move { served }
+            }),
+        );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("{base}/latest.json")
+}
+
+#[tokio::test]
+#[ignore = "needs a display and tauri-driver: run scripts/e2e.sh"]
+async fn a_signed_update_is_announced_and_a_tampered_one_is_refused() {
+    use base64::Engine;
+    let keys = minisign::KeyPair::generate_unencrypted_keypair().unwrap();
+    let pubkey =
+        base64::engine::general_purpose::STANDARD.encode(keys.pk.to_box().unwrap().to_string());
+    for (tampered, state) in [(false, "ready"), (true, "refused")] {
+        let feed = serve_update_feed(&keys, tampered).await;
+        let name = format!("update-{state}");
+        with_app_args(
+            &name,
+            &["--update-feed", &feed, "--update-pubkey", &pubkey],
+            |run| {
+                Box::pin(async move {
+                    let banner = run
+                        .app
+                        .wait_for(
+                            &format!("[data-testid=update-banner][data-state={state}]"),
+                            WAIT,
+                        )
+                        .await?;
+                    let text = run.app.text(&banner).await?;
+                    check(
+                        text.contains("9.9.9"),
+                        format!("the {state} banner does not name the version: {text:?}"),
+                    )?;
+                    let other = if state == "ready" { "refused" } else { "ready" };
+                    check(
+                        run.app
+                            .find_all(&format!("[data-testid=update-banner][data-state={other}]"))
+                            .await?
+                            .is_empty(),
+                        format!("a {other} banner shows for a {state} update"),
+                    )
+                })
+            },
+        )
+        .await;
+    }
+}
+
 #[test]
 fn every_command_is_handled_permitted_granted_and_documented_once() {
     use std::collections::BTreeSet;
