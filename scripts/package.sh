@@ -7,6 +7,7 @@
 # the test suite packages its debug build, which proves the same installer steps in a fraction of the time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/apt.sh
 platform="${1:-}"
 profile="${AGENTDESK_PACKAGE_PROFILE:-dist}"
 case "$platform" in
@@ -27,20 +28,7 @@ bash scripts/setup.sh >/dev/null
 # What packaging needs beyond building and testing, from Debian's packages.
 packaging_packages=(rpm)
 [ "$platform" = windows ] && packaging_packages=(gcc-mingw-w64-x86-64 nsis)
-missing=()
-for package in "${packaging_packages[@]}"; do
-  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ]; then
-    echo "package: installing ${missing[*]}"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  else
-    echo "packaging for $platform needs: sudo apt-get install ${missing[*]}" >&2
-    exit 1
-  fi
-fi
+apt_install "packaging for $platform" "${packaging_packages[@]}"
 
 # Tells the app which package it came in, as Tauri's own bundler does (the updater installs a .deb
 # with dpkg, an .rpm with rpm, a Windows update with the NSIS installer): the marker string Tauri

@@ -4,6 +4,7 @@
 # gnome-keyring and dunst for the end-to-end tests. macOS and Windows need only Rust and Node.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/apt.sh
 
 if ! command -v cargo >/dev/null 2>&1; then
   echo "AgentDesk needs a Rust toolchain (cargo). Install it from https://rustup.rs and run this again." >&2
@@ -21,20 +22,7 @@ if [ "$(uname -s)" = "Linux" ]; then
   packages=(libwebkit2gtk-4.1-dev build-essential file libssl-dev libayatana-appindicator3-dev librsvg2-dev
     libxdo-dev pkg-config libdbus-1-dev libsecret-1-dev xvfb webkit2gtk-driver dbus dbus-x11 gnome-keyring
     libsecret-tools dunst fonts-noto-cjk)
-  missing=()
-  for package in "${packages[@]}"; do
-    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
-  done
-  if [ ${#missing[@]} -gt 0 ]; then
-    if [ "$(id -u)" = "0" ]; then
-      echo "setup: installing ${missing[*]}"
-      apt-get update -qq
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-    else
-      echo "AgentDesk needs these packages: sudo apt-get install ${missing[*]}" >&2
-      exit 1
-    fi
-  fi
+  apt_install "AgentDesk (build, window, tests)" "${packages[@]}"
 fi
 
 # The UI's dependencies, exactly as locked.

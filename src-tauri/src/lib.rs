@@ -50,6 +50,7 @@ pub fn run() {
                 .unwrap_or_else(|_| "warn".into()),
         )
         .init();
+    notifications::identify_app();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let options = launch::LaunchOptions::from_args(args.clone().into_iter());
     let result = tauri::Builder::default()

@@ -196,6 +196,25 @@ fn visitor_name(state: &AppState, session_id: &str) -> Option<String> {
         .cloned()
 }
 
+/// The message sound by each OS's own name for it: the freedesktop sound theme's on Linux, a system
+/// sound on macOS, the instant-message toast sound on Windows.
+const MESSAGE_SOUND: &str = if cfg!(target_os = "macos") {
+    "Glass"
+} else if cfg!(windows) {
+    "IM"
+} else {
+    "message-new-instant"
+};
+
+/// macOS attributes a notification to the app whose bundle identifier it names; without this it
+/// would show as coming from another app (or not at all). Called once, before the first one.
+pub fn identify_app() {
+    #[cfg(target_os = "macos")]
+    if let Err(error) = notify_rust::set_application(agentdesk_api::APP_IDENTIFIER) {
+        tracing::warn!(%error, "notifications could not be attributed to AgentDesk");
+    }
+}
+
 fn show(title: String, body: String, sound: bool) {
     // notify-rust talks D-Bus synchronously: keep it off the async runtime.
     tauri::async_runtime::spawn_blocking(move || {
@@ -205,7 +224,7 @@ fn show(title: String, body: String, sound: bool) {
             .summary(&title)
             .body(&body);
         if sound {
-            notification.sound_name("message-new-instant");
+            notification.sound_name(MESSAGE_SOUND);
         }
         if let Err(error) = notification.show() {
             tracing::warn!(%error, "desktop notification failed (is a notification daemon running?)");

@@ -6,6 +6,7 @@
 # (installing it needs an RPM-based system). Installing needs root: without it, says SKIPPED.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/lib/apt.sh
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 deb="dist/linux/agentdesk_${version}_amd64.deb"
 rpm_file="dist/linux/agentdesk-${version}-1.x86_64.rpm"
@@ -24,18 +25,18 @@ for need in webkit2gtk4.1 'libwebkit2gtk-4.1.so.0()(64bit)' 'gnome-keyring or'; 
   grep -qF "$need" <<<"$requires" || fail "the .rpm does not require $need"
 done
 
-if [ "$(id -u)" != 0 ]; then
-  echo "linux: SKIPPED installing the .deb: dpkg -i needs root (run this as root, or sudo)." >&2
+if ! as_root true; then
+  echo "linux: SKIPPED installing the .deb: dpkg -i needs root (run this as root, or with passwordless sudo)." >&2
   exit 0
 fi
 if dpkg -s agentdesk >/dev/null 2>&1; then
   echo "linux: removing an agentdesk package installed before this test"
-  dpkg -r agentdesk >/dev/null
+  as_root dpkg -r agentdesk >/dev/null
 fi
 
 step "dpkg -i $deb"
-dpkg -i "$deb" >/dev/null
-trap 'dpkg -s agentdesk >/dev/null 2>&1 && dpkg -r agentdesk >/dev/null' EXIT
+as_root dpkg -i "$deb" >/dev/null
+trap 'dpkg -s agentdesk >/dev/null 2>&1 && as_root dpkg -r agentdesk >/dev/null' EXIT
 installed=$(dpkg -L agentdesk)
 [ "$(command -v agentdesk)" = /usr/bin/agentdesk ] || fail "agentdesk is not on PATH as /usr/bin/agentdesk"
 [ "$(agentdesk-cli --version)" = "agentdesk-cli $version" ] || fail "agentdesk-cli --version printed $(agentdesk-cli --version)"
@@ -49,7 +50,7 @@ AGENTDESK_E2E_APP=/usr/bin/agentdesk E2E_FILTER=a_customer_arrives_the_agent_rep
   bash scripts/e2e.sh
 
 step "dpkg -r agentdesk removes what it installed"
-dpkg -r agentdesk >/dev/null
+as_root dpkg -r agentdesk >/dev/null
 trap - EXIT
 ! dpkg -s agentdesk 2>/dev/null | grep -q '^Status: install ok installed' || fail "agentdesk is still installed"
 left=()

@@ -9,6 +9,7 @@
 set -euo pipefail
 USER="${USER:-$(id -un)}"
 cd "$(dirname "$0")/../.."
+. scripts/lib/apt.sh
 dist="$(pwd)/dist/windows"
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 setup="$dist/AgentDesk_${version}_x64-setup.exe"
@@ -16,16 +17,10 @@ for file in agentdesk.exe agentdesk-cli.exe agentdesk-sandbox.exe "$(basename "$
   [ -f "$dist/$file" ] || { echo "windows: $dist/$file is missing: run bash scripts/package.sh windows first" >&2; exit 1; }
 done
 
-if ! command -v wine >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "windows: installing Wine (Debian's wine64)"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wine wine64 >/dev/null
-  else
-    echo "windows: SKIPPED: Wine is not installed, so the Windows build was not run here." \
-      "Install it (sudo apt-get install wine64) to run these checks." >&2
-    exit 0
-  fi
+if ! command -v wine >/dev/null 2>&1 && ! apt_install "the Windows build's checks under Wine" wine wine64; then
+  echo "windows: SKIPPED: Wine is not installed, so the Windows build was not run here." \
+    "Install it (sudo apt-get install wine64) to run these checks." >&2
+  exit 0
 fi
 
 work=$(mktemp -d /tmp/agentdesk-wine.XXXXXX)

@@ -6,6 +6,7 @@ import { useTranslation } from "react-i18next";
 import type { Backend } from "./backend/backend";
 import { BackendError } from "./backend/backend";
 import type { AgentStatus, ApiHealthAlert, DashboardQuery, DashboardView, KbSuggestionView, Message, Settings, UpdateStatus, WorkbenchEvent } from "./backend/bindings";
+import { commandKey } from "./shortcuts";
 import { defaultQuery } from "./components/dashboard/range";
 import { Composer, type ComposerHandle, type PastedImage } from "./components/Composer";
 import { Conversation } from "./components/Conversation";
@@ -270,7 +271,7 @@ export function App({ backend }: { backend: Backend }) {
   // Keyboard shortcuts.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (!(e.ctrlKey || e.metaKey)) return;
+      if (!commandKey(e)) return;
       const key = e.key.toLowerCase();
       if (key === "j") {
         const id = nextUnread(state);

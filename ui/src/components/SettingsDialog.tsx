@@ -6,6 +6,7 @@ import type { Backend } from "../backend/backend";
 import type { Settings } from "../backend/bindings";
 import { AccountsSection } from "./AccountsSection";
 import { ConnectorsSection } from "./ConnectorsSection";
+import { shortcutLabel } from "../shortcuts";
 
 export type Theme = "system" | "light" | "dark";
 
@@ -124,15 +125,15 @@ export function SettingsDialog(props: {
         <fieldset>
           <legend>{t("settings.shortcuts")}</legend>
           <dl className="shortcuts">
-            <dt>Ctrl+J</dt>
+            <dt>{shortcutLabel("Mod+J")}</dt>
             <dd>{t("settings.shortcutList.nextUnread")}</dd>
-            <dt>Ctrl+L</dt>
+            <dt>{shortcutLabel("Mod+L")}</dt>
             <dd>{t("settings.shortcutList.focusComposer")}</dd>
-            <dt>Ctrl+Shift+E</dt>
+            <dt>{shortcutLabel("Mod+Shift+E")}</dt>
             <dd>{t("settings.shortcutList.endSession")}</dd>
-            <dt>Ctrl+F</dt>
+            <dt>{shortcutLabel("Mod+F")}</dt>
             <dd>{t("settings.shortcutList.search")}</dd>
-            <dt>Ctrl+Shift+M</dt>
+            <dt>{shortcutLabel("Mod+Shift+M")}</dt>
             <dd>{t("settings.shortcutList.switchMerchant")}</dd>
             <dt>↑ / ↓</dt>
             <dd>{t("settings.shortcutList.move")}</dd>

@@ -9,6 +9,7 @@ import { useTranslation } from "react-i18next";
 import type { Backend } from "../backend/backend";
 import { BackendError } from "../backend/backend";
 import type { TenantOption, WorkbenchSnapshot } from "../backend/bindings";
+import { commandKey, shortcutLabel } from "../shortcuts";
 
 export function TenantSwitcher(props: {
   backend: Backend;
@@ -27,7 +28,7 @@ export function TenantSwitcher(props: {
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if ((e.ctrlKey || e.metaKey) && e.shiftKey && e.key.toLowerCase() === "m") {
+      if (commandKey(e) && e.shiftKey && e.key.toLowerCase() === "m") {
         e.preventDefault();
         setOpen(true);
       }
@@ -89,7 +90,7 @@ export function TenantSwitcher(props: {
         className="link"
         aria-haspopup="dialog"
         aria-expanded={open}
-        title={t("tenants.shortcut")}
+        title={t("tenants.shortcut", { shortcut: shortcutLabel("Mod+Shift+M") })}
         onClick={() => setOpen(!open)}
         data-testid="tenant-switcher"
       >

@@ -26,7 +26,7 @@ export const en = {
   tenants: {
     title: "Switch merchant",
     search: "Search merchants",
-    shortcut: "Switch merchant (Ctrl+Shift+M)",
+    shortcut: "Switch merchant ({{shortcut}})",
     loading: "Loading merchants…",
     current: "current",
     disabledTag: "disabled",

@@ -27,7 +27,7 @@ export const zhCN: Strings = {
   tenants: {
     title: "切换商户",
     search: "搜索商户",
-    shortcut: "切换商户（Ctrl+Shift+M）",
+    shortcut: "切换商户（{{shortcut}}）",
     loading: "正在加载商户…",
     current: "当前",
     disabledTag: "已停用",
