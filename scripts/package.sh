@@ -114,5 +114,5 @@ if [ -n "${WEBVIEW2_BOOTSTRAPPER:-}" ]; then
   bootstrapper=("-DWEBVIEW2_BOOTSTRAPPER=$WEBVIEW2_BOOTSTRAPPER")
 fi
 makensis -V2 -INPUTCHARSET UTF8 -DVERSION="$version" -DSOURCE_DIR="$(pwd)/dist/windows" \
-  -DOUTPUT="$(pwd)/$setup" -DICON="$(pwd)/icons/icon.ico" "${bootstrapper[@]}" packaging/windows/agentdesk.nsi
+  -DOUTPUT="$(pwd)/$setup" -DICON="$(pwd)/icons/icon.ico" -DTOAST_ICON="$(pwd)/icons/128x128.png" "${bootstrapper[@]}" packaging/windows/agentdesk.nsi
 echo "package: $(ls dist/windows/* | tr '\n' ' ')in $(($(date +%s) - started)) s"

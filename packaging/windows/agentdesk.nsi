@@ -9,7 +9,8 @@
 ; and says what to install when it is missing; a release built with -DWEBVIEW2_BOOTSTRAPPER=<file>
 ; carries Microsoft's bootstrapper and runs it instead.
 ;
-; makensis -DVERSION=x.y.z -DSOURCE_DIR=<exes> -DOUTPUT=<setup.exe> -DICON=<icon.ico> agentdesk.nsi
+; makensis -DVERSION=x.y.z -DSOURCE_DIR=<exes> -DOUTPUT=<setup.exe> -DICON=<icon.ico>
+;          -DTOAST_ICON=<128x128.png> agentdesk.nsi
 
 Unicode true
 Target amd64-unicode
@@ -26,6 +27,8 @@ RequestExecutionLevel user
 !define PUBLISHER "AgentDesk"
 !define UNINSTALL_KEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\${PRODUCT}"
 !define PROVISIONING "agentdesk-provisioning.toml"
+; The app's AppUserModelID for its toasts (src-tauri's notifications use the same identifier).
+!define TOAST_KEY "Software\Classes\AppUserModelId\${IDENTIFIER}"
 ; The WebView2 Runtime's client id (Microsoft's documented detection key).
 !define WEBVIEW2_CLIENT "{F3017226-FE2A-4295-8BDF-00C3A9A7E4C5}"
 !define WEBVIEW2_URL "https://go.microsoft.com/fwlink/p/?LinkId=2124703"
@@ -107,6 +110,7 @@ Section "AgentDesk" SectionMain
   File "${SOURCE_DIR}\agentdesk.exe"
   File "${SOURCE_DIR}\agentdesk-cli.exe"
   File "${SOURCE_DIR}\agentdesk-sandbox.exe"
+  File "/oname=agentdesk.png" "${TOAST_ICON}"
   Push "AgentDesk ${VERSION} installed in $INSTDIR"
   Call WriteInstallLog
 
@@ -127,6 +131,10 @@ Section "AgentDesk" SectionMain
     CreateShortCut "$DESKTOP\$(ShortcutName).lnk" "$INSTDIR\agentdesk.exe"
   ${EndIf}
 
+  ; Toasts from an unpackaged app are shown under the identity registered here (Microsoft's
+  ; documented way for desktop apps without an MSIX package): AgentDesk's name and icon.
+  WriteRegStr HKCU "${TOAST_KEY}" "DisplayName" "${PRODUCT}"
+  WriteRegStr HKCU "${TOAST_KEY}" "IconUri" "$INSTDIR\agentdesk.png"
   WriteRegStr HKCU "Software\${PRODUCT}" "InstallDir" "$INSTDIR"
   WriteRegStr HKCU "${UNINSTALL_KEY}" "DisplayName" "${PRODUCT}"
   WriteRegStr HKCU "${UNINSTALL_KEY}" "DisplayVersion" "${VERSION}"
@@ -172,6 +180,7 @@ Section "Uninstall"
   Delete "$INSTDIR\agentdesk.exe"
   Delete "$INSTDIR\agentdesk-cli.exe"
   Delete "$INSTDIR\agentdesk-sandbox.exe"
+  Delete "$INSTDIR\agentdesk.png"
   Delete "$INSTDIR\${PROVISIONING}"
   Delete "$INSTDIR\install.log"
   Delete "$INSTDIR\uninstall.exe"
@@ -179,6 +188,7 @@ Section "Uninstall"
   Delete "$SMPROGRAMS\$(ShortcutName).lnk"
   Delete "$DESKTOP\$(ShortcutName).lnk"
   DeleteRegKey HKCU "${UNINSTALL_KEY}"
+  DeleteRegKey HKCU "${TOAST_KEY}"
   DeleteRegKey HKCU "Software\${PRODUCT}"
 
   ; The agent's data stays unless asked: /DELETEDATA when silent, a question (default No) otherwise.

@@ -142,6 +142,8 @@ ls "$WINEPREFIX"/drive_c/users/"$USER"/Desktop/AgentDesk*.lnk >/dev/null 2>&1 ||
 wine reg query 'HKCU\Software\Microsoft\Windows\CurrentVersion\Uninstall\AgentDesk' >"$work/uninstall-key.txt" 2>&1 ||
   fail "no entry in Apps & features"
 grep -q "QuietUninstallString" "$work/uninstall-key.txt" || fail "the entry has no QuietUninstallString"
+toast_key='HKCU\Software\Classes\AppUserModelId\dev.agentdesk.workbench'
+wine reg query "$toast_key" 2>/dev/null | grep -q "IconUri" || fail "the toasts' AppUserModelID is not registered"
 # Wine has no WebView2 Runtime: the installer must have said so, in words, for IT.
 iconv -f UTF-16LE -t UTF-8 "$installed/install.log" >"$work/install.log" 2>/dev/null || cp "$installed/install.log" "$work/install.log"
 grep -q "WebView2 Runtime missing" "$work/install.log" || fail "the install log does not report the missing WebView2 Runtime: $(cat "$work/install.log")"
@@ -167,6 +169,7 @@ sleep 1
 [ ! -e "$installed" ] || fail "$installed is still there: $(ls -A "$installed")"
 ! ls "$start_menu"/AgentDesk*.lnk >/dev/null 2>&1 || fail "the Start-menu shortcut is still there"
 ! wine reg query 'HKCU\Software\Microsoft\Windows\CurrentVersion\Uninstall\AgentDesk' >/dev/null 2>&1 || fail "the Apps & features entry is still there"
+! wine reg query "$toast_key" >/dev/null 2>&1 || fail "the toasts' AppUserModelID is still registered"
 [ -f "$config_dir/accounts.json" ] || fail "the uninstaller removed the agent's data without being asked"
 
 step "a silent uninstall with /DELETEDATA removes the agent's data too"

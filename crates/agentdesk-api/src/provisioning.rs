@@ -322,6 +322,21 @@ agent_email = "agent@example.com"
 "#;
 
     #[test]
+    fn the_example_in_the_deployment_guide_is_a_valid_file() {
+        let guide = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/DEPLOYMENT.md"),
+        )
+        .unwrap();
+        let start = guide.find("```toml\n").unwrap() + "```toml\n".len();
+        let example = &guide[start..start + guide[start..].find("```").unwrap()];
+        let parsed = Provisioning::parse(Path::new("DEPLOYMENT.md"), example).unwrap();
+        assert_eq!(parsed.accounts.len(), 1);
+        assert_eq!(parsed.connectors.len(), 1);
+        assert_eq!(parsed.updates, Some(UpdatePolicy { enabled: false }));
+        assert_eq!(parsed.settings.len(), 5);
+    }
+
+    #[test]
     fn a_secret_anywhere_is_refused_and_named() {
         let with_key = FILE.replace(
             "agent_email = \"agent@example.com\"",

@@ -998,11 +998,13 @@ async fn the_window_may_call_only_the_apps_own_commands_with_valid_arguments() {
 /// the permissions generated for them (`src-tauri/build.rs`), the capability that grants them
 /// (`src-tauri/capabilities/main.json`) and the README. A command missing from the capability is
 /// refused at run time; one granted but not handled, or undocumented, is a review gap.
-/// A feed on loopback announcing version 9.9.9 for this platform, with the artifact's minisign
-/// signature made by `keys`; `tampered` serves the artifact with one byte changed after signing.
+/// A feed on loopback announcing version 9.9.9, written by the release's own feed script
+/// (scripts/update-feed.py) from an artifact signed with `keys` the way Tauri's signer does (the
+/// `.sig` file is the minisign signature in base64); `tampered` serves the artifact with one byte
+/// changed after signing.
 async fn serve_update_feed(keys: &minisign::KeyPair, tampered: bool) -> String {
     use base64::Engine;
-    let artifact = b"AgentDesk 9.9.9: the installer's bytes".to_vec();
+    let artifact = b"AgentDesk 9.9.9: the package's bytes".to_vec();
     let signature = minisign::sign(
         Some(&keys.pk),
         &keys.sk,
@@ -1012,33 +1014,49 @@ async fn serve_update_feed(keys: &minisign::KeyPair, tampered: bool) -> String {
     )
     .unwrap()
     .to_string();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let release = tempfile_dir::Dir::new(if tampered { "feed-tampered" } else { "feed" });
+    let name = "agentdesk_9.9.9_amd64.deb";
+    std::fs::write(release.0.join(name), &artifact).unwrap();
+    std::fs::write(
+        release.0.join(format!("{name}.sig")),
+        base64::engine::general_purpose::STANDARD.encode(signature),
+    )
+    .unwrap();
+    let feed = std::process::Command::new("python3")
+        .arg(agentdesk_e2e::repo().join("scripts/update-feed.py"))
+        .args([
+            "--version",
+            "9.9.9",
+            "--notes",
+            "Faster sends",
+            "--base-url",
+            &base,
+        ])
+        .arg(release.0.join(name))
+        .output()
+        .unwrap();
+    assert!(
+        feed.status.success(),
+        "update-feed.py: {}",
+        String::from_utf8_lossy(&feed.stderr)
+    );
+    let feed = String::from_utf8(feed.stdout).unwrap();
     let mut served = artifact.clone();
     if tampered {
         served[0] ^= 0x01;
     }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let release = json!({
-        "version": "9.9.9",
-        "notes": "Faster sends",
-        "pub_date": "2026-11-30T00:00:00Z",
-        "platforms": {
-            "linux-x86_64": {
-                "signature": base64::engine::general_purpose::STANDARD.encode(signature),
-                "url": format!("{base}/AgentDesk_9.9.9_amd64.deb"),
-            }
-        }
-    });
     let app = axum::Router::new()
         .route(
             "/latest.json",
             axum::routing::get(move || {
-                let release = release.clone();
-                async move { axum::Json(release) }
+                let feed = feed.clone();
+                async move { ([("content-type", "application/json")], feed) }
             }),
         )
         .route(
-            "/AgentDesk_9.9.9_amd64.deb",
+            &format!("/{name}"),
             axum::routing::get(move || {
                 let served = served.clone();
                 async move { served }

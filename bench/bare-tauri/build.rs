@@ -1,0 +1,4 @@
+//! Generates the bare app's Tauri context.
+fn main() {
+    tauri_build::build();
+}
