@@ -206,6 +206,18 @@ const MESSAGE_SOUND: &str = if cfg!(target_os = "macos") {
     "message-new-instant"
 };
 
+/// Whether the installer registered AgentDesk's toast identity for this user
+/// (packaging/windows/agentdesk.nsi, `TOAST_KEY`).
+#[cfg(windows)]
+fn toast_identity_registered() -> bool {
+    windows_registry::CURRENT_USER
+        .open(format!(
+            r"Software\Classes\AppUserModelId\{}",
+            agentdesk_api::APP_IDENTIFIER
+        ))
+        .is_ok()
+}
+
 /// macOS attributes a notification to the app whose bundle identifier it names; without this it
 /// would show as coming from another app (or not at all). Called once, before the first one.
 pub fn identify_app() {
@@ -225,6 +237,12 @@ fn show(title: String, body: String, sound: bool) {
             .body(&body);
         if sound {
             notification.sound_name(MESSAGE_SOUND);
+        }
+        // Windows shows a desktop app's toast under the AppUserModelID its installer registered
+        // (AgentDesk's name and icon); a copy run from elsewhere keeps notify-rust's default.
+        #[cfg(windows)]
+        if toast_identity_registered() {
+            notification.app_id(agentdesk_api::APP_IDENTIFIER);
         }
         if let Err(error) = notification.show() {
             tracing::warn!(%error, "desktop notification failed (is a notification daemon running?)");

@@ -205,3 +205,37 @@ pub async fn check_periodically<R: Runtime>(
         tokio::time::sleep(CHECK_EVERY).await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn updates_are_off_when_it_turns_them_off_or_the_build_has_no_feed() {
+        let feed = Feed {
+            endpoints: vec!["https://updates.example/latest.json".parse().unwrap()],
+            pubkey: "a-key".into(),
+        };
+        assert_eq!(initial_status(&feed, true), UpdateStatus::UpToDate);
+        assert_eq!(
+            initial_status(&feed, false),
+            UpdateStatus::Off {
+                reason: UpdatesOff::TurnedOffByIt
+            }
+        );
+        for unconfigured in [
+            Feed::default(),
+            Feed {
+                pubkey: " ".into(),
+                ..feed.clone()
+            },
+        ] {
+            assert_eq!(
+                initial_status(&unconfigured, true),
+                UpdateStatus::Off {
+                    reason: UpdatesOff::NotConfigured
+                }
+            );
+        }
+    }
+}

@@ -27,10 +27,14 @@ work=$(mktemp -d /tmp/agentdesk-wine.XXXXXX)
 export WINEPREFIX="$work/prefix" WINEARCH=win64 WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
 unset DISPLAY
 sandbox_pid=""
+# Best effort (the Wine server may be gone already); the script's own status is what it exits with.
 cleanup() {
+  local status=$?
+  set +e
   if [ -n "$sandbox_pid" ]; then kill "$sandbox_pid" 2>/dev/null; fi
   wineserver -k 2>/dev/null
   rm -rf "$work"
+  exit "$status"
 }
 trap cleanup EXIT
 # Credential Manager's items (Wine keeps them under this registry key); none listed when the key
