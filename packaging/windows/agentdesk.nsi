@@ -4,6 +4,7 @@
 ; Start-menu and desktop shortcuts and an entry in "Apps & features". For IT:
 ;   AgentDesk_<version>_x64-setup.exe /S [/NODESKTOP] [/D=C:\path]     silent install
 ;   uninstall.exe /S [/DELETEDATA]                                      silent removal
+; The in-app updater runs it with /S /UPDATE [/R /ARGS …]: shortcuts kept, the app restarted with /R.
 ; A provisioning file (agentdesk-provisioning.toml) beside the installer is installed with the app
 ; (docs/DEPLOYMENT.md). The installer checks for the Microsoft Edge WebView2 Runtime the window needs
 ; and says what to install when it is missing; a release built with -DWEBVIEW2_BOOTSTRAPPER=<file>
@@ -104,8 +105,28 @@ Function FindWebView2
   ${EndIf}
 FunctionEnd
 
+; An update is started by the running app, which quits right after (Tauri's updater): wait up to
+; ten seconds for its program file to be released rather than fail to replace it.
+Function WaitForAppToExit
+  StrCpy $1 0
+  ${DoWhile} ${FileExists} "$INSTDIR\agentdesk.exe"
+    ClearErrors
+    FileOpen $0 "$INSTDIR\agentdesk.exe" a
+    ${IfNot} ${Errors}
+      FileClose $0
+      ${Break}
+    ${EndIf}
+    IntOp $1 $1 + 1
+    ${If} $1 > 50
+      ${Break}
+    ${EndIf}
+    Sleep 200
+  ${Loop}
+FunctionEnd
+
 Section "AgentDesk" SectionMain
   SetOutPath "$INSTDIR"
+  Call WaitForAppToExit
   Delete "$INSTDIR\install.log"
   File "${SOURCE_DIR}\agentdesk.exe"
   File "${SOURCE_DIR}\agentdesk-cli.exe"
@@ -124,11 +145,16 @@ Section "AgentDesk" SectionMain
 
   WriteUninstaller "$INSTDIR\uninstall.exe"
   CreateShortCut "$SMPROGRAMS\$(ShortcutName).lnk" "$INSTDIR\agentdesk.exe"
+  ; An update (the in-app updater passes /UPDATE) leaves the shortcuts as the agent arranged them.
   ${GetParameters} $R0
   ClearErrors
-  ${GetOptions} $R0 "/NODESKTOP" $R1
+  ${GetOptions} $R0 "/UPDATE" $R1
   ${If} ${Errors}
-    CreateShortCut "$DESKTOP\$(ShortcutName).lnk" "$INSTDIR\agentdesk.exe"
+    ClearErrors
+    ${GetOptions} $R0 "/NODESKTOP" $R1
+    ${If} ${Errors}
+      CreateShortCut "$DESKTOP\$(ShortcutName).lnk" "$INSTDIR\agentdesk.exe"
+    ${EndIf}
   ${EndIf}
 
   ; Toasts from an unpackaged app are shown under the identity registered here (Microsoft's
@@ -168,6 +194,13 @@ Section "AgentDesk" SectionMain
       Call WriteInstallLog
       MessageBox MB_OK|MB_ICONEXCLAMATION "$(WebView2Missing)" /SD IDOK
     ${EndIf}
+  ${EndIf}
+
+  ; After an in-app update (/R), AgentDesk starts again as the agent left it.
+  ClearErrors
+  ${GetOptions} $R0 "/R" $R1
+  ${IfNot} ${Errors}
+    Exec '"$INSTDIR\agentdesk.exe"'
   ${EndIf}
 SectionEnd
 

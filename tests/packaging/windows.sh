@@ -165,6 +165,13 @@ assert r["updates_enabled"] is False, r
 PY
 [ -f "$config_dir/accounts.json" ] || fail "provisioning wrote no accounts file"
 
+step "an update over it (what the in-app updater runs) keeps the shortcuts as the agent arranged them"
+rm "$WINEPREFIX"/drive_c/users/"$USER"/Desktop/AgentDesk*.lnk
+wine "$work/share/$(basename "$setup")" /S /UPDATE
+wineserver -w
+! ls "$WINEPREFIX"/drive_c/users/"$USER"/Desktop/AgentDesk*.lnk >/dev/null 2>&1 || fail "the update put back the desktop shortcut the agent removed"
+[ "$(wine "$installed/agentdesk-cli.exe" --version | tr -d '\r')" = "agentdesk-cli $version" ] || fail "the updated agentdesk-cli.exe does not run"
+
 step "the uninstaller removes the program and keeps the agent's data"
 wine "$installed/uninstall.exe" /S
 wineserver -w
