@@ -361,12 +361,24 @@ pub fn update_status(updates: State<'_, Arc<crate::updates::Updates>>) -> Update
 }
 
 /// Installs the verified update and starts the new version (on Windows the installer takes over).
+/// Off the main thread: on Linux installing waits for the administrator password prompt.
 #[tauri::command]
-pub fn restart_to_update(
+pub async fn restart_to_update(
     app: tauri::AppHandle,
     updates: State<'_, Arc<crate::updates::Updates>>,
 ) -> Result<(), ApiError> {
-    match updates.install_ready() {
+    let updates = updates.inner().clone();
+    let installed = tauri::async_runtime::spawn_blocking(move || updates.install_ready())
+        .await
+        .map_err(|error| {
+            ApiError::new(
+                agentdesk_api::ErrorCode::Storage,
+                format!(
+                    "the update could not be installed ({error}); restart AgentDesk and try again"
+                ),
+            )
+        })?;
+    match installed {
         Ok(true) => app.restart(),
         Ok(false) => Err(ApiError::new(
             agentdesk_api::ErrorCode::NotFound,
