@@ -46,10 +46,7 @@ impl AppState {
     /// system-wide one) before anything reads the settings, and returns whether it allows in-app
     /// updates. A broken file is logged, changes nothing and leaves updates on.
     pub fn apply_provisioning(&self) -> bool {
-        let beside_program = std::env::current_exe()
-            .ok()
-            .and_then(|exe| exe.parent().map(Path::to_path_buf));
-        let Some(path) = Provisioning::locate(beside_program.as_deref()) else {
+        let Some(path) = Provisioning::locate_for_this_program() else {
             return true;
         };
         let provisioning = match Provisioning::load(&path) {

@@ -16,6 +16,16 @@ function setup() {
   return backend;
 }
 
+/** Opens the session and sends `text` without the platform answering yet. */
+async function sendUnconfirmed(backend: FakeBackend, text: string) {
+  fireEvent.click(await screen.findByTestId("session-item"));
+  backend.autoConfirm = false;
+  const composer = screen.getByTestId("composer");
+  fireEvent.change(composer, { target: { value: text } });
+  fireEvent.keyDown(composer, { key: "Enter" });
+  await waitFor(() => expect(backend.sent).toHaveLength(1));
+}
+
 describe("workbench", () => {
   beforeEach(() => {
     initI18n("en");
@@ -90,12 +100,7 @@ describe("workbench", () => {
 
   it("says why the platform did not deliver a reply, in the agent's language, and while it checks an unanswered one", async () => {
     const backend = setup();
-    fireEvent.click(await screen.findByTestId("session-item"));
-    backend.autoConfirm = false;
-    const composer = screen.getByTestId("composer");
-    fireEvent.change(composer, { target: { value: "加微信转账" } });
-    fireEvent.keyDown(composer, { key: "Enter" });
-    await waitFor(() => expect(backend.sent).toHaveLength(1));
+    await sendUnconfirmed(backend, "加微信转账");
     const clientMsgId = backend.sent[0].clientMsgId;
     const reply = () => screen.getAllByTestId("message").filter((m) => m.dataset.direction === "out")[0];
     act(() => backend.emit({ type: "message_status_changed", session_id: "c1", client_msg_id: clientMsgId, status: "unknown", msg_id: null, error: "timed out", failure: null }));
@@ -114,12 +119,7 @@ describe("workbench", () => {
     backend.settings.language = "zh-CN";
     backend.addSession({ id: "c1", visitor_id: "u1", visitor_name: "王芳", channel: "wechat", state: "active", started_at_ms: Date.now(), rating: null });
     render(<App backend={backend} />);
-    fireEvent.click(await screen.findByTestId("session-item"));
-    backend.autoConfirm = false;
-    const composer = screen.getByTestId("composer");
-    fireEvent.change(composer, { target: { value: "加微信转账" } });
-    fireEvent.keyDown(composer, { key: "Enter" });
-    await waitFor(() => expect(backend.sent).toHaveLength(1));
+    await sendUnconfirmed(backend, "加微信转账");
     act(() => backend.emit({ type: "message_status_changed", session_id: "c1", client_msg_id: backend.sent[0].clientMsgId, status: "failed", msg_id: null, error: "200032", failure: "sensitive_word" }));
     const reason = await screen.findByTestId("delivery-reason");
     expect(reason.textContent).toContain("敏感词");

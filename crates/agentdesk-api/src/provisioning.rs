@@ -151,6 +151,14 @@ impl Provisioning {
             .find(|path| path.is_file())
     }
 
+    /// [`Provisioning::locate`] for the running program: beside its executable.
+    pub fn locate_for_this_program() -> Option<PathBuf> {
+        let program_dir = std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(Path::to_path_buf));
+        Provisioning::locate(program_dir.as_deref())
+    }
+
     /// Reads and checks the file. Nothing is written: a broken file changes nothing.
     pub fn load(path: &Path) -> Result<Provisioning, ApiError> {
         let text = std::fs::read_to_string(path).map_err(|e| invalid(path, e))?;

@@ -67,12 +67,7 @@ struct AddArgs {
 }
 
 pub async fn run(args: AccountArgs) -> anyhow::Result<i32> {
-    let config_dir = match args.config_dir {
-        Some(dir) => dir,
-        None => agentdesk_api::default_config_dir().context(
-            "cannot tell where the configuration directory is: pass --config-dir or set AGENTDESK_CONFIG_DIR",
-        )?,
-    };
+    let config_dir = crate::config_dir(args.config_dir)?;
     let book = AccountBook::new(&config_dir, Keychain::os());
     match args.command {
         AccountCommand::Add(add) => {

@@ -53,12 +53,7 @@ enum ConnectorCommand {
 }
 
 pub async fn run(args: ConnectorArgs) -> anyhow::Result<i32> {
-    let config_dir = match args.config_dir {
-        Some(dir) => dir,
-        None => agentdesk_api::default_config_dir().context(
-            "cannot tell where the configuration directory is: pass --config-dir or set AGENTDESK_CONFIG_DIR",
-        )?,
-    };
+    let config_dir = crate::config_dir(args.config_dir)?;
     let catalog = ConnectorCatalog::new(&config_dir, Keychain::os());
     match args.command {
         ConnectorCommand::Add { file, no_key } => {

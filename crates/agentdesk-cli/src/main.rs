@@ -114,6 +114,18 @@ enum EvalCommand {
     },
 }
 
+/// The configuration directory a command works on: `--config-dir` / `AGENTDESK_CONFIG_DIR`, else the
+/// app's own (so the CLI and the app share accounts, connectors and settings).
+pub fn config_dir(chosen: Option<std::path::PathBuf>) -> anyhow::Result<std::path::PathBuf> {
+    use anyhow::Context;
+    match chosen {
+        Some(dir) => Ok(dir),
+        None => agentdesk_api::default_config_dir().context(
+            "cannot tell where the configuration directory is: pass --config-dir or set AGENTDESK_CONFIG_DIR",
+        ),
+    }
+}
+
 fn main() {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)

@@ -33,10 +33,7 @@ fn locate(file: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     if let Some(file) = file {
         return Ok(file);
     }
-    let beside_programs = std::env::current_exe()
-        .ok()
-        .and_then(|exe| exe.parent().map(PathBuf::from));
-    Provisioning::locate(beside_programs.as_deref()).with_context(|| {
+    Provisioning::locate_for_this_program().with_context(|| {
         format!(
             "no provisioning file found: name one, set {}, or place {} beside the programs or in {}",
             agentdesk_api::PROVISIONING_ENV,
@@ -68,12 +65,7 @@ pub async fn run(args: ProvisionArgs) -> anyhow::Result<i32> {
         );
         return Ok(0);
     }
-    let config_dir = match args.config_dir {
-        Some(dir) => dir,
-        None => agentdesk_api::default_config_dir().context(
-            "cannot tell where the configuration directory is: pass --config-dir or set AGENTDESK_CONFIG_DIR",
-        )?,
-    };
+    let config_dir = crate::config_dir(args.config_dir)?;
     let book = AccountBook::new(&config_dir, Keychain::os());
     let report = provisioning
         .apply(&book, &SettingsFile::new(&config_dir))
