@@ -22,6 +22,8 @@ use state::AppState;
 pub const DOMAIN_EVENT: &str = "agentdesk://event";
 /// A session's mood after each customer message (`MoodEvent`).
 pub const MOOD_EVENT: &str = "agentdesk://mood";
+/// The window missed events and must read again what it shows (`ResyncEvent`).
+pub const RESYNC_EVENT: &str = "agentdesk://resync";
 /// The API health alert raised or cleared (`ApiHealthAlert`).
 pub const API_HEALTH_EVENT: &str = "agentdesk://api-health";
 /// Emitted once the workspace is up (or with an `ApiError` if it could not start).

@@ -7,7 +7,9 @@
 
 use std::sync::Arc;
 
-use agentdesk_api::{ApiHealthAlert, MoodChange, MoodWatch, Workbench, WorkbenchEvent};
+use agentdesk_api::{
+    ApiHealthAlert, MoodChange, MoodWatch, ResyncEvent, Workbench, WorkbenchEvent,
+};
 use agentdesk_domain::{mask_pii, Direction, DomainEvent};
 use tauri::{AppHandle, Emitter, Manager};
 use tokio::sync::broadcast::{self, error::RecvError};
@@ -27,12 +29,15 @@ pub async fn bridge(
         let event = match events.recv().await {
             Ok(event) => event,
             Err(RecvError::Lagged(skipped)) => {
-                // The UI re-reads its snapshot on this signal instead of missing events silently.
+                // The window re-reads what it shows on this signal instead of missing events silently.
                 tracing::warn!(skipped, "the UI fell behind the event stream");
-                let _ = app.emit(
-                    crate::STARTUP_EVENT,
-                    serde_json::json!({"ok": true, "resync": true}),
-                );
+                let resync = ResyncEvent {
+                    workspace: workbench.workspace_generation(),
+                    skipped,
+                };
+                if let Err(error) = app.emit(crate::RESYNC_EVENT, &resync) {
+                    tracing::warn!(%error, "could not tell the window to read its lists again");
+                }
                 continue;
             }
             Err(RecvError::Closed) => return,

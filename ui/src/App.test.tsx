@@ -214,6 +214,19 @@ describe("workbench", () => {
     expect(screen.getByTestId("session-item").textContent).toContain("消息 49");
   });
 
+  it("after the event stream fell behind, the open conversation shows the messages it missed", async () => {
+    const backend = setup();
+    fireEvent.click(await screen.findByTestId("session-item"));
+    await waitFor(() => expect(screen.getAllByTestId("message")).toHaveLength(1));
+    act(() => {
+      backend.customerWritesUnseen("c1", "还在吗？");
+      backend.customerWritesUnseen("c1", "请尽快回复");
+      backend.fallBehind();
+    });
+    await waitFor(() => expect(screen.getAllByTestId("message")).toHaveLength(3));
+    expect(screen.getAllByTestId("message")[2].textContent).toContain("请尽快回复");
+  });
+
   it("switches merchant from the keyboard, and nothing of the previous merchant stays listed", async () => {
     const backend = setup();
     backend.parked.harbor = {

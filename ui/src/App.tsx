@@ -138,6 +138,15 @@ export function App({ backend }: { backend: Backend }) {
           flushTimer ??= setTimeout(flush, EVENT_BATCH_MS);
         }),
       );
+      // Events were dropped on the way: the list comes again with the snapshot, the open conversation
+      // with its messages (the reducer counts resyncs, the conversation effect below depends on it).
+      unlisten.push(
+        await backend.onResync((event) => {
+          if (cancelled) return;
+          dispatch({ type: "resynced", event });
+          void load();
+        }),
+      );
       unlisten.push(await backend.onMood((event) => startTransition(() => dispatch({ type: "mood", event }))));
       unlisten.push(await backend.onApiHealth((alert) => !cancelled && setHealthAlert(alert)));
       unlisten.push(await backend.onUpdate((status) => !cancelled && setUpdate(status)));
@@ -163,6 +172,7 @@ export function App({ backend }: { backend: Backend }) {
   // The conversation in focus is loaded whole (it is virtualized, so size is not a problem), and
   // again whenever the core caught it up from the platform's records.
   const caughtUp = state.selected ? (state.caughtUp[state.selected] ?? 0) : 0;
+  const resyncs = state.resyncs;
   useEffect(() => {
     const id = state.selected;
     if (!id) return;
@@ -170,7 +180,7 @@ export function App({ backend }: { backend: Backend }) {
       .messages(id, MESSAGE_PAGE)
       .then((messages) => dispatch({ type: "messagesLoaded", sessionId: id, messages }))
       .catch(showError);
-  }, [backend, state.selected, caughtUp, showError]);
+  }, [backend, state.selected, caughtUp, resyncs, showError]);
 
   const unread = totalUnread(state);
   useEffect(() => {

@@ -52,8 +52,8 @@ pub use supervisor::{
 };
 pub use updates::{UpdateStatus, UpdatesOff};
 pub use workbench::{
-    AgentStatus, SessionSummary, TenantOption, TransferAgent, TransferGroup, TransferTarget,
-    TransferTargets, Workbench, WorkbenchEvent, WorkbenchSnapshot, WorkspaceMode,
+    AgentStatus, ResyncEvent, SessionSummary, TenantOption, TransferAgent, TransferGroup,
+    TransferTarget, TransferTargets, Workbench, WorkbenchEvent, WorkbenchSnapshot, WorkspaceMode,
 };
 pub use workspace::{AgentWorkspace, WorkspaceError, WorkspaceOptions};
 
@@ -90,6 +90,7 @@ pub fn typescript_bindings() -> String {
         WorkbenchSnapshot::decl(&config),
         WorkbenchEvent::decl(&config),
         MoodEvent::decl(&config),
+        ResyncEvent::decl(&config),
         TenantOption::decl(&config),
         MerchantView::decl(&config),
         MerchantInput::decl(&config),

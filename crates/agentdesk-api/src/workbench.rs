@@ -111,6 +111,17 @@ pub struct WorkbenchEvent {
     pub event: DomainEvent,
 }
 
+/// The window missed events (its bridge fell behind the stream): it reads again everything it shows,
+/// the session list and the open conversation, instead of showing lists with holes in them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ResyncEvent {
+    #[ts(type = "number")]
+    pub workspace: u64,
+    /// How many events were dropped (for the log; the window refetches whatever the number).
+    #[ts(type = "number")]
+    pub skipped: u64,
+}
+
 /// A tenant the signed-in supervisor can switch to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct TenantOption {

@@ -89,3 +89,39 @@ fn bad_arguments_are_refused_with_a_reason() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("must be positive"));
 }
+
+#[test]
+fn one_slow_session_does_not_hold_back_the_others_replies() {
+    let (code, figures) = soak(&[
+        "--sessions",
+        "20",
+        "--seconds",
+        "2",
+        "--rate",
+        "200",
+        "--reply-every",
+        "5",
+        "--slow-session-ms",
+        "1500",
+    ]);
+    assert_nothing_lost(&figures);
+    let slow = &figures["slow_session"];
+    assert_eq!(slow["delay_ms"], 1500, "{figures}");
+    assert!(
+        slow["replies"].as_u64().unwrap() > 0,
+        "the slow session was answered: {figures}"
+    );
+    assert!(
+        slow["reply_p50_ms"].as_f64().unwrap() >= 1500.0,
+        "its replies really were slow: {figures}"
+    );
+    // Not a speed target: with sends in waves, every other session's reply waited for the slow
+    // one's (p99 ≥ 1500 ms); sent independently, none does.
+    let others = figures["reply_p99_ms"].as_f64().unwrap();
+    assert!(
+        others < 1500.0,
+        "other sessions waited for the slow one: {figures}"
+    );
+    assert!(figures["reply_samples"].as_u64().unwrap() > 20, "{figures}");
+    assert_eq!(code, 0);
+}

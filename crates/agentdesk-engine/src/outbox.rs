@@ -1,11 +1,12 @@
 //! The outbox sender: takes due items from the store and sends each once (one at a time per
-//! session, so each session's replies keep their order; many sessions at once). Before a request
+//! session, so each session's replies keep their order; many sessions at once, each independent of
+//! the others, so one slow conversation never holds back another's replies). Before a request
 //! leaves, its attempt is on disk (so a crash mid-send is known to be ambiguous); every outcome goes
 //! to the engine actor, and the sender waits for its commit before looking at the outbox again, so
 //! this process never has two attempts of one item out. What happens after a failure is the actor's
 //! decision: Sobot honours no client message id, so a send is never simply repeated here.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -98,38 +99,52 @@ pub async fn run(
     outcomes: mpsc::Sender<OutcomeReport>,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
+    // Sessions with a send out. A session leaves this set only here, when its task has been joined
+    // (its outcome committed), and never between reading the outbox and filtering it: a row read
+    // while its session was in flight is dropped, so no item is ever sent on a stale reading.
+    let mut busy_sessions: HashSet<String> = HashSet::new();
+    let mut in_flight: JoinSet<()> = JoinSet::new();
+    let mut task_sessions: HashMap<tokio::task::Id, String> = HashMap::new();
     loop {
-        let due = {
-            let store = reader.lock().unwrap_or_else(|p| p.into_inner());
-            store.due_outbox(now_ms(), 1024).unwrap_or_else(|error| {
-                tracing::warn!(%error, "cannot read the outbox");
-                Vec::new()
-            })
-        };
-        // `due_outbox` gives at most one item per session (its oldest); keep that invariant even
-        // if the query changes.
-        let mut seen = HashSet::new();
-        let wave: Vec<OutboxItem> = due
-            .into_iter()
-            .filter(|item| seen.insert(item.session_id.clone()))
-            .collect();
-        if wave.is_empty() {
-            tokio::select! {
-                _ = wake.notified() => {}
-                _ = tokio::time::sleep(Duration::from_millis(250)) => {}
-                _ = shutdown.changed() => return,
+        if in_flight.len() < CONCURRENCY {
+            let due = {
+                let store = reader.lock().unwrap_or_else(|p| p.into_inner());
+                store.due_outbox(now_ms(), 1024).unwrap_or_else(|error| {
+                    tracing::warn!(%error, "cannot read the outbox");
+                    Vec::new()
+                })
+            };
+            // `due_outbox` gives at most one item per session (its oldest); keep that invariant
+            // even if the query changes, and leave sessions that have a send out alone.
+            for item in due {
+                if in_flight.len() >= CONCURRENCY {
+                    break;
+                }
+                if !busy_sessions.insert(item.session_id.clone()) {
+                    continue;
+                }
+                let session_id = item.session_id.clone();
+                let task = in_flight.spawn(send_once(client.clone(), outcomes.clone(), item));
+                task_sessions.insert(task.id(), session_id);
             }
-            continue;
         }
-        let mut in_flight = JoinSet::new();
-        for item in wave {
-            while in_flight.len() >= CONCURRENCY {
-                in_flight.join_next().await;
-            }
-            in_flight.spawn(send_once(client.clone(), outcomes.clone(), item));
-        }
+        // Each send is independent: the next look at the outbox comes as soon as any one of them
+        // is done (or new work is queued), never after a whole wave.
         tokio::select! {
-            _ = async { while in_flight.join_next().await.is_some() {} } => {}
+            Some(done) = in_flight.join_next_with_id(), if !in_flight.is_empty() => {
+                let id = match done {
+                    Ok((id, ())) => id,
+                    Err(error) => {
+                        tracing::error!(%error, "an outbox send ended unexpectedly");
+                        error.id()
+                    }
+                };
+                if let Some(session_id) = task_sessions.remove(&id) {
+                    busy_sessions.remove(&session_id);
+                }
+            }
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(Duration::from_millis(250)) => {}
             _ = shutdown.changed() => return,
         }
     }

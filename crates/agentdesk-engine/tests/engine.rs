@@ -725,3 +725,45 @@ async fn a_reply_that_never_arrived_is_sent_again_after_the_history_shows_it_mis
     engine.shutdown().await;
     h.sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_slow_session_does_not_hold_back_another_sessions_reply() {
+    let h = Harness::new().await;
+    let engine = h.engine().await;
+    let slow = h.visitor("慢会话", "在吗").await;
+    let quick = h.visitor("快会话", "请问运费多少").await;
+    eventually("both sessions are stored", || async {
+        inbound_texts(&h.db, &slow).len() == 1 && inbound_texts(&h.db, &quick).len() == 1
+    })
+    .await;
+    // The platform takes 3 s to answer any send in the slow session.
+    h.control_post("/faults", json!({"slow_sessions": {slow.clone(): 3000}}))
+        .await;
+
+    engine.send_text(&slow, "马上为您查看").await.unwrap();
+    eventually("the slow session's send is in flight", || async {
+        Store::open_read_only(&h.db)
+            .unwrap()
+            .unresolved_outbox()
+            .unwrap()
+            .iter()
+            .any(|item| item.session_id == slow && item.attempt_started_at_ms.is_some())
+    })
+    .await;
+    engine.send_text(&quick, "运费 8 元").await.unwrap();
+
+    eventually("both replies reach the platform", || async {
+        h.agent_messages(&slow).await.len() == 1 && h.agent_messages(&quick).await.len() == 1
+    })
+    .await;
+    // Ordered by the platform's own clock: the reply queued second, in a quick session, was stored
+    // first, so it never waited for the slow one.
+    let slow_at = h.agent_messages(&slow).await[0]["t"].as_i64().unwrap();
+    let quick_at = h.agent_messages(&quick).await[0]["t"].as_i64().unwrap();
+    assert!(
+        quick_at < slow_at,
+        "the quick session's reply (t={quick_at}) waited for the slow one (t={slow_at})"
+    );
+    engine.shutdown().await;
+    h.sandbox.shutdown().await;
+}

@@ -53,6 +53,14 @@ pub async fn agent_op(
     }
     let temp_id = headers.get("temp-id").and_then(|v| v.to_str().ok());
     let tenant = state.tenant_by_temp_id(temp_id);
+    if op == "send" {
+        // A slow session's send waits before the platform handles it, without holding the world.
+        let cid = str_param(&params, "cid").unwrap_or_default();
+        let delay_ms = crate::lock(&tenant).faults.send_delay_ms(&cid);
+        if delay_ms > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
+        }
+    }
     let mut world = crate::lock(&tenant);
     let Some(agent) = world.agent_by_temp_id(temp_id) else {
         return agent_err("999998", "登录已失效，请重新登录");

@@ -33,6 +33,9 @@ pub struct Faults {
     pub expire_tokens: bool,
     /// Lifetime of newly issued tokens, in seconds (default 86400, as documented).
     pub token_lifetime_secs: Option<u64>,
+    /// Sessions whose agent sends are slow, by cid: a `send` for that session is answered this many
+    /// milliseconds later than the others (one customer's conversation on a struggling shard).
+    pub slow_sessions: std::collections::BTreeMap<String, u64>,
 }
 
 /// One source's faults (see `Faults::sources`).
@@ -64,6 +67,11 @@ impl Faults {
         } else {
             (0, 0.0, None)
         }
+    }
+
+    /// How much later an agent's `send` in session `cid` is answered (see `slow_sessions`).
+    pub fn send_delay_ms(&self, cid: &str) -> u64 {
+        self.slow_sessions.get(cid).copied().unwrap_or(0)
     }
 
     /// Whether a call to `path` is answered with garbage (see `SourceFaults::garbage`).
@@ -104,6 +112,11 @@ impl Faults {
         }
         if self.latency_ms > 30_000 {
             return Err("latency_ms must be at most 30000".into());
+        }
+        if let Some((cid, ms)) = self.slow_sessions.iter().find(|(_, ms)| **ms > 30_000) {
+            return Err(format!(
+                "slow_sessions[{cid:?}] must be at most 30000 ms, got {ms}"
+            ));
         }
         Ok(())
     }

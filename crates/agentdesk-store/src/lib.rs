@@ -29,7 +29,7 @@ pub use encryption::{forget_key, use_key, DatabaseKey};
 pub use error::StoreError;
 pub use kb_articles::KbArticle;
 pub use messages::OrderedText;
-pub use outbox::{OutboxAttachment, OutboxItem, OutboxState};
+pub use outbox::{OutboxAttachment, OutboxItem, OutboxState, QueuedText};
 pub use visitors::Visitor;
 
 /// One change for `Store::apply`. Every variant is idempotent, so replaying a batch after a crash
@@ -362,8 +362,8 @@ impl Store {
         audit_log::prune(&self.conn, before_ms)
     }
 
-    /// Every outbound item's session and text in the order the agent queued them.
-    pub fn queued_texts(&self) -> Result<Vec<(String, String)>, StoreError> {
+    /// Every outbound item's session, text and queue time in the order the agent queued them.
+    pub fn queued_texts(&self) -> Result<Vec<QueuedText>, StoreError> {
         outbox::queued_texts(&self.conn)
     }
 

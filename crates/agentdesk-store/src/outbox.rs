@@ -281,9 +281,24 @@ pub fn get(conn: &Connection, client_msg_id: &str) -> Result<Option<OutboxItem>,
 
 /// Every item's session and text in the order the agent queued them (for soak runs to compare with
 /// the order the platform stored them in).
-pub fn queued_texts(conn: &Connection) -> Result<Vec<(String, String)>, StoreError> {
-    let mut statement = conn.prepare("SELECT session_id, content FROM outbox ORDER BY seq_no")?;
-    let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+/// One outbound item as the agent queued it (see `queued_texts`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueuedText {
+    pub session_id: String,
+    pub content: String,
+    pub queued_at_ms: i64,
+}
+
+pub fn queued_texts(conn: &Connection) -> Result<Vec<QueuedText>, StoreError> {
+    let mut statement =
+        conn.prepare("SELECT session_id, content, created_at_ms FROM outbox ORDER BY seq_no")?;
+    let rows = statement.query_map([], |row| {
+        Ok(QueuedText {
+            session_id: row.get(0)?,
+            content: row.get(1)?,
+            queued_at_ms: row.get(2)?,
+        })
+    })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 

@@ -22,6 +22,7 @@ import type {
   ConnectionReport,
   ConnectorView,
   KbSuggestionView,
+  ResyncEvent,
   SessionMood,
   ApiError,
   ErrorCode,
@@ -33,7 +34,7 @@ import type {
   WorkbenchSnapshot,
 } from "./bindings";
 
-export type StartupInfo = { ok: true; resync?: boolean } | { ok: false; error: ApiError };
+export type StartupInfo = { ok: true } | { ok: false; error: ApiError };
 
 export type TransferTarget = { kind: "agent"; id: string } | { kind: "group"; id: string; name: string };
 
@@ -98,6 +99,8 @@ export interface Backend {
   startupWarning(): Promise<ApiError | null>;
   onEvent(listener: (event: WorkbenchEvent) => void): Promise<() => void>;
   onStartup(listener: (info: StartupInfo) => void): Promise<() => void>;
+  /** The window missed events (the bridge fell behind): read again what is shown. */
+  onResync(listener: (event: ResyncEvent) => void): Promise<() => void>;
   /** Each customer message's effect on its session's mood. */
   onMood(listener: (event: MoodEvent) => void): Promise<() => void>;
   /** Supervisor dashboard: the merchant's figures for a date range (and optionally one group). */

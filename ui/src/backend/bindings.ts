@@ -98,6 +98,12 @@ export type WorkbenchEvent = { workspace: number, event: DomainEvent, };
 
 export type MoodEvent = { workspace: number, mood: SessionMood, };
 
+export type ResyncEvent = { workspace: number, 
+/**
+ * How many events were dropped (for the log; the window refetches whatever the number).
+ */
+skipped: number, };
+
 export type TenantOption = { 
 /**
  * The platform's company id.

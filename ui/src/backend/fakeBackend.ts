@@ -11,7 +11,7 @@ import type {
   PersonalField,
   AccountInput, AccountView, ConnectionReport, ConnectorView, KbSuggestionView, SessionMood, AgentInput, AgentView, MerchantInput, MerchantView, StatusLogEntry,
   ApiHealthAlert, ApiHealthView, DashboardQuery, DashboardView,
-  AgentStatus, DomainEvent, Message, MoodEvent, Session, Settings, TenantOption, TransferTargets, WorkbenchEvent, WorkbenchSnapshot,
+  AgentStatus, DomainEvent, Message, MoodEvent, ResyncEvent, Session, Settings, TenantOption, TransferTargets, WorkbenchEvent, WorkbenchSnapshot,
 } from "./bindings";
 
 export class FakeBackend implements Backend {
@@ -385,8 +385,36 @@ export class FakeBackend implements Backend {
     };
   }
 
-  async onStartup(_listener: (info: StartupInfo) => void) {
-    return () => {};
+  private startupListeners: ((info: StartupInfo) => void)[] = [];
+
+  async onStartup(listener: (info: StartupInfo) => void) {
+    this.startupListeners.push(listener);
+    return () => {
+      this.startupListeners = this.startupListeners.filter((l) => l !== listener);
+    };
+  }
+
+  /** The customer writes while the window's event stream has fallen behind: stored, never announced. */
+  customerWritesUnseen(sessionId: string, content: string, at = Date.now()) {
+    const name = this.sessions.find((s) => s.id === sessionId)?.visitor_name ?? "";
+    (this.history[sessionId] ??= []).push({
+      session_id: sessionId, msg_id: `m-${sessionId}-${++this.ids}`, client_msg_id: null, direction: "in",
+      kind: "text", content, sender_name: name, sent_at_ms: at, status: "sent",
+    });
+  }
+
+  private resyncListeners: ((event: ResyncEvent) => void)[] = [];
+
+  async onResync(listener: (event: ResyncEvent) => void) {
+    this.resyncListeners.push(listener);
+    return () => {
+      this.resyncListeners = this.resyncListeners.filter((l) => l !== listener);
+    };
+  }
+
+  /** The bridge to the window lagged and dropped events: it tells the window so, as the shell does. */
+  fallBehind(skipped = 1) {
+    for (const listener of this.resyncListeners) listener({ workspace: this.workspace, skipped });
   }
 
   private moodListeners: ((event: MoodEvent) => void)[] = [];

@@ -5,7 +5,7 @@ import { listen } from "@tauri-apps/api/event";
 
 import type { Backend, StartupInfo, TransferTarget } from "./backend";
 import { BackendError } from "./backend";
-import type { ApiError, ApiHealthAlert, ApiHealthView, DashboardQuery, DashboardView, CustomerNoteView, CustomerView, PersonalField, AgentInput, AgentView, MerchantInput, MerchantView, StatusLogEntry, AccountInput, AccountView, AgentStatus, ConnectionReport, ConnectorView, KbSuggestionView, Message, MoodEvent, SessionMood, Settings, TenantOption, TransferTargets, UpdateStatus, WorkbenchEvent, WorkbenchSnapshot } from "./bindings";
+import type { ApiError, ApiHealthAlert, ApiHealthView, DashboardQuery, DashboardView, CustomerNoteView, CustomerView, PersonalField, AgentInput, AgentView, MerchantInput, MerchantView, StatusLogEntry, AccountInput, AccountView, AgentStatus, ConnectionReport, ConnectorView, KbSuggestionView, Message, MoodEvent, ResyncEvent, SessionMood, Settings, TenantOption, TransferTargets, UpdateStatus, WorkbenchEvent, WorkbenchSnapshot } from "./bindings";
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
@@ -66,6 +66,8 @@ export class TauriBackend implements Backend {
     listen<WorkbenchEvent>("agentdesk://event", (event) => listener(event.payload));
   onStartup = (listener: (info: StartupInfo) => void) =>
     listen<StartupInfo>("agentdesk://startup", (event) => listener(event.payload));
+  onResync = (listener: (event: ResyncEvent) => void) =>
+    listen<ResyncEvent>("agentdesk://resync", (event) => listener(event.payload));
   onMood = (listener: (event: MoodEvent) => void) => listen<MoodEvent>("agentdesk://mood", (event) => listener(event.payload));
   dashboard = (query: DashboardQuery) => call<DashboardView>("dashboard", { query });
   exportDashboard = (query: DashboardQuery) => call<string>("export_dashboard", { query });

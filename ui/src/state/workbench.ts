@@ -2,7 +2,7 @@
 // Components render it; the backend's events and answers feed it. Nothing here touches the DOM or IPC,
 // so every rule is unit-tested.
 
-import type { ConnectionState, DeliveryFailure, DomainEvent, Message, MoodEvent, Session, SessionMood, WorkbenchEvent, WorkbenchSnapshot } from "../backend/bindings";
+import type { ConnectionState, DeliveryFailure, DomainEvent, Message, MoodEvent, ResyncEvent, Session, SessionMood, WorkbenchEvent, WorkbenchSnapshot } from "../backend/bindings";
 
 export type SessionTab = "waiting" | "mine" | "ended";
 
@@ -36,6 +36,9 @@ export interface WorkbenchState {
   /** How often each session was caught up from the platform's records: a loaded conversation is
    * read again when its count moves (messages may have been added or moved to exact times). */
   caughtUp: Record<string, number>;
+  /** How often the window missed events and had to read everything again: the open conversation is
+   * read again when it moves. */
+  resyncs: number;
 }
 
 export const initialState: WorkbenchState = {
@@ -57,6 +60,7 @@ export const initialState: WorkbenchState = {
   moods: {},
   storageProblem: null,
   caughtUp: {},
+  resyncs: 0,
 };
 
 export type Action =
@@ -65,6 +69,7 @@ export type Action =
   | { type: "event"; event: DomainEvent; now: number }
   | { type: "events"; events: WorkbenchEvent[]; now: number }
   | { type: "mood"; event: MoodEvent }
+  | { type: "resynced"; event: ResyncEvent }
   | { type: "select"; sessionId: string | null }
   | { type: "optimisticSend"; message: Message }
   | { type: "sendFailed"; clientMsgId: string; sessionId: string; error: string }
@@ -178,6 +183,10 @@ export function reduce(state: WorkbenchState, action: Action): WorkbenchState {
       // A previous tenant's judgement goes nowhere.
       if (action.event.workspace !== state.workspace) return state;
       return { ...state, moods: { ...state.moods, [action.event.mood.session_id]: action.event.mood } };
+    case "resynced":
+      // A previous tenant's bridge lagging says nothing about this one (its snapshot is read anyway).
+      if (action.event.workspace !== state.workspace) return state;
+      return { ...state, resyncs: state.resyncs + 1 };
     case "events":
       // Only the workspace on screen: a previous tenant's stragglers are dropped, a newer one's wait
       // for its snapshot.

@@ -14,7 +14,7 @@ use agentdesk_api::{demo_sandbox, AgentWorkspace, WorkspaceOptions};
 use agentdesk_domain::Direction;
 use agentdesk_engine::LatencyHistogram;
 use agentdesk_sandbox::{ReadyInfo, SandboxConfig};
-use agentdesk_store::Store;
+use agentdesk_store::{QueuedText, Store};
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 use serde::Deserialize;
@@ -60,6 +60,11 @@ pub struct SoakArgs {
     /// How long to wait for everything to arrive after the load ends.
     #[arg(long, default_value_t = 60.0)]
     drain_seconds: f64,
+    /// Make the platform answer the agent's sends in one session this many milliseconds late (the
+    /// sandbox's `slow_sessions` fault); `reply_p99_ms` then shows whether the other sessions' replies
+    /// waited for it.
+    #[arg(long)]
+    slow_session_ms: Option<u64>,
 }
 
 /// Talks to the sandbox's `/__sandbox/` controls.
@@ -101,6 +106,8 @@ impl Control {
 struct AgentMessage {
     cid: String,
     content: String,
+    /// When the platform stored it (epoch ms).
+    t: i64,
     /// Stored but hidden from the customer (a sensitive word).
     #[serde(rename = "userNoSee", default)]
     user_no_see: bool,
@@ -159,8 +166,6 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<i32> {
     let mut engine = start_engine(&args, &info, &data_dir, &database_path, &database_key).await?;
     wait_connected(&control).await?;
 
-    let chaos =
-        (args.faults == FaultMode::Chaos).then(|| tokio::spawn(chaos(control_clone(&control))));
     let load_started = Instant::now();
     let load = control
         .post(
@@ -170,6 +175,26 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<i32> {
         )
         .await?;
     let planned = load["planned_messages"].as_u64().unwrap_or(0);
+    // The first load session is the slow one, from its first reply on.
+    let slow_session = match args.slow_session_ms {
+        Some(ms) => Some((
+            load["sessions"][0]
+                .as_str()
+                .context("the sandbox's load started no session")?
+                .to_string(),
+            ms,
+        )),
+        None => None,
+    };
+    let steady_faults = match &slow_session {
+        Some((cid, ms)) => json!({"slow_sessions": {cid.clone(): ms}}),
+        None => json!({}),
+    };
+    if slow_session.is_some() {
+        control.post("/faults", steady_faults.clone()).await?;
+    }
+    let chaos = (args.faults == FaultMode::Chaos)
+        .then(|| tokio::spawn(chaos(control_clone(&control), steady_faults.clone())));
 
     // While the load runs: kill and restart the engine on schedule.
     let mut next_kill = args
@@ -200,7 +225,7 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<i32> {
     }
     if let Some(chaos) = chaos {
         chaos.abort();
-        control.post("/faults", json!({})).await?;
+        control.post("/faults", steady_faults.clone()).await?;
     }
 
     // Drain: everything pushed stored, every question answered on the platform.
@@ -259,7 +284,10 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<i32> {
     let seen: Vec<&AgentMessage> = platform.iter().filter(|m| !m.user_no_see).collect();
     let platform_texts: HashSet<&str> = seen.iter().map(|m| m.content.as_str()).collect();
     let shown_twice = seen.len() as u64 - platform_texts.len() as u64;
-    let platform_out_of_order = reply_order_violations(&seen, &store.queued_texts()?);
+    let queued = store.queued_texts()?;
+    let platform_out_of_order = reply_order_violations(&seen, &queued);
+    let slow_cid = slow_session.as_ref().map(|(cid, _)| cid.as_str());
+    let reply_times = reply_latencies(&seen, &queued, slow_cid);
     // Every stored question must have its answer on the platform, and the platform must hold as
     // many answers as questions were generated.
     let unanswered = inbound_texts
@@ -290,6 +318,10 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<i32> {
         "p99_ms": (merged.quantile_ms(0.99) * 100.0).round() / 100.0,
         "p50_ms": (merged.quantile_ms(0.5) * 100.0).round() / 100.0,
         "latency_samples": merged.count(),
+        // A reply from queued on this machine to stored by the platform, the slow session left out.
+        "reply_p99_ms": reply_times.quantile_ms(0.99).map(|ms| ms.round()),
+        "reply_p50_ms": reply_times.quantile_ms(0.5).map(|ms| ms.round()),
+        "reply_samples": reply_times.len(),
         "integrity": integrity,
         // SQLCipher leaves no plain SQLite header on disk.
         "encrypted_on_disk": std::fs::read(&database_path)
@@ -301,6 +333,19 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<i32> {
     });
     if args.kill_every.is_some() {
         figures["kills"] = json!(kills);
+    }
+    if let Some((cid, ms)) = &slow_session {
+        let slow_times = reply_latencies(
+            &seen
+                .iter()
+                .copied()
+                .filter(|m| m.cid == *cid)
+                .collect::<Vec<_>>(),
+            &queued,
+            None,
+        );
+        figures["slow_session"] = json!({"cid": cid, "delay_ms": ms,
+            "replies": slow_times.len(), "reply_p50_ms": slow_times.quantile_ms(0.5).map(|ms| ms.round())});
     }
     let sandbox_stats = control.get("/stats").await?;
     figures["sandbox"] = json!({
@@ -324,8 +369,11 @@ fn control_clone(control: &Control) -> Control {
 
 /// The chaos schedule on top of the steady faults: a latency spike, then superseded and expired
 /// tokens, then a 5xx/429 burst, round and round.
-async fn chaos(control: Control) {
-    let steady = json!({"error_rate": 0.02, "duplicate_push_rate": 0.02, "reorder_push_rate": 0.02, "drop_socket_rate": 0.0005});
+async fn chaos(control: Control, base: Value) {
+    let mut steady = json!({"error_rate": 0.02, "duplicate_push_rate": 0.02, "reorder_push_rate": 0.02, "drop_socket_rate": 0.0005});
+    if let (Some(steady), Some(base)) = (steady.as_object_mut(), base.as_object()) {
+        steady.extend(base.clone());
+    }
     let _ = control.post("/faults", steady.clone()).await;
     let mut round = 0u64;
     loop {
@@ -367,11 +415,11 @@ fn descents(numbers: &[u64]) -> u64 {
 
 /// Replies reach the customer in the order the agent wrote them: within a session, the platform's
 /// storing order must follow the order they were queued in (the outbox's).
-fn reply_order_violations(platform: &[&AgentMessage], queued: &[(String, String)]) -> u64 {
+fn reply_order_violations(platform: &[&AgentMessage], queued: &[QueuedText]) -> u64 {
     let position: HashMap<(&str, &str), u64> = queued
         .iter()
         .enumerate()
-        .map(|(i, (session, text))| ((session.as_str(), text.as_str()), i as u64))
+        .map(|(i, q)| ((q.session_id.as_str(), q.content.as_str()), i as u64))
         .collect();
     let mut by_session: HashMap<&str, Vec<u64>> = HashMap::new();
     for message in platform {
@@ -383,6 +431,46 @@ fn reply_order_violations(platform: &[&AgentMessage], queued: &[(String, String)
         }
     }
     by_session.values().map(|order| descents(order)).sum()
+}
+
+/// Milliseconds from queued (this machine's outbox) to stored (the platform's record), sorted.
+struct ReplyLatencies(Vec<f64>);
+
+impl ReplyLatencies {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The `q` quantile (nearest rank), or None without samples.
+    fn quantile_ms(&self, q: f64) -> Option<f64> {
+        if self.0.is_empty() {
+            return None;
+        }
+        let rank = ((q * self.0.len() as f64).ceil() as usize).clamp(1, self.0.len());
+        Some(self.0[rank - 1])
+    }
+}
+
+/// How long each reply took to reach the platform, leaving out the session `except`.
+fn reply_latencies(
+    platform: &[&AgentMessage],
+    queued: &[QueuedText],
+    except: Option<&str>,
+) -> ReplyLatencies {
+    let queued_at: HashMap<(&str, &str), i64> = queued
+        .iter()
+        .map(|q| ((q.session_id.as_str(), q.content.as_str()), q.queued_at_ms))
+        .collect();
+    let mut times: Vec<f64> = platform
+        .iter()
+        .filter(|m| except != Some(m.cid.as_str()))
+        .filter_map(|m| {
+            let at = queued_at.get(&(m.cid.as_str(), m.content.as_str()))?;
+            Some((m.t - at).max(0) as f64)
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    ReplyLatencies(times)
 }
 
 struct OrderReport {
