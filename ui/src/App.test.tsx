@@ -98,6 +98,22 @@ describe("workbench", () => {
     await waitFor(() => expect(screen.getAllByTestId("message").filter((m) => m.dataset.direction === "out")[0].dataset.status).toBe("sent"));
   });
 
+  it("retrying an image the core never accepted sends the image again, not its file name", async () => {
+    const backend = setup();
+    fireEvent.click(await screen.findByTestId("session-item"));
+    backend.failSends = new (await import("./backend/backend")).BackendError("offline", "network down");
+    const png = new File([new Uint8Array([0x89, 0x50, 0x4e, 0x47])], "shot.png", { type: "image/png" });
+    fireEvent.paste(screen.getByTestId("composer"), {
+      clipboardData: { items: [{ kind: "file", type: "image/png", getAsFile: () => png }] },
+    });
+    await waitFor(() => expect(screen.getAllByTestId("message").some((m) => m.dataset.status === "failed")).toBe(true));
+    backend.failSends = null;
+    fireEvent.click(screen.getByTestId("retry-button"));
+    await waitFor(() => expect(backend.images).toHaveLength(1));
+    expect(backend.images[0]).toMatchObject({ sessionId: "c1", fileName: "shot.png", mime: "image/png" });
+    expect(backend.sent).toEqual([]);
+  });
+
   it("says why the platform did not deliver a reply, in the agent's language, and while it checks an unanswered one", async () => {
     const backend = setup();
     await sendUnconfirmed(backend, "加微信转账");

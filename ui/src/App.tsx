@@ -223,11 +223,15 @@ export function App({ backend }: { backend: Backend }) {
     [backend, state.selected, t],
   );
 
+  /** Images the core has not accepted yet, by client id: a retry sends the image itself again. */
+  const unacceptedImages = useRef<Record<string, PastedImage>>({});
+
   const sendImage = useCallback(
     async (image: PastedImage) => {
       const sessionId = state.selected;
       if (!sessionId) return;
       const clientMsgId = newClientId();
+      unacceptedImages.current[clientMsgId] = image;
       dispatch({
         type: "optimisticSend",
         message: {
@@ -237,6 +241,7 @@ export function App({ backend }: { backend: Backend }) {
       });
       try {
         await backend.sendImage(sessionId, image, clientMsgId);
+        delete unacceptedImages.current[clientMsgId];
       } catch (error) {
         dispatch({ type: "sendFailed", sessionId, clientMsgId, error: BackendError.from(error).message });
       }
@@ -262,7 +267,11 @@ export function App({ backend }: { backend: Backend }) {
       try {
         // A message the core never accepted is sent again (same id, so at most once); one the core
         // holds as failed goes back into its outbox.
-        if (neverAccepted) await backend.sendText(sessionId, message.content, clientMsgId);
+        const image = unacceptedImages.current[clientMsgId];
+        if (neverAccepted && image) {
+          await backend.sendImage(sessionId, image, clientMsgId);
+          delete unacceptedImages.current[clientMsgId];
+        } else if (neverAccepted) await backend.sendText(sessionId, message.content, clientMsgId);
         else await backend.retrySend(clientMsgId);
       } catch (error) {
         dispatch({ type: "sendFailed", sessionId, clientMsgId, error: BackendError.from(error).message });

@@ -11,6 +11,7 @@ mod database_key;
 mod demo;
 mod error;
 mod health;
+mod images;
 mod knowledge;
 mod mood;
 mod notes;

@@ -252,6 +252,7 @@ pub struct Workbench {
     switching: tokio::sync::Mutex<()>,
     generation: AtomicU64,
     events: broadcast::Sender<WorkbenchEvent>,
+    images: crate::images::PlatformImages,
 }
 
 impl Workbench {
@@ -406,6 +407,7 @@ impl Workbench {
             switching: tokio::sync::Mutex::new(()),
             generation: AtomicU64::new(1),
             events,
+            images: crate::images::PlatformImages::new()?,
         })
     }
 
@@ -713,56 +715,11 @@ impl Workbench {
             .await?)
     }
 
-    /// Fetches an image a message refers to, on the agent's click, through the app (not the
-    /// webview): only from the platform's own host, only images, at most 10 MB, returned as a
-    /// `data:` URL the webview may show under its CSP.
+    /// Fetches an image a message refers to, on the agent's click (see `images`).
     pub async fn fetch_image(&self, address: &str) -> Result<String, ApiError> {
-        use base64::Engine as _;
-        const MAX_BYTES: usize = 10 * 1024 * 1024;
-        let base = url::Url::parse(&self.client().credentials().base_url)
+        let platform = url::Url::parse(&self.client().credentials().base_url)
             .map_err(|e| ApiError::new(ErrorCode::InvalidInput, e.to_string()))?;
-        let target = base
-            .join(address)
-            .map_err(|e| ApiError::new(ErrorCode::InvalidInput, format!("not an address: {e}")))?;
-        if target.origin() != base.origin() {
-            return Err(ApiError::new(
-                ErrorCode::InvalidInput,
-                "this image is hosted outside the platform; open it only if you trust the sender",
-            ));
-        }
-        let response = reqwest::Client::new()
-            .get(target)
-            .timeout(std::time::Duration::from_secs(10))
-            .send()
-            .await
-            .map_err(|e| {
-                ApiError::new(ErrorCode::Offline, format!("could not load the image: {e}"))
-            })?;
-        let mime = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string();
-        if !["image/png", "image/jpeg", "image/gif", "image/webp"].contains(&mime.as_str()) {
-            return Err(ApiError::new(
-                ErrorCode::InvalidInput,
-                format!("not an image the workbench shows ({mime})"),
-            ));
-        }
-        let bytes = response.bytes().await.map_err(|e| {
-            ApiError::new(ErrorCode::Offline, format!("could not load the image: {e}"))
-        })?;
-        if bytes.len() > MAX_BYTES {
-            return Err(ApiError::new(
-                ErrorCode::InvalidInput,
-                "the image is larger than 10 MB",
-            ));
-        }
-        Ok(format!(
-            "data:{mime};base64,{}",
-            base64::engine::general_purpose::STANDARD.encode(&bytes)
-        ))
+        self.images.fetch_as_data_url(&platform, address).await
     }
 
     fn visitor_of(&self, session_id: &str) -> Result<String, ApiError> {

@@ -122,6 +122,7 @@ export class FakeBackend implements Backend {
   images: { sessionId: string; fileName: string; mime: string; clientMsgId: string }[] = [];
 
   async sendImage(sessionId: string, image: { fileName: string; mime: string; dataBase64: string }, clientMsgId: string) {
+    if (this.failSends) throw this.failSends;
     this.images.push({ sessionId, fileName: image.fileName, mime: image.mime, clientMsgId });
     const message: Message = {
       session_id: sessionId, msg_id: null, client_msg_id: clientMsgId, direction: "out", kind: "image",

@@ -1,0 +1,251 @@
+//! Images a message refers to, fetched on the agent's click through the app (never the webview):
+//! only from the platform's own origin (every redirect hop checked again), only the image types the
+//! window shows, and never more than 10 MB read (the body is streamed against the cap), returned as
+//! a `data:` URL the webview may show under its CSP. One HTTP client for every fetch.
+
+use std::time::Duration;
+
+use base64::Engine as _;
+use url::Url;
+
+use crate::{ApiError, ErrorCode};
+
+/// The largest image the workbench loads.
+pub const MAX_IMAGE_BYTES: usize = 10 * 1024 * 1024;
+/// Redirects followed (each to the platform's own origin) before giving up.
+const MAX_HOPS: usize = 5;
+const SHOWN_TYPES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+
+pub struct PlatformImages {
+    http: reqwest::Client,
+}
+
+impl PlatformImages {
+    pub fn new() -> Result<PlatformImages, ApiError> {
+        let http = reqwest::Client::builder()
+            // Redirects are followed below, one hop at a time, each checked.
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(10))
+            .connect_timeout(Duration::from_secs(4))
+            .build()
+            .map_err(|e| {
+                ApiError::new(
+                    ErrorCode::NotReady,
+                    format!("cannot set up image loading: {e}"),
+                )
+            })?;
+        Ok(PlatformImages { http })
+    }
+
+    /// `address` (absolute, or relative to `platform`) as a `data:` URL.
+    pub async fn fetch_as_data_url(
+        &self,
+        platform: &Url,
+        address: &str,
+    ) -> Result<String, ApiError> {
+        let mut target = platform
+            .join(address)
+            .map_err(|e| ApiError::new(ErrorCode::InvalidInput, format!("not an address: {e}")))?;
+        let mut hops = 0;
+        let mut response = loop {
+            if target.origin() != platform.origin() {
+                return Err(ApiError::new(
+                    ErrorCode::InvalidInput,
+                    "this image is hosted outside the platform; open it only if you trust the sender",
+                ));
+            }
+            let response = self
+                .http
+                .get(target.clone())
+                .send()
+                .await
+                .map_err(unreachable)?;
+            if !response.status().is_redirection() {
+                break response;
+            }
+            hops += 1;
+            let location = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok());
+            target = match (location, hops <= MAX_HOPS) {
+                (Some(location), true) => target.join(location).map_err(|e| {
+                    ApiError::new(
+                        ErrorCode::Offline,
+                        format!("the image moved to a bad address: {e}"),
+                    )
+                })?,
+                _ => {
+                    return Err(ApiError::new(
+                        ErrorCode::Offline,
+                        "the platform kept redirecting this image; try again later",
+                    ))
+                }
+            };
+        };
+        if !response.status().is_success() {
+            return Err(ApiError::new(
+                ErrorCode::Offline,
+                format!(
+                    "the platform answered HTTP {} for this image",
+                    response.status()
+                ),
+            ));
+        }
+        let mime = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        if !SHOWN_TYPES.contains(&mime.as_str()) {
+            return Err(ApiError::new(
+                ErrorCode::InvalidInput,
+                format!("not an image the workbench shows ({mime})"),
+            ));
+        }
+        let too_large = || ApiError::new(ErrorCode::InvalidInput, "the image is larger than 10 MB");
+        if response
+            .content_length()
+            .is_some_and(|length| length > MAX_IMAGE_BYTES as u64)
+        {
+            return Err(too_large());
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
+            if bytes.len() + chunk.len() > MAX_IMAGE_BYTES {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(format!(
+            "data:{mime};base64,{}",
+            base64::engine::general_purpose::STANDARD.encode(&bytes)
+        ))
+    }
+}
+
+fn unreachable(error: reqwest::Error) -> ApiError {
+    ApiError::new(
+        ErrorCode::Offline,
+        format!("could not load the image: {error}"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    /// A loopback HTTP server that answers every request with `head` and then `body` (repeated
+    /// `repeat` times: a body larger than any cap, without holding it in memory), and then keeps the
+    /// connection open a while (a body without a length never ends: only a cap stops reading it).
+    async fn server(head: String, body: &'static [u8], repeat: usize) -> Url {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let head = head.clone();
+                tokio::spawn(async move {
+                    let mut request = [0u8; 4096];
+                    let _ = socket.read(&mut request).await;
+                    if socket.write_all(head.as_bytes()).await.is_err() {
+                        return;
+                    }
+                    for _ in 0..repeat {
+                        if socket.write_all(body).await.is_err() {
+                            return;
+                        }
+                    }
+                    if !head.contains("Content-Length") {
+                        tokio::time::sleep(Duration::from_secs(30)).await;
+                    }
+                });
+            }
+        });
+        Url::parse(&format!("http://{address}/")).unwrap()
+    }
+
+    const PNG: &[u8] = b"\x89PNG\r\n\x1a\nnot-really-a-png";
+
+    fn image_head(length: Option<usize>) -> String {
+        let length = length
+            .map(|l| format!("Content-Length: {l}\r\n"))
+            .unwrap_or_default();
+        format!("HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n{length}Connection: close\r\n\r\n")
+    }
+
+    #[tokio::test]
+    async fn an_image_of_the_platform_is_loaded() {
+        let platform = server(image_head(Some(PNG.len())), PNG, 1).await;
+        let images = PlatformImages::new().unwrap();
+        let url = images
+            .fetch_as_data_url(&platform, "/files/a.png")
+            .await
+            .unwrap();
+        assert_eq!(
+            url,
+            format!(
+                "data:image/png;base64,{}",
+                base64::engine::general_purpose::STANDARD.encode(PNG)
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn a_redirect_away_from_the_platform_is_not_followed() {
+        let elsewhere = server(image_head(Some(PNG.len())), PNG, 1).await;
+        let platform = server(
+            format!(
+                "HTTP/1.1 302 Found\r\nLocation: {elsewhere}tracker.png\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            ),
+            b"",
+            0,
+        )
+        .await;
+        let images = PlatformImages::new().unwrap();
+        let error = images
+            .fetch_as_data_url(&platform, "/files/a.png")
+            .await
+            .expect_err("the redirect leaves the platform");
+        assert_eq!(error.code, ErrorCode::InvalidInput);
+        assert!(error.message.contains("outside the platform"), "{error:?}");
+    }
+
+    #[tokio::test]
+    async fn an_endless_image_is_cut_at_the_cap_not_read_whole() {
+        // No length announced, more than the cap on the wire (64 KiB x 200 = 12.5 MB), and no end:
+        // reading the whole body first would wait for the timeout.
+        static CHUNK: [u8; 64 * 1024] = [7u8; 64 * 1024];
+        let platform = server(image_head(None), &CHUNK, 200).await;
+        let images = PlatformImages::new().unwrap();
+        let error = images
+            .fetch_as_data_url(&platform, "/files/huge.png")
+            .await
+            .expect_err("over the cap");
+        assert!(error.message.contains("larger than 10 MB"), "{error:?}");
+    }
+
+    #[tokio::test]
+    async fn an_announced_oversized_image_is_refused_before_reading() {
+        let platform = server(image_head(Some(MAX_IMAGE_BYTES + 1)), PNG, 1).await;
+        let images = PlatformImages::new().unwrap();
+        let error = images
+            .fetch_as_data_url(&platform, "/files/huge.png")
+            .await
+            .expect_err("over the cap");
+        assert!(error.message.contains("larger than 10 MB"), "{error:?}");
+    }
+
+    #[tokio::test]
+    async fn an_address_on_another_host_is_refused() {
+        let platform = Url::parse("http://127.0.0.1:9/").unwrap();
+        let images = PlatformImages::new().unwrap();
+        let error = images
+            .fetch_as_data_url(&platform, "https://example.com/a.png")
+            .await
+            .expect_err("another origin");
+        assert!(error.message.contains("outside the platform"), "{error:?}");
+    }
+}
