@@ -371,8 +371,9 @@ pub async fn restart_to_update(
     let installed = tauri::async_runtime::spawn_blocking(move || updates.install_ready())
         .await
         .map_err(|error| {
-            ApiError::new(
+            ApiError::because(
                 agentdesk_api::ErrorCode::Storage,
+                agentdesk_api::ErrorReason::UpdateFailed,
                 format!(
                     "the update could not be installed ({error}); restart AgentDesk and try again"
                 ),
@@ -380,8 +381,9 @@ pub async fn restart_to_update(
         })?;
     match installed {
         Ok(true) => app.restart(),
-        Ok(false) => Err(ApiError::new(
+        Ok(false) => Err(ApiError::because(
             agentdesk_api::ErrorCode::NotFound,
+            agentdesk_api::ErrorReason::NoUpdateWaiting,
             "no update is waiting to be installed",
         )),
         Err(message) => Err(ApiError::new(agentdesk_api::ErrorCode::Storage, message)),

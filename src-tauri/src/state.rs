@@ -125,8 +125,9 @@ impl AppState {
 }
 
 fn not_ready() -> ApiError {
-    ApiError::new(
+    ApiError::because(
         ErrorCode::NotReady,
+        agentdesk_api::ErrorReason::StillStarting,
         "AgentDesk is still starting; try again in a moment.",
     )
 }

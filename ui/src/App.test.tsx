@@ -351,9 +351,9 @@ describe("workbench", () => {
   it("chooses the account the workbench signs in with, and says why a chosen account did not start", async () => {
     const backend = new FakeBackend();
     backend.accountList = [{ account: { name: "Desk 1", platform: "sobot", base_url: "https://www.sobot.com", appid: "a", agent_email: "a@b.test", supervisor: null }, has_app_key: true, has_union_key: false }];
-    backend.warning = { code: "keychain", message: "The system keychain is locked." };
+    backend.warning = { code: "keychain", reason: { key: "general" }, message: "The system keychain is locked." };
     render(<App backend={backend} />);
-    expect((await screen.findByRole("alert")).textContent).toContain("demo mode: The system keychain is locked.");
+    expect((await screen.findByRole("alert")).textContent).toContain("The system keychain is locked.");
     fireEvent.click(screen.getByTestId("open-settings"));
     fireEvent.click(await screen.findByTestId("account-use"));
     await waitFor(() => expect(backend.settings.active_account).toBe("Desk 1"));
@@ -469,7 +469,7 @@ describe("workbench", () => {
 
   it("says when demo data is kept only for this run (no keychain)", async () => {
     const backend = new FakeBackend();
-    backend.storageWarning = { code: "keychain", message: "The system keychain is not available (no D-Bus)." };
+    backend.storageWarning = { code: "keychain", reason: { key: "general" }, message: "The system keychain is not available (no D-Bus)." };
     render(<App backend={backend} />);
     const warning = await screen.findByTestId("storage-warning");
     expect(warning.textContent).toContain("for this run only");

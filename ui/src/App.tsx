@@ -4,7 +4,6 @@ import { type ComponentProps, type ComponentType, lazy, startTransition, Suspens
 import { useTranslation } from "react-i18next";
 
 import type { Backend } from "./backend/backend";
-import { BackendError } from "./backend/backend";
 import type { AgentStatus, ApiHealthAlert, DashboardQuery, DashboardView, KbSuggestionView, Message, Settings, UpdateStatus, WorkbenchEvent } from "./backend/bindings";
 import { commandKey } from "./shortcuts";
 import { defaultQuery } from "./components/dashboard/range";
@@ -21,6 +20,7 @@ import { initI18n, systemLanguage, type Language } from "./i18n";
 import { preloadIfUsedBefore, rememberDashboardUsed } from "./dashboardPreload";
 import { useSettled } from "./useSettled";
 import { initialState, nextUnread, reduce, totalUnread } from "./state/workbench";
+import { describeError } from "./errors";
 
 // The dashboard and its charting library load when first opened (or, for someone who has opened it
 // before, when the window is idle after start): an agent who never opens it never pays for them at
@@ -96,10 +96,9 @@ export function App({ backend }: { backend: Backend }) {
 
   const showError = useCallback(
     (error: unknown) => {
-      const e = BackendError.from(error);
-      setNotice(t(`errors.${e.code}`, { message: e.message }));
+      setNotice(describeError(error));
     },
-    [t],
+    [],
   );
 
   // Start: settings (language), the snapshot, and the event stream.
@@ -110,7 +109,7 @@ export function App({ backend }: { backend: Backend }) {
       backend
         .snapshot()
         .then((snapshot) => !cancelled && dispatch({ type: "snapshot", snapshot }))
-        .catch((error) => !cancelled && setStartError(BackendError.from(error).message));
+        .catch((error) => !cancelled && setStartError(describeError(error)));
     void (async () => {
       const loaded = await backend.getSettings().catch(() => null);
       if (cancelled) return;
@@ -154,13 +153,13 @@ export function App({ backend }: { backend: Backend }) {
       unlisten.push(
         await backend.onStartup((info) => {
           if (info.ok) void load();
-          else setStartError(info.error.message);
+          else setStartError(describeError(info.error));
         }),
       );
       await load();
       preloadIfUsedBefore(preloadDashboard);
       const warning = await backend.startupWarning().catch(() => null);
-      if (warning && !cancelled) setNotice(t("accounts.startFailed", { message: warning.message }));
+      if (warning && !cancelled) setNotice(t("accounts.startFailed", { message: describeError(warning) }));
     })();
     return () => {
       cancelled = true;
@@ -216,8 +215,7 @@ export function App({ backend }: { backend: Backend }) {
           backend.learnFromAnswer(sessionId, article).catch(() => {});
         }
       } catch (error) {
-        const e = BackendError.from(error);
-        dispatch({ type: "sendFailed", sessionId, clientMsgId, error: e.message });
+        dispatch({ type: "sendFailed", sessionId, clientMsgId, error: describeError(error) });
       }
     },
     [backend, state.selected, t],
@@ -243,7 +241,7 @@ export function App({ backend }: { backend: Backend }) {
         await backend.sendImage(sessionId, image, clientMsgId);
         delete unacceptedImages.current[clientMsgId];
       } catch (error) {
-        dispatch({ type: "sendFailed", sessionId, clientMsgId, error: BackendError.from(error).message });
+        dispatch({ type: "sendFailed", sessionId, clientMsgId, error: describeError(error) });
       }
     },
     [backend, state.selected, t],
@@ -252,7 +250,7 @@ export function App({ backend }: { backend: Backend }) {
   const loadImage = useCallback(
     (address: string) =>
       backend.fetchImage(address).catch((error) => {
-        throw new Error(BackendError.from(error).message);
+        throw new Error(describeError(error));
       }),
     [backend],
   );
@@ -274,7 +272,7 @@ export function App({ backend }: { backend: Backend }) {
         } else if (neverAccepted) await backend.sendText(sessionId, message.content, clientMsgId);
         else await backend.retrySend(clientMsgId);
       } catch (error) {
-        dispatch({ type: "sendFailed", sessionId, clientMsgId, error: BackendError.from(error).message });
+        dispatch({ type: "sendFailed", sessionId, clientMsgId, error: describeError(error) });
       }
     },
     [backend, state.unsentLocally],
@@ -314,7 +312,7 @@ export function App({ backend }: { backend: Backend }) {
     async (next: Settings) => {
       setSettings(next);
       initI18n((next.language as Language) || systemLanguage());
-      await backend.saveSettings(next).catch((error) => setNotice(t("settings.saveFailed", { message: BackendError.from(error).message })));
+      await backend.saveSettings(next).catch((error) => setNotice(t("settings.saveFailed", { message: describeError(error) })));
     },
     [backend, t],
   );
@@ -407,7 +405,7 @@ export function App({ backend }: { backend: Backend }) {
       )}
       {state.snapshot?.storage_warning && (
         <div className="notice" role="alert" data-testid="storage-warning">
-          <span>{t("banner.notKept", { message: state.snapshot.storage_warning.message })}</span>
+          <span>{t("banner.notKept", { message: describeError(state.snapshot.storage_warning) })}</span>
         </div>
       )}
       {state.storageProblem && (
@@ -429,7 +427,7 @@ export function App({ backend }: { backend: Backend }) {
           <button
             type="button"
             onClick={() =>
-              void backend.restartToUpdate().catch((error) => setNotice(t("updates.restartFailed", { message: BackendError.from(error).message })))
+              void backend.restartToUpdate().catch((error) => setNotice(t("updates.restartFailed", { message: describeError(error) })))
             }
           >
             {t("updates.restartNow")}

@@ -14,7 +14,7 @@ use agentdesk_sobot::{AgentCredentials, ClientError};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::{ApiError, ErrorCode};
+use crate::{ApiError, ErrorCode, ErrorReason, KeyKind};
 
 /// The platforms an account can be on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -147,7 +147,11 @@ impl Account {
         let invalid = |message: String| Err(ApiError::new(ErrorCode::InvalidInput, message));
         let name = self.name.trim();
         if name.is_empty() || name != self.name {
-            return invalid("an account needs a name without leading or trailing spaces".into());
+            return Err(ApiError::because(
+                ErrorCode::InvalidInput,
+                ErrorReason::AccountNameSpaces,
+                "an account needs a name without leading or trailing spaces",
+            ));
         }
         if name.chars().count() > MAX_NAME_CHARS {
             return invalid(format!(
@@ -276,8 +280,11 @@ impl AccountBook {
             .into_iter()
             .find(|a| a.name == name)
             .ok_or_else(|| {
-                ApiError::new(
+                ApiError::because(
                     ErrorCode::NotFound,
+                    ErrorReason::NoAccount {
+                        name: name.to_string(),
+                    },
                     format!("there is no account named {name:?}"),
                 )
             })
@@ -325,20 +332,29 @@ impl AccountBook {
             .to_string();
         let exists = accounts.iter().any(|a| a.name == replacing);
         if previous_name.is_some() && !exists {
-            return Err(ApiError::new(
+            return Err(ApiError::because(
                 ErrorCode::NotFound,
+                ErrorReason::NoAccount {
+                    name: replacing.to_string(),
+                },
                 format!("there is no account named {replacing:?} to edit"),
             ));
         }
         if replacing != account.name && accounts.iter().any(|a| a.name == account.name) {
-            return Err(ApiError::new(
+            return Err(ApiError::because(
                 ErrorCode::InvalidInput,
+                ErrorReason::AccountExists {
+                    name: account.name.clone(),
+                },
                 format!("an account named {:?} already exists", account.name),
             ));
         }
         if previous_name.is_none() && exists {
-            return Err(ApiError::new(
+            return Err(ApiError::because(
                 ErrorCode::InvalidInput,
+                ErrorReason::AccountExists {
+                    name: account.name.clone(),
+                },
                 format!(
                     "an account named {:?} already exists; edit it or remove it first",
                     account.name
@@ -402,8 +418,11 @@ impl AccountBook {
         let before = accounts.len();
         accounts.retain(|a| a.name != name);
         if accounts.len() == before {
-            return Err(ApiError::new(
+            return Err(ApiError::because(
                 ErrorCode::NotFound,
+                ErrorReason::NoAccount {
+                    name: name.to_string(),
+                },
                 format!("there is no account named {name:?}"),
             ));
         }
@@ -443,8 +462,8 @@ impl AccountBook {
             })
             .await?
             .ok_or_else(|| {
-                ApiError::new(
-                    ErrorCode::InvalidInput,
+                ApiError::because(
+                    ErrorCode::InvalidInput, ErrorReason::AccountKeyMissing { name: account.name.clone(), which: KeyKind::Union },
                     format!(
                         "account {:?} has no union key in the keychain: set it in Settings → Accounts",
                         account.name
@@ -460,8 +479,8 @@ impl AccountBook {
             })
             .await?
             .ok_or_else(|| {
-                ApiError::new(
-                    ErrorCode::InvalidInput,
+                ApiError::because(
+                    ErrorCode::InvalidInput, ErrorReason::AccountKeyMissing { name: account.name.clone(), which: KeyKind::App },
                     format!(
                         "account {:?} has no app key in the keychain: set it in Settings → Accounts",
                         account.name

@@ -24,7 +24,7 @@ use agentdesk_store::{AuditEntry, Store, Write};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::{ApiError, ErrorCode, Workbench};
+use crate::{ApiError, ErrorCode, ErrorReason, Workbench};
 
 /// How long an answer counts as fresh: within it a refresh reuses the cached answer instead of
 /// asking the source again (per source: who the visitor is and their profile change rarely, orders
@@ -500,8 +500,11 @@ impl Workbench {
             .find(|s| s.id == session_id)
             .map(|s| (s.visitor_id, s.visitor_name))
             .ok_or_else(|| {
-                ApiError::new(
+                ApiError::because(
                     ErrorCode::NotFound,
+                    ErrorReason::NoSession {
+                        session: session_id.to_string(),
+                    },
                     format!("no session {session_id} in this workspace"),
                 )
             })
@@ -845,8 +848,9 @@ impl Workbench {
         let (uid, _) = self.visitor_uid(session_id)?;
         let cache = self.cache()?;
         let identity: Identity = cache.get("platform", &uid).map(|(i, _)| i).ok_or_else(|| {
-            ApiError::new(
+            ApiError::because(
                 ErrorCode::NotFound,
+                ErrorReason::CustomerNotLoaded,
                 "the customer's details are not loaded yet: open the Customer tab first",
             )
         })?;

@@ -13,7 +13,7 @@ use ts_rs::TS;
 
 use crate::supervisor::refusal_in_words;
 use crate::workbench::now_ms;
-use crate::{ApiError, ErrorCode, TransferGroup, Workbench};
+use crate::{ApiError, ErrorCode, ErrorReason, TransferGroup, Workbench};
 
 /// The longest range the dashboard asks for (the platform is asked a month at a time).
 pub const MAX_RANGE_DAYS: i64 = 92;
@@ -164,8 +164,11 @@ pub struct DashboardView {
 
 fn parse_day(text: &str, which: &str) -> Result<NaiveDate, ApiError> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
-        ApiError::new(
+        ApiError::because(
             ErrorCode::InvalidInput,
+            ErrorReason::NotADate {
+                text: text.to_string(),
+            },
             format!("the {which} date {text:?} is not a date: use yyyy-MM-dd"),
         )
     })
@@ -179,20 +182,25 @@ pub fn check_range(
     let from = parse_day(&query.from, "start")?;
     let to = parse_day(&query.to, "end")?;
     if to < from {
-        return Err(ApiError::new(
+        return Err(ApiError::because(
             ErrorCode::InvalidInput,
+            ErrorReason::RangeReversed,
             "the end date is before the start date: swap them",
         ));
     }
     if from > today {
-        return Err(ApiError::new(
+        return Err(ApiError::because(
             ErrorCode::InvalidInput,
+            ErrorReason::RangeInFuture,
             "the range starts in the future: choose a start date up to today",
         ));
     }
     if (to - from).num_days() + 1 > MAX_RANGE_DAYS {
-        return Err(ApiError::new(
+        return Err(ApiError::because(
             ErrorCode::InvalidInput,
+            ErrorReason::RangeTooLong {
+                days: MAX_RANGE_DAYS as u32,
+            },
             format!("the range is longer than {MAX_RANGE_DAYS} days: choose a shorter one"),
         ));
     }
@@ -308,28 +316,26 @@ pub fn status_spans(mut changes: Vec<(i64, String)>, from_ms: i64, to_ms: i64) -
     spans
 }
 
-/// A CSV field: quoted when needed, and never read as a formula by a spreadsheet (names are data).
-fn csv_field(value: &str) -> String {
-    let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
+/// A field a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, a tab or a carriage return
+/// first) gets a leading apostrophe: names are data.
+fn defuse_formula(value: &str) -> std::borrow::Cow<'_, str> {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}").into()
     } else {
-        value.to_string()
-    };
-    if guarded.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", guarded.replace('"', "\"\""))
-    } else {
-        guarded
+        value.into()
     }
 }
 
+/// One CSV line (quoted where needed by the `csv` crate, CRLF-terminated), formulas defused.
 fn csv_row(fields: &[String]) -> String {
-    let mut row = fields
-        .iter()
-        .map(|f| csv_field(f))
-        .collect::<Vec<_>>()
-        .join(",");
-    row.push_str("\r\n");
-    row
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    // Writing into memory cannot fail; a field is any string.
+    let written = writer.write_record(fields.iter().map(|f| defuse_formula(f).into_owned()));
+    debug_assert!(written.is_ok());
+    let bytes = writer.into_inner().unwrap_or_default();
+    String::from_utf8(bytes).unwrap_or_default()
 }
 
 /// The dashboard as CSV: the agents, the days and the ratings, each a table with its own header
@@ -411,8 +417,8 @@ pub fn dashboard_csv(view: &DashboardView) -> String {
 /// Where exports go: the user's Downloads folder, else their home folder.
 pub fn export_folder() -> Result<PathBuf, ApiError> {
     dirs::download_dir().or_else(dirs::home_dir).ok_or_else(|| {
-        ApiError::new(
-            ErrorCode::Storage,
+        ApiError::because(
+            ErrorCode::Storage, ErrorReason::NoExportFolder,
             "there is no Downloads or home folder to save the file in: set XDG_DOWNLOAD_DIR or HOME",
         )
     })
@@ -970,11 +976,29 @@ mod tests {
 
     #[test]
     fn csv_quotes_and_defuses_formulas() {
-        assert_eq!(csv_field("林晓 Lin Xiao"), "林晓 Lin Xiao");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(csv_field("-1"), "'-1");
+        let field = |value: &str| csv_row(&[value.to_string(), "x".into()]);
+        assert_eq!(field("林晓 Lin Xiao"), "林晓 Lin Xiao,x\r\n");
+        assert_eq!(field("a,b"), "\"a,b\",x\r\n");
+        assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\",x\r\n");
+        assert_eq!(
+            field("=HYPERLINK(\"x\")"),
+            "\"'=HYPERLINK(\"\"x\"\")\",x\r\n"
+        );
+        assert_eq!(field("-1"), "'-1,x\r\n");
+        assert_eq!(field("两行\n名字"), "\"两行\n名字\",x\r\n");
+    }
+
+    #[test]
+    fn an_exported_name_with_commas_and_quotes_reads_back_whole() {
+        let line = csv_row(&["Lin, \"Lx\" 林".to_string(), "=1+1".into(), "3".into()]);
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(line.as_bytes());
+        let record = reader.records().next().unwrap().unwrap();
+        assert_eq!(
+            record.iter().collect::<Vec<_>>(),
+            vec!["Lin, \"Lx\" 林", "'=1+1", "3"]
+        );
     }
 
     #[test]

@@ -1,6 +1,8 @@
-//! The one error shape that crosses into the UI: `{code, message}`. `code` is a small enum the UI
-//! branches on; `message` is already written for the agent (what happened, what to do). The UI never
-//! matches on message text.
+//! The one error shape that crosses into the UI: `{code, reason, message}`. `code` is a small enum
+//! the UI branches on; `reason` says what happened with its parameters, and the window words it in
+//! the agent's language (one sentence per reason in the UI's catalogue, typed by this enum, so a
+//! missing translation fails the type check); `message` is the English account of the same, for
+//! the CLI, logs and support, shown by the window only as details. The UI never matches on text.
 
 use agentdesk_engine::EngineError;
 use agentdesk_sobot::ClientError;
@@ -29,16 +31,75 @@ pub enum ErrorCode {
     Keychain,
 }
 
+/// What went wrong, with what the agent needs to read it. `General` means nothing more specific is
+/// known: the window says what the code means and shows the message as details.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case", tag = "key")]
+pub enum ErrorReason {
+    General,
+    StillStarting,
+    NoSession { session: String },
+    ImageOutsidePlatform,
+    ImageTooLarge { max_mb: u32 },
+    ImageNotShown { mime: String },
+    ImageUnreachable,
+    ImageNotBase64,
+    AccountExists { name: String },
+    AccountNameSpaces,
+    NoAccount { name: String },
+    AccountKeyMissing { name: String, which: KeyKind },
+    NotADate { text: String },
+    RangeReversed,
+    RangeTooLong { days: u32 },
+    RangeInFuture,
+    SummaryLength { max: u32 },
+    AuditRetentionRange { min: u32, max: u32 },
+    MoodThresholdRange { min: u32, max: u32 },
+    TenantDisabled { name: String },
+    NoTenant { tenant: String },
+    NoUnionAccount,
+    NotOnUnion,
+    AlreadyRated,
+    ChannelCannotRate,
+    RatingNeedsCustomerMessage,
+    CustomerNotLoaded,
+    NoExportFolder,
+    NoUpdateWaiting,
+    UpdateFailed,
+    BadMessageId,
+    UnknownBusyReason,
+}
+
+/// Which of an account's keys (see `ErrorReason::AccountKeyMissing`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyKind {
+    App,
+    Union,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct ApiError {
     pub code: ErrorCode,
+    pub reason: ErrorReason,
     pub message: String,
 }
 
 impl ApiError {
+    /// An error known only by its code (the window words the code, `message` is the details).
     pub fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
         ApiError {
             code,
+            reason: ErrorReason::General,
+            message: message.into(),
+        }
+    }
+
+    /// An error with a reason the window words in the agent's language.
+    pub fn because(code: ErrorCode, reason: ErrorReason, message: impl Into<String>) -> ApiError {
+        ApiError {
+            code,
+            reason,
             message: message.into(),
         }
     }

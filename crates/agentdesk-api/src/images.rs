@@ -8,7 +8,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use url::Url;
 
-use crate::{ApiError, ErrorCode};
+use crate::{ApiError, ErrorCode, ErrorReason};
 
 /// The largest image the workbench loads.
 pub const MAX_IMAGE_BYTES: usize = 10 * 1024 * 1024;
@@ -49,8 +49,8 @@ impl PlatformImages {
         let mut hops = 0;
         let mut response = loop {
             if target.origin() != platform.origin() {
-                return Err(ApiError::new(
-                    ErrorCode::InvalidInput,
+                return Err(ApiError::because(
+                    ErrorCode::InvalidInput, ErrorReason::ImageOutsidePlatform,
                     "this image is hosted outside the platform; open it only if you trust the sender",
                 ));
             }
@@ -70,22 +70,25 @@ impl PlatformImages {
                 .and_then(|v| v.to_str().ok());
             target = match (location, hops <= MAX_HOPS) {
                 (Some(location), true) => target.join(location).map_err(|e| {
-                    ApiError::new(
+                    ApiError::because(
                         ErrorCode::Offline,
+                        ErrorReason::ImageUnreachable,
                         format!("the image moved to a bad address: {e}"),
                     )
                 })?,
                 _ => {
-                    return Err(ApiError::new(
+                    return Err(ApiError::because(
                         ErrorCode::Offline,
+                        ErrorReason::ImageUnreachable,
                         "the platform kept redirecting this image; try again later",
                     ))
                 }
             };
         };
         if !response.status().is_success() {
-            return Err(ApiError::new(
+            return Err(ApiError::because(
                 ErrorCode::Offline,
+                ErrorReason::ImageUnreachable,
                 format!(
                     "the platform answered HTTP {} for this image",
                     response.status()
@@ -99,12 +102,21 @@ impl PlatformImages {
             .unwrap_or_default()
             .to_string();
         if !SHOWN_TYPES.contains(&mime.as_str()) {
-            return Err(ApiError::new(
+            return Err(ApiError::because(
                 ErrorCode::InvalidInput,
+                ErrorReason::ImageNotShown { mime: mime.clone() },
                 format!("not an image the workbench shows ({mime})"),
             ));
         }
-        let too_large = || ApiError::new(ErrorCode::InvalidInput, "the image is larger than 10 MB");
+        let too_large = || {
+            ApiError::because(
+                ErrorCode::InvalidInput,
+                ErrorReason::ImageTooLarge {
+                    max_mb: (MAX_IMAGE_BYTES / 1024 / 1024) as u32,
+                },
+                "the image is larger than 10 MB",
+            )
+        };
         if response
             .content_length()
             .is_some_and(|length| length > MAX_IMAGE_BYTES as u64)
@@ -126,8 +138,9 @@ impl PlatformImages {
 }
 
 fn unreachable(error: reqwest::Error) -> ApiError {
-    ApiError::new(
+    ApiError::because(
         ErrorCode::Offline,
+        ErrorReason::ImageUnreachable,
         format!("could not load the image: {error}"),
     )
 }

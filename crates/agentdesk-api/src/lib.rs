@@ -36,7 +36,7 @@ pub use dashboard::{
     DayFigures, SatisfactionFigures, StaffStatus, StatusSpan,
 };
 pub use demo::{demo_sandbox, DemoSandbox, DemoWorkspace, SANDBOX_URL_ENV};
-pub use error::{ApiError, ErrorCode};
+pub use error::{ApiError, ErrorCode, ErrorReason, KeyKind};
 pub use health::{
     ApiHealth, ApiHealthAlert, ApiHealthView, EndpointHealth, PushHealth, ALERT_WINDOW_MS,
 };
@@ -83,6 +83,8 @@ pub fn typescript_bindings() -> String {
         agentdesk_domain::ConnectionState::decl(&config),
         agentdesk_domain::DomainEvent::decl(&config),
         ErrorCode::decl(&config),
+        KeyKind::decl(&config),
+        ErrorReason::decl(&config),
         UpdatesOff::decl(&config),
         UpdateStatus::decl(&config),
         ApiError::decl(&config),

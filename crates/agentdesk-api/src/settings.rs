@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::{ApiError, ErrorCode};
+use crate::{ApiError, ErrorCode, ErrorReason};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(default)]
@@ -95,8 +95,12 @@ impl SettingsFile {
             ));
         }
         if !MOOD_WARNING_PERCENT.contains(&settings.mood_warning_percent) {
-            return Err(ApiError::new(
+            return Err(ApiError::because(
                 ErrorCode::InvalidInput,
+                ErrorReason::MoodThresholdRange {
+                    min: u32::from(*MOOD_WARNING_PERCENT.start()),
+                    max: u32::from(*MOOD_WARNING_PERCENT.end()),
+                },
                 format!(
                     "the warning threshold must be between {}% and {}%, not {}%",
                     MOOD_WARNING_PERCENT.start(),
@@ -106,8 +110,12 @@ impl SettingsFile {
             ));
         }
         if !AUDIT_RETENTION_DAYS.contains(&settings.audit_retention_days) {
-            return Err(ApiError::new(
+            return Err(ApiError::because(
                 ErrorCode::InvalidInput,
+                ErrorReason::AuditRetentionRange {
+                    min: u32::from(*AUDIT_RETENTION_DAYS.start()),
+                    max: u32::from(*AUDIT_RETENTION_DAYS.end()),
+                },
                 format!(
                     "the audit log must be kept between {} and {} days, not {}",
                     AUDIT_RETENTION_DAYS.start(),

@@ -9,7 +9,7 @@ use agentdesk_sobot::ClientError;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::{ApiError, ErrorCode, Workbench};
+use crate::{ApiError, ErrorCode, ErrorReason, Workbench};
 
 /// A merchant as the supervisor screen lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -265,8 +265,9 @@ impl Workbench {
             .into_iter()
             .find(|t| t.company_id == id)
             .ok_or_else(|| {
-                ApiError::new(
+                ApiError::because(
                     ErrorCode::NotFound,
+                    ErrorReason::NotOnUnion,
                     "the merchant on screen is not on the union platform",
                 )
             })

@@ -18,8 +18,8 @@ use crate::customer::CustomerSources;
 use crate::database_key::DatabaseKeys;
 use crate::health::{ApiHealth, ApiHealthView};
 use crate::{
-    demo_sandbox, AccountBook, AgentWorkspace, ApiError, DemoSandbox, ErrorCode, WorkspaceOptions,
-    SANDBOX_URL_ENV,
+    demo_sandbox, AccountBook, AgentWorkspace, ApiError, DemoSandbox, ErrorCode, ErrorReason,
+    WorkspaceOptions, SANDBOX_URL_ENV,
 };
 
 /// The account name demo mode files its databases under.
@@ -456,8 +456,8 @@ impl Workbench {
     /// The union platform's tenant API, or why there is none.
     pub(crate) fn union(&self) -> Result<&UnionClient, ApiError> {
         self.origin.union.as_ref().ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::InvalidInput,
+            ApiError::because(
+                ErrorCode::InvalidInput, ErrorReason::NoUnionAccount,
                 "this account manages no merchants: add its union code and union key in Settings → Accounts",
             )
         })
@@ -570,14 +570,20 @@ impl Workbench {
             .into_iter()
             .find(|t| t.company_id == tenant_id)
             .ok_or_else(|| {
-                ApiError::new(
+                ApiError::because(
                     ErrorCode::NotFound,
+                    ErrorReason::NoTenant {
+                        tenant: tenant_id.to_string(),
+                    },
                     format!("there is no tenant {tenant_id} on this platform"),
                 )
             })?;
         if !tenant.tenant_status {
-            return Err(ApiError::new(
+            return Err(ApiError::because(
                 ErrorCode::InvalidInput,
+                ErrorReason::TenantDisabled {
+                    name: tenant.company_name.clone(),
+                },
                 format!(
                     "{} is disabled: enable it under Supervisor → Tenants first",
                     tenant.company_name
@@ -677,8 +683,9 @@ impl Workbench {
                         .chars()
                         .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
                 if !valid {
-                    return Err(ApiError::new(
+                    return Err(ApiError::because(
                         ErrorCode::InvalidInput,
+                        ErrorReason::BadMessageId,
                         "the message id must be 1–64 letters, digits, - or _",
                     ));
                 }
@@ -704,8 +711,9 @@ impl Workbench {
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(data_base64.trim())
             .map_err(|e| {
-                ApiError::new(
+                ApiError::because(
                     ErrorCode::InvalidInput,
+                    ErrorReason::ImageNotBase64,
                     format!("the image data is not valid base64: {e}"),
                 )
             })?;
@@ -729,8 +737,11 @@ impl Workbench {
             .find(|s| s.id == session_id)
             .map(|s| s.visitor_id)
             .ok_or_else(|| {
-                ApiError::new(
+                ApiError::because(
                     ErrorCode::NotFound,
+                    ErrorReason::NoSession {
+                        session: session_id.to_string(),
+                    },
                     format!("no session {session_id} in this workspace"),
                 )
             })
@@ -740,11 +751,23 @@ impl Workbench {
     pub async fn invite_rating(&self, session_id: &str) -> Result<(), ApiError> {
         self.visitor_of(session_id)?;
         let refused = |why: &str| Err(ApiError::new(ErrorCode::Platform, why));
+        let refused_because = |reason: ErrorReason, why: &str| {
+            Err(ApiError::because(ErrorCode::Platform, reason, why))
+        };
         match self.client().re_comment(session_id).await?.as_str() {
             "0" => Ok(()),
-            "1" => refused("the customer has already rated this session"),
-            "2" => refused("this customer's channel cannot rate the service"),
-            "3" => refused("the customer must write at least once before being invited to rate"),
+            "1" => refused_because(
+                ErrorReason::AlreadyRated,
+                "the customer has already rated this session",
+            ),
+            "2" => refused_because(
+                ErrorReason::ChannelCannotRate,
+                "this customer's channel cannot rate the service",
+            ),
+            "3" => refused_because(
+                ErrorReason::RatingNeedsCustomerMessage,
+                "the customer must write at least once before being invited to rate",
+            ),
             "5" => refused("the customer has left; the invitation cannot reach them"),
             other => refused(&format!(
                 "the platform could not send the invitation (status {other}); try again"
@@ -798,8 +821,9 @@ impl Workbench {
         resolved: bool,
     ) -> Result<(), ApiError> {
         if summary.trim().is_empty() || summary.chars().count() > 2000 {
-            return Err(ApiError::new(
+            return Err(ApiError::because(
                 ErrorCode::InvalidInput,
+                ErrorReason::SummaryLength { max: 2000 },
                 "the summary must be 1–2000 characters",
             ));
         }
@@ -835,8 +859,9 @@ impl Workbench {
                 client.busy(i64::from(reason)).await?
             }
             AgentStatus::Busy { reason } => {
-                return Err(ApiError::new(
+                return Err(ApiError::because(
                     ErrorCode::InvalidInput,
+                    ErrorReason::UnknownBusyReason,
                     format!("unknown busy reason {reason}"),
                 ))
             }

@@ -566,43 +566,59 @@ pub async fn export_file(
     else {
         return (axum::http::StatusCode::NOT_FOUND, "no such export").into_response();
     };
-    let mut csv = if task_type == "7" {
-        String::from("companyId,companyName,staffId,staffName,sessions,ended,rated\n")
+    // Names may hold commas and quotes: written as real CSV (quoted where needed).
+    let mut csv = csv::Writer::from_writer(Vec::new());
+    let header: &[&str] = if task_type == "7" {
+        &[
+            "companyId",
+            "companyName",
+            "staffId",
+            "staffName",
+            "sessions",
+            "ended",
+            "rated",
+        ]
     } else {
-        String::from(
-            "companyId,companyName,staffId,staffName,firstResponses,avgFirstResponseSeconds\n",
-        )
+        &[
+            "companyId",
+            "companyName",
+            "staffId",
+            "staffName",
+            "firstResponses",
+            "avgFirstResponseSeconds",
+        ]
     };
+    let mut records = vec![header.iter().map(|h| h.to_string()).collect::<Vec<_>>()];
     for tenant in state.tenants() {
         let world = lock(&tenant);
         let mut all = staff_figures(&world, date, date);
         for (index, agent) in world.staff() {
             let stats = all.remove(&index).unwrap_or_default();
-            let row = if task_type == "7" {
-                format!(
-                    "{},{},{},{},{},{},{}\n",
-                    world.company_id,
-                    world.profile.company_name,
-                    agent.id,
-                    agent.name,
-                    stats.sessions,
-                    stats.ended,
-                    stats.rated
-                )
+            let mut record = vec![
+                world.company_id.clone(),
+                world.profile.company_name.clone(),
+                agent.id.clone(),
+                agent.name.clone(),
+            ];
+            if task_type == "7" {
+                record.extend([stats.sessions, stats.ended, stats.rated].map(|n| n.to_string()));
             } else {
-                format!(
-                    "{},{},{},{},{},{:.1}\n",
-                    world.company_id,
-                    world.profile.company_name,
-                    agent.id,
-                    agent.name,
-                    stats.first_responses,
-                    stats.average_first_response_s
-                )
-            };
-            csv.push_str(&row);
+                record.push(stats.first_responses.to_string());
+                record.push(format!("{:.1}", stats.average_first_response_s));
+            }
+            records.push(record);
         }
     }
+    for record in records {
+        if let Err(error) = csv.write_record(&record) {
+            return (
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                error.to_string(),
+            )
+                .into_response();
+        }
+    }
+    let csv = String::from_utf8(csv.into_inner().unwrap_or_default()).unwrap_or_default();
     (
         [(axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8")],
         csv,

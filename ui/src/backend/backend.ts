@@ -26,6 +26,7 @@ import type {
   SessionMood,
   ApiError,
   ErrorCode,
+  ErrorReason,
   Message,
   Settings,
   TenantOption,
@@ -123,6 +124,7 @@ export class BackendError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    readonly reason: ErrorReason = { key: "general" },
   ) {
     super(message);
   }
@@ -130,8 +132,8 @@ export class BackendError extends Error {
   static from(value: unknown): BackendError {
     if (value instanceof BackendError) return value;
     if (value && typeof value === "object" && "code" in value && "message" in value) {
-      const { code, message } = value as ApiError;
-      return new BackendError(code, message);
+      const { code, message, reason } = value as ApiError;
+      return new BackendError(code, message, reason ?? { key: "general" });
     }
     return new BackendError("not_ready", String(value));
   }

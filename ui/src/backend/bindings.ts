@@ -61,11 +61,15 @@ failure: DeliveryFailure | null, } | { "type": "session_caught_up", session_id: 
 
 export type ErrorCode = "invalid_input" | "not_found" | "offline" | "platform" | "storage" | "not_ready" | "keychain";
 
+export type KeyKind = "app" | "union";
+
+export type ErrorReason = { "key": "general" } | { "key": "still_starting" } | { "key": "no_session", session: string, } | { "key": "image_outside_platform" } | { "key": "image_too_large", max_mb: number, } | { "key": "image_not_shown", mime: string, } | { "key": "image_unreachable" } | { "key": "image_not_base64" } | { "key": "account_exists", name: string, } | { "key": "account_name_spaces" } | { "key": "no_account", name: string, } | { "key": "account_key_missing", name: string, which: KeyKind, } | { "key": "not_a_date", text: string, } | { "key": "range_reversed" } | { "key": "range_too_long", days: number, } | { "key": "range_in_future" } | { "key": "summary_length", max: number, } | { "key": "audit_retention_range", min: number, max: number, } | { "key": "mood_threshold_range", min: number, max: number, } | { "key": "tenant_disabled", name: string, } | { "key": "no_tenant", tenant: string, } | { "key": "no_union_account" } | { "key": "not_on_union" } | { "key": "already_rated" } | { "key": "channel_cannot_rate" } | { "key": "rating_needs_customer_message" } | { "key": "customer_not_loaded" } | { "key": "no_export_folder" } | { "key": "no_update_waiting" } | { "key": "update_failed" } | { "key": "bad_message_id" } | { "key": "unknown_busy_reason" };
+
 export type UpdatesOff = "not_configured" | "turned_off_by_it";
 
 export type UpdateStatus = { "state": "off", reason: UpdatesOff, } | { "state": "up_to_date" } | { "state": "ready", version: string, notes: string | null, } | { "state": "refused", version: string, reason: string, } | { "state": "check_failed", reason: string, };
 
-export type ApiError = { code: ErrorCode, message: string, };
+export type ApiError = { code: ErrorCode, reason: ErrorReason, message: string, };
 
 export type WorkspaceMode = "demo" | "account";
 

@@ -6,8 +6,8 @@ import { useCallback, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import type { Backend } from "../backend/backend";
-import { BackendError } from "../backend/backend";
 import type { Account, AccountView, ConnectionReport, Platform } from "../backend/bindings";
+import { describeError } from "../errors";
 
 const SOBOT_BASE_URLS = ["https://www.sobot.com", "https://www.soboten.com", "https://sg.sobot.io", "https://us.sobot.com"];
 
@@ -51,7 +51,7 @@ export function AccountsSection({
     backend
       .accounts()
       .then(setAccounts)
-      .catch((e: unknown) => setError(BackendError.from(e).message));
+      .catch((e: unknown) => setError(describeError(e)));
   }, [backend]);
   useEffect(reload, [reload]);
 
@@ -81,7 +81,7 @@ export function AccountsSection({
       setDraft(null);
       reload();
     } catch (e) {
-      setError(t("accounts.saveFailed", { message: BackendError.from(e).message }));
+      setError(t("accounts.saveFailed", { message: describeError(e) }));
     } finally {
       setSaving(false);
     }
@@ -94,7 +94,7 @@ export function AccountsSection({
       if (activeAccount === name) onUse("");
       reload();
     } catch (e) {
-      setError(BackendError.from(e).message);
+      setError(describeError(e));
     }
   };
 
@@ -104,7 +104,7 @@ export function AccountsSection({
       const report = await backend.testAccount(name);
       setReports((r) => ({ ...r, [name]: report }));
     } catch (e) {
-      setReports((r) => ({ ...r, [name]: { ok: false, problem: null, message: BackendError.from(e).message } }));
+      setReports((r) => ({ ...r, [name]: { ok: false, problem: null, message: describeError(e) } }));
     } finally {
       setTesting(null);
     }

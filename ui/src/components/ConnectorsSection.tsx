@@ -7,8 +7,8 @@ import { useCallback, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import type { Backend } from "../backend/backend";
-import { BackendError } from "../backend/backend";
 import type { ConnectorView } from "../backend/bindings";
+import { describeError } from "../errors";
 
 export function ConnectorsSection({ backend }: { backend: Backend }) {
   const { t } = useTranslation();
@@ -21,7 +21,7 @@ export function ConnectorsSection({ backend }: { backend: Backend }) {
     backend
       .connectors()
       .then(setConnectors)
-      .catch((e: unknown) => setError(BackendError.from(e).message));
+      .catch((e: unknown) => setError(describeError(e)));
   }, [backend]);
   useEffect(reload, [reload]);
 
@@ -33,7 +33,7 @@ export function ConnectorsSection({ backend }: { backend: Backend }) {
       setKeys((k) => ({ ...k, [name]: "" }));
       reload();
     } catch (e) {
-      setError(t("connectors.saveFailed", { message: BackendError.from(e).message }));
+      setError(t("connectors.saveFailed", { message: describeError(e) }));
     } finally {
       setSaving(null);
     }

@@ -6,7 +6,7 @@ import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import type { Backend } from "../backend/backend";
-import { BackendError } from "../backend/backend";
+import { describeError } from "../errors";
 import type { Session } from "../backend/bindings";
 import { clock } from "../format";
 
@@ -34,10 +34,7 @@ export function CustomerNotes({ backend, session }: { backend: Backend; session:
   const sessionId = session.id;
   const visitorId = session.visitor_id;
 
-  const errorText = (error: unknown) => {
-    const e = BackendError.from(error);
-    return t(`errors.${e.code}`, { message: e.message });
-  };
+  const errorText = describeError;
 
   const save = (edit: { sessionId: string; text: string }, current: boolean) => {
     if (current) setStatus({ kind: "saving" });

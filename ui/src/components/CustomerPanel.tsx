@@ -8,8 +8,8 @@ import { useLayoutEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import type { Backend } from "../backend/backend";
-import { BackendError } from "../backend/backend";
 import type { Card, CustomerView, PersonalField, Session } from "../backend/bindings";
+import { describeError } from "../errors";
 
 function CardNote<T>({ card }: { card: Card<T> }) {
   const { t, i18n } = useTranslation();
@@ -55,7 +55,7 @@ export function CustomerPanel(props: {
     props.backend
       .customerView(sessionId, true)
       .then((fresh) => current && setView(fresh))
-      .catch((e: unknown) => current && setError(BackendError.from(e).message))
+      .catch((e: unknown) => current && setError(describeError(e)))
       .finally(() => current && setRefreshing(false));
     return () => {
       current = false;
@@ -66,7 +66,7 @@ export function CustomerPanel(props: {
     props.backend
       .revealCustomerField(sessionId, field)
       .then((value) => setRevealed((r) => ({ ...r, [field]: value })))
-      .catch((e: unknown) => setError(BackendError.from(e).message));
+      .catch((e: unknown) => setError(describeError(e)));
 
   const profile = view?.profile.value ?? null;
   const orders = view?.orders.value ?? null;

@@ -7,8 +7,8 @@ import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import type { Backend } from "../backend/backend";
-import { BackendError } from "../backend/backend";
 import type { KbSuggestionView, Session } from "../backend/bindings";
+import { describeError } from "../errors";
 
 /** The matched question with its matched words in <mark>: text split at the ranges, never markup. */
 function Marked({ text, ranges }: { text: string; ranges: [number, number][] }) {
@@ -48,7 +48,7 @@ export function KnowledgePanel(props: {
     props.backend
       .knowledgeSuggestions(sessionId, asked)
       .then((found) => current && setSuggestions(found))
-      .catch((e: unknown) => current && setError(BackendError.from(e).message));
+      .catch((e: unknown) => current && setError(describeError(e)));
     return () => {
       current = false;
     };

@@ -6,8 +6,8 @@ import { useCallback, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import type { Backend } from "../backend/backend";
-import { BackendError } from "../backend/backend";
 import type { AgentInput, AgentRole, AgentView, MerchantInput, MerchantView, StatusLogEntry } from "../backend/bindings";
+import { describeError } from "../errors";
 
 type Tab = "merchants" | "agents" | "log";
 const ROLES: AgentRole[] = ["online_agent", "online_admin", "ticket_agent", "ticket_admin"];
@@ -19,7 +19,7 @@ function useLoad<T>(load: () => Promise<T>) {
     setError(null);
     load()
       .then(setData)
-      .catch((e: unknown) => setError(BackendError.from(e).message));
+      .catch((e: unknown) => setError(describeError(e)));
   }, [load]);
   useEffect(reload, [reload]);
   return { data, error, reload };
@@ -36,7 +36,7 @@ function useChange(done: () => void) {
       await change();
       done();
     } catch (e) {
-      setFailure(BackendError.from(e).message);
+      setFailure(describeError(e));
     } finally {
       setBusy(false);
     }

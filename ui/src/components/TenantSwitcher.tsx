@@ -7,9 +7,9 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import type { Backend } from "../backend/backend";
-import { BackendError } from "../backend/backend";
 import type { TenantOption, WorkbenchSnapshot } from "../backend/bindings";
 import { commandKey, shortcutLabel } from "../shortcuts";
+import { describeError } from "../errors";
 
 export function TenantSwitcher(props: {
   backend: Backend;
@@ -49,7 +49,7 @@ export function TenantSwitcher(props: {
         setTenants(list);
         setHighlight(0);
       })
-      .catch((e: unknown) => setError(BackendError.from(e).message));
+      .catch((e: unknown) => setError(describeError(e)));
   }, [open, props.backend]);
 
   const shown = useMemo(() => {
@@ -76,7 +76,7 @@ export function TenantSwitcher(props: {
       props.onSwitched(snapshot);
       close();
     } catch (e) {
-      setError(t("tenants.switchFailed", { message: BackendError.from(e).message }));
+      setError(t("tenants.switchFailed", { message: describeError(e) }));
     } finally {
       setBusy(null);
     }

@@ -1,6 +1,8 @@
 // English strings. The key set is the contract: zh-CN must have exactly the same keys (checked by
 // the type below and by a test).
 
+import type { ErrorReason } from "../backend/bindings";
+
 export const en = {
   app: { title: "AgentDesk", loading: "Starting AgentDesk…", startFailed: "AgentDesk could not start: {{message}}", crashed: "AgentDesk hit an unexpected error. Your messages are safe; restart AgentDesk to continue." },
   banner: {
@@ -387,13 +389,50 @@ export const en = {
     restartFailed: "The update could not be installed: {{message}}",
   },
   errors: {
-    invalid_input: "{{message}}",
-    not_found: "{{message}}",
+    // By code, when nothing more specific is known: the core's own words follow as details.
+    invalid_input: "This cannot be done as entered: {{message}}",
+    not_found: "This is no longer here: {{message}}",
     offline: "The platform cannot be reached. AgentDesk keeps working and retries on its own. ({{message}})",
     platform: "The platform refused: {{message}}",
     storage: "Local storage problem: {{message}}",
-    not_ready: "{{message}}",
+    not_ready: "AgentDesk is not ready for this yet: {{message}}",
+    keychain: "The system keychain is missing, locked or refused AgentDesk. Install and unlock one (GNOME Keyring or KWallet on Linux), then restart AgentDesk. ({{message}})",
     dismiss: "Dismiss",
+    keyKinds: { app: "app key", union: "union key" },
+    // By reason (the core's ErrorReason), with its parameters.
+    reasons: {
+      still_starting: "AgentDesk is still starting; try again in a moment.",
+      no_session: "This conversation is no longer in this workspace.",
+      image_outside_platform: "This image is hosted outside the platform; open it only if you trust the sender.",
+      image_too_large: "The image is larger than {{max_mb}} MB.",
+      image_not_shown: "This file is not an image the workbench shows ({{mime}}).",
+      image_unreachable: "The image could not be loaded from the platform; try again later.",
+      image_not_base64: "The pasted image could not be read; paste it again.",
+      account_exists: "An account named “{{name}}” already exists: edit it or remove it first.",
+      account_name_spaces: "An account needs a name without leading or trailing spaces.",
+      no_account: "There is no account named “{{name}}”.",
+      account_key_missing: "Account “{{name}}” has no {{which}} in the keychain: set it in Settings → Accounts.",
+      not_a_date: "“{{text}}” is not a date: use yyyy-MM-dd.",
+      range_reversed: "The end date is before the start date: swap them.",
+      range_too_long: "The range is longer than {{days}} days: choose a shorter one.",
+      range_in_future: "The range starts in the future: choose a start date up to today.",
+      summary_length: "The summary must be 1–{{max}} characters.",
+      audit_retention_range: "The audit log is kept between {{min}} and {{max}} days.",
+      mood_threshold_range: "The warning threshold is between {{min}}% and {{max}}%.",
+      tenant_disabled: "{{name}} is disabled: enable it under Supervisor → Tenants first.",
+      no_tenant: "There is no merchant {{tenant}} on this platform.",
+      no_union_account: "This account manages no merchants: add its union code and union key in Settings → Accounts.",
+      not_on_union: "The merchant on screen is not on the union platform.",
+      already_rated: "The customer has already rated this session.",
+      channel_cannot_rate: "This customer's channel cannot rate the service.",
+      rating_needs_customer_message: "The customer must write at least once before being invited to rate.",
+      customer_not_loaded: "The customer's details are not loaded yet: open the Customer tab first.",
+      no_export_folder: "There is no Downloads or home folder to save the file in.",
+      no_update_waiting: "No update is waiting to be installed.",
+      update_failed: "The update could not be installed; restart AgentDesk and try again.",
+      bad_message_id: "The message id must be 1–64 letters, digits, - or _.",
+      unknown_busy_reason: "That busy reason is not one of the platform's.",
+    } satisfies Record<Exclude<ErrorReason["key"], "general">, string>,
   },
   time: { seconds: "{{count}} s", minutes: "{{count}} min", hours: "{{count}} h" },
 };

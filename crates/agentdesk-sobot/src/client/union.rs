@@ -742,20 +742,23 @@ pub struct ReportRow {
 /// tolerated, unknown columns ignored. A file without `staffId` is not a report.
 pub fn parse_report(text: &str) -> Result<Vec<ReportRow>, ClientError> {
     const ENDPOINT: &str = "tenantExportData:file";
-    let mut lines = text.trim_start_matches('\u{feff}').lines();
-    let header: Vec<&str> = lines
-        .next()
-        .unwrap_or_default()
-        .split(',')
-        .map(str::trim)
-        .collect();
-    let column = |name: &str| header.iter().position(|h| *h == name);
+    let not_a_report = |message: String| ClientError::Decode {
+        endpoint: ENDPOINT.into(),
+        message,
+        body: text.chars().take(200).collect(),
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let header = reader
+        .headers()
+        .map_err(|e| not_a_report(format!("the export's header is not CSV: {e}")))?
+        .clone();
+    let column = |name: &str| header.iter().position(|h| h == name);
     let Some(staff_id) = column("staffId") else {
-        return Err(ClientError::Decode {
-            endpoint: ENDPOINT.into(),
-            message: "the export has no staffId column".into(),
-            body: text.chars().take(200).collect(),
-        });
+        return Err(not_a_report("the export has no staffId column".into()));
     };
     let columns = [
         column("companyId"),
@@ -767,11 +770,12 @@ pub fn parse_report(text: &str) -> Result<Vec<ReportRow>, ClientError> {
         column("avgFirstResponseSeconds"),
     ];
     let mut rows = Vec::new();
-    for line in lines.filter(|l| !l.trim().is_empty()) {
-        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
-        let text_at = |i: Option<usize>| i.and_then(|i| fields.get(i)).unwrap_or(&"").to_string();
+    for record in reader.records() {
+        let record =
+            record.map_err(|e| not_a_report(format!("a line of the export is not CSV: {e}")))?;
+        let text_at = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or("").to_string();
         let number_at = |i: Option<usize>| text_at(i).parse::<f64>().unwrap_or(0.0);
-        let Some(id) = fields.get(staff_id).filter(|id| !id.is_empty()) else {
+        let Some(id) = record.get(staff_id).filter(|id| !id.is_empty()) else {
             continue;
         };
         rows.push(ReportRow {
@@ -813,6 +817,22 @@ mod tests {
         assert_eq!(rows[0].first_responses, 9);
         assert_eq!(rows[0].average_first_response_s, 18.5);
         assert_eq!(rows[0].sessions, 0, "not in this file");
+    }
+
+    #[test]
+    fn quoted_fields_with_commas_and_quotes_stay_whole() {
+        let sessions = "companyId,companyName,staffId,staffName,sessions,ended,rated\r\n\
+                        c1,\"流明商城, 旗舰店\",a1,\"Lin, Xiao \"\"Lx\"\"\",12,11,7\r\n\
+                        c1,流明商城,a2,\"多行\n名字\",3,2,1\r\n";
+        let rows = parse_report(sessions).unwrap();
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        assert_eq!(rows[0].staff_name, "Lin, Xiao \"Lx\"");
+        assert_eq!(
+            (rows[0].sessions, rows[0].ended, rows[0].rated),
+            (12, 11, 7)
+        );
+        assert_eq!(rows[1].staff_name, "多行\n名字");
+        assert_eq!(rows[1].sessions, 3);
     }
 
     #[test]

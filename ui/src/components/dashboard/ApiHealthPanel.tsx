@@ -5,8 +5,8 @@ import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import type { Backend } from "../../backend/backend";
-import { BackendError } from "../../backend/backend";
 import type { ApiHealthView } from "../../backend/bindings";
+import { describeError } from "../../errors";
 
 /** The health figures are local (no platform call), so they refresh often. */
 const HEALTH_REFRESH_MS = 3_000;
@@ -26,7 +26,7 @@ export function ApiHealthPanel({ backend }: { backend: Backend }) {
           setView(next);
           setError(null);
         })
-        .catch((e) => current && setError(BackendError.from(e).message));
+        .catch((e) => current && setError(describeError(e)));
     void load();
     const timer = setInterval(load, HEALTH_REFRESH_MS);
     // An alert raised or cleared shows at once.

@@ -6,7 +6,6 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import type { Backend } from "../../backend/backend";
-import { BackendError } from "../../backend/backend";
 import type { DashboardQuery, DashboardView } from "../../backend/bindings";
 import { ApiHealthPanel } from "./ApiHealthPanel";
 import { Chart } from "./Chart";
@@ -19,6 +18,7 @@ import {
   timelineOption,
 } from "./charts";
 import { DEFAULT_PRESET, defaultQuery, platformDay, presetRange, sameQuery, type Preset } from "./range";
+import { describeError } from "../../errors";
 
 /** Figures are fetched again this often while the dashboard is open. */
 const LIVE_REFRESH_MS = 15_000;
@@ -80,7 +80,7 @@ export function Dashboard(props: {
           setError(null);
         }
       } catch (e) {
-        if (ticket === latest.current) setError(BackendError.from(e).message);
+        if (ticket === latest.current) setError(describeError(e));
       } finally {
         if (ticket === latest.current) setLoading(false);
       }
@@ -114,7 +114,7 @@ export function Dashboard(props: {
       const path = await backend.exportDashboard(query);
       setExported(t("dashboard.exported", { path }));
     } catch (e) {
-      setError(BackendError.from(e).message);
+      setError(describeError(e));
     } finally {
       setExporting(false);
     }

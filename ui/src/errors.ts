@@ -1,0 +1,16 @@
+// Errors in the agent's language: one place turns the core's `{code, reason, message}` into a
+// sentence. A known reason is worded from the catalogue with its parameters (the catalogue is typed
+// by the reasons, so a missing translation fails the type check); otherwise the code is worded and the
+// core's own English message follows as details.
+
+import { i18n } from "./i18n";
+import { BackendError } from "./backend/backend";
+
+export function describeError(error: unknown): string {
+  const e = BackendError.from(error);
+  const { key, ...params } = e.reason;
+  if (key === "general") return i18n.t(`errors.${e.code}`, { message: e.message });
+  const words: Record<string, unknown> = { ...params };
+  if ("which" in params) words.which = i18n.t(`errors.keyKinds.${params.which}`);
+  return i18n.t(`errors.reasons.${key}`, words);
+}
