@@ -19,7 +19,7 @@ use agentdesk_connectors::profile::{CustomerProfile, Order};
 use agentdesk_connectors::rest::config::Role;
 use agentdesk_connectors::rest::Lookup;
 use agentdesk_connectors::source::Connector;
-use agentdesk_domain::{mask_pii, Secret};
+use agentdesk_domain::{mask_pii, Secret, SharedClock};
 use agentdesk_store::{AuditEntry, Store, Write};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use ts_rs::TS;
@@ -299,19 +299,34 @@ fn cached_order(o: &Order) -> CachedOrder {
     }
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
 /// The cache, read and written on the tenant's database file.
 pub(crate) struct Cache {
     pub(crate) store: std::sync::Mutex<Store>,
+    /// When answers were fetched, and how old they are.
+    pub(crate) clock: SharedClock,
 }
 
 impl Cache {
+    fn now_ms(&self) -> i64 {
+        self.clock.now().as_i64()
+    }
+
+    /// Whether a cached answer is younger than `ttl_ms`.
+    fn fresh_enough<T>(&self, cached: &Option<(T, i64)>, ttl_ms: i64) -> bool {
+        let now = self.now_ms();
+        cached.as_ref().is_some_and(|(_, at)| now - at < ttl_ms)
+    }
+
+    /// A card from a source's outcome, falling back to the cached value on failure.
+    fn outcome_card<T: TS, C>(
+        &self,
+        outcome: SourceOutcome<C>,
+        cached: Option<(T, i64)>,
+        fresh: impl FnOnce(C) -> T,
+    ) -> Card<T> {
+        outcome_card(outcome, cached, fresh, self.now_ms())
+    }
+
     pub(crate) fn get<T: DeserializeOwned>(&self, source: &str, key: &str) -> Option<(T, i64)> {
         let answer = self
             .store
@@ -330,7 +345,7 @@ impl Cache {
                 .store
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
-                .cache_answer(source, key, &body, now_ms())
+                .cache_answer(source, key, &body, self.now_ms())
             {
                 tracing::warn!(%error, source, "could not cache an answer");
             }
@@ -348,16 +363,15 @@ fn card<T: TS>(state: CardState, value: Option<T>, as_of_ms: Option<i64>) -> Car
     }
 }
 
-/// A card from a source's outcome, falling back to the cached value on failure.
+/// A card from a source's outcome (fetched at `now_ms`), falling back to the cached value on failure.
 fn outcome_card<T: TS, C>(
     outcome: SourceOutcome<C>,
     cached: Option<(T, i64)>,
     fresh: impl FnOnce(C) -> T,
+    now_ms: i64,
 ) -> Card<T> {
     match outcome {
-        SourceOutcome::Ok { value, .. } => {
-            card(CardState::Fresh, Some(fresh(value)), Some(now_ms()))
-        }
+        SourceOutcome::Ok { value, .. } => card(CardState::Fresh, Some(fresh(value)), Some(now_ms)),
         SourceOutcome::Failed { error, retry_in_ms } => Card {
             state: CardState::Failed,
             as_of_ms: cached.as_ref().map(|(_, at)| *at),
@@ -392,7 +406,7 @@ impl Workbench {
             SourceOutcome::Skipped { .. } => return,
         };
         let took = started.elapsed();
-        let started_at_ms = now_ms() - took.as_millis() as i64;
+        let started_at_ms = self.now_ms() - took.as_millis() as i64;
         let duration_ms = took.as_secs_f64() * 1000.0;
         self.health().record(&agentdesk_sobot::client::CallRecord {
             endpoint: endpoint.to_string(),
@@ -413,13 +427,6 @@ impl Workbench {
             tracing::warn!(%error, endpoint, "a connector call could not be written to the audit log");
         }
     }
-}
-
-/// Whether a cached answer is younger than `ttl_ms`.
-fn fresh_enough<T>(cached: &Option<(T, i64)>, ttl_ms: i64) -> bool {
-    cached
-        .as_ref()
-        .is_some_and(|(_, at)| now_ms() - at < ttl_ms)
 }
 
 /// A card drawn from the cache (empty when nothing was ever fetched).
@@ -476,7 +483,7 @@ impl Workbench {
     /// Deletes audit entries older than `days` from the workspace on screen's database; answers how
     /// many went. (Each tenant's database is pruned when it is on screen.)
     pub fn prune_audit_log(&self, days: u16) -> Result<usize, ApiError> {
-        let before_ms = now_ms() - i64::from(days) * 24 * 3600 * 1000;
+        let before_ms = self.clock().now().days_before(u32::from(days)).as_i64();
         let cache = self.cache()?;
         let mut store = cache.store.lock().unwrap_or_else(|p| p.into_inner());
         Ok(store.prune_audit(before_ms)?)
@@ -489,6 +496,7 @@ impl Workbench {
         }
         let opened = Arc::new(Cache {
             store: std::sync::Mutex::new(Store::open(&self.database_path())?),
+            clock: self.clock(),
         });
         Ok(current.customer_cache.get_or_init(|| opened).clone())
     }
@@ -527,7 +535,7 @@ impl Workbench {
         // by what it says).
         let cached_identity: Option<(Identity, i64)> = cache.get("platform", &uid);
         let identity_card: Card<()>;
-        let identity = if refresh && !fresh_enough(&cached_identity, IDENTITY_TTL_MS) {
+        let identity = if refresh && !cache.fresh_enough(&cached_identity, IDENTITY_TTL_MS) {
             let client = self.client();
             let outcome = guarded(sources.breaker("platform"), timeout, async {
                 client.user_info(&uid).await
@@ -546,7 +554,7 @@ impl Workbench {
                 }
                 _ => None,
             };
-            identity_card = outcome_card(
+            identity_card = cache.outcome_card(
                 outcome,
                 cached_identity.clone().map(|(_, at)| ((), at)),
                 |_| (),
@@ -575,7 +583,7 @@ impl Workbench {
                 return cached_card(None);
             };
             let cached: Option<(PlatformRecordView, i64)> = cache.get("record", key);
-            if !refresh || fresh_enough(&cached, RECORD_TTL_MS) {
+            if !refresh || cache.fresh_enough(&cached, RECORD_TTL_MS) {
                 return cached_card(cached);
             }
             let outcome = guarded(sources.breaker("record"), timeout, async {
@@ -597,7 +605,7 @@ impl Workbench {
                 }
                 view
             });
-            outcome_card(outcome, cached, |v| v)
+            cache.outcome_card(outcome, cached, |v| v)
         };
         let history = async {
             let Some(partner) = &partner else {
@@ -606,7 +614,7 @@ impl Workbench {
             // Per session: the list leaves out the session it is shown beside.
             let history_key = format!("{partner}:{session_id}");
             let cached: Option<(Vec<PastSessionView>, i64)> = cache.get("history", &history_key);
-            if !refresh || fresh_enough(&cached, HISTORY_TTL_MS) {
+            if !refresh || cache.fresh_enough(&cached, HISTORY_TTL_MS) {
                 return cached_card(cached);
             }
             let outcome = guarded(sources.breaker("history"), timeout, async {
@@ -650,7 +658,7 @@ impl Workbench {
             if let SourceOutcome::Ok { value, .. } = &outcome {
                 cache.put("history", &history_key, value);
             }
-            outcome_card(outcome, cached, |v| v)
+            cache.outcome_card(outcome, cached, |v| v)
         };
         let profile = async {
             let Some(source) = &sources.profile else {
@@ -658,7 +666,7 @@ impl Workbench {
             };
             let key = format!("{}:{partner_key}:{}", source.name(), identity.phone);
             let cached: Option<(ProfileView, i64)> = cache.get("profile", &key);
-            if !refresh || fresh_enough(&cached, PROFILE_TTL_MS) {
+            if !refresh || cache.fresh_enough(&cached, PROFILE_TTL_MS) {
                 return cached_card(cached);
             }
             let started = Instant::now();
@@ -674,7 +682,7 @@ impl Workbench {
                 cache.put("profile", &key, &view);
                 view
             });
-            outcome_card(outcome, cached, |v| v)
+            cache.outcome_card(outcome, cached, |v| v)
         };
         let phone_last4: Option<String> = Some(identity.phone.clone())
             .filter(|p| p.len() >= 4)
@@ -685,26 +693,26 @@ impl Workbench {
             };
             let key = format!("{}:{partner_key}:{}", source.name(), identity.phone);
             let cached: Option<(Vec<CachedOrder>, i64)> = cache.get("orders", &key);
-            let orders: Card<Vec<CachedOrder>> = if !refresh || fresh_enough(&cached, ORDERS_TTL_MS)
-            {
-                cached_card(cached)
-            } else {
-                let started = Instant::now();
-                let outcome =
-                    guarded(sources.breaker("orders"), timeout, source.orders(&who)).await;
-                self.report_connector_call(
-                    &cache,
-                    &format!("{}:orders", source.name()),
-                    started,
-                    &outcome,
-                );
-                let outcome = map_outcome(outcome, |found| {
-                    let list: Vec<CachedOrder> = found.iter().map(cached_order).collect();
-                    cache.put("orders", &key, &list);
-                    list
-                });
-                outcome_card(outcome, cached, |v| v)
-            };
+            let orders: Card<Vec<CachedOrder>> =
+                if !refresh || cache.fresh_enough(&cached, ORDERS_TTL_MS) {
+                    cached_card(cached)
+                } else {
+                    let started = Instant::now();
+                    let outcome =
+                        guarded(sources.breaker("orders"), timeout, source.orders(&who)).await;
+                    self.report_connector_call(
+                        &cache,
+                        &format!("{}:orders", source.name()),
+                        started,
+                        &outcome,
+                    );
+                    let outcome = map_outcome(outcome, |found| {
+                        let list: Vec<CachedOrder> = found.iter().map(cached_order).collect();
+                        cache.put("orders", &key, &list);
+                        list
+                    });
+                    cache.outcome_card(outcome, cached, |v| v)
+                };
             // Each order's parcel, all at once; an answer younger than 30 minutes is reused
             // (Kuaidi100 locks waybills queried more often).
             let order_list = orders.value.clone().unwrap_or_default();
@@ -799,7 +807,7 @@ impl Workbench {
         if !use_sf && sources.kuaidi100.is_none() {
             return Some(card(CardState::Unconfigured, None, None));
         }
-        if !refresh || fresh_enough(&cached, TRACKING_TTL_MS) {
+        if !refresh || cache.fresh_enough(&cached, TRACKING_TTL_MS) {
             return Some(cached_card(cached));
         }
         let started = Instant::now();
@@ -809,7 +817,7 @@ impl Workbench {
                 let outcome = guarded(
                     sources.breaker("sf"),
                     sources.timeout,
-                    sf.routes(waybill, phone_last4, &request_id, now_ms()),
+                    sf.routes(waybill, phone_last4, &request_id, self.now_ms()),
                 )
                 .await;
                 ("sf:routes", outcome)
@@ -836,7 +844,7 @@ impl Workbench {
             cache.put("parcel", &key, &view);
             view
         });
-        Some(outcome_card(outcome, cached, |v| v))
+        Some(cache.outcome_card(outcome, cached, |v| v))
     }
 
     /// Shows one masked field in full, and writes who saw what to the audit log.
@@ -860,7 +868,7 @@ impl Workbench {
         };
         let agent = self.client().credentials().email.clone();
         cache.store_audit(AuditEntry {
-            at_ms: now_ms(),
+            at_ms: self.now_ms(),
             actor: mask_pii(&agent).into_owned(),
             endpoint: "reveal".into(),
             duration_ms: 0.0,

@@ -12,7 +12,6 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::supervisor::refusal_in_words;
-use crate::workbench::now_ms;
 use crate::{ApiError, ErrorCode, ErrorReason, TransferGroup, Workbench};
 
 /// The longest range the dashboard asks for (the platform is asked a month at a time).
@@ -566,7 +565,7 @@ impl Workbench {
         let source = format!("tenantExportData:{task_type}");
         if let Some((kept, fetched_at_ms)) = cache.get::<String>(&source, &date) {
             if kept_for_good(day, today, fetched_at_ms)
-                || (day == today && now_ms() - fetched_at_ms < TODAY_REPORT_TTL_MS)
+                || (day == today && self.now_ms() - fetched_at_ms < TODAY_REPORT_TTL_MS)
             {
                 return Ok((task_type, kept));
             }
@@ -599,7 +598,7 @@ fn fresh_export_path(dir: &Path, query: &DashboardQuery) -> PathBuf {
 impl Workbench {
     /// The dashboard for the merchant on screen.
     pub async fn dashboard(&self, query: DashboardQuery) -> Result<DashboardView, ApiError> {
-        let now = now_ms();
+        let now = self.now_ms();
         let (from, to) = check_range(&query, china_today(now))?;
         let group = query.group_id.clone().filter(|g| !g.trim().is_empty());
         let client = self.client();

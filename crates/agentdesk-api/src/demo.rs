@@ -119,6 +119,7 @@ impl DemoWorkspace {
             agent_name: "Demo agent".into(),
             call_tap: None,
             database_key: None,
+            clock: agentdesk_domain::system_clock(),
         })
         .await?;
         Ok(DemoWorkspace { sandbox, workspace })

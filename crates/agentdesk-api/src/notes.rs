@@ -4,7 +4,6 @@
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::workbench::now_ms;
 use crate::{ApiError, ErrorCode, Workbench};
 
 /// The longest note kept, in characters: a page of text, far beyond what an agent types, short of
@@ -57,7 +56,7 @@ impl Workbench {
         let (visitor_id, _) = self.visitor_uid(session_id)?;
         // Whitespace alone is no note: it would only show an empty-looking note as "saved".
         let text = if text.trim().is_empty() { "" } else { text };
-        let updated_at_ms = now_ms();
+        let updated_at_ms = self.now_ms();
         let cache = self.cache()?;
         let store = cache.store.lock().unwrap_or_else(|p| p.into_inner());
         store.put_customer_note(&visitor_id, text, updated_at_ms)?;

@@ -21,6 +21,7 @@ use crate::{
     demo_sandbox, AccountBook, AgentWorkspace, ApiError, DemoSandbox, ErrorCode, ErrorReason,
     WorkspaceOptions, SANDBOX_URL_ENV,
 };
+use agentdesk_domain::{system_clock, SharedClock};
 
 /// The account name demo mode files its databases under.
 const DEMO_ACCOUNT: &str = "sandbox";
@@ -154,15 +155,16 @@ impl ActiveWorkspace {
         tenant_name: String,
         events: broadcast::Sender<WorkbenchEvent>,
         health: Arc<ApiHealth>,
+        clock: SharedClock,
     ) -> ActiveWorkspace {
         let mut source = workspace.engine.subscribe();
-        health.connection_changed(&workspace.engine.connection_state(), now_ms());
+        health.connection_changed(&workspace.engine.connection_state(), clock.now().as_i64());
         let forwarder = tokio::spawn(async move {
             loop {
                 match source.recv().await {
                     Ok(event) => {
                         if let DomainEvent::ConnectionChanged { state } = &event {
-                            health.connection_changed(state, now_ms());
+                            health.connection_changed(state, clock.now().as_i64());
                         }
                         let _ = events.send(WorkbenchEvent {
                             workspace: generation,
@@ -196,25 +198,18 @@ fn health_tap(health: &Arc<ApiHealth>) -> CallObserver {
 
 /// Re-evaluates the alert every few seconds: failures leaving the window is a recovery even when
 /// no call happens. Stops when the workbench is gone.
-fn spawn_health_clock(health: &Arc<ApiHealth>) {
+fn spawn_health_clock(health: &Arc<ApiHealth>, clock: SharedClock) {
     let health = Arc::downgrade(health);
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
         loop {
             tick.tick().await;
             match health.upgrade() {
-                Some(health) => health.evaluate(now_ms()),
+                Some(health) => health.evaluate(clock.now().as_i64()),
                 None => return,
             }
         }
     });
-}
-
-pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
 }
 
 /// Events buffered for the UI bridge (the engine's own buffer is larger; this one only spans a hop).
@@ -238,6 +233,8 @@ struct Origin {
     customer_sources: CustomerSources,
     /// Each workspace database's key (the OS keychain).
     keys: DatabaseKeys,
+    /// The one clock of this workbench (engines, caches, health, the dashboard's "today").
+    clock: SharedClock,
 }
 
 pub struct Workbench {
@@ -260,6 +257,15 @@ impl Workbench {
     pub async fn start_demo(
         data_dir: PathBuf,
         config: SandboxConfig,
+    ) -> Result<Workbench, ApiError> {
+        Workbench::start_demo_with_clock(data_dir, config, system_clock()).await
+    }
+
+    /// Demo mode on a given clock (tests of time-based behaviour run it at a fixed date).
+    pub async fn start_demo_with_clock(
+        data_dir: PathBuf,
+        config: SandboxConfig,
+        clock: SharedClock,
     ) -> Result<Workbench, ApiError> {
         let sandbox = demo_sandbox(std::env::var(SANDBOX_URL_ENV).ok(), config).await?;
         let info = sandbox.info.clone();
@@ -290,6 +296,7 @@ impl Workbench {
                 customer_sources: crate::customer::demo_sources(&info)?,
                 sandbox: Some(sandbox),
                 keys: DatabaseKeys::new(agentdesk_secrets::Keychain::os(), true),
+                clock,
             },
         )
         .await
@@ -342,6 +349,7 @@ impl Workbench {
                 sandbox: None,
                 customer_sources: crate::customer::account_sources(&accounts.connectors()).await,
                 keys: DatabaseKeys::new(accounts.keychain().clone(), false),
+                clock: system_clock(),
             },
         )
         .await
@@ -368,7 +376,7 @@ impl Workbench {
                 }
             }));
         }
-        spawn_health_clock(&health);
+        spawn_health_clock(&health, origin.clock.clone());
         let database_path = agentdesk_store::Store::database_path(
             &data_dir,
             &origin.account_name,
@@ -386,6 +394,7 @@ impl Workbench {
             agent_name: "Agent".into(),
             call_tap: Some(health_tap(&health)),
             database_key: Some(database_key),
+            clock: origin.clock.clone(),
         })
         .await?;
         *union_audit.write().unwrap_or_else(|p| p.into_inner()) = Some(workspace.engine.clone());
@@ -397,6 +406,7 @@ impl Workbench {
             origin.home_tenant_name.clone(),
             events.clone(),
             health.clone(),
+            origin.clock.clone(),
         );
         Ok(Workbench {
             data_dir,
@@ -429,7 +439,16 @@ impl Workbench {
     /// The health figures now, with the outbox depth of the workspace on screen.
     pub fn api_health(&self) -> ApiHealthView {
         let outbox = self.engine().outbox_depth().unwrap_or_default();
-        self.health.view(now_ms(), outbox)
+        self.health.view(self.now_ms(), outbox)
+    }
+
+    /// The workbench's clock (see `agentdesk_domain::clock`).
+    pub fn clock(&self) -> SharedClock {
+        self.origin.clock.clone()
+    }
+
+    pub(crate) fn now_ms(&self) -> i64 {
+        self.origin.clock.now().as_i64()
     }
 
     pub(crate) fn current(&self) -> Arc<ActiveWorkspace> {
@@ -609,6 +628,7 @@ impl Workbench {
             agent_name: "Supervisor".into(),
             call_tap: Some(health_tap(&self.health)),
             database_key: Some(database_key),
+            clock: self.clock(),
         })
         .await?;
         let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
@@ -621,6 +641,7 @@ impl Workbench {
             tenant.company_name,
             self.events.clone(),
             self.health.clone(),
+            self.clock(),
         ));
         let previous = std::mem::replace(
             &mut *self

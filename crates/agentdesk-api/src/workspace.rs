@@ -29,6 +29,8 @@ pub struct WorkspaceOptions {
     pub call_tap: Option<CallObserver>,
     /// Encrypts the database at rest (from the OS keychain); none: plain SQLite (tests, tools).
     pub database_key: Option<agentdesk_store::DatabaseKey>,
+    /// The engine's clock (`agentdesk_domain::system_clock()` outside tests).
+    pub clock: agentdesk_domain::SharedClock,
 }
 
 pub struct AgentWorkspace {
@@ -51,6 +53,7 @@ impl AgentWorkspace {
             client: client.clone(),
             agent_name: options.agent_name,
             call_tap: options.call_tap,
+            clock: options.clock,
         })
         .await?;
         Ok(AgentWorkspace {

@@ -443,3 +443,40 @@ async fn five_percent_failing_calls_raise_the_alert_and_recovery_clears_it() {
     let view = workbench.api_health();
     assert!(view.push.uptime_percent > 0.0);
 }
+
+/// 2026-02-28 15:30 UTC: 23:30 on the 28th in China, the platform's calendar.
+const LATE_ON_THE_28TH_IN_CHINA: agentdesk_domain::Millis =
+    agentdesk_domain::Millis(1_772_292_600_000);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn today_is_the_platforms_calendar_day_of_the_workbenchs_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    std::env::remove_var(agentdesk_api::SANDBOX_URL_ENV);
+    let clock = agentdesk_domain::ManualClock::at(LATE_ON_THE_28TH_IN_CHINA);
+    let workbench = agentdesk_api::Workbench::start_demo_with_clock(
+        dir.path().to_path_buf(),
+        agentdesk_sandbox::SandboxConfig::default(),
+        clock.clone(),
+    )
+    .await
+    .unwrap();
+    let day = |d: &str| DashboardQuery {
+        from: d.into(),
+        to: d.into(),
+        group_id: None,
+    };
+    // Still the 28th in China (already the 28th's evening in UTC): the 1st is in the future.
+    let error = workbench.dashboard(day("2026-03-01")).await.unwrap_err();
+    assert_eq!(
+        error.reason,
+        agentdesk_api::ErrorReason::RangeInFuture,
+        "{error:?}"
+    );
+    let view = workbench.dashboard(day("2026-02-28")).await.unwrap();
+    assert_eq!(view.days.len(), 1);
+    // Half past midnight in China: the 1st has begun.
+    clock.advance(Duration::from_secs(3600));
+    let view = workbench.dashboard(day("2026-03-01")).await.unwrap();
+    assert_eq!(view.days[0].day, "2026-03-01");
+    workbench.shutdown().await;
+}

@@ -2,12 +2,14 @@
 //! storage or UI. Everything here is plain data and pure functions, so every other crate can share
 //! it and the UI can be generated from it.
 
+pub mod clock;
 pub mod event;
 pub mod message;
 pub mod pii;
 pub mod secret;
 pub mod session;
 
+pub use clock::{system_clock, Clock, ManualClock, Millis, SharedClock, SystemClock};
 pub use event::{ConnectionState, DomainEvent};
 pub use message::{DeliveryFailure, DeliveryStatus, Direction, Message, MessageKind};
 pub use pii::mask_pii;

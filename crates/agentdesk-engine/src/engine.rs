@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use agentdesk_domain::{
     Channel, ConnectionState, DeliveryFailure, DeliveryStatus, Direction, DomainEvent, Message,
-    MessageKind, Session, SessionState,
+    MessageKind, Session, SessionState, SharedClock,
 };
 use agentdesk_sobot::client::backoff_with_jitter;
 use agentdesk_sobot::client::{CallObserver, CallRecord};
@@ -33,7 +33,6 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch, Notify};
 use tokio::task::JoinHandle;
 
 use crate::latency::LatencyHistogram;
-use crate::now_ms;
 use crate::outbox::{self, OutcomeReport, SendOutcome};
 use crate::writer::StoreWriter;
 
@@ -70,6 +69,8 @@ pub struct EngineConfig {
     pub agent_name: String,
     /// Also told of every platform call (the API health figures), besides the audit log.
     pub call_tap: Option<CallObserver>,
+    /// What "now" is for queue times, retry schedules and catch-up waits.
+    pub clock: SharedClock,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -196,6 +197,7 @@ impl SessionEngine {
 
         let mut actor = Actor {
             client: config.client.clone(),
+            clock: config.clock.clone(),
             reader: reader.clone(),
             writer,
             events: events.clone(),
@@ -217,6 +219,7 @@ impl SessionEngine {
         let push = PushConnection::spawn(config.client.clone(), push_tx);
         let outbox_task = tokio::spawn(outbox::run(
             config.client.clone(),
+            config.clock.clone(),
             reader.clone(),
             wake_outbox,
             outcomes_tx,
@@ -494,6 +497,7 @@ impl Batch {
 
 struct Actor {
     client: Arc<AgentClient>,
+    clock: SharedClock,
     reader: Arc<Mutex<Store>>,
     writer: StoreWriter,
     events: broadcast::Sender<DomainEvent>,
@@ -523,6 +527,10 @@ enum Input {
 }
 
 impl Actor {
+    fn now_ms(&self) -> i64 {
+        self.clock.now().as_i64()
+    }
+
     fn resume(&mut self) -> Result<(), EngineError> {
         let reader = self.reader.clone();
         let store = reader.lock().unwrap_or_else(|p| p.into_inner());
@@ -891,7 +899,7 @@ impl Actor {
             Some(at) if latest == 0 || at / 1000 > latest / 1000 => (at, true),
             Some(at) if at / 1000 == latest / 1000 => (latest + 1, false),
             Some(at) => (at, false),
-            None => (latest.max(now_ms()), false),
+            None => (latest.max(self.now_ms()), false),
         };
         if !placed {
             self.schedule_catch_up(cid.to_string(), CATCH_UP_QUIET);
@@ -948,7 +956,7 @@ impl Actor {
                 .as_ref()
                 .map(|p| p.started_at_ms)
                 .or(started_at_ms)
-                .unwrap_or_else(now_ms),
+                .unwrap_or_else(|| self.now_ms()),
             rating: previous.as_ref().and_then(|p| p.rating),
         };
         if !session.visitor_id.is_empty() {
@@ -1284,7 +1292,7 @@ impl Actor {
                     message.sent_at_ms = record.t.unwrap_or(message.sent_at_ms);
                     self.write_message(message, None, batch);
                 }
-                None if now_ms() >= started + UNKNOWN_CHECK_AFTER.as_millis() as i64 => {
+                None if self.now_ms() >= started + UNKNOWN_CHECK_AFTER.as_millis() as i64 => {
                     // Not stored: sending it again cannot show it twice.
                     self.stat(|s| s.sends_resent_after_check += 1);
                     self.pending_clients.insert(item.client_msg_id.clone());
@@ -1334,7 +1342,7 @@ impl Actor {
             let sent_at_ms = record
                 .t
                 .or_else(|| record.ts.as_deref().and_then(parse_platform_time))
-                .unwrap_or_else(now_ms);
+                .unwrap_or_else(|| self.now_ms());
             latest = latest.max(sent_at_ms);
             if let Some(stored_at) = stored_ids.get(&msg_id) {
                 if *stored_at != sent_at_ms {
@@ -1413,7 +1421,7 @@ impl Actor {
                     attempts: 0,
                     next_attempt_at_ms: 0,
                     last_error: None,
-                    created_at_ms: now_ms(),
+                    created_at_ms: self.now_ms(),
                     attachment,
                     attempt_started_at_ms: None,
                 };
@@ -1557,7 +1565,7 @@ impl Actor {
                         batch.write(
                             Write::Postpone {
                                 client_msg_id: item.client_msg_id,
-                                next_attempt_at_ms: now_ms() + delay.as_millis() as i64,
+                                next_attempt_at_ms: self.now_ms() + delay.as_millis() as i64,
                                 error: error.to_string(),
                             },
                             None,
@@ -1599,7 +1607,7 @@ impl Actor {
             None,
         );
         // The answer has no time: this PC's clock until a catch-up gives the platform's.
-        let at = now_ms();
+        let at = self.now_ms();
         if let Some(meta) = self.sessions.get_mut(&item.session_id) {
             meta.latest_ms = meta.latest_ms.max(at);
         }

@@ -14,10 +14,3 @@ mod writer;
 
 pub use engine::{EngineConfig, EngineError, EngineHandle, EngineStats, SessionEngine};
 pub use latency::LatencyHistogram;
-
-pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}

@@ -17,7 +17,7 @@ use agentdesk_store::{OutboxItem, Store};
 use tokio::sync::{mpsc, oneshot, Notify};
 use tokio::task::JoinSet;
 
-use crate::now_ms;
+use agentdesk_domain::SharedClock;
 
 /// Sends in flight at once (across sessions).
 const CONCURRENCY: usize = 32;
@@ -61,6 +61,7 @@ async fn report(outcomes: &mpsc::Sender<OutcomeReport>, outcome: SendOutcome) ->
 
 async fn send_once(
     client: Arc<AgentClient>,
+    clock: SharedClock,
     outcomes: mpsc::Sender<OutcomeReport>,
     item: OutboxItem,
 ) {
@@ -68,7 +69,7 @@ async fn send_once(
         client_msg_id: item.client_msg_id.clone(),
         session_id: item.session_id.clone(),
         content: item.content.clone(),
-        at_ms: now_ms(),
+        at_ms: clock.now().as_i64(),
     };
     if !report(&outcomes, attempt).await {
         // The attempt is not on disk (or the item changed meanwhile): do not send.
@@ -94,6 +95,7 @@ async fn send_once(
 
 pub async fn run(
     client: Arc<AgentClient>,
+    clock: SharedClock,
     reader: Arc<Mutex<Store>>,
     wake: Arc<Notify>,
     outcomes: mpsc::Sender<OutcomeReport>,
@@ -109,10 +111,12 @@ pub async fn run(
         if in_flight.len() < CONCURRENCY {
             let due = {
                 let store = reader.lock().unwrap_or_else(|p| p.into_inner());
-                store.due_outbox(now_ms(), 1024).unwrap_or_else(|error| {
-                    tracing::warn!(%error, "cannot read the outbox");
-                    Vec::new()
-                })
+                store
+                    .due_outbox(clock.now().as_i64(), 1024)
+                    .unwrap_or_else(|error| {
+                        tracing::warn!(%error, "cannot read the outbox");
+                        Vec::new()
+                    })
             };
             // `due_outbox` gives at most one item per session (its oldest); keep that invariant
             // even if the query changes, and leave sessions that have a send out alone.
@@ -124,7 +128,12 @@ pub async fn run(
                     continue;
                 }
                 let session_id = item.session_id.clone();
-                let task = in_flight.spawn(send_once(client.clone(), outcomes.clone(), item));
+                let task = in_flight.spawn(send_once(
+                    client.clone(),
+                    clock.clone(),
+                    outcomes.clone(),
+                    item,
+                ));
                 task_sessions.insert(task.id(), session_id);
             }
         }

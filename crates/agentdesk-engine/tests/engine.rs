@@ -59,6 +59,7 @@ impl Harness {
             client,
             agent_name: "Tester".into(),
             call_tap: None,
+            clock: agentdesk_domain::system_clock(),
         })
         .await
         .unwrap();

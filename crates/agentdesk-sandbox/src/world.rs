@@ -17,11 +17,10 @@ use tokio::sync::mpsc;
 use crate::faults::Faults;
 use crate::seed::{self, KbArticle, Language, Script};
 
+/// The simulated platform's own time: the wall clock, as the real platform's servers have it.
 pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    use agentdesk_domain::Clock as _;
+    agentdesk_domain::SystemClock.now().as_i64()
 }
 
 /// What the push task of one agent connection is told to do.

@@ -51,6 +51,7 @@ pub async fn run(args: ChildArgs) -> anyhow::Result<i32> {
         },
         agent_name: "Soak agent".into(),
         call_tap: None,
+        clock: agentdesk_domain::system_clock(),
         database_key: Some(
             agentdesk_store::DatabaseKey::from_hex(&credentials.database_key)
                 .context("the database key is not 64 hex digits")?,

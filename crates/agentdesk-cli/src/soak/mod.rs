@@ -544,6 +544,7 @@ async fn start_engine(
             },
             agent_name: "Soak agent".into(),
             call_tap: None,
+            clock: agentdesk_domain::system_clock(),
             database_key: Some(database_key.clone()),
         })
         .await?;

@@ -36,11 +36,11 @@ pub fn backoff_with_jitter(attempt: u32, base: Duration, cap: Duration) -> Durat
     half + ceiling.mul_f64(rand::thread_rng().gen_range(0.0..0.5))
 }
 
+/// When a call started, for its record (the audit log and API health); the platform's own times come
+/// with its answers.
 pub(crate) fn now_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    use agentdesk_domain::Clock as _;
+    agentdesk_domain::SystemClock.now().as_i64()
 }
 
 #[cfg(test)]
