@@ -34,8 +34,8 @@ export function SettingsDialog(props: {
           <span>{t("settings.language")}</span>
           <select value={settings.language} onChange={(e) => set({ language: e.target.value })} data-testid="language-select">
             <option value="">{t("settings.followSystem")}</option>
-            <option value="zh-CN">简体中文</option>
-            <option value="en">English</option>
+            <option value="zh-CN">{t("settings.languageNames.zhCN")}</option>
+            <option value="en">{t("settings.languageNames.en")}</option>
           </select>
         </label>
         <label className="field">

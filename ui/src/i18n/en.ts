@@ -275,6 +275,8 @@ export const en = {
     title: "Settings",
     language: "Language",
     followSystem: "Follow the system",
+    // Each language by its own name, the same in every language.
+    languageNames: { zhCN: "简体中文", en: "English" },
     theme: "Theme",
     themes: { system: "Follow the system", light: "Light", dark: "Dark" },
     notifications: "Notifications",
@@ -362,6 +364,10 @@ export const en = {
     },
   },
   health: {
+    p50: "p50",
+    p95: "p95",
+    p99: "p99",
+    milliseconds: "{{value}} ms",
     title: "API health",
     loading: "Reading the call figures…",
     failed: "API health could not be read: {{message}}",

@@ -274,6 +274,8 @@ export const zhCN: Strings = {
     title: "设置",
     language: "语言",
     followSystem: "跟随系统",
+    // Each language by its own name, the same in every language.
+    languageNames: { zhCN: "简体中文", en: "English" },
     theme: "主题",
     themes: { system: "跟随系统", light: "浅色", dark: "深色" },
     notifications: "通知",
@@ -361,6 +363,10 @@ export const zhCN: Strings = {
     },
   },
   health: {
+    p50: "p50",
+    p95: "p95",
+    p99: "p99",
+    milliseconds: "{{value}} 毫秒",
     title: "接口健康",
     loading: "正在读取调用数据…",
     failed: "无法读取接口健康数据：{{message}}",

@@ -85,9 +85,9 @@ export function ApiHealthPanel({ backend }: { backend: Backend }) {
                 <th scope="col">{t("health.calls")}</th>
                 <th scope="col">{t("health.success")}</th>
                 <th scope="col">{t("health.mean")}</th>
-                <th scope="col">p50</th>
-                <th scope="col">p95</th>
-                <th scope="col">p99</th>
+                <th scope="col">{t("health.p50")}</th>
+                <th scope="col">{t("health.p95")}</th>
+                <th scope="col">{t("health.p99")}</th>
                 <th scope="col">{t("health.target")}</th>
               </tr>
             </thead>
@@ -97,10 +97,10 @@ export function ApiHealthPanel({ backend }: { backend: Backend }) {
                   <td>{e.endpoint}</td>
                   <td>{e.calls}</td>
                   <td>{e.success_percent}%</td>
-                  <td>{Math.round(e.mean_ms)} ms</td>
-                  <td>{Math.round(e.p50_ms)} ms</td>
-                  <td>{Math.round(e.p95_ms)} ms</td>
-                  <td>{Math.round(e.p99_ms)} ms</td>
+                  <td>{t("health.milliseconds", { value: Math.round(e.mean_ms) })}</td>
+                  <td>{t("health.milliseconds", { value: Math.round(e.p50_ms) })}</td>
+                  <td>{t("health.milliseconds", { value: Math.round(e.p95_ms) })}</td>
+                  <td>{t("health.milliseconds", { value: Math.round(e.p99_ms) })}</td>
                   <td>{e.meets_target ? t("health.met") : t("health.missed")}</td>
                 </tr>
               ))}
