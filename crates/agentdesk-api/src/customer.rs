@@ -495,7 +495,7 @@ impl Workbench {
             return Ok(cache.clone());
         }
         let opened = Arc::new(Cache {
-            store: std::sync::Mutex::new(Store::open(&self.database_path())?),
+            store: std::sync::Mutex::new(self.database().open()?),
             clock: self.clock(),
         });
         Ok(current.customer_cache.get_or_init(|| opened).clone())

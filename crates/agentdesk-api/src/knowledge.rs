@@ -9,7 +9,7 @@ use std::sync::Arc;
 use agentdesk_domain::{mask_pii, Direction};
 use agentdesk_insight::kb::{Article, KnowledgeIndex};
 use agentdesk_insight::sentiment::{is_calm_question, Label, SentimentModel};
-use agentdesk_store::{KbArticle, Store};
+use agentdesk_store::KbArticle;
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -103,8 +103,9 @@ impl Workbench {
     /// day's entries come again and change nothing). Pages until the platform's `page_count`.
     /// Answers how many entries changed.
     pub async fn sync_knowledge(&self) -> Result<usize, ApiError> {
-        let path = self.database_path();
-        let newest = Store::open(&path)?
+        let database = self.database();
+        let newest = database
+            .open()?
             .articles()?
             .iter()
             .map(|a| a.updated_at_ms)
@@ -136,7 +137,7 @@ impl Workbench {
             }
             page += 1;
         }
-        let count = Store::open(&path)?.upsert_articles(&changed)?;
+        let count = database.open()?.upsert_articles(&changed)?;
         if count > 0 {
             // The next suggestion rebuilds the index from the database.
             if let Ok(mut slot) = self.current().knowledge.write() {
@@ -153,11 +154,11 @@ impl Workbench {
         if let Some(index) = current.knowledge.read().ok().and_then(|slot| slot.clone()) {
             return Ok(index);
         }
-        let path = self.database_path();
-        if Store::open(&path)?.articles()?.is_empty() {
+        let database = self.database();
+        if database.open()?.articles()?.is_empty() {
             self.sync_knowledge().await?;
         }
-        let store = Store::open(&path)?;
+        let store = database.open()?;
         // What the agents taught is part of each article's questions from the start.
         let mut learned: std::collections::HashMap<String, Vec<String>> =
             std::collections::HashMap::new();
@@ -241,7 +242,7 @@ impl Workbench {
             .learn(article_id, &question)
             .map_err(|e| ApiError::new(ErrorCode::NotFound, e.to_string()))?;
         // Kept in the tenant's database, so a restart or the next sync keeps it.
-        Store::open(&self.database_path())?.learn_question(
+        self.database().open()?.learn_question(
             article_id,
             &question,
             std::time::SystemTime::now()

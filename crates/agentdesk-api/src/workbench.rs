@@ -511,7 +511,12 @@ impl Workbench {
 
     /// Where the workspace on screen keeps its data.
     pub fn database_path(&self) -> PathBuf {
-        self.current().workspace.database_path.clone()
+        self.current().workspace.database_path().to_path_buf()
+    }
+
+    /// The database of the workspace on screen (its file and key).
+    pub fn database(&self) -> agentdesk_store::Database {
+        self.current().workspace.database.clone()
     }
 
     pub fn snapshot(&self) -> Result<WorkbenchSnapshot, ApiError> {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use agentdesk_engine::{EngineConfig, EngineError, EngineHandle, SessionEngine};
 use agentdesk_sobot::client::CallObserver;
 use agentdesk_sobot::{AgentClient, AgentCredentials, ClientError};
-use agentdesk_store::Store;
+use agentdesk_store::{Database, Store};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WorkspaceError {
@@ -36,7 +36,7 @@ pub struct WorkspaceOptions {
 pub struct AgentWorkspace {
     pub client: Arc<AgentClient>,
     pub engine: EngineHandle,
-    pub database_path: PathBuf,
+    pub database: Database,
 }
 
 impl AgentWorkspace {
@@ -44,12 +44,13 @@ impl AgentWorkspace {
     pub async fn open(options: WorkspaceOptions) -> Result<AgentWorkspace, WorkspaceError> {
         let database_path =
             Store::database_path(&options.data_dir, &options.account, &options.tenant);
-        if let Some(key) = options.database_key {
-            agentdesk_store::use_key(&database_path, key);
-        }
+        let database = match options.database_key {
+            Some(key) => Database::encrypted(database_path, key),
+            None => Database::plain(database_path),
+        };
         let client = Arc::new(AgentClient::new(options.credentials)?);
         let engine = SessionEngine::start(EngineConfig {
-            database_path: database_path.clone(),
+            database: database.clone(),
             client: client.clone(),
             agent_name: options.agent_name,
             call_tap: options.call_tap,
@@ -59,12 +60,12 @@ impl AgentWorkspace {
         Ok(AgentWorkspace {
             client,
             engine,
-            database_path,
+            database,
         })
     }
 
     pub fn database_path(&self) -> &Path {
-        &self.database_path
+        self.database.path()
     }
 
     pub async fn close(self) {

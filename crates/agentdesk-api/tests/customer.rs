@@ -98,7 +98,9 @@ async fn the_customer_in_focus_with_orders_tracking_cache_masking_and_a_failing_
         .await
         .unwrap();
     assert_eq!(phone, "13812345678");
-    let audit = agentdesk_store::Store::open(&workbench.database_path())
+    let audit = workbench
+        .database()
+        .open()
         .unwrap()
         .audit_entries(50)
         .unwrap();
@@ -110,7 +112,9 @@ async fn the_customer_in_focus_with_orders_tracking_cache_masking_and_a_failing_
     );
     assert!(audit.iter().all(|e| !e.detail.contains("13812345678")));
     // Entries older than the retention go; the recent ones stay.
-    agentdesk_store::Store::open(&workbench.database_path())
+    workbench
+        .database()
+        .open()
         .unwrap()
         .apply(
             &[agentdesk_store::Write::Audit(agentdesk_store::AuditEntry {
@@ -124,7 +128,9 @@ async fn the_customer_in_focus_with_orders_tracking_cache_masking_and_a_failing_
         )
         .unwrap();
     assert_eq!(workbench.prune_audit_log(30).unwrap(), 1);
-    let kept = agentdesk_store::Store::open(&workbench.database_path())
+    let kept = workbench
+        .database()
+        .open()
         .unwrap()
         .audit_entries(500)
         .unwrap();

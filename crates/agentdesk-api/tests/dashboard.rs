@@ -99,7 +99,9 @@ async fn a_month_of_figures_that_move_with_a_live_session() {
     // The tenant API's calls are in the audit log of the workspace on screen, with who made them.
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let audit = agentdesk_store::Store::open_read_only(&workbench.database_path())
+        let audit = workbench
+            .database()
+            .open_read_only()
             .unwrap()
             .audit_entries(500)
             .unwrap();

@@ -170,9 +170,10 @@ async fn a_full_disk_keeps_the_workbench_showing_what_it_has() {
     unique.dedup();
     assert_eq!(unique.len(), texts.len(), "a message stored twice");
 
-    let database = workbench.database_path();
+    let database = workbench.database();
     workbench.shutdown().await;
-    agentdesk_store::Store::open_read_only(&database)
+    database
+        .open_read_only()
         .unwrap()
         .integrity_check()
         .unwrap();

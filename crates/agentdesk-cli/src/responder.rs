@@ -2,11 +2,9 @@
 //! derived from the customer message's id, so answering twice (after a restart, or a missed event)
 //! queues once.
 
-use std::path::Path;
-
 use agentdesk_domain::{Direction, DomainEvent, Message};
 use agentdesk_engine::EngineHandle;
-use agentdesk_store::Store;
+use agentdesk_store::Database;
 use tokio::sync::broadcast::error::RecvError;
 
 pub const REPLY_MARKER: &str = "[reply]";
@@ -33,9 +31,9 @@ async fn answer(engine: &EngineHandle, message: &Message) {
 }
 
 /// Answers what the store already holds, then every new message as it arrives.
-pub async fn run(engine: EngineHandle, database_path: &Path) {
+pub async fn run(engine: EngineHandle, database: &Database) {
     let mut events = engine.subscribe();
-    catch_up(&engine, database_path).await;
+    catch_up(&engine, database).await;
     loop {
         match events.recv().await {
             Ok(DomainEvent::MessageStored { message })
@@ -44,14 +42,15 @@ pub async fn run(engine: EngineHandle, database_path: &Path) {
                 answer(&engine, &message).await;
             }
             Ok(_) => {}
-            Err(RecvError::Lagged(_)) => catch_up(&engine, database_path).await,
+            Err(RecvError::Lagged(_)) => catch_up(&engine, database).await,
             Err(RecvError::Closed) => return,
         }
     }
 }
 
-pub async fn catch_up(engine: &EngineHandle, database_path: &Path) {
-    let questions = match Store::open_read_only(database_path)
+pub async fn catch_up(engine: &EngineHandle, database: &Database) {
+    let questions = match database
+        .open_read_only()
         .and_then(|store| store.inbound_containing(REPLY_MARKER))
     {
         Ok(questions) => questions,

@@ -10,7 +10,6 @@
 //! before it is ever sent again.
 
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -26,7 +25,8 @@ use agentdesk_sobot::protocol::{
 };
 use agentdesk_sobot::{AgentClient, ClientError, PushConnection, PushInput, SendFailure};
 use agentdesk_store::{
-    AuditEntry, OutboxAttachment, OutboxItem, OutboxState, Store, StoreError, Visitor, Write,
+    AuditEntry, Database, OutboxAttachment, OutboxItem, OutboxState, Store, StoreError, Visitor,
+    Write,
 };
 use serde::Serialize;
 use tokio::sync::{broadcast, mpsc, oneshot, watch, Notify};
@@ -63,7 +63,8 @@ const MAX_IMAGE_BYTES: usize = 5 * 1024 * 1024;
 const IMAGE_TYPES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
 
 pub struct EngineConfig {
-    pub database_path: PathBuf,
+    /// The workspace's database (its file and key).
+    pub database: Database,
     pub client: Arc<AgentClient>,
     /// Shown on the agent's outbound messages until the platform confirms them.
     pub agent_name: String,
@@ -171,8 +172,8 @@ impl SessionEngine {
     /// Opens the database, resumes from what it holds (pending sends included) and connects.
     /// Works offline: with no network the engine serves what is stored and keeps reconnecting.
     pub async fn start(config: EngineConfig) -> Result<EngineHandle, EngineError> {
-        let writer = StoreWriter::start(&config.database_path)?;
-        let reader = Arc::new(Mutex::new(Store::open_read_only(&config.database_path)?));
+        let writer = StoreWriter::start(&config.database)?;
+        let reader = Arc::new(Mutex::new(config.database.open_read_only()?));
         let (events, _) = broadcast::channel(EVENT_BUFFER);
         let (commands_tx, commands) = mpsc::channel(1024);
         let (push_tx, push_rx) = mpsc::channel(8192);

@@ -2,9 +2,7 @@
 //! it a whole batch and awaits the commit, so SQLite sees one transaction per batch and the async
 //! runtime never blocks on disk.
 
-use std::path::Path;
-
-use agentdesk_store::{Applied, Store, StoreError, Write};
+use agentdesk_store::{Applied, Database, StoreError, Write};
 use tokio::sync::{mpsc, oneshot};
 
 type Job = (Vec<Write>, oneshot::Sender<Result<Applied, StoreError>>);
@@ -15,8 +13,8 @@ pub struct StoreWriter {
 }
 
 impl StoreWriter {
-    pub fn start(path: &Path) -> Result<StoreWriter, StoreError> {
-        let mut store = Store::open(path)?;
+    pub fn start(database: &Database) -> Result<StoreWriter, StoreError> {
+        let mut store = database.open()?;
         let (jobs, mut rx) = mpsc::unbounded_channel::<Job>();
         std::thread::Builder::new()
             .name("agentdesk-store-writer".into())

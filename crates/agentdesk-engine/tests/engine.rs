@@ -55,7 +55,7 @@ impl Harness {
             .unwrap(),
         );
         let engine = SessionEngine::start(EngineConfig {
-            database_path: self.db.clone(),
+            database: agentdesk_store::Database::plain(self.db.clone()),
             client,
             agent_name: "Tester".into(),
             call_tap: None,

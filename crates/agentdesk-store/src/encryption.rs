@@ -3,13 +3,12 @@
 //! the key lives in. The key is 32 random bytes given to SQLCipher raw (`x'…'`), so no passphrase
 //! derivation slows every open; it is held in memory only, and never written to disk or logs.
 //!
-//! Keys are registered by database file (`use_key`) by whoever opened the workspace; every
-//! connection to that file (the engine's writer, the readers, the customer cache) then applies it.
-//! A database without a registered key is plain SQLite (tests and tools that bring no keychain).
+//! The key travels with the `Database` value that names the file (never through a process-wide
+//! table): whoever opens the workspace makes it, and every connection to that file (the engine's
+//! writer, the readers, the customer cache) opens through it. A database without a key is plain
+//! SQLite (tests and tools that bring no keychain).
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::sync::{OnceLock, RwLock};
+use std::path::Path;
 
 use rand::RngCore;
 use rusqlite::Connection;
@@ -55,35 +54,6 @@ impl DatabaseKey {
     fn pragma_value(&self) -> String {
         format!("x'{}'", self.to_hex())
     }
-}
-
-fn registry() -> &'static RwLock<HashMap<PathBuf, DatabaseKey>> {
-    static KEYS: OnceLock<RwLock<HashMap<PathBuf, DatabaseKey>>> = OnceLock::new();
-    KEYS.get_or_init(|| RwLock::new(HashMap::new()))
-}
-
-/// Every connection to the database at `path` from now on uses `key`.
-pub fn use_key(path: &Path, key: DatabaseKey) {
-    registry()
-        .write()
-        .unwrap_or_else(|p| p.into_inner())
-        .insert(path.to_path_buf(), key);
-}
-
-/// Forgets the key of `path` (the workspace closed).
-pub fn forget_key(path: &Path) {
-    registry()
-        .write()
-        .unwrap_or_else(|p| p.into_inner())
-        .remove(path);
-}
-
-pub(crate) fn key_for(path: &Path) -> Option<DatabaseKey> {
-    registry()
-        .read()
-        .unwrap_or_else(|p| p.into_inner())
-        .get(path)
-        .cloned()
 }
 
 /// Applies `key` to a fresh connection and checks it opens the file (SQLCipher only reads the first

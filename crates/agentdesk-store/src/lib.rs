@@ -25,7 +25,7 @@ use rusqlite::{Connection, OpenFlags};
 pub use audit_log::AuditEntry;
 pub use customer_cache::CachedAnswer;
 pub use customer_notes::CustomerNote;
-pub use encryption::{forget_key, use_key, DatabaseKey};
+pub use encryption::DatabaseKey;
 pub use error::StoreError;
 pub use kb_articles::KbArticle;
 pub use messages::OrderedText;
@@ -116,6 +116,48 @@ fn path_component(name: &str) -> String {
     out
 }
 
+/// One workspace's database: its file and the key that opens it (none: plain SQLite, for tests and
+/// tools). Every connection to the file opens through this value, so the key is held by whoever
+/// owns the workspace and by nothing process-wide.
+#[derive(Clone, Debug)]
+pub struct Database {
+    path: PathBuf,
+    key: Option<DatabaseKey>,
+}
+
+impl Database {
+    /// An encrypted database (SQLCipher); a plain file already there is encrypted on first open.
+    pub fn encrypted(path: PathBuf, key: DatabaseKey) -> Database {
+        Database {
+            path,
+            key: Some(key),
+        }
+    }
+
+    /// A plain SQLite database (tests and tools that bring no keychain).
+    pub fn plain(path: PathBuf) -> Database {
+        Database { path, key: None }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn is_encrypted(&self) -> bool {
+        self.key.is_some()
+    }
+
+    /// A read-write connection (creating and migrating the file if needed).
+    pub fn open(&self) -> Result<Store, StoreError> {
+        Store::open_with_key(&self.path, self.key.as_ref())
+    }
+
+    /// A read-only connection.
+    pub fn open_read_only(&self) -> Result<Store, StoreError> {
+        Store::open_read_only_with_key(&self.path, self.key.as_ref())
+    }
+}
+
 impl Store {
     /// `{data_dir}/accounts/{account}/{tenant}.sqlite3`. Both parts are escaped one-to-one (ASCII
     /// letters, digits, `-` and `_` kept; every other byte as `%XX`), so names cannot leave the data
@@ -127,19 +169,23 @@ impl Store {
             .join(format!("{}.sqlite3", path_component(tenant)))
     }
 
-    /// Opens (creating if needed) and migrates the database at `path`.
+    /// Opens (creating if needed) and migrates the plain (unencrypted) database at `path`; an
+    /// encrypted one opens through its `Database`.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        Store::open_with_key(path, None)
+    }
+
+    fn open_with_key(path: &Path, key: Option<&DatabaseKey>) -> Result<Store, StoreError> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::io(path, e))?;
         }
-        let key = encryption::key_for(path);
-        if let Some(key) = &key {
+        if let Some(key) = key {
             if encryption::is_plain_sqlite(path) {
                 encryption::encrypt_plain_database(path, key)?;
             }
         }
         let conn = Connection::open(path).map_err(|e| StoreError::open(path, e))?;
-        if let Some(key) = &key {
+        if let Some(key) = key {
             encryption::unlock(&conn, path, key)?;
         }
         // SQLite falls back to read-only when the file or its directory cannot be written: say so
@@ -180,15 +226,23 @@ impl Store {
         Ok(store)
     }
 
-    /// A read-only connection, for the UI's reads and for checking a database from outside.
+    /// A read-only connection to the plain database at `path` (for checking one from outside); an
+    /// encrypted one opens through its `Database`.
     pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        Store::open_read_only_with_key(path, None)
+    }
+
+    fn open_read_only_with_key(
+        path: &Path,
+        key: Option<&DatabaseKey>,
+    ) -> Result<Store, StoreError> {
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(|e| StoreError::open(path, e))?;
-        if let Some(key) = encryption::key_for(path) {
-            encryption::unlock(&conn, path, &key)?;
+        if let Some(key) = key {
+            encryption::unlock(&conn, path, key)?;
         }
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(|e| StoreError::open(path, e))?;

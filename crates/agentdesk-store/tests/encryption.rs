@@ -5,7 +5,7 @@
 use agentdesk_domain::{
     Channel, DeliveryStatus, Direction, Message, MessageKind, Session, SessionState,
 };
-use agentdesk_store::{forget_key, use_key, DatabaseKey, Store, StoreError, Write};
+use agentdesk_store::{Database, DatabaseKey, Store, StoreError, Write};
 
 const SECRET_TEXT: &str = "我的手机号是13812345678，地址在幸福路88号";
 
@@ -54,13 +54,13 @@ fn an_encrypted_database_is_unreadable_without_its_key() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("tenant.sqlite3");
     let key = DatabaseKey::generate();
-    use_key(&path, key.clone());
+    let database = Database::encrypted(path.clone(), key.clone());
     {
-        let mut store = Store::open(&path).unwrap();
+        let mut store = database.open().unwrap();
         store.apply(&writes()).unwrap();
         assert_eq!(store.messages("c1", 10).unwrap()[0].content, SECRET_TEXT);
-        // A second connection (the engine's readers) uses the registered key too.
-        let reader = Store::open_read_only(&path).unwrap();
+        // A second connection (the engine's readers) opens through the same value.
+        let reader = database.open_read_only().unwrap();
         assert_eq!(reader.messages("c1", 10).unwrap().len(), 1);
     }
     let disk = files_on_disk(&path);
@@ -76,7 +76,6 @@ fn an_encrypted_database_is_unreadable_without_its_key() {
     );
 
     // The lost laptop: the file without the keychain.
-    forget_key(&path);
     let error = match Store::open_read_only(&path) {
         Ok(store) => store.messages("c1", 10).map(|_| ()).unwrap_err(),
         Err(error) => error,
@@ -86,23 +85,17 @@ fn an_encrypted_database_is_unreadable_without_its_key() {
         "{error:?}"
     );
     // Another key: refused with what to do.
-    use_key(&path, DatabaseKey::generate());
-    let error = Store::open(&path)
+    let error = Database::encrypted(path.clone(), DatabaseKey::generate())
+        .open()
         .err()
         .expect("another key must not open it");
     assert!(matches!(error, StoreError::WrongKey(_)), "{error:?}");
     assert!(error.to_string().contains("keychain"));
     // The right key again: everything is there.
-    use_key(&path, key);
     assert_eq!(
-        Store::open(&path)
-            .unwrap()
-            .messages("c1", 10)
-            .unwrap()
-            .len(),
+        database.open().unwrap().messages("c1", 10).unwrap().len(),
         1
     );
-    forget_key(&path);
 }
 
 #[test]
@@ -114,15 +107,14 @@ fn a_plain_database_from_before_is_encrypted_in_place() {
         plain.apply(&writes()).unwrap();
     }
     assert!(contains(&files_on_disk(&path), SECRET_TEXT.as_bytes()));
-    let key = DatabaseKey::generate();
-    use_key(&path, key);
-    let store = Store::open(&path).unwrap();
+    let store = Database::encrypted(path.clone(), DatabaseKey::generate())
+        .open()
+        .unwrap();
     assert_eq!(store.messages("c1", 10).unwrap()[0].content, SECRET_TEXT);
     store.integrity_check().unwrap();
     drop(store);
     assert!(!contains(&files_on_disk(&path), SECRET_TEXT.as_bytes()));
     assert!(!path.with_extension("sqlite3.encrypting").exists());
-    forget_key(&path);
 }
 
 #[test]

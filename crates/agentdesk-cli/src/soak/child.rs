@@ -59,8 +59,8 @@ pub async fn run(args: ChildArgs) -> anyhow::Result<i32> {
     })
     .await?;
     let engine = workspace.engine.clone();
-    let database_path = workspace.database_path().to_path_buf();
-    tokio::spawn(async move { crate::responder::run(engine, &database_path).await });
+    let database = workspace.database.clone();
+    tokio::spawn(async move { crate::responder::run(engine, &database).await });
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     loop {
         tick.tick().await;

@@ -14,7 +14,7 @@ use agentdesk_api::{demo_sandbox, AgentWorkspace, WorkspaceOptions};
 use agentdesk_domain::Direction;
 use agentdesk_engine::LatencyHistogram;
 use agentdesk_sandbox::{ReadyInfo, SandboxConfig};
-use agentdesk_store::{QueuedText, Store};
+use agentdesk_store::{Database, QueuedText, Store};
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 use serde::Deserialize;
@@ -162,8 +162,8 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<i32> {
     // The database is encrypted as the app's is (a key for this run, registered here for the final
     // checks and handed to each engine process on its stdin).
     let database_key = agentdesk_store::DatabaseKey::generate();
-    agentdesk_store::use_key(&database_path, database_key.clone());
-    let mut engine = start_engine(&args, &info, &data_dir, &database_path, &database_key).await?;
+    let database = Database::encrypted(database_path.clone(), database_key.clone());
+    let mut engine = start_engine(&args, &info, &data_dir, &database_key).await?;
     wait_connected(&control).await?;
 
     let load_started = Instant::now();
@@ -209,16 +209,7 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<i32> {
             break;
         }
         if let Some(at) = next_kill.filter(|at| Instant::now() >= *at) {
-            engine = restart(
-                engine,
-                &mut merged,
-                &args,
-                &info,
-                &data_dir,
-                &database_path,
-                &database_key,
-            )
-            .await?;
+            engine = restart(engine, &mut merged, &args, &info, &data_dir, &database_key).await?;
             kills += 1;
             next_kill = Some(at + Duration::from_secs_f64(args.kill_every.unwrap_or(1.0)));
         }
@@ -239,14 +230,15 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<i32> {
     };
     let drain_deadline = Instant::now() + Duration::from_secs_f64(args.drain_seconds);
     loop {
-        let stored = count_inbound(&database_path).unwrap_or(0);
+        let stored = count_inbound(&database).unwrap_or(0);
         if stored >= pushed && all_stored_at.is_none() {
             all_stored_at = Some(load_started.elapsed());
         }
         let replies = control.get("/stats").await?["agent_messages"]
             .as_u64()
             .unwrap_or(0);
-        let depth = Store::open_read_only(&database_path)
+        let depth = database
+            .open_read_only()
             .and_then(|s| s.outbox_depth())
             .unwrap_or(u64::MAX);
         if stored >= pushed && replies >= expected_replies && depth == 0 {
@@ -267,7 +259,7 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<i32> {
         .as_secs_f64();
 
     // Count from the records.
-    let store = Store::open_read_only(&database_path)?;
+    let store = database.open_read_only()?;
     let integrity = match store.integrity_check() {
         Ok(()) => "ok".to_string(),
         Err(error) => error.to_string(),
@@ -502,8 +494,8 @@ fn order_report(in_order: &[agentdesk_store::OrderedText]) -> OrderReport {
     }
 }
 
-fn count_inbound(path: &Path) -> Result<u64, agentdesk_store::StoreError> {
-    Store::open_read_only(path)?.count_messages(Direction::In)
+fn count_inbound(database: &Database) -> Result<u64, agentdesk_store::StoreError> {
+    database.open_read_only()?.count_messages(Direction::In)
 }
 
 async fn wait_connected(control: &Control) -> anyhow::Result<()> {
@@ -526,7 +518,6 @@ async fn start_engine(
     args: &SoakArgs,
     info: &ReadyInfo,
     data_dir: &Path,
-    database_path: &Path,
     database_key: &agentdesk_store::DatabaseKey,
 ) -> anyhow::Result<EngineRun> {
     let agent = info.agents.first().context("the sandbox has no agents")?;
@@ -549,8 +540,8 @@ async fn start_engine(
         })
         .await?;
         let engine = workspace.engine.clone();
-        let path = database_path.to_path_buf();
-        tokio::spawn(async move { crate::responder::run(engine, &path).await });
+        let database = workspace.database.clone();
+        tokio::spawn(async move { crate::responder::run(engine, &database).await });
         return Ok(EngineRun::InProcess(workspace));
     }
     let exe = std::env::current_exe().context("cannot find agentdesk-cli's own path")?;
@@ -613,9 +604,8 @@ async fn restart(
     args: &SoakArgs,
     info: &ReadyInfo,
     data_dir: &Path,
-    database_path: &Path,
     database_key: &agentdesk_store::DatabaseKey,
 ) -> anyhow::Result<EngineRun> {
     stop(engine, merged).await;
-    start_engine(args, info, data_dir, database_path, database_key).await
+    start_engine(args, info, data_dir, database_key).await
 }
