@@ -26,15 +26,14 @@ pub async fn tenants(state: Shell<'_>) -> Result<Vec<TenantOption>, ApiError> {
     state.workbench().await?.tenants().await
 }
 
-/// Swaps the workspace for another tenant's. Nothing of the previous tenant is kept in the shell.
+/// Swaps the workspace for another tenant's. The shell keeps nothing of any tenant (notices carry
+/// the customer's name), so nothing of the previous one stays here.
 #[tauri::command]
 pub async fn switch_tenant(
     state: Shell<'_>,
     tenant_id: String,
 ) -> Result<WorkbenchSnapshot, ApiError> {
-    let snapshot = state.workbench().await?.switch_tenant(&tenant_id).await?;
-    state.forget_tenant_data();
-    Ok(snapshot)
+    state.workbench().await?.switch_tenant(&tenant_id).await
 }
 
 #[tauri::command]
@@ -140,6 +139,9 @@ pub fn get_settings(state: Shell<'_>) -> Settings {
 #[tauri::command]
 pub fn save_settings(state: Shell<'_>, settings: Settings) -> Result<(), ApiError> {
     state.settings_file.save(&settings)?;
+    if let Some(workbench) = state.started_workbench() {
+        workbench.set_notice_policy(agentdesk_api::NoticePolicy::from(&settings));
+    }
     *state.settings.lock().unwrap_or_else(|p| p.into_inner()) = settings;
     Ok(())
 }

@@ -11,6 +11,7 @@ mod rendering;
 mod state;
 mod tray;
 mod updates;
+mod words;
 
 use std::sync::Arc;
 
@@ -159,6 +160,9 @@ pub fn run() {
                         }
                         let workbench = Arc::new(workbench);
                         let workbench_for_bridge = workbench.clone();
+                        workbench.set_notice_policy(agentdesk_api::NoticePolicy::from(
+                            &state.settings(),
+                        ));
                         let events = workbench.subscribe();
                         *state
                             .startup_warning
@@ -173,12 +177,7 @@ pub fn run() {
                             state.clone(),
                             workbench_for_bridge.clone(),
                         ));
-                        tauri::async_runtime::spawn(notifications::health_alerts(
-                            handle.clone(),
-                            state.clone(),
-                            workbench_for_bridge.health().subscribe(),
-                        ));
-                        notifications::bridge(handle, state, workbench_for_bridge, events).await;
+                        notifications::bridge(handle, state, events).await;
                     }
                     Err(error) => {
                         tracing::error!(%error, "the workspace could not start");

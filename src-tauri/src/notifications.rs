@@ -1,204 +1,110 @@
-//! The bridge from the engine's domain events to the UI (`agentdesk://event`), and desktop
-//! notifications through notify-rust: a new session assigned, and a new message while the window is
-//! not focused, with the customer's name and a preview whose personal data is masked; each customer
-//! message's effect on its session's mood (`agentdesk://mood`), with a notification when a customer
-//! crosses the warning threshold; and the API health alert, raised and cleared
-//! (`agentdesk://api-health`), with a notification each time.
+//! The bridge from the workbench's event bus to the window and the desktop: domain events
+//! (`agentdesk://event`), moods (`agentdesk://mood`), the API health alert (`agentdesk://api-health`)
+//! and resyncs (`agentdesk://resync`) go to the window; the bus's notices become desktop
+//! notifications through notify-rust, worded from the catalogue in the agent's language. When to
+//! notify is the workbench's decision (`Notice`); how to show it, and whether the window is in
+//! front, is the shell's.
 
 use std::sync::Arc;
 
-use agentdesk_api::{
-    ApiHealthAlert, MoodChange, MoodWatch, ResyncEvent, Workbench, WorkbenchEvent,
-};
-use agentdesk_domain::{mask_pii, Direction, DomainEvent};
+use agentdesk_api::{DeskEvent, DeskEvents, Notice};
 use tauri::{AppHandle, Emitter, Manager};
-use tokio::sync::broadcast::{self, error::RecvError};
 
 use crate::state::AppState;
+use crate::words::word;
 
-const PREVIEW_CHARS: usize = 60;
-
-pub async fn bridge(
-    app: AppHandle,
-    state: Arc<AppState>,
-    workbench: Arc<Workbench>,
-    mut events: broadcast::Receiver<WorkbenchEvent>,
-) {
-    let mut moods = MoodWatch::new();
-    loop {
-        let event = match events.recv().await {
-            Ok(event) => event,
-            Err(RecvError::Lagged(skipped)) => {
-                // The window re-reads what it shows on this signal instead of missing events silently.
-                tracing::warn!(skipped, "the UI fell behind the event stream");
-                let resync = ResyncEvent {
-                    workspace: workbench.workspace_generation(),
-                    skipped,
-                };
-                if let Err(error) = app.emit(crate::RESYNC_EVENT, &resync) {
-                    tracing::warn!(%error, "could not tell the window to read its lists again");
-                }
-                continue;
+pub async fn bridge(app: AppHandle, state: Arc<AppState>, mut events: DeskEvents) {
+    while let Some(event) = events.recv().await {
+        let sent = match &event {
+            DeskEvent::Domain(event) => app.emit(crate::DOMAIN_EVENT, event),
+            DeskEvent::Mood(mood) => app.emit(crate::MOOD_EVENT, mood),
+            DeskEvent::Health(alert) => app.emit(crate::API_HEALTH_EVENT, alert),
+            DeskEvent::Resync(resync) => {
+                tracing::warn!(
+                    skipped = resync.skipped,
+                    "the window fell behind the event stream"
+                );
+                app.emit(crate::RESYNC_EVENT, resync)
             }
-            Err(RecvError::Closed) => return,
+            DeskEvent::Notice(notice) => {
+                notify(&app, &state, notice);
+                Ok(())
+            }
         };
-        // A previous tenant's events still in flight after a switch go nowhere.
-        if event.workspace != workbench.workspace_generation() {
-            continue;
-        }
-        if let Err(error) = app.emit(crate::DOMAIN_EVENT, &event) {
+        if let Err(error) = sent {
             tracing::warn!(%error, "could not forward an event to the window");
         }
-        notify_if_wanted(&app, &state, &event.event);
-        let settings = state.settings();
-        match moods.observe(
-            &workbench,
-            event.workspace,
-            &event.event,
-            settings.mood_threshold(),
-        ) {
-            Ok(Some(change)) => {
-                if let Err(error) = app.emit(crate::MOOD_EVENT, &change.event) {
-                    tracing::warn!(%error, "could not forward a session's mood to the window");
-                }
-                if change.crossed && settings.notify_upset_customer {
-                    notify_upset_customer(&app, &state, &change);
-                }
+    }
+}
+
+/// Shows a notice as a desktop notification in the agent's language. A new message is shown only
+/// while the agent is not looking at the window.
+fn notify(app: &AppHandle, state: &AppState, notice: &Notice) {
+    let zh = prefers_chinese(app);
+    let (title, body) = match notice {
+        Notice::NewSession { customer, .. } => (
+            word(zh, "desktop.newSessionTitle", &[]),
+            word(zh, "desktop.newSessionBody", &[("customer", customer)]),
+        ),
+        Notice::NewMessage {
+            customer, preview, ..
+        } => {
+            if state.is_focused() {
+                return;
             }
-            Ok(None) => {}
-            Err(error) => tracing::warn!(%error, "could not judge a session's mood"),
+            (
+                word(zh, "desktop.newMessageTitle", &[("customer", customer)]),
+                preview.clone(),
+            )
         }
-    }
-}
-
-/// Forwards each API health alert to the window and as a desktop notification, until the workbench
-/// is gone.
-pub async fn health_alerts(
-    app: AppHandle,
-    state: Arc<AppState>,
-    mut alerts: broadcast::Receiver<ApiHealthAlert>,
-) {
-    loop {
-        let alert = match alerts.recv().await {
-            Ok(alert) => alert,
-            Err(RecvError::Lagged(_)) => continue,
-            Err(RecvError::Closed) => return,
-        };
-        if let Err(error) = app.emit(crate::API_HEALTH_EVENT, &alert) {
-            tracing::warn!(%error, "could not forward the API health alert to the window");
+        Notice::UpsetCustomer {
+            customer,
+            percent,
+            cues,
+            ..
+        } => {
+            let percent = percent.to_string();
+            let cues = cues.join(" · ");
+            let body = if cues.is_empty() {
+                word(zh, "desktop.upsetBody", &[("percent", &percent)])
+            } else {
+                word(
+                    zh,
+                    "desktop.upsetBodyWithCues",
+                    &[("percent", &percent), ("cues", &cues)],
+                )
+            };
+            (
+                word(zh, "desktop.upsetTitle", &[("customer", customer)]),
+                body,
+            )
         }
-        let endpoint = alert.worst_endpoint.clone().unwrap_or_default();
-        let (title, body) = match (prefers_chinese(&app), alert.raised) {
-            (true, true) => (
-                "接口故障告警".to_string(),
-                format!(
-                    "近 5 分钟 {}% 的调用失败（{}/{}），最多的是 {endpoint}",
-                    alert.failure_percent, alert.failures, alert.calls
-                ),
-            ),
-            (true, false) => (
-                "接口已恢复".to_string(),
-                format!("近 5 分钟失败率 {}%", alert.failure_percent),
-            ),
-            (false, true) => (
-                "Platform calls are failing".to_string(),
-                format!(
-                    "{}% of calls failed in the last 5 minutes ({}/{}), most of them {endpoint}",
-                    alert.failure_percent, alert.failures, alert.calls
-                ),
-            ),
-            (false, false) => (
-                "Platform calls recovered".to_string(),
-                format!("{}% failed in the last 5 minutes", alert.failure_percent),
-            ),
-        };
-        show(title, body, state.settings().notification_sound);
-    }
-}
-
-/// A customer has just crossed the warning threshold: who, how upset, and the words that did it.
-fn notify_upset_customer(app: &AppHandle, state: &AppState, change: &MoodChange) {
-    let mood = &change.event.mood;
-    let name = visitor_name(state, &mood.session_id).unwrap_or_default();
-    let percent = (mood.risk * 100.0).round();
-    // Cues are masked already (a cue can be a number the customer typed).
-    let cues = mood.cues.join(" · ");
-    let (title, body) = if prefers_chinese(app) {
-        (
-            format!("{name} 情绪激动"),
-            if cues.is_empty() {
-                format!("投诉风险 {percent}%")
+        Notice::ApiHealth(alert) => {
+            let percent = alert.failure_percent.to_string();
+            if alert.raised {
+                let endpoint = alert.worst_endpoint.clone().unwrap_or_default();
+                (
+                    word(zh, "desktop.healthRaisedTitle", &[]),
+                    word(
+                        zh,
+                        "desktop.healthRaisedBody",
+                        &[
+                            ("percent", &percent),
+                            ("failures", &alert.failures.to_string()),
+                            ("calls", &alert.calls.to_string()),
+                            ("endpoint", &endpoint),
+                        ],
+                    ),
+                )
             } else {
-                format!("投诉风险 {percent}%：{cues}")
-            },
-        )
-    } else {
-        (
-            format!("{name} is getting upset"),
-            if cues.is_empty() {
-                format!("Complaint risk {percent}%")
-            } else {
-                format!("Complaint risk {percent}%: {cues}")
-            },
-        )
+                (
+                    word(zh, "desktop.healthClearedTitle", &[]),
+                    word(zh, "desktop.healthClearedBody", &[("percent", &percent)]),
+                )
+            }
+        }
     };
     show(title, body, state.settings().notification_sound);
-}
-
-fn notify_if_wanted(app: &AppHandle, state: &AppState, event: &DomainEvent) {
-    let settings = state.settings();
-    let zh = prefers_chinese(app);
-    match event {
-        DomainEvent::SessionOpened { session } => {
-            state
-                .visitor_names
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(session.id.clone(), session.visitor_name.clone());
-            if settings.notify_new_session {
-                let title = if zh {
-                    "新会话接入"
-                } else {
-                    "New customer"
-                };
-                let body = if zh {
-                    format!("{} 正在等待您的回复", session.visitor_name)
-                } else {
-                    format!("{} is waiting for your reply", session.visitor_name)
-                };
-                show(title.to_string(), body, settings.notification_sound);
-            }
-        }
-        DomainEvent::MessageStored { message }
-            if message.direction == Direction::In
-                && settings.notify_new_message
-                && !state.is_focused() =>
-        {
-            let name = visitor_name(state, &message.session_id)
-                .unwrap_or_else(|| message.sender_name.clone());
-            let preview: String = mask_pii(&message.content)
-                .chars()
-                .take(PREVIEW_CHARS)
-                .collect();
-            let title = if zh {
-                format!("{name} 发来新消息")
-            } else {
-                format!("New message from {name}")
-            };
-            show(title, preview, settings.notification_sound);
-        }
-        _ => {}
-    }
-}
-
-/// The customer's name of a session announced since start.
-fn visitor_name(state: &AppState, session_id: &str) -> Option<String> {
-    state
-        .visitor_names
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .get(session_id)
-        .cloned()
 }
 
 /// The message sound by each OS's own name for it: the freedesktop sound theme's on Linux, a system

@@ -1,7 +1,6 @@
-//! What the shell keeps between commands: the workbench once it has started, settings, focus, and
-//! the names of sessions (for notifications).
+//! What the shell keeps between commands: the workbench once it has started, settings and whether
+//! the window is in front.
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -21,7 +20,6 @@ pub struct AppState {
     pub settings_file: SettingsFile,
     pub settings: Mutex<Settings>,
     focused: AtomicBool,
-    pub visitor_names: Mutex<HashMap<String, String>>,
     /// Platform accounts: `accounts.json` in the config directory, secrets in the OS keychain.
     pub accounts: AccountBook,
 }
@@ -37,7 +35,6 @@ impl AppState {
             settings_file,
             settings: Mutex::new(settings),
             focused: AtomicBool::new(true),
-            visitor_names: Mutex::new(HashMap::new()),
             accounts: AccountBook::new(config_dir, Keychain::os()),
         }
     }
@@ -100,12 +97,9 @@ impl AppState {
         }
     }
 
-    /// After a tenant switch: the previous tenant's customer names leave memory.
-    pub fn forget_tenant_data(&self) {
-        self.visitor_names
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
+    /// The workbench if it has started (for settings that apply to it at once).
+    pub fn started_workbench(&self) -> Option<Arc<Workbench>> {
+        self.workbench.borrow().clone()
     }
 
     pub fn set_focused(&self, focused: bool) {

@@ -5,6 +5,8 @@ use tauri::menu::{Menu, MenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager};
 
+use crate::words::word;
+
 const TRAY_ID: &str = "main";
 
 pub fn create(app: &AppHandle) -> tauri::Result<()> {
@@ -12,18 +14,14 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
     let show = MenuItem::with_id(
         app,
         "show",
-        if zh {
-            "显示工作台"
-        } else {
-            "Show AgentDesk"
-        },
+        word(zh, "desktop.trayShow", &[]),
         true,
         None::<&str>,
     )?;
     let quit = MenuItem::with_id(
         app,
         "quit",
-        if zh { "退出" } else { "Quit" },
+        word(zh, "desktop.trayQuit", &[]),
         true,
         None::<&str>,
     )?;
@@ -53,10 +51,9 @@ pub fn show_unread(app: &AppHandle, count: u32) {
         return;
     };
     let zh = crate::notifications::prefers_chinese(app);
-    let tooltip = match (count, zh) {
-        (0, _) => "AgentDesk".to_string(),
-        (n, true) => format!("AgentDesk · {n} 条未读"),
-        (n, false) => format!("AgentDesk · {n} unread"),
+    let tooltip = match count {
+        0 => "AgentDesk".to_string(),
+        n => word(zh, "desktop.trayUnread", &[("count", &n.to_string())]),
     };
     let _ = tray.set_tooltip(Some(&tooltip));
     let _ = tray.set_title((count > 0).then(|| count.to_string()).as_deref());

@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use agentdesk_domain::{mask_pii, Direction};
+use agentdesk_engine::EngineHandle;
 use agentdesk_insight::kb::{Article, KnowledgeIndex};
 use agentdesk_insight::sentiment::{is_calm_question, Label, SentimentModel};
 use agentdesk_store::KbArticle;
@@ -203,7 +204,10 @@ impl Workbench {
     ) -> Result<Vec<KbSuggestionView>, ApiError> {
         let query = match query.filter(|q| !q.trim().is_empty()) {
             Some(query) => query,
-            None => match self.customer_lines(session_id, 1)?.into_iter().next() {
+            None => match customer_lines(&self.engine(), session_id, 1)?
+                .into_iter()
+                .next()
+            {
                 Some(line) => line,
                 None => return Ok(Vec::new()),
             },
@@ -232,7 +236,10 @@ impl Workbench {
         session_id: &str,
         article_id: &str,
     ) -> Result<bool, ApiError> {
-        let Some(question) = self.customer_lines(session_id, 1)?.into_iter().next() else {
+        let Some(question) = customer_lines(&self.engine(), session_id, 1)?
+            .into_iter()
+            .next()
+        else {
             return Ok(false);
         };
         // A phone or card number in the wording is not knowledge, and must not sit in the index.
@@ -254,64 +261,77 @@ impl Workbench {
 
     /// The session's mood from its last customer messages.
     pub fn session_mood(&self, session_id: &str, threshold: f32) -> Result<SessionMood, ApiError> {
-        let model = sentiment_model()?;
-        let lines = self.customer_lines(session_id, RISK_WEIGHTS.len())?;
-        let verdicts: Vec<_> = lines.iter().map(|l| model.judge(l)).collect();
-        let weight_total: f32 = RISK_WEIGHTS.iter().take(verdicts.len()).sum();
-        // Each message's p(negative), a calm question counting as neutral at most.
-        let risk = if verdicts.is_empty() {
-            0.0
-        } else {
-            verdicts
-                .iter()
-                .zip(&lines)
-                .zip(RISK_WEIGHTS)
-                .map(|((v, line), w)| {
-                    let p = (1.0 - v.score) / 2.0;
-                    w * if is_calm_question(line) {
-                        p.min(0.5)
-                    } else {
-                        p
-                    }
-                })
-                .sum::<f32>()
-                / weight_total
-        };
-        // The cues of the messages that escalate.
-        let mut cues: Vec<String> = Vec::new();
-        for cue in verdicts
-            .iter()
-            .filter(|v| v.escalate)
-            .flat_map(|v| v.cues.iter())
-        {
-            if !cues.contains(cue) {
-                cues.push(mask_pii(cue).into_owned());
-            }
-        }
-        let label = match verdicts.first().map(|v| v.label) {
-            Some(Label::Negative) => "negative",
-            Some(Label::Positive) => "positive",
-            _ => "neutral",
-        };
-        Ok(SessionMood {
-            session_id: session_id.to_string(),
-            risk,
-            label: label.into(),
-            warn: risk >= threshold || verdicts.first().is_some_and(|v| v.escalate),
-            cues,
-        })
+        judge_mood(&self.engine(), session_id, threshold)
     }
+}
 
-    /// The session's newest `count` text messages from the customer, newest first.
-    fn customer_lines(&self, session_id: &str, count: usize) -> Result<Vec<String>, ApiError> {
-        let messages = self.engine().messages(session_id, 50)?;
-        Ok(messages
-            .into_iter()
-            .rev()
-            .filter(|m| m.direction == Direction::In && !m.content.trim().is_empty())
-            .filter(|m| m.kind == agentdesk_domain::MessageKind::Text)
-            .take(count)
-            .map(|m| m.content)
-            .collect())
+/// A session's mood from its last customer messages in `engine`'s database.
+pub(crate) fn judge_mood(
+    engine: &EngineHandle,
+    session_id: &str,
+    threshold: f32,
+) -> Result<SessionMood, ApiError> {
+    let model = sentiment_model()?;
+    let lines = customer_lines(engine, session_id, RISK_WEIGHTS.len())?;
+    let verdicts: Vec<_> = lines.iter().map(|l| model.judge(l)).collect();
+    let weight_total: f32 = RISK_WEIGHTS.iter().take(verdicts.len()).sum();
+    // Each message's p(negative), a calm question counting as neutral at most.
+    let risk = if verdicts.is_empty() {
+        0.0
+    } else {
+        verdicts
+            .iter()
+            .zip(&lines)
+            .zip(RISK_WEIGHTS)
+            .map(|((v, line), w)| {
+                let p = (1.0 - v.score) / 2.0;
+                w * if is_calm_question(line) {
+                    p.min(0.5)
+                } else {
+                    p
+                }
+            })
+            .sum::<f32>()
+            / weight_total
+    };
+    // The cues of the messages that escalate.
+    let mut cues: Vec<String> = Vec::new();
+    for cue in verdicts
+        .iter()
+        .filter(|v| v.escalate)
+        .flat_map(|v| v.cues.iter())
+    {
+        if !cues.contains(cue) {
+            cues.push(mask_pii(cue).into_owned());
+        }
     }
+    let label = match verdicts.first().map(|v| v.label) {
+        Some(Label::Negative) => "negative",
+        Some(Label::Positive) => "positive",
+        _ => "neutral",
+    };
+    Ok(SessionMood {
+        session_id: session_id.to_string(),
+        risk,
+        label: label.into(),
+        warn: risk >= threshold || verdicts.first().is_some_and(|v| v.escalate),
+        cues,
+    })
+}
+
+/// The session's newest `count` text messages from the customer, newest first.
+fn customer_lines(
+    engine: &EngineHandle,
+    session_id: &str,
+    count: usize,
+) -> Result<Vec<String>, ApiError> {
+    let messages = engine.messages(session_id, 50)?;
+    Ok(messages
+        .into_iter()
+        .rev()
+        .filter(|m| m.direction == Direction::In && !m.content.trim().is_empty())
+        .filter(|m| m.kind == agentdesk_domain::MessageKind::Text)
+        .take(count)
+        .map(|m| m.content)
+        .collect())
 }

@@ -4,6 +4,7 @@
 //! keychain.
 
 mod accounts;
+mod bus;
 mod connectors;
 mod customer;
 mod dashboard;
@@ -26,6 +27,7 @@ pub use accounts::{
     Account, AccountBook, AccountInput, AccountView, ConnectionProblem, ConnectionReport, Platform,
     SupervisorLogin, SOBOT_BASE_URLS,
 };
+pub use bus::{DeskEvent, DeskEvents, Notice, NoticePolicy};
 pub use connectors::{ChosenConnectors, ConnectorCatalog, ConnectorProbe, ConnectorView};
 pub use customer::{
     demo_connector_file, Card, CardState, CustomerView, OrderLineView, OrderView, PastSessionView,

@@ -8,7 +8,9 @@ use agentdesk_domain::{Direction, DomainEvent};
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::{ApiError, SessionMood, Workbench};
+use agentdesk_engine::EngineHandle;
+
+use crate::{ApiError, SessionMood};
 
 /// A session's new mood, for the UI (`workspace` as in `WorkbenchEvent`: a mood of a tenant the
 /// workbench has since switched away from is dropped).
@@ -71,14 +73,14 @@ impl MoodWatch {
     /// changed what the window shows; a session that ended is forgotten.
     pub fn observe(
         &mut self,
-        workbench: &Workbench,
+        engine: &EngineHandle,
         workspace: u64,
         event: &DomainEvent,
         threshold: f32,
     ) -> Result<Option<MoodChange>, ApiError> {
         match event {
             DomainEvent::MessageStored { message } if message.direction == Direction::In => {
-                let mood = workbench.session_mood(&message.session_id, threshold)?;
+                let mood = crate::knowledge::judge_mood(engine, &message.session_id, threshold)?;
                 let shown = Shown::of(&mood);
                 // Never judged before counts as calm: that is what the window assumes.
                 let before = self

@@ -23,6 +23,8 @@ use crate::{
 };
 use agentdesk_domain::{system_clock, SharedClock};
 
+use crate::bus::{Bus, DeskEvent, DeskEvents, Notice, NoticePolicy, WorkspacePublisher};
+
 /// The account name demo mode files its databases under.
 const DEMO_ACCOUNT: &str = "sandbox";
 
@@ -153,12 +155,13 @@ impl ActiveWorkspace {
         workspace: AgentWorkspace,
         tenant_id: String,
         tenant_name: String,
-        events: broadcast::Sender<WorkbenchEvent>,
+        bus: Bus,
         health: Arc<ApiHealth>,
         clock: SharedClock,
     ) -> ActiveWorkspace {
         let mut source = workspace.engine.subscribe();
         health.connection_changed(&workspace.engine.connection_state(), clock.now().as_i64());
+        let mut publisher = WorkspacePublisher::new(bus, generation, workspace.engine.clone());
         let forwarder = tokio::spawn(async move {
             loop {
                 match source.recv().await {
@@ -166,10 +169,7 @@ impl ActiveWorkspace {
                         if let DomainEvent::ConnectionChanged { state } = &event {
                             health.connection_changed(state, clock.now().as_i64());
                         }
-                        let _ = events.send(WorkbenchEvent {
-                            workspace: generation,
-                            event,
-                        });
+                        publisher.publish(event);
                     }
                     Err(broadcast::error::RecvError::Lagged(skipped)) => {
                         tracing::warn!(skipped, "workbench event forwarder fell behind");
@@ -188,6 +188,24 @@ impl ActiveWorkspace {
             knowledge: std::sync::RwLock::new(None),
         }
     }
+}
+
+/// The API health alert onto the bus, as an event and as a notice, until the workbench is gone.
+fn forward_health_alerts(health: &Arc<ApiHealth>, bus: &Bus) {
+    let mut alerts = health.subscribe();
+    let bus = bus.clone();
+    tokio::spawn(async move {
+        loop {
+            match alerts.recv().await {
+                Ok(alert) => {
+                    bus.publish(DeskEvent::Health(alert.clone()));
+                    bus.publish(DeskEvent::Notice(Notice::ApiHealth(alert)));
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    });
 }
 
 /// A call observer feeding `health`.
@@ -211,9 +229,6 @@ fn spawn_health_clock(health: &Arc<ApiHealth>, clock: SharedClock) {
         }
     });
 }
-
-/// Events buffered for the UI bridge (the engine's own buffer is larger; this one only spans a hop).
-const WORKBENCH_EVENT_BUFFER: usize = 4096;
 
 /// Who the workbench signs in as, and where: the sandbox in demo mode, or a saved account.
 struct Origin {
@@ -248,7 +263,8 @@ pub struct Workbench {
     /// One switch at a time.
     switching: tokio::sync::Mutex<()>,
     generation: AtomicU64,
-    events: broadcast::Sender<WorkbenchEvent>,
+    /// Everything the workbench tells its hosts (see `bus`).
+    bus: Bus,
     images: crate::images::PlatformImages,
 }
 
@@ -398,13 +414,14 @@ impl Workbench {
         })
         .await?;
         *union_audit.write().unwrap_or_else(|p| p.into_inner()) = Some(workspace.engine.clone());
-        let (events, _) = broadcast::channel(WORKBENCH_EVENT_BUFFER);
+        let bus = Bus::new(1);
+        forward_health_alerts(&health, &bus);
         let active = ActiveWorkspace::start(
             1,
             workspace,
             origin.home_tenant_id.clone(),
             origin.home_tenant_name.clone(),
-            events.clone(),
+            bus.clone(),
             health.clone(),
             origin.clock.clone(),
         );
@@ -416,7 +433,7 @@ impl Workbench {
             active: std::sync::RwLock::new(Arc::new(active)),
             switching: tokio::sync::Mutex::new(()),
             generation: AtomicU64::new(1),
-            events,
+            bus,
             images: crate::images::PlatformImages::new()?,
         })
     }
@@ -491,9 +508,14 @@ impl Workbench {
         self.current().generation
     }
 
-    /// Domain events of whichever workspace is on screen, tagged with its generation.
-    pub fn subscribe(&self) -> broadcast::Receiver<WorkbenchEvent> {
-        self.events.subscribe()
+    /// Everything the workbench tells its hosts, from now on (see `bus`).
+    pub fn subscribe(&self) -> DeskEvents {
+        self.bus.subscribe()
+    }
+
+    /// Which notices to raise, and from which risk a customer is upset (the agent's Settings).
+    pub fn set_notice_policy(&self, policy: NoticePolicy) {
+        self.bus.set_policy(policy);
     }
 
     pub fn mode(&self) -> WorkspaceMode {
@@ -644,7 +666,7 @@ impl Workbench {
             workspace,
             tenant.company_id,
             tenant.company_name,
-            self.events.clone(),
+            self.bus.clone(),
             self.health.clone(),
             self.clock(),
         ));
@@ -655,6 +677,8 @@ impl Workbench {
                 .unwrap_or_else(|poisoned| poisoned.into_inner()),
             next,
         );
+        // From here on the previous tenant's stragglers are dropped by the bus.
+        self.bus.show(generation);
         previous.forwarder.abort();
         previous.workspace.engine.shutdown().await;
         drop(previous);

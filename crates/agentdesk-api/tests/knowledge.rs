@@ -131,34 +131,47 @@ async fn suggestions_learning_and_mood_for_the_conversation() {
     restarted.shutdown().await;
 }
 
-/// Feeds the workbench's events to `watch` until the customer's `text` has been judged: what it
-/// changed in the window, if anything.
+/// What the bus said about the customer's `text` once it was stored: the mood change it caused (if
+/// any) and the notices it raised. The bus publishes them right after the message itself.
 async fn mood_after(
-    events: &mut tokio::sync::broadcast::Receiver<agentdesk_api::WorkbenchEvent>,
-    watch: &mut agentdesk_api::MoodWatch,
-    workbench: &Workbench,
+    events: &mut agentdesk_api::DeskEvents,
     text: &str,
-) -> Option<agentdesk_api::MoodChange> {
+) -> (Option<agentdesk_api::MoodEvent>, Vec<agentdesk_api::Notice>) {
+    use agentdesk_api::DeskEvent;
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
     loop {
         let event = tokio::time::timeout_at(deadline, events.recv())
             .await
             .unwrap_or_else(|_| panic!("{text:?} never arrived"))
-            .unwrap();
-        let change = watch
-            .observe(
-                workbench,
-                event.workspace,
-                &event.event,
-                DEFAULT_RISK_THRESHOLD,
-            )
-            .unwrap();
-        if let agentdesk_domain::DomainEvent::MessageStored { message } = &event.event {
-            if message.content == text {
-                return change;
+            .expect("the bus is open");
+        if let DeskEvent::Domain(event) = &event {
+            if let agentdesk_domain::DomainEvent::MessageStored { message } = &event.event {
+                if message.content == text {
+                    break;
+                }
             }
         }
     }
+    // What follows it, until the next domain event or a quiet moment.
+    let (mut mood, mut notices) = (None, Vec::new());
+    while let Ok(Some(event)) =
+        tokio::time::timeout(std::time::Duration::from_millis(300), events.recv()).await
+    {
+        match event {
+            DeskEvent::Mood(change) => mood = Some(change),
+            DeskEvent::Notice(notice) => notices.push(notice),
+            DeskEvent::Domain(_) => break,
+            _ => {}
+        }
+    }
+    (mood, notices)
+}
+
+fn upset_notices(notices: &[agentdesk_api::Notice]) -> usize {
+    notices
+        .iter()
+        .filter(|n| matches!(n, agentdesk_api::Notice::UpsetCustomer { .. }))
+        .count()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -166,48 +179,62 @@ async fn a_session_crossing_the_threshold_is_reported_once() {
     let (_dir, workbench) = common::demo_workbench().await;
     let sandbox = workbench.sandbox_url().to_string();
     let mut events = workbench.subscribe();
-    let mut watch = agentdesk_api::MoodWatch::new();
 
     let calm = "请问这个订单什么时候发货？";
     let cid = visitor(&sandbox, "mood-1", calm).await;
-    // Calm, as the window already assumes: nothing to send.
-    assert_eq!(
-        mood_after(&mut events, &mut watch, &workbench, calm).await,
-        None
+    // Calm, as the window already assumes: no mood to send, nothing to warn about.
+    let (mood, notices) = mood_after(&mut events, calm).await;
+    assert_eq!(mood, None);
+    assert_eq!(upset_notices(&notices), 0, "{notices:?}");
+    assert!(
+        notices.iter().any(|n| matches!(n, agentdesk_api::Notice::NewMessage { customer, .. } if customer == "顾客")),
+        "{notices:?}"
     );
 
     let angry = "太慢了！再不处理我就去12315投诉你们！";
     say(&sandbox, &cid, angry).await;
-    let crossing = mood_after(&mut events, &mut watch, &workbench, angry)
-        .await
-        .expect("the warning is sent");
-    assert!(crossing.crossed && crossing.event.mood.warn, "{crossing:?}");
-    assert_eq!(crossing.event.mood.session_id, cid);
-    assert_eq!(crossing.event.workspace, workbench.workspace_generation());
-    assert!(crossing.event.mood.cues.contains(&"12315".to_string()));
+    let (mood, notices) = mood_after(&mut events, angry).await;
+    let crossing = mood.expect("the warning is sent");
+    assert!(crossing.mood.warn, "{crossing:?}");
+    assert_eq!(crossing.mood.session_id, cid);
+    assert_eq!(crossing.workspace, workbench.workspace_generation());
+    assert!(crossing.mood.cues.contains(&"12315".to_string()));
+    // One notice for the crossing, naming the customer and the cue.
+    assert_eq!(upset_notices(&notices), 1, "{notices:?}");
+    assert!(notices.iter().any(|n| matches!(n,
+        agentdesk_api::Notice::UpsetCustomer { customer, cues, .. } if customer == "顾客" && cues.contains(&"12315".to_string()))));
 
     // Still upset, with another cue: sent (the window shows the cues), but not a new crossing, so
     // one notification rather than one per line.
     let still = "你们就是骗子，我要找律师！";
     say(&sandbox, &cid, still).await;
-    let again = mood_after(&mut events, &mut watch, &workbench, still)
-        .await
-        .expect("the new cue is sent");
-    assert!(again.event.mood.warn && !again.crossed, "{again:?}");
-    assert!(
-        again.event.mood.cues.contains(&"律师".to_string()),
-        "{again:?}"
-    );
+    let (mood, notices) = mood_after(&mut events, still).await;
+    let again = mood.expect("the new cue is sent");
+    assert!(again.mood.warn, "{again:?}");
+    assert!(again.mood.cues.contains(&"律师".to_string()), "{again:?}");
+    assert_eq!(upset_notices(&notices), 0, "{notices:?}");
 
     // Calm again after a few quiet questions: the warning is withdrawn.
     let mut last = None;
     for text in ["好的", "请问快递单号是多少？", "谢谢你的帮助"] {
         say(&sandbox, &cid, text).await;
-        if let Some(change) = mood_after(&mut events, &mut watch, &workbench, text).await {
+        if let (Some(change), _) = mood_after(&mut events, text).await {
             last = Some(change);
         }
     }
     let calmed = last.expect("the end of the warning is sent");
-    assert!(!calmed.event.mood.warn && !calmed.crossed, "{calmed:?}");
+    assert!(!calmed.mood.warn, "{calmed:?}");
+
+    // With upset-customer notices turned off in Settings, a new crossing raises none.
+    workbench.set_notice_policy(agentdesk_api::NoticePolicy {
+        upset_customer: false,
+        new_message: false,
+        ..agentdesk_api::NoticePolicy::default()
+    });
+    let angry_again = "我要投诉！马上给我退款！";
+    say(&sandbox, &cid, angry_again).await;
+    let (mood, notices) = mood_after(&mut events, angry_again).await;
+    assert!(mood.is_some_and(|m| m.mood.warn));
+    assert!(notices.is_empty(), "{notices:?}");
     workbench.shutdown().await;
 }

@@ -10,22 +10,6 @@ export interface ComposerHandle {
   insert(text: string): void;
 }
 
-const QUICK_REPLIES: Record<string, string[]> = {
-  "zh-CN": [
-    "您好，很高兴为您服务，请问有什么可以帮您？",
-    "请您提供一下订单号，我马上为您查询。",
-    "非常抱歉给您带来不便，我们会尽快为您处理。",
-    "请问还有其他可以帮您的吗？",
-    "感谢您的耐心等待。",
-  ],
-  en: [
-    "Hello, thanks for reaching out! How can I help?",
-    "Could you share your order number? I'll look it up right away.",
-    "I'm sorry for the trouble. I'll get this sorted as quickly as I can.",
-    "Is there anything else I can help you with?",
-    "Thank you for your patience.",
-  ],
-};
 
 export interface PastedImage {
   fileName: string;
@@ -66,9 +50,10 @@ export const Composer = memo(
     const quick = useMemo(() => {
       if (!text.startsWith("/")) return [];
       const needle = text.slice(1).toLowerCase();
-      const list = QUICK_REPLIES[i18n.language] ?? QUICK_REPLIES.en;
+      // The agent's language's quick replies, from the catalogue.
+      const list = Object.values(t("composer.quickReplyList", { returnObjects: true }) as Record<string, string>);
       return list.filter((reply) => reply.toLowerCase().includes(needle));
-    }, [text, i18n.language]);
+    }, [text, i18n.language, t]);
 
     const submit = () => {
       const value = text.trim();
