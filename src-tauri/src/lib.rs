@@ -67,52 +67,8 @@ pub fn run() {
         }))
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_updater::Builder::new().build())
-        .invoke_handler(tauri::generate_handler![
-            commands::snapshot,
-            commands::tenants,
-            commands::switch_tenant,
-            commands::messages,
-            commands::send_text,
-            commands::send_image,
-            commands::fetch_image,
-            commands::invite_rating,
-            commands::transfer_targets,
-            commands::transfer,
-            commands::submit_summary,
-            commands::retry_send,
-            commands::end_session,
-            commands::set_agent_status,
-            commands::get_settings,
-            commands::save_settings,
-            commands::set_unread_total,
-            commands::accounts,
-            commands::save_account,
-            commands::remove_account,
-            commands::knowledge_suggestions,
-            commands::learn_from_answer,
-            commands::session_mood,
-            commands::connectors,
-            commands::set_connector_key,
-            commands::test_account,
-            commands::merchants,
-            commands::add_merchant,
-            commands::update_merchant,
-            commands::merchant_agents,
-            commands::add_agent,
-            commands::update_agent,
-            commands::delete_agent,
-            commands::status_log,
-            commands::startup_warning,
-            commands::customer_view,
-            commands::reveal_customer_field,
-            commands::customer_note,
-            commands::save_customer_note,
-            commands::dashboard,
-            commands::export_dashboard,
-            commands::api_health,
-            commands::update_status,
-            commands::restart_to_update,
-        ])
+        // Every `#[tauri::command]` of commands.rs, listed by build.rs.
+        .invoke_handler(include!(concat!(env!("OUT_DIR"), "/handlers.rs")))
         .setup(move |app| {
             let config_dir = app.path().app_config_dir()?;
             let data_dir = options

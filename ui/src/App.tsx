@@ -238,7 +238,7 @@ export function App({ backend }: { backend: Backend }) {
         },
       });
       try {
-        await backend.sendImage(sessionId, image, clientMsgId);
+        await backend.sendImage(sessionId, image.fileName, image.mime, image.dataBase64, clientMsgId);
         delete unacceptedImages.current[clientMsgId];
       } catch (error) {
         dispatch({ type: "sendFailed", sessionId, clientMsgId, error: describeError(error) });
@@ -267,7 +267,7 @@ export function App({ backend }: { backend: Backend }) {
         // holds as failed goes back into its outbox.
         const image = unacceptedImages.current[clientMsgId];
         if (neverAccepted && image) {
-          await backend.sendImage(sessionId, image, clientMsgId);
+          await backend.sendImage(sessionId, image.fileName, image.mime, image.dataBase64, clientMsgId);
           delete unacceptedImages.current[clientMsgId];
         } else if (neverAccepted) await backend.sendText(sessionId, message.content, clientMsgId);
         else await backend.retrySend(clientMsgId);

@@ -7,7 +7,7 @@ import { createRoot } from "react-dom/client";
 import { App } from "./App";
 import type { Backend } from "./backend/backend";
 import { demoFakeBackend } from "./backend/demoData";
-import { inTauri, TauriBackend } from "./backend/tauriBackend";
+import { inTauri, tauriBackend } from "./backend/tauriBackend";
 import { i18n, initI18n } from "./i18n";
 import "./styles.css";
 
@@ -21,7 +21,7 @@ function showCrash(root: HTMLElement, error: unknown) {
 }
 
 initI18n();
-const backend: Backend = inTauri() ? new TauriBackend() : demoFakeBackend();
+const backend: Backend = inTauri() ? tauriBackend() : demoFakeBackend();
 const root = document.getElementById("root");
 if (root) {
   createRoot(root, {

@@ -121,12 +121,12 @@ export class FakeBackend implements Backend {
 
   images: { sessionId: string; fileName: string; mime: string; clientMsgId: string }[] = [];
 
-  async sendImage(sessionId: string, image: { fileName: string; mime: string; dataBase64: string }, clientMsgId: string) {
+  async sendImage(sessionId: string, fileName: string, mime: string, _dataBase64: string, clientMsgId: string) {
     if (this.failSends) throw this.failSends;
-    this.images.push({ sessionId, fileName: image.fileName, mime: image.mime, clientMsgId });
+    this.images.push({ sessionId, fileName, mime, clientMsgId });
     const message: Message = {
       session_id: sessionId, msg_id: null, client_msg_id: clientMsgId, direction: "out", kind: "image",
-      content: image.fileName, sender_name: "Agent", sent_at_ms: Date.now(), status: "pending",
+      content: fileName, sender_name: "Agent", sent_at_ms: Date.now(), status: "pending",
     };
     (this.history[sessionId] ??= []).push(message);
     this.emit({ type: "message_stored", message: { ...message } });
