@@ -42,7 +42,11 @@ pub async fn messages(
     session_id: String,
     limit: u32,
 ) -> Result<Vec<Message>, ApiError> {
-    state.workbench().await?.messages(&session_id, limit)
+    state
+        .workbench()
+        .await?
+        .conversations()
+        .messages(&session_id, limit)
 }
 
 #[tauri::command]
@@ -55,6 +59,7 @@ pub async fn send_text(
     state
         .workbench()
         .await?
+        .conversations()
         .send_text(&session_id, &text, client_msg_id.as_deref())
         .await
 }
@@ -71,23 +76,39 @@ pub async fn send_image(
     state
         .workbench()
         .await?
+        .conversations()
         .send_image(&session_id, &file_name, &mime, &data_base64, &client_msg_id)
         .await
 }
 
 #[tauri::command]
 pub async fn fetch_image(state: Shell<'_>, address: String) -> Result<String, ApiError> {
-    state.workbench().await?.fetch_image(&address).await
+    state
+        .workbench()
+        .await?
+        .conversations()
+        .fetch_image(&address)
+        .await
 }
 
 #[tauri::command]
 pub async fn invite_rating(state: Shell<'_>, session_id: String) -> Result<(), ApiError> {
-    state.workbench().await?.invite_rating(&session_id).await
+    state
+        .workbench()
+        .await?
+        .conversations()
+        .invite_rating(&session_id)
+        .await
 }
 
 #[tauri::command]
 pub async fn transfer_targets(state: Shell<'_>) -> Result<TransferTargets, ApiError> {
-    state.workbench().await?.transfer_targets().await
+    state
+        .workbench()
+        .await?
+        .conversations()
+        .transfer_targets()
+        .await
 }
 
 #[tauri::command]
@@ -96,7 +117,12 @@ pub async fn transfer(
     session_id: String,
     target: TransferTarget,
 ) -> Result<(), ApiError> {
-    state.workbench().await?.transfer(&session_id, target).await
+    state
+        .workbench()
+        .await?
+        .conversations()
+        .transfer(&session_id, target)
+        .await
 }
 
 #[tauri::command]
@@ -109,18 +135,29 @@ pub async fn submit_summary(
     state
         .workbench()
         .await?
+        .conversations()
         .submit_summary(&session_id, &summary, resolved)
         .await
 }
 
 #[tauri::command]
 pub async fn retry_send(state: Shell<'_>, client_msg_id: String) -> Result<(), ApiError> {
-    state.workbench().await?.retry_send(&client_msg_id).await
+    state
+        .workbench()
+        .await?
+        .conversations()
+        .retry_send(&client_msg_id)
+        .await
 }
 
 #[tauri::command]
 pub async fn end_session(state: Shell<'_>, session_id: String) -> Result<(), ApiError> {
-    state.workbench().await?.end_session(&session_id).await
+    state
+        .workbench()
+        .await?
+        .conversations()
+        .end_session(&session_id)
+        .await
 }
 
 #[tauri::command]
@@ -128,7 +165,12 @@ pub async fn set_agent_status(
     state: Shell<'_>,
     status: AgentStatus,
 ) -> Result<AgentStatus, ApiError> {
-    state.workbench().await?.set_agent_status(status).await
+    state
+        .workbench()
+        .await?
+        .conversations()
+        .set_agent_status(status)
+        .await
 }
 
 #[tauri::command]
@@ -195,42 +237,72 @@ pub async fn test_account(state: Shell<'_>, name: String) -> Result<ConnectionRe
 
 #[tauri::command]
 pub async fn merchants(state: Shell<'_>) -> Result<Vec<MerchantView>, ApiError> {
-    state.workbench().await?.merchants().await
+    state.workbench().await?.supervision().merchants().await
 }
 
 #[tauri::command]
 pub async fn add_merchant(state: Shell<'_>, input: MerchantInput) -> Result<(), ApiError> {
-    state.workbench().await?.add_merchant(input).await
+    state
+        .workbench()
+        .await?
+        .supervision()
+        .add_merchant(input)
+        .await
 }
 
 #[tauri::command]
 pub async fn update_merchant(state: Shell<'_>, input: MerchantInput) -> Result<(), ApiError> {
-    state.workbench().await?.update_merchant(input).await
+    state
+        .workbench()
+        .await?
+        .supervision()
+        .update_merchant(input)
+        .await
 }
 
 #[tauri::command]
 pub async fn merchant_agents(state: Shell<'_>) -> Result<Vec<AgentView>, ApiError> {
-    state.workbench().await?.merchant_agents().await
+    state
+        .workbench()
+        .await?
+        .supervision()
+        .merchant_agents()
+        .await
 }
 
 #[tauri::command]
 pub async fn add_agent(state: Shell<'_>, input: AgentInput) -> Result<(), ApiError> {
-    state.workbench().await?.add_agent(input).await
+    state
+        .workbench()
+        .await?
+        .supervision()
+        .add_agent(input)
+        .await
 }
 
 #[tauri::command]
 pub async fn update_agent(state: Shell<'_>, input: AgentInput) -> Result<(), ApiError> {
-    state.workbench().await?.update_agent(input).await
+    state
+        .workbench()
+        .await?
+        .supervision()
+        .update_agent(input)
+        .await
 }
 
 #[tauri::command]
 pub async fn delete_agent(state: Shell<'_>, email: String) -> Result<(), ApiError> {
-    state.workbench().await?.delete_agent(&email).await
+    state
+        .workbench()
+        .await?
+        .supervision()
+        .delete_agent(&email)
+        .await
 }
 
 #[tauri::command]
 pub async fn status_log(state: Shell<'_>) -> Result<Vec<StatusLogEntry>, ApiError> {
-    state.workbench().await?.status_log().await
+    state.workbench().await?.supervision().status_log().await
 }
 
 /// Why the chosen account did not start, if it did not (the workbench then runs in demo mode).
@@ -255,6 +327,7 @@ pub async fn customer_view(
     state
         .workbench()
         .await?
+        .customers()
         .customer_view(&session_id, refresh)
         .await
 }
@@ -269,6 +342,7 @@ pub async fn knowledge_suggestions(
     state
         .workbench()
         .await?
+        .knowledge()
         .knowledge_suggestions(&session_id, query)
         .await
 }
@@ -283,6 +357,7 @@ pub async fn learn_from_answer(
     state
         .workbench()
         .await?
+        .knowledge()
         .learn_from_answer(&session_id, &article_id)
         .await
 }
@@ -293,6 +368,7 @@ pub async fn session_mood(state: Shell<'_>, session_id: String) -> Result<Sessio
     state
         .workbench()
         .await?
+        .knowledge()
         .session_mood(&session_id, state.settings().mood_threshold())
 }
 
@@ -302,7 +378,11 @@ pub async fn customer_note(
     state: Shell<'_>,
     session_id: String,
 ) -> Result<CustomerNoteView, ApiError> {
-    state.workbench().await?.customer_note(&session_id)
+    state
+        .workbench()
+        .await?
+        .customers()
+        .customer_note(&session_id)
 }
 
 /// Replaces the agent's note about the session's customer (blank removes it).
@@ -315,6 +395,7 @@ pub async fn save_customer_note(
     state
         .workbench()
         .await?
+        .customers()
         .save_customer_note(&session_id, &text)
 }
 
@@ -328,6 +409,7 @@ pub async fn reveal_customer_field(
     state
         .workbench()
         .await?
+        .customers()
         .reveal_customer_field(&session_id, field)
         .await
 }
@@ -335,7 +417,7 @@ pub async fn reveal_customer_field(
 /// The supervisor dashboard for a date range and, optionally, one agent group.
 #[tauri::command]
 pub async fn dashboard(state: Shell<'_>, query: DashboardQuery) -> Result<DashboardView, ApiError> {
-    state.workbench().await?.dashboard(query).await
+    state.workbench().await?.reports().dashboard(query).await
 }
 
 /// Writes the dashboard as CSV into the Downloads folder (a new file each time); answers its path.
@@ -345,6 +427,7 @@ pub async fn export_dashboard(state: Shell<'_>, query: DashboardQuery) -> Result
     let path = state
         .workbench()
         .await?
+        .reports()
         .export_dashboard(query, &folder)
         .await?;
     Ok(path.display().to_string())

@@ -518,6 +518,155 @@ impl Workbench {
             })
     }
 
+    /// One order's parcel: SF Express's own route query for `shunfeng` waybills when configured,
+    /// Kuaidi100 otherwise.
+    async fn parcel(
+        &self,
+        order: &CachedOrder,
+        phone_last4: Option<&str>,
+        cache: &Cache,
+        refresh: bool,
+    ) -> Option<Card<ShipmentView>> {
+        let (Some(carrier), Some(waybill)) = (&order.carrier, &order.waybill) else {
+            return None;
+        };
+        let sources = self.customer_sources();
+        let key = format!("{carrier}:{waybill}");
+        let cached: Option<(ShipmentView, i64)> = cache.get("parcel", &key);
+        let use_sf = carrier == "shunfeng" && sources.sf.is_some();
+        if !use_sf && sources.kuaidi100.is_none() {
+            return Some(card(CardState::Unconfigured, None, None));
+        }
+        if !refresh || cache.fresh_enough(&cached, TRACKING_TTL_MS) {
+            return Some(cached_card(cached));
+        }
+        let started = Instant::now();
+        let (endpoint, outcome) = match (&sources.sf, &sources.kuaidi100) {
+            (Some(sf), _) if use_sf => {
+                let request_id = uuid::Uuid::new_v4().simple().to_string();
+                let outcome = guarded(
+                    sources.breaker("sf"),
+                    sources.timeout,
+                    sf.routes(waybill, phone_last4, &request_id, self.now_ms()),
+                )
+                .await;
+                ("sf:routes", outcome)
+            }
+            (_, Some(kuaidi100)) => {
+                let query = Query {
+                    com: carrier.clone(),
+                    num: waybill.clone(),
+                    phone: phone_last4.map(str::to_string),
+                };
+                let outcome = guarded(
+                    sources.breaker("kuaidi100"),
+                    sources.timeout,
+                    kuaidi100.query(&query),
+                )
+                .await;
+                ("kuaidi100:query", outcome)
+            }
+            _ => return Some(card(CardState::Unconfigured, None, None)),
+        };
+        self.report_connector_call(cache, endpoint, started, &outcome);
+        let outcome = map_outcome(outcome, |shipment| {
+            let view = shipment_view(&shipment);
+            cache.put("parcel", &key, &view);
+            view
+        });
+        Some(cache.outcome_card(outcome, cached, |v| v))
+    }
+}
+
+impl Cache {
+    fn store_audit(&self, entry: AuditEntry) -> Result<(), ApiError> {
+        self.store
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .apply(&[Write::Audit(entry)])?;
+        Ok(())
+    }
+}
+
+/// The demo sources: the sandbox's Qiyu-protocol CRM for profiles, its order system through the
+/// declarative connector (the `sandbox-oms` preset, the demo's default connector file) for orders,
+/// SF Express for `shunfeng` waybills and Kuaidi100 for the rest, all with their published demo
+/// credentials.
+pub(crate) fn demo_sources(
+    info: &agentdesk_sandbox::ReadyInfo,
+) -> Result<CustomerSources, ApiError> {
+    // The fan-out's per-source timeout (800 ms) cuts a call short; the HTTP client's own limit only
+    // guards against a call that outlives it.
+    let timeout = Duration::from_secs(10);
+    let oms = agentdesk_connectors::rest::config::parse(&demo_connector_file(info))
+        .and_then(|config| {
+            Connector::from_config(config, Some(Secret::new(info.shop.oms_key.clone())))
+        })
+        .map_err(|e| ApiError::new(ErrorCode::Platform, format!("the demo order system: {e}")))?;
+    Ok(CustomerSources::new(
+        Some(Arc::new(Connector::QiyuCrm {
+            name: "Lumen CRM".into(),
+            provides: vec![Role::Profile],
+            client: QiyuCrmClient::new(
+                &info.qiyu_crm.base_url,
+                &info.qiyu_crm.appid,
+                Secret::new(info.qiyu_crm.appsecret.clone()),
+                timeout,
+            ),
+        })),
+        Some(Arc::new(oms)),
+        Some(Kuaidi100Client::new(
+            &info.base_url,
+            &info.carriers.kuaidi100_customer,
+            Secret::new(info.carriers.kuaidi100_key.clone()),
+            timeout,
+        )),
+        Some(SfClient::new(
+            &info.base_url,
+            &info.carriers.sf_partner_id,
+            Secret::new(info.carriers.sf_check_word.clone()),
+            timeout,
+        )),
+    ))
+}
+
+/// The demo's connector file: the `sandbox-oms` preset at the sandbox's address.
+pub fn demo_connector_file(info: &agentdesk_sandbox::ReadyInfo) -> String {
+    format!(
+        "preset = \"sandbox-oms\"\nname = \"Lumen OMS\"\nbase_url = \"{}\"\n",
+        info.shop.oms_base_url
+    )
+}
+
+/// An account's sources: its connector files (profile, orders, carriers) with keys from the keychain. A
+/// file that cannot be used is logged and passed over, so the view still starts.
+pub(crate) async fn account_sources(catalog: &crate::ConnectorCatalog) -> CustomerSources {
+    let chosen = match catalog.choose().await {
+        Ok(chosen) => chosen,
+        Err(error) => {
+            tracing::warn!(%error, "the connectors could not be read; the view shows the platform's records only");
+            return CustomerSources::platform_only();
+        }
+    };
+    for warning in &chosen.warnings {
+        tracing::warn!(%warning, "connector passed over");
+    }
+    CustomerSources::new(chosen.profile, chosen.orders, chosen.kuaidi100, chosen.sf)
+}
+
+/// The customer in front of the agent: the 360° view and one masked field in full (audited).
+pub struct Customers<'a> {
+    pub(crate) host: &'a Workbench,
+}
+
+impl Workbench {
+    /// See [`Customers`].
+    pub fn customers(&self) -> Customers<'_> {
+        Customers { host: self }
+    }
+}
+
+impl Customers<'_> {
     /// The view of the session's customer. `refresh: false` answers from the cache at once (a card
     /// never fetched is empty and `cached`); `refresh: true` asks every source whose cached answer is
     /// older than its TTL, all at once.
@@ -526,9 +675,9 @@ impl Workbench {
         session_id: &str,
         refresh: bool,
     ) -> Result<CustomerView, ApiError> {
-        let (uid, session_name) = self.visitor_uid(session_id)?;
-        let cache = self.cache()?;
-        let sources = self.customer_sources();
+        let (uid, session_name) = self.host.visitor_uid(session_id)?;
+        let cache = self.host.cache()?;
+        let sources = self.host.customer_sources();
         let timeout = sources.timeout;
 
         // Who the customer is: the platform's record of the visitor (everything else looks them up
@@ -536,7 +685,7 @@ impl Workbench {
         let cached_identity: Option<(Identity, i64)> = cache.get("platform", &uid);
         let identity_card: Card<()>;
         let identity = if refresh && !cache.fresh_enough(&cached_identity, IDENTITY_TTL_MS) {
-            let client = self.client();
+            let client = self.host.client();
             let outcome = guarded(sources.breaker("platform"), timeout, async {
                 client.user_info(&uid).await
             })
@@ -568,7 +717,7 @@ impl Workbench {
         let partner = Some(identity.partner_id.clone()).filter(|p| !p.is_empty());
         let partner_key = partner.clone().unwrap_or_default();
         let who = lookup(&identity);
-        let client = self.client();
+        let client = self.host.client();
 
         // Everything else at once: the customer center, past sessions, the profile, and the orders
         // followed by their parcels. Each is cut short at its own timeout.
@@ -671,7 +820,7 @@ impl Workbench {
             }
             let started = Instant::now();
             let outcome = guarded(sources.breaker("profile"), timeout, source.profile(&who)).await;
-            self.report_connector_call(
+            self.host.report_connector_call(
                 &cache,
                 &format!("{}:profile", source.name()),
                 started,
@@ -700,7 +849,7 @@ impl Workbench {
                     let started = Instant::now();
                     let outcome =
                         guarded(sources.breaker("orders"), timeout, source.orders(&who)).await;
-                    self.report_connector_call(
+                    self.host.report_connector_call(
                         &cache,
                         &format!("{}:orders", source.name()),
                         started,
@@ -716,11 +865,10 @@ impl Workbench {
             // Each order's parcel, all at once; an answer younger than 30 minutes is reused
             // (Kuaidi100 locks waybills queried more often).
             let order_list = orders.value.clone().unwrap_or_default();
-            let shipments = futures_util::future::join_all(
-                order_list
-                    .iter()
-                    .map(|order| self.parcel(order, phone_last4.as_deref(), &cache, refresh)),
-            )
+            let shipments = futures_util::future::join_all(order_list.iter().map(|order| {
+                self.host
+                    .parcel(order, phone_last4.as_deref(), &cache, refresh)
+            }))
             .await;
             let order_views = order_list
                 .into_iter()
@@ -787,74 +935,14 @@ impl Workbench {
             orders_source: sources.orders.as_ref().map(|c| c.name().to_string()),
         })
     }
-
-    /// One order's parcel: SF Express's own route query for `shunfeng` waybills when configured,
-    /// Kuaidi100 otherwise.
-    async fn parcel(
-        &self,
-        order: &CachedOrder,
-        phone_last4: Option<&str>,
-        cache: &Cache,
-        refresh: bool,
-    ) -> Option<Card<ShipmentView>> {
-        let (Some(carrier), Some(waybill)) = (&order.carrier, &order.waybill) else {
-            return None;
-        };
-        let sources = self.customer_sources();
-        let key = format!("{carrier}:{waybill}");
-        let cached: Option<(ShipmentView, i64)> = cache.get("parcel", &key);
-        let use_sf = carrier == "shunfeng" && sources.sf.is_some();
-        if !use_sf && sources.kuaidi100.is_none() {
-            return Some(card(CardState::Unconfigured, None, None));
-        }
-        if !refresh || cache.fresh_enough(&cached, TRACKING_TTL_MS) {
-            return Some(cached_card(cached));
-        }
-        let started = Instant::now();
-        let (endpoint, outcome) = match (&sources.sf, &sources.kuaidi100) {
-            (Some(sf), _) if use_sf => {
-                let request_id = uuid::Uuid::new_v4().simple().to_string();
-                let outcome = guarded(
-                    sources.breaker("sf"),
-                    sources.timeout,
-                    sf.routes(waybill, phone_last4, &request_id, self.now_ms()),
-                )
-                .await;
-                ("sf:routes", outcome)
-            }
-            (_, Some(kuaidi100)) => {
-                let query = Query {
-                    com: carrier.clone(),
-                    num: waybill.clone(),
-                    phone: phone_last4.map(str::to_string),
-                };
-                let outcome = guarded(
-                    sources.breaker("kuaidi100"),
-                    sources.timeout,
-                    kuaidi100.query(&query),
-                )
-                .await;
-                ("kuaidi100:query", outcome)
-            }
-            _ => return Some(card(CardState::Unconfigured, None, None)),
-        };
-        self.report_connector_call(cache, endpoint, started, &outcome);
-        let outcome = map_outcome(outcome, |shipment| {
-            let view = shipment_view(&shipment);
-            cache.put("parcel", &key, &view);
-            view
-        });
-        Some(cache.outcome_card(outcome, cached, |v| v))
-    }
-
     /// Shows one masked field in full, and writes who saw what to the audit log.
     pub async fn reveal_customer_field(
         &self,
         session_id: &str,
         field: PersonalField,
     ) -> Result<String, ApiError> {
-        let (uid, _) = self.visitor_uid(session_id)?;
-        let cache = self.cache()?;
+        let (uid, _) = self.host.visitor_uid(session_id)?;
+        let cache = self.host.cache()?;
         let identity: Identity = cache.get("platform", &uid).map(|(i, _)| i).ok_or_else(|| {
             ApiError::because(
                 ErrorCode::NotFound,
@@ -866,9 +954,9 @@ impl Workbench {
             PersonalField::Phone => identity.phone,
             PersonalField::Email => identity.email,
         };
-        let agent = self.client().credentials().email.clone();
+        let agent = self.host.client().credentials().email.clone();
         cache.store_audit(AuditEntry {
-            at_ms: self.now_ms(),
+            at_ms: self.host.now_ms(),
             actor: mask_pii(&agent).into_owned(),
             endpoint: "reveal".into(),
             duration_ms: 0.0,
@@ -877,80 +965,4 @@ impl Workbench {
         })?;
         Ok(value)
     }
-}
-
-impl Cache {
-    fn store_audit(&self, entry: AuditEntry) -> Result<(), ApiError> {
-        self.store
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .apply(&[Write::Audit(entry)])?;
-        Ok(())
-    }
-}
-
-/// The demo sources: the sandbox's Qiyu-protocol CRM for profiles, its order system through the
-/// declarative connector (the `sandbox-oms` preset, the demo's default connector file) for orders,
-/// SF Express for `shunfeng` waybills and Kuaidi100 for the rest, all with their published demo
-/// credentials.
-pub(crate) fn demo_sources(
-    info: &agentdesk_sandbox::ReadyInfo,
-) -> Result<CustomerSources, ApiError> {
-    // The fan-out's per-source timeout (800 ms) cuts a call short; the HTTP client's own limit only
-    // guards against a call that outlives it.
-    let timeout = Duration::from_secs(10);
-    let oms = agentdesk_connectors::rest::config::parse(&demo_connector_file(info))
-        .and_then(|config| {
-            Connector::from_config(config, Some(Secret::new(info.shop.oms_key.clone())))
-        })
-        .map_err(|e| ApiError::new(ErrorCode::Platform, format!("the demo order system: {e}")))?;
-    Ok(CustomerSources::new(
-        Some(Arc::new(Connector::QiyuCrm {
-            name: "Lumen CRM".into(),
-            provides: vec![Role::Profile],
-            client: QiyuCrmClient::new(
-                &info.qiyu_crm.base_url,
-                &info.qiyu_crm.appid,
-                Secret::new(info.qiyu_crm.appsecret.clone()),
-                timeout,
-            ),
-        })),
-        Some(Arc::new(oms)),
-        Some(Kuaidi100Client::new(
-            &info.base_url,
-            &info.carriers.kuaidi100_customer,
-            Secret::new(info.carriers.kuaidi100_key.clone()),
-            timeout,
-        )),
-        Some(SfClient::new(
-            &info.base_url,
-            &info.carriers.sf_partner_id,
-            Secret::new(info.carriers.sf_check_word.clone()),
-            timeout,
-        )),
-    ))
-}
-
-/// The demo's connector file: the `sandbox-oms` preset at the sandbox's address.
-pub fn demo_connector_file(info: &agentdesk_sandbox::ReadyInfo) -> String {
-    format!(
-        "preset = \"sandbox-oms\"\nname = \"Lumen OMS\"\nbase_url = \"{}\"\n",
-        info.shop.oms_base_url
-    )
-}
-
-/// An account's sources: its connector files (profile, orders, carriers) with keys from the keychain. A
-/// file that cannot be used is logged and passed over, so the view still starts.
-pub(crate) async fn account_sources(catalog: &crate::ConnectorCatalog) -> CustomerSources {
-    let chosen = match catalog.choose().await {
-        Ok(chosen) => chosen,
-        Err(error) => {
-            tracing::warn!(%error, "the connectors could not be read; the view shows the platform's records only");
-            return CustomerSources::platform_only();
-        }
-    };
-    for warning in &chosen.warnings {
-        tracing::warn!(%warning, "connector passed over");
-    }
-    CustomerSources::new(chosen.profile, chosen.orders, chosen.kuaidi100, chosen.sf)
 }

@@ -595,13 +595,41 @@ fn fresh_export_path(dir: &Path, query: &DashboardQuery) -> PathBuf {
     path
 }
 
+fn day_start_ms(day: NaiveDate) -> i64 {
+    day.and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc().timestamp_millis() - CHINA_OFFSET_MS)
+        .unwrap_or_default()
+}
+
+fn to_end_ms(day: NaiveDate) -> i64 {
+    day_start_ms(day) + 24 * 3600 * 1000
+}
+
+/// Whether figures of `day` fetched at `fetched_at_ms` are final: the day is over and they were
+/// fetched after it ended (a copy fetched while it was still today is not).
+fn kept_for_good(day: NaiveDate, today: NaiveDate, fetched_at_ms: i64) -> bool {
+    day < today && fetched_at_ms >= to_end_ms(day)
+}
+
+/// The supervisor dashboard and its CSV export.
+pub struct Reports<'a> {
+    host: &'a Workbench,
+}
+
 impl Workbench {
+    /// See [`Reports`].
+    pub fn reports(&self) -> Reports<'_> {
+        Reports { host: self }
+    }
+}
+
+impl Reports<'_> {
     /// The dashboard for the merchant on screen.
     pub async fn dashboard(&self, query: DashboardQuery) -> Result<DashboardView, ApiError> {
-        let now = self.now_ms();
+        let now = self.host.now_ms();
         let (from, to) = check_range(&query, china_today(now))?;
         let group = query.group_id.clone().filter(|g| !g.trim().is_empty());
-        let client = self.client();
+        let client = self.host.client();
         let windows = month_windows(from, to);
 
         // The platform's statistics (company-wide: no group filter is documented): satisfaction a
@@ -619,7 +647,7 @@ impl Workbench {
         };
         let statistics = async {
             let (days, satisfaction) = tokio::join!(
-                self.daily_sessions(from, to, china_today(now)),
+                self.host.daily_sessions(from, to, china_today(now)),
                 satisfaction
             );
             Ok::<_, ApiError>((days?, satisfaction?))
@@ -632,12 +660,12 @@ impl Workbench {
             )
         };
         // The union platform's per-agent figures and status logs, at the same time.
-        let tenant_id = self.tenant_on_screen();
+        let tenant_id = self.host.tenant_on_screen();
         let timeline_to = (to_end_ms(to)).min(now);
         let timeline_from = (timeline_to - STATUS_WINDOW_MS).max(day_start_ms(from));
         let (first_day, last_day) = (day_text(from), day_text(to));
         let per_agent = async {
-            match self.union() {
+            match self.host.union() {
                 Err(_) => Ok(None),
                 Ok(union) => tokio::try_join!(
                     union.staff_figures(&first_day, &last_day),
@@ -648,10 +676,11 @@ impl Workbench {
             }
         };
         let reports = async {
-            match self.union() {
+            match self.host.union() {
                 Err(_) => None,
                 Ok(union) => Some(
-                    self.daily_reports(union, &tenant_id, from, to, china_today(now))
+                    self.host
+                        .daily_reports(union, &tenant_id, from, to, china_today(now))
                         .await,
                 ),
             }
@@ -772,6 +801,7 @@ impl Workbench {
             })
             .fold((0.0, 0.0), |(s, n), (a, b)| (s + a, n + b));
         let waiting_now = self
+            .host
             .engine()
             .sessions()?
             .iter()
@@ -818,7 +848,6 @@ impl Workbench {
             generated_at_ms: now,
         })
     }
-
     /// Writes the dashboard for `query` as CSV into `dir` (a new file each time) and answers its path.
     pub async fn export_dashboard(
         &self,
@@ -847,22 +876,6 @@ impl Workbench {
         })?;
         Ok(path)
     }
-}
-
-fn day_start_ms(day: NaiveDate) -> i64 {
-    day.and_hms_opt(0, 0, 0)
-        .map(|t| t.and_utc().timestamp_millis() - CHINA_OFFSET_MS)
-        .unwrap_or_default()
-}
-
-fn to_end_ms(day: NaiveDate) -> i64 {
-    day_start_ms(day) + 24 * 3600 * 1000
-}
-
-/// Whether figures of `day` fetched at `fetched_at_ms` are final: the day is over and they were
-/// fetched after it ended (a copy fetched while it was still today is not).
-fn kept_for_good(day: NaiveDate, today: NaiveDate, fetched_at_ms: i64) -> bool {
-    day < today && fetched_at_ms >= to_end_ms(day)
 }
 
 #[cfg(test)]

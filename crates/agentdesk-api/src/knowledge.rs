@@ -99,55 +99,6 @@ fn language_of(text: &str) -> String {
 }
 
 impl Workbench {
-    /// Brings the tenant's copy of the knowledge base up to date: every entry the first time, then
-    /// those changed since the day of the newest one stored (the platform filters by day, so that
-    /// day's entries come again and change nothing). Pages until the platform's `page_count`.
-    /// Answers how many entries changed.
-    pub async fn sync_knowledge(&self) -> Result<usize, ApiError> {
-        let database = self.database();
-        let newest = database
-            .open()?
-            .articles()?
-            .iter()
-            .map(|a| a.updated_at_ms)
-            .max()
-            .filter(|ms| *ms > 0);
-        let since = newest.map(|ms| {
-            agentdesk_sobot::protocol::format_platform_time(ms)
-                .chars()
-                .take(10)
-                .collect::<String>()
-        });
-        let client = self.client();
-        let mut changed = Vec::new();
-        let mut page = 1;
-        loop {
-            let answer = client.knowledge_page(page, since.as_deref()).await?;
-            let empty = answer.docs.is_empty();
-            changed.extend(answer.docs.into_iter().map(|d| KbArticle {
-                language: language_of(&d.question_title),
-                docid: d.docid,
-                question: d.question_title,
-                answer_text: d.answer_txt,
-                category: d.question_type_name,
-                similar_questions: Vec::new(),
-                updated_at_ms: d.update_time,
-            }));
-            if empty || page >= answer.page_count.min(MAX_PAGES) {
-                break;
-            }
-            page += 1;
-        }
-        let count = database.open()?.upsert_articles(&changed)?;
-        if count > 0 {
-            // The next suggestion rebuilds the index from the database.
-            if let Ok(mut slot) = self.current().knowledge.write() {
-                *slot = None;
-            }
-        }
-        Ok(count)
-    }
-
     /// The workspace's index: built from the tenant's database on first use (after a sync when
     /// the database has no articles yet).
     async fn knowledge_index(&self) -> Result<Arc<KnowledgeIndex>, ApiError> {
@@ -157,7 +108,7 @@ impl Workbench {
         }
         let database = self.database();
         if database.open()?.articles()?.is_empty() {
-            self.sync_knowledge().await?;
+            self.knowledge().sync_knowledge().await?;
         }
         let store = database.open()?;
         // What the agents taught is part of each article's questions from the start.
@@ -194,74 +145,6 @@ impl Workbench {
             *slot = Some(index.clone());
         }
         Ok(index)
-    }
-
-    /// The best articles for `query`, or for the session's newest customer message.
-    pub async fn knowledge_suggestions(
-        &self,
-        session_id: &str,
-        query: Option<String>,
-    ) -> Result<Vec<KbSuggestionView>, ApiError> {
-        let query = match query.filter(|q| !q.trim().is_empty()) {
-            Some(query) => query,
-            None => match customer_lines(&self.engine(), session_id, 1)?
-                .into_iter()
-                .next()
-            {
-                Some(line) => line,
-                None => return Ok(Vec::new()),
-            },
-        };
-        let index = self.knowledge_index().await?;
-        let found = index
-            .search(&query, SUGGESTIONS)
-            .map_err(|e| ApiError::new(ErrorCode::Storage, e.to_string()))?;
-        Ok(found
-            .into_iter()
-            .map(|s| KbSuggestionView {
-                highlights: char_ranges(&s.matched_question, &s.highlights),
-                id: s.id,
-                title: s.title,
-                answer: s.answer,
-                matched_question: s.matched_question,
-            })
-            .collect())
-    }
-
-    /// The agent answered the session's newest customer message with this article: the message
-    /// becomes one of the article's questions here, so the next customer asking it that way gets
-    /// the article first.
-    pub async fn learn_from_answer(
-        &self,
-        session_id: &str,
-        article_id: &str,
-    ) -> Result<bool, ApiError> {
-        let Some(question) = customer_lines(&self.engine(), session_id, 1)?
-            .into_iter()
-            .next()
-        else {
-            return Ok(false);
-        };
-        // A phone or card number in the wording is not knowledge, and must not sit in the index.
-        let question = mask_pii(&question).into_owned();
-        let index = self.knowledge_index().await?;
-        let learned = index
-            .learn(article_id, &question)
-            .map_err(|e| ApiError::new(ErrorCode::NotFound, e.to_string()))?;
-        // Kept in the tenant's database, so a restart or the next sync keeps it.
-        self.database().open()?.learn_question(
-            article_id,
-            &question,
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_millis() as i64),
-        )?;
-        Ok(learned)
-    }
-
-    /// The session's mood from its last customer messages.
-    pub fn session_mood(&self, session_id: &str, threshold: f32) -> Result<SessionMood, ApiError> {
-        judge_mood(&self.engine(), session_id, threshold)
     }
 }
 
@@ -334,4 +217,132 @@ fn customer_lines(
         .take(count)
         .map(|m| m.content)
         .collect())
+}
+
+/// Knowledge-base suggestions for the customer's question, learning from the answers used, and each session's mood.
+pub struct Knowledge<'a> {
+    host: &'a Workbench,
+}
+
+impl Workbench {
+    /// See [`Knowledge`].
+    pub fn knowledge(&self) -> Knowledge<'_> {
+        Knowledge { host: self }
+    }
+}
+
+impl Knowledge<'_> {
+    /// Brings the tenant's copy of the knowledge base up to date: every entry the first time, then
+    /// those changed since the day of the newest one stored (the platform filters by day, so that
+    /// day's entries come again and change nothing). Pages until the platform's `page_count`.
+    /// Answers how many entries changed.
+    pub async fn sync_knowledge(&self) -> Result<usize, ApiError> {
+        let database = self.host.database();
+        let newest = database
+            .open()?
+            .articles()?
+            .iter()
+            .map(|a| a.updated_at_ms)
+            .max()
+            .filter(|ms| *ms > 0);
+        let since = newest.map(|ms| {
+            agentdesk_sobot::protocol::format_platform_time(ms)
+                .chars()
+                .take(10)
+                .collect::<String>()
+        });
+        let client = self.host.client();
+        let mut changed = Vec::new();
+        let mut page = 1;
+        loop {
+            let answer = client.knowledge_page(page, since.as_deref()).await?;
+            let empty = answer.docs.is_empty();
+            changed.extend(answer.docs.into_iter().map(|d| KbArticle {
+                language: language_of(&d.question_title),
+                docid: d.docid,
+                question: d.question_title,
+                answer_text: d.answer_txt,
+                category: d.question_type_name,
+                similar_questions: Vec::new(),
+                updated_at_ms: d.update_time,
+            }));
+            if empty || page >= answer.page_count.min(MAX_PAGES) {
+                break;
+            }
+            page += 1;
+        }
+        let count = database.open()?.upsert_articles(&changed)?;
+        if count > 0 {
+            // The next suggestion rebuilds the index from the database.
+            if let Ok(mut slot) = self.host.current().knowledge.write() {
+                *slot = None;
+            }
+        }
+        Ok(count)
+    }
+    /// The best articles for `query`, or for the session's newest customer message.
+    pub async fn knowledge_suggestions(
+        &self,
+        session_id: &str,
+        query: Option<String>,
+    ) -> Result<Vec<KbSuggestionView>, ApiError> {
+        let query = match query.filter(|q| !q.trim().is_empty()) {
+            Some(query) => query,
+            None => match customer_lines(&self.host.engine(), session_id, 1)?
+                .into_iter()
+                .next()
+            {
+                Some(line) => line,
+                None => return Ok(Vec::new()),
+            },
+        };
+        let index = self.host.knowledge_index().await?;
+        let found = index
+            .search(&query, SUGGESTIONS)
+            .map_err(|e| ApiError::new(ErrorCode::Storage, e.to_string()))?;
+        Ok(found
+            .into_iter()
+            .map(|s| KbSuggestionView {
+                highlights: char_ranges(&s.matched_question, &s.highlights),
+                id: s.id,
+                title: s.title,
+                answer: s.answer,
+                matched_question: s.matched_question,
+            })
+            .collect())
+    }
+    /// The agent answered the session's newest customer message with this article: the message
+    /// becomes one of the article's questions here, so the next customer asking it that way gets
+    /// the article first.
+    pub async fn learn_from_answer(
+        &self,
+        session_id: &str,
+        article_id: &str,
+    ) -> Result<bool, ApiError> {
+        let Some(question) = customer_lines(&self.host.engine(), session_id, 1)?
+            .into_iter()
+            .next()
+        else {
+            return Ok(false);
+        };
+        // A phone or card number in the wording is not knowledge, and must not sit in the index.
+        let question = mask_pii(&question).into_owned();
+        let index = self.host.knowledge_index().await?;
+        let learned = index
+            .learn(article_id, &question)
+            .map_err(|e| ApiError::new(ErrorCode::NotFound, e.to_string()))?;
+        // Kept in the tenant's database, so a restart or the next sync keeps it.
+        self.host.database().open()?.learn_question(
+            article_id,
+            &question,
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as i64),
+        )?;
+        Ok(learned)
+    }
+    /// The session's mood from its last customer messages.
+    pub fn session_mood(&self, session_id: &str, threshold: f32) -> Result<SessionMood, ApiError> {
+        judge_mood(&self.host.engine(), session_id, threshold)
+    }
 }

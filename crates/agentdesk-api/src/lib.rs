@@ -6,6 +6,7 @@
 mod accounts;
 mod bus;
 mod connectors;
+mod conversations;
 mod customer;
 mod dashboard;
 mod database_key;
@@ -29,20 +30,24 @@ pub use accounts::{
 };
 pub use bus::{DeskEvent, DeskEvents, Notice, NoticePolicy};
 pub use connectors::{ChosenConnectors, ConnectorCatalog, ConnectorProbe, ConnectorView};
+pub use conversations::{
+    AgentStatus, Conversations, TransferAgent, TransferGroup, TransferTarget, TransferTargets,
+};
 pub use customer::{
-    demo_connector_file, Card, CardState, CustomerView, OrderLineView, OrderView, PastSessionView,
-    PersonalField, PlatformRecordView, ProfileView, ShipmentView, TrackingEventView,
+    demo_connector_file, Card, CardState, CustomerView, Customers, OrderLineView, OrderView,
+    PastSessionView, PersonalField, PlatformRecordView, ProfileView, ShipmentView,
+    TrackingEventView,
 };
 pub use dashboard::{
     export_folder, AgentFigures, AgentTimeline, DashboardQuery, DashboardTotals, DashboardView,
-    DayFigures, SatisfactionFigures, StaffStatus, StatusSpan,
+    DayFigures, Reports, SatisfactionFigures, StaffStatus, StatusSpan,
 };
 pub use demo::{demo_sandbox, DemoSandbox, DemoWorkspace, SANDBOX_URL_ENV};
 pub use error::{ApiError, ErrorCode, ErrorReason, KeyKind};
 pub use health::{
     ApiHealth, ApiHealthAlert, ApiHealthView, EndpointHealth, PushHealth, ALERT_WINDOW_MS,
 };
-pub use knowledge::{KbSuggestionView, SessionMood, DEFAULT_RISK_THRESHOLD};
+pub use knowledge::{KbSuggestionView, Knowledge, SessionMood, DEFAULT_RISK_THRESHOLD};
 pub use mood::{MoodChange, MoodEvent, MoodWatch};
 pub use notes::{CustomerNoteView, MAX_NOTE_CHARS};
 pub use provisioning::{
@@ -51,12 +56,12 @@ pub use provisioning::{
 };
 pub use settings::{Settings, SettingsFile, AUDIT_RETENTION_DAYS, MOOD_WARNING_PERCENT};
 pub use supervisor::{
-    AgentInput, AgentRole, AgentView, MerchantInput, MerchantView, StatusLogEntry,
+    AgentInput, AgentRole, AgentView, MerchantInput, MerchantView, StatusLogEntry, Supervision,
 };
 pub use updates::{UpdateStatus, UpdatesOff};
 pub use workbench::{
-    AgentStatus, ResyncEvent, SessionSummary, TenantOption, TransferAgent, TransferGroup,
-    TransferTarget, TransferTargets, Workbench, WorkbenchEvent, WorkbenchSnapshot, WorkspaceMode,
+    ResyncEvent, SessionSummary, TenantOption, Workbench, WorkbenchEvent, WorkbenchSnapshot,
+    WorkspaceMode,
 };
 pub use workspace::{AgentWorkspace, WorkspaceError, WorkspaceOptions};
 

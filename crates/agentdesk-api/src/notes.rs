@@ -4,7 +4,8 @@
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::{ApiError, ErrorCode, Workbench};
+use crate::customer::Customers;
+use crate::{ApiError, ErrorCode};
 
 /// The longest note kept, in characters: a page of text, far beyond what an agent types, short of
 /// anything pasted by mistake (a log, a whole conversation).
@@ -19,11 +20,11 @@ pub struct CustomerNoteView {
     pub updated_at_ms: Option<i64>,
 }
 
-impl Workbench {
+impl Customers<'_> {
     /// The note about the customer of `session_id`.
     pub fn customer_note(&self, session_id: &str) -> Result<CustomerNoteView, ApiError> {
-        let (visitor_id, _) = self.visitor_uid(session_id)?;
-        let cache = self.cache()?;
+        let (visitor_id, _) = self.host.visitor_uid(session_id)?;
+        let cache = self.host.cache()?;
         let store = cache.store.lock().unwrap_or_else(|p| p.into_inner());
         Ok(match store.customer_note(&visitor_id)? {
             Some(note) => CustomerNoteView {
@@ -36,7 +37,6 @@ impl Workbench {
             },
         })
     }
-
     /// Replaces the note about the customer of `session_id` (blank removes it); answers what is kept.
     pub fn save_customer_note(
         &self,
@@ -53,11 +53,11 @@ impl Workbench {
                 ),
             ));
         }
-        let (visitor_id, _) = self.visitor_uid(session_id)?;
+        let (visitor_id, _) = self.host.visitor_uid(session_id)?;
         // Whitespace alone is no note: it would only show an empty-looking note as "saved".
         let text = if text.trim().is_empty() { "" } else { text };
-        let updated_at_ms = self.now_ms();
-        let cache = self.cache()?;
+        let updated_at_ms = self.host.now_ms();
+        let cache = self.host.cache()?;
         let store = cache.store.lock().unwrap_or_else(|p| p.into_inner());
         store.put_customer_note(&visitor_id, text, updated_at_ms)?;
         Ok(CustomerNoteView {

@@ -191,70 +191,6 @@ fn check_agent_input(input: &AgentInput) -> Result<(), ApiError> {
 }
 
 impl Workbench {
-    /// Every merchant of the union platform.
-    pub async fn merchants(&self) -> Result<Vec<MerchantView>, ApiError> {
-        let mut merchants: Vec<MerchantView> = self
-            .union()?
-            .all_tenants()
-            .await
-            .map_err(refusal_in_words)?
-            .into_iter()
-            .map(merchant_view)
-            .collect();
-        merchants.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(merchants)
-    }
-
-    pub async fn add_merchant(&self, input: MerchantInput) -> Result<(), ApiError> {
-        if input.name.trim().is_empty() || input.customer_code.trim().is_empty() {
-            return Err(invalid("a merchant needs a name and an external id"));
-        }
-        if !input.email.contains('@') {
-            return Err(invalid(format!(
-                "{:?} is not an e-mail address",
-                input.email
-            )));
-        }
-        if input.max_agents == 0 {
-            return Err(invalid("a merchant needs at least one agent seat"));
-        }
-        let password = input
-            .password
-            .filter(|p| p.len() >= 8)
-            .ok_or_else(|| invalid("the administrator's password must be at least 8 characters"))?;
-        self.union()?
-            .add_tenant(&NewTenant {
-                company_name: input.name,
-                email: input.email,
-                max_count: input.max_agents,
-                password: Secret::new(password),
-                contact_name: input.contact_name,
-                contact_tel: input.contact_tel,
-                customer_code: input.customer_code,
-            })
-            .await
-            .map(drop)
-            .map_err(refusal_in_words)
-    }
-
-    pub async fn update_merchant(&self, input: MerchantInput) -> Result<(), ApiError> {
-        if input.name.trim().is_empty() {
-            return Err(invalid("a merchant needs a name"));
-        }
-        self.union()?
-            .update_tenant(&TenantUpdate {
-                customer_code: input.customer_code,
-                email: input.email,
-                company_name: input.name,
-                max_count: input.max_agents,
-                contact_name: input.contact_name,
-                contact_tel: input.contact_tel,
-                enabled: input.enabled,
-            })
-            .await
-            .map_err(refusal_in_words)
-    }
-
     /// The merchant on screen, as the union platform knows it (its external id names it there).
     async fn merchant_on_screen(&self) -> Result<TenantRecord, ApiError> {
         let id = self.tenant_on_screen();
@@ -272,12 +208,91 @@ impl Workbench {
                 )
             })
     }
+}
 
+/// The supervisor's screens: the union platform's merchants, the agents of the merchant on screen, their status log.
+pub struct Supervision<'a> {
+    host: &'a Workbench,
+}
+
+impl Workbench {
+    /// See [`Supervision`].
+    pub fn supervision(&self) -> Supervision<'_> {
+        Supervision { host: self }
+    }
+}
+
+impl Supervision<'_> {
+    /// Every merchant of the union platform.
+    pub async fn merchants(&self) -> Result<Vec<MerchantView>, ApiError> {
+        let mut merchants: Vec<MerchantView> = self
+            .host
+            .union()?
+            .all_tenants()
+            .await
+            .map_err(refusal_in_words)?
+            .into_iter()
+            .map(merchant_view)
+            .collect();
+        merchants.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(merchants)
+    }
+    pub async fn add_merchant(&self, input: MerchantInput) -> Result<(), ApiError> {
+        if input.name.trim().is_empty() || input.customer_code.trim().is_empty() {
+            return Err(invalid("a merchant needs a name and an external id"));
+        }
+        if !input.email.contains('@') {
+            return Err(invalid(format!(
+                "{:?} is not an e-mail address",
+                input.email
+            )));
+        }
+        if input.max_agents == 0 {
+            return Err(invalid("a merchant needs at least one agent seat"));
+        }
+        let password = input
+            .password
+            .filter(|p| p.len() >= 8)
+            .ok_or_else(|| invalid("the administrator's password must be at least 8 characters"))?;
+        self.host
+            .union()?
+            .add_tenant(&NewTenant {
+                company_name: input.name,
+                email: input.email,
+                max_count: input.max_agents,
+                password: Secret::new(password),
+                contact_name: input.contact_name,
+                contact_tel: input.contact_tel,
+                customer_code: input.customer_code,
+            })
+            .await
+            .map(drop)
+            .map_err(refusal_in_words)
+    }
+    pub async fn update_merchant(&self, input: MerchantInput) -> Result<(), ApiError> {
+        if input.name.trim().is_empty() {
+            return Err(invalid("a merchant needs a name"));
+        }
+        self.host
+            .union()?
+            .update_tenant(&TenantUpdate {
+                customer_code: input.customer_code,
+                email: input.email,
+                company_name: input.name,
+                max_count: input.max_agents,
+                contact_name: input.contact_name,
+                contact_tel: input.contact_tel,
+                enabled: input.enabled,
+            })
+            .await
+            .map_err(refusal_in_words)
+    }
     /// The agents of the merchant on screen (the signed-in agent included).
     pub async fn merchant_agents(&self) -> Result<Vec<AgentView>, ApiError> {
         let text =
             |v: &serde_json::Value, key: &str| v[key].as_str().unwrap_or_default().to_string();
         let mut agents: Vec<AgentView> = self
+            .host
             .client()
             .other_agents_listing("")
             .await?
@@ -296,11 +311,11 @@ impl Workbench {
         agents.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(agents)
     }
-
     pub async fn add_agent(&self, input: AgentInput) -> Result<(), ApiError> {
         check_agent_input(&input)?;
-        let merchant = self.merchant_on_screen().await?;
-        self.union()?
+        let merchant = self.host.merchant_on_screen().await?;
+        self.host
+            .union()?
             .add_agent(&AgentProfile {
                 customer_code: merchant.customer_code.unwrap_or_default(),
                 email: input.email,
@@ -314,11 +329,11 @@ impl Workbench {
             .await
             .map_err(refusal_in_words)
     }
-
     pub async fn update_agent(&self, input: AgentInput) -> Result<(), ApiError> {
         check_agent_input(&input)?;
-        let merchant = self.merchant_on_screen().await?;
-        self.union()?
+        let merchant = self.host.merchant_on_screen().await?;
+        self.host
+            .union()?
             .update_agent(&AgentProfile {
                 customer_code: merchant.customer_code.unwrap_or_default(),
                 email: input.email,
@@ -332,19 +347,19 @@ impl Workbench {
             .await
             .map_err(refusal_in_words)
     }
-
     pub async fn delete_agent(&self, email: &str) -> Result<(), ApiError> {
-        let merchant = self.merchant_on_screen().await?;
-        self.union()?
+        let merchant = self.host.merchant_on_screen().await?;
+        self.host
+            .union()?
             .delete_agent(&merchant.customer_code.unwrap_or_default(), email)
             .await
             .map_err(refusal_in_words)
     }
-
     /// Status changes of the merchant's agents over the last week, newest first.
     pub async fn status_log(&self) -> Result<Vec<StatusLogEntry>, ApiError> {
-        let id = self.tenant_on_screen();
+        let id = self.host.tenant_on_screen();
         let mut entries: Vec<StatusLogEntry> = self
+            .host
             .union()?
             .staff_logs(None, None)
             .await

@@ -1,5 +1,9 @@
-//! The workbench's use cases: what the window shows on start, and what the agent can do. The Tauri
-//! commands are one-line calls into `Workbench`; tests call it directly.
+//! The workspace host: it starts the workbench (demo mode on the sandbox, or a saved account), owns
+//! the workspace on screen and swaps it on a tenant switch, and owns the event bus, the clock and API
+//! health. What the agent does is in the use-case services, each in its own module with its own
+//! types and reached through the host: `conversations()`, `customers()`, `knowledge()`,
+//! `supervision()`, `reports()`. The Tauri commands and the CLI are one-line calls into these; tests
+//! call them directly.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -10,7 +14,7 @@ use agentdesk_engine::EngineHandle;
 use agentdesk_sandbox::SandboxConfig;
 use agentdesk_sobot::client::{CallObserver, CallRecord, UnionClient, UnionCredentials};
 use agentdesk_sobot::{AgentClient, AgentCredentials};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use tokio::sync::broadcast;
 use ts_rs::TS;
 
@@ -65,45 +69,6 @@ pub struct WorkbenchSnapshot {
     /// `storage_changed` events.
     pub storage_problem: Option<String>,
 }
-
-/// The agent's availability. Busy carries Sobot's reason code: 2 busy, 3 break, 4 training,
-/// 5 meeting, 6 meal, 7 activity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case", tag = "status")]
-pub enum AgentStatus {
-    Online,
-    Busy { reason: u8 },
-    Offline,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-pub struct TransferAgent {
-    pub id: String,
-    pub name: String,
-    pub online: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-pub struct TransferGroup {
-    pub id: String,
-    pub name: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-pub struct TransferTargets {
-    pub agents: Vec<TransferAgent>,
-    pub groups: Vec<TransferGroup>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, TS)]
-#[serde(rename_all = "snake_case", tag = "kind")]
-pub enum TransferTarget {
-    Agent { id: String },
-    Group { id: String, name: String },
-}
-
-/// Longest client message id accepted from the UI.
-const MAX_CLIENT_ID_LEN: usize = 64;
 
 /// A domain event of one workspace. `workspace` is the generation the snapshot also carries: after a
 /// tenant switch the UI drops events of the previous workspace that were still on their way.
@@ -265,7 +230,7 @@ pub struct Workbench {
     generation: AtomicU64,
     /// Everything the workbench tells its hosts (see `bus`).
     bus: Bus,
-    images: crate::images::PlatformImages,
+    pub(crate) images: crate::images::PlatformImages,
 }
 
 impl Workbench {
@@ -709,219 +674,6 @@ impl Workbench {
             email: self.origin.supervisor_email.clone(),
             password: None,
         })
-    }
-
-    pub fn messages(&self, session_id: &str, limit: u32) -> Result<Vec<Message>, ApiError> {
-        Ok(self
-            .engine()
-            .messages(session_id, limit.clamp(1, 50_000) as usize)?)
-    }
-
-    /// Queues a reply. `client_msg_id` is the UI's id for its optimistic copy (a UUID); sending the
-    /// same id twice queues once.
-    pub async fn send_text(
-        &self,
-        session_id: &str,
-        text: &str,
-        client_msg_id: Option<&str>,
-    ) -> Result<String, ApiError> {
-        match client_msg_id {
-            Some(id) => {
-                let valid = !id.is_empty()
-                    && id.len() <= MAX_CLIENT_ID_LEN
-                    && id
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-                if !valid {
-                    return Err(ApiError::because(
-                        ErrorCode::InvalidInput,
-                        ErrorReason::BadMessageId,
-                        "the message id must be 1–64 letters, digits, - or _",
-                    ));
-                }
-                Ok(self
-                    .engine()
-                    .send_text_with_id(session_id, text, id)
-                    .await?)
-            }
-            None => Ok(self.engine().send_text(session_id, text).await?),
-        }
-    }
-
-    /// Queues an image pasted by the agent (`data_base64`: the file's bytes in standard base64).
-    pub async fn send_image(
-        &self,
-        session_id: &str,
-        file_name: &str,
-        mime: &str,
-        data_base64: &str,
-        client_msg_id: &str,
-    ) -> Result<String, ApiError> {
-        use base64::Engine as _;
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(data_base64.trim())
-            .map_err(|e| {
-                ApiError::because(
-                    ErrorCode::InvalidInput,
-                    ErrorReason::ImageNotBase64,
-                    format!("the image data is not valid base64: {e}"),
-                )
-            })?;
-        Ok(self
-            .engine()
-            .send_image(session_id, file_name, mime, bytes, client_msg_id)
-            .await?)
-    }
-
-    /// Fetches an image a message refers to, on the agent's click (see `images`).
-    pub async fn fetch_image(&self, address: &str) -> Result<String, ApiError> {
-        let platform = url::Url::parse(&self.client().credentials().base_url)
-            .map_err(|e| ApiError::new(ErrorCode::InvalidInput, e.to_string()))?;
-        self.images.fetch_as_data_url(&platform, address).await
-    }
-
-    fn visitor_of(&self, session_id: &str) -> Result<String, ApiError> {
-        self.engine()
-            .sessions()?
-            .into_iter()
-            .find(|s| s.id == session_id)
-            .map(|s| s.visitor_id)
-            .ok_or_else(|| {
-                ApiError::because(
-                    ErrorCode::NotFound,
-                    ErrorReason::NoSession {
-                        session: session_id.to_string(),
-                    },
-                    format!("no session {session_id} in this workspace"),
-                )
-            })
-    }
-
-    /// Invites the customer to rate the service (`reComment`); the platform's refusals in words.
-    pub async fn invite_rating(&self, session_id: &str) -> Result<(), ApiError> {
-        self.visitor_of(session_id)?;
-        let refused = |why: &str| Err(ApiError::new(ErrorCode::Platform, why));
-        let refused_because = |reason: ErrorReason, why: &str| {
-            Err(ApiError::because(ErrorCode::Platform, reason, why))
-        };
-        match self.client().re_comment(session_id).await?.as_str() {
-            "0" => Ok(()),
-            "1" => refused_because(
-                ErrorReason::AlreadyRated,
-                "the customer has already rated this session",
-            ),
-            "2" => refused_because(
-                ErrorReason::ChannelCannotRate,
-                "this customer's channel cannot rate the service",
-            ),
-            "3" => refused_because(
-                ErrorReason::RatingNeedsCustomerMessage,
-                "the customer must write at least once before being invited to rate",
-            ),
-            "5" => refused("the customer has left; the invitation cannot reach them"),
-            other => refused(&format!(
-                "the platform could not send the invitation (status {other}); try again"
-            )),
-        }
-    }
-
-    pub async fn transfer_targets(&self) -> Result<TransferTargets, ApiError> {
-        let client = self.client();
-        let agents = client
-            .other_agents("")
-            .await?
-            .into_iter()
-            .map(|a| TransferAgent {
-                online: a.status == Some(1),
-                id: a.id,
-                name: a.uname,
-            })
-            .collect();
-        let groups = client
-            .transfer_groups("")
-            .await?
-            .into_iter()
-            .map(|g| TransferGroup {
-                id: g.group_id,
-                name: g.group_name,
-            })
-            .collect();
-        Ok(TransferTargets { agents, groups })
-    }
-
-    pub async fn transfer(&self, session_id: &str, target: TransferTarget) -> Result<(), ApiError> {
-        let visitor = self.visitor_of(session_id)?;
-        let client = self.client();
-        match target {
-            TransferTarget::Agent { id } => client.transfer(session_id, &visitor, &id).await?,
-            TransferTarget::Group { id, name } => {
-                client
-                    .transfer_to_group(session_id, &visitor, &id, &name)
-                    .await?
-            }
-        }
-        Ok(())
-    }
-
-    /// The service summary (服务总结): what the customer asked and whether it was resolved.
-    pub async fn submit_summary(
-        &self,
-        session_id: &str,
-        summary: &str,
-        resolved: bool,
-    ) -> Result<(), ApiError> {
-        if summary.trim().is_empty() || summary.chars().count() > 2000 {
-            return Err(ApiError::because(
-                ErrorCode::InvalidInput,
-                ErrorReason::SummaryLength { max: 2000 },
-                "the summary must be 1–2000 characters",
-            ));
-        }
-        let visitor = self.visitor_of(session_id)?;
-        Ok(self
-            .client()
-            .summary_submit(&agentdesk_sobot::client::SessionSummary {
-                cid: session_id,
-                uid: &visitor,
-                operation_id: "",
-                operation_name: "",
-                req_type_id: "",
-                question_describe: summary,
-                resolved: Some(resolved),
-                invalid_session: false,
-            })
-            .await?)
-    }
-
-    pub async fn retry_send(&self, client_msg_id: &str) -> Result<(), ApiError> {
-        Ok(self.engine().retry(client_msg_id).await?)
-    }
-
-    pub async fn end_session(&self, session_id: &str) -> Result<(), ApiError> {
-        Ok(self.engine().end_session(session_id).await?)
-    }
-
-    pub async fn set_agent_status(&self, status: AgentStatus) -> Result<AgentStatus, ApiError> {
-        let client = self.client();
-        match status {
-            AgentStatus::Online => client.online().await?,
-            AgentStatus::Busy { reason } if (2..=7).contains(&reason) => {
-                client.busy(i64::from(reason)).await?
-            }
-            AgentStatus::Busy { reason } => {
-                return Err(ApiError::because(
-                    ErrorCode::InvalidInput,
-                    ErrorReason::UnknownBusyReason,
-                    format!("unknown busy reason {reason}"),
-                ))
-            }
-            AgentStatus::Offline => {
-                // Stays connected for the sessions already open; takes no new ones.
-                client.set_login_status(0);
-                client.out().await?;
-            }
-        }
-        Ok(status)
     }
 
     pub async fn shutdown(self) {

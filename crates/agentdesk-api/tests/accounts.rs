@@ -287,7 +287,7 @@ async fn a_saved_account_runs_the_workbench_with_keys_from_the_keychain() {
             .await
             .unwrap();
     assert_eq!(workbench.tenants().await.unwrap().len(), 1);
-    let refused = workbench.merchants().await.unwrap_err();
+    let refused = workbench.supervision().merchants().await.unwrap_err();
     assert_eq!(refused.code, ErrorCode::InvalidInput);
     assert!(refused.message.contains("union key"), "{}", refused.message);
     workbench.shutdown().await;

@@ -102,7 +102,11 @@ async fn an_accounts_view_uses_its_connector_files_and_keychain_keys() {
     .await;
     let cid = visitor["cid"].as_str().unwrap().to_string();
     common::wait_for_session(&workbench, &cid).await;
-    let view = workbench.customer_view(&cid, true).await.unwrap();
+    let view = workbench
+        .customers()
+        .customer_view(&cid, true)
+        .await
+        .unwrap();
     assert_eq!(view.profile_source.as_deref(), Some("Shop OMS"));
     assert_eq!(view.orders_source.as_deref(), Some("Shop OMS"));
     assert_eq!(view.profile.state, CardState::Fresh);

@@ -35,10 +35,18 @@ async fn the_customer_in_focus_with_orders_tracking_cache_masking_and_a_failing_
     common::wait_for_session(&workbench, &cid).await;
 
     // Nothing cached yet: the view is empty but says so.
-    let cold = workbench.customer_view(&cid, false).await.unwrap();
+    let cold = workbench
+        .customers()
+        .customer_view(&cid, false)
+        .await
+        .unwrap();
     assert!(cold.profile.value.is_none() && cold.orders.value.is_none());
 
-    let view = workbench.customer_view(&cid, true).await.unwrap();
+    let view = workbench
+        .customers()
+        .customer_view(&cid, true)
+        .await
+        .unwrap();
     assert_eq!(view.partner_id.as_deref(), Some("buyer-7"));
     assert_eq!(
         view.phone.as_deref(),
@@ -86,7 +94,11 @@ async fn the_customer_in_focus_with_orders_tracking_cache_masking_and_a_failing_
     assert!(parcel.waybill.starts_with("SF"));
 
     // Cached: at once, with its time.
-    let cached = workbench.customer_view(&cid, false).await.unwrap();
+    let cached = workbench
+        .customers()
+        .customer_view(&cid, false)
+        .await
+        .unwrap();
     assert_eq!(cached.profile.state, CardState::Cached);
     assert!(cached.profile.as_of_ms.is_some());
     assert_eq!(cached.orders.value.as_ref().unwrap().len(), orders.len());
@@ -94,6 +106,7 @@ async fn the_customer_in_focus_with_orders_tracking_cache_masking_and_a_failing_
 
     // Revealing the phone shows it in full and is audited.
     let phone = workbench
+        .customers()
         .reveal_customer_field(&cid, PersonalField::Phone)
         .await
         .unwrap();
@@ -173,7 +186,11 @@ async fn the_customer_in_focus_with_orders_tracking_cache_masking_and_a_failing_
     )
     .await;
     let started = Instant::now();
-    let slow = workbench.customer_view(&other_cid, true).await.unwrap();
+    let slow = workbench
+        .customers()
+        .customer_view(&other_cid, true)
+        .await
+        .unwrap();
     let took = started.elapsed();
     common::post(format!("{sandbox}/__sandbox/faults"), json!({})).await;
     // The hung CRM counts as a failed call of its endpoint.
@@ -236,7 +253,11 @@ async fn carriers_answering_garbage_fail_their_cards_and_trip_their_breakers() {
         .await;
         let cid = visitor["cid"].as_str().unwrap().to_string();
         common::wait_for_session(&workbench, &cid).await;
-        let view = workbench.customer_view(&cid, true).await.unwrap();
+        let view = workbench
+            .customers()
+            .customer_view(&cid, true)
+            .await
+            .unwrap();
         // The orders are not held up by the carriers.
         assert_eq!(view.orders.state, CardState::Fresh, "{:?}", view.orders);
         for order in view.orders.value.unwrap_or_default() {
@@ -273,17 +294,29 @@ async fn the_agents_note_about_a_customer_is_kept_per_customer_across_their_sess
     .await;
     let first_cid = first["cid"].as_str().unwrap().to_string();
     common::wait_for_session(&workbench, &first_cid).await;
-    assert_eq!(workbench.customer_note(&first_cid).unwrap().text, "");
     assert_eq!(
-        workbench.customer_note(&first_cid).unwrap().updated_at_ms,
+        workbench
+            .customers()
+            .customer_note(&first_cid)
+            .unwrap()
+            .text,
+        ""
+    );
+    assert_eq!(
+        workbench
+            .customers()
+            .customer_note(&first_cid)
+            .unwrap()
+            .updated_at_ms,
         None
     );
 
     let saved = workbench
+        .customers()
         .save_customer_note(&first_cid, "上次退款已处理\n下次优先电话联系")
         .unwrap();
     assert!(saved.updated_at_ms.is_some());
-    let read = workbench.customer_note(&first_cid).unwrap();
+    let read = workbench.customers().customer_note(&first_cid).unwrap();
     assert_eq!(read, saved);
 
     // Another customer has no note; an unknown session is refused in words.
@@ -294,16 +327,32 @@ async fn the_agents_note_about_a_customer_is_kept_per_customer_across_their_sess
     .await;
     let other_cid = other["cid"].as_str().unwrap().to_string();
     common::wait_for_session(&workbench, &other_cid).await;
-    assert_eq!(workbench.customer_note(&other_cid).unwrap().text, "");
-    let missing = workbench.customer_note("no-such-session").unwrap_err();
+    assert_eq!(
+        workbench
+            .customers()
+            .customer_note(&other_cid)
+            .unwrap()
+            .text,
+        ""
+    );
+    let missing = workbench
+        .customers()
+        .customer_note("no-such-session")
+        .unwrap_err();
     assert_eq!(missing.code, agentdesk_api::ErrorCode::NotFound);
 
     // Too long: refused with the limit, and the note already kept is untouched.
     let long = "字".repeat(agentdesk_api::MAX_NOTE_CHARS + 1);
-    let refused = workbench.save_customer_note(&first_cid, &long).unwrap_err();
+    let refused = workbench
+        .customers()
+        .save_customer_note(&first_cid, &long)
+        .unwrap_err();
     assert_eq!(refused.code, agentdesk_api::ErrorCode::InvalidInput);
     assert!(refused.message.contains("20000"), "{}", refused.message);
-    assert_eq!(workbench.customer_note(&first_cid).unwrap(), read);
+    assert_eq!(
+        workbench.customers().customer_note(&first_cid).unwrap(),
+        read
+    );
 
     // The customer comes back in a new session: the note is there.
     common::post(
@@ -319,11 +368,20 @@ async fn the_agents_note_about_a_customer_is_kept_per_customer_across_their_sess
     let again_cid = again["cid"].as_str().unwrap().to_string();
     assert_ne!(again_cid, first_cid);
     common::wait_for_session(&workbench, &again_cid).await;
-    assert_eq!(workbench.customer_note(&again_cid).unwrap(), read);
+    assert_eq!(
+        workbench.customers().customer_note(&again_cid).unwrap(),
+        read
+    );
 
     // Blank is no note.
-    let cleared = workbench.save_customer_note(&first_cid, "  \n ").unwrap();
+    let cleared = workbench
+        .customers()
+        .save_customer_note(&first_cid, "  \n ")
+        .unwrap();
     assert_eq!((cleared.text.as_str(), cleared.updated_at_ms), ("", None));
-    assert_eq!(workbench.customer_note(&first_cid).unwrap(), cleared);
+    assert_eq!(
+        workbench.customers().customer_note(&first_cid).unwrap(),
+        cleared
+    );
     workbench.shutdown().await;
 }

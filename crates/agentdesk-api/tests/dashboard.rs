@@ -34,7 +34,11 @@ fn query(days: i64, group_id: Option<&str>) -> DashboardQuery {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_month_of_figures_that_move_with_a_live_session() {
     let (dir, workbench) = common::demo_workbench().await;
-    let month = workbench.dashboard(query(30, None)).await.unwrap();
+    let month = workbench
+        .reports()
+        .dashboard(query(30, None))
+        .await
+        .unwrap();
 
     // Day by day (the platform's statistics have no hours), every day of the range, in order.
     assert_eq!(month.days.len(), 30, "{:?}", month.days);
@@ -123,7 +127,11 @@ async fn a_month_of_figures_that_move_with_a_live_session() {
 
     // One group: only its agents; the statistics stay company-wide (no group filter is documented).
     let group = month.groups[0].id.clone();
-    let grouped = workbench.dashboard(query(30, Some(&group))).await.unwrap();
+    let grouped = workbench
+        .reports()
+        .dashboard(query(30, Some(&group)))
+        .await
+        .unwrap();
     assert!(!grouped.agents.is_empty() && grouped.agents.len() < 6);
     assert!(grouped
         .agents
@@ -132,7 +140,7 @@ async fn a_month_of_figures_that_move_with_a_live_session() {
     assert_eq!(grouped.totals.sessions, month.totals.sessions);
 
     // A customer served now shows in today's figures without anything being reloaded by hand.
-    let today = workbench.dashboard(query(1, None)).await.unwrap();
+    let today = workbench.reports().dashboard(query(1, None)).await.unwrap();
     let sandbox = workbench.sandbox_url().to_string();
     let visitor = common::post(
         format!("{sandbox}/__sandbox/visitors"),
@@ -142,12 +150,13 @@ async fn a_month_of_figures_that_move_with_a_live_session() {
     let cid = visitor["cid"].as_str().unwrap().to_string();
     common::wait_for_session(&workbench, &cid).await;
     workbench
+        .conversations()
         .send_text(&cid, "您好，今天下单明天发货", Some("dash-1"))
         .await
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        let now = workbench.dashboard(query(1, None)).await.unwrap();
+        let now = workbench.reports().dashboard(query(1, None)).await.unwrap();
         if now.totals.sessions > today.totals.sessions
             && now.agents.iter().map(|a| a.first_responses).sum::<i64>()
                 > today.agents.iter().map(|a| a.first_responses).sum::<i64>()
@@ -161,10 +170,12 @@ async fn a_month_of_figures_that_move_with_a_live_session() {
     // CSV: a new file each time, the agents by name, and a header per table.
     let exports = dir.path().join("exports");
     let first = workbench
+        .reports()
         .export_dashboard(query(30, None), &exports)
         .await
         .unwrap();
     let second = workbench
+        .reports()
         .export_dashboard(query(30, None), &exports)
         .await
         .unwrap();
@@ -179,6 +190,7 @@ async fn a_month_of_figures_that_move_with_a_live_session() {
     // Bad ranges are refused in words, before any call.
     let (from, to) = last_days(1);
     let backwards = workbench
+        .reports()
         .dashboard(DashboardQuery {
             from: to.clone(),
             to: "2020-01-01".into(),
@@ -189,6 +201,7 @@ async fn a_month_of_figures_that_move_with_a_live_session() {
     assert_eq!(backwards.code, ErrorCode::InvalidInput);
     assert!(backwards.message.contains("before the start"));
     let too_long = workbench
+        .reports()
         .dashboard(DashboardQuery {
             from: "2020-01-01".into(),
             to,
@@ -198,6 +211,7 @@ async fn a_month_of_figures_that_move_with_a_live_session() {
         .unwrap_err();
     assert!(too_long.message.contains("longer than"), "{too_long:?}");
     assert!(workbench
+        .reports()
         .dashboard(DashboardQuery {
             from: format!("{from}x"),
             to: from,
@@ -239,7 +253,7 @@ async fn the_platforms_daily_exports_add_per_agent_figures_and_finished_days_are
         json!({"sources": {"/tenantExportData": {"error_rate": 1.0, "error_status": 503}}}),
     )
     .await;
-    let refused = workbench.dashboard(query(7, None)).await.unwrap();
+    let refused = workbench.reports().dashboard(query(7, None)).await.unwrap();
     let problem = refused
         .reports_problem
         .clone()
@@ -254,7 +268,7 @@ async fn the_platforms_daily_exports_add_per_agent_figures_and_finished_days_are
     assert!(refused.agents.iter().any(|a| a.valid_sessions > 0));
     assert!(refused.totals.sessions > 0);
     // Only today's missing: said as such (the platform may make a day's file after the day).
-    let today_only = workbench.dashboard(query(1, None)).await.unwrap();
+    let today_only = workbench.reports().dashboard(query(1, None)).await.unwrap();
     let problem = today_only.reports_problem.expect("today's gap is said");
     assert!(
         problem.starts_with("today's export is not in yet"),
@@ -264,7 +278,11 @@ async fn the_platforms_daily_exports_add_per_agent_figures_and_finished_days_are
 
     let before = calls_to(&workbench, "tenantExportData");
     let files_before = calls_to(&workbench, "tenantExportData:file");
-    let month = workbench.dashboard(query(30, None)).await.unwrap();
+    let month = workbench
+        .reports()
+        .dashboard(query(30, None))
+        .await
+        .unwrap();
     assert_eq!(month.reports_problem, None);
     // Two exports a day (7: sessions, 8: response times), each with its file.
     assert_eq!(calls_to(&workbench, "tenantExportData") - before, 60);
@@ -287,7 +305,11 @@ async fn the_platforms_daily_exports_add_per_agent_figures_and_finished_days_are
 
     // Finished days come from the workspace's cache, and today's is reused for a few minutes: the
     // 15-second refresh asks the platform for nothing.
-    let again = workbench.dashboard(query(30, None)).await.unwrap();
+    let again = workbench
+        .reports()
+        .dashboard(query(30, None))
+        .await
+        .unwrap();
     assert_eq!(calls_to(&workbench, "tenantExportData") - before, 60);
     assert_eq!(
         again
@@ -302,6 +324,7 @@ async fn the_platforms_daily_exports_add_per_agent_figures_and_finished_days_are
             .collect::<Vec<_>>()
     );
     let exported = workbench
+        .reports()
         .export_dashboard(query(30, None), &dir.path().join("exports"))
         .await
         .unwrap();
@@ -392,7 +415,7 @@ async fn five_percent_failing_calls_raise_the_alert_and_recovery_clears_it() {
     workbench.health().set_window_ms(3_000);
     let mut alerts = workbench.health().subscribe();
     for _ in 0..10 {
-        workbench.transfer_targets().await.unwrap();
+        workbench.conversations().transfer_targets().await.unwrap();
     }
     let healthy = workbench.api_health();
     let agents = healthy
@@ -413,7 +436,7 @@ async fn five_percent_failing_calls_raise_the_alert_and_recovery_clears_it() {
     let deadline = Instant::now() + Duration::from_secs(30);
     let raised = loop {
         // Failures are the point here; the calls' own results do not matter.
-        let _ = workbench.transfer_targets().await;
+        let _ = workbench.conversations().transfer_targets().await;
         if let Ok(alert) = alerts.try_recv() {
             break alert;
         }
@@ -432,7 +455,7 @@ async fn five_percent_failing_calls_raise_the_alert_and_recovery_clears_it() {
     common::post(format!("{sandbox}/__sandbox/faults"), json!({})).await;
     let deadline = Instant::now() + Duration::from_secs(30);
     let cleared = loop {
-        let _ = workbench.transfer_targets().await;
+        let _ = workbench.conversations().transfer_targets().await;
         match alerts.try_recv() {
             Ok(alert) if !alert.raised => break alert,
             _ => {}
@@ -468,17 +491,29 @@ async fn today_is_the_platforms_calendar_day_of_the_workbenchs_clock() {
         group_id: None,
     };
     // Still the 28th in China (already the 28th's evening in UTC): the 1st is in the future.
-    let error = workbench.dashboard(day("2026-03-01")).await.unwrap_err();
+    let error = workbench
+        .reports()
+        .dashboard(day("2026-03-01"))
+        .await
+        .unwrap_err();
     assert_eq!(
         error.reason,
         agentdesk_api::ErrorReason::RangeInFuture,
         "{error:?}"
     );
-    let view = workbench.dashboard(day("2026-02-28")).await.unwrap();
+    let view = workbench
+        .reports()
+        .dashboard(day("2026-02-28"))
+        .await
+        .unwrap();
     assert_eq!(view.days.len(), 1);
     // Half past midnight in China: the 1st has begun.
     clock.advance(Duration::from_secs(3600));
-    let view = workbench.dashboard(day("2026-03-01")).await.unwrap();
+    let view = workbench
+        .reports()
+        .dashboard(day("2026-03-01"))
+        .await
+        .unwrap();
     assert_eq!(view.days[0].day, "2026-03-01");
     workbench.shutdown().await;
 }

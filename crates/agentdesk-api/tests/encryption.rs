@@ -46,6 +46,7 @@ async fn customer_words_never_reach_the_disk_in_clear() {
     common::wait_for_session(&workbench, &cid).await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while !workbench
+        .conversations()
         .messages(&cid, 10)
         .unwrap()
         .iter()
@@ -58,7 +59,10 @@ async fn customer_words_never_reach_the_disk_in_clear() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     // The agent's note about the customer lives in the same encrypted database.
-    workbench.save_customer_note(&cid, NOTE).unwrap();
+    workbench
+        .customers()
+        .save_customer_note(&cid, NOTE)
+        .unwrap();
     let tenant = workbench.snapshot().unwrap().tenant_id;
     let warning = workbench.snapshot().unwrap().storage_warning;
     let database = workbench.database_path();
@@ -98,11 +102,12 @@ async fn customer_words_never_reach_the_disk_in_clear() {
             assert!(key.is_some_and(|k| k.expose().len() == 64));
             let again = common::demo_workbench_in(dir.path()).await;
             assert!(again
+                .conversations()
                 .messages(&cid, 10)
                 .unwrap()
                 .iter()
                 .any(|m| m.content == WORDS));
-            assert_eq!(again.customer_note(&cid).unwrap().text, NOTE);
+            assert_eq!(again.customers().customer_note(&cid).unwrap().text, NOTE);
             again.shutdown().await;
         }
         // No keychain: the demo said why its data does not outlive the run.

@@ -96,7 +96,7 @@ async fn a_full_disk_keeps_the_workbench_showing_what_it_has() {
     let cid = visitor["cid"].as_str().unwrap().to_string();
     common::wait_for_session(&workbench, &cid).await;
     eventually("the first message stored", || {
-        workbench.messages(&cid, 100).unwrap().len() == 1
+        workbench.conversations().messages(&cid, 100).unwrap().len() == 1
     })
     .await;
 
@@ -123,7 +123,7 @@ async fn a_full_disk_keeps_the_workbench_showing_what_it_has() {
         "{problem:?}"
     );
     // Still showing what it has.
-    let shown = workbench.messages(&cid, 100).unwrap();
+    let shown = workbench.conversations().messages(&cid, 100).unwrap();
     assert_eq!(shown[0].content, "saved before the disk filled");
     assert!(workbench
         .snapshot()
@@ -135,11 +135,20 @@ async fn a_full_disk_keeps_the_workbench_showing_what_it_has() {
     // Space again: what the customer wrote arrives from the platform, nothing twice.
     std::fs::remove_file(filler).unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
-    while workbench.messages(&cid, 100).map(|m| m.len()).unwrap_or(0) != 21 {
+    while workbench
+        .conversations()
+        .messages(&cid, 100)
+        .map(|m| m.len())
+        .unwrap_or(0)
+        != 21
+    {
         if Instant::now() > deadline {
             panic!(
                 "not caught up after space returned: {:?} messages, {:?}, stats {:?}",
-                workbench.messages(&cid, 100).map(|m| m.len()),
+                workbench
+                    .conversations()
+                    .messages(&cid, 100)
+                    .map(|m| m.len()),
                 workbench.snapshot().map(|s| s.connection),
                 workbench.engine().stats()
             );
@@ -161,6 +170,7 @@ async fn a_full_disk_keeps_the_workbench_showing_what_it_has() {
     }
     assert_eq!(changes, [true, false], "storage events: {changes:?}");
     let texts: Vec<String> = workbench
+        .conversations()
         .messages(&cid, 100)
         .unwrap()
         .into_iter()

@@ -32,7 +32,10 @@ async fn say(sandbox: &str, cid: &str, text: &str) {
 async fn wait_for_message(workbench: &Workbench, cid: &str, text: &str) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
     loop {
-        let messages = workbench.messages(cid, 5).unwrap_or_default();
+        let messages = workbench
+            .conversations()
+            .messages(cid, 5)
+            .unwrap_or_default();
         if messages.last().is_some_and(|m| m.content == text) {
             return;
         }
@@ -54,7 +57,11 @@ async fn suggestions_learning_and_mood_for_the_conversation() {
     wait_for_message(&workbench, &cid, text).await;
 
     // The first suggestion syncs the 300 articles and indexes them.
-    let suggestions = workbench.knowledge_suggestions(&cid, None).await.unwrap();
+    let suggestions = workbench
+        .knowledge()
+        .knowledge_suggestions(&cid, None)
+        .await
+        .unwrap();
     assert_eq!(suggestions.len(), 5);
     assert_eq!(
         suggestions[0].title, "耳机退款多久到账？",
@@ -76,30 +83,42 @@ async fn suggestions_learning_and_mood_for_the_conversation() {
     assert!(marked.iter().any(|m| m.contains("退款")), "{marked:?}");
     // The agent's own query; and nothing new to sync.
     let english = workbench
+        .knowledge()
         .knowledge_suggestions(&cid, Some("how do I track my sneakers".into()))
         .await
         .unwrap();
     assert_eq!(english[0].title, "How do I track my sneakers?");
-    assert_eq!(workbench.sync_knowledge().await.unwrap(), 0);
+    assert_eq!(workbench.knowledge().sync_knowledge().await.unwrap(), 0);
 
     // Learning: a wording no article has, answered with the invoice article for phones.
     let odd = "手机的票据在哪里弄";
     say(&sandbox, &cid, odd).await;
     wait_for_message(&workbench, &cid, odd).await;
     let invoice = workbench
+        .knowledge()
         .knowledge_suggestions(&cid, Some("手机订单怎么开发票".into()))
         .await
         .unwrap()[0]
         .id
         .clone();
-    assert!(workbench.learn_from_answer(&cid, &invoice).await.unwrap());
+    assert!(workbench
+        .knowledge()
+        .learn_from_answer(&cid, &invoice)
+        .await
+        .unwrap());
     assert_eq!(
-        workbench.knowledge_suggestions(&cid, None).await.unwrap()[0].id,
+        workbench
+            .knowledge()
+            .knowledge_suggestions(&cid, None)
+            .await
+            .unwrap()[0]
+            .id,
         invoice
     );
 
     // Mood: calm so far; an angry turn with a cue warns, and names the cue.
     let calm = workbench
+        .knowledge()
         .session_mood(&cid, DEFAULT_RISK_THRESHOLD)
         .unwrap();
     assert!(!calm.warn, "{calm:?}");
@@ -107,6 +126,7 @@ async fn suggestions_learning_and_mood_for_the_conversation() {
     say(&sandbox, &cid, angry).await;
     wait_for_message(&workbench, &cid, angry).await;
     let mood = workbench
+        .knowledge()
         .session_mood(&cid, DEFAULT_RISK_THRESHOLD)
         .unwrap();
     assert!(mood.warn, "{mood:?}");
@@ -124,6 +144,7 @@ async fn suggestions_learning_and_mood_for_the_conversation() {
     }
     let restarted = common::demo_workbench_in(dir.path()).await;
     let after_restart = restarted
+        .knowledge()
         .knowledge_suggestions(&cid, Some(odd.into()))
         .await
         .unwrap();

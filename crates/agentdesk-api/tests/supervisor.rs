@@ -21,7 +21,7 @@ fn agent(email: &str) -> AgentInput {
 async fn merchants_agents_and_status_log_with_refusals_in_words() {
     let (_dir, workbench) = common::demo_workbench().await;
 
-    let merchants = workbench.merchants().await.unwrap();
+    let merchants = workbench.supervision().merchants().await.unwrap();
     assert_eq!(merchants.len(), 4);
     let lumen = merchants
         .iter()
@@ -39,8 +39,16 @@ async fn merchants_agents_and_status_log_with_refusals_in_words() {
         password: Some("pw-bluekite".into()),
         enabled: None,
     };
-    workbench.add_merchant(kite.clone()).await.unwrap();
-    let again = workbench.add_merchant(kite.clone()).await.unwrap_err();
+    workbench
+        .supervision()
+        .add_merchant(kite.clone())
+        .await
+        .unwrap();
+    let again = workbench
+        .supervision()
+        .add_merchant(kite.clone())
+        .await
+        .unwrap_err();
     assert_eq!(again.code, ErrorCode::Platform);
     assert!(
         again.message.contains("already exists") && again.message.contains("999999"),
@@ -48,6 +56,7 @@ async fn merchants_agents_and_status_log_with_refusals_in_words() {
         again.message
     );
     let too_big = workbench
+        .supervision()
         .update_merchant(MerchantInput {
             max_agents: 1000,
             ..kite.clone()
@@ -60,13 +69,14 @@ async fn merchants_agents_and_status_log_with_refusals_in_words() {
         too_big.message
     );
     workbench
+        .supervision()
         .update_merchant(MerchantInput {
             enabled: Some(false),
             ..kite.clone()
         })
         .await
         .unwrap();
-    let listed = workbench.merchants().await.unwrap();
+    let listed = workbench.supervision().merchants().await.unwrap();
     assert!(
         !listed
             .iter()
@@ -75,6 +85,7 @@ async fn merchants_agents_and_status_log_with_refusals_in_words() {
             .enabled
     );
     let short_password = workbench
+        .supervision()
         .add_merchant(MerchantInput {
             customer_code: "x".into(),
             password: Some("short".into()),
@@ -85,16 +96,17 @@ async fn merchants_agents_and_status_log_with_refusals_in_words() {
     assert_eq!(short_password.code, ErrorCode::InvalidInput);
 
     // The agents of the merchant on screen (Lumen Mall): the demo agent's colleagues.
-    let agents = workbench.merchant_agents().await.unwrap();
+    let agents = workbench.supervision().merchant_agents().await.unwrap();
     assert!(agents.len() >= 5, "{agents:?}");
     assert!(agents
         .iter()
         .any(|a| a.role == Some(AgentRole::OnlineAdmin)));
     workbench
+        .supervision()
         .add_agent(agent("new.agent@lumen.test"))
         .await
         .unwrap();
-    let added = workbench.merchant_agents().await.unwrap();
+    let added = workbench.supervision().merchant_agents().await.unwrap();
     let new = added
         .iter()
         .find(|a| a.email == "new.agent@lumen.test")
@@ -104,6 +116,7 @@ async fn merchants_agents_and_status_log_with_refusals_in_words() {
         ("晓晓", "138****5678", 20)
     );
     workbench
+        .supervision()
         .update_agent(AgentInput {
             max_accept: 35,
             ..agent("new.agent@lumen.test")
@@ -111,6 +124,7 @@ async fn merchants_agents_and_status_log_with_refusals_in_words() {
         .await
         .unwrap();
     let bad_phone = workbench
+        .supervision()
         .add_agent(AgentInput {
             phone: "123".into(),
             ..agent("x@lumen.test")
@@ -119,17 +133,19 @@ async fn merchants_agents_and_status_log_with_refusals_in_words() {
         .unwrap_err();
     assert_eq!(bad_phone.code, ErrorCode::InvalidInput);
     workbench
+        .supervision()
         .delete_agent("new.agent@lumen.test")
         .await
         .unwrap();
     let gone = workbench
+        .supervision()
         .delete_agent("new.agent@lumen.test")
         .await
         .unwrap_err();
     assert!(gone.message.contains("999999"), "{}", gone.message);
 
     // The demo agent signed in: its status log says so.
-    let log = workbench.status_log().await.unwrap();
+    let log = workbench.supervision().status_log().await.unwrap();
     assert!(
         log.iter().any(|e| e.action == "在线" && e.source == "pc"),
         "{log:?}"

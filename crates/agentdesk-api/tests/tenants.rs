@@ -51,6 +51,7 @@ async fn switching_tenants_swaps_the_whole_workspace_and_keeps_unsent_replies_bo
     )
     .await;
     let client_id = workbench
+        .conversations()
         .send_text(&home_cid, "马上为您查询", Some("reply-kept-1"))
         .await
         .unwrap();
@@ -128,7 +129,7 @@ async fn switching_tenants_swaps_the_whole_workspace_and_keeps_unsent_replies_bo
     assert_eq!(back.tenant_name, "Lumen Mall 流明商城");
     assert!(back.sessions.iter().any(|s| s.session.id == home_cid));
     wait_for("the kept reply to be sent", || {
-        let messages = workbench.messages(&home_cid, 50).unwrap();
+        let messages = workbench.conversations().messages(&home_cid, 50).unwrap();
         messages
             .iter()
             .any(|m| {

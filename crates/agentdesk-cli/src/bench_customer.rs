@@ -104,6 +104,7 @@ pub async fn run(args: BenchCustomerArgs) -> anyhow::Result<i32> {
         let source_ms = source_started.elapsed().as_secs_f64() * 1000.0;
         let started = Instant::now();
         let view = workbench
+            .customers()
             .customer_view(cid, true)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -121,6 +122,7 @@ pub async fn run(args: BenchCustomerArgs) -> anyhow::Result<i32> {
     for cid in &sessions {
         let started = Instant::now();
         let view = workbench
+            .customers()
             .customer_view(cid, false)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -157,6 +159,7 @@ pub async fn run(args: BenchCustomerArgs) -> anyhow::Result<i32> {
     .await?;
     let started = Instant::now();
     let hung = workbench
+        .customers()
         .customer_view(&fresh_cid, true)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
