@@ -27,6 +27,8 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "== the API library builds without the demo sandbox (no axum)"
+cargo clippy -p agentdesk-api --lib --locked -- -D warnings
 echo "== macOS compile check (what builds without Apple's SDK)"
 bash scripts/check-macos.sh
 echo "== cargo test (in a private desktop session: the real Secret Service, D-Bus, Xvfb)"

@@ -10,16 +10,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use agentdesk_connectors::crm::qiyu::QiyuCrmClient;
 use agentdesk_connectors::fanout::{guarded, CircuitBreaker, SourceOutcome, DEFAULT_TIMEOUT};
 use agentdesk_connectors::logistics::kuaidi100::{self, Kuaidi100Client, Query};
 use agentdesk_connectors::logistics::sf::SfClient;
 use agentdesk_connectors::logistics::Shipment;
 use agentdesk_connectors::profile::{CustomerProfile, Order};
-use agentdesk_connectors::rest::config::Role;
 use agentdesk_connectors::rest::Lookup;
 use agentdesk_connectors::source::Connector;
-use agentdesk_domain::{mask_pii, Secret, SharedClock};
+use agentdesk_domain::{mask_pii, SharedClock};
 use agentdesk_store::{AuditEntry, Store, Write};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use ts_rs::TS;
@@ -586,56 +584,6 @@ impl Cache {
             .apply(&[Write::Audit(entry)])?;
         Ok(())
     }
-}
-
-/// The demo sources: the sandbox's Qiyu-protocol CRM for profiles, its order system through the
-/// declarative connector (the `sandbox-oms` preset, the demo's default connector file) for orders,
-/// SF Express for `shunfeng` waybills and Kuaidi100 for the rest, all with their published demo
-/// credentials.
-pub(crate) fn demo_sources(
-    info: &agentdesk_sandbox::ReadyInfo,
-) -> Result<CustomerSources, ApiError> {
-    // The fan-out's per-source timeout (800 ms) cuts a call short; the HTTP client's own limit only
-    // guards against a call that outlives it.
-    let timeout = Duration::from_secs(10);
-    let oms = agentdesk_connectors::rest::config::parse(&demo_connector_file(info))
-        .and_then(|config| {
-            Connector::from_config(config, Some(Secret::new(info.shop.oms_key.clone())))
-        })
-        .map_err(|e| ApiError::new(ErrorCode::Platform, format!("the demo order system: {e}")))?;
-    Ok(CustomerSources::new(
-        Some(Arc::new(Connector::QiyuCrm {
-            name: "Lumen CRM".into(),
-            provides: vec![Role::Profile],
-            client: QiyuCrmClient::new(
-                &info.qiyu_crm.base_url,
-                &info.qiyu_crm.appid,
-                Secret::new(info.qiyu_crm.appsecret.clone()),
-                timeout,
-            ),
-        })),
-        Some(Arc::new(oms)),
-        Some(Kuaidi100Client::new(
-            &info.base_url,
-            &info.carriers.kuaidi100_customer,
-            Secret::new(info.carriers.kuaidi100_key.clone()),
-            timeout,
-        )),
-        Some(SfClient::new(
-            &info.base_url,
-            &info.carriers.sf_partner_id,
-            Secret::new(info.carriers.sf_check_word.clone()),
-            timeout,
-        )),
-    ))
-}
-
-/// The demo's connector file: the `sandbox-oms` preset at the sandbox's address.
-pub fn demo_connector_file(info: &agentdesk_sandbox::ReadyInfo) -> String {
-    format!(
-        "preset = \"sandbox-oms\"\nname = \"Lumen OMS\"\nbase_url = \"{}\"\n",
-        info.shop.oms_base_url
-    )
 }
 
 /// An account's sources: its connector files (profile, orders, carriers) with keys from the keychain. A

@@ -10,6 +10,7 @@ mod conversations;
 mod customer;
 mod dashboard;
 mod database_key;
+#[cfg(feature = "demo")]
 mod demo;
 mod error;
 mod health;
@@ -34,15 +35,15 @@ pub use conversations::{
     AgentStatus, Conversations, TransferAgent, TransferGroup, TransferTarget, TransferTargets,
 };
 pub use customer::{
-    demo_connector_file, Card, CardState, CustomerView, Customers, OrderLineView, OrderView,
-    PastSessionView, PersonalField, PlatformRecordView, ProfileView, ShipmentView,
-    TrackingEventView,
+    Card, CardState, CustomerView, Customers, OrderLineView, OrderView, PastSessionView,
+    PersonalField, PlatformRecordView, ProfileView, ShipmentView, TrackingEventView,
 };
 pub use dashboard::{
     export_folder, AgentFigures, AgentTimeline, DashboardQuery, DashboardTotals, DashboardView,
     DayFigures, Reports, SatisfactionFigures, StaffStatus, StatusSpan,
 };
-pub use demo::{demo_sandbox, DemoSandbox, DemoWorkspace, SANDBOX_URL_ENV};
+#[cfg(feature = "demo")]
+pub use demo::{demo_connector_file, demo_sandbox, DemoSandbox, DemoWorkspace, SANDBOX_URL_ENV};
 pub use error::{ApiError, ErrorCode, ErrorReason, KeyKind};
 pub use health::{
     ApiHealth, ApiHealthAlert, ApiHealthView, EndpointHealth, PushHealth, ALERT_WINDOW_MS,

@@ -9,9 +9,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use agentdesk_domain::{mask_pii, ConnectionState, DomainEvent, Message, Secret, Session};
+use agentdesk_domain::{mask_pii, ConnectionState, DomainEvent, Message, Session};
 use agentdesk_engine::EngineHandle;
-use agentdesk_sandbox::SandboxConfig;
 use agentdesk_sobot::client::{CallObserver, CallRecord, UnionClient, UnionCredentials};
 use agentdesk_sobot::{AgentClient, AgentCredentials};
 use serde::Serialize;
@@ -21,16 +20,10 @@ use ts_rs::TS;
 use crate::customer::CustomerSources;
 use crate::database_key::DatabaseKeys;
 use crate::health::{ApiHealth, ApiHealthView};
-use crate::{
-    demo_sandbox, AccountBook, AgentWorkspace, ApiError, DemoSandbox, ErrorCode, ErrorReason,
-    WorkspaceOptions, SANDBOX_URL_ENV,
-};
+use crate::{AccountBook, AgentWorkspace, ApiError, ErrorCode, ErrorReason, WorkspaceOptions};
 use agentdesk_domain::{system_clock, SharedClock};
 
 use crate::bus::{Bus, DeskEvent, DeskEvents, Notice, NoticePolicy, WorkspacePublisher};
-
-/// The account name demo mode files its databases under.
-const DEMO_ACCOUNT: &str = "sandbox";
 
 /// How the workbench is connected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -196,25 +189,26 @@ fn spawn_health_clock(health: &Arc<ApiHealth>, clock: SharedClock) {
 }
 
 /// Who the workbench signs in as, and where: the sandbox in demo mode, or a saved account.
-struct Origin {
-    mode: WorkspaceMode,
+pub(crate) struct Origin {
+    pub(crate) mode: WorkspaceMode,
     /// Shown in the top bar, and names the databases (`accounts/{account}/{tenant}.sqlite3`).
-    account_name: String,
-    base_url: String,
-    home_tenant_id: String,
-    home_tenant_name: String,
-    home_credentials: AgentCredentials,
+    pub(crate) account_name: String,
+    pub(crate) base_url: String,
+    pub(crate) home_tenant_id: String,
+    pub(crate) home_tenant_name: String,
+    pub(crate) home_credentials: AgentCredentials,
     /// The e-mail that signs in to the other tenants (the supervisor's).
-    supervisor_email: String,
+    pub(crate) supervisor_email: String,
     /// The union platform's tenant API: present for supervisors (and in demo mode).
-    union: Option<UnionClient>,
-    sandbox: Option<DemoSandbox>,
+    pub(crate) union: Option<UnionClient>,
+    #[cfg(feature = "demo")]
+    pub(crate) sandbox: Option<crate::DemoSandbox>,
     /// The 360° view's sources (the sandbox's CRM and carrier in demo mode).
-    customer_sources: CustomerSources,
+    pub(crate) customer_sources: CustomerSources,
     /// Each workspace database's key (the OS keychain).
-    keys: DatabaseKeys,
+    pub(crate) keys: DatabaseKeys,
     /// The one clock of this workbench (engines, caches, health, the dashboard's "today").
-    clock: SharedClock,
+    pub(crate) clock: SharedClock,
 }
 
 pub struct Workbench {
@@ -234,55 +228,6 @@ pub struct Workbench {
 }
 
 impl Workbench {
-    /// Demo mode (no account configured): the sandbox's demo tenant, signed in as its first agent.
-    pub async fn start_demo(
-        data_dir: PathBuf,
-        config: SandboxConfig,
-    ) -> Result<Workbench, ApiError> {
-        Workbench::start_demo_with_clock(data_dir, config, system_clock()).await
-    }
-
-    /// Demo mode on a given clock (tests of time-based behaviour run it at a fixed date).
-    pub async fn start_demo_with_clock(
-        data_dir: PathBuf,
-        config: SandboxConfig,
-        clock: SharedClock,
-    ) -> Result<Workbench, ApiError> {
-        let sandbox = demo_sandbox(std::env::var(SANDBOX_URL_ENV).ok(), config).await?;
-        let info = sandbox.info.clone();
-        let union = UnionClient::new(UnionCredentials {
-            base_url: info.base_url.clone(),
-            union_code: info.union_code.clone(),
-            email: info.supervisor_email.clone(),
-            union_key: Secret::new(info.union_key.clone()),
-        })?;
-        let home =
-            info.tenants.first().cloned().ok_or_else(|| {
-                ApiError::new(ErrorCode::Platform, "the sandbox reports no tenants")
-            })?;
-        let home_credentials = sandbox
-            .agent_credentials(0)
-            .ok_or_else(|| ApiError::new(ErrorCode::Platform, "the sandbox has no agents"))?;
-        Workbench::start(
-            data_dir,
-            Origin {
-                mode: WorkspaceMode::Demo,
-                account_name: DEMO_ACCOUNT.into(),
-                base_url: info.base_url.clone(),
-                home_tenant_id: home.company_id,
-                home_tenant_name: home.company_name,
-                home_credentials,
-                supervisor_email: info.supervisor_email.clone(),
-                union: Some(union),
-                customer_sources: crate::customer::demo_sources(&info)?,
-                sandbox: Some(sandbox),
-                keys: DatabaseKeys::new(agentdesk_secrets::Keychain::os(), true),
-                clock,
-            },
-        )
-        .await
-    }
-
     /// A saved account: its appid and app key (from the keychain) sign its agent in; a supervisor
     /// account's union key also lists the merchants it can switch to.
     pub async fn start_account(
@@ -327,6 +272,7 @@ impl Workbench {
                 supervisor_email: home_credentials.email.clone(),
                 home_credentials,
                 union,
+                #[cfg(feature = "demo")]
                 sandbox: None,
                 customer_sources: crate::customer::account_sources(&accounts.connectors()).await,
                 keys: DatabaseKeys::new(accounts.keychain().clone(), false),
@@ -336,7 +282,7 @@ impl Workbench {
         .await
     }
 
-    async fn start(data_dir: PathBuf, origin: Origin) -> Result<Workbench, ApiError> {
+    pub(crate) async fn start(data_dir: PathBuf, origin: Origin) -> Result<Workbench, ApiError> {
         let health = Arc::new(ApiHealth::default());
         // The tenant API's calls go to API health and to the audit log of the workspace on screen.
         let union_audit: Arc<std::sync::RwLock<Option<EngineHandle>>> = Arc::default();
@@ -487,6 +433,7 @@ impl Workbench {
         self.origin.mode
     }
 
+    #[cfg(feature = "demo")]
     /// The sandbox's base URL in demo mode (tests drive its controls); empty otherwise.
     pub fn sandbox_url(&self) -> &str {
         self.origin
@@ -681,6 +628,7 @@ impl Workbench {
         current.forwarder.abort();
         current.workspace.engine.shutdown().await;
         drop(current);
+        #[cfg(feature = "demo")]
         if let Some(sandbox) = self.origin.sandbox {
             sandbox.shutdown().await;
         }
