@@ -15,7 +15,6 @@ mod statistics;
 pub use records::{KnowledgeDoc, KnowledgePage, PastMessage, PastSession, PlatformCustomer};
 pub use statistics::{HumanSatisfaction, HumanSessionTotals};
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use agentdesk_domain::{mask_pii, Secret};
@@ -23,16 +22,18 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::sync::Mutex;
 
-use super::{backoff_with_jitter, now_millis, ClientError, TokenCache};
+use super::http::{
+    check_envelope, network, read_answer, truncate, Authority, CallObserver, HttpCore, Retry,
+};
+use super::{now_millis, ClientError, TokenCache};
 use crate::protocol::{
-    AgentEnvelope, ChatMessageModel, CustomerServiceInfoModel, OnLineGroupModel,
-    OnLineServiceModel, OnlineMsgModel, QueueUserModel, RetCode, SynChronousModel, UserInfoModel,
-    AGENT_BASE_PATH, SDK_FROM, SDK_VERSION,
+    ChatMessageModel, CustomerServiceInfoModel, OnLineGroupModel, OnLineServiceModel,
+    OnlineMsgModel, QueueUserModel, RetCode, SynChronousModel, UserInfoModel, AGENT_BASE_PATH,
+    SDK_FROM, SDK_VERSION,
 };
 
 /// The agent SDK's per-call timeout (`OnlineHttpUtils`: 8 s).
 const CALL_TIMEOUT: Duration = Duration::from_secs(8);
-const READ_ATTEMPTS: u32 = 3;
 
 #[derive(Clone)]
 pub struct AgentCredentials {
@@ -55,18 +56,6 @@ impl std::fmt::Debug for AgentCredentials {
             .finish_non_exhaustive()
     }
 }
-
-/// One platform call, for the audit log and API-health figures. `detail` is already PII-masked.
-#[derive(Debug, Clone)]
-pub struct CallRecord {
-    pub endpoint: String,
-    pub started_at_ms: i64,
-    pub duration_ms: f64,
-    pub outcome: String,
-    pub detail: String,
-}
-
-pub type CallObserver = Arc<dyn Fn(CallRecord) + Send + Sync>;
 
 pub struct OutgoingAttachment {
     pub file_name: String,
@@ -109,7 +98,7 @@ struct Login {
 }
 
 pub struct AgentClient {
-    http: reqwest::Client,
+    core: HttpCore,
     credentials: AgentCredentials,
     /// `{scheme}://{host}`, for the open-platform calls.
     origin: String,
@@ -118,7 +107,6 @@ pub struct AgentClient {
     tokens: TokenCache,
     login: Mutex<Option<Login>>,
     login_status: std::sync::atomic::AtomicI64,
-    observer: std::sync::RwLock<Option<CallObserver>>,
 }
 
 impl AgentClient {
@@ -126,14 +114,9 @@ impl AgentClient {
         let base_url = credentials.base_url.trim_end_matches('/').to_string();
         url::Url::parse(&base_url)
             .map_err(|e| ClientError::Config(format!("base URL {base_url:?} is not a URL: {e}")))?;
-        let http = reqwest::Client::builder()
-            .timeout(CALL_TIMEOUT)
-            .connect_timeout(Duration::from_secs(4))
-            .pool_max_idle_per_host(32)
-            .build()
-            .map_err(|e| ClientError::Config(format!("HTTP client: {e}")))?;
+        let core = HttpCore::new(CALL_TIMEOUT)?;
         let tokens = TokenCache::new(
-            http.clone(),
+            core.http().clone(),
             &base_url,
             &credentials.appid,
             credentials.app_key.clone(),
@@ -141,12 +124,11 @@ impl AgentClient {
         Ok(AgentClient {
             base: format!("{base_url}{AGENT_BASE_PATH}"),
             origin: base_url.clone(),
-            http,
+            core,
             credentials,
             tokens,
             login: Mutex::new(None),
             login_status: std::sync::atomic::AtomicI64::new(1),
-            observer: std::sync::RwLock::new(None),
         })
     }
 
@@ -159,35 +141,13 @@ impl AgentClient {
     }
 
     pub fn set_observer(&self, observer: CallObserver) {
-        if let Ok(mut slot) = self.observer.write() {
-            *slot = Some(observer);
-        }
+        self.core.set_observer(observer);
     }
 
     /// The status to log in with (1 online, 2 busy, 0 offline); kept across automatic re-logins.
     pub fn set_login_status(&self, status: i64) {
         self.login_status
             .store(status, std::sync::atomic::Ordering::Relaxed);
-    }
-
-    fn observe(
-        &self,
-        endpoint: &str,
-        started: Instant,
-        started_at_ms: i64,
-        outcome: String,
-        detail: &str,
-    ) {
-        let observer = self.observer.read().ok().and_then(|slot| slot.clone());
-        if let Some(observer) = observer {
-            observer(CallRecord {
-                endpoint: endpoint.to_string(),
-                started_at_ms,
-                duration_ms: started.elapsed().as_secs_f64() * 1000.0,
-                outcome,
-                detail: mask_pii(detail).into_owned(),
-            });
-        }
     }
 
     /// Logs in (or returns the current login): the login's info, including the push addresses.
@@ -214,118 +174,76 @@ impl AgentClient {
     }
 
     async fn fetch_login(&self) -> Result<Login, ClientError> {
-        let mut token_retry = true;
-        loop {
-            let token = self.tokens.token().await?;
-            let form: Vec<(&str, String)> = vec![
-                ("email", self.credentials.email.clone()),
-                ("token", token.expose().to_string()),
-                (
-                    "loginStatus",
-                    self.login_status
-                        .load(std::sync::atomic::Ordering::Relaxed)
-                        .to_string(),
-                ),
-                ("from", SDK_FROM.into()),
-                ("way", "10".into()),
-                ("system", std::env::consts::OS.into()),
-                ("ack", "1".into()),
-                ("version", SDK_VERSION.into()),
-            ];
-            let result: Result<CustomerServiceInfoModel, ClientError> =
-                self.post("login", None, &form).await;
-            match result {
-                Ok(info) if !info.temp_id.is_empty() => {
-                    return Ok(Login {
-                        temp_id: info.temp_id.clone(),
-                        info,
-                    })
-                }
-                Ok(_) => {
-                    return Err(ClientError::Decode {
-                        endpoint: "login".into(),
-                        message: "login succeeded without a tempId".into(),
-                        body: String::new(),
-                    })
-                }
-                Err(ClientError::Platform {
-                    code: RetCode::TokenInvalid,
-                    ..
-                }) if token_retry => {
-                    token_retry = false;
-                    self.tokens.invalidate(&token).await;
-                }
-                Err(error) => return Err(error),
-            }
+        let info: CustomerServiceInfoModel = self
+            .core
+            .run_as("login", Retry::Never, &self.tokens, |token| async move {
+                let form: Vec<(&str, String)> = vec![
+                    ("email", self.credentials.email.clone()),
+                    ("token", token.expose().to_string()),
+                    (
+                        "loginStatus",
+                        self.login_status
+                            .load(std::sync::atomic::Ordering::Relaxed)
+                            .to_string(),
+                    ),
+                    ("from", SDK_FROM.into()),
+                    ("way", "10".into()),
+                    ("system", std::env::consts::OS.into()),
+                    ("ack", "1".into()),
+                    ("version", SDK_VERSION.into()),
+                ];
+                self.post_inner("login", None, &form).await
+            })
+            .await?;
+        if info.temp_id.is_empty() {
+            return Err(ClientError::Decode {
+                endpoint: "login".into(),
+                message: "login succeeded without a tempId".into(),
+                body: String::new(),
+            });
         }
+        Ok(Login {
+            temp_id: info.temp_id.clone(),
+            info,
+        })
     }
 
     /// One POST to `{base}/{op}`; decodes the agent envelope into `T`.
-    async fn post<T: DeserializeOwned>(
-        &self,
-        op: &str,
-        temp_id: Option<&str>,
-        form: &[(&str, String)],
-    ) -> Result<T, ClientError> {
-        let started = Instant::now();
-        let started_at_ms = now_millis();
-        let result = self.post_inner(op, temp_id, form).await;
-        let outcome = match &result {
-            Ok(_) => "ok".to_string(),
-            Err(error) => error.outcome_label(),
-        };
-        let detail = match &result {
-            Ok(_) => String::new(),
-            Err(error) => error.to_string(),
-        };
-        self.observe(op, started, started_at_ms, outcome, &detail);
-        result
-    }
-
     async fn post_inner<T: DeserializeOwned>(
         &self,
         op: &str,
         temp_id: Option<&str>,
         form: &[(&str, String)],
     ) -> Result<T, ClientError> {
-        let endpoint = op.to_string();
-        let mut request = self.http.post(format!("{}/{op}", self.base)).form(form);
+        let mut request = self
+            .core
+            .http()
+            .post(format!("{}/{op}", self.base))
+            .form(form);
         if let Some(temp_id) = temp_id {
             request = request.header("temp-id", temp_id);
         }
-        let response = request.send().await.map_err(|e| ClientError::Network {
-            endpoint: endpoint.clone(),
-            message: e.to_string(),
-        })?;
-        Self::decode(endpoint, response).await
+        let response = request.send().await.map_err(|e| network(op, &e))?;
+        Self::decode(op, response).await
     }
 
+    /// The agent envelope `{retCode, retMsg, data}`: `data` as `T` when the code is a success.
     async fn decode<T: DeserializeOwned>(
-        endpoint: String,
+        endpoint: &str,
         response: reqwest::Response,
     ) -> Result<T, ClientError> {
-        let (envelope, body): (AgentEnvelope<Value>, String) =
-            read_envelope(&endpoint, response).await?;
-        let code = RetCode::parse(&envelope.ret_code);
-        if !code.is_success() {
-            return Err(ClientError::Platform {
-                endpoint,
-                code,
-                code_text: envelope.ret_code,
-                message: envelope.ret_msg,
-            });
-        }
-        serde_json::from_value(envelope.data.unwrap_or(Value::Null)).map_err(|e| {
-            ClientError::Decode {
-                endpoint,
+        let (mut body, text) = read_answer(endpoint, response).await?;
+        check_envelope(endpoint, &body, &[RetCode::SUCCESS])?;
+        serde_json::from_value(body.get_mut("data").map(Value::take).unwrap_or(Value::Null))
+            .map_err(|e| ClientError::Decode {
+                endpoint: endpoint.to_string(),
                 message: e.to_string(),
-                body: truncate(&body),
-            }
-        })
+                body: truncate(&text),
+            })
     }
 
-    /// A logged-in call with automatic re-login. `retry_transient` is for operations that are safe
-    /// to repeat.
+    /// A logged-in call: the login renewed once if the platform refuses it (`900002`/`999998`);
+    /// `retry_transient` for operations that are safe to repeat.
     async fn call<T: DeserializeOwned>(
         &self,
         op: &str,
@@ -339,30 +257,17 @@ impl AgentClient {
             .collect();
         form.push(("from", SDK_FROM.into()));
         form.push(("version", SDK_VERSION.into()));
-        let mut relogged = false;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let login = self.ensure_login().await?;
-            match self.post::<T>(op, Some(&login.temp_id), &form).await {
-                Ok(value) => return Ok(value),
-                Err(ClientError::Platform { ref code, .. }) if code.needs_reauth() && !relogged => {
-                    relogged = true;
-                    self.invalidate_login(&login.temp_id).await;
-                }
-                Err(error)
-                    if retry_transient && error.is_transient() && attempt < READ_ATTEMPTS =>
-                {
-                    tokio::time::sleep(backoff_with_jitter(
-                        attempt,
-                        Duration::from_millis(100),
-                        Duration::from_secs(2),
-                    ))
-                    .await;
-                }
-                Err(error) => return Err(error),
-            }
-        }
+        let retry = if retry_transient {
+            Retry::Transient
+        } else {
+            Retry::Never
+        };
+        let form = &form;
+        self.core
+            .run_as(op, retry, &AgentLogin(self), |login| async move {
+                self.post_inner(op, Some(&login.temp_id), form).await
+            })
+            .await
     }
 
     // ---- status ----
@@ -480,7 +385,8 @@ impl AgentClient {
             let started = Instant::now();
             let started_at_ms = now_millis();
             let result = match self
-                .http
+                .core
+                .http()
                 .post(format!("{}/send", self.base))
                 .header("temp-id", &login.temp_id)
                 .multipart(form)
@@ -490,18 +396,18 @@ impl AgentClient {
                 // Refused to connect: the request never left this machine.
                 Err(e) if e.is_connect() => Err(SendFailure::NotSent(network("send", &e))),
                 Err(e) => Err(SendFailure::Unknown(network("send", &e))),
-                Ok(response) => match Self::decode::<OnlineMsgModel>("send".into(), response).await
-                {
+                Ok(response) => match Self::decode::<OnlineMsgModel>("send", response).await {
                     Ok(receipt) => Ok(receipt),
                     Err(error @ ClientError::Platform { .. }) => Err(SendFailure::Refused(error)),
                     Err(error) => Err(SendFailure::Unknown(error)),
                 },
             };
-            let (outcome, detail) = match &result {
-                Ok(_) => ("ok".to_string(), String::new()),
-                Err(failure) => (failure.error().outcome_label(), failure.error().to_string()),
-            };
-            self.observe("send", started, started_at_ms, outcome, &detail);
+            self.core.observe_outcome(
+                "send",
+                started,
+                started_at_ms,
+                result.as_ref().err().map(SendFailure::error),
+            );
             let refused_login = matches!(
                 &result,
                 Err(SendFailure::Refused(ClientError::Platform { code, .. })) if code.needs_reauth()
@@ -696,47 +602,22 @@ pub struct SessionSummary<'a> {
     pub invalid_session: bool,
 }
 
-fn network(endpoint: &str, error: &reqwest::Error) -> ClientError {
-    ClientError::Network {
-        endpoint: endpoint.to_string(),
-        message: error.to_string(),
-    }
-}
+/// The agent's login (`tempId`) as the SDK's credential: logged in again once when the platform
+/// answers `900002`/`999998`.
+struct AgentLogin<'a>(&'a AgentClient);
 
-/// Reads an answer: a transport failure is `Network`, a status other than 200 is `Http`, a body
-/// that is not the envelope `E` is `Decode`. Gives the body too, for the caller's own errors.
-async fn read_envelope<E: DeserializeOwned>(
-    endpoint: &str,
-    response: reqwest::Response,
-) -> Result<(E, String), ClientError> {
-    let status = response.status().as_u16();
-    let body = response.text().await.map_err(|e| ClientError::Network {
-        endpoint: endpoint.to_string(),
-        message: e.to_string(),
-    })?;
-    if status != 200 {
-        return Err(ClientError::Http {
-            endpoint: endpoint.to_string(),
-            status,
-            body: truncate(&body),
-        });
-    }
-    let envelope = serde_json::from_str(&body).map_err(|e| ClientError::Decode {
-        endpoint: endpoint.to_string(),
-        message: e.to_string(),
-        body: truncate(&body),
-    })?;
-    Ok((envelope, body))
-}
+impl Authority for AgentLogin<'_> {
+    type Credential = Login;
 
-fn truncate(body: &str) -> String {
-    const LIMIT: usize = 2048;
-    if body.len() <= LIMIT {
-        return body.to_string();
+    async fn current(&self) -> Result<Login, ClientError> {
+        self.0.ensure_login().await
     }
-    let mut end = LIMIT;
-    while !body.is_char_boundary(end) {
-        end -= 1;
+
+    fn refuses(&self, error: &ClientError) -> bool {
+        matches!(error, ClientError::Platform { code, .. } if code.needs_reauth())
     }
-    format!("{}… ({} bytes)", &body[..end], body.len())
+
+    async fn forget(&self, stale: &Login) {
+        self.0.invalidate_login(&stale.temp_id).await;
+    }
 }

@@ -1,20 +1,23 @@
 //! The agent-side Sobot client: `TokenCache` (one open-platform token per credential, shared
 //! process-wide), `AgentClient` (the agent component SDK's HTTP operations, with re-login), and
 //! `PushConnection` (the push channel as an actor with heartbeat and reconnect), and `UnionClient`
-//! (the e-commerce platform API a supervisor manages tenants with).
+//! (the e-commerce platform API a supervisor manages tenants with). The HTTP clients share one core
+//! (`http`): answers and envelopes, the retry policy, re-authentication and the call observer.
 
 mod agent;
 mod error;
+mod http;
 mod push;
 mod token;
 mod union;
 
 pub use agent::{
-    AgentClient, AgentCredentials, CallObserver, CallRecord, HumanSatisfaction, HumanSessionTotals,
-    KnowledgeDoc, KnowledgePage, OutgoingAttachment, OutgoingMessage, PastMessage, PastSession,
-    PlatformCustomer, SendFailure, SessionSummary,
+    AgentClient, AgentCredentials, HumanSatisfaction, HumanSessionTotals, KnowledgeDoc,
+    KnowledgePage, OutgoingAttachment, OutgoingMessage, PastMessage, PastSession, PlatformCustomer,
+    SendFailure, SessionSummary,
 };
 pub use error::ClientError;
+pub use http::{CallObserver, CallRecord, Retry};
 pub use push::{PushConnection, PushEndpoint, PushHandle, PushInput};
 pub use token::TokenCache;
 pub use union::{

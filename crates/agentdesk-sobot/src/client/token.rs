@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use agentdesk_domain::Secret;
 use tokio::sync::Mutex;
 
+use super::http::{check_envelope, network, read_answer, truncate, Authority};
 use super::{now_millis, ClientError};
 use crate::protocol::{sign::open_platform_sign, OpenEnvelope, RetCode, TokenItem};
 
@@ -64,7 +65,7 @@ impl TokenCache {
     }
 
     async fn fetch(&self) -> Result<CachedToken, ClientError> {
-        let endpoint = "get_token".to_string();
+        let endpoint = "get_token";
         let create_time = (now_millis() / 1000).to_string();
         let sign = open_platform_sign(&self.appid, &create_time, self.app_key.expose());
         let response = self
@@ -77,39 +78,17 @@ impl TokenCache {
             ])
             .send()
             .await
-            .map_err(|e| ClientError::Network {
-                endpoint: endpoint.clone(),
-                message: e.to_string(),
-            })?;
-        let status = response.status().as_u16();
-        let body = response.text().await.map_err(|e| ClientError::Network {
-            endpoint: endpoint.clone(),
-            message: e.to_string(),
-        })?;
-        if status != 200 {
-            return Err(ClientError::Http {
-                endpoint,
-                status,
-                body,
-            });
-        }
+            .map_err(|e| network(endpoint, &e))?;
+        let (body, text) = read_answer(endpoint, response).await?;
+        check_envelope(endpoint, &body, &[RetCode::SUCCESS])?;
         let envelope: OpenEnvelope<TokenItem> =
-            serde_json::from_str(&body).map_err(|e| ClientError::Decode {
-                endpoint: endpoint.clone(),
+            serde_json::from_value(body).map_err(|e| ClientError::Decode {
+                endpoint: endpoint.into(),
                 message: e.to_string(),
-                body: body.clone(),
+                body: truncate(&text),
             })?;
-        let code = RetCode::parse(&envelope.ret_code);
-        if !code.is_success() {
-            return Err(ClientError::Platform {
-                endpoint,
-                code,
-                code_text: envelope.ret_code,
-                message: envelope.ret_msg,
-            });
-        }
         let item = envelope.item.ok_or_else(|| ClientError::Decode {
-            endpoint: endpoint.clone(),
+            endpoint: endpoint.into(),
             message: "success without item".into(),
             body: String::new(),
         })?;
@@ -124,5 +103,29 @@ impl TokenCache {
             token: Secret::new(item.token),
             refresh_at: Instant::now() + refresh_in,
         })
+    }
+}
+
+/// The company token is the open platform's credential: renewed once when the platform says it is
+/// invalid or missing.
+impl Authority for TokenCache {
+    type Credential = Secret;
+
+    async fn current(&self) -> Result<Secret, ClientError> {
+        self.token().await
+    }
+
+    fn refuses(&self, error: &ClientError) -> bool {
+        matches!(
+            error,
+            ClientError::Platform {
+                code: RetCode::TokenInvalid | RetCode::TokenMissing,
+                ..
+            }
+        )
+    }
+
+    async fn forget(&self, stale: &Secret) {
+        self.invalidate(stale).await;
     }
 }

@@ -3,13 +3,14 @@
 //! (`getBatchAppKey`) and read figures. Every request is signed on its own (no session token).
 //! Reads are retried on network errors; writes are not (they are not idempotent).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use agentdesk_domain::{mask_pii, Secret};
+use agentdesk_domain::Secret;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use super::{now_millis, CallObserver, CallRecord, ClientError};
+use super::http::{check_envelope, network, read_answer, read_text, CallObserver, HttpCore, Retry};
+use super::{now_millis, ClientError};
 use crate::protocol::sign::{chat_index_token, tenant_api_token, union_sign};
 use crate::protocol::RetCode;
 
@@ -218,11 +219,11 @@ pub struct ChatIndexItem {
 }
 
 pub struct UnionClient {
-    http: reqwest::Client,
+    /// Calls are signed one by one (no credential to renew); the core times, observes (API health:
+    /// the tenant API keeps no audit of its own) and retries the reads.
+    core: HttpCore,
     base: String,
     credentials: UnionCredentials,
-    /// Told of every call (API health); the tenant API keeps no audit of its own.
-    observer: std::sync::RwLock<Option<CallObserver>>,
 }
 
 impl UnionClient {
@@ -230,47 +231,16 @@ impl UnionClient {
         let base = credentials.base_url.trim_end_matches('/').to_string();
         url::Url::parse(&base)
             .map_err(|e| ClientError::Config(format!("base URL {base:?} is not a URL: {e}")))?;
-        let http = reqwest::Client::builder()
-            .timeout(CALL_TIMEOUT)
-            .connect_timeout(Duration::from_secs(4))
-            .build()
-            .map_err(|e| ClientError::Config(format!("HTTP client: {e}")))?;
         Ok(UnionClient {
-            http,
+            core: HttpCore::new(CALL_TIMEOUT)?,
             base,
             credentials,
-            observer: std::sync::RwLock::new(None),
         })
     }
 
     /// Every call from now on is reported to `observer` (endpoint, duration, outcome).
     pub fn set_observer(&self, observer: CallObserver) {
-        if let Ok(mut slot) = self.observer.write() {
-            *slot = Some(observer);
-        }
-    }
-
-    fn observe<T>(
-        &self,
-        endpoint: &str,
-        started: Instant,
-        started_at_ms: i64,
-        result: &Result<T, ClientError>,
-    ) {
-        let observer = self.observer.read().ok().and_then(|slot| slot.clone());
-        if let Some(observer) = observer {
-            let (outcome, detail) = match result {
-                Ok(_) => ("ok".to_string(), String::new()),
-                Err(error) => (error.outcome_label(), error.to_string()),
-            };
-            observer(CallRecord {
-                endpoint: endpoint.to_string(),
-                started_at_ms,
-                duration_ms: started.elapsed().as_secs_f64() * 1000.0,
-                outcome,
-                detail: mask_pii(&detail).into_owned(),
-            });
-        }
+        self.core.set_observer(observer);
     }
 
     /// `unionCode`, `ts` and `token = MD5(unionCode + ts + email + unionKey)` for `email`.
@@ -300,6 +270,7 @@ impl UnionClient {
         params
     }
 
+    /// A JSON POST to `{base}{path}`; `retry` for reads (safe to repeat), never for changes.
     async fn post(
         &self,
         endpoint: &str,
@@ -308,28 +279,25 @@ impl UnionClient {
         retry: bool,
     ) -> Result<Value, ClientError> {
         let url = format!("{}{path}", self.base);
-        let attempts = if retry { 3 } else { 1 };
-        let mut last = None;
-        for attempt in 0..attempts {
-            if attempt > 0 {
-                tokio::time::sleep(Duration::from_millis(200 * (1 << attempt))).await;
-            }
-            let started = Instant::now();
-            let started_at_ms = now_millis();
-            let result = match self.http.post(&url).json(&params).send().await {
-                Ok(response) => decode(endpoint, response).await,
-                Err(e) => Err(ClientError::Network {
-                    endpoint: endpoint.into(),
-                    message: e.to_string(),
-                }),
-            };
-            self.observe(endpoint, started, started_at_ms, &result);
-            match result {
-                Err(error @ ClientError::Network { .. }) => last = Some(error),
-                other => return other,
-            }
-        }
-        Err(last.unwrap_or_else(|| ClientError::Config("no attempt made".into())))
+        let retry = if retry {
+            Retry::Transient
+        } else {
+            Retry::Never
+        };
+        let (url, params) = (&url, &params);
+        self.core
+            .run(endpoint, retry, || async move {
+                let response = self
+                    .core
+                    .http()
+                    .post(url)
+                    .json(params)
+                    .send()
+                    .await
+                    .map_err(|e| network(endpoint, &e))?;
+                Ok(read_answer(endpoint, response).await?.0)
+            })
+            .await
     }
 
     /// `getTenantList`.
@@ -356,7 +324,7 @@ impl UnionClient {
                 true,
             )
             .await?;
-        success(&body, "getTenantList", &[RetCode::TENANT_SUCCESS])?;
+        check_envelope("getTenantList", &body, &[RetCode::TENANT_SUCCESS])?;
         parse("getTenantList", body)
     }
 
@@ -394,7 +362,7 @@ impl UnionClient {
         let body = self
             .post("addTenant", "/tenantpro/open/addTenant.json", params, false)
             .await?;
-        success(&body, "addTenant", &[RetCode::TENANT_SUCCESS])?;
+        check_envelope("addTenant", &body, &[RetCode::TENANT_SUCCESS])?;
         parse("addTenant", body.get("msg").cloned().unwrap_or(Value::Null))
     }
 
@@ -417,7 +385,7 @@ impl UnionClient {
                 false,
             )
             .await?;
-        success(&body, "updateTenant", &[RetCode::TENANT_SUCCESS])
+        check_envelope("updateTenant", &body, &[RetCode::TENANT_SUCCESS])
     }
 
     /// `addServiceInfoConfim.json`.
@@ -440,7 +408,7 @@ impl UnionClient {
                 false,
             )
             .await?;
-        success(&body, "addServiceInfoConfim", &[RetCode::TENANT_SUCCESS])
+        check_envelope("addServiceInfoConfim", &body, &[RetCode::TENANT_SUCCESS])
     }
 
     /// `updateServiceInfoConfim.json`.
@@ -459,7 +427,7 @@ impl UnionClient {
                 false,
             )
             .await?;
-        success(&body, "updateServiceInfoConfim", &[RetCode::TENANT_SUCCESS])
+        check_envelope("updateServiceInfoConfim", &body, &[RetCode::TENANT_SUCCESS])
     }
 
     /// `deleteServiceInfoConfim`.
@@ -474,7 +442,7 @@ impl UnionClient {
                 false,
             )
             .await?;
-        success(&body, "deleteServiceInfoConfim", &[RetCode::TENANT_SUCCESS])
+        check_envelope("deleteServiceInfoConfim", &body, &[RetCode::TENANT_SUCCESS])
     }
 
     /// `getBatchAppKey`: every tenant's appid and app key.
@@ -483,7 +451,7 @@ impl UnionClient {
         let body = self
             .post("getBatchAppKey", "/tenantpro/getBatchAppKey", params, true)
             .await?;
-        success(&body, "getBatchAppKey", &[RetCode::SUCCESS])?;
+        check_envelope("getBatchAppKey", &body, &[RetCode::SUCCESS])?;
         let data = body
             .get(&self.credentials.union_code)
             .and_then(|group| group.get("data"))
@@ -513,18 +481,22 @@ impl UnionClient {
             query.push(("endTime", end.to_string()));
         }
         let url = format!("{}/tenantpro/coutomer/getStaffLogInfos", self.base);
-        let started = Instant::now();
-        let started_at_ms = now_millis();
-        let result = match self.http.get(&url).query(&query).send().await {
-            Ok(response) => decode("getStaffLogInfos", response).await,
-            Err(e) => Err(ClientError::Network {
-                endpoint: "getStaffLogInfos".into(),
-                message: e.to_string(),
-            }),
-        };
-        self.observe("getStaffLogInfos", started, started_at_ms, &result);
-        let body = result?;
-        success(&body, "getStaffLogInfos", &[RetCode::TENANT_SUCCESS])?;
+        let (url, query) = (&url, &query);
+        let body = self
+            .core
+            .run("getStaffLogInfos", Retry::Transient, || async move {
+                let response = self
+                    .core
+                    .http()
+                    .get(url)
+                    .query(query)
+                    .send()
+                    .await
+                    .map_err(|e| network("getStaffLogInfos", &e))?;
+                Ok(read_answer("getStaffLogInfos", response).await?.0)
+            })
+            .await?;
+        check_envelope("getStaffLogInfos", &body, &[RetCode::TENANT_SUCCESS])?;
         parse(
             "getStaffLogInfos",
             body.get("items")
@@ -550,7 +522,7 @@ impl UnionClient {
                 true,
             )
             .await?;
-        success(&body, "tenantStaffJobList", &[RetCode::SUCCESS])?;
+        check_envelope("tenantStaffJobList", &body, &[RetCode::SUCCESS])?;
         parse(
             "tenantStaffJobList",
             body.get("items")
@@ -572,7 +544,7 @@ impl UnionClient {
                 true,
             )
             .await?;
-        success(&body, "tenantExportData", &[RetCode::SUCCESS])?;
+        check_envelope("tenantExportData", &body, &[RetCode::SUCCESS])?;
         parse(
             "tenantExportData",
             body.get("item").cloned().unwrap_or(Value::Null),
@@ -587,23 +559,19 @@ impl UnionClient {
             message: format!("the export's file path is not an address: {e}"),
             body: task.file_path.clone(),
         })?;
-        let started = Instant::now();
-        let started_at_ms = now_millis();
-        let result = async {
-            let response = self
-                .http
-                .get(url)
-                .send()
-                .await
-                .map_err(|e| ClientError::Network {
-                    endpoint: ENDPOINT.into(),
-                    message: e.to_string(),
-                })?;
-            answer_text(ENDPOINT, response).await
-        }
-        .await;
-        self.observe(ENDPOINT, started, started_at_ms, &result);
-        result
+        let url = &url;
+        self.core
+            .run(ENDPOINT, Retry::Transient, || async move {
+                let response = self
+                    .core
+                    .http()
+                    .get(url.clone())
+                    .send()
+                    .await
+                    .map_err(|e| network(ENDPOINT, &e))?;
+                read_text(ENDPOINT, response).await
+            })
+            .await
     }
 
     /// One day's export of `task_type` (7 sessions, 8 response times), fetched and read.
@@ -662,57 +630,6 @@ impl UnionClient {
                 .unwrap_or(Value::Array(Vec::new())),
         )
     }
-}
-
-/// The body of a 200 answer; any other status is an `Http` error carrying the body.
-async fn answer_text(endpoint: &str, response: reqwest::Response) -> Result<String, ClientError> {
-    let status = response.status().as_u16();
-    let body = response.text().await.map_err(|e| ClientError::Network {
-        endpoint: endpoint.into(),
-        message: e.to_string(),
-    })?;
-    if status != 200 {
-        return Err(ClientError::Http {
-            endpoint: endpoint.into(),
-            status,
-            body,
-        });
-    }
-    Ok(body)
-}
-
-async fn decode(endpoint: &str, response: reqwest::Response) -> Result<Value, ClientError> {
-    let body = answer_text(endpoint, response).await?;
-    serde_json::from_str(&body).map_err(|e| ClientError::Decode {
-        endpoint: endpoint.into(),
-        message: e.to_string(),
-        body,
-    })
-}
-
-/// The answer's `retCode` (or `ret_code`) must be one of `ok`; otherwise a `Platform` error with the
-/// platform's own message.
-fn success(body: &Value, endpoint: &str, ok: &[&str]) -> Result<(), ClientError> {
-    let field = |a: &str, b: &str| {
-        body.get(a)
-            .or_else(|| body.get(b))
-            .and_then(|v| {
-                v.as_str()
-                    .map(str::to_string)
-                    .or_else(|| Some(v.to_string()))
-            })
-            .unwrap_or_default()
-    };
-    let code = field("retCode", "ret_code");
-    if ok.contains(&code.as_str()) {
-        return Ok(());
-    }
-    Err(ClientError::Platform {
-        endpoint: endpoint.into(),
-        code: RetCode::parse(&code),
-        code_text: code,
-        message: field("retMsg", "ret_msg"),
-    })
 }
 
 fn parse<T: serde::de::DeserializeOwned>(endpoint: &str, value: Value) -> Result<T, ClientError> {

@@ -9,12 +9,11 @@
 //! as "no such customer" (the "not found" answer is not documented). `query_cids` and
 //! `get_detail_by_cid` give their lists under `item`.
 
-use std::time::Instant;
-
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{now_millis, read_envelope, truncate, AgentClient, ClientError};
+use super::{AgentClient, ClientError};
+use crate::client::http::{check_envelope, network, read_answer, truncate, Retry};
 use crate::protocol::lenient::{opt_i64, opt_string};
 use crate::protocol::{OpenEnvelope, RetCode};
 
@@ -299,74 +298,41 @@ impl AgentClient {
     }
 
     /// One open-platform call: GET parameters in the query, POST ones as a JSON body; the company
-    /// token in the `token` header, fetched again once when the platform no longer accepts it.
+    /// token in the `token` header, fetched again once when the platform no longer accepts it. Made
+    /// once: the views that read these say when a source failed and offer a retry.
     pub(super) async fn open_call(
         &self,
         method: reqwest::Method,
         path: &str,
         params: &[(&str, &str)],
     ) -> Result<OpenEnvelope<Value>, ClientError> {
-        let endpoint = path.rsplit('/').next().unwrap_or(path).to_string();
-        let started = Instant::now();
-        let started_at_ms = now_millis();
-        let mut token_retry = true;
-        let result = loop {
-            let token = match self.tokens.token().await {
-                Ok(token) => token,
-                Err(error) => break Err(error),
-            };
-            let url = format!("{}{path}", self.origin);
-            let request = if method == reqwest::Method::GET {
-                self.http.get(url).query(params)
-            } else {
-                let body: serde_json::Map<String, Value> = params
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
-                    .collect();
-                self.http.request(method.clone(), url).json(&body)
-            };
-            let result = self
-                .send_open(&endpoint, request.header("token", token.expose()))
-                .await;
-            match result {
-                Err(ClientError::Platform {
-                    code: RetCode::TokenInvalid | RetCode::TokenMissing,
-                    ..
-                }) if token_retry => {
-                    token_retry = false;
-                    self.tokens.invalidate(&token).await;
-                }
-                other => break other,
-            }
-        };
-        let (outcome, detail) = match &result {
-            Ok(_) => ("ok".to_string(), String::new()),
-            Err(error) => (error.outcome_label(), error.to_string()),
-        };
-        self.observe(&endpoint, started, started_at_ms, outcome, &detail);
-        result
-    }
-
-    async fn send_open(
-        &self,
-        endpoint: &str,
-        request: reqwest::RequestBuilder,
-    ) -> Result<OpenEnvelope<Value>, ClientError> {
-        let response = request.send().await.map_err(|e| ClientError::Network {
-            endpoint: endpoint.to_string(),
-            message: e.to_string(),
-        })?;
-        let (envelope, _): (OpenEnvelope<Value>, String) =
-            read_envelope(endpoint, response).await?;
-        let code = RetCode::parse(&envelope.ret_code);
-        if !code.is_success() {
-            return Err(ClientError::Platform {
-                endpoint: endpoint.to_string(),
-                code,
-                code_text: envelope.ret_code,
-                message: envelope.ret_msg,
-            });
-        }
-        Ok(envelope)
+        let endpoint = path.rsplit('/').next().unwrap_or(path);
+        let url = format!("{}{path}", self.origin);
+        let (method, url) = (&method, &url);
+        self.core
+            .run_as(endpoint, Retry::Never, &self.tokens, |token| async move {
+                let request = if method == reqwest::Method::GET {
+                    self.core.http().get(url).query(params)
+                } else {
+                    let body: serde_json::Map<String, Value> = params
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+                        .collect();
+                    self.core.http().request(method.clone(), url).json(&body)
+                };
+                let response = request
+                    .header("token", token.expose())
+                    .send()
+                    .await
+                    .map_err(|e| network(endpoint, &e))?;
+                let (body, text) = read_answer(endpoint, response).await?;
+                check_envelope(endpoint, &body, &[RetCode::SUCCESS])?;
+                serde_json::from_value(body).map_err(|e| ClientError::Decode {
+                    endpoint: endpoint.to_string(),
+                    message: e.to_string(),
+                    body: truncate(&text),
+                })
+            })
+            .await
     }
 }
