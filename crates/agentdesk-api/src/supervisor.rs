@@ -289,23 +289,21 @@ impl Supervision<'_> {
     }
     /// The agents of the merchant on screen (the signed-in agent included).
     pub async fn merchant_agents(&self) -> Result<Vec<AgentView>, ApiError> {
-        let text =
-            |v: &serde_json::Value, key: &str| v[key].as_str().unwrap_or_default().to_string();
         let mut agents: Vec<AgentView> = self
             .host
             .client()
             .other_agents_listing("")
             .await?
-            .iter()
+            .into_iter()
             .map(|a| AgentView {
-                id: text(a, "id"),
-                email: text(a, "email"),
-                name: text(a, "name"),
-                nick: text(a, "nick"),
-                role: AgentRole::from_id(&text(a, "roleId")),
-                phone: mask_pii(&text(a, "phoneNo")).into_owned(),
-                max_accept: a["maxAcceptNum"].as_i64().unwrap_or_default(),
-                online: a["status"].as_i64() == Some(1),
+                role: AgentRole::from_id(&a.role_id),
+                phone: mask_pii(&a.phone_no).into_owned(),
+                max_accept: a.max_accept_num.unwrap_or_default(),
+                online: a.status == Some(1),
+                id: a.id,
+                email: a.email,
+                name: a.name,
+                nick: a.nick,
             })
             .collect();
         agents.sort_by(|a, b| a.name.cmp(&b.name));

@@ -11,7 +11,7 @@ use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::response::Response;
 use serde_json::{json, Map, Value};
 
-use crate::http::{agent_err, agent_ok, int_param, params, str_param};
+use crate::wire::{agent_err, agent_ok, int_param, params, str_param};
 use crate::world::{OpError, SessionPhase, World};
 use crate::SandboxState;
 

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::faults::Faults;
-use crate::http::{bad_request, query_map};
+use crate::wire::{bad_request, query_map};
 use crate::world::{OpError, PushOut};
 use crate::SandboxState;
 

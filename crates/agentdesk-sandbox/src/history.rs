@@ -1,15 +1,11 @@
 //! The tenant's past: sessions its agents served over the last weeks and their status changes, so
 //! the statistics endpoints (在线统计, `tenantStaffJobList`, `tenantExportData`, `getStaffLogInfos`)
 //! answer with a realistic month from the first start. Live sessions are added to the same figures
-//! as they happen (`served_sessions`). The shapes (busy hours, waits, response times, ratings) are
+//! as they happen (`World::served_sessions`). The shapes (busy hours, waits, response times, ratings) are
 //! the sandbox's invention, listed in `docs/PROTOCOL.md`.
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-
-use agentdesk_sobot::protocol::sender_type;
-
-use crate::world::{SessionPhase, World};
 
 const HOUR_MS: i64 = 3_600_000;
 const DAY_MS: i64 = 24 * HOUR_MS;
@@ -141,34 +137,6 @@ pub fn seed_status_log(rng: &mut ChaCha8Rng, days: u32, now_ms: i64) -> Vec<(i64
     log
 }
 
-/// Every session the tenant's agents served: the seeded past and the live sessions (those taken by
-/// an agent), in one shape.
-pub fn served_sessions(world: &World) -> impl Iterator<Item = ServedSession> + '_ {
-    let live = world.sessions.values().filter_map(|session| {
-        let agent = session.agent?;
-        let first_reply = session
-            .records
-            .iter()
-            .find(|r| r.sender_type == Some(sender_type::AGENT))
-            .and_then(|r| r.t);
-        Some(ServedSession {
-            agent,
-            started_ms: session.started_ms,
-            waited_ms: 0,
-            first_response_ms: first_reply.map(|at| (at - session.started_ms).max(0)),
-            ended: session.phase == SessionPhase::Ended,
-            invited: session
-                .simulated
-                .as_ref()
-                .is_some_and(|visitor| visitor.invited_to_rate)
-                || session.rating.is_some(),
-            rating: session.rating,
-            solved: session.rating.map(|stars| stars >= 3),
-        })
-    });
-    world.history.iter().cloned().chain(live)
-}
-
 /// The moments from the start of China-time day `first` to the end of day `last` (`yyyy-MM-dd`,
 /// both included), as `[from, to)` in epoch ms; None when a date does not parse.
 pub fn china_days_ms(first: &str, last: &str) -> Option<(i64, i64)> {
@@ -184,7 +152,7 @@ pub fn china_days_ms(first: &str, last: &str) -> Option<(i64, i64)> {
 /// The China-time day (`yyyy-MM-dd`) and hour of a moment.
 #[cfg(test)]
 fn china_day_and_hour(ms: i64) -> (String, u32) {
-    let text = crate::http::china_time(ms);
+    let text = crate::wire::china_time(ms);
     let day = text.get(..10).unwrap_or_default().to_string();
     let hour = text
         .get(11..13)

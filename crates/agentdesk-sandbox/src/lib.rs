@@ -8,17 +8,18 @@ mod agent_api;
 mod control;
 pub mod faults;
 mod history;
-mod http;
 mod load;
 mod logistics;
 mod open_api;
 mod push_tcp;
 mod qiyu_crm;
+mod router;
 pub mod seed;
 mod shop;
 mod simulation;
 mod statistics;
 mod tenant_api;
+mod wire;
 pub mod world;
 
 use std::collections::{HashMap, VecDeque};
@@ -319,7 +320,7 @@ impl Sandbox {
         });
         let info = ready_info(&state);
         let (shutdown, shutdown_rx) = watch::channel(false);
-        let app = http::router(state.clone());
+        let app = router::router(state.clone());
         let mut server_shutdown = shutdown_rx.clone();
         let server = tokio::spawn(async move {
             let serve = axum::serve(listener, app).with_graceful_shutdown(async move {

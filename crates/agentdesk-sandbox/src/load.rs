@@ -13,7 +13,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::http::bad_request;
+use crate::wire::bad_request;
 use crate::SandboxState;
 
 pub const REPLY_MARKER: &str = "[reply]";

@@ -15,7 +15,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::http::{bad_request, china_time, params, str_param};
+use crate::wire::{bad_request, china_time, params, str_param};
 use crate::world::now_ms;
 use crate::SandboxState;
 

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Map, Value};
 
-use crate::http::{china_time, int_param, open_err, open_ok, params, query_map, str_param};
+use crate::wire::{china_time, int_param, open_err, open_ok, params, query_map, str_param};
 use crate::world::{OpError, World};
 use crate::SandboxState;
 

@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
-use crate::http::{params, query_map, str_param};
+use crate::wire::{params, query_map, str_param};
 use crate::{seed, SandboxState};
 
 pub const APPID: &str = "sandbox-crm";
@@ -150,7 +150,7 @@ pub async fn get_order(
                 json!({"index": 0, "key": "order_id", "label": "订单号", "value": o.number}),
                 json!({"index": 1, "key": "status", "label": "状态", "value": o.status_text}),
                 json!({"index": 2, "key": "amount", "label": "金额", "value": money(o.total_cents)}),
-                json!({"index": 3, "key": "date", "label": "下单时间", "value": crate::http::china_time(o.placed_ms)}),
+                json!({"index": 3, "key": "date", "label": "下单时间", "value": crate::wire::china_time(o.placed_ms)}),
             ];
             if let Some((com, _, waybill)) = &o.shipment {
                 title.push(json!({"index": 4, "key": "logistics_company", "label": "快递公司", "value": com}));

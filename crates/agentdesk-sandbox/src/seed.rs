@@ -32,8 +32,8 @@ pub const GROUPS: [(&str, &str); 2] = [
 pub const SENSITIVE_WORDS: [&str; 3] = ["微信转账", "私下交易", "wire me directly"];
 
 /// The demo tenant: the shop whose customers the demo simulates.
-pub fn home_tenant() -> crate::world::TenantProfile {
-    crate::world::TenantProfile {
+pub fn home_tenant() -> TenantProfile {
+    TenantProfile {
         company_name: "Lumen Mall 流明商城".into(),
         email: "owner@lumen-mall.sandbox.agentdesk.test".into(),
         contact_name: "周明 Zhou Ming".into(),
@@ -48,23 +48,18 @@ pub fn home_tenant() -> crate::world::TenantProfile {
 }
 
 /// Further tenants of the sandbox's union platform: (profile, agents as (name, e-mail local part)).
-pub fn other_tenants() -> Vec<(
-    crate::world::TenantProfile,
-    Vec<(&'static str, &'static str)>,
-)> {
-    let profile = |name: &str, code: &str, tel: &str, enabled: bool, created: &str| {
-        crate::world::TenantProfile {
-            company_name: name.into(),
-            email: format!("owner@{code}.sandbox.agentdesk.test"),
-            contact_name: String::new(),
-            contact_tel: tel.into(),
-            max_service_count: 10,
-            create_time: created.into(),
-            end_time: "2099-12-31".into(),
-            enabled,
-            customer_code: code.into(),
-            icon: String::new(),
-        }
+pub fn other_tenants() -> Vec<(TenantProfile, Vec<(&'static str, &'static str)>)> {
+    let profile = |name: &str, code: &str, tel: &str, enabled: bool, created: &str| TenantProfile {
+        company_name: name.into(),
+        email: format!("owner@{code}.sandbox.agentdesk.test"),
+        contact_name: String::new(),
+        contact_tel: tel.into(),
+        max_service_count: 10,
+        create_time: created.into(),
+        end_time: "2099-12-31".into(),
+        enabled,
+        customer_code: code.into(),
+        icon: String::new(),
     };
     vec![
         (
@@ -454,4 +449,23 @@ mod tests {
         assert_eq!(a[0].password, b[0].password);
         assert_ne!(a[0].password, c[0].password);
     }
+}
+
+/// A tenant (商户) as the e-commerce platform API describes it.
+#[derive(Debug, Clone)]
+pub struct TenantProfile {
+    pub company_name: String,
+    /// The tenant's super-administrator e-mail.
+    pub email: String,
+    pub contact_name: String,
+    pub contact_tel: String,
+    /// `maxCount`: most agents the tenant may have.
+    pub max_service_count: usize,
+    /// `yyyy-MM-dd`.
+    pub create_time: String,
+    pub end_time: String,
+    pub enabled: bool,
+    /// `customerCode`: the tenant's id on the union platform.
+    pub customer_code: String,
+    pub icon: String,
 }

@@ -23,8 +23,8 @@ use md5::{Digest, Md5};
 use serde_json::{json, Value};
 use sha2::Sha256;
 
-use crate::http::{china_time, query_map};
 use crate::logistics::Parcel;
+use crate::wire::{china_time, query_map};
 use crate::world::now_ms;
 use crate::SandboxState;
 

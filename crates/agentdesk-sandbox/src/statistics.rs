@@ -11,8 +11,8 @@ use axum::response::Response;
 use chrono::{Months, NaiveDate};
 use serde_json::{json, Value};
 
-use crate::history::{china_days_ms, served_sessions, ServedSession};
-use crate::http::{open_err, open_ok, str_param};
+use crate::history::{china_days_ms, ServedSession};
+use crate::wire::{open_err, open_ok, str_param};
 use crate::SandboxState;
 
 /// The statistics' date range, checked by the documented rules.
@@ -70,7 +70,8 @@ pub async fn data_op(
         return open_err("400005", "时间格式不正确，应为 yyyy-MM-dd");
     };
     // Company-wide: no group filter is documented.
-    let sessions: Vec<ServedSession> = served_sessions(&world)
+    let sessions: Vec<ServedSession> = world
+        .served_sessions()
         .filter(|s| s.started_ms >= from_ms && s.started_ms < to_ms)
         .collect();
     match op.as_str() {

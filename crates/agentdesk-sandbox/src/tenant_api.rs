@@ -17,7 +17,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Map, Value};
 
-use crate::http::{china_time, int_param, params, query_map, str_param};
+use crate::wire::{china_time, int_param, params, query_map, str_param};
 use crate::world::{now_ms, AgentAccount, TenantProfile, World};
 use crate::{lock, SandboxState, Tenant};
 
@@ -649,7 +649,7 @@ fn staff_figures(
     let Some((from_ms, to_ms)) = crate::history::china_days_ms(start, end) else {
         return figures;
     };
-    for session in crate::history::served_sessions(world) {
+    for session in world.served_sessions() {
         if session.started_ms < from_ms || session.started_ms >= to_ms {
             continue;
         }

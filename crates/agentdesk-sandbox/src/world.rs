@@ -15,6 +15,8 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
 use crate::faults::Faults;
+use crate::history::ServedSession;
+pub use crate::seed::TenantProfile;
 use crate::seed::{self, KbArticle, Language, Script};
 
 /// The simulated platform's own time: the wall clock, as the real platform's servers have it.
@@ -139,25 +141,6 @@ impl AgentAccount {
         };
         self.status_log.push((now_ms(), 0, action.to_string()));
     }
-}
-
-/// A tenant (商户) as the e-commerce platform API describes it.
-#[derive(Debug, Clone)]
-pub struct TenantProfile {
-    pub company_name: String,
-    /// The tenant's super-administrator e-mail.
-    pub email: String,
-    pub contact_name: String,
-    pub contact_tel: String,
-    /// `maxCount`: most agents the tenant may have.
-    pub max_service_count: usize,
-    /// `yyyy-MM-dd`.
-    pub create_time: String,
-    pub end_time: String,
-    pub enabled: bool,
-    /// `customerCode`: the tenant's id on the union platform.
-    pub customer_code: String,
-    pub icon: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -976,5 +959,35 @@ impl World {
         } else {
             Language::Chinese
         }
+    }
+}
+
+impl World {
+    /// Every session the tenant's agents served: the seeded past and the live sessions (those taken by
+    /// an agent), in one shape.
+    pub fn served_sessions(&self) -> impl Iterator<Item = ServedSession> + '_ {
+        let live = self.sessions.values().filter_map(|session| {
+            let agent = session.agent?;
+            let first_reply = session
+                .records
+                .iter()
+                .find(|r| r.sender_type == Some(sender_type::AGENT))
+                .and_then(|r| r.t);
+            Some(ServedSession {
+                agent,
+                started_ms: session.started_ms,
+                waited_ms: 0,
+                first_response_ms: first_reply.map(|at| (at - session.started_ms).max(0)),
+                ended: session.phase == SessionPhase::Ended,
+                invited: session
+                    .simulated
+                    .as_ref()
+                    .is_some_and(|visitor| visitor.invited_to_rate)
+                    || session.rating.is_some(),
+                rating: session.rating,
+                solved: session.rating.map(|stars| stars >= 3),
+            })
+        });
+        self.history.iter().cloned().chain(live)
     }
 }

@@ -27,7 +27,7 @@ use super::http::{
 };
 use super::{now_millis, ClientError, TokenCache};
 use crate::protocol::{
-    ChatMessageModel, CustomerServiceInfoModel, OnLineGroupModel, OnLineServiceModel,
+    AgentListing, ChatMessageModel, CustomerServiceInfoModel, OnLineGroupModel, OnLineServiceModel,
     OnlineMsgModel, QueueUserModel, RetCode, SynChronousModel, UserInfoModel, AGENT_BASE_PATH,
     SDK_FROM, SDK_VERSION,
 };
@@ -547,8 +547,11 @@ impl AgentClient {
             .await
     }
 
-    /// `getOtherAdmins` as the platform answered it, for fields beyond the SDK's model.
-    pub async fn other_agents_listing(&self, key_word: &str) -> Result<Vec<Value>, ClientError> {
+    /// `getOtherAdmins` with the tenant fields beside the SDK's model (see `AgentListing`).
+    pub async fn other_agents_listing(
+        &self,
+        key_word: &str,
+    ) -> Result<Vec<AgentListing>, ClientError> {
         self.call("getOtherAdmins", vec![("keyWord", key_word.into())], true)
             .await
     }

@@ -296,6 +296,31 @@ pub struct OnLineServiceModel {
     pub group_name: Vec<String>,
 }
 
+/// An agent as `getOtherAdmins` lists them, with the tenant API's agent fields the sandbox adds
+/// beside the SDK's (invented, docs/PROTOCOL.md: the supervisor's agent list addresses agents by
+/// e-mail as the tenant API does). On the real platform they are absent and read as empty.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct AgentListing {
+    #[serde(deserialize_with = "text")]
+    pub id: String,
+    #[serde(deserialize_with = "text")]
+    pub email: String,
+    #[serde(deserialize_with = "text")]
+    pub name: String,
+    #[serde(deserialize_with = "text")]
+    pub nick: String,
+    #[serde(deserialize_with = "text")]
+    pub role_id: String,
+    #[serde(deserialize_with = "text")]
+    pub phone_no: String,
+    #[serde(deserialize_with = "lenient::opt_i64")]
+    pub max_accept_num: Option<i64>,
+    /// 1 online; other values busy or offline.
+    #[serde(deserialize_with = "lenient::opt_i64")]
+    pub status: Option<i64>,
+}
+
 /// A skill group a session can be transferred to (`queryTransferGroup` → `OnLineGroupModel`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
