@@ -4,7 +4,6 @@
 use agentdesk_api::{
     Account, AccountBook, AccountInput, ConnectionProblem, ErrorCode, Platform, SupervisorLogin,
 };
-use agentdesk_sandbox::{Sandbox, SandboxConfig};
 use agentdesk_secrets::{Keychain, SecretName};
 
 fn keychain() -> Keychain {
@@ -33,9 +32,7 @@ fn add(account: Account, app_key: &str) -> AccountInput {
 
 #[tokio::test]
 async fn connection_tests_name_the_exact_problem() {
-    let sandbox = Sandbox::start("127.0.0.1:0".parse().unwrap(), SandboxConfig::default())
-        .await
-        .unwrap();
+    let sandbox = agentdesk_testkit::sandbox(None).await;
     let info = sandbox.info().clone();
     let dir = tempfile::tempdir().unwrap();
     let book = AccountBook::new(dir.path(), keychain());
@@ -230,9 +227,7 @@ async fn bad_input_is_refused_before_anything_is_written() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_saved_account_runs_the_workbench_with_keys_from_the_keychain() {
-    let sandbox = Sandbox::start("127.0.0.1:0".parse().unwrap(), SandboxConfig::default())
-        .await
-        .unwrap();
+    let sandbox = agentdesk_testkit::sandbox(None).await;
     let info = sandbox.info().clone();
     let dir = tempfile::tempdir().unwrap();
     let secrets = keychain();

@@ -5,7 +5,6 @@
 
 use agentdesk_api::{Account, AccountBook, AccountInput, CardState, Platform, Workbench};
 use agentdesk_domain::Secret;
-use agentdesk_sandbox::{Sandbox, SandboxConfig};
 use agentdesk_secrets::Keychain;
 use serde_json::json;
 
@@ -13,9 +12,7 @@ mod common;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_accounts_view_uses_its_connector_files_and_keychain_keys() {
-    let sandbox = Sandbox::start("127.0.0.1:0".parse().unwrap(), SandboxConfig::default())
-        .await
-        .unwrap();
+    let sandbox = agentdesk_testkit::sandbox(None).await;
     let info = sandbox.info().clone();
     let dir = tempfile::tempdir().unwrap();
     let keychain = Keychain::with_service(format!("agentdesk-test-{}", uuid::Uuid::new_v4()));
@@ -95,7 +92,7 @@ async fn an_accounts_view_uses_its_connector_files_and_keychain_keys() {
     let workbench = Workbench::start_account(data.path().to_path_buf(), &book, "Desk")
         .await
         .unwrap();
-    let visitor = common::post(
+    let visitor = agentdesk_testkit::post_json(&
         format!("{}/__sandbox/visitors", info.base_url),
         json!({"name": "Lin", "text": "where is it?", "partnerid": "acct-1", "phone": "13600000001", "agent_email": info.agents[1].email}),
     )

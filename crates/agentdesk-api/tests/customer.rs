@@ -15,18 +15,18 @@ async fn the_customer_in_focus_with_orders_tracking_cache_masking_and_a_failing_
     let (_dir, workbench) = common::demo_workbench().await;
     let sandbox = workbench.sandbox_url().to_string();
     // The customer wrote on WeChat last time.
-    let earlier = common::post(
+    let earlier = agentdesk_testkit::post_json(&
         format!("{sandbox}/__sandbox/visitors"),
         json!({"name": "王芳", "text": "发票怎么开？手机 13812345678", "partnerid": "buyer-7", "phone": "13812345678", "channel": 1}),
     )
     .await;
     let earlier_cid = earlier["cid"].as_str().unwrap().to_string();
-    common::post(
-        format!("{sandbox}/__sandbox/visitors/{earlier_cid}/leave"),
+    agentdesk_testkit::post_json(
+        &format!("{sandbox}/__sandbox/visitors/{earlier_cid}/leave"),
         json!({}),
     )
     .await;
-    let visitor = common::post(
+    let visitor = agentdesk_testkit::post_json(&
         format!("{sandbox}/__sandbox/visitors"),
         json!({"name": "王芳", "text": "我的快递到哪了？", "partnerid": "buyer-7", "phone": "13812345678"}),
     )
@@ -170,15 +170,15 @@ async fn the_customer_in_focus_with_orders_tracking_cache_masking_and_a_failing_
 
     // A second customer while the CRM hangs and SF Express fails: those cards fail (the CRM's after
     // the timeout), the others are unaffected and the whole view comes back promptly.
-    let other = common::post(
-        format!("{sandbox}/__sandbox/visitors"),
+    let other = agentdesk_testkit::post_json(
+        &format!("{sandbox}/__sandbox/visitors"),
         json!({"name": "Sam", "text": "hi", "partnerid": "buyer-8", "phone": "13900001111"}),
     )
     .await;
     let other_cid = other["cid"].as_str().unwrap().to_string();
     common::wait_for_session(&workbench, &other_cid).await;
-    common::post(
-        format!("{sandbox}/__sandbox/faults"),
+    agentdesk_testkit::post_json(
+        &format!("{sandbox}/__sandbox/faults"),
         json!({"sources": {
             "/qiyu-crm/get_user_info": {"latency_ms": 3000},
             "/std/service": {"error_rate": 1.0, "error_status": 500},
@@ -192,7 +192,7 @@ async fn the_customer_in_focus_with_orders_tracking_cache_masking_and_a_failing_
         .await
         .unwrap();
     let took = started.elapsed();
-    common::post(format!("{sandbox}/__sandbox/faults"), json!({})).await;
+    agentdesk_testkit::post_json(&format!("{sandbox}/__sandbox/faults"), json!({})).await;
     // The hung CRM counts as a failed call of its endpoint.
     assert!(workbench
         .api_health()
@@ -235,8 +235,8 @@ async fn carriers_answering_garbage_fail_their_cards_and_trip_their_breakers() {
     let (_dir, workbench) = common::demo_workbench().await;
     let sandbox = workbench.sandbox_url().to_string();
     // Both carriers answer 200 with an HTML page instead of their API's JSON.
-    common::post(
-        format!("{sandbox}/__sandbox/faults"),
+    agentdesk_testkit::post_json(
+        &format!("{sandbox}/__sandbox/faults"),
         json!({"sources": {
             "/poll/query.do": {"garbage": true},
             "/std/service": {"garbage": true},
@@ -246,7 +246,7 @@ async fn carriers_answering_garbage_fail_their_cards_and_trip_their_breakers() {
     let mut failed = 0;
     let mut paused = 0;
     for n in 0..6 {
-        let visitor = common::post(
+        let visitor = agentdesk_testkit::post_json(&
             format!("{sandbox}/__sandbox/visitors"),
             json!({"name": format!("客户{n}"), "text": "快递呢", "phone": format!("1390000{n:04}")}),
         )
@@ -287,8 +287,8 @@ async fn carriers_answering_garbage_fail_their_cards_and_trip_their_breakers() {
 async fn the_agents_note_about_a_customer_is_kept_per_customer_across_their_sessions() {
     let (_dir, workbench) = common::demo_workbench().await;
     let sandbox = workbench.sandbox_url().to_string();
-    let first = common::post(
-        format!("{sandbox}/__sandbox/visitors"),
+    let first = agentdesk_testkit::post_json(
+        &format!("{sandbox}/__sandbox/visitors"),
         json!({"name": "李雷", "text": "在吗", "partnerid": "buyer-31"}),
     )
     .await;
@@ -320,8 +320,8 @@ async fn the_agents_note_about_a_customer_is_kept_per_customer_across_their_sess
     assert_eq!(read, saved);
 
     // Another customer has no note; an unknown session is refused in words.
-    let other = common::post(
-        format!("{sandbox}/__sandbox/visitors"),
+    let other = agentdesk_testkit::post_json(
+        &format!("{sandbox}/__sandbox/visitors"),
         json!({"name": "韩梅梅", "text": "你好", "partnerid": "buyer-32"}),
     )
     .await;
@@ -355,13 +355,13 @@ async fn the_agents_note_about_a_customer_is_kept_per_customer_across_their_sess
     );
 
     // The customer comes back in a new session: the note is there.
-    common::post(
-        format!("{sandbox}/__sandbox/visitors/{first_cid}/leave"),
+    agentdesk_testkit::post_json(
+        &format!("{sandbox}/__sandbox/visitors/{first_cid}/leave"),
         json!({}),
     )
     .await;
-    let again = common::post(
-        format!("{sandbox}/__sandbox/visitors"),
+    let again = agentdesk_testkit::post_json(
+        &format!("{sandbox}/__sandbox/visitors"),
         json!({"name": "李雷", "text": "又是我", "partnerid": "buyer-31"}),
     )
     .await;

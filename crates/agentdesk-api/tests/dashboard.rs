@@ -142,8 +142,8 @@ async fn a_month_of_figures_that_move_with_a_live_session() {
     // A customer served now shows in today's figures without anything being reloaded by hand.
     let today = workbench.reports().dashboard(query(1, None)).await.unwrap();
     let sandbox = workbench.sandbox_url().to_string();
-    let visitor = common::post(
-        format!("{sandbox}/__sandbox/visitors"),
+    let visitor = agentdesk_testkit::post_json(
+        &format!("{sandbox}/__sandbox/visitors"),
         json!({"name": "周明", "text": "在吗？想问下发货时间"}),
     )
     .await;
@@ -248,8 +248,8 @@ async fn the_platforms_daily_exports_add_per_agent_figures_and_finished_days_are
 
     // Exports refused (the platform offers them only once arranged with its account manager): the
     // dashboard still answers, says why those columns are empty, and leaves the rest as it was.
-    common::post(
-        format!("{sandbox}/__sandbox/faults"),
+    agentdesk_testkit::post_json(
+        &format!("{sandbox}/__sandbox/faults"),
         json!({"sources": {"/tenantExportData": {"error_rate": 1.0, "error_status": 503}}}),
     )
     .await;
@@ -274,7 +274,7 @@ async fn the_platforms_daily_exports_add_per_agent_figures_and_finished_days_are
         problem.starts_with("today's export is not in yet"),
         "{problem}"
     );
-    common::post(format!("{sandbox}/__sandbox/faults"), json!({})).await;
+    agentdesk_testkit::post_json(&format!("{sandbox}/__sandbox/faults"), json!({})).await;
 
     let before = calls_to(&workbench, "tenantExportData");
     let files_before = calls_to(&workbench, "tenantExportData:file");
@@ -428,8 +428,8 @@ async fn five_percent_failing_calls_raise_the_alert_and_recovery_clears_it() {
     assert_eq!(healthy.alert_since_ms, None);
     assert!(alerts.try_recv().is_err());
 
-    common::post(
-        format!("{sandbox}/__sandbox/faults"),
+    agentdesk_testkit::post_json(
+        &format!("{sandbox}/__sandbox/faults"),
         json!({"error_rate": 0.05, "error_status": 503}),
     )
     .await;
@@ -452,7 +452,7 @@ async fn five_percent_failing_calls_raise_the_alert_and_recovery_clears_it() {
         .iter()
         .any(|e| e.failures > 0 && !e.meets_target));
 
-    common::post(format!("{sandbox}/__sandbox/faults"), json!({})).await;
+    agentdesk_testkit::post_json(&format!("{sandbox}/__sandbox/faults"), json!({})).await;
     let deadline = Instant::now() + Duration::from_secs(30);
     let cleared = loop {
         let _ = workbench.conversations().transfer_targets().await;

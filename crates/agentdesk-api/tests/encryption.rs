@@ -37,8 +37,8 @@ async fn customer_words_never_reach_the_disk_in_clear() {
     let dir = tempfile::tempdir().unwrap();
     let workbench = common::demo_workbench_in(dir.path()).await;
     let sandbox = workbench.sandbox_url().to_string();
-    let visitor = common::post(
-        format!("{sandbox}/__sandbox/visitors"),
+    let visitor = agentdesk_testkit::post_json(
+        &format!("{sandbox}/__sandbox/visitors"),
         json!({"name": "赵敏", "text": WORDS}),
     )
     .await;

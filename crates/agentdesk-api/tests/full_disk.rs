@@ -72,12 +72,9 @@ fn fill(dir: &Path) -> PathBuf {
     path
 }
 
+/// Waits (bounded) until `check` holds.
 async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !check() {
-        assert!(Instant::now() < deadline, "{what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    agentdesk_testkit::wait_for(what, || check().then_some(())).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -88,8 +85,8 @@ async fn a_full_disk_keeps_the_workbench_showing_what_it_has() {
     let data = disk.path().join("data");
     let workbench = common::demo_workbench_in(&data).await;
     let sandbox = workbench.sandbox_url().to_string();
-    let visitor = common::post(
-        format!("{sandbox}/__sandbox/visitors"),
+    let visitor = agentdesk_testkit::post_json(
+        &format!("{sandbox}/__sandbox/visitors"),
         json!({"name": "钱多多", "text": "saved before the disk filled"}),
     )
     .await;
@@ -106,8 +103,8 @@ async fn a_full_disk_keeps_the_workbench_showing_what_it_has() {
     // The disk fills up; the customer keeps writing, long messages.
     let filler = fill(disk.path());
     for n in 0..20 {
-        common::post(
-            format!("{sandbox}/__sandbox/visitors/{cid}/messages"),
+        agentdesk_testkit::post_json(
+            &format!("{sandbox}/__sandbox/visitors/{cid}/messages"),
             json!({"text": format!("{n} {}", "满".repeat(20_000))}),
         )
         .await;

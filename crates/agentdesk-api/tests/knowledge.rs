@@ -9,8 +9,8 @@ use serde_json::json;
 mod common;
 
 async fn visitor(sandbox: &str, partnerid: &str, text: &str) -> String {
-    let answer = common::post(
-        format!("{sandbox}/__sandbox/visitors"),
+    let answer = agentdesk_testkit::post_json(
+        &format!("{sandbox}/__sandbox/visitors"),
         json!({"name": "顾客", "text": text, "partnerid": partnerid}),
     )
     .await;

@@ -2,24 +2,13 @@
 //! nothing of the previous tenant stays listed, and its unsent replies wait in its own database until
 //! it is active again.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use agentdesk_api::ErrorCode;
 use agentdesk_domain::{DeliveryStatus, Direction};
 use serde_json::{json, Value};
 
 mod common;
-
-async fn wait_for<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        if let Some(found) = check() {
-            return found;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn switching_tenants_swaps_the_whole_workspace_and_keeps_unsent_replies_bound() {
@@ -29,13 +18,13 @@ async fn switching_tenants_swaps_the_whole_workspace_and_keeps_unsent_replies_bo
     assert_eq!(home.tenant_name, "Lumen Mall 流明商城");
 
     // A customer of the demo tenant, and a reply to them that cannot go out (sends fail).
-    let visitor = common::post(
-        format!("{sandbox}/__sandbox/visitors"),
+    let visitor = agentdesk_testkit::post_json(
+        &format!("{sandbox}/__sandbox/visitors"),
         json!({"name": "王芳", "text": "我的快递到哪了？"}),
     )
     .await;
     let home_cid = visitor["cid"].as_str().unwrap().to_string();
-    wait_for("the home session", || {
+    agentdesk_testkit::wait_for("the home session", || {
         workbench
             .snapshot()
             .unwrap()
@@ -45,8 +34,8 @@ async fn switching_tenants_swaps_the_whole_workspace_and_keeps_unsent_replies_bo
             .then_some(())
     })
     .await;
-    common::post(
-        format!("{sandbox}/__sandbox/faults"),
+    agentdesk_testkit::post_json(
+        &format!("{sandbox}/__sandbox/faults"),
         json!({"error_rate": 1.0, "only_paths": ["/send"]}),
     )
     .await;
@@ -79,7 +68,7 @@ async fn switching_tenants_swaps_the_whole_workspace_and_keeps_unsent_replies_bo
         "each tenant has its own database"
     );
     // Harbor Tea's own waiting customers arrive; nothing of Lumen Mall is listed.
-    let harbor_sessions = wait_for("Harbor Tea's customers", || {
+    let harbor_sessions = agentdesk_testkit::wait_for("Harbor Tea's customers", || {
         let sessions = workbench.snapshot().unwrap().sessions;
         (sessions.len() == 3).then_some(sessions)
     })
@@ -100,7 +89,7 @@ async fn switching_tenants_swaps_the_whole_workspace_and_keeps_unsent_replies_bo
     );
 
     // The home reply did not go out while its tenant was away, even once sends work again.
-    common::post(format!("{sandbox}/__sandbox/faults"), json!({})).await;
+    agentdesk_testkit::post_json(&format!("{sandbox}/__sandbox/faults"), json!({})).await;
     tokio::time::sleep(Duration::from_millis(800)).await;
     let sent: Value = reqwest::get(format!("{sandbox}/__sandbox/agent-messages?cid={home_cid}"))
         .await
@@ -128,7 +117,7 @@ async fn switching_tenants_swaps_the_whole_workspace_and_keeps_unsent_replies_bo
     let back = workbench.switch_tenant(&home.tenant_id).await.unwrap();
     assert_eq!(back.tenant_name, "Lumen Mall 流明商城");
     assert!(back.sessions.iter().any(|s| s.session.id == home_cid));
-    wait_for("the kept reply to be sent", || {
+    agentdesk_testkit::wait_for("the kept reply to be sent", || {
         let messages = workbench.conversations().messages(&home_cid, 50).unwrap();
         messages
             .iter()

@@ -1,8 +1,6 @@
 //! `agentdesk-cli account …` as a provisioning script uses it: the secret on stdin, the real OS
 //! keychain (under a test service name), the sandbox as the platform.
 
-use agentdesk_sandbox::{Sandbox, SandboxConfig};
-
 mod common;
 
 use common::{text, Cli};
@@ -10,9 +8,7 @@ use common::{text, Cli};
 // The sandbox must keep serving while the test waits on the CLI process.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn add_list_test_and_remove_an_account_from_the_command_line() {
-    let sandbox = Sandbox::start("127.0.0.1:0".parse().unwrap(), SandboxConfig::default())
-        .await
-        .unwrap();
+    let sandbox = agentdesk_testkit::sandbox(None).await;
     let info = sandbox.info().clone();
     let cli = Cli::new("account");
     let add = |name: &str, key: &str| {

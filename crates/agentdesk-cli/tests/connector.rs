@@ -3,7 +3,6 @@
 //! sandbox's order system answers; a bad file is refused with the key it got wrong and nothing
 //! saved; the key never lands in the configuration directory.
 
-use agentdesk_sandbox::{Sandbox, SandboxConfig};
 use serde_json::{json, Value};
 
 mod common;
@@ -12,9 +11,7 @@ use common::{text, Cli};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn add_test_list_and_remove_an_order_system_connector() {
-    let sandbox = Sandbox::start("127.0.0.1:0".parse().unwrap(), SandboxConfig::default())
-        .await
-        .unwrap();
+    let sandbox = agentdesk_testkit::sandbox(None).await;
     let info = sandbox.info().clone();
     reqwest::Client::new()
         .post(format!("{}/__sandbox/visitors", info.base_url))

@@ -9,34 +9,27 @@ use std::time::Duration;
 
 use agentdesk_domain::{DeliveryStatus, Direction, DomainEvent, Secret, SessionState};
 use agentdesk_engine::{EngineConfig, EngineError, EngineHandle, SessionEngine};
-use agentdesk_sandbox::{Faults, Sandbox, SandboxConfig};
+use agentdesk_sandbox::{Faults, Sandbox};
 use agentdesk_sobot::{AgentClient, AgentCredentials};
 use agentdesk_store::Store;
+use agentdesk_testkit::{eventually, Controls};
 use serde_json::{json, Value};
 
 struct Harness {
     sandbox: Sandbox,
-    http: reqwest::Client,
+    controls: Controls,
     _dir: tempfile::TempDir,
     db: PathBuf,
 }
 
 impl Harness {
     async fn new() -> Harness {
-        let sandbox = Sandbox::start(
-            "127.0.0.1:0".parse().unwrap(),
-            SandboxConfig {
-                seed: 9,
-                ..SandboxConfig::default()
-            },
-        )
-        .await
-        .unwrap();
+        let sandbox = agentdesk_testkit::sandbox(Some(9)).await;
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("agent.sqlite3");
         Harness {
+            controls: Controls::new(sandbox.base_url()),
             sandbox,
-            http: reqwest::Client::new(),
             _dir: dir,
             db,
         }
@@ -77,63 +70,26 @@ impl Harness {
     }
 
     async fn control_post(&self, path: &str, body: Value) -> Value {
-        let response = self
-            .http
-            .post(format!("{}/__sandbox{path}", self.sandbox.base_url()))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert!(
-            response.status().is_success(),
-            "{path}: {}",
-            response.status()
-        );
-        response.json().await.unwrap()
+        self.controls.post(path, body).await
     }
 
     async fn control_get(&self, path: &str) -> Value {
-        self.http
-            .get(format!("{}/__sandbox{path}", self.sandbox.base_url()))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+        self.controls.get(path).await
     }
 
+    /// A customer of the first agent.
     async fn visitor(&self, name: &str, text: &str) -> String {
-        let v = self.control_post("/visitors", json!({"name": name, "text": text, "agent_email": self.sandbox.info().agents[0].email})).await;
-        v["cid"].as_str().unwrap().to_string()
+        let agent = self.sandbox.info().agents[0].email.clone();
+        self.controls.visitor(name, text, Some(&agent)).await
     }
 
     async fn say(&self, cid: &str, text: &str) {
-        self.control_post(&format!("/visitors/{cid}/messages"), json!({"text": text}))
-            .await;
+        self.controls.say(cid, text).await;
     }
 
     async fn agent_messages(&self, cid: &str) -> Vec<Value> {
-        self.control_get(&format!("/agent-messages?cid={cid}"))
-            .await["items"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
+        self.controls.agent_messages(cid).await
     }
-}
-
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..600 {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting for: {what}");
 }
 
 fn inbound_texts(db: &Path, cid: &str) -> Vec<String> {
@@ -545,7 +501,7 @@ async fn an_image_goes_through_the_outbox_once_and_bad_images_are_refused() {
         h.sandbox.base_url(),
         received[0]["content"].as_str().unwrap()
     );
-    let served = h.http.get(url).send().await.unwrap();
+    let served = reqwest::get(url).await.unwrap();
     assert_eq!(served.headers()["content-type"], "image/png");
     assert_eq!(served.bytes().await.unwrap().to_vec(), png);
 

@@ -3,7 +3,6 @@
 //! `get_detail_by_cid`), over HTTP with the shared company token.
 
 use agentdesk_domain::Secret;
-use agentdesk_sandbox::{Sandbox, SandboxConfig};
 use agentdesk_sobot::{AgentClient, AgentCredentials, ClientError};
 use serde_json::{json, Value};
 
@@ -21,9 +20,7 @@ async fn post(base: &str, path: &str, body: Value) -> Value {
 
 #[tokio::test]
 async fn the_customer_center_and_past_sessions_across_channels() {
-    let sandbox = Sandbox::start("127.0.0.1:0".parse().unwrap(), SandboxConfig::default())
-        .await
-        .unwrap();
+    let sandbox = agentdesk_testkit::sandbox(None).await;
     let info = sandbox.info().clone();
     let base = info.base_url.clone();
     // The same customer on the web, then WeChat, then the app.

@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use agentdesk_sandbox::{Sandbox, SandboxConfig};
+use agentdesk_sandbox::Sandbox;
 use agentdesk_sobot::protocol::sign::open_platform_sign;
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -225,9 +225,7 @@ async fn next_data(socket: &mut TcpStream) -> Value {
 
 #[tokio::test]
 async fn every_agent_answer_and_push_has_the_sdks_names_and_types() {
-    let sandbox = Sandbox::start("127.0.0.1:0".parse().unwrap(), SandboxConfig::default())
-        .await
-        .unwrap();
+    let sandbox = agentdesk_testkit::sandbox(None).await;
     let http = reqwest::Client::new();
     let agent = sign_in(&sandbox, &http).await;
     let data = &agent.login["data"];

@@ -7,12 +7,10 @@ use agentdesk_connectors::logistics::kuaidi100::{Kuaidi100Client, Query};
 use agentdesk_connectors::logistics::sf::SfClient;
 use agentdesk_connectors::logistics::{LogisticsError, ShipmentState};
 use agentdesk_domain::Secret;
-use agentdesk_sandbox::{Sandbox, SandboxConfig};
+use agentdesk_sandbox::Sandbox;
 
 async fn sandbox() -> Sandbox {
-    Sandbox::start("127.0.0.1:0".parse().unwrap(), SandboxConfig::default())
-        .await
-        .unwrap()
+    agentdesk_testkit::sandbox(None).await
 }
 
 fn query(com: &str, num: &str, phone: Option<&str>) -> Query {

@@ -32,7 +32,11 @@ fn graph() -> BTreeMap<String, BTreeSet<String>> {
             for group in text.split("use crate::{").skip(1) {
                 let group = &group[..group.find("};").unwrap_or(group.len())];
                 named.extend(group.split(',').map(|item| {
-                    item.trim().split("::").next().unwrap_or_default().to_string()
+                    item.trim()
+                        .split("::")
+                        .next()
+                        .unwrap_or_default()
+                        .to_string()
                 }));
             }
             let uses = modules
@@ -70,10 +74,16 @@ fn circle(
 fn no_module_reaches_back_into_one_that_depends_on_it() {
     let graph = graph();
     assert!(graph.len() > 10, "the modules were not read: {graph:?}");
-    assert!(graph["router"].contains("agent_api"), "the router's handlers were not seen: {graph:?}");
+    assert!(
+        graph["router"].contains("agent_api"),
+        "the router's handlers were not seen: {graph:?}"
+    );
     for module in graph.keys() {
         if let Some(found) = circle(&graph, &mut Vec::new(), module) {
-            panic!("the sandbox's modules depend on each other in a circle: {}", found.join(" → "));
+            panic!(
+                "the sandbox's modules depend on each other in a circle: {}",
+                found.join(" → ")
+            );
         }
     }
 }

@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use agentdesk_domain::Secret;
-use agentdesk_sandbox::{Sandbox, SandboxConfig};
 use agentdesk_sobot::{AgentClient, AgentCredentials, PushConnection, PushInput};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -44,9 +43,7 @@ async fn next_input(inputs: &mut mpsc::Receiver<PushInput>) -> PushInput {
 
 #[tokio::test]
 async fn the_client_speaks_the_sdks_push_protocol() {
-    let sandbox = Sandbox::start("127.0.0.1:0".parse().unwrap(), SandboxConfig::default())
-        .await
-        .unwrap();
+    let sandbox = agentdesk_testkit::sandbox(None).await;
     let server = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = server.local_addr().unwrap().to_string();
     let http = reqwest::Client::new();

@@ -7,14 +7,11 @@ use agentdesk_connectors::crm::qiyu::QiyuCrmClient;
 use agentdesk_connectors::crm::CrmError;
 use agentdesk_connectors::logistics::kuaidi100::{Kuaidi100Client, Query};
 use agentdesk_domain::Secret;
-use agentdesk_sandbox::{Sandbox, SandboxConfig};
 use serde_json::{json, Value};
 
 #[tokio::test]
 async fn a_visitors_profile_orders_and_parcel_come_from_the_crm_and_the_carrier() {
-    let sandbox = Sandbox::start("127.0.0.1:0".parse().unwrap(), SandboxConfig::default())
-        .await
-        .unwrap();
+    let sandbox = agentdesk_testkit::sandbox(None).await;
     let info = sandbox.info().clone();
     let visitor: Value = reqwest::Client::new()
         .post(format!("{}/__sandbox/visitors", info.base_url))

@@ -8,13 +8,11 @@ use std::time::{Duration, Instant};
 use agentdesk_connectors::rest::config::parse;
 use agentdesk_connectors::rest::{Lookup, RestConnector, RestError};
 use agentdesk_domain::Secret;
-use agentdesk_sandbox::{ReadyInfo, Sandbox, SandboxConfig};
+use agentdesk_sandbox::{ReadyInfo, Sandbox};
 use serde_json::{json, Value};
 
 async fn start() -> (Sandbox, ReadyInfo) {
-    let sandbox = Sandbox::start("127.0.0.1:0".parse().unwrap(), SandboxConfig::default())
-        .await
-        .unwrap();
+    let sandbox = agentdesk_testkit::sandbox(None).await;
     let info = sandbox.info().clone();
     (sandbox, info)
 }

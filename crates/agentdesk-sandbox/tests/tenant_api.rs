@@ -3,7 +3,7 @@
 //! credentials really sign agents in.
 
 use agentdesk_domain::Secret;
-use agentdesk_sandbox::{Sandbox, SandboxConfig};
+use agentdesk_sandbox::Sandbox;
 use agentdesk_sobot::client::{
     AgentProfile, NewTenant, TenantQuery, TenantUpdate, UnionClient, UnionCredentials,
 };
@@ -12,9 +12,7 @@ use agentdesk_sobot::{AgentClient, AgentCredentials, ClientError};
 use serde_json::{json, Value};
 
 async fn sandbox() -> Sandbox {
-    Sandbox::start("127.0.0.1:0".parse().unwrap(), SandboxConfig::default())
-        .await
-        .unwrap()
+    agentdesk_testkit::sandbox(None).await
 }
 
 fn union(sandbox: &Sandbox, key: &str) -> UnionClient {

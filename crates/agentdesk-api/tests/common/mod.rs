@@ -1,5 +1,5 @@
-//! What the API's tests share: a demo workbench on its own sandbox and data folder, posting to the
-//! sandbox, and waiting for a session to reach the workbench. (Each test binary uses part of this.)
+//! What the API's tests share beyond `agentdesk-testkit`: a demo workbench on its own sandbox and
+//! data folder, and waiting for a session to reach it. (Each test binary uses part of this.)
 #![allow(dead_code)]
 
 use std::path::Path;
@@ -7,20 +7,6 @@ use std::time::{Duration, Instant};
 
 use agentdesk_api::Workbench;
 use agentdesk_sandbox::SandboxConfig;
-use serde_json::Value;
-
-/// POSTs `body` as JSON (to the sandbox's test endpoints) and answers the JSON reply.
-pub async fn post(url: String, body: Value) -> Value {
-    reqwest::Client::new()
-        .post(url)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
 
 /// A demo workbench (its own sandbox) keeping its data in a new temporary folder.
 pub async fn demo_workbench() -> (tempfile::TempDir, Workbench) {
