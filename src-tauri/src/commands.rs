@@ -7,7 +7,8 @@ use agentdesk_api::{
     AccountInput, AccountView, AgentInput, AgentStatus, AgentView, ApiError, ApiHealthView,
     ConnectionReport, ConnectorView, CustomerNoteView, CustomerView, DashboardQuery, DashboardView,
     KbSuggestionView, MerchantInput, MerchantView, PersonalField, SessionMood, Settings,
-    StatusLogEntry, TenantOption, TransferTarget, TransferTargets, UpdateStatus, WorkbenchSnapshot,
+    StatusLogEntry, TenantOption, TransferTarget, TransferTargets, UpdateStatus, Workbench,
+    WorkbenchSnapshot,
 };
 use agentdesk_domain::Message;
 use tauri::State;
@@ -16,9 +17,26 @@ use crate::state::AppState;
 
 type Shell<'a> = State<'a, Arc<AppState>>;
 
+/// Runs a use case that only reads or writes the local database on a blocking thread, so a slow disk
+/// never stalls the async runtime that the window's other commands and events share.
+async fn on_disk<T: Send + 'static>(
+    state: &AppState,
+    work: impl FnOnce(&Workbench) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let workbench = state.workbench().await?;
+    tauri::async_runtime::spawn_blocking(move || work(&workbench))
+        .await
+        .map_err(|error| {
+            ApiError::new(
+                agentdesk_api::ErrorCode::NotReady,
+                format!("the local database could not be read ({error}); try again"),
+            )
+        })?
+}
+
 #[tauri::command]
 pub async fn snapshot(state: Shell<'_>) -> Result<WorkbenchSnapshot, ApiError> {
-    state.workbench().await?.snapshot()
+    on_disk(&state, |workbench| workbench.snapshot()).await
 }
 
 #[tauri::command]
@@ -42,11 +60,10 @@ pub async fn messages(
     session_id: String,
     limit: u32,
 ) -> Result<Vec<Message>, ApiError> {
-    state
-        .workbench()
-        .await?
-        .conversations()
-        .messages(&session_id, limit)
+    on_disk(&state, move |workbench| {
+        workbench.conversations().messages(&session_id, limit)
+    })
+    .await
 }
 
 #[tauri::command]
@@ -365,11 +382,11 @@ pub async fn learn_from_answer(
 /// The session's mood from its last customer messages, and whether to warn.
 #[tauri::command]
 pub async fn session_mood(state: Shell<'_>, session_id: String) -> Result<SessionMood, ApiError> {
-    state
-        .workbench()
-        .await?
-        .knowledge()
-        .session_mood(&session_id, state.settings().mood_threshold())
+    let threshold = state.settings().mood_threshold();
+    on_disk(&state, move |workbench| {
+        workbench.knowledge().session_mood(&session_id, threshold)
+    })
+    .await
 }
 
 /// The agent's note about the session's customer.
@@ -378,11 +395,10 @@ pub async fn customer_note(
     state: Shell<'_>,
     session_id: String,
 ) -> Result<CustomerNoteView, ApiError> {
-    state
-        .workbench()
-        .await?
-        .customers()
-        .customer_note(&session_id)
+    on_disk(&state, move |workbench| {
+        workbench.customers().customer_note(&session_id)
+    })
+    .await
 }
 
 /// Replaces the agent's note about the session's customer (blank removes it).
@@ -392,11 +408,10 @@ pub async fn save_customer_note(
     session_id: String,
     text: String,
 ) -> Result<CustomerNoteView, ApiError> {
-    state
-        .workbench()
-        .await?
-        .customers()
-        .save_customer_note(&session_id, &text)
+    on_disk(&state, move |workbench| {
+        workbench.customers().save_customer_note(&session_id, &text)
+    })
+    .await
 }
 
 /// One masked field in full; the reveal is audited.
@@ -436,7 +451,7 @@ pub async fn export_dashboard(state: Shell<'_>, query: DashboardQuery) -> Result
 /// API health now: per-endpoint figures, the push connection and the outbox.
 #[tauri::command]
 pub async fn api_health(state: Shell<'_>) -> Result<ApiHealthView, ApiError> {
-    Ok(state.workbench().await?.api_health())
+    on_disk(&state, |workbench| Ok(workbench.api_health())).await
 }
 
 /// The in-app updater's state (off and why, up to date, an update ready, one refused).

@@ -209,7 +209,7 @@ impl WorkspacePublisher {
         }
     }
 
-    pub(crate) fn publish(&mut self, event: DomainEvent) {
+    pub(crate) async fn publish(&mut self, event: DomainEvent) {
         let policy = self.bus.policy();
         let mut derived = Vec::new();
         match &event {
@@ -237,10 +237,39 @@ impl WorkspacePublisher {
             }
             _ => {}
         }
-        match self
-            .moods
-            .observe(&self.engine, self.generation, &event, policy.mood_threshold)
-        {
+        // The message goes out first (and its notices): the window shows it without waiting for the
+        // judgement of its mood, which follows.
+        let to_judge = self.moods.to_judge(&event).map(str::to_string);
+        self.bus.publish_from(
+            self.generation,
+            DeskEvent::Domain(WorkbenchEvent {
+                workspace: self.generation,
+                event,
+            }),
+        );
+        for event in derived.drain(..) {
+            self.bus.publish_from(self.generation, event);
+        }
+        // Judging reads the session's last messages: on a blocking thread, off the async runtime.
+        let judged = match to_judge {
+            Some(session_id) => {
+                let engine = self.engine.clone();
+                let threshold = policy.mood_threshold;
+                tokio::task::spawn_blocking(move || {
+                    crate::knowledge::judge_mood(&engine, &session_id, threshold)
+                })
+                .await
+                .unwrap_or_else(|error| {
+                    Err(crate::ApiError::new(
+                        crate::ErrorCode::NotReady,
+                        format!("judging a mood stopped: {error}"),
+                    ))
+                })
+                .map(|mood| self.moods.judged(self.generation, mood))
+            }
+            None => Ok(None),
+        };
+        match judged {
             Ok(Some(change)) => {
                 let mood = change.event.mood.clone();
                 derived.push(DeskEvent::Mood(change.event));
@@ -257,13 +286,6 @@ impl WorkspacePublisher {
             Ok(None) => {}
             Err(error) => tracing::warn!(%error, "could not judge a session's mood"),
         }
-        self.bus.publish_from(
-            self.generation,
-            DeskEvent::Domain(WorkbenchEvent {
-                workspace: self.generation,
-                event,
-            }),
-        );
         for event in derived {
             self.bus.publish_from(self.generation, event);
         }

@@ -8,9 +8,7 @@ use agentdesk_domain::{Direction, DomainEvent};
 use serde::Serialize;
 use ts_rs::TS;
 
-use agentdesk_engine::EngineHandle;
-
-use crate::{ApiError, SessionMood};
+use crate::SessionMood;
 
 /// A session's new mood, for the UI (`workspace` as in `WorkbenchEvent`: a mood of a tenant the
 /// workbench has since switched away from is dropped).
@@ -69,37 +67,36 @@ impl MoodWatch {
         MoodWatch::default()
     }
 
-    /// The session's new mood when `event` is a customer's message (judged against `threshold`) that
-    /// changed what the window shows; a session that ended is forgotten.
-    pub fn observe(
-        &mut self,
-        engine: &EngineHandle,
-        workspace: u64,
-        event: &DomainEvent,
-        threshold: f32,
-    ) -> Result<Option<MoodChange>, ApiError> {
+    /// The session whose mood `event` asks to judge (a customer's message), if any; a session that
+    /// ended is forgotten here.
+    pub fn to_judge<'a>(&mut self, event: &'a DomainEvent) -> Option<&'a str> {
         match event {
             DomainEvent::MessageStored { message } if message.direction == Direction::In => {
-                let mood = crate::knowledge::judge_mood(engine, &message.session_id, threshold)?;
-                let shown = Shown::of(&mood);
-                // Never judged before counts as calm: that is what the window assumes.
-                let before = self
-                    .shown
-                    .insert(message.session_id.clone(), shown.clone())
-                    .unwrap_or_else(|| Shown::of(&SessionMood::calm(&message.session_id)));
-                if before == shown {
-                    return Ok(None);
-                }
-                Ok(Some(MoodChange {
-                    crossed: shown.warn && !before.warn,
-                    event: MoodEvent { workspace, mood },
-                }))
+                Some(&message.session_id)
             }
             DomainEvent::SessionEnded { session_id } => {
                 self.shown.remove(session_id);
-                Ok(None)
+                None
             }
-            _ => Ok(None),
+            _ => None,
         }
+    }
+
+    /// A session's new mood, judged after its customer's message: what it changed in the window
+    /// (nothing when the window would show the same).
+    pub fn judged(&mut self, workspace: u64, mood: SessionMood) -> Option<MoodChange> {
+        let shown = Shown::of(&mood);
+        // Never judged before counts as calm: that is what the window assumes.
+        let before = self
+            .shown
+            .insert(mood.session_id.clone(), shown.clone())
+            .unwrap_or_else(|| Shown::of(&SessionMood::calm(&mood.session_id)));
+        if before == shown {
+            return None;
+        }
+        Some(MoodChange {
+            crossed: shown.warn && !before.warn,
+            event: MoodEvent { workspace, mood },
+        })
     }
 }

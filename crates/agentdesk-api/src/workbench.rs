@@ -127,7 +127,7 @@ impl ActiveWorkspace {
                         if let DomainEvent::ConnectionChanged { state } = &event {
                             health.connection_changed(state, clock.now().as_i64());
                         }
-                        publisher.publish(event);
+                        publisher.publish(event).await;
                     }
                     Err(broadcast::error::RecvError::Lagged(skipped)) => {
                         tracing::warn!(skipped, "workbench event forwarder fell behind");
