@@ -408,10 +408,12 @@ pub async fn save_customer_note(
     session_id: String,
     text: String,
 ) -> Result<CustomerNoteView, ApiError> {
-    on_disk(&state, move |workbench| {
-        workbench.customers().save_customer_note(&session_id, &text)
-    })
-    .await
+    state
+        .workbench()
+        .await?
+        .customers()
+        .save_customer_note(&session_id, &text)
+        .await
 }
 
 /// One masked field in full; the reveal is audited.

@@ -35,9 +35,9 @@ pub const STARTUP_EVENT: &str = "agentdesk://startup";
 async fn prune_audit_log_daily(state: Arc<AppState>, workbench: Arc<agentdesk_api::Workbench>) {
     loop {
         let days = state.settings().audit_retention_days;
-        match workbench.prune_audit_log(days) {
-            Ok(removed) if removed > 0 => tracing::info!(removed, days, "audit log pruned"),
-            Ok(_) => {}
+        match workbench.prune_audit_log(days).await {
+            Ok(true) => tracing::info!(days, "audit log pruned"),
+            Ok(false) => {}
             Err(error) => tracing::warn!(%error, "the audit log could not be pruned"),
         }
         tokio::time::sleep(std::time::Duration::from_secs(6 * 3600)).await;

@@ -18,6 +18,7 @@ use agentdesk_connectors::profile::{CustomerProfile, Order};
 use agentdesk_connectors::rest::Lookup;
 use agentdesk_connectors::source::Connector;
 use agentdesk_domain::{mask_pii, SharedClock};
+use agentdesk_engine::EngineHandle;
 use agentdesk_store::{AuditEntry, Store, Write};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use ts_rs::TS;
@@ -297,9 +298,11 @@ fn cached_order(o: &Order) -> CachedOrder {
     }
 }
 
-/// The cache, read and written on the tenant's database file.
+/// The cache on the tenant's database: read on its own read-only connection, written through the
+/// engine's single writer.
 pub(crate) struct Cache {
     pub(crate) store: std::sync::Mutex<Store>,
+    pub(crate) engine: EngineHandle,
     /// When answers were fetched, and how old they are.
     pub(crate) clock: SharedClock,
 }
@@ -337,16 +340,15 @@ impl Cache {
             .map(|value| (value, answer.fetched_at_ms))
     }
 
+    /// Keeps an answer (best effort: a cache that could not be written is only slower next time).
     pub(crate) fn put<T: Serialize>(&self, source: &str, key: &str, value: &T) {
         if let Ok(body) = serde_json::to_string(value) {
-            if let Err(error) = self
-                .store
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .cache_answer(source, key, &body, self.now_ms())
-            {
-                tracing::warn!(%error, source, "could not cache an answer");
-            }
+            self.engine.write_soon(vec![Write::CacheAnswer {
+                source: source.to_string(),
+                key: key.to_string(),
+                body,
+                fetched_at_ms: self.now_ms(),
+            }]);
         }
     }
 }
@@ -414,16 +416,14 @@ impl Workbench {
             detail: detail.clone(),
         });
         let agent = self.client().credentials().email.clone();
-        if let Err(error) = cache.store_audit(AuditEntry {
+        cache.engine.write_soon(vec![Write::Audit(AuditEntry {
             at_ms: started_at_ms,
             actor: mask_pii(&agent).into_owned(),
             endpoint: endpoint.to_string(),
             duration_ms,
             outcome: label.into(),
             detail,
-        }) {
-            tracing::warn!(%error, endpoint, "a connector call could not be written to the audit log");
-        }
+        })]);
     }
 }
 
@@ -478,13 +478,15 @@ fn record_view(found: Option<&agentdesk_sobot::PlatformCustomer>) -> PlatformRec
 impl Workbench {
     /// The workspace's cache: one connection to its database, kept while the workspace is on
     /// screen (a tenant switch opens the next tenant's).
-    /// Deletes audit entries older than `days` from the workspace on screen's database; answers how
-    /// many went. (Each tenant's database is pruned when it is on screen.)
-    pub fn prune_audit_log(&self, days: u16) -> Result<usize, ApiError> {
+    /// Deletes audit entries older than `days` from the workspace on screen's database; answers
+    /// whether any went. (Each tenant's database is pruned when it is on screen.)
+    pub async fn prune_audit_log(&self, days: u16) -> Result<bool, ApiError> {
         let before_ms = self.clock().now().days_before(u32::from(days)).as_i64();
-        let cache = self.cache()?;
-        let mut store = cache.store.lock().unwrap_or_else(|p| p.into_inner());
-        Ok(store.prune_audit(before_ms)?)
+        let applied = self
+            .engine()
+            .write(vec![Write::PruneAudit { before_ms }])
+            .await?;
+        Ok(applied.first().copied().unwrap_or(false))
     }
 
     pub(crate) fn cache(&self) -> Result<Arc<Cache>, ApiError> {
@@ -493,7 +495,8 @@ impl Workbench {
             return Ok(cache.clone());
         }
         let opened = Arc::new(Cache {
-            store: std::sync::Mutex::new(self.database().open()?),
+            store: std::sync::Mutex::new(self.database().open_read_only()?),
+            engine: self.engine(),
             clock: self.clock(),
         });
         Ok(current.customer_cache.get_or_init(|| opened).clone())
@@ -573,16 +576,6 @@ impl Workbench {
             view
         });
         Some(cache.outcome_card(outcome, cached, |v| v))
-    }
-}
-
-impl Cache {
-    fn store_audit(&self, entry: AuditEntry) -> Result<(), ApiError> {
-        self.store
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .apply(&[Write::Audit(entry)])?;
-        Ok(())
     }
 }
 
@@ -903,14 +896,18 @@ impl Customers<'_> {
             PersonalField::Email => identity.email,
         };
         let agent = self.host.client().credentials().email.clone();
-        cache.store_audit(AuditEntry {
-            at_ms: self.host.now_ms(),
-            actor: mask_pii(&agent).into_owned(),
-            endpoint: "reveal".into(),
-            duration_ms: 0.0,
-            outcome: "ok".into(),
-            detail: format!("{field:?} of session {session_id}"),
-        })?;
+        // The reveal is on record before the value is given.
+        cache
+            .engine
+            .write(vec![Write::Audit(AuditEntry {
+                at_ms: self.host.now_ms(),
+                actor: mask_pii(&agent).into_owned(),
+                endpoint: "reveal".into(),
+                duration_ms: 0.0,
+                outcome: "ok".into(),
+                detail: format!("{field:?} of session {session_id}"),
+            })])
+            .await?;
         Ok(value)
     }
 }

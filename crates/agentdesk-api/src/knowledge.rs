@@ -10,7 +10,7 @@ use agentdesk_domain::{mask_pii, Direction};
 use agentdesk_engine::EngineHandle;
 use agentdesk_insight::kb::{Article, KnowledgeIndex};
 use agentdesk_insight::sentiment::{is_calm_question, Label, SentimentModel};
-use agentdesk_store::KbArticle;
+use agentdesk_store::{KbArticle, Write};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -107,10 +107,10 @@ impl Workbench {
             return Ok(index);
         }
         let database = self.database();
-        if database.open()?.articles()?.is_empty() {
+        if database.open_read_only()?.articles()?.is_empty() {
             self.knowledge().sync_knowledge().await?;
         }
-        let store = database.open()?;
+        let store = database.open_read_only()?;
         // What the agents taught is part of each article's questions from the start.
         let mut learned: std::collections::HashMap<String, Vec<String>> =
             std::collections::HashMap::new();
@@ -239,7 +239,7 @@ impl Knowledge<'_> {
     pub async fn sync_knowledge(&self) -> Result<usize, ApiError> {
         let database = self.host.database();
         let newest = database
-            .open()?
+            .open_read_only()?
             .articles()?
             .iter()
             .map(|a| a.updated_at_ms)
@@ -271,7 +271,14 @@ impl Knowledge<'_> {
             }
             page += 1;
         }
-        let count = database.open()?.upsert_articles(&changed)?;
+        let count = self
+            .host
+            .engine()
+            .write(changed.into_iter().map(Write::UpsertArticle).collect())
+            .await?
+            .into_iter()
+            .filter(|changed| *changed)
+            .count();
         if count > 0 {
             // The next suggestion rebuilds the index from the database.
             if let Ok(mut slot) = self.host.current().knowledge.write() {
@@ -332,13 +339,14 @@ impl Knowledge<'_> {
             .learn(article_id, &question)
             .map_err(|e| ApiError::new(ErrorCode::NotFound, e.to_string()))?;
         // Kept in the tenant's database, so a restart or the next sync keeps it.
-        self.host.database().open()?.learn_question(
-            article_id,
-            &question,
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_millis() as i64),
-        )?;
+        self.host
+            .engine()
+            .write(vec![Write::LearnQuestion {
+                docid: article_id.to_string(),
+                question,
+                learned_at_ms: self.host.now_ms(),
+            }])
+            .await?;
         Ok(learned)
     }
     /// The session's mood from its last customer messages.

@@ -4,6 +4,8 @@
 use serde::Serialize;
 use ts_rs::TS;
 
+use agentdesk_store::Write;
+
 use crate::customer::Customers;
 use crate::{ApiError, ErrorCode};
 
@@ -38,7 +40,7 @@ impl Customers<'_> {
         })
     }
     /// Replaces the note about the customer of `session_id` (blank removes it); answers what is kept.
-    pub fn save_customer_note(
+    pub async fn save_customer_note(
         &self,
         session_id: &str,
         text: &str,
@@ -57,9 +59,14 @@ impl Customers<'_> {
         // Whitespace alone is no note: it would only show an empty-looking note as "saved".
         let text = if text.trim().is_empty() { "" } else { text };
         let updated_at_ms = self.host.now_ms();
-        let cache = self.host.cache()?;
-        let store = cache.store.lock().unwrap_or_else(|p| p.into_inner());
-        store.put_customer_note(&visitor_id, text, updated_at_ms)?;
+        self.host
+            .engine()
+            .write(vec![Write::CustomerNote {
+                visitor_id,
+                body: text.to_string(),
+                updated_at_ms,
+            }])
+            .await?;
         Ok(CustomerNoteView {
             text: text.to_string(),
             updated_at_ms: (!text.is_empty()).then_some(updated_at_ms),

@@ -62,6 +62,7 @@ async fn customer_words_never_reach_the_disk_in_clear() {
     workbench
         .customers()
         .save_customer_note(&cid, NOTE)
+        .await
         .unwrap();
     let tenant = workbench.snapshot().unwrap().tenant_id;
     let warning = workbench.snapshot().unwrap().storage_warning;

@@ -25,8 +25,8 @@ use agentdesk_sobot::protocol::{
 };
 use agentdesk_sobot::{AgentClient, ClientError, PushConnection, PushInput, SendFailure};
 use agentdesk_store::{
-    AuditEntry, Database, OutboxAttachment, OutboxItem, OutboxState, Store, StoreError, Visitor,
-    Write,
+    Applied, AuditEntry, Database, OutboxAttachment, OutboxItem, OutboxState, Store, StoreError,
+    Visitor, Write,
 };
 use serde::Serialize;
 use tokio::sync::{broadcast, mpsc, oneshot, watch, Notify};
@@ -159,6 +159,8 @@ pub struct EngineHandle {
     connection: Arc<Mutex<ConnectionState>>,
     events: broadcast::Sender<DomainEvent>,
     reader: Arc<Mutex<Store>>,
+    /// The database's single writer (shared with the actor).
+    writer: StoreWriter,
     stats: Arc<Mutex<EngineStats>>,
     /// Why the last commit failed, while commits fail (a full disk, a read-only data directory).
     storage_problem: Arc<Mutex<Option<String>>>,
@@ -200,7 +202,7 @@ impl SessionEngine {
             client: config.client.clone(),
             clock: config.clock.clone(),
             reader: reader.clone(),
-            writer,
+            writer: writer.clone(),
             events: events.clone(),
             stats: stats.clone(),
             storage_problem: storage_problem.clone(),
@@ -246,6 +248,7 @@ impl SessionEngine {
             connection,
             events,
             reader,
+            writer,
             stats,
             storage_problem,
             shutdown: Arc::new(shutdown_tx),
@@ -255,6 +258,18 @@ impl SessionEngine {
 }
 
 impl EngineHandle {
+    /// Writes `writes` in one transaction through the database's single writer; answers what each
+    /// changed. For the use cases' own data (notes, knowledge articles, the audit log's retention).
+    pub async fn write(&self, writes: Vec<Write>) -> Result<Applied, EngineError> {
+        Ok(self.writer.apply(writes).await?)
+    }
+
+    /// Hands `writes` to the single writer without waiting (best-effort data: the 360° view's cache,
+    /// an audit line); a failure is logged.
+    pub fn write_soon(&self, writes: Vec<Write>) {
+        self.writer.submit(writes);
+    }
+
     /// Writes a call another client made (the union platform's tenant API) to this workspace's
     /// audit log, batched with the engine's own writes.
     pub fn audit_call(&self, record: CallRecord) {
@@ -426,6 +441,8 @@ impl EngineHandle {
         for task in tasks {
             let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
         }
+        // The database closes with the engine, not whenever the last handle is dropped.
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.writer.close()).await;
     }
 }
 

@@ -90,6 +90,33 @@ pub enum Write {
         client_msg_id: String,
     },
     Audit(AuditEntry),
+    /// Deletes audit entries older than `before_ms` (the retention setting): changed when any went.
+    PruneAudit {
+        before_ms: i64,
+    },
+    /// An answer of one of the 360° view's sources, kept to show at once next time (an older answer
+    /// arriving late changes nothing).
+    CacheAnswer {
+        source: String,
+        key: String,
+        body: String,
+        fetched_at_ms: i64,
+    },
+    /// The agent's note about a customer; an empty one removes it.
+    CustomerNote {
+        visitor_id: String,
+        body: String,
+        updated_at_ms: i64,
+    },
+    /// A knowledge-base article as the platform has it: changed only if it differs.
+    UpsertArticle(KbArticle),
+    /// A question the agent answered with an article becomes one of its questions: changed unless it
+    /// already was.
+    LearnQuestion {
+        docid: String,
+        question: String,
+        learned_at_ms: i64,
+    },
 }
 
 /// Whether each `Write` changed anything (false for a duplicate).
@@ -292,6 +319,30 @@ impl Store {
                 } => outbox::postpone(&tx, client_msg_id, *next_attempt_at_ms, error)?,
                 Write::Requeue { client_msg_id } => outbox::requeue(&tx, client_msg_id)?,
                 Write::Audit(entry) => audit_log::insert(&tx, entry)?,
+                Write::PruneAudit { before_ms } => audit_log::prune(&tx, *before_ms)? > 0,
+                Write::CacheAnswer {
+                    source,
+                    key,
+                    body,
+                    fetched_at_ms,
+                } => {
+                    customer_cache::put(&tx, source, key, body, *fetched_at_ms)?;
+                    true
+                }
+                Write::CustomerNote {
+                    visitor_id,
+                    body,
+                    updated_at_ms,
+                } => {
+                    customer_notes::put(&tx, visitor_id, body, *updated_at_ms)?;
+                    true
+                }
+                Write::UpsertArticle(article) => kb_articles::upsert(&tx, article)?,
+                Write::LearnQuestion {
+                    docid,
+                    question,
+                    learned_at_ms,
+                } => kb_articles::learn(&tx, docid, question, *learned_at_ms)?,
             };
             applied.push(changed);
         }
