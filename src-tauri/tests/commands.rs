@@ -14,17 +14,10 @@ fn generated() -> String {
 
 #[test]
 fn the_committed_command_client_matches_the_commands() {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/backend/commands.ts");
-    let generated = generated();
-    if std::env::var_os("UPDATE_BINDINGS").is_some() {
-        std::fs::write(&path, &generated).unwrap();
-        return;
-    }
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        committed == generated,
-        "ui/src/backend/commands.ts is out of date; run: UPDATE_BINDINGS=1 cargo test -p agentdesk --test commands"
+    agentdesk_testkit::assert_committed(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/backend/commands.ts"),
+        &generated(),
+        "UPDATE_BINDINGS=1 cargo test -p agentdesk --test commands",
     );
 }
 

@@ -247,7 +247,7 @@ impl WorkspacePublisher {
                 event,
             }),
         );
-        for event in derived.drain(..) {
+        for event in derived {
             self.bus.publish_from(self.generation, event);
         }
         // Judging reads the session's last messages: on a blocking thread, off the async runtime.
@@ -272,38 +272,44 @@ impl WorkspacePublisher {
         match judged {
             Ok(Some(change)) => {
                 let mood = change.event.mood.clone();
-                derived.push(DeskEvent::Mood(change.event));
+                self.bus
+                    .publish_from(self.generation, DeskEvent::Mood(change.event));
                 if change.crossed && policy.upset_customer {
-                    derived.push(DeskEvent::Notice(Notice::UpsetCustomer {
+                    let notice = Notice::UpsetCustomer {
                         customer: self.customer(&mood.session_id, ""),
                         session_id: mood.session_id,
                         percent: (mood.risk * 100.0).round().clamp(0.0, 100.0) as u8,
                         // Masked already (a cue can be a number the customer typed).
                         cues: mood.cues,
-                    }));
+                    };
+                    self.bus
+                        .publish_from(self.generation, DeskEvent::Notice(notice));
                 }
             }
             Ok(None) => {}
             Err(error) => tracing::warn!(%error, "could not judge a session's mood"),
         }
-        for event in derived {
-            self.bus.publish_from(self.generation, event);
-        }
     }
 
-    fn customer(&self, session_id: &str, fallback: &str) -> String {
-        self.customers
-            .get(session_id)
-            .cloned()
-            .or_else(|| {
-                self.engine
-                    .sessions()
-                    .ok()?
-                    .into_iter()
-                    .find(|s| s.id == session_id)
-                    .map(|s| s.visitor_name)
-            })
-            .unwrap_or_else(|| fallback.to_string())
+    /// The customer's name in `session_id`: remembered from its opening, else looked up once in the
+    /// engine's sessions (a session opened before this publisher started) and remembered.
+    fn customer(&mut self, session_id: &str, fallback: &str) -> String {
+        if let Some(name) = self.customers.get(session_id) {
+            return name.clone();
+        }
+        let found = self.engine.sessions().ok().and_then(|sessions| {
+            sessions
+                .into_iter()
+                .find(|s| s.id == session_id)
+                .map(|s| s.visitor_name)
+        });
+        match found {
+            Some(name) => {
+                self.customers.insert(session_id.to_string(), name.clone());
+                name
+            }
+            None => fallback.to_string(),
+        }
     }
 }
 

@@ -134,20 +134,8 @@ impl Conversations<'_> {
 
     fn visitor_of(&self, session_id: &str) -> Result<String, ApiError> {
         self.host
-            .engine()
-            .sessions()?
-            .into_iter()
-            .find(|s| s.id == session_id)
-            .map(|s| s.visitor_id)
-            .ok_or_else(|| {
-                ApiError::because(
-                    ErrorCode::NotFound,
-                    ErrorReason::NoSession {
-                        session: session_id.to_string(),
-                    },
-                    format!("no session {session_id} in this workspace"),
-                )
-            })
+            .visitor_uid(session_id)
+            .map(|(visitor_id, _)| visitor_id)
     }
 
     /// Invites the customer to rate the service (`reComment`); the platform's refusals in words.

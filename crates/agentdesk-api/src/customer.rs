@@ -325,7 +325,25 @@ impl Cache {
         cached: Option<(T, i64)>,
         fresh: impl FnOnce(C) -> T,
     ) -> Card<T> {
-        outcome_card(outcome, cached, fresh, self.now_ms())
+        match outcome {
+            SourceOutcome::Ok { value, .. } => {
+                card(CardState::Fresh, Some(fresh(value)), Some(self.now_ms()))
+            }
+            SourceOutcome::Failed { error, retry_in_ms } => Card {
+                state: CardState::Failed,
+                as_of_ms: cached.as_ref().map(|(_, at)| *at),
+                value: cached.map(|(v, _)| v),
+                error: Some(error),
+                retry_in_ms,
+            },
+            SourceOutcome::Skipped { retry_in_ms } => Card {
+                state: CardState::Failed,
+                as_of_ms: cached.as_ref().map(|(_, at)| *at),
+                value: cached.map(|(v, _)| v),
+                error: Some("paused after repeated failures".into()),
+                retry_in_ms: Some(retry_in_ms),
+            },
+        }
     }
 
     pub(crate) fn get<T: DeserializeOwned>(&self, source: &str, key: &str) -> Option<(T, i64)> {
@@ -360,32 +378,6 @@ fn card<T: TS>(state: CardState, value: Option<T>, as_of_ms: Option<i64>) -> Car
         as_of_ms,
         error: None,
         retry_in_ms: None,
-    }
-}
-
-/// A card from a source's outcome (fetched at `now_ms`), falling back to the cached value on failure.
-fn outcome_card<T: TS, C>(
-    outcome: SourceOutcome<C>,
-    cached: Option<(T, i64)>,
-    fresh: impl FnOnce(C) -> T,
-    now_ms: i64,
-) -> Card<T> {
-    match outcome {
-        SourceOutcome::Ok { value, .. } => card(CardState::Fresh, Some(fresh(value)), Some(now_ms)),
-        SourceOutcome::Failed { error, retry_in_ms } => Card {
-            state: CardState::Failed,
-            as_of_ms: cached.as_ref().map(|(_, at)| *at),
-            value: cached.map(|(v, _)| v),
-            error: Some(error),
-            retry_in_ms,
-        },
-        SourceOutcome::Skipped { retry_in_ms } => Card {
-            state: CardState::Failed,
-            as_of_ms: cached.as_ref().map(|(_, at)| *at),
-            value: cached.map(|(v, _)| v),
-            error: Some("paused after repeated failures".into()),
-            retry_in_ms: Some(retry_in_ms),
-        },
     }
 }
 

@@ -189,6 +189,15 @@ mod tests {
         format!("HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n{length}Connection: close\r\n\r\n")
     }
 
+    /// What fetching `address` from `platform` is refused with.
+    async fn refusal(platform: &Url, address: &str) -> ApiError {
+        PlatformImages::new()
+            .unwrap()
+            .fetch_as_data_url(platform, address)
+            .await
+            .expect_err("the image is refused")
+    }
+
     #[tokio::test]
     async fn an_image_of_the_platform_is_loaded() {
         let platform = server(image_head(Some(PNG.len())), PNG, 1).await;
@@ -217,11 +226,7 @@ mod tests {
             0,
         )
         .await;
-        let images = PlatformImages::new().unwrap();
-        let error = images
-            .fetch_as_data_url(&platform, "/files/a.png")
-            .await
-            .expect_err("the redirect leaves the platform");
+        let error = refusal(&platform, "/files/a.png").await;
         assert_eq!(error.code, ErrorCode::InvalidInput);
         assert!(error.message.contains("outside the platform"), "{error:?}");
     }
@@ -232,33 +237,21 @@ mod tests {
         // reading the whole body first would wait for the timeout.
         static CHUNK: [u8; 64 * 1024] = [7u8; 64 * 1024];
         let platform = server(image_head(None), &CHUNK, 200).await;
-        let images = PlatformImages::new().unwrap();
-        let error = images
-            .fetch_as_data_url(&platform, "/files/huge.png")
-            .await
-            .expect_err("over the cap");
+        let error = refusal(&platform, "/files/huge.png").await;
         assert!(error.message.contains("larger than 10 MB"), "{error:?}");
     }
 
     #[tokio::test]
     async fn an_announced_oversized_image_is_refused_before_reading() {
         let platform = server(image_head(Some(MAX_IMAGE_BYTES + 1)), PNG, 1).await;
-        let images = PlatformImages::new().unwrap();
-        let error = images
-            .fetch_as_data_url(&platform, "/files/huge.png")
-            .await
-            .expect_err("over the cap");
+        let error = refusal(&platform, "/files/huge.png").await;
         assert!(error.message.contains("larger than 10 MB"), "{error:?}");
     }
 
     #[tokio::test]
     async fn an_address_on_another_host_is_refused() {
         let platform = Url::parse("http://127.0.0.1:9/").unwrap();
-        let images = PlatformImages::new().unwrap();
-        let error = images
-            .fetch_as_data_url(&platform, "https://example.com/a.png")
-            .await
-            .expect_err("another origin");
+        let error = refusal(&platform, "https://example.com/a.png").await;
         assert!(error.message.contains("outside the platform"), "{error:?}");
     }
 }

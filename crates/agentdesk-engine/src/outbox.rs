@@ -141,15 +141,20 @@ pub async fn run(
         // is done (or new work is queued), never after a whole wave.
         tokio::select! {
             Some(done) = in_flight.join_next_with_id(), if !in_flight.is_empty() => {
-                let id = match done {
-                    Ok((id, ())) => id,
-                    Err(error) => {
-                        tracing::error!(%error, "an outbox send ended unexpectedly");
-                        error.id()
+                // Every send that is done by now, so a burst of answers costs one look at the outbox.
+                let mut finished = Some(done);
+                while let Some(done) = finished {
+                    let id = match done {
+                        Ok((id, ())) => id,
+                        Err(error) => {
+                            tracing::error!(%error, "an outbox send ended unexpectedly");
+                            error.id()
+                        }
+                    };
+                    if let Some(session_id) = task_sessions.remove(&id) {
+                        busy_sessions.remove(&session_id);
                     }
-                };
-                if let Some(session_id) = task_sessions.remove(&id) {
-                    busy_sessions.remove(&session_id);
+                    finished = in_flight.try_join_next_with_id();
                 }
             }
             _ = wake.notified() => {}

@@ -140,3 +140,19 @@ pub async fn post_json(url: &str, body: Value) -> Value {
         .await
         .unwrap_or(Value::Null)
 }
+
+/// A generated file committed to the repository (TypeScript bindings, the command client) must be
+/// what the generator makes now; with `UPDATE_BINDINGS` set, it is written instead. `regenerate` is
+/// the command that does so, for the failure message.
+pub fn assert_committed(path: &std::path::Path, generated: &str, regenerate: &str) {
+    if std::env::var_os("UPDATE_BINDINGS").is_some() {
+        std::fs::write(path, generated).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        return;
+    }
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "{} is out of date; run: {regenerate}",
+        path.display()
+    );
+}

@@ -311,9 +311,9 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<i32> {
         "p50_ms": (merged.quantile_ms(0.5) * 100.0).round() / 100.0,
         "latency_samples": merged.count(),
         // A reply from queued on this machine to stored by the platform, the slow session left out.
-        "reply_p99_ms": reply_times.quantile_ms(0.99).map(|ms| ms.round()),
-        "reply_p50_ms": reply_times.quantile_ms(0.5).map(|ms| ms.round()),
-        "reply_samples": reply_times.len(),
+        "reply_p99_ms": quantile(&reply_times, 0.99),
+        "reply_p50_ms": quantile(&reply_times, 0.5),
+        "reply_samples": reply_times.count(),
         "integrity": integrity,
         // SQLCipher leaves no plain SQLite header on disk.
         "encrypted_on_disk": std::fs::read(&database_path)
@@ -337,7 +337,7 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<i32> {
             None,
         );
         figures["slow_session"] = json!({"cid": cid, "delay_ms": ms,
-            "replies": slow_times.len(), "reply_p50_ms": slow_times.quantile_ms(0.5).map(|ms| ms.round())});
+            "replies": slow_times.count(), "reply_p50_ms": quantile(&slow_times, 0.5)});
     }
     let sandbox_stats = control.get("/stats").await?;
     figures["sandbox"] = json!({
@@ -425,44 +425,29 @@ fn reply_order_violations(platform: &[&AgentMessage], queued: &[QueuedText]) -> 
     by_session.values().map(|order| descents(order)).sum()
 }
 
-/// Milliseconds from queued (this machine's outbox) to stored (the platform's record), sorted.
-struct ReplyLatencies(Vec<f64>);
-
-impl ReplyLatencies {
-    fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// The `q` quantile (nearest rank), or None without samples.
-    fn quantile_ms(&self, q: f64) -> Option<f64> {
-        if self.0.is_empty() {
-            return None;
-        }
-        let rank = ((q * self.0.len() as f64).ceil() as usize).clamp(1, self.0.len());
-        Some(self.0[rank - 1])
-    }
+/// The `q` quantile of `times` in whole ms, or None without samples (null in the JSON).
+fn quantile(times: &LatencyHistogram, q: f64) -> Option<f64> {
+    (times.count() > 0).then(|| times.quantile_ms(q).round())
 }
 
-/// How long each reply took to reach the platform, leaving out the session `except`.
+/// How long each reply took from queued (this machine's outbox) to stored (the platform's record),
+/// leaving out the session `except`.
 fn reply_latencies(
     platform: &[&AgentMessage],
     queued: &[QueuedText],
     except: Option<&str>,
-) -> ReplyLatencies {
+) -> LatencyHistogram {
     let queued_at: HashMap<(&str, &str), i64> = queued
         .iter()
         .map(|q| ((q.session_id.as_str(), q.content.as_str()), q.queued_at_ms))
         .collect();
-    let mut times: Vec<f64> = platform
-        .iter()
-        .filter(|m| except != Some(m.cid.as_str()))
-        .filter_map(|m| {
-            let at = queued_at.get(&(m.cid.as_str(), m.content.as_str()))?;
-            Some((m.t - at).max(0) as f64)
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    ReplyLatencies(times)
+    let mut times = LatencyHistogram::default();
+    for m in platform.iter().filter(|m| except != Some(m.cid.as_str())) {
+        if let Some(at) = queued_at.get(&(m.cid.as_str(), m.content.as_str())) {
+            times.record_us((m.t - at).max(0) as u64 * 1000);
+        }
+    }
+    times
 }
 
 struct OrderReport {
