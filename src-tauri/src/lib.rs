@@ -25,6 +25,8 @@ pub const DOMAIN_EVENT: &str = "agentdesk://event";
 pub const MOOD_EVENT: &str = "agentdesk://mood";
 /// The window missed events and must read again what it shows (`ResyncEvent`).
 pub const RESYNC_EVENT: &str = "agentdesk://resync";
+/// The knowledge base's questions being understood in the background (`IndexingProgress`).
+pub const INDEXING_EVENT: &str = "agentdesk://indexing";
 /// The API health alert raised or cleared (`ApiHealthAlert`).
 pub const API_HEALTH_EVENT: &str = "agentdesk://api-health";
 /// Emitted once the workspace is up (or with an `ApiError` if it could not start).
@@ -75,6 +77,8 @@ pub fn run() {
                 .data_dir
                 .clone()
                 .unwrap_or(app.path().app_data_dir()?);
+            // The sentence encoder's model ships as a resource (loaded later, off the first render).
+            agentdesk_api::set_model_folders(app.path().resource_dir().into_iter().collect());
             let state = Arc::new(AppState::new(&config_dir));
             let updates_enabled_by_it = state.apply_provisioning();
             app.manage(state.clone());

@@ -26,6 +26,7 @@ pub async fn bridge(app: AppHandle, state: Arc<AppState>, mut events: DeskEvents
                 );
                 app.emit(crate::RESYNC_EVENT, resync)
             }
+            DeskEvent::Indexing(progress) => app.emit(crate::INDEXING_EVENT, progress),
             DeskEvent::Notice(notice) => {
                 notify(&app, &state, notice);
                 Ok(())

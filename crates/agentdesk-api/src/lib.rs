@@ -48,7 +48,10 @@ pub use error::{ApiError, ErrorCode, ErrorReason, KeyKind};
 pub use health::{
     ApiHealth, ApiHealthAlert, ApiHealthView, EndpointHealth, PushHealth, ALERT_WINDOW_MS,
 };
-pub use knowledge::{KbSuggestionView, Knowledge, SessionMood, DEFAULT_RISK_THRESHOLD};
+pub use knowledge::{
+    set_model_folders, IndexingProgress, KbSuggestionView, Knowledge, SessionMood,
+    DEFAULT_RISK_THRESHOLD,
+};
 pub use mood::{MoodChange, MoodEvent, MoodWatch};
 pub use notes::{CustomerNoteView, MAX_NOTE_CHARS};
 pub use provisioning::{
@@ -102,6 +105,7 @@ pub fn typescript_bindings() -> String {
         WorkbenchEvent::decl(&config),
         MoodEvent::decl(&config),
         ResyncEvent::decl(&config),
+        IndexingProgress::decl(&config),
         TenantOption::decl(&config),
         MerchantView::decl(&config),
         MerchantInput::decl(&config),

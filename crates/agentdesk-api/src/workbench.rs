@@ -223,7 +223,7 @@ pub struct Workbench {
     switching: tokio::sync::Mutex<()>,
     generation: AtomicU64,
     /// Everything the workbench tells its hosts (see `bus`).
-    bus: Bus,
+    pub(crate) bus: Bus,
     pub(crate) images: crate::images::PlatformImages,
 }
 

@@ -259,3 +259,80 @@ async fn a_session_crossing_the_threshold_is_reported_once() {
     assert!(notices.is_empty(), "{notices:?}");
     workbench.shutdown().await;
 }
+
+/// The indexing progress the bus reports until one says everything is understood.
+async fn wait_until_understood(
+    events: &mut agentdesk_api::DeskEvents,
+) -> Vec<agentdesk_api::IndexingProgress> {
+    let mut seen = Vec::new();
+    let deadline = std::time::Duration::from_secs(120);
+    loop {
+        let event = tokio::time::timeout(deadline, events.recv())
+            .await
+            .expect("the knowledge base was not understood in time")
+            .expect("the bus closed");
+        if let agentdesk_api::DeskEvent::Indexing(progress) = event {
+            assert!(progress.problem.is_none(), "{progress:?}");
+            let done = progress.done == progress.total;
+            seen.push(progress);
+            if done && seen.len() > 1 || seen.len() == 1 && done && seen[0].total == 0 {
+                return seen;
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn articles_are_understood_in_the_background_and_their_vectors_kept() {
+    let (dir, workbench) = common::demo_workbench().await;
+    let mut events = workbench.subscribe();
+    let sandbox = workbench.sandbox_url().to_string();
+    let cid = visitor(&sandbox, "kb-meaning", "你好").await;
+    common::wait_for_session(&workbench, &cid).await;
+    // The first suggestion builds the index; words answer at once, meaning follows.
+    workbench
+        .knowledge()
+        .knowledge_suggestions(&cid, Some("耳机退款".into()))
+        .await
+        .unwrap();
+    let progress = wait_until_understood(&mut events).await;
+    let total = progress.last().unwrap().total;
+    assert!(total >= 300, "every article's questions: {progress:?}");
+    assert!(
+        progress.windows(2).all(|w| w[0].done <= w[1].done),
+        "progress only grows: {progress:?}"
+    );
+    // A wording that shares no word with the refund articles finds one by meaning.
+    let found = workbench
+        .knowledge()
+        .knowledge_suggestions(
+            &cid,
+            Some("when will I get the money back for my earphones".into()),
+        )
+        .await
+        .unwrap();
+    assert!(
+        found
+            .iter()
+            .take(3)
+            .any(|s| s.title.contains("退款") && s.title.contains("耳机")
+                || s.title.contains("refund") && s.title.contains("headphones")),
+        "{found:?}"
+    );
+    let kept_across_runs = workbench.snapshot().unwrap().storage_warning.is_none();
+    workbench.shutdown().await;
+    if !kept_across_runs {
+        return;
+    }
+    // After a restart nothing is computed again: every vector comes from the database.
+    let restarted = common::demo_workbench_in(dir.path()).await;
+    let mut events = restarted.subscribe();
+    restarted
+        .knowledge()
+        .knowledge_suggestions(&cid, Some("耳机退款".into()))
+        .await
+        .unwrap();
+    let progress = wait_until_understood(&mut events).await;
+    assert_eq!(progress.last().unwrap().total, 0, "{progress:?}");
+    restarted.shutdown().await;
+}

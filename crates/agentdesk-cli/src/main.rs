@@ -78,11 +78,28 @@ enum KbCommand {
         kb: std::path::PathBuf,
         #[arg(long, default_value_t = 5)]
         top: usize,
+        /// Rank by words only (BM25 and learned questions), without the sentence encoder.
+        #[arg(long)]
+        lexical_only: bool,
     },
 }
 
 #[derive(Subcommand)]
 enum TrainCommand {
+    /// The sentence encoder's mean vector of Chinese and of English text (taken away from every
+    /// vector so that meaning, not language, decides the knowledge search): every 7th text of each
+    /// LABEL<TAB>TEXT file, up to 600 Chinese and 400 English.
+    LanguageMeans {
+        #[arg(long)]
+        zh: std::path::PathBuf,
+        #[arg(long)]
+        en: std::path::PathBuf,
+        #[arg(
+            long,
+            default_value = "crates/agentdesk-insight/models/language-means.json"
+        )]
+        out: std::path::PathBuf,
+    },
     /// Train the sentiment model; prints figures on a held-out tenth of each file.
     Sentiment {
         /// LABEL<TAB>TEXT files (e.g. ../shared/data/sentiment/*.tsv), and FAQ .jsonl files whose
@@ -111,6 +128,12 @@ enum EvalCommand {
         /// query latency at size.
         #[arg(long)]
         scale_to: Option<usize>,
+        /// Rank by words only (BM25 and learned questions), without the sentence encoder.
+        #[arg(long)]
+        lexical_only: bool,
+        /// Print every ranking method and fusion setting side by side instead.
+        #[arg(long, conflicts_with = "lexical_only")]
+        tune: bool,
     },
 }
 
@@ -151,16 +174,29 @@ fn main() {
             Command::Connector(args) => connector::run(args).await,
             Command::Provision(args) => provision::run(args).await,
             Command::Kb {
-                command: KbCommand::Search { kb, top },
-            } => kb::search(&kb, top),
+                command:
+                    KbCommand::Search {
+                        kb,
+                        top,
+                        lexical_only,
+                    },
+            } => kb::search(&kb, top, kb::RankingChoice { lexical_only }),
             Command::Eval {
                 command:
                     EvalCommand::Kb {
                         faq,
                         queries,
                         scale_to,
+                        lexical_only,
+                        tune,
                     },
-            } => kb::evaluate(&faq, &queries, scale_to),
+            } => kb::evaluate(
+                &faq,
+                &queries,
+                scale_to,
+                kb::RankingChoice { lexical_only },
+                tune,
+            ),
             Command::Eval {
                 command: EvalCommand::Sentiment { file, model },
             } => sentiment::evaluate(&file, model.as_deref()),
@@ -168,6 +204,9 @@ fn main() {
             Command::Train {
                 command: TrainCommand::Sentiment { files, out, epochs },
             } => sentiment::train(&files, &out, epochs),
+            Command::Train {
+                command: TrainCommand::LanguageMeans { zh, en, out },
+            } => kb::language_means(&zh, &en, &out),
             Command::BenchCustomer(args) => bench_customer::run(args).await,
             Command::Demo(args) => demo::run(args).await,
             Command::Soak(args) => soak::run(args).await,

@@ -66,3 +66,86 @@ fn a_damaged_file_is_named_with_its_line() {
     let error = String::from_utf8_lossy(&output.stderr);
     assert!(error.contains("line 2"), "{error}");
 }
+
+#[test]
+fn meaning_finds_what_words_miss_and_lexical_only_keeps_the_old_ranking() {
+    // No word in common with the parcel article ("我的快递到哪了", "物流信息怎么查").
+    let query = "包裹还没送到\nmy refund is missing\n";
+    let ids = |args: &[&str]| -> Vec<Value> {
+        let output = run(args, query);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap()["ids"].clone())
+            .collect()
+    };
+    let kb = fixture("faq.jsonl");
+    let hybrid = ids(&["kb", "search", "--kb", &kb, "--top", "1"]);
+    assert_eq!(hybrid[0], serde_json::json!(["parcel"]));
+    assert_eq!(hybrid[1], serde_json::json!(["refund"]));
+    let lexical = ids(&["kb", "search", "--kb", &kb, "--top", "1", "--lexical-only"]);
+    assert_ne!(
+        lexical[0],
+        serde_json::json!(["parcel"]),
+        "words alone cannot find it"
+    );
+}
+
+#[test]
+fn tune_prints_every_method_and_a_broken_model_says_what_to_do() {
+    let output = run(
+        &[
+            "eval",
+            "kb",
+            &fixture("faq.jsonl"),
+            &fixture("queries.jsonl"),
+            "--tune",
+        ],
+        "",
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let methods: Vec<String> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["method"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert!(methods.contains(&"lexical".to_string()) && methods.contains(&"dense".to_string()));
+    assert!(
+        methods.iter().any(|m| m.starts_with("shipped Linear")),
+        "{methods:?}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("model.bin");
+    std::fs::write(&broken, b"not a model").unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_agentdesk-cli"))
+        .args([
+            "eval",
+            "kb",
+            &fixture("faq.jsonl"),
+            &fixture("queries.jsonl"),
+        ])
+        .env("AGENTDESK_ENCODER_MODEL", &broken)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        error.contains("fetch-model.sh") && error.contains("--lexical-only"),
+        "{error}"
+    );
+}

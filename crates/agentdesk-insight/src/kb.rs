@@ -6,9 +6,16 @@
 //! breaks ties.
 //!
 //! It learns: a question an agent answered with an article becomes one of the article's questions.
+//!
+//! With the sentence encoder attached it also matches meaning: every question has a vector, a query's
+//! nearest questions score their articles by cosine similarity, and the two rankings are fused
+//! (`Fusion`, tuned on the development sets). Customers rarely use the knowledge base's words
+//! ("花呗怎么还款" / "如何偿还花呗"), and an English question finds a Chinese article.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+
+use agentdesk_encoder::Encoder;
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::TopDocs;
@@ -18,6 +25,7 @@ use tantivy::schema::{
 };
 use tantivy::{doc, Index, IndexReader, IndexWriter, ReloadPolicy};
 
+use crate::semantic::{LanguageMeans, PackedVector, QuestionVectors};
 use crate::tokenizer::{terms, MixedTokenizer, NAME};
 
 /// One article, in the shared FAQ format (`{"id", "title", "similar"?, "body"?}`).
@@ -166,6 +174,50 @@ impl Side {
     }
 }
 
+/// Which ranking a search uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Ranking {
+    /// Words and meaning fused (words alone while no vectors are there).
+    #[default]
+    Hybrid,
+    /// Words only (BM25 and the learned questions): the ranking before the encoder, for comparison.
+    Lexical,
+}
+
+/// How the word score and the meaning score of an article are combined.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Fusion {
+    /// `cosine + weight · lexical / best lexical`: the meaning score as it is, the word score
+    /// relative to the query's best.
+    Linear { lexical_weight: f32 },
+    /// Reciprocal rank fusion: `1/(k + lexical rank) + dense_weight/(k + dense rank)`.
+    Reciprocal { k: f32, dense_weight: f32 },
+}
+
+/// Tuned on the development sets (`agentdesk-cli eval kb --tune`, BENCHMARKS.md): the best
+/// Recall@1 and MRR@10 in both languages together (English peaks near 0.2, Chinese is flat from
+/// 0.08 to 0.2); reciprocal rank fusion was below it on both.
+pub const DEFAULT_FUSION: Fusion = Fusion::Linear {
+    lexical_weight: 0.15,
+};
+
+/// A query's two scores per article, before fusion.
+#[derive(Debug, Clone, Default)]
+pub struct Scores {
+    /// Article → word score (the combined BM25 described above).
+    pub lexical: HashMap<usize, f32>,
+    /// Article → best cosine similarity of its questions.
+    pub dense: HashMap<usize, f32>,
+    /// Article → its question that matched best (by words first, else by meaning).
+    best_question: HashMap<usize, usize>,
+    query_terms: Vec<String>,
+}
+
+/// Questions embedded together (one forward pass: each weight read once for all of them).
+const EMBED_BATCH: usize = 32;
+/// Candidates taken from the meaning side.
+const DENSE_CANDIDATES: usize = 50;
+
 pub struct KnowledgeIndex {
     articles: Vec<Article>,
     by_id: HashMap<String, usize>,
@@ -173,6 +225,9 @@ pub struct KnowledgeIndex {
     questions: Mutex<Vec<(usize, String)>>,
     per_question: Side,
     per_article: Side,
+    /// Attached once loaded (the app loads the model lazily, after the window is up).
+    encoder: OnceLock<Arc<Encoder>>,
+    vectors: RwLock<QuestionVectors>,
 }
 
 impl KnowledgeIndex {
@@ -210,7 +265,116 @@ impl KnowledgeIndex {
             questions: Mutex::new(questions),
             per_question,
             per_article,
+            encoder: OnceLock::new(),
+            vectors: RwLock::new(QuestionVectors::default()),
         })
+    }
+
+    /// Attaches the sentence encoder: queries are embedded with it, and questions once their
+    /// vectors are added (`add_vectors`).
+    pub fn with_encoder(self, encoder: Arc<Encoder>) -> KnowledgeIndex {
+        self.attach_encoder(encoder);
+        self
+    }
+
+    /// Attaches the encoder to an index in use (a second one is ignored).
+    pub fn attach_encoder(&self, encoder: Arc<Encoder>) {
+        let _ = self.encoder.set(encoder);
+    }
+
+    pub fn encoder(&self) -> Option<&Arc<Encoder>> {
+        self.encoder.get()
+    }
+
+    /// Questions without a vector yet: (question number, text).
+    pub fn questions_without_vectors(&self) -> Vec<(usize, String)> {
+        let vectors = self.vectors.read().unwrap_or_else(|p| p.into_inner());
+        self.questions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .enumerate()
+            .filter(|(n, _)| !vectors.has(*n))
+            .map(|(n, (_, text))| (n, text.clone()))
+            .collect()
+    }
+
+    /// Gives each question whose text is in `known` that vector (vectors kept from an earlier run:
+    /// only new or changed questions need the encoder). Answers how many it gave.
+    pub fn add_known_vectors(&self, known: &HashMap<String, PackedVector>) -> usize {
+        let found: Vec<(usize, PackedVector)> = self
+            .questions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .enumerate()
+            .filter_map(|(n, (_, text))| known.get(text).map(|v| (n, v.clone())))
+            .collect();
+        self.add_vectors(&found);
+        found.len()
+    }
+
+    pub fn add_vectors(&self, vectors: &[(usize, PackedVector)]) {
+        let mut all = self.vectors.write().unwrap_or_else(|p| p.into_inner());
+        for (question, vector) in vectors {
+            all.set(*question, vector);
+        }
+    }
+
+    /// Computes the vectors of the questions that have none, on `threads` threads, `progress(done,
+    /// total)` after each batch; answers what it computed (question number, text, vector) for the
+    /// caller to keep. Without an encoder it does nothing.
+    pub fn embed_missing(
+        &self,
+        threads: usize,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Vec<(usize, String, PackedVector)> {
+        let Some(encoder) = self.encoder.get() else {
+            return Vec::new();
+        };
+        let missing = self.questions_without_vectors();
+        let total = missing.len();
+        let batches: Vec<&[(usize, String)]> = missing.chunks(EMBED_BATCH).collect();
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        let computed = Mutex::new(Vec::with_capacity(total));
+        std::thread::scope(|scope| {
+            for _ in 0..threads.max(1) {
+                scope.spawn(|| loop {
+                    let b = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(batch) = batches.get(b) else { break };
+                    let texts: Vec<&str> = batch.iter().map(|(_, t)| t.as_str()).collect();
+                    let packed: Vec<(usize, String, PackedVector)> = batch
+                        .iter()
+                        .zip(encoder.embed(&texts))
+                        .map(|((n, t), v)| (*n, t.clone(), meaning_of(t, &v)))
+                        .collect();
+                    self.add_vectors(
+                        &packed
+                            .iter()
+                            .map(|(n, _, v)| (*n, v.clone()))
+                            .collect::<Vec<_>>(),
+                    );
+                    computed
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .extend(packed);
+                    let finished = done
+                        .fetch_add(batch.len(), std::sync::atomic::Ordering::Relaxed)
+                        + batch.len();
+                    progress(finished, total);
+                });
+            }
+        });
+        computed.into_inner().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Questions with a vector.
+    pub fn vector_count(&self) -> usize {
+        self.vectors
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .count()
     }
 
     pub fn len(&self) -> usize {
@@ -221,9 +385,35 @@ impl KnowledgeIndex {
         self.articles.is_empty()
     }
 
-    /// The `top` best articles for a customer's message, best first.
+    /// The `top` best articles for a customer's message, best first (hybrid ranking).
     pub fn search(&self, query: &str, top: usize) -> Result<Vec<Suggestion>, KbError> {
+        self.search_ranked(query, top, Ranking::Hybrid)
+    }
+
+    pub fn search_ranked(
+        &self,
+        query: &str,
+        top: usize,
+        ranking: Ranking,
+    ) -> Result<Vec<Suggestion>, KbError> {
+        let scores = self.scores(query, ranking)?;
+        let ranked = fuse(&scores, DEFAULT_FUSION, top);
+        Ok(self.suggestions(&scores, ranked))
+    }
+
+    /// Both scores of the articles a query reaches (the meaning side only with `Ranking::Hybrid`
+    /// and an encoder).
+    pub fn scores(&self, query: &str, ranking: Ranking) -> Result<Scores, KbError> {
         let query_terms: Vec<String> = terms(query).into_iter().map(|t| t.text).collect();
+        let query_vector = match (ranking, self.encoder.get()) {
+            // An empty message asks nothing (its vector would still be near some question).
+            _ if query.trim().is_empty() => None,
+            (Ranking::Hybrid, Some(encoder)) if self.vector_count() > 0 => encoder
+                .embed(&[query])
+                .pop()
+                .map(|v| LanguageMeans::shipped().center(query, &v)),
+            _ => None,
+        };
         // The two indexes are searched at the same time: a query's latency is the slower of the two
         // rather than their sum (a customer message arrives on a multi-core desktop, not a server
         // busy with other queries).
@@ -238,43 +428,85 @@ impl KnowledgeIndex {
         // Per article: the best question's score and which question it was.
         let mut best: HashMap<usize, (f32, usize)> = HashMap::new();
         let mut all_scores: HashMap<usize, Vec<f32>> = HashMap::new();
-        for (question, score) in &by_question {
-            if let Some((article, _)) = questions.get(*question) {
-                all_scores.entry(*article).or_default().push(*score);
-            }
-        }
         for (question, score) in by_question {
             let Some((article, _)) = questions.get(question) else {
                 continue;
             };
+            all_scores.entry(*article).or_default().push(score);
             let entry = best.entry(*article).or_insert((score, question));
             if score > entry.0 {
                 *entry = (score, question);
             }
         }
-        let mut combined: HashMap<usize, f32> = best
+        let mut lexical: HashMap<usize, f32> = best
             .iter()
             .map(|(article, (score, _))| (*article, *score))
             .collect();
         for (article, mut scores) in all_scores {
             scores.sort_by(|a, b| b.total_cmp(a));
             let runners_up: f32 = scores.iter().skip(1).take(2).sum();
-            *combined.entry(article).or_insert(0.0) += RUNNER_UP_WEIGHT * runners_up;
+            *lexical.entry(article).or_insert(0.0) += RUNNER_UP_WEIGHT * runners_up;
         }
         for (article, score) in by_article {
-            *combined.entry(article).or_insert(0.0) += ARTICLE_WEIGHT * score;
+            *lexical.entry(article).or_insert(0.0) += ARTICLE_WEIGHT * score;
         }
-        let mut ranked: Vec<(usize, f32)> = combined.into_iter().collect();
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        ranked.truncate(top);
-        let wanted: HashSet<&str> = query_terms.iter().map(String::as_str).collect();
-        Ok(ranked
+        let mut best_question: HashMap<usize, usize> =
+            best.into_iter().map(|(a, (_, q))| (a, q)).collect();
+        let mut dense: HashMap<usize, f32> = HashMap::new();
+        if let Some(query_vector) = query_vector {
+            let vectors = self.vectors.read().unwrap_or_else(|p| p.into_inner());
+            // Per article its nearest question: (similarity, question), in a flat table (at 50,000
+            // articles a map per query costs more than the scan).
+            let mut nearest: Vec<(f32, usize)> =
+                vec![(f32::NEG_INFINITY, usize::MAX); self.articles.len()];
+            for (question, similarity) in vectors.similarities(&query_vector) {
+                let Some((article, _)) = questions.get(question) else {
+                    continue;
+                };
+                if similarity > nearest[*article].0 {
+                    nearest[*article] = (similarity, question);
+                }
+            }
+            let mut reached: Vec<usize> = (0..nearest.len())
+                .filter(|a| nearest[*a].1 != usize::MAX)
+                .collect();
+            let by_similarity =
+                |a: &usize, b: &usize| nearest[*b].0.total_cmp(&nearest[*a].0).then(a.cmp(b));
+            if reached.len() > DENSE_CANDIDATES {
+                reached.select_nth_unstable_by(DENSE_CANDIDATES, by_similarity);
+                reached.truncate(DENSE_CANDIDATES);
+            }
+            // The nearest few, and every article the words found keeps its meaning score too.
+            for article in reached
+                .into_iter()
+                .chain(lexical.keys().copied().collect::<Vec<_>>())
+            {
+                let (similarity, question) = nearest[article];
+                if question != usize::MAX {
+                    dense.insert(article, similarity);
+                    best_question.entry(article).or_insert(question);
+                }
+            }
+        }
+        Ok(Scores {
+            lexical,
+            dense,
+            best_question,
+            query_terms,
+        })
+    }
+
+    fn suggestions(&self, scores: &Scores, ranked: Vec<(usize, f32)>) -> Vec<Suggestion> {
+        let questions = self.questions.lock().unwrap_or_else(|p| p.into_inner());
+        let wanted: HashSet<&str> = scores.query_terms.iter().map(String::as_str).collect();
+        ranked
             .into_iter()
             .map(|(number, score)| {
                 let article = &self.articles[number];
-                let matched_question = best
+                let matched_question = scores
+                    .best_question
                     .get(&number)
-                    .and_then(|(_, q)| questions.get(*q))
+                    .and_then(|q| questions.get(*q))
                     .map(|(_, text)| text.clone())
                     .unwrap_or_else(|| article.title.clone());
                 let highlights = highlight(&matched_question, &wanted);
@@ -287,7 +519,12 @@ impl KnowledgeIndex {
                     highlights,
                 }
             })
-            .collect())
+            .collect()
+    }
+
+    /// The article's id by its number (for evaluations working on `Scores`).
+    pub fn id_of(&self, number: usize) -> Option<&str> {
+        self.articles.get(number).map(|a| a.id.as_str())
     }
 
     /// Makes `question` one of the article's questions (an agent answered it with this article).
@@ -306,10 +543,16 @@ impl KnowledgeIndex {
         {
             return Ok(false);
         }
-        self.per_question.add(questions.len(), question)?;
+        let question_number = questions.len();
+        self.per_question.add(question_number, question)?;
         questions.push((number, question.to_string()));
         drop(questions);
         self.per_question.commit()?;
+        if let Some(encoder) = self.encoder.get() {
+            if let Some(vector) = encoder.embed(&[question]).pop() {
+                self.add_vectors(&[(question_number, meaning_of(question, &vector))]);
+            }
+        }
         Ok(true)
     }
 
@@ -324,6 +567,46 @@ impl KnowledgeIndex {
             .unwrap_or_else(|p| p.into_inner())
             .len()
     }
+}
+
+/// A question's vector as the index keeps it: its language's mean taken away, packed.
+pub fn meaning_of(text: &str, vector: &[f32]) -> PackedVector {
+    PackedVector::pack(&LanguageMeans::shipped().center(text, vector))
+}
+
+/// The `top` articles by the fused score, best first (ties by article order).
+pub fn fuse(scores: &Scores, fusion: Fusion, top: usize) -> Vec<(usize, f32)> {
+    let mut combined: HashMap<usize, f32> = HashMap::new();
+    match fusion {
+        _ if scores.dense.is_empty() => combined.clone_from(&scores.lexical),
+        Fusion::Linear { lexical_weight } => {
+            let best = scores.lexical.values().copied().fold(0f32, f32::max);
+            let floor = scores.dense.values().copied().fold(f32::INFINITY, f32::min);
+            for (article, lexical) in &scores.lexical {
+                let relative = if best > 0.0 { lexical / best } else { 0.0 };
+                // An article the words found but the meaning side did not reach gets the lowest
+                // meaning score seen (an upper bound on what it would have had).
+                let dense = scores.dense.get(article).copied().unwrap_or(floor);
+                combined.insert(*article, dense + lexical_weight * relative);
+            }
+            for (article, dense) in &scores.dense {
+                combined.entry(*article).or_insert(*dense);
+            }
+        }
+        Fusion::Reciprocal { k, dense_weight } => {
+            for (weight, side) in [(1.0, &scores.lexical), (dense_weight, &scores.dense)] {
+                let mut ranked: Vec<(&usize, &f32)> = side.iter().collect();
+                ranked.sort_by(|a, b| b.1.total_cmp(a.1).then(a.0.cmp(b.0)));
+                for (rank, (article, _)) in ranked.into_iter().enumerate() {
+                    *combined.entry(*article).or_insert(0.0) += weight / (k + rank as f32 + 1.0);
+                }
+            }
+        }
+    }
+    let mut ranked: Vec<(usize, f32)> = combined.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    ranked.truncate(top);
+    ranked
 }
 
 /// Byte ranges of `text` whose terms are among `wanted`, merged where they overlap.

@@ -14,6 +14,7 @@ mod kb_articles;
 mod messages;
 mod migrations;
 mod outbox;
+mod question_vectors;
 mod sessions;
 mod visitors;
 
@@ -116,6 +117,12 @@ pub enum Write {
         docid: String,
         question: String,
         learned_at_ms: i64,
+    },
+    /// The encoder's vector of a knowledge-base question (`model` names the encoder).
+    QuestionVector {
+        question: String,
+        model: String,
+        vector: Vec<u8>,
     },
 }
 
@@ -248,6 +255,7 @@ impl Store {
                 ("audit_log", audit_log::MIGRATIONS),
                 ("customer_cache", customer_cache::MIGRATIONS),
                 ("customer_notes", customer_notes::MIGRATIONS),
+                ("question_vectors", question_vectors::MIGRATIONS),
             ],
         )?;
         Ok(store)
@@ -343,6 +351,11 @@ impl Store {
                     question,
                     learned_at_ms,
                 } => kb_articles::learn(&tx, docid, question, *learned_at_ms)?,
+                Write::QuestionVector {
+                    question,
+                    model,
+                    vector,
+                } => question_vectors::put(&tx, question, model, vector)?,
             };
             applied.push(changed);
         }
@@ -413,6 +426,14 @@ impl Store {
         learned_at_ms: i64,
     ) -> Result<bool, StoreError> {
         kb_articles::learn(&self.conn, docid, question, learned_at_ms)
+    }
+
+    /// The kept question vectors of `model`, by question text.
+    pub fn question_vectors(
+        &self,
+        model: &str,
+    ) -> Result<std::collections::HashMap<String, Vec<u8>>, StoreError> {
+        question_vectors::all(&self.conn, model)
     }
 
     /// Every learned question as (article, question), oldest first.

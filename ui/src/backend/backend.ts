@@ -4,6 +4,7 @@
 import type {
   ApiError,
   ApiHealthAlert,
+  IndexingProgress,
   ErrorCode,
   ErrorReason,
   MoodEvent,
@@ -25,6 +26,8 @@ export interface Backend extends Commands {
   onResync(listener: (event: ResyncEvent) => void): Promise<() => void>;
   /** Each customer message's effect on its session's mood. */
   onMood(listener: (event: MoodEvent) => void): Promise<() => void>;
+  /** The knowledge base's questions being understood in the background. */
+  onIndexing(listener: (progress: IndexingProgress) => void): Promise<() => void>;
   /** The API failure alert, raised and cleared. */
   onApiHealth(listener: (alert: ApiHealthAlert) => void): Promise<() => void>;
   onUpdate(listener: (status: UpdateStatus) => void): Promise<() => void>;

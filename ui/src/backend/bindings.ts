@@ -108,6 +108,13 @@ export type ResyncEvent = { workspace: number,
  */
 skipped: number, };
 
+export type IndexingProgress = { workspace: number, done: number, total: number, 
+/**
+ * Set when the encoder cannot run (its model file missing or damaged): suggestions then match
+ * words only.
+ */
+problem: string | null, };
+
 export type TenantOption = { 
 /**
  * The platform's company id.

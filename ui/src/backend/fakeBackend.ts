@@ -10,7 +10,7 @@ import type {
   CustomerView,
   PersonalField,
   AccountInput, AccountView, ConnectionReport, ConnectorView, KbSuggestionView, SessionMood, AgentInput, AgentView, MerchantInput, MerchantView, StatusLogEntry,
-  ApiHealthAlert, ApiHealthView, DashboardQuery, DashboardView,
+  ApiHealthAlert, ApiHealthView, IndexingProgress, DashboardQuery, DashboardView,
   AgentStatus, DomainEvent, Message, MoodEvent, ResyncEvent, Session, Settings, TenantOption, TransferTargets, WorkbenchEvent, WorkbenchSnapshot,
 } from "./bindings";
 
@@ -453,6 +453,20 @@ export class FakeBackend implements Backend {
 
   async apiHealth(): Promise<ApiHealthView> {
     return this.healthView;
+  }
+
+  private indexingListeners: ((progress: IndexingProgress) => void)[] = [];
+
+  async onIndexing(listener: (progress: IndexingProgress) => void) {
+    this.indexingListeners.push(listener);
+    return () => {
+      this.indexingListeners = this.indexingListeners.filter((l) => l !== listener);
+    };
+  }
+
+  /** The core reports how far the knowledge base's questions are understood. */
+  indexing(progress: Omit<IndexingProgress, "workspace">) {
+    for (const listener of this.indexingListeners) listener({ workspace: this.workspace, ...progress });
   }
 
   async onApiHealth(listener: (alert: ApiHealthAlert) => void) {

@@ -7,7 +7,7 @@ import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import type { Backend } from "../backend/backend";
-import type { KbSuggestionView, Session } from "../backend/bindings";
+import type { IndexingProgress, KbSuggestionView, Session } from "../backend/bindings";
 import { describeError } from "../errors";
 
 /** The matched question with its matched words in <mark>: text split at the ranges, never markup. */
@@ -40,7 +40,21 @@ export function KnowledgePanel(props: {
   const [asked, setAsked] = useState<string | null>(null);
   const [suggestions, setSuggestions] = useState<KbSuggestionView[] | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [indexing, setIndexing] = useState<IndexingProgress | null>(null);
   const sessionId = props.session.id;
+
+  useEffect(() => {
+    let unlisten: (() => void) | null = null;
+    let current = true;
+    void props.backend.onIndexing((progress) => current && setIndexing(progress)).then((stop) => {
+      if (current) unlisten = stop;
+      else stop();
+    });
+    return () => {
+      current = false;
+      unlisten?.();
+    };
+  }, [props.backend]);
 
   useEffect(() => {
     let current = true;
@@ -73,6 +87,17 @@ export function KnowledgePanel(props: {
         />
         <button type="submit">{t("knowledge.searchButton")}</button>
       </form>
+      {indexing?.problem && (
+        <p className="muted" role="note" data-testid="kb-lexical-only" title={indexing.problem}>
+          {t("knowledge.wordsOnly")}
+        </p>
+      )}
+      {indexing && !indexing.problem && indexing.done < indexing.total && (
+        <p role="status" className="muted" data-testid="kb-indexing">
+          <progress value={indexing.done} max={indexing.total} />{" "}
+          {t("knowledge.indexing", { done: indexing.done, total: indexing.total })}
+        </p>
+      )}
       <p className="muted">{asked ? t("knowledge.forQuery", { query: asked }) : t("knowledge.forMessage")}</p>
       {suggestions === null && !error && <p role="status">{t("knowledge.loading")}</p>}
       {suggestions?.length === 0 && <p className="muted">{t("knowledge.none")}</p>}

