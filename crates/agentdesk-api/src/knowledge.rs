@@ -52,10 +52,55 @@ pub fn set_model_folders(folders: Vec<std::path::PathBuf>) {
     let _ = MODEL_FOLDERS.set(folders);
 }
 
+/// The encoder once loaded (or why it cannot be).
+static ENCODER: std::sync::OnceLock<Result<Arc<agentdesk_encoder::Encoder>, String>> =
+    std::sync::OnceLock::new();
+
+/// The sentiment model's meaning head (`mood_head`).
+fn sentiment_head() -> Option<&'static agentdesk_insight::mood_head::SentimentHead> {
+    static HEAD: std::sync::OnceLock<Option<agentdesk_insight::mood_head::SentimentHead>> =
+        std::sync::OnceLock::new();
+    HEAD.get_or_init(|| agentdesk_insight::mood_head::SentimentHead::shipped().ok())
+        .as_ref()
+}
+
+/// Messages' encoder vectors, kept by text: a session's mood is judged from its last three
+/// customer messages each time one arrives, so each message is embedded once, in one batch with
+/// any others not seen yet. None while the encoder is not loaded (the mood then comes from the
+/// words alone; the encoder is loaded with the knowledge base, never for the mood alone).
+fn message_meanings(lines: &[String]) -> Option<Vec<Vec<f32>>> {
+    /// Messages remembered at most (about 1.5 KB each).
+    const REMEMBERED: usize = 2_048;
+    static SEEN: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<String, Vec<f32>>>,
+    > = std::sync::OnceLock::new();
+    let encoder = ENCODER.get()?.as_ref().ok()?;
+    let seen = SEEN.get_or_init(Default::default);
+    let missing: Vec<&str> = {
+        let seen = seen.lock().unwrap_or_else(|p| p.into_inner());
+        lines
+            .iter()
+            .filter(|l| !seen.contains_key(l.as_str()))
+            .map(String::as_str)
+            .collect()
+    };
+    let computed = if missing.is_empty() {
+        Vec::new()
+    } else {
+        encoder.embed(&missing)
+    };
+    let mut seen = seen.lock().unwrap_or_else(|p| p.into_inner());
+    if seen.len() + computed.len() > REMEMBERED {
+        seen.clear();
+    }
+    for (text, vector) in missing.iter().zip(computed) {
+        seen.insert(text.to_string(), vector);
+    }
+    lines.iter().map(|l| seen.get(l).cloned()).collect()
+}
+
 /// The encoder, loaded on first use (after the window is up) and kept for the process.
 fn encoder() -> Result<Arc<agentdesk_encoder::Encoder>, String> {
-    static ENCODER: std::sync::OnceLock<Result<Arc<agentdesk_encoder::Encoder>, String>> =
-        std::sync::OnceLock::new();
     ENCODER
         .get_or_init(|| {
             let folders: Vec<std::path::PathBuf> = MODEL_FOLDERS
@@ -280,7 +325,15 @@ pub(crate) fn judge_mood(
 ) -> Result<SessionMood, ApiError> {
     let model = sentiment_model()?;
     let lines = customer_lines(engine, session_id, RISK_WEIGHTS.len())?;
-    let verdicts: Vec<_> = lines.iter().map(|l| model.judge(l)).collect();
+    let meanings = message_meanings(&lines);
+    let verdicts: Vec<_> = lines
+        .iter()
+        .enumerate()
+        .map(|(k, l)| match (&meanings, sentiment_head()) {
+            (Some(vectors), Some(head)) => model.judge_with(l, Some((head, &vectors[k]))),
+            _ => model.judge(l),
+        })
+        .collect();
     let weight_total: f32 = RISK_WEIGHTS.iter().take(verdicts.len()).sum();
     // Each message's p(negative), a calm question counting as neutral at most.
     let risk = if verdicts.is_empty() {

@@ -264,7 +264,7 @@ pub fn language_means(zh: &Path, en: &Path, out: &Path) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-fn load_encoder() -> anyhow::Result<agentdesk_encoder::Encoder> {
+pub fn load_encoder() -> anyhow::Result<agentdesk_encoder::Encoder> {
     let path = agentdesk_encoder::find_model(&[]).context(
         "the sentence encoder's model file is missing: run scripts/fetch-model.sh (or set \
          AGENTDESK_ENCODER_MODEL), or pass --lexical-only",

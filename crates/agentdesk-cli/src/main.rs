@@ -46,6 +46,9 @@ enum Command {
         /// A model file instead of the shipped one.
         #[arg(long)]
         model: Option<std::path::PathBuf>,
+        /// The word model alone, without the sentence encoder's second opinion.
+        #[arg(long)]
+        lexical_only: bool,
     },
     /// Make a model file from labelled text (LABEL<TAB>TEXT files).
     Train {
@@ -86,6 +89,19 @@ enum KbCommand {
 
 #[derive(Subcommand)]
 enum TrainCommand {
+    /// The sentiment model's encoder head (stacked on the word model), with leave-one-domain-out
+    /// figures; FAQ .jsonl files give neutral questions.
+    SentimentHead {
+        files: Vec<std::path::PathBuf>,
+        #[arg(
+            long,
+            default_value = "crates/agentdesk-insight/models/sentiment-head.bin"
+        )]
+        out: std::path::PathBuf,
+        /// Examples of each class taken from each domain.
+        #[arg(long, default_value_t = 300)]
+        per_class: usize,
+    },
     /// The sentence encoder's mean vector of Chinese and of English text (taken away from every
     /// vector so that meaning, not language, decides the knowledge search): every 7th text of each
     /// LABEL<TAB>TEXT file, up to 600 Chinese and 400 English.
@@ -119,6 +135,9 @@ enum EvalCommand {
         file: std::path::PathBuf,
         #[arg(long)]
         model: Option<std::path::PathBuf>,
+        /// The word model alone, without the sentence encoder's second opinion.
+        #[arg(long)]
+        lexical_only: bool,
     },
     /// Recall@1, Recall@5 and MRR@10 of the suggestions for labelled queries ({"query", "answer"}).
     Kb {
@@ -198,12 +217,28 @@ fn main() {
                 tune,
             ),
             Command::Eval {
-                command: EvalCommand::Sentiment { file, model },
-            } => sentiment::evaluate(&file, model.as_deref()),
-            Command::Sentiment { model } => sentiment::judge_stdin(model.as_deref()),
+                command:
+                    EvalCommand::Sentiment {
+                        file,
+                        model,
+                        lexical_only,
+                    },
+            } => sentiment::evaluate(&file, model.as_deref(), lexical_only),
+            Command::Sentiment {
+                model,
+                lexical_only,
+            } => sentiment::judge_stdin(model.as_deref(), lexical_only),
             Command::Train {
                 command: TrainCommand::Sentiment { files, out, epochs },
             } => sentiment::train(&files, &out, epochs),
+            Command::Train {
+                command:
+                    TrainCommand::SentimentHead {
+                        files,
+                        out,
+                        per_class,
+                    },
+            } => sentiment::train_head(&files, &out, per_class),
             Command::Train {
                 command: TrainCommand::LanguageMeans { zh, en, out },
             } => kb::language_means(&zh, &en, &out),

@@ -66,24 +66,65 @@ fn read_questions(path: &Path) -> anyhow::Result<Vec<Labelled>> {
         .collect())
 }
 
-pub fn judge_stdin(model_path: Option<&Path>) -> anyhow::Result<i32> {
-    let model = model(model_path)?;
+/// The word model, and with it (unless `lexical_only`) the encoder and the meaning head.
+struct Judge {
+    words: SentimentModel,
+    meaning: Option<(
+        agentdesk_insight::mood_head::SentimentHead,
+        agentdesk_encoder::Encoder,
+    )>,
+}
+
+impl Judge {
+    fn new(model_path: Option<&Path>, lexical_only: bool) -> anyhow::Result<Judge> {
+        let meaning = if lexical_only {
+            None
+        } else {
+            Some((
+                agentdesk_insight::mood_head::SentimentHead::shipped()?,
+                crate::kb::load_encoder()?,
+            ))
+        };
+        Ok(Judge {
+            words: model(model_path)?,
+            meaning,
+        })
+    }
+
+    /// Verdicts for the texts (embedded in batches over every core).
+    fn judge(&self, texts: &[&str]) -> Vec<agentdesk_insight::sentiment::Verdict> {
+        match &self.meaning {
+            None => texts.iter().map(|t| self.words.judge(t)).collect(),
+            Some((head, encoder)) => texts
+                .iter()
+                .zip(embed_in_parallel(encoder, texts))
+                .map(|(t, v)| self.words.judge_with(t, Some((head, &v))))
+                .collect(),
+        }
+    }
+}
+
+pub fn judge_stdin(model_path: Option<&Path>, lexical_only: bool) -> anyhow::Result<i32> {
+    let judge = Judge::new(model_path, lexical_only)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     for line in std::io::stdin().lock().lines() {
-        let verdict = model.judge(&line.context("cannot read stdin")?);
+        let line = line.context("cannot read stdin")?;
+        let verdict = judge.judge(&[&line]).remove(0);
         writeln!(out, "{}", serde_json::to_string(&verdict)?)?;
     }
     Ok(0)
 }
 
-pub fn evaluate(file: &Path, model_path: Option<&Path>) -> anyhow::Result<i32> {
-    let model = model(model_path)?;
+pub fn evaluate(file: &Path, model_path: Option<&Path>, lexical_only: bool) -> anyhow::Result<i32> {
+    let judge = Judge::new(model_path, lexical_only)?;
     let rows = read_labelled(file)?;
     let started = std::time::Instant::now();
+    let texts: Vec<&str> = rows.iter().map(|(t, _)| t.as_str()).collect();
     let pairs: Vec<(bool, bool)> = rows
         .iter()
-        .map(|(text, negative)| (*negative, model.judge(text).label == Label::Negative))
+        .zip(judge.judge(&texts))
+        .map(|((_, negative), verdict)| (*negative, verdict.label == Label::Negative))
         .collect();
     let seconds = started.elapsed().as_secs_f64();
     let mut figures = serde_json::to_value(classification(&pairs))?;
@@ -147,4 +188,269 @@ pub fn train(files: &[PathBuf], out: &Path, epochs: usize) -> anyhow::Result<i32
         .with_context(|| format!("cannot write {}", out.display()))?;
     eprintln!("wrote {} ({} examples)", out.display(), everything.len());
     Ok(0)
+}
+
+/// One domain of labelled text for cross-domain validation.
+struct Domain {
+    name: String,
+    rows: Vec<Labelled>,
+    /// Only ever trained on (FAQ questions: all neutral, nothing to test).
+    train_only: bool,
+}
+
+/// A file's domains: a FAQ's questions are one (train only); a `LABEL<TAB>TEXT` file whose labels
+/// come in runs of positives then negatives (the shared Chinese reviews: one category after
+/// another) is one domain per such pair of runs; any other file is one domain.
+fn domains_of(path: &Path) -> anyhow::Result<Vec<Domain>> {
+    let name = path
+        .file_stem()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .to_string();
+    if path.extension().is_some_and(|x| x == "jsonl") {
+        return Ok(vec![Domain {
+            name,
+            rows: read_questions(path)?,
+            train_only: true,
+        }]);
+    }
+    let rows = read_labelled(path)?;
+    let mut runs: Vec<Vec<Labelled>> = Vec::new();
+    for row in rows.iter().cloned() {
+        match runs.last_mut() {
+            Some(run) if run.last().is_some_and(|last| last.1 == row.1) => run.push(row),
+            _ => runs.push(vec![row]),
+        }
+    }
+    // Long runs only: a shuffled file has short ones, and is one domain.
+    if runs.len() >= 4 && runs.iter().all(|r| r.len() >= 50) && runs.len().is_multiple_of(2) {
+        Ok(runs
+            .chunks(2)
+            .enumerate()
+            .map(|(k, pair)| Domain {
+                name: format!("{name}#{k}"),
+                rows: pair.concat(),
+                train_only: false,
+            })
+            .collect())
+    } else {
+        Ok(vec![Domain {
+            name,
+            rows,
+            train_only: false,
+        }])
+    }
+}
+
+/// Up to `per_class` negatives and as many others of a domain, spread over it (every k-th).
+fn sample(rows: &[Labelled], per_class: usize) -> (Vec<Labelled>, Vec<Labelled>) {
+    let mut picked = Vec::new();
+    let mut rest = Vec::new();
+    for negative in [true, false] {
+        let class: Vec<&Labelled> = rows.iter().filter(|r| r.1 == negative).collect();
+        let step = (class.len() / per_class.max(1)).max(1);
+        for (k, row) in class.into_iter().enumerate() {
+            if k % step == 0
+                && picked
+                    .iter()
+                    .filter(|r: &&Labelled| r.1 == negative)
+                    .count()
+                    < per_class
+            {
+                picked.push(row.clone());
+            } else {
+                rest.push(row.clone());
+            }
+        }
+    }
+    (picked, rest)
+}
+
+/// Trains the sentiment head (`SentimentHead`): embeds a sample of every domain, and for each domain
+/// that can be tested, trains on the others and prints its negative F1 for the word model alone,
+/// the encoder alone and both stacked (one JSON line each); then writes the head trained on every
+/// domain. The word model's log-odds for the head's examples come from a word model trained without
+/// them, so the head learns how far to trust it on text it has not seen.
+pub fn train_head(files: &[PathBuf], out: &Path, per_class: usize) -> anyhow::Result<i32> {
+    use agentdesk_insight::mood_head::SentimentHead;
+    let encoder = crate::kb::load_encoder()?;
+    let mut domains = Vec::new();
+    for file in files {
+        domains.extend(domains_of(file)?);
+    }
+    if domains.iter().all(|d| d.train_only) {
+        bail!("name at least one LABEL<TAB>TEXT file");
+    }
+    // (sample, rest) per domain; the sample is embedded.
+    let parts: Vec<(Vec<Labelled>, Vec<Labelled>)> = domains
+        .iter()
+        .map(|d| {
+            if d.train_only {
+                let step = (d.rows.len() / per_class.max(1)).max(1);
+                let picked: Vec<Labelled> = d
+                    .rows
+                    .iter()
+                    .step_by(step)
+                    .take(per_class)
+                    .cloned()
+                    .collect();
+                (picked, Vec::new())
+            } else {
+                sample(&d.rows, per_class)
+            }
+        })
+        .collect();
+    let total: usize = parts.iter().map(|p| p.0.len()).sum();
+    eprintln!("embedding {total} examples from {} domains…", domains.len());
+    let started = std::time::Instant::now();
+    let vectors: Vec<Vec<Vec<f32>>> = parts
+        .iter()
+        .map(|(picked, _)| {
+            let texts: Vec<&str> = picked.iter().map(|(t, _)| t.as_str()).collect();
+            embed_in_parallel(&encoder, &texts)
+        })
+        .collect();
+    eprintln!("embedded in {:.0} s", started.elapsed().as_secs_f64());
+    let weight_of = |k: usize| {
+        let largest = parts.iter().map(|p| p.0.len()).max().unwrap_or(1) as f32;
+        (largest / parts[k].0.len().max(1) as f32).sqrt().min(5.0)
+    };
+    // Train word model + head on the domains `train`, answer (word model, head).
+    let fit = |train: &[usize]| -> (SentimentModel, SentimentHead, SentimentHead) {
+        let mut lexical_rows: Vec<Weighted> = Vec::new();
+        for &k in train {
+            for (text, negative) in &parts[k].1 {
+                lexical_rows.push((text.clone(), *negative, weight_of(k)));
+            }
+        }
+        let held_apart = SentimentModel::train(&lexical_rows, 6, 2026);
+        let mut examples: Vec<(f32, &[f32], bool, f32)> = Vec::new();
+        for &k in train {
+            for ((text, negative), vector) in parts[k].0.iter().zip(&vectors[k]) {
+                examples.push((
+                    held_apart.negative_probability(text),
+                    vector,
+                    *negative,
+                    weight_of(k),
+                ));
+            }
+        }
+        let head = SentimentHead::train(&examples, 1e-3, 400);
+        let unsure: Vec<(f32, &[f32], bool, f32)> = examples
+            .iter()
+            .map(|(_, v, n, w)| (0.5, *v, *n, *w))
+            .collect();
+        let meaning_only = SentimentHead::train(&unsure, 1e-3, 400);
+        // The word model shipped beside the head is trained on everything.
+        for &k in train {
+            for (text, negative) in &parts[k].0 {
+                lexical_rows.push((text.clone(), *negative, weight_of(k)));
+            }
+        }
+        (
+            SentimentModel::train(&lexical_rows, 6, 2026),
+            head,
+            meaning_only,
+        )
+    };
+    let f1 = |pairs: Vec<(bool, bool)>| classification(&pairs).negative_f1;
+    let mut report = Vec::new();
+    for (held, domain) in domains.iter().enumerate() {
+        if domain.train_only {
+            continue;
+        }
+        let train: Vec<usize> = (0..domains.len()).filter(|k| *k != held).collect();
+        let (lexical, head, meaning_only) = fit(&train);
+        let tests: Vec<(&Labelled, &Vec<f32>)> = parts[held].0.iter().zip(&vectors[held]).collect();
+        let words = f1(tests
+            .iter()
+            .map(|((t, n), _)| (*n, lexical.negative_probability(t) >= 0.6))
+            .collect());
+        let encoder_only = f1(tests
+            .iter()
+            .map(|((_, n), v)| (*n, meaning_only.negative_probability(0.5, v) >= 0.6))
+            .collect());
+        let stacked = f1(tests
+            .iter()
+            .map(|((t, n), v)| {
+                (
+                    *n,
+                    head.negative_probability(lexical.negative_probability(t), v) >= 0.6,
+                )
+            })
+            .collect());
+        let averaged = average(&meaning_only);
+        let mean = f1(tests
+            .iter()
+            .map(|((t, n), v)| {
+                (
+                    *n,
+                    averaged.negative_probability(lexical.negative_probability(t), v) >= 0.6,
+                )
+            })
+            .collect());
+        let line = json!({"held_out": domain.name, "examples": tests.len(), "words": words, "encoder": encoder_only, "stacked": stacked, "mean": mean});
+        println!("{line}");
+        report.push(line);
+    }
+    // Ship the combination that travels better: the stacked head, or the plain mean of the two
+    // models' log-odds (which cannot over-trust the word model on words it never saw).
+    let mean_of = |key: &str| {
+        report.iter().filter_map(|l| l[key].as_f64()).sum::<f64>() / report.len().max(1) as f64
+    };
+    let (stacked_mean, averaged_mean) = (mean_of("stacked"), mean_of("mean"));
+    println!(
+        "{}",
+        json!({"held_out": "mean over domains", "words": mean_of("words"), "encoder": mean_of("encoder"), "stacked": stacked_mean, "mean": averaged_mean})
+    );
+    let all: Vec<usize> = (0..domains.len()).collect();
+    let (_, stacked, meaning_only) = fit(&all);
+    let head = if averaged_mean >= stacked_mean {
+        average(&meaning_only)
+    } else {
+        stacked
+    };
+    std::fs::write(out, head.to_bytes())
+        .with_context(|| format!("cannot write {}", out.display()))?;
+    eprintln!(
+        "wrote {} (word model weight {:.2})",
+        out.display(),
+        head.lexical_weight
+    );
+    Ok(0)
+}
+
+/// The mean of the word model's and the meaning head's log-odds, as a head.
+fn average(
+    meaning_only: &agentdesk_insight::mood_head::SentimentHead,
+) -> agentdesk_insight::mood_head::SentimentHead {
+    agentdesk_insight::mood_head::SentimentHead {
+        bias: meaning_only.bias / 2.0,
+        lexical_weight: 0.5,
+        weights: meaning_only.weights.iter().map(|w| w / 2.0).collect(),
+        shift: meaning_only.shift.clone(),
+        scale: meaning_only.scale.clone(),
+    }
+}
+
+/// Vectors of the texts, batches spread over every core.
+fn embed_in_parallel(encoder: &agentdesk_encoder::Encoder, texts: &[&str]) -> Vec<Vec<f32>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = texts.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = texts
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.chunks(32)
+                        .flat_map(|batch| encoder.embed(batch))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
 }

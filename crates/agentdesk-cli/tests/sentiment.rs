@@ -58,3 +58,59 @@ fn eval_counts_the_negative_class() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("line 2"));
 }
+
+#[test]
+fn train_sentiment_head_reports_each_domain_left_out_and_writes_a_head() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = format!(
+        "{}/tests/fixtures/sentiment.tsv",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    // A second domain: the same file's lines, in English only.
+    let english: String = std::fs::read_to_string(&fixture)
+        .unwrap()
+        .lines()
+        .filter(|l| l.is_ascii())
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let second = dir.path().join("english.tsv");
+    std::fs::write(&second, english).unwrap();
+    let out = dir.path().join("head.bin");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_agentdesk-cli"))
+        .args([
+            "train",
+            "sentiment-head",
+            &fixture,
+            second.to_str().unwrap(),
+            "--per-class",
+            "20",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let held_out: Vec<&str> = lines
+        .iter()
+        .map(|l| l["held_out"].as_str().unwrap())
+        .collect();
+    assert_eq!(held_out, ["sentiment", "english", "mean over domains"]);
+    for line in &lines {
+        for method in ["words", "encoder", "stacked", "mean"] {
+            let f1 = line[method].as_f64().unwrap();
+            assert!((0.0..=1.0).contains(&f1), "{line}");
+        }
+    }
+    let head =
+        agentdesk_insight::mood_head::SentimentHead::from_bytes(&std::fs::read(&out).unwrap());
+    assert!(head.is_ok(), "the written head loads");
+}

@@ -1,8 +1,26 @@
-//! Embeds the queries of a `{"query"}` JSON-lines file one at a time, many rounds, for `perf`.
+//! Loads the shipped model (printing how long that took) and embeds the queries of a `{"query"}`
+//! JSON-lines file one at a time, printing latency quantiles and token counts: the figures in
+//! BENCHMARKS.md, and a loop to run under `perf`.
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let encoder =
-        agentdesk_encoder::Encoder::load(&agentdesk_encoder::find_model(&[]).unwrap()).unwrap();
+    let started = std::time::Instant::now();
+    let encoder = agentdesk_encoder::Encoder::load(
+        &agentdesk_encoder::find_model(&[]).expect("no model: run scripts/fetch-model.sh"),
+    )
+    .unwrap();
+    let resident = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS"))
+                .map(str::to_string)
+        })
+        .unwrap_or_default();
+    println!(
+        "load {:.0} ms ({} bytes); after loading {resident}",
+        started.elapsed().as_secs_f64() * 1000.0,
+        encoder.file_bytes()
+    );
     let text = std::fs::read_to_string(&args[1]).unwrap();
     let queries: Vec<String> = text
         .lines()

@@ -215,6 +215,27 @@ fn max_abs(block: &[f32]) -> f32 {
     lanes.iter().fold(0f32, |m, v| m.max(*v))
 }
 
+/// `e^x` for every value (x ≤ 0 here: softmax scores less their maximum), branch-free so the loop
+/// vectorises: 2^(x·log₂e) split into the nearest integer power (built in the exponent bits) and a
+/// degree-6 polynomial for the fraction; relative error under 10⁻⁶. libm's expf called per score was a
+/// tenth of a long message's time.
+pub fn exp_in_place(values: &mut [f32]) {
+    for v in values.iter_mut() {
+        let x = (*v * std::f32::consts::LOG2_E).clamp(-126.0, 126.0);
+        // The nearest integer (no library call), so the fraction is within ±½.
+        let whole = round_half_even(x);
+        let f = x - whole;
+        // 2^f on [-½, ½]: Taylor series of e^(f ln 2), good to ~2e-7 at degree 6.
+        let t = f * std::f32::consts::LN_2;
+        let p = 1.0
+            + t * (1.0
+                + t * (0.5
+                    + t * (1.0 / 6.0 + t * (1.0 / 24.0 + t * (1.0 / 120.0 + t * (1.0 / 720.0))))));
+        let power = f32::from_bits((((whole as i32) + 127) as u32) << 23);
+        *v = p * power;
+    }
+}
+
 /// Rounds to the nearest integer, ties to even (what `lrintf` does), for |v| ≤ 2²²: adding and
 /// taking away 1.5·2²³ leaves no fraction bits. `f32::round_ties_even` is a library call on CPUs
 /// without SSE4.1 and was a tenth of the encoder's time.
@@ -411,6 +432,16 @@ mod tests {
     fn rounding_is_half_to_even() {
         for v in [-128.4f32, -2.5, -1.5, -0.5, 0.49, 0.5, 1.5, 2.5, 126.6, 3.7] {
             assert_eq!(round_half_even(v), v.round_ties_even(), "{v}");
+        }
+    }
+
+    #[test]
+    fn exp_matches_std_closely() {
+        let mut values: Vec<f32> = (0..2000).map(|i| -(i as f32) * 0.01).collect();
+        let want: Vec<f32> = values.iter().map(|v| v.exp()).collect();
+        exp_in_place(&mut values);
+        for (got, want) in values.iter().zip(want) {
+            assert!((got - want).abs() <= want * 2e-6 + 1e-30, "{got} vs {want}");
         }
     }
 

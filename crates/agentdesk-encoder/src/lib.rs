@@ -98,8 +98,15 @@ struct Window {
 
 impl Encoder {
     pub fn load(path: &Path) -> Result<Encoder, EncoderError> {
-        let bytes = std::fs::read(path)?;
-        Encoder::from_bytes(&bytes)
+        // The file's bytes go as soon as they are parsed (the peak is then the parsed tensors plus
+        // the expanded matrices, not the file on top).
+        let (file, size) = {
+            let bytes = std::fs::read(path)?;
+            (ModelFile::parse(&bytes)?, bytes.len())
+        };
+        let mut encoder = Encoder::from_file(file)?;
+        encoder.file_bytes = size;
+        Ok(encoder)
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<Encoder, EncoderError> {
@@ -109,7 +116,7 @@ impl Encoder {
         Ok(encoder)
     }
 
-    pub fn from_file(file: ModelFile) -> Result<Encoder, EncoderError> {
+    pub fn from_file(mut file: ModelFile) -> Result<Encoder, EncoderError> {
         let s = file.shape;
         if s.hidden != DIMENSIONS {
             return Err(EncoderError::Format(format!(
@@ -150,7 +157,20 @@ impl Encoder {
                 output_norm: (f(&n("oln.w"), h)?, f(&n("oln.b"), h)?),
             });
         }
-        let words = file.tensor("emb.word")?.clone();
+        let positions = f("emb.pos", s.max_positions * h)?;
+        let token_type = f("emb.type", s.type_vocab * h)?[..h].to_vec();
+        let embedding_norm = (f("emb.ln.w", h)?, f("emb.ln.b", h)?);
+        let tokenizer = Tokenizer::new(&file.vocabulary, &file.normalisation);
+        // Moved out, not copied: the largest tensor.
+        let words = std::mem::replace(
+            file.tensor_mut("emb.word")?,
+            Tensor {
+                name: String::new(),
+                dtype: file::DType::F32,
+                count: 0,
+                bytes: Vec::new(),
+            },
+        );
         if words.count < file.vocabulary.pieces.len() * h {
             return Err(EncoderError::Format(
                 "the word embeddings do not cover the vocabulary".into(),
@@ -158,10 +178,10 @@ impl Encoder {
         }
         Ok(Encoder {
             shape: s,
-            tokenizer: Tokenizer::new(&file.vocabulary, &file.normalisation),
-            positions: f("emb.pos", s.max_positions * h)?,
-            token_type: f("emb.type", s.type_vocab * h)?[..h].to_vec(),
-            embedding_norm: (f("emb.ln.w", h)?, f("emb.ln.b", h)?),
+            tokenizer,
+            positions,
+            token_type,
+            embedding_norm,
             words,
             layers,
             file_bytes: 0,
@@ -288,11 +308,11 @@ impl Encoder {
                             max = max.max(d);
                             probabilities.push(d);
                         }
-                        let mut sum = 0.0;
                         for p in probabilities.iter_mut() {
-                            *p = (*p - max).exp();
-                            sum += *p;
+                            *p -= max;
                         }
+                        kernels::exp_in_place(&mut probabilities);
+                        let sum: f32 = probabilities.iter().sum();
                         let ch = &mut context[t * h + hd * head..t * h + (hd + 1) * head];
                         ch.fill(0.0);
                         for (u, p) in range.clone().zip(&probabilities) {

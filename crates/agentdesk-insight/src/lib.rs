@@ -4,6 +4,7 @@
 
 pub mod eval;
 pub mod kb;
+pub mod mood_head;
 pub mod semantic;
 pub mod sentiment;
 pub mod text;

@@ -299,9 +299,24 @@ impl SentimentModel {
         sigmoid(self.bias + sum * scale)
     }
 
+    /// The verdict from the words alone.
     pub fn judge(&self, text: &str) -> Verdict {
+        self.judge_with(text, None)
+    }
+
+    /// The verdict with the meaning head's second opinion when the message's encoder vector is at
+    /// hand (`mood_head`), else from the words alone.
+    pub fn judge_with(
+        &self,
+        text: &str,
+        meaning: Option<(&crate::mood_head::SentimentHead, &[f32])>,
+    ) -> Verdict {
         let lower = normalize(text);
-        let p = self.negative_probability(text);
+        let words = self.negative_probability(text);
+        let p = match meaning {
+            Some((head, vector)) => head.negative_probability(words, vector),
+            None => words,
+        };
         let calm = is_calm_question(text);
         // English cues match whole words ("sue" is not in "issue"); Chinese ones and 12315 as they
         // are written.

@@ -105,3 +105,24 @@ fn kept_vectors_are_reused_and_a_learned_question_gets_its_own() {
         "the learned question was embedded at once"
     );
 }
+
+#[test]
+fn the_meaning_head_gives_the_sentiment_a_second_opinion() {
+    use agentdesk_insight::mood_head::SentimentHead;
+    use agentdesk_insight::sentiment::{Label, SentimentModel};
+    let encoder = Encoder::load(&find_model(&[]).unwrap()).unwrap();
+    let words = SentimentModel::shipped().unwrap();
+    let head = SentimentHead::shipped().expect("the shipped head loads");
+    let text = "thanks, the agent solved it quickly";
+    let vector = encoder.embed(&[text]).pop().unwrap();
+    // The words alone are unsure of this thank-you; with its meaning it is plainly positive.
+    assert_eq!(words.judge(text).label, Label::Neutral);
+    let both = words.judge_with(text, Some((&head, &vector)));
+    assert_eq!(both.label, Label::Positive, "{both:?}");
+    let angry = "外卖送了两个小时，饭菜全凉了，骑手态度还很差";
+    let vector = encoder.embed(&[angry]).pop().unwrap();
+    assert_eq!(
+        words.judge_with(angry, Some((&head, &vector))).label,
+        Label::Negative
+    );
+}
