@@ -127,11 +127,6 @@ impl Bus {
         self.on_screen.store(generation, Ordering::SeqCst);
     }
 
-    /// An event of the host itself (not of one workspace's stream).
-    pub(crate) fn publish_host(&self, event: DeskEvent) {
-        self.publish(event);
-    }
-
     pub(crate) fn set_policy(&self, policy: NoticePolicy) {
         *self.policy.write().unwrap_or_else(|p| p.into_inner()) = policy;
     }

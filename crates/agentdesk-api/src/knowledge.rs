@@ -264,7 +264,7 @@ impl Workbench {
         let bus = self.bus.clone();
         let workspace = self.workspace_generation();
         let publish = move |done: usize, total: usize, problem: Option<String>| {
-            bus.publish_host(crate::bus::DeskEvent::Indexing(IndexingProgress {
+            bus.publish(crate::bus::DeskEvent::Indexing(IndexingProgress {
                 workspace,
                 done: done as u64,
                 total: total as u64,

@@ -239,11 +239,9 @@ pub fn language_means(zh: &Path, en: &Path, out: &Path) -> anyhow::Result<i32> {
             bail!("{} has no LABEL<TAB>TEXT lines", path.display());
         }
         let mut mean = vec![0f32; agentdesk_encoder::DIMENSIONS];
-        for chunk in texts.chunks(32) {
-            for vector in encoder.embed(chunk) {
-                for (m, v) in mean.iter_mut().zip(vector) {
-                    *m += v / texts.len() as f32;
-                }
+        for vector in crate::sentiment::embed_in_parallel(&encoder, &texts) {
+            for (m, v) in mean.iter_mut().zip(vector) {
+                *m += v / texts.len() as f32;
             }
         }
         Ok(mean.into_iter().map(|m| (m * 1e6).round() / 1e6).collect())

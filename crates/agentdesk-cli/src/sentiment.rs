@@ -433,24 +433,15 @@ fn average(
     }
 }
 
-/// Vectors of the texts, batches spread over every core.
-fn embed_in_parallel(encoder: &agentdesk_encoder::Encoder, texts: &[&str]) -> Vec<Vec<f32>> {
+/// Vectors of the texts, in order, batches spread over every core.
+pub fn embed_in_parallel(encoder: &agentdesk_encoder::Encoder, texts: &[&str]) -> Vec<Vec<f32>> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = texts.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = texts
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.chunks(32)
-                        .flat_map(|batch| encoder.embed(batch))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
-    })
+    let vectors = std::sync::Mutex::new(vec![Vec::new(); texts.len()]);
+    encoder.embed_in_batches(texts, threads, &|first, batch| {
+        let mut vectors = vectors.lock().unwrap_or_else(|p| p.into_inner());
+        for (k, vector) in batch.into_iter().enumerate() {
+            vectors[first + k] = vector;
+        }
+    });
+    vectors.into_inner().unwrap_or_else(|p| p.into_inner())
 }

@@ -48,6 +48,9 @@ pub fn find_model(beside: &[std::path::PathBuf]) -> Option<std::path::PathBuf> {
         .find(|path| path.is_file())
 }
 
+/// Texts embedded together by `embed_in_batches`.
+pub const BATCH: usize = 32;
+
 /// Tokens processed in one forward pass at most (bounds the activations' memory).
 const TOKENS_PER_PASS: usize = 4096;
 
@@ -253,6 +256,33 @@ impl Encoder {
                 v
             })
             .collect()
+    }
+
+    /// Embeds many texts in batches of `BATCH` (one forward pass each: every weight read once for
+    /// the batch) on `threads` threads. `on_batch(first, vectors)` is called from the worker as each
+    /// batch is done, `first` being the index of its first text, so callers can use vectors (and
+    /// report progress) before the rest are done.
+    pub fn embed_in_batches<S: AsRef<str> + Sync>(
+        &self,
+        texts: &[S],
+        threads: usize,
+        on_batch: &(dyn Fn(usize, Vec<Vector>) + Sync),
+    ) {
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let batches = texts.len().div_ceil(BATCH);
+        std::thread::scope(|scope| {
+            for _ in 0..threads.clamp(1, batches.max(1)) {
+                scope.spawn(|| loop {
+                    let b = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if b >= batches {
+                        break;
+                    }
+                    let first = b * BATCH;
+                    let batch = &texts[first..(first + BATCH).min(texts.len())];
+                    on_batch(first, self.embed(batch));
+                });
+            }
+        });
     }
 
     /// The mean of the last layer's token states for each window, all windows in one pass.

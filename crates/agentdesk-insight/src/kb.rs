@@ -213,8 +213,6 @@ pub struct Scores {
     query_terms: Vec<String>,
 }
 
-/// Questions embedded together (one forward pass: each weight read once for all of them).
-const EMBED_BATCH: usize = 32;
 /// Candidates taken from the meaning side.
 const DENSE_CANDIDATES: usize = 50;
 
@@ -334,37 +332,28 @@ impl KnowledgeIndex {
         };
         let missing = self.questions_without_vectors();
         let total = missing.len();
-        let batches: Vec<&[(usize, String)]> = missing.chunks(EMBED_BATCH).collect();
-        let next = std::sync::atomic::AtomicUsize::new(0);
+        let texts: Vec<&str> = missing.iter().map(|(_, t)| t.as_str()).collect();
         let done = std::sync::atomic::AtomicUsize::new(0);
         let computed = Mutex::new(Vec::with_capacity(total));
-        std::thread::scope(|scope| {
-            for _ in 0..threads.max(1) {
-                scope.spawn(|| loop {
-                    let b = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(batch) = batches.get(b) else { break };
-                    let texts: Vec<&str> = batch.iter().map(|(_, t)| t.as_str()).collect();
-                    let packed: Vec<(usize, String, PackedVector)> = batch
-                        .iter()
-                        .zip(encoder.embed(&texts))
-                        .map(|((n, t), v)| (*n, t.clone(), meaning_of(t, &v)))
-                        .collect();
-                    self.add_vectors(
-                        &packed
-                            .iter()
-                            .map(|(n, _, v)| (*n, v.clone()))
-                            .collect::<Vec<_>>(),
-                    );
-                    computed
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .extend(packed);
-                    let finished = done
-                        .fetch_add(batch.len(), std::sync::atomic::Ordering::Relaxed)
-                        + batch.len();
-                    progress(finished, total);
-                });
-            }
+        encoder.embed_in_batches(&texts, threads, &|first, vectors| {
+            let packed: Vec<(usize, String, PackedVector)> = missing[first..]
+                .iter()
+                .zip(vectors)
+                .map(|((n, t), v)| (*n, t.clone(), meaning_of(t, &v)))
+                .collect();
+            self.add_vectors(
+                &packed
+                    .iter()
+                    .map(|(n, _, v)| (*n, v.clone()))
+                    .collect::<Vec<_>>(),
+            );
+            let count = packed.len();
+            computed
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .extend(packed);
+            let finished = done.fetch_add(count, std::sync::atomic::Ordering::Relaxed) + count;
+            progress(finished, total);
         });
         computed.into_inner().unwrap_or_else(|p| p.into_inner())
     }

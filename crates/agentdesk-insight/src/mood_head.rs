@@ -7,6 +7,8 @@
 
 use agentdesk_encoder::DIMENSIONS;
 
+use crate::sentiment::{model_file, read_model_file, sigmoid};
+
 /// The file starts with this, then the bias, the word model's weight, and the 384 vector weights,
 /// shifts and scales, as little-endian f32.
 const MAGIC: &[u8; 8] = b"ADMOOD02";
@@ -24,10 +26,6 @@ pub struct SentimentHead {
     pub scale: Vec<f32>,
 }
 
-fn sigmoid(x: f32) -> f32 {
-    1.0 / (1.0 + (-x).exp())
-}
-
 /// The log-odds of a probability, kept finite.
 pub fn logit(p: f32) -> f32 {
     let p = p.clamp(1e-4, 1.0 - 1e-4);
@@ -41,17 +39,7 @@ impl SentimentHead {
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<SentimentHead, crate::sentiment::ModelError> {
-        let expected = MAGIC.len() + 4 * (2 + 3 * DIMENSIONS);
-        if bytes.len() != expected || &bytes[..MAGIC.len()] != MAGIC {
-            return Err(crate::sentiment::ModelError::Format(format!(
-                "{} bytes, expected {expected}",
-                bytes.len()
-            )));
-        }
-        let floats: Vec<f32> = bytes[MAGIC.len()..]
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect();
+        let floats = read_model_file(bytes, MAGIC, 2 + 3 * DIMENSIONS)?;
         let d = DIMENSIONS;
         Ok(SentimentHead {
             bias: floats[0],
@@ -63,16 +51,14 @@ impl SentimentHead {
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut bytes = MAGIC.to_vec();
-        for v in [self.bias, self.lexical_weight]
-            .iter()
-            .chain(&self.weights)
-            .chain(&self.shift)
-            .chain(&self.scale)
-        {
-            bytes.extend_from_slice(&v.to_le_bytes());
-        }
-        bytes
+        model_file(
+            MAGIC,
+            [self.bias, self.lexical_weight]
+                .iter()
+                .chain(&self.weights)
+                .chain(&self.shift)
+                .chain(&self.scale),
+        )
     }
 
     /// p(negative) from the word model's p(negative) and the message's encoder vector.

@@ -242,7 +242,36 @@ fn has_feeling(lower: &str) -> bool {
     FEELINGS.iter().any(|w| lower.contains(w))
 }
 
-fn sigmoid(x: f32) -> f32 {
+/// A model file's floats: `magic`, then `count` little-endian f32 (the word model's and the meaning
+/// head's files are both this).
+pub(crate) fn read_model_file(
+    bytes: &[u8],
+    magic: &[u8; 8],
+    count: usize,
+) -> Result<Vec<f32>, ModelError> {
+    let expected = magic.len() + 4 * count;
+    if bytes.len() != expected || &bytes[..magic.len()] != magic {
+        return Err(ModelError::Format(format!(
+            "{} bytes, expected {expected}",
+            bytes.len()
+        )));
+    }
+    Ok(bytes[magic.len()..]
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect())
+}
+
+/// The bytes of a model file (see `read_model_file`).
+pub(crate) fn model_file<'a>(magic: &[u8; 8], floats: impl Iterator<Item = &'a f32>) -> Vec<u8> {
+    let mut bytes = magic.to_vec();
+    for v in floats {
+        bytes.extend_from_slice(&v.to_le_bytes());
+    }
+    bytes
+}
+
+pub(crate) fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
 }
 
@@ -261,17 +290,7 @@ impl SentimentModel {
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<SentimentModel, ModelError> {
-        let expected = MAGIC.len() + 4 * (1 + FEATURES);
-        if bytes.len() != expected || &bytes[..MAGIC.len()] != MAGIC {
-            return Err(ModelError::Format(format!(
-                "{} bytes, expected {expected}",
-                bytes.len()
-            )));
-        }
-        let floats: Vec<f32> = bytes[MAGIC.len()..]
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect();
+        let floats = read_model_file(bytes, MAGIC, 1 + FEATURES)?;
         Ok(SentimentModel {
             bias: floats[0],
             weights: floats[1..].to_vec(),
@@ -279,13 +298,7 @@ impl SentimentModel {
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut bytes = Vec::with_capacity(MAGIC.len() + 4 * (1 + self.weights.len()));
-        bytes.extend_from_slice(MAGIC);
-        bytes.extend_from_slice(&self.bias.to_le_bytes());
-        for w in &self.weights {
-            bytes.extend_from_slice(&w.to_le_bytes());
-        }
-        bytes
+        model_file(MAGIC, std::iter::once(&self.bias).chain(&self.weights))
     }
 
     /// The probability that the message is negative.
