@@ -43,6 +43,8 @@ pub struct Tensor {
     /// Number of weights (not bytes).
     pub count: usize,
     pub bytes: Vec<u8>,
+    /// Where the bytes start in the file it was parsed from (0 for a tensor made in memory).
+    pub offset: usize,
 }
 
 impl Tensor {
@@ -234,6 +236,7 @@ impl ModelFile {
                 dtype,
                 count: n,
                 bytes: data.to_vec(),
+                offset,
             });
         }
         Ok(ModelFile {

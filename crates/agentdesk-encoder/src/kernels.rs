@@ -133,10 +133,13 @@ fn unpack_block(nibbles: &[u8], out: &mut [u8]) {
     }
 }
 
-/// One row of a 4-bit table (the word embeddings) as floats.
-pub fn dequantise_row(tensor: &Tensor, row: usize, cols: usize, out: &mut [f32]) {
-    let per_row = cols / BLOCK * BLOCK_BYTES;
-    let bytes = &tensor.bytes[row * per_row..(row + 1) * per_row];
+/// Bytes of one row of a 4-bit table of `cols` columns.
+pub fn q4_row_bytes(cols: usize) -> usize {
+    cols / BLOCK * BLOCK_BYTES
+}
+
+/// One row of a 4-bit table (the word embeddings), its `q4_row_bytes` bytes, as floats.
+pub fn dequantise_row(bytes: &[u8], out: &mut [f32]) {
     let mut expanded = [0u8; BLOCK];
     for (b, block) in bytes.chunks_exact(BLOCK_BYTES).enumerate() {
         let d = f16_to_f32(u16::from_le_bytes([block[0], block[1]]));
@@ -532,6 +535,7 @@ mod tests {
             dtype: DType::Q4,
             count: 512,
             bytes,
+            offset: 0,
         };
         let m = Matrix::from_q4(&tensor, 8, 64).unwrap();
         // Two tokens: the kernels take four at a time, so this is also a short last batch.

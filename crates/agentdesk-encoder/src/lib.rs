@@ -12,7 +12,7 @@ pub mod tokenizer;
 use std::path::Path;
 
 use file::{ModelFile, Shape, Tensor};
-use kernels::{add_layernorm, dequantise_row, gelu_in_place, Matrix, Quantised};
+use kernels::{add_layernorm, dequantise_row, gelu_in_place, q4_row_bytes, Matrix, Quantised};
 use tokenizer::Tokenizer;
 
 /// Dimensions of a sentence vector.
@@ -82,10 +82,50 @@ struct Layer {
     output_norm: (Vec<f32>, Vec<f32>),
 }
 
+/// The word embeddings (4-bit, one row per piece): the largest table (19.5 MB of the pruned
+/// model's 36.6) and the least used: a text reads a few dozen rows. Loaded from a file, the rows
+/// are read from the file when needed (the operating system keeps the pages a desk uses in its
+/// cache, shared and reclaimable) instead of being held by the process; built from bytes, they
+/// are held.
+enum WordTable {
+    Held(Vec<u8>),
+    InFile {
+        file: std::sync::Mutex<std::fs::File>,
+        /// Where row 0 starts in the file.
+        offset: u64,
+    },
+}
+
+impl WordTable {
+    /// Row `token` into `out` (`DIMENSIONS` floats). A row the file no longer gives (the disk
+    /// failing under a running app) is zeros: the text's vector is then less exact, not lost.
+    fn row(&self, token: usize, bytes: &mut [u8], out: &mut [f32]) {
+        let size = bytes.len();
+        let read = match self {
+            WordTable::Held(all) => all
+                .get(token * size..(token + 1) * size)
+                .map(|row| bytes.copy_from_slice(row))
+                .is_some(),
+            WordTable::InFile { file, offset } => {
+                use std::io::{Read, Seek, SeekFrom};
+                let mut file = file.lock().unwrap_or_else(|p| p.into_inner());
+                file.seek(SeekFrom::Start(offset + (token * size) as u64))
+                    .and_then(|_| file.read_exact(bytes))
+                    .is_ok()
+            }
+        };
+        if read {
+            dequantise_row(bytes, out);
+        } else {
+            out.fill(0.0);
+        }
+    }
+}
+
 pub struct Encoder {
     shape: Shape,
     tokenizer: Tokenizer,
-    words: Tensor,
+    words: WordTable,
     positions: Vec<f32>,
     token_type: Vec<f32>,
     embedding_norm: (Vec<f32>, Vec<f32>),
@@ -107,8 +147,14 @@ impl Encoder {
             let bytes = std::fs::read(path)?;
             (ModelFile::parse(&bytes)?, bytes.len())
         };
+        let words_offset = file.tensor("emb.word")?.offset as u64;
         let mut encoder = Encoder::from_file(file)?;
         encoder.file_bytes = size;
+        // The word rows are read from the file from now on (see `WordTable`).
+        encoder.words = WordTable::InFile {
+            file: std::sync::Mutex::new(std::fs::File::open(path)?),
+            offset: words_offset,
+        };
         Ok(encoder)
     }
 
@@ -172,8 +218,14 @@ impl Encoder {
                 dtype: file::DType::F32,
                 count: 0,
                 bytes: Vec::new(),
+                offset: 0,
             },
         );
+        if words.dtype != file::DType::Q4 {
+            return Err(EncoderError::Format(
+                "the word embeddings are not 4-bit".into(),
+            ));
+        }
         if words.count < file.vocabulary.pieces.len() * h {
             return Err(EncoderError::Format(
                 "the word embeddings do not cover the vocabulary".into(),
@@ -185,7 +237,7 @@ impl Encoder {
             positions,
             token_type,
             embedding_norm,
-            words,
+            words: WordTable::Held(words.bytes),
             layers,
             file_bytes: 0,
         })
@@ -299,10 +351,11 @@ impl Encoder {
             at += w.tokens.len();
         }
         let mut x = vec![0f32; total * h];
+        let mut word_bytes = vec![0u8; q4_row_bytes(h)];
         for (w, range) in windows.iter().zip(&ranges) {
             for (p, (&token, t)) in w.tokens.iter().zip(range.clone()).enumerate() {
                 let row = &mut x[t * h..(t + 1) * h];
-                dequantise_row(&self.words, token as usize, h, row);
+                self.words.row(token as usize, &mut word_bytes, row);
                 let position = &self.positions[p * h..(p + 1) * h];
                 for ((r, p), ty) in row.iter_mut().zip(position).zip(&self.token_type) {
                     *r += p + ty;

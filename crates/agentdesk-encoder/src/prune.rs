@@ -158,6 +158,7 @@ mod tests {
                 dtype: DType::Q4,
                 count: pieces.len() * h,
                 bytes,
+                offset: 0,
             }],
         };
         let pruned = prune(&file, chinese_or_english).unwrap();

@@ -63,6 +63,20 @@ fn a_batch_gives_each_text_the_vector_it_gets_alone() {
 }
 
 #[test]
+fn word_rows_read_from_the_file_give_the_vectors_of_rows_held_in_memory() {
+    let from_file = encoder();
+    let held = Encoder::from_bytes(&std::fs::read(model_path()).unwrap()).unwrap();
+    let texts = ["花呗怎么还款", "How do I cancel my card?", "🙂 ok"];
+    for ((text, a), b) in texts
+        .iter()
+        .zip(from_file.embed(&texts))
+        .zip(held.embed(&texts))
+    {
+        assert_eq!(a, b, "{text}");
+    }
+}
+
+#[test]
 fn paraphrases_are_nearer_than_unrelated_questions_across_languages() {
     let encoder = encoder();
     let v = encoder.embed(&[

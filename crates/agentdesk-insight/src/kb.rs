@@ -196,7 +196,8 @@ pub enum Fusion {
 
 /// Tuned on the development sets (`agentdesk-cli eval kb --tune`, BENCHMARKS.md): the best
 /// Recall@1 and MRR@10 in both languages together (English peaks near 0.2, Chinese is flat from
-/// 0.08 to 0.2); reciprocal rank fusion was below it on both.
+/// 0.04 to 0.2, with the questions' crowding taken off as well); reciprocal rank fusion was below
+/// it on both.
 pub const DEFAULT_FUSION: Fusion = Fusion::Linear {
     lexical_weight: 0.15,
 };
@@ -320,8 +321,9 @@ impl KnowledgeIndex {
     }
 
     /// Computes the vectors of the questions that have none, on `threads` threads, `progress(done,
-    /// total)` after each batch; answers what it computed (question number, text, vector) for the
-    /// caller to keep. Without an encoder it does nothing.
+    /// total)` after each batch, then measures every question's crowding; answers what it
+    /// computed (question number, text, vector) for the caller to keep. Without an encoder it does
+    /// nothing.
     pub fn embed_missing(
         &self,
         threads: usize,
@@ -355,6 +357,17 @@ impl KnowledgeIndex {
             let finished = done.fetch_add(count, std::sync::atomic::Ordering::Relaxed) + count;
             progress(finished, total);
         });
+        // With every vector there (kept or computed), each question's crowding is measured
+        // again: new questions change their neighbours' too.
+        let crowding = self
+            .vectors
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .measure_crowding(threads);
+        self.vectors
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .set_crowding(crowding);
         computed.into_inner().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -540,6 +553,10 @@ impl KnowledgeIndex {
         if let Some(encoder) = self.encoder.get() {
             if let Some(vector) = encoder.embed(&[question]).pop() {
                 self.add_vectors(&[(question_number, meaning_of(question, &vector))]);
+                self.vectors
+                    .write()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .measure_crowding_of(question_number);
             }
         }
         Ok(true)
