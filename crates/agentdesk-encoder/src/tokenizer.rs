@@ -8,8 +8,76 @@ use crate::file::{Normalisation, Vocabulary};
 
 const METASPACE: char = '\u{2581}';
 
+/// The pieces' bytes end to end and an open-addressing table of their ids: two allocations where
+/// a map of owned strings makes one per piece (100,000 of them: 6 MB and a fragmented heap).
+struct PieceTable {
+    bytes: Vec<u8>,
+    /// Piece i is `bytes[starts[i]..starts[i + 1]]`.
+    starts: Vec<u32>,
+    /// Id + 1 of the piece whose hash lands here (or further on), 0 for free; a power of two long,
+    /// at most half full.
+    slots: Vec<u32>,
+}
+
+impl PieceTable {
+    fn new(pieces: &[Vec<u8>]) -> PieceTable {
+        let mut bytes = Vec::with_capacity(pieces.iter().map(Vec::len).sum());
+        let mut starts = Vec::with_capacity(pieces.len() + 1);
+        for piece in pieces {
+            starts.push(bytes.len() as u32);
+            bytes.extend_from_slice(piece);
+        }
+        starts.push(bytes.len() as u32);
+        let mut table = PieceTable {
+            bytes,
+            starts,
+            slots: vec![0; (pieces.len() * 2).next_power_of_two().max(2)],
+        };
+        for (id, piece) in pieces.iter().enumerate() {
+            // An empty piece is never looked up; the first of two equal pieces keeps the id.
+            if !piece.is_empty() && table.get(piece).is_none() {
+                let slot = table.free_slot(piece);
+                table.slots[slot] = id as u32 + 1;
+            }
+        }
+        table
+    }
+
+    fn piece(&self, id: u32) -> &[u8] {
+        &self.bytes[self.starts[id as usize] as usize..self.starts[id as usize + 1] as usize]
+    }
+
+    /// FNV-1a: pieces are a few bytes long, and the lookup runs for every span the Viterbi tries.
+    fn hash(piece: &[u8]) -> usize {
+        piece.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+        }) as usize
+    }
+
+    fn free_slot(&self, piece: &[u8]) -> usize {
+        let mask = self.slots.len() - 1;
+        let mut slot = PieceTable::hash(piece) & mask;
+        while self.slots[slot] != 0 {
+            slot = (slot + 1) & mask;
+        }
+        slot
+    }
+
+    fn get(&self, piece: &[u8]) -> Option<u32> {
+        let mask = self.slots.len() - 1;
+        let mut slot = PieceTable::hash(piece) & mask;
+        loop {
+            match self.slots[slot] {
+                0 => return None,
+                id if self.piece(id - 1) == piece => return Some(id - 1),
+                _ => slot = (slot + 1) & mask,
+            }
+        }
+    }
+}
+
 pub struct Tokenizer {
-    ids: HashMap<Vec<u8>, u32>,
+    ids: PieceTable,
     scores: Vec<f32>,
     normalisation: HashMap<u32, Vec<u32>>,
     pub bos: u32,
@@ -22,12 +90,7 @@ pub struct Tokenizer {
 
 impl Tokenizer {
     pub fn new(vocabulary: &Vocabulary, normalisation: &[Normalisation]) -> Tokenizer {
-        let mut ids = HashMap::with_capacity(vocabulary.pieces.len());
-        for (id, piece) in vocabulary.pieces.iter().enumerate() {
-            if !piece.is_empty() {
-                ids.entry(piece.clone()).or_insert(id as u32);
-            }
-        }
+        let ids = PieceTable::new(&vocabulary.pieces);
         let lowest = vocabulary
             .scores
             .iter()
@@ -69,7 +132,7 @@ impl Tokenizer {
                 if len > self.longest_piece {
                     break;
                 }
-                if let Some(&id) = self.ids.get(&bytes[starts[i]..starts[e]]) {
+                if let Some(id) = self.ids.get(&bytes[starts[i]..starts[e]]) {
                     if id == self.unk {
                         continue;
                     }
