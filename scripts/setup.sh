@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing AgentDesk needs, skipping whatever is already there. Safe to
 # run again. Linux (Debian/Ubuntu): WebKitGTK and friends for the window, plus Xvfb, D-Bus,
-# gnome-keyring and dunst for the end-to-end tests. macOS and Windows need only Rust and Node.
+# gnome-keyring and dunst for the end-to-end tests, and qemu-user with an ARM linker for the
+# encoder's tests on aarch64 (scripts/check-arm.sh). macOS and Windows need only Rust and Node.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/apt.sh
@@ -21,7 +22,8 @@ fi
 if [ "$(uname -s)" = "Linux" ]; then
   packages=(libwebkit2gtk-4.1-dev build-essential file libssl-dev libayatana-appindicator3-dev librsvg2-dev
     libxdo-dev pkg-config libdbus-1-dev libsecret-1-dev xvfb webkit2gtk-driver dbus dbus-x11 gnome-keyring
-    libsecret-tools dunst fonts-noto-cjk)
+    libsecret-tools dunst fonts-noto-cjk
+    qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
   apt_install "AgentDesk (build, window, tests)" "${packages[@]}"
 fi
 

@@ -31,6 +31,8 @@ echo "== the API library builds without the demo sandbox (no axum)"
 cargo clippy -p agentdesk-api --lib --locked -- -D warnings
 echo "== macOS compile check (what builds without Apple's SDK)"
 bash scripts/check-macos.sh
+echo "== the sentence encoder on 64-bit ARM (aarch64 under qemu: Apple silicon's code path)"
+bash scripts/check-arm.sh
 echo "== cargo test (in a private desktop session: the real Secret Service, D-Bus, Xvfb)"
 cargo test --workspace --locked --no-run --quiet
 bash scripts/desktop.sh cargo test --workspace --locked

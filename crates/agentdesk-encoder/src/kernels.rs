@@ -77,17 +77,6 @@ impl Matrix {
         (byte, slice >= PAIRS)
     }
 
-    /// The weight plus 8 (0..=15) at that place.
-    #[inline(always)]
-    fn weight(&self, group: usize, blocks: usize, b: usize, j: usize, column: usize) -> u8 {
-        let (at, high) = Matrix::at(group, blocks, b, j, column);
-        if high {
-            self.weights[at] >> 4
-        } else {
-            self.weights[at] & 0x0f
-        }
-    }
-
     /// `out[t, r] = bias[r] + Σ_c W[r, c] · x[t, c]` for every token `t`.
     pub fn apply(&self, x: &Quantised, bias: &[f32], out: &mut [f32]) {
         debug_assert_eq!(out.len(), x.tokens * self.rows);
@@ -101,24 +90,56 @@ impl Matrix {
         self.apply_portable(x, bias, out);
     }
 
+    /// The kernel without SIMD intrinsics (ARM, old x86), written for the compiler to vectorise.
+    /// Each 32-byte run of nibbles (byte `4j + c` holds a column c of row j, low and high nibble
+    /// two slices) meets the token's activations laid out the same way, expanded once per token,
+    /// lane by lane, in 32 independent 16-bit sums.
     fn apply_portable(&self, x: &Quantised, bias: &[f32], out: &mut [f32]) {
+        const RUN: usize = ROWS * GROUP;
         let blocks = self.cols / BLOCK;
+        // Per block and pair: the low slice's activations for each of the run's bytes, then the
+        // high slice's.
+        let mut expanded = vec![0i16; blocks * PAIRS * 2 * RUN];
         for t in 0..x.tokens {
             let a = &x.values[t * self.cols..(t + 1) * self.cols];
-            for row in 0..self.rows {
-                let (group, j) = (row / ROWS, row % ROWS);
-                let mut sum = 0f32;
-                for b in 0..blocks {
-                    let mut dot = 0i32;
-                    for column in 0..BLOCK {
-                        let w = self.weight(group, blocks, b, j, column);
-                        dot += i32::from(w) * i32::from(a[b * BLOCK + column]);
-                    }
-                    let scale =
-                        self.scales[(group * blocks + b) * ROWS + j] * x.scales[t * blocks + b];
-                    sum += scale * (dot - 8 * x.sums[t * blocks + b]) as f32;
+            for (index, both) in expanded.chunks_exact_mut(2 * RUN).enumerate() {
+                let (b, pair) = (index / PAIRS, index % PAIRS);
+                let (low, high) = both.split_at_mut(RUN);
+                for k in 0..RUN {
+                    low[k] = i16::from(a[b * BLOCK + pair * GROUP + k % GROUP]);
+                    high[k] = i16::from(a[b * BLOCK + (pair + PAIRS) * GROUP + k % GROUP]);
                 }
-                out[t * self.rows + row] = bias[row] + sum;
+            }
+            for group in 0..self.rows / ROWS {
+                let weights = &self.weights[group * blocks * PAIRS * RUN..][..blocks * PAIRS * RUN];
+                let scales = &self.scales[group * blocks * ROWS..][..blocks * ROWS];
+                let mut sums = [0f32; ROWS];
+                for b in 0..blocks {
+                    // 16 bits suffice within a block: eight products of a weight (0..=15) and an
+                    // activation (-128..=127) stay within ±15,360.
+                    let mut lanes = [0i16; RUN];
+                    for pair in 0..PAIRS {
+                        let bytes = &weights[(b * PAIRS + pair) * RUN..][..RUN];
+                        let both = &expanded[(b * PAIRS + pair) * 2 * RUN..][..2 * RUN];
+                        let (low, high) = both.split_at(RUN);
+                        for k in 0..RUN {
+                            lanes[k] += i16::from(bytes[k] & 0x0f) * low[k]
+                                + i16::from(bytes[k] >> 4) * high[k];
+                        }
+                    }
+                    let (x_scale, x_sum) = (x.scales[t * blocks + b], x.sums[t * blocks + b]);
+                    for (j, (sum, scale)) in sums.iter_mut().zip(&scales[b * ROWS..]).enumerate() {
+                        let dot: i32 = lanes[j * GROUP..(j + 1) * GROUP]
+                            .iter()
+                            .map(|l| i32::from(*l))
+                            .sum();
+                        *sum += scale * x_scale * (dot - 8 * x_sum) as f32;
+                    }
+                }
+                for (j, sum) in sums.iter().enumerate() {
+                    let row = group * ROWS + j;
+                    out[t * self.rows + row] = bias[row] + sum;
+                }
             }
         }
     }
@@ -506,6 +527,46 @@ mod tests {
                 "erf({x}) = {} not {want}",
                 erf(x)
             );
+        }
+    }
+
+    #[test]
+    fn the_portable_kernel_holds_at_the_largest_weights_and_activations() {
+        // Every weight at an extreme (nibble 15: +7, nibble 0: -8, alternating rows), every
+        // activation at full scale: the 16-bit sums within a block reach their largest values.
+        let (rows, cols) = (16, 128);
+        let mut bytes = Vec::new();
+        for row in 0..rows {
+            for _ in 0..cols / BLOCK {
+                bytes.extend_from_slice(&0x3c00u16.to_le_bytes()); // scale 1.0
+                bytes.extend_from_slice(&[if row % 2 == 0 { 0xff } else { 0x00 }; 16]);
+            }
+        }
+        let tensor = Tensor {
+            name: "extremes".into(),
+            dtype: DType::Q4,
+            count: rows * cols,
+            bytes,
+            offset: 0,
+        };
+        let m = Matrix::from_q4(&tensor, rows, cols).unwrap();
+        for sign in [1.0f32, -1.0] {
+            let x = vec![sign; 3 * cols];
+            let mut q = Quantised::new();
+            q.quantise(&x, 3, cols);
+            let bias = vec![0.5f32; rows];
+            let mut out = vec![0f32; 3 * rows];
+            m.apply_portable(&q, &bias, &mut out);
+            for (i, got) in out.iter().enumerate() {
+                let weight = if (i % rows) % 2 == 0 { 7.0 } else { -8.0 };
+                let want = 0.5 + weight * sign * cols as f32;
+                assert!((got - want).abs() < 0.01, "{i}: {got} vs {want}");
+            }
+            let mut dispatched = vec![0f32; 3 * rows];
+            m.apply(&q, &bias, &mut dispatched);
+            for (a, b) in out.iter().zip(&dispatched) {
+                assert!((a - b).abs() < 1e-3, "{out:?} vs {dispatched:?}");
+            }
         }
     }
 
