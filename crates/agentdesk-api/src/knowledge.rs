@@ -271,6 +271,7 @@ impl Workbench {
                 problem,
             }));
         };
+        let runtime = tokio::runtime::Handle::current();
         tokio::task::spawn_blocking(move || {
             let encoder = match encoder() {
                 Ok(encoder) => encoder,
@@ -299,18 +300,25 @@ impl Workbench {
             let missing = index.questions_without_vectors().len();
             tracing::info!("knowledge vectors: {reused} kept, {missing} to compute");
             publish(0, missing, None);
-            let computed = index.embed_missing(1, &|done, total| publish(done, total, None));
+            // "All done" is said once, below, when the vectors are in the database: a restart
+            // straight after it must not compute them again.
+            let computed = index.embed_missing(1, &|done, total| {
+                if done < total {
+                    publish(done, total, None)
+                }
+            });
             if !computed.is_empty() {
-                engine.write_soon(
-                    computed
-                        .into_iter()
-                        .map(|(_, question, vector)| Write::QuestionVector {
-                            question,
-                            model: ENCODER_ID.to_string(),
-                            vector: vector.to_bytes(),
-                        })
-                        .collect(),
-                );
+                let writes = computed
+                    .into_iter()
+                    .map(|(_, question, vector)| Write::QuestionVector {
+                        question,
+                        model: ENCODER_ID.to_string(),
+                        vector: vector.to_bytes(),
+                    })
+                    .collect();
+                if let Err(error) = runtime.block_on(engine.write(writes)) {
+                    tracing::warn!(%error, "question vectors not kept: they are computed again next time");
+                }
             }
             publish(missing, missing, None);
         });
