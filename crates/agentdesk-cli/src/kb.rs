@@ -51,7 +51,7 @@ impl RankingChoice {
 
 /// The index over the articles; with the hybrid ranking, the encoder loaded and every question
 /// embedded (progress on stderr).
-fn build(articles: Vec<Article>, choice: RankingChoice) -> anyhow::Result<KnowledgeIndex> {
+pub fn build(articles: Vec<Article>, choice: RankingChoice) -> anyhow::Result<KnowledgeIndex> {
     let index = KnowledgeIndex::build(articles)?;
     if choice.lexical_only {
         return Ok(index);

@@ -4,6 +4,7 @@
 //! faults and SIGKILL.
 
 mod account;
+mod assist;
 mod bench_customer;
 mod connector;
 mod demo;
@@ -36,6 +37,12 @@ enum Command {
     /// IT's provisioning file (accounts without secrets, connectors, settings, updates on/off):
     /// check or apply.
     Provision(provision::ProvisionArgs),
+    /// The reply assistant against an OpenAI-compatible provider (key from AGENTDESK_LLM_API_KEY):
+    /// the answer streams to stderr, one JSON line to stdout; exit 2 when the provider fails.
+    Assist {
+        #[command(subcommand)]
+        command: assist::AssistCommand,
+    },
     /// Knowledge suggestions over a FAQ file: one query a line on stdin, one JSON line out.
     Kb {
         #[command(subcommand)]
@@ -192,6 +199,7 @@ fn main() {
             Command::Account(args) => account::run(args).await,
             Command::Connector(args) => connector::run(args).await,
             Command::Provision(args) => provision::run(args).await,
+            Command::Assist { command } => assist::run(command).await,
             Command::Kb {
                 command:
                     KbCommand::Search {

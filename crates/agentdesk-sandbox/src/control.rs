@@ -34,6 +34,7 @@ pub fn router() -> Router<Arc<SandboxState>> {
         .route("/files/{id}/{name}", get(file))
         .route("/exports/{name}", get(crate::tenant_api::export_file))
         .route("/parcels", post(crate::logistics::add_parcel))
+        .route("/llm-requests", get(llm_requests))
 }
 
 fn json_body<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, String> {
@@ -317,4 +318,10 @@ async fn file(
             .into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }
+}
+
+/// Every request the model provider received, oldest first (`{"requests": [...]}`).
+async fn llm_requests(State(state): State<Arc<SandboxState>>) -> Response {
+    let log = crate::lock(&state.llm_log);
+    Json(json!({"requests": log.requests})).into_response()
 }

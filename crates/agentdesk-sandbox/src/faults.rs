@@ -36,6 +36,8 @@ pub struct Faults {
     /// Sessions whose agent sends are slow, by cid: a `send` for that session is answered this many
     /// milliseconds later than the others (one customer's conversation on a struggling shard).
     pub slow_sessions: std::collections::BTreeMap<String, u64>,
+    /// The model provider's own faults (`/v1/chat/completions`).
+    pub llm: LlmFaults,
 }
 
 /// One source's faults (see `Faults::sources`).
@@ -82,6 +84,7 @@ impl Faults {
     }
 
     pub fn validate(&self) -> Result<(), String> {
+        self.llm.validate()?;
         for (path, own) in &self.sources {
             let as_whole = Faults {
                 latency_ms: own.latency_ms,
@@ -117,6 +120,47 @@ impl Faults {
             return Err(format!(
                 "slow_sessions[{cid:?}] must be at most 30000 ms, got {ms}"
             ));
+        }
+        Ok(())
+    }
+}
+
+/// The model provider's faults (`Faults::llm`, applied by `llm`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct LlmFaults {
+    /// Before the first token (or the whole answer), in milliseconds.
+    pub first_token_delay_ms: u64,
+    /// Between two pieces of a streamed answer (default 15 ms, so the demo visibly streams).
+    pub token_delay_ms: Option<u64>,
+    /// The connection is broken after this many pieces of the answer.
+    pub cut_after_tokens: Option<u32>,
+    /// Answer with this HTTP status instead (400, 401, 403, 404, 429, 500, 502, 503).
+    pub status: Option<u16>,
+    /// With status 429: the Retry-After header, in seconds.
+    pub retry_after_secs: Option<u64>,
+    /// 200 with an HTML page instead of a completion (a proxy's error page).
+    pub garbage: bool,
+    /// 400 with a content-moderation refusal (as DashScope's data_inspection_failed).
+    pub refuse: bool,
+    /// The status, garbage, refusal or cut apply to this many requests, then stop (none: all).
+    pub times: Option<u32>,
+}
+
+impl LlmFaults {
+    pub fn validate(&self) -> Result<(), String> {
+        if let Some(status) = self.status {
+            if ![400, 401, 403, 404, 429, 500, 502, 503].contains(&status) {
+                return Err(format!(
+                    "llm.status must be 400, 401, 403, 404, 429, 500, 502 or 503, got {status}"
+                ));
+            }
+        }
+        if self.first_token_delay_ms > 120_000 || self.token_delay_ms.unwrap_or(0) > 10_000 {
+            return Err(
+                "llm.first_token_delay_ms must be at most 120000 and llm.token_delay_ms at most 10000"
+                    .into(),
+            );
         }
         Ok(())
     }

@@ -8,6 +8,7 @@ mod agent_api;
 mod control;
 pub mod faults;
 mod history;
+pub mod llm;
 mod load;
 mod logistics;
 mod open_api;
@@ -210,12 +211,14 @@ pub(crate) struct SandboxState {
     pub crm_tokens: Mutex<qiyu_crm::CrmTokens>,
     /// OAuth2 tokens the order system's faces issued.
     pub shop_tokens: Mutex<shop::ShopTokens>,
+    /// What the model provider (`/v1/chat/completions`) received.
+    pub llm_log: Mutex<llm::LlmLog>,
 }
 
-/// Locks a world. A panic while holding the lock must not take the whole platform down with it,
-/// so a poisoned lock is recovered.
-pub(crate) fn lock(tenant: &Mutex<World>) -> MutexGuard<'_, World> {
-    tenant
+/// Locks a world (or the sandbox's other shared state). A panic while holding the lock must not
+/// take the whole platform down with it, so a poisoned lock is recovered.
+pub(crate) fn lock<T>(shared: &Mutex<T>) -> MutexGuard<'_, T> {
+    shared
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
@@ -317,6 +320,7 @@ impl Sandbox {
             parcels: Arc::new(Mutex::new(logistics::Parcels::seeded(world::now_ms()))),
             crm_tokens: Mutex::new(qiyu_crm::CrmTokens::default()),
             shop_tokens: Mutex::new(shop::ShopTokens::default()),
+            llm_log: Mutex::new(llm::LlmLog::default()),
         });
         let info = ready_info(&state);
         let (shutdown, shutdown_rx) = watch::channel(false);

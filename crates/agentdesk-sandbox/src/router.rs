@@ -13,7 +13,8 @@ use axum::Router;
 use rand::Rng;
 
 use crate::{
-    agent_api, control, logistics, open_api, qiyu_crm, shop, statistics, tenant_api, SandboxState,
+    agent_api, control, llm, logistics, open_api, qiyu_crm, shop, statistics, tenant_api,
+    SandboxState,
 };
 
 /// Bodies above this are refused with 413 before parsing (1 MB messages must still fit).
@@ -97,8 +98,13 @@ pub fn router(state: Arc<SandboxState>) -> Router {
             post(tenant_api::tenant_staff_job_list),
         )
         .layer(middleware::from_fn_with_state(state.clone(), inject_faults));
+    // The model provider has faults of its own (`Faults::llm`), applied by its handler.
+    let model_provider = Router::new()
+        .route("/v1/models", get(llm::models))
+        .route("/v1/chat/completions", post(llm::chat_completions));
     Router::new()
         .merge(platform)
+        .merge(model_provider)
         .nest("/__sandbox", control::router())
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
