@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use agentdesk_api::{
     AccountInput, AccountView, AgentInput, AgentStatus, AgentView, ApiError, ApiHealthView,
-    ConnectionReport, ConnectorView, CustomerNoteView, CustomerView, DashboardQuery, DashboardView,
-    KbSuggestionView, MerchantInput, MerchantView, PersonalField, SessionMood, Settings,
-    StatusLogEntry, TenantOption, TransferTarget, TransferTargets, UpdateStatus, Workbench,
-    WorkbenchSnapshot,
+    AssistInput, AssistantPolicy, AssistantStatus, ConnectionReport, ConnectorView,
+    CustomerNoteView, CustomerView, DashboardQuery, DashboardView, DraftFate, KbSuggestionView,
+    MerchantInput, MerchantView, PersonalField, SessionMood, Settings, StatusLogEntry,
+    TenantOption, TransferTarget, TransferTargets, UpdateStatus, Workbench, WorkbenchSnapshot,
 };
 use agentdesk_domain::Message;
 use tauri::State;
@@ -490,4 +490,62 @@ pub async fn restart_to_update(
         )),
         Err(message) => Err(ApiError::new(agentdesk_api::ErrorCode::Storage, message)),
     }
+}
+
+/// Whether the reply assistant is on for the merchant on screen, and why not.
+#[tauri::command]
+pub async fn assistant_status(state: Shell<'_>) -> Result<AssistantStatus, ApiError> {
+    on_disk(&state, |workbench| workbench.assistant().status()).await
+}
+
+/// A supervisor's choice for the merchant on screen: on or off, the features, the daily budget.
+#[tauri::command]
+pub async fn set_assistant_policy(
+    state: Shell<'_>,
+    policy: AssistantPolicy,
+) -> Result<(), ApiError> {
+    state
+        .workbench()
+        .await?
+        .assistant()
+        .set_policy(policy)
+        .await
+}
+
+/// Starts a draft, summary, translation or rewrite; its text arrives as `agentdesk://assist`
+/// events. Answers the call's id.
+#[tauri::command]
+pub async fn start_assist(
+    state: Shell<'_>,
+    session_id: String,
+    input: AssistInput,
+    agent_language: String,
+) -> Result<String, ApiError> {
+    state
+        .workbench()
+        .await?
+        .assistant()
+        .start(&session_id, input, &agent_language)
+        .await
+}
+
+/// Stops a call at once (what arrived is kept as a partial answer).
+#[tauri::command]
+pub async fn cancel_assist(state: Shell<'_>, call_id: String) -> Result<bool, ApiError> {
+    Ok(state.workbench().await?.assistant().cancel(&call_id))
+}
+
+/// What the agent did with a draft: sent as is, edited, or discarded.
+#[tauri::command]
+pub async fn record_draft_fate(
+    state: Shell<'_>,
+    call_id: String,
+    fate: DraftFate,
+) -> Result<bool, ApiError> {
+    state
+        .workbench()
+        .await?
+        .assistant()
+        .record_fate(&call_id, fate)
+        .await
 }

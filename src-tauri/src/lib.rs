@@ -27,6 +27,8 @@ pub const MOOD_EVENT: &str = "agentdesk://mood";
 pub const RESYNC_EVENT: &str = "agentdesk://resync";
 /// The knowledge base's questions being understood in the background (`IndexingProgress`).
 pub const INDEXING_EVENT: &str = "agentdesk://indexing";
+/// A step of one of the reply assistant's calls (`AssistEvent`).
+pub const ASSIST_EVENT: &str = "agentdesk://assist";
 /// The API health alert raised or cleared (`ApiHealthAlert`).
 pub const API_HEALTH_EVENT: &str = "agentdesk://api-health";
 /// Emitted once the workspace is up (or with an `ApiError` if it could not start).

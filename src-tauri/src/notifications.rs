@@ -27,6 +27,7 @@ pub async fn bridge(app: AppHandle, state: Arc<AppState>, mut events: DeskEvents
                 app.emit(crate::RESYNC_EVENT, resync)
             }
             DeskEvent::Indexing(progress) => app.emit(crate::INDEXING_EVENT, progress),
+            DeskEvent::Assist(step) => app.emit(crate::ASSIST_EVENT, step),
             DeskEvent::Notice(notice) => {
                 notify(&app, &state, notice);
                 Ok(())

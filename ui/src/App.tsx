@@ -9,6 +9,7 @@ import { commandKey } from "./shortcuts";
 import { defaultQuery } from "./components/dashboard/range";
 import { Composer, type ComposerHandle, type PastedImage } from "./components/Composer";
 import { Conversation } from "./components/Conversation";
+import { AssistantPanel, type AssistantPanelHandle, type DraftUse } from "./components/assistant/AssistantPanel";
 import { DetailsPanel } from "./components/DetailsPanel";
 import { SessionActions } from "./components/SessionActions";
 import { SessionList, type SessionListHandle } from "./components/SessionList";
@@ -91,6 +92,7 @@ export function App({ backend }: { backend: Backend }) {
   /** The in-app updater's state; its banner shows while an update is ready or was refused. */
   const [update, setUpdate] = useState<UpdateStatus | null>(null);
   const composer = useRef<ComposerHandle>(null);
+  const assistant = useRef<AssistantPanelHandle>(null);
   const sessionList = useRef<SessionListHandle>(null);
   const { t, i18n } = useTranslation();
 
@@ -214,6 +216,13 @@ export function App({ backend }: { backend: Backend }) {
           delete usedArticle.current[sessionId];
           backend.learnFromAnswer(sessionId, article).catch(() => {});
         }
+        // A reply built from the assistant's answer: sent as it wrote it, or edited first.
+        const draft = usedDraft.current[sessionId];
+        if (draft) {
+          delete usedDraft.current[sessionId];
+          const fate = draft.asWritten !== null && text.trim() === draft.asWritten.trim() ? "sent" : "edited";
+          backend.recordDraftFate(draft.callId, fate).catch(() => {});
+        }
       } catch (error) {
         dispatch({ type: "sendFailed", sessionId, clientMsgId, error: describeError(error) });
       }
@@ -297,6 +306,8 @@ export function App({ backend }: { backend: Backend }) {
         composer.current?.focus();
       } else if (key === "f") {
         sessionList.current?.focusSearch();
+      } else if (key === "d" && e.shiftKey) {
+        assistant.current?.draft();
       } else if (key === "e" && e.shiftKey) {
         void endSession();
       } else {
@@ -329,6 +340,21 @@ export function App({ backend }: { backend: Backend }) {
   );
 
   const insertIntoReply = useCallback((text: string) => composer.current?.insert(text), []);
+  /** The assistant's answer the agent put into the reply, by session: its fate is known at send.
+   * `asWritten` is the reply it made unchanged, or null when the agent had already changed it (in
+   * the draft area, or by adding it to a reply they had begun). */
+  const usedDraft = useRef<Record<string, { callId: string; asWritten: string | null }>>({});
+  const useAssistantAnswer = useCallback(
+    (callId: string, text: string, use: DraftUse, original: string) => {
+      if (!state.selected) return;
+      const begun = use === "insert" && (composer.current?.text().trim() ?? "") !== "";
+      usedDraft.current[state.selected] = { callId, asWritten: text === original && !begun ? text : null };
+      if (use === "insert") composer.current?.insert(text);
+      else composer.current?.replace(text);
+    },
+    [state.selected],
+  );
+  const readReply = useCallback(() => composer.current?.text() ?? "", []);
   const putArticleIntoReply = useCallback(
     (article: KbSuggestionView) => {
       if (state.selected) usedArticle.current[state.selected] = article.id;
@@ -500,6 +526,18 @@ export function App({ backend }: { backend: Backend }) {
                   </div>
                 )}
                 <Conversation state={state} session={selected} messages={messages} onRetry={retry} onLoadImage={loadImage} />
+                <AssistantPanel
+                  ref={assistant}
+                  backend={backend}
+                  session={selected}
+                  newestInbound={newestInboundKey}
+                  newestInboundText={newestInbound?.kind === "text" ? newestInbound.content : null}
+                  readReply={readReply}
+                  onUse={useAssistantAnswer}
+                  onError={showError}
+                  onNotice={setNotice}
+                  workspace={state.workspace}
+                />
                 <Composer
                   ref={composer}
                   disabled={selected.state !== "active"}

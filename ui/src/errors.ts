@@ -12,5 +12,6 @@ export function describeError(error: unknown): string {
   if (key === "general") return i18n.t(`errors.${e.code}`, { message: e.message });
   const words: Record<string, unknown> = { ...params };
   if ("which" in params) words.which = i18n.t(`errors.keyKinds.${params.which}`);
+  if ("why" in params) words.why = i18n.t(`assistant.off.${params.why}`);
   return i18n.t(`errors.reasons.${key}`, words);
 }

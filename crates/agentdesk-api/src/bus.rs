@@ -37,6 +37,8 @@ pub enum DeskEvent {
     Resync(ResyncEvent),
     /// How far the knowledge base's questions are understood (embedded) in the background.
     Indexing(crate::knowledge::IndexingProgress),
+    /// A step of one of the reply assistant's calls (text to append, a wait, the end).
+    Assist(crate::assistant::AssistEvent),
 }
 
 /// What a desktop notification is about, as data: the host words it in the agent's language.

@@ -157,6 +157,9 @@ pub struct DashboardView {
     /// (all of them, or only today's), when they are; the rest of the dashboard does not depend on
     /// them.
     pub reports_problem: Option<String>,
+    /// The reply assistant on this desk over the range (calls are counted where they are made:
+    /// the platform knows nothing of them).
+    pub assistant: crate::assistant::AssistantFigures,
     #[ts(type = "number")]
     pub generated_at_ms: i64,
 }
@@ -845,6 +848,10 @@ impl Reports<'_> {
             totals,
             per_agent_available,
             reports_problem,
+            assistant: self
+                .host
+                .assistant()
+                .figures(day_start_ms(from), to_end_ms(to))?,
             generated_at_ms: now,
         })
     }

@@ -37,26 +37,59 @@ pub enum ErrorCode {
 #[serde(rename_all = "snake_case", tag = "key")]
 pub enum ErrorReason {
     General,
+    /// The reply assistant cannot run now (off for the merchant, no provider, budget spent).
+    AssistantOff {
+        why: crate::assistant::AssistantOff,
+    },
     StillStarting,
-    NoSession { session: String },
+    NoSession {
+        session: String,
+    },
     ImageOutsidePlatform,
-    ImageTooLarge { max_mb: u32 },
-    ImageNotShown { mime: String },
+    ImageTooLarge {
+        max_mb: u32,
+    },
+    ImageNotShown {
+        mime: String,
+    },
     ImageUnreachable,
     ImageNotBase64,
-    AccountExists { name: String },
+    AccountExists {
+        name: String,
+    },
     AccountNameSpaces,
-    NoAccount { name: String },
-    AccountKeyMissing { name: String, which: KeyKind },
-    NotADate { text: String },
+    NoAccount {
+        name: String,
+    },
+    AccountKeyMissing {
+        name: String,
+        which: KeyKind,
+    },
+    NotADate {
+        text: String,
+    },
     RangeReversed,
-    RangeTooLong { days: u32 },
+    RangeTooLong {
+        days: u32,
+    },
     RangeInFuture,
-    SummaryLength { max: u32 },
-    AuditRetentionRange { min: u32, max: u32 },
-    MoodThresholdRange { min: u32, max: u32 },
-    TenantDisabled { name: String },
-    NoTenant { tenant: String },
+    SummaryLength {
+        max: u32,
+    },
+    AuditRetentionRange {
+        min: u32,
+        max: u32,
+    },
+    MoodThresholdRange {
+        min: u32,
+        max: u32,
+    },
+    TenantDisabled {
+        name: String,
+    },
+    NoTenant {
+        tenant: String,
+    },
     NoUnionAccount,
     NotOnUnion,
     AlreadyRated,

@@ -4,6 +4,7 @@
 //! keychain.
 
 mod accounts;
+mod assistant;
 mod bus;
 mod connectors;
 mod conversations;
@@ -28,6 +29,10 @@ mod workspace;
 pub use accounts::{
     Account, AccountBook, AccountInput, AccountView, ConnectionProblem, ConnectionReport, Platform,
     SupervisorLogin, SOBOT_BASE_URLS,
+};
+pub use assistant::{
+    AssistEvent, AssistInput, AssistOutcome, AssistStep, Assistant, AssistantFigures, AssistantOff,
+    AssistantPolicy, AssistantStatus, CitedArticle, DraftFate, Feature,
 };
 pub use bus::{DeskEvent, DeskEvents, Notice, NoticePolicy};
 pub use connectors::{ChosenConnectors, ConnectorCatalog, ConnectorProbe, ConnectorView};
@@ -106,6 +111,17 @@ pub fn typescript_bindings() -> String {
         MoodEvent::decl(&config),
         ResyncEvent::decl(&config),
         IndexingProgress::decl(&config),
+        AssistantPolicy::decl(&config),
+        AssistantOff::decl(&config),
+        AssistantStatus::decl(&config),
+        Feature::decl(&config),
+        AssistInput::decl(&config),
+        CitedArticle::decl(&config),
+        AssistOutcome::decl(&config),
+        AssistStep::decl(&config),
+        AssistEvent::decl(&config),
+        DraftFate::decl(&config),
+        AssistantFigures::decl(&config),
         TenantOption::decl(&config),
         MerchantView::decl(&config),
         MerchantInput::decl(&config),

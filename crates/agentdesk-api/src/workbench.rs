@@ -225,6 +225,8 @@ pub struct Workbench {
     /// Everything the workbench tells its hosts (see `bus`).
     pub(crate) bus: Bus,
     pub(crate) images: crate::images::PlatformImages,
+    /// The reply assistant's provider and the calls under way (see `assistant`).
+    assistant: Arc<crate::assistant::AssistantDesk>,
 }
 
 impl Workbench {
@@ -336,6 +338,15 @@ impl Workbench {
             health.clone(),
             origin.clock.clone(),
         );
+        // Demo mode's assistant talks to the sandbox's model provider; an account's gets the
+        // provider the host configures (`Assistant::configure`).
+        #[cfg(feature = "demo")]
+        let demo_provider = origin
+            .sandbox
+            .as_ref()
+            .and_then(|s| crate::assistant::AssistantDesk::demo_provider(&s.info.base_url));
+        #[cfg(not(feature = "demo"))]
+        let demo_provider = None;
         Ok(Workbench {
             data_dir,
             health,
@@ -346,7 +357,16 @@ impl Workbench {
             generation: AtomicU64::new(1),
             bus,
             images: crate::images::PlatformImages::new()?,
+            assistant: Arc::new(crate::assistant::AssistantDesk::new(demo_provider)),
         })
+    }
+
+    pub(crate) fn assistant_desk(&self) -> &crate::assistant::AssistantDesk {
+        &self.assistant
+    }
+
+    pub(crate) fn assistant_desk_arc(&self) -> Arc<crate::assistant::AssistantDesk> {
+        self.assistant.clone()
     }
 
     /// Why the local data is not kept encrypted across runs (demo mode without a keychain), if so.

@@ -5,6 +5,7 @@
 //! of `Write`s applied in one transaction (a group commit: at 10,000 messages/s one fsync per batch,
 //! not per message). WAL mode lets the UI read while the engine writes.
 
+mod assistant_calls;
 mod audit_log;
 mod customer_cache;
 mod customer_notes;
@@ -23,6 +24,7 @@ use std::path::{Path, PathBuf};
 use agentdesk_domain::{Message, Session};
 use rusqlite::{Connection, OpenFlags};
 
+pub use assistant_calls::AssistantCall;
 pub use audit_log::AuditEntry;
 pub use customer_cache::CachedAnswer;
 pub use customer_notes::CustomerNote;
@@ -123,6 +125,18 @@ pub enum Write {
         question: String,
         model: String,
         vector: Vec<u8>,
+    },
+    /// A call of the reply assistant (inserted once per call id).
+    AssistantCall(AssistantCall),
+    /// What became of an assistant's draft: sent, edited or discarded (the first one stands).
+    AssistantFate {
+        call_id: String,
+        fate: String,
+    },
+    /// One of the merchant's own settings, as JSON.
+    WorkspaceSetting {
+        key: String,
+        value: String,
     },
 }
 
@@ -256,6 +270,7 @@ impl Store {
                 ("customer_cache", customer_cache::MIGRATIONS),
                 ("customer_notes", customer_notes::MIGRATIONS),
                 ("question_vectors", question_vectors::MIGRATIONS),
+                ("assistant_calls", assistant_calls::MIGRATIONS),
             ],
         )?;
         Ok(store)
@@ -356,6 +371,13 @@ impl Store {
                     model,
                     vector,
                 } => question_vectors::put(&tx, question, model, vector)?,
+                Write::AssistantCall(call) => assistant_calls::insert(&tx, call)?,
+                Write::AssistantFate { call_id, fate } => {
+                    assistant_calls::set_fate(&tx, call_id, fate)?
+                }
+                Write::WorkspaceSetting { key, value } => {
+                    assistant_calls::put_setting(&tx, key, value)?
+                }
             };
             applied.push(changed);
         }
@@ -429,6 +451,16 @@ impl Store {
     }
 
     /// The kept question vectors of `model`, by question text.
+    /// The reply assistant's calls from `since_ms` on, oldest first.
+    pub fn assistant_calls_since(&self, since_ms: i64) -> Result<Vec<AssistantCall>, StoreError> {
+        assistant_calls::since(&self.conn, since_ms)
+    }
+
+    /// One of the merchant's own settings (JSON), if set.
+    pub fn workspace_setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        assistant_calls::setting(&self.conn, key)
+    }
+
     pub fn question_vectors(
         &self,
         model: &str,

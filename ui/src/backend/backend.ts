@@ -4,6 +4,7 @@
 import type {
   ApiError,
   ApiHealthAlert,
+  AssistEvent,
   IndexingProgress,
   ErrorCode,
   ErrorReason,
@@ -31,6 +32,8 @@ export interface Backend extends Commands {
   /** The API failure alert, raised and cleared. */
   onApiHealth(listener: (alert: ApiHealthAlert) => void): Promise<() => void>;
   onUpdate(listener: (status: UpdateStatus) => void): Promise<() => void>;
+  /** The reply assistant's calls: their text as it streams, waits, and their end. */
+  onAssist(listener: (event: AssistEvent) => void): Promise<() => void>;
 }
 
 /** An error from the core: branch on `code`, show `message`. */

@@ -63,7 +63,7 @@ export type ErrorCode = "invalid_input" | "not_found" | "offline" | "platform" |
 
 export type KeyKind = "app" | "union";
 
-export type ErrorReason = { "key": "general" } | { "key": "still_starting" } | { "key": "no_session", session: string, } | { "key": "image_outside_platform" } | { "key": "image_too_large", max_mb: number, } | { "key": "image_not_shown", mime: string, } | { "key": "image_unreachable" } | { "key": "image_not_base64" } | { "key": "account_exists", name: string, } | { "key": "account_name_spaces" } | { "key": "no_account", name: string, } | { "key": "account_key_missing", name: string, which: KeyKind, } | { "key": "not_a_date", text: string, } | { "key": "range_reversed" } | { "key": "range_too_long", days: number, } | { "key": "range_in_future" } | { "key": "summary_length", max: number, } | { "key": "audit_retention_range", min: number, max: number, } | { "key": "mood_threshold_range", min: number, max: number, } | { "key": "tenant_disabled", name: string, } | { "key": "no_tenant", tenant: string, } | { "key": "no_union_account" } | { "key": "not_on_union" } | { "key": "already_rated" } | { "key": "channel_cannot_rate" } | { "key": "rating_needs_customer_message" } | { "key": "customer_not_loaded" } | { "key": "no_export_folder" } | { "key": "no_update_waiting" } | { "key": "update_failed" } | { "key": "bad_message_id" } | { "key": "unknown_busy_reason" };
+export type ErrorReason = { "key": "general" } | { "key": "assistant_off", why: AssistantOff, } | { "key": "still_starting" } | { "key": "no_session", session: string, } | { "key": "image_outside_platform" } | { "key": "image_too_large", max_mb: number, } | { "key": "image_not_shown", mime: string, } | { "key": "image_unreachable" } | { "key": "image_not_base64" } | { "key": "account_exists", name: string, } | { "key": "account_name_spaces" } | { "key": "no_account", name: string, } | { "key": "account_key_missing", name: string, which: KeyKind, } | { "key": "not_a_date", text: string, } | { "key": "range_reversed" } | { "key": "range_too_long", days: number, } | { "key": "range_in_future" } | { "key": "summary_length", max: number, } | { "key": "audit_retention_range", min: number, max: number, } | { "key": "mood_threshold_range", min: number, max: number, } | { "key": "tenant_disabled", name: string, } | { "key": "no_tenant", tenant: string, } | { "key": "no_union_account" } | { "key": "not_on_union" } | { "key": "already_rated" } | { "key": "channel_cannot_rate" } | { "key": "rating_needs_customer_message" } | { "key": "customer_not_loaded" } | { "key": "no_export_folder" } | { "key": "no_update_waiting" } | { "key": "update_failed" } | { "key": "bad_message_id" } | { "key": "unknown_busy_reason" };
 
 export type UpdatesOff = "not_configured" | "turned_off_by_it";
 
@@ -114,6 +114,61 @@ export type IndexingProgress = { workspace: number, done: number, total: number,
  * words only.
  */
 problem: string | null, };
+
+export type AssistantPolicy = { enabled: boolean, draft: boolean, summary: boolean, translate: boolean, rewrite: boolean, 
+/**
+ * A draft starts by itself for each new customer question.
+ */
+draft_on_new_question: boolean, 
+/**
+ * Tokens (prompt and answer) the merchant's agents on this desk may use a day; 0 = no limit.
+ */
+daily_token_budget: number, };
+
+export type AssistantOff = "turned_off" | "no_provider" | "budget_spent";
+
+export type AssistantStatus = { on: boolean, off_reason: AssistantOff | null, policy: AssistantPolicy, 
+/**
+ * The provider's host and model (never its key).
+ */
+provider: string | null, model: string | null, tokens_today: number, };
+
+export type Feature = "draft" | "summary" | "translate" | "rewrite";
+
+export type AssistInput = { "task": "draft" } | { "task": "summary" } | { "task": "translate", text: string | null, to: string, } | { "task": "rewrite", text: string, style: string, };
+
+export type CitedArticle = { id: string, title: string, };
+
+export type AssistOutcome = { text: string, articles: Array<CitedArticle>, 
+/**
+ * The answer stopped early (`problem` and `error` say why); `text` is what arrived.
+ */
+partial: boolean, 
+/**
+ * The failure's kind (unreachable, timed_out, rate_limited, key_refused, refused, server,
+ * garbage, cut, cancelled), for the window's words.
+ */
+problem: string | null, 
+/**
+ * The failure in English words, as details.
+ */
+error: string | null, prompt_tokens: number, completion_tokens: number, first_token_ms: number | null, total_ms: number, 
+/**
+ * A summary's category and text, read from the answer.
+ */
+classification: string | null, summary: string | null, };
+
+export type AssistStep = { "kind": "text", text: string, } | { "kind": "waiting", seconds: number, reason: string, } | { "kind": "done", outcome: AssistOutcome, };
+
+export type AssistEvent = { call_id: string, session_id: string, feature: Feature, step: AssistStep, };
+
+export type DraftFate = "sent" | "edited" | "discarded";
+
+export type AssistantFigures = { calls: number, failed: number, prompt_tokens: number, completion_tokens: number, 
+/**
+ * Median time to the first token, of the calls that had one.
+ */
+median_first_token_ms: number | null, drafts_sent: number, drafts_edited: number, drafts_discarded: number, };
 
 export type TenantOption = { 
 /**
@@ -449,7 +504,12 @@ per_agent_available: boolean,
  * (all of them, or only today's), when they are; the rest of the dashboard does not depend on
  * them.
  */
-reports_problem: string | null, generated_at_ms: number, };
+reports_problem: string | null, 
+/**
+ * The reply assistant on this desk over the range (calls are counted where they are made:
+ * the platform knows nothing of them).
+ */
+assistant: AssistantFigures, generated_at_ms: number, };
 
 export type ApiHealthAlert = { raised: boolean, failure_percent: number, calls: number, failures: number, 
 /**

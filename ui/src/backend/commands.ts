@@ -1,7 +1,7 @@
 // Generated from src-tauri/src/commands.rs (`UPDATE_BINDINGS=1 cargo test -p agentdesk --test commands`):
 // do not edit. One method per command of the core, its arguments in the Rust order.
 
-import type { AccountInput, AccountView, AgentInput, AgentStatus, AgentView, ApiError, ApiHealthView, ConnectionReport, ConnectorView, CustomerNoteView, CustomerView, DashboardQuery, DashboardView, KbSuggestionView, MerchantInput, MerchantView, Message, PersonalField, SessionMood, Settings, StatusLogEntry, TenantOption, TransferTarget, TransferTargets, UpdateStatus, WorkbenchSnapshot } from "./bindings";
+import type { AccountInput, AccountView, AgentInput, AgentStatus, AgentView, ApiError, ApiHealthView, AssistInput, AssistantPolicy, AssistantStatus, ConnectionReport, ConnectorView, CustomerNoteView, CustomerView, DashboardQuery, DashboardView, DraftFate, KbSuggestionView, MerchantInput, MerchantView, Message, PersonalField, SessionMood, Settings, StatusLogEntry, TenantOption, TransferTarget, TransferTargets, UpdateStatus, WorkbenchSnapshot } from "./bindings";
 
 export interface Commands {
   snapshot(): Promise<WorkbenchSnapshot>;
@@ -66,6 +66,16 @@ export interface Commands {
   updateStatus(): Promise<UpdateStatus>;
   /** Installs the verified update and starts the new version (on Windows the installer takes over). Off the main thread: on Linux installing waits for the administrator password prompt. */
   restartToUpdate(): Promise<void>;
+  /** Whether the reply assistant is on for the merchant on screen, and why not. */
+  assistantStatus(): Promise<AssistantStatus>;
+  /** A supervisor's choice for the merchant on screen: on or off, the features, the daily budget. */
+  setAssistantPolicy(policy: AssistantPolicy): Promise<void>;
+  /** Starts a draft, summary, translation or rewrite; its text arrives as `agentdesk://assist` events. Answers the call's id. */
+  startAssist(sessionId: string, input: AssistInput, agentLanguage: string): Promise<string>;
+  /** Stops a call at once (what arrived is kept as a partial answer). */
+  cancelAssist(callId: string): Promise<boolean>;
+  /** What the agent did with a draft: sent as is, edited, or discarded. */
+  recordDraftFate(callId: string, fate: DraftFate): Promise<boolean>;
 }
 
 /** How each method is invoked: the command's name and its arguments' names, in order. */
@@ -114,4 +124,9 @@ export const COMMANDS: { [K in keyof Commands]: { command: string; args: string[
   apiHealth: { command: "api_health", args: [] },
   updateStatus: { command: "update_status", args: [] },
   restartToUpdate: { command: "restart_to_update", args: [] },
+  assistantStatus: { command: "assistant_status", args: [] },
+  setAssistantPolicy: { command: "set_assistant_policy", args: ["policy"] },
+  startAssist: { command: "start_assist", args: ["sessionId", "input", "agentLanguage"] },
+  cancelAssist: { command: "cancel_assist", args: ["callId"] },
+  recordDraftFate: { command: "record_draft_fate", args: ["callId", "fate"] },
 };

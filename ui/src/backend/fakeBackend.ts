@@ -11,6 +11,7 @@ import type {
   PersonalField,
   AccountInput, AccountView, ConnectionReport, ConnectorView, KbSuggestionView, SessionMood, AgentInput, AgentView, MerchantInput, MerchantView, StatusLogEntry,
   ApiHealthAlert, ApiHealthView, IndexingProgress, DashboardQuery, DashboardView,
+  AssistEvent, AssistInput, AssistOutcome, AssistantPolicy, AssistantStatus, DraftFate, Feature,
   AgentStatus, DomainEvent, Message, MoodEvent, ResyncEvent, Session, Settings, TenantOption, TransferTargets, WorkbenchEvent, WorkbenchSnapshot,
 } from "./bindings";
 
@@ -502,6 +503,73 @@ export class FakeBackend implements Backend {
     for (const listener of this.updateListeners) listener(status);
   }
 
+  /** The reply assistant: its policy, the calls started, and what became of their drafts. */
+  assistantPolicy: AssistantPolicy = {
+    enabled: true, draft: true, summary: true, translate: true, rewrite: true, draft_on_new_question: false, daily_token_budget: 0,
+  };
+  assistantProvider: string | null = "127.0.0.1";
+  assistCalls: { callId: string; sessionId: string; input: AssistInput; agentLanguage: string }[] = [];
+  cancelledCalls: string[] = [];
+  draftFates: { callId: string; fate: DraftFate }[] = [];
+  private assistListeners: ((event: AssistEvent) => void)[] = [];
+
+  async assistantStatus(): Promise<AssistantStatus> {
+    const off = !this.assistantPolicy.enabled ? "turned_off" : this.assistantProvider === null ? "no_provider" : null;
+    return {
+      on: off === null, off_reason: off, policy: { ...this.assistantPolicy },
+      provider: this.assistantProvider, model: this.assistantProvider ? "sandbox-chat" : null, tokens_today: 0,
+    };
+  }
+
+  async setAssistantPolicy(policy: AssistantPolicy): Promise<void> {
+    this.assistantPolicy = { ...policy };
+  }
+
+  async startAssist(sessionId: string, input: AssistInput, agentLanguage: string): Promise<string> {
+    const status = await this.assistantStatus();
+    if (status.off_reason) {
+      throw new BackendError("invalid_input", "the assistant is off", { key: "assistant_off", why: status.off_reason });
+    }
+    const callId = `call-${this.assistCalls.length + 1}`;
+    this.assistCalls.push({ callId, sessionId, input, agentLanguage });
+    return callId;
+  }
+
+  async cancelAssist(callId: string): Promise<boolean> {
+    this.cancelledCalls.push(callId);
+    return true;
+  }
+
+  async recordDraftFate(callId: string, fate: DraftFate): Promise<boolean> {
+    this.draftFates.push({ callId, fate });
+    return true;
+  }
+
+  async onAssist(listener: (event: AssistEvent) => void) {
+    this.assistListeners.push(listener);
+    return () => {
+      this.assistListeners = this.assistListeners.filter((l) => l !== listener);
+    };
+  }
+
+  /** Test helper: a step of the latest call (its text, a wait, or its end). */
+  assistStep(step: AssistEvent["step"], callId = this.assistCalls.at(-1)?.callId ?? "") {
+    const call = this.assistCalls.find((c) => c.callId === callId);
+    const feature = (call?.input.task ?? "draft") as Feature;
+    for (const listener of this.assistListeners) listener({ call_id: callId, session_id: call?.sessionId ?? "", feature, step });
+  }
+
+  /** Test helper: the latest call ends with `text` (and what else `outcome` says). */
+  assistDone(text: string, outcome: Partial<AssistOutcome> = {}, callId?: string) {
+    this.assistStep({
+      kind: "done",
+      outcome: {
+        text, articles: [], partial: false, problem: null, error: null, prompt_tokens: 100, completion_tokens: 20,
+        first_token_ms: 120, total_ms: 400, classification: null, summary: null, ...outcome,
+      },
+    }, callId);
+  }
+
   /** Test helper: the core raised or cleared the API health alert. */
   healthAlert(alert: ApiHealthAlert) {
     for (const listener of this.healthListeners) listener(alert);
@@ -537,6 +605,7 @@ function fakeDashboard(): DashboardView {
     totals: { sessions: 600, valid_sessions: 200, not_received: 21, average_first_response_seconds: 22.4, within_60s_percent: 88.1, waiting_now: 2, agents_online: 4 },
     per_agent_available: true,
     reports_problem: null,
+    assistant: { calls: 12, failed: 1, prompt_tokens: 24_000, completion_tokens: 3_100, median_first_token_ms: 640, drafts_sent: 5, drafts_edited: 4, drafts_discarded: 2 },
     generated_at_ms: 1_763_700_000_000,
   };
 }

@@ -6,7 +6,7 @@ import { listen } from "@tauri-apps/api/event";
 
 import type { Backend, StartupInfo } from "./backend";
 import { BackendError } from "./backend";
-import type { ApiHealthAlert, IndexingProgress, MoodEvent, ResyncEvent, UpdateStatus, WorkbenchEvent } from "./bindings";
+import type { ApiHealthAlert, AssistEvent, IndexingProgress, MoodEvent, ResyncEvent, UpdateStatus, WorkbenchEvent } from "./bindings";
 import { COMMANDS, type Commands } from "./commands";
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
@@ -40,6 +40,7 @@ export function tauriBackend(): Backend {
     onApiHealth: (listener: (alert: ApiHealthAlert) => void) => on("agentdesk://api-health", listener),
     onIndexing: (listener: (progress: IndexingProgress) => void) => on("agentdesk://indexing", listener),
     onUpdate: (listener: (status: UpdateStatus) => void) => on("agentdesk://update", listener),
+    onAssist: (listener: (event: AssistEvent) => void) => on("agentdesk://assist", listener),
   };
 }
 

@@ -8,6 +8,10 @@ export interface ComposerHandle {
   focus(): void;
   /** Puts text into the box (after what is there) for the agent to edit before sending. */
   insert(text: string): void;
+  /** Puts text in place of what is in the box (a rewrite or translation of the reply). */
+  replace(text: string): void;
+  /** What is in the box now. */
+  text(): string;
 }
 
 
@@ -45,6 +49,11 @@ export const Composer = memo(
         setText((current) => (current.trim() ? `${current.trimEnd()}\n${inserted}` : inserted));
         area.current?.focus();
       },
+      replace: (replacement: string) => {
+        setText(replacement);
+        area.current?.focus();
+      },
+      text: () => area.current?.value ?? "",
     }));
 
     const quick = useMemo(() => {

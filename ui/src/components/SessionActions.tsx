@@ -1,9 +1,10 @@
 // Actions on the session in focus: transfer (to an agent or a group), invite rating, service
-// summary, end session.
+// summary (which the reply assistant can fill in for the agent to check), end session.
 
-import { memo, useState } from "react";
+import { memo, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 
+import { useAssistCall } from "./assistant/useAssistCall";
 import type { Backend, TransferTarget } from "../backend/backend";
 import type { Session, TransferTargets } from "../backend/bindings";
 
@@ -15,12 +16,23 @@ export const SessionActions = memo(function SessionActions(props: {
   onNotice: (text: string) => void;
   onEnd: () => void;
 }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const [targets, setTargets] = useState<TransferTargets | null>(null);
   const [summaryOpen, setSummaryOpen] = useState(false);
   const [summary, setSummary] = useState("");
+  const [classification, setClassification] = useState("");
   const [resolved, setResolved] = useState(true);
   const active = props.session.state === "active";
+  const filling = useAssistCall(props.backend, props.onError);
+  const fillingRunning = filling.call !== null && filling.call.outcome === null;
+  const filled = filling.call?.outcome ?? null;
+  // The assistant's summary lands in the form for the agent to check; what the agent typed
+  // meanwhile is replaced only by a summary that arrived in full or in part.
+  useEffect(() => {
+    if (!filled || (!filled.summary && !filled.text)) return;
+    setSummary((filled.summary ?? filled.text).slice(0, 2000));
+    if (filled.classification) setClassification(filled.classification);
+  }, [filled]);
 
   const transfer = async (target: TransferTarget) => {
     setTargets(null);
@@ -78,7 +90,44 @@ export const SessionActions = memo(function SessionActions(props: {
       {summaryOpen && (
         <div className="popover" role="dialog" aria-label={t("actions.summary")}>
           <h2>{t("actions.summary")}</h2>
+          <div className="row">
+            <button
+              type="button"
+              data-testid="assist-summary"
+              disabled={fillingRunning}
+              onClick={() => void filling.start(props.session.id, { task: "summary" }, i18n.language)}
+            >
+              {t("assistant.summary")}
+            </button>
+            {fillingRunning && (
+              <>
+                <span role="status" aria-live="polite" className="muted" data-testid="assist-summary-progress">
+                  {filling.call?.waitingSeconds != null ? t("assistant.waiting", { seconds: filling.call.waitingSeconds }) : t("assistant.working")}
+                </span>
+                <button type="button" onClick={filling.cancel}>
+                  {t("assistant.stop")}
+                </button>
+              </>
+            )}
+          </div>
+          {filled && !filled.problem && <p className="muted" data-testid="assist-summary-filled">{t("assistant.summaryFilled")}</p>}
+          {filled?.problem && (
+            <p className="warning" role="alert" data-testid="assist-summary-problem" title={filled.error ?? undefined}>
+              {filled.partial && `${t("assistant.partial")} `}
+              {t(`assistant.problems.${filled.problem}`, { defaultValue: t("assistant.problems.server") })}
+            </p>
+          )}
+          <label>
+            {t("assistant.classification")}
+            <input
+              value={classification}
+              maxLength={100}
+              data-testid="summary-classification"
+              onChange={(e) => setClassification(e.target.value)}
+            />
+          </label>
           <textarea
+            data-testid="summary-text"
             value={summary}
             maxLength={2000}
             placeholder={t("actions.summaryPlaceholder")}
@@ -94,10 +143,12 @@ export const SessionActions = memo(function SessionActions(props: {
               className="primary"
               onClick={() =>
                 props.backend
-                  .submitSummary(props.session.id, summary, resolved)
+                  .submitSummary(props.session.id, classification.trim() ? `【${classification.trim()}】${summary}` : summary, resolved)
                   .then(() => {
                     setSummaryOpen(false);
                     setSummary("");
+                    setClassification("");
+                    filling.clear();
                     props.onNotice(t("actions.summarySaved"));
                   })
                   .catch(props.onError)
@@ -105,7 +156,13 @@ export const SessionActions = memo(function SessionActions(props: {
             >
               {t("actions.submit")}
             </button>
-            <button type="button" onClick={() => setSummaryOpen(false)}>
+            <button
+              type="button"
+              onClick={() => {
+                if (fillingRunning) filling.cancel();
+                setSummaryOpen(false);
+              }}
+            >
               {t("actions.cancel")}
             </button>
           </div>

@@ -135,6 +135,8 @@ export function SettingsDialog(props: {
             <dd>{t("settings.shortcutList.search")}</dd>
             <dt>{shortcutLabel("Mod+Shift+M")}</dt>
             <dd>{t("settings.shortcutList.switchMerchant")}</dd>
+            <dt>{shortcutLabel("Mod+Shift+D")}</dt>
+            <dd>{t("settings.shortcutList.draft")}</dd>
             <dt>↑ / ↓</dt>
             <dd>{t("settings.shortcutList.move")}</dd>
           </dl>

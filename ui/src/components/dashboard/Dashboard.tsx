@@ -8,6 +8,7 @@ import { useTranslation } from "react-i18next";
 import type { Backend } from "../../backend/backend";
 import type { DashboardQuery, DashboardView } from "../../backend/bindings";
 import { ApiHealthPanel } from "./ApiHealthPanel";
+import { AssistantFiguresView } from "./AssistantFiguresView";
 import { Chart } from "./Chart";
 import {
   firstResponseOption,
@@ -282,6 +283,7 @@ export function Dashboard(props: {
           ) : (
             <p className="muted">{t("dashboard.agents.unavailable")}</p>
           )}
+          <AssistantFiguresView figures={view.assistant} />
         </>
       )}
       <ApiHealthPanel backend={backend} />
