@@ -5,10 +5,11 @@ use std::sync::Arc;
 
 use agentdesk_api::{
     AccountInput, AccountView, AgentInput, AgentStatus, AgentView, ApiError, ApiHealthView,
-    AssistInput, AssistantPolicy, AssistantStatus, ConnectionReport, ConnectorView,
-    CustomerNoteView, CustomerView, DashboardQuery, DashboardView, DraftFate, KbSuggestionView,
-    MerchantInput, MerchantView, PersonalField, SessionMood, Settings, StatusLogEntry,
-    TenantOption, TransferTarget, TransferTargets, UpdateStatus, Workbench, WorkbenchSnapshot,
+    AssistInput, AssistantPolicy, AssistantPreset, AssistantStatus, ConnectionReport,
+    ConnectorView, CustomerNoteView, CustomerView, DashboardQuery, DashboardView, DraftFate,
+    KbSuggestionView, MerchantInput, MerchantView, PersonalField, SessionMood, Settings,
+    StatusLogEntry, TenantOption, TransferTarget, TransferTargets, UpdateStatus, Workbench,
+    WorkbenchSnapshot,
 };
 use agentdesk_domain::Message;
 use tauri::State;
@@ -490,6 +491,12 @@ pub async fn restart_to_update(
         )),
         Err(message) => Err(ApiError::new(agentdesk_api::ErrorCode::Storage, message)),
     }
+}
+
+/// The model providers the account form offers (OpenAI, Azure, 百炼, DeepSeek, local servers…).
+#[tauri::command]
+pub fn assistant_presets() -> Vec<AssistantPreset> {
+    agentdesk_api::assistant_presets()
 }
 
 /// Whether the reply assistant is on for the merchant on screen, and why not.

@@ -70,6 +70,46 @@ pub struct Account {
     /// Set for supervisors who manage tenants.
     #[serde(default)]
     pub supervisor: Option<SupervisorLogin>,
+    /// The reply assistant's model provider for this account (its key is in the keychain).
+    #[serde(default)]
+    pub assistant: Option<AssistantProviderSettings>,
+}
+
+/// A model provider the settings offer, for the account form (from `PRESETS`, the one list).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct AssistantPreset {
+    pub id: String,
+    pub name: String,
+    /// `{resource}` marks the part the customer fills in (Azure).
+    pub base_url: String,
+    pub model: String,
+    pub needs_key: bool,
+    /// Runs on the agent's machine or the company's network.
+    pub local: bool,
+}
+
+/// Every preset, in the order the settings list them.
+pub fn assistant_presets() -> Vec<AssistantPreset> {
+    agentdesk_assist::provider::PRESETS
+        .iter()
+        .map(|p| AssistantPreset {
+            id: p.id.into(),
+            name: p.name.into(),
+            base_url: p.base_url.into(),
+            model: p.model.into(),
+            needs_key: p.needs_key,
+            local: p.local,
+        })
+        .collect()
+}
+
+/// An OpenAI-compatible chat-completions service: one of the presets
+/// (`agentdesk_assist::provider::PRESETS`) or `custom`, with its address and model.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AssistantProviderSettings {
+    pub preset: String,
+    pub base_url: String,
+    pub model: String,
 }
 
 /// An account as listed: which secrets are set (never their values).
@@ -78,6 +118,7 @@ pub struct AccountView {
     pub account: Account,
     pub has_app_key: bool,
     pub has_union_key: bool,
+    pub has_assistant_key: bool,
 }
 
 /// Adding or editing an account. A secret left `None` keeps the one in the keychain.
@@ -91,6 +132,9 @@ pub struct AccountInput {
     pub app_key: Option<String>,
     #[serde(default)]
     pub union_key: Option<String>,
+    /// The model provider's key; `Some("")` removes it (a local server needs none).
+    #[serde(default)]
+    pub assistant_key: Option<String>,
 }
 
 /// What a connection test found.
@@ -208,6 +252,31 @@ impl Account {
         if !self.agent_email.is_empty() && !self.agent_email.contains('@') {
             return invalid(format!("{:?} is not an e-mail address", self.agent_email));
         }
+        if let Some(assistant) = &self.assistant {
+            if assistant.preset != "custom"
+                && !agentdesk_assist::provider::PRESETS
+                    .iter()
+                    .any(|p| p.id == assistant.preset)
+            {
+                return invalid(format!(
+                    "no model provider preset {:?}: choose one of {} or custom",
+                    assistant.preset,
+                    agentdesk_assist::provider::PRESETS
+                        .iter()
+                        .map(|p| p.id)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+            if assistant.base_url.contains('{') {
+                return invalid(format!(
+                    "the assistant's base URL {:?} still has a part to fill in (the braces)",
+                    assistant.base_url
+                ));
+            }
+            agentdesk_assist::Provider::new(&assistant.base_url, &assistant.model, None)
+                .map_err(|why| ApiError::new(ErrorCode::InvalidInput, why))?;
+        }
         Ok(())
     }
 
@@ -306,10 +375,17 @@ impl AccountBook {
                     account: account.name.clone(),
                 })
                 .await?;
+            let has_assistant_key = self
+                .keychain
+                .contains(&SecretName::AssistantKey {
+                    account: account.name.clone(),
+                })
+                .await?;
             views.push(AccountView {
                 account,
                 has_app_key,
                 has_union_key,
+                has_assistant_key,
             });
         }
         Ok(views)
@@ -323,6 +399,7 @@ impl AccountBook {
             previous_name,
             app_key,
             union_key,
+            assistant_key,
         } = input;
         account.validate()?;
         let mut accounts = self.accounts()?;
@@ -400,6 +477,22 @@ impl AccountBook {
                     .await?;
             }
         }
+        // The provider's key: empty removes it (a server on this machine or network may need none).
+        if let Some(value) = assistant_key {
+            let secret_name = SecretName::AssistantKey {
+                account: name.clone(),
+            };
+            match value.trim() {
+                "" => {
+                    self.keychain.remove(&secret_name).await?;
+                }
+                key => {
+                    self.keychain
+                        .store(&secret_name, &Secret::new(key.to_string()))
+                        .await?;
+                }
+            }
+        }
         accounts.retain(|a| a.name != replacing);
         accounts.push(account);
         accounts.sort_by(|a, b| a.name.cmp(&b.name));
@@ -452,6 +545,39 @@ impl AccountBook {
             email: account.agent_email.clone(),
             password: None,
         })
+    }
+
+    /// The reply assistant's provider of an account, with its key from the keychain; `None` when
+    /// the account has none set up. A preset that needs a key and has none says so.
+    pub async fn assistant_provider(
+        &self,
+        account: &Account,
+    ) -> Result<Option<agentdesk_assist::Provider>, ApiError> {
+        let Some(settings) = &account.assistant else {
+            return Ok(None);
+        };
+        let key = self
+            .keychain
+            .load(&SecretName::AssistantKey {
+                account: account.name.clone(),
+            })
+            .await?;
+        let needs_key = agentdesk_assist::provider::PRESETS
+            .iter()
+            .find(|p| p.id == settings.preset)
+            .is_some_and(|p| p.needs_key);
+        if needs_key && key.is_none() {
+            return Err(ApiError::new(
+                ErrorCode::InvalidInput,
+                format!(
+                    "account {:?} has no key for its model provider in the keychain: set it in Settings → Accounts",
+                    account.name
+                ),
+            ));
+        }
+        agentdesk_assist::Provider::new(&settings.base_url, &settings.model, key)
+            .map(Some)
+            .map_err(|why| ApiError::new(ErrorCode::InvalidInput, why))
     }
 
     /// A supervisor account's union key, from the keychain.
@@ -555,6 +681,7 @@ fn describe(name: &SecretName) -> &'static str {
     match name {
         SecretName::PlatformAppKey { .. } => "app key",
         SecretName::UnionKey { .. } => "union key",
+        SecretName::AssistantKey { .. } => "model provider key",
         SecretName::AgentPassword { .. } => "agent password",
         SecretName::ConnectorKey { .. } => "connector key",
         SecretName::DatabaseKey { .. } => "database key",

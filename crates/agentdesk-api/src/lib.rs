@@ -27,8 +27,9 @@ mod workbench;
 mod workspace;
 
 pub use accounts::{
-    Account, AccountBook, AccountInput, AccountView, ConnectionProblem, ConnectionReport, Platform,
-    SupervisorLogin, SOBOT_BASE_URLS,
+    assistant_presets, Account, AccountBook, AccountInput, AccountView, AssistantPreset,
+    AssistantProviderSettings, ConnectionProblem, ConnectionReport, Platform, SupervisorLogin,
+    SOBOT_BASE_URLS,
 };
 pub use assistant::{
     AssistEvent, AssistInput, AssistOutcome, AssistStep, Assistant, AssistantFigures, AssistantOff,
@@ -152,6 +153,8 @@ pub fn typescript_bindings() -> String {
         Settings::decl(&config),
         Platform::decl(&config),
         SupervisorLogin::decl(&config),
+        AssistantProviderSettings::decl(&config),
+        AssistantPreset::decl(&config),
         Account::decl(&config),
         AccountView::decl(&config),
         AccountInput::decl(&config),

@@ -231,6 +231,7 @@ impl Provisioning {
                     previous_name: current.map(|a| a.name.clone()),
                     app_key: None,
                     union_key: None,
+                    assistant_key: None,
                 })
                 .await?;
             if current.is_some() {

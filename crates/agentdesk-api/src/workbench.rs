@@ -253,6 +253,15 @@ impl Workbench {
         };
         // The home merchant's company id and name, when the union platform can say (offline, the
         // appid names it until the next start).
+        // The assistant's provider; a missing key leaves the assistant off (the status says why)
+        // rather than keeping the workbench from starting.
+        let assistant_provider = match accounts.assistant_provider(&account).await {
+            Ok(provider) => provider,
+            Err(error) => {
+                tracing::warn!("the assistant stays off: {}", error.message);
+                None
+            }
+        };
         let mut home_tenant_id = account.appid.clone();
         let mut home_tenant_name = account.name.clone();
         if let Some(union) = &union {
@@ -282,6 +291,7 @@ impl Workbench {
             },
         )
         .await
+        .inspect(|workbench| workbench.assistant().configure(assistant_provider))
     }
 
     pub(crate) async fn start(data_dir: PathBuf, origin: Origin) -> Result<Workbench, ApiError> {

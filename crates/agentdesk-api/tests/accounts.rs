@@ -18,6 +18,7 @@ fn sandbox_account(name: &str, base_url: &str, appid: &str) -> Account {
         appid: appid.into(),
         agent_email: String::new(),
         supervisor: None,
+        assistant: None,
     }
 }
 
@@ -27,6 +28,7 @@ fn add(account: Account, app_key: &str) -> AccountInput {
         previous_name: None,
         app_key: Some(app_key.into()),
         union_key: None,
+        assistant_key: None,
     }
 }
 
@@ -107,6 +109,7 @@ async fn secrets_live_in_the_keychain_only_and_leave_with_the_account() {
         previous_name: None,
         app_key: Some("APP-KEY-never-on-disk-7f3a".into()),
         union_key: Some("UNION-KEY-never-on-disk-91c2".into()),
+        assistant_key: None,
     })
     .await
     .unwrap();
@@ -133,6 +136,7 @@ async fn secrets_live_in_the_keychain_only_and_leave_with_the_account() {
         previous_name: Some("Shop A".into()),
         app_key: None,
         union_key: None,
+        assistant_key: None,
     })
     .await
     .unwrap();
@@ -243,6 +247,7 @@ async fn a_saved_account_runs_the_workbench_with_keys_from_the_keychain() {
         previous_name: None,
         app_key: Some(info.app_key.clone()),
         union_key: Some(info.union_key.clone()),
+        assistant_key: None,
     })
     .await
     .unwrap();
@@ -309,4 +314,98 @@ async fn a_saved_account_runs_the_workbench_with_keys_from_the_keychain() {
         missing.message
     );
     sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_account_s_assistant_provider_has_its_key_in_the_keychain_and_is_checked() {
+    let sandbox = agentdesk_testkit::sandbox(None).await;
+    let info = sandbox.info().clone();
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = keychain();
+    let book = AccountBook::new(dir.path(), secrets.clone());
+    let mut desk = sandbox_account("Desk", &info.base_url, &info.appid);
+    desk.agent_email = info.agents[1].email.clone();
+
+    // A base URL that is not one, a preset nobody offers, Azure's address left unfilled: refused
+    // in words, nothing saved.
+    for (preset, base_url, model, words) in [
+        ("custom", "api.example.com/v1", "m", "not a URL"),
+        (
+            "openai-ish",
+            "https://api.example.com/v1",
+            "m",
+            "no model provider preset",
+        ),
+        (
+            "azure",
+            "https://{resource}.openai.azure.com/openai/v1",
+            "gpt-4o-mini",
+            "part to fill in",
+        ),
+        (
+            "custom",
+            "https://api.example.com/v1",
+            " ",
+            "model name is empty",
+        ),
+    ] {
+        let mut bad = desk.clone();
+        bad.assistant = Some(agentdesk_api::AssistantProviderSettings {
+            preset: preset.into(),
+            base_url: base_url.into(),
+            model: model.into(),
+        });
+        let refused = book.save(add(bad, &info.app_key)).await.unwrap_err();
+        assert_eq!(refused.code, ErrorCode::InvalidInput);
+        assert!(refused.message.contains(words), "{}", refused.message);
+    }
+    assert!(book.list().await.unwrap().is_empty());
+
+    // The sandbox's provider as a custom service; its key goes to the keychain only.
+    desk.assistant = Some(agentdesk_api::AssistantProviderSettings {
+        preset: "custom".into(),
+        base_url: format!("{}/v1", info.base_url),
+        model: "sandbox-chat".into(),
+    });
+    let mut input = add(desk.clone(), &info.app_key);
+    input.assistant_key = Some("sk-desk-never-on-disk-5b1e".into());
+    book.save(input).await.unwrap();
+    let on_disk = std::fs::read_to_string(dir.path().join("accounts.json")).unwrap();
+    assert!(!on_disk.contains("sk-desk-never-on-disk"), "{on_disk}");
+    assert!(on_disk.contains("sandbox-chat"));
+    assert!(book.list().await.unwrap()[0].has_assistant_key);
+
+    let data = tempfile::tempdir().unwrap();
+    let workbench =
+        agentdesk_api::Workbench::start_account(data.path().to_path_buf(), &book, "Desk")
+            .await
+            .unwrap();
+    let status = workbench.assistant().status().unwrap();
+    assert_eq!(status.model.as_deref(), Some("sandbox-chat"));
+    // An account's merchant starts with the assistant off until a supervisor turns it on.
+    assert_eq!(
+        status.off_reason,
+        Some(agentdesk_api::AssistantOff::TurnedOff)
+    );
+    workbench.shutdown().await;
+
+    // A preset that needs a key, without one: the workbench starts, the assistant says why not.
+    desk.assistant = Some(agentdesk_api::AssistantProviderSettings {
+        preset: "deepseek".into(),
+        base_url: "https://api.deepseek.com/v1".into(),
+        model: "deepseek-chat".into(),
+    });
+    let mut input = add(desk, &info.app_key);
+    input.previous_name = Some("Desk".into());
+    input.assistant_key = Some(String::new());
+    book.save(input).await.unwrap();
+    assert!(!book.list().await.unwrap()[0].has_assistant_key);
+    let workbench =
+        agentdesk_api::Workbench::start_account(data.path().to_path_buf(), &book, "Desk")
+            .await
+            .unwrap();
+    let status = workbench.assistant().status().unwrap();
+    assert!(status.provider.is_none());
+    workbench.shutdown().await;
+    book.remove("Desk").await.unwrap();
 }

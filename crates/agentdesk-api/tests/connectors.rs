@@ -25,10 +25,12 @@ async fn an_accounts_view_uses_its_connector_files_and_keychain_keys() {
             appid: info.appid.clone(),
             agent_email: info.agents[1].email.clone(),
             supervisor: None,
+            assistant: None,
         },
         previous_name: None,
         app_key: Some(info.app_key.clone()),
         union_key: None,
+        assistant_key: None,
     })
     .await
     .unwrap();

@@ -64,6 +64,15 @@ struct AddArgs {
     /// Supervisor accounts: the platform super-administrator's e-mail.
     #[arg(long, requires = "union_code")]
     email: Option<String>,
+    /// The reply assistant's OpenAI-compatible provider: openai, azure, dashscope, deepseek,
+    /// moonshot, zhipu, ollama, llamacpp, vllm, litellm or custom. Its key, if it needs one, is
+    /// read from AGENTDESK_LLM_API_KEY and kept in the keychain.
+    #[arg(long, requires_all = ["assistant_base_url", "assistant_model"])]
+    assistant_preset: Option<String>,
+    #[arg(long, requires = "assistant_preset")]
+    assistant_base_url: Option<String>,
+    #[arg(long, requires = "assistant_preset")]
+    assistant_model: Option<String>,
 }
 
 pub async fn run(args: AccountArgs) -> anyhow::Result<i32> {
@@ -83,6 +92,24 @@ pub async fn run(args: AccountArgs) -> anyhow::Result<i32> {
                 None
             };
             let app_key = secrets.pop();
+            let assistant = match (
+                add.assistant_preset,
+                add.assistant_base_url,
+                add.assistant_model,
+            ) {
+                (Some(preset), Some(base_url), Some(model)) => {
+                    Some(agentdesk_api::AssistantProviderSettings {
+                        preset,
+                        base_url,
+                        model,
+                    })
+                }
+                _ => None,
+            };
+            let assistant_key = match &assistant {
+                Some(_) => std::env::var("AGENTDESK_LLM_API_KEY").ok(),
+                None => None,
+            };
             book.save(AccountInput {
                 account: Account {
                     name: add.name.clone(),
@@ -91,10 +118,12 @@ pub async fn run(args: AccountArgs) -> anyhow::Result<i32> {
                     appid: add.appid,
                     agent_email: add.agent_email,
                     supervisor,
+                    assistant,
                 },
                 previous_name: None,
                 app_key,
                 union_key,
+                assistant_key,
             })
             .await?;
             println!(

@@ -11,6 +11,8 @@ pub enum SecretName {
     AgentPassword { account: String },
     /// A supervisor account's union key (Sobot's 电商平台 API `unionKey`).
     UnionKey { account: String },
+    /// The reply assistant's model-provider key (an OpenAI-compatible service) of an account.
+    AssistantKey { account: String },
     /// A CRM, order or logistics connector's key.
     ConnectorKey { connector: String },
     /// The key that encrypts one account's and tenant's local database.
@@ -24,6 +26,7 @@ impl SecretName {
             SecretName::PlatformAppKey { account } => format!("account/{account}/app-key"),
             SecretName::AgentPassword { account } => format!("account/{account}/agent-password"),
             SecretName::UnionKey { account } => format!("account/{account}/union-key"),
+            SecretName::AssistantKey { account } => format!("account/{account}/assistant-key"),
             SecretName::ConnectorKey { connector } => format!("connector/{connector}/key"),
             SecretName::DatabaseKey { account, tenant } => {
                 format!("database/{account}/{tenant}")
@@ -32,7 +35,7 @@ impl SecretName {
     }
 
     /// Every item an account may own (to remove them all with the account).
-    pub fn of_account(account: &str) -> [SecretName; 3] {
+    pub fn of_account(account: &str) -> [SecretName; 4] {
         [
             SecretName::PlatformAppKey {
                 account: account.to_string(),
@@ -41,6 +44,9 @@ impl SecretName {
                 account: account.to_string(),
             },
             SecretName::UnionKey {
+                account: account.to_string(),
+            },
+            SecretName::AssistantKey {
                 account: account.to_string(),
             },
         ]

@@ -382,6 +382,18 @@ union_code: string,
  */
 email: string, };
 
+export type AssistantProviderSettings = { preset: string, base_url: string, model: string, };
+
+export type AssistantPreset = { id: string, name: string, 
+/**
+ * `{resource}` marks the part the customer fills in (Azure).
+ */
+base_url: string, model: string, needs_key: boolean, 
+/**
+ * Runs on the agent's machine or the company's network.
+ */
+local: boolean, };
+
 export type Account = { 
 /**
  * Unique; names the keychain items and the local database folder.
@@ -394,15 +406,23 @@ agent_email: string,
 /**
  * Set for supervisors who manage tenants.
  */
-supervisor: SupervisorLogin | null, };
+supervisor: SupervisorLogin | null, 
+/**
+ * The reply assistant's model provider for this account (its key is in the keychain).
+ */
+assistant: AssistantProviderSettings | null, };
 
-export type AccountView = { account: Account, has_app_key: boolean, has_union_key: boolean, };
+export type AccountView = { account: Account, has_app_key: boolean, has_union_key: boolean, has_assistant_key: boolean, };
 
 export type AccountInput = { account: Account, 
 /**
  * When editing: the name it had (renaming moves its keychain items).
  */
-previous_name: string | null, app_key: string | null, union_key: string | null, };
+previous_name: string | null, app_key: string | null, union_key: string | null, 
+/**
+ * The model provider's key; `Some("")` removes it (a local server needs none).
+ */
+assistant_key: string | null, };
 
 export type ConnectionProblem = "bad_signature" | "unknown_appid" | "network" | "missing_secret" | "keychain" | "edition_not_supported" | "refused";
 

@@ -1,7 +1,7 @@
 // Generated from src-tauri/src/commands.rs (`UPDATE_BINDINGS=1 cargo test -p agentdesk --test commands`):
 // do not edit. One method per command of the core, its arguments in the Rust order.
 
-import type { AccountInput, AccountView, AgentInput, AgentStatus, AgentView, ApiError, ApiHealthView, AssistInput, AssistantPolicy, AssistantStatus, ConnectionReport, ConnectorView, CustomerNoteView, CustomerView, DashboardQuery, DashboardView, DraftFate, KbSuggestionView, MerchantInput, MerchantView, Message, PersonalField, SessionMood, Settings, StatusLogEntry, TenantOption, TransferTarget, TransferTargets, UpdateStatus, WorkbenchSnapshot } from "./bindings";
+import type { AccountInput, AccountView, AgentInput, AgentStatus, AgentView, ApiError, ApiHealthView, AssistInput, AssistantPolicy, AssistantPreset, AssistantStatus, ConnectionReport, ConnectorView, CustomerNoteView, CustomerView, DashboardQuery, DashboardView, DraftFate, KbSuggestionView, MerchantInput, MerchantView, Message, PersonalField, SessionMood, Settings, StatusLogEntry, TenantOption, TransferTarget, TransferTargets, UpdateStatus, WorkbenchSnapshot } from "./bindings";
 
 export interface Commands {
   snapshot(): Promise<WorkbenchSnapshot>;
@@ -66,6 +66,8 @@ export interface Commands {
   updateStatus(): Promise<UpdateStatus>;
   /** Installs the verified update and starts the new version (on Windows the installer takes over). Off the main thread: on Linux installing waits for the administrator password prompt. */
   restartToUpdate(): Promise<void>;
+  /** The model providers the account form offers (OpenAI, Azure, 百炼, DeepSeek, local servers…). */
+  assistantPresets(): Promise<AssistantPreset[]>;
   /** Whether the reply assistant is on for the merchant on screen, and why not. */
   assistantStatus(): Promise<AssistantStatus>;
   /** A supervisor's choice for the merchant on screen: on or off, the features, the daily budget. */
@@ -124,6 +126,7 @@ export const COMMANDS: { [K in keyof Commands]: { command: string; args: string[
   apiHealth: { command: "api_health", args: [] },
   updateStatus: { command: "update_status", args: [] },
   restartToUpdate: { command: "restart_to_update", args: [] },
+  assistantPresets: { command: "assistant_presets", args: [] },
   assistantStatus: { command: "assistant_status", args: [] },
   setAssistantPolicy: { command: "set_assistant_policy", args: ["policy"] },
   startAssist: { command: "start_assist", args: ["sessionId", "input", "agentLanguage"] },

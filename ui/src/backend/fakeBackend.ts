@@ -11,7 +11,7 @@ import type {
   PersonalField,
   AccountInput, AccountView, ConnectionReport, ConnectorView, KbSuggestionView, SessionMood, AgentInput, AgentView, MerchantInput, MerchantView, StatusLogEntry,
   ApiHealthAlert, ApiHealthView, IndexingProgress, DashboardQuery, DashboardView,
-  AssistEvent, AssistInput, AssistOutcome, AssistantPolicy, AssistantStatus, DraftFate, Feature,
+  AssistEvent, AssistInput, AssistOutcome, AssistantPolicy, AssistantPreset, AssistantStatus, DraftFate, Feature,
   AgentStatus, DomainEvent, Message, MoodEvent, ResyncEvent, Session, Settings, TenantOption, TransferTargets, WorkbenchEvent, WorkbenchSnapshot,
 } from "./bindings";
 
@@ -196,11 +196,14 @@ export class FakeBackend implements Backend {
     const old = this.accountList.find((v) => v.account.name === replacing);
     if (input.app_key) this.keychain[`${name}/app-key`] = input.app_key;
     if (input.union_key) this.keychain[`${name}/union-key`] = input.union_key;
+    if (input.assistant_key) this.keychain[`${name}/assistant-key`] = input.assistant_key;
+    if (input.assistant_key === "") delete this.keychain[`${name}/assistant-key`];
     this.accountList = this.accountList.filter((v) => v.account.name !== replacing);
     this.accountList.push({
       account: { ...input.account },
       has_app_key: Boolean(input.app_key) || Boolean(old?.has_app_key),
       has_union_key: Boolean(input.union_key) || Boolean(old?.has_union_key),
+      has_assistant_key: input.assistant_key === "" ? false : Boolean(input.assistant_key) || Boolean(old?.has_assistant_key),
     });
   }
 
@@ -512,6 +515,13 @@ export class FakeBackend implements Backend {
   cancelledCalls: string[] = [];
   draftFates: { callId: string; fate: DraftFate }[] = [];
   private assistListeners: ((event: AssistEvent) => void)[] = [];
+
+  async assistantPresets(): Promise<AssistantPreset[]> {
+    return [
+      { id: "openai", name: "OpenAI", base_url: "https://api.openai.com/v1", model: "gpt-4o-mini", needs_key: true, local: false },
+      { id: "ollama", name: "Ollama", base_url: "http://127.0.0.1:11434/v1", model: "qwen2.5:7b", needs_key: false, local: true },
+    ];
+  }
 
   async assistantStatus(): Promise<AssistantStatus> {
     const off = !this.assistantPolicy.enabled ? "turned_off" : this.assistantProvider === null ? "no_provider" : null;

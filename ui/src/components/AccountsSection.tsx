@@ -1,12 +1,12 @@
-// Settings → Accounts: add, edit and remove platform accounts, and test a connection. Secrets (app
-// key, union key) are typed into password fields, sent once to the core for the OS keychain, and
+// Settings → Accounts: add, edit and remove platform accounts (with the reply assistant's model
+// provider), and test a connection. Secrets (app key, union key, the provider's key) are typed into password fields, sent once to the core for the OS keychain, and
 // cleared from the form; the window never reads a secret back, it only learns whether one is set.
 
 import { useCallback, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import type { Backend } from "../backend/backend";
-import type { Account, AccountView, ConnectionReport, Platform } from "../backend/bindings";
+import type { Account, AccountView, AssistantPreset, ConnectionReport, Platform } from "../backend/bindings";
 import { describeError } from "../errors";
 
 const SOBOT_BASE_URLS = ["https://www.sobot.com", "https://www.soboten.com", "https://sg.sobot.io", "https://us.sobot.com"];
@@ -17,15 +17,21 @@ interface Draft {
   appKey: string;
   unionKey: string;
   supervisor: boolean;
+  /** The provider's key as typed; "" keeps the one in the keychain. */
+  assistantKey: string;
+  /** Remove the provider's key (a local server needs none). */
+  removeAssistantKey: boolean;
 }
 
 function emptyDraft(): Draft {
   return {
     previousName: null,
-    account: { name: "", platform: "sobot", base_url: SOBOT_BASE_URLS[0], appid: "", agent_email: "", supervisor: null },
+    account: { name: "", platform: "sobot", base_url: SOBOT_BASE_URLS[0], appid: "", agent_email: "", supervisor: null, assistant: null },
     appKey: "",
     unionKey: "",
     supervisor: false,
+    assistantKey: "",
+    removeAssistantKey: false,
   };
 }
 
@@ -46,6 +52,10 @@ export function AccountsSection({
   const [saving, setSaving] = useState(false);
   const [testing, setTesting] = useState<string | null>(null);
   const [reports, setReports] = useState<Record<string, ConnectionReport>>({});
+  const [presets, setPresets] = useState<AssistantPreset[]>([]);
+  useEffect(() => {
+    backend.assistantPresets().then(setPresets).catch(() => setPresets([]));
+  }, [backend]);
 
   const reload = useCallback(() => {
     backend
@@ -62,6 +72,8 @@ export function AccountsSection({
       appKey: "",
       unionKey: "",
       supervisor: view.account.supervisor !== null,
+      assistantKey: "",
+      removeAssistantKey: false,
     });
 
   const setAccount = (patch: Partial<Account>) => draft && setDraft({ ...draft, account: { ...draft.account, ...patch } });
@@ -76,6 +88,7 @@ export function AccountsSection({
         previous_name: draft.previousName,
         app_key: draft.appKey ? draft.appKey : null,
         union_key: draft.supervisor && draft.unionKey ? draft.unionKey : null,
+        assistant_key: draft.removeAssistantKey ? "" : draft.assistantKey ? draft.assistantKey : null,
       });
       // The secrets leave the window's memory with the form.
       setDraft(null);
@@ -127,6 +140,7 @@ export function AccountsSection({
               <div className="muted">
                 {t("accounts.appidLabel")} {a.appid} · {t(view.has_app_key ? "accounts.keySet" : "accounts.keyMissing")}
                 {a.supervisor && ` · ${t("accounts.supervisorLabel", { code: a.supervisor.union_code })} · ${t(view.has_union_key ? "accounts.unionKeySet" : "accounts.unionKeyMissing")}`}
+                {a.assistant && ` · ${t("accounts.assistant.listed", { model: a.assistant.model })}${view.has_assistant_key ? ` · ${t("accounts.assistant.keySet")}` : ""}`}
               </div>
               <div className="row-actions">
                 <button type="button" onClick={() => void test(a.name)} disabled={testing !== null} data-testid="account-test">
@@ -260,6 +274,82 @@ export function AccountsSection({
               </label>
             </>
           )}
+          <fieldset className="assistant-provider">
+            <legend>{t("accounts.assistant.title")}</legend>
+            <label className="field">
+              <span>{t("accounts.assistant.provider")}</span>
+              <select
+                value={draft.account.assistant?.preset ?? ""}
+                data-testid="account-assistant-preset"
+                onChange={(e) => {
+                  const id = e.target.value;
+                  const preset = presets.find((p) => p.id === id);
+                  setAccount({
+                    assistant: !id
+                      ? null
+                      : preset
+                        ? { preset: id, base_url: preset.base_url, model: preset.model }
+                        : { preset: "custom", base_url: draft.account.assistant?.base_url ?? "https://", model: draft.account.assistant?.model ?? "" },
+                  });
+                }}
+              >
+                <option value="">{t("accounts.assistant.none")}</option>
+                {presets.map((p) => (
+                  <option key={p.id} value={p.id}>
+                    {p.name}
+                    {p.local ? ` · ${t("accounts.assistant.local")}` : ""}
+                  </option>
+                ))}
+                <option value="custom">{t("accounts.assistant.custom")}</option>
+              </select>
+            </label>
+            {draft.account.assistant && (
+              <>
+                <label className="field">
+                  <span>{t("accounts.assistant.baseUrl")}</span>
+                  <input
+                    required
+                    value={draft.account.assistant.base_url}
+                    data-testid="account-assistant-base-url"
+                    onChange={(e) => draft.account.assistant && setAccount({ assistant: { ...draft.account.assistant, base_url: e.target.value } })}
+                  />
+                </label>
+                {draft.account.assistant.base_url.includes("{") && <p className="muted">{t("accounts.assistant.fillIn")}</p>}
+                <label className="field">
+                  <span>{t("accounts.assistant.model")}</span>
+                  <input
+                    required
+                    value={draft.account.assistant.model}
+                    data-testid="account-assistant-model"
+                    onChange={(e) => draft.account.assistant && setAccount({ assistant: { ...draft.account.assistant, model: e.target.value } })}
+                  />
+                </label>
+                <label className="field">
+                  <span>{t("accounts.assistant.key")}</span>
+                  <input
+                    type="password"
+                    autoComplete="off"
+                    value={draft.assistantKey}
+                    disabled={draft.removeAssistantKey}
+                    placeholder={draft.previousName ? t("accounts.unchanged") : ""}
+                    data-testid="account-assistant-key"
+                    onChange={(e) => setDraft({ ...draft, assistantKey: e.target.value })}
+                  />
+                </label>
+                {draft.previousName && (
+                  <label>
+                    <input
+                      type="checkbox"
+                      checked={draft.removeAssistantKey}
+                      onChange={(e) => setDraft({ ...draft, removeAssistantKey: e.target.checked, assistantKey: "" })}
+                    />{" "}
+                    {t("accounts.assistant.removeKey")}
+                  </label>
+                )}
+                <p className="muted">{t("assistant.policy.privacy")}</p>
+              </>
+            )}
+          </fieldset>
           <div className="row-actions">
             <button type="submit" className="primary" disabled={saving} data-testid="account-save">
               {saving ? t("accounts.saving") : t("accounts.save")}
