@@ -23,7 +23,7 @@ pub struct AccountArgs {
 enum AccountCommand {
     /// Add an account. Its app key is read from stdin (first line); with --union-code, the union
     /// key is the second line.
-    Add(AddArgs),
+    Add(Box<AddArgs>),
     /// List accounts and which of their secrets are set (never the secrets).
     List {
         /// One JSON document instead of a table.
