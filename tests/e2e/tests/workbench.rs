@@ -727,6 +727,230 @@ async fn knowledge_suggestions_follow_the_customer_and_anger_is_warned_about() {
     .await;
 }
 
+/// The draft area's text (a textarea: its value, not its text).
+async fn assist_text(run: &Run) -> Result<String, String> {
+    let value = run
+        .app
+        .execute("return document.querySelector('[data-testid=assist-text]')?.value ?? null;")
+        .await?;
+    value
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| "no draft area".to_string())
+}
+
+/// Clicks `button` and waits until the draft area has finished (`done`, `partial` or `failed`).
+async fn assist_and_wait(run: &Run, button: &str, expected_state: &str) -> Result<String, String> {
+    let button = run
+        .app
+        .wait_for(&format!("[data-testid={button}]:not([disabled])"), WAIT)
+        .await?;
+    run.app.click(&button).await?;
+    run.app
+        .wait_for(
+            &format!("[data-testid=assist-area][data-state={expected_state}]"),
+            WAIT,
+        )
+        .await?;
+    assist_text(run).await
+}
+
+#[tokio::test]
+#[ignore = "needs a display and tauri-driver: run scripts/e2e.sh"]
+async fn the_assistant_drafts_rewrites_translates_and_summarises_and_no_personal_data_leaves() {
+    with_app("assistant", |run| {
+        Box::pin(async move {
+            let cid = run
+                .visitor(
+                    "李雷",
+                    "耳机退款多久到账？我的手机13700001111，邮箱lilei@example.com",
+                )
+                .await;
+            run.open_session(&cid).await;
+            run.app
+                .wait_for("[data-testid=assistant-status][data-on=true]", WAIT)
+                .await?;
+
+            // A draft streams in, grounded in the refund article, with the customer's name back in.
+            let draft = assist_and_wait(run, "assist-draft", "done").await?;
+            check(
+                draft.starts_with("您好，李雷！"),
+                format!("the draft: {draft:?}"),
+            )?;
+            let sources = run
+                .app
+                .wait_for("[data-testid=assist-sources] cite", WAIT)
+                .await?;
+            let cited = run.app.text(&sources).await?;
+            check(cited.contains("退款"), format!("cited {cited:?}"))?;
+            run.app
+                .screenshot(&screenshots().join("assistant-draft.png"))
+                .await?;
+            // Inserted into the reply, never sent by itself.
+            let insert = run
+                .app
+                .wait_for("[data-testid=assist-insert]", WAIT)
+                .await?;
+            run.app.click(&insert).await?;
+            let in_reply = run
+                .app
+                .execute("return document.querySelector('[data-testid=composer]').value;")
+                .await?;
+            check(
+                in_reply == json!(draft),
+                format!("the reply box holds {in_reply}"),
+            )?;
+            let agent_messages = || async {
+                let received: Value = run
+                    .http
+                    .get(format!(
+                        "{}/__sandbox/agent-messages?cid={cid}",
+                        run.sandbox.base_url()
+                    ))
+                    .send()
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .json()
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok::<_, String>(received["items"].as_array().cloned().unwrap_or_default())
+            };
+            check(
+                agent_messages().await?.is_empty(),
+                "nothing reaches the customer before the agent sends",
+            )?;
+            let send = run.app.wait_for("[data-testid=send-button]", WAIT).await?;
+            run.app.click(&send).await?;
+            run.app
+                .wait_for(
+                    "[data-testid=message][data-direction=out][data-status=sent]",
+                    WAIT,
+                )
+                .await?;
+            let items = agent_messages().await?;
+            check(
+                items.len() == 1 && items[0]["content"] == json!(draft),
+                format!("the customer received {items:?}"),
+            )?;
+
+            // Rewrite the agent's own reply, more formally: it takes the reply's place.
+            let composer = run.app.wait_for("[data-testid=composer]", WAIT).await?;
+            run.app.type_text(&composer, "已经发货了").await?;
+            let rewritten = assist_and_wait(run, "assist-rewrite-formal", "done").await?;
+            check(
+                !rewritten.is_empty() && rewritten != "已经发货了",
+                format!("rewritten: {rewritten:?}"),
+            )?;
+            let original = run
+                .app
+                .wait_for("[data-testid=assist-original]", WAIT)
+                .await?;
+            check(
+                run.app.text(&original).await? == "已经发货了",
+                "the original stays beside the rewrite",
+            )?;
+            let insert = run
+                .app
+                .wait_for("[data-testid=assist-insert]", WAIT)
+                .await?;
+            run.app.click(&insert).await?;
+            let in_reply = run
+                .app
+                .execute("return document.querySelector('[data-testid=composer]').value;")
+                .await?;
+            check(
+                in_reply == json!(rewritten),
+                format!("the reply box holds {in_reply}"),
+            )?;
+
+            // The customer's message in the agent's language (English here), beside the original.
+            let translated = assist_and_wait(run, "assist-translate-in", "done").await?;
+            check(!translated.trim().is_empty(), "an empty translation")?;
+            let original = run
+                .app
+                .wait_for("[data-testid=assist-original]", WAIT)
+                .await?;
+            let original = run.app.text(&original).await?;
+            check(
+                original.contains("耳机退款"),
+                format!("the original: {original:?}"),
+            )?;
+            let discard = run
+                .app
+                .wait_for("[data-testid=assist-discard]", WAIT)
+                .await?;
+            run.app.click(&discard).await?;
+
+            // The provider cuts the stream: the partial draft is kept, marked, and explained.
+            run.set_faults(json!({"llm": {"cut_after_tokens": 4}}))
+                .await?;
+            let partial = assist_and_wait(run, "assist-draft", "partial").await?;
+            check(!partial.is_empty(), "the partial text is kept")?;
+            run.app
+                .wait_for("[data-testid=assist-partial]", WAIT)
+                .await?;
+            let problem = run
+                .app
+                .wait_for("[data-testid=assist-problem]", WAIT)
+                .await?;
+            let words = run.app.text(&problem).await?;
+            check(words.contains("cut off"), format!("the problem: {words:?}"))?;
+            run.app
+                .screenshot(&screenshots().join("assistant-partial.png"))
+                .await?;
+            run.set_faults(json!({})).await?;
+            let discard = run
+                .app
+                .wait_for("[data-testid=assist-discard]", WAIT)
+                .await?;
+            run.app.click(&discard).await?;
+
+            // The summary form filled in for the agent to check.
+            let open = run.app.wait_for("[data-testid=open-summary]", WAIT).await?;
+            run.app.click(&open).await?;
+            let fill = run
+                .app
+                .wait_for("[data-testid=assist-summary]", WAIT)
+                .await?;
+            run.app.click(&fill).await?;
+            run.app
+                .wait_for("[data-testid=assist-summary-filled]", WAIT)
+                .await?;
+            let summary = run
+                .app
+                .execute("return document.querySelector('[data-testid=summary-text]').value;")
+                .await?;
+            check(
+                summary.as_str().is_some_and(|s| !s.trim().is_empty()),
+                format!("the summary: {summary}"),
+            )?;
+
+            // None of the customer's personal data reached the provider, in any of the calls.
+            let sent = run
+                .http
+                .get(format!("{}/__sandbox/llm-requests", run.sandbox.base_url()))
+                .send()
+                .await
+                .map_err(|e| e.to_string())?
+                .text()
+                .await
+                .map_err(|e| e.to_string())?;
+            check(
+                sent.matches("\"path\"").count() >= 5,
+                format!("the provider's log: {sent}"),
+            )?;
+            for personal in ["13700001111", "13812345678", "lilei@example.com", "李雷"] {
+                check(
+                    !sent.contains(personal),
+                    format!("{personal} reached the provider"),
+                )?;
+            }
+            Ok(())
+        })
+    })
+    .await;
+}
+
 /// How far the conversation is from its end, in pixels (0 when the newest message is in view at the
 /// bottom).
 async fn distance_from_end(run: &Run) -> Result<f64, String> {

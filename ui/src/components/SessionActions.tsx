@@ -58,7 +58,7 @@ export const SessionActions = memo(function SessionActions(props: {
       >
         {t("actions.inviteRating")}
       </button>
-      <button type="button" onClick={() => setSummaryOpen(true)} aria-haspopup="dialog">
+      <button type="button" onClick={() => setSummaryOpen(true)} aria-haspopup="dialog" data-testid="open-summary">
         {t("actions.summary")}
       </button>
       <button type="button" className="danger" disabled={!active} onClick={props.onEnd} data-testid="end-session">
