@@ -14,3 +14,5 @@ echo "# chaos, 200 sessions, 3,000 messages/s"
 $cli soak --faults chaos --sessions 200 --seconds 30 --rate 3000 2>/dev/null
 echo "# chaos and SIGKILL every 2 s"
 $cli soak --faults chaos --sessions 200 --seconds 30 --rate 3000 --kill-every 2 2>/dev/null
+echo "# the reply assistant's prompt: 20 articles, a 200-message conversation with personal data"
+$cli bench-assist

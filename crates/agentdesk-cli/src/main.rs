@@ -5,6 +5,7 @@
 
 mod account;
 mod assist;
+mod bench_assist;
 mod bench_customer;
 mod connector;
 mod demo;
@@ -70,6 +71,9 @@ enum Command {
     },
     /// Measure the 360° customer view against the embedded sandbox; prints one JSON line.
     BenchCustomer(bench_customer::BenchCustomerArgs),
+    /// Measure the reply assistant's prompt (20 articles, 200 messages): size, build and restore
+    /// time; prints one JSON line.
+    BenchAssist(bench_assist::BenchAssistArgs),
     /// Run the engine headless against the sandbox with simulated customers, printing events.
     Demo(demo::DemoArgs),
     /// Drive the real engine against the sandbox under load (and faults, and kills); print figures.
@@ -251,6 +255,7 @@ fn main() {
                 command: TrainCommand::LanguageMeans { zh, en, out },
             } => kb::language_means(&zh, &en, &out),
             Command::BenchCustomer(args) => bench_customer::run(args).await,
+            Command::BenchAssist(args) => bench_assist::run(args),
             Command::Demo(args) => demo::run(args).await,
             Command::Soak(args) => soak::run(args).await,
             Command::SoakEngine(args) => soak::child::run(args).await,

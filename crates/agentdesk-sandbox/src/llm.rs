@@ -28,7 +28,12 @@ const KEPT_REQUESTS: usize = 1_000;
 /// One request as received (`GET /__sandbox/llm-requests`).
 #[derive(Debug, Clone, Serialize)]
 pub struct LlmRequest {
+    /// The request's number since the sandbox started (0, 1, …).
+    pub seq: u64,
     pub at_ms: i64,
+    /// When a streamed answer's first piece of text went out (wall clock, ms with a fraction), for
+    /// measuring the time from the provider's first token to the token on screen.
+    pub first_token_at_ms: Option<f64>,
     pub path: String,
     /// Whether a key came with it (the key itself is never kept).
     pub authorized: bool,
@@ -39,6 +44,17 @@ pub struct LlmRequest {
 #[derive(Debug, Default)]
 pub struct LlmLog {
     pub requests: std::collections::VecDeque<LlmRequest>,
+    /// Requests received so far (the next one's `seq`).
+    pub received: u64,
+}
+
+/// The wall clock in ms with its fraction (`SystemTime`, as a browser's
+/// `performance.timeOrigin + performance.now()` reads it).
+fn wall_clock_ms() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64() * 1000.0)
+        .unwrap_or(0.0)
 }
 
 fn error(status: StatusCode, message: &str, kind: &str, code: &str) -> Response {
@@ -88,12 +104,16 @@ pub(crate) async fn chat_completions(
 ) -> Response {
     let has_key = authorized(&headers);
     let parsed: Result<Value, _> = serde_json::from_slice(&body);
-    {
+    let seq = {
         let mut log = crate::lock(&state.llm_log);
         if log.requests.len() >= KEPT_REQUESTS {
             log.requests.pop_front();
         }
+        let seq = log.received;
+        log.received += 1;
         log.requests.push_back(LlmRequest {
+            seq,
+            first_token_at_ms: None,
             at_ms: crate::world::now_ms(),
             path: "/v1/chat/completions".into(),
             authorized: has_key,
@@ -102,7 +122,8 @@ pub(crate) async fn chat_completions(
                 .cloned()
                 .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned())),
         });
-    }
+        seq
+    };
     if !has_key {
         return no_key();
     }
@@ -194,16 +215,24 @@ pub(crate) async fn chat_completions(
         events.push(Ok("data: [DONE]\n\n".to_string()));
     }
     let delay = Duration::from_millis(faults.token_delay_ms);
-    let stream = futures_util::stream::unfold(
-        (events.into_iter(), true),
-        move |(mut rest, first)| async move {
-            let next = rest.next()?;
-            if !first && !delay.is_zero() {
-                tokio::time::sleep(delay).await;
+    // Event 0 is the role with no text; event 1 the first text (when there is any).
+    let stream =
+        futures_util::stream::unfold((events.into_iter(), 0usize), move |(mut rest, index)| {
+            let state = state.clone();
+            async move {
+                let next = rest.next()?;
+                if index > 0 && !delay.is_zero() {
+                    tokio::time::sleep(delay).await;
+                }
+                if index == 1 && next.is_ok() {
+                    let mut log = crate::lock(&state.llm_log);
+                    if let Some(request) = log.requests.iter_mut().find(|r| r.seq == seq) {
+                        request.first_token_at_ms = Some(wall_clock_ms());
+                    }
+                }
+                Some((next, (rest, index + 1)))
             }
-            Some((next, (rest, false)))
-        },
-    );
+        });
     Response::builder()
         .status(StatusCode::OK)
         .header(header::CONTENT_TYPE, "text/event-stream")

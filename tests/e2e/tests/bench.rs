@@ -636,3 +636,200 @@ async fn dashboard_with_30_days_for_50_agents() {
     sandbox.shutdown().await;
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// Records, in the page, each time React sets the draft area's text: (wall-clock ms, length), and
+/// the start of the frame after the first text (`window.__assistFrames`).
+const WATCH_DRAFT_AREA: &str = r#"
+const proto = HTMLTextAreaElement.prototype;
+if (!window.__assistWatch) {
+  window.__assistWatch = true;
+  const native = Object.getOwnPropertyDescriptor(proto, "value");
+  Object.defineProperty(proto, "value", {
+    configurable: true,
+    get() { return native.get.call(this); },
+    set(v) {
+      native.set.call(this, v);
+      if (this.dataset && this.dataset.testid === "assist-text") {
+        const at = performance.timeOrigin + performance.now();
+        if (String(v).length > 0 && !window.__assistLog.some(([, n]) => n > 0)) {
+          requestAnimationFrame(() => window.__assistFrames.push(performance.timeOrigin + performance.now()));
+        }
+        window.__assistLog.push([at, String(v).length]);
+      }
+    },
+  });
+}
+window.__assistLog = [];
+window.__assistFrames = [];
+return true;
+"#;
+
+async fn llm_requests(sandbox: &Sandbox) -> Vec<Value> {
+    let log: Value = reqwest::get(format!("{}/__sandbox/llm-requests", sandbox.base_url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    log["requests"].as_array().cloned().unwrap_or_default()
+}
+
+async fn click_testid(app: &WebDriver, testid: &str) {
+    let button = app
+        .wait_for(
+            &format!("[data-testid={testid}]:not([disabled])"),
+            Duration::from_secs(30),
+        )
+        .await
+        .unwrap();
+    app.click(&button).await.unwrap();
+}
+
+#[tokio::test]
+#[ignore = "benchmark: run scripts/bench-ui.sh"]
+async fn assistant_first_token_to_screen_cancel_and_memory() {
+    let sandbox = sandbox().await;
+    let data = temp_dir("assistant");
+    let visitor = post(
+        format!("{}/__sandbox/visitors", sandbox.base_url()),
+        json!({"name": "李雷", "text": "耳机退款多久到账？订单号在哪里看", "phone": "13812345678"}),
+    )
+    .await;
+    let cid = visitor["cid"].as_str().unwrap().to_string();
+    let app = WebDriver::launch(&driver_url(), &app_binary(), &args(&sandbox, &data))
+        .await
+        .unwrap();
+    let item = app
+        .wait_for(
+            &format!("[data-testid=session-item][data-session-id='{cid}']"),
+            Duration::from_secs(30),
+        )
+        .await
+        .unwrap();
+    app.click(&item).await.unwrap();
+    app.wait_for(
+        "[data-testid=assistant-status][data-on=true]",
+        Duration::from_secs(30),
+    )
+    .await
+    .unwrap();
+    let at = |samples: &[f64], q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
+
+    // The provider's first token (when the sandbox wrote it) to the text set in the draft area, and
+    // to the start of the next frame (when it is painted).
+    let mut to_dom = Vec::new();
+    let mut to_frame = Vec::new();
+    for _ in 0..30 {
+        app.execute(WATCH_DRAFT_AREA).await.unwrap();
+        click_testid(&app, "assist-draft").await;
+        app.wait_for(
+            "[data-testid=assist-area][data-state=done]",
+            Duration::from_secs(30),
+        )
+        .await
+        .unwrap();
+        let seen = app
+            .execute("return { log: window.__assistLog, frames: window.__assistFrames };")
+            .await
+            .unwrap();
+        let first_text = seen["log"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e[1].as_f64().unwrap_or(0.0) > 0.0)
+            .and_then(|e| e[0].as_f64())
+            .unwrap();
+        let frame = seen["frames"][0].as_f64().unwrap();
+        let requests = llm_requests(&sandbox).await;
+        let first_token = requests.last().unwrap()["first_token_at_ms"]
+            .as_f64()
+            .unwrap();
+        to_dom.push(first_text - first_token);
+        to_frame.push(frame - first_token);
+        click_testid(&app, "assist-discard").await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    to_dom.sort_by(f64::total_cmp);
+    to_frame.sort_by(f64::total_cmp);
+
+    // Memory: idle with the conversation open, then while a slow answer streams.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let idle_pss = pss_kib(APP_PROCESSES);
+    post(
+        format!("{}/__sandbox/faults", sandbox.base_url()),
+        json!({"llm": {"token_delay_ms": 60}}),
+    )
+    .await;
+    click_testid(&app, "assist-draft").await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let streaming_pss = pss_kib(APP_PROCESSES);
+    click_testid(&app, "assist-stop").await;
+    app.wait_for(
+        "[data-testid=assist-area][data-state=partial]",
+        Duration::from_secs(30),
+    )
+    .await
+    .unwrap();
+    click_testid(&app, "assist-discard").await;
+
+    // Cancel to quiet: from the click on Stop to the last change of the draft area (its text or
+    // its state), watched for 800 ms after the click.
+    let mut quiet = Vec::new();
+    for _ in 0..15 {
+        app.execute(WATCH_DRAFT_AREA).await.unwrap();
+        click_testid(&app, "assist-draft").await;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let texts = app
+                .execute("return window.__assistLog.filter(([, n]) => n > 0).length;")
+                .await
+                .unwrap();
+            if texts.as_u64().unwrap_or(0) >= 3 || Instant::now() > deadline {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let took = app
+            .execute(
+                r#"
+                return new Promise((resolve) => {
+                  const area = document.querySelector("[data-testid=assist-area]");
+                  let last = null;
+                  const observer = new MutationObserver(() => { last = performance.timeOrigin + performance.now(); });
+                  observer.observe(area, { attributes: true, childList: true, subtree: true, characterData: true });
+                  const t0 = performance.timeOrigin + performance.now();
+                  document.querySelector("[data-testid=assist-stop]").click();
+                  setTimeout(() => {
+                    observer.disconnect();
+                    const texts = window.__assistLog.map(([at]) => at).filter((at) => at >= t0);
+                    const changes = texts.concat(last === null ? [] : [last]);
+                    resolve({ quiet_ms: changes.length ? Math.max(...changes) - t0 : 0, state: area.dataset.state });
+                  }, 800);
+                });
+                "#,
+            )
+            .await
+            .unwrap();
+        assert_eq!(took["state"], "partial", "{took}");
+        quiet.push(took["quiet_ms"].as_f64().unwrap());
+        click_testid(&app, "assist-discard").await;
+    }
+    quiet.sort_by(f64::total_cmp);
+
+    println!(
+        "BENCH {}",
+        json!({
+            "bench": "assistant_in_the_window",
+            "first_token_to_dom_ms_p50": at(&to_dom, 0.5), "first_token_to_dom_ms_p95": at(&to_dom, 0.95),
+            "first_token_to_dom_ms_max": to_dom[to_dom.len() - 1],
+            "first_token_to_frame_ms_p50": at(&to_frame, 0.5), "first_token_to_frame_ms_p95": at(&to_frame, 0.95),
+            "first_token_to_frame_ms_max": to_frame[to_frame.len() - 1],
+            "cancel_to_quiet_ms_p50": at(&quiet, 0.5), "cancel_to_quiet_ms_max": quiet[quiet.len() - 1],
+            "pss_idle_mib": idle_pss / 1024, "pss_streaming_mib": streaming_pss / 1024,
+            "samples": to_dom.len() + quiet.len(),
+        })
+    );
+    app.quit().await;
+    sandbox.shutdown().await;
+    let _ = std::fs::remove_dir_all(&data);
+}
