@@ -288,3 +288,57 @@ async fn a_failing_provider_is_told_and_the_workbench_carries_on() {
     assert_eq!((figures.calls, figures.failed), (1, 1));
     workbench.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agent_s_reply_is_translated_into_the_customer_s_language() {
+    let (_dir, workbench) = common::demo_workbench().await;
+    let sandbox = workbench.sandbox_url().to_string();
+    let cid = visitor(&sandbox, "耳机退款多久到账？").await;
+    common::wait_for_session(&workbench, &cid).await;
+    let mut events = workbench.subscribe();
+    let call_id = workbench
+        .assistant()
+        .start(
+            &cid,
+            AssistInput::Translate {
+                text: Some("Your refund is on its way.".into()),
+                to: "customer".into(),
+            },
+            "en",
+        )
+        .await
+        .unwrap();
+    let (_, outcome) = until_done(&mut events, &call_id).await;
+    assert!(outcome.problem.is_none(), "{outcome:?}");
+    let sent = agentdesk_testkit::Controls::new(&sandbox)
+        .get("/llm-requests")
+        .await;
+    let last = sent["requests"].as_array().unwrap().last().unwrap().clone();
+    let system = last["body"]["messages"][0]["content"].as_str().unwrap();
+    assert!(system.starts_with("Task: translate"), "{system}");
+    assert!(
+        system.contains("Chinese") || system.contains("中文"),
+        "into the customer's language (Chinese): {system}"
+    );
+    assert!(last["body"]
+        .to_string()
+        .contains("Your refund is on its way."));
+
+    let refused = workbench
+        .assistant()
+        .start(
+            &cid,
+            AssistInput::Translate {
+                text: Some("hi".into()),
+                to: "klingon".into(),
+            },
+            "en",
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        refused.message.contains("zh, en or customer"),
+        "{refused:?}"
+    );
+    workbench.shutdown().await;
+}
