@@ -2,6 +2,11 @@
 # Runs inside Xvfb + dbus-run-session (see desktop.sh): starts the desktop services, then "$@".
 set -euo pipefail
 eval "$(printf agentdesk-e2e | gnome-keyring-daemon --unlock --replace --daemonize --components=secrets)"
+# The keyring's default collection is made by the first item stored. Test threads storing their first
+# items at the same moment left gnome-keyring dead mid-call once (CI, 2026-12-01: "NoReply: Message
+# recipient disconnected"), so one item is stored and cleared before anything else runs.
+printf warm-up | timeout 30 secret-tool store --label "AgentDesk desktop session" agentdesk-session warm-up
+timeout 30 secret-tool clear agentdesk-session warm-up
 dunst >/dev/null 2>&1 &
 dunst_pid=$!
 for _ in $(seq 1 100); do

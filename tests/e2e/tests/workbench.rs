@@ -863,6 +863,26 @@ async fn the_assistant_drafts_rewrites_translates_and_summarises_and_no_personal
                 format!("the reply box holds {in_reply}"),
             )?;
 
+            // The agent's reply into the customer's language (Chinese), beside the reply.
+            let translated_reply = assist_and_wait(run, "assist-translate-out", "done").await?;
+            check(
+                !translated_reply.trim().is_empty(),
+                "an empty translation of the reply",
+            )?;
+            let original = run
+                .app
+                .wait_for("[data-testid=assist-original]", WAIT)
+                .await?;
+            check(
+                run.app.text(&original).await?.trim() == rewritten.trim(),
+                "the reply stays beside its translation",
+            )?;
+            let discard = run
+                .app
+                .wait_for("[data-testid=assist-discard]", WAIT)
+                .await?;
+            run.app.click(&discard).await?;
+
             // The customer's message in the agent's language (English here), beside the original.
             let translated = assist_and_wait(run, "assist-translate-in", "done").await?;
             check(!translated.trim().is_empty(), "an empty translation")?;
@@ -936,7 +956,7 @@ async fn the_assistant_drafts_rewrites_translates_and_summarises_and_no_personal
                 .await
                 .map_err(|e| e.to_string())?;
             check(
-                sent.matches("\"path\"").count() >= 5,
+                sent.matches("\"path\"").count() >= 6,
                 format!("the provider's log: {sent}"),
             )?;
             for personal in ["13700001111", "13812345678", "lilei@example.com", "李雷"] {

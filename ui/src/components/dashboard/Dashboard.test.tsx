@@ -83,6 +83,19 @@ describe("dashboard", () => {
     expect(screen.getByText("No session selected.")).toBeTruthy();
   });
 
+  it("shows the reply assistant's calls, tokens, first token and what became of the drafts", async () => {
+    const backend = await openDashboard();
+    const figures = await screen.findByTestId("dashboard-assistant");
+    expect(within(figures).getByTestId("assistant-calls").textContent).toBe("12");
+    expect(within(figures).getByTestId("assistant-drafts").textContent).toBe("5 / 4 / 2");
+    expect(figures.textContent).toContain("640 ms");
+    cleanup();
+    backend.dashboardView = { ...backend.dashboardView, assistant: { ...backend.dashboardView.assistant, calls: 0 } };
+    render(<App backend={backend} />);
+    fireEvent.click(await screen.findByTestId("nav-dashboard"));
+    expect((await screen.findByTestId("dashboard-assistant")).textContent).toContain("No assistant calls");
+  });
+
   it("says why the daily-export columns are empty when the platform's exports did not arrive", async () => {
     const backend = new FakeBackend();
     backend.dashboardView = {
