@@ -936,14 +936,21 @@ async fn the_assistant_drafts_rewrites_translates_and_summarises_and_no_personal
             run.app
                 .wait_for("[data-testid=assist-summary-filled]", WAIT)
                 .await?;
-            let summary = run
-                .app
-                .execute("return document.querySelector('[data-testid=summary-text]').value;")
-                .await?;
-            check(
-                summary.as_str().is_some_and(|s| !s.trim().is_empty()),
-                format!("the summary: {summary}"),
-            )?;
+            // The form takes the text as the outcome is rendered: read it until it is there.
+            let deadline = tokio::time::Instant::now() + WAIT;
+            loop {
+                let summary = run
+                    .app
+                    .execute("return document.querySelector('[data-testid=summary-text]').value;")
+                    .await?;
+                if summary.as_str().is_some_and(|s| !s.trim().is_empty()) {
+                    break;
+                }
+                if tokio::time::Instant::now() > deadline {
+                    return Err(format!("the summary form stayed empty: {summary}"));
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
 
             // None of the customer's personal data reached the provider, in any of the calls.
             let sent = run

@@ -29,8 +29,9 @@ export const SessionActions = memo(function SessionActions(props: {
   // The assistant's summary lands in the form for the agent to check; what the agent typed
   // meanwhile is replaced only by a summary that arrived in full or in part.
   useEffect(() => {
-    if (!filled || (!filled.summary && !filled.text)) return;
-    setSummary((filled.summary ?? filled.text).slice(0, 2000));
+    const text = filled?.summary?.trim() ? filled.summary : filled?.text.trim() ? filled.text : null;
+    if (!filled || text === null) return;
+    setSummary(text.slice(0, 2000));
     if (filled.classification) setClassification(filled.classification);
   }, [filled]);
 
