@@ -102,6 +102,45 @@ impl Run {
         }
     }
 
+    /// What the sandbox (the customer's side) received from the agent in session `cid`.
+    async fn agent_messages(&self, cid: &str) -> Result<Vec<Value>, String> {
+        let received: Value = self
+            .http
+            .get(format!(
+                "{}/__sandbox/agent-messages?cid={cid}",
+                self.sandbox.base_url()
+            ))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?
+            .json()
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(received["items"].as_array().cloned().unwrap_or_default())
+    }
+
+    /// Waits for the element `css` names and clicks it.
+    async fn click(&self, css: &str) -> Outcome {
+        let element = self.app.wait_for(css, WAIT).await?;
+        self.app.click(&element).await?;
+        Ok(())
+    }
+
+    /// The value of the text field with this `data-testid` (an input or textarea: its value, not
+    /// its text).
+    async fn field_value(&self, testid: &str) -> Result<String, String> {
+        let value = self
+            .app
+            .execute(&format!(
+                "return document.querySelector('[data-testid={testid}]')?.value ?? null;"
+            ))
+            .await?;
+        value
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| format!("no field {testid}"))
+    }
+
     /// Sets the sandbox's faults (`{}` clears them).
     async fn set_faults(&self, faults: Value) -> Outcome {
         self.http
@@ -184,8 +223,7 @@ async fn a_customer_arrives_the_agent_replies_and_the_platform_receives_it_once(
 
             let composer = run.app.wait_for("[data-testid=composer]", WAIT).await?;
             run.app.type_text(&composer, "您好，今天发货。").await?;
-            let send = run.app.wait_for("[data-testid=send-button]", WAIT).await?;
-            run.app.click(&send).await?;
+            run.click("[data-testid=send-button]").await?;
             run.app
                 .wait_for(
                     "[data-testid=message][data-direction=out][data-status=sent]",
@@ -196,22 +234,10 @@ async fn a_customer_arrives_the_agent_replies_and_the_platform_receives_it_once(
                 .screenshot(&screenshots().join("reply-sent.png"))
                 .await?;
 
-            let received: Value = run
-                .http
-                .get(format!(
-                    "{}/__sandbox/agent-messages?cid={cid}",
-                    run.sandbox.base_url()
-                ))
-                .send()
-                .await
-                .map_err(|e| e.to_string())?
-                .json()
-                .await
-                .map_err(|e| e.to_string())?;
-            let items = received["items"].as_array().cloned().unwrap_or_default();
+            let items = run.agent_messages(&cid).await?;
             check(
                 items.len() == 1,
-                format!("the sandbox must receive the reply exactly once: {received}"),
+                format!("the sandbox must receive the reply exactly once: {items:?}"),
             )?;
             check(
                 items[0]["content"] == "您好，今天发货。",
@@ -727,32 +753,17 @@ async fn knowledge_suggestions_follow_the_customer_and_anger_is_warned_about() {
     .await;
 }
 
-/// The draft area's text (a textarea: its value, not its text).
-async fn assist_text(run: &Run) -> Result<String, String> {
-    let value = run
-        .app
-        .execute("return document.querySelector('[data-testid=assist-text]')?.value ?? null;")
-        .await?;
-    value
-        .as_str()
-        .map(str::to_string)
-        .ok_or_else(|| "no draft area".to_string())
-}
-
 /// Clicks `button` and waits until the draft area has finished (`done`, `partial` or `failed`).
 async fn assist_and_wait(run: &Run, button: &str, expected_state: &str) -> Result<String, String> {
-    let button = run
-        .app
-        .wait_for(&format!("[data-testid={button}]:not([disabled])"), WAIT)
+    run.click(&format!("[data-testid={button}]:not([disabled])"))
         .await?;
-    run.app.click(&button).await?;
     run.app
         .wait_for(
             &format!("[data-testid=assist-area][data-state={expected_state}]"),
             WAIT,
         )
         .await?;
-    assist_text(run).await
+    run.field_value("assist-text").await
 }
 
 #[tokio::test]
@@ -787,49 +798,24 @@ async fn the_assistant_drafts_rewrites_translates_and_summarises_and_no_personal
                 .screenshot(&screenshots().join("assistant-draft.png"))
                 .await?;
             // Inserted into the reply, never sent by itself.
-            let insert = run
-                .app
-                .wait_for("[data-testid=assist-insert]", WAIT)
-                .await?;
-            run.app.click(&insert).await?;
-            let in_reply = run
-                .app
-                .execute("return document.querySelector('[data-testid=composer]').value;")
-                .await?;
+            run.click("[data-testid=assist-insert]").await?;
+            let in_reply = run.field_value("composer").await?;
+            check(in_reply == draft, format!("the reply box holds {in_reply}"))?;
+
             check(
-                in_reply == json!(draft),
-                format!("the reply box holds {in_reply}"),
-            )?;
-            let agent_messages = || async {
-                let received: Value = run
-                    .http
-                    .get(format!(
-                        "{}/__sandbox/agent-messages?cid={cid}",
-                        run.sandbox.base_url()
-                    ))
-                    .send()
-                    .await
-                    .map_err(|e| e.to_string())?
-                    .json()
-                    .await
-                    .map_err(|e| e.to_string())?;
-                Ok::<_, String>(received["items"].as_array().cloned().unwrap_or_default())
-            };
-            check(
-                agent_messages().await?.is_empty(),
+                run.agent_messages(&cid).await?.is_empty(),
                 "nothing reaches the customer before the agent sends",
             )?;
-            let send = run.app.wait_for("[data-testid=send-button]", WAIT).await?;
-            run.app.click(&send).await?;
+            run.click("[data-testid=send-button]").await?;
             run.app
                 .wait_for(
                     "[data-testid=message][data-direction=out][data-status=sent]",
                     WAIT,
                 )
                 .await?;
-            let items = agent_messages().await?;
+            let items = run.agent_messages(&cid).await?;
             check(
-                items.len() == 1 && items[0]["content"] == json!(draft),
+                items.len() == 1 && items[0]["content"] == draft.as_str(),
                 format!("the customer received {items:?}"),
             )?;
 
@@ -849,17 +835,10 @@ async fn the_assistant_drafts_rewrites_translates_and_summarises_and_no_personal
                 run.app.text(&original).await? == "已经发货了",
                 "the original stays beside the rewrite",
             )?;
-            let insert = run
-                .app
-                .wait_for("[data-testid=assist-insert]", WAIT)
-                .await?;
-            run.app.click(&insert).await?;
-            let in_reply = run
-                .app
-                .execute("return document.querySelector('[data-testid=composer]').value;")
-                .await?;
+            run.click("[data-testid=assist-insert]").await?;
+            let in_reply = run.field_value("composer").await?;
             check(
-                in_reply == json!(rewritten),
+                in_reply == rewritten,
                 format!("the reply box holds {in_reply}"),
             )?;
 
@@ -877,11 +856,7 @@ async fn the_assistant_drafts_rewrites_translates_and_summarises_and_no_personal
                 run.app.text(&original).await?.trim() == rewritten.trim(),
                 "the reply stays beside its translation",
             )?;
-            let discard = run
-                .app
-                .wait_for("[data-testid=assist-discard]", WAIT)
-                .await?;
-            run.app.click(&discard).await?;
+            run.click("[data-testid=assist-discard]").await?;
 
             // The customer's message in the agent's language (English here), beside the original.
             let translated = assist_and_wait(run, "assist-translate-in", "done").await?;
@@ -895,11 +870,7 @@ async fn the_assistant_drafts_rewrites_translates_and_summarises_and_no_personal
                 original.contains("耳机退款"),
                 format!("the original: {original:?}"),
             )?;
-            let discard = run
-                .app
-                .wait_for("[data-testid=assist-discard]", WAIT)
-                .await?;
-            run.app.click(&discard).await?;
+            run.click("[data-testid=assist-discard]").await?;
 
             // The provider cuts the stream: the partial draft is kept, marked, and explained.
             run.set_faults(json!({"llm": {"cut_after_tokens": 4}}))
@@ -919,35 +890,23 @@ async fn the_assistant_drafts_rewrites_translates_and_summarises_and_no_personal
                 .screenshot(&screenshots().join("assistant-partial.png"))
                 .await?;
             run.set_faults(json!({})).await?;
-            let discard = run
-                .app
-                .wait_for("[data-testid=assist-discard]", WAIT)
-                .await?;
-            run.app.click(&discard).await?;
+            run.click("[data-testid=assist-discard]").await?;
 
             // The summary form filled in for the agent to check.
-            let open = run.app.wait_for("[data-testid=open-summary]", WAIT).await?;
-            run.app.click(&open).await?;
-            let fill = run
-                .app
-                .wait_for("[data-testid=assist-summary]", WAIT)
-                .await?;
-            run.app.click(&fill).await?;
+            run.click("[data-testid=open-summary]").await?;
+            run.click("[data-testid=assist-summary]").await?;
             run.app
                 .wait_for("[data-testid=assist-summary-filled]", WAIT)
                 .await?;
             // The form takes the text as the outcome is rendered: read it until it is there.
             let deadline = tokio::time::Instant::now() + WAIT;
             loop {
-                let summary = run
-                    .app
-                    .execute("return document.querySelector('[data-testid=summary-text]').value;")
-                    .await?;
-                if summary.as_str().is_some_and(|s| !s.trim().is_empty()) {
+                let summary = run.field_value("summary-text").await?;
+                if !summary.trim().is_empty() {
                     break;
                 }
                 if tokio::time::Instant::now() > deadline {
-                    return Err(format!("the summary form stayed empty: {summary}"));
+                    return Err(format!("the summary form stayed empty: {summary:?}"));
                 }
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }

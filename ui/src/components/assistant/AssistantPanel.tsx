@@ -28,10 +28,6 @@ function goesToCustomer(input: AssistInput): boolean {
   return input.task === "draft" || input.task === "rewrite" || (input.task === "translate" && input.to === "customer");
 }
 
-function featureOf(input: AssistInput): Feature {
-  return input.task;
-}
-
 export const AssistantPanel = memo(
   forwardRef<
     AssistantPanelHandle,
@@ -191,7 +187,7 @@ export const AssistantPanel = memo(
           </span>
         </div>
         {call && (
-          <div className="assistant-draft" data-testid="assist-area" data-state={state} data-feature={featureOf(call.input)} aria-busy={running}>
+          <div className="assistant-draft" data-testid="assist-area" data-state={state} data-feature={call.input.task} aria-busy={running}>
             <div className="assistant-draft-head">
               {running && (
                 <span role="status" aria-live="polite" className="muted" data-testid="assist-progress">
