@@ -8,8 +8,7 @@ use agentdesk_api::{
     AssistInput, AssistantPolicy, AssistantPreset, AssistantStatus, ConnectionReport,
     ConnectorView, CustomerNoteView, CustomerView, DashboardQuery, DashboardView, DraftFate,
     KbSuggestionView, MerchantInput, MerchantView, PersonalField, SessionMood, Settings,
-    StatusLogEntry, TenantOption, TransferTarget, TransferTargets, UpdateStatus, Workbench,
-    WorkbenchSnapshot,
+    StatusLogEntry, TenantOption, TransferTarget, TransferTargets, UpdateStatus, WorkbenchSnapshot,
 };
 use agentdesk_domain::Message;
 use tauri::State;
@@ -18,26 +17,9 @@ use crate::state::AppState;
 
 type Shell<'a> = State<'a, Arc<AppState>>;
 
-/// Runs a use case that only reads or writes the local database on a blocking thread, so a slow disk
-/// never stalls the async runtime that the window's other commands and events share.
-async fn on_disk<T: Send + 'static>(
-    state: &AppState,
-    work: impl FnOnce(&Workbench) -> Result<T, ApiError> + Send + 'static,
-) -> Result<T, ApiError> {
-    let workbench = state.workbench().await?;
-    tauri::async_runtime::spawn_blocking(move || work(&workbench))
-        .await
-        .map_err(|error| {
-            ApiError::new(
-                agentdesk_api::ErrorCode::NotReady,
-                format!("the local database could not be read ({error}); try again"),
-            )
-        })?
-}
-
 #[tauri::command]
 pub async fn snapshot(state: Shell<'_>) -> Result<WorkbenchSnapshot, ApiError> {
-    on_disk(&state, |workbench| workbench.snapshot()).await
+    state.workbench().await?.snapshot().await
 }
 
 #[tauri::command]
@@ -61,10 +43,12 @@ pub async fn messages(
     session_id: String,
     limit: u32,
 ) -> Result<Vec<Message>, ApiError> {
-    on_disk(&state, move |workbench| {
-        workbench.conversations().messages(&session_id, limit)
-    })
-    .await
+    state
+        .workbench()
+        .await?
+        .conversations()
+        .messages(&session_id, limit)
+        .await
 }
 
 #[tauri::command]
@@ -384,10 +368,12 @@ pub async fn learn_from_answer(
 #[tauri::command]
 pub async fn session_mood(state: Shell<'_>, session_id: String) -> Result<SessionMood, ApiError> {
     let threshold = state.settings().mood_threshold();
-    on_disk(&state, move |workbench| {
-        workbench.knowledge().session_mood(&session_id, threshold)
-    })
-    .await
+    state
+        .workbench()
+        .await?
+        .knowledge()
+        .session_mood(&session_id, threshold)
+        .await
 }
 
 /// The agent's note about the session's customer.
@@ -396,10 +382,12 @@ pub async fn customer_note(
     state: Shell<'_>,
     session_id: String,
 ) -> Result<CustomerNoteView, ApiError> {
-    on_disk(&state, move |workbench| {
-        workbench.customers().customer_note(&session_id)
-    })
-    .await
+    state
+        .workbench()
+        .await?
+        .customers()
+        .customer_note(&session_id)
+        .await
 }
 
 /// Replaces the agent's note about the session's customer (blank removes it).
@@ -454,7 +442,7 @@ pub async fn export_dashboard(state: Shell<'_>, query: DashboardQuery) -> Result
 /// API health now: per-endpoint figures, the push connection and the outbox.
 #[tauri::command]
 pub async fn api_health(state: Shell<'_>) -> Result<ApiHealthView, ApiError> {
-    on_disk(&state, |workbench| Ok(workbench.api_health())).await
+    Ok(state.workbench().await?.api_health().await)
 }
 
 /// The in-app updater's state (off and why, up to date, an update ready, one refused).
@@ -502,7 +490,7 @@ pub fn assistant_presets() -> Vec<AssistantPreset> {
 /// Whether the reply assistant is on for the merchant on screen, and why not.
 #[tauri::command]
 pub async fn assistant_status(state: Shell<'_>) -> Result<AssistantStatus, ApiError> {
-    on_disk(&state, |workbench| workbench.assistant().status()).await
+    state.workbench().await?.assistant().status().await
 }
 
 /// A supervisor's choice for the merchant on screen: on or off, the features, the daily budget.
@@ -519,8 +507,8 @@ pub async fn set_assistant_policy(
         .await
 }
 
-/// Starts a draft, summary, translation or rewrite; its text arrives as `agentdesk://assist`
-/// events. Answers the call's id.
+/// Starts a draft, summary, translation or rewrite; its text arrives as `assist` events. Answers
+/// the call's id.
 #[tauri::command]
 pub async fn start_assist(
     state: Shell<'_>,

@@ -1,9 +1,10 @@
 //! Command-line options and how the workspace starts: the account chosen in Settings, or demo mode
-//! on the embedded sandbox (or the sandbox named by `--sandbox-url` / `AGENTDESK_SANDBOX_URL`).
+//! on the embedded sandbox (or the sandbox named by `--sandbox-url`, else `AGENTDESK_SANDBOX_URL`,
+//! both read here once and handed to the workbench: nothing writes the environment).
 
 use std::path::PathBuf;
 
-use agentdesk_api::{AccountBook, ApiError, Workbench, SANDBOX_URL_ENV};
+use agentdesk_api::{AccountBook, ApiError, DemoOptions, Workbench, SANDBOX_URL_ENV};
 use agentdesk_sandbox::SandboxConfig;
 
 #[derive(Debug, Clone, Default)]
@@ -20,10 +21,19 @@ pub struct LaunchOptions {
 }
 
 impl LaunchOptions {
-    /// `--sandbox-url URL`, `--data-dir DIR`, `--visitors-per-minute R`, `--api-health-window-secs S`;
-    /// unknown arguments are ignored
-    /// (the single-instance plugin forwards a second launch's arguments here too).
+    /// `--sandbox-url URL` (else `AGENTDESK_SANDBOX_URL`), `--data-dir DIR`,
+    /// `--visitors-per-minute R`, `--api-health-window-secs S`; unknown arguments are ignored (the
+    /// single-instance plugin forwards a second launch's arguments here too).
     pub fn from_args(args: impl Iterator<Item = String>) -> LaunchOptions {
+        let mut options = LaunchOptions::parse(args);
+        options.sandbox_url = options
+            .sandbox_url
+            .or_else(|| std::env::var(SANDBOX_URL_ENV).ok())
+            .filter(|url| !url.trim().is_empty());
+        options
+    }
+
+    fn parse(args: impl Iterator<Item = String>) -> LaunchOptions {
         let mut options = LaunchOptions::default();
         let mut args = args.peekable();
         while let Some(arg) = args.next() {
@@ -66,13 +76,45 @@ pub async fn start_workbench(
             }
         }
     }
-    if let Some(url) = &options.sandbox_url {
-        // The API reads the variable; the flag is the same thing for launchers that cannot set one.
-        std::env::set_var(SANDBOX_URL_ENV, url);
-    }
     let config = SandboxConfig {
         visitors_per_minute: options.visitors_per_minute.unwrap_or(4.0),
         ..SandboxConfig::default()
     };
-    Ok((Workbench::start_demo(data_dir, config).await?, warning))
+    let demo = DemoOptions::at(options.sandbox_url.clone(), config);
+    Ok((Workbench::start_demo(data_dir, demo).await?, warning))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `--sandbox-url` reaches the workbench as an argument: setting the process environment while
+    /// the runtime's threads read it is undefined behaviour on Linux.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_sandbox_named_on_the_command_line_is_used_without_touching_the_environment() {
+        let sandbox = agentdesk_testkit::sandbox(None).await;
+        let url = sandbox.info().base_url.clone();
+        let options =
+            LaunchOptions::from_args(["--sandbox-url".to_string(), url.clone()].into_iter());
+        let config = tempfile::tempdir().unwrap();
+        let data = tempfile::tempdir().unwrap();
+        let accounts = AccountBook::new(
+            config.path(),
+            agentdesk_secrets::Keychain::with_service("agentdesk-launch-test"),
+        );
+        let before = std::env::var_os(SANDBOX_URL_ENV);
+        let (workbench, warning) =
+            start_workbench(&options, data.path().to_path_buf(), &accounts, "")
+                .await
+                .unwrap();
+        assert!(warning.is_none());
+        assert_eq!(workbench.sandbox_url(), url);
+        assert_eq!(
+            std::env::var_os(SANDBOX_URL_ENV),
+            before,
+            "the environment is untouched"
+        );
+        workbench.shutdown().await;
+        sandbox.shutdown().await;
+    }
 }

@@ -1,6 +1,6 @@
 //! The Tauri shell: windows, tray, notifications, plugins and the IPC surface. It holds no use-case
-//! logic: commands are one-line calls into `agentdesk_api::Workbench`, and the engine's domain events
-//! are bridged once to the UI event `agentdesk://event`.
+//! logic: commands are one-line calls into `agentdesk_api::Workbench`'s services, and the workbench's
+//! events are bridged once to the window (`agentdesk://desk`) and the desktop's notifications.
 
 mod commands;
 mod launch;
@@ -19,18 +19,6 @@ use tauri::{Emitter, Manager};
 
 use state::AppState;
 
-/// The UI event every domain event is forwarded as.
-pub const DOMAIN_EVENT: &str = "agentdesk://event";
-/// A session's mood after each customer message (`MoodEvent`).
-pub const MOOD_EVENT: &str = "agentdesk://mood";
-/// The window missed events and must read again what it shows (`ResyncEvent`).
-pub const RESYNC_EVENT: &str = "agentdesk://resync";
-/// The knowledge base's questions being understood in the background (`IndexingProgress`).
-pub const INDEXING_EVENT: &str = "agentdesk://indexing";
-/// A step of one of the reply assistant's calls (`AssistEvent`).
-pub const ASSIST_EVENT: &str = "agentdesk://assist";
-/// The API health alert raised or cleared (`ApiHealthAlert`).
-pub const API_HEALTH_EVENT: &str = "agentdesk://api-health";
 /// Emitted once the workspace is up (or with an `ApiError` if it could not start).
 pub const STARTUP_EVENT: &str = "agentdesk://startup";
 

@@ -1,42 +1,69 @@
-//! The bridge from the workbench's event bus to the window and the desktop: domain events
-//! (`agentdesk://event`), moods (`agentdesk://mood`), the API health alert (`agentdesk://api-health`)
-//! and resyncs (`agentdesk://resync`) go to the window; the bus's notices become desktop
-//! notifications through notify-rust, worded from the catalogue in the agent's language. When to
-//! notify is the workbench's decision (`Notice`); how to show it, and whether the window is in
-//! front, is the shell's.
+//! The bridge from the workbench's event bus to the window and the desktop: every event goes to the
+//! window on one channel (`agentdesk://desk`, the tagged `DeskEvent`, whose subscription table in
+//! `ui/src/backend/events.ts` is generated from the same type); notices and the API health alert
+//! also become desktop notifications through notify-rust, worded from the catalogue in the agent's
+//! language. When to notify is the workbench's decision (`Notice`); how to show it, and whether the
+//! window is in front, is the shell's.
 
 use std::sync::Arc;
 
-use agentdesk_api::{DeskEvent, DeskEvents, Notice};
+use agentdesk_api::{ApiHealthAlert, DeskEvent, Notice, Subscription};
 use tauri::{AppHandle, Emitter, Manager};
 
 use crate::state::AppState;
 use crate::words::word;
 
-pub async fn bridge(app: AppHandle, state: Arc<AppState>, mut events: DeskEvents) {
+/// The one channel the window hears the workbench on.
+pub const DESK_EVENT: &str = "agentdesk://desk";
+
+pub async fn bridge(app: AppHandle, state: Arc<AppState>, mut events: Subscription) {
     while let Some(event) = events.recv().await {
-        let sent = match &event {
-            DeskEvent::Domain(event) => app.emit(crate::DOMAIN_EVENT, event),
-            DeskEvent::Mood(mood) => app.emit(crate::MOOD_EVENT, mood),
-            DeskEvent::Health(alert) => app.emit(crate::API_HEALTH_EVENT, alert),
-            DeskEvent::Resync(resync) => {
-                tracing::warn!(
-                    skipped = resync.skipped,
-                    "the window fell behind the event stream"
-                );
-                app.emit(crate::RESYNC_EVENT, resync)
-            }
-            DeskEvent::Indexing(progress) => app.emit(crate::INDEXING_EVENT, progress),
-            DeskEvent::Assist(step) => app.emit(crate::ASSIST_EVENT, step),
-            DeskEvent::Notice(notice) => {
+        match &event {
+            DeskEvent::Notice { notice, .. } => {
                 notify(&app, &state, notice);
-                Ok(())
+                continue;
             }
-        };
-        if let Err(error) = sent {
+            DeskEvent::ApiHealth { alert } => notify_health(&app, &state, alert),
+            DeskEvent::Resync { skipped, .. } => {
+                tracing::warn!(
+                    skipped,
+                    "events were lost on the way: the window reads again"
+                );
+            }
+            _ => {}
+        }
+        if let Err(error) = app.emit(DESK_EVENT, &event) {
             tracing::warn!(%error, "could not forward an event to the window");
         }
     }
+}
+
+/// Shows the API health alert (raised or cleared) as a desktop notification.
+fn notify_health(app: &AppHandle, state: &AppState, alert: &ApiHealthAlert) {
+    let zh = prefers_chinese(app);
+    let percent = alert.failure_percent.to_string();
+    let (title, body) = if alert.raised {
+        let endpoint = alert.worst_endpoint.clone().unwrap_or_default();
+        (
+            word(zh, "desktop.healthRaisedTitle", &[]),
+            word(
+                zh,
+                "desktop.healthRaisedBody",
+                &[
+                    ("percent", &percent),
+                    ("failures", &alert.failures.to_string()),
+                    ("calls", &alert.calls.to_string()),
+                    ("endpoint", &endpoint),
+                ],
+            ),
+        )
+    } else {
+        (
+            word(zh, "desktop.healthClearedTitle", &[]),
+            word(zh, "desktop.healthClearedBody", &[("percent", &percent)]),
+        )
+    };
+    show(title, body, state.settings().notification_sound);
 }
 
 /// Shows a notice as a desktop notification in the agent's language. A new message is shown only
@@ -80,30 +107,6 @@ fn notify(app: &AppHandle, state: &AppState, notice: &Notice) {
                 word(zh, "desktop.upsetTitle", &[("customer", customer)]),
                 body,
             )
-        }
-        Notice::ApiHealth(alert) => {
-            let percent = alert.failure_percent.to_string();
-            if alert.raised {
-                let endpoint = alert.worst_endpoint.clone().unwrap_or_default();
-                (
-                    word(zh, "desktop.healthRaisedTitle", &[]),
-                    word(
-                        zh,
-                        "desktop.healthRaisedBody",
-                        &[
-                            ("percent", &percent),
-                            ("failures", &alert.failures.to_string()),
-                            ("calls", &alert.calls.to_string()),
-                            ("endpoint", &endpoint),
-                        ],
-                    ),
-                )
-            } else {
-                (
-                    word(zh, "desktop.healthClearedTitle", &[]),
-                    word(zh, "desktop.healthClearedBody", &[("percent", &percent)]),
-                )
-            }
         }
     };
     show(title, body, state.settings().notification_sound);

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use agentdesk_domain::Secret;
-use agentdesk_secrets::{Keychain, KeychainError, SecretName};
+use agentdesk_secrets::{Keychain, SecretName};
 use agentdesk_sobot::client::TokenCache;
 use agentdesk_sobot::protocol::RetCode;
 use agentdesk_sobot::{AgentCredentials, ClientError};
@@ -73,6 +73,25 @@ pub struct Account {
     /// The reply assistant's model provider for this account (its key is in the keychain).
     #[serde(default)]
     pub assistant: Option<AssistantProviderSettings>,
+    /// The account's own merchant, as AgentDesk first met it (kept by AgentDesk, not edited).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub home: Option<HomeTenant>,
+}
+
+/// An account's own merchant. Its database is named once, at the account's first start, and keeps
+/// that name: by the company id if the union platform said it then, else by the appid (a first start
+/// offline). So replies queued during an offline start are in the same file as everything else, and
+/// the company id, once known, is recorded here to tell the home merchant among the union's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct HomeTenant {
+    /// Names the home database: `accounts/{account}/{database_id}.sqlite3`.
+    pub database_id: String,
+    /// The platform's company id, once known.
+    #[serde(default)]
+    pub company_id: Option<String>,
+    #[serde(default)]
+    pub company_name: Option<String>,
 }
 
 /// A model provider the settings offer, for the account form (from `PRESETS`, the one list).
@@ -90,7 +109,7 @@ pub struct AssistantPreset {
 
 /// Every preset, in the order the settings list them.
 pub fn assistant_presets() -> Vec<AssistantPreset> {
-    agentdesk_assist::provider::PRESETS
+    agentdesk_llm::provider::PRESETS
         .iter()
         .map(|p| AssistantPreset {
             id: p.id.into(),
@@ -104,7 +123,7 @@ pub fn assistant_presets() -> Vec<AssistantPreset> {
 }
 
 /// An OpenAI-compatible chat-completions service: one of the presets
-/// (`agentdesk_assist::provider::PRESETS`) or `custom`, with its address and model.
+/// (`agentdesk_llm::provider::PRESETS`) or `custom`, with its address and model.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct AssistantProviderSettings {
     pub preset: String,
@@ -254,14 +273,14 @@ impl Account {
         }
         if let Some(assistant) = &self.assistant {
             if assistant.preset != "custom"
-                && !agentdesk_assist::provider::PRESETS
+                && !agentdesk_llm::provider::PRESETS
                     .iter()
                     .any(|p| p.id == assistant.preset)
             {
                 return invalid(format!(
                     "no model provider preset {:?}: choose one of {} or custom",
                     assistant.preset,
-                    agentdesk_assist::provider::PRESETS
+                    agentdesk_llm::provider::PRESETS
                         .iter()
                         .map(|p| p.id)
                         .collect::<Vec<_>>()
@@ -274,7 +293,7 @@ impl Account {
                     assistant.base_url
                 ));
             }
-            agentdesk_assist::Provider::new(&assistant.base_url, &assistant.model, None)
+            agentdesk_llm::Provider::new(&assistant.base_url, &assistant.model, None)
                 .map_err(|why| ApiError::new(ErrorCode::InvalidInput, why))?;
         }
         Ok(())
@@ -286,13 +305,8 @@ impl Account {
     }
 }
 
-impl From<KeychainError> for ApiError {
-    fn from(error: KeychainError) -> Self {
-        ApiError::new(ErrorCode::Keychain, error.to_string())
-    }
-}
-
 /// The accounts file and the keychain together.
+#[derive(Clone)]
 pub struct AccountBook {
     path: PathBuf,
     keychain: Keychain,
@@ -402,6 +416,7 @@ impl AccountBook {
             assistant_key,
         } = input;
         account.validate()?;
+        let mut account = account;
         let mut accounts = self.accounts()?;
         let replacing = previous_name
             .as_deref()
@@ -493,6 +508,16 @@ impl AccountBook {
                 }
             }
         }
+        // The home merchant AgentDesk recorded stays with the account while it is the same company
+        // (the window never sends it).
+        if account.home.is_none() {
+            account.home = accounts
+                .iter()
+                .find(|a| {
+                    a.name == replacing && a.appid == account.appid && a.base() == account.base()
+                })
+                .and_then(|a| a.home.clone());
+        }
         accounts.retain(|a| a.name != replacing);
         accounts.push(account);
         accounts.sort_by(|a, b| a.name.cmp(&b.name));
@@ -552,7 +577,7 @@ impl AccountBook {
     pub async fn assistant_provider(
         &self,
         account: &Account,
-    ) -> Result<Option<agentdesk_assist::Provider>, ApiError> {
+    ) -> Result<Option<agentdesk_llm::Provider>, ApiError> {
         let Some(settings) = &account.assistant else {
             return Ok(None);
         };
@@ -562,7 +587,7 @@ impl AccountBook {
                 account: account.name.clone(),
             })
             .await?;
-        let needs_key = agentdesk_assist::provider::PRESETS
+        let needs_key = agentdesk_llm::provider::PRESETS
             .iter()
             .find(|p| p.id == settings.preset)
             .is_some_and(|p| p.needs_key);
@@ -575,7 +600,7 @@ impl AccountBook {
                 ),
             ));
         }
-        agentdesk_assist::Provider::new(&settings.base_url, &settings.model, key)
+        agentdesk_llm::Provider::new(&settings.base_url, &settings.model, key)
             .map(Some)
             .map_err(|why| ApiError::new(ErrorCode::InvalidInput, why))
     }
@@ -645,9 +670,11 @@ impl AccountBook {
                 ))
             }
         };
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .build()
+        // Before any workbench exists: the call is made like every other, recorded nowhere.
+        let http = agentdesk_http::HttpContext::unrecorded()
+            .client(agentdesk_http::HttpSettings::within(Duration::from_secs(
+                10,
+            )))
             .map_err(|e| ApiError::new(ErrorCode::Offline, e.to_string()))?;
         let tokens = TokenCache::new(http, account.base(), &account.appid, app_key);
         Ok(match tokens.token().await {
@@ -658,6 +685,19 @@ impl AccountBook {
             )),
             Err(error) => report_token_error(&account, error),
         })
+    }
+
+    /// Records `home` as the account's own merchant (see `HomeTenant`).
+    pub(crate) fn remember_home(&self, name: &str, home: &HomeTenant) -> Result<(), ApiError> {
+        let mut accounts = self.accounts()?;
+        let Some(account) = accounts.iter_mut().find(|a| a.name == name) else {
+            return Ok(());
+        };
+        if account.home.as_ref() == Some(home) {
+            return Ok(());
+        }
+        account.home = Some(home.clone());
+        self.write(&accounts)
     }
 
     fn write(&self, accounts: &[Account]) -> Result<(), ApiError> {

@@ -12,6 +12,7 @@ use agentdesk_connectors::rest::config::{parse, ConnectorConfig, Protocol, Role}
 use agentdesk_connectors::rest::Lookup;
 use agentdesk_connectors::source::Connector;
 use agentdesk_domain::Secret;
+use agentdesk_http::{HttpContext, HttpSettings};
 use agentdesk_secrets::{Keychain, SecretName};
 use serde::Serialize;
 use ts_rs::TS;
@@ -241,9 +242,13 @@ impl ConnectorCatalog {
         self.find(name).map(|(_, config)| config)
     }
 
-    async fn connector(&self, config: ConnectorConfig) -> Result<Connector, ApiError> {
+    async fn connector(
+        &self,
+        config: ConnectorConfig,
+        context: &HttpContext,
+    ) -> Result<Connector, ApiError> {
         let key = self.keychain.load(&Self::key_name(&config.name)).await?;
-        Connector::from_config(config, key).map_err(|e| invalid(e.to_string()))
+        Connector::from_config(config, key, context).map_err(|e| invalid(e.to_string()))
     }
 
     /// A carrier file: its client, with the key from the keychain, into its slot (the first file
@@ -252,6 +257,7 @@ impl ConnectorCatalog {
         &self,
         config: ConnectorConfig,
         chosen: &mut ChosenConnectors,
+        context: &HttpContext,
     ) -> Result<(), ApiError> {
         let key = self
             .keychain
@@ -264,13 +270,16 @@ impl ConnectorCatalog {
                 ))
             })?;
         let timeout = std::time::Duration::from_millis(config.timeout_ms.unwrap_or(10_000));
+        let http = context
+            .client(HttpSettings::within(timeout))
+            .map_err(|e| invalid(e.to_string()))?;
         match config.protocol {
             Protocol::Kuaidi100 if chosen.kuaidi100.is_none() => {
                 chosen.kuaidi100 = Some(Kuaidi100Client::new(
                     &config.base_url,
                     config.customer.as_deref().unwrap_or_default(),
                     key,
-                    timeout,
+                    http,
                 ));
             }
             Protocol::SfExpress if chosen.sf.is_none() => {
@@ -278,7 +287,7 @@ impl ConnectorCatalog {
                     &config.base_url,
                     config.partner_id.as_deref().unwrap_or_default(),
                     key,
-                    timeout,
+                    http,
                 ));
             }
             _ => return Err(invalid(
@@ -296,7 +305,7 @@ impl ConnectorCatalog {
                 "{name:?} is a carrier: it tracks waybills, not customers (the Customer tab uses it for the orders' parcels)"
             )));
         }
-        let connector = self.connector(config).await?;
+        let connector = self.connector(config, &HttpContext::unrecorded()).await?;
         let fail = |e: String| ApiError::new(ErrorCode::Platform, e);
         let profile = if connector.provides(Role::Profile) {
             connector.profile(who).await.map_err(fail)?
@@ -317,7 +326,7 @@ impl ConnectorCatalog {
 
     /// The connectors the view will use. A file that cannot be used is passed over with a warning
     /// (the view still starts).
-    pub async fn choose(&self) -> Result<ChosenConnectors, ApiError> {
+    pub async fn choose(&self, context: &HttpContext) -> Result<ChosenConnectors, ApiError> {
         let mut chosen = ChosenConnectors::default();
         for (path, parsed) in self.files()? {
             let config = match parsed {
@@ -331,7 +340,7 @@ impl ConnectorCatalog {
             };
             let name = config.name.clone();
             if matches!(config.protocol, Protocol::Kuaidi100 | Protocol::SfExpress) {
-                match self.carrier(config, &mut chosen).await {
+                match self.carrier(config, &mut chosen, context).await {
                     Ok(()) => {}
                     Err(error) => chosen
                         .warnings
@@ -339,7 +348,7 @@ impl ConnectorCatalog {
                 }
                 continue;
             }
-            let connector = match self.connector(config).await {
+            let connector = match self.connector(config, context).await {
                 Ok(connector) => Arc::new(connector),
                 Err(error) => {
                     chosen
@@ -367,4 +376,28 @@ impl ConnectorCatalog {
         }
         Ok(chosen)
     }
+}
+
+/// An account's sources for the 360° view: its connector files (profile, orders, carriers) with keys
+/// from the keychain. A file that cannot be used is logged and passed over, so the view still starts.
+pub(crate) async fn account_sources(
+    catalog: &ConnectorCatalog,
+    context: &HttpContext,
+) -> agentdesk_customer360::CustomerSources {
+    let chosen = match catalog.choose(context).await {
+        Ok(chosen) => chosen,
+        Err(error) => {
+            tracing::warn!(%error, "the connectors could not be read; the view shows the platform's records only");
+            return agentdesk_customer360::CustomerSources::platform_only();
+        }
+    };
+    for warning in &chosen.warnings {
+        tracing::warn!(%warning, "connector passed over");
+    }
+    agentdesk_customer360::CustomerSources::new(
+        chosen.profile,
+        chosen.orders,
+        chosen.kuaidi100,
+        chosen.sf,
+    )
 }

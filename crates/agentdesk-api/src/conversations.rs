@@ -1,12 +1,17 @@
 //! Conversations: what the agent does in a session — reading its messages, replying (text and
 //! images, through the engine's outbox), transferring it, summing it up, ending it, inviting a
-//! rating — and the agent's own availability. A view of the workbench's workspace on screen.
+//! rating — and the agent's own availability. One service per workspace.
 
+use std::sync::Arc;
+
+use agentdesk_domain::limits::MAX_SUMMARY_CHARS;
 use agentdesk_domain::Message;
+use agentdesk_workspace::Workspace;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::{ApiError, ErrorCode, ErrorReason, Workbench};
+use crate::images::PlatformImages;
+use crate::{ApiError, ErrorCode, ErrorReason};
 
 /// The agent's availability. Busy carries Sobot's reason code: 2 busy, 3 break, 4 training,
 /// 5 meeting, 6 meal, 7 activity.
@@ -47,24 +52,25 @@ pub enum TransferTarget {
 /// Longest client message id accepted from the UI.
 const MAX_CLIENT_ID_LEN: usize = 64;
 
-/// The conversation use cases (`Workbench::conversations`).
-pub struct Conversations<'a> {
-    host: &'a Workbench,
+/// Reading and answering the sessions of a workspace.
+pub struct Conversations {
+    workspace: Arc<Workspace>,
+    /// The account's image loader (it outlives a switch).
+    images: Arc<PlatformImages>,
 }
 
-impl Workbench {
-    /// Reading and answering the sessions of the workspace on screen.
-    pub fn conversations(&self) -> Conversations<'_> {
-        Conversations { host: self }
+impl Conversations {
+    pub(crate) fn new(workspace: Arc<Workspace>, images: Arc<PlatformImages>) -> Conversations {
+        Conversations { workspace, images }
     }
-}
 
-impl Conversations<'_> {
-    pub fn messages(&self, session_id: &str, limit: u32) -> Result<Vec<Message>, ApiError> {
+    /// The session's newest `limit` messages, oldest first.
+    pub async fn messages(&self, session_id: &str, limit: u32) -> Result<Vec<Message>, ApiError> {
         Ok(self
-            .host
+            .workspace
             .engine()
-            .messages(session_id, limit.clamp(1, 50_000) as usize)?)
+            .messages(session_id, limit.clamp(1, 50_000) as usize)
+            .await?)
     }
 
     /// Queues a reply. `client_msg_id` is the UI's id for its optimistic copy (a UUID); sending the
@@ -90,12 +96,12 @@ impl Conversations<'_> {
                     ));
                 }
                 Ok(self
-                    .host
+                    .workspace
                     .engine()
                     .send_text_with_id(session_id, text, id)
                     .await?)
             }
-            None => Ok(self.host.engine().send_text(session_id, text).await?),
+            None => Ok(self.workspace.engine().send_text(session_id, text).await?),
         }
     }
 
@@ -119,7 +125,7 @@ impl Conversations<'_> {
                 )
             })?;
         Ok(self
-            .host
+            .workspace
             .engine()
             .send_image(session_id, file_name, mime, bytes, client_msg_id)
             .await?)
@@ -127,25 +133,29 @@ impl Conversations<'_> {
 
     /// Fetches an image a message refers to, on the agent's click (see `images`).
     pub async fn fetch_image(&self, address: &str) -> Result<String, ApiError> {
-        let platform = url::Url::parse(&self.host.client().credentials().base_url)
+        let platform = url::Url::parse(&self.workspace.client().credentials().base_url)
             .map_err(|e| ApiError::new(ErrorCode::InvalidInput, e.to_string()))?;
-        self.host.images.fetch_as_data_url(&platform, address).await
+        self.images.fetch_as_data_url(&platform, address).await
     }
 
-    fn visitor_of(&self, session_id: &str) -> Result<String, ApiError> {
-        self.host
-            .visitor_uid(session_id)
-            .map(|(visitor_id, _)| visitor_id)
+    async fn visitor_of(&self, session_id: &str) -> Result<String, ApiError> {
+        Ok(self.workspace.session(session_id).await?.visitor_id)
     }
 
     /// Invites the customer to rate the service (`reComment`); the platform's refusals in words.
     pub async fn invite_rating(&self, session_id: &str) -> Result<(), ApiError> {
-        self.visitor_of(session_id)?;
+        self.visitor_of(session_id).await?;
         let refused = |why: &str| Err(ApiError::new(ErrorCode::Platform, why));
         let refused_because = |reason: ErrorReason, why: &str| {
             Err(ApiError::because(ErrorCode::Platform, reason, why))
         };
-        match self.host.client().re_comment(session_id).await?.as_str() {
+        match self
+            .workspace
+            .client()
+            .re_comment(session_id)
+            .await?
+            .as_str()
+        {
             "0" => Ok(()),
             "1" => refused_because(
                 ErrorReason::AlreadyRated,
@@ -167,7 +177,7 @@ impl Conversations<'_> {
     }
 
     pub async fn transfer_targets(&self) -> Result<TransferTargets, ApiError> {
-        let client = self.host.client();
+        let client = self.workspace.client();
         let agents = client
             .other_agents("")
             .await?
@@ -191,8 +201,8 @@ impl Conversations<'_> {
     }
 
     pub async fn transfer(&self, session_id: &str, target: TransferTarget) -> Result<(), ApiError> {
-        let visitor = self.visitor_of(session_id)?;
-        let client = self.host.client();
+        let visitor = self.visitor_of(session_id).await?;
+        let client = self.workspace.client();
         match target {
             TransferTarget::Agent { id } => client.transfer(session_id, &visitor, &id).await?,
             TransferTarget::Group { id, name } => {
@@ -211,16 +221,18 @@ impl Conversations<'_> {
         summary: &str,
         resolved: bool,
     ) -> Result<(), ApiError> {
-        if summary.trim().is_empty() || summary.chars().count() > 2000 {
+        if summary.trim().is_empty() || summary.chars().count() > MAX_SUMMARY_CHARS {
             return Err(ApiError::because(
                 ErrorCode::InvalidInput,
-                ErrorReason::SummaryLength { max: 2000 },
-                "the summary must be 1–2000 characters",
+                ErrorReason::SummaryLength {
+                    max: MAX_SUMMARY_CHARS as u32,
+                },
+                format!("the summary must be 1–{MAX_SUMMARY_CHARS} characters"),
             ));
         }
-        let visitor = self.visitor_of(session_id)?;
+        let visitor = self.visitor_of(session_id).await?;
         Ok(self
-            .host
+            .workspace
             .client()
             .summary_submit(&agentdesk_sobot::client::SessionSummary {
                 cid: session_id,
@@ -236,15 +248,15 @@ impl Conversations<'_> {
     }
 
     pub async fn retry_send(&self, client_msg_id: &str) -> Result<(), ApiError> {
-        Ok(self.host.engine().retry(client_msg_id).await?)
+        Ok(self.workspace.engine().retry(client_msg_id).await?)
     }
 
     pub async fn end_session(&self, session_id: &str) -> Result<(), ApiError> {
-        Ok(self.host.engine().end_session(session_id).await?)
+        Ok(self.workspace.engine().end_session(session_id).await?)
     }
 
     pub async fn set_agent_status(&self, status: AgentStatus) -> Result<AgentStatus, ApiError> {
-        let client = self.host.client();
+        let client = self.workspace.client();
         match status {
             AgentStatus::Online => client.online().await?,
             AgentStatus::Busy { reason } if (2..=7).contains(&reason) => {

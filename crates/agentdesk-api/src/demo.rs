@@ -1,7 +1,9 @@
 //! Demo mode (the `demo` feature): with no account configured AgentDesk runs against the embedded
-//! sandbox, started in-process on loopback with simulated customers. `AGENTDESK_SANDBOX_URL` points it
-//! at an external sandbox instead (its credentials come from `GET /__sandbox/ready`), and its first
-//! agent is used. Everything that knows the sandbox is here, so the library builds without it.
+//! sandbox, started in-process on loopback with simulated customers, or against an external sandbox
+//! the host names (`--sandbox-url`, `AGENTDESK_SANDBOX_URL`, read by the host at its start: this
+//! library never reads or sets the environment), whose credentials come from
+//! `GET /__sandbox/ready`; its first agent is used. Everything that knows the sandbox is here, so the
+//! library builds without it.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -11,19 +13,52 @@ use agentdesk_connectors::crm::qiyu::QiyuCrmClient;
 use agentdesk_connectors::logistics::{kuaidi100::Kuaidi100Client, sf::SfClient};
 use agentdesk_connectors::rest::config::Role;
 use agentdesk_connectors::source::Connector;
+use agentdesk_customer360::CustomerSources;
 use agentdesk_domain::{system_clock, Secret, SharedClock};
+use agentdesk_http::{CallLedger, HttpContext, HttpSettings};
 use agentdesk_sandbox::{ReadyInfo, Sandbox, SandboxConfig};
-use agentdesk_sobot::client::{UnionClient, UnionCredentials};
+use agentdesk_sobot::client::UnionCredentials;
 use agentdesk_sobot::AgentCredentials;
+use agentdesk_workspace::{Bus, Workspace, WorkspaceMode, WorkspaceOptions};
 
-use crate::customer::CustomerSources;
 use crate::database_key::DatabaseKeys;
-use crate::workbench::Origin;
-use crate::{
-    AgentWorkspace, ApiError, ErrorCode, Workbench, WorkspaceError, WorkspaceMode, WorkspaceOptions,
-};
+use crate::workbench::{AccountParts, OutsideCalls, SignIn, Workbench};
+use crate::{ApiError, ErrorCode};
 
+/// The variable a host may read to name an external sandbox (the library itself never reads it).
 pub const SANDBOX_URL_ENV: &str = "AGENTDESK_SANDBOX_URL";
+
+/// Which sandbox demo mode runs on, and on which clock.
+pub struct DemoOptions {
+    /// An external sandbox's base URL; none: the embedded one, started with `config`.
+    pub sandbox_url: Option<String>,
+    pub config: SandboxConfig,
+    pub clock: SharedClock,
+}
+
+impl DemoOptions {
+    /// The embedded sandbox with `config`, on the system clock.
+    pub fn embedded(config: SandboxConfig) -> DemoOptions {
+        DemoOptions {
+            sandbox_url: None,
+            config,
+            clock: system_clock(),
+        }
+    }
+
+    /// The sandbox at `url` (or the embedded one when `url` is none or blank).
+    pub fn at(url: Option<String>, config: SandboxConfig) -> DemoOptions {
+        DemoOptions {
+            sandbox_url: url.filter(|u| !u.trim().is_empty()),
+            ..DemoOptions::embedded(config)
+        }
+    }
+
+    pub fn on_clock(mut self, clock: SharedClock) -> DemoOptions {
+        self.clock = clock;
+        self
+    }
+}
 
 /// The sandbox a demo runs against: embedded (owned, stopped on `shutdown`) or external.
 pub struct DemoSandbox {
@@ -59,12 +94,12 @@ impl DemoSandbox {
 pub async fn demo_sandbox(
     external_url: Option<String>,
     config: SandboxConfig,
-) -> Result<DemoSandbox, WorkspaceError> {
+) -> Result<DemoSandbox, ApiError> {
     match external_url.filter(|u| !u.trim().is_empty()) {
         Some(url) => {
             let info = fetch_ready(&url)
                 .await
-                .map_err(|message| WorkspaceError::Sandbox { url, message })?;
+                .map_err(|message| sandbox_unreachable(&url, &message))?;
             Ok(DemoSandbox {
                 info,
                 embedded: None,
@@ -72,13 +107,9 @@ pub async fn demo_sandbox(
         }
         None => {
             let listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-            let sandbox =
-                Sandbox::start(listen, config)
-                    .await
-                    .map_err(|e| WorkspaceError::Sandbox {
-                        url: "127.0.0.1:0".into(),
-                        message: e.to_string(),
-                    })?;
+            let sandbox = Sandbox::start(listen, config)
+                .await
+                .map_err(|e| sandbox_unreachable("127.0.0.1:0", &e.to_string()))?;
             Ok(DemoSandbox {
                 info: sandbox.info().clone(),
                 embedded: Some(sandbox),
@@ -87,13 +118,24 @@ pub async fn demo_sandbox(
     }
 }
 
+fn sandbox_unreachable(url: &str, message: &str) -> ApiError {
+    ApiError::new(
+        ErrorCode::Offline,
+        format!("cannot reach the sandbox at {url}: {message}. Check the sandbox address (--sandbox-url or AGENTDESK_SANDBOX_URL), or leave it out to use the embedded sandbox."),
+    )
+}
+
 async fn fetch_ready(url: &str) -> Result<ReadyInfo, String> {
     let url = format!("{}/__sandbox/ready", url.trim_end_matches('/'));
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(5))
-        .build()
+    let client = HttpContext::unrecorded()
+        .client(HttpSettings::within(Duration::from_secs(5)))
         .map_err(|e| e.to_string())?;
-    let response = client.get(&url).send().await.map_err(|e| e.to_string())?;
+    let response = client
+        .reqwest()
+        .get(&url)
+        .send()
+        .await
+        .map_err(|e| agentdesk_http::transport_reason(&e))?;
     if !response.status().is_success() {
         return Err(format!("HTTP {}", response.status()));
     }
@@ -103,34 +145,35 @@ async fn fetch_ready(url: &str) -> Result<ReadyInfo, String> {
         .map_err(|e| format!("not a sandbox ready answer: {e}"))
 }
 
-/// Demo mode in one call: the sandbox (embedded, or `AGENTDESK_SANDBOX_URL`'s) and a workspace
-/// signed in as its first agent, with the database under `data_dir`.
+/// Demo mode in one call, without a workbench (the CLI's demo responder): the sandbox and a
+/// workspace signed in as its first agent, with the database under `data_dir`.
 pub struct DemoWorkspace {
     pub sandbox: DemoSandbox,
-    pub workspace: AgentWorkspace,
+    pub workspace: std::sync::Arc<Workspace>,
 }
 
 impl DemoWorkspace {
-    pub async fn start(
-        data_dir: PathBuf,
-        config: SandboxConfig,
-    ) -> Result<DemoWorkspace, WorkspaceError> {
-        let sandbox = demo_sandbox(std::env::var(SANDBOX_URL_ENV).ok(), config).await?;
-        let credentials = sandbox
-            .agent_credentials(0)
-            .ok_or_else(|| WorkspaceError::Sandbox {
-                url: sandbox.info.base_url.clone(),
-                message: "the sandbox has no agents".into(),
-            })?;
-        let workspace = AgentWorkspace::open(WorkspaceOptions {
+    pub async fn start(data_dir: PathBuf, options: DemoOptions) -> Result<DemoWorkspace, ApiError> {
+        let sandbox = demo_sandbox(options.sandbox_url, options.config).await?;
+        let credentials = sandbox.agent_credentials(0).ok_or_else(|| {
+            sandbox_unreachable(&sandbox.info.base_url, "the sandbox has no agents")
+        })?;
+        let bus = Bus::new();
+        bus.show(1);
+        let workspace = Workspace::open(WorkspaceOptions {
             data_dir,
             account: "sandbox".into(),
-            tenant: "demo".into(),
+            database_id: "demo".into(),
+            tenant_id: "demo".into(),
+            tenant_name: "Demo".into(),
             credentials,
             agent_name: "Demo agent".into(),
-            call_tap: None,
+            mode: WorkspaceMode::Demo,
             database_key: None,
-            clock: agentdesk_domain::system_clock(),
+            clock: options.clock,
+            ledger: CallLedger::new(),
+            publisher: bus.publisher(1),
+            on_connection: None,
         })
         .await?;
         Ok(DemoWorkspace { sandbox, workspace })
@@ -149,25 +192,11 @@ impl Workbench {
     /// Demo mode (no account configured): the sandbox's demo tenant, signed in as its first agent.
     pub async fn start_demo(
         data_dir: PathBuf,
-        config: SandboxConfig,
+        options: DemoOptions,
     ) -> Result<Workbench, ApiError> {
-        Workbench::start_demo_with_clock(data_dir, config, system_clock()).await
-    }
-
-    /// Demo mode on a given clock (tests of time-based behaviour run it at a fixed date).
-    pub async fn start_demo_with_clock(
-        data_dir: PathBuf,
-        config: SandboxConfig,
-        clock: SharedClock,
-    ) -> Result<Workbench, ApiError> {
-        let sandbox = demo_sandbox(std::env::var(SANDBOX_URL_ENV).ok(), config).await?;
+        let clock = options.clock.clone();
+        let sandbox = demo_sandbox(options.sandbox_url, options.config).await?;
         let info = sandbox.info.clone();
-        let union = UnionClient::new(UnionCredentials {
-            base_url: info.base_url.clone(),
-            union_code: info.union_code.clone(),
-            email: info.supervisor_email.clone(),
-            union_key: Secret::new(info.union_key.clone()),
-        })?;
         let home =
             info.tenants.first().cloned().ok_or_else(|| {
                 ApiError::new(ErrorCode::Platform, "the sandbox reports no tenants")
@@ -175,63 +204,100 @@ impl Workbench {
         let home_credentials = sandbox
             .agent_credentials(0)
             .ok_or_else(|| ApiError::new(ErrorCode::Platform, "the sandbox has no agents"))?;
+        let outside = OutsideCalls::new(clock.clone());
+        let sources = demo_sources(&info, outside.desk())?;
         Workbench::start(
             data_dir,
-            Origin {
+            SignIn {
                 mode: WorkspaceMode::Demo,
                 account_name: DEMO_ACCOUNT.into(),
                 base_url: info.base_url.clone(),
-                home_tenant_id: home.company_id,
-                home_tenant_name: home.company_name,
+                home: crate::HomeTenant {
+                    database_id: home.company_id.clone(),
+                    company_id: Some(home.company_id),
+                    company_name: Some(home.company_name),
+                },
                 home_credentials,
                 supervisor_email: info.supervisor_email.clone(),
-                union: Some(union),
-                customer_sources: demo_sources(&info)?,
-                sandbox: Some(sandbox),
-                keys: DatabaseKeys::new(agentdesk_secrets::Keychain::os(), true),
-                clock,
+                union: Some(UnionCredentials {
+                    base_url: info.base_url.clone(),
+                    union_code: info.union_code.clone(),
+                    email: info.supervisor_email.clone(),
+                    union_key: Secret::new(info.union_key.clone()),
+                }),
+                accounts: None,
             },
+            AccountParts {
+                sources,
+                keys: DatabaseKeys::new(agentdesk_secrets::Keychain::os(), true),
+                sandbox: Some(sandbox),
+                provider: None,
+            },
+            outside,
+            clock,
         )
         .await
     }
+}
+
+/// The sandbox's model provider, for demo mode's assistant (its key is no secret: the sandbox takes
+/// any key).
+pub(crate) fn demo_provider(sandbox_url: &str) -> Option<agentdesk_llm::Provider> {
+    agentdesk_llm::Provider::new(
+        &format!("{}/v1", sandbox_url.trim_end_matches('/')),
+        agentdesk_sandbox::llm::MODEL,
+        Some(Secret::new("sk-agentdesk-demo")),
+    )
+    .ok()
 }
 
 /// The demo sources: the sandbox's Qiyu-protocol CRM for profiles, its order system through the
 /// declarative connector (the `sandbox-oms` preset, the demo's default connector file) for orders,
 /// SF Express for `shunfeng` waybills and Kuaidi100 for the rest, all with their published demo
 /// credentials.
-pub(crate) fn demo_sources(info: &ReadyInfo) -> Result<CustomerSources, ApiError> {
+pub(crate) fn demo_sources(
+    info: &ReadyInfo,
+    context: &HttpContext,
+) -> Result<CustomerSources, ApiError> {
     // The fan-out's per-source timeout (800 ms) cuts a call short; the HTTP client's own limit only
     // guards against a call that outlives it.
-    let timeout = Duration::from_secs(10);
+    let http = || {
+        context
+            .client(HttpSettings::within(Duration::from_secs(10)))
+            .map_err(|e| ApiError::new(ErrorCode::NotReady, e.to_string()))
+    };
     let oms = agentdesk_connectors::rest::config::parse(&demo_connector_file(info))
         .and_then(|config| {
-            Connector::from_config(config, Some(Secret::new(info.shop.oms_key.clone())))
+            Connector::from_config(
+                config,
+                Some(Secret::new(info.shop.oms_key.clone())),
+                context,
+            )
         })
         .map_err(|e| ApiError::new(ErrorCode::Platform, format!("the demo order system: {e}")))?;
     Ok(CustomerSources::new(
         Some(Arc::new(Connector::QiyuCrm {
             name: "Lumen CRM".into(),
             provides: vec![Role::Profile],
-            client: QiyuCrmClient::new(
+            client: Box::new(QiyuCrmClient::new(
                 &info.qiyu_crm.base_url,
                 &info.qiyu_crm.appid,
                 Secret::new(info.qiyu_crm.appsecret.clone()),
-                timeout,
-            ),
+                http()?,
+            )),
         })),
         Some(Arc::new(oms)),
         Some(Kuaidi100Client::new(
             &info.base_url,
             &info.carriers.kuaidi100_customer,
             Secret::new(info.carriers.kuaidi100_key.clone()),
-            timeout,
+            http()?,
         )),
         Some(SfClient::new(
             &info.base_url,
             &info.carriers.sf_partner_id,
             Secret::new(info.carriers.sf_check_word.clone()),
-            timeout,
+            http()?,
         )),
     ))
 }

@@ -3,6 +3,9 @@
 //! five minutes reaches 1% (and again when it recovers), so a supervisor hears of a failing
 //! integration before customers do.
 //!
+//! Every time here is the workbench's one clock: a call is placed in the window by when it was
+//! recorded on that clock, and the alert is evaluated on it, whether a call or the timer asks.
+//!
 //! A failure is what says the integration is unwell: no answer, an HTTP error, an answer that does
 //! not decode. A platform's business refusal (a wrong parameter, an expired token that is fetched
 //! again) is counted apart: the call worked.
@@ -11,11 +14,13 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Mutex;
 
-use agentdesk_domain::ConnectionState;
-use agentdesk_sobot::client::CallRecord;
+use agentdesk_domain::{ConnectionState, SharedClock};
+use agentdesk_http::CallRecord;
 use serde::Serialize;
 use tokio::sync::broadcast;
 use ts_rs::TS;
+
+pub use agentdesk_workspace::ApiHealthAlert;
 
 /// The targets customer-service teams hold their integrations to.
 pub const TARGET_SUCCESS_PERCENT: f64 = 99.9;
@@ -42,7 +47,8 @@ enum Outcome {
 fn classify(outcome: &str) -> Outcome {
     match outcome {
         "ok" => Outcome::Ok,
-        "network" | "decode" | "config" => Outcome::Failed,
+        // `abandoned`: no answer before the caller stopped waiting (a hung source).
+        "network" | "decode" | "config" | "abandoned" => Outcome::Failed,
         other if other.starts_with("http_") => Outcome::Failed,
         _ => Outcome::Refused,
     }
@@ -70,21 +76,6 @@ struct HealthState {
     calls: VecDeque<Call>,
     alert_since_ms: Option<i64>,
     connection: ConnectionTrack,
-}
-
-/// Raised or cleared: what the window and the desktop notification say.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
-pub struct ApiHealthAlert {
-    pub raised: bool,
-    pub failure_percent: f64,
-    #[ts(type = "number")]
-    pub calls: u64,
-    #[ts(type = "number")]
-    pub failures: u64,
-    /// The endpoint with the most failures in the window (when raised).
-    pub worst_endpoint: Option<String>,
-    #[ts(type = "number")]
-    pub at_ms: i64,
 }
 
 /// One endpoint's figures over the last hour.
@@ -145,12 +136,7 @@ pub struct ApiHealth {
     state: Mutex<HealthState>,
     window_ms: AtomicI64,
     alerts: broadcast::Sender<ApiHealthAlert>,
-}
-
-impl Default for ApiHealth {
-    fn default() -> Self {
-        ApiHealth::with_window(ALERT_WINDOW_MS)
-    }
+    clock: SharedClock,
 }
 
 /// The value at `quantile` (0–1) of sorted `values` (nearest rank).
@@ -167,8 +153,13 @@ fn round2(value: f64) -> f64 {
 }
 
 impl ApiHealth {
+    /// Five minutes' alert window, on the workbench's clock.
+    pub fn new(clock: SharedClock) -> ApiHealth {
+        ApiHealth::with_window(ALERT_WINDOW_MS, clock)
+    }
+
     /// An alert window of `window_ms` (five minutes in the app; tests use seconds).
-    pub fn with_window(window_ms: i64) -> ApiHealth {
+    pub fn with_window(window_ms: i64, clock: SharedClock) -> ApiHealth {
         let (alerts, _) = broadcast::channel(64);
         ApiHealth {
             state: Mutex::new(HealthState {
@@ -178,6 +169,7 @@ impl ApiHealth {
             }),
             window_ms: AtomicI64::new(window_ms.max(1)),
             alerts,
+            clock,
         }
     }
 
@@ -199,9 +191,13 @@ impl ApiHealth {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// One call, as the clients report it.
+    fn now_ms(&self) -> i64 {
+        self.clock.now().as_i64()
+    }
+
+    /// One call, as the ledger reports it (at its end, now on the workbench's clock).
     pub fn record(&self, call: &CallRecord) {
-        let at_ms = call.started_at_ms + call.duration_ms as i64;
+        let at_ms = self.now_ms();
         {
             let mut state = self.state();
             state.calls.push_back(Call {
@@ -219,11 +215,12 @@ impl ApiHealth {
                 state.calls.pop_front();
             }
         }
-        self.evaluate(at_ms);
+        self.evaluate();
     }
 
     /// The push connection changed (from the engine's events).
-    pub fn connection_changed(&self, connection: &ConnectionState, now_ms: i64) {
+    pub fn connection_changed(&self, connection: &ConnectionState) {
+        let now_ms = self.now_ms();
         let mut state = self.state();
         let track = &mut state.connection;
         track.first_seen_ms.get_or_insert(now_ms);
@@ -245,9 +242,10 @@ impl ApiHealth {
         track.state = Some(connection.clone());
     }
 
-    /// Raises or clears the alert by the window ending at `now_ms`; also called on a timer, since
-    /// failures leaving the window is a recovery too.
-    pub fn evaluate(&self, now_ms: i64) {
+    /// Raises or clears the alert by the window ending now; also called on a timer, since failures
+    /// leaving the window is a recovery too.
+    pub fn evaluate(&self) {
+        let now_ms = self.now_ms();
         let alert = {
             let mut state = self.state();
             let (calls, failures, worst) = window_counts(&state.calls, now_ms - self.window_ms());
@@ -288,8 +286,9 @@ impl ApiHealth {
         }
     }
 
-    /// The figures as of `now_ms`; `outbox_depth` from the engine.
-    pub fn view(&self, now_ms: i64, outbox_depth: u64) -> ApiHealthView {
+    /// The figures now; `outbox_depth` from the engine.
+    pub fn view(&self, outbox_depth: u64) -> ApiHealthView {
+        let now_ms = self.now_ms();
         let state = self.state();
         let (window_calls, window_failures, _) =
             window_counts(&state.calls, now_ms - self.window_ms());
@@ -387,11 +386,21 @@ fn window_counts(calls: &VecDeque<Call>, from_ms: i64) -> (usize, usize, Option<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use agentdesk_domain::{Clock, ManualClock, Millis};
+    use std::sync::Arc;
+    use std::time::Duration;
 
-    fn call(endpoint: &str, at_ms: i64, duration_ms: f64, outcome: &str) -> CallRecord {
+    /// A health on a manual clock at a fixed day (2020-03-01 10:00 UTC), far from the machine's.
+    fn health_at_a_fixed_time(window_ms: i64) -> (ApiHealth, Arc<ManualClock>) {
+        let clock = ManualClock::at(Millis(1_583_056_800_000));
+        (ApiHealth::with_window(window_ms, clock.clone()), clock)
+    }
+
+    fn call(endpoint: &str, duration_ms: f64, outcome: &str) -> CallRecord {
         CallRecord {
             endpoint: endpoint.into(),
-            started_at_ms: at_ms,
+            // A client's own stamp is not what places the call: recording time is.
+            started_at_ms: 0,
             duration_ms,
             outcome: outcome.into(),
             detail: String::new(),
@@ -400,14 +409,14 @@ mod tests {
 
     #[test]
     fn figures_per_endpoint_against_the_targets() {
-        let health = ApiHealth::default();
+        let (health, _) = health_at_a_fixed_time(ALERT_WINDOW_MS);
         for i in 0..100 {
-            health.record(&call("send", 1_000 + i, (i + 1) as f64, "ok"));
+            health.record(&call("send", (i + 1) as f64, "ok"));
         }
-        health.record(&call("send", 2_000, 5.0, "http_503"));
-        health.record(&call("query_cids", 2_000, 900.0, "ok"));
-        health.record(&call("query_cids", 2_001, 950.0, "900002"));
-        let view = health.view(3_000, 4);
+        health.record(&call("send", 5.0, "http_503"));
+        health.record(&call("query_cids", 900.0, "ok"));
+        health.record(&call("query_cids", 950.0, "900002"));
+        let view = health.view(4);
         assert_eq!(view.outbox_depth, 4);
         let send = &view
             .endpoints
@@ -430,53 +439,60 @@ mod tests {
 
     #[test]
     fn the_alert_rises_at_one_percent_and_clears_when_failures_leave_the_window() {
-        let health = ApiHealth::with_window(10_000);
+        let (health, clock) = health_at_a_fixed_time(10_000);
+        let start = clock.now().as_i64();
         let mut alerts = health.subscribe();
-        for i in 0..99 {
-            health.record(&call("send", i * 10, 10.0, "ok"));
+        for _ in 0..99 {
+            health.record(&call("send", 10.0, "ok"));
+            clock.advance(Duration::from_millis(10));
         }
         assert!(alerts.try_recv().is_err(), "no failures, no alert");
-        health.record(&call("send", 1_000, 10.0, "network"));
+        health.record(&call("send", 10.0, "network"));
         let raised = alerts
             .try_recv()
             .expect("1 failure in 100 raises the alert");
         assert!(raised.raised);
         assert_eq!(raised.failure_percent, 1.0);
         assert_eq!(raised.worst_endpoint.as_deref(), Some("send"));
-        assert!(health.view(1_010, 0).alert_since_ms.is_some());
-        health.evaluate(5_000);
+        assert_eq!(raised.at_ms, start + 990, "raised at the workbench's time");
+        assert!(health.view(0).alert_since_ms.is_some());
+        clock.advance(Duration::from_secs(4));
+        health.evaluate();
         assert!(alerts.try_recv().is_err(), "still within the window");
-        health.evaluate(11_020);
+        clock.advance(Duration::from_secs(7));
+        health.evaluate();
         let cleared = alerts.try_recv().expect("the failure left the window");
         assert!(!cleared.raised);
-        assert_eq!(health.view(11_020, 0).alert_since_ms, None);
+        assert_eq!(health.view(0).alert_since_ms, None);
     }
 
     #[test]
     fn a_few_calls_with_one_failure_raise_nothing() {
-        let health = ApiHealth::default();
+        let (health, _) = health_at_a_fixed_time(ALERT_WINDOW_MS);
         let mut alerts = health.subscribe();
-        health.record(&call("get_token", 0, 10.0, "network"));
-        health.record(&call("get_token", 10, 10.0, "ok"));
+        health.record(&call("get_token", 10.0, "network"));
+        health.record(&call("get_token", 10.0, "ok"));
         assert!(alerts.try_recv().is_err());
     }
 
     #[test]
     fn uptime_and_reconnects_follow_the_connection() {
-        let health = ApiHealth::default();
-        health.connection_changed(&ConnectionState::Connecting, 0);
-        health.connection_changed(&ConnectionState::Connected, 1_000);
-        health.connection_changed(
-            &ConnectionState::Reconnecting {
-                attempt: 1,
-                retry_in_ms: 500,
-            },
-            5_000,
-        );
-        health.connection_changed(&ConnectionState::Connected, 6_000);
-        let view = health.view(10_000, 0);
+        let (health, clock) = health_at_a_fixed_time(ALERT_WINDOW_MS);
+        health.connection_changed(&ConnectionState::Connecting);
+        clock.advance(Duration::from_secs(1));
+        health.connection_changed(&ConnectionState::Connected);
+        let connected = clock.now().as_i64();
+        clock.advance(Duration::from_secs(4));
+        health.connection_changed(&ConnectionState::Reconnecting {
+            attempt: 1,
+            retry_in_ms: 500,
+        });
+        clock.advance(Duration::from_secs(1));
+        health.connection_changed(&ConnectionState::Connected);
+        clock.advance(Duration::from_secs(4));
+        let view = health.view(0);
         assert_eq!(view.push.reconnects, 1);
-        assert_eq!(view.push.connected_since_ms, Some(6_000));
+        assert_eq!(view.push.connected_since_ms, Some(connected + 5_000));
         assert_eq!(view.push.uptime_percent, 80.0);
     }
 }

@@ -1,33 +1,29 @@
 //! Images a message refers to, fetched on the agent's click through the app (never the webview):
 //! only from the platform's own origin (every redirect hop checked again), only the image types the
 //! window shows, and never more than 10 MB read (the body is streamed against the cap), returned as
-//! a `data:` URL the webview may show under its CSP. One HTTP client for every fetch.
+//! a `data:` URL the webview may show under its CSP. Each hop is a call in the ledger.
 
 use std::time::Duration;
 
+use agentdesk_domain::limits::{IMAGE_TYPES, MAX_SHOWN_IMAGE_BYTES};
+use agentdesk_http::{HttpClient, HttpContext, HttpSettings};
 use base64::Engine as _;
 use url::Url;
 
 use crate::{ApiError, ErrorCode, ErrorReason};
 
-/// The largest image the workbench loads.
-pub const MAX_IMAGE_BYTES: usize = 10 * 1024 * 1024;
 /// Redirects followed (each to the platform's own origin) before giving up.
 const MAX_HOPS: usize = 5;
-const SHOWN_TYPES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
 
 pub struct PlatformImages {
-    http: reqwest::Client,
+    http: HttpClient,
 }
 
 impl PlatformImages {
-    pub fn new() -> Result<PlatformImages, ApiError> {
-        let http = reqwest::Client::builder()
-            // Redirects are followed below, one hop at a time, each checked.
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(10))
-            .connect_timeout(Duration::from_secs(4))
-            .build()
+    pub fn new(context: &HttpContext) -> Result<PlatformImages, ApiError> {
+        // Redirects are followed below, one hop at a time, each checked.
+        let http = context
+            .client(HttpSettings::within(Duration::from_secs(10)).without_redirects())
             .map_err(|e| {
                 ApiError::new(
                     ErrorCode::NotReady,
@@ -54,12 +50,13 @@ impl PlatformImages {
                     "this image is hosted outside the platform; open it only if you trust the sender",
                 ));
             }
+            let request = self.http.reqwest().get(target.clone());
             let response = self
                 .http
-                .get(target.clone())
-                .send()
-                .await
-                .map_err(unreachable)?;
+                .observed("platform:image", async {
+                    request.send().await.map_err(unreachable)
+                })
+                .await?;
             if !response.status().is_redirection() {
                 break response;
             }
@@ -101,7 +98,7 @@ impl PlatformImages {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_string();
-        if !SHOWN_TYPES.contains(&mime.as_str()) {
+        if !IMAGE_TYPES.contains(&mime.as_str()) {
             return Err(ApiError::because(
                 ErrorCode::InvalidInput,
                 ErrorReason::ImageNotShown { mime: mime.clone() },
@@ -112,20 +109,20 @@ impl PlatformImages {
             ApiError::because(
                 ErrorCode::InvalidInput,
                 ErrorReason::ImageTooLarge {
-                    max_mb: (MAX_IMAGE_BYTES / 1024 / 1024) as u32,
+                    max_mb: (MAX_SHOWN_IMAGE_BYTES / 1024 / 1024) as u32,
                 },
                 "the image is larger than 10 MB",
             )
         };
         if response
             .content_length()
-            .is_some_and(|length| length > MAX_IMAGE_BYTES as u64)
+            .is_some_and(|length| length > MAX_SHOWN_IMAGE_BYTES as u64)
         {
             return Err(too_large());
         }
         let mut bytes = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
-            if bytes.len() + chunk.len() > MAX_IMAGE_BYTES {
+            if bytes.len() + chunk.len() > MAX_SHOWN_IMAGE_BYTES {
                 return Err(too_large());
             }
             bytes.extend_from_slice(&chunk);
@@ -191,7 +188,7 @@ mod tests {
 
     /// What fetching `address` from `platform` is refused with.
     async fn refusal(platform: &Url, address: &str) -> ApiError {
-        PlatformImages::new()
+        PlatformImages::new(&HttpContext::unrecorded())
             .unwrap()
             .fetch_as_data_url(platform, address)
             .await
@@ -201,7 +198,7 @@ mod tests {
     #[tokio::test]
     async fn an_image_of_the_platform_is_loaded() {
         let platform = server(image_head(Some(PNG.len())), PNG, 1).await;
-        let images = PlatformImages::new().unwrap();
+        let images = PlatformImages::new(&HttpContext::unrecorded()).unwrap();
         let url = images
             .fetch_as_data_url(&platform, "/files/a.png")
             .await
@@ -243,7 +240,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_announced_oversized_image_is_refused_before_reading() {
-        let platform = server(image_head(Some(MAX_IMAGE_BYTES + 1)), PNG, 1).await;
+        let platform = server(image_head(Some(MAX_SHOWN_IMAGE_BYTES + 1)), PNG, 1).await;
         let error = refusal(&platform, "/files/huge.png").await;
         assert!(error.message.contains("larger than 10 MB"), "{error:?}");
     }

@@ -140,6 +140,17 @@ impl SettingsFile {
     }
 }
 
+impl From<&Settings> for agentdesk_workspace::NoticePolicy {
+    fn from(settings: &Settings) -> Self {
+        agentdesk_workspace::NoticePolicy {
+            new_session: settings.notify_new_session,
+            new_message: settings.notify_new_message,
+            upset_customer: settings.notify_upset_customer,
+            mood_threshold: settings.mood_threshold(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,39 +1,42 @@
-//! The workspace host: it starts the workbench (demo mode on the sandbox, or a saved account), owns
-//! the workspace on screen and swaps it on a tenant switch, and owns the event bus, the clock and API
-//! health. What the agent does is in the use-case services, each in its own module with its own
-//! types and reached through the host: `conversations()`, `customers()`, `knowledge()`,
-//! `supervision()`, `reports()`. The Tauri commands and the CLI are one-line calls into these; tests
-//! call them directly.
+//! The workspace host: it starts the workbench (demo mode on the sandbox, or a saved account), keeps
+//! the tenant on screen as one workspace with its services, swaps them whole on a tenant switch, and
+//! owns what belongs to the account rather than a tenant (the event bus, the clock, the ledger of
+//! outside calls and API health, the account's sources and model provider). It holds no use case:
+//! the services do (`conversations()`, `customers()`, `knowledge()`, `assistant()`, `reports()`,
+//! `supervision()`), each with its own state, built per workspace.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
-use agentdesk_domain::{mask_pii, ConnectionState, DomainEvent, Message, Session};
+use agentdesk_assistant::Assistant;
+use agentdesk_customer360::{CustomerSources, Customers};
+use agentdesk_domain::{mask_pii, ConnectionState, Message, Session, SharedClock};
 use agentdesk_engine::EngineHandle;
-use agentdesk_sobot::client::{CallObserver, CallRecord, UnionClient, UnionCredentials};
-use agentdesk_sobot::{AgentClient, AgentCredentials};
+use agentdesk_http::{CallLedger, CallRecord, HttpContext, HttpSettings};
+use agentdesk_knowledge::Knowledge;
+use agentdesk_llm::Provider;
+use agentdesk_reports::Reports;
+use agentdesk_sobot::client::{UnionClient, UnionCredentials};
+use agentdesk_sobot::AgentCredentials;
+use agentdesk_workspace::{
+    Bus, DeskEvent, NoticePolicy, Subscription, Workspace, WorkspaceMode, WorkspaceOptions,
+};
 use serde::Serialize;
 use tokio::sync::broadcast;
 use ts_rs::TS;
 
-use crate::customer::CustomerSources;
+use crate::conversations::Conversations;
 use crate::database_key::DatabaseKeys;
 use crate::health::{ApiHealth, ApiHealthView};
-use crate::{AccountBook, AgentWorkspace, ApiError, ErrorCode, ErrorReason, WorkspaceOptions};
-use agentdesk_domain::{system_clock, SharedClock};
+use crate::images::PlatformImages;
+use crate::services::{AccountServices, WorkspaceServices};
+use crate::supervision::{no_union_account, Supervision};
+use crate::{AccountBook, ApiError, ErrorCode, ErrorReason, HomeTenant};
 
-use crate::bus::{Bus, DeskEvent, DeskEvents, Notice, NoticePolicy, WorkspacePublisher};
-
-/// How the workbench is connected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum WorkspaceMode {
-    /// No account configured: the embedded (or `AGENTDESK_SANDBOX_URL`) sandbox.
-    Demo,
-    /// A real platform account.
-    Account,
-}
+/// How long the model provider may take to connect (the answer streams without a total limit; the
+/// assistant keeps its own limits for the first token and the gaps).
+const LLM_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct SessionSummary {
@@ -44,7 +47,7 @@ pub struct SessionSummary {
 /// Everything the window needs to draw itself at start (and after a tenant switch).
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct WorkbenchSnapshot {
-    /// The workspace generation: events carry it too (`WorkbenchEvent`).
+    /// The workspace generation: events of the workspace carry it too.
     #[ts(type = "number")]
     pub workspace: u64,
     pub mode: WorkspaceMode,
@@ -63,26 +66,6 @@ pub struct WorkbenchSnapshot {
     pub storage_problem: Option<String>,
 }
 
-/// A domain event of one workspace. `workspace` is the generation the snapshot also carries: after a
-/// tenant switch the UI drops events of the previous workspace that were still on their way.
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct WorkbenchEvent {
-    #[ts(type = "number")]
-    pub workspace: u64,
-    pub event: DomainEvent,
-}
-
-/// The window missed events (its bridge fell behind the stream): it reads again everything it shows,
-/// the session list and the open conversation, instead of showing lists with holes in them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-pub struct ResyncEvent {
-    #[ts(type = "number")]
-    pub workspace: u64,
-    /// How many events were dropped (for the log; the window refetches whatever the number).
-    #[ts(type = "number")]
-    pub skipped: u64,
-}
-
 /// A tenant the signed-in supervisor can switch to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct TenantOption {
@@ -94,139 +77,115 @@ pub struct TenantOption {
     pub active: bool,
 }
 
-/// The workspace on screen: one tenant's engine, and the task forwarding its events.
-pub(crate) struct ActiveWorkspace {
-    generation: u64,
-    workspace: AgentWorkspace,
-    tenant_id: String,
-    tenant_name: String,
-    forwarder: tokio::task::JoinHandle<()>,
-    /// The 360° view's cache on this tenant's database, opened on first use and kept.
-    pub(crate) customer_cache: std::sync::OnceLock<Arc<crate::customer::Cache>>,
-    /// The knowledge index of this tenant, built on first use; dropped when a sync changes articles.
-    pub(crate) knowledge: std::sync::RwLock<Option<Arc<agentdesk_insight::kb::KnowledgeIndex>>>,
+/// Who the workbench signs in as, and where: the sandbox in demo mode, or a saved account.
+pub(crate) struct SignIn {
+    pub mode: WorkspaceMode,
+    /// Shown in the top bar, and names the databases (`accounts/{account}/{tenant}.sqlite3`).
+    pub account_name: String,
+    pub base_url: String,
+    /// The account's own merchant, as first met (see `HomeTenant`).
+    pub home: HomeTenant,
+    pub home_credentials: AgentCredentials,
+    /// The e-mail that signs in to the other tenants (the supervisor's).
+    pub supervisor_email: String,
+    /// The union platform's tenant API: present for supervisors (and in demo mode).
+    pub union: Option<UnionCredentials>,
+    /// Where the home merchant is recorded once the platform names it (none in demo mode).
+    pub accounts: Option<AccountBook>,
 }
 
-impl ActiveWorkspace {
-    fn start(
-        generation: u64,
-        workspace: AgentWorkspace,
-        tenant_id: String,
-        tenant_name: String,
-        bus: Bus,
-        health: Arc<ApiHealth>,
-        clock: SharedClock,
-    ) -> ActiveWorkspace {
-        let mut source = workspace.engine.subscribe();
-        health.connection_changed(&workspace.engine.connection_state(), clock.now().as_i64());
-        let mut publisher = WorkspacePublisher::new(bus, generation, workspace.engine.clone());
-        let forwarder = tokio::spawn(async move {
-            loop {
-                match source.recv().await {
-                    Ok(event) => {
-                        if let DomainEvent::ConnectionChanged { state } = &event {
-                            health.connection_changed(state, clock.now().as_i64());
-                        }
-                        publisher.publish(event).await;
-                    }
-                    Err(broadcast::error::RecvError::Lagged(skipped)) => {
-                        tracing::warn!(skipped, "workbench event forwarder fell behind");
-                    }
-                    Err(broadcast::error::RecvError::Closed) => return,
-                }
-            }
-        });
-        ActiveWorkspace {
-            generation,
-            workspace,
-            tenant_id,
-            tenant_name,
-            forwarder,
-            customer_cache: std::sync::OnceLock::new(),
-            knowledge: std::sync::RwLock::new(None),
+/// What the account brings besides its sign-in.
+pub(crate) struct AccountParts {
+    pub sources: CustomerSources,
+    /// Each workspace database's key (the OS keychain).
+    pub keys: DatabaseKeys,
+    #[cfg(feature = "demo")]
+    pub sandbox: Option<crate::DemoSandbox>,
+    pub provider: Option<Provider>,
+}
+
+/// How the workbench reaches outside systems and what it learns of them: every call goes into one
+/// ledger that API health reads; the calls the workbench makes itself (the tenant API, connectors,
+/// the model provider, images) are also written to the audit log of the workspace on screen (each
+/// engine audits its own platform client's calls).
+pub(crate) struct OutsideCalls {
+    pub health: Arc<ApiHealth>,
+    root: CallLedger,
+    desk: HttpContext,
+    audit_into: Arc<RwLock<Option<EngineHandle>>>,
+}
+
+/// Writes a call into the audit log of the workspace on screen, as `change` makes it.
+fn audit_on_screen(
+    into: &Arc<RwLock<Option<EngineHandle>>>,
+    change: impl Fn(&mut CallRecord) + Send + Sync + 'static,
+) -> agentdesk_http::CallObserver {
+    let into = into.clone();
+    Arc::new(move |record: &CallRecord| {
+        if let Some(engine) = into.read().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            let mut record = record.clone();
+            change(&mut record);
+            engine.audit_call(record);
+        }
+    })
+}
+
+impl OutsideCalls {
+    pub(crate) fn new(clock: SharedClock) -> OutsideCalls {
+        let health = Arc::new(ApiHealth::new(clock.clone()));
+        let root = CallLedger::new();
+        let to_health = health.clone();
+        root.observe(Arc::new(move |record: &CallRecord| {
+            to_health.record(record)
+        }));
+        let desk_ledger = root.branch();
+        let audit_into: Arc<RwLock<Option<EngineHandle>>> = Arc::default();
+        desk_ledger.observe(audit_on_screen(&audit_into, |_| {}));
+        OutsideCalls {
+            health,
+            root,
+            desk: HttpContext::new(clock, desk_ledger),
+            audit_into,
         }
     }
-}
 
-/// The API health alert onto the bus, as an event and as a notice, until the workbench is gone.
-fn forward_health_alerts(health: &Arc<ApiHealth>, bus: &Bus) {
-    let mut alerts = health.subscribe();
-    let bus = bus.clone();
-    tokio::spawn(async move {
-        loop {
-            match alerts.recv().await {
-                Ok(alert) => {
-                    bus.publish(DeskEvent::Health(alert.clone()));
-                    bus.publish(DeskEvent::Notice(Notice::ApiHealth(alert)));
-                }
-                Err(broadcast::error::RecvError::Lagged(_)) => continue,
-                Err(broadcast::error::RecvError::Closed) => return,
-            }
-        }
-    });
-}
+    /// How the workbench's own clients are made.
+    pub(crate) fn desk(&self) -> &HttpContext {
+        &self.desk
+    }
 
-/// A call observer feeding `health`.
-fn health_tap(health: &Arc<ApiHealth>) -> CallObserver {
-    let health = health.clone();
-    Arc::new(move |record| health.record(&record))
-}
-
-/// Re-evaluates the alert every few seconds: failures leaving the window is a recovery even when
-/// no call happens. Stops when the workbench is gone.
-fn spawn_health_clock(health: &Arc<ApiHealth>, clock: SharedClock) {
-    let health = Arc::downgrade(health);
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
-        loop {
-            tick.tick().await;
-            match health.upgrade() {
-                Some(health) => health.evaluate(clock.now().as_i64()),
-                None => return,
-            }
-        }
-    });
-}
-
-/// Who the workbench signs in as, and where: the sandbox in demo mode, or a saved account.
-pub(crate) struct Origin {
-    pub(crate) mode: WorkspaceMode,
-    /// Shown in the top bar, and names the databases (`accounts/{account}/{tenant}.sqlite3`).
-    pub(crate) account_name: String,
-    pub(crate) base_url: String,
-    pub(crate) home_tenant_id: String,
-    pub(crate) home_tenant_name: String,
-    pub(crate) home_credentials: AgentCredentials,
-    /// The e-mail that signs in to the other tenants (the supervisor's).
-    pub(crate) supervisor_email: String,
-    /// The union platform's tenant API: present for supervisors (and in demo mode).
-    pub(crate) union: Option<UnionClient>,
-    #[cfg(feature = "demo")]
-    pub(crate) sandbox: Option<crate::DemoSandbox>,
-    /// The 360° view's sources (the sandbox's CRM and carrier in demo mode).
-    pub(crate) customer_sources: CustomerSources,
-    /// Each workspace database's key (the OS keychain).
-    pub(crate) keys: DatabaseKeys,
-    /// The one clock of this workbench (engines, caches, health, the dashboard's "today").
-    pub(crate) clock: SharedClock,
+    /// The tenant API's ledger: its calls are audited as `tenant-api:{endpoint}`, by the supervisor
+    /// (masked), whichever tenant is on screen.
+    fn tenant_api(&self, supervisor_email: &str) -> CallLedger {
+        let ledger = self.root.branch();
+        let actor = format!("by {}", mask_pii(supervisor_email));
+        ledger.observe(audit_on_screen(&self.audit_into, move |record| {
+            record.endpoint = format!("tenant-api:{}", record.endpoint);
+            record.detail = if record.detail.is_empty() {
+                actor.clone()
+            } else {
+                format!("{actor}: {}", record.detail)
+            };
+        }));
+        ledger
+    }
 }
 
 pub struct Workbench {
     data_dir: PathBuf,
-    /// Every call's figures and the failure alert (see `health`).
-    health: Arc<ApiHealth>,
-    /// The engine whose audit log records the tenant API's calls (the workspace on screen).
-    union_audit: Arc<std::sync::RwLock<Option<EngineHandle>>>,
-    origin: Origin,
-    active: std::sync::RwLock<Arc<ActiveWorkspace>>,
+    sign_in: SignIn,
+    home: RwLock<HomeTenant>,
+    account: AccountServices,
+    keys: DatabaseKeys,
+    #[cfg(feature = "demo")]
+    sandbox: Option<crate::DemoSandbox>,
+    clock: SharedClock,
+    outside: OutsideCalls,
+    bus: Bus,
+    on_screen: RwLock<Arc<WorkspaceServices>>,
     /// One switch at a time.
     switching: tokio::sync::Mutex<()>,
     generation: AtomicU64,
-    /// Everything the workbench tells its hosts (see `bus`).
-    pub(crate) bus: Bus,
-    pub(crate) images: crate::images::PlatformImages,
-    /// The reply assistant's provider and the calls under way (see `assistant`).
-    assistant: Arc<crate::assistant::AssistantDesk>,
 }
 
 impl Workbench {
@@ -240,149 +199,183 @@ impl Workbench {
         let account = accounts.account(name)?;
         let home_credentials = accounts.agent_credentials(name).await?;
         let union = match &account.supervisor {
-            Some(login) => {
-                let union_key = accounts.union_key(&account).await?;
-                Some(UnionClient::new(UnionCredentials {
-                    base_url: account.base().to_string(),
-                    union_code: login.union_code.clone(),
-                    email: login.email.clone(),
-                    union_key,
-                })?)
-            }
+            Some(login) => Some(UnionCredentials {
+                base_url: account.base().to_string(),
+                union_code: login.union_code.clone(),
+                email: login.email.clone(),
+                union_key: accounts.union_key(&account).await?,
+            }),
             None => None,
         };
-        // The home merchant's company id and name, when the union platform can say (offline, the
-        // appid names it until the next start).
-        // The assistant's provider; a missing key leaves the assistant off (the status says why)
+        // A missing key for the model provider leaves the assistant off (the status says why)
         // rather than keeping the workbench from starting.
-        let assistant_provider = match accounts.assistant_provider(&account).await {
+        let provider = match accounts.assistant_provider(&account).await {
             Ok(provider) => provider,
             Err(error) => {
                 tracing::warn!("the assistant stays off: {}", error.message);
                 None
             }
         };
-        let mut home_tenant_id = account.appid.clone();
-        let mut home_tenant_name = account.name.clone();
-        if let Some(union) = &union {
-            if let Ok(keys) = union.batch_app_keys().await {
-                if let Some(key) = keys.into_iter().find(|k| k.app_id == account.appid) {
-                    home_tenant_id = key.company_id;
-                    home_tenant_name = key.company_name;
-                }
-            }
-        }
+        let clock = agentdesk_domain::system_clock();
+        let outside = OutsideCalls::new(clock.clone());
+        let sources =
+            crate::connectors::account_sources(&accounts.connectors(), outside.desk()).await;
         Workbench::start(
             data_dir,
-            Origin {
+            SignIn {
                 mode: WorkspaceMode::Account,
                 account_name: account.name.clone(),
                 base_url: account.base().to_string(),
-                home_tenant_id,
-                home_tenant_name,
+                home: account.home.clone().unwrap_or(HomeTenant {
+                    database_id: account.appid.clone(),
+                    company_id: None,
+                    company_name: None,
+                }),
                 supervisor_email: home_credentials.email.clone(),
                 home_credentials,
                 union,
+                accounts: Some(accounts.clone()),
+            },
+            AccountParts {
+                sources,
+                keys: DatabaseKeys::new(accounts.keychain().clone(), false),
                 #[cfg(feature = "demo")]
                 sandbox: None,
-                customer_sources: crate::customer::account_sources(&accounts.connectors()).await,
-                keys: DatabaseKeys::new(accounts.keychain().clone(), false),
-                clock: system_clock(),
+                provider,
             },
+            outside,
+            clock,
         )
         .await
-        .inspect(|workbench| workbench.assistant().configure(assistant_provider))
     }
 
-    pub(crate) async fn start(data_dir: PathBuf, origin: Origin) -> Result<Workbench, ApiError> {
-        let health = Arc::new(ApiHealth::default());
-        // The tenant API's calls go to API health and to the audit log of the workspace on screen.
-        let union_audit: Arc<std::sync::RwLock<Option<EngineHandle>>> = Arc::default();
-        if let Some(union) = &origin.union {
-            let health = health.clone();
-            let audit = union_audit.clone();
-            let actor = format!("by {}", mask_pii(&origin.supervisor_email));
-            union.set_observer(Arc::new(move |mut record: CallRecord| {
-                health.record(&record);
-                if let Some(engine) = audit.read().unwrap_or_else(|p| p.into_inner()).as_ref() {
-                    record.endpoint = format!("tenant-api:{}", record.endpoint);
-                    record.detail = if record.detail.is_empty() {
-                        actor.clone()
-                    } else {
-                        format!("{actor}: {}", record.detail)
-                    };
-                    engine.audit_call(record);
-                }
-            }));
+    pub(crate) async fn start(
+        data_dir: PathBuf,
+        mut sign_in: SignIn,
+        parts: AccountParts,
+        outside: OutsideCalls,
+        clock: SharedClock,
+    ) -> Result<Workbench, ApiError> {
+        let union = match sign_in.union.clone() {
+            Some(credentials) => Some(Arc::new(UnionClient::new(
+                credentials,
+                clock.clone(),
+                outside.tenant_api(&sign_in.supervisor_email),
+            )?)),
+            None => None,
+        };
+        if let Some(union) = &union {
+            sign_in.home = home_met(union, &sign_in).await;
         }
-        spawn_health_clock(&health, origin.clock.clone());
-        let database_path = agentdesk_store::Store::database_path(
-            &data_dir,
-            &origin.account_name,
-            &origin.home_tenant_id,
-        );
-        let database_key = origin
-            .keys
-            .key(&origin.account_name, &origin.home_tenant_id, &database_path)
-            .await?;
-        let workspace = AgentWorkspace::open(WorkspaceOptions {
-            data_dir: data_dir.clone(),
-            account: origin.account_name.clone(),
-            tenant: origin.home_tenant_id.clone(),
-            credentials: origin.home_credentials.clone(),
-            agent_name: "Agent".into(),
-            call_tap: Some(health_tap(&health)),
-            database_key: Some(database_key),
-            clock: origin.clock.clone(),
-        })
-        .await?;
-        *union_audit.write().unwrap_or_else(|p| p.into_inner()) = Some(workspace.engine.clone());
-        let bus = Bus::new(1);
-        forward_health_alerts(&health, &bus);
-        let active = ActiveWorkspace::start(
-            1,
-            workspace,
-            origin.home_tenant_id.clone(),
-            origin.home_tenant_name.clone(),
-            bus.clone(),
-            health.clone(),
-            origin.clock.clone(),
-        );
-        // Demo mode's assistant talks to the sandbox's model provider; an account's gets the
-        // provider the host configures (`Assistant::configure`).
+        let account = AccountServices {
+            sources: Arc::new(parts.sources),
+            union,
+            provider: Arc::new(RwLock::new(parts.provider)),
+            llm_http: outside
+                .desk
+                .client(HttpSettings::streaming(LLM_CONNECT_TIMEOUT))
+                .map_err(|e| ApiError::new(ErrorCode::NotReady, e.to_string()))?,
+            images: Arc::new(PlatformImages::new(outside.desk())?),
+        };
         #[cfg(feature = "demo")]
-        let demo_provider = origin
-            .sandbox
-            .as_ref()
-            .and_then(|s| crate::assistant::AssistantDesk::demo_provider(&s.info.base_url));
-        #[cfg(not(feature = "demo"))]
-        let demo_provider = None;
+        if let Some(sandbox) = &parts.sandbox {
+            // Demo mode's assistant talks to the sandbox's model provider.
+            let provider = crate::demo::demo_provider(&sandbox.info.base_url);
+            *account.provider.write().unwrap_or_else(|p| p.into_inner()) = provider;
+        }
+        let bus = Bus::new();
+        spawn_health_watch(&outside.health, &bus);
+        let home = sign_in.home.clone();
+        if let Some(accounts) = &sign_in.accounts {
+            if let Err(error) = accounts.remember_home(&sign_in.account_name, &home) {
+                tracing::warn!(%error, "the account's own merchant could not be recorded");
+            }
+        }
+        let first = open_services(
+            &OpenContext {
+                data_dir: &data_dir,
+                sign_in: &sign_in,
+                keys: &parts.keys,
+                clock: &clock,
+                outside: &outside,
+                bus: &bus,
+                account: &account,
+            },
+            1,
+            Target::home(&sign_in, &home),
+        )
+        .await?;
+        bus.show(1);
         Ok(Workbench {
+            home: RwLock::new(home),
             data_dir,
-            health,
-            union_audit,
-            origin,
-            active: std::sync::RwLock::new(Arc::new(active)),
+            sign_in,
+            account,
+            keys: parts.keys,
+            #[cfg(feature = "demo")]
+            sandbox: parts.sandbox,
+            clock,
+            outside,
+            bus,
+            on_screen: RwLock::new(Arc::new(first)),
             switching: tokio::sync::Mutex::new(()),
             generation: AtomicU64::new(1),
-            bus,
-            images: crate::images::PlatformImages::new()?,
-            assistant: Arc::new(crate::assistant::AssistantDesk::new(demo_provider)),
         })
     }
 
-    pub(crate) fn assistant_desk(&self) -> &crate::assistant::AssistantDesk {
-        &self.assistant
+    fn on_screen(&self) -> Arc<WorkspaceServices> {
+        self.on_screen
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
     }
 
-    pub(crate) fn assistant_desk_arc(&self) -> Arc<crate::assistant::AssistantDesk> {
-        self.assistant.clone()
+    // ---- the services of the workspace on screen ----
+
+    /// Reading and answering the sessions (see [`Conversations`]).
+    pub fn conversations(&self) -> Arc<Conversations> {
+        self.on_screen().conversations.clone()
+    }
+
+    /// The customer in front of the agent (see [`Customers`]).
+    pub fn customers(&self) -> Arc<Customers> {
+        self.on_screen().customers.clone()
+    }
+
+    /// Knowledge suggestions and moods (see [`Knowledge`]).
+    pub fn knowledge(&self) -> Arc<Knowledge> {
+        self.on_screen().knowledge.clone()
+    }
+
+    /// The reply assistant (see [`Assistant`]).
+    pub fn assistant(&self) -> Arc<Assistant> {
+        self.on_screen().assistant.clone()
+    }
+
+    /// The supervisor dashboard (see [`Reports`]).
+    pub fn reports(&self) -> Arc<Reports> {
+        self.on_screen().reports.clone()
+    }
+
+    /// The supervisor's screens (see [`Supervision`]).
+    pub fn supervision(&self) -> Arc<Supervision> {
+        self.on_screen().supervision.clone()
+    }
+
+    // ---- what the host itself answers ----
+
+    /// Uses `provider` for the assistant from now on, in every workspace (`None`: off).
+    pub fn configure_assistant(&self, provider: Option<Provider>) {
+        *self
+            .account
+            .provider
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = provider;
     }
 
     /// Why the local data is not kept encrypted across runs (demo mode without a keychain), if so.
     pub fn storage_warning(&self) -> Option<ApiError> {
-        self.origin
-            .keys
+        self.keys
             .warning
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -391,66 +384,43 @@ impl Workbench {
 
     /// The integration's health: per-endpoint figures and the failure alert.
     pub fn health(&self) -> &Arc<ApiHealth> {
-        &self.health
+        &self.outside.health
     }
 
     /// The health figures now, with the outbox depth of the workspace on screen.
-    pub fn api_health(&self) -> ApiHealthView {
-        let outbox = self.engine().outbox_depth().unwrap_or_default();
-        self.health.view(self.now_ms(), outbox)
+    pub async fn api_health(&self) -> ApiHealthView {
+        let outbox = self
+            .on_screen()
+            .workspace
+            .engine()
+            .outbox_depth()
+            .await
+            .unwrap_or_default();
+        self.outside.health.view(outbox)
     }
 
     /// The workbench's clock (see `agentdesk_domain::clock`).
     pub fn clock(&self) -> SharedClock {
-        self.origin.clock.clone()
+        self.clock.clone()
     }
 
-    pub(crate) fn now_ms(&self) -> i64 {
-        self.origin.clock.now().as_i64()
-    }
-
-    pub(crate) fn current(&self) -> Arc<ActiveWorkspace> {
-        self.active
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone()
-    }
-
-    /// The platform's company id of the tenant on screen (without building a whole snapshot).
-    pub(crate) fn tenant_on_screen(&self) -> String {
-        self.current().tenant_id.clone()
+    /// The workspace on screen (its engine, database and identity).
+    pub fn workspace(&self) -> Arc<Workspace> {
+        self.on_screen().workspace.clone()
     }
 
     /// The engine of the workspace on screen.
     pub fn engine(&self) -> EngineHandle {
-        self.current().workspace.engine.clone()
+        self.on_screen().workspace.engine().clone()
     }
 
-    pub(crate) fn customer_sources(&self) -> &CustomerSources {
-        &self.origin.customer_sources
-    }
-
-    /// The union platform's tenant API, or why there is none.
-    pub(crate) fn union(&self) -> Result<&UnionClient, ApiError> {
-        self.origin.union.as_ref().ok_or_else(|| {
-            ApiError::because(
-                ErrorCode::InvalidInput, ErrorReason::NoUnionAccount,
-                "this account manages no merchants: add its union code and union key in Settings → Accounts",
-            )
-        })
-    }
-
-    pub(crate) fn client(&self) -> Arc<AgentClient> {
-        self.current().workspace.client.clone()
-    }
-
-    /// The generation of the workspace on screen (see `WorkbenchEvent`).
+    /// The generation of the workspace on screen (events carry it).
     pub fn workspace_generation(&self) -> u64 {
-        self.current().generation
+        self.on_screen().workspace.generation()
     }
 
-    /// Everything the workbench tells its hosts, from now on (see `bus`).
-    pub fn subscribe(&self) -> DeskEvents {
+    /// Everything the workbench tells its hosts, from now on (see `agentdesk_workspace::bus`).
+    pub fn subscribe(&self) -> Subscription {
         self.bus.subscribe()
     }
 
@@ -460,14 +430,13 @@ impl Workbench {
     }
 
     pub fn mode(&self) -> WorkspaceMode {
-        self.origin.mode
+        self.sign_in.mode
     }
 
     #[cfg(feature = "demo")]
     /// The sandbox's base URL in demo mode (tests drive its controls); empty otherwise.
     pub fn sandbox_url(&self) -> &str {
-        self.origin
-            .sandbox
+        self.sandbox
             .as_ref()
             .map(|s| s.info.base_url.as_str())
             .unwrap_or_default()
@@ -475,38 +444,53 @@ impl Workbench {
 
     /// Where the workspace on screen keeps its data.
     pub fn database_path(&self) -> PathBuf {
-        self.current().workspace.database_path().to_path_buf()
+        self.on_screen().workspace.database_path().to_path_buf()
     }
 
     /// The database of the workspace on screen (its file and key).
     pub fn database(&self) -> agentdesk_store::Database {
-        self.current().workspace.database.clone()
+        self.on_screen().workspace.database().clone()
     }
 
-    pub fn snapshot(&self) -> Result<WorkbenchSnapshot, ApiError> {
-        let current = self.current();
-        let engine = &current.workspace.engine;
-        let sessions = engine
-            .sessions()?
-            .into_iter()
-            .map(|session| {
-                let last_message = engine.messages(&session.id, 1)?.pop();
-                Ok(SessionSummary {
-                    session,
-                    last_message,
-                })
+    /// Deletes audit entries older than `days` from the workspace on screen's database; answers
+    /// whether any went. (Each tenant's database is pruned when it is on screen.)
+    pub async fn prune_audit_log(&self, days: u16) -> Result<bool, ApiError> {
+        let before_ms = self.clock.now().days_before(u32::from(days)).as_i64();
+        let applied = self
+            .workspace()
+            .write(vec![agentdesk_store::Write::PruneAudit { before_ms }])
+            .await?;
+        Ok(applied.first().copied().unwrap_or(false))
+    }
+
+    pub async fn snapshot(&self) -> Result<WorkbenchSnapshot, ApiError> {
+        let workspace = self.workspace();
+        let sessions = workspace
+            .read(|store| {
+                store
+                    .sessions()?
+                    .into_iter()
+                    .map(|session| {
+                        let last_message = store.messages(&session.id, 1)?.pop();
+                        Ok(SessionSummary {
+                            session,
+                            last_message,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, agentdesk_store::StoreError>>()
             })
-            .collect::<Result<Vec<_>, ApiError>>()?;
+            .await?;
+        let engine = workspace.engine();
         Ok(WorkbenchSnapshot {
-            workspace: current.generation,
+            workspace: workspace.generation(),
             mode: self.mode(),
-            account_name: match self.origin.mode {
+            account_name: match self.sign_in.mode {
                 WorkspaceMode::Demo => "Sandbox".into(),
-                WorkspaceMode::Account => self.origin.account_name.clone(),
+                WorkspaceMode::Account => self.sign_in.account_name.clone(),
             },
-            tenant_id: current.tenant_id.clone(),
-            tenant_name: current.tenant_name.clone(),
-            agent_login: mask_pii(&current.workspace.client.credentials().email).into_owned(),
+            tenant_id: workspace.tenant_id(),
+            tenant_name: workspace.tenant_name(),
+            agent_login: mask_pii(workspace.agent_login()).into_owned(),
             sessions,
             connection: engine.connection_state(),
             storage_warning: self.storage_warning(),
@@ -514,22 +498,26 @@ impl Workbench {
         })
     }
 
+    fn union(&self) -> Result<&UnionClient, ApiError> {
+        self.account.union.as_deref().ok_or_else(no_union_account)
+    }
+
     /// The tenants the supervisor can switch to, the one on screen marked.
     pub async fn tenants(&self) -> Result<Vec<TenantOption>, ApiError> {
-        let current = self.current();
-        let active = current.tenant_id.clone();
-        let Some(union) = &self.origin.union else {
+        let Some(union) = self.account.union.as_deref() else {
             // Not a supervisor: the one merchant of the account.
+            let workspace = self.workspace();
             return Ok(vec![TenantOption {
-                id: active,
-                name: current.tenant_name.clone(),
+                id: workspace.tenant_id(),
+                name: workspace.tenant_name(),
                 enabled: true,
                 active: true,
             }]);
         };
-        let mut options: Vec<TenantOption> = union
-            .all_tenants()
-            .await?
+        let all = union.all_tenants().await?;
+        self.learn_home_company(union).await;
+        let active = self.workspace().tenant_id();
+        let mut options: Vec<TenantOption> = all
             .into_iter()
             .map(|t| TenantOption {
                 active: t.company_id == active,
@@ -542,17 +530,49 @@ impl Workbench {
         Ok(options)
     }
 
+    /// The account's own merchant named by the union platform, when it was not yet (a first start
+    /// offline): recorded in the account, and the home workspace learns who it is.
+    async fn learn_home_company(&self, union: &UnionClient) {
+        let home = self.home.read().unwrap_or_else(|p| p.into_inner()).clone();
+        if home.company_id.is_some() {
+            return;
+        }
+        let learned = home_met(
+            union,
+            &SignIn {
+                home,
+                ..self.sign_in.clone_identity()
+            },
+        )
+        .await;
+        let Some(company_id) = learned.company_id.clone() else {
+            return;
+        };
+        let name = learned.company_name.clone().unwrap_or_default();
+        if let Some(accounts) = &self.sign_in.accounts {
+            if let Err(error) = accounts.remember_home(&self.sign_in.account_name, &learned) {
+                tracing::warn!(%error, "the account's own merchant could not be recorded");
+            }
+        }
+        let workspace = self.workspace();
+        if workspace.database_id() == learned.database_id {
+            workspace.learn_tenant(&company_id, &name);
+        }
+        *self.home.write().unwrap_or_else(|p| p.into_inner()) = learned;
+    }
+
     /// Swaps the whole workspace for another tenant's: its own database file, platform sign-in,
-    /// push connection and engine. The new one opens before the old one closes, so a failure leaves
-    /// the current tenant working; the old tenant's unsent replies stay in its own database and go
-    /// out when it is active again. Returns the new snapshot.
+    /// push connection, engine and services. The new one opens before the old one closes, so a
+    /// failure leaves the current tenant working; the old tenant's unsent replies stay in its own
+    /// database and go out when it is on screen again; everything else of it ends here, and from
+    /// the moment this answers nothing of it reaches a subscriber. Returns the new snapshot.
     pub async fn switch_tenant(&self, tenant_id: &str) -> Result<WorkbenchSnapshot, ApiError> {
         let _one_at_a_time = self.switching.lock().await;
-        if self.current().tenant_id == tenant_id {
-            return self.snapshot();
+        if self.workspace().tenant_id() == tenant_id {
+            return self.snapshot().await;
         }
-        let tenant = self
-            .union()?
+        let union = self.union()?;
+        let tenant = union
             .all_tenants()
             .await?
             .into_iter()
@@ -578,64 +598,59 @@ impl Workbench {
                 ),
             ));
         }
-        let credentials = self.tenant_credentials(tenant_id).await?;
-        let database_path = agentdesk_store::Store::database_path(
-            &self.data_dir,
-            &self.origin.account_name,
-            tenant_id,
-        );
-        let database_key = self
-            .origin
-            .keys
-            .key(&self.origin.account_name, tenant_id, &database_path)
-            .await?;
-        let workspace = AgentWorkspace::open(WorkspaceOptions {
-            data_dir: self.data_dir.clone(),
-            account: self.origin.account_name.clone(),
-            tenant: tenant_id.to_string(),
-            credentials,
-            agent_name: "Supervisor".into(),
-            call_tap: Some(health_tap(&self.health)),
-            database_key: Some(database_key),
-            clock: self.clock(),
-        })
-        .await?;
+        self.learn_home_company(union).await;
+        let home = self.home.read().unwrap_or_else(|p| p.into_inner()).clone();
+        let target = if home.is_tenant(tenant_id) {
+            Target::home(&self.sign_in, &home)
+        } else {
+            Target {
+                database_id: tenant_id.to_string(),
+                tenant_id: tenant.company_id.clone(),
+                tenant_name: tenant.company_name.clone(),
+                credentials: self.supervisor_credentials(union, tenant_id).await?,
+                agent_name: "Supervisor",
+            }
+        };
+        if self.workspace().database_id() == target.database_id {
+            return self.snapshot().await;
+        }
         let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
-        *self.union_audit.write().unwrap_or_else(|p| p.into_inner()) =
-            Some(workspace.engine.clone());
-        let next = Arc::new(ActiveWorkspace::start(
-            generation,
-            workspace,
-            tenant.company_id,
-            tenant.company_name,
-            self.bus.clone(),
-            self.health.clone(),
-            self.clock(),
-        ));
+        let next = Arc::new(open_services(&self.open_context(), generation, target).await?);
         let previous = std::mem::replace(
             &mut *self
-                .active
+                .on_screen
                 .write()
                 .unwrap_or_else(|poisoned| poisoned.into_inner()),
             next,
         );
-        // From here on the previous tenant's stragglers are dropped by the bus.
+        // From here on nothing of the previous workspace reaches a subscriber.
         self.bus.show(generation);
-        previous.forwarder.abort();
-        previous.workspace.engine.shutdown().await;
-        drop(previous);
-        self.snapshot()
+        previous.close().await;
+        self.snapshot().await
     }
 
-    /// Who signs in to a tenant: the account's own agent (the demo agent in demo mode) in its home
-    /// tenant, the supervisor elsewhere, with the tenant's appid and app key from `getBatchAppKey`
-    /// (held in memory only).
-    async fn tenant_credentials(&self, tenant_id: &str) -> Result<AgentCredentials, ApiError> {
-        if tenant_id == self.origin.home_tenant_id {
-            return Ok(self.origin.home_credentials.clone());
+    fn open_context(&self) -> OpenContext<'_> {
+        OpenContext {
+            data_dir: &self.data_dir,
+            sign_in: &self.sign_in,
+            keys: &self.keys,
+            clock: &self.clock,
+            outside: &self.outside,
+            bus: &self.bus,
+            account: &self.account,
         }
-        let keys = self.union()?.batch_app_keys().await?;
-        let key = keys
+    }
+
+    /// The supervisor's sign-in to another tenant: the tenant's appid and app key from
+    /// `getBatchAppKey` (held in memory only).
+    async fn supervisor_credentials(
+        &self,
+        union: &UnionClient,
+        tenant_id: &str,
+    ) -> Result<AgentCredentials, ApiError> {
+        let key = union
+            .batch_app_keys()
+            .await?
             .into_iter()
             .find(|k| k.company_id == tenant_id)
             .ok_or_else(|| {
@@ -645,22 +660,179 @@ impl Workbench {
                 )
             })?;
         Ok(AgentCredentials {
-            base_url: self.origin.base_url.clone(),
+            base_url: self.sign_in.base_url.clone(),
             appid: key.app_id,
             app_key: key.app_key,
-            email: self.origin.supervisor_email.clone(),
+            email: self.sign_in.supervisor_email.clone(),
             password: None,
         })
     }
 
     pub async fn shutdown(self) {
-        let current = self.current();
-        current.forwarder.abort();
-        current.workspace.engine.shutdown().await;
-        drop(current);
+        self.on_screen().close().await;
         #[cfg(feature = "demo")]
-        if let Some(sandbox) = self.origin.sandbox {
+        if let Some(sandbox) = self.sandbox {
             sandbox.shutdown().await;
         }
     }
+}
+
+impl SignIn {
+    /// The sign-in without the account book (to ask the union platform about the home merchant).
+    fn clone_identity(&self) -> SignIn {
+        SignIn {
+            mode: self.mode,
+            account_name: self.account_name.clone(),
+            base_url: self.base_url.clone(),
+            home: self.home.clone(),
+            home_credentials: self.home_credentials.clone(),
+            supervisor_email: self.supervisor_email.clone(),
+            union: self.union.clone(),
+            accounts: None,
+        }
+    }
+}
+
+impl HomeTenant {
+    /// Whether `tenant_id` (a company id, or the appid a first offline start named it by) is this
+    /// merchant.
+    pub(crate) fn is_tenant(&self, tenant_id: &str) -> bool {
+        self.database_id == tenant_id || self.company_id.as_deref() == Some(tenant_id)
+    }
+}
+
+/// The home merchant as the union platform names it (its company id for the appid the account
+/// signs in with), else as known already: a platform that cannot say now changes nothing.
+async fn home_met(union: &UnionClient, sign_in: &SignIn) -> HomeTenant {
+    let known = sign_in.home.clone();
+    if known.company_id.is_some() {
+        return known;
+    }
+    let appid = &sign_in.home_credentials.appid;
+    match union.batch_app_keys().await {
+        Ok(keys) => match keys.into_iter().find(|k| &k.app_id == appid) {
+            Some(key) => HomeTenant {
+                database_id: known.database_id,
+                company_id: Some(key.company_id),
+                company_name: Some(key.company_name),
+            },
+            None => known,
+        },
+        Err(error) => {
+            tracing::warn!(%error, "the union platform could not name the account's own merchant yet");
+            known
+        }
+    }
+}
+
+/// Which workspace to open.
+struct Target {
+    database_id: String,
+    tenant_id: String,
+    tenant_name: String,
+    credentials: AgentCredentials,
+    agent_name: &'static str,
+}
+
+impl Target {
+    /// The account's own merchant, signed in as the account's agent.
+    fn home(sign_in: &SignIn, home: &HomeTenant) -> Target {
+        Target {
+            database_id: home.database_id.clone(),
+            tenant_id: home
+                .company_id
+                .clone()
+                .unwrap_or_else(|| home.database_id.clone()),
+            tenant_name: home
+                .company_name
+                .clone()
+                .unwrap_or_else(|| sign_in.account_name.clone()),
+            credentials: sign_in.home_credentials.clone(),
+            agent_name: "Agent",
+        }
+    }
+}
+
+/// What opening a workspace needs of the host.
+struct OpenContext<'a> {
+    data_dir: &'a PathBuf,
+    sign_in: &'a SignIn,
+    keys: &'a DatabaseKeys,
+    clock: &'a SharedClock,
+    outside: &'a OutsideCalls,
+    bus: &'a Bus,
+    account: &'a AccountServices,
+}
+
+/// Opens `target`'s workspace as generation `generation`, with its services.
+async fn open_services(
+    context: &OpenContext<'_>,
+    generation: u64,
+    target: Target,
+) -> Result<WorkspaceServices, ApiError> {
+    let database_path = agentdesk_store::Store::database_path(
+        context.data_dir,
+        &context.sign_in.account_name,
+        &target.database_id,
+    );
+    let database_key = context
+        .keys
+        .key(
+            &context.sign_in.account_name,
+            &target.database_id,
+            &database_path,
+        )
+        .await?;
+    let health = context.outside.health.clone();
+    let workspace = Workspace::open(WorkspaceOptions {
+        data_dir: context.data_dir.clone(),
+        account: context.sign_in.account_name.clone(),
+        database_id: target.database_id,
+        tenant_id: target.tenant_id,
+        tenant_name: target.tenant_name,
+        credentials: target.credentials,
+        agent_name: target.agent_name.into(),
+        mode: context.sign_in.mode,
+        database_key: Some(database_key),
+        clock: context.clock.clone(),
+        ledger: context.outside.root.clone(),
+        publisher: context.bus.publisher(generation),
+        on_connection: Some(Arc::new(move |state: &ConnectionState| {
+            health.connection_changed(state)
+        })),
+    })
+    .await?;
+    *context
+        .outside
+        .audit_into
+        .write()
+        .unwrap_or_else(|p| p.into_inner()) = Some(workspace.engine().clone());
+    Ok(WorkspaceServices::start(workspace, context.account))
+}
+
+/// The API health alert onto the bus, and a timer that re-evaluates it every few seconds (failures
+/// leaving the window is a recovery even when no call happens). Both stop with the workbench.
+fn spawn_health_watch(health: &Arc<ApiHealth>, bus: &Bus) {
+    let mut alerts = health.subscribe();
+    let bus = bus.clone();
+    tokio::spawn(async move {
+        loop {
+            match alerts.recv().await {
+                Ok(alert) => bus.publish_account_event(DeskEvent::ApiHealth { alert }),
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    });
+    let health = Arc::downgrade(health);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
+        loop {
+            tick.tick().await;
+            match health.upgrade() {
+                Some(health) => health.evaluate(),
+                None => return,
+            }
+        }
+    });
 }

@@ -5,6 +5,7 @@ use agentdesk_api::{
     Account, AccountBook, AccountInput, ConnectionProblem, ErrorCode, Platform, SupervisorLogin,
 };
 use agentdesk_secrets::{Keychain, SecretName};
+use std::time::Duration;
 
 fn keychain() -> Keychain {
     Keychain::with_service(format!("agentdesk-test-{}", uuid::Uuid::new_v4()))
@@ -19,6 +20,7 @@ fn sandbox_account(name: &str, base_url: &str, appid: &str) -> Account {
         agent_email: String::new(),
         supervisor: None,
         assistant: None,
+        home: None,
     }
 }
 
@@ -260,7 +262,7 @@ async fn a_saved_account_runs_the_workbench_with_keys_from_the_keychain() {
         agentdesk_api::Workbench::start_account(data.path().to_path_buf(), &book, "Union HQ")
             .await
             .unwrap();
-    let snapshot = workbench.snapshot().unwrap();
+    let snapshot = workbench.snapshot().await.unwrap();
     assert_eq!(snapshot.mode, agentdesk_api::WorkspaceMode::Account);
     assert_eq!(snapshot.account_name, "Union HQ");
     assert_eq!(
@@ -380,7 +382,7 @@ async fn an_account_s_assistant_provider_has_its_key_in_the_keychain_and_is_chec
         agentdesk_api::Workbench::start_account(data.path().to_path_buf(), &book, "Desk")
             .await
             .unwrap();
-    let status = workbench.assistant().status().unwrap();
+    let status = workbench.assistant().status().await.unwrap();
     assert_eq!(status.model.as_deref(), Some("sandbox-chat"));
     // An account's merchant starts with the assistant off until a supervisor turns it on.
     assert_eq!(
@@ -404,8 +406,96 @@ async fn an_account_s_assistant_provider_has_its_key_in_the_keychain_and_is_chec
         agentdesk_api::Workbench::start_account(data.path().to_path_buf(), &book, "Desk")
             .await
             .unwrap();
-    let status = workbench.assistant().status().unwrap();
+    let status = workbench.assistant().status().await.unwrap();
     assert!(status.provider.is_none());
     workbench.shutdown().await;
     book.remove("Desk").await.unwrap();
+}
+
+/// A supervisor account started while the union platform is unreachable still knows which merchant
+/// is its own: once the platform answers that merchant is the one marked on screen, and a reply
+/// queued during the offline start goes out from the same database on the next start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_offline_start_keeps_the_supervisor_s_home_merchant_and_its_queued_replies() {
+    let sandbox = agentdesk_testkit::sandbox(None).await;
+    let info = sandbox.info().clone();
+    let controls = agentdesk_testkit::Controls::new(&info.base_url);
+    let dir = tempfile::tempdir().unwrap();
+    let book = AccountBook::new(dir.path(), keychain());
+    let mut supervisor = sandbox_account("Union HQ", &info.base_url, &info.appid);
+    supervisor.agent_email = info.supervisor_email.clone();
+    supervisor.supervisor = Some(SupervisorLogin {
+        union_code: info.union_code.clone(),
+        email: info.supervisor_email.clone(),
+    });
+    book.save(AccountInput {
+        account: supervisor,
+        previous_name: None,
+        app_key: Some(info.app_key.clone()),
+        union_key: Some(info.union_key.clone()),
+        assistant_key: None,
+    })
+    .await
+    .unwrap();
+    let union_paths = ["/tenantpro/getBatchAppKey", "/tenantpro/open/getTenantList"];
+    let failing = |paths: &[&str]| {
+        serde_json::json!({"error_rate": 1.0, "error_status": 503, "errors_after_handler": false,
+            "only_paths": paths})
+    };
+    let mut offline: Vec<&str> = union_paths.to_vec();
+    offline.push("/send");
+    controls.post("/faults", failing(&offline)).await;
+
+    let data = tempfile::tempdir().unwrap();
+    let start =
+        || agentdesk_api::Workbench::start_account(data.path().to_path_buf(), &book, "Union HQ");
+    let workbench = start().await.unwrap();
+    let cid = controls
+        .visitor("周杰", "还没发货吗", Some(&info.supervisor_email))
+        .await;
+    agentdesk_testkit::wait_for_async("the customer's session", || async {
+        workbench
+            .snapshot()
+            .await
+            .unwrap()
+            .sessions
+            .iter()
+            .any(|s| s.session.id == cid)
+            .then_some(())
+    })
+    .await;
+    workbench
+        .conversations()
+        .send_text(&cid, "这就为您催促仓库", Some("kept-while-offline"))
+        .await
+        .unwrap();
+    // The union platform answers again (replies still fail): the home merchant is the one on screen.
+    controls.post("/faults", failing(&["/send"])).await;
+    let tenants = workbench.tenants().await.unwrap();
+    let active: Vec<_> = tenants.iter().filter(|t| t.active).collect();
+    assert_eq!(active.len(), 1, "{tenants:?}");
+    assert_eq!(active[0].name, "Lumen Mall 流明商城");
+    let home_database = workbench.database_path();
+    let again = workbench.switch_tenant(&active[0].id).await.unwrap();
+    assert_eq!(
+        workbench.database_path(),
+        home_database,
+        "already there: {again:?}"
+    );
+    workbench.shutdown().await;
+
+    // Everything answers: the next start sends the reply queued offline, once.
+    controls.post("/faults", serde_json::json!({})).await;
+    let workbench = start().await.unwrap();
+    assert_eq!(workbench.database_path(), home_database);
+    agentdesk_testkit::eventually("the reply queued offline to go out", || async {
+        !controls.agent_messages(&cid).await.is_empty()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let sent = controls.agent_messages(&cid).await;
+    assert_eq!(sent.len(), 1, "once: {sent:?}");
+    assert_eq!(sent[0]["content"], "这就为您催促仓库");
+    workbench.shutdown().await;
+    sandbox.shutdown().await;
 }

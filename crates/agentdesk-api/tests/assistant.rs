@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use agentdesk_api::{
     AssistEvent, AssistInput, AssistOutcome, AssistStep, AssistantOff, AssistantPolicy, DeskEvent,
-    DeskEvents, DraftFate, ErrorReason,
+    DraftFate, ErrorReason, Subscription,
 };
 use serde_json::{json, Value};
 
@@ -31,14 +31,14 @@ async fn faults(sandbox: &str, llm: Value) {
 }
 
 /// The call's events until it is done: the text pieces and the outcome.
-async fn until_done(events: &mut DeskEvents, call_id: &str) -> (Vec<AssistEvent>, AssistOutcome) {
+async fn until_done(events: &mut Subscription, call_id: &str) -> (Vec<AssistEvent>, AssistOutcome) {
     let mut seen = Vec::new();
     loop {
         let event = tokio::time::timeout(Duration::from_secs(30), events.recv())
             .await
             .expect("the assistant's call did not end")
             .expect("the bus closed");
-        if let DeskEvent::Assist(event) = event {
+        if let DeskEvent::Assist { step: event, .. } = event {
             if event.call_id != call_id {
                 continue;
             }
@@ -72,7 +72,7 @@ async fn a_draft_streams_grounded_and_keeps_the_customer_s_data_on_the_desk() {
     )
     .await;
     common::wait_for_session(&workbench, &cid).await;
-    let status = workbench.assistant().status().unwrap();
+    let status = workbench.assistant().status().await.unwrap();
     assert!(status.on, "demo mode has the assistant on: {status:?}");
     assert_eq!(status.model.as_deref(), Some("sandbox-chat"));
 
@@ -134,14 +134,14 @@ async fn a_draft_streams_grounded_and_keeps_the_customer_s_data_on_the_desk() {
             .unwrap(),
         "the first fate stands"
     );
-    let figures = workbench.assistant().figures(0, i64::MAX).unwrap();
+    let figures = workbench.assistant().figures(0, i64::MAX).await.unwrap();
     assert_eq!(
         (figures.calls, figures.failed, figures.drafts_edited),
         (1, 0, 1)
     );
     assert_eq!(
         figures.prompt_tokens + figures.completion_tokens,
-        workbench.assistant().status().unwrap().tokens_today
+        workbench.assistant().status().await.unwrap().tokens_today
     );
     workbench.shutdown().await;
 }
@@ -206,7 +206,7 @@ async fn the_policy_and_the_budget_turn_it_off_in_words() {
         .unwrap()
         .starts_with("The customer asked: where is my parcel?"));
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let status = assistant.status().unwrap();
+    let status = assistant.status().await.unwrap();
     assert!(status.tokens_today >= 50, "{status:?}");
     assert_eq!(status.off_reason, Some(AssistantOff::BudgetSpent));
     let error = assistant
@@ -233,10 +233,14 @@ async fn a_cancelled_call_goes_quiet_and_keeps_what_arrived() {
     // Wait for some text, then cancel.
     let mut pieces = 0;
     while pieces < 3 {
-        if let Ok(Some(DeskEvent::Assist(AssistEvent {
-            step: AssistStep::Text { .. },
+        if let Ok(Some(DeskEvent::Assist {
+            step:
+                AssistEvent {
+                    step: AssistStep::Text { .. },
+                    ..
+                },
             ..
-        }))) = tokio::time::timeout(Duration::from_secs(10), events.recv()).await
+        })) = tokio::time::timeout(Duration::from_secs(10), events.recv()).await
         {
             pieces += 1;
         }
@@ -249,7 +253,7 @@ async fn a_cancelled_call_goes_quiet_and_keeps_what_arrived() {
     // Nothing more of that call arrives.
     let quiet = tokio::time::timeout(Duration::from_millis(500), async {
         loop {
-            if let Some(DeskEvent::Assist(event)) = events.recv().await {
+            if let Some(DeskEvent::Assist { step: event, .. }) = events.recv().await {
                 if event.call_id == call_id {
                     return event;
                 }
@@ -284,7 +288,7 @@ async fn a_failing_provider_is_told_and_the_workbench_carries_on() {
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let figures = workbench.assistant().figures(0, i64::MAX).unwrap();
+    let figures = workbench.assistant().figures(0, i64::MAX).await.unwrap();
     assert_eq!((figures.calls, figures.failed), (1, 1));
     workbench.shutdown().await;
 }
@@ -340,5 +344,51 @@ async fn the_agent_s_reply_is_translated_into_the_customer_s_language() {
         refused.message.contains("zh, en or customer"),
         "{refused:?}"
     );
+    workbench.shutdown().await;
+}
+
+/// A call whose provider fails at once ends exactly once, however its task and the one that started
+/// it interleave: one `Done`, one record, and nothing left to cancel.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_that_fails_at_once_ends_exactly_once() {
+    let (_dir, workbench) = common::demo_workbench().await;
+    let sandbox = workbench.sandbox_url().to_string();
+    let cid = visitor(&sandbox, "hello").await;
+    common::wait_for_session(&workbench, &cid).await;
+    // A provider no request can reach: the client refuses the address before any I/O.
+    let unreachable = agentdesk_llm::Provider {
+        base_url: url::Url::parse("unix:/no-such-provider/v1/").unwrap(),
+        ..agentdesk_llm::Provider::new("http://127.0.0.1:9/v1", "m", None).unwrap()
+    };
+    workbench.configure_assistant(Some(unreachable));
+    let mut events = workbench.subscribe();
+    let mut calls = Vec::new();
+    for _ in 0..20 {
+        let call_id = workbench
+            .assistant()
+            .start(&cid, AssistInput::Draft, "en")
+            .await
+            .unwrap();
+        let (_, outcome) = until_done(&mut events, &call_id).await;
+        assert_eq!(
+            outcome.problem.as_deref(),
+            Some("unreachable"),
+            "{outcome:?}"
+        );
+        assert!(
+            !workbench.assistant().cancel(&call_id),
+            "a call that ended cannot be cancelled"
+        );
+        calls.push(call_id);
+    }
+    // No second `Done` for any of them.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    while let Some(event) = events.try_recv() {
+        if let DeskEvent::Assist { step, .. } = event {
+            assert!(!calls.contains(&step.call_id), "{step:?}");
+        }
+    }
+    let figures = workbench.assistant().figures(0, i64::MAX).await.unwrap();
+    assert_eq!((figures.calls, figures.failed), (20, 20));
     workbench.shutdown().await;
 }

@@ -26,6 +26,7 @@ async fn an_accounts_view_uses_its_connector_files_and_keychain_keys() {
             agent_email: info.agents[1].email.clone(),
             supervisor: None,
             assistant: None,
+            home: None,
         },
         previous_name: None,
         app_key: Some(info.app_key.clone()),

@@ -159,8 +159,9 @@ async fn the_customer_in_focus_with_orders_tracking_cache_masking_and_a_failing_
             .any(|e| e.endpoint.ends_with(":orders") && e.outcome == "ok"),
         "{audit:?}"
     );
-    let health = workbench.api_health();
-    for suffix in [":profile", ":orders"] {
+    let health = workbench.api_health().await;
+    // Each source's own endpoints: the CRM's (the Qiyu protocol) and the order system's.
+    for suffix in ["qiyu-crm:get_user_info", ":orders"] {
         assert!(
             health
                 .endpoints
@@ -196,12 +197,13 @@ async fn the_customer_in_focus_with_orders_tracking_cache_masking_and_a_failing_
         .unwrap();
     let took = started.elapsed();
     agentdesk_testkit::post_json(&format!("{sandbox}/__sandbox/faults"), json!({})).await;
-    // The hung CRM counts as a failed call of its endpoint.
+    // The hung CRM counts as a failed call of its endpoint (the view stopped waiting for it).
     assert!(workbench
         .api_health()
+        .await
         .endpoints
         .iter()
-        .any(|e| e.endpoint.ends_with(":profile") && e.failures > 0));
+        .any(|e| e.endpoint == "qiyu-crm:get_user_info" && e.failures > 0));
     assert!(
         took < Duration::from_millis(2_900),
         "the view waited for a hung source: {took:?}"
@@ -301,6 +303,7 @@ async fn the_agents_note_about_a_customer_is_kept_per_customer_across_their_sess
         workbench
             .customers()
             .customer_note(&first_cid)
+            .await
             .unwrap()
             .text,
         ""
@@ -309,6 +312,7 @@ async fn the_agents_note_about_a_customer_is_kept_per_customer_across_their_sess
         workbench
             .customers()
             .customer_note(&first_cid)
+            .await
             .unwrap()
             .updated_at_ms,
         None
@@ -320,7 +324,11 @@ async fn the_agents_note_about_a_customer_is_kept_per_customer_across_their_sess
         .await
         .unwrap();
     assert!(saved.updated_at_ms.is_some());
-    let read = workbench.customers().customer_note(&first_cid).unwrap();
+    let read = workbench
+        .customers()
+        .customer_note(&first_cid)
+        .await
+        .unwrap();
     assert_eq!(read, saved);
 
     // Another customer has no note; an unknown session is refused in words.
@@ -335,6 +343,7 @@ async fn the_agents_note_about_a_customer_is_kept_per_customer_across_their_sess
         workbench
             .customers()
             .customer_note(&other_cid)
+            .await
             .unwrap()
             .text,
         ""
@@ -342,11 +351,12 @@ async fn the_agents_note_about_a_customer_is_kept_per_customer_across_their_sess
     let missing = workbench
         .customers()
         .customer_note("no-such-session")
+        .await
         .unwrap_err();
     assert_eq!(missing.code, agentdesk_api::ErrorCode::NotFound);
 
     // Too long: refused with the limit, and the note already kept is untouched.
-    let long = "字".repeat(agentdesk_api::MAX_NOTE_CHARS + 1);
+    let long = "字".repeat(agentdesk_domain::limits::MAX_NOTE_CHARS + 1);
     let refused = workbench
         .customers()
         .save_customer_note(&first_cid, &long)
@@ -355,7 +365,11 @@ async fn the_agents_note_about_a_customer_is_kept_per_customer_across_their_sess
     assert_eq!(refused.code, agentdesk_api::ErrorCode::InvalidInput);
     assert!(refused.message.contains("20000"), "{}", refused.message);
     assert_eq!(
-        workbench.customers().customer_note(&first_cid).unwrap(),
+        workbench
+            .customers()
+            .customer_note(&first_cid)
+            .await
+            .unwrap(),
         read
     );
 
@@ -374,7 +388,11 @@ async fn the_agents_note_about_a_customer_is_kept_per_customer_across_their_sess
     assert_ne!(again_cid, first_cid);
     common::wait_for_session(&workbench, &again_cid).await;
     assert_eq!(
-        workbench.customers().customer_note(&again_cid).unwrap(),
+        workbench
+            .customers()
+            .customer_note(&again_cid)
+            .await
+            .unwrap(),
         read
     );
 
@@ -386,7 +404,11 @@ async fn the_agents_note_about_a_customer_is_kept_per_customer_across_their_sess
         .unwrap();
     assert_eq!((cleared.text.as_str(), cleared.updated_at_ms), ("", None));
     assert_eq!(
-        workbench.customers().customer_note(&first_cid).unwrap(),
+        workbench
+            .customers()
+            .customer_note(&first_cid)
+            .await
+            .unwrap(),
         cleared
     );
     workbench.shutdown().await;

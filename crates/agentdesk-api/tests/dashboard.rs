@@ -232,9 +232,10 @@ fn serving(view: &agentdesk_api::DashboardView) -> Vec<&agentdesk_api::AgentFigu
 }
 
 /// Calls made so far to `endpoint`, as API health counts them.
-fn calls_to(workbench: &agentdesk_api::Workbench, endpoint: &str) -> u64 {
+async fn calls_to(workbench: &agentdesk_api::Workbench, endpoint: &str) -> u64 {
     workbench
         .api_health()
+        .await
         .endpoints
         .iter()
         .find(|e| e.endpoint == endpoint)
@@ -276,8 +277,8 @@ async fn the_platforms_daily_exports_add_per_agent_figures_and_finished_days_are
     );
     agentdesk_testkit::post_json(&format!("{sandbox}/__sandbox/faults"), json!({})).await;
 
-    let before = calls_to(&workbench, "tenantExportData");
-    let files_before = calls_to(&workbench, "tenantExportData:file");
+    let before = calls_to(&workbench, "tenantExportData").await;
+    let files_before = calls_to(&workbench, "tenantExportData:file").await;
     let month = workbench
         .reports()
         .dashboard(query(30, None))
@@ -285,9 +286,9 @@ async fn the_platforms_daily_exports_add_per_agent_figures_and_finished_days_are
         .unwrap();
     assert_eq!(month.reports_problem, None);
     // Two exports a day (7: sessions, 8: response times), each with its file.
-    assert_eq!(calls_to(&workbench, "tenantExportData") - before, 60);
+    assert_eq!(calls_to(&workbench, "tenantExportData").await - before, 60);
     assert_eq!(
-        calls_to(&workbench, "tenantExportData:file") - files_before,
+        calls_to(&workbench, "tenantExportData:file").await - files_before,
         60
     );
     let serving = serving(&month);
@@ -310,7 +311,7 @@ async fn the_platforms_daily_exports_add_per_agent_figures_and_finished_days_are
         .dashboard(query(30, None))
         .await
         .unwrap();
-    assert_eq!(calls_to(&workbench, "tenantExportData") - before, 60);
+    assert_eq!(calls_to(&workbench, "tenantExportData").await - before, 60);
     assert_eq!(
         again
             .agents
@@ -342,15 +343,19 @@ async fn the_statistics_endpoints_keep_the_platforms_date_rules() {
     .await
     .unwrap();
     let info = sandbox.info().clone();
-    let client = agentdesk_sobot::AgentClient::new(agentdesk_sobot::AgentCredentials {
-        base_url: info.base_url.clone(),
-        appid: info.appid.clone(),
-        app_key: agentdesk_domain::Secret::new(info.app_key.clone()),
-        email: info.agents[0].email.clone(),
-        password: Some(agentdesk_domain::Secret::new(
-            info.agents[0].password.clone(),
-        )),
-    })
+    let client = agentdesk_sobot::AgentClient::new(
+        agentdesk_sobot::AgentCredentials {
+            base_url: info.base_url.clone(),
+            appid: info.appid.clone(),
+            app_key: agentdesk_domain::Secret::new(info.app_key.clone()),
+            email: info.agents[0].email.clone(),
+            password: Some(agentdesk_domain::Secret::new(
+                info.agents[0].password.clone(),
+            )),
+        },
+        agentdesk_testkit::clock_and_ledger().0,
+        agentdesk_testkit::clock_and_ledger().1,
+    )
     .unwrap();
     // One month is the limit: the same day next month is one day too many (400003).
     match client.human_satisfaction("2026-01-15", "2026-02-15").await {
@@ -374,14 +379,17 @@ async fn the_statistics_endpoints_keep_the_platforms_date_rules() {
     assert_eq!(month.good, month.score4 + month.score5);
 
     // Status logs: with no window given, the last week only (the document's second rule).
-    let union =
-        agentdesk_sobot::client::UnionClient::new(agentdesk_sobot::client::UnionCredentials {
+    let union = agentdesk_sobot::client::UnionClient::new(
+        agentdesk_sobot::client::UnionCredentials {
             base_url: info.base_url.clone(),
             union_code: info.union_code.clone(),
             email: info.supervisor_email.clone(),
             union_key: agentdesk_domain::Secret::new(info.union_key.clone()),
-        })
-        .unwrap();
+        },
+        agentdesk_testkit::clock_and_ledger().0,
+        agentdesk_testkit::clock_and_ledger().1,
+    )
+    .unwrap();
     let now = Utc::now().timestamp_millis();
     let logs = union.staff_logs(None, None).await.unwrap();
     let entries: Vec<i64> = logs
@@ -417,7 +425,7 @@ async fn five_percent_failing_calls_raise_the_alert_and_recovery_clears_it() {
     for _ in 0..10 {
         workbench.conversations().transfer_targets().await.unwrap();
     }
-    let healthy = workbench.api_health();
+    let healthy = workbench.api_health().await;
     let agents = healthy
         .endpoints
         .iter()
@@ -445,8 +453,8 @@ async fn five_percent_failing_calls_raise_the_alert_and_recovery_clears_it() {
     assert!(raised.raised, "{raised:?}");
     assert!(raised.failure_percent >= 1.0);
     assert!(raised.worst_endpoint.is_some());
-    assert!(workbench.api_health().alert_since_ms.is_some());
-    let failing = workbench.api_health();
+    assert!(workbench.api_health().await.alert_since_ms.is_some());
+    let failing = workbench.api_health().await;
     assert!(failing
         .endpoints
         .iter()
@@ -464,8 +472,8 @@ async fn five_percent_failing_calls_raise_the_alert_and_recovery_clears_it() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     assert!(cleared.failure_percent < 1.0);
-    assert_eq!(workbench.api_health().alert_since_ms, None);
-    let view = workbench.api_health();
+    assert_eq!(workbench.api_health().await.alert_since_ms, None);
+    let view = workbench.api_health().await;
     assert!(view.push.uptime_percent > 0.0);
 }
 
@@ -476,12 +484,11 @@ const LATE_ON_THE_28TH_IN_CHINA: agentdesk_domain::Millis =
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn today_is_the_platforms_calendar_day_of_the_workbenchs_clock() {
     let dir = tempfile::tempdir().unwrap();
-    std::env::remove_var(agentdesk_api::SANDBOX_URL_ENV);
     let clock = agentdesk_domain::ManualClock::at(LATE_ON_THE_28TH_IN_CHINA);
-    let workbench = agentdesk_api::Workbench::start_demo_with_clock(
+    let workbench = agentdesk_api::Workbench::start_demo(
         dir.path().to_path_buf(),
-        agentdesk_sandbox::SandboxConfig::default(),
-        clock.clone(),
+        agentdesk_api::DemoOptions::embedded(agentdesk_sandbox::SandboxConfig::default())
+            .on_clock(clock.clone()),
     )
     .await
     .unwrap();
@@ -515,5 +522,56 @@ async fn today_is_the_platforms_calendar_day_of_the_workbenchs_clock() {
         .await
         .unwrap();
     assert_eq!(view.days[0].day, "2026-03-01");
+    workbench.shutdown().await;
+}
+
+/// 2020-03-01 10:00 UTC: a fixed day far from the machine's own clock.
+const A_FIXED_MORNING: agentdesk_domain::Millis = agentdesk_domain::Millis(1_583_056_800_000);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_health_keeps_to_the_workbench_s_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = agentdesk_domain::ManualClock::at(A_FIXED_MORNING);
+    let workbench = agentdesk_api::Workbench::start_demo(
+        dir.path().to_path_buf(),
+        agentdesk_api::DemoOptions::embedded(agentdesk_sandbox::SandboxConfig::default())
+            .on_clock(clock.clone()),
+    )
+    .await
+    .unwrap();
+    let sandbox = workbench.sandbox_url().to_string();
+    let mut alerts = workbench.health().subscribe();
+    agentdesk_testkit::post_json(
+        &format!("{sandbox}/__sandbox/faults"),
+        json!({"error_rate": 1.0, "error_status": 503, "only_paths": ["/getOtherAdmins"]}),
+    )
+    .await;
+    for _ in 0..25 {
+        let _ = workbench.conversations().transfer_targets().await;
+    }
+    let raised = tokio::time::timeout(Duration::from_secs(10), alerts.recv())
+        .await
+        .expect("failing calls raise the alert")
+        .unwrap();
+    assert!(raised.raised);
+    assert_eq!(
+        raised.at_ms,
+        A_FIXED_MORNING.as_i64(),
+        "raised at the workbench's now"
+    );
+    let view = workbench.api_health().await;
+    assert!(view.window_calls >= 25, "{view:?}");
+    assert_eq!(view.alert_since_ms, Some(A_FIXED_MORNING.as_i64()));
+
+    // Six minutes later on the workbench's clock, with no call since: the failures have left the
+    // window, and the timer that re-evaluates it clears the alert.
+    agentdesk_testkit::post_json(&format!("{sandbox}/__sandbox/faults"), json!({})).await;
+    clock.advance(Duration::from_secs(6 * 60));
+    let cleared = tokio::time::timeout(Duration::from_secs(10), alerts.recv())
+        .await
+        .expect("the timer clears the alert")
+        .unwrap();
+    assert!(!cleared.raised, "{cleared:?}");
+    assert_eq!(workbench.api_health().await.alert_since_ms, None);
     workbench.shutdown().await;
 }

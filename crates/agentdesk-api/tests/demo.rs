@@ -2,25 +2,23 @@
 
 use std::time::Duration;
 
-use agentdesk_api::{demo_sandbox, DemoWorkspace, SANDBOX_URL_ENV};
+use agentdesk_api::{demo_sandbox, DemoOptions, DemoWorkspace};
 use agentdesk_domain::{Direction, DomainEvent};
 use agentdesk_sandbox::{Sandbox, SandboxConfig};
 
 #[tokio::test]
 async fn demo_mode_signs_in_and_simulated_customers_arrive_and_answer() {
-    // One test owns the environment variable: it must not leak a URL into the embedded case.
-    std::env::remove_var(SANDBOX_URL_ENV);
     let dir = tempfile::tempdir().unwrap();
     let config = SandboxConfig {
         seed: 3,
         visitors_per_minute: 600.0,
         ..SandboxConfig::default()
     };
-    let demo = DemoWorkspace::start(dir.path().to_path_buf(), config)
+    let demo = DemoWorkspace::start(dir.path().to_path_buf(), DemoOptions::embedded(config))
         .await
         .unwrap();
     assert!(demo.sandbox.is_embedded());
-    let engine = demo.workspace.engine.clone();
+    let engine = demo.workspace.engine().clone();
     let mut events = engine.subscribe();
 
     // Customers arrive on their own and write; the agent answers the first one.
@@ -43,7 +41,7 @@ async fn demo_mode_signs_in_and_simulated_customers_arrive_and_answer() {
     // ... and that customer answers back (a follow-up or a closing line).
     let answered = tokio::time::timeout(Duration::from_secs(20), async {
         loop {
-            let messages = engine.messages(&first.session_id, 50).unwrap();
+            let messages = engine.messages(&first.session_id, 50).await.unwrap();
             let replies_after_ours = messages
                 .iter()
                 .skip_while(|m| m.direction == Direction::In)
@@ -60,7 +58,7 @@ async fn demo_mode_signs_in_and_simulated_customers_arrive_and_answer() {
         answered.is_ok(),
         "the simulated customer answered the agent"
     );
-    let sessions = engine.sessions().unwrap();
+    let sessions = engine.sessions().await.unwrap();
     let channels: std::collections::HashSet<_> = sessions.iter().map(|s| s.channel).collect();
     assert!(
         sessions.len() >= 3,
@@ -80,16 +78,20 @@ async fn demo_mode_signs_in_and_simulated_customers_arrive_and_answer() {
     )
     .await
     .unwrap();
-    std::env::set_var(SANDBOX_URL_ENV, external.base_url());
     let dir = tempfile::tempdir().unwrap();
-    let demo = DemoWorkspace::start(dir.path().to_path_buf(), SandboxConfig::default())
-        .await
-        .unwrap();
-    std::env::remove_var(SANDBOX_URL_ENV);
+    let demo = DemoWorkspace::start(
+        dir.path().to_path_buf(),
+        DemoOptions::at(
+            Some(external.base_url().to_string()),
+            SandboxConfig::default(),
+        ),
+    )
+    .await
+    .unwrap();
     assert!(!demo.sandbox.is_embedded());
     assert_eq!(demo.sandbox.info.appid, external.info().appid);
     assert_eq!(
-        demo.workspace.client.credentials().email,
+        demo.workspace.agent_login(),
         external.info().agents[0].email,
         "its first agent"
     );
@@ -104,5 +106,8 @@ async fn an_unreachable_sandbox_url_says_what_to_do() {
         .err()
         .expect("refused");
     let text = error.to_string();
-    assert!(text.contains("AGENTDESK_SANDBOX_URL"), "{text}");
+    assert!(
+        text.contains("--sandbox-url") && text.contains("AGENTDESK_SANDBOX_URL"),
+        "{text}"
+    );
 }

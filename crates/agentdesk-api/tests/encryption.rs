@@ -48,6 +48,7 @@ async fn customer_words_never_reach_the_disk_in_clear() {
     while !workbench
         .conversations()
         .messages(&cid, 10)
+        .await
         .unwrap()
         .iter()
         .any(|m| m.content == WORDS)
@@ -64,8 +65,8 @@ async fn customer_words_never_reach_the_disk_in_clear() {
         .save_customer_note(&cid, NOTE)
         .await
         .unwrap();
-    let tenant = workbench.snapshot().unwrap().tenant_id;
-    let warning = workbench.snapshot().unwrap().storage_warning;
+    let tenant = workbench.snapshot().await.unwrap().tenant_id;
+    let warning = workbench.snapshot().await.unwrap().storage_warning;
     let database = workbench.database_path();
     workbench.shutdown().await;
 
@@ -105,10 +106,14 @@ async fn customer_words_never_reach_the_disk_in_clear() {
             assert!(again
                 .conversations()
                 .messages(&cid, 10)
+                .await
                 .unwrap()
                 .iter()
                 .any(|m| m.content == WORDS));
-            assert_eq!(again.customers().customer_note(&cid).unwrap().text, NOTE);
+            assert_eq!(
+                again.customers().customer_note(&cid).await.unwrap().text,
+                NOTE
+            );
             again.shutdown().await;
         }
         // No keychain: the demo said why its data does not outlive the run.
@@ -131,7 +136,7 @@ async fn two_workspaces_of_one_tenant_starting_together_file_one_key() {
     let probe = common::demo_workbench_in(first.path()).await;
     let name = SecretName::DatabaseKey {
         account: "sandbox".into(),
-        tenant: probe.snapshot().unwrap().tenant_id,
+        tenant: probe.snapshot().await.unwrap().tenant_id,
     };
     probe.shutdown().await;
     let (first, second) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
@@ -146,7 +151,7 @@ async fn two_workspaces_of_one_tenant_starting_together_file_one_key() {
     // Each opens again with the key the keychain holds (a lost race would say "another key").
     for dir in [first.path(), second.path()] {
         let again = common::demo_workbench_in(dir).await;
-        assert!(again.snapshot().unwrap().storage_warning.is_none());
+        assert!(again.snapshot().await.unwrap().storage_warning.is_none());
         again.shutdown().await;
     }
 }

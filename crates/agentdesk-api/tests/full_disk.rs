@@ -5,6 +5,7 @@
 //! Mounting needs root or CAP_SYS_ADMIN (CI's container has it); where the mount is refused the test
 //! says so and does nothing else.
 
+use agentdesk_testkit::eventually;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -72,11 +73,6 @@ fn fill(dir: &Path) -> PathBuf {
     path
 }
 
-/// Waits (bounded) until `check` holds.
-async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
-    agentdesk_testkit::wait_for(what, || check().then_some(())).await
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_keeps_the_workbench_showing_what_it_has() {
     let Some(disk) = SmallDisk::mount("full") else {
@@ -92,12 +88,18 @@ async fn a_full_disk_keeps_the_workbench_showing_what_it_has() {
     .await;
     let cid = visitor["cid"].as_str().unwrap().to_string();
     common::wait_for_session(&workbench, &cid).await;
-    eventually("the first message stored", || {
-        workbench.conversations().messages(&cid, 100).unwrap().len() == 1
+    eventually("the first message stored", || async {
+        workbench
+            .conversations()
+            .messages(&cid, 100)
+            .await
+            .unwrap()
+            .len()
+            == 1
     })
     .await;
 
-    assert_eq!(workbench.snapshot().unwrap().storage_problem, None);
+    assert_eq!(workbench.snapshot().await.unwrap().storage_problem, None);
     let mut events = workbench.engine().subscribe();
 
     // The disk fills up; the customer keeps writing, long messages.
@@ -109,21 +111,22 @@ async fn a_full_disk_keeps_the_workbench_showing_what_it_has() {
         )
         .await;
     }
-    eventually("the engine meets the full disk", || {
+    eventually("the engine meets the full disk", || async {
         workbench.engine().stats().commit_failures > 0
     })
     .await;
     // The window is told why nothing new is saved (once, not per failed batch).
-    let problem = workbench.snapshot().unwrap().storage_problem;
+    let problem = workbench.snapshot().await.unwrap().storage_problem;
     assert!(
         problem.as_deref().is_some_and(|p| p.contains("full")),
         "{problem:?}"
     );
     // Still showing what it has.
-    let shown = workbench.conversations().messages(&cid, 100).unwrap();
+    let shown = workbench.conversations().messages(&cid, 100).await.unwrap();
     assert_eq!(shown[0].content, "saved before the disk filled");
     assert!(workbench
         .snapshot()
+        .await
         .unwrap()
         .sessions
         .iter()
@@ -135,6 +138,7 @@ async fn a_full_disk_keeps_the_workbench_showing_what_it_has() {
     while workbench
         .conversations()
         .messages(&cid, 100)
+        .await
         .map(|m| m.len())
         .unwrap_or(0)
         != 21
@@ -145,15 +149,16 @@ async fn a_full_disk_keeps_the_workbench_showing_what_it_has() {
                 workbench
                     .conversations()
                     .messages(&cid, 100)
+                    .await
                     .map(|m| m.len()),
-                workbench.snapshot().map(|s| s.connection),
+                workbench.snapshot().await.map(|s| s.connection),
                 workbench.engine().stats()
             );
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     // And told when saving works again.
-    assert_eq!(workbench.snapshot().unwrap().storage_problem, None);
+    assert_eq!(workbench.snapshot().await.unwrap().storage_problem, None);
     let mut changes = Vec::new();
     loop {
         use tokio::sync::broadcast::error::TryRecvError;
@@ -169,6 +174,7 @@ async fn a_full_disk_keeps_the_workbench_showing_what_it_has() {
     let texts: Vec<String> = workbench
         .conversations()
         .messages(&cid, 100)
+        .await
         .unwrap()
         .into_iter()
         .map(|m| m.content.chars().take(3).collect())
@@ -199,7 +205,7 @@ async fn a_read_only_data_directory_is_refused_in_words_and_left_as_it_was() {
     disk.remount("ro");
     let error = match agentdesk_api::Workbench::start_demo(
         data.clone(),
-        agentdesk_sandbox::SandboxConfig::default(),
+        agentdesk_api::DemoOptions::embedded(agentdesk_sandbox::SandboxConfig::default()),
     )
     .await
     {

@@ -35,6 +35,7 @@ async fn wait_for_message(workbench: &Workbench, cid: &str, text: &str) {
         let messages = workbench
             .conversations()
             .messages(cid, 5)
+            .await
             .unwrap_or_default();
         if messages.last().is_some_and(|m| m.content == text) {
             return;
@@ -120,6 +121,7 @@ async fn suggestions_learning_and_mood_for_the_conversation() {
     let calm = workbench
         .knowledge()
         .session_mood(&cid, DEFAULT_RISK_THRESHOLD)
+        .await
         .unwrap();
     assert!(!calm.warn, "{calm:?}");
     let angry = "太慢了！客服态度太差，再不处理我就去12315投诉你们！";
@@ -128,12 +130,18 @@ async fn suggestions_learning_and_mood_for_the_conversation() {
     let mood = workbench
         .knowledge()
         .session_mood(&cid, DEFAULT_RISK_THRESHOLD)
+        .await
         .unwrap();
     assert!(mood.warn, "{mood:?}");
     assert_eq!(mood.label, "negative");
     assert!(mood.cues.contains(&"12315".to_string()) && mood.cues.contains(&"投诉".to_string()));
     assert!(mood.risk > calm.risk);
-    let kept_across_runs = workbench.snapshot().unwrap().storage_warning.is_none();
+    let kept_across_runs = workbench
+        .snapshot()
+        .await
+        .unwrap()
+        .storage_warning
+        .is_none();
     workbench.shutdown().await;
 
     // What the agent taught outlives the app: a restart on the same data still answers that wording
@@ -152,40 +160,41 @@ async fn suggestions_learning_and_mood_for_the_conversation() {
     restarted.shutdown().await;
 }
 
-/// What the bus said about the customer's `text` once it was stored: the mood change it caused (if
-/// any) and the notices it raised. The bus publishes them right after the message itself.
+/// A mood the bus sent, and the workspace it belongs to.
+#[derive(Debug, PartialEq)]
+struct MoodSeen {
+    workspace: u64,
+    mood: agentdesk_api::SessionMood,
+}
+
+/// What the bus said about the customer's `text`: the mood change it caused (if any) and the notices
+/// it raised, until the stream is quiet after the message is stored. (The mood is judged on its own,
+/// so it may come just before or after the message itself.)
 async fn mood_after(
-    events: &mut agentdesk_api::DeskEvents,
+    events: &mut agentdesk_api::Subscription,
     text: &str,
-) -> (Option<agentdesk_api::MoodEvent>, Vec<agentdesk_api::Notice>) {
+) -> (Option<MoodSeen>, Vec<agentdesk_api::Notice>) {
     use agentdesk_api::DeskEvent;
+    let (mut mood, mut notices, mut stored) = (None, Vec::new(), false);
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(15);
     loop {
-        let event = tokio::time::timeout_at(deadline, events.recv())
-            .await
-            .unwrap_or_else(|_| panic!("{text:?} never arrived"))
-            .expect("the bus is open");
-        if let DeskEvent::Domain(event) = &event {
-            if let agentdesk_domain::DomainEvent::MessageStored { message } = &event.event {
-                if message.content == text {
-                    break;
-                }
-            }
-        }
-    }
-    // What follows it, until the next domain event or a quiet moment.
-    let (mut mood, mut notices) = (None, Vec::new());
-    while let Ok(Some(event)) =
-        tokio::time::timeout(std::time::Duration::from_millis(300), events.recv()).await
-    {
-        match event {
-            DeskEvent::Mood(change) => mood = Some(change),
-            DeskEvent::Notice(notice) => notices.push(notice),
-            DeskEvent::Domain(_) => break,
+        let quiet = tokio::time::Instant::now() + std::time::Duration::from_millis(500);
+        let next =
+            tokio::time::timeout_at(if stored { quiet } else { deadline }, events.recv()).await;
+        let Ok(event) = next else {
+            assert!(stored, "{text:?} never arrived");
+            return (mood, notices);
+        };
+        match event.expect("the bus is open") {
+            DeskEvent::Domain {
+                event: agentdesk_domain::DomainEvent::MessageStored { message },
+                ..
+            } if message.content == text => stored = true,
+            DeskEvent::Mood { workspace, mood: m } => mood = Some(MoodSeen { workspace, mood: m }),
+            DeskEvent::Notice { notice, .. } => notices.push(notice),
             _ => {}
         }
     }
-    (mood, notices)
 }
 
 fn upset_notices(notices: &[agentdesk_api::Notice]) -> usize {
@@ -262,7 +271,7 @@ async fn a_session_crossing_the_threshold_is_reported_once() {
 
 /// The indexing progress the bus reports until one says everything is understood.
 async fn wait_until_understood(
-    events: &mut agentdesk_api::DeskEvents,
+    events: &mut agentdesk_api::Subscription,
 ) -> Vec<agentdesk_api::IndexingProgress> {
     let mut seen = Vec::new();
     let deadline = std::time::Duration::from_secs(120);
@@ -271,7 +280,7 @@ async fn wait_until_understood(
             .await
             .expect("the knowledge base was not understood in time")
             .expect("the bus closed");
-        if let agentdesk_api::DeskEvent::Indexing(progress) = event {
+        if let agentdesk_api::DeskEvent::Indexing { progress, .. } = event {
             assert!(progress.problem.is_none(), "{progress:?}");
             let done = progress.done == progress.total;
             seen.push(progress);
@@ -319,7 +328,12 @@ async fn articles_are_understood_in_the_background_and_their_vectors_kept() {
                 || s.title.contains("refund") && s.title.contains("headphones")),
         "{found:?}"
     );
-    let kept_across_runs = workbench.snapshot().unwrap().storage_warning.is_none();
+    let kept_across_runs = workbench
+        .snapshot()
+        .await
+        .unwrap()
+        .storage_warning
+        .is_none();
     workbench.shutdown().await;
     if !kept_across_runs {
         return;

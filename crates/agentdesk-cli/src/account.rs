@@ -119,6 +119,7 @@ pub async fn run(args: AccountArgs) -> anyhow::Result<i32> {
                     agent_email: add.agent_email,
                     supervisor,
                     assistant,
+                    home: None,
                 },
                 previous_name: None,
                 app_key,

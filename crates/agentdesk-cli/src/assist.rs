@@ -8,11 +8,11 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use agentdesk_assist::{
-    AssistRequest, CustomerFacts, Direction, Language, Line, Notice, Provider, Source, Style, Task,
-};
 use agentdesk_domain::Secret;
 use agentdesk_insight::kb::{Article, Ranking};
+use agentdesk_llm::{
+    AssistRequest, CustomerFacts, Direction, Language, Line, Notice, Provider, Source, Style, Task,
+};
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 use serde::Deserialize;
@@ -148,7 +148,7 @@ pub async fn run(command: AssistCommand) -> anyhow::Result<i32> {
         ),
         _ => None,
     };
-    let prompt = agentdesk_assist::build(&AssistRequest {
+    let prompt = agentdesk_llm::build(&AssistRequest {
         task,
         conversation: &conversation.messages,
         customer: customer.as_ref(),
@@ -156,12 +156,13 @@ pub async fn run(command: AssistCommand) -> anyhow::Result<i32> {
         subject: subject.as_deref(),
         agent_language: to.unwrap_or(customer_language),
     });
-    let http = reqwest::Client::builder()
-        .connect_timeout(provider.limits.connect)
-        .build()
+    let http = agentdesk_http::HttpContext::unrecorded()
+        .client(agentdesk_http::HttpSettings::streaming(
+            provider.limits.connect,
+        ))
         .context("cannot start the HTTP client")?;
     let stderr = std::io::stderr();
-    let result = agentdesk_assist::assist(
+    let result = agentdesk_llm::assist(
         &provider,
         &http,
         &prompt,
@@ -175,6 +176,8 @@ pub async fn run(command: AssistCommand) -> anyhow::Result<i32> {
                 eprintln!("\n{reason}: trying again in {:.1} s", after.as_secs_f32())
             }
         },
+        // The command runs to the answer's end (Ctrl-C ends the process).
+        &tokio_util::sync::CancellationToken::new(),
     )
     .await;
     eprintln!();
@@ -193,7 +196,7 @@ pub async fn run(command: AssistCommand) -> anyhow::Result<i32> {
                 "truncated": outcome.truncated,
             });
             if let Task::Summary = task {
-                let (category, summary) = agentdesk_assist::parse_summary(&outcome.text);
+                let (category, summary) = agentdesk_llm::parse_summary(&outcome.text);
                 line["classification"] = json!(category);
                 line["summary"] = json!(summary);
             }

@@ -6,7 +6,7 @@
 
 use std::time::Instant;
 
-use agentdesk_assist::{
+use agentdesk_llm::{
     AssistRequest, CustomerFacts, Direction, Language, Line, OrderFact, Source, StreamingRestorer,
     Task,
 };
@@ -94,10 +94,10 @@ pub fn run(args: BenchAssistArgs) -> anyhow::Result<i32> {
     };
     let rounds = args.rounds.max(10);
     let mut build_us = Vec::with_capacity(rounds);
-    let mut prompt = agentdesk_assist::build(&request);
+    let mut prompt = agentdesk_llm::build(&request);
     for _ in 0..rounds {
         let started = Instant::now();
-        prompt = agentdesk_assist::build(&request);
+        prompt = agentdesk_llm::build(&request);
         build_us.push(started.elapsed().as_secs_f64() * 1e6);
     }
     let sent: String = prompt.messages.iter().map(|m| m.content.as_str()).collect();
@@ -117,7 +117,7 @@ pub fn run(args: BenchAssistArgs) -> anyhow::Result<i32> {
 
     // An answer as a provider streams it: three characters a piece, placeholders split across
     // pieces; restored piece by piece as the draft area receives it.
-    let phone_placeholder = agentdesk_assist::build(&request)
+    let phone_placeholder = agentdesk_llm::build(&request)
         .redactor
         .redact("13700001111");
     anyhow::ensure!(

@@ -38,11 +38,13 @@ async fn post(url: String, body: Value) -> anyhow::Result<Value> {
 }
 
 pub async fn run(args: BenchCustomerArgs) -> anyhow::Result<i32> {
-    std::env::remove_var(agentdesk_api::SANDBOX_URL_ENV);
     let dir = tempfile::tempdir().context("cannot create a temporary data directory")?;
-    let workbench = Workbench::start_demo(dir.path().to_path_buf(), SandboxConfig::default())
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let workbench = Workbench::start_demo(
+        dir.path().to_path_buf(),
+        agentdesk_api::DemoOptions::embedded(SandboxConfig::default()),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     let sandbox = workbench.sandbox_url().to_string();
     let mut sessions = Vec::new();
     if !(1..=49).contains(&args.customers) {
@@ -59,7 +61,13 @@ pub async fn run(args: BenchCustomerArgs) -> anyhow::Result<i32> {
         sessions.push(cid);
     }
     let deadline = Instant::now() + Duration::from_secs(30);
-    while workbench.snapshot().map(|s| s.sessions.len()).unwrap_or(0) < sessions.len() {
+    while workbench
+        .snapshot()
+        .await
+        .map(|s| s.sessions.len())
+        .unwrap_or(0)
+        < sessions.len()
+    {
         if Instant::now() > deadline {
             bail!("the sessions did not arrive");
         }
@@ -86,6 +94,7 @@ pub async fn run(args: BenchCustomerArgs) -> anyhow::Result<i32> {
                 agentdesk_connectors::source::Connector::from_config(
                     config,
                     Some(agentdesk_domain::Secret::new(ready.shop.oms_key.clone())),
+                    &agentdesk_http::HttpContext::unrecorded(),
                 )
             })
             .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -144,6 +153,7 @@ pub async fn run(args: BenchCustomerArgs) -> anyhow::Result<i32> {
     let deadline = Instant::now() + Duration::from_secs(30);
     while !workbench
         .snapshot()
+        .await
         .map(|s| s.sessions.iter().any(|x| x.session.id == fresh_cid))
         .unwrap_or(false)
     {

@@ -39,17 +39,21 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<i32> {
         .data_dir
         .clone()
         .unwrap_or_else(|| temp.path().to_path_buf());
-    let demo = DemoWorkspace::start(data_dir, config).await?;
+    let demo = DemoWorkspace::start(
+        data_dir,
+        agentdesk_api::DemoOptions::at(std::env::var(agentdesk_api::SANDBOX_URL_ENV).ok(), config),
+    )
+    .await?;
     eprintln!(
         "AgentDesk demo: {} sandbox at {}, signed in as {}. The window arrives with the workbench; \
          this runs the engine headless and prints its events. Ctrl-C stops.",
         if demo.sandbox.is_embedded() { "embedded" } else { "external (AGENTDESK_SANDBOX_URL)" },
         demo.sandbox.info.base_url,
-        mask_pii(&demo.workspace.client.credentials().email),
+        mask_pii(demo.workspace.agent_login()),
     );
     let workspace = &demo.workspace;
-    let mut events = workspace.engine.subscribe();
-    let engine = workspace.engine.clone();
+    let mut events = workspace.engine().subscribe();
+    let engine = workspace.engine().clone();
     let deadline = args
         .seconds
         .map(|s| tokio::time::Instant::now() + Duration::from_secs_f64(s.max(0.0)));

@@ -65,6 +65,7 @@ pub fn build(articles: Vec<Article>, choice: RankingChoice) -> anyhow::Result<Kn
             eprintln!("embedding the articles' questions: {done}/{total}");
             *last = Instant::now();
         }
+        std::ops::ControlFlow::Continue(())
     });
     Ok(index)
 }

@@ -70,7 +70,7 @@ fn read_questions(path: &Path) -> anyhow::Result<Vec<Labelled>> {
 struct Judge {
     words: SentimentModel,
     meaning: Option<(
-        agentdesk_insight::mood_head::SentimentHead,
+        agentdesk_insight::sentiment_head::SentimentHead,
         agentdesk_encoder::Encoder,
     )>,
 }
@@ -81,7 +81,7 @@ impl Judge {
             None
         } else {
             Some((
-                agentdesk_insight::mood_head::SentimentHead::shipped()?,
+                agentdesk_insight::sentiment_head::SentimentHead::shipped()?,
                 crate::kb::load_encoder()?,
             ))
         };
@@ -272,7 +272,7 @@ fn sample(rows: &[Labelled], per_class: usize) -> (Vec<Labelled>, Vec<Labelled>)
 /// domain. The word model's log-odds for the head's examples come from a word model trained without
 /// them, so the head learns how far to trust it on text it has not seen.
 pub fn train_head(files: &[PathBuf], out: &Path, per_class: usize) -> anyhow::Result<i32> {
-    use agentdesk_insight::mood_head::SentimentHead;
+    use agentdesk_insight::sentiment_head::SentimentHead;
     let encoder = crate::kb::load_encoder()?;
     let mut domains = Vec::new();
     for file in files {
@@ -422,9 +422,9 @@ pub fn train_head(files: &[PathBuf], out: &Path, per_class: usize) -> anyhow::Re
 
 /// The mean of the word model's and the meaning head's log-odds, as a head.
 fn average(
-    meaning_only: &agentdesk_insight::mood_head::SentimentHead,
-) -> agentdesk_insight::mood_head::SentimentHead {
-    agentdesk_insight::mood_head::SentimentHead {
+    meaning_only: &agentdesk_insight::sentiment_head::SentimentHead,
+) -> agentdesk_insight::sentiment_head::SentimentHead {
+    agentdesk_insight::sentiment_head::SentimentHead {
         bias: meaning_only.bias / 2.0,
         lexical_weight: 0.5,
         weights: meaning_only.weights.iter().map(|w| w / 2.0).collect(),
@@ -442,6 +442,7 @@ pub fn embed_in_parallel(encoder: &agentdesk_encoder::Encoder, texts: &[&str]) -
         for (k, vector) in batch.into_iter().enumerate() {
             vectors[first + k] = vector;
         }
+        std::ops::ControlFlow::Continue(())
     });
     vectors.into_inner().unwrap_or_else(|p| p.into_inner())
 }

@@ -111,6 +111,6 @@ fn train_sentiment_head_reports_each_domain_left_out_and_writes_a_head() {
         }
     }
     let head =
-        agentdesk_insight::mood_head::SentimentHead::from_bytes(&std::fs::read(&out).unwrap());
+        agentdesk_insight::sentiment_head::SentimentHead::from_bytes(&std::fs::read(&out).unwrap());
     assert!(head.is_ok(), "the written head loads");
 }

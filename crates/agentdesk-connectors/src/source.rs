@@ -20,7 +20,7 @@ pub enum Connector {
     QiyuCrm {
         name: String,
         provides: Vec<Role>,
-        client: QiyuCrmClient,
+        client: Box<QiyuCrmClient>,
     },
 }
 
@@ -37,10 +37,11 @@ impl Connector {
     pub fn from_config(
         config: ConnectorConfig,
         secret: Option<Secret>,
+        context: &agentdesk_http::HttpContext,
     ) -> Result<Connector, RestError> {
         match config.protocol {
             Protocol::Rest => {
-                RestConnector::new(config, secret).map(|c| Connector::Rest(Box::new(c)))
+                RestConnector::new(config, secret, context).map(|c| Connector::Rest(Box::new(c)))
             }
             Protocol::Kuaidi100 | Protocol::SfExpress => Err(RestError::Config(format!(
                 "{} is a carrier: it tracks parcels, it has no profiles or orders",
@@ -51,13 +52,16 @@ impl Connector {
                     source_name: config.name.clone(),
                 })?;
                 let timeout = Duration::from_millis(config.timeout_ms.unwrap_or(10_000));
+                let http = context
+                    .client(agentdesk_http::HttpSettings::within(timeout))
+                    .map_err(|e| RestError::Config(e.to_string()))?;
                 Ok(Connector::QiyuCrm {
-                    client: QiyuCrmClient::new(
+                    client: Box::new(QiyuCrmClient::new(
                         &config.base_url,
                         config.appid.as_deref().unwrap_or_default(),
                         secret,
-                        timeout,
-                    ),
+                        http,
+                    )),
                     name: config.name,
                     provides: config.provides,
                 })

@@ -4,6 +4,7 @@
 
 pub mod clock;
 pub mod event;
+pub mod limits;
 pub mod message;
 pub mod pii;
 pub mod secret;

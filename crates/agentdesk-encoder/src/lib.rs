@@ -318,20 +318,24 @@ impl Encoder {
         &self,
         texts: &[S],
         threads: usize,
-        on_batch: &(dyn Fn(usize, Vec<Vector>) + Sync),
+        on_batch: &(dyn Fn(usize, Vec<Vector>) -> std::ops::ControlFlow<()> + Sync),
     ) {
-        let next = std::sync::atomic::AtomicUsize::new(0);
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        let next = AtomicUsize::new(0);
+        let stopped = AtomicBool::new(false);
         let batches = texts.len().div_ceil(BATCH);
         std::thread::scope(|scope| {
             for _ in 0..threads.clamp(1, batches.max(1)) {
                 scope.spawn(|| loop {
-                    let b = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    if b >= batches {
+                    let b = next.fetch_add(1, Ordering::Relaxed);
+                    if b >= batches || stopped.load(Ordering::Relaxed) {
                         break;
                     }
                     let first = b * BATCH;
                     let batch = &texts[first..(first + BATCH).min(texts.len())];
-                    on_batch(first, self.embed(batch));
+                    if on_batch(first, self.embed(batch)).is_break() {
+                        stopped.store(true, Ordering::Relaxed);
+                    }
                 });
             }
         });

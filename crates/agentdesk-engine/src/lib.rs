@@ -3,14 +3,17 @@
 //! durable outbox items that reach the customer once, through network loss, 5xx, token expiry and
 //! killed processes, with only what Sobot offers (its `msgId`s, its times, its session records).
 //!
-//! Shape: one actor task owns all decisions (the `Sequencer`, session bookkeeping); one thread owns
-//! the database writes (`StoreWriter`); the push connection and the outbox sender are their own tasks
-//! and talk to the actor over channels. Events are emitted only after their batch has committed.
+//! Shape: one actor task owns all decisions (`actor`: session bookkeeping, ordering, catch-up, the
+//! sends' outcomes); one thread owns the database writes (`writer`); the push connection and the
+//! outbox sender are their own tasks and talk to the actor over channels; readers share a pool of
+//! read-only connections. Events are emitted only after their batch has committed. `handle` is what
+//! the rest of AgentDesk holds.
 
-mod engine;
+mod actor;
+mod handle;
 mod latency;
 mod outbox;
 mod writer;
 
-pub use engine::{EngineConfig, EngineError, EngineHandle, EngineStats, SessionEngine};
+pub use handle::{EngineConfig, EngineError, EngineHandle, EngineStats, SessionEngine};
 pub use latency::LatencyHistogram;

@@ -7,13 +7,13 @@
 //! decision: Sobot honours no client message id, so a send is never simply repeated here.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use agentdesk_sobot::client::{OutgoingAttachment, OutgoingMessage};
 use agentdesk_sobot::protocol::OnlineMsgModel;
 use agentdesk_sobot::{AgentClient, SendFailure};
-use agentdesk_store::{OutboxItem, Store};
+use agentdesk_store::{OutboxItem, ReadPool};
 use tokio::sync::{mpsc, oneshot, Notify};
 use tokio::task::JoinSet;
 
@@ -96,7 +96,7 @@ async fn send_once(
 pub async fn run(
     client: Arc<AgentClient>,
     clock: SharedClock,
-    reader: Arc<Mutex<Store>>,
+    reads: ReadPool,
     wake: Arc<Notify>,
     outcomes: mpsc::Sender<OutcomeReport>,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
@@ -109,15 +109,14 @@ pub async fn run(
     let mut task_sessions: HashMap<tokio::task::Id, String> = HashMap::new();
     loop {
         if in_flight.len() < CONCURRENCY {
-            let due = {
-                let store = reader.lock().unwrap_or_else(|p| p.into_inner());
-                store
-                    .due_outbox(clock.now().as_i64(), 1024)
-                    .unwrap_or_else(|error| {
-                        tracing::warn!(%error, "cannot read the outbox");
-                        Vec::new()
-                    })
-            };
+            let now_ms = clock.now().as_i64();
+            let due = reads
+                .read(move |store| store.due_outbox(now_ms, 1024))
+                .await
+                .unwrap_or_else(|error| {
+                    tracing::warn!(%error, "cannot read the outbox");
+                    Vec::new()
+                });
             // `due_outbox` gives at most one item per session (its oldest); keep that invariant
             // even if the query changes, and leave sessions that have a send out alone.
             for item in due {

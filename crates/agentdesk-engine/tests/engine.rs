@@ -38,20 +38,23 @@ impl Harness {
     async fn engine(&self) -> EngineHandle {
         let info = self.sandbox.info();
         let client = Arc::new(
-            AgentClient::new(AgentCredentials {
-                base_url: info.base_url.clone(),
-                appid: info.appid.clone(),
-                app_key: Secret::new(info.app_key.clone()),
-                email: info.agents[0].email.clone(),
-                password: Some(Secret::new(info.agents[0].password.clone())),
-            })
+            AgentClient::new(
+                AgentCredentials {
+                    base_url: info.base_url.clone(),
+                    appid: info.appid.clone(),
+                    app_key: Secret::new(info.app_key.clone()),
+                    email: info.agents[0].email.clone(),
+                    password: Some(Secret::new(info.agents[0].password.clone())),
+                },
+                agentdesk_domain::system_clock(),
+                agentdesk_sobot::client::CallLedger::new(),
+            )
             .unwrap(),
         );
         let engine = SessionEngine::start(EngineConfig {
             database: agentdesk_store::Database::plain(self.db.clone()),
             client,
             agent_name: "Tester".into(),
-            call_tap: None,
             clock: agentdesk_domain::system_clock(),
         })
         .await
@@ -116,6 +119,7 @@ async fn a_customer_arrives_and_the_reply_reaches_the_platform_exactly_once() {
     .await;
     let session = engine
         .sessions()
+        .await
         .unwrap()
         .into_iter()
         .find(|s| s.id == cid)
@@ -125,7 +129,7 @@ async fn a_customer_arrives_and_the_reply_reaches_the_platform_exactly_once() {
 
     let client_id = engine.send_text(&cid, "您好，今天发货。").await.unwrap();
     eventually("the reply is marked sent", || async {
-        engine.messages(&cid, 10).unwrap().iter().any(|m| {
+        engine.messages(&cid, 10).await.unwrap().iter().any(|m| {
             m.client_msg_id.as_deref() == Some(&client_id) && m.status == DeliveryStatus::Sent
         })
     })
@@ -135,7 +139,7 @@ async fn a_customer_arrives_and_the_reply_reaches_the_platform_exactly_once() {
     assert_eq!(received[0]["content"], "您好，今天发货。");
     // Sobot has no client message id: AgentDesk's stays on this machine.
     assert!(received[0].get("clientMsgId").is_none());
-    let sent = engine.messages(&cid, 10).unwrap();
+    let sent = engine.messages(&cid, 10).await.unwrap();
     assert_eq!(
         sent.last().and_then(|m| m.msg_id.clone()).as_deref(),
         received[0]["msgId"].as_str(),
@@ -272,7 +276,7 @@ async fn the_outbox_survives_a_restart_and_delivers_once() {
         .unwrap();
     let client_id = engine.send_text(&cid, "Sorry for the wait!").await.unwrap();
     tokio::time::sleep(Duration::from_millis(600)).await;
-    assert_eq!(engine.outbox_depth().unwrap(), 1);
+    assert_eq!(engine.outbox_depth().await.unwrap(), 1);
     engine.shutdown().await;
     drop(engine);
 
@@ -295,7 +299,7 @@ async fn the_outbox_survives_a_restart_and_delivers_once() {
     .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(h.agent_messages(&cid).await.len(), 1, "exactly once");
-    assert_eq!(engine.outbox_depth().unwrap(), 0);
+    assert_eq!(engine.outbox_depth().await.unwrap(), 0);
     engine.shutdown().await;
     h.sandbox.shutdown().await;
 }
@@ -341,7 +345,7 @@ async fn sends_survive_token_expiry_and_lost_responses() {
         "once each, in order"
     );
     eventually("all marked sent", || async {
-        engine.outbox_depth().unwrap() == 0
+        engine.outbox_depth().await.unwrap() == 0
     })
     .await;
     engine.shutdown().await;
@@ -421,6 +425,7 @@ async fn bad_input_from_the_agent_is_refused_with_a_reason() {
     eventually("session ended", || async {
         engine
             .sessions()
+            .await
             .unwrap()
             .iter()
             .any(|s| s.id == cid && s.state == SessionState::Ended)
@@ -445,6 +450,7 @@ async fn the_agent_ends_a_session_and_a_rating_is_recorded() {
     eventually("rating stored", || async {
         engine
             .sessions()
+            .await
             .unwrap()
             .iter()
             .any(|s| s.id == cid && s.rating == Some(4))
@@ -453,6 +459,7 @@ async fn the_agent_ends_a_session_and_a_rating_is_recorded() {
     engine.end_session(&cid).await.unwrap();
     assert!(engine
         .sessions()
+        .await
         .unwrap()
         .iter()
         .any(|s| s.id == cid && s.state == SessionState::Ended));
@@ -539,7 +546,7 @@ async fn a_sensitive_word_is_not_delivered_and_says_why() {
         .await
         .unwrap();
     eventually("marked not delivered", || async {
-        engine.messages(&cid, 10).unwrap().iter().any(|m| {
+        engine.messages(&cid, 10).await.unwrap().iter().any(|m| {
             m.client_msg_id.as_deref() == Some(id.as_str()) && m.status == DeliveryStatus::Failed
         })
     })
@@ -600,14 +607,14 @@ async fn a_reply_whose_answer_was_lost_is_found_in_the_history_not_sent_twice() 
     let id = engine.send_text(&cid, "Yes, yesterday.").await.unwrap();
     let mut events = engine.subscribe();
     eventually("settled as sent from the session's records", || async {
-        engine.messages(&cid, 10).unwrap().iter().any(|m| {
+        engine.messages(&cid, 10).await.unwrap().iter().any(|m| {
             m.client_msg_id.as_deref() == Some(id.as_str()) && m.status == DeliveryStatus::Sent
         })
     })
     .await;
     let received = h.agent_messages(&cid).await;
     assert_eq!(received.len(), 1, "sent once: {received:?}");
-    let stored = engine.messages(&cid, 10).unwrap();
+    let stored = engine.messages(&cid, 10).await.unwrap();
     let reply = stored
         .iter()
         .find(|m| m.client_msg_id.as_deref() == Some(id.as_str()))
@@ -667,7 +674,7 @@ async fn a_reply_that_never_arrived_is_sent_again_after_the_history_shows_it_mis
     .await;
     h.sandbox.set_faults(Faults::default()).unwrap();
     eventually("sent after the check", || async {
-        engine.messages(&cid, 10).unwrap().iter().any(|m| {
+        engine.messages(&cid, 10).await.unwrap().iter().any(|m| {
             m.client_msg_id.as_deref() == Some(id.as_str()) && m.status == DeliveryStatus::Sent
         })
     })

@@ -321,13 +321,13 @@ impl KnowledgeIndex {
     }
 
     /// Computes the vectors of the questions that have none, on `threads` threads, `progress(done,
-    /// total)` after each batch, then measures every question's crowding; answers what it
-    /// computed (question number, text, vector) for the caller to keep. Without an encoder it does
-    /// nothing.
+    /// total)` after each batch (which stops the work by answering `Break`), then measures every
+    /// question's crowding; answers what it computed (question number, text, vector) for the
+    /// caller to keep. Without an encoder it does nothing.
     pub fn embed_missing(
         &self,
         threads: usize,
-        progress: &(dyn Fn(usize, usize) + Sync),
+        progress: &(dyn Fn(usize, usize) -> std::ops::ControlFlow<()> + Sync),
     ) -> Vec<(usize, String, PackedVector)> {
         let Some(encoder) = self.encoder.get() else {
             return Vec::new();
@@ -355,7 +355,7 @@ impl KnowledgeIndex {
                 .unwrap_or_else(|p| p.into_inner())
                 .extend(packed);
             let finished = done.fetch_add(count, std::sync::atomic::Ordering::Relaxed) + count;
-            progress(finished, total);
+            progress(finished, total)
         });
         // With every vector there (kept or computed), each question's crowding is measured
         // again: new questions change their neighbours' too.

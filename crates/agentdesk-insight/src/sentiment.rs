@@ -9,6 +9,8 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use serde::Serialize;
 
+pub use crate::model_file::ModelError;
+use crate::model_file::{model_file, read_model_file, sigmoid};
 use crate::text::{is_cjk, normalize};
 
 /// Feature space: 2^19 weights (2 MiB as f32).
@@ -35,12 +37,6 @@ pub struct Verdict {
     pub cues: Vec<String>,
     /// A cue was found, or the message is strongly negative.
     pub escalate: bool,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ModelError {
-    #[error("the sentiment model file is damaged or of another version ({0})")]
-    Format(String),
 }
 
 /// Words and phrases that signal a complaint on its way up, whatever the tone.
@@ -242,39 +238,6 @@ fn has_feeling(lower: &str) -> bool {
     FEELINGS.iter().any(|w| lower.contains(w))
 }
 
-/// A model file's floats: `magic`, then `count` little-endian f32 (the word model's and the meaning
-/// head's files are both this).
-pub(crate) fn read_model_file(
-    bytes: &[u8],
-    magic: &[u8; 8],
-    count: usize,
-) -> Result<Vec<f32>, ModelError> {
-    let expected = magic.len() + 4 * count;
-    if bytes.len() != expected || &bytes[..magic.len()] != magic {
-        return Err(ModelError::Format(format!(
-            "{} bytes, expected {expected}",
-            bytes.len()
-        )));
-    }
-    Ok(bytes[magic.len()..]
-        .chunks_exact(4)
-        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-        .collect())
-}
-
-/// The bytes of a model file (see `read_model_file`).
-pub(crate) fn model_file<'a>(magic: &[u8; 8], floats: impl Iterator<Item = &'a f32>) -> Vec<u8> {
-    let mut bytes = magic.to_vec();
-    for v in floats {
-        bytes.extend_from_slice(&v.to_le_bytes());
-    }
-    bytes
-}
-
-pub(crate) fn sigmoid(x: f32) -> f32 {
-    1.0 / (1.0 + (-x).exp())
-}
-
 /// A trained model: `p(negative) = sigmoid(bias + Σ weights[feature])` with feature values
 /// scaled by 1/√(number of features).
 pub struct SentimentModel {
@@ -318,11 +281,11 @@ impl SentimentModel {
     }
 
     /// The verdict with the meaning head's second opinion when the message's encoder vector is at
-    /// hand (`mood_head`), else from the words alone.
+    /// hand (`sentiment_head`), else from the words alone.
     pub fn judge_with(
         &self,
         text: &str,
-        meaning: Option<(&crate::mood_head::SentimentHead, &[f32])>,
+        meaning: Option<(&crate::sentiment_head::SentimentHead, &[f32])>,
     ) -> Verdict {
         let lower = normalize(text);
         let words = self.negative_probability(text);

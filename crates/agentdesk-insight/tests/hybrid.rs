@@ -31,7 +31,8 @@ fn index() -> KnowledgeIndex {
     .with_encoder(Arc::new(encoder));
     let progress = std::sync::Mutex::new(Vec::new());
     let computed = index.embed_missing(2, &|done, total| {
-        progress.lock().unwrap().push((done, total))
+        progress.lock().unwrap().push((done, total));
+        std::ops::ControlFlow::Continue(())
     });
     assert_eq!(computed.len(), 5);
     assert_eq!(progress.lock().unwrap().last(), Some(&(5, 5)));
@@ -70,7 +71,7 @@ fn an_english_question_finds_the_chinese_article_and_back() {
 fn kept_vectors_are_reused_and_a_learned_question_gets_its_own() {
     let first = index();
     let kept: std::collections::HashMap<String, _> = first
-        .embed_missing(1, &|_, _| {})
+        .embed_missing(1, &|_, _| std::ops::ControlFlow::Continue(()))
         .into_iter()
         .map(|(_, text, v)| (text, v))
         .collect();
@@ -90,7 +91,7 @@ fn kept_vectors_are_reused_and_a_learned_question_gets_its_own() {
         ),
     );
     assert_eq!(fresh.add_known_vectors(&known), 1);
-    let computed = fresh.embed_missing(1, &|_, _| {});
+    let computed = fresh.embed_missing(1, &|_, _| std::ops::ControlFlow::Continue(()));
     assert_eq!(
         computed
             .iter()
@@ -108,8 +109,8 @@ fn kept_vectors_are_reused_and_a_learned_question_gets_its_own() {
 
 #[test]
 fn the_meaning_head_gives_the_sentiment_a_second_opinion() {
-    use agentdesk_insight::mood_head::SentimentHead;
     use agentdesk_insight::sentiment::{Label, SentimentModel};
+    use agentdesk_insight::sentiment_head::SentimentHead;
     let encoder = Encoder::load(&find_model(&[]).unwrap()).unwrap();
     let words = SentimentModel::shipped().unwrap();
     let head = SentimentHead::shipped().expect("the shipped head loads");

@@ -40,13 +40,17 @@ async fn the_customer_center_and_past_sessions_across_channels() {
         cids.push(cid);
     }
 
-    let client = AgentClient::new(AgentCredentials {
-        base_url: base.clone(),
-        appid: info.appid.clone(),
-        app_key: Secret::new(info.app_key.clone()),
-        email: info.agents[0].email.clone(),
-        password: None,
-    })
+    let client = AgentClient::new(
+        AgentCredentials {
+            base_url: base.clone(),
+            appid: info.appid.clone(),
+            app_key: Secret::new(info.app_key.clone()),
+            email: info.agents[0].email.clone(),
+            password: None,
+        },
+        agentdesk_testkit::clock_and_ledger().0,
+        agentdesk_testkit::clock_and_ledger().1,
+    )
     .unwrap();
     let record = client
         .customer_by_partnerid("returning-7")

@@ -30,7 +30,7 @@ async fn kuaidi100_signed_queries_answer_timelines_and_documented_refusals() {
         sandbox.base_url(),
         &carriers.kuaidi100_customer,
         Secret::new(carriers.kuaidi100_key.clone()),
-        timeout,
+        agentdesk_testkit::http(timeout),
     );
     let delivered = client
         .query(&query("shunfeng", "SF1400000000001", Some("5678")))
@@ -76,7 +76,7 @@ async fn kuaidi100_signed_queries_answer_timelines_and_documented_refusals() {
         sandbox.base_url(),
         &carriers.kuaidi100_customer,
         Secret::new("wrong"),
-        timeout,
+        agentdesk_testkit::http(timeout),
     )
     .query(&query("yuantong", "YT9800000000004", None))
     .await
@@ -97,10 +97,10 @@ async fn sf_route_queries_check_the_digest_and_the_phone() {
         sandbox.base_url(),
         &carriers.sf_partner_id,
         Secret::new(carriers.sf_check_word.clone()),
-        timeout,
+        agentdesk_testkit::http(timeout),
     );
     let shipment = client
-        .routes("SF1400000000002", Some("1111"), "req-1", 1_795_000_000_000)
+        .routes("SF1400000000002", Some("1111"), "req-1")
         .await
         .unwrap();
     assert_eq!(shipment.state, ShipmentState::OutForDelivery);
@@ -112,7 +112,7 @@ async fn sf_route_queries_check_the_digest_and_the_phone() {
     );
     // Without the right phone digits SF tells nothing.
     let hidden = client
-        .routes("SF1400000000002", Some("9999"), "req-2", 1_795_000_000_000)
+        .routes("SF1400000000002", Some("9999"), "req-2")
         .await
         .unwrap_err();
     assert!(matches!(hidden, LogisticsError::NoResult { .. }));
@@ -120,9 +120,9 @@ async fn sf_route_queries_check_the_digest_and_the_phone() {
         sandbox.base_url(),
         &carriers.sf_partner_id,
         Secret::new("not-the-check-word"),
-        timeout,
+        agentdesk_testkit::http(timeout),
     )
-    .routes("SF1400000000002", Some("1111"), "req-3", 1_795_000_000_000)
+    .routes("SF1400000000002", Some("1111"), "req-3")
     .await
     .unwrap_err();
     assert!(
@@ -139,7 +139,7 @@ async fn sf_route_queries_check_the_digest_and_the_phone() {
         .unwrap();
     assert!(added.status().is_success());
     let fresh = client
-        .routes("SF1999", Some("2222"), "req-4", 1_795_000_000_000)
+        .routes("SF1999", Some("2222"), "req-4")
         .await
         .unwrap();
     assert_eq!(fresh.state, ShipmentState::PickedUp);

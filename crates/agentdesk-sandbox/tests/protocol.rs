@@ -67,13 +67,17 @@ async fn open_call(
 fn agent_client(sandbox: &Sandbox, index: usize) -> Arc<AgentClient> {
     let info = sandbox.info();
     Arc::new(
-        AgentClient::new(AgentCredentials {
-            base_url: info.base_url.clone(),
-            appid: info.appid.clone(),
-            app_key: Secret::new(info.app_key.clone()),
-            email: info.agents[index].email.clone(),
-            password: Some(Secret::new(info.agents[index].password.clone())),
-        })
+        AgentClient::new(
+            AgentCredentials {
+                base_url: info.base_url.clone(),
+                appid: info.appid.clone(),
+                app_key: Secret::new(info.app_key.clone()),
+                email: info.agents[index].email.clone(),
+                password: Some(Secret::new(info.agents[index].password.clone())),
+            },
+            agentdesk_testkit::clock_and_ledger().0,
+            agentdesk_testkit::clock_and_ledger().1,
+        )
         .unwrap(),
     )
 }

@@ -56,13 +56,17 @@ async fn the_client_speaks_the_sdks_push_protocol() {
         .unwrap();
     let info = sandbox.info();
     let client = Arc::new(
-        AgentClient::new(AgentCredentials {
-            base_url: info.base_url.clone(),
-            appid: info.appid.clone(),
-            app_key: Secret::new(info.app_key.clone()),
-            email: info.agents[0].email.clone(),
-            password: None,
-        })
+        AgentClient::new(
+            AgentCredentials {
+                base_url: info.base_url.clone(),
+                appid: info.appid.clone(),
+                app_key: Secret::new(info.app_key.clone()),
+                email: info.agents[0].email.clone(),
+                password: None,
+            },
+            agentdesk_testkit::clock_and_ledger().0,
+            agentdesk_testkit::clock_and_ledger().1,
+        )
         .unwrap(),
     );
     let login = client.login().await.unwrap();

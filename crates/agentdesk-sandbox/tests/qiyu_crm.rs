@@ -29,7 +29,7 @@ async fn a_visitors_profile_orders_and_parcel_come_from_the_crm_and_the_carrier(
         &info.qiyu_crm.base_url,
         &info.qiyu_crm.appid,
         Secret::new(info.qiyu_crm.appsecret.clone()),
-        timeout,
+        agentdesk_testkit::http(timeout),
     );
     let profile = crm.user_info("buyer-42").await.unwrap();
     assert_eq!(profile.name.as_deref(), Some("王芳"));
@@ -49,7 +49,7 @@ async fn a_visitors_profile_orders_and_parcel_come_from_the_crm_and_the_carrier(
         &info.base_url,
         &carriers.kuaidi100_customer,
         Secret::new(carriers.kuaidi100_key),
-        timeout,
+        agentdesk_testkit::http(timeout),
     )
     .query(&Query {
         com: tracking.carrier.clone(),
@@ -75,7 +75,7 @@ async fn a_visitors_profile_orders_and_parcel_come_from_the_crm_and_the_carrier(
         &info.qiyu_crm.base_url,
         &info.qiyu_crm.appid,
         Secret::new("wrong"),
-        timeout,
+        agentdesk_testkit::http(timeout),
     )
     .user_info("buyer-42")
     .await

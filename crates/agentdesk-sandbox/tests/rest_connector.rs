@@ -60,7 +60,12 @@ fn demo_connector(info: &ReadyInfo, key: &str) -> RestConnector {
         info.shop.oms_base_url
     ))
     .unwrap();
-    RestConnector::new(config, Some(Secret::new(key))).unwrap()
+    RestConnector::new(
+        config,
+        Some(Secret::new(key)),
+        &agentdesk_http::HttpContext::unrecorded(),
+    )
+    .unwrap()
 }
 
 #[tokio::test]
@@ -177,12 +182,20 @@ async fn every_auth_kind_is_accepted_with_the_right_key_and_refused_with_a_wrong
     ];
     for auth in &kinds {
         let config = parse(&oms_config(&info, auth)).unwrap();
-        let right =
-            RestConnector::new(config.clone(), Some(Secret::new(info.shop.oms_key.clone())))
-                .unwrap();
+        let right = RestConnector::new(
+            config.clone(),
+            Some(Secret::new(info.shop.oms_key.clone())),
+            &agentdesk_http::HttpContext::unrecorded(),
+        )
+        .unwrap();
         let orders = right.orders(&by_phone(phone)).await;
         assert_eq!(orders.map(|o| o.len()), Ok(total), "{auth}");
-        let wrong = RestConnector::new(config, Some(Secret::new("wrong-key"))).unwrap();
+        let wrong = RestConnector::new(
+            config,
+            Some(Secret::new("wrong-key")),
+            &agentdesk_http::HttpContext::unrecorded(),
+        )
+        .unwrap();
         let refused = wrong.orders(&by_phone(phone)).await.unwrap_err();
         assert!(
             matches!(refused, RestError::Auth { .. }),
@@ -190,8 +203,12 @@ async fn every_auth_kind_is_accepted_with_the_right_key_and_refused_with_a_wrong
         );
     }
     // No key at all: the connector says where the key belongs before anything is sent.
-    let missing =
-        RestConnector::new(parse(&oms_config(&info, &kinds[0])).unwrap(), None).unwrap_err();
+    let missing = RestConnector::new(
+        parse(&oms_config(&info, &kinds[0])).unwrap(),
+        None,
+        &agentdesk_http::HttpContext::unrecorded(),
+    )
+    .unwrap_err();
     assert!(matches!(missing, RestError::MissingKey { .. }));
     assert!(missing.to_string().contains("keychain"), "{missing}");
     sandbox.shutdown().await;
@@ -207,8 +224,12 @@ async fn the_shopify_preset_reads_customers_and_orders_over_graphql_with_cursors
         info.shop.shopify_base_url
     ))
     .unwrap();
-    let shopify =
-        RestConnector::new(config, Some(Secret::new(info.shop.shopify_token.clone()))).unwrap();
+    let shopify = RestConnector::new(
+        config,
+        Some(Secret::new(info.shop.shopify_token.clone())),
+        &agentdesk_http::HttpContext::unrecorded(),
+    )
+    .unwrap();
     let profile = shopify.profile(&by_phone(phone)).await.unwrap().unwrap();
     assert_eq!(profile.name.as_deref(), Some("李雷"));
     assert_eq!(profile.phone.as_deref(), Some("+8613800000031"));
@@ -252,6 +273,7 @@ async fn the_salesforce_preset_signs_in_with_client_credentials_and_follows_next
     let salesforce = RestConnector::new(
         parse(&text).unwrap(),
         Some(Secret::new(info.shop.salesforce_client_secret.clone())),
+        &agentdesk_http::HttpContext::unrecorded(),
     )
     .unwrap();
     let profile = salesforce.profile(&by_phone(phone)).await.unwrap().unwrap();
@@ -269,11 +291,15 @@ async fn the_salesforce_preset_signs_in_with_client_credentials_and_follows_next
         None
     );
     // A wrong client secret: the token endpoint's refusal.
-    let refused = RestConnector::new(parse(&text).unwrap(), Some(Secret::new("wrong")))
-        .unwrap()
-        .profile(&by_phone(phone))
-        .await
-        .unwrap_err();
+    let refused = RestConnector::new(
+        parse(&text).unwrap(),
+        Some(Secret::new("wrong")),
+        &agentdesk_http::HttpContext::unrecorded(),
+    )
+    .unwrap()
+    .profile(&by_phone(phone))
+    .await
+    .unwrap_err();
     assert!(matches!(refused, RestError::Auth { .. }), "{refused:?}");
     sandbox.shutdown().await;
 }
@@ -295,8 +321,12 @@ async fn a_hung_order_system_ends_in_a_network_error_at_the_connectors_timeout()
         info.shop.oms_base_url
     ))
     .unwrap();
-    let connector =
-        RestConnector::new(config, Some(Secret::new(info.shop.oms_key.clone()))).unwrap();
+    let connector = RestConnector::new(
+        config,
+        Some(Secret::new(info.shop.oms_key.clone())),
+        &agentdesk_http::HttpContext::unrecorded(),
+    )
+    .unwrap();
     let started = Instant::now();
     let error = connector
         .orders(&by_phone("13800000051"))

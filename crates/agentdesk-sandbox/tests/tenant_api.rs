@@ -17,12 +17,16 @@ async fn sandbox() -> Sandbox {
 
 fn union(sandbox: &Sandbox, key: &str) -> UnionClient {
     let info = sandbox.info();
-    UnionClient::new(UnionCredentials {
-        base_url: info.base_url.clone(),
-        union_code: info.union_code.clone(),
-        email: info.supervisor_email.clone(),
-        union_key: Secret::new(key),
-    })
+    UnionClient::new(
+        UnionCredentials {
+            base_url: info.base_url.clone(),
+            union_code: info.union_code.clone(),
+            email: info.supervisor_email.clone(),
+            union_key: Secret::new(key),
+        },
+        agentdesk_testkit::clock_and_ledger().0,
+        agentdesk_testkit::clock_and_ledger().1,
+    )
     .unwrap()
 }
 
@@ -140,13 +144,17 @@ async fn each_tenants_credentials_sign_its_own_agents_in_to_its_own_sessions() {
         .iter()
         .find(|k| k.company_name.starts_with("Harbor"))
         .unwrap();
-    let agent = AgentClient::new(AgentCredentials {
-        base_url: info.base_url.clone(),
-        appid: harbor.app_id.clone(),
-        app_key: harbor.app_key.clone(),
-        email: info.supervisor_email.clone(),
-        password: None,
-    })
+    let agent = AgentClient::new(
+        AgentCredentials {
+            base_url: info.base_url.clone(),
+            appid: harbor.app_id.clone(),
+            app_key: harbor.app_key.clone(),
+            email: info.supervisor_email.clone(),
+            password: None,
+        },
+        agentdesk_testkit::clock_and_ledger().0,
+        agentdesk_testkit::clock_and_ledger().1,
+    )
     .unwrap();
     let login = agent.login().await.unwrap();
     assert_eq!(login.company_id, harbor.company_id);
@@ -159,13 +167,17 @@ async fn each_tenants_credentials_sign_its_own_agents_in_to_its_own_sessions() {
         .iter()
         .find(|k| k.company_name.starts_with("Old"))
         .unwrap();
-    let refused = AgentClient::new(AgentCredentials {
-        base_url: info.base_url.clone(),
-        appid: old.app_id.clone(),
-        app_key: old.app_key.clone(),
-        email: info.supervisor_email.clone(),
-        password: None,
-    })
+    let refused = AgentClient::new(
+        AgentCredentials {
+            base_url: info.base_url.clone(),
+            appid: old.app_id.clone(),
+            app_key: old.app_key.clone(),
+            email: info.supervisor_email.clone(),
+            password: None,
+        },
+        agentdesk_testkit::clock_and_ledger().0,
+        agentdesk_testkit::clock_and_ledger().1,
+    )
     .unwrap()
     .login()
     .await

@@ -17,6 +17,9 @@ pub enum StoreError {
     WrongKey(String),
     #[error("local database error: {0}")]
     Sqlite(String),
+    /// The read's thread ended before it answered (the app is shutting down).
+    #[error("{0}; try again")]
+    Stopped(String),
 }
 
 impl StoreError {

@@ -16,6 +16,7 @@ mod messages;
 mod migrations;
 mod outbox;
 mod question_vectors;
+mod read_pool;
 mod sessions;
 mod visitors;
 
@@ -33,6 +34,7 @@ pub use error::StoreError;
 pub use kb_articles::KbArticle;
 pub use messages::OrderedText;
 pub use outbox::{OutboxAttachment, OutboxItem, OutboxState, QueuedText};
+pub use read_pool::ReadPool;
 pub use visitors::Visitor;
 
 /// One change for `Store::apply`. Every variant is idempotent, so replaying a batch after a crash

@@ -9,6 +9,22 @@ use std::time::{Duration, Instant};
 use agentdesk_sandbox::{Sandbox, SandboxConfig};
 use serde_json::{json, Value};
 
+/// A client for one outside system as the tests make it: on the system clock, recorded nowhere.
+pub fn http(timeout: Duration) -> agentdesk_http::HttpClient {
+    agentdesk_http::HttpContext::unrecorded()
+        .client(agentdesk_http::HttpSettings::within(timeout))
+        .expect("an HTTP client")
+}
+
+/// What a platform client needs besides its credentials, as the tests give it: the system clock and
+/// a ledger nobody reads.
+pub fn clock_and_ledger() -> (agentdesk_domain::SharedClock, agentdesk_http::CallLedger) {
+    (
+        agentdesk_domain::system_clock(),
+        agentdesk_http::CallLedger::new(),
+    )
+}
+
 /// How long a wait lasts before it fails.
 pub const WAIT_LIMIT: Duration = Duration::from_secs(30);
 const POLL: Duration = Duration::from_millis(50);
@@ -121,6 +137,22 @@ pub async fn wait_for<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T 
     let deadline = Instant::now() + WAIT_LIMIT;
     loop {
         if let Some(found) = check() {
+            return found;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// Waits until `check` finds something, and gives it (as `wait_for`, for checks that await).
+pub async fn wait_for_async<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + WAIT_LIMIT;
+    loop {
+        if let Some(found) = check().await {
             return found;
         }
         assert!(Instant::now() < deadline, "timed out waiting for: {what}");

@@ -515,17 +515,20 @@ async fn secrets_entered_in_the_window_reach_the_keychain_and_no_file() {
     .unwrap();
     let twin_info = twin.info().clone();
     assert_eq!(twin_info.app_key, info.app_key, "same seed, same keys");
-    let keys =
-        agentdesk_sobot::client::UnionClient::new(agentdesk_sobot::client::UnionCredentials {
+    let keys = agentdesk_sobot::client::UnionClient::new(
+        agentdesk_sobot::client::UnionCredentials {
             base_url: twin_info.base_url.clone(),
             union_code: twin_info.union_code.clone(),
             email: twin_info.supervisor_email.clone(),
             union_key: agentdesk_domain::Secret::new(twin_info.union_key.clone()),
-        })
-        .unwrap()
-        .batch_app_keys()
-        .await
-        .unwrap();
+        },
+        agentdesk_domain::system_clock(),
+        agentdesk_sobot::client::CallLedger::new(),
+    )
+    .unwrap()
+    .batch_app_keys()
+    .await
+    .unwrap();
     twin.shutdown().await;
     let mut secrets = vec![info.app_key.clone(), info.union_key.clone()];
     secrets.extend(keys.iter().map(|k| k.app_key.expose().to_string()));

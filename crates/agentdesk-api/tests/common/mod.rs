@@ -17,22 +17,30 @@ pub async fn demo_workbench() -> (tempfile::TempDir, Workbench) {
 
 /// A demo workbench keeping its data in `dir` (a second one on the same folder is a restart).
 pub async fn demo_workbench_in(dir: &Path) -> Workbench {
-    std::env::remove_var(agentdesk_api::SANDBOX_URL_ENV);
-    Workbench::start_demo(dir.to_path_buf(), SandboxConfig::default())
+    Workbench::start_demo(
+        dir.to_path_buf(),
+        agentdesk_api::DemoOptions::embedded(SandboxConfig::default()),
+    )
+    .await
+    .unwrap()
+}
+
+/// The ids of the sessions the workbench lists now.
+pub async fn session_ids(workbench: &Workbench) -> Vec<String> {
+    workbench
+        .snapshot()
         .await
         .unwrap()
+        .sessions
+        .into_iter()
+        .map(|s| s.session.id)
+        .collect()
 }
 
 /// Waits (at most 15 s) until the workbench lists session `cid`.
 pub async fn wait_for_session(workbench: &Workbench, cid: &str) {
     let deadline = Instant::now() + Duration::from_secs(15);
-    while !workbench
-        .snapshot()
-        .unwrap()
-        .sessions
-        .iter()
-        .any(|s| s.session.id == cid)
-    {
+    while !session_ids(workbench).await.iter().any(|id| id == cid) {
         assert!(Instant::now() < deadline, "session {cid} did not arrive");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

@@ -5,7 +5,6 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use agentdesk_api::{AgentWorkspace, WorkspaceOptions};
 use agentdesk_domain::Secret;
 use agentdesk_sobot::AgentCredentials;
 use anyhow::Context;
@@ -38,33 +37,26 @@ pub async fn run(args: ChildArgs) -> anyhow::Result<i32> {
         .context("reading credentials from stdin")?;
     let credentials: ChildCredentials =
         serde_json::from_str(&line).context("credentials line is not valid JSON")?;
-    let workspace = AgentWorkspace::open(WorkspaceOptions {
-        data_dir: args.data_dir,
-        account: "soak".into(),
-        tenant: "sandbox".into(),
-        credentials: AgentCredentials {
+    let workspace = super::soak_workspace(
+        args.data_dir,
+        AgentCredentials {
             base_url: credentials.base_url,
             appid: credentials.appid,
             app_key: Secret::new(credentials.app_key),
             email: credentials.email,
             password: Some(Secret::new(credentials.password)),
         },
-        agent_name: "Soak agent".into(),
-        call_tap: None,
-        clock: agentdesk_domain::system_clock(),
-        database_key: Some(
-            agentdesk_store::DatabaseKey::from_hex(&credentials.database_key)
-                .context("the database key is not 64 hex digits")?,
-        ),
-    })
+        agentdesk_store::DatabaseKey::from_hex(&credentials.database_key)
+            .context("the database key is not 64 hex digits")?,
+    )
     .await?;
-    let engine = workspace.engine.clone();
-    let database = workspace.database.clone();
+    let engine = workspace.engine().clone();
+    let database = workspace.database().clone();
     tokio::spawn(async move { crate::responder::run(engine, &database).await });
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     loop {
         tick.tick().await;
-        let stats = workspace.engine.stats();
+        let stats = workspace.engine().stats();
         println!(
             "{}",
             serde_json::to_string(&stats.push_to_event).unwrap_or_default()

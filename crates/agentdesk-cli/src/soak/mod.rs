@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use agentdesk_api::{demo_sandbox, AgentWorkspace, WorkspaceOptions};
+use agentdesk_api::{demo_sandbox, Workspace};
 use agentdesk_domain::Direction;
 use agentdesk_engine::LatencyHistogram;
 use agentdesk_sandbox::{ReadyInfo, SandboxConfig};
@@ -118,7 +118,7 @@ struct AgentMessage {
 const SETTLE: Duration = Duration::from_secs(4);
 
 enum EngineRun {
-    InProcess(AgentWorkspace),
+    InProcess(std::sync::Arc<Workspace>),
     Child {
         child: Child,
         histograms: tokio::sync::watch::Receiver<LatencyHistogram>,
@@ -499,6 +499,33 @@ async fn wait_connected(control: &Control) -> anyhow::Result<()> {
     }
 }
 
+/// The soak's workspace on the sandbox: its own database (`accounts/soak/sandbox.sqlite3`), no
+/// workbench around it (nobody listens to its bus).
+pub(crate) async fn soak_workspace(
+    data_dir: std::path::PathBuf,
+    credentials: agentdesk_sobot::AgentCredentials,
+    database_key: agentdesk_store::DatabaseKey,
+) -> anyhow::Result<std::sync::Arc<Workspace>> {
+    let bus = agentdesk_api::Bus::new();
+    bus.show(1);
+    Ok(Workspace::open(agentdesk_api::WorkspaceOptions {
+        data_dir,
+        account: "soak".into(),
+        database_id: "sandbox".into(),
+        tenant_id: "sandbox".into(),
+        tenant_name: "Sandbox".into(),
+        credentials,
+        agent_name: "Soak agent".into(),
+        mode: agentdesk_api::WorkspaceMode::Demo,
+        database_key: Some(database_key),
+        clock: agentdesk_domain::system_clock(),
+        ledger: agentdesk_http::CallLedger::new(),
+        publisher: bus.publisher(1),
+        on_connection: None,
+    })
+    .await?)
+}
+
 async fn start_engine(
     args: &SoakArgs,
     info: &ReadyInfo,
@@ -507,25 +534,20 @@ async fn start_engine(
 ) -> anyhow::Result<EngineRun> {
     let agent = info.agents.first().context("the sandbox has no agents")?;
     if args.kill_every.is_none() {
-        let workspace = AgentWorkspace::open(WorkspaceOptions {
-            data_dir: data_dir.to_path_buf(),
-            account: "soak".into(),
-            tenant: "sandbox".into(),
-            credentials: agentdesk_sobot::AgentCredentials {
+        let workspace = soak_workspace(
+            data_dir.to_path_buf(),
+            agentdesk_sobot::AgentCredentials {
                 base_url: info.base_url.clone(),
                 appid: info.appid.clone(),
                 app_key: agentdesk_domain::Secret::new(info.app_key.clone()),
                 email: agent.email.clone(),
                 password: Some(agentdesk_domain::Secret::new(agent.password.clone())),
             },
-            agent_name: "Soak agent".into(),
-            call_tap: None,
-            clock: agentdesk_domain::system_clock(),
-            database_key: Some(database_key.clone()),
-        })
+            database_key.clone(),
+        )
         .await?;
-        let engine = workspace.engine.clone();
-        let database = workspace.database.clone();
+        let engine = workspace.engine().clone();
+        let database = workspace.database().clone();
         tokio::spawn(async move { crate::responder::run(engine, &database).await });
         return Ok(EngineRun::InProcess(workspace));
     }
@@ -568,7 +590,7 @@ async fn start_engine(
 async fn stop(engine: EngineRun, merged: &mut LatencyHistogram) {
     match engine {
         EngineRun::InProcess(workspace) => {
-            merged.merge(&workspace.engine.stats().push_to_event);
+            merged.merge(&workspace.engine().stats().push_to_event);
             workspace.close().await;
         }
         EngineRun::Child {

@@ -30,3 +30,17 @@ pub enum CrmError {
         body: String,
     },
 }
+
+impl agentdesk_http::CallFailure for CrmError {
+    fn outcome(&self) -> String {
+        match self {
+            CrmError::Network { .. } => "network".into(),
+            CrmError::Decode { .. } => "decode".into(),
+            CrmError::Auth { rlt, .. } | CrmError::Refused { rlt, .. } => format!("rlt_{rlt}"),
+        }
+    }
+
+    fn is_transient(&self) -> bool {
+        matches!(self, CrmError::Network { .. })
+    }
+}

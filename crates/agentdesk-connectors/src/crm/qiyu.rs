@@ -182,7 +182,7 @@ struct CachedToken {
 }
 
 pub struct QiyuCrmClient {
-    http: reqwest::Client,
+    http: agentdesk_http::HttpClient,
     base_url: String,
     appid: String,
     appsecret: Secret,
@@ -190,12 +190,14 @@ pub struct QiyuCrmClient {
 }
 
 impl QiyuCrmClient {
-    pub fn new(base_url: &str, appid: &str, appsecret: Secret, timeout: Duration) -> QiyuCrmClient {
+    pub fn new(
+        base_url: &str,
+        appid: &str,
+        appsecret: Secret,
+        http: agentdesk_http::HttpClient,
+    ) -> QiyuCrmClient {
         QiyuCrmClient {
-            http: reqwest::Client::builder()
-                .timeout(timeout)
-                .build()
-                .unwrap_or_default(),
+            http,
             base_url: base_url.trim_end_matches('/').to_string(),
             appid: appid.to_string(),
             appsecret,
@@ -210,27 +212,28 @@ impl QiyuCrmClient {
                 return Ok(cached.token.clone());
             }
         }
+        let request = self
+            .http
+            .reqwest()
+            .get(format!("{}/get_token", self.base_url))
+            .query(&[
+                ("appid", self.appid.as_str()),
+                ("appsecret", self.appsecret.expose()),
+            ]);
         let body = self
-            .send(
-                self.http
-                    .get(format!("{}/get_token", self.base_url))
-                    .query(&[
-                        ("appid", self.appid.as_str()),
-                        ("appsecret", self.appsecret.expose()),
-                    ]),
-            )
-            .await?;
-        let rlt = rlt_of(&body);
-        if rlt != "0" {
-            return Err(if rlt == "1" {
-                CrmError::Auth {
-                    source_name: SOURCE,
-                    rlt,
+            .http
+            .observed("qiyu-crm:get_token", async {
+                let body = send(request).await?;
+                match rlt_of(&body).as_str() {
+                    "0" => Ok(body),
+                    "1" => Err(CrmError::Auth {
+                        source_name: SOURCE,
+                        rlt: "1".into(),
+                    }),
+                    other => Err(refused(other.to_string(), &body)),
                 }
-            } else {
-                refused(rlt, &body)
-            });
-        }
+            })
+            .await?;
         let token = body["token"].as_str().unwrap_or_default().to_string();
         let expires_ms = body["expires"].as_i64().unwrap_or(0);
         let lifetime = if expires_ms > 0 {
@@ -246,22 +249,6 @@ impl QiyuCrmClient {
         Ok(token)
     }
 
-    async fn send(&self, request: reqwest::RequestBuilder) -> Result<Value, CrmError> {
-        let response = request.send().await.map_err(|e| CrmError::Network {
-            source_name: SOURCE,
-            message: e.to_string(),
-        })?;
-        let text = response.text().await.map_err(|e| CrmError::Network {
-            source_name: SOURCE,
-            message: e.to_string(),
-        })?;
-        serde_json::from_str(&text).map_err(|e| CrmError::Decode {
-            source_name: SOURCE,
-            message: e.to_string(),
-            body: text,
-        })
-    }
-
     /// A call with the token; an expired token (rlt 2) is fetched again once.
     async fn call(&self, path: &str, extra: Value) -> Result<Value, CrmError> {
         for attempt in 0..2 {
@@ -270,25 +257,31 @@ impl QiyuCrmClient {
             if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
                 body.extend(extra.clone());
             }
+            let request = self
+                .http
+                .reqwest()
+                .post(format!("{}{path}", self.base_url))
+                .json(&body);
+            let endpoint = format!("qiyu-crm:{}", path.trim_start_matches('/'));
             let answer = self
-                .send(
-                    self.http
-                        .post(format!("{}{path}", self.base_url))
-                        .json(&body),
-                )
-                .await?;
-            match rlt_of(&answer).as_str() {
-                "0" => return Ok(answer),
-                "2" if attempt == 0 => {
+                .http
+                .observed(&endpoint, async {
+                    let answer = send(request).await?;
+                    match rlt_of(&answer).as_str() {
+                        "0" => Ok(answer),
+                        "1" => Err(CrmError::Auth {
+                            source_name: SOURCE,
+                            rlt: "1".into(),
+                        }),
+                        other => Err(refused(other.to_string(), &answer)),
+                    }
+                })
+                .await;
+            match answer {
+                Err(CrmError::Refused { rlt, .. }) if rlt == "2" && attempt == 0 => {
                     *self.token.lock().await = None;
                 }
-                "1" => {
-                    return Err(CrmError::Auth {
-                        source_name: SOURCE,
-                        rlt: "1".into(),
-                    })
-                }
-                other => return Err(refused(other.to_string(), &answer)),
+                answer => return answer,
             }
         }
         Err(CrmError::Refused {
@@ -323,6 +316,21 @@ impl QiyuCrmClient {
         let total = answer["count"].as_u64().unwrap_or(orders.len() as u64);
         Ok((orders, total))
     }
+}
+
+/// Sends one request and reads its JSON answer.
+async fn send(request: reqwest::RequestBuilder) -> Result<Value, CrmError> {
+    let network = |e: reqwest::Error| CrmError::Network {
+        source_name: SOURCE,
+        message: agentdesk_http::transport_reason(&e),
+    };
+    let response = request.send().await.map_err(network)?;
+    let text = response.text().await.map_err(network)?;
+    serde_json::from_str(&text).map_err(|e| CrmError::Decode {
+        source_name: SOURCE,
+        message: e.to_string(),
+        body: text,
+    })
 }
 
 fn refused(rlt: String, body: &Value) -> CrmError {

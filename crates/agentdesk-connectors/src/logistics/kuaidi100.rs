@@ -147,7 +147,7 @@ pub fn parse(body: &str) -> Result<Shipment, LogisticsError> {
 }
 
 pub struct Kuaidi100Client {
-    http: reqwest::Client,
+    http: agentdesk_http::HttpClient,
     base_url: String,
     customer: String,
     key: Secret,
@@ -155,12 +155,14 @@ pub struct Kuaidi100Client {
 
 impl Kuaidi100Client {
     /// `base_url`: `PRODUCTION_URL`, or the sandbox's.
-    pub fn new(base_url: &str, customer: &str, key: Secret, timeout: Duration) -> Kuaidi100Client {
+    pub fn new(
+        base_url: &str,
+        customer: &str,
+        key: Secret,
+        http: agentdesk_http::HttpClient,
+    ) -> Kuaidi100Client {
         Kuaidi100Client {
-            http: reqwest::Client::builder()
-                .timeout(timeout)
-                .build()
-                .unwrap_or_default(),
+            http,
             base_url: base_url.trim_end_matches('/').to_string(),
             customer: customer.to_string(),
             key,
@@ -176,18 +178,17 @@ impl Kuaidi100Client {
         }
         let param = query.param();
         let signature = sign(&param, self.key.expose(), &self.customer);
-        let body = super::post_form(
-            &self.http,
-            CARRIER,
-            format!("{}/poll/query.do", self.base_url),
-            &[
-                ("customer", self.customer.as_str()),
-                ("param", param.as_str()),
-                ("sign", signature.as_str()),
-            ],
-        )
-        .await?;
-        parse(&body)
+        let url = format!("{}/poll/query.do", self.base_url);
+        let form = [
+            ("customer", self.customer.as_str()),
+            ("param", param.as_str()),
+            ("sign", signature.as_str()),
+        ];
+        self.http
+            .observed("kuaidi100:query", async {
+                parse(&super::post_form(self.http.reqwest(), CARRIER, url, &form).await?)
+            })
+            .await
     }
 }
 

@@ -106,6 +106,23 @@ pub enum LogisticsError {
     },
 }
 
+impl agentdesk_http::CallFailure for LogisticsError {
+    fn outcome(&self) -> String {
+        match self {
+            LogisticsError::Network { .. } => "network".into(),
+            LogisticsError::Decode { .. } => "decode".into(),
+            LogisticsError::Signature { .. } => "signature".into(),
+            LogisticsError::NoResult { .. } => "no_result".into(),
+            LogisticsError::PhoneRequired { .. } => "phone_required".into(),
+            LogisticsError::Refused { code, .. } => format!("refused_{code}"),
+        }
+    }
+
+    fn is_transient(&self) -> bool {
+        matches!(self, LogisticsError::Network { .. })
+    }
+}
+
 /// Posts a carrier's form and reads the answer body; any transport failure or non-2xx status is
 /// `Network` (the carrier did not answer the query).
 pub(crate) async fn post_form(
@@ -116,7 +133,7 @@ pub(crate) async fn post_form(
 ) -> Result<String, LogisticsError> {
     let network = |e: reqwest::Error| LogisticsError::Network {
         carrier,
-        message: e.to_string(),
+        message: agentdesk_http::transport_reason(&e),
     };
     let response = http.post(url).form(form).send().await.map_err(network)?;
     let status = response.status();

@@ -3,8 +3,6 @@
 //! and `msgDigest = Base64(MD5(URLEncoder.encode(msgData + timestamp + checkWord, "UTF-8")))` (Java
 //! URLEncoder: space as `+`). The answer wraps a JSON string `apiResultData` in `apiResultCode`.
 
-use std::time::Duration;
-
 use agentdesk_domain::Secret;
 use base64::Engine as _;
 use serde::Deserialize;
@@ -172,7 +170,7 @@ pub fn parse(body: &str, waybill: &str) -> Result<Shipment, LogisticsError> {
 }
 
 pub struct SfClient {
-    http: reqwest::Client,
+    http: agentdesk_http::HttpClient,
     base_url: String,
     partner_id: String,
     check_word: Secret,
@@ -183,13 +181,10 @@ impl SfClient {
         base_url: &str,
         partner_id: &str,
         check_word: Secret,
-        timeout: Duration,
+        http: agentdesk_http::HttpClient,
     ) -> SfClient {
         SfClient {
-            http: reqwest::Client::builder()
-                .timeout(timeout)
-                .build()
-                .unwrap_or_default(),
+            http,
             base_url: base_url.trim_end_matches('/').to_string(),
             partner_id: partner_id.to_string(),
             check_word,
@@ -202,8 +197,8 @@ impl SfClient {
         waybill: &str,
         phone_last4: Option<&str>,
         request_id: &str,
-        timestamp_ms: i64,
     ) -> Result<Shipment, LogisticsError> {
+        let timestamp_ms = self.http.signing_time_ms();
         let mut msg = json!({"language": "zh-CN", "trackingType": "1", "trackingNumber": [waybill], "methodType": "1"});
         if let Some(phone) = phone_last4 {
             msg["checkPhoneNo"] = json!(phone);
@@ -211,21 +206,23 @@ impl SfClient {
         let msg_data = msg.to_string();
         let timestamp = timestamp_ms.to_string();
         let digest = msg_digest(&msg_data, &timestamp, self.check_word.expose());
-        let body = super::post_form(
-            &self.http,
-            CARRIER,
-            format!("{}/std/service", self.base_url),
-            &[
-                ("partnerID", self.partner_id.as_str()),
-                ("requestID", request_id),
-                ("serviceCode", ROUTE_SERVICE),
-                ("timestamp", timestamp.as_str()),
-                ("msgDigest", digest.as_str()),
-                ("msgData", msg_data.as_str()),
-            ],
-        )
-        .await?;
-        parse(&body, waybill)
+        let url = format!("{}/std/service", self.base_url);
+        let form = [
+            ("partnerID", self.partner_id.as_str()),
+            ("requestID", request_id),
+            ("serviceCode", ROUTE_SERVICE),
+            ("timestamp", timestamp.as_str()),
+            ("msgDigest", digest.as_str()),
+            ("msgData", msg_data.as_str()),
+        ];
+        self.http
+            .observed("sf:routes", async {
+                parse(
+                    &super::post_form(self.http.reqwest(), CARRIER, url, &form).await?,
+                    waybill,
+                )
+            })
+            .await
     }
 }
 

@@ -85,7 +85,7 @@ impl Authenticator {
     /// Adds what proves the request. `http` is for fetching an OAuth2 token.
     pub async fn apply(
         &self,
-        http: &reqwest::Client,
+        http: &agentdesk_http::HttpClient,
         request: &mut Outgoing,
     ) -> Result<(), RestError> {
         match &self.config {
@@ -125,7 +125,7 @@ impl Authenticator {
     }
 
     /// Single-flight: the lock is held across the fetch, so concurrent requests share one token.
-    async fn oauth_token(&self, http: &reqwest::Client) -> Result<Secret, RestError> {
+    async fn oauth_token(&self, http: &agentdesk_http::HttpClient) -> Result<Secret, RestError> {
         let mut slot = self.oauth_token.lock().await;
         if let Some((token, renew_at)) = slot.as_ref() {
             if Instant::now() < *renew_at {
@@ -149,17 +149,19 @@ impl Authenticator {
         if let Some(scope) = scope {
             form.push(("scope", scope.clone()));
         }
-        let response = http
-            .post(token_url.clone())
-            .form(&form)
-            .send()
-            .await
-            .map_err(|e| RestError::Network {
-                source_name: self.source_name.clone(),
-                message: e.to_string(),
-            })?;
-        let status = response.status().as_u16();
-        let body = response.text().await.unwrap_or_default();
+        let request = http.reqwest().post(token_url.clone()).form(&form);
+        let endpoint = format!("{}:token", self.source_name);
+        let (status, body) = http
+            .observed(&endpoint, async {
+                let response = request.send().await.map_err(|e| RestError::Network {
+                    source_name: self.source_name.clone(),
+                    message: agentdesk_http::transport_reason(&e),
+                })?;
+                let status = response.status().as_u16();
+                let body = response.text().await.unwrap_or_default();
+                Ok::<_, RestError>((status, body))
+            })
+            .await?;
         if !(200..300).contains(&status) && !matches!(status, 400 | 401 | 403) {
             return Err(RestError::Http {
                 source_name: self.source_name.clone(),

@@ -50,6 +50,26 @@ pub enum RestError {
     },
 }
 
+impl agentdesk_http::CallFailure for RestError {
+    fn outcome(&self) -> String {
+        match self {
+            RestError::Network { .. } => "network".into(),
+            RestError::Http { status, .. } => format!("http_{status}"),
+            RestError::Decode { .. } => "decode".into(),
+            RestError::Config(_) | RestError::MissingKey { .. } => "config".into(),
+            RestError::Auth { status, .. } => format!("auth_{status}"),
+        }
+    }
+
+    fn is_transient(&self) -> bool {
+        match self {
+            RestError::Network { .. } => true,
+            RestError::Http { status, .. } => *status >= 500 || *status == 429,
+            _ => false,
+        }
+    }
+}
+
 /// What the view knows about the customer, to look them up by.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Lookup {
@@ -70,7 +90,7 @@ pub(crate) fn excerpt(body: &str) -> String {
 pub struct RestConnector {
     config: ConnectorConfig,
     base_url: url::Url,
-    http: reqwest::Client,
+    http: agentdesk_http::HttpClient,
     auth: Authenticator,
 }
 
@@ -89,15 +109,14 @@ impl RestConnector {
     pub fn new(
         config: ConnectorConfig,
         secret: Option<Secret>,
+        context: &agentdesk_http::HttpContext,
     ) -> Result<RestConnector, RestError> {
         let base_url = url::Url::parse(&config.base_url)
             .map_err(|e| RestError::Config(format!("base_url: {e}")))?;
         let timeout = Duration::from_millis(config.timeout_ms.unwrap_or(10_000));
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout.min(Duration::from_secs(4)))
-            .build()
-            .map_err(|e| RestError::Config(format!("HTTP client: {e}")))?;
+        let http = context
+            .client(agentdesk_http::HttpSettings::within(timeout))
+            .map_err(|e| RestError::Config(e.to_string()))?;
         let auth = Authenticator::new(&config.name, config.auth.clone(), secret, &base_url)?;
         Ok(RestConnector {
             config,
@@ -126,7 +145,7 @@ impl RestConnector {
         };
         vars.insert("page", "1".into());
         vars.insert("offset", "0".into());
-        let answer = self.request(template, &vars, None).await?;
+        let answer = self.request("profile", template, &vars, None).await?;
         let map = &profile.map;
         let mut root = template::at(&answer, &map.root);
         if let Some(Value::Array(items)) = root {
@@ -188,7 +207,9 @@ impl RestConnector {
             if let Paging::Offset { limit, .. } = orders.paging {
                 vars.insert("limit", limit.to_string());
             }
-            let answer = self.request(template, &vars, next_url.take()).await?;
+            let answer = self
+                .request("orders", template, &vars, next_url.take())
+                .await?;
             let items = match template::at(&answer, &orders.map.list) {
                 Some(Value::Array(items)) => items.as_slice(),
                 None => &[],
@@ -298,6 +319,7 @@ impl RestConnector {
     /// Sends one templated request (or the given next-page URL) and answers its JSON.
     async fn request(
         &self,
+        what: &str,
         template: &RequestTemplate,
         vars: &Vars,
         next_url: Option<url::Url>,
@@ -349,7 +371,7 @@ impl RestConnector {
                 body: body.clone(),
             };
             self.auth.apply(&self.http, &mut outgoing).await?;
-            let mut request = self.http.request(outgoing.method, outgoing.url);
+            let mut request = self.http.reqwest().request(outgoing.method, outgoing.url);
             for (name, value) in &outgoing.headers {
                 request = request.header(name, value);
             }
@@ -358,36 +380,45 @@ impl RestConnector {
                     .header("Content-Type", "application/json")
                     .body(body);
             }
-            let network = |e: reqwest::Error| RestError::Network {
-                source_name: self.config.name.clone(),
-                message: e.to_string(),
-            };
-            let response = request.send().await.map_err(network)?;
-            let status = response.status().as_u16();
-            let text = response.text().await.map_err(network)?;
-            if status == 401 || status == 403 {
-                if second_chance && self.auth.refused().await {
+            let endpoint = format!("{}:{what}", self.config.name);
+            let answer = self.http.observed(&endpoint, self.answer_of(request)).await;
+            match answer {
+                Err(RestError::Auth { .. }) if second_chance && self.auth.refused().await => {
                     second_chance = false;
-                    continue;
                 }
-                return Err(RestError::Auth {
-                    source_name: self.config.name.clone(),
-                    status,
-                    message: excerpt(&text),
-                });
+                answer => return answer,
             }
-            if !(200..300).contains(&status) {
-                return Err(RestError::Http {
-                    source_name: self.config.name.clone(),
-                    status,
-                    body: excerpt(&text),
-                });
-            }
-            return serde_json::from_str(&text).map_err(|e| RestError::Decode {
+        }
+    }
+
+    /// One request's answer as JSON: a refusal of the credentials, another HTTP error and a body
+    /// that is not JSON each as their own error.
+    async fn answer_of(&self, request: reqwest::RequestBuilder) -> Result<Value, RestError> {
+        let network = |e: reqwest::Error| RestError::Network {
+            source_name: self.config.name.clone(),
+            message: agentdesk_http::transport_reason(&e),
+        };
+        let response = request.send().await.map_err(network)?;
+        let status = response.status().as_u16();
+        let text = response.text().await.map_err(network)?;
+        if status == 401 || status == 403 {
+            return Err(RestError::Auth {
                 source_name: self.config.name.clone(),
-                message: format!("not JSON ({e}): {}", excerpt(&text)),
+                status,
+                message: excerpt(&text),
             });
         }
+        if !(200..300).contains(&status) {
+            return Err(RestError::Http {
+                source_name: self.config.name.clone(),
+                status,
+                body: excerpt(&text),
+            });
+        }
+        serde_json::from_str(&text).map_err(|e| RestError::Decode {
+            source_name: self.config.name.clone(),
+            message: format!("not JSON ({e}): {}", excerpt(&text)),
+        })
     }
 }
 

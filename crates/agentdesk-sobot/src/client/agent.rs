@@ -22,10 +22,10 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::sync::Mutex;
 
-use super::http::{
-    check_envelope, network, read_answer, truncate, Authority, CallObserver, HttpCore, Retry,
-};
-use super::{now_millis, ClientError, TokenCache};
+use agentdesk_http::{Authority, CallLedger, HttpClient, HttpSettings, Retry};
+
+use super::http::{check_envelope, network, read_answer, truncate};
+use super::{ClientError, TokenCache};
 use crate::protocol::{
     AgentListing, ChatMessageModel, CustomerServiceInfoModel, OnLineGroupModel, OnLineServiceModel,
     OnlineMsgModel, QueueUserModel, RetCode, SynChronousModel, UserInfoModel, AGENT_BASE_PATH,
@@ -98,7 +98,7 @@ struct Login {
 }
 
 pub struct AgentClient {
-    core: HttpCore,
+    http: HttpClient,
     credentials: AgentCredentials,
     /// `{scheme}://{host}`, for the open-platform calls.
     origin: String,
@@ -110,13 +110,24 @@ pub struct AgentClient {
 }
 
 impl AgentClient {
-    pub fn new(credentials: AgentCredentials) -> Result<AgentClient, ClientError> {
+    /// A client whose calls are stamped by `clock` and recorded in `ledger` (give it a branch of
+    /// the workbench's ledger: its engine adds its own audit log to it).
+    pub fn new(
+        credentials: AgentCredentials,
+        clock: agentdesk_domain::SharedClock,
+        ledger: CallLedger,
+    ) -> Result<AgentClient, ClientError> {
         let base_url = credentials.base_url.trim_end_matches('/').to_string();
         url::Url::parse(&base_url)
             .map_err(|e| ClientError::Config(format!("base URL {base_url:?} is not a URL: {e}")))?;
-        let core = HttpCore::new(CALL_TIMEOUT)?;
+        let http = HttpClient::new(
+            HttpSettings::within(CALL_TIMEOUT).idle_per_host(32),
+            clock,
+            ledger,
+        )
+        .map_err(|e| ClientError::Config(e.to_string()))?;
         let tokens = TokenCache::new(
-            core.http().clone(),
+            http.clone(),
             &base_url,
             &credentials.appid,
             credentials.app_key.clone(),
@@ -124,7 +135,7 @@ impl AgentClient {
         Ok(AgentClient {
             base: format!("{base_url}{AGENT_BASE_PATH}"),
             origin: base_url.clone(),
-            core,
+            http,
             credentials,
             tokens,
             login: Mutex::new(None),
@@ -140,8 +151,14 @@ impl AgentClient {
         &self.tokens
     }
 
-    pub fn set_observer(&self, observer: CallObserver) {
-        self.core.set_observer(observer);
+    /// Where this client's calls are recorded.
+    pub fn ledger(&self) -> &CallLedger {
+        self.http.ledger()
+    }
+
+    /// The real time now, for a signature the platform checks against its own clock.
+    pub fn signing_time_ms(&self) -> i64 {
+        self.http.signing_time_ms()
     }
 
     /// The status to log in with (1 online, 2 busy, 0 offline); kept across automatic re-logins.
@@ -175,7 +192,7 @@ impl AgentClient {
 
     async fn fetch_login(&self) -> Result<Login, ClientError> {
         let info: CustomerServiceInfoModel = self
-            .core
+            .http
             .run_as("login", Retry::Never, &self.tokens, |token| async move {
                 let form: Vec<(&str, String)> = vec![
                     ("email", self.credentials.email.clone()),
@@ -216,8 +233,8 @@ impl AgentClient {
         form: &[(&str, String)],
     ) -> Result<T, ClientError> {
         let mut request = self
-            .core
-            .http()
+            .http
+            .reqwest()
             .post(format!("{}/{op}", self.base))
             .form(form);
         if let Some(temp_id) = temp_id {
@@ -263,7 +280,7 @@ impl AgentClient {
             Retry::Never
         };
         let form = &form;
-        self.core
+        self.http
             .run_as(op, retry, &AgentLogin(self), |login| async move {
                 self.post_inner(op, Some(&login.temp_id), form).await
             })
@@ -383,10 +400,10 @@ impl AgentClient {
                 form = form.part("file", part);
             }
             let started = Instant::now();
-            let started_at_ms = now_millis();
+            let started_at_ms = self.http.now_ms();
             let result = match self
-                .core
-                .http()
+                .http
+                .reqwest()
                 .post(format!("{}/send", self.base))
                 .header("temp-id", &login.temp_id)
                 .multipart(form)
@@ -402,11 +419,14 @@ impl AgentClient {
                     Err(error) => Err(SendFailure::Unknown(error)),
                 },
             };
-            self.core.observe_outcome(
+            self.http.record(
                 "send",
                 started,
                 started_at_ms,
-                result.as_ref().err().map(SendFailure::error),
+                result
+                    .as_ref()
+                    .err()
+                    .map(|failure| failure.error() as &dyn agentdesk_http::CallFailure),
             );
             let refused_login = matches!(
                 &result,
@@ -610,6 +630,7 @@ pub struct SessionSummary<'a> {
 struct AgentLogin<'a>(&'a AgentClient);
 
 impl Authority for AgentLogin<'_> {
+    type Error = ClientError;
     type Credential = Login;
 
     async fn current(&self) -> Result<Login, ClientError> {

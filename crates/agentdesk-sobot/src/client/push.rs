@@ -18,7 +18,7 @@ use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-use super::{now_millis, AgentClient};
+use super::AgentClient;
 use crate::protocol::frames::{auth_payload, receipt_payload, PING};
 use crate::protocol::{
     push_type, Frame, FrameDecoder, FrameType, PushMessageModel, HEARTBEAT_SECS,
@@ -202,7 +202,7 @@ async fn connect(client: &AgentClient) -> Result<(TcpStream, PushEndpoint), Stri
         &endpoint.aid,
         &endpoint.company_id,
         &endpoint.puid,
-        now_millis(),
+        client.signing_time_ms(),
     );
     socket
         .write_all(&Frame::new(FrameType::Auth, auth).encode())

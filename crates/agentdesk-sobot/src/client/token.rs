@@ -10,15 +10,17 @@ use std::time::{Duration, Instant};
 use agentdesk_domain::Secret;
 use tokio::sync::Mutex;
 
-use super::http::{check_envelope, network, read_answer, truncate, Authority};
-use super::{now_millis, ClientError};
+use agentdesk_http::{Authority, HttpClient};
+
+use super::http::{check_envelope, network, read_answer, truncate};
+use super::ClientError;
 use crate::protocol::{sign::open_platform_sign, OpenEnvelope, RetCode, TokenItem};
 
 /// Refresh this long before the platform's expiry, so no call goes out with a token about to lapse.
 const REFRESH_AHEAD: Duration = Duration::from_secs(300);
 
 pub struct TokenCache {
-    http: reqwest::Client,
+    http: HttpClient,
     token_url: String,
     appid: String,
     app_key: Secret,
@@ -31,7 +33,7 @@ struct CachedToken {
 }
 
 impl TokenCache {
-    pub fn new(http: reqwest::Client, base_url: &str, appid: &str, app_key: Secret) -> TokenCache {
+    pub fn new(http: HttpClient, base_url: &str, appid: &str, app_key: Secret) -> TokenCache {
         TokenCache {
             http,
             token_url: format!("{}/api/get_token", base_url.trim_end_matches('/')),
@@ -66,10 +68,11 @@ impl TokenCache {
 
     async fn fetch(&self) -> Result<CachedToken, ClientError> {
         let endpoint = "get_token";
-        let create_time = (now_millis() / 1000).to_string();
+        let create_time = (self.http.signing_time_ms() / 1000).to_string();
         let sign = open_platform_sign(&self.appid, &create_time, self.app_key.expose());
         let response = self
             .http
+            .reqwest()
             .get(&self.token_url)
             .query(&[
                 ("appid", self.appid.as_str()),
@@ -110,6 +113,7 @@ impl TokenCache {
 /// invalid or missing.
 impl Authority for TokenCache {
     type Credential = Secret;
+    type Error = ClientError;
 
     async fn current(&self) -> Result<Secret, ClientError> {
         self.token().await

@@ -9,13 +9,16 @@ use agentdesk_domain::Secret;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use super::http::{check_envelope, network, read_answer, read_text, CallObserver, HttpCore, Retry};
-use super::{now_millis, ClientError};
+use agentdesk_http::{CallLedger, HttpClient, HttpSettings, Retry};
+
+use super::http::{check_envelope, network, read_answer, read_text};
+use super::ClientError;
 use crate::protocol::sign::{chat_index_token, tenant_api_token, union_sign};
 use crate::protocol::RetCode;
 
 const CALL_TIMEOUT: Duration = Duration::from_secs(15);
 
+#[derive(Clone)]
 pub struct UnionCredentials {
     pub base_url: String,
     pub union_code: String,
@@ -219,33 +222,38 @@ pub struct ChatIndexItem {
 }
 
 pub struct UnionClient {
-    /// Calls are signed one by one (no credential to renew); the core times, observes (API health:
+    /// Calls are signed one by one (no credential to renew); the HTTP client times, records (API health:
     /// the tenant API keeps no audit of its own) and retries the reads.
-    core: HttpCore,
+    http: HttpClient,
     base: String,
     credentials: UnionCredentials,
 }
 
 impl UnionClient {
-    pub fn new(credentials: UnionCredentials) -> Result<UnionClient, ClientError> {
+    pub fn new(
+        credentials: UnionCredentials,
+        clock: agentdesk_domain::SharedClock,
+        ledger: CallLedger,
+    ) -> Result<UnionClient, ClientError> {
         let base = credentials.base_url.trim_end_matches('/').to_string();
         url::Url::parse(&base)
             .map_err(|e| ClientError::Config(format!("base URL {base:?} is not a URL: {e}")))?;
         Ok(UnionClient {
-            core: HttpCore::new(CALL_TIMEOUT)?,
+            http: HttpClient::new(HttpSettings::within(CALL_TIMEOUT), clock, ledger)
+                .map_err(|e| ClientError::Config(e.to_string()))?,
             base,
             credentials,
         })
     }
 
-    /// Every call from now on is reported to `observer` (endpoint, duration, outcome).
-    pub fn set_observer(&self, observer: CallObserver) {
-        self.core.set_observer(observer);
+    /// Where this client's calls are recorded.
+    pub fn ledger(&self) -> &CallLedger {
+        self.http.ledger()
     }
 
     /// `unionCode`, `ts` and `token = MD5(unionCode + ts + email + unionKey)` for `email`.
     fn signed(&self, email: &str) -> Map<String, Value> {
-        let ts = now_millis().to_string();
+        let ts = self.http.signing_time_ms().to_string();
         let c = &self.credentials;
         let token = tenant_api_token(&c.union_code, &ts, email, c.union_key.expose());
         let mut params = Map::new();
@@ -258,7 +266,7 @@ impl UnionClient {
 
     /// `unionCode` (or `union_code`), `ts` and `sign = MD5(unionCode + ts + unionKey)`.
     fn report_signed(&self, code_key: &str) -> Map<String, Value> {
-        let ts = now_millis().to_string();
+        let ts = self.http.signing_time_ms().to_string();
         let c = &self.credentials;
         let mut params = Map::new();
         params.insert(code_key.into(), json!(c.union_code));
@@ -285,11 +293,11 @@ impl UnionClient {
             Retry::Never
         };
         let (url, params) = (&url, &params);
-        self.core
+        self.http
             .run(endpoint, retry, || async move {
                 let response = self
-                    .core
-                    .http()
+                    .http
+                    .reqwest()
                     .post(url)
                     .json(params)
                     .send()
@@ -466,7 +474,7 @@ impl UnionClient {
         start_ms: Option<i64>,
         end_ms: Option<i64>,
     ) -> Result<Vec<CompanyStaffLogs>, ClientError> {
-        let ts = now_millis().to_string();
+        let ts = self.http.signing_time_ms().to_string();
         let c = &self.credentials;
         let token = union_sign(&c.union_code, &ts, c.union_key.expose());
         let mut query = vec![
@@ -483,11 +491,11 @@ impl UnionClient {
         let url = format!("{}/tenantpro/coutomer/getStaffLogInfos", self.base);
         let (url, query) = (&url, &query);
         let body = self
-            .core
+            .http
             .run("getStaffLogInfos", Retry::Transient, || async move {
                 let response = self
-                    .core
-                    .http()
+                    .http
+                    .reqwest()
                     .get(url)
                     .query(query)
                     .send()
@@ -560,11 +568,11 @@ impl UnionClient {
             body: task.file_path.clone(),
         })?;
         let url = &url;
-        self.core
+        self.http
             .run(ENDPOINT, Retry::Transient, || async move {
                 let response = self
-                    .core
-                    .http()
+                    .http
+                    .reqwest()
                     .get(url.clone())
                     .send()
                     .await
@@ -587,7 +595,7 @@ impl UnionClient {
 
     /// `chatIndexPage`: a customer's latest conversation with each tenant.
     pub async fn chat_index(&self, partner_id: &str) -> Result<Vec<ChatIndexItem>, ClientError> {
-        let ts = now_millis().to_string();
+        let ts = self.http.signing_time_ms().to_string();
         let c = &self.credentials;
         let token = chat_index_token(&c.union_code, partner_id, &ts, c.union_key.expose());
         let params: Map<String, Value> = [

@@ -13,7 +13,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{AgentClient, ClientError};
-use crate::client::http::{check_envelope, network, read_answer, truncate, Retry};
+use agentdesk_http::Retry;
+
+use crate::client::http::{check_envelope, network, read_answer, truncate};
 use crate::protocol::lenient::{opt_i64, opt_string};
 use crate::protocol::{OpenEnvelope, RetCode};
 
@@ -309,16 +311,16 @@ impl AgentClient {
         let endpoint = path.rsplit('/').next().unwrap_or(path);
         let url = format!("{}{path}", self.origin);
         let (method, url) = (&method, &url);
-        self.core
+        self.http
             .run_as(endpoint, Retry::Never, &self.tokens, |token| async move {
                 let request = if method == reqwest::Method::GET {
-                    self.core.http().get(url).query(params)
+                    self.http.reqwest().get(url).query(params)
                 } else {
                     let body: serde_json::Map<String, Value> = params
                         .iter()
                         .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
                         .collect();
-                    self.core.http().request(method.clone(), url).json(&body)
+                    self.http.reqwest().request(method.clone(), url).json(&body)
                 };
                 let response = request
                     .header("token", token.expose())

@@ -1,0 +1,77 @@
+//! One workspace and the services built on it: what the window works with while that tenant is on
+//! screen. The host builds it whole when a tenant comes on screen and closes it whole when another
+//! takes its place: the assistant's calls end (on record in the tenant's own database), the mood
+//! judge and the knowledge base's understanding stop, then the workspace's engine.
+
+use std::sync::Arc;
+
+use agentdesk_assistant::{Assistant, ProviderSlot};
+use agentdesk_customer360::{CustomerSources, Customers};
+use agentdesk_http::HttpClient;
+use agentdesk_knowledge::Knowledge;
+use agentdesk_reports::Reports;
+use agentdesk_sobot::client::UnionClient;
+use agentdesk_workspace::Workspace;
+
+use crate::conversations::Conversations;
+use crate::images::PlatformImages;
+use crate::supervision::Supervision;
+
+/// What belongs to the account and outlives a tenant switch: handed to each workspace's services.
+pub(crate) struct AccountServices {
+    pub sources: Arc<CustomerSources>,
+    pub union: Option<Arc<UnionClient>>,
+    pub provider: ProviderSlot,
+    /// The model provider's client (streamed answers).
+    pub llm_http: HttpClient,
+    pub images: Arc<PlatformImages>,
+}
+
+pub(crate) struct WorkspaceServices {
+    pub workspace: Arc<Workspace>,
+    pub conversations: Arc<Conversations>,
+    pub customers: Arc<Customers>,
+    pub knowledge: Arc<Knowledge>,
+    pub assistant: Arc<Assistant>,
+    pub reports: Arc<Reports>,
+    pub supervision: Arc<Supervision>,
+}
+
+impl WorkspaceServices {
+    /// The services of `workspace`, started.
+    pub(crate) fn start(workspace: Arc<Workspace>, account: &AccountServices) -> WorkspaceServices {
+        let customers = Arc::new(Customers::new(workspace.clone(), account.sources.clone()));
+        let knowledge = Arc::new(Knowledge::start(workspace.clone()));
+        let assistant = Arc::new(Assistant::new(
+            workspace.clone(),
+            knowledge.clone(),
+            customers.clone(),
+            account.provider.clone(),
+            account.llm_http.clone(),
+        ));
+        WorkspaceServices {
+            conversations: Arc::new(Conversations::new(
+                workspace.clone(),
+                account.images.clone(),
+            )),
+            reports: Arc::new(Reports::new(
+                workspace.clone(),
+                account.union.clone(),
+                assistant.clone(),
+            )),
+            supervision: Arc::new(Supervision::new(workspace.clone(), account.union.clone())),
+            customers,
+            knowledge,
+            assistant,
+            workspace,
+        }
+    }
+
+    /// Ends everything of the workspace: the assistant's calls (recorded first), the mood judge and
+    /// the understanding, then the engine.
+    pub(crate) async fn close(&self) {
+        self.assistant.close().await;
+        self.knowledge.close();
+        self.workspace.close().await;
+    }
+}

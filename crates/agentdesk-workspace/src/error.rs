@@ -1,0 +1,248 @@
+//! The one error shape that crosses into the UI: `{code, reason, message}`. `code` is a small enum
+//! the UI branches on; `reason` says what happened with its parameters, and the window words it in
+//! the agent's language (one sentence per reason in the UI's catalogue, typed by this enum, so a
+//! missing translation fails the type check); `message` is the English account of the same, for
+//! the CLI, logs and support, shown by the window only as details. The UI never matches on text.
+
+use agentdesk_engine::EngineError;
+use agentdesk_sobot::ClientError;
+use agentdesk_store::StoreError;
+use serde::Serialize;
+use ts_rs::TS;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The request itself is wrong (empty message, bad status code): fix the input.
+    InvalidInput,
+    /// The session or message no longer exists here.
+    NotFound,
+    /// The platform cannot be reached: AgentDesk keeps working offline and retries.
+    Offline,
+    /// The platform refused the request; the message says why.
+    Platform,
+    /// The local database failed (disk full, read-only, damaged).
+    Storage,
+    /// The workspace is not running (starting up, or stopped).
+    NotReady,
+    /// The OS keychain is missing, locked or refused; the message says how to fix it.
+    Keychain,
+}
+
+/// What went wrong, with what the agent needs to read it. `General` means nothing more specific is
+/// known: the window says what the code means and shows the message as details.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case", tag = "key")]
+pub enum ErrorReason {
+    General,
+    /// The reply assistant cannot run now (off for the merchant, no provider, budget spent).
+    AssistantOff {
+        why: AssistantOff,
+    },
+    StillStarting,
+    NoSession {
+        session: String,
+    },
+    ImageOutsidePlatform,
+    ImageTooLarge {
+        max_mb: u32,
+    },
+    ImageNotShown {
+        mime: String,
+    },
+    ImageUnreachable,
+    ImageNotBase64,
+    AccountExists {
+        name: String,
+    },
+    AccountNameSpaces,
+    NoAccount {
+        name: String,
+    },
+    AccountKeyMissing {
+        name: String,
+        which: KeyKind,
+    },
+    NotADate {
+        text: String,
+    },
+    RangeReversed,
+    RangeTooLong {
+        days: u32,
+    },
+    RangeInFuture,
+    SummaryLength {
+        max: u32,
+    },
+    AuditRetentionRange {
+        min: u32,
+        max: u32,
+    },
+    MoodThresholdRange {
+        min: u32,
+        max: u32,
+    },
+    TenantDisabled {
+        name: String,
+    },
+    NoTenant {
+        tenant: String,
+    },
+    NoUnionAccount,
+    NotOnUnion,
+    AlreadyRated,
+    ChannelCannotRate,
+    RatingNeedsCustomerMessage,
+    CustomerNotLoaded,
+    NoExportFolder,
+    NoUpdateWaiting,
+    UpdateFailed,
+    BadMessageId,
+    UnknownBusyReason,
+}
+
+/// Why the assistant is off for the agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum AssistantOff {
+    /// A supervisor has not turned it on for this merchant.
+    TurnedOff,
+    /// No model provider is configured (Settings → Assistant).
+    NoProvider,
+    /// Today's token budget is used up.
+    BudgetSpent,
+}
+
+/// Which of an account's keys (see `ErrorReason::AccountKeyMissing`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyKind {
+    App,
+    Union,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub reason: ErrorReason,
+    pub message: String,
+}
+
+impl ApiError {
+    /// An error known only by its code (the window words the code, `message` is the details).
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
+        ApiError {
+            code,
+            reason: ErrorReason::General,
+            message: message.into(),
+        }
+    }
+
+    /// An error with a reason the window words in the agent's language.
+    pub fn because(code: ErrorCode, reason: ErrorReason, message: impl Into<String>) -> ApiError {
+        ApiError {
+            code,
+            reason,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl From<ClientError> for ApiError {
+    fn from(error: ClientError) -> Self {
+        let code = match &error {
+            ClientError::Network { .. } | ClientError::Http { .. } => ErrorCode::Offline,
+            ClientError::Config(_) => ErrorCode::InvalidInput,
+            ClientError::Platform { .. } | ClientError::Decode { .. } => ErrorCode::Platform,
+        };
+        ApiError::new(code, error.to_string())
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        ApiError::new(ErrorCode::Storage, error.to_string())
+    }
+}
+
+impl From<EngineError> for ApiError {
+    fn from(error: EngineError) -> Self {
+        match error {
+            EngineError::Store(error) => error.into(),
+            EngineError::Platform(error) => error.into(),
+            EngineError::UnknownSession(_) => ApiError::new(ErrorCode::NotFound, error.to_string()),
+            EngineError::InvalidInput(_) => {
+                ApiError::new(ErrorCode::InvalidInput, error.to_string())
+            }
+            EngineError::Stopped => ApiError::new(ErrorCode::NotReady, error.to_string()),
+        }
+    }
+}
+
+impl ApiError {
+    /// The workspace this call was made in was closed (a tenant switch, or shutdown) before it
+    /// could finish.
+    pub fn workspace_closed() -> ApiError {
+        ApiError::new(
+            ErrorCode::NotReady,
+            "the merchant on screen changed while this was under way; try again",
+        )
+    }
+}
+
+/// A refusal of the union platform's tenant API in words, keeping the platform's own code and
+/// message (the supervisor's screens and the dashboard's per-agent figures).
+pub fn union_refusal(error: ClientError) -> ApiError {
+    match &error {
+        ClientError::Platform {
+            code_text, message, ..
+        } => {
+            let advice = match code_text.as_str() {
+                "200007" => "Not enough agent seats: raise the merchant's maximum number of agents, or remove agents first.",
+                "900003" => "The union key or code is wrong: check the supervisor account in Settings → Accounts.",
+                "220001" => "A field is too long: shorten it.",
+                _ if message.contains("商户不存在") => "The merchant does not exist (any more): refresh the list.",
+                _ if message.contains("已存在") => "That already exists: choose another.",
+                _ if message.contains("未激活") => "The agent has not activated their e-mail yet: ask them to, then try again.",
+                _ => "The platform refused the change.",
+            };
+            ApiError::new(
+                ErrorCode::Platform,
+                format!("{advice} ({code_text} {message})"),
+            )
+        }
+        _ => error.into(),
+    }
+}
+
+/// An `ApiError` as an outside call's failure in the ledger (calls whose client speaks in
+/// `ApiError`: images, a sandbox's ready check).
+impl agentdesk_http::CallFailure for ApiError {
+    fn outcome(&self) -> String {
+        match self.code {
+            ErrorCode::Offline => "network".into(),
+            ErrorCode::Platform => "refused".into(),
+            ErrorCode::InvalidInput => "refused".into(),
+            ErrorCode::NotFound => "not_found".into(),
+            ErrorCode::Storage | ErrorCode::NotReady | ErrorCode::Keychain => "config".into(),
+        }
+    }
+
+    fn is_transient(&self) -> bool {
+        self.code == ErrorCode::Offline
+    }
+}
+
+impl From<agentdesk_secrets::KeychainError> for ApiError {
+    fn from(error: agentdesk_secrets::KeychainError) -> Self {
+        ApiError::new(ErrorCode::Keychain, error.to_string())
+    }
+}
