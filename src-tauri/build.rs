@@ -28,6 +28,10 @@ fn main() {
         &out.join("handlers.rs"),
         &format!("tauri::generate_handler![{}]\n", handlers.join(", ")),
     );
+    write(
+        &out.join("command_types.rs"),
+        &commands::type_visits(&commands),
+    );
 
     let mut permissions: Vec<String> = CORE_PERMISSIONS.iter().map(|p| p.to_string()).collect();
     permissions.extend(

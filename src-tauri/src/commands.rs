@@ -544,3 +544,6 @@ pub async fn record_draft_fate(
         .record_fate(&call_id, fate)
         .await
 }
+
+// `visit_command_types`: every type above, for the window's generated bindings (see `bindings`).
+include!(concat!(env!("OUT_DIR"), "/command_types.rs"));

@@ -2,6 +2,7 @@
 //! logic: commands are one-line calls into `agentdesk_api::Workbench`'s services, and the workbench's
 //! events are bridged once to the window (`agentdesk://desk`) and the desktop's notifications.
 
+mod bindings;
 mod commands;
 mod launch;
 mod notifications;
@@ -18,6 +19,8 @@ use std::sync::Arc;
 use tauri::{Emitter, Manager};
 
 use state::AppState;
+
+pub use bindings::{typescript_bindings, typescript_events};
 
 /// Emitted once the workspace is up (or with an `ApiError` if it could not start).
 pub const STARTUP_EVENT: &str = "agentdesk://startup";

@@ -1,5 +1,6 @@
-//! The window's command client (`ui/src/backend/commands.ts`) is generated from `src/commands.rs`
-//! and committed; this fails when they drift. Regenerate with
+//! The window's command client (`ui/src/backend/commands.ts`) is generated from `src/commands.rs`,
+//! and its types and event table (`bindings.ts`, `events.ts`) from the Rust types those commands and
+//! the event use; all are committed, and this fails when they drift. Regenerate with
 //! `UPDATE_BINDINGS=1 cargo test -p agentdesk --test commands`.
 
 #[path = "../build/commands.rs"]
@@ -10,6 +11,21 @@ fn generated() -> String {
         .expect("src/commands.rs");
     let commands = commands::read(&source).unwrap();
     commands::typescript_client(&commands).unwrap()
+}
+
+#[test]
+fn the_committed_bindings_and_event_table_match_the_rust_types() {
+    let backend = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/backend");
+    agentdesk_testkit::assert_committed(
+        &backend.join("bindings.ts"),
+        &agentdesk::typescript_bindings(),
+        "UPDATE_BINDINGS=1 cargo test -p agentdesk --test commands",
+    );
+    agentdesk_testkit::assert_committed(
+        &backend.join("events.ts"),
+        &agentdesk::typescript_events(),
+        "UPDATE_BINDINGS=1 cargo test -p agentdesk --test commands",
+    );
 }
 
 #[test]

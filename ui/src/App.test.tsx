@@ -2,9 +2,10 @@
 // delivery states, and renders hostile customer text as text.
 
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 import { App } from "./App";
+import { BackendError } from "./backend/backend";
 import { FakeBackend } from "./backend/fakeBackend";
 import { initI18n } from "./i18n";
 
@@ -318,6 +319,10 @@ describe("workbench", () => {
     await waitFor(() => expect(screen.getAllByTestId("merchant-row")[1].textContent).toContain("Enabled"));
     expect(backend.merchantList[1].enabled).toBe(true);
 
+    // The platform refuses an external id it has already.
+    vi.spyOn(backend, "addMerchant").mockRejectedValueOnce(
+      new BackendError("platform", "That already exists: choose another. (999999 customerCode 已存在!)"),
+    );
     fireEvent.click(screen.getByTestId("merchant-add"));
     fireEvent.change(screen.getByTestId("merchant-name"), { target: { value: "Again" } });
     fireEvent.change(screen.getByTestId("merchant-code"), { target: { value: "lumen-mall" } });
@@ -341,6 +346,9 @@ describe("workbench", () => {
     expect(screen.getAllByTestId("agent-row")[1].textContent).toContain("138****5678");
     addAgent("n2@lumen.test");
     await waitFor(() => expect(screen.getAllByTestId("agent-row")).toHaveLength(3));
+    vi.spyOn(backend, "addAgent").mockRejectedValueOnce(
+      new BackendError("platform", "Not enough agent seats: raise the merchant's maximum number of agents, or remove agents first. (200007 在线客服数量不足)"),
+    );
     addAgent("n3@lumen.test");
     expect((await screen.findByRole("alert")).textContent).toContain("Not enough agent seats");
 

@@ -17,12 +17,9 @@ use agentdesk_customer360::CustomerSources;
 use agentdesk_domain::{system_clock, Secret, SharedClock};
 use agentdesk_http::{CallLedger, HttpContext, HttpSettings};
 use agentdesk_sandbox::{ReadyInfo, Sandbox, SandboxConfig};
-use agentdesk_sobot::client::UnionCredentials;
 use agentdesk_sobot::AgentCredentials;
 use agentdesk_workspace::{Bus, Workspace, WorkspaceMode, WorkspaceOptions};
 
-use crate::database_key::DatabaseKeys;
-use crate::workbench::{AccountParts, OutsideCalls, SignIn, Workbench};
 use crate::{ApiError, ErrorCode};
 
 /// The variable a host may read to name an external sandbox (the library itself never reads it).
@@ -182,61 +179,6 @@ impl DemoWorkspace {
     pub async fn shutdown(self) {
         self.workspace.close().await;
         self.sandbox.shutdown().await;
-    }
-}
-
-/// The account name demo mode files its databases under.
-const DEMO_ACCOUNT: &str = "sandbox";
-
-impl Workbench {
-    /// Demo mode (no account configured): the sandbox's demo tenant, signed in as its first agent.
-    pub async fn start_demo(
-        data_dir: PathBuf,
-        options: DemoOptions,
-    ) -> Result<Workbench, ApiError> {
-        let clock = options.clock.clone();
-        let sandbox = demo_sandbox(options.sandbox_url, options.config).await?;
-        let info = sandbox.info.clone();
-        let home =
-            info.tenants.first().cloned().ok_or_else(|| {
-                ApiError::new(ErrorCode::Platform, "the sandbox reports no tenants")
-            })?;
-        let home_credentials = sandbox
-            .agent_credentials(0)
-            .ok_or_else(|| ApiError::new(ErrorCode::Platform, "the sandbox has no agents"))?;
-        let outside = OutsideCalls::new(clock.clone());
-        let sources = demo_sources(&info, outside.desk())?;
-        Workbench::start(
-            data_dir,
-            SignIn {
-                mode: WorkspaceMode::Demo,
-                account_name: DEMO_ACCOUNT.into(),
-                base_url: info.base_url.clone(),
-                home: crate::HomeTenant {
-                    database_id: home.company_id.clone(),
-                    company_id: Some(home.company_id),
-                    company_name: Some(home.company_name),
-                },
-                home_credentials,
-                supervisor_email: info.supervisor_email.clone(),
-                union: Some(UnionCredentials {
-                    base_url: info.base_url.clone(),
-                    union_code: info.union_code.clone(),
-                    email: info.supervisor_email.clone(),
-                    union_key: Secret::new(info.union_key.clone()),
-                }),
-                accounts: None,
-            },
-            AccountParts {
-                sources,
-                keys: DatabaseKeys::new(agentdesk_secrets::Keychain::os(), true),
-                sandbox: Some(sandbox),
-                provider: None,
-            },
-            outside,
-            clock,
-        )
-        .await
     }
 }
 

@@ -677,6 +677,63 @@ impl Workbench {
     }
 }
 
+/// The account name demo mode files its databases under.
+#[cfg(feature = "demo")]
+const DEMO_ACCOUNT: &str = "sandbox";
+
+#[cfg(feature = "demo")]
+impl Workbench {
+    /// Demo mode (no account configured): the sandbox's demo tenant, signed in as its first agent.
+    pub async fn start_demo(
+        data_dir: PathBuf,
+        options: crate::DemoOptions,
+    ) -> Result<Workbench, ApiError> {
+        let clock = options.clock.clone();
+        let sandbox = crate::demo::demo_sandbox(options.sandbox_url, options.config).await?;
+        let info = sandbox.info.clone();
+        let home =
+            info.tenants.first().cloned().ok_or_else(|| {
+                ApiError::new(ErrorCode::Platform, "the sandbox reports no tenants")
+            })?;
+        let home_credentials = sandbox
+            .agent_credentials(0)
+            .ok_or_else(|| ApiError::new(ErrorCode::Platform, "the sandbox has no agents"))?;
+        let outside = OutsideCalls::new(clock.clone());
+        let sources = crate::demo::demo_sources(&info, outside.desk())?;
+        Workbench::start(
+            data_dir,
+            SignIn {
+                mode: WorkspaceMode::Demo,
+                account_name: DEMO_ACCOUNT.into(),
+                base_url: info.base_url.clone(),
+                home: HomeTenant {
+                    database_id: home.company_id.clone(),
+                    company_id: Some(home.company_id),
+                    company_name: Some(home.company_name),
+                },
+                home_credentials,
+                supervisor_email: info.supervisor_email.clone(),
+                union: Some(UnionCredentials {
+                    base_url: info.base_url.clone(),
+                    union_code: info.union_code.clone(),
+                    email: info.supervisor_email.clone(),
+                    union_key: agentdesk_domain::Secret::new(info.union_key.clone()),
+                }),
+                accounts: None,
+            },
+            AccountParts {
+                sources,
+                keys: DatabaseKeys::new(agentdesk_secrets::Keychain::os(), true),
+                sandbox: Some(sandbox),
+                provider: None,
+            },
+            outside,
+            clock,
+        )
+        .await
+    }
+}
+
 impl SignIn {
     /// The sign-in without the account book (to ask the union platform about the home merchant).
     fn clone_identity(&self) -> SignIn {

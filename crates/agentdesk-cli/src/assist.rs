@@ -245,7 +245,7 @@ fn customer_question(messages: &[Line]) -> String {
 }
 
 fn find_sources(kb: &Path, question: &str, lexical_only: bool) -> anyhow::Result<Vec<Source>> {
-    let articles: Vec<Article> = crate::kb::read_jsonl(kb)?;
+    let articles: Vec<Article> = crate::encoding::read_jsonl(kb)?;
     if articles.is_empty() {
         bail!("{} has no articles", kb.display());
     }

@@ -12,27 +12,6 @@ use anyhow::{bail, Context};
 use serde::Deserialize;
 use serde_json::json;
 
-/// Reads a JSON-lines file, naming the line of any mistake.
-pub fn read_jsonl<T: for<'de> Deserialize<'de>>(path: &Path) -> anyhow::Result<Vec<T>> {
-    let file =
-        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let mut items = Vec::new();
-    for (number, line) in std::io::BufReader::new(file).lines().enumerate() {
-        let line = line.with_context(|| format!("cannot read {}", path.display()))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        items.push(serde_json::from_str(&line).with_context(|| {
-            format!(
-                "{} line {}: not the expected JSON",
-                path.display(),
-                number + 1
-            )
-        })?);
-    }
-    Ok(items)
-}
-
 /// How the CLI ranks: the shipped hybrid ranking, or words only.
 #[derive(Debug, Clone, Copy)]
 pub struct RankingChoice {
@@ -56,7 +35,7 @@ pub fn build(articles: Vec<Article>, choice: RankingChoice) -> anyhow::Result<Kn
     if choice.lexical_only {
         return Ok(index);
     }
-    let index = index.with_encoder(std::sync::Arc::new(load_encoder()?));
+    let index = index.with_encoder(std::sync::Arc::new(crate::encoding::load_encoder()?));
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let last = std::sync::Mutex::new(Instant::now());
     index.embed_missing(threads, &|done, total| {
@@ -71,7 +50,7 @@ pub fn build(articles: Vec<Article>, choice: RankingChoice) -> anyhow::Result<Kn
 }
 
 fn read_articles(kb: &Path) -> anyhow::Result<Vec<Article>> {
-    let articles: Vec<Article> = read_jsonl(kb)?;
+    let articles: Vec<Article> = crate::encoding::read_jsonl(kb)?;
     if articles.is_empty() {
         bail!("{} has no articles", kb.display());
     }
@@ -132,7 +111,7 @@ pub fn evaluate(
     let started = Instant::now();
     let index = build(articles, choice)?;
     let build_ms = started.elapsed().as_secs_f64() * 1000.0;
-    let queries: Vec<LabelledQuery> = read_jsonl(queries)?;
+    let queries: Vec<LabelledQuery> = crate::encoding::read_jsonl(queries)?;
     if tune {
         return tune_fusion(&index, &queries);
     }
@@ -226,7 +205,7 @@ fn tune_fusion(index: &KnowledgeIndex, queries: &[LabelledQuery]) -> anyhow::Res
 
 /// Writes the mean encoder vector of Chinese and of English text (see `LanguageMeans`).
 pub fn language_means(zh: &Path, en: &Path, out: &Path) -> anyhow::Result<i32> {
-    let encoder = load_encoder()?;
+    let encoder = crate::encoding::load_encoder()?;
     let mean_of = |path: &Path, limit: usize| -> anyhow::Result<Vec<f32>> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read {}", path.display()))?;
@@ -240,7 +219,7 @@ pub fn language_means(zh: &Path, en: &Path, out: &Path) -> anyhow::Result<i32> {
             bail!("{} has no LABEL<TAB>TEXT lines", path.display());
         }
         let mut mean = vec![0f32; agentdesk_encoder::DIMENSIONS];
-        for vector in crate::sentiment::embed_in_parallel(&encoder, &texts) {
+        for vector in crate::encoding::embed_in_parallel(&encoder, &texts) {
             for (m, v) in mean.iter_mut().zip(vector) {
                 *m += v / texts.len() as f32;
             }
@@ -261,18 +240,4 @@ pub fn language_means(zh: &Path, en: &Path, out: &Path) -> anyhow::Result<i32> {
         .with_context(|| format!("cannot write {}", out.display()))?;
     eprintln!("wrote {}", out.display());
     Ok(0)
-}
-
-pub fn load_encoder() -> anyhow::Result<agentdesk_encoder::Encoder> {
-    let path = agentdesk_encoder::find_model(&[]).context(
-        "the sentence encoder's model file is missing: run scripts/fetch-model.sh (or set \
-         AGENTDESK_ENCODER_MODEL), or pass --lexical-only",
-    )?;
-    agentdesk_encoder::Encoder::load(&path).with_context(|| {
-        format!(
-            "cannot load the sentence encoder's model {}: run scripts/fetch-model.sh to make it \
-             again, or pass --lexical-only",
-            path.display()
-        )
-    })
 }

@@ -9,6 +9,7 @@ mod bench_assist;
 mod bench_customer;
 mod connector;
 mod demo;
+mod encoding;
 mod kb;
 mod provision;
 mod responder;

@@ -57,7 +57,7 @@ fn read_labelled(path: &Path) -> anyhow::Result<Vec<Labelled>> {
 /// A FAQ file's questions (titles and similar questions) as neutral examples: customers asking
 /// how something works are not angry, and review data alone has few such plain questions.
 fn read_questions(path: &Path) -> anyhow::Result<Vec<Labelled>> {
-    let articles: Vec<agentdesk_insight::kb::Article> = crate::kb::read_jsonl(path)?;
+    let articles: Vec<agentdesk_insight::kb::Article> = crate::encoding::read_jsonl(path)?;
     Ok(articles
         .into_iter()
         .flat_map(|a| std::iter::once(a.title).chain(a.similar))
@@ -82,7 +82,7 @@ impl Judge {
         } else {
             Some((
                 agentdesk_insight::sentiment_head::SentimentHead::shipped()?,
-                crate::kb::load_encoder()?,
+                crate::encoding::load_encoder()?,
             ))
         };
         Ok(Judge {
@@ -97,7 +97,7 @@ impl Judge {
             None => texts.iter().map(|t| self.words.judge(t)).collect(),
             Some((head, encoder)) => texts
                 .iter()
-                .zip(embed_in_parallel(encoder, texts))
+                .zip(crate::encoding::embed_in_parallel(encoder, texts))
                 .map(|(t, v)| self.words.judge_with(t, Some((head, &v))))
                 .collect(),
         }
@@ -273,7 +273,7 @@ fn sample(rows: &[Labelled], per_class: usize) -> (Vec<Labelled>, Vec<Labelled>)
 /// them, so the head learns how far to trust it on text it has not seen.
 pub fn train_head(files: &[PathBuf], out: &Path, per_class: usize) -> anyhow::Result<i32> {
     use agentdesk_insight::sentiment_head::SentimentHead;
-    let encoder = crate::kb::load_encoder()?;
+    let encoder = crate::encoding::load_encoder()?;
     let mut domains = Vec::new();
     for file in files {
         domains.extend(domains_of(file)?);
@@ -307,7 +307,7 @@ pub fn train_head(files: &[PathBuf], out: &Path, per_class: usize) -> anyhow::Re
         .iter()
         .map(|(picked, _)| {
             let texts: Vec<&str> = picked.iter().map(|(t, _)| t.as_str()).collect();
-            embed_in_parallel(&encoder, &texts)
+            crate::encoding::embed_in_parallel(&encoder, &texts)
         })
         .collect();
     eprintln!("embedded in {:.0} s", started.elapsed().as_secs_f64());
@@ -431,18 +431,4 @@ fn average(
         shift: meaning_only.shift.clone(),
         scale: meaning_only.scale.clone(),
     }
-}
-
-/// Vectors of the texts, in order, batches spread over every core.
-pub fn embed_in_parallel(encoder: &agentdesk_encoder::Encoder, texts: &[&str]) -> Vec<Vec<f32>> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let vectors = std::sync::Mutex::new(vec![Vec::new(); texts.len()]);
-    encoder.embed_in_batches(texts, threads, &|first, batch| {
-        let mut vectors = vectors.lock().unwrap_or_else(|p| p.into_inner());
-        for (k, vector) in batch.into_iter().enumerate() {
-            vectors[first + k] = vector;
-        }
-        std::ops::ControlFlow::Continue(())
-    });
-    vectors.into_inner().unwrap_or_else(|p| p.into_inner())
 }

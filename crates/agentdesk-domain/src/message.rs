@@ -57,17 +57,6 @@ impl MessageKind {
         }
     }
 
-    pub fn sobot_msg_type(self) -> i64 {
-        match self {
-            MessageKind::Text => 0,
-            MessageKind::Image => 1,
-            MessageKind::Voice => 2,
-            MessageKind::File => 12,
-            MessageKind::Video => 23,
-            MessageKind::Other => 0,
-        }
-    }
-
     pub fn as_str(self) -> &'static str {
         match self {
             MessageKind::Text => "text",

@@ -33,19 +33,6 @@ impl Channel {
         }
     }
 
-    pub fn sobot_source(self) -> i64 {
-        match self {
-            Channel::Web => 0,
-            Channel::Wechat => 1,
-            Channel::App => 2,
-            Channel::Weibo => 3,
-            Channel::MobileWeb => 4,
-            Channel::WecomWork => 9,
-            Channel::MiniProgram => 10,
-            Channel::Other => 99,
-        }
-    }
-
     pub fn as_str(self) -> &'static str {
         match self {
             Channel::Web => "web",

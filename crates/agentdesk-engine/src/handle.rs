@@ -7,70 +7,23 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use agentdesk_domain::limits::{IMAGE_TYPES, MAX_IMAGE_BYTES, MAX_TEXT_CHARS};
-use agentdesk_domain::{ConnectionState, DomainEvent, Message, Session, SharedClock};
+use agentdesk_domain::{ConnectionState, DomainEvent, Message, Session};
 use agentdesk_sobot::client::CallRecord;
-use agentdesk_sobot::{AgentClient, ClientError, PushConnection};
-use agentdesk_store::{Applied, Database, OutboxAttachment, ReadPool, StoreError, Write};
-use serde::Serialize;
+use agentdesk_sobot::PushConnection;
+use agentdesk_store::{Applied, OutboxAttachment, ReadPool, Write};
 use tokio::sync::{broadcast, mpsc, oneshot, watch, Notify};
 use tokio::task::JoinHandle;
 
 use crate::actor::{Actor, Command, Shared};
-use crate::latency::LatencyHistogram;
+use crate::config::EngineConfig;
+use crate::error::EngineError;
 use crate::outbox;
+use crate::stats::EngineStats;
 use crate::writer::StoreWriter;
 
 /// Events kept for slow subscribers. A subscriber that falls further behind is told it lagged and
 /// re-reads the store; a bigger buffer would only hold megabytes of old messages in memory.
 const EVENT_BUFFER: usize = 4096;
-
-pub struct EngineConfig {
-    /// The workspace's database (its file and key).
-    pub database: Database,
-    pub client: Arc<AgentClient>,
-    /// Shown on the agent's outbound messages until the platform confirms them.
-    pub agent_name: String,
-    /// What "now" is for queue times, retry schedules and catch-up waits.
-    pub clock: SharedClock,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum EngineError {
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error("the session engine has stopped; restart AgentDesk")]
-    Stopped,
-    #[error("no session {0} in this workspace")]
-    UnknownSession(String),
-    #[error("{0}")]
-    InvalidInput(String),
-    #[error(transparent)]
-    Platform(#[from] ClientError),
-}
-
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct EngineStats {
-    pub pushes_received: u64,
-    pub messages_stored: u64,
-    pub duplicates_dropped: u64,
-    /// Sessions read from the platform's records (`queryHistoryRecords`).
-    pub catch_ups: u64,
-    pub connects: u64,
-    pub disconnects: u64,
-    pub malformed_frames: u64,
-    pub sends_accepted: u64,
-    pub sends_postponed: u64,
-    pub sends_failed: u64,
-    /// Sends that got no answer...
-    pub sends_unknown: u64,
-    /// ...then found in the session's records (stored after all)...
-    pub sends_found_in_history: u64,
-    /// ...or not found there, and so sent again.
-    pub sends_resent_after_check: u64,
-    pub commit_failures: u64,
-    /// From push frame read to event emitted, for new messages.
-    pub push_to_event: LatencyHistogram,
-}
 
 /// A cheap, cloneable handle to a running engine.
 #[derive(Clone)]

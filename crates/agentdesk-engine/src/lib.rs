@@ -10,10 +10,16 @@
 //! the rest of AgentDesk holds.
 
 mod actor;
+mod config;
+mod error;
 mod handle;
 mod latency;
 mod outbox;
+mod stats;
 mod writer;
 
-pub use handle::{EngineConfig, EngineError, EngineHandle, EngineStats, SessionEngine};
+pub use config::EngineConfig;
+pub use error::EngineError;
+pub use handle::{EngineHandle, SessionEngine};
 pub use latency::LatencyHistogram;
+pub use stats::EngineStats;

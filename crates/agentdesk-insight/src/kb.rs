@@ -565,14 +565,6 @@ impl KnowledgeIndex {
     pub fn article(&self, id: &str) -> Option<&Article> {
         self.by_id.get(id).map(|n| &self.articles[*n])
     }
-
-    /// For tests and the index's size figures: the number of indexed questions.
-    pub fn question_count(&self) -> usize {
-        self.questions
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .len()
-    }
 }
 
 /// A question's vector as the index keeps it: its language's mean taken away, packed.

@@ -193,10 +193,6 @@ impl Database {
         &self.path
     }
 
-    pub fn is_encrypted(&self) -> bool {
-        self.key.is_some()
-    }
-
     /// A read-write connection (creating and migrating the file if needed).
     pub fn open(&self) -> Result<Store, StoreError> {
         Store::open_with_key(&self.path, self.key.as_ref())

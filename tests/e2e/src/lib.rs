@@ -77,15 +77,29 @@ impl WebDriver {
                 "tauri:options": {"application": application.display().to_string(), "args": args}
             }}
         });
-        let response: Value = http
-            .post(format!("{driver_url}/session"))
-            .json(&capabilities)
-            .send()
-            .await
-            .map_err(|e| format!("tauri-driver at {driver_url} is not answering: {e}"))?
-            .json()
-            .await
-            .map_err(|e| e.to_string())?;
+        // A machine busy building (CI runs the tests beside other work) can keep tauri-driver from
+        // answering the first request in time: one more try before failing.
+        let mut attempts = 0;
+        let response: Value = loop {
+            attempts += 1;
+            let answer = http
+                .post(format!("{driver_url}/session"))
+                .json(&capabilities)
+                .send()
+                .await;
+            match answer {
+                Ok(answer) => break answer.json().await.map_err(|e| e.to_string())?,
+                Err(e) if attempts < 2 => {
+                    eprintln!("tauri-driver did not answer ({e}); trying once more");
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                }
+                Err(e) => {
+                    return Err(format!(
+                        "tauri-driver at {driver_url} is not answering: {e}"
+                    ))
+                }
+            }
+        };
         let session = response["value"]["sessionId"]
             .as_str()
             .ok_or_else(|| format!("no session: {response}"))?

@@ -1,18 +1,7 @@
 // The one way the UI talks to AgentDesk's core. `tauriBackend()` implements it over IPC; `FakeBackend`
 // implements it in memory for tests and for working on the UI in a plain browser.
 
-import type {
-  ApiError,
-  ApiHealthAlert,
-  AssistEvent,
-  IndexingProgress,
-  ErrorCode,
-  ErrorReason,
-  MoodEvent,
-  ResyncEvent,
-  UpdateStatus,
-  WorkbenchEvent,
-} from "./bindings";
+import type { ApiError, DeskEvent, ErrorCode, ErrorReason, UpdateStatus } from "./bindings";
 import type { Commands } from "./commands";
 
 export type { TransferTarget } from "./bindings";
@@ -21,19 +10,14 @@ export type StartupInfo = { ok: true } | { ok: false; error: ApiError };
 
 /** The core's commands (generated from the Rust definitions) and the events the window listens to. */
 export interface Backend extends Commands {
-  onEvent(listener: (event: WorkbenchEvent) => void): Promise<() => void>;
+  /** Everything the workbench tells the window, one tagged event at a time (see `events.ts`):
+   * domain events, moods, resyncs, the knowledge base's understanding, the assistant's calls, the
+   * API health alert. Subscribe with `useDeskEvents`. */
+  onDesk(listener: (event: DeskEvent) => void): Promise<() => void>;
+  /** The shell's: the workbench started (or could not). */
   onStartup(listener: (info: StartupInfo) => void): Promise<() => void>;
-  /** The window missed events (the bridge fell behind): read again what is shown. */
-  onResync(listener: (event: ResyncEvent) => void): Promise<() => void>;
-  /** Each customer message's effect on its session's mood. */
-  onMood(listener: (event: MoodEvent) => void): Promise<() => void>;
-  /** The knowledge base's questions being understood in the background. */
-  onIndexing(listener: (progress: IndexingProgress) => void): Promise<() => void>;
-  /** The API failure alert, raised and cleared. */
-  onApiHealth(listener: (alert: ApiHealthAlert) => void): Promise<() => void>;
+  /** The shell's: the in-app updater's state. */
   onUpdate(listener: (status: UpdateStatus) => void): Promise<() => void>;
-  /** The reply assistant's calls: their text as it streams, waits, and their end. */
-  onAssist(listener: (event: AssistEvent) => void): Promise<() => void>;
 }
 
 /** An error from the core: branch on `code`, show `message`. */

@@ -1,398 +1,5 @@
-// Generated from the Rust types by `agentdesk_api::typescript_bindings()`. Do not edit.
-// Regenerate: UPDATE_BINDINGS=1 cargo test -p agentdesk-api --test bindings
-
-export type Channel = "web" | "wechat" | "app" | "weibo" | "mobile_web" | "wecom_work" | "mini_program" | "other";
-
-export type SessionState = "waiting" | "active" | "ended";
-
-export type Session = { 
-/**
- * Sobot's `cid`.
- */
-id: string, 
-/**
- * Sobot's visitor id (`uid`), needed on every agent-side call about this session.
- */
-visitor_id: string, visitor_name: string, channel: Channel, state: SessionState, started_at_ms: number, 
-/**
- * The visitor's satisfaction score (1–5) once they rated the service.
- */
-rating: number | null, };
-
-export type Direction = "in" | "out";
-
-export type MessageKind = "text" | "image" | "voice" | "file" | "video" | "other";
-
-export type DeliveryStatus = "pending" | "sent" | "failed" | "unknown";
-
-export type DeliveryFailure = "sensitive_word" | "session_ended" | "refused";
-
-export type Message = { session_id: string, 
-/**
- * The platform's message id (`msgId`); `None` until the platform confirmed an outbound message.
- */
-msg_id: string | null, 
-/**
- * AgentDesk's own id for an outbound message (the outbox key). It never leaves this machine:
- * Sobot has no field for it.
- */
-client_msg_id: string | null, direction: Direction, kind: MessageKind, 
-/**
- * Text, or for media the platform's URL. Always data, never markup.
- */
-content: string, sender_name: string, 
-/**
- * The platform's time of the message (what orders a session's messages); for an outbound
- * message not confirmed yet, when the agent wrote it.
- */
-sent_at_ms: number, status: DeliveryStatus, };
-
-export type ConnectionState = { "state": "connecting" } | { "state": "connected" } | { "state": "reconnecting", attempt: number, retry_in_ms: number, } | { "state": "offline", reason: string, };
-
-export type DomainEvent = { "type": "session_opened", session: Session, } | { "type": "session_ended", session_id: string, } | { "type": "message_stored", message: Message, } | { "type": "message_status_changed", session_id: string, client_msg_id: string, status: DeliveryStatus, msg_id: string | null, 
-/**
- * The details, in the platform's or the system's words (for a tooltip and the logs).
- */
-error: string | null, 
-/**
- * Why a `Failed` message was not delivered, for the window to say in the agent's language.
- */
-failure: DeliveryFailure | null, } | { "type": "session_caught_up", session_id: string, } | { "type": "visitor_typing", session_id: string, } | { "type": "session_rated", session_id: string, score: number, } | { "type": "queue_changed", waiting: number, } | { "type": "connection_changed", state: ConnectionState, } | { "type": "storage_changed", problem: string | null, };
-
-export type ErrorCode = "invalid_input" | "not_found" | "offline" | "platform" | "storage" | "not_ready" | "keychain";
-
-export type KeyKind = "app" | "union";
-
-export type ErrorReason = { "key": "general" } | { "key": "assistant_off", why: AssistantOff, } | { "key": "still_starting" } | { "key": "no_session", session: string, } | { "key": "image_outside_platform" } | { "key": "image_too_large", max_mb: number, } | { "key": "image_not_shown", mime: string, } | { "key": "image_unreachable" } | { "key": "image_not_base64" } | { "key": "account_exists", name: string, } | { "key": "account_name_spaces" } | { "key": "no_account", name: string, } | { "key": "account_key_missing", name: string, which: KeyKind, } | { "key": "not_a_date", text: string, } | { "key": "range_reversed" } | { "key": "range_too_long", days: number, } | { "key": "range_in_future" } | { "key": "summary_length", max: number, } | { "key": "audit_retention_range", min: number, max: number, } | { "key": "mood_threshold_range", min: number, max: number, } | { "key": "tenant_disabled", name: string, } | { "key": "no_tenant", tenant: string, } | { "key": "no_union_account" } | { "key": "not_on_union" } | { "key": "already_rated" } | { "key": "channel_cannot_rate" } | { "key": "rating_needs_customer_message" } | { "key": "customer_not_loaded" } | { "key": "no_export_folder" } | { "key": "no_update_waiting" } | { "key": "update_failed" } | { "key": "bad_message_id" } | { "key": "unknown_busy_reason" };
-
-export type UpdatesOff = "not_configured" | "turned_off_by_it";
-
-export type UpdateStatus = { "state": "off", reason: UpdatesOff, } | { "state": "up_to_date" } | { "state": "ready", version: string, notes: string | null, } | { "state": "refused", version: string, reason: string, } | { "state": "check_failed", reason: string, };
-
-export type ApiError = { code: ErrorCode, reason: ErrorReason, message: string, };
-
-export type WorkspaceMode = "demo" | "account";
-
-export type SessionSummary = { session: Session, last_message: Message | null, };
-
-export type WorkbenchSnapshot = { 
-/**
- * The workspace generation: events carry it too (`WorkbenchEvent`).
- */
-workspace: number, mode: WorkspaceMode, account_name: string, 
-/**
- * The tenant's (company's) id on the platform.
- */
-tenant_id: string, tenant_name: string, 
-/**
- * The agent's sign-in, personal data masked.
- */
-agent_login: string, sessions: Array<SessionSummary>, connection: ConnectionState, 
-/**
- * Demo mode without a keychain: why the local data lasts only until exit.
- */
-storage_warning: ApiError | null, 
-/**
- * Why nothing new can be saved right now (a full disk); later changes arrive as
- * `storage_changed` events.
- */
-storage_problem: string | null, };
-
-export type WorkbenchEvent = { workspace: number, event: DomainEvent, };
-
-export type MoodEvent = { workspace: number, mood: SessionMood, };
-
-export type ResyncEvent = { workspace: number, 
-/**
- * How many events were dropped (for the log; the window refetches whatever the number).
- */
-skipped: number, };
-
-export type IndexingProgress = { workspace: number, done: number, total: number, 
-/**
- * Set when the encoder cannot run (its model file missing or damaged): suggestions then match
- * words only.
- */
-problem: string | null, };
-
-export type AssistantPolicy = { enabled: boolean, draft: boolean, summary: boolean, translate: boolean, rewrite: boolean, 
-/**
- * A draft starts by itself for each new customer question.
- */
-draft_on_new_question: boolean, 
-/**
- * Tokens (prompt and answer) the merchant's agents on this desk may use a day; 0 = no limit.
- */
-daily_token_budget: number, };
-
-export type AssistantOff = "turned_off" | "no_provider" | "budget_spent";
-
-export type AssistantStatus = { on: boolean, off_reason: AssistantOff | null, policy: AssistantPolicy, 
-/**
- * The provider's host and model (never its key).
- */
-provider: string | null, model: string | null, tokens_today: number, };
-
-export type Feature = "draft" | "summary" | "translate" | "rewrite";
-
-export type AssistInput = { "task": "draft" } | { "task": "summary" } | { "task": "translate", text: string | null, to: string, } | { "task": "rewrite", text: string, style: string, };
-
-export type CitedArticle = { id: string, title: string, };
-
-export type AssistOutcome = { text: string, articles: Array<CitedArticle>, 
-/**
- * The answer stopped early (`problem` and `error` say why); `text` is what arrived.
- */
-partial: boolean, 
-/**
- * The failure's kind (unreachable, timed_out, rate_limited, key_refused, refused, server,
- * garbage, cut, cancelled), for the window's words.
- */
-problem: string | null, 
-/**
- * The failure in English words, as details.
- */
-error: string | null, prompt_tokens: number, completion_tokens: number, first_token_ms: number | null, total_ms: number, 
-/**
- * A summary's category and text, read from the answer.
- */
-classification: string | null, summary: string | null, };
-
-export type AssistStep = { "kind": "text", text: string, } | { "kind": "waiting", seconds: number, reason: string, } | { "kind": "done", outcome: AssistOutcome, };
-
-export type AssistEvent = { call_id: string, session_id: string, feature: Feature, step: AssistStep, };
-
-export type DraftFate = "sent" | "edited" | "discarded";
-
-export type AssistantFigures = { calls: number, failed: number, prompt_tokens: number, completion_tokens: number, 
-/**
- * Median time to the first token, of the calls that had one.
- */
-median_first_token_ms: number | null, drafts_sent: number, drafts_edited: number, drafts_discarded: number, };
-
-export type TenantOption = { 
-/**
- * The platform's company id.
- */
-id: string, name: string, enabled: boolean, 
-/**
- * The tenant the workbench shows now.
- */
-active: boolean, };
-
-export type MerchantView = { id: string, name: string, 
-/**
- * `customerCode`: the merchant's id on the union platform.
- */
-customer_code: string, 
-/**
- * The merchant's super-administrator e-mail.
- */
-email: string, contact_name: string, 
-/**
- * Masked (138****5678).
- */
-contact_tel: string, agents: number, max_agents: number, created: string, enabled: boolean, };
-
-export type MerchantInput = { customer_code: string, name: string, email: string, max_agents: number, contact_name: string, contact_tel: string, 
-/**
- * Adding only: the administrator's first password.
- */
-password: string | null, enabled: boolean | null, };
-
-export type AgentRole = "online_agent" | "online_admin" | "ticket_agent" | "ticket_admin";
-
-export type AgentView = { id: string, email: string, name: string, nick: string, role: AgentRole | null, 
-/**
- * Masked.
- */
-phone: string, max_accept: number, online: boolean, };
-
-export type AgentInput = { email: string, name: string, nick: string, role: AgentRole, phone: string, max_accept: number, 
-/**
- * Adding only.
- */
-password: string | null, };
-
-export type StatusLogEntry = { agent_id: string, at_ms: number, 
-/**
- * The platform's words: 在线, 忙碌, 离线.
- */
-action: string, 
-/**
- * pc or app.
- */
-source: string, };
-
-export type CardState = "fresh" | "cached" | "failed" | "unconfigured";
-
-export type Card<T> = { state: CardState, value: T | null, as_of_ms: number | null, 
-/**
- * What failed, in words.
- */
-error: string | null, 
-/**
- * When the source is tried again (its breaker is open).
- */
-retry_in_ms: number | null, };
-
-export type ProfileView = { name: string | null, tier: string | null, tags: Array<string>, lifetime_value: string | null, 
-/**
- * Other labelled fields (label, value).
- */
-fields: Array<[string, string]>, };
-
-export type PlatformRecordView = { vip_level: string | null, labels: Array<string>, remark: string | null, };
-
-export type PastSessionView = { cid: string, started_ms: number, 
-/**
- * The channel it came in on (`web`, `wechat`, `app`, ...: the session list's names).
- */
-channel: string | null, 
-/**
- * The customer's first message, masked, at most 120 characters.
- */
-preview: string | null, messages: number, };
-
-export type ConnectorView = { name: string, preset: string | null, base_url: string, 
-/**
- * `profile`, `orders`.
- */
-provides: Array<string>, has_key: boolean, 
-/**
- * Where the file is.
- */
-path: string, 
-/**
- * Why the file cannot be used, when it cannot.
- */
-problem: string | null, };
-
-export type KbSuggestionView = { id: string, title: string, answer: string, 
-/**
- * The article's question that matched, and the matched words in it (character ranges).
- */
-matched_question: string, highlights: Array<[number, number]>, };
-
-export type SessionMood = { session_id: string, 
-/**
- * 0 (calm) to 1 (about to complain), from the last customer messages.
- */
-risk: number, 
-/**
- * `negative`, `neutral`, `positive`: the newest customer message.
- */
-label: string, 
-/**
- * Escalation cues in the last customer messages.
- */
-cues: Array<string>, warn: boolean, };
-
-export type TrackingEventView = { at: string, place: string | null, text: string, };
-
-export type ShipmentView = { carrier: string, waybill: string, 
-/**
- * `in_transit`, `delivered`, ... (the UI translates it).
- */
-state: string, 
-/**
- * Newest first.
- */
-events: Array<TrackingEventView>, 
-/**
- * One line for the composer.
- */
-summary: string, };
-
-export type OrderLineView = { name: string, quantity: string | null, price: string | null, };
-
-export type OrderView = { id: string, status: string | null, amount: string | null, placed_at: string | null, lines: Array<OrderLineView>, 
-/**
- * The parcel of the order, when it has a waybill.
- */
-shipment: Card<ShipmentView> | null, };
-
-export type PersonalField = "phone" | "email";
-
-export type CustomerView = { session_id: string, name: string, partner_id: string | null, 
-/**
- * Masked (138****5678) unless revealed.
- */
-phone: string | null, email: string | null, identity: Card<null>, 
-/**
- * The platform's customer center.
- */
-record: Card<PlatformRecordView>, 
-/**
- * Earlier sessions on every channel, newest first (this one left out).
- */
-history: Card<Array<PastSessionView>>, profile: Card<ProfileView>, orders: Card<Array<OrderView>>, 
-/**
- * Which connector the profile and the orders come from.
- */
-profile_source: string | null, orders_source: string | null, };
-
-export type CustomerNoteView = { 
-/**
- * Empty when there is no note yet.
- */
-text: string, updated_at_ms: number | null, };
-
-export type AgentStatus = { "status": "online" } | { "status": "busy", reason: number, } | { "status": "offline" };
-
-export type TransferAgent = { id: string, name: string, online: boolean, };
-
-export type TransferGroup = { id: string, name: string, };
-
-export type TransferTargets = { agents: Array<TransferAgent>, groups: Array<TransferGroup>, };
-
-export type TransferTarget = { "kind": "agent", id: string, } | { "kind": "group", id: string, name: string, };
-
-export type Settings = { notify_new_session: boolean, notify_new_message: boolean, notification_sound: boolean, 
-/**
- * `zh-CN` or `en`; empty follows the OS.
- */
-language: string, 
-/**
- * The account the workbench signs in with at start; empty runs demo mode.
- */
-active_account: string, 
-/**
- * The risk (percent) from which a session is warned about (an escalation cue always warns).
- */
-mood_warning_percent: number, 
-/**
- * A desktop notification when a customer crosses that threshold.
- */
-notify_upset_customer: boolean, 
-/**
- * Days the audit log (every platform and connector call, every reveal of masked data) is kept.
- */
-audit_retention_days: number, };
-
-export type Platform = "sobot" | "sandbox";
-
-export type SupervisorLogin = { 
-/**
- * `unionCode`, issued by Sobot.
- */
-union_code: string, 
-/**
- * The platform super-administrator's e-mail (part of the request token).
- */
-email: string, };
-
-export type AssistantProviderSettings = { preset: string, base_url: string, model: string, };
-
-export type AssistantPreset = { id: string, name: string, 
-/**
- * `{resource}` marks the part the customer fills in (Azure).
- */
-base_url: string, model: string, needs_key: boolean, 
-/**
- * Runs on the agent's machine or the company's network.
- */
-local: boolean, };
+// Generated from the Rust types by src-tauri/src/bindings.rs. Do not edit.
+// Regenerate: UPDATE_BINDINGS=1 cargo test -p agentdesk --test commands
 
 export type Account = { 
 /**
@@ -410,9 +17,11 @@ supervisor: SupervisorLogin | null,
 /**
  * The reply assistant's model provider for this account (its key is in the keychain).
  */
-assistant: AssistantProviderSettings | null, };
-
-export type AccountView = { account: Account, has_app_key: boolean, has_union_key: boolean, has_assistant_key: boolean, };
+assistant: AssistantProviderSettings | null, 
+/**
+ * The account's own merchant, as AgentDesk first met it (kept by AgentDesk, not edited).
+ */
+home?: HomeTenant, };
 
 export type AccountInput = { account: Account, 
 /**
@@ -424,33 +33,7 @@ previous_name: string | null, app_key: string | null, union_key: string | null,
  */
 assistant_key: string | null, };
 
-export type ConnectionProblem = "bad_signature" | "unknown_appid" | "network" | "missing_secret" | "keychain" | "edition_not_supported" | "refused";
-
-export type ConnectionReport = { ok: boolean, problem: ConnectionProblem | null, 
-/**
- * What happened and what to do, for people.
- */
-message: string, };
-
-export type DashboardQuery = { from: string, to: string, group_id: string | null, };
-
-export type DayFigures = { 
-/**
- * `yyyy-MM-dd`, China time.
- */
-day: string, 
-/**
- * Sessions customers opened with human service that day (咨询会话).
- */
-sessions: number, 
-/**
- * Of those, answered by an agent, and not answered.
- */
-received: number, not_received: number, transferred: number, 
-/**
- * Customers who said their problem was solved.
- */
-solved: number, };
+export type AccountView = { account: Account, has_app_key: boolean, has_union_key: boolean, has_assistant_key: boolean, };
 
 export type AgentFigures = { id: string, name: string, group_id: string | null, 
 /**
@@ -475,25 +58,174 @@ ended_sessions: number | null, rated_sessions: number | null,
  */
 average_first_response_seconds: number | null, };
 
-export type SatisfactionFigures = { ratings: number, 
-/**
- * Ratings of 1 to 5 stars.
- */
-stars: number[], average: number, good_percent: number, solved_percent: number, 
-/**
- * Ratings per valid session, in percent.
- */
-comment_percent: number, invites: number, };
+export type AgentGroup = { id: string, name: string, };
 
-export type StaffStatus = "online" | "busy" | "offline";
-
-export type StatusSpan = { from_ms: number, to_ms: number, status: StaffStatus, 
+export type AgentInput = { email: string, name: string, nick: string, role: AgentRole, phone: string, max_accept: number, 
 /**
- * The platform's own word for it (在线, 忙碌, 小休…).
+ * Adding only.
  */
-label: string, };
+password: string | null, };
+
+export type AgentRole = "online_agent" | "online_admin" | "ticket_agent" | "ticket_admin";
+
+export type AgentStatus = { "status": "online" } | { "status": "busy", reason: number, } | { "status": "offline" };
 
 export type AgentTimeline = { id: string, name: string, spans: Array<StatusSpan>, };
+
+export type AgentView = { id: string, email: string, name: string, nick: string, role: AgentRole | null, 
+/**
+ * Masked.
+ */
+phone: string, max_accept: number, online: boolean, };
+
+export type ApiError = { code: ErrorCode, reason: ErrorReason, message: string, };
+
+export type ApiHealthAlert = { raised: boolean, failure_percent: number, calls: number, failures: number, 
+/**
+ * The endpoint with the most failures in the window (when raised).
+ */
+worst_endpoint: string | null, at_ms: number, };
+
+export type ApiHealthView = { generated_at_ms: number, 
+/**
+ * The alert window, in minutes.
+ */
+window_minutes: number, 
+/**
+ * Failed calls over the alert window, in percent, and how many calls it holds.
+ */
+window_failure_percent: number, window_calls: number, 
+/**
+ * Since when the alert is raised (none: healthy).
+ */
+alert_since_ms: number | null, endpoints: Array<EndpointHealth>, push: PushHealth, outbox_depth: number, target_success_percent: number, target_mean_ms: number, alert_failure_percent: number, };
+
+export type AssistEvent = { call_id: string, session_id: string, feature: Feature, step: AssistStep, };
+
+export type AssistInput = { "task": "draft" } | { "task": "summary" } | { "task": "translate", text: string | null, to: string, } | { "task": "rewrite", text: string, style: string, };
+
+export type AssistOutcome = { text: string, articles: Array<CitedArticle>, 
+/**
+ * The answer stopped early (`problem` and `error` say why); `text` is what arrived.
+ */
+partial: boolean, 
+/**
+ * The failure's kind (unreachable, timed_out, rate_limited, key_refused, refused, server,
+ * garbage, cut, cancelled), for the window's words.
+ */
+problem: string | null, 
+/**
+ * The failure in English words, as details.
+ */
+error: string | null, prompt_tokens: number, completion_tokens: number, first_token_ms: number | null, total_ms: number, 
+/**
+ * A summary's category and text, read from the answer.
+ */
+classification: string | null, summary: string | null, };
+
+export type AssistStep = { "kind": "text", text: string, } | { "kind": "waiting", seconds: number, reason: string, } | { "kind": "done", outcome: AssistOutcome, };
+
+export type AssistantFigures = { calls: number, failed: number, prompt_tokens: number, completion_tokens: number, 
+/**
+ * Median time to the first token, of the calls that had one.
+ */
+median_first_token_ms: number | null, drafts_sent: number, drafts_edited: number, drafts_discarded: number, };
+
+export type AssistantOff = "turned_off" | "no_provider" | "budget_spent";
+
+export type AssistantPolicy = { enabled: boolean, draft: boolean, summary: boolean, translate: boolean, rewrite: boolean, 
+/**
+ * A draft starts by itself for each new customer question.
+ */
+draft_on_new_question: boolean, 
+/**
+ * Tokens (prompt and answer) the merchant's agents on this desk may use a day; 0 = no limit.
+ */
+daily_token_budget: number, };
+
+export type AssistantPreset = { id: string, name: string, 
+/**
+ * `{resource}` marks the part the customer fills in (Azure).
+ */
+base_url: string, model: string, needs_key: boolean, 
+/**
+ * Runs on the agent's machine or the company's network.
+ */
+local: boolean, };
+
+export type AssistantProviderSettings = { preset: string, base_url: string, model: string, };
+
+export type AssistantStatus = { on: boolean, off_reason: AssistantOff | null, policy: AssistantPolicy, 
+/**
+ * The provider's host and model (never its key).
+ */
+provider: string | null, model: string | null, tokens_today: number, };
+
+export type Card<T> = { state: CardState, value: T | null, as_of_ms: number | null, 
+/**
+ * What failed, in words.
+ */
+error: string | null, 
+/**
+ * When the source is tried again (its breaker is open).
+ */
+retry_in_ms: number | null, };
+
+export type CardState = "fresh" | "cached" | "failed" | "unconfigured";
+
+export type Channel = "web" | "wechat" | "app" | "weibo" | "mobile_web" | "wecom_work" | "mini_program" | "other";
+
+export type CitedArticle = { id: string, title: string, };
+
+export type ConnectionProblem = "bad_signature" | "unknown_appid" | "network" | "missing_secret" | "keychain" | "edition_not_supported" | "refused";
+
+export type ConnectionReport = { ok: boolean, problem: ConnectionProblem | null, 
+/**
+ * What happened and what to do, for people.
+ */
+message: string, };
+
+export type ConnectionState = { "state": "connecting" } | { "state": "connected" } | { "state": "reconnecting", attempt: number, retry_in_ms: number, } | { "state": "offline", reason: string, };
+
+export type ConnectorView = { name: string, preset: string | null, base_url: string, 
+/**
+ * `profile`, `orders`.
+ */
+provides: Array<string>, has_key: boolean, 
+/**
+ * Where the file is.
+ */
+path: string, 
+/**
+ * Why the file cannot be used, when it cannot.
+ */
+problem: string | null, };
+
+export type CustomerNoteView = { 
+/**
+ * Empty when there is no note yet.
+ */
+text: string, updated_at_ms: number | null, };
+
+export type CustomerView = { session_id: string, name: string, partner_id: string | null, 
+/**
+ * Masked (138****5678) unless revealed.
+ */
+phone: string | null, email: string | null, identity: Card<null>, 
+/**
+ * The platform's customer center.
+ */
+record: Card<PlatformRecordView>, 
+/**
+ * Earlier sessions on every channel, newest first (this one left out).
+ */
+history: Card<Array<PastSessionView>>, profile: Card<ProfileView>, orders: Card<Array<OrderView>>, 
+/**
+ * Which connector the profile and the orders come from.
+ */
+profile_source: string | null, orders_source: string | null, };
+
+export type DashboardQuery = { from: string, to: string, group_id: string | null, };
 
 export type DashboardTotals = { sessions: number, valid_sessions: number, 
 /**
@@ -509,7 +241,7 @@ average_first_response_seconds: number, within_60s_percent: number,
  */
 waiting_now: number, agents_online: number, };
 
-export type DashboardView = { query: DashboardQuery, groups: Array<TransferGroup>, 
+export type DashboardView = { query: DashboardQuery, groups: Array<AgentGroup>, 
 /**
  * Day by day: Sobot's statistics give totals over a range and nothing per hour, so each day is
  * one `human_session` call (finished days are kept).
@@ -531,11 +263,43 @@ reports_problem: string | null,
  */
 assistant: AssistantFigures, generated_at_ms: number, };
 
-export type ApiHealthAlert = { raised: boolean, failure_percent: number, calls: number, failures: number, 
+export type DayFigures = { 
 /**
- * The endpoint with the most failures in the window (when raised).
+ * `yyyy-MM-dd`, China time.
  */
-worst_endpoint: string | null, at_ms: number, };
+day: string, 
+/**
+ * Sessions customers opened with human service that day (咨询会话).
+ */
+sessions: number, 
+/**
+ * Of those, answered by an agent, and not answered.
+ */
+received: number, not_received: number, transferred: number, 
+/**
+ * Customers who said their problem was solved.
+ */
+solved: number, };
+
+export type DeliveryFailure = "sensitive_word" | "session_ended" | "refused";
+
+export type DeliveryStatus = "pending" | "sent" | "failed" | "unknown";
+
+export type DeskEvent = { "kind": "domain", workspace: number, event: DomainEvent, } | { "kind": "mood", workspace: number, mood: SessionMood, } | { "kind": "indexing", workspace: number, progress: IndexingProgress, } | { "kind": "assist", workspace: number, step: AssistEvent, } | { "kind": "resync", workspace: number, skipped: number, } | { "kind": "notice", workspace: number, notice: Notice, } | { "kind": "api_health", alert: ApiHealthAlert, };
+
+export type Direction = "in" | "out";
+
+export type DomainEvent = { "type": "session_opened", session: Session, } | { "type": "session_ended", session_id: string, } | { "type": "message_stored", message: Message, } | { "type": "message_status_changed", session_id: string, client_msg_id: string, status: DeliveryStatus, msg_id: string | null, 
+/**
+ * The details, in the platform's or the system's words (for a tooltip and the logs).
+ */
+error: string | null, 
+/**
+ * Why a `Failed` message was not delivered, for the window to say in the agent's language.
+ */
+failure: DeliveryFailure | null, } | { "type": "session_caught_up", session_id: string, } | { "type": "visitor_typing", session_id: string, } | { "type": "session_rated", session_id: string, score: number, } | { "type": "queue_changed", waiting: number, } | { "type": "connection_changed", state: ConnectionState, } | { "type": "storage_changed", problem: string | null, };
+
+export type DraftFate = "sent" | "edited" | "discarded";
 
 export type EndpointHealth = { endpoint: string, calls: number, failures: number, 
 /**
@@ -547,23 +311,285 @@ refusals: number, success_percent: number, mean_ms: number, p50_ms: number, p95_
  */
 meets_target: boolean, };
 
+export type ErrorCode = "invalid_input" | "not_found" | "offline" | "platform" | "storage" | "not_ready" | "keychain";
+
+export type ErrorReason = { "key": "general" } | { "key": "assistant_off", why: AssistantOff, } | { "key": "still_starting" } | { "key": "no_session", session: string, } | { "key": "image_outside_platform" } | { "key": "image_too_large", max_mb: number, } | { "key": "image_not_shown", mime: string, } | { "key": "image_unreachable" } | { "key": "image_not_base64" } | { "key": "account_exists", name: string, } | { "key": "account_name_spaces" } | { "key": "no_account", name: string, } | { "key": "account_key_missing", name: string, which: KeyKind, } | { "key": "not_a_date", text: string, } | { "key": "range_reversed" } | { "key": "range_too_long", days: number, } | { "key": "range_in_future" } | { "key": "summary_length", max: number, } | { "key": "audit_retention_range", min: number, max: number, } | { "key": "mood_threshold_range", min: number, max: number, } | { "key": "tenant_disabled", name: string, } | { "key": "no_tenant", tenant: string, } | { "key": "no_union_account" } | { "key": "not_on_union" } | { "key": "already_rated" } | { "key": "channel_cannot_rate" } | { "key": "rating_needs_customer_message" } | { "key": "customer_not_loaded" } | { "key": "no_export_folder" } | { "key": "no_update_waiting" } | { "key": "update_failed" } | { "key": "bad_message_id" } | { "key": "unknown_busy_reason" };
+
+export type Feature = "draft" | "summary" | "translate" | "rewrite";
+
+export type HomeTenant = { 
+/**
+ * Names the home database: `accounts/{account}/{database_id}.sqlite3`.
+ */
+database_id: string, 
+/**
+ * The platform's company id, once known.
+ */
+company_id: string | null, company_name: string | null, };
+
+export type IndexingProgress = { done: number, total: number, 
+/**
+ * Set when the encoder cannot run (its model file missing or damaged): suggestions then match
+ * words only.
+ */
+problem: string | null, };
+
+export type KbSuggestionView = { id: string, title: string, answer: string, 
+/**
+ * The article's question that matched, and the matched words in it (character ranges).
+ */
+matched_question: string, highlights: Array<[number, number]>, };
+
+export type KeyKind = "app" | "union";
+
+export type Limits = { max_text_chars: number, max_image_bytes: number, image_types: [string, string, string, string], max_shown_image_bytes: number, max_summary_chars: number, max_note_chars: number, };
+
+export type MerchantInput = { customer_code: string, name: string, email: string, max_agents: number, contact_name: string, contact_tel: string, 
+/**
+ * Adding only: the administrator's first password.
+ */
+password: string | null, enabled: boolean | null, };
+
+export type MerchantView = { id: string, name: string, 
+/**
+ * `customerCode`: the merchant's id on the union platform.
+ */
+customer_code: string, 
+/**
+ * The merchant's super-administrator e-mail.
+ */
+email: string, contact_name: string, 
+/**
+ * Masked (138****5678).
+ */
+contact_tel: string, agents: number, max_agents: number, created: string, enabled: boolean, };
+
+export type Message = { session_id: string, 
+/**
+ * The platform's message id (`msgId`); `None` until the platform confirmed an outbound message.
+ */
+msg_id: string | null, 
+/**
+ * AgentDesk's own id for an outbound message (the outbox key). It never leaves this machine:
+ * Sobot has no field for it.
+ */
+client_msg_id: string | null, direction: Direction, kind: MessageKind, 
+/**
+ * Text, or for media the platform's URL. Always data, never markup.
+ */
+content: string, sender_name: string, 
+/**
+ * The platform's time of the message (what orders a session's messages); for an outbound
+ * message not confirmed yet, when the agent wrote it.
+ */
+sent_at_ms: number, status: DeliveryStatus, };
+
+export type MessageKind = "text" | "image" | "voice" | "file" | "video" | "other";
+
+export type Notice = { "kind": "new_session", session_id: string, customer: string, } | { "kind": "new_message", session_id: string, customer: string, preview: string, } | { "kind": "upset_customer", session_id: string, customer: string, percent: number, cues: Array<string>, };
+
+export type OrderLineView = { name: string, quantity: string | null, price: string | null, };
+
+export type OrderView = { id: string, status: string | null, amount: string | null, placed_at: string | null, lines: Array<OrderLineView>, 
+/**
+ * The parcel of the order, when it has a waybill.
+ */
+shipment: Card<ShipmentView> | null, };
+
+export type PastSessionView = { cid: string, started_ms: number, 
+/**
+ * The channel it came in on (`web`, `wechat`, `app`, ...: the session list's names).
+ */
+channel: string | null, 
+/**
+ * The customer's first message, masked, at most 120 characters.
+ */
+preview: string | null, messages: number, };
+
+export type PersonalField = "phone" | "email";
+
+export type Platform = "sobot" | "sandbox";
+
+export type PlatformRecordView = { vip_level: string | null, labels: Array<string>, remark: string | null, };
+
+export type ProfileView = { name: string | null, tier: string | null, tags: Array<string>, lifetime_value: string | null, 
+/**
+ * Other labelled fields (label, value).
+ */
+fields: Array<[string, string]>, };
+
 export type PushHealth = { state: ConnectionState | null, connected_since_ms: number | null, 
 /**
  * Share of this run the connection was up.
  */
 uptime_percent: number, reconnects: number, };
 
-export type ApiHealthView = { generated_at_ms: number, 
+export type SatisfactionFigures = { ratings: number, 
 /**
- * The alert window, in minutes.
+ * Ratings of 1 to 5 stars.
  */
-window_minutes: number, 
+stars: number[], average: number, good_percent: number, solved_percent: number, 
 /**
- * Failed calls over the alert window, in percent, and how many calls it holds.
+ * Ratings per valid session, in percent.
  */
-window_failure_percent: number, window_calls: number, 
-/**
- * Since when the alert is raised (none: healthy).
- */
-alert_since_ms: number | null, endpoints: Array<EndpointHealth>, push: PushHealth, outbox_depth: number, target_success_percent: number, target_mean_ms: number, alert_failure_percent: number, };
+comment_percent: number, invites: number, };
 
+export type Session = { 
+/**
+ * Sobot's `cid`.
+ */
+id: string, 
+/**
+ * Sobot's visitor id (`uid`), needed on every agent-side call about this session.
+ */
+visitor_id: string, visitor_name: string, channel: Channel, state: SessionState, started_at_ms: number, 
+/**
+ * The visitor's satisfaction score (1–5) once they rated the service.
+ */
+rating: number | null, };
+
+export type SessionMood = { session_id: string, 
+/**
+ * 0 (calm) to 1 (about to complain), from the last customer messages.
+ */
+risk: number, 
+/**
+ * `negative`, `neutral`, `positive`: the newest customer message.
+ */
+label: string, 
+/**
+ * Escalation cues in the last customer messages (masked).
+ */
+cues: Array<string>, warn: boolean, };
+
+export type SessionState = "waiting" | "active" | "ended";
+
+export type SessionSummary = { session: Session, last_message: Message | null, };
+
+export type Settings = { notify_new_session: boolean, notify_new_message: boolean, notification_sound: boolean, 
+/**
+ * `zh-CN` or `en`; empty follows the OS.
+ */
+language: string, 
+/**
+ * The account the workbench signs in with at start; empty runs demo mode.
+ */
+active_account: string, 
+/**
+ * The risk (percent) from which a session is warned about (an escalation cue always warns).
+ */
+mood_warning_percent: number, 
+/**
+ * A desktop notification when a customer crosses that threshold.
+ */
+notify_upset_customer: boolean, 
+/**
+ * Days the audit log (every platform and connector call, every reveal of masked data) is kept.
+ */
+audit_retention_days: number, };
+
+export type ShipmentView = { carrier: string, waybill: string, 
+/**
+ * `in_transit`, `delivered`, ... (the UI translates it).
+ */
+state: string, 
+/**
+ * Newest first.
+ */
+events: Array<TrackingEventView>, 
+/**
+ * One line for the composer.
+ */
+summary: string, };
+
+export type StaffStatus = "online" | "busy" | "offline";
+
+export type StatusLogEntry = { agent_id: string, at_ms: number, 
+/**
+ * The platform's words: 在线, 忙碌, 离线.
+ */
+action: string, 
+/**
+ * pc or app.
+ */
+source: string, };
+
+export type StatusSpan = { from_ms: number, to_ms: number, status: StaffStatus, 
+/**
+ * The platform's own word for it (在线, 忙碌, 小休…).
+ */
+label: string, };
+
+export type SupervisorLogin = { 
+/**
+ * `unionCode`, issued by Sobot.
+ */
+union_code: string, 
+/**
+ * The platform super-administrator's e-mail (part of the request token).
+ */
+email: string, };
+
+export type TenantOption = { 
+/**
+ * The platform's company id.
+ */
+id: string, name: string, enabled: boolean, 
+/**
+ * The tenant the workbench shows now.
+ */
+active: boolean, };
+
+export type TrackingEventView = { at: string, place: string | null, text: string, };
+
+export type TransferAgent = { id: string, name: string, online: boolean, };
+
+export type TransferGroup = { id: string, name: string, };
+
+export type TransferTarget = { "kind": "agent", id: string, } | { "kind": "group", id: string, name: string, };
+
+export type TransferTargets = { agents: Array<TransferAgent>, groups: Array<TransferGroup>, };
+
+export type UpdateStatus = { "state": "off", reason: UpdatesOff, } | { "state": "up_to_date" } | { "state": "ready", version: string, notes: string | null, } | { "state": "refused", version: string, reason: string, } | { "state": "check_failed", reason: string, };
+
+export type UpdatesOff = "not_configured" | "turned_off_by_it";
+
+export type WorkbenchSnapshot = { 
+/**
+ * The workspace generation: events of the workspace carry it too.
+ */
+workspace: number, mode: WorkspaceMode, account_name: string, 
+/**
+ * The tenant's (company's) id on the platform.
+ */
+tenant_id: string, tenant_name: string, 
+/**
+ * The agent's sign-in, personal data masked.
+ */
+agent_login: string, sessions: Array<SessionSummary>, connection: ConnectionState, 
+/**
+ * Demo mode without a keychain: why the local data lasts only until exit.
+ */
+storage_warning: ApiError | null, 
+/**
+ * Why nothing new can be saved right now (a full disk); later changes arrive as
+ * `storage_changed` events.
+ */
+storage_problem: string | null, };
+
+export type WorkspaceMode = "demo" | "account";
+
+/** The limits the core keeps, for the window to stop the agent before the core refuses. */
+export const LIMITS: Limits = {
+  "max_text_chars": 20000,
+  "max_image_bytes": 5242880,
+  "image_types": [
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp"
+  ],
+  "max_shown_image_bytes": 10485760,
+  "max_summary_chars": 2000,
+  "max_note_chars": 20000
+};

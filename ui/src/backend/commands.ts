@@ -72,7 +72,7 @@ export interface Commands {
   assistantStatus(): Promise<AssistantStatus>;
   /** A supervisor's choice for the merchant on screen: on or off, the features, the daily budget. */
   setAssistantPolicy(policy: AssistantPolicy): Promise<void>;
-  /** Starts a draft, summary, translation or rewrite; its text arrives as `agentdesk://assist` events. Answers the call's id. */
+  /** Starts a draft, summary, translation or rewrite; its text arrives as `assist` events. Answers the call's id. */
   startAssist(sessionId: string, input: AssistInput, agentLanguage: string): Promise<string>;
   /** Stops a call at once (what arrived is kept as a partial answer). */
   cancelAssist(callId: string): Promise<boolean>;

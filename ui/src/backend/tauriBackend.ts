@@ -1,13 +1,15 @@
 // The backend over Tauri IPC: every command of the generated client is an `invoke` (its arguments
-// named as the table says), and events arrive as `agentdesk://…` events.
+// named as the table says); the workbench's events arrive on one channel (`DESK_EVENT`), the shell's
+// own on theirs.
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 
 import type { Backend, StartupInfo } from "./backend";
 import { BackendError } from "./backend";
-import type { ApiHealthAlert, AssistEvent, IndexingProgress, MoodEvent, ResyncEvent, UpdateStatus, WorkbenchEvent } from "./bindings";
+import type { DeskEvent, UpdateStatus } from "./bindings";
 import { COMMANDS, type Commands } from "./commands";
+import { DESK_EVENT } from "./events";
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
@@ -33,14 +35,9 @@ function on<T>(event: string, listener: (payload: T) => void) {
 export function tauriBackend(): Backend {
   return {
     ...commandClient(),
-    onEvent: (listener: (event: WorkbenchEvent) => void) => on("agentdesk://event", listener),
+    onDesk: (listener: (event: DeskEvent) => void) => on(DESK_EVENT, listener),
     onStartup: (listener: (info: StartupInfo) => void) => on("agentdesk://startup", listener),
-    onResync: (listener: (event: ResyncEvent) => void) => on("agentdesk://resync", listener),
-    onMood: (listener: (event: MoodEvent) => void) => on("agentdesk://mood", listener),
-    onApiHealth: (listener: (alert: ApiHealthAlert) => void) => on("agentdesk://api-health", listener),
-    onIndexing: (listener: (progress: IndexingProgress) => void) => on("agentdesk://indexing", listener),
     onUpdate: (listener: (status: UpdateStatus) => void) => on("agentdesk://update", listener),
-    onAssist: (listener: (event: AssistEvent) => void) => on("agentdesk://assist", listener),
   };
 }
 

@@ -4,6 +4,8 @@
 import { forwardRef, memo, useImperativeHandle, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 
+import { LIMITS } from "../backend/bindings";
+
 export interface ComposerHandle {
   focus(): void;
   /** Puts text into the box (after what is there) for the agent to edit before sending. */
@@ -21,8 +23,9 @@ export interface PastedImage {
   dataBase64: string;
 }
 
-const SENDABLE_IMAGES = ["image/png", "image/jpeg", "image/gif", "image/webp"];
-const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
+/** The images the core sends, and how large (the core's own limits, generated). */
+const SENDABLE_IMAGES: readonly string[] = LIMITS.image_types;
+const MAX_IMAGE_BYTES = LIMITS.max_image_bytes;
 
 function readBase64(file: File): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -7,13 +7,13 @@ import { useTranslation } from "react-i18next";
 
 import type { Backend } from "../backend/backend";
 import { describeError } from "../errors";
-import type { Session } from "../backend/bindings";
+import { LIMITS, type Session } from "../backend/bindings";
 import { clock } from "../format";
 
 /** Typing pauses this long before a save: one write per burst of keys, not per key. */
 export const NOTE_SAVE_DELAY_MS = 500;
-/** The core keeps at most this many characters (MAX_NOTE_CHARS). */
-export const NOTE_MAX_CHARS = 20_000;
+/** The core keeps at most this many characters (its own limit, generated). */
+export const NOTE_MAX_CHARS = LIMITS.max_note_chars;
 
 /** Where notes were kept before they moved into the encrypted database (plain webview storage). */
 const legacyKey = (visitorId: string) => `agentdesk.note.${visitorId}`;

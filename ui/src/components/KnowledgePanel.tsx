@@ -8,6 +8,7 @@ import { useTranslation } from "react-i18next";
 
 import type { Backend } from "../backend/backend";
 import type { IndexingProgress, KbSuggestionView, Session } from "../backend/bindings";
+import { useDeskEvents } from "../backend/useDeskEvents";
 import { describeError } from "../errors";
 
 /** The matched question with its matched words in <mark>: text split at the ranges, never markup. */
@@ -43,18 +44,7 @@ export function KnowledgePanel(props: {
   const [indexing, setIndexing] = useState<IndexingProgress | null>(null);
   const sessionId = props.session.id;
 
-  useEffect(() => {
-    let unlisten: (() => void) | null = null;
-    let current = true;
-    void props.backend.onIndexing((progress) => current && setIndexing(progress)).then((stop) => {
-      if (current) unlisten = stop;
-      else stop();
-    });
-    return () => {
-      current = false;
-      unlisten?.();
-    };
-  }, [props.backend]);
+  useDeskEvents(props.backend, { indexing: (event) => setIndexing(event.progress) });
 
   useEffect(() => {
     let current = true;

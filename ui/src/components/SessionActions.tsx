@@ -6,7 +6,7 @@ import { useTranslation } from "react-i18next";
 
 import { useAssistCall } from "./assistant/useAssistCall";
 import type { Backend, TransferTarget } from "../backend/backend";
-import type { Session, TransferTargets } from "../backend/bindings";
+import { LIMITS, type Session, type TransferTargets } from "../backend/bindings";
 
 /** Memoized: it changes with its session, not with every pushed message. */
 export const SessionActions = memo(function SessionActions(props: {
@@ -31,7 +31,7 @@ export const SessionActions = memo(function SessionActions(props: {
   useEffect(() => {
     const text = filled?.summary?.trim() ? filled.summary : filled?.text.trim() ? filled.text : null;
     if (!filled || text === null) return;
-    setSummary(text.slice(0, 2000));
+    setSummary(text.slice(0, LIMITS.max_summary_chars));
     if (filled.classification) setClassification(filled.classification);
   }, [filled]);
 
@@ -130,7 +130,7 @@ export const SessionActions = memo(function SessionActions(props: {
           <textarea
             data-testid="summary-text"
             value={summary}
-            maxLength={2000}
+            maxLength={LIMITS.max_summary_chars}
             placeholder={t("actions.summaryPlaceholder")}
             aria-label={t("actions.summary")}
             onChange={(e) => setSummary(e.target.value)}

@@ -34,7 +34,7 @@ function loaded(sessions: Session[]): WorkbenchState {
   return reduce(initialState, { type: "snapshot", snapshot });
 }
 
-const event = (state: WorkbenchState, e: DomainEvent) => reduce(state, { type: "events", events: [{ workspace: state.workspace, event: e }], now: 0 });
+const event = (state: WorkbenchState, e: DomainEvent) => reduce(state, { type: "events", events: [{ kind: "domain", workspace: state.workspace, event: e }], now: 0 });
 
 describe("message ordering", () => {
   it("orders by the platform's time, a reply not confirmed yet by when it was written", () => {
@@ -177,7 +177,7 @@ describe("batched events", () => {
       { type: "session_ended", session_id: "a" },
     ];
     const oneByOne = events.reduce(event, start);
-    const batched = reduce(start, { type: "events", events: events.map((event) => ({ workspace: 1, event })), now: 0 });
+    const batched = reduce(start, { type: "events", events: events.map((event) => ({ kind: "domain" as const, workspace: 1, event })), now: 0 });
     expect(batched).toEqual(oneByOne);
     expect(totalUnread(batched)).toBe(3);
     expect(sessionsForTab(batched, "ended", "").map((s) => s.id)).toEqual(["a"]);
@@ -192,18 +192,18 @@ describe("tenant switches", () => {
 
   it("a new workspace starts from nothing and ignores the previous one's late events", () => {
     let state = reduce(initialState, { type: "snapshot", snapshot: snapshotOf(1, "a", [session("a1")]) });
-    state = reduce(state, { type: "events", now: 0, events: [{ workspace: 1, event: { type: "message_stored", message: inbound("a1", 1) } }] });
+    state = reduce(state, { type: "events", now: 0, events: [{ kind: "domain", workspace: 1, event: { type: "message_stored", message: inbound("a1", 1) } }] });
     state = reduce(state, { type: "select", sessionId: "a1" });
     expect(totalUnread(state)).toBe(0);
-    state = reduce(state, { type: "events", now: 0, events: [{ workspace: 1, event: { type: "message_stored", message: inbound("a1", 2) } }] });
+    state = reduce(state, { type: "events", now: 0, events: [{ kind: "domain", workspace: 1, event: { type: "message_stored", message: inbound("a1", 2) } }] });
 
     // Tenant b's first event overtakes its snapshot; a late event of tenant a follows it.
     state = reduce(state, {
       type: "events",
       now: 0,
       events: [
-        { workspace: 2, event: { type: "session_opened", session: session("b2") } },
-        { workspace: 1, event: { type: "session_opened", session: session("a9") } },
+        { kind: "domain", workspace: 2, event: { type: "session_opened", session: session("b2") } },
+        { kind: "domain", workspace: 1, event: { type: "session_opened", session: session("a9") } },
       ],
     });
     expect(Object.keys(state.sessions).sort()).toEqual(["a1"]);
@@ -213,7 +213,7 @@ describe("tenant switches", () => {
     expect(state.messages).toEqual({});
     expect(totalUnread(state)).toBe(0);
     expect(state.lastMessage.a1).toBeUndefined();
-    state = reduce(state, { type: "events", now: 0, events: [{ workspace: 1, event: { type: "message_stored", message: inbound("a1", 3) } }] });
+    state = reduce(state, { type: "events", now: 0, events: [{ kind: "domain", workspace: 1, event: { type: "message_stored", message: inbound("a1", 3) } }] });
     expect(state.sessions.a1).toBeUndefined();
     expect(state.lastMessage.a1).toBeUndefined();
   });

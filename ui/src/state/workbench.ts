@@ -2,7 +2,15 @@
 // Components render it; the backend's events and answers feed it. Nothing here touches the DOM or IPC,
 // so every rule is unit-tested.
 
-import type { ConnectionState, DeliveryFailure, DomainEvent, Message, MoodEvent, ResyncEvent, Session, SessionMood, WorkbenchEvent, WorkbenchSnapshot } from "../backend/bindings";
+import type { ConnectionState, DeliveryFailure, DomainEvent, Message, Session, SessionMood, WorkbenchSnapshot } from "../backend/bindings";
+import type { DeskEventOf } from "../backend/events";
+
+/** A domain event of a workspace, as the workbench sends it. */
+export type DomainUpdate = DeskEventOf<"domain">;
+/** A session's mood changed what the window shows. */
+export type MoodUpdate = DeskEventOf<"mood">;
+/** Events were lost on the way: everything shown is read again. */
+export type Resync = DeskEventOf<"resync">;
 
 export type SessionTab = "waiting" | "mine" | "ended";
 
@@ -11,7 +19,7 @@ export interface WorkbenchState {
   /** The workspace generation on screen (changes with a tenant switch); 0 before the first snapshot. */
   workspace: number;
   /** Events of a newer workspace that arrived before its snapshot: applied once it lands. */
-  early: WorkbenchEvent[];
+  early: DomainUpdate[];
   snapshot: Pick<WorkbenchSnapshot, "mode" | "account_name" | "tenant_id" | "tenant_name" | "agent_login" | "storage_warning"> | null;
   sessions: Record<string, Session>;
   lastMessage: Record<string, Message | undefined>;
@@ -67,9 +75,9 @@ export type Action =
   | { type: "snapshot"; snapshot: WorkbenchSnapshot }
   | { type: "messagesLoaded"; sessionId: string; messages: Message[] }
   | { type: "event"; event: DomainEvent; now: number }
-  | { type: "events"; events: WorkbenchEvent[]; now: number }
-  | { type: "mood"; event: MoodEvent }
-  | { type: "resynced"; event: ResyncEvent }
+  | { type: "events"; events: DomainUpdate[]; now: number }
+  | { type: "mood"; event: MoodUpdate }
+  | { type: "resynced"; event: Resync }
   | { type: "select"; sessionId: string | null }
   | { type: "optimisticSend"; message: Message }
   | { type: "sendFailed"; clientMsgId: string; sessionId: string; error: string }

@@ -18,7 +18,7 @@ use agentdesk_store::{OutboxItem, Write};
 
 use super::sends::same_message;
 use super::{Actor, Batch, CatchUpDue, Effect, Internal};
-use crate::handle::EngineError;
+use crate::error::EngineError;
 
 /// A push that its time cannot place after what the session holds (same second, or older) has the
 /// session caught up once it has been quiet this long...

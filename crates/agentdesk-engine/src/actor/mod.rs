@@ -30,8 +30,10 @@ use agentdesk_sobot::{AgentClient, ClientError, PushInput};
 use agentdesk_store::{AuditEntry, OutboxAttachment, Store, StoreError, Write};
 use tokio::sync::{broadcast, mpsc, oneshot, watch, Notify};
 
-use crate::handle::{EngineConfig, EngineError, EngineStats};
+use crate::config::EngineConfig;
+use crate::error::EngineError;
 use crate::outbox::OutcomeReport;
+use crate::stats::EngineStats;
 use crate::writer::StoreWriter;
 
 /// Inputs handled per commit at most; more wait for the next batch.

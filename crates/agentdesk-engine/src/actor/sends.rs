@@ -12,7 +12,7 @@ use tokio::sync::oneshot;
 
 use super::catch_up::UNKNOWN_CHECK_AFTER;
 use super::{Actor, Batch, Command, Effect, Internal};
-use crate::handle::EngineError;
+use crate::error::EngineError;
 use crate::outbox::{OutcomeReport, SendOutcome};
 
 impl Actor {

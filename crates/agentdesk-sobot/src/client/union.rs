@@ -582,17 +582,6 @@ impl UnionClient {
             .await
     }
 
-    /// One day's export of `task_type` (7 sessions, 8 response times), fetched and read.
-    pub async fn daily_report(
-        &self,
-        task_type: u8,
-        date: &str,
-    ) -> Result<Vec<ReportRow>, ClientError> {
-        let task = self.export(task_type, date).await?;
-        let text = self.export_file(&task).await?;
-        parse_report(&text)
-    }
-
     /// `chatIndexPage`: a customer's latest conversation with each tenant.
     pub async fn chat_index(&self, partner_id: &str) -> Result<Vec<ChatIndexItem>, ClientError> {
         let ts = self.http.signing_time_ms().to_string();

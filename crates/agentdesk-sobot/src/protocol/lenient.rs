@@ -14,10 +14,6 @@ pub fn opt_i64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>
     })
 }
 
-pub fn opt_u64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
-    Ok(opt_i64(deserializer)?.and_then(|v| u64::try_from(v).ok()))
-}
-
 /// A string field that may arrive as a number (ids are sometimes numeric).
 pub fn opt_string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
     Ok(match Option::<Value>::deserialize(deserializer)? {

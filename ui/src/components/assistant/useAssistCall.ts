@@ -1,12 +1,13 @@
 // One call to the reply assistant as the window sees it: started through the core, its text
-// appended as the core streams it (`onAssist`), then ended with the core's outcome. Steps that arrive
-// before the core has answered with the call's id (the stream can outrun the command's reply) are
-// held and replayed, so no token is lost; steps of other calls are ignored.
+// appended as the core streams it (`assist` events), then ended with the core's outcome. Steps that
+// arrive before the core has answered with the call's id (the stream can outrun the command's reply)
+// are held and replayed, so no token is lost; steps of other calls are ignored.
 
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useRef, useState } from "react";
 
 import type { Backend } from "../../backend/backend";
 import type { AssistEvent, AssistInput, AssistOutcome } from "../../backend/bindings";
+import { useDeskEvents } from "../../backend/useDeskEvents";
 
 export interface AssistCall {
   /** The core's id, once it has answered. */
@@ -46,19 +47,13 @@ export function useAssistCall(backend: Backend, onError: (error: unknown) => voi
     });
   }, []);
 
-  useEffect(() => {
-    let unlisten: (() => void) | undefined;
-    let alive = true;
-    void backend.onAssist((event) => {
+  useDeskEvents(backend, {
+    assist: ({ step: event }) => {
       if (current.current === "") {
         if (held.current.length < MAX_HELD_STEPS) held.current.push(event);
       } else if (event.call_id === current.current) apply(event);
-    }).then((off) => (alive ? (unlisten = off) : off()));
-    return () => {
-      alive = false;
-      unlisten?.();
-    };
-  }, [backend, apply]);
+    },
+  });
 
   const cancel = useCallback(() => {
     const id = current.current;

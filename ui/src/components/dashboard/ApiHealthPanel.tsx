@@ -6,6 +6,7 @@ import { useTranslation } from "react-i18next";
 
 import type { Backend } from "../../backend/backend";
 import type { ApiHealthView } from "../../backend/bindings";
+import { useDeskEvents } from "../../backend/useDeskEvents";
 import { describeError } from "../../errors";
 
 /** The health figures are local (no platform call), so they refresh often. */
@@ -15,6 +16,8 @@ export function ApiHealthPanel({ backend }: { backend: Backend }) {
   const { t } = useTranslation();
   const [view, setView] = useState<ApiHealthView | null>(null);
   const [error, setError] = useState<string | null>(null);
+  /** Counts alerts raised or cleared: each reads the figures again at once. */
+  const [reloads, setReloads] = useState(0);
 
   useEffect(() => {
     let current = true;
@@ -29,18 +32,13 @@ export function ApiHealthPanel({ backend }: { backend: Backend }) {
         .catch((e) => current && setError(describeError(e)));
     void load();
     const timer = setInterval(load, HEALTH_REFRESH_MS);
-    // An alert raised or cleared shows at once.
-    let unlisten: (() => void) | null = null;
-    void backend.onApiHealth(() => void load()).then((u) => {
-      if (current) unlisten = u;
-      else u();
-    });
     return () => {
       current = false;
       clearInterval(timer);
-      unlisten?.();
     };
-  }, [backend]);
+  }, [backend, reloads]);
+  // An alert raised or cleared shows at once.
+  useDeskEvents(backend, { api_health: () => setReloads((n) => n + 1) });
 
   const endpoints = view
     ? [...view.endpoints].sort((a, b) => b.failures - a.failures || b.calls - a.calls || a.endpoint.localeCompare(b.endpoint))
