@@ -41,13 +41,7 @@ async fn prune_audit_log_daily(state: Arc<AppState>, workbench: Arc<agentdesk_ap
 
 pub fn run() {
     rendering::configure();
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("AGENTDESK_LOG")
-                .unwrap_or_else(|_| "warn".into()),
-        )
-        .init();
+    agentdesk_http::diagnostics::log_to_stderr();
     notifications::identify_app();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let options = launch::LaunchOptions::from_args(args.clone().into_iter());
@@ -64,86 +58,7 @@ pub fn run() {
         .plugin(tauri_plugin_updater::Builder::new().build())
         // Every `#[tauri::command]` of commands.rs, listed by build.rs.
         .invoke_handler(include!(concat!(env!("OUT_DIR"), "/handlers.rs")))
-        .setup(move |app| {
-            let config_dir = app.path().app_config_dir()?;
-            let data_dir = options
-                .data_dir
-                .clone()
-                .unwrap_or(app.path().app_data_dir()?);
-            // The sentence encoder's model ships as a resource (loaded later, off the first render).
-            agentdesk_api::set_model_folders(app.path().resource_dir().into_iter().collect());
-            let state = Arc::new(AppState::new(&config_dir));
-            let updates_enabled_by_it = state.apply_provisioning();
-            app.manage(state.clone());
-            let feed = updates::feed_from_config(app.handle(), &args);
-            let updater = Arc::new(updates::Updates::new(updates::initial_status(
-                &feed,
-                updates_enabled_by_it,
-            )));
-            app.manage(updater.clone());
-            if options.empty_window {
-                if let (Some(window), Ok(blank)) =
-                    (app.get_webview_window("main"), "about:blank".parse())
-                {
-                    window.navigate(blank)?;
-                }
-                return Ok(());
-            }
-            tray::create(app.handle())?;
-            // Tests point a debug build at a feed on loopback and want the answer at once.
-            let first_check_after = args
-                .iter()
-                .any(|a| a == "--update-feed")
-                .then_some(std::time::Duration::from_secs(1));
-            tauri::async_runtime::spawn(updates::check_periodically(
-                app.handle().clone(),
-                updater,
-                feed,
-                first_check_after,
-            ));
-            let handle = app.handle().clone();
-            tauri::async_runtime::spawn(async move {
-                let active_account = state.settings().active_account;
-                match launch::start_workbench(&options, data_dir, &state.accounts, &active_account)
-                    .await
-                {
-                    Ok((workbench, warning)) => {
-                        if let Some(secs) = options.api_health_window_secs {
-                            workbench.health().set_window_ms(secs as i64 * 1000);
-                        }
-                        let workbench = Arc::new(workbench);
-                        let workbench_for_bridge = workbench.clone();
-                        workbench.set_notice_policy(agentdesk_api::NoticePolicy::from(
-                            &state.settings(),
-                        ));
-                        let events = workbench.subscribe();
-                        *state
-                            .startup_warning
-                            .lock()
-                            .unwrap_or_else(|p| p.into_inner()) = warning.clone();
-                        state.set_workbench(workbench);
-                        let _ = handle.emit(
-                            STARTUP_EVENT,
-                            serde_json::json!({"ok": true, "warning": warning}),
-                        );
-                        tauri::async_runtime::spawn(prune_audit_log_daily(
-                            state.clone(),
-                            workbench_for_bridge.clone(),
-                        ));
-                        notifications::bridge(handle, state, events).await;
-                    }
-                    Err(error) => {
-                        tracing::error!(%error, "the workspace could not start");
-                        state.set_startup_error(error.clone());
-                        let _ = handle.emit(
-                            STARTUP_EVENT,
-                            serde_json::json!({"ok": false, "error": error}),
-                        );
-                    }
-                }
-            });
-            Ok(())
-        })
+        .setup(move |app| set_up(app, &options, &args))
         .on_window_event(|window, event| {
             if let tauri::WindowEvent::Focused(focused) = event {
                 if let Some(state) = window.try_state::<Arc<AppState>>() {
@@ -167,5 +82,95 @@ pub fn run() {
     if let Err(error) = result {
         eprintln!("AgentDesk could not start its window: {error}. On Linux, check that WebKitGTK 4.1 is installed (bash scripts/setup.sh).");
         std::process::exit(1);
+    }
+}
+
+/// What happens once the window exists: the app's state and updater, the tray, and the workbench
+/// started in the background (the window shows at once and hears `STARTUP_EVENT` when it is up).
+fn set_up(
+    app: &mut tauri::App,
+    options: &launch::LaunchOptions,
+    args: &[String],
+) -> Result<(), Box<dyn std::error::Error>> {
+    let config_dir = app.path().app_config_dir()?;
+    let data_dir = options
+        .data_dir
+        .clone()
+        .unwrap_or(app.path().app_data_dir()?);
+    // The sentence encoder's model ships as a resource (loaded later, off the first render).
+    agentdesk_api::set_model_folders(app.path().resource_dir().into_iter().collect());
+    let state = Arc::new(AppState::new(&config_dir));
+    let updates_enabled_by_it = state.apply_provisioning();
+    app.manage(state.clone());
+    let feed = updates::feed_from_config(app.handle(), args);
+    let updater = Arc::new(updates::Updates::new(updates::initial_status(
+        &feed,
+        updates_enabled_by_it,
+    )));
+    app.manage(updater.clone());
+    if options.empty_window {
+        if let (Some(window), Ok(blank)) = (app.get_webview_window("main"), "about:blank".parse()) {
+            window.navigate(blank)?;
+        }
+        return Ok(());
+    }
+    tray::create(app.handle())?;
+    // Tests point a debug build at a feed on loopback and want the answer at once.
+    let first_check_after = args
+        .iter()
+        .any(|a| a == "--update-feed")
+        .then_some(std::time::Duration::from_secs(1));
+    tauri::async_runtime::spawn(updates::check_periodically(
+        app.handle().clone(),
+        updater,
+        feed,
+        first_check_after,
+    ));
+    tauri::async_runtime::spawn(start_workbench(
+        app.handle().clone(),
+        state,
+        options.clone(),
+        data_dir,
+    ));
+    Ok(())
+}
+
+/// Starts the workbench (demo or the active account), tells the window how that went, and then
+/// bridges its events to the window and the desktop for as long as it runs.
+async fn start_workbench(
+    handle: tauri::AppHandle,
+    state: Arc<AppState>,
+    options: launch::LaunchOptions,
+    data_dir: std::path::PathBuf,
+) {
+    let active_account = state.settings().active_account;
+    match launch::start_workbench(&options, data_dir, &state.accounts, &active_account).await {
+        Ok((workbench, warning)) => {
+            if let Some(secs) = options.api_health_window_secs {
+                workbench.health().set_window_ms(secs as i64 * 1000);
+            }
+            let workbench = Arc::new(workbench);
+            workbench.set_notice_policy(agentdesk_api::NoticePolicy::from(&state.settings()));
+            let events = workbench.subscribe();
+            *state
+                .startup_warning
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()) = warning.clone();
+            state.set_workbench(workbench.clone());
+            let _ = handle.emit(
+                STARTUP_EVENT,
+                serde_json::json!({"ok": true, "warning": warning}),
+            );
+            tauri::async_runtime::spawn(prune_audit_log_daily(state.clone(), workbench));
+            notifications::bridge(handle, state, events).await;
+        }
+        Err(error) => {
+            tracing::error!(%error, "the workspace could not start");
+            state.set_startup_error(error.clone());
+            let _ = handle.emit(
+                STARTUP_EVENT,
+                serde_json::json!({"ok": false, "error": error}),
+            );
+        }
     }
 }

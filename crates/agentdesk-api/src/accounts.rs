@@ -204,10 +204,61 @@ impl ConnectionReport {
 
 const MAX_NAME_CHARS: usize = 64;
 
+fn invalid(message: String) -> ApiError {
+    ApiError::new(ErrorCode::InvalidInput, message)
+}
+
+/// A provider preset that exists, and a base URL with nothing left to fill in.
+fn validate_assistant(assistant: &AssistantProviderSettings) -> Result<(), ApiError> {
+    let presets = agentdesk_llm::provider::PRESETS;
+    if assistant.preset != "custom" && !presets.iter().any(|p| p.id == assistant.preset) {
+        return Err(invalid(format!(
+            "no model provider preset {:?}: choose one of {} or custom",
+            assistant.preset,
+            presets.iter().map(|p| p.id).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    if assistant.base_url.contains('{') {
+        return Err(invalid(format!(
+            "the assistant's base URL {:?} still has a part to fill in (the braces)",
+            assistant.base_url
+        )));
+    }
+    agentdesk_llm::Provider::new(&assistant.base_url, &assistant.model, None)
+        .map_err(|why| invalid(why.to_string()))?;
+    Ok(())
+}
+
 impl Account {
     /// Checks the account before anything is written.
     pub fn validate(&self) -> Result<(), ApiError> {
-        let invalid = |message: String| Err(ApiError::new(ErrorCode::InvalidInput, message));
+        self.validate_name()?;
+        self.validate_base_url()?;
+        if self.appid.trim().is_empty() && self.supervisor.is_none() {
+            return Err(invalid("an agent account needs its appid".into()));
+        }
+        if let Some(supervisor) = &self.supervisor {
+            if supervisor.union_code.trim().is_empty() || !supervisor.email.contains('@') {
+                return Err(invalid(
+                    "a supervisor account needs its union code and the super-administrator's e-mail"
+                        .into(),
+                ));
+            }
+        }
+        if !self.agent_email.is_empty() && !self.agent_email.contains('@') {
+            return Err(invalid(format!(
+                "{:?} is not an e-mail address",
+                self.agent_email
+            )));
+        }
+        if let Some(assistant) = &self.assistant {
+            validate_assistant(assistant)?;
+        }
+        Ok(())
+    }
+
+    /// The name names the account's keychain items and database folder: no path characters.
+    fn validate_name(&self) -> Result<(), ApiError> {
         let name = self.name.trim();
         if name.is_empty() || name != self.name {
             return Err(ApiError::because(
@@ -217,9 +268,9 @@ impl Account {
             ));
         }
         if name.chars().count() > MAX_NAME_CHARS {
-            return invalid(format!(
+            return Err(invalid(format!(
                 "account names are at most {MAX_NAME_CHARS} characters"
-            ));
+            )));
         }
         if name
             .chars()
@@ -227,74 +278,40 @@ impl Account {
             || name == "."
             || name == ".."
         {
-            return invalid(format!(
+            return Err(invalid(format!(
                 "the account name {name:?} may not contain / \\ or control characters"
-            ));
+            )));
         }
+        Ok(())
+    }
+
+    /// A Sobot account signs in at one of Sobot's data centres; a sandbox anywhere over http(s).
+    fn validate_base_url(&self) -> Result<(), ApiError> {
         let Ok(url) = url::Url::parse(&self.base_url) else {
-            return invalid(format!(
+            return Err(invalid(format!(
                 "the base URL {:?} is not a URL (e.g. https://www.sobot.com)",
                 self.base_url
-            ));
+            )));
         };
         match self.platform {
             Platform::Sobot => {
                 let origin = url.origin().ascii_serialization();
                 if !SOBOT_BASE_URLS.contains(&origin.as_str()) || url.path().len() > 1 {
-                    return invalid(format!(
+                    return Err(invalid(format!(
                         "a Sobot account's base URL is one of {}; {:?} is not",
                         SOBOT_BASE_URLS.join(", "),
                         self.base_url
-                    ));
+                    )));
                 }
             }
             Platform::Sandbox => {
                 if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-                    return invalid(format!(
+                    return Err(invalid(format!(
                         "the sandbox base URL {:?} must be http(s)://host:port",
                         self.base_url
-                    ));
+                    )));
                 }
             }
-        }
-        if self.appid.trim().is_empty() && self.supervisor.is_none() {
-            return invalid("an agent account needs its appid".into());
-        }
-        if let Some(supervisor) = &self.supervisor {
-            if supervisor.union_code.trim().is_empty() || !supervisor.email.contains('@') {
-                return invalid(
-                    "a supervisor account needs its union code and the super-administrator's e-mail"
-                        .into(),
-                );
-            }
-        }
-        if !self.agent_email.is_empty() && !self.agent_email.contains('@') {
-            return invalid(format!("{:?} is not an e-mail address", self.agent_email));
-        }
-        if let Some(assistant) = &self.assistant {
-            if assistant.preset != "custom"
-                && !agentdesk_llm::provider::PRESETS
-                    .iter()
-                    .any(|p| p.id == assistant.preset)
-            {
-                return invalid(format!(
-                    "no model provider preset {:?}: choose one of {} or custom",
-                    assistant.preset,
-                    agentdesk_llm::provider::PRESETS
-                        .iter()
-                        .map(|p| p.id)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
-            }
-            if assistant.base_url.contains('{') {
-                return invalid(format!(
-                    "the assistant's base URL {:?} still has a part to fill in (the braces)",
-                    assistant.base_url
-                ));
-            }
-            agentdesk_llm::Provider::new(&assistant.base_url, &assistant.model, None)
-                .map_err(|why| ApiError::new(ErrorCode::InvalidInput, why))?;
         }
         Ok(())
     }
@@ -302,6 +319,47 @@ impl Account {
     /// The base URL without a trailing slash.
     pub fn base(&self) -> &str {
         self.base_url.trim_end_matches('/')
+    }
+}
+
+/// The saved account a save replaces (its previous name on an edit, else its own name), refusing an
+/// edit of an account that is gone and a new name that another account has.
+fn name_being_replaced(
+    accounts: &[Account],
+    account: &Account,
+    previous_name: Option<&str>,
+) -> Result<String, ApiError> {
+    let replacing = previous_name.unwrap_or(&account.name).to_string();
+    let exists = accounts.iter().any(|a| a.name == replacing);
+    if previous_name.is_some() && !exists {
+        return Err(ApiError::because(
+            ErrorCode::NotFound,
+            ErrorReason::NoAccount {
+                name: replacing.clone(),
+            },
+            format!("there is no account named {replacing:?} to edit"),
+        ));
+    }
+    let taken = if previous_name.is_none() {
+        exists.then(|| {
+            format!(
+                "an account named {:?} already exists; edit it or remove it first",
+                account.name
+            )
+        })
+    } else {
+        (replacing != account.name && accounts.iter().any(|a| a.name == account.name))
+            .then(|| format!("an account named {:?} already exists", account.name))
+    };
+    match taken {
+        Some(message) => Err(ApiError::because(
+            ErrorCode::InvalidInput,
+            ErrorReason::AccountExists {
+                name: account.name.clone(),
+            },
+            message,
+        )),
+        None => Ok(replacing),
     }
 }
 
@@ -409,50 +467,15 @@ impl AccountBook {
     /// nothing changes.
     pub async fn save(&self, input: AccountInput) -> Result<(), ApiError> {
         let AccountInput {
-            account,
+            mut account,
             previous_name,
             app_key,
             union_key,
             assistant_key,
         } = input;
         account.validate()?;
-        let mut account = account;
         let mut accounts = self.accounts()?;
-        let replacing = previous_name
-            .as_deref()
-            .unwrap_or(&account.name)
-            .to_string();
-        let exists = accounts.iter().any(|a| a.name == replacing);
-        if previous_name.is_some() && !exists {
-            return Err(ApiError::because(
-                ErrorCode::NotFound,
-                ErrorReason::NoAccount {
-                    name: replacing.to_string(),
-                },
-                format!("there is no account named {replacing:?} to edit"),
-            ));
-        }
-        if replacing != account.name && accounts.iter().any(|a| a.name == account.name) {
-            return Err(ApiError::because(
-                ErrorCode::InvalidInput,
-                ErrorReason::AccountExists {
-                    name: account.name.clone(),
-                },
-                format!("an account named {:?} already exists", account.name),
-            ));
-        }
-        if previous_name.is_none() && exists {
-            return Err(ApiError::because(
-                ErrorCode::InvalidInput,
-                ErrorReason::AccountExists {
-                    name: account.name.clone(),
-                },
-                format!(
-                    "an account named {:?} already exists; edit it or remove it first",
-                    account.name
-                ),
-            ));
-        }
+        let replacing = name_being_replaced(&accounts, &account, previous_name.as_deref())?;
         let name = account.name.clone();
         // A rename carries the existing secrets over to the new name.
         if replacing != name {
@@ -465,49 +488,8 @@ impl AccountBook {
                 }
             }
         }
-        for (value, secret_name) in [
-            (
-                app_key,
-                SecretName::PlatformAppKey {
-                    account: name.clone(),
-                },
-            ),
-            (
-                union_key,
-                SecretName::UnionKey {
-                    account: name.clone(),
-                },
-            ),
-        ] {
-            if let Some(value) = value {
-                let value = value.trim().to_string();
-                if value.is_empty() {
-                    return Err(ApiError::new(
-                        ErrorCode::InvalidInput,
-                        format!("the {} is empty", describe(&secret_name)),
-                    ));
-                }
-                self.keychain
-                    .store(&secret_name, &Secret::new(value))
-                    .await?;
-            }
-        }
-        // The provider's key: empty removes it (a server on this machine or network may need none).
-        if let Some(value) = assistant_key {
-            let secret_name = SecretName::AssistantKey {
-                account: name.clone(),
-            };
-            match value.trim() {
-                "" => {
-                    self.keychain.remove(&secret_name).await?;
-                }
-                key => {
-                    self.keychain
-                        .store(&secret_name, &Secret::new(key.to_string()))
-                        .await?;
-                }
-            }
-        }
+        self.store_secrets(&name, app_key, union_key, assistant_key)
+            .await?;
         // The home merchant AgentDesk recorded stays with the account while it is the same company
         // (the window never sends it).
         if account.home.is_none() {
@@ -525,6 +507,55 @@ impl AccountBook {
         if replacing != name {
             for old in SecretName::of_account(&replacing) {
                 self.keychain.remove(&old).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Stores the secrets an edit typed (`None` keeps the stored one). The platform's keys may not
+    /// be empty; an empty provider key removes it (a server on this machine or network may need none).
+    async fn store_secrets(
+        &self,
+        account: &str,
+        app_key: Option<String>,
+        union_key: Option<String>,
+        assistant_key: Option<String>,
+    ) -> Result<(), ApiError> {
+        let account = account.to_string();
+        for (value, secret_name) in [
+            (
+                app_key,
+                SecretName::PlatformAppKey {
+                    account: account.clone(),
+                },
+            ),
+            (
+                union_key,
+                SecretName::UnionKey {
+                    account: account.clone(),
+                },
+            ),
+        ] {
+            let Some(value) = value else { continue };
+            let value = value.trim();
+            if value.is_empty() {
+                return Err(invalid(format!("the {} is empty", describe(&secret_name))));
+            }
+            self.keychain
+                .store(&secret_name, &Secret::new(value.to_string()))
+                .await?;
+        }
+        if let Some(value) = assistant_key {
+            let secret_name = SecretName::AssistantKey { account };
+            match value.trim() {
+                "" => {
+                    self.keychain.remove(&secret_name).await?;
+                }
+                key => {
+                    self.keychain
+                        .store(&secret_name, &Secret::new(key.to_string()))
+                        .await?;
+                }
             }
         }
         Ok(())

@@ -39,11 +39,26 @@ impl PlatformImages {
         platform: &Url,
         address: &str,
     ) -> Result<String, ApiError> {
-        let mut target = platform
+        let target = platform
             .join(address)
             .map_err(|e| ApiError::new(ErrorCode::InvalidInput, format!("not an address: {e}")))?;
+        let response = self.get_on_platform(platform, target).await?;
+        let (mime, bytes) = read_shown_image(response).await?;
+        Ok(format!(
+            "data:{mime};base64,{}",
+            base64::engine::general_purpose::STANDARD.encode(&bytes)
+        ))
+    }
+
+    /// GETs `target`, following at most `MAX_HOPS` redirects and none that leaves the platform's
+    /// origin (a customer's link must not make the workbench call anywhere else).
+    async fn get_on_platform(
+        &self,
+        platform: &Url,
+        mut target: Url,
+    ) -> Result<reqwest::Response, ApiError> {
         let mut hops = 0;
-        let mut response = loop {
+        loop {
             if target.origin() != platform.origin() {
                 return Err(ApiError::because(
                     ErrorCode::InvalidInput, ErrorReason::ImageOutsidePlatform,
@@ -58,7 +73,7 @@ impl PlatformImages {
                 })
                 .await?;
             if !response.status().is_redirection() {
-                break response;
+                return Ok(response);
             }
             hops += 1;
             let location = response
@@ -81,57 +96,58 @@ impl PlatformImages {
                     ))
                 }
             };
-        };
-        if !response.status().is_success() {
-            return Err(ApiError::because(
-                ErrorCode::Offline,
-                ErrorReason::ImageUnreachable,
-                format!(
-                    "the platform answered HTTP {} for this image",
-                    response.status()
-                ),
-            ));
         }
-        let mime = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string();
-        if !IMAGE_TYPES.contains(&mime.as_str()) {
-            return Err(ApiError::because(
-                ErrorCode::InvalidInput,
-                ErrorReason::ImageNotShown { mime: mime.clone() },
-                format!("not an image the workbench shows ({mime})"),
-            ));
-        }
-        let too_large = || {
-            ApiError::because(
-                ErrorCode::InvalidInput,
-                ErrorReason::ImageTooLarge {
-                    max_mb: (MAX_SHOWN_IMAGE_BYTES / 1024 / 1024) as u32,
-                },
-                "the image is larger than 10 MB",
-            )
-        };
-        if response
-            .content_length()
-            .is_some_and(|length| length > MAX_SHOWN_IMAGE_BYTES as u64)
-        {
+    }
+}
+
+/// The image's type and bytes, if the answer is one the workbench shows: a success, of a shown
+/// type, no larger than `MAX_SHOWN_IMAGE_BYTES` (checked as it streams, whatever the length header says).
+async fn read_shown_image(mut response: reqwest::Response) -> Result<(String, Vec<u8>), ApiError> {
+    if !response.status().is_success() {
+        return Err(ApiError::because(
+            ErrorCode::Offline,
+            ErrorReason::ImageUnreachable,
+            format!(
+                "the platform answered HTTP {} for this image",
+                response.status()
+            ),
+        ));
+    }
+    let mime = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    if !IMAGE_TYPES.contains(&mime.as_str()) {
+        return Err(ApiError::because(
+            ErrorCode::InvalidInput,
+            ErrorReason::ImageNotShown { mime: mime.clone() },
+            format!("not an image the workbench shows ({mime})"),
+        ));
+    }
+    let too_large = || {
+        let max_mb = (MAX_SHOWN_IMAGE_BYTES / 1024 / 1024) as u32;
+        ApiError::because(
+            ErrorCode::InvalidInput,
+            ErrorReason::ImageTooLarge { max_mb },
+            format!("the image is larger than {max_mb} MB"),
+        )
+    };
+    if response
+        .content_length()
+        .is_some_and(|length| length > MAX_SHOWN_IMAGE_BYTES as u64)
+    {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
+        if bytes.len() + chunk.len() > MAX_SHOWN_IMAGE_BYTES {
             return Err(too_large());
         }
-        let mut bytes = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
-            if bytes.len() + chunk.len() > MAX_SHOWN_IMAGE_BYTES {
-                return Err(too_large());
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        Ok(format!(
-            "data:{mime};base64,{}",
-            base64::engine::general_purpose::STANDARD.encode(&bytes)
-        ))
+        bytes.extend_from_slice(&chunk);
     }
+    Ok((mime, bytes))
 }
 
 fn unreachable(error: reqwest::Error) -> ApiError {

@@ -79,97 +79,8 @@ pub async fn run(args: AccountArgs) -> anyhow::Result<i32> {
     let config_dir = crate::config_dir(args.config_dir)?;
     let book = AccountBook::new(&config_dir, Keychain::os());
     match args.command {
-        AccountCommand::Add(add) => {
-            let platform: Platform = add.platform.parse()?;
-            let supervisor = match (add.union_code, add.email) {
-                (Some(union_code), Some(email)) => Some(SupervisorLogin { union_code, email }),
-                _ => None,
-            };
-            let mut secrets = read_secrets(supervisor.is_some())?;
-            let union_key = if supervisor.is_some() {
-                secrets.pop()
-            } else {
-                None
-            };
-            let app_key = secrets.pop();
-            let assistant = match (
-                add.assistant_preset,
-                add.assistant_base_url,
-                add.assistant_model,
-            ) {
-                (Some(preset), Some(base_url), Some(model)) => {
-                    Some(agentdesk_api::AssistantProviderSettings {
-                        preset,
-                        base_url,
-                        model,
-                    })
-                }
-                _ => None,
-            };
-            let assistant_key = match &assistant {
-                Some(_) => std::env::var("AGENTDESK_LLM_API_KEY").ok(),
-                None => None,
-            };
-            book.save(AccountInput {
-                account: Account {
-                    name: add.name.clone(),
-                    platform,
-                    base_url: add.base_url,
-                    appid: add.appid,
-                    agent_email: add.agent_email,
-                    supervisor,
-                    assistant,
-                    home: None,
-                },
-                previous_name: None,
-                app_key,
-                union_key,
-                assistant_key,
-            })
-            .await?;
-            println!(
-                "added account {:?}; its secrets are in the OS keychain (service \"agentdesk\")",
-                add.name
-            );
-            Ok(0)
-        }
-        AccountCommand::List { json } => {
-            let views = book.list().await?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&views)?);
-                return Ok(0);
-            }
-            if views.is_empty() {
-                println!("no accounts (add one with `agentdesk-cli account add`)");
-            }
-            for view in views {
-                let a = &view.account;
-                let platform = match a.platform {
-                    Platform::Sobot => "sobot",
-                    Platform::Sandbox => "sandbox",
-                };
-                let mut line = format!(
-                    "{}\t{platform}\t{}\tappid {}\tapp key {}",
-                    a.name,
-                    a.base_url,
-                    a.appid,
-                    if view.has_app_key { "set" } else { "MISSING" }
-                );
-                if !a.agent_email.is_empty() {
-                    line.push_str(&format!("\tagent {}", a.agent_email));
-                }
-                if let Some(s) = &a.supervisor {
-                    line.push_str(&format!(
-                        "\tsupervisor {} ({}), union key {}",
-                        s.union_code,
-                        s.email,
-                        if view.has_union_key { "set" } else { "MISSING" }
-                    ));
-                }
-                println!("{line}");
-            }
-            Ok(0)
-        }
+        AccountCommand::Add(add) => add_account(&book, *add).await,
+        AccountCommand::List { json } => list_accounts(&book, json).await,
         AccountCommand::Test { name } => {
             let report = book.test_connection(&name).await?;
             if report.ok {
@@ -186,6 +97,101 @@ pub async fn run(args: AccountArgs) -> anyhow::Result<i32> {
             Ok(0)
         }
     }
+}
+
+/// `account add`: the account, its secrets from stdin, the provider's key from the environment.
+async fn add_account(book: &AccountBook, add: AddArgs) -> anyhow::Result<i32> {
+    let platform: Platform = add.platform.parse()?;
+    let supervisor = match (add.union_code, add.email) {
+        (Some(union_code), Some(email)) => Some(SupervisorLogin { union_code, email }),
+        _ => None,
+    };
+    let mut secrets = read_secrets(supervisor.is_some())?;
+    let union_key = if supervisor.is_some() {
+        secrets.pop()
+    } else {
+        None
+    };
+    let app_key = secrets.pop();
+    let assistant = match (
+        add.assistant_preset,
+        add.assistant_base_url,
+        add.assistant_model,
+    ) {
+        (Some(preset), Some(base_url), Some(model)) => {
+            Some(agentdesk_api::AssistantProviderSettings {
+                preset,
+                base_url,
+                model,
+            })
+        }
+        _ => None,
+    };
+    let assistant_key = match &assistant {
+        Some(_) => std::env::var("AGENTDESK_LLM_API_KEY").ok(),
+        None => None,
+    };
+    book.save(AccountInput {
+        account: Account {
+            name: add.name.clone(),
+            platform,
+            base_url: add.base_url,
+            appid: add.appid,
+            agent_email: add.agent_email,
+            supervisor,
+            assistant,
+            home: None,
+        },
+        previous_name: None,
+        app_key,
+        union_key,
+        assistant_key,
+    })
+    .await?;
+    println!(
+        "added account {:?}; its secrets are in the OS keychain (service \"agentdesk\")",
+        add.name
+    );
+    Ok(0)
+}
+
+/// `account list`: one line per account (or JSON), saying which secrets are set, never the secrets.
+async fn list_accounts(book: &AccountBook, json: bool) -> anyhow::Result<i32> {
+    let views = book.list().await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&views)?);
+        return Ok(0);
+    }
+    if views.is_empty() {
+        println!("no accounts (add one with `agentdesk-cli account add`)");
+    }
+    for view in views {
+        let a = &view.account;
+        let platform = match a.platform {
+            Platform::Sobot => "sobot",
+            Platform::Sandbox => "sandbox",
+        };
+        let mut line = format!(
+            "{}\t{platform}\t{}\tappid {}\tapp key {}",
+            a.name,
+            a.base_url,
+            a.appid,
+            if view.has_app_key { "set" } else { "MISSING" }
+        );
+        if !a.agent_email.is_empty() {
+            line.push_str(&format!("\tagent {}", a.agent_email));
+        }
+        if let Some(s) = &a.supervisor {
+            line.push_str(&format!(
+                "\tsupervisor {} ({}), union key {}",
+                s.union_code,
+                s.email,
+                if view.has_union_key { "set" } else { "MISSING" }
+            ));
+        }
+        println!("{line}");
+    }
+    Ok(0)
 }
 
 /// The app key, then (for supervisors) the union key: lines on stdin, or typed without echo.

@@ -97,6 +97,41 @@ pub async fn run(command: AssistCommand) -> anyhow::Result<i32> {
         .filter(|k| !k.trim().is_empty())
         .map(Secret::new);
     let provider = Provider::new(&args.base_url, &args.model, key).map_err(anyhow::Error::msg)?;
+    let (task, prompt) = build_prompt(&args, task_of.as_ref())?;
+    let http = agentdesk_http::HttpContext::unrecorded()
+        .client(agentdesk_http::HttpSettings::streaming(
+            provider.limits.connect,
+        ))
+        .context("cannot start the HTTP client")?;
+    let stderr = std::io::stderr();
+    let result = agentdesk_llm::assist(
+        &provider,
+        &http,
+        &prompt,
+        &mut |text| {
+            let mut err = stderr.lock();
+            let _ = err.write_all(text.as_bytes());
+            let _ = err.flush();
+        },
+        &mut |notice| match notice {
+            Notice::Retrying { after, reason } => {
+                eprintln!("\n{reason}: trying again in {:.1} s", after.as_secs_f32())
+            }
+        },
+        // The command runs to the answer's end (Ctrl-C ends the process).
+        &tokio_util::sync::CancellationToken::new(),
+    )
+    .await;
+    eprintln!();
+    print_result(result, task)
+}
+
+/// The task the command asks for and its prompt: the conversation file, the customer's facts, the
+/// knowledge articles for the question (drafts and summaries) and the reply to rewrite.
+fn build_prompt(
+    args: &AssistArgs,
+    task_of: &dyn Fn(Language) -> Task,
+) -> anyhow::Result<(Task, agentdesk_llm::Prompt)> {
     let conversation: ConversationFile = read_json(&args.conversation)?;
     if conversation.messages.is_empty() {
         bail!(
@@ -156,31 +191,14 @@ pub async fn run(command: AssistCommand) -> anyhow::Result<i32> {
         subject: subject.as_deref(),
         agent_language: to.unwrap_or(customer_language),
     });
-    let http = agentdesk_http::HttpContext::unrecorded()
-        .client(agentdesk_http::HttpSettings::streaming(
-            provider.limits.connect,
-        ))
-        .context("cannot start the HTTP client")?;
-    let stderr = std::io::stderr();
-    let result = agentdesk_llm::assist(
-        &provider,
-        &http,
-        &prompt,
-        &mut |text| {
-            let mut err = stderr.lock();
-            let _ = err.write_all(text.as_bytes());
-            let _ = err.flush();
-        },
-        &mut |notice| match notice {
-            Notice::Retrying { after, reason } => {
-                eprintln!("\n{reason}: trying again in {:.1} s", after.as_secs_f32())
-            }
-        },
-        // The command runs to the answer's end (Ctrl-C ends the process).
-        &tokio_util::sync::CancellationToken::new(),
-    )
-    .await;
-    eprintln!();
+    Ok((task, prompt))
+}
+
+/// Prints the outcome as one JSON line on stdout; the exit code says whether an answer came whole.
+fn print_result(
+    result: Result<agentdesk_llm::Outcome, agentdesk_llm::ProviderError>,
+    task: Task,
+) -> anyhow::Result<i32> {
     let mut stdout = std::io::stdout().lock();
     match result {
         Ok(outcome) => {

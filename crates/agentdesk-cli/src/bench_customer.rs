@@ -38,6 +38,9 @@ async fn post(url: String, body: Value) -> anyhow::Result<Value> {
 }
 
 pub async fn run(args: BenchCustomerArgs) -> anyhow::Result<i32> {
+    if !(1..=49).contains(&args.customers) {
+        bail!("--customers must be 1–49 (the sandbox's agent serves at most 50 sessions)");
+    }
     let dir = tempfile::tempdir().context("cannot create a temporary data directory")?;
     let workbench = Workbench::start_demo(
         dir.path().to_path_buf(),
@@ -47,32 +50,12 @@ pub async fn run(args: BenchCustomerArgs) -> anyhow::Result<i32> {
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     let sandbox = workbench.sandbox_url().to_string();
     let mut sessions = Vec::new();
-    if !(1..=49).contains(&args.customers) {
-        bail!("--customers must be 1–49 (the sandbox's agent serves at most 50 sessions)");
-    }
     for index in 0..args.customers {
-        let visitor = post(
-            format!("{sandbox}/__sandbox/visitors"),
-            json!({"name": format!("Customer {index}"), "text": "where is my parcel?",
-                   "partnerid": format!("bench-{index}"), "phone": format!("138{:08}", index)}),
-        )
-        .await?;
-        let cid = visitor["cid"].as_str().context("no cid")?.to_string();
-        sessions.push(cid);
+        let phone = format!("138{:08}", index);
+        let name = format!("Customer {index}");
+        sessions.push(open_session(&sandbox, &name, &format!("bench-{index}"), &phone).await?);
     }
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while workbench
-        .snapshot()
-        .await
-        .map(|s| s.sessions.len())
-        .unwrap_or(0)
-        < sessions.len()
-    {
-        if Instant::now() > deadline {
-            bail!("the sessions did not arrive");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_for_sessions(&workbench, &sessions).await?;
 
     // Cold fan-out with one slow source (the order system): the view should take the slow
     // source's time plus the sequential stages (identity, then the sources, then parcels), and
@@ -82,8 +65,100 @@ pub async fn run(args: BenchCustomerArgs) -> anyhow::Result<i32> {
         json!({"sources": {"/oms/v1/orders": {"latency_ms": args.slow_source_ms}}}),
     )
     .await?;
-    // The slow source on its own, as the view calls it (customers with three orders need two
-    // pages, so two slowed calls): the view's overhead is measured against this, per customer.
+    let (mut cold, mut overhead) = cold_views(&workbench, &sandbox, &sessions).await?;
+    post(format!("{sandbox}/__sandbox/faults"), json!({})).await?;
+
+    // The same views from the cache.
+    let mut cached = Vec::new();
+    for cid in &sessions {
+        let started = Instant::now();
+        let view = workbench
+            .customers()
+            .customer_view(cid, false)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        cached.push(started.elapsed().as_secs_f64() * 1000.0);
+        if view.orders.value.is_none() || view.history.value.is_none() {
+            bail!("a cached view without orders or past sessions");
+        }
+    }
+
+    // One source hung (3 s): the view comes back after that source's timeout, not the 3 s.
+    let fresh_cid = open_session(&sandbox, "Hung", "bench-hung", "13800000000").await?;
+    wait_for_sessions(&workbench, std::slice::from_ref(&fresh_cid)).await?;
+    post(
+        format!("{sandbox}/__sandbox/faults"),
+        json!({"sources": {"/qiyu-crm/get_user_info": {"latency_ms": 3000}}}),
+    )
+    .await?;
+    let started = Instant::now();
+    let hung = workbench
+        .customers()
+        .customer_view(&fresh_cid, true)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let hung_ms = started.elapsed().as_secs_f64() * 1000.0;
+    post(format!("{sandbox}/__sandbox/faults"), json!({})).await?;
+    workbench.shutdown().await;
+
+    let figures = json!({
+        "bench": "customer_view",
+        "customers": sessions.len(),
+        "cached_view_ms": {"p50": percentile(&mut cached, 0.5), "p99": percentile(&mut cached, 0.99), "max": percentile(&mut cached, 1.0)},
+        "cold_view_with_slow_source_ms": {"slow_source_ms": args.slow_source_ms, "p50": percentile(&mut cold, 0.5), "p99": percentile(&mut cold, 0.99)},
+        "cold_overhead_over_the_slow_source_alone_ms": {"p50": percentile(&mut overhead, 0.5), "p99": percentile(&mut overhead, 0.99)},
+        "hung_profile_source": {"view_ms": hung_ms, "timeout_ms": 800, "profile_state": hung.profile.state, "orders_state": hung.orders.state, "record_state": hung.record.state},
+    });
+    println!("{figures}");
+    Ok(0)
+}
+
+/// A visitor writes in; the session's id.
+async fn open_session(
+    sandbox: &str,
+    name: &str,
+    partnerid: &str,
+    phone: &str,
+) -> anyhow::Result<String> {
+    let visitor = post(
+        format!("{sandbox}/__sandbox/visitors"),
+        json!({"name": name, "text": "where is my parcel?", "partnerid": partnerid, "phone": phone}),
+    )
+    .await?;
+    Ok(visitor["cid"].as_str().context("no cid")?.to_string())
+}
+
+/// Waits (30 s at most) until the workbench holds every one of `sessions`.
+async fn wait_for_sessions(workbench: &Workbench, sessions: &[String]) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let held = workbench
+            .snapshot()
+            .await
+            .map(|s| {
+                sessions
+                    .iter()
+                    .all(|cid| s.sessions.iter().any(|x| &x.session.id == cid))
+            })
+            .unwrap_or(false);
+        if held {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("the sessions did not arrive");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Each customer's view with nothing cached, and how much longer it took than the slow source
+/// on its own, called as the view calls it (customers with three orders need two pages, so two
+/// slowed calls).
+async fn cold_views(
+    workbench: &Workbench,
+    sandbox: &str,
+    sessions: &[String],
+) -> anyhow::Result<(Vec<f64>, Vec<f64>)> {
     let ready: agentdesk_sandbox::ReadyInfo = reqwest::get(format!("{sandbox}/__sandbox/ready"))
         .await?
         .json()
@@ -124,67 +199,5 @@ pub async fn run(args: BenchCustomerArgs) -> anyhow::Result<i32> {
             bail!("a cold view without fresh orders: {:?}", view.orders);
         }
     }
-    post(format!("{sandbox}/__sandbox/faults"), json!({})).await?;
-
-    // The same views from the cache.
-    let mut cached = Vec::new();
-    for cid in &sessions {
-        let started = Instant::now();
-        let view = workbench
-            .customers()
-            .customer_view(cid, false)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        cached.push(started.elapsed().as_secs_f64() * 1000.0);
-        if view.orders.value.is_none() || view.history.value.is_none() {
-            bail!("a cached view without orders or past sessions");
-        }
-    }
-
-    // One source hung (3 s): the view comes back after that source's timeout, not the 3 s.
-    let fresh_cid = {
-        let visitor = post(
-            format!("{sandbox}/__sandbox/visitors"),
-            json!({"name": "Hung", "text": "hi", "partnerid": "bench-hung", "phone": "13800000000"}),
-        )
-        .await?;
-        visitor["cid"].as_str().context("no cid")?.to_string()
-    };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !workbench
-        .snapshot()
-        .await
-        .map(|s| s.sessions.iter().any(|x| x.session.id == fresh_cid))
-        .unwrap_or(false)
-    {
-        if Instant::now() > deadline {
-            bail!("the last session did not arrive");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    post(
-        format!("{sandbox}/__sandbox/faults"),
-        json!({"sources": {"/qiyu-crm/get_user_info": {"latency_ms": 3000}}}),
-    )
-    .await?;
-    let started = Instant::now();
-    let hung = workbench
-        .customers()
-        .customer_view(&fresh_cid, true)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let hung_ms = started.elapsed().as_secs_f64() * 1000.0;
-    post(format!("{sandbox}/__sandbox/faults"), json!({})).await?;
-    workbench.shutdown().await;
-
-    let figures = json!({
-        "bench": "customer_view",
-        "customers": sessions.len(),
-        "cached_view_ms": {"p50": percentile(&mut cached, 0.5), "p99": percentile(&mut cached, 0.99), "max": percentile(&mut cached, 1.0)},
-        "cold_view_with_slow_source_ms": {"slow_source_ms": args.slow_source_ms, "p50": percentile(&mut cold, 0.5), "p99": percentile(&mut cold, 0.99)},
-        "cold_overhead_over_the_slow_source_alone_ms": {"p50": percentile(&mut overhead, 0.5), "p99": percentile(&mut overhead, 0.99)},
-        "hung_profile_source": {"view_ms": hung_ms, "timeout_ms": 800, "profile_state": hung.profile.state, "orders_state": hung.orders.state, "record_state": hung.record.state},
-    });
-    println!("{figures}");
-    Ok(0)
+    Ok((cold, overhead))
 }

@@ -181,13 +181,7 @@ pub fn config_dir(chosen: Option<std::path::PathBuf>) -> anyhow::Result<std::pat
 }
 
 fn main() {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("AGENTDESK_LOG")
-                .unwrap_or_else(|_| "warn".into()),
-        )
-        .init();
+    agentdesk_http::diagnostics::log_to_stderr();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -199,74 +193,77 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let result = runtime.block_on(async move {
-        match cli.command {
-            Command::Account(args) => account::run(args).await,
-            Command::Connector(args) => connector::run(args).await,
-            Command::Provision(args) => provision::run(args).await,
-            Command::Assist { command } => assist::run(command).await,
-            Command::Kb {
-                command:
-                    KbCommand::Search {
-                        kb,
-                        top,
-                        lexical_only,
-                    },
-            } => kb::search(&kb, top, kb::RankingChoice { lexical_only }),
-            Command::Eval {
-                command:
-                    EvalCommand::Kb {
-                        faq,
-                        queries,
-                        scale_to,
-                        lexical_only,
-                        tune,
-                    },
-            } => kb::evaluate(
-                &faq,
-                &queries,
-                scale_to,
-                kb::RankingChoice { lexical_only },
-                tune,
-            ),
-            Command::Eval {
-                command:
-                    EvalCommand::Sentiment {
-                        file,
-                        model,
-                        lexical_only,
-                    },
-            } => sentiment::evaluate(&file, model.as_deref(), lexical_only),
-            Command::Sentiment {
-                model,
-                lexical_only,
-            } => sentiment::judge_stdin(model.as_deref(), lexical_only),
-            Command::Train {
-                command: TrainCommand::Sentiment { files, out, epochs },
-            } => sentiment::train(&files, &out, epochs),
-            Command::Train {
-                command:
-                    TrainCommand::SentimentHead {
-                        files,
-                        out,
-                        per_class,
-                    },
-            } => sentiment::train_head(&files, &out, per_class),
-            Command::Train {
-                command: TrainCommand::LanguageMeans { zh, en, out },
-            } => kb::language_means(&zh, &en, &out),
-            Command::BenchCustomer(args) => bench_customer::run(args).await,
-            Command::BenchAssist(args) => bench_assist::run(args),
-            Command::Demo(args) => demo::run(args).await,
-            Command::Soak(args) => soak::run(args).await,
-            Command::SoakEngine(args) => soak::child::run(args).await,
-        }
-    });
+    let result = runtime.block_on(run(cli.command));
     match result {
         Ok(code) => std::process::exit(code),
         Err(error) => {
             eprintln!("error: {error:#}");
             std::process::exit(1);
         }
+    }
+}
+
+/// Runs one command; its exit code. (One arm per subcommand: the table is as long as the CLI.)
+async fn run(command: Command) -> anyhow::Result<i32> {
+    match command {
+        Command::Account(args) => account::run(args).await,
+        Command::Connector(args) => connector::run(args).await,
+        Command::Provision(args) => provision::run(args).await,
+        Command::Assist { command } => assist::run(command).await,
+        Command::Kb {
+            command:
+                KbCommand::Search {
+                    kb,
+                    top,
+                    lexical_only,
+                },
+        } => kb::search(&kb, top, kb::RankingChoice { lexical_only }),
+        Command::Eval {
+            command:
+                EvalCommand::Kb {
+                    faq,
+                    queries,
+                    scale_to,
+                    lexical_only,
+                    tune,
+                },
+        } => kb::evaluate(
+            &faq,
+            &queries,
+            scale_to,
+            kb::RankingChoice { lexical_only },
+            tune,
+        ),
+        Command::Eval {
+            command:
+                EvalCommand::Sentiment {
+                    file,
+                    model,
+                    lexical_only,
+                },
+        } => sentiment::evaluate(&file, model.as_deref(), lexical_only),
+        Command::Sentiment {
+            model,
+            lexical_only,
+        } => sentiment::judge_stdin(model.as_deref(), lexical_only),
+        Command::Train {
+            command: TrainCommand::Sentiment { files, out, epochs },
+        } => sentiment::train(&files, &out, epochs),
+        Command::Train {
+            command:
+                TrainCommand::SentimentHead {
+                    files,
+                    out,
+                    per_class,
+                },
+        } => sentiment::train_head(&files, &out, per_class),
+        Command::Train {
+            command: TrainCommand::LanguageMeans { zh, en, out },
+        } => kb::language_means(&zh, &en, &out),
+        Command::BenchCustomer(args) => bench_customer::run(args).await,
+        Command::BenchAssist(args) => bench_assist::run(args),
+        Command::Demo(args) => demo::run(args).await,
+        Command::Soak(args) => soak::run(args).await,
+        Command::SoakEngine(args) => soak::child::run(args).await,
     }
 }

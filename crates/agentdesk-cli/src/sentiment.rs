@@ -6,6 +6,7 @@ use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
 use agentdesk_insight::sentiment::{classification, Label, SentimentModel};
+use agentdesk_insight::sentiment_head::SentimentHead;
 use anyhow::{bail, Context};
 use serde_json::json;
 
@@ -272,7 +273,6 @@ fn sample(rows: &[Labelled], per_class: usize) -> (Vec<Labelled>, Vec<Labelled>)
 /// domain. The word model's log-odds for the head's examples come from a word model trained without
 /// them, so the head learns how far to trust it on text it has not seen.
 pub fn train_head(files: &[PathBuf], out: &Path, per_class: usize) -> anyhow::Result<i32> {
-    use agentdesk_insight::sentiment_head::SentimentHead;
     let encoder = crate::encoding::load_encoder()?;
     let mut domains = Vec::new();
     for file in files {
@@ -311,85 +311,13 @@ pub fn train_head(files: &[PathBuf], out: &Path, per_class: usize) -> anyhow::Re
         })
         .collect();
     eprintln!("embedded in {:.0} s", started.elapsed().as_secs_f64());
-    let weight_of = |k: usize| {
-        let largest = parts.iter().map(|p| p.0.len()).max().unwrap_or(1) as f32;
-        (largest / parts[k].0.len().max(1) as f32).sqrt().min(5.0)
-    };
-    // Train word model + head on the domains `train`, answer (word model, head).
-    let fit = |train: &[usize]| -> (SentimentModel, SentimentHead, SentimentHead) {
-        let mut lexical_rows: Vec<Weighted> = Vec::new();
-        for &k in train {
-            for (text, negative) in &parts[k].1 {
-                lexical_rows.push((text.clone(), *negative, weight_of(k)));
-            }
-        }
-        let held_apart = SentimentModel::train(&lexical_rows, 6, 2026);
-        let mut examples: Vec<(f32, &[f32], bool, f32)> = Vec::new();
-        for &k in train {
-            for ((text, negative), vector) in parts[k].0.iter().zip(&vectors[k]) {
-                examples.push((
-                    held_apart.negative_probability(text),
-                    vector,
-                    *negative,
-                    weight_of(k),
-                ));
-            }
-        }
-        let head = SentimentHead::train(&examples, 1e-3, 400);
-        let unsure: Vec<(f32, &[f32], bool, f32)> = examples
-            .iter()
-            .map(|(_, v, n, w)| (0.5, *v, *n, *w))
-            .collect();
-        let meaning_only = SentimentHead::train(&unsure, 1e-3, 400);
-        // The word model shipped beside the head is trained on everything.
-        for &k in train {
-            for (text, negative) in &parts[k].0 {
-                lexical_rows.push((text.clone(), *negative, weight_of(k)));
-            }
-        }
-        (
-            SentimentModel::train(&lexical_rows, 6, 2026),
-            head,
-            meaning_only,
-        )
-    };
-    let f1 = |pairs: Vec<(bool, bool)>| classification(&pairs).negative_f1;
+    let training = HeadTraining { parts, vectors };
     let mut report = Vec::new();
     for (held, domain) in domains.iter().enumerate() {
         if domain.train_only {
             continue;
         }
-        let train: Vec<usize> = (0..domains.len()).filter(|k| *k != held).collect();
-        let (lexical, head, meaning_only) = fit(&train);
-        let tests: Vec<(&Labelled, &Vec<f32>)> = parts[held].0.iter().zip(&vectors[held]).collect();
-        let words = f1(tests
-            .iter()
-            .map(|((t, n), _)| (*n, lexical.negative_probability(t) >= 0.6))
-            .collect());
-        let encoder_only = f1(tests
-            .iter()
-            .map(|((_, n), v)| (*n, meaning_only.negative_probability(0.5, v) >= 0.6))
-            .collect());
-        let stacked = f1(tests
-            .iter()
-            .map(|((t, n), v)| {
-                (
-                    *n,
-                    head.negative_probability(lexical.negative_probability(t), v) >= 0.6,
-                )
-            })
-            .collect());
-        let averaged = average(&meaning_only);
-        let mean = f1(tests
-            .iter()
-            .map(|((t, n), v)| {
-                (
-                    *n,
-                    averaged.negative_probability(lexical.negative_probability(t), v) >= 0.6,
-                )
-            })
-            .collect());
-        let line = json!({"held_out": domain.name, "examples": tests.len(), "words": words, "encoder": encoder_only, "stacked": stacked, "mean": mean});
+        let line = training.held_out(held, &domain.name, domains.len());
         println!("{line}");
         report.push(line);
     }
@@ -404,7 +332,7 @@ pub fn train_head(files: &[PathBuf], out: &Path, per_class: usize) -> anyhow::Re
         json!({"held_out": "mean over domains", "words": mean_of("words"), "encoder": mean_of("encoder"), "stacked": stacked_mean, "mean": averaged_mean})
     );
     let all: Vec<usize> = (0..domains.len()).collect();
-    let (_, stacked, meaning_only) = fit(&all);
+    let (_, stacked, meaning_only) = training.fit(&all);
     let head = if averaged_mean >= stacked_mean {
         average(&meaning_only)
     } else {
@@ -418,6 +346,85 @@ pub fn train_head(files: &[PathBuf], out: &Path, per_class: usize) -> anyhow::Re
         head.lexical_weight
     );
     Ok(0)
+}
+
+/// The head's training material: per domain its embedded sample and the rest (word model only),
+/// and the sample's vectors.
+struct HeadTraining {
+    parts: Vec<(Vec<Labelled>, Vec<Labelled>)>,
+    vectors: Vec<Vec<Vec<f32>>>,
+}
+
+impl HeadTraining {
+    /// A small domain's examples count for more, up to five times, so no domain is drowned out.
+    fn weight_of(&self, k: usize) -> f32 {
+        let largest = self.parts.iter().map(|p| p.0.len()).max().unwrap_or(1) as f32;
+        (largest / self.parts[k].0.len().max(1) as f32)
+            .sqrt()
+            .min(5.0)
+    }
+
+    /// The word model, the stacked head and the meaning-only head, trained on the domains `train`.
+    fn fit(&self, train: &[usize]) -> (SentimentModel, SentimentHead, SentimentHead) {
+        let mut lexical_rows: Vec<Weighted> = Vec::new();
+        for &k in train {
+            for (text, negative) in &self.parts[k].1 {
+                lexical_rows.push((text.clone(), *negative, self.weight_of(k)));
+            }
+        }
+        let held_apart = SentimentModel::train(&lexical_rows, 6, 2026);
+        let mut examples: Vec<(f32, &[f32], bool, f32)> = Vec::new();
+        for &k in train {
+            for ((text, negative), vector) in self.parts[k].0.iter().zip(&self.vectors[k]) {
+                examples.push((
+                    held_apart.negative_probability(text),
+                    vector,
+                    *negative,
+                    self.weight_of(k),
+                ));
+            }
+        }
+        let head = SentimentHead::train(&examples, 1e-3, 400);
+        let unsure: Vec<(f32, &[f32], bool, f32)> = examples
+            .iter()
+            .map(|(_, v, n, w)| (0.5, *v, *n, *w))
+            .collect();
+        let meaning_only = SentimentHead::train(&unsure, 1e-3, 400);
+        // The word model shipped beside the head is trained on everything.
+        for &k in train {
+            for (text, negative) in &self.parts[k].0 {
+                lexical_rows.push((text.clone(), *negative, self.weight_of(k)));
+            }
+        }
+        (
+            SentimentModel::train(&lexical_rows, 6, 2026),
+            head,
+            meaning_only,
+        )
+    }
+
+    /// Trains on every domain but `held` and reports the negative F1 on it: words alone, the
+    /// encoder alone, stacked, and the mean of the two.
+    fn held_out(&self, held: usize, name: &str, domains: usize) -> serde_json::Value {
+        let f1 = |pairs: Vec<(bool, bool)>| classification(&pairs).negative_f1;
+        let train: Vec<usize> = (0..domains).filter(|k| *k != held).collect();
+        let (lexical, head, meaning_only) = self.fit(&train);
+        let averaged = average(&meaning_only);
+        let tests: Vec<(&Labelled, &Vec<f32>)> =
+            self.parts[held].0.iter().zip(&self.vectors[held]).collect();
+        let judged = |negative: &dyn Fn(&str, &[f32]) -> f32| {
+            f1(tests
+                .iter()
+                .map(|((t, n), v)| (*n, negative(t, v) >= 0.6))
+                .collect())
+        };
+        let words = judged(&|t, _| lexical.negative_probability(t));
+        let encoder_only = judged(&|_, v| meaning_only.negative_probability(0.5, v));
+        let stacked = judged(&|t, v| head.negative_probability(lexical.negative_probability(t), v));
+        let mean =
+            judged(&|t, v| averaged.negative_probability(lexical.negative_probability(t), v));
+        json!({"held_out": name, "examples": tests.len(), "words": words, "encoder": encoder_only, "stacked": stacked, "mean": mean})
+    }
 }
 
 /// The mean of the word model's and the meaning head's log-odds, as a head.

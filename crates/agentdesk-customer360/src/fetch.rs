@@ -325,12 +325,7 @@ impl ViewRequest<'_> {
         let Some(source) = &self.sources.profile else {
             return card(CardState::Unconfigured, None, None);
         };
-        let key = format!(
-            "{}:{}:{}",
-            source.name(),
-            identity.partner_id,
-            identity.phone
-        );
+        let key = kept_key(source.name(), identity);
         let kept: Kept<ProfileView> = self.kept("profile", &key).await;
         if self.kept_will_do(&kept, PROFILE_TTL_MS) {
             return cached_card(kept);
@@ -354,12 +349,7 @@ impl ViewRequest<'_> {
         let Some(source) = &self.sources.orders else {
             return card(CardState::Unconfigured, None, None);
         };
-        let key = format!(
-            "{}:{}:{}",
-            source.name(),
-            identity.partner_id,
-            identity.phone
-        );
+        let key = kept_key(source.name(), identity);
         let kept: Kept<Vec<CachedOrder>> = self.kept("orders", &key).await;
         let orders: Card<Vec<CachedOrder>> = if self.kept_will_do(&kept, ORDERS_TTL_MS) {
             cached_card(kept)
@@ -491,4 +481,10 @@ impl ViewRequest<'_> {
         }
         identity
     }
+}
+
+/// Where a source's answer for a customer is kept: the source (so a new CRM is never answered from
+/// the old one's cache) and the customer as the platform and the CRM know them.
+fn kept_key(source: &str, identity: &Identity) -> String {
+    format!("{source}:{}:{}", identity.partner_id, identity.phone)
 }

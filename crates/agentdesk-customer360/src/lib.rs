@@ -75,6 +75,11 @@ impl Customers {
             }
             _ => identity,
         };
+        if refresh {
+            // What this view fetched is kept before it is shown: the next look (a switch back to
+            // the session) reads it from the cache rather than racing the writer.
+            self.workspace.answers().settled().await;
+        }
         let nonempty = |s: &str| Some(s.to_string()).filter(|s| !s.is_empty());
         Ok(CustomerView {
             session_id: session_id.to_string(),

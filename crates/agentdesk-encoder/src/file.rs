@@ -146,109 +146,17 @@ impl<'a> Cursor<'a> {
 }
 
 impl ModelFile {
+    /// Reads a model file section by section: header and shape, vocabulary, normalisation map,
+    /// tensor table (each tensor's bytes where the table says they are).
     pub fn parse(bytes: &[u8]) -> Result<ModelFile, EncoderError> {
         let mut c = Cursor { bytes, at: 0 };
-        if c.take(4)? != MAGIC {
-            return Err(EncoderError::Format(
-                "not an E5S1 model file (wrong magic)".into(),
-            ));
-        }
-        let version = c.u32()?;
-        if version != VERSION {
-            return Err(EncoderError::Format(format!(
-                "model file version {version}, this build reads {VERSION}"
-            )));
-        }
-        let shape = Shape {
-            hidden: c.usize()?,
-            layers: c.usize()?,
-            heads: c.usize()?,
-            ffn: c.usize()?,
-            vocab: c.usize()?,
-            max_positions: c.usize()?,
-            type_vocab: c.usize()?,
-            eps: c.f32()?,
-        };
-        let block = c.usize()?;
-        if block != BLOCK || shape.heads == 0 || !shape.hidden.is_multiple_of(shape.heads) {
-            return Err(EncoderError::Format(format!(
-                "unsupported shape {shape:?} with blocks of {block}"
-            )));
-        }
-        let pieces = c.usize()?;
-        let (bos, eos, pad, unk) = (c.u32()?, c.u32()?, c.u32()?, c.u32()?);
-        let blob_len = c.u64()? as usize;
-        let offsets = (0..=pieces)
-            .map(|_| c.u32().map(|o| o as usize))
-            .collect::<Result<Vec<_>, _>>()?;
-        let scores = (0..pieces)
-            .map(|_| c.f32())
-            .collect::<Result<Vec<_>, _>>()?;
-        let blob = c.take(blob_len)?;
-        let pieces = offsets
-            .windows(2)
-            .map(|w| {
-                blob.get(w[0]..w[1]).map(<[u8]>::to_vec).ok_or_else(|| {
-                    EncoderError::Format("a piece lies outside the vocabulary".into())
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let entries = c.usize()?;
-        let map_len = c.u32()? as usize;
-        let map_start = c.at;
-        let mut normalisation = Vec::with_capacity(entries);
-        for _ in 0..entries {
-            let from = c.u32()?;
-            let n = c.u8()?;
-            let to = (0..n).map(|_| c.u32()).collect::<Result<Vec<_>, _>>()?;
-            normalisation.push(Normalisation { from, to });
-        }
-        if c.at != map_start + map_len {
-            return Err(EncoderError::Format(
-                "the normalisation map's length does not add up".into(),
-            ));
-        }
-        let count = c.usize()?;
-        let mut tensors = Vec::with_capacity(count);
-        for _ in 0..count {
-            let name_len = c.u16()? as usize;
-            let name = String::from_utf8_lossy(c.take(name_len)?).into_owned();
-            let dtype = DType::from_code(c.u8()?)?;
-            let n = c.u32()? as usize;
-            let offset = c.u64()? as usize;
-            let len = c.u64()? as usize;
-            let data = bytes
-                .get(offset..offset.saturating_add(len))
-                .ok_or_else(|| {
-                    EncoderError::Format(format!("tensor {name} lies outside the file"))
-                })?;
-            let expected = match dtype {
-                DType::F32 => n * 4,
-                DType::Q4 => n / BLOCK * BLOCK_BYTES,
-            };
-            if len != expected {
-                return Err(EncoderError::Format(format!(
-                    "tensor {name}: {len} bytes for {n} weights"
-                )));
-            }
-            tensors.push(Tensor {
-                name,
-                dtype,
-                count: n,
-                bytes: data.to_vec(),
-                offset,
-            });
-        }
+        let shape = read_shape(&mut c)?;
+        let vocabulary = read_vocabulary(&mut c)?;
+        let normalisation = read_normalisation(&mut c)?;
+        let tensors = read_tensors(&mut c, bytes)?;
         Ok(ModelFile {
             shape,
-            vocabulary: Vocabulary {
-                pieces,
-                scores,
-                bos,
-                eos,
-                pad,
-                unk,
-            },
+            vocabulary,
             normalisation,
             tensors,
         })
@@ -380,6 +288,118 @@ pub fn f16_to_f32(h: u16) -> f32 {
         _ => sign | ((exp + 127 - 15) << 23) | (man << 13),
     };
     f32::from_bits(bits)
+}
+
+fn read_shape(c: &mut Cursor<'_>) -> Result<Shape, EncoderError> {
+    if c.take(4)? != MAGIC {
+        return Err(EncoderError::Format(
+            "not an E5S1 model file (wrong magic)".into(),
+        ));
+    }
+    let version = c.u32()?;
+    if version != VERSION {
+        return Err(EncoderError::Format(format!(
+            "model file version {version}, this build reads {VERSION}"
+        )));
+    }
+    let shape = Shape {
+        hidden: c.usize()?,
+        layers: c.usize()?,
+        heads: c.usize()?,
+        ffn: c.usize()?,
+        vocab: c.usize()?,
+        max_positions: c.usize()?,
+        type_vocab: c.usize()?,
+        eps: c.f32()?,
+    };
+    let block = c.usize()?;
+    if block != BLOCK || shape.heads == 0 || !shape.hidden.is_multiple_of(shape.heads) {
+        return Err(EncoderError::Format(format!(
+            "unsupported shape {shape:?} with blocks of {block}"
+        )));
+    }
+    Ok(shape)
+}
+
+fn read_vocabulary(c: &mut Cursor<'_>) -> Result<Vocabulary, EncoderError> {
+    let pieces = c.usize()?;
+    let (bos, eos, pad, unk) = (c.u32()?, c.u32()?, c.u32()?, c.u32()?);
+    let blob_len = c.u64()? as usize;
+    let offsets = (0..=pieces)
+        .map(|_| c.u32().map(|o| o as usize))
+        .collect::<Result<Vec<_>, _>>()?;
+    let scores = (0..pieces)
+        .map(|_| c.f32())
+        .collect::<Result<Vec<_>, _>>()?;
+    let blob = c.take(blob_len)?;
+    let pieces = offsets
+        .windows(2)
+        .map(|w| {
+            blob.get(w[0]..w[1])
+                .map(<[u8]>::to_vec)
+                .ok_or_else(|| EncoderError::Format("a piece lies outside the vocabulary".into()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Vocabulary {
+        pieces,
+        scores,
+        bos,
+        eos,
+        pad,
+        unk,
+    })
+}
+
+fn read_normalisation(c: &mut Cursor<'_>) -> Result<Vec<Normalisation>, EncoderError> {
+    let entries = c.usize()?;
+    let map_len = c.u32()? as usize;
+    let map_start = c.at;
+    let mut normalisation = Vec::with_capacity(entries);
+    for _ in 0..entries {
+        let from = c.u32()?;
+        let n = c.u8()?;
+        let to = (0..n).map(|_| c.u32()).collect::<Result<Vec<_>, _>>()?;
+        normalisation.push(Normalisation { from, to });
+    }
+    if c.at != map_start + map_len {
+        return Err(EncoderError::Format(
+            "the normalisation map's length does not add up".into(),
+        ));
+    }
+    Ok(normalisation)
+}
+
+fn read_tensors(c: &mut Cursor<'_>, bytes: &[u8]) -> Result<Vec<Tensor>, EncoderError> {
+    let count = c.usize()?;
+    let mut tensors = Vec::with_capacity(count);
+    for _ in 0..count {
+        let name_len = c.u16()? as usize;
+        let name = String::from_utf8_lossy(c.take(name_len)?).into_owned();
+        let dtype = DType::from_code(c.u8()?)?;
+        let n = c.u32()? as usize;
+        let offset = c.u64()? as usize;
+        let len = c.u64()? as usize;
+        let data = bytes
+            .get(offset..offset.saturating_add(len))
+            .ok_or_else(|| EncoderError::Format(format!("tensor {name} lies outside the file")))?;
+        let expected = match dtype {
+            DType::F32 => n * 4,
+            DType::Q4 => n / BLOCK * BLOCK_BYTES,
+        };
+        if len != expected {
+            return Err(EncoderError::Format(format!(
+                "tensor {name}: {len} bytes for {n} weights"
+            )));
+        }
+        tensors.push(Tensor {
+            name,
+            dtype,
+            count: n,
+            bytes: data.to_vec(),
+            offset,
+        });
+    }
+    Ok(tensors)
 }
 
 #[cfg(test)]

@@ -344,8 +344,7 @@ impl Encoder {
     /// The mean of the last layer's token states for each window, all windows in one pass.
     fn forward(&self, windows: &[Window]) -> Vec<Vec<f32>> {
         let s = &self.shape;
-        let (h, heads) = (s.hidden, s.heads);
-        let head = h / heads;
+        let h = s.hidden;
         let total: usize = windows.iter().map(|w| w.tokens.len()).sum();
         // The token range of each window.
         let mut ranges = Vec::with_capacity(windows.len());
@@ -354,18 +353,7 @@ impl Encoder {
             ranges.push(at..at + w.tokens.len());
             at += w.tokens.len();
         }
-        let mut x = vec![0f32; total * h];
-        let mut word_bytes = vec![0u8; q4_row_bytes(h)];
-        for (w, range) in windows.iter().zip(&ranges) {
-            for (p, (&token, t)) in w.tokens.iter().zip(range.clone()).enumerate() {
-                let row = &mut x[t * h..(t + 1) * h];
-                self.words.row(token as usize, &mut word_bytes, row);
-                let position = &self.positions[p * h..(p + 1) * h];
-                for ((r, p), ty) in row.iter_mut().zip(position).zip(&self.token_type) {
-                    *r += p + ty;
-                }
-            }
-        }
+        let mut x = self.embed_tokens(windows, &ranges, total);
         let (w, b) = &self.embedding_norm;
         add_layernorm(&mut x, None, w, b, h, s.eps);
 
@@ -376,42 +364,13 @@ impl Encoder {
         let mut projected = vec![0f32; total * h];
         let mut middle = vec![0f32; total * s.ffn];
         let mut quantised = Quantised::new();
-        let scale = 1.0 / (head as f32).sqrt();
         let mut probabilities = Vec::new();
         for layer in &self.layers {
             quantised.quantise(&x, total, h);
             layer.q.apply(&quantised, &layer.q_bias, &mut q);
             layer.k.apply(&quantised, &layer.k_bias, &mut k);
             layer.v.apply(&quantised, &layer.v_bias, &mut v);
-            for range in &ranges {
-                for t in range.clone() {
-                    for hd in 0..heads {
-                        let qh = &q[t * h + hd * head..t * h + (hd + 1) * head];
-                        probabilities.clear();
-                        let mut max = f32::NEG_INFINITY;
-                        for u in range.clone() {
-                            let kh = &k[u * h + hd * head..u * h + (hd + 1) * head];
-                            let d = kernels::dot(qh, kh) * scale;
-                            max = max.max(d);
-                            probabilities.push(d);
-                        }
-                        for p in probabilities.iter_mut() {
-                            *p -= max;
-                        }
-                        kernels::exp_in_place(&mut probabilities);
-                        let sum: f32 = probabilities.iter().sum();
-                        let ch = &mut context[t * h + hd * head..t * h + (hd + 1) * head];
-                        ch.fill(0.0);
-                        for (u, p) in range.clone().zip(&probabilities) {
-                            let p = p / sum;
-                            let vh = &v[u * h + hd * head..u * h + (hd + 1) * head];
-                            for (c, v) in ch.iter_mut().zip(vh) {
-                                *c += p * v;
-                            }
-                        }
-                    }
-                }
-            }
+            attend(&q, &k, &v, &mut context, &ranges, s, &mut probabilities);
             quantised.quantise(&context, total, h);
             layer
                 .attention_out
@@ -444,6 +403,74 @@ impl Encoder {
                 mean
             })
             .collect()
+    }
+
+    /// Each token's word, position and type embeddings summed, windows one after another.
+    fn embed_tokens(
+        &self,
+        windows: &[Window],
+        ranges: &[std::ops::Range<usize>],
+        total: usize,
+    ) -> Vec<f32> {
+        let h = self.shape.hidden;
+        let mut x = vec![0f32; total * h];
+        let mut word_bytes = vec![0u8; q4_row_bytes(h)];
+        for (w, range) in windows.iter().zip(ranges) {
+            for (p, (&token, t)) in w.tokens.iter().zip(range.clone()).enumerate() {
+                let row = &mut x[t * h..(t + 1) * h];
+                self.words.row(token as usize, &mut word_bytes, row);
+                let position = &self.positions[p * h..(p + 1) * h];
+                for ((r, p), ty) in row.iter_mut().zip(position).zip(&self.token_type) {
+                    *r += p + ty;
+                }
+            }
+        }
+        x
+    }
+}
+
+/// Self-attention within each window (a token attends only to its own window's tokens): per head,
+/// softmax(q·k / √d) over the window, times v, into `context`. `probabilities` is reused scratch.
+fn attend(
+    q: &[f32],
+    k: &[f32],
+    v: &[f32],
+    context: &mut [f32],
+    ranges: &[std::ops::Range<usize>],
+    shape: &Shape,
+    probabilities: &mut Vec<f32>,
+) {
+    let (h, heads) = (shape.hidden, shape.heads);
+    let head = h / heads;
+    let scale = 1.0 / (head as f32).sqrt();
+    for range in ranges {
+        for t in range.clone() {
+            for hd in 0..heads {
+                let qh = &q[t * h + hd * head..t * h + (hd + 1) * head];
+                probabilities.clear();
+                let mut max = f32::NEG_INFINITY;
+                for u in range.clone() {
+                    let kh = &k[u * h + hd * head..u * h + (hd + 1) * head];
+                    let d = kernels::dot(qh, kh) * scale;
+                    max = max.max(d);
+                    probabilities.push(d);
+                }
+                for p in probabilities.iter_mut() {
+                    *p -= max;
+                }
+                kernels::exp_in_place(probabilities);
+                let sum: f32 = probabilities.iter().sum();
+                let ch = &mut context[t * h + hd * head..t * h + (hd + 1) * head];
+                ch.fill(0.0);
+                for (u, p) in range.clone().zip(probabilities.iter()) {
+                    let p = p / sum;
+                    let vh = &v[u * h + hd * head..u * h + (hd + 1) * head];
+                    for (c, v) in ch.iter_mut().zip(vh) {
+                        *c += p * v;
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -47,27 +47,7 @@ enum Command {
 fn main() -> ExitCode {
     let args = Args::parse();
     if let Some(Command::Replay { target, file }) = &args.command {
-        let Some(target) = targets::target(target) else {
-            eprintln!("error: no target {target:?}; targets: push-frame, api-response");
-            return ExitCode::from(2);
-        };
-        let input = match std::fs::read(file) {
-            Ok(input) => input,
-            Err(error) => {
-                eprintln!("error: cannot read {}: {error}", file.display());
-                return ExitCode::from(2);
-            }
-        };
-        return match replay(target, &input) {
-            Ok(outcome) => {
-                println!("no panic: {outcome}");
-                ExitCode::SUCCESS
-            }
-            Err(message) => {
-                println!("panic: {message}");
-                ExitCode::FAILURE
-            }
-        };
+        return replay_file(target, file);
     }
     let chosen: Vec<_> = if args.target == "all" {
         TARGETS.iter().collect()
@@ -128,5 +108,30 @@ fn main() -> ExitCode {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// `replay TARGET FILE`: runs one saved input and says whether the target panicked.
+fn replay_file(target: &str, file: &std::path::Path) -> ExitCode {
+    let Some(target) = targets::target(target) else {
+        eprintln!("error: no target {target:?}; targets: push-frame, api-response");
+        return ExitCode::from(2);
+    };
+    let input = match std::fs::read(file) {
+        Ok(input) => input,
+        Err(error) => {
+            eprintln!("error: cannot read {}: {error}", file.display());
+            return ExitCode::from(2);
+        }
+    };
+    match replay(target, &input) {
+        Ok(outcome) => {
+            println!("no panic: {outcome}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            println!("panic: {message}");
+            ExitCode::FAILURE
+        }
     }
 }

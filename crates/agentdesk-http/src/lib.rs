@@ -14,6 +14,7 @@
 //! A system's client (its paths, signing, envelopes and error type) sits on top and says through
 //! `CallFailure` which of its errors are transient and how each is labelled.
 
+pub mod diagnostics;
 mod ledger;
 
 use std::future::Future;

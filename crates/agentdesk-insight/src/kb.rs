@@ -427,48 +427,15 @@ impl KnowledgeIndex {
         let by_question = by_question?;
         let by_article = by_article.map_err(|_| KbError::SearchStopped)??;
         let questions = self.questions.lock().unwrap_or_else(|p| p.into_inner());
-        // Per article: the best question's score and which question it was.
-        let mut best: HashMap<usize, (f32, usize)> = HashMap::new();
-        let mut all_scores: HashMap<usize, Vec<f32>> = HashMap::new();
-        for (question, score) in by_question {
-            let Some((article, _)) = questions.get(question) else {
-                continue;
-            };
-            all_scores.entry(*article).or_default().push(score);
-            let entry = best.entry(*article).or_insert((score, question));
-            if score > entry.0 {
-                *entry = (score, question);
-            }
-        }
-        let mut lexical: HashMap<usize, f32> = best
-            .iter()
-            .map(|(article, (score, _))| (*article, *score))
-            .collect();
-        for (article, mut scores) in all_scores {
-            scores.sort_by(|a, b| b.total_cmp(a));
-            let runners_up: f32 = scores.iter().skip(1).take(2).sum();
-            *lexical.entry(article).or_insert(0.0) += RUNNER_UP_WEIGHT * runners_up;
-        }
-        for (article, score) in by_article {
-            *lexical.entry(article).or_insert(0.0) += ARTICLE_WEIGHT * score;
-        }
-        let mut best_question: HashMap<usize, usize> =
-            best.into_iter().map(|(a, (_, q))| (a, q)).collect();
+        let (lexical, mut best_question) = by_words(&questions, by_question, by_article);
         let mut dense: HashMap<usize, f32> = HashMap::new();
         if let Some(query_vector) = query_vector {
             let vectors = self.vectors.read().unwrap_or_else(|p| p.into_inner());
-            // Per article its nearest question: (similarity, question), in a flat table (at 50,000
-            // articles a map per query costs more than the scan).
-            let mut nearest: Vec<(f32, usize)> =
-                vec![(f32::NEG_INFINITY, usize::MAX); self.articles.len()];
-            for (question, similarity) in vectors.similarities(&query_vector) {
-                let Some((article, _)) = questions.get(question) else {
-                    continue;
-                };
-                if similarity > nearest[*article].0 {
-                    nearest[*article] = (similarity, question);
-                }
-            }
+            let nearest = nearest_by_meaning(
+                &questions,
+                self.articles.len(),
+                vectors.similarities(&query_vector),
+            );
             let mut reached: Vec<usize> = (0..nearest.len())
                 .filter(|a| nearest[*a].1 != usize::MAX)
                 .collect();
@@ -623,6 +590,62 @@ fn highlight(text: &str, wanted: &HashSet<&str>) -> Vec<(usize, usize)> {
         }
     }
     merged
+}
+
+/// The word side's score per article: its best question's, plus a share of the next two and of the
+/// article's own text; and which question scored best.
+fn by_words(
+    questions: &[(usize, String)],
+    by_question: Vec<(usize, f32)>,
+    by_article: Vec<(usize, f32)>,
+) -> (HashMap<usize, f32>, HashMap<usize, usize>) {
+    // Per article: the best question's score and which question it was.
+    let mut best: HashMap<usize, (f32, usize)> = HashMap::new();
+    let mut all_scores: HashMap<usize, Vec<f32>> = HashMap::new();
+    for (question, score) in by_question {
+        let Some((article, _)) = questions.get(question) else {
+            continue;
+        };
+        all_scores.entry(*article).or_default().push(score);
+        let entry = best.entry(*article).or_insert((score, question));
+        if score > entry.0 {
+            *entry = (score, question);
+        }
+    }
+    let mut lexical: HashMap<usize, f32> = best
+        .iter()
+        .map(|(article, (score, _))| (*article, *score))
+        .collect();
+    for (article, mut scores) in all_scores {
+        scores.sort_by(|a, b| b.total_cmp(a));
+        let runners_up: f32 = scores.iter().skip(1).take(2).sum();
+        *lexical.entry(article).or_insert(0.0) += RUNNER_UP_WEIGHT * runners_up;
+    }
+    for (article, score) in by_article {
+        *lexical.entry(article).or_insert(0.0) += ARTICLE_WEIGHT * score;
+    }
+    let best_question = best.into_iter().map(|(a, (_, q))| (a, q)).collect();
+    (lexical, best_question)
+}
+
+/// Per article its nearest question by meaning: (similarity, question), `usize::MAX` where no
+/// question of it has a vector. A flat table: at 50,000 articles a map per query costs more than
+/// the scan.
+fn nearest_by_meaning(
+    questions: &[(usize, String)],
+    articles: usize,
+    similarities: Vec<(usize, f32)>,
+) -> Vec<(f32, usize)> {
+    let mut nearest = vec![(f32::NEG_INFINITY, usize::MAX); articles];
+    for (question, similarity) in similarities {
+        let Some((article, _)) = questions.get(question) else {
+            continue;
+        };
+        if similarity > nearest[*article].0 {
+            nearest[*article] = (similarity, question);
+        }
+    }
+    nearest
 }
 
 #[cfg(test)]

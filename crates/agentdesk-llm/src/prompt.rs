@@ -230,6 +230,33 @@ pub fn build(request: &AssistRequest<'_>) -> Prompt {
     if let Some(customer) = request.customer {
         know_customer(&mut redactor, customer);
     }
+    let (subject, language) = subject_and_language(request);
+    let sources: Vec<Source> = match request.task {
+        Task::Draft | Task::Summary => request.sources.iter().take(MAX_ARTICLES).cloned().collect(),
+        _ => Vec::new(),
+    };
+    let user = user_message(request, &sources, subject.as_deref(), &mut redactor);
+    let system = instructions(request.task, language);
+    Prompt {
+        messages: vec![
+            PromptMessage {
+                role: Role::System,
+                content: system,
+            },
+            PromptMessage {
+                role: Role::User,
+                content: user,
+            },
+        ],
+        sources,
+        language,
+        redactor,
+    }
+}
+
+/// The text a translation or rewrite works on (the last message when a translation names none),
+/// and the language the answer is written in.
+fn subject_and_language(request: &AssistRequest<'_>) -> (Option<String>, Language) {
     let customer_language = request
         .conversation
         .iter()
@@ -253,10 +280,17 @@ pub fn build(request: &AssistRequest<'_>) -> Prompt {
             .or(customer_language)
             .unwrap_or(request.agent_language),
     };
-    let sources: Vec<Source> = match request.task {
-        Task::Draft | Task::Summary => request.sources.iter().take(MAX_ARTICLES).cloned().collect(),
-        _ => Vec::new(),
-    };
+    (subject, language)
+}
+
+/// The user message: the knowledge articles and customer facts (drafts and summaries), then the
+/// recent conversation or the text to work on, personal data replaced as it is written.
+fn user_message(
+    request: &AssistRequest<'_>,
+    sources: &[Source],
+    subject: Option<&str>,
+    redactor: &mut Redactor,
+) -> String {
     let mut user = String::new();
     if !sources.is_empty() {
         user.push_str("Knowledge articles:\n");
@@ -272,7 +306,7 @@ pub fn build(request: &AssistRequest<'_>) -> Prompt {
         }
     }
     if let (Some(customer), Task::Draft | Task::Summary) = (request.customer, request.task) {
-        let facts = customer_facts(&mut redactor, customer);
+        let facts = customer_facts(redactor, customer);
         if !facts.is_empty() {
             user.push_str("Customer facts:\n");
             user.push_str(&facts);
@@ -292,28 +326,13 @@ pub fn build(request: &AssistRequest<'_>) -> Prompt {
             }
         }
         Task::Translate { .. } | Task::Rewrite { .. } => {
-            let text = subject.as_deref().unwrap_or_default();
+            let text = subject.unwrap_or_default();
             user.push_str("Text:\n");
             user.push_str(&redactor.redact(&truncate(text, MAX_SUBJECT_CHARS)));
             user.push('\n');
         }
     }
-    let system = instructions(request.task, language);
-    Prompt {
-        messages: vec![
-            PromptMessage {
-                role: Role::System,
-                content: system,
-            },
-            PromptMessage {
-                role: Role::User,
-                content: user,
-            },
-        ],
-        sources,
-        language,
-        redactor,
-    }
+    user
 }
 
 fn know_customer(redactor: &mut Redactor, customer: &CustomerFacts) {

@@ -377,31 +377,7 @@ impl Provider {
                 })?;
         let mut attempt = 0;
         let response = loop {
-            let mut builder = http
-                .post(url.clone())
-                .json(request)
-                .header(reqwest::header::ACCEPT, "text/event-stream");
-            if let Some(key) = &self.key {
-                builder = match self.key_header {
-                    KeyHeader::Bearer => builder.bearer_auth(key.expose()),
-                    KeyHeader::ApiKey => builder.header("api-key", key.expose()),
-                };
-            }
-            let sent = tokio::time::timeout(self.limits.first_token, builder.send()).await;
-            let response = match sent {
-                Err(_) => {
-                    return Err(ProviderError::TimedOut {
-                        seconds: self.limits.first_token.as_secs(),
-                    })
-                }
-                Ok(Err(error)) => {
-                    return Err(ProviderError::Unreachable {
-                        host: self.host(),
-                        reason: transport_reason(&error),
-                    })
-                }
-                Ok(Ok(response)) => response,
-            };
+            let response = self.send(http, &url, request).await?;
             let status = response.status().as_u16();
             if response.status().is_success() {
                 break response;
@@ -427,23 +403,7 @@ impl Provider {
                 tokio::time::sleep(wait).await;
                 continue;
             }
-            return Err(match status {
-                429 => ProviderError::RateLimited {
-                    retry_after: retry_after.map(|d| d.as_secs()),
-                },
-                401 | 403 => ProviderError::KeyRefused {
-                    status,
-                    message: body,
-                },
-                400..=499 => ProviderError::Refused {
-                    status,
-                    message: body,
-                },
-                _ => ProviderError::Server {
-                    status,
-                    message: body,
-                },
-            });
+            return Err(refusal(status, body, retry_after));
         };
         let is_stream = response
             .headers()
@@ -454,6 +414,36 @@ impl Provider {
             return self.whole_answer(response, started, on_text).await;
         }
         self.stream(response, started, on_text).await
+    }
+
+    /// One attempt: the request with the key in the header the provider reads, answered (headers
+    /// only) within the first-token limit.
+    async fn send(
+        &self,
+        http: &reqwest::Client,
+        url: &reqwest::Url,
+        request: &CreateChatCompletionRequest,
+    ) -> Result<reqwest::Response, ProviderError> {
+        let mut builder = http
+            .post(url.clone())
+            .json(request)
+            .header(reqwest::header::ACCEPT, "text/event-stream");
+        if let Some(key) = &self.key {
+            builder = match self.key_header {
+                KeyHeader::Bearer => builder.bearer_auth(key.expose()),
+                KeyHeader::ApiKey => builder.header("api-key", key.expose()),
+            };
+        }
+        match tokio::time::timeout(self.limits.first_token, builder.send()).await {
+            Err(_) => Err(ProviderError::TimedOut {
+                seconds: self.limits.first_token.as_secs(),
+            }),
+            Ok(Err(error)) => Err(ProviderError::Unreachable {
+                host: self.host(),
+                reason: transport_reason(&error),
+            }),
+            Ok(Ok(response)) => Ok(response),
+        }
     }
 
     /// A service that ignored `stream: true` and answered in one piece.
@@ -523,18 +513,9 @@ impl Provider {
             } else {
                 self.limits.between_tokens
             };
-            let chunk = match tokio::time::timeout(wait, response.chunk()).await {
-                Err(_) => Err(ProviderError::TimedOut {
-                    seconds: wait.as_secs().max(1),
-                }),
-                Ok(Err(error)) => Err(ProviderError::Cut {
-                    reason: format!("the connection broke ({})", transport_reason(&error)),
-                }),
-                Ok(Ok(None)) => break,
-                Ok(Ok(Some(bytes))) => Ok(bytes),
-            };
-            let bytes = match chunk {
-                Ok(bytes) => bytes,
+            let bytes = match next_chunk(&mut response, wait).await {
+                Ok(Some(bytes)) => bytes,
+                Ok(None) => break,
                 Err(error) => {
                     if completion.text.is_empty() && completion.first_token.is_none() {
                         return Err(error);
@@ -555,33 +536,7 @@ impl Provider {
                 }
                 match parse_chunk(&data) {
                     Ok(chunk) => {
-                        if let Some(usage) = chunk.usage {
-                            completion.usage = Some(Usage {
-                                prompt_tokens: usage.prompt_tokens,
-                                completion_tokens: usage.completion_tokens,
-                            });
-                        }
-                        for choice in chunk.choices.iter().filter(|c| c.index == 0) {
-                            if let Some(text) = choice.delta.content.as_deref() {
-                                if !text.is_empty() {
-                                    completion.first_token.get_or_insert(started.elapsed());
-                                    completion.text.push_str(text);
-                                    on_text(text);
-                                }
-                            }
-                            match choice.finish_reason {
-                                Some(FinishReason::Length) => {
-                                    completion.truncated_by_length = true;
-                                    finished = true;
-                                }
-                                Some(FinishReason::ContentFilter) => {
-                                    completion.content_filtered = true;
-                                    finished = true;
-                                }
-                                Some(_) => finished = true,
-                                None => {}
-                            }
-                        }
+                        finished |= completion.take(&chunk, started, on_text);
                     }
                     Err(error) => {
                         if completion.text.is_empty() {
@@ -605,6 +560,84 @@ impl Provider {
         }
         completion.total = started.elapsed();
         Ok(completion)
+    }
+}
+
+/// The stream's next bytes within `wait` (None at its end).
+async fn next_chunk(
+    response: &mut reqwest::Response,
+    wait: Duration,
+) -> Result<Option<bytes::Bytes>, ProviderError> {
+    match tokio::time::timeout(wait, response.chunk()).await {
+        Err(_) => Err(ProviderError::TimedOut {
+            seconds: wait.as_secs().max(1),
+        }),
+        Ok(Err(error)) => Err(ProviderError::Cut {
+            reason: format!("the connection broke ({})", transport_reason(&error)),
+        }),
+        Ok(Ok(chunk)) => Ok(chunk),
+    }
+}
+
+/// The error for a provider's final non-success answer.
+fn refusal(status: u16, body: String, retry_after: Option<Duration>) -> ProviderError {
+    match status {
+        429 => ProviderError::RateLimited {
+            retry_after: retry_after.map(|d| d.as_secs()),
+        },
+        401 | 403 => ProviderError::KeyRefused {
+            status,
+            message: body,
+        },
+        400..=499 => ProviderError::Refused {
+            status,
+            message: body,
+        },
+        _ => ProviderError::Server {
+            status,
+            message: body,
+        },
+    }
+}
+
+impl Completion {
+    /// Adds one streamed chunk (the first choice's text, the usage, how it finished), showing new
+    /// text to `on_text`. True when the chunk says the answer is finished.
+    fn take(
+        &mut self,
+        chunk: &CreateChatCompletionStreamResponse,
+        started: Instant,
+        on_text: &mut (dyn FnMut(&str) + Send),
+    ) -> bool {
+        if let Some(usage) = &chunk.usage {
+            self.usage = Some(Usage {
+                prompt_tokens: usage.prompt_tokens,
+                completion_tokens: usage.completion_tokens,
+            });
+        }
+        let mut finished = false;
+        for choice in chunk.choices.iter().filter(|c| c.index == 0) {
+            if let Some(text) = choice.delta.content.as_deref() {
+                if !text.is_empty() {
+                    self.first_token.get_or_insert(started.elapsed());
+                    self.text.push_str(text);
+                    on_text(text);
+                }
+            }
+            match choice.finish_reason {
+                Some(FinishReason::Length) => {
+                    self.truncated_by_length = true;
+                    finished = true;
+                }
+                Some(FinishReason::ContentFilter) => {
+                    self.content_filtered = true;
+                    finished = true;
+                }
+                Some(_) => finished = true,
+                None => {}
+            }
+        }
+        finished
     }
 }
 

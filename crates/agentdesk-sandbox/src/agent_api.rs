@@ -21,24 +21,9 @@ pub async fn agent_op(
     request: Request,
 ) -> Response {
     let headers = request.headers().clone();
-    let is_multipart = headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("multipart/form-data"));
-    let (params, file) = if is_multipart {
-        match read_multipart(request).await {
-            Ok(parts) => parts,
-            Err(message) => return agent_err("400004", &message),
-        }
-    } else {
-        let body = match Bytes::from_request(request, &()).await {
-            Ok(body) => body,
-            Err(_) => return agent_err("400004", "请求体读取失败"),
-        };
-        match params(&headers, &body) {
-            Ok(params) => (params, None),
-            Err(message) => return agent_err("400004", &message),
-        }
+    let (params, file) = match read_form(&headers, request).await {
+        Ok(form) => form,
+        Err(message) => return agent_err("400004", &message),
     };
     if op == "login" {
         let tenant = state.tenant_by_token(str_param(&params, "token").as_deref());
@@ -65,12 +50,30 @@ pub async fn agent_op(
     let Some(agent) = world.agent_by_temp_id(temp_id) else {
         return agent_err("999998", "登录已失效，请重新登录");
     };
-    let result = match op.as_str() {
+    let Some(result) = signed_in_op(&mut world, agent, &op, &params, file) else {
+        return agent_err("999999", &format!("未知接口: {op}"));
+    };
+    match result {
+        Ok(data) => agent_ok(data),
+        Err(OpError::Code(code, message)) => agent_err(code, &message),
+    }
+}
+
+/// An operation of a signed-in agent; None for one the SDK does not have. (One arm per operation,
+/// each a line or a call: the table is as long as the SDK's list.)
+fn signed_in_op(
+    world: &mut World,
+    agent: usize,
+    op: &str,
+    params: &Map<String, Value>,
+    file: Option<(String, String, Vec<u8>)>,
+) -> Option<Result<Value, OpError>> {
+    let result = match op {
         "online" => {
             world.set_status(agent, agent_status::ONLINE);
             Ok(json!({"status": 1}))
         }
-        "busy" => match int_param(&params, "statusCode").unwrap_or(2) {
+        "busy" => match int_param(params, "statusCode").unwrap_or(2) {
             code @ 2..=7 => {
                 world.set_status(agent, code);
                 Ok(json!({}))
@@ -85,128 +88,171 @@ pub async fn agent_op(
             world.logout(agent);
             Ok(json!({}))
         }
-        "synChronous" => Ok(synchronous(&world, agent)),
-        "queryWaitUser" => Ok(query_wait_user(&world, &params)),
+        "synChronous" => Ok(synchronous(world, agent)),
+        "queryWaitUser" => Ok(query_wait_user(world, params)),
         "queryHistoryRecords" => {
             world.counters.history_queries += 1;
-            history_records(&world, agent, &params)
+            history_records(world, agent, params)
         }
-        "send" => send(&mut world, agent, &params, file),
-        "revokeMsg" => revoke(&mut world, agent, &params),
-        "transfer" => {
-            let cid = str_param(&params, "cid").unwrap_or_default();
-            let join_id = str_param(&params, "joinId").unwrap_or_default();
-            match world.agents.iter().position(|a| a.id == join_id) {
-                Some(to) => world
-                    .transfer(&cid, agent, Some(to), None)
-                    .map(|_| json!({})),
-                None => Err(OpError::Code("400007", "操作坐席ID不正确".into())),
-            }
-        }
+        "send" => send(world, agent, params, file),
+        "revokeMsg" => revoke(world, agent, params),
+        "transfer" => transfer_to_agent(world, agent, params),
         "transferToGroup" => {
-            let cid = str_param(&params, "cid").unwrap_or_default();
-            let group = str_param(&params, "groupId").unwrap_or_default();
+            let cid = str_param(params, "cid").unwrap_or_default();
+            let group = str_param(params, "groupId").unwrap_or_default();
             world
                 .transfer(&cid, agent, None, Some(&group))
                 .map(|_| json!({}))
         }
         "leave" => {
-            let cid = str_param(&params, "cid").unwrap_or_default();
-            owned_session(&world, agent, &cid)
+            let cid = str_param(params, "cid").unwrap_or_default();
+            owned_session(world, agent, &cid)
                 .and_then(|_| world.end_session(&cid, false).map(|_| json!({})))
         }
         "summarySubmit" => {
-            let cid = str_param(&params, "cid").unwrap_or_default();
-            owned_or_past_session(&world, agent, &cid).map(|_| {
+            let cid = str_param(params, "cid").unwrap_or_default();
+            owned_or_past_session(world, agent, &cid).map(|_| {
                 if let Some(session) = world.sessions.get_mut(&cid) {
                     session.summary = Some(Value::Object(params.clone()));
                 }
                 json!({})
             })
         }
-        "reComment" => {
-            let cid = str_param(&params, "cid").unwrap_or_default();
-            owned_or_past_session(&world, agent, &cid).map(|_| {
-                let session = world.sessions.get_mut(&cid);
-                let status = match session {
-                    Some(s) if s.rating.is_some() => "1",
-                    Some(s) if s.phase == SessionPhase::Ended => "5",
-                    Some(s) if !s.records.iter().any(|r| r.sender_type == Some(0)) => "3",
-                    Some(s) => {
-                        if let Some(sim) = s.simulated.as_mut() {
-                            sim.invited_to_rate = true;
-                        }
-                        "0"
-                    }
-                    None => "4",
-                };
-                json!({"status": status})
-            })
-        }
-        "queryTransferGroup" => Ok(json!(crate::seed::GROUPS
-            .iter()
-            .map(|(id, name)| {
-                let members: Vec<&crate::world::AgentAccount> = world
-                    .staff()
-                    .map(|(_, a)| a)
-                    .filter(|a| a.group_id == *id)
-                    .collect();
-                let online = members
-                    .iter()
-                    .filter(|a| a.status == 1 && a.temp_id.is_some())
-                    .count();
-                json!({"groupId": id, "groupName": name, "onlineNum": online, "freeNum": online})
-            })
-            .collect::<Vec<_>>())),
-        "getUserInfo" => {
-            let uid = str_param(&params, "uid").unwrap_or_default();
-            match world
+        "reComment" => re_comment(world, agent, params),
+        "queryTransferGroup" => Ok(transfer_groups(world)),
+        "getUserInfo" => user_info(world, params),
+        "getOtherAdmins" => Ok(other_admins(world, agent)),
+        _ => return None,
+    };
+    Some(result)
+}
+
+/// The call's parameters, and the file part of a multipart `send`.
+async fn read_form(
+    headers: &axum::http::HeaderMap,
+    request: Request,
+) -> Result<(Map<String, Value>, Option<(String, String, Vec<u8>)>), String> {
+    let is_multipart = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if is_multipart {
+        return read_multipart(request).await;
+    }
+    let body = Bytes::from_request(request, &())
+        .await
+        .map_err(|_| "请求体读取失败".to_string())?;
+    Ok((params(headers, &body)?, None))
+}
+
+/// `reComment`: invites the customer to rate; the status says why not when it cannot (already
+/// rated, ended, or the agent has not spoken yet).
+fn re_comment(
+    world: &mut World,
+    agent: usize,
+    params: &Map<String, Value>,
+) -> Result<Value, OpError> {
+    let cid = str_param(params, "cid").unwrap_or_default();
+    owned_or_past_session(world, agent, &cid).map(|_| {
+        let session = world.sessions.get_mut(&cid);
+        let status = match session {
+            Some(s) if s.rating.is_some() => "1",
+            Some(s) if s.phase == SessionPhase::Ended => "5",
+            Some(s) if !s.records.iter().any(|r| r.sender_type == Some(0)) => "3",
+            Some(s) => {
+                if let Some(sim) = s.simulated.as_mut() {
+                    sim.invited_to_rate = true;
+                }
+                "0"
+            }
+            None => "4",
+        };
+        json!({"status": status})
+    })
+}
+
+/// `transfer`: the session to another agent (`joinId`).
+fn transfer_to_agent(
+    world: &mut World,
+    agent: usize,
+    params: &Map<String, Value>,
+) -> Result<Value, OpError> {
+    let cid = str_param(params, "cid").unwrap_or_default();
+    let join_id = str_param(params, "joinId").unwrap_or_default();
+    match world.agents.iter().position(|a| a.id == join_id) {
+        Some(to) => world
+            .transfer(&cid, agent, Some(to), None)
+            .map(|_| json!({})),
+        None => Err(OpError::Code("400007", "操作坐席ID不正确".into())),
+    }
+}
+
+/// `getUserInfo`: the visitor's latest session's details, in `UserInfoModel`'s shape.
+fn user_info(world: &World, params: &Map<String, Value>) -> Result<Value, OpError> {
+    let uid = str_param(params, "uid").unwrap_or_default();
+    match world
+        .sessions
+        .values()
+        .filter(|s| s.uid == uid)
+        .max_by_key(|s| s.started_ms)
+    {
+        Some(s) => Ok(json!({
+            "companyId": world.company_id, "userId": s.uid, "uname": s.visitor_name,
+            "qq": "", "tel": s.phone.clone().unwrap_or_default(), "email": "", "remark": "",
+            "os": "", "browser": "", "age": "", "partnerId": s.partnerid, "realname": "",
+            "sex": "", "weibo": "", "weixin": "", "params": "", "customerId": "",
+            "ismark": 0, "isblack": 0,
+        })),
+        None => Err(OpError::Code("200002", format!("访客不存在: {uid}"))),
+    }
+}
+
+/// `queryTransferGroup`: the groups with how many of their agents are online.
+fn transfer_groups(world: &World) -> Value {
+    json!(crate::seed::GROUPS
+        .iter()
+        .map(|(id, name)| {
+            let members: Vec<&crate::world::AgentAccount> = world
+                .staff()
+                .map(|(_, a)| a)
+                .filter(|a| a.group_id == *id)
+                .collect();
+            let online = members
+                .iter()
+                .filter(|a| a.status == 1 && a.temp_id.is_some())
+                .count();
+            json!({"groupId": id, "groupName": name, "onlineNum": online, "freeNum": online})
+        })
+        .collect::<Vec<_>>())
+}
+
+/// `getOtherAdmins`: the tenant's other agents, with what each is serving.
+fn other_admins(world: &World, agent: usize) -> Value {
+    json!(world
+        .staff()
+        .filter(|(i, _)| *i != agent)
+        .map(|(i, a)| {
+            let group_name = crate::seed::GROUPS
+                .iter()
+                .find(|(id, _)| *id == a.group_id)
+                .map(|(_, name)| *name)
+                .unwrap_or_default();
+            let serving = world
                 .sessions
                 .values()
-                .filter(|s| s.uid == uid)
-                .max_by_key(|s| s.started_ms)
-            {
-                Some(s) => Ok(json!({
-                    "companyId": world.company_id, "userId": s.uid, "uname": s.visitor_name,
-                    "qq": "", "tel": s.phone.clone().unwrap_or_default(), "email": "", "remark": "",
-                    "os": "", "browser": "", "age": "", "partnerId": s.partnerid, "realname": "",
-                    "sex": "", "weibo": "", "weixin": "", "params": "", "customerId": "",
-                    "ismark": 0, "isblack": 0,
-                })),
-                None => Err(OpError::Code("200002", format!("访客不存在: {uid}"))),
-            }
-        }
-        "getOtherAdmins" => Ok(json!(world
-            .staff()
-            .filter(|(i, _)| *i != agent)
-            .map(|(i, a)| {
-                let group_name = crate::seed::GROUPS
-                    .iter()
-                    .find(|(id, _)| *id == a.group_id)
-                    .map(|(_, name)| *name)
-                    .unwrap_or_default();
-                let serving = world
-                    .sessions
-                    .values()
-                    .filter(|s| s.agent == Some(i) && s.phase == SessionPhase::Active)
-                    .count();
-                // OnLineServiceModel's fields, then [inv] the tenant API's agent fields a
-                // supervisor's agent list shows (docs/PROTOCOL.md).
-                json!({
-                    "id": a.id, "face": "", "uname": a.name, "statusCode": a.status.to_string(),
-                    "maxcount": a.max_count, "status": a.status, "count": serving,
-                    "groupId": [a.group_id], "groupName": [group_name],
-                    "email": a.email, "nick": a.nick, "roleId": a.role_id, "phoneNo": a.phone,
-                    "maxAcceptNum": a.max_count, "activated": a.activated,
-                })
+                .filter(|s| s.agent == Some(i) && s.phase == SessionPhase::Active)
+                .count();
+            // OnLineServiceModel's fields, then [inv] the tenant API's agent fields a
+            // supervisor's agent list shows (docs/PROTOCOL.md).
+            json!({
+                "id": a.id, "face": "", "uname": a.name, "statusCode": a.status.to_string(),
+                "maxcount": a.max_count, "status": a.status, "count": serving,
+                "groupId": [a.group_id], "groupName": [group_name],
+                "email": a.email, "nick": a.nick, "roleId": a.role_id, "phoneNo": a.phone,
+                "maxAcceptNum": a.max_count, "activated": a.activated,
             })
-            .collect::<Vec<_>>())),
-        _ => return agent_err("999999", &format!("未知接口: {op}")),
-    };
-    match result {
-        Ok(data) => agent_ok(data),
-        Err(OpError::Code(code, message)) => agent_err(code, &message),
-    }
+        })
+        .collect::<Vec<_>>())
 }
 
 async fn read_multipart(

@@ -104,65 +104,14 @@ pub(crate) async fn chat_completions(
 ) -> Response {
     let has_key = authorized(&headers);
     let parsed: Result<Value, _> = serde_json::from_slice(&body);
-    let seq = {
-        let mut log = crate::lock(&state.llm_log);
-        if log.requests.len() >= KEPT_REQUESTS {
-            log.requests.pop_front();
-        }
-        let seq = log.received;
-        log.received += 1;
-        log.requests.push_back(LlmRequest {
-            seq,
-            first_token_at_ms: None,
-            at_ms: crate::world::now_ms(),
-            path: "/v1/chat/completions".into(),
-            authorized: has_key,
-            body: parsed
-                .as_ref()
-                .cloned()
-                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned())),
-        });
-        seq
-    };
+    let seq = log_request(&state, has_key, &parsed, &body);
     if !has_key {
         return no_key();
     }
-    let request = match parsed {
-        Ok(v) => v,
-        Err(e) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                &format!("We could not parse the JSON body of your request: {e}"),
-                "invalid_request_error",
-                "invalid_json",
-            )
-        }
+    let chat = match read_chat(parsed) {
+        Ok(chat) => chat,
+        Err(refusal) => return *refusal,
     };
-    let Some(messages) = request["messages"].as_array().filter(|m| !m.is_empty()) else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "'messages' is a required property and must be a non-empty array",
-            "invalid_request_error",
-            "missing_required_parameter",
-        );
-    };
-    let Some(model) = request["model"].as_str().map(str::to_string) else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "you must provide a model parameter",
-            "invalid_request_error",
-            "missing_required_parameter",
-        );
-    };
-    let mut system = String::new();
-    let mut user = String::new();
-    for message in messages {
-        let text = content_text(&message["content"]);
-        match message["role"].as_str() {
-            Some("system") | Some("developer") => system.push_str(&text),
-            _ => user.push_str(&text),
-        }
-    }
     let faults = take_faults(&state);
     if faults.first_token_delay_ms > 0 {
         tokio::time::sleep(Duration::from_millis(faults.first_token_delay_ms)).await;
@@ -170,22 +119,23 @@ pub(crate) async fn chat_completions(
     if let Some(response) = fault_response(&faults.applied) {
         return response;
     }
-    let answer = answer(&system, &user);
-    let prompt_tokens = tokens(&system) + tokens(&user);
+    let answer = answer(&chat.system, &chat.user);
+    let prompt_tokens = tokens(&chat.system) + tokens(&chat.user);
     let completion_tokens = tokens(&answer);
+    let usage = json!({"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                       "total_tokens": prompt_tokens + completion_tokens});
     let id = format!("chatcmpl-sandbox-{}", crate::world::now_ms());
     let created = crate::world::now_ms() / 1000;
-    if request["stream"].as_bool() != Some(true) {
+    let model = &chat.model;
+    if !chat.stream {
         return Json(json!({
             "id": id, "object": "chat.completion", "created": created, "model": model,
             "choices": [{"index": 0, "message": {"role": "assistant", "content": answer},
                          "finish_reason": "stop", "logprobs": null}],
-            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                      "total_tokens": prompt_tokens + completion_tokens}
+            "usage": usage
         }))
         .into_response();
     }
-    let include_usage = request["stream_options"]["include_usage"].as_bool() == Some(true);
     let chunk = |delta: Value, finish: Value| {
         json!({"id": id, "object": "chat.completion.chunk", "created": created, "model": model,
                "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": null}]})
@@ -204,17 +154,111 @@ pub(crate) async fn chat_completions(
     }
     if events.last().is_some_and(Result::is_ok) {
         events.push(Ok(sse(&chunk(json!({}), json!("stop")))));
-        if include_usage {
+        if chat.include_usage {
             events.push(Ok(sse(&json!({
                 "id": id, "object": "chat.completion.chunk", "created": created, "model": model,
-                "choices": [],
-                "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                          "total_tokens": prompt_tokens + completion_tokens}
+                "choices": [], "usage": usage
             }))));
         }
         events.push(Ok("data: [DONE]\n\n".to_string()));
     }
-    let delay = Duration::from_millis(faults.token_delay_ms);
+    event_stream(
+        state,
+        seq,
+        events,
+        Duration::from_millis(faults.token_delay_ms),
+    )
+}
+
+/// Keeps the request for the test controls (the last `KEPT_REQUESTS`); its sequence number.
+fn log_request(
+    state: &SandboxState,
+    authorized: bool,
+    parsed: &Result<Value, serde_json::Error>,
+    body: &[u8],
+) -> u64 {
+    let mut log = crate::lock(&state.llm_log);
+    if log.requests.len() >= KEPT_REQUESTS {
+        log.requests.pop_front();
+    }
+    let seq = log.received;
+    log.received += 1;
+    log.requests.push_back(LlmRequest {
+        seq,
+        first_token_at_ms: None,
+        at_ms: crate::world::now_ms(),
+        path: "/v1/chat/completions".into(),
+        authorized,
+        body: parsed
+            .as_ref()
+            .cloned()
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).into_owned())),
+    });
+    seq
+}
+
+/// What a chat completion request asks, as the sandbox's answer needs it.
+struct ChatRequest {
+    model: String,
+    /// The system (and developer) messages, joined.
+    system: String,
+    /// Every other message, joined.
+    user: String,
+    stream: bool,
+    include_usage: bool,
+}
+
+/// The request, or OpenAI's refusal of it (bad JSON, no messages, no model).
+fn read_chat(parsed: Result<Value, serde_json::Error>) -> Result<ChatRequest, Box<Response>> {
+    let request = parsed.map_err(|e| {
+        Box::new(error(
+            StatusCode::BAD_REQUEST,
+            &format!("We could not parse the JSON body of your request: {e}"),
+            "invalid_request_error",
+            "invalid_json",
+        ))
+    })?;
+    let Some(messages) = request["messages"].as_array().filter(|m| !m.is_empty()) else {
+        return Err(Box::new(error(
+            StatusCode::BAD_REQUEST,
+            "'messages' is a required property and must be a non-empty array",
+            "invalid_request_error",
+            "missing_required_parameter",
+        )));
+    };
+    let Some(model) = request["model"].as_str().map(str::to_string) else {
+        return Err(Box::new(error(
+            StatusCode::BAD_REQUEST,
+            "you must provide a model parameter",
+            "invalid_request_error",
+            "missing_required_parameter",
+        )));
+    };
+    let mut system = String::new();
+    let mut user = String::new();
+    for message in messages {
+        let text = content_text(&message["content"]);
+        match message["role"].as_str() {
+            Some("system") | Some("developer") => system.push_str(&text),
+            _ => user.push_str(&text),
+        }
+    }
+    Ok(ChatRequest {
+        model,
+        system,
+        user,
+        stream: request["stream"].as_bool() == Some(true),
+        include_usage: request["stream_options"]["include_usage"].as_bool() == Some(true),
+    })
+}
+
+/// The events as a server-sent stream, `delay` apart, noting when the first text left.
+fn event_stream(
+    state: Arc<SandboxState>,
+    seq: u64,
+    events: Vec<Result<String, std::io::Error>>,
+    delay: Duration,
+) -> Response {
     // Event 0 is the role with no text; event 1 the first text (when there is any).
     let stream =
         futures_util::stream::unfold((events.into_iter(), 0usize), move |(mut rest, index)| {
@@ -435,59 +479,10 @@ fn answer(system: &str, user: &str) -> String {
     let chinese = system.contains("Chinese (简体中文)");
     let text = section(user, "Text:").unwrap_or("").to_string();
     if task == "draft" {
-        let mut reply = String::new();
-        let facts = section(user, "Customer facts:").unwrap_or("");
-        let name = facts.lines().find_map(|l| l.strip_prefix("Name: "));
-        let order = facts.lines().find_map(|l| l.strip_prefix("Order "));
-        reply.push_str(&match (chinese, name) {
-            (true, Some(name)) => format!("您好，{name}！"),
-            (true, None) => "您好！".to_string(),
-            (false, Some(name)) => format!("Hello {name}! "),
-            (false, None) => "Hello! ".to_string(),
-        });
-        if let Some(order) = order {
-            let (id, rest) = order.split_once(':').unwrap_or((order, ""));
-            let status = rest.split(';').next().unwrap_or("").trim();
-            reply.push_str(&if chinese {
-                format!("您的订单 {id} 当前状态：{status}。")
-            } else {
-                format!("Your order {id} is: {status}. ")
-            });
-        }
-        match first_article(user) {
-            Some((_, answer)) if !answer.is_empty() => {
-                reply.push_str(&format!("{answer}[1]"));
-            }
-            Some((title, _)) => reply.push_str(&format!("{title}[1]")),
-            None => reply.push_str(if chinese {
-                "这个问题我需要核实一下，请您稍等。"
-            } else {
-                "I need to check this for you; one moment please."
-            }),
-        }
-        return reply;
+        return draft(user, chinese);
     }
     if task == "summary" {
-        let category = first_article(user)
-            .map(|(title, _)| title)
-            .unwrap_or_else(|| {
-                if chinese {
-                    "咨询".into()
-                } else {
-                    "Enquiry".into()
-                }
-            });
-        let asked: String = section(user, "Conversation (oldest first):")
-            .and_then(|c| c.lines().find_map(|l| l.strip_prefix("Customer: ")))
-            .unwrap_or("")
-            .chars()
-            .take(60)
-            .collect();
-        return if chinese {
-            format!("分类：{category}\n小结：客户咨询：{asked}")
-        } else {
-            format!("Category: {category}\nSummary: The customer asked: {asked}")
-        };
+        return summary(user, chinese);
     }
     if task == "translate" {
         return if chinese {
@@ -515,6 +510,66 @@ fn answer(system: &str, user: &str) -> String {
         "The sandbox model received {} characters.",
         system.chars().count() + user.chars().count()
     )
+}
+
+/// A draft: a greeting by name, the order's status when the facts give one, and the first
+/// article's answer cited as [1].
+fn draft(user: &str, chinese: bool) -> String {
+    let mut reply = String::new();
+    let facts = section(user, "Customer facts:").unwrap_or("");
+    let name = facts.lines().find_map(|l| l.strip_prefix("Name: "));
+    let order = facts.lines().find_map(|l| l.strip_prefix("Order "));
+    reply.push_str(&match (chinese, name) {
+        (true, Some(name)) => format!("您好，{name}！"),
+        (true, None) => "您好！".to_string(),
+        (false, Some(name)) => format!("Hello {name}! "),
+        (false, None) => "Hello! ".to_string(),
+    });
+    if let Some(order) = order {
+        let (id, rest) = order.split_once(':').unwrap_or((order, ""));
+        let status = rest.split(';').next().unwrap_or("").trim();
+        reply.push_str(&if chinese {
+            format!("您的订单 {id} 当前状态：{status}。")
+        } else {
+            format!("Your order {id} is: {status}. ")
+        });
+    }
+    match first_article(user) {
+        Some((_, answer)) if !answer.is_empty() => {
+            reply.push_str(&format!("{answer}[1]"));
+        }
+        Some((title, _)) => reply.push_str(&format!("{title}[1]")),
+        None => reply.push_str(if chinese {
+            "这个问题我需要核实一下，请您稍等。"
+        } else {
+            "I need to check this for you; one moment please."
+        }),
+    }
+    reply
+}
+
+/// A summary: the first article's title as the category, the customer's first question as the gist.
+fn summary(user: &str, chinese: bool) -> String {
+    let category = first_article(user)
+        .map(|(title, _)| title)
+        .unwrap_or_else(|| {
+            if chinese {
+                "咨询".into()
+            } else {
+                "Enquiry".into()
+            }
+        });
+    let asked: String = section(user, "Conversation (oldest first):")
+        .and_then(|c| c.lines().find_map(|l| l.strip_prefix("Customer: ")))
+        .unwrap_or("")
+        .chars()
+        .take(60)
+        .collect();
+    if chinese {
+        format!("分类：{category}\n小结：客户咨询：{asked}")
+    } else {
+        format!("Category: {category}\nSummary: The customer asked: {asked}")
+    }
 }
 
 #[cfg(test)]

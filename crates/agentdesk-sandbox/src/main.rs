@@ -38,13 +38,7 @@ struct Args {
 
 #[tokio::main]
 async fn main() {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("AGENTDESK_LOG")
-                .unwrap_or_else(|_| "warn".into()),
-        )
-        .init();
+    agentdesk_http::diagnostics::log_to_stderr();
     let args = Args::parse();
     if args.visitors_per_minute < 0.0 || !args.visitors_per_minute.is_finite() {
         eprintln!("error: --visitors-per-minute must be a non-negative number");

@@ -89,6 +89,33 @@ async fn answer(
     }
 }
 
+/// Links the connection to the agent its auth frame names (`u` agent id, `s` company id, `puid`),
+/// closing that agent's previous connection; None when no logged-in agent of that company matches.
+fn register(
+    state: &SandboxState,
+    claims: &Value,
+    tx: mpsc::UnboundedSender<PushOut>,
+) -> Option<(crate::Tenant, usize, u64)> {
+    let text = |key: &str| claims[key].as_str().unwrap_or_default().to_string();
+    let (aid, company_id, puid) = (text("u"), text("s"), text("puid"));
+    let tenant = state
+        .tenants()
+        .into_iter()
+        .find(|t| crate::lock(t).company_id == company_id)?;
+    let mut world = crate::lock(&tenant);
+    let agent = world
+        .agents
+        .iter()
+        .position(|a| a.id == aid && a.puid == puid && a.temp_id.is_some() && !a.deleted)?;
+    world.counters.push_connections += 1;
+    let connection = world.counters.push_connections;
+    if let Some((_, old)) = world.push_links.insert(agent, (connection, tx)) {
+        let _ = old.send(PushOut::Close);
+    }
+    drop(world);
+    Some((tenant, agent, connection))
+}
+
 async fn connection(state: Arc<SandboxState>, mut socket: TcpStream) {
     let mut decoder = FrameDecoder::new(MAX_CLIENT_FRAME);
     let mut buffer = vec![0u8; 4096];
@@ -102,33 +129,9 @@ async fn connection(state: Arc<SandboxState>, mut socket: TcpStream) {
         Some(claims) if auth.kind() == Some(FrameType::Auth) => claims,
         _ => return,
     };
-    let text = |key: &str| claims[key].as_str().unwrap_or_default().to_string();
-    let (aid, company_id, puid) = (text("u"), text("s"), text("puid"));
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let Some(tenant) = state
-        .tenants()
-        .into_iter()
-        .find(|t| crate::lock(t).company_id == company_id)
-    else {
-        return;
-    };
-    let registered = {
-        let mut world = crate::lock(&tenant);
-        let agent = world
-            .agents
-            .iter()
-            .position(|a| a.id == aid && a.puid == puid && a.temp_id.is_some() && !a.deleted);
-        agent.map(|agent| {
-            world.counters.push_connections += 1;
-            let connection = world.counters.push_connections;
-            if let Some((_, old)) = world.push_links.insert(agent, (connection, tx)) {
-                let _ = old.send(PushOut::Close);
-            }
-            (agent, connection)
-        })
-    };
     // Not a logged-in agent of that company: closed without an answer.
-    let Some((agent, connection)) = registered else {
+    let Some((tenant, agent, connection)) = register(&state, &claims, tx) else {
         return;
     };
     // Whatever came in the same read as the auth frame (a first ping) is answered now.

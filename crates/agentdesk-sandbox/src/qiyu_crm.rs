@@ -94,19 +94,31 @@ fn customer(state: &SandboxState, userid: &str) -> Option<(String, String, usize
     ))
 }
 
+/// The `userid` a call asks about, once its token is checked; else the answer that refuses it.
+fn authorized_userid(
+    state: &SandboxState,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<String, Box<Response>> {
+    let Ok(body) = params(headers, body) else {
+        return Err(Box::new(rlt(3, "请求体不是 JSON")));
+    };
+    if let Some(refusal) = authorize(state, &body) {
+        return Err(Box::new(refusal));
+    }
+    Ok(str_param(&body, "userid").unwrap_or_default())
+}
+
 /// `POST /qiyu-crm/get_user_info` `{appid, token, userid}`
 pub async fn get_user_info(
     State(state): State<Arc<SandboxState>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Ok(body) = params(&headers, &body) else {
-        return rlt(3, "请求体不是 JSON");
+    let userid = match authorized_userid(&state, &headers, &body) {
+        Ok(userid) => userid,
+        Err(refusal) => return *refusal,
     };
-    if let Some(refusal) = authorize(&state, &body) {
-        return refusal;
-    }
-    let userid = str_param(&body, "userid").unwrap_or_default();
     let Some((name, phone, pick)) = customer(&state, &userid) else {
         return Json(json!({"rlt": 0, "data": []})).into_response();
     };
@@ -128,17 +140,13 @@ pub async fn get_order(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Ok(body) = params(&headers, &body) else {
-        return rlt(3, "请求体不是 JSON");
+    let userid = match authorized_userid(&state, &headers, &body) {
+        Ok(userid) => userid,
+        Err(refusal) => return *refusal,
     };
-    if let Some(refusal) = authorize(&state, &body) {
-        return refusal;
-    }
-    let userid = str_param(&body, "userid").unwrap_or_default();
-    if customer(&state, &userid).is_none() {
+    let Some((_, phone, _)) = customer(&state, &userid) else {
         return Json(json!({"rlt": 0, "count": 0, "orders": []})).into_response();
-    }
-    let (_, phone, _) = customer(&state, &userid).unwrap_or_default();
+    };
     // The shop's order book for this customer's phone; shipped orders' parcels are registered with
     // the carriers there.
     let orders: Vec<Value> = crate::shop::orders_for(&state, &phone)

@@ -20,6 +20,8 @@ use crate::{
 /// Bodies above this are refused with 413 before parsing (1 MB messages must still fit).
 const BODY_LIMIT: usize = 4 * 1024 * 1024;
 
+/// Every endpoint the sandbox answers. (One line per route: the table is as long as the platforms
+/// it imitates, and split up it would no longer show them all in one place.)
 pub fn router(state: Arc<SandboxState>) -> Router {
     let platform = Router::new()
         .route("/api/get_token", get(open_api::get_token))

@@ -505,6 +505,34 @@ fn soql_literal_after(soql: &str, marker: &str) -> Option<String> {
     None
 }
 
+/// The SOQL a query asks, the page's offset, and the phone it is about (by phone, or by the e-mail
+/// the sandbox gives its customers). A next page's locator is `/query/{phone}-{offset}`.
+fn read_query(
+    state: &SandboxState,
+    uri: &axum::http::Uri,
+    raw: Option<&str>,
+) -> (String, usize, String) {
+    // A next page: /query/{phone}-{offset}
+    let (soql, offset) = match uri.path().rsplit_once("/query/") {
+        Some((_, locator)) => {
+            let (phone, offset) = locator.rsplit_once('-').unwrap_or((locator, "0"));
+            (
+                format!("FROM Order WHERE BillToContact.Phone = '{phone}'"),
+                offset.parse().unwrap_or(0),
+            )
+        }
+        None => (query_map(raw).get("q").cloned().unwrap_or_default(), 0usize),
+    };
+    let phone = soql_literal_after(&soql, "Phone = '")
+        .or_else(|| {
+            soql_literal_after(&soql, "Email = '")
+                .and_then(|email| email.split('@').next().map(str::to_string))
+                .and_then(|partnerid| phone_of_partner(state, &partnerid))
+        })
+        .unwrap_or_default();
+    (soql, offset, phone)
+}
+
 /// `GET /salesforce/services/data/{version}/query?q=` and its `nextRecordsUrl` pages: answers the
 /// presets' Contact and Order queries, two orders per batch.
 pub async fn salesforce_query(
@@ -521,30 +549,7 @@ pub async fn salesforce_query(
         )
             .into_response();
     }
-    // A next page: /query/{phone}-{offset}
-    let (soql, offset) = match uri.path().rsplit_once("/query/") {
-        Some((_, locator)) => {
-            let (phone, offset) = locator.rsplit_once('-').unwrap_or((locator, "0"));
-            (
-                format!("FROM Order WHERE BillToContact.Phone = '{phone}'"),
-                offset.parse().unwrap_or(0),
-            )
-        }
-        None => (
-            query_map(raw.as_deref())
-                .get("q")
-                .cloned()
-                .unwrap_or_default(),
-            0usize,
-        ),
-    };
-    let phone = soql_literal_after(&soql, "Phone = '")
-        .or_else(|| {
-            soql_literal_after(&soql, "Email = '")
-                .and_then(|email| email.split('@').next().map(str::to_string))
-                .and_then(|partnerid| phone_of_partner(&state, &partnerid))
-        })
-        .unwrap_or_default();
+    let (soql, offset, phone) = read_query(&state, &uri, raw.as_deref());
     let customer = customer_by_phone(&state, &phone);
     if soql.contains("FROM Contact") {
         let records: Vec<Value> = customer

@@ -138,6 +138,21 @@ fn check_report_sign(
     Ok(union)
 }
 
+/// A report call's parameters once its union signature is checked (`code_key` names the union
+/// code's field, which differs between endpoints), with the union it signed for.
+fn signed_report_request(
+    state: &SandboxState,
+    headers: &HeaderMap,
+    body: &Bytes,
+    code_key: &str,
+) -> Result<(Map<String, Value>, Union), Box<Response>> {
+    let params =
+        params(headers, body).map_err(|message| Box::new(report_error("999999", &message)))?;
+    let union = check_report_sign(state, &params, code_key)
+        .map_err(|refusal| Box::new(refusal.into_response()))?;
+    Ok((params, union))
+}
+
 fn find_tenant(state: &SandboxState, customer_code: &str) -> Option<Tenant> {
     state
         .tenants()
@@ -390,23 +405,14 @@ pub async fn add_agent(
     body: Bytes,
 ) -> Response {
     tenant_change(&state, &headers, &body, "成功", |params| {
-        let customer_code = required(params, "customerCode")?;
-        let nick = required(params, "nick")?;
-        let name = required(params, "name")?;
-        let email = required(params, "email")?;
+        let fields = AgentFields::read(params, "nick", "name")?;
         let role_id = required(params, "roleId")?;
-        let phone = required(params, "phoneNo")?;
-        let max_accept = int_param(params, "maxAcceptNum")
-            .ok_or_else(|| refusal("999999", "参数 maxAcceptNum 不能为空"))?;
-        check_length("nick", &nick, 50)?;
-        check_length("name", &name, 50)?;
-        validate_agent_fields(&role_id, &phone, max_accept)?;
-        let tenant =
-            find_tenant(&state, &customer_code).ok_or_else(|| refusal("999999", "商户不存在!"))?;
+        validate_agent_fields(&role_id, &fields.phone, fields.max_accept)?;
+        let tenant = tenant_of(&state, &fields.customer_code)?;
         let mut world = lock(&tenant);
         if world
             .staff()
-            .any(|(_, a)| a.email.eq_ignore_ascii_case(&email))
+            .any(|(_, a)| a.email.eq_ignore_ascii_case(&fields.email))
         {
             return Err(refusal("999999", "客服邮箱已存在!"));
         }
@@ -421,18 +427,54 @@ pub async fn add_agent(
             .unwrap_or_default();
         let mut agent = AgentAccount::new(
             format!("a{:04}", world.agents.len() + 1),
-            email,
+            fields.email,
             password,
-            name,
+            fields.name,
             group,
         );
-        agent.nick = nick;
+        agent.nick = fields.nick;
         agent.role_id = role_id;
-        agent.phone = phone;
-        agent.max_count = max_accept as usize;
+        agent.phone = fields.phone;
+        agent.max_count = fields.max_accept as usize;
         world.agents.push(agent);
         Ok(Value::Null)
     })
+}
+
+/// What the add and edit calls say of an agent (the edit names its nick and name otherwise).
+struct AgentFields {
+    customer_code: String,
+    nick: String,
+    name: String,
+    email: String,
+    phone: String,
+    max_accept: i64,
+}
+
+impl AgentFields {
+    fn read(
+        params: &Map<String, Value>,
+        nick_key: &str,
+        name_key: &str,
+    ) -> Result<AgentFields, Refusal> {
+        let fields = AgentFields {
+            customer_code: required(params, "customerCode")?,
+            nick: required(params, nick_key)?,
+            name: required(params, name_key)?,
+            email: required(params, "email")?,
+            phone: required(params, "phoneNo")?,
+            max_accept: int_param(params, "maxAcceptNum")
+                .ok_or_else(|| refusal("999999", "参数 maxAcceptNum 不能为空"))?,
+        };
+        check_length(nick_key, &fields.nick, 50)?;
+        check_length(name_key, &fields.name, 50)?;
+        Ok(fields)
+    }
+}
+
+/// The tenant with `customer_code`, or the platform's refusal.
+fn tenant_of(state: &SandboxState, customer_code: &str) -> Result<Tenant, Refusal> {
+    find_tenant(state, customer_code).ok_or_else(|| refusal("999999", "商户不存在!"))
 }
 
 fn validate_agent_fields(role_id: &str, phone: &str, max_accept: i64) -> Result<(), Refusal> {
@@ -474,26 +516,17 @@ pub async fn update_agent(
     body: Bytes,
 ) -> Response {
     tenant_change(&state, &headers, &body, "成功", |params| {
-        let customer_code = required(params, "customerCode")?;
-        let nick = required(params, "serviceNick")?;
-        let name = required(params, "serviceName")?;
-        let phone = required(params, "phoneNo")?;
-        let email = required(params, "email")?;
-        let max_accept = int_param(params, "maxAcceptNum")
-            .ok_or_else(|| refusal("999999", "参数 maxAcceptNum 不能为空"))?;
-        check_length("serviceNick", &nick, 50)?;
-        check_length("serviceName", &name, 50)?;
-        let tenant =
-            find_tenant(&state, &customer_code).ok_or_else(|| refusal("999999", "商户不存在!"))?;
+        let edit = AgentFields::read(params, "serviceNick", "serviceName")?;
+        let tenant = tenant_of(&state, &edit.customer_code)?;
         let mut world = lock(&tenant);
-        let index = editable_agent(&world, &email)?;
+        let index = editable_agent(&world, &edit.email)?;
         let role = world.agents[index].role_id.clone();
-        validate_agent_fields(&role, &phone, max_accept)?;
+        validate_agent_fields(&role, &edit.phone, edit.max_accept)?;
         let agent = &mut world.agents[index];
-        agent.nick = nick;
-        agent.name = name;
-        agent.phone = phone;
-        agent.max_count = max_accept as usize;
+        agent.nick = edit.nick;
+        agent.name = edit.name;
+        agent.phone = edit.phone;
+        agent.max_count = edit.max_accept as usize;
         Ok(Value::Null)
     })
 }
@@ -507,8 +540,7 @@ pub async fn delete_agent(
     tenant_change(&state, &headers, &body, "成功", |params| {
         let customer_code = required(params, "customerCode")?;
         let email = required(params, "email")?;
-        let tenant =
-            find_tenant(&state, &customer_code).ok_or_else(|| refusal("999999", "商户不存在!"))?;
+        let tenant = tenant_of(&state, &customer_code)?;
         let mut world = lock(&tenant);
         let index = editable_agent(&world, &email)?;
         world.remove_agent(index);
@@ -526,13 +558,9 @@ pub async fn tenant_export_data(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let params = match params(&headers, &body) {
-        Ok(p) => p,
-        Err(message) => return report_error("999999", &message),
-    };
-    let union = match check_report_sign(&state, &params, "unionCode") {
-        Ok(u) => u,
-        Err(r) => return r.into_response(),
+    let (params, union) = match signed_report_request(&state, &headers, &body, "unionCode") {
+        Ok(request) => request,
+        Err(refusal) => return *refusal,
     };
     let task_type = str_param(&params, "type").unwrap_or_default();
     if task_type != "7" && task_type != "8" {
@@ -683,13 +711,9 @@ pub async fn get_batch_app_key(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let params = match params(&headers, &body) {
-        Ok(p) => p,
-        Err(message) => return report_error("999999", &message),
-    };
-    let union = match check_report_sign(&state, &params, "unionCode") {
-        Ok(u) => u,
-        Err(r) => return r.into_response(),
+    let (_, union) = match signed_report_request(&state, &headers, &body, "unionCode") {
+        Ok(request) => request,
+        Err(refusal) => return *refusal,
     };
     let data: Vec<Value> = state
         .tenants()
@@ -847,13 +871,10 @@ pub async fn tenant_staff_job_list(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let params = match params(&headers, &body) {
-        Ok(p) => p,
-        Err(message) => return report_error("999999", &message),
+    let params = match signed_report_request(&state, &headers, &body, "union_code") {
+        Ok((params, _)) => params,
+        Err(refusal) => return *refusal,
     };
-    if let Err(r) = check_report_sign(&state, &params, "union_code") {
-        return r.into_response();
-    }
     let start = str_param(&params, "start_date").unwrap_or_default();
     let end = str_param(&params, "end_date").unwrap_or_default();
     if !valid_date(&start) || !valid_date(&end) {

@@ -175,7 +175,40 @@ pub struct SandboxSession {
     pub simulated: Option<SimulatedVisitor>,
 }
 
+/// Who a session's visitor is, as the platform first hears of them.
+pub struct Visitor<'a> {
+    pub partnerid: &'a str,
+    pub name: &'a str,
+    pub phone: Option<String>,
+    pub source: i64,
+}
+
 impl SandboxSession {
+    /// A session with nobody assigned yet, its visitor named, in `phase` from `started_ms`.
+    fn new(
+        cid: &str,
+        uid: String,
+        visitor: Visitor<'_>,
+        phase: SessionPhase,
+        started_ms: i64,
+    ) -> SandboxSession {
+        SandboxSession {
+            cid: cid.to_string(),
+            uid,
+            partnerid: visitor.partnerid.to_string(),
+            visitor_name: visitor.name.to_string(),
+            phone: visitor.phone,
+            source: visitor.source,
+            agent: None,
+            phase,
+            started_ms,
+            records: Vec::new(),
+            rating: None,
+            summary: None,
+            simulated: None,
+        }
+    }
+
     /// The time of a new record: now, or just after the session's last record if the clock has not
     /// moved on, so records of one session never share a millisecond.
     pub fn next_t(&self) -> i64 {
@@ -540,20 +573,15 @@ impl World {
         }
         let uid = self.uid_for(partnerid);
         let cid = self.next_id("cid");
-        let session = SandboxSession {
-            cid: cid.clone(),
-            uid,
-            partnerid: partnerid.to_string(),
-            visitor_name: name.to_string(),
+        let visitor = Visitor {
+            partnerid,
+            name,
             phone,
             source,
-            agent: None,
-            phase: SessionPhase::Queued,
-            started_ms: now_ms(),
-            records: Vec::new(),
-            rating: None,
-            summary: None,
+        };
+        let session = SandboxSession {
             simulated,
+            ..SandboxSession::new(&cid, uid, visitor, SessionPhase::Queued, now_ms())
         };
         self.sessions.insert(cid.clone(), session);
         self.session_order.push(cid.clone());
@@ -684,22 +712,17 @@ impl World {
                 },
             )
             .collect();
+        let visitor = Visitor {
+            partnerid,
+            name,
+            phone,
+            source,
+        };
         self.sessions.insert(
             cid.clone(),
             SandboxSession {
-                cid: cid.clone(),
-                uid,
-                partnerid: partnerid.to_string(),
-                visitor_name: name.to_string(),
-                phone,
-                source,
-                agent: None,
-                phase: SessionPhase::Ended,
-                started_ms,
                 records,
-                rating: None,
-                summary: None,
-                simulated: None,
+                ..SandboxSession::new(&cid, uid, visitor, SessionPhase::Ended, started_ms)
             },
         );
         self.session_order.push(cid);

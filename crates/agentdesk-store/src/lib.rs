@@ -302,82 +302,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         let mut applied = Vec::with_capacity(writes.len());
         for write in writes {
-            let changed = match write {
-                Write::UpsertSession(session) => sessions::upsert(&tx, session)?,
-                Write::EndSession { session_id } => sessions::end(&tx, session_id)?,
-                Write::RateSession { session_id, score } => {
-                    sessions::rate(&tx, session_id, *score)?
-                }
-                Write::UpsertVisitor(visitor) => visitors::upsert(&tx, visitor)?,
-                Write::StoreMessage(message) => {
-                    let changed = messages::store_confirmed(&tx, message)?;
-                    if let Some(client_msg_id) = &message.client_msg_id {
-                        outbox::mark_sent(&tx, client_msg_id)?;
-                    }
-                    changed
-                }
-                Write::ConfirmMessageTime { msg_id, sent_at_ms } => {
-                    messages::confirm_time(&tx, msg_id, *sent_at_ms)?
-                }
-                Write::Enqueue(item) => outbox::enqueue(&tx, item)?,
-                Write::OutboxAttempt {
-                    client_msg_id,
-                    at_ms,
-                } => outbox::mark_attempt(&tx, client_msg_id, *at_ms)?,
-                Write::OutboxUnknown {
-                    client_msg_id,
-                    error,
-                } => outbox::mark_unknown(&tx, client_msg_id, error)?,
-                Write::OutboxAccepted { client_msg_id } => outbox::mark_sent(&tx, client_msg_id)?,
-                Write::MarkFailed {
-                    client_msg_id,
-                    error,
-                } => outbox::mark_failed(&tx, client_msg_id, error)?,
-                Write::Postpone {
-                    client_msg_id,
-                    next_attempt_at_ms,
-                    error,
-                } => outbox::postpone(&tx, client_msg_id, *next_attempt_at_ms, error)?,
-                Write::Requeue { client_msg_id } => outbox::requeue(&tx, client_msg_id)?,
-                Write::Audit(entry) => audit_log::insert(&tx, entry)?,
-                Write::PruneAudit { before_ms } => audit_log::prune(&tx, *before_ms)? > 0,
-                Write::CacheAnswer {
-                    source,
-                    key,
-                    body,
-                    fetched_at_ms,
-                } => {
-                    customer_cache::put(&tx, source, key, body, *fetched_at_ms)?;
-                    true
-                }
-                Write::CustomerNote {
-                    visitor_id,
-                    body,
-                    updated_at_ms,
-                } => {
-                    customer_notes::put(&tx, visitor_id, body, *updated_at_ms)?;
-                    true
-                }
-                Write::UpsertArticle(article) => kb_articles::upsert(&tx, article)?,
-                Write::LearnQuestion {
-                    docid,
-                    question,
-                    learned_at_ms,
-                } => kb_articles::learn(&tx, docid, question, *learned_at_ms)?,
-                Write::QuestionVector {
-                    question,
-                    model,
-                    vector,
-                } => question_vectors::put(&tx, question, model, vector)?,
-                Write::AssistantCall(call) => assistant_calls::insert(&tx, call)?,
-                Write::AssistantFate { call_id, fate } => {
-                    assistant_calls::set_fate(&tx, call_id, fate)?
-                }
-                Write::WorkspaceSetting { key, value } => {
-                    assistant_calls::put_setting(&tx, key, value)?
-                }
-            };
-            applied.push(changed);
+            applied.push(apply_one(&tx, write)?);
         }
         tx.commit()?;
         Ok(applied)
@@ -572,4 +497,78 @@ impl Store {
             Err(StoreError::Corrupt(verdict))
         }
     }
+}
+
+/// One write of a batch; true when it changed a row. (One arm per kind of write: the list is as
+/// long as `Write`, and splitting it would only hide which table each write goes to.)
+fn apply_one(tx: &rusqlite::Transaction<'_>, write: &Write) -> Result<bool, StoreError> {
+    Ok(match write {
+        Write::UpsertSession(session) => sessions::upsert(tx, session)?,
+        Write::EndSession { session_id } => sessions::end(tx, session_id)?,
+        Write::RateSession { session_id, score } => sessions::rate(tx, session_id, *score)?,
+        Write::UpsertVisitor(visitor) => visitors::upsert(tx, visitor)?,
+        Write::StoreMessage(message) => {
+            let changed = messages::store_confirmed(tx, message)?;
+            if let Some(client_msg_id) = &message.client_msg_id {
+                outbox::mark_sent(tx, client_msg_id)?;
+            }
+            changed
+        }
+        Write::ConfirmMessageTime { msg_id, sent_at_ms } => {
+            messages::confirm_time(tx, msg_id, *sent_at_ms)?
+        }
+        Write::Enqueue(item) => outbox::enqueue(tx, item)?,
+        Write::OutboxAttempt {
+            client_msg_id,
+            at_ms,
+        } => outbox::mark_attempt(tx, client_msg_id, *at_ms)?,
+        Write::OutboxUnknown {
+            client_msg_id,
+            error,
+        } => outbox::mark_unknown(tx, client_msg_id, error)?,
+        Write::OutboxAccepted { client_msg_id } => outbox::mark_sent(tx, client_msg_id)?,
+        Write::MarkFailed {
+            client_msg_id,
+            error,
+        } => outbox::mark_failed(tx, client_msg_id, error)?,
+        Write::Postpone {
+            client_msg_id,
+            next_attempt_at_ms,
+            error,
+        } => outbox::postpone(tx, client_msg_id, *next_attempt_at_ms, error)?,
+        Write::Requeue { client_msg_id } => outbox::requeue(tx, client_msg_id)?,
+        Write::Audit(entry) => audit_log::insert(tx, entry)?,
+        Write::PruneAudit { before_ms } => audit_log::prune(tx, *before_ms)? > 0,
+        Write::CacheAnswer {
+            source,
+            key,
+            body,
+            fetched_at_ms,
+        } => {
+            customer_cache::put(tx, source, key, body, *fetched_at_ms)?;
+            true
+        }
+        Write::CustomerNote {
+            visitor_id,
+            body,
+            updated_at_ms,
+        } => {
+            customer_notes::put(tx, visitor_id, body, *updated_at_ms)?;
+            true
+        }
+        Write::UpsertArticle(article) => kb_articles::upsert(tx, article)?,
+        Write::LearnQuestion {
+            docid,
+            question,
+            learned_at_ms,
+        } => kb_articles::learn(tx, docid, question, *learned_at_ms)?,
+        Write::QuestionVector {
+            question,
+            model,
+            vector,
+        } => question_vectors::put(tx, question, model, vector)?,
+        Write::AssistantCall(call) => assistant_calls::insert(tx, call)?,
+        Write::AssistantFate { call_id, fate } => assistant_calls::set_fate(tx, call_id, fate)?,
+        Write::WorkspaceSetting { key, value } => assistant_calls::put_setting(tx, key, value)?,
+    })
 }

@@ -51,6 +51,14 @@ impl AnswerCache {
         }
     }
 
+    /// Waits until every answer put so far is in the database (the writer takes writes in the order
+    /// they were handed over, so an empty batch answered means the ones before it are committed).
+    pub async fn settled(&self) {
+        if let Err(error) = self.engine.write(Vec::new()).await {
+            tracing::debug!(%error, "the kept answers could not be waited for");
+        }
+    }
+
     /// Whether a kept answer is younger than `ttl_ms`.
     pub fn fresh<T>(&self, kept: &Kept<T>, ttl_ms: i64) -> bool {
         let now = self.clock.now().as_i64();

@@ -49,51 +49,77 @@ export function Banners(props: {
           </button>
         </div>
       )}
-      {update?.state === "ready" && (
-        <div className="notice" role="status" data-testid="update-banner" data-state="ready">
-          <span>{t("updates.ready", { version: update.version })}</span>
-          <button
-            type="button"
-            onClick={() =>
-              void props.backend
-                .restartToUpdate()
-                .catch((error) => props.onNotice(t("updates.restartFailed", { message: describeError(error) })))
-            }
-          >
-            {t("updates.restartNow")}
-          </button>
-          <button type="button" onClick={props.onDismissUpdate}>
-            {t("updates.later")}
-          </button>
-        </div>
-      )}
-      {update?.state === "refused" && (
-        <div className="warning" role="alert" data-testid="update-banner" data-state="refused" title={update.reason}>
-          <span>{t("updates.refused", { version: update.version })}</span>
-          <button type="button" onClick={props.onDismissUpdate}>
-            {t("errors.dismiss")}
-          </button>
-        </div>
-      )}
-      {healthAlert && (
-        <div className={healthAlert.raised ? "warning health-alert" : "notice"} role="alert" data-testid="api-health-alert" data-raised={healthAlert.raised}>
-          <span>
-            {healthAlert.raised
-              ? t("health.alertRaised", {
-                  percent: healthAlert.failure_percent,
-                  failures: healthAlert.failures,
-                  calls: healthAlert.calls,
-                  endpoint: healthAlert.worst_endpoint ?? "",
-                })
-              : t("health.alertCleared", { percent: healthAlert.failure_percent })}
-          </span>
-          {!healthAlert.raised && (
-            <button type="button" onClick={props.onDismissHealthAlert}>
-              {t("errors.dismiss")}
-            </button>
-          )}
-        </div>
-      )}
+      {update && <UpdateBanner update={update} backend={props.backend} onNotice={props.onNotice} onDismiss={props.onDismissUpdate} />}
+      {healthAlert && <HealthAlertBanner alert={healthAlert} onDismiss={props.onDismissHealthAlert} />}
     </>
+  );
+}
+
+/** An update ready to install on restart, or one refused (and why, on hover). */
+function UpdateBanner({
+  update,
+  backend,
+  onNotice,
+  onDismiss,
+}: {
+  update: UpdateStatus;
+  backend: Backend;
+  onNotice: (notice: string | null) => void;
+  onDismiss: () => void;
+}) {
+  const { t } = useTranslation();
+  return (
+    <>
+    {update.state === "ready" && (
+      <div className="notice" role="status" data-testid="update-banner" data-state="ready">
+        <span>{t("updates.ready", { version: update.version })}</span>
+        <button
+          type="button"
+          onClick={() =>
+            void backend
+              .restartToUpdate()
+              .catch((error) => onNotice(t("updates.restartFailed", { message: describeError(error) })))
+          }
+        >
+          {t("updates.restartNow")}
+        </button>
+        <button type="button" onClick={onDismiss}>
+          {t("updates.later")}
+        </button>
+      </div>
+    )}
+    {update.state === "refused" && (
+      <div className="warning" role="alert" data-testid="update-banner" data-state="refused" title={update.reason}>
+        <span>{t("updates.refused", { version: update.version })}</span>
+        <button type="button" onClick={onDismiss}>
+          {t("errors.dismiss")}
+        </button>
+      </div>
+    )}
+    </>
+  );
+}
+
+/** The API health alert: raised (with the worst endpoint), or cleared. */
+function HealthAlertBanner({ alert, onDismiss }: { alert: ApiHealthAlert; onDismiss: () => void }) {
+  const { t } = useTranslation();
+  return (
+    <div className={alert.raised ? "warning health-alert" : "notice"} role="alert" data-testid="api-health-alert" data-raised={alert.raised}>
+      <span>
+        {alert.raised
+          ? t("health.alertRaised", {
+              percent: alert.failure_percent,
+              failures: alert.failures,
+              calls: alert.calls,
+              endpoint: alert.worst_endpoint ?? "",
+            })
+          : t("health.alertCleared", { percent: alert.failure_percent })}
+      </span>
+      {!alert.raised && (
+        <button type="button" onClick={onDismiss}>
+          {t("errors.dismiss")}
+        </button>
+      )}
+    </div>
   );
 }

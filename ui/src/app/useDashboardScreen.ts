@@ -3,12 +3,12 @@
 // agent who never opens it never pays for them; its first figures are asked for on opening, so the
 // fetch overlaps loading the code.
 
-import { type ComponentProps, type ComponentType, lazy, useCallback, useRef, useState } from "react";
+import { type ComponentProps, type ComponentType, lazy, useCallback, useEffect, useRef, useState } from "react";
 
 import type { Backend } from "../backend/backend";
 import type { DashboardQuery, DashboardView } from "../backend/bindings";
 import { defaultQuery } from "../components/dashboard/range";
-import { rememberDashboardUsed } from "../dashboardPreload";
+import { preloadIfUsedBefore, rememberDashboardUsed } from "../dashboardPreload";
 
 type DashboardModule = typeof import("../components/dashboard/Dashboard");
 export type DashboardComponent = ComponentType<ComponentProps<DashboardModule["Dashboard"]>>;
@@ -36,6 +36,9 @@ export interface DashboardScreen {
 }
 
 export function useDashboardScreen(backend: Backend): DashboardScreen {
+  useEffect(() => {
+    preloadIfUsedBefore(preloadDashboard);
+  }, []);
   const [open, setOpen] = useState(false);
   const [prefetched, setPrefetched] = useState<DashboardScreen["prefetched"]>(null);
   const screen = useRef<DashboardComponent>(LazyDashboard);

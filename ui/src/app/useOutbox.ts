@@ -18,6 +18,21 @@ function newClientId(): string {
     : `ui-${Date.now()}-${Math.random().toString(36).slice(2)}`;
 }
 
+/** The reply as the window shows it until the core's events confirm it. */
+function pendingCopy(sessionId: string, clientMsgId: string, kind: Message["kind"], content: string, senderName: string): Message {
+  return {
+    session_id: sessionId,
+    msg_id: null,
+    client_msg_id: clientMsgId,
+    direction: "out",
+    kind,
+    content,
+    sender_name: senderName,
+    sent_at_ms: Date.now(),
+    status: "pending",
+  };
+}
+
 export interface Outbox {
   send: (text: string) => Promise<void>;
   sendImage: (image: PastedImage) => Promise<void>;
@@ -37,10 +52,8 @@ export function useOutbox(
   const selected = state.selected;
 
   const optimistic = useCallback(
-    (sessionId: string, clientMsgId: string, kind: Message["kind"], content: string): Message => ({
-      session_id: sessionId, msg_id: null, client_msg_id: clientMsgId, direction: "out", kind,
-      content, sender_name: t("conversation.you"), sent_at_ms: Date.now(), status: "pending",
-    }),
+    (sessionId: string, clientMsgId: string, kind: Message["kind"], content: string) =>
+      pendingCopy(sessionId, clientMsgId, kind, content, t("conversation.you")),
     [t],
   );
 
@@ -99,13 +112,7 @@ export function useOutbox(
     [backend, unsentLocally, dispatch],
   );
 
-  const loadImage = useCallback(
-    (address: string) =>
-      backend.fetchImage(address).catch((error) => {
-        throw new Error(describeError(error));
-      }),
-    [backend],
-  );
+  const loadImage = useCallback((address: string) => backend.fetchImage(address).catch((error) => Promise.reject(new Error(describeError(error)))), [backend]);
 
   return { send, sendImage, retry, loadImage };
 }

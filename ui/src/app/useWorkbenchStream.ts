@@ -51,22 +51,14 @@ export function useWorkbenchStream(
         .snapshot()
         .then((snapshot) => !cancelled && dispatch({ type: "snapshot", snapshot }))
         .catch((error) => !cancelled && setStartError(describeError(error)));
-    let pending: DomainUpdate[] = [];
-    let flushTimer: ReturnType<typeof setTimeout> | null = null;
-    const flush = () => {
-      flushTimer = null;
-      const events = pending;
-      pending = [];
+    const batch = domainBatches((events) => {
       if (events.some((e) => e.event.type === "session_opened" || e.event.type === "session_ended")) {
         setSessionActivity((n) => n + 1);
       }
       if (!cancelled) startTransition(() => dispatch({ type: "events", events, now: Date.now() }));
-    };
+    });
     const handlers: DeskEventHandlers = {
-      domain: (event) => {
-        pending.push(event);
-        flushTimer ??= setTimeout(flush, EVENT_BATCH_MS);
-      },
+      domain: batch.push,
       mood: (event) => startTransition(() => dispatch({ type: "mood", event })),
       // Events were lost on the way: the list comes again with the snapshot, the open conversation
       // with its messages (the reducer counts resyncs; the conversation is read again when it moves).
@@ -82,7 +74,7 @@ export function useWorkbenchStream(
       if (cancelled) return;
       setSettings(loaded);
       initI18n((loaded?.language as Language) || systemLanguage());
-      unlisten.push(() => flushTimer !== null && clearTimeout(flushTimer));
+      unlisten.push(batch.stop);
       unlisten.push(await backend.onDesk((event) => dispatchDeskEvent(event, handlers)));
       unlisten.push(await backend.onUpdate((status) => !cancelled && setUpdate(status)));
       void backend.updateStatus().then((status) => !cancelled && setUpdate(status)).catch(() => {});
@@ -112,5 +104,25 @@ export function useWorkbenchStream(
     update,
     dismissUpdate: () => setUpdate(null),
     sessionActivity,
+  };
+}
+
+/** Collects domain events for `EVENT_BATCH_MS` and hands them on together: one render per burst. */
+function domainBatches(flush: (events: DomainUpdate[]) => void) {
+  let pending: DomainUpdate[] = [];
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  return {
+    push: (event: DomainUpdate) => {
+      pending.push(event);
+      timer ??= setTimeout(() => {
+        timer = null;
+        const events = pending;
+        pending = [];
+        flush(events);
+      }, EVENT_BATCH_MS);
+    },
+    stop: () => {
+      if (timer !== null) clearTimeout(timer);
+    },
   };
 }

@@ -9,6 +9,7 @@ import { useTranslation } from "react-i18next";
 import type { Backend } from "../backend/backend";
 import type { ConnectorView } from "../backend/bindings";
 import { describeError } from "../errors";
+import { ErrorLine } from "./formParts";
 
 export function ConnectorsSection({ backend }: { backend: Backend }) {
   const { t } = useTranslation();
@@ -46,53 +47,76 @@ export function ConnectorsSection({ backend }: { backend: Backend }) {
       {connectors?.length === 0 && <p className="muted">{t("connectors.none")}</p>}
       <ul className="account-list">
         {connectors?.map((c) => (
-          <li key={c.path} data-testid="connector-row">
-            <div className="row">
-              <strong>{c.name}</strong>
-              {c.preset && <span className="tag">{c.preset}</span>}
-              {c.provides.map((role) => (
-                <span key={role} className="tag">
-                  {t(`connectors.roles.${role}`, { defaultValue: role })}
-                </span>
-              ))}
-              {c.problem === null && <span className={c.has_key ? "muted" : "warning"}>{c.has_key ? t("connectors.keySet") : t("connectors.keyMissing")}</span>}
-            </div>
-            {c.base_url && <div className="muted">{c.base_url}</div>}
-            {c.problem !== null ? (
-              <div className="error" role="alert">
-                {t("connectors.unusable", { problem: c.problem, path: c.path })}
-              </div>
-            ) : (
-              <form
-                className="row"
-                onSubmit={(e) => {
-                  e.preventDefault();
-                  void saveKey(c.name);
-                }}
-              >
-                <label>
-                  {c.has_key ? t("connectors.replaceKey") : t("connectors.key")}
-                  <input
-                    type="password"
-                    autoComplete="off"
-                    data-testid="connector-key"
-                    value={keys[c.name] ?? ""}
-                    onChange={(e) => setKeys((k) => ({ ...k, [c.name]: e.target.value }))}
-                  />
-                </label>
-                <button type="submit" disabled={saving === c.name || !(keys[c.name] ?? "").trim()} data-testid="connector-save-key">
-                  {saving === c.name ? t("connectors.saving") : t("connectors.saveKey")}
-                </button>
-              </form>
-            )}
-          </li>
+          <ConnectorItem
+            key={c.path}
+            connector={c}
+            typedKey={keys[c.name] ?? ""}
+            onType={(value) => setKeys((k) => ({ ...k, [c.name]: value }))}
+            saving={saving === c.name}
+            onSave={() => void saveKey(c.name)}
+          />
         ))}
       </ul>
-      {error && (
-        <div className="error" role="alert">
-          {error}
-        </div>
-      )}
+      <ErrorLine message={error} />
     </div>
+  );
+}
+
+/** One connector file: what it provides, whether its key is set (with a field to set it), or why it cannot be used. */
+function ConnectorItem({
+  connector,
+  typedKey,
+  onType,
+  saving,
+  onSave,
+}: {
+  connector: ConnectorView;
+  typedKey: string;
+  onType: (value: string) => void;
+  saving: boolean;
+  onSave: () => void;
+}) {
+  const { t } = useTranslation();
+  return (
+    <li data-testid="connector-row">
+      <div className="row">
+        <strong>{connector.name}</strong>
+        {connector.preset && <span className="tag">{connector.preset}</span>}
+        {connector.provides.map((role) => (
+          <span key={role} className="tag">
+            {t(`connectors.roles.${role}`, { defaultValue: role })}
+          </span>
+        ))}
+        {connector.problem === null && <span className={connector.has_key ? "muted" : "warning"}>{connector.has_key ? t("connectors.keySet") : t("connectors.keyMissing")}</span>}
+      </div>
+      {connector.base_url && <div className="muted">{connector.base_url}</div>}
+      {connector.problem !== null ? (
+        <div className="error" role="alert">
+          {t("connectors.unusable", { problem: connector.problem, path: connector.path })}
+        </div>
+      ) : (
+        <form
+          className="row"
+          onSubmit={(e) => {
+            e.preventDefault();
+            onSave();
+          }}
+        >
+          <label>
+            {connector.has_key ? t("connectors.replaceKey") : t("connectors.key")}
+            <input
+              type="password"
+              autoComplete="off"
+              data-testid="connector-key"
+              value={typedKey}
+              onChange={(e) => onType(e.target.value)}
+            />
+          </label>
+          <button type="submit" disabled={saving || !typedKey.trim()} data-testid="connector-save-key">
+            {saving ? t("connectors.saving") : t("connectors.saveKey")}
+          </button>
+        </form>
+      )}
+    </li>
   );
 }

@@ -4,7 +4,7 @@
 // rendered as text, never as markup.
 
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { memo, useCallback, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { memo, type RefObject, useCallback, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import type { DeliveryFailure, Message, Session } from "../backend/bindings";
@@ -109,45 +109,11 @@ export function Conversation(props: {
     return built.current.rows;
   }, [props.messages]);
   const scroller = useRef<HTMLDivElement>(null);
+  /** False while the agent has scrolled up to read history. */
   const stickToBottom = useRef(true);
-  /** The session whose conversation has been brought to its bottom once. */
-  const shownAtBottom = useRef<string | null>(null);
-  // Stable per list: the virtualizer rebuilds its measurements of all 10,000 rows whenever the key
-  // function changes, and a new closure on every render (every pushed event) would do so each time.
-  const getItemKey = useCallback((index: number) => items[index].key, [items]);
-  const estimateSize = useCallback((index: number) => (items[index].kind === "day" ? 32 : 64), [items]);
-  const virtualizer = useVirtualizer({
-    count: items.length,
-    getScrollElement: () => scroller.current,
-    estimateSize,
-    overscan: 8,
-    // Rows are drawn on the first frame, before the scroller has been measured.
-    initialRect: { width: 800, height: 600 },
-    getItemKey,
-    // Scrolling moves the rows by writing their positions straight into the DOM; React renders only
-    // when the range of rows in view changes, and never synchronously inside the scroll event.
-    directDomUpdates: true,
-    useFlushSync: false,
-  });
+  const virtualizer = useVirtualRows(items, scroller);
 
-  // New messages keep the view at the bottom unless the agent scrolled up to read history. Before
-  // the paint, so a new message and the scroll that shows it are drawn as one frame.
-  useLayoutEffect(() => {
-    const el = scroller.current;
-    if (!el || items.length === 0) return;
-    if (shownAtBottom.current !== props.session.id) {
-      // A conversation just opened, at its end whatever the agent did in the one before. Its rows
-      // are estimates until drawn, and the virtualizer's scrollToIndex keeps correcting until the
-      // last one really is at the bottom.
-      shownAtBottom.current = props.session.id;
-      stickToBottom.current = true;
-      virtualizer.scrollToIndex(items.length - 1, { align: "end" });
-    } else if (stickToBottom.current) {
-      // One more message: straight to the end of the list, whose height the virtualizer has just
-      // set (scrollToIndex's corrections over the next frames would be paid on every message).
-      el.scrollTop = el.scrollHeight;
-    }
-  }, [items.length, virtualizer, props.session.id]);
+  useStickToBottom(scroller, stickToBottom, items.length, virtualizer, props.session.id);
 
   return (
     <section className="conversation" aria-label={t("conversation.label")}>
@@ -194,6 +160,60 @@ export function Conversation(props: {
       {props.session.state === "ended" && <div className="ended">{t("conversation.ended")}</div>}
     </section>
   );
+}
+
+/** The conversation's rows, virtualized: only those in view are in the DOM. */
+function useVirtualRows(items: Row[], scroller: RefObject<HTMLDivElement | null>) {
+  // Stable per list: the virtualizer rebuilds its measurements of all 10,000 rows whenever the key
+  // function changes, and a new closure on every render (every pushed event) would do so each time.
+  const getItemKey = useCallback((index: number) => items[index].key, [items]);
+  const estimateSize = useCallback((index: number) => (items[index].kind === "day" ? 32 : 64), [items]);
+  return useVirtualizer({
+    count: items.length,
+    getScrollElement: () => scroller.current,
+    estimateSize,
+    overscan: 8,
+    // Rows are drawn on the first frame, before the scroller has been measured.
+    initialRect: { width: 800, height: 600 },
+    getItemKey,
+    // Scrolling moves the rows by writing their positions straight into the DOM; React renders only
+    // when the range of rows in view changes, and never synchronously inside the scroll event.
+    directDomUpdates: true,
+    useFlushSync: false,
+  });
+}
+
+/**
+ * Keeps the conversation at its bottom: a conversation just opened starts at its end, and a new
+ * message scrolls into view unless the agent scrolled up to read history.
+ */
+function useStickToBottom(
+  scroller: RefObject<HTMLDivElement | null>,
+  stickToBottom: RefObject<boolean>,
+  rows: number,
+  virtualizer: { scrollToIndex: (index: number, options: { align: "end" }) => void },
+  sessionId: string,
+) {
+  /** The session whose conversation has been brought to its bottom once. */
+  const shownAtBottom = useRef<string | null>(null);
+  // New messages keep the view at the bottom unless the agent scrolled up to read history. Before
+  // the paint, so a new message and the scroll that shows it are drawn as one frame.
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el || rows === 0) return;
+    if (shownAtBottom.current !== sessionId) {
+      // A conversation just opened, at its end whatever the agent did in the one before. Its rows
+      // are estimates until drawn, and the virtualizer's scrollToIndex keeps correcting until the
+      // last one really is at the bottom.
+      shownAtBottom.current = sessionId;
+      stickToBottom.current = true;
+      virtualizer.scrollToIndex(rows - 1, { align: "end" });
+    } else if (stickToBottom.current) {
+      // One more message: straight to the end of the list, whose height the virtualizer has just
+      // set (scrollToIndex's corrections over the next frames would be paid on every message).
+      el.scrollTop = el.scrollHeight;
+    }
+  }, [rows, virtualizer, sessionId, scroller, stickToBottom]);
 }
 
 /** "… is typing", with its own per-second clock (typing expires after a few seconds of silence). */

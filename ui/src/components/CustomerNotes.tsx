@@ -26,6 +26,50 @@ type Status =
 
 export function CustomerNotes({ backend, session }: { backend: Backend; session: Session }) {
   const { t, i18n } = useTranslation();
+  const { text, status, onChange } = useCustomerNote(backend, session);
+
+  const statusText =
+    status.kind === "loading"
+      ? t("notes.loading")
+      : status.kind === "saving"
+        ? t("notes.saving")
+        : status.kind === "failed"
+          ? t("notes.failed", { message: status.message })
+          : status.updatedAtMs === null
+            ? t("notes.encrypted")
+            : t("notes.saved", { time: clock(status.updatedAtMs, i18n.language) });
+
+  return (
+    <section role="tabpanel">
+      <textarea
+        className="notes"
+        data-testid="customer-note"
+        aria-label={t("panel.notes")}
+        placeholder={t("panel.notesPlaceholder")}
+        maxLength={NOTE_MAX_CHARS}
+        disabled={status.kind === "loading"}
+        value={text}
+        onChange={(e) => onChange(e.target.value)}
+      />
+      <p
+        className={`notes-status ${status.kind === "failed" ? "warning" : "muted"}`}
+        role={status.kind === "failed" ? "alert" : "status"}
+        aria-live="polite"
+        data-testid="customer-note-status"
+        data-state={status.kind}
+      >
+        {statusText}
+        {text.length > NOTE_MAX_CHARS * 0.9 && ` · ${t("notes.length", { count: text.length, max: NOTE_MAX_CHARS })}`}
+      </p>
+    </section>
+  );
+}
+
+/**
+ * The note of the session's customer: loaded (moving a note from before notes were encrypted into
+ * the database), saved when typing pauses, and saved at once when the session changes.
+ */
+function useCustomerNote(backend: Backend, session: Session) {
   const [text, setText] = useState("");
   const [status, setStatus] = useState<Status>({ kind: "loading" });
   /** The edit not yet saved, if any: saved when typing pauses, or at once when the session changes. */
@@ -91,40 +135,5 @@ export function CustomerNotes({ backend, session }: { backend: Backend; session:
       if (edit) save(edit, true);
     }, NOTE_SAVE_DELAY_MS);
   };
-
-  const statusText =
-    status.kind === "loading"
-      ? t("notes.loading")
-      : status.kind === "saving"
-        ? t("notes.saving")
-        : status.kind === "failed"
-          ? t("notes.failed", { message: status.message })
-          : status.updatedAtMs === null
-            ? t("notes.encrypted")
-            : t("notes.saved", { time: clock(status.updatedAtMs, i18n.language) });
-
-  return (
-    <section role="tabpanel">
-      <textarea
-        className="notes"
-        data-testid="customer-note"
-        aria-label={t("panel.notes")}
-        placeholder={t("panel.notesPlaceholder")}
-        maxLength={NOTE_MAX_CHARS}
-        disabled={status.kind === "loading"}
-        value={text}
-        onChange={(e) => onChange(e.target.value)}
-      />
-      <p
-        className={`notes-status ${status.kind === "failed" ? "warning" : "muted"}`}
-        role={status.kind === "failed" ? "alert" : "status"}
-        aria-live="polite"
-        data-testid="customer-note-status"
-        data-state={status.kind}
-      >
-        {statusText}
-        {text.length > NOTE_MAX_CHARS * 0.9 && ` · ${t("notes.length", { count: text.length, max: NOTE_MAX_CHARS })}`}
-      </p>
-    </section>
-  );
+  return { text, status, onChange };
 }

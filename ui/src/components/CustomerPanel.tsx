@@ -8,8 +8,9 @@ import { useLayoutEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import type { Backend } from "../backend/backend";
-import type { Card, CustomerView, PersonalField, Session } from "../backend/bindings";
+import type { Card, CustomerView, OrderView, PersonalField, Session } from "../backend/bindings";
 import { describeError } from "../errors";
+import { ErrorLine } from "./formParts";
 
 function CardNote<T>({ card }: { card: Card<T> }) {
   const { t, i18n } = useTranslation();
@@ -33,45 +34,11 @@ export function CustomerPanel(props: {
   session: Session;
   onInsert: (text: string) => void;
 }) {
-  const { t, i18n } = useTranslation();
-  const [view, setView] = useState<CustomerView | null>(null);
-  const [refreshing, setRefreshing] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [revealed, setRevealed] = useState<Partial<Record<PersonalField, string>>>({});
-  const sessionId = props.session.id;
-
-  // A layout effect, so the cached view is asked for before the new session's first paint rather
-  // than after it (a frame sooner on screen).
-  useLayoutEffect(() => {
-    let current = true;
-    setView(null);
-    setRevealed({});
-    setError(null);
-    setRefreshing(true);
-    props.backend
-      .customerView(sessionId, false)
-      .then((cached) => current && setView(cached))
-      .catch(() => {});
-    props.backend
-      .customerView(sessionId, true)
-      .then((fresh) => current && setView(fresh))
-      .catch((e: unknown) => current && setError(describeError(e)))
-      .finally(() => current && setRefreshing(false));
-    return () => {
-      current = false;
-    };
-  }, [props.backend, sessionId]);
-
-  const reveal = (field: PersonalField) =>
-    props.backend
-      .revealCustomerField(sessionId, field)
-      .then((value) => setRevealed((r) => ({ ...r, [field]: value })))
-      .catch((e: unknown) => setError(describeError(e)));
-
+  const { t } = useTranslation();
+  const { view, refreshing, error, revealed, reveal } = useCustomerView(props.backend, props.session.id);
   const profile = view?.profile.value ?? null;
   const orders = view?.orders.value ?? null;
   const record = view?.record.value ?? null;
-  const history = view?.history.value ?? null;
   const labels = [...(profile?.tags ?? []), ...(record?.labels ?? []).filter((l) => !(profile?.tags ?? []).includes(l))];
   return (
     <section data-testid="customer-panel" role="tabpanel" className="customer-panel" aria-busy={refreshing}>
@@ -90,54 +57,7 @@ export function CustomerPanel(props: {
           </span>
         )}
       </header>
-      <dl>
-        <dt>{t("panel.channel")}</dt>
-        <dd>{t(`channels.${props.session.channel}`)}</dd>
-        {view?.phone && (
-          <>
-            <dt>{t("customer.phone")}</dt>
-            <dd>
-              {revealed.phone ?? view.phone}{" "}
-              {!revealed.phone && (
-                <button type="button" className="link" onClick={() => void reveal("phone")} data-testid="reveal-phone">
-                  {t("customer.reveal")}
-                </button>
-              )}
-            </dd>
-          </>
-        )}
-        {view?.email && (
-          <>
-            <dt>{t("customer.email")}</dt>
-            <dd>
-              {revealed.email ?? view.email}{" "}
-              {!revealed.email && (
-                <button type="button" className="link" onClick={() => void reveal("email")}>
-                  {t("customer.reveal")}
-                </button>
-              )}
-            </dd>
-          </>
-        )}
-        {profile?.lifetime_value && (
-          <>
-            <dt>{t("customer.lifetimeValue")}</dt>
-            <dd>{profile.lifetime_value}</dd>
-          </>
-        )}
-        {profile?.fields.map(([label, value]) => (
-          <span key={label} style={{ display: "contents" }}>
-            <dt>{label}</dt>
-            <dd>{value}</dd>
-          </span>
-        ))}
-        {record?.remark && (
-          <>
-            <dt>{t("customer.remark")}</dt>
-            <dd>{record.remark}</dd>
-          </>
-        )}
-      </dl>
+      <Facts session={props.session} view={view} revealed={revealed} onReveal={(field) => void reveal(field)} />
       {view?.profile_source && <div className="card-note muted">{t("customer.from", { source: view.profile_source })}</div>}
       {view && <CardNote card={view.profile} />}
       {view && view.record.state === "failed" && <CardNote card={view.record} />}
@@ -149,51 +69,178 @@ export function CustomerPanel(props: {
       {orders === null && !view && <p className="muted">{t("customer.loading")}</p>}
       <ul className="orders">
         {orders?.map((order) => (
-          <li key={order.id} className="order" data-testid="order-item">
-            <div className="row">
-              <strong>{order.id}</strong>
-              {order.status && <span className="status">{order.status}</span>}
-              {order.amount && <span className="muted">{order.amount}</span>}
-            </div>
-            {order.placed_at && <div className="muted">{t("customer.placedAt", { time: order.placed_at })}</div>}
-            <ul className="lines">
-              {order.lines.map((line, index) => (
-                <li key={index}>
-                  {line.name}
-                  {line.quantity && ` × ${line.quantity}`}
-                  {line.price && ` · ${line.price}`}
-                </li>
-              ))}
-            </ul>
-            {order.shipment && (
-              <div className="shipment">
-                {order.shipment.value && (
-                  <>
-                    <div className="row">
-                      <span>
-                        {order.shipment.value.carrier} {order.shipment.value.waybill} ·{" "}
-                        {t(`customer.shipmentStates.${order.shipment.value.state}`, { defaultValue: order.shipment.value.state })}
-                      </span>
-                      <button type="button" className="link" onClick={() => props.onInsert(order.shipment!.value!.summary)} data-testid="insert-tracking">
-                        {t("customer.insertTracking")}
-                      </button>
-                    </div>
-                    <ol className="timeline">
-                      {order.shipment.value.events.map((event, index) => (
-                        <li key={index} data-testid="tracking-event">
-                          <span className="muted">{event.at}</span> {event.place && <span className="muted">{event.place}</span>} {event.text}
-                        </li>
-                      ))}
-                    </ol>
-                  </>
-                )}
-                <CardNote card={order.shipment} />
-              </div>
+          <OrderItem key={order.id} order={order} onInsert={props.onInsert} />
+        ))}
+      </ul>
+      <PastSessions view={view} />
+      <ErrorLine message={error} />
+    </section>
+  );
+}
+
+/**
+ * The customer's view for `sessionId`: the cached one at once, then the fresh one. Revealed
+ * personal fields are forgotten when the session changes.
+ */
+function useCustomerView(backend: Backend, sessionId: string) {
+  const [view, setView] = useState<CustomerView | null>(null);
+  const [refreshing, setRefreshing] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [revealed, setRevealed] = useState<Partial<Record<PersonalField, string>>>({});
+
+  // A layout effect, so the cached view is asked for before the new session's first paint rather
+  // than after it (a frame sooner on screen).
+  useLayoutEffect(() => {
+    let current = true;
+    setView(null);
+    setRevealed({});
+    setError(null);
+    setRefreshing(true);
+    backend
+      .customerView(sessionId, false)
+      .then((cached) => current && setView(cached))
+      .catch(() => {});
+    backend
+      .customerView(sessionId, true)
+      .then((fresh) => current && setView(fresh))
+      .catch((e: unknown) => current && setError(describeError(e)))
+      .finally(() => current && setRefreshing(false));
+    return () => {
+      current = false;
+    };
+  }, [backend, sessionId]);
+
+  const reveal = (field: PersonalField) =>
+    backend
+      .revealCustomerField(sessionId, field)
+      .then((value) => setRevealed((r) => ({ ...r, [field]: value })))
+      .catch((e: unknown) => setError(describeError(e)));
+
+  return { view, refreshing, error, revealed, reveal };
+}
+
+/** What is known of the customer: channel, phone and e-mail (masked until revealed), the CRM's fields. */
+function Facts({
+  session,
+  view,
+  revealed,
+  onReveal,
+}: {
+  session: Session;
+  view: CustomerView | null;
+  revealed: Partial<Record<PersonalField, string>>;
+  onReveal: (field: PersonalField) => void;
+}) {
+  const { t } = useTranslation();
+  const profile = view?.profile.value ?? null;
+  const record = view?.record.value ?? null;
+  return (
+    <dl>
+      <dt>{t("panel.channel")}</dt>
+      <dd>{t(`channels.${session.channel}`)}</dd>
+      {view?.phone && (
+        <>
+          <dt>{t("customer.phone")}</dt>
+          <dd>
+            {revealed.phone ?? view.phone}{" "}
+            {!revealed.phone && (
+              <button type="button" className="link" onClick={() => onReveal("phone")} data-testid="reveal-phone">
+                {t("customer.reveal")}
+              </button>
             )}
+          </dd>
+        </>
+      )}
+      {view?.email && (
+        <>
+          <dt>{t("customer.email")}</dt>
+          <dd>
+            {revealed.email ?? view.email}{" "}
+            {!revealed.email && (
+              <button type="button" className="link" onClick={() => onReveal("email")}>
+                {t("customer.reveal")}
+              </button>
+            )}
+          </dd>
+        </>
+      )}
+      {profile?.lifetime_value && (
+        <>
+          <dt>{t("customer.lifetimeValue")}</dt>
+          <dd>{profile.lifetime_value}</dd>
+        </>
+      )}
+      {profile?.fields.map(([label, value]) => (
+        <span key={label} style={{ display: "contents" }}>
+          <dt>{label}</dt>
+          <dd>{value}</dd>
+        </span>
+      ))}
+      {record?.remark && (
+        <>
+          <dt>{t("customer.remark")}</dt>
+          <dd>{record.remark}</dd>
+        </>
+      )}
+    </dl>
+  );
+}
+
+/** One order: its lines, and its parcel's journey with a button that puts the summary in the reply. */
+function OrderItem({ order, onInsert }: { order: OrderView; onInsert: (text: string) => void }) {
+  const { t } = useTranslation();
+  const parcel = order.shipment?.value;
+  return (
+    <li className="order" data-testid="order-item">
+      <div className="row">
+        <strong>{order.id}</strong>
+        {order.status && <span className="status">{order.status}</span>}
+        {order.amount && <span className="muted">{order.amount}</span>}
+      </div>
+      {order.placed_at && <div className="muted">{t("customer.placedAt", { time: order.placed_at })}</div>}
+      <ul className="lines">
+        {order.lines.map((line, index) => (
+          <li key={index}>
+            {line.name}
+            {line.quantity && ` × ${line.quantity}`}
+            {line.price && ` · ${line.price}`}
           </li>
         ))}
       </ul>
+      {order.shipment && (
+        <div className="shipment">
+          {parcel && (
+            <>
+              <div className="row">
+                <span>
+                  {parcel.carrier} {parcel.waybill} · {t(`customer.shipmentStates.${parcel.state}`, { defaultValue: parcel.state })}
+                </span>
+                <button type="button" className="link" onClick={() => onInsert(parcel.summary)} data-testid="insert-tracking">
+                  {t("customer.insertTracking")}
+                </button>
+              </div>
+              <ol className="timeline">
+                {parcel.events.map((event, index) => (
+                  <li key={index} data-testid="tracking-event">
+                    <span className="muted">{event.at}</span> {event.place && <span className="muted">{event.place}</span>} {event.text}
+                  </li>
+                ))}
+              </ol>
+            </>
+          )}
+          <CardNote card={order.shipment} />
+        </div>
+      )}
+    </li>
+  );
+}
 
+/** The customer's earlier sessions on every channel. */
+function PastSessions({ view }: { view: CustomerView | null }) {
+  const { t, i18n } = useTranslation();
+  const history = view?.history.value ?? null;
+  return (
+    <>
       <h3>{t("customer.pastSessions")}</h3>
       {view && <CardNote card={view.history} />}
       {history !== null && history.length === 0 && <p className="muted">{t("customer.noPastSessions")}</p>}
@@ -209,11 +256,6 @@ export function CustomerPanel(props: {
           </li>
         ))}
       </ul>
-      {error && (
-        <div className="error" role="alert">
-          {error}
-        </div>
-      )}
-    </section>
+    </>
   );
 }

@@ -10,6 +10,7 @@ import type { Backend } from "../backend/backend";
 import type { IndexingProgress, KbSuggestionView, Session } from "../backend/bindings";
 import { useDeskEvents } from "../backend/useDeskEvents";
 import { describeError } from "../errors";
+import { ErrorLine } from "./formParts";
 
 /** The matched question with its matched words in <mark>: text split at the ranges, never markup. */
 function Marked({ text, ranges }: { text: string; ranges: [number, number][] }) {
@@ -77,17 +78,7 @@ export function KnowledgePanel(props: {
         />
         <button type="submit">{t("knowledge.searchButton")}</button>
       </form>
-      {indexing?.problem && (
-        <p className="muted" role="note" data-testid="kb-lexical-only" title={indexing.problem}>
-          {t("knowledge.wordsOnly")}
-        </p>
-      )}
-      {indexing && !indexing.problem && indexing.done < indexing.total && (
-        <p role="status" className="muted" data-testid="kb-indexing">
-          <progress value={indexing.done} max={indexing.total} />{" "}
-          {t("knowledge.indexing", { done: indexing.done, total: indexing.total })}
-        </p>
-      )}
+      {indexing && <IndexingNote indexing={indexing} />}
       <p className="muted">{asked ? t("knowledge.forQuery", { query: asked }) : t("knowledge.forMessage")}</p>
       {suggestions === null && !error && <p role="status">{t("knowledge.loading")}</p>}
       {suggestions?.length === 0 && <p className="muted">{t("knowledge.none")}</p>}
@@ -95,16 +86,9 @@ export function KnowledgePanel(props: {
         {suggestions?.map((s) => (
           <li key={s.id} data-testid="kb-suggestion" data-article-id={s.id}>
             <strong>{s.title}</strong>
-            {s.matched_question !== s.title && (
-              <div className="muted">
-                <Marked text={s.matched_question} ranges={s.highlights} />
-              </div>
-            )}
-            {s.matched_question === s.title && (
-              <div className="muted">
-                <Marked text={s.title} ranges={s.highlights} />
-              </div>
-            )}
+            <div className="muted">
+              <Marked text={s.matched_question} ranges={s.highlights} />
+            </div>
             <p>{s.answer}</p>
             <button type="button" className="link" onClick={() => props.onUse(s)} data-testid="kb-use">
               {t("knowledge.use")}
@@ -112,11 +96,27 @@ export function KnowledgePanel(props: {
           </li>
         ))}
       </ol>
-      {error && (
-        <div className="error" role="alert">
-          {t("knowledge.failed", { message: error })}
-        </div>
-      )}
+      <ErrorLine message={error && t("knowledge.failed", { message: error })} />
     </section>
+  );
+}
+
+/** How far the knowledge base's indexing is, or that it ranks by words only (and why, on hover). */
+function IndexingNote({ indexing }: { indexing: IndexingProgress }) {
+  const { t } = useTranslation();
+  return (
+    <>
+      {indexing.problem && (
+        <p className="muted" role="note" data-testid="kb-lexical-only" title={indexing.problem}>
+          {t("knowledge.wordsOnly")}
+        </p>
+      )}
+      {!indexing.problem && indexing.done < indexing.total && (
+        <p role="status" className="muted" data-testid="kb-indexing">
+          <progress value={indexing.done} max={indexing.total} />{" "}
+          {t("knowledge.indexing", { done: indexing.done, total: indexing.total })}
+        </p>
+      )}
+    </>
   );
 }

@@ -4,7 +4,7 @@
 // visible rows in the DOM, and a new message re-renders the one row it changed.
 
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { forwardRef, memo, useCallback, useImperativeHandle, useMemo, useRef, useState } from "react";
+import { forwardRef, memo, type RefObject, useCallback, useImperativeHandle, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import type { Message, Session } from "../backend/bindings";
@@ -39,41 +39,11 @@ export const SessionList = forwardRef<SessionListHandle, { state: WorkbenchState
       [allSessions, lastMessage],
     );
 
-    // Stable per list, so the virtualizer keeps its measurements across renders of the same list.
-    const getItemKey = useCallback((index: number) => sessions[index].id, [sessions]);
-    const virtualizer = useVirtualizer({
-      count: sessions.length,
-      getScrollElement: () => listRef.current,
-      estimateSize: () => ROW_HEIGHT,
-      overscan: 6,
-      // Rows are drawn on the first frame, before the list has been measured.
-      initialRect: { width: 280, height: 800 },
-      getItemKey,
-    });
-
-    const move = (delta: number) => {
-      if (sessions.length === 0) return;
-      const index = sessions.findIndex((s) => s.id === state.selected);
-      const nextIndex = Math.min(sessions.length - 1, Math.max(0, index + delta));
-      const next = sessions[nextIndex];
-      onSelect(next.id);
-      // The row may not be in the DOM yet: scroll it in, then focus it once it is drawn.
-      virtualizer.scrollToIndex(nextIndex);
-      requestAnimationFrame(() => {
-        const rows = listRef.current?.querySelectorAll<HTMLElement>("[data-session-id]") ?? [];
-        Array.from(rows).find((row) => row.dataset.sessionId === next.id)?.focus();
-      });
-    };
+    const { virtualizer, move } = useQueueNavigation(sessions, state.selected, onSelect, listRef);
 
     return (
       <nav className="sessions" aria-label={t("sessions.label")}>
-        <div role="tablist" className="tabs">
-          {TABS.map((name) => (
-            <button key={name} type="button" role="tab" aria-selected={tab === name} onClick={() => setTab(name)} data-testid={`tab-${name}`}>
-              {t(`sessions.tabs.${name}`)} <span className="count">{counts[name]}</span>
-            </button>
-          ))}
-        </div>
+        <QueueTabs tab={tab} onTab={setTab} counts={counts} />
         <input
           ref={searchBox}
           type="search"
@@ -98,26 +68,17 @@ export const SessionList = forwardRef<SessionListHandle, { state: WorkbenchState
           {sessions.length === 0 && <li className="empty">{t(`sessions.empty.${tab}`)}</li>}
           {sessions.length > 0 && (
             <li role="presentation" className="session-list-spacer" style={{ height: virtualizer.getTotalSize() }}>
-              {virtualizer.getVirtualItems().map((item) => {
-                const session = sessions[item.index];
-                const since = waitingSince(state, session.id);
-                return (
-                  <SessionRow
-                    key={item.key}
-                    index={item.index}
-                    total={sessions.length}
-                    top={item.start}
-                    measure={virtualizer.measureElement}
-                    session={session}
-                    last={state.lastMessage[session.id]}
-                    unread={state.unread[session.id] ?? 0}
-                    upsetRisk={state.moods[session.id]?.warn ? state.moods[session.id].risk : null}
-                    waiting={since === null ? null : duration(t, now - since)}
-                    selected={session.id === state.selected}
-                    onSelect={onSelect}
-                  />
-                );
-              })}
+              {virtualizer.getVirtualItems().map((item) => (
+                <SessionRow
+                  key={item.key}
+                  index={item.index}
+                  total={sessions.length}
+                  top={item.start}
+                  measure={virtualizer.measureElement}
+                  onSelect={onSelect}
+                  {...rowContent(state, sessions[item.index], (since) => duration(t, now - since))}
+                />
+              ))}
             </li>
           )}
         </ul>
@@ -125,6 +86,68 @@ export const SessionList = forwardRef<SessionListHandle, { state: WorkbenchState
     );
   },
 );
+
+/** The virtualized rows and ↑/↓: moving selects the next session, scrolls it in and focuses it. */
+function useQueueNavigation(
+  sessions: Session[],
+  selected: string | null,
+  onSelect: (id: string) => void,
+  listRef: RefObject<HTMLUListElement | null>,
+) {
+  // Stable per list, so the virtualizer keeps its measurements across renders of the same list.
+  const getItemKey = useCallback((index: number) => sessions[index].id, [sessions]);
+  const virtualizer = useVirtualizer({
+    count: sessions.length,
+    getScrollElement: () => listRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 6,
+    // Rows are drawn on the first frame, before the list has been measured.
+    initialRect: { width: 280, height: 800 },
+    getItemKey,
+  });
+
+  const move = (delta: number) => {
+    if (sessions.length === 0) return;
+    const index = sessions.findIndex((s) => s.id === selected);
+    const nextIndex = Math.min(sessions.length - 1, Math.max(0, index + delta));
+    const next = sessions[nextIndex];
+    onSelect(next.id);
+    // The row may not be in the DOM yet: scroll it in, then focus it once it is drawn.
+    virtualizer.scrollToIndex(nextIndex);
+    requestAnimationFrame(() => {
+      const rows = listRef.current?.querySelectorAll<HTMLElement>("[data-session-id]") ?? [];
+      Array.from(rows).find((row) => row.dataset.sessionId === next.id)?.focus();
+    });
+  };
+  return { virtualizer, move };
+}
+
+/** The queue's tabs, each with how many sessions it holds. */
+function QueueTabs({ tab, onTab, counts }: { tab: SessionTab; onTab: (tab: SessionTab) => void; counts: Record<string, number> }) {
+  const { t } = useTranslation();
+  return (
+    <div role="tablist" className="tabs">
+      {TABS.map((name) => (
+        <button key={name} type="button" role="tab" aria-selected={tab === name} onClick={() => onTab(name)} data-testid={`tab-${name}`}>
+          {t(`sessions.tabs.${name}`)} <span className="count">{counts[name]}</span>
+        </button>
+      ))}
+    </div>
+  );
+}
+
+/** What a session's row shows, from the workbench's state (plain values, so the memoized row compares them). */
+function rowContent(state: WorkbenchState, session: Session, waitedFor: (since: number) => string) {
+  const since = waitingSince(state, session.id);
+  return {
+    session,
+    last: state.lastMessage[session.id],
+    unread: state.unread[session.id] ?? 0,
+    upsetRisk: state.moods[session.id]?.warn ? state.moods[session.id].risk : null,
+    waiting: since === null ? null : waitedFor(since),
+    selected: session.id === state.selected,
+  };
+}
 
 /** One row; memoized, so only rows whose content changed are rendered again. */
 const SessionRow = memo(function SessionRow(props: {

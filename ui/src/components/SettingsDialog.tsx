@@ -10,9 +10,9 @@ import { shortcutLabel } from "../shortcuts";
 
 export type Theme = "system" | "light" | "dark";
 
-/** The warning thresholds offered (the core accepts 50–95%). */
 /** How long the audit log may be kept (the core accepts 7–3650 days). */
 const AUDIT_RETENTION_CHOICES = [30, 90, 180, 365, 730, 1825];
+/** The warning thresholds offered (the core accepts 50–95%). */
 const MOOD_THRESHOLDS = [50, 55, 60, 65, 70, 75, 80, 85, 90, 95];
 
 export function SettingsDialog(props: {
@@ -63,53 +63,8 @@ export function SettingsDialog(props: {
             {t("settings.sound")}
           </label>
         </fieldset>
-        <fieldset>
-          <legend>{t("settings.mood")}</legend>
-          <label className="field">
-            <span>{t("settings.moodThreshold")}</span>
-            <select
-              value={settings.mood_warning_percent}
-              onChange={(e) => set({ mood_warning_percent: Number(e.target.value) })}
-              data-testid="mood-threshold"
-            >
-              {MOOD_THRESHOLDS.map((percent) => (
-                <option key={percent} value={percent}>
-                  {t("settings.percent", { percent })}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            <input
-              type="checkbox"
-              checked={settings.notify_upset_customer}
-              onChange={(e) => set({ notify_upset_customer: e.target.checked })}
-            />{" "}
-            {t("settings.notifyUpsetCustomer")}
-          </label>
-          <p className="muted">{t("settings.moodHint")}</p>
-        </fieldset>
-        <fieldset>
-          <legend>{t("settings.privacy")}</legend>
-          <label className="field">
-            <span>{t("settings.auditRetention")}</span>
-            <select
-              value={settings.audit_retention_days}
-              onChange={(e) => set({ audit_retention_days: Number(e.target.value) })}
-              data-testid="audit-retention"
-            >
-              {AUDIT_RETENTION_CHOICES.includes(settings.audit_retention_days) ? null : (
-                <option value={settings.audit_retention_days}>{t("settings.days", { count: settings.audit_retention_days })}</option>
-              )}
-              {AUDIT_RETENTION_CHOICES.map((days) => (
-                <option key={days} value={days}>
-                  {t("settings.days", { count: days })}
-                </option>
-              ))}
-            </select>
-          </label>
-          <p className="muted">{t("settings.auditHint")}</p>
-        </fieldset>
+        <MoodSettings settings={settings} set={set} />
+        <PrivacySettings settings={settings} set={set} />
         <fieldset>
           <legend>{t("settings.accounts")}</legend>
           <AccountsSection
@@ -122,29 +77,98 @@ export function SettingsDialog(props: {
           <legend>{t("settings.connectors")}</legend>
           <ConnectorsSection backend={props.backend} />
         </fieldset>
-        <fieldset>
-          <legend>{t("settings.shortcuts")}</legend>
-          <dl className="shortcuts">
-            <dt>{shortcutLabel("Mod+J")}</dt>
-            <dd>{t("settings.shortcutList.nextUnread")}</dd>
-            <dt>{shortcutLabel("Mod+L")}</dt>
-            <dd>{t("settings.shortcutList.focusComposer")}</dd>
-            <dt>{shortcutLabel("Mod+Shift+E")}</dt>
-            <dd>{t("settings.shortcutList.endSession")}</dd>
-            <dt>{shortcutLabel("Mod+F")}</dt>
-            <dd>{t("settings.shortcutList.search")}</dd>
-            <dt>{shortcutLabel("Mod+Shift+M")}</dt>
-            <dd>{t("settings.shortcutList.switchMerchant")}</dd>
-            <dt>{shortcutLabel("Mod+Shift+D")}</dt>
-            <dd>{t("settings.shortcutList.draft")}</dd>
-            <dt>↑ / ↓</dt>
-            <dd>{t("settings.shortcutList.move")}</dd>
-          </dl>
-        </fieldset>
+        <ShortcutList />
         <button type="button" className="primary" onClick={props.onClose} data-testid="close-settings">
           {t("settings.close")}
         </button>
       </div>
     </div>
+  );
+}
+
+/** When a customer counts as upset, and whether the desktop says so. */
+function MoodSettings({ settings, set }: { settings: Settings; set: (patch: Partial<Settings>) => void }) {
+  const { t } = useTranslation();
+  return (
+    <fieldset>
+      <legend>{t("settings.mood")}</legend>
+      <label className="field">
+        <span>{t("settings.moodThreshold")}</span>
+        <select
+          value={settings.mood_warning_percent}
+          onChange={(e) => set({ mood_warning_percent: Number(e.target.value) })}
+          data-testid="mood-threshold"
+        >
+          {MOOD_THRESHOLDS.map((percent) => (
+            <option key={percent} value={percent}>
+              {t("settings.percent", { percent })}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        <input
+          type="checkbox"
+          checked={settings.notify_upset_customer}
+          onChange={(e) => set({ notify_upset_customer: e.target.checked })}
+        />{" "}
+        {t("settings.notifyUpsetCustomer")}
+      </label>
+      <p className="muted">{t("settings.moodHint")}</p>
+    </fieldset>
+  );
+}
+
+/** How long the audit log keeps its entries. */
+function PrivacySettings({ settings, set }: { settings: Settings; set: (patch: Partial<Settings>) => void }) {
+  const { t } = useTranslation();
+  return (
+    <fieldset>
+      <legend>{t("settings.privacy")}</legend>
+      <label className="field">
+        <span>{t("settings.auditRetention")}</span>
+        <select
+          value={settings.audit_retention_days}
+          onChange={(e) => set({ audit_retention_days: Number(e.target.value) })}
+          data-testid="audit-retention"
+        >
+          {AUDIT_RETENTION_CHOICES.includes(settings.audit_retention_days) ? null : (
+            <option value={settings.audit_retention_days}>{t("settings.days", { count: settings.audit_retention_days })}</option>
+          )}
+          {AUDIT_RETENTION_CHOICES.map((days) => (
+            <option key={days} value={days}>
+              {t("settings.days", { count: days })}
+            </option>
+          ))}
+        </select>
+      </label>
+      <p className="muted">{t("settings.auditHint")}</p>
+    </fieldset>
+  );
+}
+
+/** The keyboard shortcuts, as this system writes them. */
+function ShortcutList() {
+  const { t } = useTranslation();
+  return (
+    <fieldset>
+      <legend>{t("settings.shortcuts")}</legend>
+      <dl className="shortcuts">
+        <dt>{shortcutLabel("Mod+J")}</dt>
+        <dd>{t("settings.shortcutList.nextUnread")}</dd>
+        <dt>{shortcutLabel("Mod+L")}</dt>
+        <dd>{t("settings.shortcutList.focusComposer")}</dd>
+        <dt>{shortcutLabel("Mod+Shift+E")}</dt>
+        <dd>{t("settings.shortcutList.endSession")}</dd>
+        <dt>{shortcutLabel("Mod+F")}</dt>
+        <dd>{t("settings.shortcutList.search")}</dd>
+        <dt>{shortcutLabel("Mod+Shift+M")}</dt>
+        <dd>{t("settings.shortcutList.switchMerchant")}</dd>
+        <dt>{shortcutLabel("Mod+Shift+D")}</dt>
+        <dd>{t("settings.shortcutList.draft")}</dd>
+        <dt>↑ / ↓</dt>
+        <dd>{t("settings.shortcutList.move")}</dd>
+      </dl>
+    </fieldset>
   );
 }

@@ -10,6 +10,7 @@ import type { Backend } from "../backend/backend";
 import type { TenantOption, WorkbenchSnapshot } from "../backend/bindings";
 import { commandKey, shortcutLabel } from "../shortcuts";
 import { describeError } from "../errors";
+import { ErrorLine } from "./formParts";
 
 export function TenantSwitcher(props: {
   backend: Backend;
@@ -17,70 +18,8 @@ export function TenantSwitcher(props: {
   onSwitched: (snapshot: WorkbenchSnapshot) => void;
 }) {
   const { t } = useTranslation();
-  const [open, setOpen] = useState(false);
-  const [tenants, setTenants] = useState<TenantOption[] | null>(null);
-  const [query, setQuery] = useState("");
-  const [highlight, setHighlight] = useState(0);
-  const [busy, setBusy] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const search = useRef<HTMLInputElement>(null);
-  const button = useRef<HTMLButtonElement>(null);
-
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (commandKey(e) && e.shiftKey && e.key.toLowerCase() === "m") {
-        e.preventDefault();
-        setOpen(true);
-      }
-    };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, []);
-
-  useEffect(() => {
-    if (!open) return;
-    setQuery("");
-    setError(null);
-    setTenants(null);
-    search.current?.focus();
-    props.backend
-      .tenants()
-      .then((list) => {
-        setTenants(list);
-        setHighlight(0);
-      })
-      .catch((e: unknown) => setError(describeError(e)));
-  }, [open, props.backend]);
-
-  const shown = useMemo(() => {
-    const needle = query.trim().toLowerCase();
-    return (tenants ?? []).filter((tenant) => !needle || tenant.name.toLowerCase().includes(needle));
-  }, [tenants, query]);
-
-  const close = () => {
-    setOpen(false);
-    button.current?.focus();
-  };
-
-  const choose = async (tenant: TenantOption | undefined) => {
-    if (!tenant || busy) return;
-    if (tenant.active) return close();
-    if (!tenant.enabled) {
-      setError(t("tenants.disabled", { name: tenant.name }));
-      return;
-    }
-    setBusy(tenant.id);
-    setError(null);
-    try {
-      const snapshot = await props.backend.switchTenant(tenant.id);
-      props.onSwitched(snapshot);
-      close();
-    } catch (e) {
-      setError(t("tenants.switchFailed", { message: describeError(e) }));
-    } finally {
-      setBusy(null);
-    }
-  };
+  const { open, setOpen, tenants, query, setQuery, highlight, setHighlight, busy, error, shown, choose, close, search, button } =
+    useTenantSwitch(props.backend, props.onSwitched);
 
   return (
     <span className="tenant-switcher">
@@ -144,13 +83,83 @@ export function TenantSwitcher(props: {
             ))}
             {tenants !== null && shown.length === 0 && <li className="muted">{t("tenants.none")}</li>}
           </ul>
-          {error && (
-            <div className="error" role="alert">
-              {error}
-            </div>
-          )}
+          <ErrorLine message={error} />
         </div>
       )}
     </span>
   );
+}
+
+/**
+ * The switcher's state: open (also by Ctrl+Shift+M), the tenants filtered by what is typed, the
+ * highlighted one, and the switch itself (refused for a disabled tenant, nothing for the current one).
+ */
+function useTenantSwitch(backend: Backend, onSwitched: (snapshot: WorkbenchSnapshot) => void) {
+  const { t } = useTranslation();
+  const [open, setOpen] = useState(false);
+  const [tenants, setTenants] = useState<TenantOption[] | null>(null);
+  const [query, setQuery] = useState("");
+  const [highlight, setHighlight] = useState(0);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const search = useRef<HTMLInputElement>(null);
+  const button = useRef<HTMLButtonElement>(null);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (commandKey(e) && e.shiftKey && e.key.toLowerCase() === "m") {
+        e.preventDefault();
+        setOpen(true);
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
+
+  useEffect(() => {
+    if (!open) return;
+    setQuery("");
+    setError(null);
+    setTenants(null);
+    search.current?.focus();
+    backend
+      .tenants()
+      .then((list) => {
+        setTenants(list);
+        setHighlight(0);
+      })
+      .catch((e: unknown) => setError(describeError(e)));
+  }, [open, backend]);
+
+  const shown = useMemo(() => {
+    const needle = query.trim().toLowerCase();
+    return (tenants ?? []).filter((tenant) => !needle || tenant.name.toLowerCase().includes(needle));
+  }, [tenants, query]);
+
+  const close = () => {
+    setOpen(false);
+    button.current?.focus();
+  };
+
+  const choose = async (tenant: TenantOption | undefined) => {
+    if (!tenant || busy) return;
+    if (tenant.active) return close();
+    if (!tenant.enabled) {
+      setError(t("tenants.disabled", { name: tenant.name }));
+      return;
+    }
+    setBusy(tenant.id);
+    setError(null);
+    try {
+      const snapshot = await backend.switchTenant(tenant.id);
+      onSwitched(snapshot);
+      close();
+    } catch (e) {
+      setError(t("tenants.switchFailed", { message: describeError(e) }));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  return { open, setOpen, tenants, query, setQuery, highlight, setHighlight, busy, error, shown, choose, close, search, button };
 }

@@ -35,42 +35,11 @@ export function TopBar(props: {
   onTenantSwitched: (snapshot: WorkbenchSnapshot) => void;
 }) {
   const { t } = useTranslation();
-  const now = useNow(500);
   const { state } = props;
-  const connection = state.connection;
-  const connectionText = (() => {
-    switch (connection.state) {
-      case "connecting":
-        return t("topbar.connection.connecting");
-      case "connected":
-        return t("topbar.connection.connected");
-      case "reconnecting":
-        // The countdown runs from the moment the event arrived (approximately now).
-        return t("topbar.connection.reconnecting", { seconds: Math.max(0, Math.ceil(connection.retry_in_ms / 1000)) });
-      case "offline":
-        return t("topbar.connection.offline", { reason: connection.reason });
-    }
-  })();
-  void now;
   return (
     <header className="topbar" role="banner">
       <strong className="brand">{t("app.title")}</strong>
-      <label className="field">
-        <span>{t("topbar.status")}</span>
-        <select
-          value={statusValue(props.status)}
-          onChange={(e) => props.onStatus(parseStatus(e.target.value))}
-          data-testid="agent-status"
-        >
-          <option value="online">{t("topbar.online")}</option>
-          {BUSY_REASONS.map((reason) => (
-            <option key={reason} value={`busy-${reason}`}>
-              {reason === 2 ? t("topbar.busy") : `${t("topbar.busy")} · ${t(`topbar.busyReasons.${reason}`)}`}
-            </option>
-          ))}
-          <option value="offline">{t("topbar.offline")}</option>
-        </select>
-      </label>
+      <StatusChoice status={props.status} onStatus={props.onStatus} />
       <span className="muted" title={t("topbar.account")}>
         {state.snapshot?.account_name} · {state.snapshot?.agent_login}
       </span>
@@ -78,9 +47,7 @@ export function TopBar(props: {
       <TenantSwitcher backend={props.backend} tenantName={state.snapshot?.tenant_name ?? ""} onSwitched={props.onTenantSwitched} />
       <span className="spacer" />
       {state.queueWaiting > 0 && <span className="muted">{t("topbar.queue", { count: state.queueWaiting })}</span>}
-      <span className={`connection connection-${connection.state}`} role="status" aria-live="polite" data-testid="connection-state">
-        {connectionText}
-      </span>
+      <ConnectionState connection={state.connection} />
       <span className="unread-total" aria-label={t("topbar.unread", { count: props.unread })} data-testid="unread-total">
         {t("topbar.unread", { count: props.unread })}
       </span>
@@ -101,5 +68,54 @@ export function TopBar(props: {
         {t("topbar.settings")}
       </button>
     </header>
+  );
+}
+
+/** The agent's status on the platform: online, busy (with the platform's reasons) or offline. */
+function StatusChoice({ status, onStatus }: { status: AgentStatus; onStatus: (status: AgentStatus) => void }) {
+  const { t } = useTranslation();
+  return (
+    <label className="field">
+      <span>{t("topbar.status")}</span>
+      <select
+        value={statusValue(status)}
+        onChange={(e) => onStatus(parseStatus(e.target.value))}
+        data-testid="agent-status"
+      >
+        <option value="online">{t("topbar.online")}</option>
+        {BUSY_REASONS.map((reason) => (
+          <option key={reason} value={`busy-${reason}`}>
+            {reason === 2 ? t("topbar.busy") : `${t("topbar.busy")} · ${t(`topbar.busyReasons.${reason}`)}`}
+          </option>
+        ))}
+        <option value="offline">{t("topbar.offline")}</option>
+      </select>
+    </label>
+  );
+}
+
+/** The push connection's state, with the countdown to the next reconnect. */
+function ConnectionState({ connection }: { connection: WorkbenchState["connection"] }) {
+  const { t } = useTranslation();
+  // Re-rendered every half second for the countdown; the rest of the bar is not.
+  const now = useNow(500);
+  const connectionText = (() => {
+    switch (connection.state) {
+      case "connecting":
+        return t("topbar.connection.connecting");
+      case "connected":
+        return t("topbar.connection.connected");
+      case "reconnecting":
+        // The countdown runs from the moment the event arrived (approximately now).
+        return t("topbar.connection.reconnecting", { seconds: Math.max(0, Math.ceil(connection.retry_in_ms / 1000)) });
+      case "offline":
+        return t("topbar.connection.offline", { reason: connection.reason });
+    }
+  })();
+  void now;
+  return (
+    <span className={`connection connection-${connection.state}`} role="status" aria-live="polite" data-testid="connection-state">
+      {connectionText}
+    </span>
   );
 }

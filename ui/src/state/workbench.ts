@@ -116,33 +116,8 @@ function newer(a: Message | undefined, b: Message): Message {
 
 export function reduce(state: WorkbenchState, action: Action): WorkbenchState {
   switch (action.type) {
-    case "snapshot": {
-      const snapshot = action.snapshot;
-      // Another workspace (a tenant switch) starts from nothing: no session, message, draft count
-      // or selection of the previous tenant survives.
-      const base = snapshot.workspace === state.workspace ? state : { ...initialState, early: state.early };
-      const sessions: Record<string, Session> = {};
-      const lastMessage: Record<string, Message | undefined> = {};
-      for (const summary of snapshot.sessions) {
-        sessions[summary.session.id] = summary.session;
-        lastMessage[summary.session.id] = summary.last_message ?? undefined;
-      }
-      const { mode, account_name, tenant_id, tenant_name, agent_login, storage_warning } = snapshot;
-      const next: WorkbenchState = {
-        ...base,
-        ready: true,
-        workspace: snapshot.workspace,
-        early: [],
-        snapshot: { mode, account_name, tenant_id, tenant_name, agent_login, storage_warning },
-        sessions,
-        lastMessage,
-        connection: snapshot.connection,
-        storageProblem: snapshot.storage_problem,
-      };
-      return base.early
-        .filter((e) => e.workspace === snapshot.workspace)
-        .reduce((acc, e) => applyEvent(acc, e.event, Date.now()), next);
-    }
+    case "snapshot":
+      return fromSnapshot(state, action.snapshot);
     case "messagesLoaded": {
       // Keep optimistic messages the backend does not know yet.
       const loaded = [...action.messages].sort(compareMessages);
@@ -152,18 +127,8 @@ export function reduce(state: WorkbenchState, action: Action): WorkbenchState {
       const merged = local.reduce(upsertMessage, loaded);
       return { ...state, messages: { ...state.messages, [action.sessionId]: merged } };
     }
-    case "select": {
-      const unread = { ...state.unread };
-      if (action.sessionId) delete unread[action.sessionId];
-      // Only the open conversation stays in memory (a switch back reloads it from the local
-      // database in milliseconds); messages the core never accepted live only here, so they stay.
-      const messages: Record<string, Message[]> = {};
-      for (const [id, list] of Object.entries(state.messages)) {
-        const kept = id === action.sessionId ? list : list.filter((m) => m.client_msg_id && state.unsentLocally[m.client_msg_id]);
-        if (id === action.sessionId || kept.length > 0) messages[id] = kept;
-      }
-      return { ...state, selected: action.sessionId, unread, messages };
-    }
+    case "select":
+      return selectSession(state, action.sessionId);
     case "optimisticSend":
       return storeMessage(state, action.message, false);
     case "sendFailed": {
@@ -206,6 +171,48 @@ export function reduce(state: WorkbenchState, action: Action): WorkbenchState {
         return next;
       }, state);
   }
+}
+
+/** The workspace as a snapshot shows it; events that came before it (for its workspace) applied on top. */
+function fromSnapshot(state: WorkbenchState, snapshot: WorkbenchSnapshot): WorkbenchState {
+  // Another workspace (a tenant switch) starts from nothing: no session, message, draft count
+  // or selection of the previous tenant survives.
+  const base = snapshot.workspace === state.workspace ? state : { ...initialState, early: state.early };
+  const sessions: Record<string, Session> = {};
+  const lastMessage: Record<string, Message | undefined> = {};
+  for (const summary of snapshot.sessions) {
+    sessions[summary.session.id] = summary.session;
+    lastMessage[summary.session.id] = summary.last_message ?? undefined;
+  }
+  const { mode, account_name, tenant_id, tenant_name, agent_login, storage_warning } = snapshot;
+  const next: WorkbenchState = {
+    ...base,
+    ready: true,
+    workspace: snapshot.workspace,
+    early: [],
+    snapshot: { mode, account_name, tenant_id, tenant_name, agent_login, storage_warning },
+    sessions,
+    lastMessage,
+    connection: snapshot.connection,
+    storageProblem: snapshot.storage_problem,
+  };
+  return base.early
+    .filter((e) => e.workspace === snapshot.workspace)
+    .reduce((acc, e) => applyEvent(acc, e.event, Date.now()), next);
+}
+
+/** Opens a session: its unread count cleared, and only its conversation kept in memory. */
+function selectSession(state: WorkbenchState, sessionId: string | null): WorkbenchState {
+  const unread = { ...state.unread };
+  if (sessionId) delete unread[sessionId];
+  // Only the open conversation stays in memory (a switch back reloads it from the local
+  // database in milliseconds); messages the core never accepted live only here, so they stay.
+  const messages: Record<string, Message[]> = {};
+  for (const [id, list] of Object.entries(state.messages)) {
+    const kept = id === sessionId ? list : list.filter((m) => m.client_msg_id && state.unsentLocally[m.client_msg_id]);
+    if (id === sessionId || kept.length > 0) messages[id] = kept;
+  }
+  return { ...state, selected: sessionId, unread, messages };
 }
 
 function storeMessage(state: WorkbenchState, message: Message, countUnread: boolean): WorkbenchState {

@@ -68,6 +68,7 @@ pub struct SoakArgs {
 }
 
 /// Talks to the sandbox's `/__sandbox/` controls.
+#[derive(Clone)]
 struct Control {
     http: reqwest::Client,
     base: String,
@@ -151,22 +152,106 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<i32> {
         .clone()
         .unwrap_or_else(|| temp.path().to_path_buf());
     let database_path = Store::database_path(&data_dir, "soak", "sandbox");
-    let agent = info
-        .agents
-        .first()
-        .context("the sandbox has no agents")?
-        .clone();
-
-    let mut merged = LatencyHistogram::default();
-    let mut kills = 0u64;
     // The database is encrypted as the app's is (a key for this run, registered here for the final
     // checks and handed to each engine process on its stdin).
     let database_key = agentdesk_store::DatabaseKey::generate();
     let database = Database::encrypted(database_path.clone(), database_key.clone());
-    let mut engine = start_engine(&args, &info, &data_dir, &database_key).await?;
+    let engines = Engines {
+        current: start_engine(&args, &info, &data_dir, &database_key).await?,
+        merged: LatencyHistogram::default(),
+        kills: 0,
+    };
     wait_connected(&control).await?;
 
-    let load_started = Instant::now();
+    let load = start_load(&control, &args, &info).await?;
+    let chaos = (args.faults == FaultMode::Chaos)
+        .then(|| tokio::spawn(chaos(control.clone(), load.steady_faults.clone())));
+    let mut engines =
+        run_while_loading(&control, engines, &args, &info, &data_dir, &database_key).await?;
+    if let Some(chaos) = chaos {
+        chaos.abort();
+        control.post("/faults", load.steady_faults.clone()).await?;
+    }
+
+    let drained = drain(&control, &database, &args, load.started).await?;
+    stop(engines.current, &mut engines.merged).await;
+    let counted = count(&control, &database, &load, &drained).await?;
+    let mut figures = counted.figures(&args, &load, &drained, &engines.merged);
+    // SQLCipher leaves no plain SQLite header on disk.
+    figures["encrypted_on_disk"] = json!(std::fs::read(&database_path)
+        .map(|bytes| !bytes.starts_with(b"SQLite format 3"))
+        .unwrap_or(false));
+    if args.kill_every.is_some() {
+        figures["kills"] = json!(engines.kills);
+    }
+    let sandbox_stats = control.get("/stats").await?;
+    figures["sandbox"] = json!({
+        "pushes_duplicated": sandbox_stats["pushes_duplicated"], "pushes_reordered": sandbox_stats["pushes_reordered"],
+        "sockets_dropped": sandbox_stats["sockets_dropped"], "injected_errors": sandbox_stats["injected_errors"],
+        "tokens_issued": sandbox_stats["tokens_issued"], "logins": sandbox_stats["logins"],
+        "history_queries": sandbox_stats["history_queries"],
+    });
+    println!("{figures}");
+    sandbox.shutdown().await;
+    Ok(if counted.clean() { 0 } else { 1 })
+}
+
+/// Waits for the load to end, killing and restarting the engine on `--kill-every`'s schedule.
+async fn run_while_loading(
+    control: &Control,
+    mut engines: Engines,
+    args: &SoakArgs,
+    info: &ReadyInfo,
+    data_dir: &Path,
+    database_key: &agentdesk_store::DatabaseKey,
+) -> anyhow::Result<Engines> {
+    let mut next_kill = args
+        .kill_every
+        .map(|k| Instant::now() + Duration::from_secs_f64(k));
+    while control.get("/stats").await?["load_running"]
+        .as_bool()
+        .unwrap_or(false)
+    {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if let Some(at) = next_kill.filter(|at| Instant::now() >= *at) {
+            engines.current = restart(
+                engines.current,
+                &mut engines.merged,
+                args,
+                info,
+                data_dir,
+                database_key,
+            )
+            .await?;
+            engines.kills += 1;
+            next_kill = Some(at + Duration::from_secs_f64(args.kill_every.unwrap_or(1.0)));
+        }
+    }
+    Ok(engines)
+}
+
+/// The engine of the run (restarted after each kill) and what its runs measured together.
+struct Engines {
+    current: EngineRun,
+    merged: LatencyHistogram,
+    kills: u64,
+}
+
+/// The load the sandbox was asked for.
+struct Load {
+    started: Instant,
+    planned: u64,
+    /// The session whose replies the platform answers late, and by how much (ms).
+    slow_session: Option<(String, u64)>,
+    /// The faults that hold for the whole run (the slow session), under any chaos.
+    steady_faults: Value,
+}
+
+/// Starts the visitors writing, and the slow session's fault if one was asked for (the first load
+/// session, from its first reply on).
+async fn start_load(control: &Control, args: &SoakArgs, info: &ReadyInfo) -> anyhow::Result<Load> {
+    let agent = info.agents.first().context("the sandbox has no agents")?;
+    let started = Instant::now();
     let load = control
         .post(
             "/load",
@@ -174,8 +259,6 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<i32> {
                    "seconds": args.seconds, "reply_every": args.reply_every}),
         )
         .await?;
-    let planned = load["planned_messages"].as_u64().unwrap_or(0);
-    // The first load session is the slow one, from its first reply on.
     let slow_session = match args.slow_session_ms {
         Some(ms) => Some((
             load["sessions"][0]
@@ -193,33 +276,30 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<i32> {
     if slow_session.is_some() {
         control.post("/faults", steady_faults.clone()).await?;
     }
-    let chaos = (args.faults == FaultMode::Chaos)
-        .then(|| tokio::spawn(chaos(control_clone(&control), steady_faults.clone())));
+    Ok(Load {
+        started,
+        planned: load["planned_messages"].as_u64().unwrap_or(0),
+        slow_session,
+        steady_faults,
+    })
+}
 
-    // While the load runs: kill and restart the engine on schedule.
-    let mut next_kill = args
-        .kill_every
-        .map(|k| Instant::now() + Duration::from_secs_f64(k));
-    let mut all_stored_at = None;
-    loop {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        let stats = control.get("/stats").await?;
-        let running = stats["load_running"].as_bool().unwrap_or(false);
-        if !running {
-            break;
-        }
-        if let Some(at) = next_kill.filter(|at| Instant::now() >= *at) {
-            engine = restart(engine, &mut merged, &args, &info, &data_dir, &database_key).await?;
-            kills += 1;
-            next_kill = Some(at + Duration::from_secs_f64(args.kill_every.unwrap_or(1.0)));
-        }
-    }
-    if let Some(chaos) = chaos {
-        chaos.abort();
-        control.post("/faults", steady_faults.clone()).await?;
-    }
+/// What the load pushed and when the engine had stored it all.
+struct Drained {
+    pushed: u64,
+    expected_replies: u64,
+    /// Seconds from the load's start until every pushed message was stored (else until the drain ended).
+    elapsed_s: f64,
+}
 
-    // Drain: everything pushed stored, every question answered on the platform.
+/// Waits until everything pushed is stored, every question answered on the platform and the outbox
+/// empty, or `--drain-seconds` passed.
+async fn drain(
+    control: &Control,
+    database: &Database,
+    args: &SoakArgs,
+    load_started: Instant,
+) -> anyhow::Result<Drained> {
     let pushed = control.get("/stats").await?["load_messages"]
         .as_u64()
         .unwrap_or(0);
@@ -228,9 +308,10 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<i32> {
     } else {
         pushed.div_ceil(args.reply_every)
     };
-    let drain_deadline = Instant::now() + Duration::from_secs_f64(args.drain_seconds);
+    let deadline = Instant::now() + Duration::from_secs_f64(args.drain_seconds);
+    let mut all_stored_at = None;
     loop {
-        let stored = count_inbound(&database).unwrap_or(0);
+        let stored = count_inbound(database).unwrap_or(0);
         if stored >= pushed && all_stored_at.is_none() {
             all_stored_at = Some(load_started.elapsed());
         }
@@ -247,25 +328,104 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<i32> {
             tokio::time::sleep(SETTLE).await;
             break;
         }
-        if Instant::now() > drain_deadline {
+        if Instant::now() > deadline {
             eprintln!("soak: drain timed out: stored {stored}/{pushed}, replies {replies}/{expected_replies}, outbox {depth}");
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    stop(engine, &mut merged).await;
-    let elapsed = all_stored_at
-        .unwrap_or_else(|| load_started.elapsed())
-        .as_secs_f64();
+    Ok(Drained {
+        pushed,
+        expected_replies,
+        elapsed_s: all_stored_at
+            .unwrap_or_else(|| load_started.elapsed())
+            .as_secs_f64(),
+    })
+}
 
-    // Count from the records.
+/// What the database and the platform hold at the end, counted from their own records.
+struct Counted {
+    integrity: String,
+    stored: u64,
+    sent: u64,
+    platform_received: u64,
+    shown_twice: u64,
+    lost: u64,
+    order: OrderReport,
+    platform_out_of_order: u64,
+    reply_times: LatencyHistogram,
+    /// The slow session's replies, when there was one.
+    slow_times: Option<LatencyHistogram>,
+}
+
+impl Counted {
+    fn duplicated(&self) -> u64 {
+        self.order.duplicated_texts + self.shown_twice
+    }
+
+    fn out_of_order(&self) -> u64 {
+        self.order.out_of_order + self.platform_out_of_order
+    }
+
+    fn clean(&self) -> bool {
+        self.lost == 0
+            && self.duplicated() == 0
+            && self.out_of_order() == 0
+            && self.integrity == "ok"
+    }
+
+    fn figures(
+        &self,
+        args: &SoakArgs,
+        load: &Load,
+        drained: &Drained,
+        merged: &LatencyHistogram,
+    ) -> Value {
+        let mut figures = json!({
+            "pushed": drained.pushed,
+            "planned": load.planned,
+            "stored": self.stored,
+            "sent": self.sent,
+            "platform_received": self.platform_received,
+            "shown_twice_to_customers": self.shown_twice,
+            "lost": self.lost,
+            "duplicated": self.duplicated(),
+            "out_of_order": self.out_of_order(),
+            "out_of_order_detail": {"stored": self.order.out_of_order, "replies": self.platform_out_of_order},
+            "msgs_per_s": (self.stored as f64 / drained.elapsed_s.max(0.001)).round(),
+            "p99_ms": (merged.quantile_ms(0.99) * 100.0).round() / 100.0,
+            "p50_ms": (merged.quantile_ms(0.5) * 100.0).round() / 100.0,
+            "latency_samples": merged.count(),
+            // A reply from queued on this machine to stored by the platform, the slow session left out.
+            "reply_p99_ms": quantile(&self.reply_times, 0.99),
+            "reply_p50_ms": quantile(&self.reply_times, 0.5),
+            "reply_samples": self.reply_times.count(),
+            "integrity": self.integrity,
+            "faults": if args.faults == FaultMode::Chaos { "chaos" } else { "none" },
+            "sessions": args.sessions,
+            "rate": args.rate,
+        });
+        if let (Some((cid, ms)), Some(slow_times)) = (&load.slow_session, &self.slow_times) {
+            figures["slow_session"] = json!({"cid": cid, "delay_ms": ms,
+                "replies": slow_times.count(), "reply_p50_ms": quantile(slow_times, 0.5)});
+        }
+        figures
+    }
+}
+
+/// Counts losses, duplicates and order from the database and the platform's stored replies.
+async fn count(
+    control: &Control,
+    database: &Database,
+    load: &Load,
+    drained: &Drained,
+) -> anyhow::Result<Counted> {
     let store = database.open_read_only()?;
     let integrity = match store.integrity_check() {
         Ok(()) => "ok".to_string(),
         Err(error) => error.to_string(),
     };
-    let in_order = store.texts_in_order()?;
-    let report = order_report(&in_order);
+    let order = order_report(&store.texts_in_order()?);
     let inbound_texts: HashSet<String> = store.message_texts(Direction::In)?.into_iter().collect();
     let stored = inbound_texts.len() as u64;
     let sent = store.message_texts(Direction::Out)?.len() as u64;
@@ -277,9 +437,7 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<i32> {
     let platform_texts: HashSet<&str> = seen.iter().map(|m| m.content.as_str()).collect();
     let shown_twice = seen.len() as u64 - platform_texts.len() as u64;
     let queued = store.queued_texts()?;
-    let platform_out_of_order = reply_order_violations(&seen, &queued);
-    let slow_cid = slow_session.as_ref().map(|(cid, _)| cid.as_str());
-    let reply_times = reply_latencies(&seen, &queued, slow_cid);
+    let slow_cid = load.slow_session.as_ref().map(|(cid, _)| cid.as_str());
     // Every stored question must have its answer on the platform, and the platform must hold as
     // many answers as questions were generated.
     let unanswered = inbound_texts
@@ -289,74 +447,27 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<i32> {
                 && !platform_texts.contains(crate::responder::reply_text(t).as_str())
         })
         .count() as u64;
-    let lost = pushed.saturating_sub(stored)
-        + expected_replies
+    let lost = drained.pushed.saturating_sub(stored)
+        + drained
+            .expected_replies
             .saturating_sub(platform_texts.len() as u64)
             .max(unanswered);
-    let duplicated = report.duplicated_texts + shown_twice;
-    let out_of_order = report.out_of_order + platform_out_of_order;
-    let mut figures = json!({
-        "pushed": pushed,
-        "planned": planned,
-        "stored": stored,
-        "sent": sent,
-        "platform_received": seen.len(),
-        "shown_twice_to_customers": shown_twice,
-        "lost": lost,
-        "duplicated": duplicated,
-        "out_of_order": out_of_order,
-        "out_of_order_detail": {"stored": report.out_of_order, "replies": platform_out_of_order},
-        "msgs_per_s": (stored as f64 / elapsed.max(0.001)).round(),
-        "p99_ms": (merged.quantile_ms(0.99) * 100.0).round() / 100.0,
-        "p50_ms": (merged.quantile_ms(0.5) * 100.0).round() / 100.0,
-        "latency_samples": merged.count(),
-        // A reply from queued on this machine to stored by the platform, the slow session left out.
-        "reply_p99_ms": quantile(&reply_times, 0.99),
-        "reply_p50_ms": quantile(&reply_times, 0.5),
-        "reply_samples": reply_times.count(),
-        "integrity": integrity,
-        // SQLCipher leaves no plain SQLite header on disk.
-        "encrypted_on_disk": std::fs::read(&database_path)
-            .map(|bytes| !bytes.starts_with(b"SQLite format 3"))
-            .unwrap_or(false),
-        "faults": if args.faults == FaultMode::Chaos { "chaos" } else { "none" },
-        "sessions": args.sessions,
-        "rate": args.rate,
+    let slow_times = slow_cid.map(|cid| {
+        let slow: Vec<&AgentMessage> = seen.iter().copied().filter(|m| m.cid == cid).collect();
+        reply_latencies(&slow, &queued, None)
     });
-    if args.kill_every.is_some() {
-        figures["kills"] = json!(kills);
-    }
-    if let Some((cid, ms)) = &slow_session {
-        let slow_times = reply_latencies(
-            &seen
-                .iter()
-                .copied()
-                .filter(|m| m.cid == *cid)
-                .collect::<Vec<_>>(),
-            &queued,
-            None,
-        );
-        figures["slow_session"] = json!({"cid": cid, "delay_ms": ms,
-            "replies": slow_times.count(), "reply_p50_ms": quantile(&slow_times, 0.5)});
-    }
-    let sandbox_stats = control.get("/stats").await?;
-    figures["sandbox"] = json!({
-        "pushes_duplicated": sandbox_stats["pushes_duplicated"], "pushes_reordered": sandbox_stats["pushes_reordered"],
-        "sockets_dropped": sandbox_stats["sockets_dropped"], "injected_errors": sandbox_stats["injected_errors"],
-        "tokens_issued": sandbox_stats["tokens_issued"], "logins": sandbox_stats["logins"],
-        "history_queries": sandbox_stats["history_queries"],
-    });
-    println!("{figures}");
-    sandbox.shutdown().await;
-    let clean = lost == 0 && duplicated == 0 && out_of_order == 0 && integrity == "ok";
-    Ok(if clean { 0 } else { 1 })
-}
-
-fn control_clone(control: &Control) -> Control {
-    Control {
-        http: control.http.clone(),
-        base: control.base.clone(),
-    }
+    Ok(Counted {
+        integrity,
+        stored,
+        sent,
+        platform_received: seen.len() as u64,
+        shown_twice,
+        lost,
+        order,
+        platform_out_of_order: reply_order_violations(&seen, &queued),
+        reply_times: reply_latencies(&seen, &queued, slow_cid),
+        slow_times,
+    })
 }
 
 /// The chaos schedule on top of the steady faults: a latency spike, then superseded and expired

@@ -59,6 +59,18 @@ pub enum Protocol {
     SfExpress,
 }
 
+impl Protocol {
+    /// The name a connector file writes it with.
+    fn file_name(self) -> &'static str {
+        match self {
+            Protocol::Rest => "rest",
+            Protocol::QiyuCrm => "qiyu_crm",
+            Protocol::Kuaidi100 => "kuaidi100",
+            Protocol::SfExpress => "sf_express",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -270,6 +282,19 @@ fn one() -> u64 {
     1
 }
 
+impl Paging {
+    /// How many pages one look-up reads at most.
+    pub(crate) fn max_pages(&self) -> u32 {
+        match self {
+            Paging::None => 1,
+            Paging::Page { max_pages, .. }
+            | Paging::Offset { max_pages, .. }
+            | Paging::Cursor { max_pages, .. }
+            | Paging::NextUrl { max_pages, .. } => (*max_pages).max(1),
+        }
+    }
+}
+
 fn default_max_pages() -> u32 {
     5
 }
@@ -377,6 +402,41 @@ fn check_pointer(key: &str, value: &str) -> Result<(), RestError> {
 
 impl ConnectorConfig {
     fn check(&self) -> Result<(), RestError> {
+        self.check_name_and_address()?;
+        self.check_roles()?;
+        match self.protocol {
+            Protocol::Kuaidi100 => return self.require("customer", &self.customer),
+            Protocol::SfExpress => return self.require("partner_id", &self.partner_id),
+            // The Qiyu CRM protocol fixes its own requests and answers: no tables to check.
+            Protocol::QiyuCrm => return self.require("appid", &self.appid),
+            _ => {}
+        }
+        if self.provides.contains(&Role::Profile) {
+            let profile = self.profile.as_ref().ok_or_else(|| {
+                RestError::Config("provides has `profile` but there is no [profile] table".into())
+            })?;
+            require_a_request("profile", &profile.lookups)?;
+            profile.map.check()?;
+        }
+        if self.provides.contains(&Role::Orders) {
+            let orders = self.orders.as_ref().ok_or_else(|| {
+                RestError::Config("provides has `orders` but there is no [orders] table".into())
+            })?;
+            require_a_request("orders", &orders.lookups)?;
+            orders.map.check()?;
+        }
+        // Every table present is checked, also one that `provides` does not name yet.
+        if let Some(profile) = &self.profile {
+            check_requests("profile", &profile.lookups)?;
+        }
+        if let Some(orders) = &self.orders {
+            check_requests("orders", &orders.lookups)?;
+        }
+        Ok(())
+    }
+
+    /// A name that can name a file and a keychain item; an http(s) base URL.
+    fn check_name_and_address(&self) -> Result<(), RestError> {
         let name_ok = !self.name.is_empty()
             && self.name.len() <= 64
             && !self.name.contains('/')
@@ -396,6 +456,11 @@ impl ConnectorConfig {
                 self.base_url
             )));
         }
+        Ok(())
+    }
+
+    /// Carriers track parcels and nothing else; everything else answers profiles and/or orders.
+    fn check_roles(&self) -> Result<(), RestError> {
         if self.provides.is_empty() {
             return Err(RestError::Config(
                 "provides must name `profile`, `orders` or both".into(),
@@ -409,116 +474,102 @@ impl ConnectorConfig {
                 "only carriers (protocol kuaidi100 or sf_express) provide tracking".into()
             }));
         }
-        let missing = |key: &str, value: &Option<String>| {
-            if value.as_deref().is_none_or(|v| v.trim().is_empty()) {
-                Err(RestError::Config(format!(
-                    "a {:?} connector needs its `{key}`",
-                    self.protocol
-                )))
-            } else {
-                Ok(())
-            }
-        };
-        match self.protocol {
-            Protocol::Kuaidi100 => return missing("customer", &self.customer),
-            Protocol::SfExpress => return missing("partner_id", &self.partner_id),
-            _ => {}
+        Ok(())
+    }
+
+    /// A field the protocol needs, present and not blank.
+    fn require(&self, key: &str, value: &Option<String>) -> Result<(), RestError> {
+        if value.as_deref().is_none_or(|v| v.trim().is_empty()) {
+            Err(RestError::Config(format!(
+                "a {} connector needs its `{key}`",
+                self.protocol.file_name()
+            )))
+        } else {
+            Ok(())
         }
-        if self.protocol == Protocol::QiyuCrm {
-            if self.appid.as_deref().is_none_or(|a| a.trim().is_empty()) {
-                return Err(RestError::Config(
-                    "a qiyu_crm connector needs its `appid`".into(),
-                ));
-            }
-            return Ok(());
-        }
-        if self.provides.contains(&Role::Profile) {
-            let profile = self.profile.as_ref().ok_or_else(|| {
-                RestError::Config("provides has `profile` but there is no [profile] table".into())
-            })?;
-            if profile.lookups.is_empty() {
-                return Err(RestError::Config(
-                    "[profile] needs a request: by_external_id, by_phone or by_email".into(),
-                ));
-            }
-            let map = &profile.map;
-            check_pointer("profile.map.root", &map.root)?;
-            for (key, value) in [
-                ("name", &map.name),
-                ("phone", &map.phone),
-                ("email", &map.email),
-                ("tier", &map.tier),
-                ("tags", &map.tags),
-                ("lifetime_value", &map.lifetime_value),
-            ] {
-                if let Some(value) = value {
-                    check_pointer(&format!("profile.map.{key}"), value)?;
-                }
-            }
-            for (label, value) in &map.fields {
-                check_pointer(&format!("profile.map.fields.{label}"), value)?;
+    }
+}
+
+impl ProfileMap {
+    fn check(&self) -> Result<(), RestError> {
+        check_pointer("profile.map.root", &self.root)?;
+        for (key, value) in [
+            ("name", &self.name),
+            ("phone", &self.phone),
+            ("email", &self.email),
+            ("tier", &self.tier),
+            ("tags", &self.tags),
+            ("lifetime_value", &self.lifetime_value),
+        ] {
+            if let Some(value) = value {
+                check_pointer(&format!("profile.map.{key}"), value)?;
             }
         }
-        if self.provides.contains(&Role::Orders) {
-            let orders = self.orders.as_ref().ok_or_else(|| {
-                RestError::Config("provides has `orders` but there is no [orders] table".into())
-            })?;
-            if orders.lookups.is_empty() {
-                return Err(RestError::Config(
-                    "[orders] needs a request: by_external_id, by_phone or by_email".into(),
-                ));
-            }
-            let map = &orders.map;
-            check_pointer("orders.map.list", &map.list)?;
-            check_pointer("orders.map.id", &map.id)?;
-            for (key, value) in [
-                ("status", &map.status),
-                ("amount", &map.amount),
-                ("placed_at", &map.placed_at),
-                ("lines", &map.lines),
-                ("line_name", &map.line_name),
-                ("line_quantity", &map.line_quantity),
-                ("line_price", &map.line_price),
-                ("carrier", &map.carrier),
-                ("waybill", &map.waybill),
-            ] {
-                if let Some(value) = value {
-                    check_pointer(&format!("orders.map.{key}"), value)?;
-                }
-            }
-            if map.lines.is_some() != map.line_name.is_some() {
-                return Err(RestError::Config(
-                    "orders.map.lines and orders.map.line_name go together".into(),
-                ));
-            }
-        }
-        let lookups = [
-            ("profile", self.profile.as_ref().map(|p| &p.lookups)),
-            ("orders", self.orders.as_ref().map(|o| &o.lookups)),
-        ];
-        for (table, lookups) in lookups {
-            let Some(lookups) = lookups else { continue };
-            for (key, template) in [
-                ("by_external_id", &lookups.by_external_id),
-                ("by_phone", &lookups.by_phone),
-                ("by_email", &lookups.by_email),
-            ] {
-                let Some(template) = template else { continue };
-                if !matches!(template.method.as_str(), "GET" | "POST") {
-                    return Err(RestError::Config(format!(
-                        "{table}.{key}.method {:?} must be GET or POST",
-                        template.method
-                    )));
-                }
-                if let Some(body) = &template.body {
-                    serde_json::from_str::<serde_json::Value>(body).map_err(|e| {
-                        RestError::Config(format!("{table}.{key}.body is not JSON: {e}"))
-                    })?;
-                }
-            }
+        for (label, value) in &self.fields {
+            check_pointer(&format!("profile.map.fields.{label}"), value)?;
         }
         Ok(())
     }
+}
+
+impl OrderMap {
+    fn check(&self) -> Result<(), RestError> {
+        check_pointer("orders.map.list", &self.list)?;
+        check_pointer("orders.map.id", &self.id)?;
+        for (key, value) in [
+            ("status", &self.status),
+            ("amount", &self.amount),
+            ("placed_at", &self.placed_at),
+            ("lines", &self.lines),
+            ("line_name", &self.line_name),
+            ("line_quantity", &self.line_quantity),
+            ("line_price", &self.line_price),
+            ("carrier", &self.carrier),
+            ("waybill", &self.waybill),
+        ] {
+            if let Some(value) = value {
+                check_pointer(&format!("orders.map.{key}"), value)?;
+            }
+        }
+        if self.lines.is_some() != self.line_name.is_some() {
+            return Err(RestError::Config(
+                "orders.map.lines and orders.map.line_name go together".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A table the connector provides has at least one request.
+fn require_a_request(table: &str, lookups: &Lookups) -> Result<(), RestError> {
+    if lookups.is_empty() {
+        return Err(RestError::Config(format!(
+            "[{table}] needs a request: by_external_id, by_phone or by_email"
+        )));
+    }
+    Ok(())
+}
+
+/// A table's requests are each GET or POST, with a body that is JSON.
+fn check_requests(table: &str, lookups: &Lookups) -> Result<(), RestError> {
+    for (key, template) in [
+        ("by_external_id", &lookups.by_external_id),
+        ("by_phone", &lookups.by_phone),
+        ("by_email", &lookups.by_email),
+    ] {
+        let Some(template) = template else { continue };
+        if !matches!(template.method.as_str(), "GET" | "POST") {
+            return Err(RestError::Config(format!(
+                "{table}.{key}.method {:?} must be GET or POST",
+                template.method
+            )));
+        }
+        if let Some(body) = &template.body {
+            serde_json::from_str::<serde_json::Value>(body)
+                .map_err(|e| RestError::Config(format!("{table}.{key}.body is not JSON: {e}")))?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -188,27 +188,22 @@ impl RestConnector {
             return Ok(Vec::new());
         };
         let mut collected: Vec<Order> = Vec::new();
-        let mut page_number = match orders.paging {
-            Paging::Page { start, .. } => start,
-            _ => 1,
+        let mut page = NextPage {
+            number: match orders.paging {
+                Paging::Page { start, .. } => start,
+                _ => 1,
+            },
+            offset: 0,
+            url: None,
         };
-        let mut offset: u64 = 0;
-        let mut next_url: Option<url::Url> = None;
-        let max_pages = match &orders.paging {
-            Paging::None => 1,
-            Paging::Page { max_pages, .. }
-            | Paging::Offset { max_pages, .. }
-            | Paging::Cursor { max_pages, .. }
-            | Paging::NextUrl { max_pages, .. } => (*max_pages).max(1),
-        };
-        for _ in 0..max_pages {
-            vars.insert("page", page_number.to_string());
-            vars.insert("offset", offset.to_string());
+        for _ in 0..orders.paging.max_pages() {
+            vars.insert("page", page.number.to_string());
+            vars.insert("offset", page.offset.to_string());
             if let Paging::Offset { limit, .. } = orders.paging {
                 vars.insert("limit", limit.to_string());
             }
             let answer = self
-                .request("orders", template, &vars, next_url.take())
+                .request("orders", template, &vars, page.url.take())
                 .await?;
             let items = match template::at(&answer, &orders.map.list) {
                 Some(Value::Array(items)) => items.as_slice(),
@@ -223,55 +218,65 @@ impl RestConnector {
             if items.is_empty() {
                 break;
             }
-            for item in items {
-                if collected.len() >= MAX_ORDERS {
-                    break;
-                }
-                if let Some(order) = self.order(item) {
-                    collected.push(order);
-                }
-            }
-            if collected.len() >= MAX_ORDERS {
+            let room = MAX_ORDERS - collected.len();
+            collected.extend(items.iter().filter_map(|item| self.order(item)).take(room));
+            if collected.len() >= MAX_ORDERS
+                || !self.advance(&orders.paging, &mut page, &answer, items.len(), &mut vars)?
+            {
                 break;
-            }
-            let more = |has_more: &Option<String>| {
-                has_more.as_deref().is_none_or(|p| {
-                    matches!(template::at(&answer, p), Some(Value::Bool(true)))
-                        || template::at(&answer, p)
-                            .and_then(template::text)
-                            .is_some_and(|t| t == "true" || t == "1")
-                })
-            };
-            match &orders.paging {
-                Paging::None => break,
-                Paging::Page { has_more, .. } => {
-                    if !more(has_more) {
-                        break;
-                    }
-                    page_number += 1;
-                }
-                Paging::Offset { .. } => offset += items.len() as u64,
-                Paging::Cursor { next, has_more, .. } => {
-                    let Some(cursor) = template::at(&answer, next).and_then(template::text) else {
-                        break;
-                    };
-                    if !more(has_more) || cursor.is_empty() {
-                        break;
-                    }
-                    vars.insert("cursor", cursor);
-                }
-                Paging::NextUrl { next, .. } => {
-                    let Some(path) = template::at(&answer, next).and_then(template::text) else {
-                        break;
-                    };
-                    next_url = Some(self.base_url.join(&path).map_err(|e| RestError::Decode {
-                        source_name: self.config.name.clone(),
-                        message: format!("next page {path:?} is not a path: {e}"),
-                    })?);
-                }
             }
         }
         Ok(collected)
+    }
+
+    /// Moves `page` past the page just read, by the system's paging style. False when the answer
+    /// says there is no next page.
+    fn advance(
+        &self,
+        paging: &Paging,
+        page: &mut NextPage,
+        answer: &Value,
+        items_read: usize,
+        vars: &mut Vars,
+    ) -> Result<bool, RestError> {
+        // A `has_more` pointer, when the system gives one, must say true ("true", true or 1).
+        let more = |has_more: &Option<String>| {
+            has_more.as_deref().is_none_or(|p| {
+                matches!(template::at(answer, p), Some(Value::Bool(true)))
+                    || template::at(answer, p)
+                        .and_then(template::text)
+                        .is_some_and(|t| t == "true" || t == "1")
+            })
+        };
+        match paging {
+            Paging::None => return Ok(false),
+            Paging::Page { has_more, .. } => {
+                if !more(has_more) {
+                    return Ok(false);
+                }
+                page.number += 1;
+            }
+            Paging::Offset { .. } => page.offset += items_read as u64,
+            Paging::Cursor { next, has_more, .. } => {
+                let Some(cursor) = template::at(answer, next).and_then(template::text) else {
+                    return Ok(false);
+                };
+                if !more(has_more) || cursor.is_empty() {
+                    return Ok(false);
+                }
+                vars.insert("cursor", cursor);
+            }
+            Paging::NextUrl { next, .. } => {
+                let Some(path) = template::at(answer, next).and_then(template::text) else {
+                    return Ok(false);
+                };
+                page.url = Some(self.base_url.join(&path).map_err(|e| RestError::Decode {
+                    source_name: self.config.name.clone(),
+                    message: format!("next page {path:?} is not a path: {e}"),
+                })?);
+            }
+        }
+        Ok(true)
     }
 
     fn order(&self, item: &Value) -> Option<Order> {
@@ -454,4 +459,11 @@ fn labelled(value: &Value, fields: &std::collections::BTreeMap<String, String>) 
             })
         })
         .collect()
+}
+
+/// Where the next page of orders is, in whichever terms the system pages by.
+struct NextPage {
+    number: u64,
+    offset: u64,
+    url: Option<url::Url>,
 }

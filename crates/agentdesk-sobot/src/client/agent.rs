@@ -372,33 +372,7 @@ impl AgentClient {
         let mut relogged = false;
         loop {
             let login = self.ensure_login().await.map_err(SendFailure::NotSent)?;
-            let (content, msg_type) = match message {
-                OutgoingMessage::Text(text) => (text.as_str(), "0"),
-                OutgoingMessage::Attachment(file) if file.mime.starts_with("video/") => ("", "3"),
-                OutgoingMessage::Attachment(_) => ("", "1"),
-            };
-            let mut form = reqwest::multipart::Form::new()
-                .text("content", content.to_string())
-                .text("uid", uid.to_string())
-                .text("cid", cid.to_string())
-                .text("msgType", msg_type)
-                .text("from", SDK_FROM)
-                .text("version", SDK_VERSION);
-            if let OutgoingMessage::Attachment(file) = message {
-                let part = reqwest::multipart::Part::bytes(file.bytes.clone())
-                    .file_name(
-                        url::form_urlencoded::byte_serialize(file.file_name.as_bytes())
-                            .collect::<String>(),
-                    )
-                    .mime_str(&file.mime)
-                    .map_err(|e| {
-                        SendFailure::NotSent(ClientError::Config(format!(
-                            "attachment type {:?}: {e}",
-                            file.mime
-                        )))
-                    })?;
-                form = form.part("file", part);
-            }
+            let form = send_form(cid, uid, message)?;
             let started = Instant::now();
             let started_at_ms = self.http.now_ms();
             let result = match self
@@ -644,4 +618,39 @@ impl Authority for AgentLogin<'_> {
     async fn forget(&self, stale: &Login) {
         self.0.invalidate_login(&stale.temp_id).await;
     }
+}
+
+/// The `send` call's multipart form, as the SDK builds it.
+fn send_form(
+    cid: &str,
+    uid: &str,
+    message: &OutgoingMessage,
+) -> Result<reqwest::multipart::Form, SendFailure> {
+    let (content, msg_type) = match message {
+        OutgoingMessage::Text(text) => (text.as_str(), "0"),
+        OutgoingMessage::Attachment(file) if file.mime.starts_with("video/") => ("", "3"),
+        OutgoingMessage::Attachment(_) => ("", "1"),
+    };
+    let mut form = reqwest::multipart::Form::new()
+        .text("content", content.to_string())
+        .text("uid", uid.to_string())
+        .text("cid", cid.to_string())
+        .text("msgType", msg_type)
+        .text("from", SDK_FROM)
+        .text("version", SDK_VERSION);
+    if let OutgoingMessage::Attachment(file) = message {
+        let part = reqwest::multipart::Part::bytes(file.bytes.clone())
+            .file_name(
+                url::form_urlencoded::byte_serialize(file.file_name.as_bytes()).collect::<String>(),
+            )
+            .mime_str(&file.mime)
+            .map_err(|e| {
+                SendFailure::NotSent(ClientError::Config(format!(
+                    "attachment type {:?}: {e}",
+                    file.mime
+                )))
+            })?;
+        form = form.part("file", part);
+    }
+    Ok(form)
 }

@@ -223,14 +223,9 @@ async fn serve(
         heartbeat_every,
     );
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut pings_unanswered = 0u32;
-    let mut heard_anything = false;
+    let mut liveness = Liveness::default();
     let mut decoder = FrameDecoder::new(MAX_FRAME_BYTES);
     let mut buffer = vec![0u8; 16 * 1024];
-    let lost = |reason: String, heard_anything: bool| SessionEnd::Lost {
-        reason,
-        heard_anything,
-    };
     loop {
         tokio::select! {
             _ = shutdown.changed() => {
@@ -238,65 +233,106 @@ async fn serve(
                 return SessionEnd::Shutdown;
             }
             _ = heartbeat.tick() => {
-                if pings_unanswered >= PINGS_BEFORE_LOST {
-                    return lost(format!("nothing heard from the platform for {} pings", PINGS_BEFORE_LOST), heard_anything);
+                if liveness.pings_unanswered >= PINGS_BEFORE_LOST {
+                    return liveness.lost(format!("nothing heard from the platform for {} pings", PINGS_BEFORE_LOST));
                 }
                 if let Err(e) = socket.write_all(&Frame::new(FrameType::Heartbeat, PING).encode()).await {
-                    return lost(format!("heartbeat send: {e}"), heard_anything);
+                    return liveness.lost(format!("heartbeat send: {e}"));
                 }
-                pings_unanswered += 1;
+                liveness.pings_unanswered += 1;
             }
             read = socket.read(&mut buffer) => {
                 let received_at = Instant::now();
                 let n = match read {
-                    Ok(0) => return lost("closed by the platform".into(), heard_anything),
+                    Ok(0) => return liveness.lost("closed by the platform".into()),
                     Ok(n) => n,
-                    Err(e) => return lost(e.to_string(), heard_anything),
+                    Err(e) => return liveness.lost(e.to_string()),
                 };
                 decoder.extend(&buffer[..n]);
-                loop {
-                    let frame = match decoder.next_frame() {
-                        Ok(Some(frame)) => frame,
-                        Ok(None) => break,
-                        Err(e) => {
-                            // Frame boundaries are lost: nothing after this can be trusted.
-                            let _ = inputs.send(PushInput::Malformed { error: e.to_string() }).await;
-                            return lost(format!("bad framing: {e}"), heard_anything);
-                        }
-                    };
-                    // An empty payload is ignored entirely (it does not even count as liveness).
-                    if frame.payload.is_empty() {
-                        continue;
-                    }
-                    heard_anything = true;
-                    pings_unanswered = 0;
-                    if frame.kind() != Some(FrameType::Data) {
-                        continue;
-                    }
-                    match on_data(&frame, recent) {
-                        Ok((data, receipt)) => {
-                            if let Some(receipt) = receipt {
-                                let ack = Frame::new(FrameType::Receipt, receipt_payload(&receipt)).encode();
-                                if let Err(e) = socket.write_all(&ack).await {
-                                    return lost(format!("receipt send: {e}"), heard_anything);
-                                }
-                            }
-                            let Some(data) = data else { continue };
-                            let kicked = kick_reason(&data);
-                            if inputs.send(PushInput::Frame { data: Box::new(data), received_at }).await.is_err() {
-                                return SessionEnd::Shutdown;
-                            }
-                            if let Some(reason) = kicked {
-                                let _ = socket.shutdown().await;
-                                return SessionEnd::Kicked(reason);
-                            }
-                        }
-                        Err(error) => {
-                            let _ = inputs.send(PushInput::Malformed { error }).await;
-                        }
-                    }
+                let delivered = deliver_frames(&mut socket, &mut decoder, inputs, recent, &mut liveness, received_at).await;
+                if let Err(end) = delivered {
+                    return end;
                 }
             }
+        }
+    }
+}
+
+/// Whether the connection still lives: pings sent since the platform last said anything, and
+/// whether it ever did (a connection that never heard anything is reported as such).
+#[derive(Default)]
+struct Liveness {
+    pings_unanswered: u32,
+    heard_anything: bool,
+}
+
+impl Liveness {
+    fn lost(&self, reason: String) -> SessionEnd {
+        SessionEnd::Lost {
+            reason,
+            heard_anything: self.heard_anything,
+        }
+    }
+}
+
+/// Hands every whole frame the decoder holds to the engine, acknowledging each data frame that has
+/// a `msgId`. An error is how the connection ends (bad framing, a failed send, a kick).
+async fn deliver_frames(
+    socket: &mut TcpStream,
+    decoder: &mut FrameDecoder,
+    inputs: &mpsc::Sender<PushInput>,
+    recent: &mut RecentIds,
+    liveness: &mut Liveness,
+    received_at: Instant,
+) -> Result<(), SessionEnd> {
+    loop {
+        let frame = match decoder.next_frame() {
+            Ok(Some(frame)) => frame,
+            Ok(None) => return Ok(()),
+            Err(e) => {
+                // Frame boundaries are lost: nothing after this can be trusted.
+                let _ = inputs
+                    .send(PushInput::Malformed {
+                        error: e.to_string(),
+                    })
+                    .await;
+                return Err(liveness.lost(format!("bad framing: {e}")));
+            }
+        };
+        // An empty payload is ignored entirely (it does not even count as liveness).
+        if frame.payload.is_empty() {
+            continue;
+        }
+        liveness.heard_anything = true;
+        liveness.pings_unanswered = 0;
+        if frame.kind() != Some(FrameType::Data) {
+            continue;
+        }
+        let (data, receipt) = match on_data(&frame, recent) {
+            Ok(taken) => taken,
+            Err(error) => {
+                let _ = inputs.send(PushInput::Malformed { error }).await;
+                continue;
+            }
+        };
+        if let Some(receipt) = receipt {
+            let ack = Frame::new(FrameType::Receipt, receipt_payload(&receipt)).encode();
+            if let Err(e) = socket.write_all(&ack).await {
+                return Err(liveness.lost(format!("receipt send: {e}")));
+            }
+        }
+        let Some(data) = data else { continue };
+        let kicked = kick_reason(&data);
+        let frame = PushInput::Frame {
+            data: Box::new(data),
+            received_at,
+        };
+        if inputs.send(frame).await.is_err() {
+            return Err(SessionEnd::Shutdown);
+        }
+        if let Some(reason) = kicked {
+            let _ = socket.shutdown().await;
+            return Err(SessionEnd::Kicked(reason));
         }
     }
 }

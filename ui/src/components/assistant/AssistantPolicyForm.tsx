@@ -13,27 +13,7 @@ const FEATURES = ["draft", "summary", "translate", "rewrite"] as const;
 
 export function AssistantPolicyForm({ backend, merchant }: { backend: Backend; merchant: string }) {
   const { t } = useTranslation();
-  const [status, setStatus] = useState<AssistantStatus | null>(null);
-  const [policy, setPolicy] = useState<AssistantPolicy | null>(null);
-  const [budget, setBudget] = useState("");
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  const load = useCallback(
-    () =>
-      backend
-      .assistantStatus()
-      .then((s) => {
-        setStatus(s);
-        setPolicy(s.policy);
-        setBudget(String(s.policy.daily_token_budget));
-      })
-      .catch((e: unknown) => setMessage({ ok: false, text: describeError(e) })),
-    [backend],
-  );
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const { status, policy, setPolicy, budget, setBudget, message, setMessage, busy, setBusy, load } = useAssistantPolicy(backend);
 
   if (!policy) {
     return (
@@ -74,34 +54,7 @@ export function AssistantPolicyForm({ backend, merchant }: { backend: Backend; m
         />{" "}
         {t("assistant.policy.enabled")}
       </label>
-      <fieldset disabled={!policy.enabled}>
-        <legend>{t("assistant.policy.features")}</legend>
-        {FEATURES.map((feature) => (
-          <label key={feature}>
-            <input
-              type="checkbox"
-              data-testid={`policy-${feature}`}
-              checked={policy[feature]}
-              onChange={(e) => setPolicy({ ...policy, [feature]: e.target.checked })}
-            />{" "}
-            {t(`assistant.policy.${feature}`)}
-          </label>
-        ))}
-        <label>
-          <input
-            type="checkbox"
-            data-testid="policy-auto-draft"
-            checked={policy.draft_on_new_question}
-            disabled={!policy.draft}
-            onChange={(e) => setPolicy({ ...policy, draft_on_new_question: e.target.checked })}
-          />{" "}
-          {t("assistant.policy.draftOnNewQuestion")}
-        </label>
-        <label className="field">
-          {t("assistant.policy.budget")}
-          <input inputMode="numeric" data-testid="policy-budget" value={budget} onChange={(e) => setBudget(e.target.value)} />
-        </label>
-      </fieldset>
+      <FeatureChoices policy={policy} setPolicy={setPolicy} budget={budget} setBudget={setBudget} />
       {status && (
         <p className="muted">
           {status.provider ? t("assistant.policy.provider", { provider: status.provider, model: status.model ?? "" }) : t("assistant.policy.noProvider")}
@@ -122,4 +75,75 @@ export function AssistantPolicyForm({ backend, merchant }: { backend: Backend; m
       </div>
     </section>
   );
+}
+
+/** Which features agents get, drafting on every new question, and the daily token budget (as typed). */
+function FeatureChoices({
+  policy,
+  setPolicy,
+  budget,
+  setBudget,
+}: {
+  policy: AssistantPolicy;
+  setPolicy: (policy: AssistantPolicy) => void;
+  budget: string;
+  setBudget: (budget: string) => void;
+}) {
+  const { t } = useTranslation();
+  return (
+    <fieldset disabled={!policy.enabled}>
+      <legend>{t("assistant.policy.features")}</legend>
+      {FEATURES.map((feature) => (
+        <label key={feature}>
+          <input
+            type="checkbox"
+            data-testid={`policy-${feature}`}
+            checked={policy[feature]}
+            onChange={(e) => setPolicy({ ...policy, [feature]: e.target.checked })}
+          />{" "}
+          {t(`assistant.policy.${feature}`)}
+        </label>
+      ))}
+      <label>
+        <input
+          type="checkbox"
+          data-testid="policy-auto-draft"
+          checked={policy.draft_on_new_question}
+          disabled={!policy.draft}
+          onChange={(e) => setPolicy({ ...policy, draft_on_new_question: e.target.checked })}
+        />{" "}
+        {t("assistant.policy.draftOnNewQuestion")}
+      </label>
+      <label className="field">
+        {t("assistant.policy.budget")}
+        <input inputMode="numeric" data-testid="policy-budget" value={budget} onChange={(e) => setBudget(e.target.value)} />
+      </label>
+    </fieldset>
+  );
+}
+
+/** The merchant's policy and status as last read, the budget as typed, and the form's progress. */
+function useAssistantPolicy(backend: Backend) {
+  const [status, setStatus] = useState<AssistantStatus | null>(null);
+  const [policy, setPolicy] = useState<AssistantPolicy | null>(null);
+  const [budget, setBudget] = useState("");
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const load = useCallback(
+    () =>
+      backend
+      .assistantStatus()
+      .then((s) => {
+        setStatus(s);
+        setPolicy(s.policy);
+        setBudget(String(s.policy.daily_token_budget));
+      })
+      .catch((e: unknown) => setMessage({ ok: false, text: describeError(e) })),
+    [backend],
+  );
+  useEffect(() => {
+    void load();
+  }, [load]);
+  return { status, policy, setPolicy, budget, setBudget, message, setMessage, busy, setBusy, load };
 }

@@ -14,31 +14,7 @@ const HEALTH_REFRESH_MS = 3_000;
 
 export function ApiHealthPanel({ backend }: { backend: Backend }) {
   const { t } = useTranslation();
-  const [view, setView] = useState<ApiHealthView | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  /** Counts alerts raised or cleared: each reads the figures again at once. */
-  const [reloads, setReloads] = useState(0);
-
-  useEffect(() => {
-    let current = true;
-    const load = () =>
-      backend
-        .apiHealth()
-        .then((next) => {
-          if (!current) return;
-          setView(next);
-          setError(null);
-        })
-        .catch((e) => current && setError(describeError(e)));
-    void load();
-    const timer = setInterval(load, HEALTH_REFRESH_MS);
-    return () => {
-      current = false;
-      clearInterval(timer);
-    };
-  }, [backend, reloads]);
-  // An alert raised or cleared shows at once.
-  useDeskEvents(backend, { api_health: () => setReloads((n) => n + 1) });
+  const { view, error } = useApiHealth(backend);
 
   const endpoints = view
     ? [...view.endpoints].sort((a, b) => b.failures - a.failures || b.calls - a.calls || a.endpoint.localeCompare(b.endpoint))
@@ -75,44 +51,82 @@ export function ApiHealthPanel({ backend }: { backend: Backend }) {
             {" · "}
             {t("health.outbox", { count: view.outbox_depth })}
           </p>
-          <table>
-            <caption>{t("health.targets", { success: view.target_success_percent, mean: view.target_mean_ms })}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t("health.endpoint")}</th>
-                <th scope="col">{t("health.calls")}</th>
-                <th scope="col">{t("health.success")}</th>
-                <th scope="col">{t("health.mean")}</th>
-                <th scope="col">{t("health.p50")}</th>
-                <th scope="col">{t("health.p95")}</th>
-                <th scope="col">{t("health.p99")}</th>
-                <th scope="col">{t("health.target")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {endpoints.map((e) => (
-                <tr key={e.endpoint} data-testid="api-health-endpoint" data-endpoint={e.endpoint} className={e.meets_target ? "" : "below-target"}>
-                  <td>{e.endpoint}</td>
-                  <td>{e.calls}</td>
-                  <td>{e.success_percent}%</td>
-                  <td>{t("health.milliseconds", { value: Math.round(e.mean_ms) })}</td>
-                  <td>{t("health.milliseconds", { value: Math.round(e.p50_ms) })}</td>
-                  <td>{t("health.milliseconds", { value: Math.round(e.p95_ms) })}</td>
-                  <td>{t("health.milliseconds", { value: Math.round(e.p99_ms) })}</td>
-                  <td>{e.meets_target ? t("health.met") : t("health.missed")}</td>
-                </tr>
-              ))}
-              {endpoints.length === 0 && (
-                <tr>
-                  <td colSpan={8} className="muted">
-                    {t("health.noCalls")}
-                  </td>
-                </tr>
-              )}
-            </tbody>
-          </table>
+          <EndpointTable view={view} endpoints={endpoints} />
         </>
       )}
     </section>
+  );
+}
+
+/** The health figures, read every `HEALTH_REFRESH_MS` and at once when an alert is raised or cleared. */
+function useApiHealth(backend: Backend) {
+  const [view, setView] = useState<ApiHealthView | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  /** Counts alerts raised or cleared: each reads the figures again at once. */
+  const [reloads, setReloads] = useState(0);
+
+  useEffect(() => {
+    let current = true;
+    const load = () =>
+      backend
+        .apiHealth()
+        .then((next) => {
+          if (!current) return;
+          setView(next);
+          setError(null);
+        })
+        .catch((e) => current && setError(describeError(e)));
+    void load();
+    const timer = setInterval(load, HEALTH_REFRESH_MS);
+    return () => {
+      current = false;
+      clearInterval(timer);
+    };
+  }, [backend, reloads]);
+  // An alert raised or cleared shows at once.
+  useDeskEvents(backend, { api_health: () => setReloads((n) => n + 1) });
+  return { view, error };
+}
+
+/** Each endpoint's figures against the targets, the worst first. */
+function EndpointTable({ view, endpoints }: { view: ApiHealthView; endpoints: ApiHealthView["endpoints"] }) {
+  const { t } = useTranslation();
+  return (
+    <table>
+      <caption>{t("health.targets", { success: view.target_success_percent, mean: view.target_mean_ms })}</caption>
+      <thead>
+        <tr>
+          <th scope="col">{t("health.endpoint")}</th>
+          <th scope="col">{t("health.calls")}</th>
+          <th scope="col">{t("health.success")}</th>
+          <th scope="col">{t("health.mean")}</th>
+          <th scope="col">{t("health.p50")}</th>
+          <th scope="col">{t("health.p95")}</th>
+          <th scope="col">{t("health.p99")}</th>
+          <th scope="col">{t("health.target")}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {endpoints.map((e) => (
+          <tr key={e.endpoint} data-testid="api-health-endpoint" data-endpoint={e.endpoint} className={e.meets_target ? "" : "below-target"}>
+            <td>{e.endpoint}</td>
+            <td>{e.calls}</td>
+            <td>{e.success_percent}%</td>
+            <td>{t("health.milliseconds", { value: Math.round(e.mean_ms) })}</td>
+            <td>{t("health.milliseconds", { value: Math.round(e.p50_ms) })}</td>
+            <td>{t("health.milliseconds", { value: Math.round(e.p95_ms) })}</td>
+            <td>{t("health.milliseconds", { value: Math.round(e.p99_ms) })}</td>
+            <td>{e.meets_target ? t("health.met") : t("health.missed")}</td>
+          </tr>
+        ))}
+        {endpoints.length === 0 && (
+          <tr>
+            <td colSpan={8} className="muted">
+              {t("health.noCalls")}
+            </td>
+          </tr>
+        )}
+      </tbody>
+    </table>
   );
 }

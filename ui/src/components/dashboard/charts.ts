@@ -24,16 +24,20 @@ const timeAxis = { type: "time" as const, minInterval: 86_400_000 };
 // Tooltips are drawn on the canvas (rich text), never as HTML: agent names are data, never markup.
 const tooltip = { trigger: "axis" as const, renderMode: "richText" as const };
 const grid = { left: 48, right: 16, top: 32, bottom: 28, containLabel: true };
+/** What every per-day count chart shares: a time axis of days, whole-number counts, a legend above. */
+const dailyCounts = {
+  animation: false,
+  grid,
+  tooltip,
+  legend: { top: 0 },
+  xAxis: timeAxis,
+  yAxis: { type: "value" as const, minInterval: 1 },
+};
 
 /** Sessions per day: answered by an agent, and not answered, stacked. */
 export function sessionsOption(view: DashboardView, t: TFunction) {
   return {
-    animation: false,
-    grid,
-    tooltip,
-    legend: { top: 0 },
-    xAxis: timeAxis,
-    yAxis: { type: "value" as const, minInterval: 1 },
+    ...dailyCounts,
     series: [
       {
         name: t("dashboard.series.received"),
@@ -54,12 +58,7 @@ export function sessionsOption(view: DashboardView, t: TFunction) {
 /** Per day: customers who said their problem was solved, and sessions transferred. */
 export function outcomesOption(view: DashboardView, t: TFunction) {
   return {
-    animation: false,
-    grid,
-    tooltip,
-    legend: { top: 0 },
-    xAxis: timeAxis,
-    yAxis: { type: "value" as const, minInterval: 1 },
+    ...dailyCounts,
     series: [
       { name: t("dashboard.series.solved"), type: "bar" as const, data: view.days.map((d) => [chinaDayToMs(d.day), d.solved]) },
       { name: t("dashboard.series.transferred"), type: "bar" as const, data: view.days.map((d) => [chinaDayToMs(d.day), d.transferred]) },
