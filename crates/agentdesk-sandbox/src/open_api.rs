@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use agentdesk_sobot::protocol::sign::open_platform_sign;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{FromRequest, Path, RawQuery, Request, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -47,32 +47,37 @@ fn token_header(headers: &HeaderMap) -> Option<&str> {
     headers.get("token").and_then(|v| v.to_str().ok())
 }
 
-/// An open-platform request: its parameters and the tenant whose company token it carries (checked),
-/// or the documented refusal to answer with.
-pub(crate) fn open_request(
-    state: &SandboxState,
-    headers: &HeaderMap,
-    body: &Bytes,
-) -> Result<(serde_json::Map<String, Value>, crate::Tenant), Box<Response>> {
-    let params = params(headers, body).map_err(|message| Box::new(open_err("400004", &message)))?;
-    let token = token_header(headers);
-    let tenant = state.tenant_by_token(token);
-    if let Err((code, message)) = crate::lock(&tenant).check_token(token) {
-        return Err(Box::new(open_err(code, message)));
+/// An open-platform request whose company token checked out: its parameters and the tenant the token
+/// belongs to. Extracting it answers the documented refusal instead (a body that is not JSON, a bad
+/// or expired token).
+pub(crate) struct OpenRequest {
+    pub params: Map<String, Value>,
+    pub tenant: crate::Tenant,
+}
+
+impl FromRequest<Arc<SandboxState>> for OpenRequest {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &Arc<SandboxState>) -> Result<Self, Response> {
+        let headers = request.headers().clone();
+        // A body over the router's limit keeps axum's own answer (413), as before any extractor.
+        let body = Bytes::from_request(request, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let params = params(&headers, &body).map_err(|message| open_err("400004", &message))?;
+        let token = token_header(&headers);
+        let tenant = state.tenant_by_token(token);
+        if let Err((code, message)) = crate::lock(&tenant).check_token(token) {
+            return Err(open_err(code, message));
+        }
+        Ok(OpenRequest { params, tenant })
     }
-    Ok((params, tenant))
 }
 
 pub async fn visitor_op(
-    State(state): State<Arc<SandboxState>>,
     Path(op): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    OpenRequest { params, tenant }: OpenRequest,
 ) -> Response {
-    let (params, tenant) = match open_request(&state, &headers, &body) {
-        Ok(request) => request,
-        Err(refusal) => return *refusal,
-    };
     let mut world = crate::lock(&tenant);
     let result = match op.as_str() {
         "chat_connect" => chat_connect(&mut world, &params),
@@ -234,15 +239,9 @@ fn query_cids(world: &World, params: &Map<String, Value>) -> Response {
 const DOC_PAGE_SIZE: usize = 50;
 
 pub async fn robot_op(
-    State(state): State<Arc<SandboxState>>,
     Path(op): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    OpenRequest { params, tenant }: OpenRequest,
 ) -> Response {
-    let (params, tenant) = match open_request(&state, &headers, &body) {
-        Ok(request) => request,
-        Err(refusal) => return *refusal,
-    };
     let world = crate::lock(&tenant);
     match op.as_str() {
         "search_doc_list" => {

@@ -9,8 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
-use axum::http::HeaderMap;
+use axum::extract::{FromRequest, RawQuery, Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
@@ -94,31 +93,35 @@ fn customer(state: &SandboxState, userid: &str) -> Option<(String, String, usize
     ))
 }
 
-/// The `userid` a call asks about, once its token is checked; else the answer that refuses it.
-fn authorized_userid(
-    state: &SandboxState,
-    headers: &HeaderMap,
-    body: &Bytes,
-) -> Result<String, Box<Response>> {
-    let Ok(body) = params(headers, body) else {
-        return Err(Box::new(rlt(3, "请求体不是 JSON")));
-    };
-    if let Some(refusal) = authorize(state, &body) {
-        return Err(Box::new(refusal));
+/// The `userid` a call asks about, once its token checked out; extracting it answers the protocol's
+/// refusal instead.
+pub struct AuthorizedUser(String);
+
+impl FromRequest<Arc<SandboxState>> for AuthorizedUser {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &Arc<SandboxState>) -> Result<Self, Response> {
+        let headers = request.headers().clone();
+        let body = Bytes::from_request(request, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Ok(body) = params(&headers, &body) else {
+            return Err(rlt(3, "请求体不是 JSON"));
+        };
+        if let Some(refusal) = authorize(state, &body) {
+            return Err(refusal);
+        }
+        Ok(AuthorizedUser(
+            str_param(&body, "userid").unwrap_or_default(),
+        ))
     }
-    Ok(str_param(&body, "userid").unwrap_or_default())
 }
 
 /// `POST /qiyu-crm/get_user_info` `{appid, token, userid}`
 pub async fn get_user_info(
     State(state): State<Arc<SandboxState>>,
-    headers: HeaderMap,
-    body: Bytes,
+    AuthorizedUser(userid): AuthorizedUser,
 ) -> Response {
-    let userid = match authorized_userid(&state, &headers, &body) {
-        Ok(userid) => userid,
-        Err(refusal) => return *refusal,
-    };
     let Some((name, phone, pick)) = customer(&state, &userid) else {
         return Json(json!({"rlt": 0, "data": []})).into_response();
     };
@@ -137,13 +140,8 @@ pub async fn get_user_info(
 /// `POST /qiyu-crm/get_order` `{appid, token, userid, count, from, type}`
 pub async fn get_order(
     State(state): State<Arc<SandboxState>>,
-    headers: HeaderMap,
-    body: Bytes,
+    AuthorizedUser(userid): AuthorizedUser,
 ) -> Response {
-    let userid = match authorized_userid(&state, &headers, &body) {
-        Ok(userid) => userid,
-        Err(refusal) => return *refusal,
-    };
     let Some((_, phone, _)) = customer(&state, &userid) else {
         return Json(json!({"rlt": 0, "count": 0, "orders": []})).into_response();
     };

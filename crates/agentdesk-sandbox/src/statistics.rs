@@ -2,18 +2,13 @@
 //! `end_date` (`yyyy-MM-dd`, at most one month apart, else 400003), company-wide. `human_satisfaction`
 //! and `human_session` answer one `item` with the documented fields.
 
-use std::sync::Arc;
-
-use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::extract::Path;
 use axum::response::Response;
 use chrono::{Months, NaiveDate};
 use serde_json::{json, Value};
 
 use crate::history::{china_days_ms, ServedSession};
 use crate::wire::{open_err, open_ok, str_param};
-use crate::SandboxState;
 
 /// The statistics' date range, checked by the documented rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,15 +44,9 @@ pub fn statistics_range(
 }
 
 pub async fn data_op(
-    State(state): State<Arc<SandboxState>>,
     Path(op): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    crate::open_api::OpenRequest { params, tenant }: crate::open_api::OpenRequest,
 ) -> Response {
-    let (params, tenant) = match crate::open_api::open_request(&state, &headers, &body) {
-        Ok(request) => request,
-        Err(refusal) => return *refusal,
-    };
     let world = crate::lock(&tenant);
     let range = match statistics_range(
         str_param(&params, "start_date").as_deref(),

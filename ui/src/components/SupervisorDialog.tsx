@@ -226,6 +226,32 @@ function Agents({ backend }: { backend: Backend }) {
   );
 }
 
+/** What an add/edit form of the dialog is given: the input as typed and whether it adds or edits. */
+interface FormProps<Input> {
+  form: { input: Input; adding: boolean };
+  set: (patch: Partial<Input>) => void;
+  busy: boolean;
+  onSave: () => void;
+  onCancel: () => void;
+}
+
+/** The dialog's add/edit form: its fields, then save (busy while the platform answers) and cancel. */
+function EditingForm(props: { label: string; busy: boolean; saveTestId: string; onSave: () => void; onCancel: () => void; children: ReactNode }) {
+  return (
+    <form
+      className="account-form"
+      aria-label={props.label}
+      onSubmit={(e) => {
+        e.preventDefault();
+        props.onSave();
+      }}
+    >
+      {props.children}
+      <SaveOrCancel busy={props.busy} saveTestId={props.saveTestId} onCancel={props.onCancel} />
+    </form>
+  );
+}
+
 /** The union platform's merchants, each with edit and enable/disable. */
 function MerchantTable({
   merchants,
@@ -275,28 +301,15 @@ function MerchantTable({
 }
 
 /** Adds a merchant (with its administrator's sign-in) or edits one; the contact phone is never shown back. */
-function MerchantForm({
-  form,
-  set,
-  busy,
-  onSave,
-  onCancel,
-}: {
-  form: { input: MerchantInput; adding: boolean };
-  set: (patch: Partial<MerchantInput>) => void;
-  busy: boolean;
-  onSave: () => void;
-  onCancel: () => void;
-}) {
+function MerchantForm({ form, set, busy, onSave, onCancel }: FormProps<MerchantInput>) {
   const { t } = useTranslation();
   return (
-    <form
-      className="account-form"
-      aria-label={form.adding ? t("supervisor.merchant.add") : t("accounts.editTitle", { name: form.input.name })}
-      onSubmit={(e) => {
-        e.preventDefault();
-        onSave();
-      }}
+    <EditingForm
+      label={form.adding ? t("supervisor.merchant.add") : t("accounts.editTitle", { name: form.input.name })}
+      busy={busy}
+      saveTestId="merchant-save"
+      onSave={onSave}
+      onCancel={onCancel}
     >
       <Field label={t("supervisor.merchant.name")}>
         <input required value={form.input.name} onChange={(e) => set({ name: e.target.value })} data-testid="merchant-name" />
@@ -323,8 +336,7 @@ function MerchantForm({
       <Field label={t("supervisor.merchant.contactTel")}>
         <input value={form.input.contact_tel} placeholder={form.adding ? "" : t("accounts.unchanged")} onChange={(e) => set({ contact_tel: e.target.value })} />
       </Field>
-      <SaveOrCancel busy={busy} saveTestId="merchant-save" onCancel={onCancel} />
-    </form>
+    </EditingForm>
   );
 }
 
@@ -378,28 +390,15 @@ function AgentTable({
 }
 
 /** Adds an agent (e-mail, role and password only then) or edits one. */
-function AgentForm({
-  form,
-  set,
-  busy,
-  onSave,
-  onCancel,
-}: {
-  form: { input: AgentInput; adding: boolean };
-  set: (patch: Partial<AgentInput>) => void;
-  busy: boolean;
-  onSave: () => void;
-  onCancel: () => void;
-}) {
+function AgentForm({ form, set, busy, onSave, onCancel }: FormProps<AgentInput>) {
   const { t } = useTranslation();
   return (
-    <form
-      className="account-form"
-      aria-label={form.adding ? t("supervisor.agent.add") : t("accounts.editTitle", { name: form.input.name })}
-      onSubmit={(e) => {
-        e.preventDefault();
-        onSave();
-      }}
+    <EditingForm
+      label={form.adding ? t("supervisor.agent.add") : t("accounts.editTitle", { name: form.input.name })}
+      busy={busy}
+      saveTestId="agent-save"
+      onSave={onSave}
+      onCancel={onCancel}
     >
       {form.adding && (
         <Field label={t("supervisor.agent.email")}>
@@ -435,8 +434,7 @@ function AgentForm({
           <input type="password" autoComplete="new-password" value={form.input.password ?? ""} onChange={(e) => set({ password: e.target.value })} />
         </Field>
       )}
-      <SaveOrCancel busy={busy} saveTestId="agent-save" onCancel={onCancel} />
-    </form>
+    </EditingForm>
   );
 }
 
