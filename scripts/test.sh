@@ -21,28 +21,40 @@ if [ "$free_kb" -lt "$needed_kb" ]; then
     "$((needed_kb / 1024)) MB more. Free some disk space (or set CARGO_TARGET_DIR elsewhere) and run again." >&2
   exit 1
 fi
-echo "== ui: typecheck, unit tests, build"
-(cd ui && npm run --silent typecheck && npx vitest run && npm run --silent build)
-echo "== cargo fmt --check"
-cargo fmt --all -- --check
-echo "== cargo clippy -D warnings"
-cargo clippy --workspace --all-targets --locked -- -D warnings
-echo "== the API library builds without the demo sandbox (no axum)"
-cargo clippy -p agentdesk-api --lib --locked -- -D warnings
-echo "== macOS compile check (what builds without Apple's SDK)"
-bash scripts/check-macos.sh
-echo "== the sentence encoder on 64-bit ARM (aarch64 under qemu: Apple silicon's code path)"
-bash scripts/check-arm.sh
-echo "== cargo test (in a private desktop session: the real Secret Service, D-Bus, Xvfb)"
-cargo test --workspace --locked --no-run --quiet
-bash scripts/desktop.sh cargo test --workspace --locked
-echo "== end-to-end (real window)"
-bash scripts/e2e.sh
+# Each stage is timed; the times are printed at the end (also when a stage fails), for BENCHMARKS.md.
+stage_times=()
+stage() {
+  local name="$1" started
+  shift
+  echo "== $name"
+  started=$(date +%s)
+  "$@"
+  stage_times+=("$(printf '%5d s  %s' "$(($(date +%s) - started))" "$name")")
+}
+print_stage_times() {
+  echo "== stage times"
+  printf '%s\n' "${stage_times[@]}"
+}
+trap print_stage_times EXIT
+
+ui_checks() { (cd ui && npm run --silent typecheck && npx vitest run && npm run --silent build); }
+rust_tests() {
+  cargo test --workspace --locked --no-run --quiet
+  bash scripts/desktop.sh cargo test --workspace --locked
+}
+
+stage "ui: typecheck, unit tests, build" ui_checks
+stage "cargo fmt --check" cargo fmt --all -- --check
+stage "cargo clippy -D warnings" cargo clippy --workspace --all-targets --locked -- -D warnings
+stage "the API library builds without the demo sandbox (no axum)" cargo clippy -p agentdesk-api --lib --locked -- -D warnings
+stage "macOS compile check (what builds without Apple's SDK)" bash scripts/check-macos.sh
+stage "the sentence encoder on 64-bit ARM (aarch64 under qemu: Apple silicon's code path)" bash scripts/check-arm.sh
+stage "cargo test (in a private desktop session: the real Secret Service, D-Bus, Xvfb)" rust_tests
+stage "end-to-end (real window)" bash scripts/e2e.sh
 # The packages are built from the debug build here: the same installer steps as a release
 # (bash scripts/package.sh linux|windows), in a fraction of the time.
-echo "== Linux packages: build, install with dpkg, run the installed app in the real window, remove"
-AGENTDESK_PACKAGE_PROFILE=debug bash scripts/package.sh linux
-bash tests/packaging/linux.sh
-echo "== Windows build and installer (cross-built), run under Wine"
-AGENTDESK_PACKAGE_PROFILE=debug bash scripts/package.sh windows
-bash tests/packaging/windows.sh
+export AGENTDESK_PACKAGE_PROFILE=debug
+stage "Linux packages: build" bash scripts/package.sh linux
+stage "Linux packages: install with dpkg, run the installed app in the real window, remove" bash tests/packaging/linux.sh
+stage "Windows build and installer (cross-built)" bash scripts/package.sh windows
+stage "Windows: run under Wine" bash tests/packaging/windows.sh
