@@ -154,13 +154,14 @@ impl Keychain {
 /// waiting after `timeout` (the blocked call is abandoned on its thread; nothing was written).
 async fn blocking<T: Send + 'static>(
     timeout: Duration,
-    call: impl FnOnce() -> Result<T, KeychainError> + Send + 'static,
+    call: impl Fn() -> Result<T, KeychainError> + Send + 'static,
 ) -> Result<T, KeychainError> {
     // A thread of its own rather than the runtime's blocking pool: an abandoned call must not
     // hold up the runtime's shutdown (quitting the app, ending a test).
     let (done, answer) = tokio::sync::oneshot::channel();
+    let deadline = std::time::Instant::now() + timeout;
     std::thread::spawn(move || {
-        let _ = done.send(call());
+        let _ = done.send(again_while_the_service_restarts(deadline, call));
     });
     match tokio::time::timeout(timeout, answer).await {
         Ok(Ok(result)) => result,
@@ -174,6 +175,38 @@ async fn blocking<T: Send + 'static>(
             ),
         }),
     }
+}
+
+/// Runs `call`, and runs it again while the keychain service went away mid-call, until `deadline`.
+/// gnome-keyring can die in the middle of a call (an upstream bug when clients come and go quickly:
+/// "Message recipient disconnected from message bus without replying"); the desktop restarts it
+/// (systemd, or D-Bus activation), so a short wait and a fresh connection finish the call. Every
+/// call here may be repeated safely: a store replaces, a load reads, a remove of a removed item is
+/// "there was none".
+fn again_while_the_service_restarts<T>(
+    deadline: std::time::Instant,
+    call: impl Fn() -> Result<T, KeychainError>,
+) -> Result<T, KeychainError> {
+    let mut pause = Duration::from_millis(100);
+    loop {
+        match call() {
+            Err(KeychainError::Unavailable { detail })
+                if service_went_away(&detail) && std::time::Instant::now() + pause < deadline =>
+            {
+                tracing::warn!(%detail, "the keychain service went away mid-call; trying again");
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_secs(1));
+            }
+            result => return result,
+        }
+    }
+}
+
+/// Whether a D-Bus failure says the service vanished (crashed or restarting), not that it is absent.
+fn service_went_away(detail: &str) -> bool {
+    ["NoReply", "disconnected", "Disconnected"]
+        .iter()
+        .any(|sign| detail.contains(sign))
 }
 
 fn entry(service: &str, item: &str) -> Result<keyring::Entry, KeychainError> {

@@ -169,4 +169,93 @@ async fn a_locked_keychain_gets_a_message_that_says_to_unlock_it_and_nothing_is_
         }
     }
     assert_eq!(stored, Some(false));
+    assert!(
+        writable_again(&reopened).await,
+        "the keyring stayed locked after the unlock"
+    );
+}
+
+/// Whether a store works again after the unlock (tests after this one need it). A call in flight
+/// while the daemon was being replaced can leave the new one locked: unlock again then.
+#[cfg(target_os = "linux")]
+async fn writable_again(keychain: &Keychain) -> bool {
+    let probe = SecretName::UnionKey {
+        account: "unlocked".into(),
+    };
+    let keychain = keychain
+        .clone()
+        .with_timeout(std::time::Duration::from_secs(3));
+    for _ in 0..5 {
+        match keychain.store(&probe, &Secret::new("probe")).await {
+            Ok(()) => return keychain.remove(&probe).await.is_ok(),
+            Err(KeychainError::Locked { .. }) => unlock_default_collection(),
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(200)).await,
+        }
+    }
+    false
+}
+
+/// The process that owns the Secret Service name on the session bus.
+#[cfg(target_os = "linux")]
+fn secret_service_pid() -> Option<u32> {
+    let output = std::process::Command::new("dbus-send")
+        .args([
+            "--session",
+            "--print-reply",
+            "--dest=org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus.GetConnectionUnixProcessID",
+            "string:org.freedesktop.secrets",
+        ])
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&output.stdout)
+        .split_whitespace()
+        .skip_while(|word| *word != "uint32")
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+#[cfg(target_os = "linux")]
+fn signal(pid: u32, signal: &str) {
+    let sent = std::process::Command::new("kill")
+        .args([signal, &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success(), "kill {signal} {pid}");
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn a_call_goes_on_when_the_keyring_daemon_dies_in_the_middle_of_it() {
+    let _turn = KEYRING.lock().await;
+    let keychain = test_keychain().with_timeout(std::time::Duration::from_secs(20));
+    let name = SecretName::UnionKey {
+        account: "survivor".into(),
+    };
+    keychain.store(&name, &Secret::new("kept")).await.unwrap();
+    let daemon = secret_service_pid().expect("a Secret Service serves the session");
+    // The daemon stops answering with the call in flight, then dies, as gnome-keyring's crash does
+    // (the bus answers the caller "NoReply: Message recipient disconnected").
+    signal(daemon, "-STOP");
+    let load = tokio::spawn({
+        let keychain = keychain.clone();
+        let name = name.clone();
+        async move { keychain.load(&name).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    signal(daemon, "-KILL");
+    // The desktop starts it again (D-Bus activation here, scripts/desktop.sh; systemd on a desktop);
+    // the call waits for it instead of failing.
+    assert_eq!(
+        load.await.unwrap().unwrap().map(|s| s.expose().to_string()),
+        Some("kept".to_string())
+    );
+    assert_ne!(secret_service_pid(), Some(daemon));
+    keychain
+        .store(&name, &Secret::new("replaced"))
+        .await
+        .unwrap();
+    assert!(keychain.remove(&name).await.unwrap());
 }
