@@ -15,6 +15,7 @@ mod provision;
 mod responder;
 mod sentiment;
 mod soak;
+mod ticket;
 
 use clap::{Parser, Subcommand};
 
@@ -77,6 +78,8 @@ enum Command {
     BenchAssist(bench_assist::BenchAssistArgs),
     /// Run the engine headless against the sandbox with simulated customers, printing events.
     Demo(demo::DemoArgs),
+    /// Tickets in Sobot 工单, Jira, Zendesk or Qiyu: create (exactly once), list, show. JSON out.
+    Ticket(Box<ticket::TicketArgs>),
     /// Drive the real engine against the sandbox under load (and faults, and kills); print figures.
     Soak(soak::SoakArgs),
     /// Internal: one engine process for `soak --kill-every` (credentials as one JSON line on stdin).
@@ -209,6 +212,7 @@ async fn run(command: Command) -> anyhow::Result<i32> {
         Command::Account(args) => account::run(args).await,
         Command::Connector(args) => connector::run(args).await,
         Command::Provision(args) => provision::run(args).await,
+        Command::Ticket(args) => ticket::run(*args).await,
         Command::Assist { command } => assist::run(command).await,
         Command::Kb {
             command:

@@ -35,6 +35,7 @@ pub fn router() -> Router<Arc<SandboxState>> {
         .route("/exports/{name}", get(crate::tenant_api::export_file))
         .route("/parcels", post(crate::logistics::add_parcel))
         .route("/llm-requests", get(llm_requests))
+        .route("/tickets", get(crate::tickets::held))
 }
 
 fn json_body<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, String> {

@@ -20,6 +20,8 @@ mod shop;
 mod simulation;
 mod statistics;
 mod tenant_api;
+mod ticket_faces;
+mod tickets;
 mod wire;
 pub mod world;
 
@@ -83,6 +85,26 @@ pub struct ReadyInfo {
     /// The order system's faces and their published demo credentials.
     #[serde(default)]
     pub shop: ShopLogins,
+    /// The ticket systems' faces (Sobot's is on `base_url` with the open platform's appid and key).
+    #[serde(default)]
+    pub tickets: TicketLogins,
+}
+
+/// Jira Cloud, Zendesk Support and Qiyu 工单 on the sandbox, with their demo credentials.
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
+pub struct TicketLogins {
+    pub jira_base_url: String,
+    pub jira_email: String,
+    pub jira_api_token: String,
+    pub jira_project: String,
+    pub jira_issue_type: String,
+    pub zendesk_base_url: String,
+    pub zendesk_email: String,
+    pub zendesk_api_token: String,
+    pub qiyu_base_url: String,
+    pub qiyu_app_key: String,
+    pub qiyu_app_secret: String,
+    pub qiyu_staff_id: String,
 }
 
 /// Lumen OMS (`{base_url}/oms/v1`, the demo's order source through the declarative connector), and
@@ -187,6 +209,20 @@ pub(crate) fn ready_info(state: &SandboxState) -> ReadyInfo {
             salesforce_client_id: shop::SALESFORCE_CLIENT_ID.into(),
             salesforce_client_secret: shop::SALESFORCE_CLIENT_SECRET.into(),
         },
+        tickets: TicketLogins {
+            jira_base_url: format!("{}/jira", state.base_url),
+            jira_email: ticket_faces::JIRA_EMAIL.into(),
+            jira_api_token: ticket_faces::JIRA_TOKEN.into(),
+            jira_project: ticket_faces::JIRA_PROJECT.into(),
+            jira_issue_type: "Task".into(),
+            zendesk_base_url: format!("{}/zendesk", state.base_url),
+            zendesk_email: ticket_faces::ZENDESK_EMAIL.into(),
+            zendesk_api_token: ticket_faces::ZENDESK_TOKEN.into(),
+            qiyu_base_url: format!("{}/qiyu", state.base_url),
+            qiyu_app_key: ticket_faces::QIYU_APP_KEY.into(),
+            qiyu_app_secret: ticket_faces::QIYU_APP_SECRET.into(),
+            qiyu_staff_id: ticket_faces::QIYU_STAFF_ID.into(),
+        },
     }
 }
 
@@ -213,6 +249,8 @@ pub(crate) struct SandboxState {
     pub shop_tokens: Mutex<shop::ShopTokens>,
     /// What the model provider (`/v1/chat/completions`) received.
     pub llm_log: Mutex<llm::LlmLog>,
+    /// The tickets of the four ticket systems' faces.
+    pub tickets: Mutex<tickets::TicketBook>,
 }
 
 /// Locks a world (or the sandbox's other shared state). A panic while holding the lock must not
@@ -320,6 +358,7 @@ impl Sandbox {
             parcels: Arc::new(Mutex::new(logistics::Parcels::seeded(world::now_ms()))),
             crm_tokens: Mutex::new(qiyu_crm::CrmTokens::default()),
             shop_tokens: Mutex::new(shop::ShopTokens::default()),
+            tickets: Mutex::new(tickets::TicketBook::default()),
             llm_log: Mutex::new(llm::LlmLog::default()),
         });
         let info = ready_info(&state);

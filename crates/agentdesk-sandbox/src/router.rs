@@ -14,7 +14,7 @@ use rand::Rng;
 
 use crate::{
     agent_api, control, llm, logistics, open_api, qiyu_crm, shop, statistics, tenant_api,
-    SandboxState,
+    ticket_faces, tickets, SandboxState,
 };
 
 /// Bodies above this are refused with 413 before parsing (1 MB messages must still fit).
@@ -99,6 +99,7 @@ pub fn router(state: Arc<SandboxState>) -> Router {
             "/tenantpro/tenantReport/tenantStaffJobList",
             post(tenant_api::tenant_staff_job_list),
         )
+        .merge(ticket_routes())
         .layer(middleware::from_fn_with_state(state.clone(), inject_faults));
     // The model provider has faults of its own (`Faults::llm`), applied by its handler.
     let model_provider = Router::new()
@@ -110,6 +111,51 @@ pub fn router(state: Arc<SandboxState>) -> Router {
         .nest("/__sandbox", control::router())
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
+}
+
+/// The ticket systems: Sobot's 工单 API, and the Jira, Zendesk and Qiyu faces.
+fn ticket_routes() -> Router<Arc<SandboxState>> {
+    Router::new()
+        .route("/api/ws/5/ticket/upload_file", post(tickets::sobot_upload))
+        .route(
+            "/api/ws/5/ticket/{op}",
+            get(tickets::sobot_op).post(tickets::sobot_op),
+        )
+        .route("/jira/rest/api/3/issue", post(ticket_faces::jira_create))
+        .route("/jira/rest/api/3/issue/{key}", get(ticket_faces::jira_get))
+        .route(
+            "/jira/rest/api/3/issue/{key}/attachments",
+            post(ticket_faces::jira_attach),
+        )
+        .route(
+            "/jira/rest/api/3/issue/{key}/comment",
+            post(ticket_faces::jira_comment),
+        )
+        .route(
+            "/jira/rest/api/3/search/jql",
+            post(ticket_faces::jira_search),
+        )
+        .route(
+            "/zendesk/api/v2/uploads",
+            post(ticket_faces::zendesk_upload),
+        )
+        .route(
+            "/zendesk/api/v2/tickets",
+            get(ticket_faces::zendesk_list).post(ticket_faces::zendesk_create),
+        )
+        .route(
+            "/zendesk/api/v2/search.json",
+            get(ticket_faces::zendesk_search),
+        )
+        .route(
+            "/zendesk/api/v2/tickets/{id}",
+            get(ticket_faces::zendesk_show).put(ticket_faces::zendesk_update),
+        )
+        .route(
+            "/zendesk/api/v2/tickets/{id}/comments",
+            get(ticket_faces::zendesk_comments),
+        )
+        .route("/qiyu/openapi/v2/ticket/{*op}", post(ticket_faces::qiyu_op))
 }
 
 /// Latency and HTTP errors on platform calls. Half of the injected errors happen *after* the

@@ -202,11 +202,18 @@ fn again_while_the_service_restarts<T>(
     }
 }
 
-/// Whether a D-Bus failure says the service vanished (crashed or restarting), not that it is absent.
+/// Whether a D-Bus failure says the service vanished (crashed or restarting), or that an item it
+/// had just listed was gone when read (a restarted daemon reloading its keyring file renumbers the
+/// items: the whole call, search and read, is made again).
 fn service_went_away(detail: &str) -> bool {
-    ["NoReply", "disconnected", "Disconnected"]
-        .iter()
-        .any(|sign| detail.contains(sign))
+    [
+        "NoReply",
+        "disconnected",
+        "Disconnected",
+        "Object does not exist",
+    ]
+    .iter()
+    .any(|sign| detail.contains(sign))
 }
 
 fn entry(service: &str, item: &str) -> Result<keyring::Entry, KeychainError> {

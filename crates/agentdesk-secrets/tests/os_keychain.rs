@@ -116,28 +116,21 @@ fn lock_default_collection() -> bool {
         .is_ok_and(|s| s.success())
 }
 
+/// Ends the locked session's keyring daemon; the desktop starts it again with the keyring
+/// unlocked (scripts/desktop.sh: D-Bus activation unlocks it with the session's password, as a
+/// sign-in does). One daemon at a time: a second one started beside it (`--replace`) fought the
+/// first over the keyring file.
 #[cfg(target_os = "linux")]
 fn unlock_default_collection() {
-    // gnome-keyring's own unlock, with the session's keyring password (scripts/desktop-session.sh).
-    let mut child = std::process::Command::new("gnome-keyring-daemon")
-        .args([
-            "--unlock",
-            "--replace",
-            "--daemonize",
-            "--components=secrets",
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"agentdesk-e2e")
-        .unwrap();
-    child.wait().unwrap();
+    if let Some(daemon) = secret_service_pid() {
+        signal(daemon, "-TERM");
+        for _ in 0..100 {
+            if secret_service_pid() != Some(daemon) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
 }
 
 #[cfg(target_os = "linux")]

@@ -18,6 +18,7 @@ mod outbox;
 mod question_vectors;
 mod read_pool;
 mod sessions;
+mod ticket_attempts;
 mod visitors;
 
 use std::path::{Path, PathBuf};
@@ -269,6 +270,7 @@ impl Store {
                 ("customer_notes", customer_notes::MIGRATIONS),
                 ("question_vectors", question_vectors::MIGRATIONS),
                 ("assistant_calls", assistant_calls::MIGRATIONS),
+                ("ticket_attempts", ticket_attempts::MIGRATIONS),
             ],
         )?;
         Ok(store)
@@ -417,6 +419,27 @@ impl Store {
 
     pub fn prune_cache(&self, before_ms: i64) -> Result<usize, StoreError> {
         customer_cache::prune(&self.conn, before_ms)
+    }
+
+    /// Records a ticket attempt (its JSON, and its state to find unfinished ones by): durable when
+    /// this returns (WAL, committed).
+    pub fn put_ticket_attempt(
+        &self,
+        attempt_id: &str,
+        state: &str,
+        body: &str,
+        updated_at_ms: i64,
+    ) -> Result<(), StoreError> {
+        ticket_attempts::put(&self.conn, attempt_id, state, body, updated_at_ms)
+    }
+
+    pub fn ticket_attempt(&self, attempt_id: &str) -> Result<Option<String>, StoreError> {
+        ticket_attempts::get(&self.conn, attempt_id)
+    }
+
+    /// Ticket attempts not in one of `states` (the unfinished ones), oldest first.
+    pub fn ticket_attempts_except(&self, states: &[&str]) -> Result<Vec<String>, StoreError> {
+        ticket_attempts::all_but(&self.conn, states)
     }
 
     /// The agent's note about a customer, if there is one.
