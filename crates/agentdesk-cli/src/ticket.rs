@@ -357,9 +357,17 @@ async fn create(
 }
 
 /// The CLI's journal of ticket attempts: `{config_dir}/tickets/journal.sqlite3`, encrypted with a
-/// key kept in the keychain (drafts hold customers' words).
+/// key kept in the keychain (drafts hold customers' words). Scripts run many of these commands at
+/// once: the key is made and the file created under a lock, or two processes would each file a key
+/// of their own and one would find the journal locked with the other's.
 async fn journal(config_dir: Option<PathBuf>) -> anyhow::Result<DatabaseJournal> {
     let dir = crate::config_dir(config_dir)?.join("tickets");
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("cannot create the ticket journal's folder {}", dir.display()))?;
+    let lock = std::fs::File::create(dir.join("journal.lock"))
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    lock.lock()
+        .with_context(|| format!("cannot lock {}", dir.join("journal.lock").display()))?;
     let keychain = Keychain::os();
     let name = SecretName::DatabaseKey {
         account: "cli".into(),
@@ -374,10 +382,16 @@ async fn journal(config_dir: Option<PathBuf>) -> anyhow::Result<DatabaseJournal>
             key
         }
     };
-    Ok(DatabaseJournal::new(agentdesk_store::Database::encrypted(
+    let journal = DatabaseJournal::new(agentdesk_store::Database::encrypted(
         dir.join("journal.sqlite3"),
         key,
-    )))
+    ));
+    // Created and migrated while the lock is held.
+    journal
+        .unfinished()
+        .map_err(|e| anyhow::anyhow!("the ticket journal cannot be opened: {e}"))?;
+    drop(lock);
+    Ok(journal)
 }
 
 fn bad_input(reason: &str) -> i32 {

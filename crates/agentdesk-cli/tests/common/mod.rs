@@ -23,13 +23,18 @@ impl Cli {
     }
 
     pub fn run(&self, args: &[&str], stdin: &str) -> Output {
+        feed(self.command(args), stdin)
+    }
+
+    /// The command `run` would run, for a test that must hold the process (to kill it).
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_agentdesk-cli"));
         command
             .arg(self.subcommand)
             .args(args)
             .env("AGENTDESK_CONFIG_DIR", self.config_dir.path())
             .env("AGENTDESK_KEYCHAIN_SERVICE", &self.service);
-        feed(command, stdin)
+        command
     }
 }
 
