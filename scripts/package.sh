@@ -3,20 +3,25 @@
 #   bash scripts/package.sh linux     dist/linux/agentdesk_<v>_amd64.deb, dist/linux/agentdesk-<v>-1.x86_64.rpm
 #   bash scripts/package.sh windows   dist/windows/{agentdesk,agentdesk-cli,agentdesk-sandbox}.exe and
 #                                     dist/windows/AgentDesk_<v>_x64-setup.exe (cross-built with MinGW-w64 + NSIS)
+# A second argument runs one step only: `prepare` (the tools), `build` (the UI and the programs),
+# `bundle` (the packages from what was built); the test suite builds Windows beside its tests.
+# AGENTDESK_UI_BUILT=1 says ui/dist is fresh (the test suite built it first).
 # AGENTDESK_PACKAGE_PROFILE picks the Cargo profile: dist (default: release, stripped) for what ships;
 # the test suite packages its debug build, which proves the same installer steps in a fraction of the time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/apt.sh
 platform="${1:-}"
+step="${2:-all}"
 profile="${AGENTDESK_PACKAGE_PROFILE:-dist}"
-case "$platform" in
-  linux | windows) ;;
+case "$platform/$step" in
+  linux/all | linux/prepare | linux/build | linux/bundle | windows/all | windows/prepare | windows/build | windows/bundle) ;;
   *)
-    echo "usage: bash scripts/package.sh linux|windows" >&2
+    echo "usage: bash scripts/package.sh linux|windows [prepare|build|bundle]" >&2
     exit 2
     ;;
 esac
+runs() { [ "$step" = all ] || [ "$step" = "$1" ]; }
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 started=$(date +%s)
 target_dir="${CARGO_TARGET_DIR:-target}"
@@ -24,11 +29,16 @@ profile_dir="$profile"
 [ "$profile" = dev ] && profile_dir=debug
 [ "$profile" = debug ] && { profile=dev; profile_dir=debug; }
 
-bash scripts/setup.sh >/dev/null
-# What packaging needs beyond building and testing, from Debian's packages.
-packaging_packages=(rpm)
-[ "$platform" = windows ] && packaging_packages=(gcc-mingw-w64-x86-64 nsis)
-apt_install "packaging for $platform" "${packaging_packages[@]}"
+if runs prepare; then
+  bash scripts/setup.sh >/dev/null
+  # What packaging needs beyond building and testing, from Debian's packages.
+  packaging_packages=(rpm)
+  [ "$platform" = windows ] && packaging_packages=(gcc-mingw-w64-x86-64 nsis)
+  apt_install "packaging for $platform" "${packaging_packages[@]}"
+  if [ "$platform" = windows ] && ! rustup target list --installed | grep -q '^x86_64-pc-windows-gnu$'; then
+    rustup target add x86_64-pc-windows-gnu
+  fi
+fi
 
 # Tells the app which package it came in, as Tauri's own bundler does (the updater installs a .deb
 # with dpkg, an .rpm with rpm, a Windows update with the NSIS installer): the marker string Tauri
@@ -51,11 +61,20 @@ PY
 model=models/e5-small-zh-en-q4.bin
 [ -f "$model" ] || bash scripts/fetch-model.sh
 
-echo "== package $platform $version (profile $profile): building the UI"
-(cd ui && npm run --silent build)
+if runs build; then
+  if [ "${AGENTDESK_UI_BUILT:-}" != 1 ]; then
+    echo "== package $platform $version (profile $profile): building the UI"
+    (cd ui && npm run --silent build)
+  fi
+  # Windows is cross-built: SQLCipher with a vendored OpenSSL, the keychain in Credential Manager and
+  # toasts through WinRT all build from source with MinGW-w64 (.cargo/config.toml names its linker).
+  target=()
+  [ "$platform" = windows ] && target=(--target x86_64-pc-windows-gnu)
+  cargo build --locked --profile "$profile" "${target[@]}" -p agentdesk -p agentdesk-cli -p agentdesk-sandbox
+fi
+runs bundle || exit 0
 
 if [ "$platform" = linux ]; then
-  cargo build --locked --profile "$profile" -p agentdesk -p agentdesk-cli -p agentdesk-sandbox
   bin="$target_dir/$profile_dir"
   stage="$target_dir/package/linux/root"
   rm -rf "$target_dir/package/linux" && mkdir -p "$stage" dist/linux
@@ -101,12 +120,6 @@ if [ "$platform" = linux ]; then
   exit 0
 fi
 
-# Windows, cross-built: SQLCipher with a vendored OpenSSL, the keychain in Credential Manager and
-# toasts through WinRT all build from source with MinGW-w64 (.cargo/config.toml names its linker).
-if ! rustup target list --installed | grep -q '^x86_64-pc-windows-gnu$'; then
-  rustup target add x86_64-pc-windows-gnu
-fi
-cargo build --locked --profile "$profile" --target x86_64-pc-windows-gnu -p agentdesk -p agentdesk-cli -p agentdesk-sandbox
 bin="$target_dir/x86_64-pc-windows-gnu/$profile_dir"
 mkdir -p dist/windows
 for exe in agentdesk agentdesk-cli agentdesk-sandbox; do
