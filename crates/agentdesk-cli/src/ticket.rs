@@ -362,8 +362,12 @@ async fn create(
 /// of their own and one would find the journal locked with the other's.
 async fn journal(config_dir: Option<PathBuf>) -> anyhow::Result<DatabaseJournal> {
     let dir = crate::config_dir(config_dir)?.join("tickets");
-    std::fs::create_dir_all(&dir)
-        .with_context(|| format!("cannot create the ticket journal's folder {}", dir.display()))?;
+    std::fs::create_dir_all(&dir).with_context(|| {
+        format!(
+            "cannot create the ticket journal's folder {}",
+            dir.display()
+        )
+    })?;
     let lock = std::fs::File::create(dir.join("journal.lock"))
         .with_context(|| format!("cannot write in {}", dir.display()))?;
     lock.lock()
