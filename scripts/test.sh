@@ -100,7 +100,7 @@ stage "Windows packaging tools" bash scripts/package.sh windows prepare
 # niced so that the tests and the real window keep the processor; a build directory of its own, so
 # neither waits for the other's lock on it).
 windows_target_dir="$target_dir/windows"
-beside arm bash scripts/check-arm.sh run
+beside arm nice -n 10 bash scripts/check-arm.sh run
 beside windows env CARGO_TARGET_DIR="$windows_target_dir" nice -n 19 bash scripts/package.sh windows build
 stage "cargo test (in a private desktop session: the real Secret Service, D-Bus, Xvfb)" \
   bash scripts/desktop.sh cargo test --workspace --locked
