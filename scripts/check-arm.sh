@@ -8,7 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 step="${1:-all}"
 target=aarch64-unknown-linux-gnu
-tests_list="${CARGO_TARGET_DIR:-target}/$target/encoder-tests.txt"
+target_root="${CARGO_TARGET_DIR:-target}"
+case "$target_root" in /*) ;; *) target_root="$(pwd)/$target_root" ;; esac
+tests_list="$target_root/$target/encoder-tests.txt"
 for tool in qemu-aarch64 aarch64-linux-gnu-gcc; do
   if ! command -v "$tool" >/dev/null 2>&1; then
     echo "check-arm: $tool is missing; scripts/setup.sh installs it (qemu-user, gcc-aarch64-linux-gnu)." >&2
