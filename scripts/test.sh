@@ -94,20 +94,16 @@ stage "the sentence encoder on 64-bit ARM: build" bash scripts/check-arm.sh buil
 # The packages are built from the debug build here: the same installer steps as a release
 # (bash scripts/package.sh linux|windows), in a fraction of the time.
 export AGENTDESK_PACKAGE_PROFILE=debug
-stage "Windows packaging tools" bash scripts/package.sh windows prepare
 # Beside the Rust tests, which mostly wait (on loopback servers, timers, the desktop session): the
-# encoder's tests under qemu (one core, four minutes) and the Windows cross-build (ten minutes,
-# niced so that the tests and the real window keep the processor; a build directory of its own, so
-# neither waits for the other's lock on it).
-windows_target_dir="$target_dir/windows"
+# encoder's tests under qemu (one core, three to four minutes), niced so that the tests keep the
+# processor. (The Windows cross-build beside the tests and the real window was tried on 6 December:
+# it slowed the end-to-end tests and the Linux package build by more than it saved; BENCHMARKS.md.)
 beside arm nice -n 10 bash scripts/check-arm.sh run
-beside windows env CARGO_TARGET_DIR="$windows_target_dir" nice -n 19 bash scripts/package.sh windows build
 stage "cargo test (in a private desktop session: the real Secret Service, D-Bus, Xvfb)" \
   bash scripts/desktop.sh cargo test --workspace --locked
 stage "the sentence encoder on 64-bit ARM (aarch64 under qemu: Apple silicon's code path)" finish arm
 stage "end-to-end (real window)" bash scripts/e2e.sh
 stage "Linux packages: build" bash scripts/package.sh linux
 stage "Linux packages: install with dpkg, run the installed app in the real window, remove" bash tests/packaging/linux.sh
-stage "Windows cross-build (ran beside the tests)" finish windows
-stage "Windows installer" env CARGO_TARGET_DIR="$windows_target_dir" bash scripts/package.sh windows bundle
+stage "Windows build and installer (cross-built)" bash scripts/package.sh windows
 stage "Windows: run under Wine" bash tests/packaging/windows.sh
