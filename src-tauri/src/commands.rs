@@ -10,6 +10,10 @@ use agentdesk_api::{
     KbSuggestionView, MerchantInput, MerchantView, PersonalField, SessionMood, Settings,
     StatusLogEntry, TenantOption, TransferTarget, TransferTargets, UpdateStatus, WorkbenchSnapshot,
 };
+use agentdesk_api::{
+    CustomerTickets, ReplyDraft, SystemKind, TemplateField, TicketDetail, TicketForm,
+    TicketProgress, TicketRequest, TicketSystemView,
+};
 use agentdesk_domain::Message;
 use tauri::State;
 
@@ -542,6 +546,99 @@ pub async fn record_draft_fate(
         .await?
         .assistant()
         .record_fate(&call_id, fate)
+        .await
+}
+
+/// The merchant's ticket systems, with what each can do.
+#[tauri::command]
+pub async fn ticket_systems(state: Shell<'_>) -> Result<Vec<TicketSystemView>, ApiError> {
+    Ok(state.workbench().await?.tickets().systems())
+}
+
+/// The choices for a new ticket in `system` (kept per merchant, refreshed in the background).
+#[tauri::command]
+pub async fn ticket_form(state: Shell<'_>, system: SystemKind) -> Result<TicketForm, ApiError> {
+    state.workbench().await?.tickets().ticket_form(system).await
+}
+
+/// The template fields of a ticket category.
+#[tauri::command]
+pub async fn ticket_template(
+    state: Shell<'_>,
+    system: SystemKind,
+    type_id: String,
+) -> Result<Vec<TemplateField>, ApiError> {
+    state
+        .workbench()
+        .await?
+        .tickets()
+        .template_fields(system, &type_id)
+        .await
+}
+
+/// Submits a ticket: checked, then created exactly once in the background (progress as events).
+#[tauri::command]
+pub async fn create_ticket(
+    state: Shell<'_>,
+    request: TicketRequest,
+) -> Result<TicketProgress, ApiError> {
+    state
+        .workbench()
+        .await?
+        .tickets()
+        .create_ticket(request)
+        .await
+}
+
+/// Every ticket submitted in this run and where it is.
+#[tauri::command]
+pub async fn ticket_attempts(state: Shell<'_>) -> Result<Vec<TicketProgress>, ApiError> {
+    Ok(state.workbench().await?.tickets().attempts())
+}
+
+/// The session's customer's tickets in every system, open ones first: kept (`refresh: false`) or
+/// asked of each system.
+#[tauri::command]
+pub async fn customer_tickets(
+    state: Shell<'_>,
+    session_id: String,
+    refresh: bool,
+) -> Result<CustomerTickets, ApiError> {
+    state
+        .workbench()
+        .await?
+        .tickets()
+        .customer_tickets(&session_id, refresh)
+        .await
+}
+
+#[tauri::command]
+pub async fn ticket_detail(
+    state: Shell<'_>,
+    system: SystemKind,
+    ticket_id: String,
+) -> Result<TicketDetail, ApiError> {
+    state
+        .workbench()
+        .await?
+        .tickets()
+        .ticket_detail(system, &ticket_id)
+        .await
+}
+
+/// Replies to a ticket (with a status change where the system takes one); the ticket afterwards.
+#[tauri::command]
+pub async fn reply_ticket(
+    state: Shell<'_>,
+    system: SystemKind,
+    ticket_id: String,
+    reply: ReplyDraft,
+) -> Result<TicketDetail, ApiError> {
+    state
+        .workbench()
+        .await?
+        .tickets()
+        .reply_ticket(system, &ticket_id, reply)
         .await
 }
 

@@ -23,6 +23,7 @@ import { SettingsDialog } from "./components/SettingsDialog";
 import { SupervisorDialog } from "./components/SupervisorDialog";
 import { TopBar } from "./components/TopBar";
 import { describeError } from "./errors";
+import { TicketDialog } from "./components/tickets/TicketDialog";
 import { initI18n, systemLanguage, type Language } from "./i18n";
 import { initialState, reduce, totalUnread, type WorkbenchState } from "./state/workbench";
 
@@ -37,6 +38,8 @@ export function App({ backend }: { backend: Backend }) {
   // One dialog at a time: settings or the supervisor's screens.
   const [dialog, setDialog] = useState<"settings" | "supervisor" | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  // The Create ticket dialog, for the open session, with the transcript text selected when opened.
+  const [ticket, setTicket] = useState<{ sessionId: string; selection: string } | null>(null);
   const refs = {
     composer: useRef<ComposerHandle>(null),
     assistant: useRef<AssistantPanelHandle>(null),
@@ -53,7 +56,10 @@ export function App({ backend }: { backend: Backend }) {
   const open = useOpenConversation(backend, state, dispatch, showError);
   const unread = useUnreadCount(backend, state);
   const endSession = useEndSession(backend, state, showError);
-  useShortcuts(state, dispatch, { ...refs, endSession: () => void endSession() });
+  const openTicket = useCallback(() => {
+    if (state.selected) setTicket({ sessionId: state.selected, selection: window.getSelection()?.toString() ?? "" });
+  }, [state.selected]);
+  useShortcuts(state, dispatch, { ...refs, endSession: () => void endSession(), createTicket: openTicket });
 
   const saveSettings = useSaveSettings(backend, stream.setSettings, setNotice);
 
@@ -99,6 +105,16 @@ export function App({ backend }: { backend: Backend }) {
           onError={showError}
           onNotice={setNotice}
           onEnd={endSession}
+          onCreateTicket={openTicket}
+        />
+      )}
+      {ticket && state.sessions[ticket.sessionId] && (
+        <TicketDialog
+          backend={backend}
+          session={state.sessions[ticket.sessionId]}
+          messages={state.selected === ticket.sessionId ? open.messages : []}
+          selection={ticket.selection}
+          onClose={() => setTicket(null)}
         />
       )}
       {dialog === "supervisor" && (

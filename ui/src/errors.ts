@@ -13,5 +13,14 @@ export function describeError(error: unknown): string {
   const words: Record<string, unknown> = { ...params };
   if ("which" in params) words.which = i18n.t(`errors.keyKinds.${params.which}`);
   if ("why" in params) words.why = i18n.t(`assistant.off.${params.why}`);
+  if ("system" in params) words.system = i18n.t(`tickets.systems.${params.system}`);
+  if ("problem" in params) {
+    const { key: problem, ...details } = params.problem;
+    const problemWords: Record<string, unknown> = { ...details };
+    if ("system" in details) problemWords.system = i18n.t(`tickets.systems.${details.system}`);
+    words.problem = i18n.t(`tickets.problems.${problem}`, problemWords);
+  }
+  // A ticket system's refusal: the fact sheet's words in the agent's language.
+  if ("words" in params) words.words = i18n.language.startsWith("zh") ? params.words.zh : params.words.en;
   return i18n.t(`errors.reasons.${key}`, words);
 }

@@ -17,6 +17,7 @@ mod provisioning;
 mod services;
 mod settings;
 mod supervision;
+mod tickets;
 mod updates;
 mod workbench;
 
@@ -38,11 +39,16 @@ pub use agentdesk_reports::{
     export_folder, AgentFigures, AgentGroup, AgentTimeline, DashboardQuery, DashboardTotals,
     DashboardView, DayFigures, Reports, SatisfactionFigures, StaffStatus, StatusSpan,
 };
+pub use agentdesk_tickets::{
+    AttachmentInput, Category, CopiedAgent, CustomerTicket, CustomerTickets, Dictionary, FieldKind,
+    FieldValue, Named, ReplyDraft, SystemKind, TemplateField, TicketDesk, TicketDetail, TicketForm,
+    TicketListFailure, TicketReply, TicketRequest, TicketSummary, TicketSystemView,
+};
 pub use agentdesk_workspace::{
     ApiError, ApiHealthAlert, AssistEvent, AssistOutcome, AssistStep, AssistantOff, Bus,
-    CitedArticle, DeskEvent, ErrorCode, ErrorReason, Feature, IndexingProgress, KeyKind, Notice,
-    NoticePolicy, SessionMood, Subscription, Workspace, WorkspaceMode, WorkspaceOptions,
-    DEFAULT_RISK_THRESHOLD,
+    CitedArticle, DeskEvent, DraftProblem, ErrorCode, ErrorReason, Feature, IndexingProgress,
+    KeyKind, Notice, NoticePolicy, SessionMood, Subscription, TicketProgress, TicketState,
+    Workspace, WorkspaceMode, WorkspaceOptions, DEFAULT_RISK_THRESHOLD,
 };
 pub use connectors::{ChosenConnectors, ConnectorCatalog, ConnectorProbe, ConnectorView};
 pub use conversations::{

@@ -11,11 +11,13 @@ use agentdesk_http::HttpClient;
 use agentdesk_knowledge::Knowledge;
 use agentdesk_reports::Reports;
 use agentdesk_sobot::client::UnionClient;
+use agentdesk_tickets::TicketDesk;
 use agentdesk_workspace::Workspace;
 
 use crate::conversations::Conversations;
 use crate::images::PlatformImages;
 use crate::supervision::Supervision;
+use crate::tickets::TicketPlan;
 
 /// What belongs to the account and outlives a tenant switch: handed to each workspace's services.
 pub(crate) struct AccountServices {
@@ -25,6 +27,9 @@ pub(crate) struct AccountServices {
     /// The model provider's client (streamed answers).
     pub llm_http: HttpClient,
     pub images: Arc<PlatformImages>,
+    /// The ticket systems' client, and which systems each merchant uses.
+    pub tickets_http: HttpClient,
+    pub tickets: TicketPlan,
 }
 
 pub(crate) struct WorkspaceServices {
@@ -35,6 +40,7 @@ pub(crate) struct WorkspaceServices {
     pub assistant: Arc<Assistant>,
     pub reports: Arc<Reports>,
     pub supervision: Arc<Supervision>,
+    pub tickets: Arc<TicketDesk>,
 }
 
 impl WorkspaceServices {
@@ -60,6 +66,11 @@ impl WorkspaceServices {
                 assistant.clone(),
             )),
             supervision: Arc::new(Supervision::new(workspace.clone(), account.union.clone())),
+            tickets: TicketDesk::start(
+                workspace.clone(),
+                account.tickets_http.clone(),
+                account.tickets.for_tenant(&workspace.tenant_id()),
+            ),
             customers,
             knowledge,
             assistant,
@@ -68,10 +79,12 @@ impl WorkspaceServices {
     }
 
     /// Ends everything of the workspace: the assistant's calls (recorded first), the mood judge and
-    /// the understanding, then the engine.
+    /// the understanding, then the engine; the tickets' background work ends with it (an attempt
+    /// still unsettled stays in the journal for the next start).
     pub(crate) async fn close(&self) {
         self.assistant.close().await;
         self.knowledge.close();
         self.workspace.close().await;
+        self.tickets.close().await;
     }
 }

@@ -19,6 +19,7 @@ use agentdesk_llm::Provider;
 use agentdesk_reports::Reports;
 use agentdesk_sobot::client::{UnionClient, UnionCredentials};
 use agentdesk_sobot::AgentCredentials;
+use agentdesk_tickets::TicketDesk;
 use agentdesk_workspace::{
     Bus, DeskEvent, NoticePolicy, Subscription, Workspace, WorkspaceMode, WorkspaceOptions,
 };
@@ -37,6 +38,9 @@ use crate::{AccountBook, ApiError, ErrorCode, ErrorReason, HomeTenant};
 /// How long the model provider may take to connect (the answer streams without a total limit; the
 /// assistant keeps its own limits for the first token and the gaps).
 const LLM_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// How long a ticket system's call may take (an upload of a few MB included).
+const TICKET_CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct SessionSummary {
@@ -102,6 +106,8 @@ pub(crate) struct AccountParts {
     #[cfg(feature = "demo")]
     pub sandbox: Option<crate::DemoSandbox>,
     pub provider: Option<Provider>,
+    /// Which ticket systems each merchant uses.
+    pub tickets: crate::tickets::TicketPlan,
 }
 
 /// How the workbench reaches outside systems and what it learns of them: every call goes into one
@@ -242,6 +248,7 @@ impl Workbench {
                 #[cfg(feature = "demo")]
                 sandbox: None,
                 provider,
+                tickets: crate::tickets::TicketPlan::default(),
             },
             outside,
             clock,
@@ -276,6 +283,11 @@ impl Workbench {
                 .client(HttpSettings::streaming(LLM_CONNECT_TIMEOUT))
                 .map_err(|e| ApiError::new(ErrorCode::NotReady, e.to_string()))?,
             images: Arc::new(PlatformImages::new(outside.desk())?),
+            tickets_http: outside
+                .desk
+                .client(HttpSettings::within(TICKET_CALL_TIMEOUT))
+                .map_err(|e| ApiError::new(ErrorCode::NotReady, e.to_string()))?,
+            tickets: parts.tickets,
         };
         #[cfg(feature = "demo")]
         if let Some(sandbox) = &parts.sandbox {
@@ -360,6 +372,11 @@ impl Workbench {
     /// The supervisor's screens (see [`Supervision`]).
     pub fn supervision(&self) -> Arc<Supervision> {
         self.on_screen().supervision.clone()
+    }
+
+    /// Tickets from the conversation (see [`TicketDesk`]).
+    pub fn tickets(&self) -> Arc<TicketDesk> {
+        self.on_screen().tickets.clone()
     }
 
     // ---- what the host itself answers ----
@@ -724,6 +741,7 @@ impl Workbench {
             AccountParts {
                 sources,
                 keys: DatabaseKeys::new(agentdesk_secrets::Keychain::os(), true),
+                tickets: crate::tickets::TicketPlan::demo(&info.tickets),
                 sandbox: Some(sandbox),
                 provider: None,
             },

@@ -119,7 +119,12 @@ async fn start_visitor(State(state): State<Arc<SandboxState>>, body: Bytes) -> R
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct VisitorText {
+    #[serde(default)]
     text: String,
+    /// A picture the visitor sends instead of text (base64 PNG or JPEG), served from the sandbox's
+    /// own origin like the agents' uploads (`msgType` 1, the content its URL).
+    #[serde(default)]
+    image_base64: Option<String>,
 }
 
 async fn visitor_message(
@@ -132,7 +137,29 @@ async fn visitor_message(
         Err(message) => return bad_request(message),
     };
     let mut world = state.world();
-    match world.visitor_message(&cid, &message.text, 0) {
+    let (content, msg_type) = match &message.image_base64 {
+        Some(data) => {
+            use base64::Engine as _;
+            let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(data.trim()) else {
+                return bad_request("image_base64 is not base64");
+            };
+            let mime = if bytes.starts_with(&[0xff, 0xd8]) {
+                "image/jpeg"
+            } else {
+                "image/png"
+            };
+            let id = world.next_id("f");
+            let name = if mime == "image/jpeg" {
+                "photo.jpg"
+            } else {
+                "photo.png"
+            };
+            world.files.insert(id.clone(), (mime.to_string(), bytes));
+            (format!("/__sandbox/files/{id}/{name}"), 1)
+        }
+        None => (message.text.clone(), 0),
+    };
+    match world.visitor_message(&cid, &content, msg_type) {
         Ok(record) => Json(json!({"cid": cid, "msgId": record.msg_id})).into_response(),
         Err(e) => op_error(e),
     }

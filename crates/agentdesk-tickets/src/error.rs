@@ -3,6 +3,7 @@
 //! looked up before it is sent again.
 
 use agentdesk_http::CallFailure;
+use agentdesk_workspace::{ApiError, DraftProblem, ErrorCode, ErrorReason, RefusalWords};
 
 use crate::SystemKind;
 
@@ -44,7 +45,10 @@ pub enum TicketError {
         endpoint: String,
         message: String,
     },
-    /// The draft or the settings cannot be sent as they are; nothing was sent.
+    /// The draft cannot be sent as it is; nothing was sent.
+    #[error("{0}")]
+    Draft(DraftProblem),
+    /// The settings (or the journal) do not allow sending; nothing was sent.
     #[error("{0}")]
     Invalid(String),
 }
@@ -89,6 +93,7 @@ impl CallFailure for TicketError {
             TicketError::Http { status, .. } => format!("http_{status}"),
             TicketError::Refused { code, .. } => code.clone(),
             TicketError::Garbled { .. } => "decode".into(),
+            TicketError::Draft(_) => "draft".into(),
             TicketError::Invalid(_) => "config".into(),
         }
     }
@@ -103,6 +108,68 @@ impl CallFailure for TicketError {
             }
             _ => false,
         }
+    }
+}
+
+impl From<TicketError> for ApiError {
+    fn from(error: TicketError) -> ApiError {
+        let message = error.to_string();
+        let (code, reason) = match error {
+            TicketError::Unreachable { system, .. } => (
+                ErrorCode::Offline,
+                ErrorReason::TicketUnreachable {
+                    system: system.to_string(),
+                },
+            ),
+            TicketError::NoAnswer { system, .. } => (
+                ErrorCode::Offline,
+                ErrorReason::TicketNoAnswer {
+                    system: system.to_string(),
+                },
+            ),
+            TicketError::Http { system, status, .. } => (
+                ErrorCode::Platform,
+                ErrorReason::TicketHttp {
+                    system: system.to_string(),
+                    status,
+                },
+            ),
+            TicketError::Refused {
+                system,
+                code,
+                words,
+                ..
+            } => {
+                let known = match system {
+                    SystemKind::Sobot => sobot_code_words(&code),
+                    SystemKind::Qiyu => qiyu_code_words(&code),
+                    _ => None,
+                };
+                let (en, zh) = known
+                    .map(|(en, zh)| (en.to_string(), zh.to_string()))
+                    .unwrap_or_else(|| (words.clone(), words));
+                (
+                    ErrorCode::Platform,
+                    ErrorReason::TicketRefused {
+                        system: system.to_string(),
+                        code,
+                        words: Box::new(RefusalWords { en, zh }),
+                    },
+                )
+            }
+            TicketError::Garbled { system, .. } => (
+                ErrorCode::Platform,
+                ErrorReason::TicketGarbled {
+                    system: system.to_string(),
+                },
+            ),
+            TicketError::Draft(problem) => (
+                ErrorCode::InvalidInput,
+                ErrorReason::TicketDraft { problem },
+            ),
+            TicketError::Invalid(_) => (ErrorCode::InvalidInput, ErrorReason::General),
+        };
+        ApiError::because(code, reason, message)
     }
 }
 

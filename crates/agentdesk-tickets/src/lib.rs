@@ -6,6 +6,7 @@
 //! `once::create_once`: the attempt is recorded before it leaves, and an attempt whose outcome is
 //! unknown is looked up in the system before it is sent again.
 
+mod desk;
 mod error;
 mod jira;
 mod json;
@@ -19,6 +20,10 @@ mod zendesk;
 
 use agentdesk_http::HttpClient;
 
+pub use desk::{
+    AttachmentInput, CustomerTicket, CustomerTickets, SobotOfAccount, TicketDesk, TicketForm,
+    TicketListFailure, TicketRequest, TicketSetup, TicketSystemView,
+};
 pub use error::{qiyu_code_words, sobot_code_words, TicketError};
 pub use jira::{adf, adf_text, JiraSettings, JiraTickets};
 pub use model::*;
@@ -133,6 +138,31 @@ impl TicketSystem {
         }
     }
 
+    /// The choices for a new ticket: Sobot's dictionary; the others' four levels (named by the
+    /// window) and no category tree.
+    pub async fn dictionary(&self) -> Result<Dictionary, TicketError> {
+        match self {
+            TicketSystem::Sobot(s) => s.dictionary().await,
+            _ => Ok(Dictionary {
+                levels: (0..4)
+                    .map(|level| Named {
+                        value: level.to_string(),
+                        name: String::new(),
+                    })
+                    .collect(),
+                ..Dictionary::default()
+            }),
+        }
+    }
+
+    /// A category's template fields (Sobot's; the others have none).
+    pub async fn template_fields(&self, type_id: &str) -> Result<Vec<TemplateField>, TicketError> {
+        match self {
+            TicketSystem::Sobot(s) => s.template_fields(type_id).await,
+            _ => Ok(Vec::new()),
+        }
+    }
+
     /// The customer's tickets, open ones first.
     pub async fn list(&self, uid: &str) -> Result<Vec<TicketSummary>, TicketError> {
         match self {
@@ -161,8 +191,10 @@ impl TicketSystem {
                 let status = reply.status.map(zendesk_status);
                 s.comment(id, reply, status).await
             }
-            TicketSystem::Qiyu(_) => Err(TicketError::Invalid(
-                "replying to a Qiyu ticket is not available: Qiyu publishes no reply API; reply in Qiyu's own workbench".into(),
+            TicketSystem::Qiyu(_) => Err(TicketError::Draft(
+                agentdesk_workspace::DraftProblem::NoReplyApi {
+                    system: SystemKind::Qiyu.to_string(),
+                },
             )),
         }
     }
@@ -181,11 +213,10 @@ fn zendesk_status(status: i64) -> &'static str {
 
 /// An attachment's bytes; a file that cannot be read is named, and nothing is sent.
 pub(crate) fn read_attachment(file: &AttachmentFile) -> Result<Vec<u8>, TicketError> {
-    std::fs::read(&file.path).map_err(|e| {
-        TicketError::Invalid(format!(
-            "the attachment {:?} cannot be read ({}): attach it again",
-            file.name, e
-        ))
+    std::fs::read(&file.path).map_err(|_| {
+        TicketError::Draft(agentdesk_workspace::DraftProblem::AttachmentUnreadable {
+            name: file.name.clone(),
+        })
     })
 }
 

@@ -5,9 +5,10 @@
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 /// The ticket systems AgentDesk files tickets in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum SystemKind {
     Sobot,
@@ -96,7 +97,7 @@ pub struct TicketCustomer {
 
 /// A template field's value, by the field's id (a cascade's leaf value, an area's codes, a
 /// checkbox's values joined by commas).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct FieldValue {
     pub id: String,
     pub value: String,
@@ -111,7 +112,7 @@ pub struct AttachmentFile {
 }
 
 /// An agent copied on a Sobot ticket.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct CopiedAgent {
     pub name: String,
     pub email: String,
@@ -138,7 +139,7 @@ pub struct TicketDraft {
 }
 
 /// A ticket the system created.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct CreatedTicket {
     pub system: SystemKind,
     /// The system's id (what `show` takes).
@@ -150,7 +151,7 @@ pub struct CreatedTicket {
 }
 
 /// One ticket in a customer's list.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(default)]
 pub struct TicketSummary {
     pub id: String,
@@ -161,6 +162,7 @@ pub struct TicketSummary {
     pub status_name: String,
     /// Whether the ticket still needs work (not solved, closed or deleted).
     pub open: bool,
+    #[ts(type = "number | null")]
     pub level: Option<i64>,
     pub level_name: String,
     pub assignee: String,
@@ -169,7 +171,7 @@ pub struct TicketSummary {
 }
 
 /// A reply or note on a ticket.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(default)]
 pub struct TicketReply {
     pub author: String,
@@ -180,7 +182,7 @@ pub struct TicketReply {
 }
 
 /// One ticket with what happened to it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(default)]
 pub struct TicketDetail {
     pub summary: TicketSummary,
@@ -194,35 +196,39 @@ pub struct TicketDetail {
 
 /// A reply to a ticket, and the changes that go with it (Sobot changes status, level and
 /// assignee only through a reply).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(default)]
 pub struct ReplyDraft {
     pub content: String,
     pub internal: bool,
+    #[ts(type = "number | null")]
     pub status: Option<i64>,
+    #[ts(type = "number | null")]
     pub level: Option<i64>,
 }
 
 /// A category in the system's tree.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(default)]
 pub struct Category {
     pub id: String,
     pub name: String,
     /// Only a leaf may be a ticket's category.
     pub leaf: bool,
+    // Named, not walked: ts-rs walks a Vec's element type directly, so a tree never ends.
+    #[ts(type = "Array<Category>")]
     pub children: Vec<Category>,
 }
 
 /// A value with its name (levels, statuses, groups, agents, a dropdown's options).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Named {
     pub value: String,
     pub name: String,
 }
 
 /// A system's choices for a new ticket.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(default)]
 pub struct Dictionary {
     pub categories: Vec<Category>,
@@ -244,7 +250,7 @@ impl Dictionary {
 }
 
 /// How a template field is entered (Sobot's `field_type`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldKind {
     Text,
@@ -281,7 +287,7 @@ impl FieldKind {
 }
 
 /// A field of a category's template.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct TemplateField {
     pub id: String,
     pub name: String,

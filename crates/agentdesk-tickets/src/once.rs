@@ -52,7 +52,7 @@ pub struct TicketAttempt {
 
 /// Where attempts are recorded (the tenant's database in the app, a journal file for the CLI). A
 /// save returns only once the record is durable.
-pub trait TicketJournal {
+pub trait TicketJournal: Send + Sync {
     fn load(&self, attempt_id: &str) -> Result<Option<TicketAttempt>, String>;
     fn save(&self, attempt: &TicketAttempt) -> Result<(), String>;
 }

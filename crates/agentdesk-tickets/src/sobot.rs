@@ -7,6 +7,7 @@ use std::sync::Arc;
 use agentdesk_domain::Secret;
 use agentdesk_http::HttpClient;
 use agentdesk_sobot::client::{ClientError, TokenCache};
+use agentdesk_workspace::DraftProblem;
 use serde_json::{json, Value};
 
 use crate::error::{sobot_code_words, transport};
@@ -161,9 +162,7 @@ impl SobotTickets {
         marker: &str,
     ) -> Result<CreatedTicket, TicketError> {
         let Some(type_id) = draft.type_id.clone().filter(|t| !t.trim().is_empty()) else {
-            return Err(TicketError::Invalid(
-                "choose a ticket category (a leaf of the category tree)".into(),
-            ));
+            return Err(TicketError::Draft(DraftProblem::NoCategory));
         };
         let mut urls = Vec::new();
         for file in &draft.attachments {
@@ -346,15 +345,11 @@ impl SobotTickets {
         let current = self.detail(id).await?;
         let status = current.summary.status.parse::<i64>().unwrap_or(0);
         if status == CLOSED || status == DELETED {
-            return Err(TicketError::Invalid(format!(
-                "ticket {} is {}; a closed or deleted ticket takes no replies",
-                current.summary.number,
-                if status == CLOSED {
-                    "closed"
-                } else {
-                    "deleted"
-                }
-            )));
+            return Err(TicketError::Draft(if status == CLOSED {
+                DraftProblem::TicketClosed
+            } else {
+                DraftProblem::TicketDeleted
+            }));
         }
         let s = &self.settings;
         let body = json!({

@@ -170,7 +170,12 @@ async fn each_system_creates_lists_shows_and_takes_a_reply() {
             SystemKind::Qiyu => {
                 let error = system.reply(&created.id, &reply).await.unwrap_err();
                 assert!(
-                    error.to_string().contains("Qiyu publishes no reply API"),
+                    matches!(
+                        error,
+                        agentdesk_tickets::TicketError::Draft(
+                            agentdesk_workspace::DraftProblem::NoReplyApi { .. }
+                        )
+                    ),
                     "{error}"
                 );
             }

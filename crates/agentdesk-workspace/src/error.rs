@@ -99,6 +99,147 @@ pub enum ErrorReason {
     UpdateFailed,
     BadMessageId,
     UnknownBusyReason,
+    /// The merchant has no such ticket system set up.
+    NoTicketSystem {
+        system: String,
+    },
+    /// A ticket system could not be reached: nothing was sent.
+    TicketUnreachable {
+        system: String,
+    },
+    /// A ticket system did not answer: the ticket may exist, and is looked up before any resend.
+    TicketNoAnswer {
+        system: String,
+    },
+    /// A ticket system answered with an HTTP error (401/403: its credential was refused).
+    TicketHttp {
+        system: String,
+        status: u16,
+    },
+    /// A ticket system refused with a code of its own; its words in both languages (the fact
+    /// sheet's table, or the system's own message when the code is not in it).
+    TicketRefused {
+        system: String,
+        code: String,
+        words: Box<RefusalWords>,
+    },
+    /// A ticket system answered with something that is not its API (a login page, a proxy's).
+    TicketGarbled {
+        system: String,
+    },
+    /// The ticket (or reply) cannot be sent as it is; nothing was sent.
+    TicketDraft {
+        problem: DraftProblem,
+    },
+}
+
+/// A system's refusal in both languages (boxed: an error stays small to pass around).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct RefusalWords {
+    pub en: String,
+    pub zh: String,
+}
+
+/// What the agent must fix in a ticket or a reply before it is sent, in the order of the form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case", tag = "key")]
+pub enum DraftProblem {
+    NoTitle,
+    NoContent,
+    NoCategory,
+    UnknownCategory {
+        id: String,
+    },
+    /// Only a leaf of the category tree may be a ticket's category.
+    NotALeaf {
+        name: String,
+    },
+    FieldRequired {
+        field: String,
+    },
+    NotAnOption {
+        field: String,
+        value: String,
+    },
+    NotANumber {
+        field: String,
+        value: String,
+    },
+    /// `yyyy-MM-dd`
+    NotADate {
+        field: String,
+        value: String,
+    },
+    /// `HH:mm:ss`
+    NotATime {
+        field: String,
+        value: String,
+    },
+    /// `yyyy-MM-dd HH:mm:ss`
+    NotADateTime {
+        field: String,
+        value: String,
+    },
+    TooManyAttachments {
+        system: String,
+        max: u32,
+    },
+    AttachmentUnreadable {
+        name: String,
+    },
+    AttachmentTooLarge {
+        name: String,
+        system: String,
+        max_mb: u32,
+    },
+    AttachmentsTooLarge {
+        system: String,
+        max_mb: u32,
+    },
+    /// The attachment's bytes did not arrive whole (not base64).
+    AttachmentDamaged {
+        name: String,
+    },
+    EmptyReply,
+    /// Closed tickets take no reply (Sobot: status 99).
+    TicketClosed,
+    /// Deleted tickets take no reply (Sobot: status 98).
+    TicketDeleted,
+    /// Qiyu publishes no reply API.
+    NoReplyApi {
+        system: String,
+    },
+    /// The attempt id the window gave is not one AgentDesk makes.
+    BadAttemptId,
+}
+
+impl std::fmt::Display for DraftProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use DraftProblem::*;
+        match self {
+            NoTitle => write!(f, "the ticket needs a title"),
+            NoContent => write!(f, "the ticket needs a description"),
+            NoCategory => write!(f, "choose a ticket category"),
+            UnknownCategory { id } => write!(f, "the category {id} does not exist; choose another"),
+            NotALeaf { name } => write!(f, "the category \"{name}\" has subcategories; choose one of them"),
+            FieldRequired { field } => write!(f, "\"{field}\" is required"),
+            NotAnOption { field, value } => write!(f, "\"{field}\": {value:?} is not one of its options"),
+            NotANumber { field, value } => write!(f, "\"{field}\": {value:?} is not a number"),
+            NotADate { field, value } => write!(f, "\"{field}\": {value:?} is not a date (yyyy-MM-dd)"),
+            NotATime { field, value } => write!(f, "\"{field}\": {value:?} is not a time (HH:mm:ss)"),
+            NotADateTime { field, value } => write!(f, "\"{field}\": {value:?} is not a date and time (yyyy-MM-dd HH:mm:ss)"),
+            TooManyAttachments { system, max } => write!(f, "{system} takes at most {max} attachments; remove some"),
+            AttachmentUnreadable { name } => write!(f, "the attachment {name:?} cannot be read: attach it again"),
+            AttachmentTooLarge { name, system, max_mb } => write!(f, "the attachment {name:?} is too large; {system} takes at most {max_mb} MB per file"),
+            AttachmentsTooLarge { system, max_mb } => write!(f, "the attachments are too large together; {system} takes at most {max_mb} MB"),
+            AttachmentDamaged { name } => write!(f, "the attachment {name:?} did not arrive whole: attach it again"),
+            EmptyReply => write!(f, "the reply is empty"),
+            TicketClosed => write!(f, "the ticket is closed and takes no reply; open a new ticket instead"),
+            TicketDeleted => write!(f, "the ticket was deleted and takes no reply"),
+            NoReplyApi { system } => write!(f, "replying to a {system} ticket is not available: {system} publishes no reply API; reply in its own workbench"),
+            BadAttemptId => write!(f, "the ticket's attempt id is not one AgentDesk makes; open the dialog again"),
+        }
+    }
 }
 
 /// Why the assistant is off for the agent.

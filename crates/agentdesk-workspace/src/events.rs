@@ -50,6 +50,12 @@ pub enum DeskEvent {
         workspace: u64,
         notice: Notice,
     },
+    /// A ticket the agent submitted moved on (creating, checking, created, not created).
+    Ticket {
+        #[ts(type = "number")]
+        workspace: u64,
+        progress: TicketProgress,
+    },
     /// The API health alert was raised or cleared (it belongs to the account, no workspace).
     ApiHealth { alert: ApiHealthAlert },
 }
@@ -63,10 +69,40 @@ impl DeskEvent {
             | DeskEvent::Indexing { workspace, .. }
             | DeskEvent::Assist { workspace, .. }
             | DeskEvent::Resync { workspace, .. }
-            | DeskEvent::Notice { workspace, .. } => Some(*workspace),
+            | DeskEvent::Notice { workspace, .. }
+            | DeskEvent::Ticket { workspace, .. } => Some(*workspace),
             DeskEvent::ApiHealth { .. } => None,
         }
     }
+}
+
+/// Where a submitted ticket is: being sent, being looked up (an answer was lost: it may exist, and
+/// is sent again only once the system proves it does not), created, or not created (the draft kept).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketState {
+    Creating,
+    Checking,
+    Created,
+    NotCreated,
+}
+
+/// A submitted ticket's progress, for the window.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct TicketProgress {
+    /// The window's id for the submission: the same id submitted again is the same ticket.
+    pub attempt_id: String,
+    /// The session it comes from.
+    pub session_id: Option<String>,
+    /// `sobot`, `jira`, `zendesk` or `qiyu`.
+    pub system: String,
+    pub state: TicketState,
+    /// Once created: the system's id (for its detail), the number people use, where it opens.
+    pub ticket_id: Option<String>,
+    pub number: Option<String>,
+    pub url: Option<String>,
+    /// Why it was not created, or why it is being checked.
+    pub error: Option<crate::ApiError>,
 }
 
 /// A session's mood for the warning in the list and the conversation.

@@ -14,9 +14,12 @@ pub mod workspace;
 
 pub use answers::{AnswerCache, Kept};
 pub use bus::{Bus, NoticePolicy, Publisher, Subscription, DEFAULT_RISK_THRESHOLD};
-pub use error::{union_refusal, ApiError, AssistantOff, ErrorCode, ErrorReason, KeyKind};
+pub use error::{
+    union_refusal, ApiError, AssistantOff, DraftProblem, ErrorCode, ErrorReason, KeyKind,
+    RefusalWords,
+};
 pub use events::{
     ApiHealthAlert, AssistEvent, AssistOutcome, AssistStep, CitedArticle, DeskEvent, Feature,
-    IndexingProgress, Notice, SessionMood,
+    IndexingProgress, Notice, SessionMood, TicketProgress, TicketState,
 };
 pub use workspace::{ConnectionObserver, Workspace, WorkspaceMode, WorkspaceOptions};

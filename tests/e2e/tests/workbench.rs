@@ -119,9 +119,16 @@ impl Run {
         Ok(received["items"].as_array().cloned().unwrap_or_default())
     }
 
-    /// Waits for the element `css` names and clicks it.
+    /// Waits for the element `css` names, brings it into view (the driver does not scroll inside
+    /// a scrolled dialog) and clicks it.
     async fn click(&self, css: &str) -> Outcome {
         let element = self.app.wait_for(css, WAIT).await?;
+        self.app
+            .execute_on(
+                &element,
+                "arguments[0].scrollIntoView({block: 'center'}); return null;",
+            )
+            .await?;
         self.app.click(&element).await?;
         Ok(())
     }
@@ -1358,3 +1365,162 @@ fn every_command_is_documented_once() {
 
 #[path = "../../../src-tauri/build/commands.rs"]
 mod command_list;
+
+/// A 1×1 PNG: the customer's photo of the damaged parcel.
+const PHOTO_PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+
+impl Run {
+    async fn held_tickets(&self) -> Result<Vec<Value>, String> {
+        let held: Value = self
+            .http
+            .get(format!("{}/__sandbox/tickets", self.sandbox.base_url()))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?
+            .json()
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(held["tickets"].as_array().cloned().unwrap_or_default())
+    }
+
+    /// Chooses `value` in the drop-down with this `data-testid`, as the agent's pick does (the
+    /// driver cannot click an option of a native drop-down).
+    async fn choose(&self, testid: &str, value: &str) -> Outcome {
+        self.app
+            .wait_for(&format!("[data-testid={testid}]"), WAIT)
+            .await?;
+        self.app
+            .execute(&format!(
+                "const s = document.querySelector('[data-testid={testid}]');
+                 Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, 'value').set.call(s, '{value}');
+                 s.dispatchEvent(new Event('change', {{ bubbles: true }}));
+                 return s.value;"
+            ))
+            .await
+            .map(drop)
+    }
+
+    /// Waits until the text of `css` satisfies `wanted`.
+    async fn text_until(&self, css: &str, wanted: impl Fn(&str) -> bool) -> Result<String, String> {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            if let Ok(element) = self.app.wait_for(css, Duration::from_secs(1)).await {
+                let text = self.app.text(&element).await.unwrap_or_default();
+                if wanted(&text) {
+                    return Ok(text);
+                }
+                if tokio::time::Instant::now() > deadline {
+                    return Err(format!("{css} says {text:?}"));
+                }
+            } else if tokio::time::Instant::now() > deadline {
+                return Err(format!("no {css}"));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs a display and tauri-driver: run scripts/e2e.sh"]
+async fn a_ticket_with_the_customer_s_photo_is_created_once_listed_and_solved_by_a_reply() {
+    with_app("ticket", |run| {
+        Box::pin(async move {
+            run.app
+                .wait_for("[data-testid=connection-state].connection-connected", WAIT)
+                .await?;
+            let cid = run.visitor("王芳", "快递到了但是坏了，我要退款").await;
+            run.http
+                .post(format!(
+                    "{}/__sandbox/visitors/{cid}/messages",
+                    run.sandbox.base_url()
+                ))
+                .json(&json!({"image_base64": PHOTO_PNG}))
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            run.open_session(&cid).await;
+            let deadline = tokio::time::Instant::now() + WAIT;
+            while run
+                .app
+                .find_all("[data-testid=message][data-direction=in]")
+                .await?
+                .len()
+                < 2
+            {
+                check(tokio::time::Instant::now() < deadline, "the photo did not arrive")?;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+
+            // Ctrl+Shift+T opens the dialog on the open session.
+            run.app
+                .execute(
+                    "window.dispatchEvent(new KeyboardEvent('keydown', {key: 'T', ctrlKey: true, shiftKey: true})); return null;",
+                )
+                .await?;
+            run.app.wait_for("[data-testid=ticket-dialog]", WAIT).await?;
+            run.click("[data-testid=ticket-category-T110]").await?;
+            run.app
+                .wait_for("[data-testid=ticket-field-F1]", WAIT)
+                .await?;
+            run.click("[data-testid=ticket-image-0]").await?;
+            // The order number is required: named before anything is sent.
+            run.click("[data-testid=ticket-submit]").await?;
+            run.text_until(".ticket-dialog [role=alert]", |t| t.contains("订单号"))
+                .await?;
+            check(
+                run.held_tickets().await?.is_empty(),
+                "nothing may be sent while a required field is empty",
+            )?;
+
+            let order = run.app.wait_for("[data-testid=ticket-field-F1]", WAIT).await?;
+            run.app.type_text(&order, "8812").await?;
+            run.choose("ticket-field-F2", "1").await?;
+            run.click("[data-testid=ticket-submit]").await?;
+            run.app
+                .wait_for("[data-testid=ticket-state][data-state=created]", WAIT)
+                .await?;
+            let number = run
+                .text_until("[data-testid=ticket-number]", |t| t.starts_with("GD"))
+                .await?;
+            let held = run.held_tickets().await?;
+            check(held.len() == 1, format!("one ticket: {held:?}"))?;
+            check(
+                held[0]["number"] == number.as_str() && held[0]["cid"] == cid.as_str(),
+                format!("the ticket of the session: {}", held[0]),
+            )?;
+            check(
+                held[0]["attachments"].as_array().map(Vec::len) == Some(1),
+                format!("with the photo: {}", held[0]),
+            )?;
+            run.app
+                .screenshot(&screenshots().join("ticket-created.png"))
+                .await?;
+            run.click("[data-testid=ticket-close]").await?;
+
+            // In the 360° view with its number; a reply that solves it changes its status.
+            run.click(&format!("[data-testid='ticket-{number}']")).await?;
+            let reply = run.app.wait_for("[data-testid=ticket-reply]", WAIT).await?;
+            run.app.type_text(&reply, "已为您办理退款").await?;
+            run.choose("ticket-reply-status", "3").await?;
+            run.click("[data-testid=ticket-reply-send]").await?;
+            run.app
+                .wait_for("[data-testid=ticket-detail-status][data-status='3']", WAIT)
+                .await?;
+            run.app
+                .wait_for(
+                    &format!("[data-testid='ticket-status-{number}'][data-status='3']"),
+                    WAIT,
+                )
+                .await?;
+            let held = run.held_tickets().await?;
+            check(
+                held[0]["status"] == "3" && held[0]["replies"].as_array().map(Vec::len) == Some(1),
+                format!("solved with the reply: {}", held[0]),
+            )?;
+            run.app
+                .screenshot(&screenshots().join("ticket-solved.png"))
+                .await
+        })
+    })
+    .await;
+}

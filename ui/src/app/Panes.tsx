@@ -34,6 +34,7 @@ export function Panes(props: {
   onError: (error: unknown) => void;
   onNotice: (notice: string) => void;
   onEnd: () => Promise<void>;
+  onCreateTicket: () => void;
 }) {
   const { state, backend, open, replies, refs } = props;
   const selected = state.selected ? state.sessions[state.selected] : undefined;
@@ -53,6 +54,7 @@ export function Panes(props: {
         onError={props.onError}
         onNotice={props.onNotice}
         onEnd={props.onEnd}
+        onCreateTicket={props.onCreateTicket}
       />
       <DetailsPanel
         session={selected}
@@ -77,6 +79,7 @@ function ConversationPane({
   onError,
   onNotice,
   onEnd,
+  onCreateTicket,
 }: {
   state: WorkbenchState;
   session: Session | undefined;
@@ -89,6 +92,7 @@ function ConversationPane({
   onError: (error: unknown) => void;
   onNotice: (notice: string) => void;
   onEnd: () => Promise<void>;
+  onCreateTicket: () => void;
 }) {
   const { t } = useTranslation();
   const readReply = useCallback(() => composer.current?.text() ?? "", [composer]);
@@ -99,7 +103,14 @@ function ConversationPane({
           <header className="conversation-header">
             <h1>{customerText(session.visitor_name)}</h1>
             <span className="muted">{t(`channels.${session.channel}`)}</span>
-            <SessionActions backend={backend} session={session} onError={onError} onNotice={onNotice} onEnd={onEnd} />
+            <SessionActions
+              backend={backend}
+              session={session}
+              onError={onError}
+              onNotice={onNotice}
+              onEnd={onEnd}
+              onCreateTicket={onCreateTicket}
+            />
           </header>
           {open.mood?.warn && (
             <div className="warning" role="alert" data-testid="sentiment-warning">

@@ -1,5 +1,6 @@
 // The workbench's keyboard shortcuts (Ctrl on Windows and Linux, ⌘ on macOS): the next unread
-// session, the reply box, the session search, a draft from the assistant, ending the session.
+// session, the reply box, the session search, a draft from the assistant, ending the session, a ticket
+// from the session.
 
 import { type Dispatch, type RefObject, useEffect } from "react";
 
@@ -14,10 +15,11 @@ export interface ShortcutTargets {
   sessionList: RefObject<SessionListHandle | null>;
   assistant: RefObject<AssistantPanelHandle | null>;
   endSession: () => void;
+  createTicket: () => void;
 }
 
 export function useShortcuts(state: WorkbenchState, dispatch: Dispatch<Action>, targets: ShortcutTargets): void {
-  const { composer, sessionList, assistant, endSession } = targets;
+  const { composer, sessionList, assistant, endSession, createTicket } = targets;
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (!commandKey(e)) return;
@@ -33,6 +35,8 @@ export function useShortcuts(state: WorkbenchState, dispatch: Dispatch<Action>, 
         assistant.current?.draft();
       } else if (key === "e" && e.shiftKey) {
         endSession();
+      } else if (key === "t" && e.shiftKey) {
+        createTicket();
       } else {
         return;
       }
@@ -40,5 +44,5 @@ export function useShortcuts(state: WorkbenchState, dispatch: Dispatch<Action>, 
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [state, dispatch, composer, sessionList, assistant, endSession]);
+  }, [state, dispatch, composer, sessionList, assistant, endSession, createTicket]);
 }

@@ -161,6 +161,8 @@ export type AssistantStatus = { on: boolean, off_reason: AssistantOff | null, po
  */
 provider: string | null, model: string | null, tokens_today: number, };
 
+export type AttachmentInput = { name: string, data_base64: string, };
+
 export type Card<T> = { state: CardState, value: T | null, as_of_ms: number | null, 
 /**
  * What failed, in words.
@@ -172,6 +174,12 @@ error: string | null,
 retry_in_ms: number | null, };
 
 export type CardState = "fresh" | "cached" | "failed" | "unconfigured";
+
+export type Category = { id: string, name: string, 
+/**
+ * Only a leaf may be a ticket's category.
+ */
+leaf: boolean, children: Array<Category>, };
 
 export type Channel = "web" | "wechat" | "app" | "weibo" | "mobile_web" | "wecom_work" | "mini_program" | "other";
 
@@ -201,11 +209,17 @@ path: string,
  */
 problem: string | null, };
 
+export type CopiedAgent = { name: string, email: string, };
+
 export type CustomerNoteView = { 
 /**
  * Empty when there is no note yet.
  */
 text: string, updated_at_ms: number | null, };
+
+export type CustomerTicket = { system: SystemKind, ticket: TicketSummary, };
+
+export type CustomerTickets = { tickets: Array<CustomerTicket>, failures: Array<TicketListFailure>, as_of_ms: number | null, };
 
 export type CustomerView = { session_id: string, name: string, partner_id: string | null, 
 /**
@@ -285,7 +299,9 @@ export type DeliveryFailure = "sensitive_word" | "session_ended" | "refused";
 
 export type DeliveryStatus = "pending" | "sent" | "failed" | "unknown";
 
-export type DeskEvent = { "kind": "domain", workspace: number, event: DomainEvent, } | { "kind": "mood", workspace: number, mood: SessionMood, } | { "kind": "indexing", workspace: number, progress: IndexingProgress, } | { "kind": "assist", workspace: number, step: AssistEvent, } | { "kind": "resync", workspace: number, skipped: number, } | { "kind": "notice", workspace: number, notice: Notice, } | { "kind": "api_health", alert: ApiHealthAlert, };
+export type DeskEvent = { "kind": "domain", workspace: number, event: DomainEvent, } | { "kind": "mood", workspace: number, mood: SessionMood, } | { "kind": "indexing", workspace: number, progress: IndexingProgress, } | { "kind": "assist", workspace: number, step: AssistEvent, } | { "kind": "resync", workspace: number, skipped: number, } | { "kind": "notice", workspace: number, notice: Notice, } | { "kind": "ticket", workspace: number, progress: TicketProgress, } | { "kind": "api_health", alert: ApiHealthAlert, };
+
+export type Dictionary = { categories: Array<Category>, levels: Array<Named>, statuses: Array<Named>, groups: Array<Named>, agents: Array<Named>, };
 
 export type Direction = "in" | "out";
 
@@ -301,6 +317,8 @@ failure: DeliveryFailure | null, } | { "type": "session_caught_up", session_id: 
 
 export type DraftFate = "sent" | "edited" | "discarded";
 
+export type DraftProblem = { "key": "no_title" } | { "key": "no_content" } | { "key": "no_category" } | { "key": "unknown_category", id: string, } | { "key": "not_a_leaf", name: string, } | { "key": "field_required", field: string, } | { "key": "not_an_option", field: string, value: string, } | { "key": "not_a_number", field: string, value: string, } | { "key": "not_a_date", field: string, value: string, } | { "key": "not_a_time", field: string, value: string, } | { "key": "not_a_date_time", field: string, value: string, } | { "key": "too_many_attachments", system: string, max: number, } | { "key": "attachment_unreadable", name: string, } | { "key": "attachment_too_large", name: string, system: string, max_mb: number, } | { "key": "attachments_too_large", system: string, max_mb: number, } | { "key": "attachment_damaged", name: string, } | { "key": "empty_reply" } | { "key": "ticket_closed" } | { "key": "ticket_deleted" } | { "key": "no_reply_api", system: string, } | { "key": "bad_attempt_id" };
+
 export type EndpointHealth = { endpoint: string, calls: number, failures: number, 
 /**
  * Business refusals (not failures).
@@ -313,9 +331,13 @@ meets_target: boolean, };
 
 export type ErrorCode = "invalid_input" | "not_found" | "offline" | "platform" | "storage" | "not_ready" | "keychain";
 
-export type ErrorReason = { "key": "general" } | { "key": "assistant_off", why: AssistantOff, } | { "key": "still_starting" } | { "key": "no_session", session: string, } | { "key": "image_outside_platform" } | { "key": "image_too_large", max_mb: number, } | { "key": "image_not_shown", mime: string, } | { "key": "image_unreachable" } | { "key": "image_not_base64" } | { "key": "account_exists", name: string, } | { "key": "account_name_spaces" } | { "key": "no_account", name: string, } | { "key": "account_key_missing", name: string, which: KeyKind, } | { "key": "not_a_date", text: string, } | { "key": "range_reversed" } | { "key": "range_too_long", days: number, } | { "key": "range_in_future" } | { "key": "summary_length", max: number, } | { "key": "audit_retention_range", min: number, max: number, } | { "key": "mood_threshold_range", min: number, max: number, } | { "key": "tenant_disabled", name: string, } | { "key": "no_tenant", tenant: string, } | { "key": "no_union_account" } | { "key": "not_on_union" } | { "key": "already_rated" } | { "key": "channel_cannot_rate" } | { "key": "rating_needs_customer_message" } | { "key": "customer_not_loaded" } | { "key": "no_export_folder" } | { "key": "no_update_waiting" } | { "key": "update_failed" } | { "key": "bad_message_id" } | { "key": "unknown_busy_reason" };
+export type ErrorReason = { "key": "general" } | { "key": "assistant_off", why: AssistantOff, } | { "key": "still_starting" } | { "key": "no_session", session: string, } | { "key": "image_outside_platform" } | { "key": "image_too_large", max_mb: number, } | { "key": "image_not_shown", mime: string, } | { "key": "image_unreachable" } | { "key": "image_not_base64" } | { "key": "account_exists", name: string, } | { "key": "account_name_spaces" } | { "key": "no_account", name: string, } | { "key": "account_key_missing", name: string, which: KeyKind, } | { "key": "not_a_date", text: string, } | { "key": "range_reversed" } | { "key": "range_too_long", days: number, } | { "key": "range_in_future" } | { "key": "summary_length", max: number, } | { "key": "audit_retention_range", min: number, max: number, } | { "key": "mood_threshold_range", min: number, max: number, } | { "key": "tenant_disabled", name: string, } | { "key": "no_tenant", tenant: string, } | { "key": "no_union_account" } | { "key": "not_on_union" } | { "key": "already_rated" } | { "key": "channel_cannot_rate" } | { "key": "rating_needs_customer_message" } | { "key": "customer_not_loaded" } | { "key": "no_export_folder" } | { "key": "no_update_waiting" } | { "key": "update_failed" } | { "key": "bad_message_id" } | { "key": "unknown_busy_reason" } | { "key": "no_ticket_system", system: string, } | { "key": "ticket_unreachable", system: string, } | { "key": "ticket_no_answer", system: string, } | { "key": "ticket_http", system: string, status: number, } | { "key": "ticket_refused", system: string, code: string, words: RefusalWords, } | { "key": "ticket_garbled", system: string, } | { "key": "ticket_draft", problem: DraftProblem, };
 
 export type Feature = "draft" | "summary" | "translate" | "rewrite";
+
+export type FieldKind = "text" | "multiline_text" | "date" | "time" | "number" | "dropdown" | "checkbox" | "radio" | "cascade" | "area" | "date_time";
+
+export type FieldValue = { id: string, value: string, };
 
 export type HomeTenant = { 
 /**
@@ -386,6 +408,8 @@ sent_at_ms: number, status: DeliveryStatus, };
 
 export type MessageKind = "text" | "image" | "voice" | "file" | "video" | "other";
 
+export type Named = { value: string, name: string, };
+
 export type Notice = { "kind": "new_session", session_id: string, customer: string, } | { "kind": "new_message", session_id: string, customer: string, preview: string, } | { "kind": "upset_customer", session_id: string, customer: string, percent: number, cues: Array<string>, };
 
 export type OrderLineView = { name: string, quantity: string | null, price: string | null, };
@@ -423,6 +447,10 @@ export type PushHealth = { state: ConnectionState | null, connected_since_ms: nu
  * Share of this run the connection was up.
  */
 uptime_percent: number, reconnects: number, };
+
+export type RefusalWords = { en: string, zh: string, };
+
+export type ReplyDraft = { content: string, internal: boolean, status: number | null, level: number | null, };
 
 export type SatisfactionFigures = { ratings: number, 
 /**
@@ -530,6 +558,10 @@ union_code: string,
  */
 email: string, };
 
+export type SystemKind = "sobot" | "jira" | "zendesk" | "qiyu";
+
+export type TemplateField = { id: string, name: string, kind: FieldKind, required: boolean, options: Array<Named>, };
+
 export type TenantOption = { 
 /**
  * The platform's company id.
@@ -539,6 +571,81 @@ id: string, name: string, enabled: boolean,
  * The tenant the workbench shows now.
  */
 active: boolean, };
+
+export type TicketDetail = { summary: TicketSummary, content: string, replies: Array<TicketReply>, 
+/**
+ * The system's log of changes, as lines.
+ */
+log: Array<string>, 
+/**
+ * Attachment names.
+ */
+attachments: Array<string>, };
+
+export type TicketForm = { system: SystemKind, dictionary: Dictionary, as_of_ms: number | null, };
+
+export type TicketListFailure = { system: SystemKind, error: ApiError, };
+
+export type TicketProgress = { 
+/**
+ * The window's id for the submission: the same id submitted again is the same ticket.
+ */
+attempt_id: string, 
+/**
+ * The session it comes from.
+ */
+session_id: string | null, 
+/**
+ * `sobot`, `jira`, `zendesk` or `qiyu`.
+ */
+system: string, state: TicketState, 
+/**
+ * Once created: the system's id (for its detail), the number people use, where it opens.
+ */
+ticket_id: string | null, number: string | null, url: string | null, 
+/**
+ * Why it was not created, or why it is being checked.
+ */
+error: ApiError | null, };
+
+export type TicketReply = { author: string, content: string, 
+/**
+ * Seen only by agents.
+ */
+internal: boolean, at: string, };
+
+export type TicketRequest = { 
+/**
+ * Made by the window when the dialog opens, and kept until the ticket is created: submitting
+ * again (after a refusal, a lost answer, a restart) is the same ticket, never a second one.
+ */
+attempt_id: string, session_id: string, system: SystemKind, title: string, content: string, type_id: string | null, level: number | null, fields: Array<FieldValue>, group_id: string | null, group_name: string | null, assignee_id: string | null, assignee_name: string | null, copied: Array<CopiedAgent>, attachments: Array<AttachmentInput>, };
+
+export type TicketState = "creating" | "checking" | "created" | "not_created";
+
+export type TicketSummary = { id: string, number: string, title: string, 
+/**
+ * The system's own status value, and its name.
+ */
+status: string, status_name: string, 
+/**
+ * Whether the ticket still needs work (not solved, closed or deleted).
+ */
+open: boolean, level: number | null, level_name: string, assignee: string, created_at: string, updated_at: string, };
+
+export type TicketSystemView = { system: SystemKind, 
+/**
+ * It has a category tree and per-category templates (Sobot).
+ */
+categories: boolean, 
+/**
+ * Groups and agents to assign to, and agents to copy (Sobot).
+ */
+assignees: boolean, 
+/**
+ * Replies from AgentDesk (all but Qiyu), and status changes with them (Sobot, Zendesk).
+ */
+replies: boolean, status_changes: boolean, max_attachments: number, max_file_mb: number, max_total_mb: number, };
 
 export type TrackingEventView = { at: string, place: string | null, text: string, };
 

@@ -1,7 +1,7 @@
 // Generated from src-tauri/src/commands.rs (`UPDATE_BINDINGS=1 cargo test -p agentdesk --test commands`):
 // do not edit. One method per command of the core, its arguments in the Rust order.
 
-import type { AccountInput, AccountView, AgentInput, AgentStatus, AgentView, ApiError, ApiHealthView, AssistInput, AssistantPolicy, AssistantPreset, AssistantStatus, ConnectionReport, ConnectorView, CustomerNoteView, CustomerView, DashboardQuery, DashboardView, DraftFate, KbSuggestionView, MerchantInput, MerchantView, Message, PersonalField, SessionMood, Settings, StatusLogEntry, TenantOption, TransferTarget, TransferTargets, UpdateStatus, WorkbenchSnapshot } from "./bindings";
+import type { AccountInput, AccountView, AgentInput, AgentStatus, AgentView, ApiError, ApiHealthView, AssistInput, AssistantPolicy, AssistantPreset, AssistantStatus, ConnectionReport, ConnectorView, CustomerNoteView, CustomerTickets, CustomerView, DashboardQuery, DashboardView, DraftFate, KbSuggestionView, MerchantInput, MerchantView, Message, PersonalField, ReplyDraft, SessionMood, Settings, StatusLogEntry, SystemKind, TemplateField, TenantOption, TicketDetail, TicketForm, TicketProgress, TicketRequest, TicketSystemView, TransferTarget, TransferTargets, UpdateStatus, WorkbenchSnapshot } from "./bindings";
 
 export interface Commands {
   snapshot(): Promise<WorkbenchSnapshot>;
@@ -78,6 +78,21 @@ export interface Commands {
   cancelAssist(callId: string): Promise<boolean>;
   /** What the agent did with a draft: sent as is, edited, or discarded. */
   recordDraftFate(callId: string, fate: DraftFate): Promise<boolean>;
+  /** The merchant's ticket systems, with what each can do. */
+  ticketSystems(): Promise<TicketSystemView[]>;
+  /** The choices for a new ticket in `system` (kept per merchant, refreshed in the background). */
+  ticketForm(system: SystemKind): Promise<TicketForm>;
+  /** The template fields of a ticket category. */
+  ticketTemplate(system: SystemKind, typeId: string): Promise<TemplateField[]>;
+  /** Submits a ticket: checked, then created exactly once in the background (progress as events). */
+  createTicket(request: TicketRequest): Promise<TicketProgress>;
+  /** Every ticket submitted in this run and where it is. */
+  ticketAttempts(): Promise<TicketProgress[]>;
+  /** The session's customer's tickets in every system, open ones first: kept (`refresh: false`) or asked of each system. */
+  customerTickets(sessionId: string, refresh: boolean): Promise<CustomerTickets>;
+  ticketDetail(system: SystemKind, ticketId: string): Promise<TicketDetail>;
+  /** Replies to a ticket (with a status change where the system takes one); the ticket afterwards. */
+  replyTicket(system: SystemKind, ticketId: string, reply: ReplyDraft): Promise<TicketDetail>;
 }
 
 /** How each method is invoked: the command's name and its arguments' names, in order. */
@@ -132,4 +147,12 @@ export const COMMANDS: { [K in keyof Commands]: { command: string; args: string[
   startAssist: { command: "start_assist", args: ["sessionId", "input", "agentLanguage"] },
   cancelAssist: { command: "cancel_assist", args: ["callId"] },
   recordDraftFate: { command: "record_draft_fate", args: ["callId", "fate"] },
+  ticketSystems: { command: "ticket_systems", args: [] },
+  ticketForm: { command: "ticket_form", args: ["system"] },
+  ticketTemplate: { command: "ticket_template", args: ["system", "typeId"] },
+  createTicket: { command: "create_ticket", args: ["request"] },
+  ticketAttempts: { command: "ticket_attempts", args: [] },
+  customerTickets: { command: "customer_tickets", args: ["sessionId", "refresh"] },
+  ticketDetail: { command: "ticket_detail", args: ["system", "ticketId"] },
+  replyTicket: { command: "reply_ticket", args: ["system", "ticketId", "reply"] },
 };

@@ -15,6 +15,7 @@ import type {
   ApiHealthAlert, ApiHealthView, IndexingProgress, DashboardQuery, DashboardView,
   AssistEvent, AssistInput, AssistOutcome, AssistantPolicy, AssistantPreset, AssistantStatus, DraftFate, Feature,
   AgentStatus, DeskEvent, DomainEvent, Message, Session, Settings, TenantOption, TransferTargets, WorkbenchSnapshot,
+  CustomerTickets, ReplyDraft, SystemKind, TemplateField, TicketDetail, TicketForm, TicketProgress, TicketRequest, TicketSystemView,
 } from "./bindings";
 
 export class FakeBackend implements Backend {
@@ -316,6 +317,71 @@ export class FakeBackend implements Backend {
   warning: ApiError | null = null;
   /** Reveals asked for (the core audits them). */
   reveals: string[] = [];
+
+  // ---- tickets: one Sobot system with a two-level category tree; a ticket is created at once ----
+  ticketRequests: TicketRequest[] = [];
+  ticketDetails: Record<string, TicketDetail> = {};
+
+  async ticketSystems(): Promise<TicketSystemView[]> {
+    return [{ system: "sobot", categories: true, assignees: true, replies: true, status_changes: true, max_attachments: 10, max_file_mb: 20, max_total_mb: 100 }];
+  }
+
+  async ticketForm(system: SystemKind): Promise<TicketForm> {
+    return {
+      system,
+      as_of_ms: Date.now(),
+      dictionary: {
+        categories: [
+          { id: "T100", name: "售后", leaf: false, children: [{ id: "T110", name: "退款", leaf: true, children: [] }] },
+          { id: "T200", name: "投诉", leaf: true, children: [] },
+        ],
+        levels: [{ value: "0", name: "低" }, { value: "1", name: "中" }],
+        statuses: [],
+        groups: [{ value: "G1", name: "售后组" }],
+        agents: [{ value: "A1", name: "小周" }],
+      },
+    };
+  }
+
+  async ticketTemplate(_system: SystemKind, typeId: string): Promise<TemplateField[]> {
+    return typeId === "T110" ? [{ id: "F1", name: "订单号", kind: "text", required: true, options: [] }] : [];
+  }
+
+  async createTicket(request: TicketRequest): Promise<TicketProgress> {
+    this.ticketRequests.push(request);
+    const progress: TicketProgress = { attempt_id: request.attempt_id, session_id: request.session_id, system: request.system, state: "creating", ticket_id: null, number: null, url: null, error: null };
+    const number = `GD${10000 + this.ticketRequests.length}`;
+    this.ticketDetails[number] = {
+      summary: { id: number, number, title: request.title, status: "0", status_name: "尚未受理", open: true, level: request.level, level_name: "", assignee: "", created_at: "", updated_at: "" },
+      content: request.content,
+      replies: [],
+      log: [],
+      attachments: request.attachments.map((a) => a.name),
+    };
+    setTimeout(() => this.publish({ kind: "ticket", workspace: this.workspace, progress: { ...progress, state: "created", ticket_id: number, number } }), 0);
+    return progress;
+  }
+
+  async ticketAttempts(): Promise<TicketProgress[]> {
+    return [];
+  }
+
+  async customerTickets(_sessionId: string, _refresh: boolean): Promise<CustomerTickets> {
+    return { tickets: Object.values(this.ticketDetails).map((d) => ({ system: "sobot", ticket: d.summary })), failures: [], as_of_ms: Date.now() };
+  }
+
+  async ticketDetail(_system: SystemKind, ticketId: string): Promise<TicketDetail> {
+    const detail = this.ticketDetails[ticketId];
+    if (!detail) throw new BackendError("not_found", `no ticket ${ticketId}`);
+    return detail;
+  }
+
+  async replyTicket(system: SystemKind, ticketId: string, reply: ReplyDraft): Promise<TicketDetail> {
+    const detail = await this.ticketDetail(system, ticketId);
+    detail.replies.push({ author: "me", content: reply.content, internal: reply.internal, at: "" });
+    if (reply.status !== null) detail.summary = { ...detail.summary, status: String(reply.status), open: reply.status < 3 };
+    return detail;
+  }
 
   async customerView(sessionId: string, refresh: boolean): Promise<CustomerView> {
     const session = this.sessions.find((s) => s.id === sessionId);

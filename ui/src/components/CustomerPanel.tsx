@@ -11,6 +11,7 @@ import type { Backend } from "../backend/backend";
 import type { Card, CustomerView, OrderView, PersonalField, Session } from "../backend/bindings";
 import { describeError } from "../errors";
 import { ErrorLine } from "./formParts";
+import { CustomerTickets } from "./tickets/CustomerTickets";
 
 function CardNote<T>({ card }: { card: Card<T> }) {
   const { t, i18n } = useTranslation();
@@ -72,6 +73,7 @@ export function CustomerPanel(props: {
           <OrderItem key={order.id} order={order} onInsert={props.onInsert} />
         ))}
       </ul>
+      <CustomerTickets backend={props.backend} session={props.session} />
       <PastSessions view={view} />
       <ErrorLine message={error} />
     </section>

@@ -5,6 +5,7 @@ import { memo, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import { useAssistCall } from "./assistant/useAssistCall";
+import { rememberSummary } from "./tickets/ticketDrafts";
 import type { Backend, TransferTarget } from "../backend/backend";
 import { LIMITS, type Session, type TransferTargets } from "../backend/bindings";
 
@@ -15,6 +16,7 @@ export const SessionActions = memo(function SessionActions(props: {
   onError: (error: unknown) => void;
   onNotice: (text: string) => void;
   onEnd: () => void;
+  onCreateTicket: () => void;
 }) {
   const { t, i18n } = useTranslation();
   const [targets, setTargets] = useState<TransferTargets | null>(null);
@@ -32,6 +34,7 @@ export const SessionActions = memo(function SessionActions(props: {
     const text = filled?.summary?.trim() ? filled.summary : filled?.text.trim() ? filled.text : null;
     if (!filled || text === null) return;
     setSummary(text.slice(0, LIMITS.max_summary_chars));
+    rememberSummary(props.session.id, text);
     if (filled.classification) setClassification(filled.classification);
   }, [filled]);
 
@@ -61,6 +64,14 @@ export const SessionActions = memo(function SessionActions(props: {
       </button>
       <button type="button" onClick={() => setSummaryOpen(true)} aria-haspopup="dialog" data-testid="open-summary">
         {t("actions.summary")}
+      </button>
+      <button
+        type="button"
+        // Keeps the agent's selection in the transcript: it becomes the ticket's description.
+        onMouseDown={(e) => e.preventDefault()}
+        onClick={props.onCreateTicket}
+        aria-haspopup="dialog" aria-keyshortcuts="Control+Shift+T" data-testid="open-ticket">
+        {t("tickets.create")}
       </button>
       <button type="button" className="danger" disabled={!active} onClick={props.onEnd} data-testid="end-session">
         {t("actions.endSession")}
@@ -133,7 +144,10 @@ export const SessionActions = memo(function SessionActions(props: {
             maxLength={LIMITS.max_summary_chars}
             placeholder={t("actions.summaryPlaceholder")}
             aria-label={t("actions.summary")}
-            onChange={(e) => setSummary(e.target.value)}
+            onChange={(e) => {
+              setSummary(e.target.value);
+              rememberSummary(props.session.id, e.target.value);
+            }}
           />
           <label>
             <input type="checkbox" checked={resolved} onChange={(e) => setResolved(e.target.checked)} /> {t("actions.resolved")}
