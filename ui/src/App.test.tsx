@@ -77,6 +77,13 @@ describe("workbench", () => {
     await waitFor(() => expect(screen.getByTestId("update-banner").textContent).toContain("签名校验失败"));
   });
 
+  it("names a picture in the session list by its kind, not by its address", async () => {
+    const backend = setup();
+    await screen.findByTestId("session-item");
+    act(() => backend.customerWrites("c1", "/__sandbox/files/f1/photo.png", Date.now(), "image"));
+    await waitFor(() => expect(screen.getByTestId("session-item").querySelector(".preview")?.textContent).toBe("Image"));
+  });
+
   it("Shift+Enter adds a line instead of sending", async () => {
     const backend = setup();
     fireEvent.click(await screen.findByTestId("session-item"));

@@ -203,7 +203,10 @@ const SessionRow = memo(function SessionRow(props: {
         )}
       </div>
       <div className="row">
-        <span className="preview">{last ? customerText(last.content.slice(0, 200)) : t("sessions.noMessages")}</span>
+        <span className="preview">
+          {/* A picture, file or voice message is named by its kind, not by its address. */}
+          {!last ? t("sessions.noMessages") : last.kind === "text" ? customerText(last.content.slice(0, 200)) : t(`conversation.${last.kind}`)}
+        </span>
       </div>
       <div className="row meta">
         {props.waiting !== null && <span className="waiting">{t("sessions.waitingFor", { duration: props.waiting })}</span>}
