@@ -43,13 +43,7 @@ fn request(attempt_id: &str, cid: &str, type_id: &str, fields: &[(&str, &str)]) 
 }
 
 async fn held_tickets(sandbox: &str) -> Vec<Value> {
-    let held: Value = reqwest::get(format!("{sandbox}/__sandbox/tickets"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    held["tickets"].as_array().unwrap().clone()
+    agentdesk_testkit::Controls::new(sandbox).tickets().await
 }
 
 /// Waits for the attempt's progress to reach `state` (at most 20 s), as the window hears it.
@@ -77,13 +71,9 @@ async fn progress_until(
 }
 
 async fn visitor(workbench: &Workbench, text: &str) -> String {
-    let sandbox = workbench.sandbox_url().to_string();
-    let visitor = agentdesk_testkit::post_json(
-        &format!("{sandbox}/__sandbox/visitors"),
-        json!({"name": "王芳", "text": text}),
-    )
-    .await;
-    let cid = visitor["cid"].as_str().unwrap().to_string();
+    let cid = agentdesk_testkit::Controls::new(workbench.sandbox_url())
+        .visitor("王芳", text, None)
+        .await;
     common::wait_for_session(workbench, &cid).await;
     cid
 }
@@ -252,12 +242,12 @@ async fn a_lost_answer_is_checked_and_never_makes_a_second_ticket() {
     let cid = visitor(&workbench, "维修怎么申请").await;
     // Sobot stores every ticket, but every answer to a create is lost, and the lookups fail too
     // for a while: the ticket is being checked, and nothing is sent again.
-    agentdesk_testkit::post_json(
-        &format!("{sandbox}/__sandbox/faults"),
-        json!({"error_rate": 1.0, "error_status": 502, "errors_after_handler": true,
+    agentdesk_testkit::Controls::new(&sandbox)
+        .faults(
+            json!({"error_rate": 1.0, "error_status": 502, "errors_after_handler": true,
                "only_paths": ["/save_agent_ticket", "/query_tickets"]}),
-    )
-    .await;
+        )
+        .await;
     let mut events = workbench.subscribe();
     let complaint = request("attempt-lost-1", &cid, "T200", &[]);
     workbench.tickets().create_ticket(complaint).await.unwrap();
@@ -274,7 +264,9 @@ async fn a_lost_answer_is_checked_and_never_makes_a_second_ticket() {
         ErrorReason::TicketHttp { status: 502, .. }
     ));
     // The system answers again: the next lookup finds the ticket the lost answer created.
-    agentdesk_testkit::post_json(&format!("{sandbox}/__sandbox/faults"), json!({})).await;
+    agentdesk_testkit::Controls::new(&sandbox)
+        .faults(json!({}))
+        .await;
     let created = progress_until(
         &mut events,
         "attempt-lost-1",
@@ -309,12 +301,12 @@ async fn a_ticket_unsettled_at_exit_is_settled_by_the_next_start_without_a_secon
     let workbench = start().await.unwrap();
     let cid = visitor(&workbench, "投诉：客服态度").await;
     // The create lands but its answer is lost, and the system cannot be asked: still checking at exit.
-    agentdesk_testkit::post_json(
-        &format!("{url}/__sandbox/faults"),
-        json!({"error_rate": 1.0, "error_status": 503, "errors_after_handler": true,
+    agentdesk_testkit::Controls::new(&url)
+        .faults(
+            json!({"error_rate": 1.0, "error_status": 503, "errors_after_handler": true,
                "only_paths": ["/save_agent_ticket", "/query_tickets"]}),
-    )
-    .await;
+        )
+        .await;
     let mut events = workbench.subscribe();
     workbench
         .tickets()
@@ -336,7 +328,9 @@ async fn a_ticket_unsettled_at_exit_is_settled_by_the_next_start_without_a_secon
     );
 
     // The next start looks it up (the system answers again) and finds it: no second ticket.
-    agentdesk_testkit::post_json(&format!("{url}/__sandbox/faults"), json!({})).await;
+    agentdesk_testkit::Controls::new(&url)
+        .faults(json!({}))
+        .await;
     let restarted = start().await.unwrap();
     let settled =
         agentdesk_testkit::wait_for_async("the attempt settled after the restart", || {

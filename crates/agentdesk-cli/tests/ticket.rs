@@ -14,18 +14,11 @@ fn json_line(output: &std::process::Output) -> Value {
 }
 
 async fn held(base: &str, system: &str) -> Vec<Value> {
-    let answer: Value = reqwest::get(format!("{base}/__sandbox/tickets"))
+    agentdesk_testkit::Controls::new(base)
+        .tickets()
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    answer["tickets"]
-        .as_array()
-        .unwrap()
-        .iter()
+        .into_iter()
         .filter(|t| t["system"] == system)
-        .cloned()
         .collect()
 }
 

@@ -224,13 +224,9 @@ async fn two_hundred_tickets_through_lost_answers_and_sigkill_exist_exactly_once
     done.store(true, std::sync::atomic::Ordering::SeqCst);
     let kills = killer.join().unwrap();
 
-    let held: Value = reqwest::get(format!("{}/__sandbox/tickets", info.base_url))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let held = held["tickets"].as_array().unwrap();
+    let held = agentdesk_testkit::Controls::new(&info.base_url)
+        .tickets()
+        .await;
     assert_eq!(created.len(), TICKETS);
     for (title, ticket, _) in &created {
         let copies: Vec<&Value> = held

@@ -113,6 +113,14 @@ impl Controls {
             .unwrap_or_default()
     }
 
+    /// Every ticket the sandbox's ticket systems hold (`GET /__sandbox/tickets`), in filing order.
+    pub async fn tickets(&self) -> Vec<Value> {
+        self.get("/tickets").await["tickets"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// Replaces the sandbox's faults (`{}` clears them).
     pub async fn faults(&self, faults: Value) {
         self.post("/faults", faults).await;

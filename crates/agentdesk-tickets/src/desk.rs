@@ -173,10 +173,7 @@ impl TicketDesk {
                 });
             }
         }
-        let files = workspace
-            .database_path()
-            .with_extension("ticket-files")
-            .to_path_buf();
+        let files = workspace.database_path().with_extension("ticket-files");
         let desk = Arc::new(TicketDesk {
             journal: Arc::new(DatabaseJournal::new(workspace.database().clone())),
             workspace,
@@ -191,7 +188,7 @@ impl TicketDesk {
             desk.spawn(async move {
                 background.resume_unfinished();
                 tokio::time::sleep(PREFETCH_AFTER).await;
-                for system in &background.systems {
+                for system in background.systems.iter().filter(|s| s.kind.has_dictionary()) {
                     if let Err(error) = background.ticket_form(system.kind).await {
                         tracing::info!(system = %system.kind, %error, "ticket choices not refreshed");
                     }
@@ -226,8 +223,8 @@ impl TicketDesk {
                 const MB: u64 = 1024 * 1024;
                 TicketSystemView {
                     system: s.kind,
-                    categories: s.kind == SystemKind::Sobot,
-                    assignees: s.kind == SystemKind::Sobot,
+                    categories: s.kind.has_dictionary(),
+                    assignees: s.kind.has_dictionary(),
                     replies: s.kind != SystemKind::Qiyu,
                     status_changes: matches!(s.kind, SystemKind::Sobot | SystemKind::Zendesk),
                     max_attachments: limits.count as u32,
@@ -300,6 +297,14 @@ impl TicketDesk {
     /// the background when older than half an hour), else asked now.
     pub async fn ticket_form(self: &Arc<Self>, kind: SystemKind) -> Result<TicketForm, ApiError> {
         self.workspace.ensure_open()?;
+        if !kind.has_dictionary() {
+            // Fixed choices (the four levels): nothing to ask for or keep.
+            return Ok(TicketForm {
+                system: kind,
+                dictionary: self.client(kind).await?.dictionary().await?,
+                as_of_ms: None,
+            });
+        }
         let kept = self
             .workspace
             .answers()
@@ -423,7 +428,7 @@ impl TicketDesk {
             assignee_name: request.assignee_name.filter(|a| !a.is_empty()),
             copied: request.copied,
         };
-        let (dictionary, template) = if kind == SystemKind::Sobot {
+        let (dictionary, template) = if kind.has_dictionary() {
             let form = self.ticket_form(kind).await?;
             let template = match draft.type_id.as_deref() {
                 Some(type_id) if form.dictionary.category(type_id).is_some_and(|c| c.leaf) => {

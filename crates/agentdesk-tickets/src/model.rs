@@ -40,6 +40,12 @@ impl SystemKind {
             .find(|kind| kind.as_str() == name.trim().to_ascii_lowercase())
     }
 
+    /// Whether the system has a category tree with per-category templates, groups and agents (a
+    /// dictionary worth asking for and keeping): Sobot only.
+    pub fn has_dictionary(self) -> bool {
+        self == SystemKind::Sobot
+    }
+
     /// The largest attachment each system takes, and how many at most. Qiyu documents its limits
     /// (≤ 5 files, ≤ 5 MB together); the others' are their cloud defaults (docs/PROTOCOL.md).
     pub fn attachment_limits(self) -> AttachmentLimits {

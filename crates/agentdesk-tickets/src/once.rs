@@ -206,24 +206,42 @@ async fn finish(
     Ok(ticket)
 }
 
-/// The journal in a workspace's database (the app's tenant database, or the CLI's journal file).
-/// Each save opens, writes and commits: a ticket is submitted a few times an hour, and a record
+/// The journal in a workspace's database (the app's tenant database, or the CLI's journal file),
+/// through one connection of its own, opened on first use (every open runs the key check and the
+/// migrations) and opened again after a failure. Each save commits before it returns: a record
 /// that is on disk when `save` returns is what makes a crash harmless.
 pub struct DatabaseJournal {
     database: agentdesk_store::Database,
+    store: std::sync::Mutex<Option<agentdesk_store::Store>>,
 }
 
 impl DatabaseJournal {
     pub fn new(database: agentdesk_store::Database) -> DatabaseJournal {
-        DatabaseJournal { database }
+        DatabaseJournal {
+            database,
+            store: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// Runs `work` on the journal's connection; a failure closes it, so the next call opens afresh.
+    fn with_store<T>(
+        &self,
+        work: impl FnOnce(&agentdesk_store::Store) -> Result<T, agentdesk_store::StoreError>,
+    ) -> Result<T, String> {
+        let mut slot = self.store.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.is_none() {
+            *slot = Some(self.database.open().map_err(|e| e.to_string())?);
+        }
+        let result = work(slot.as_ref().expect("opened above"));
+        if result.is_err() {
+            *slot = None;
+        }
+        result.map_err(|e| e.to_string())
     }
 
     /// Attempts not yet settled (sending, unknown, or created with steps left), oldest first.
     pub fn unfinished(&self) -> Result<Vec<TicketAttempt>, String> {
-        let store = self.database.open().map_err(|e| e.to_string())?;
-        let bodies = store
-            .ticket_attempts_except(&["refused", "done"])
-            .map_err(|e| e.to_string())?;
+        let bodies = self.with_store(|store| store.ticket_attempts_except(&["refused", "done"]))?;
         Ok(bodies
             .iter()
             .filter_map(|body| serde_json::from_str(body).ok())
@@ -233,11 +251,7 @@ impl DatabaseJournal {
 
 impl TicketJournal for DatabaseJournal {
     fn load(&self, attempt_id: &str) -> Result<Option<TicketAttempt>, String> {
-        let store = self.database.open().map_err(|e| e.to_string())?;
-        match store
-            .ticket_attempt(attempt_id)
-            .map_err(|e| e.to_string())?
-        {
+        match self.with_store(|store| store.ticket_attempt(attempt_id))? {
             None => Ok(None),
             Some(body) => serde_json::from_str(&body)
                 .map(Some)
@@ -246,7 +260,6 @@ impl TicketJournal for DatabaseJournal {
     }
 
     fn save(&self, attempt: &TicketAttempt) -> Result<(), String> {
-        let store = self.database.open().map_err(|e| e.to_string())?;
         let body = serde_json::to_string(attempt).map_err(|e| e.to_string())?;
         // "done" once nothing is left to do, so unfinished ones are found by state alone.
         let state = match attempt.state {
@@ -257,8 +270,8 @@ impl TicketJournal for DatabaseJournal {
             AttemptState::Refused => "refused",
             AttemptState::Unknown => "unknown",
         };
-        store
-            .put_ticket_attempt(&attempt.attempt_id, state, &body, real_now_ms())
-            .map_err(|e| e.to_string())
+        self.with_store(|store| {
+            store.put_ticket_attempt(&attempt.attempt_id, state, &body, real_now_ms())
+        })
     }
 }

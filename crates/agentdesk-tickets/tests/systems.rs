@@ -101,13 +101,9 @@ fn draft(uid: &str, title: &str, attachment: Option<&std::path::Path>) -> Ticket
 }
 
 async fn held(sandbox: &Sandbox) -> Vec<Value> {
-    let answer: Value = reqwest::get(format!("{}/__sandbox/tickets", sandbox.base_url()))
+    agentdesk_testkit::Controls::new(sandbox.base_url())
+        .tickets()
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    answer["tickets"].as_array().cloned().unwrap_or_default()
 }
 
 fn count(tickets: &[Value], system: SystemKind, title: &str) -> usize {
