@@ -77,6 +77,9 @@ pub struct Account {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub home: Option<HomeTenant>,
+    /// The ticket systems its merchants file tickets in (their credentials in the keychain).
+    #[serde(default)]
+    pub tickets: Vec<crate::TicketSystemSettings>,
 }
 
 /// An account's own merchant. Its database is named once, at the account's first start, and keeps
@@ -138,6 +141,8 @@ pub struct AccountView {
     pub has_app_key: bool,
     pub has_union_key: bool,
     pub has_assistant_key: bool,
+    /// The ticket systems whose credential is in the keychain.
+    pub ticket_keys: Vec<agentdesk_tickets::SystemKind>,
 }
 
 /// Adding or editing an account. A secret left `None` keeps the one in the keychain.
@@ -154,6 +159,9 @@ pub struct AccountInput {
     /// The model provider's key; `Some("")` removes it (a local server needs none).
     #[serde(default)]
     pub assistant_key: Option<String>,
+    /// Ticket systems' credentials typed in the form (an empty one removes it).
+    #[serde(default)]
+    pub ticket_keys: Vec<crate::TicketKeyInput>,
 }
 
 /// What a connection test found.
@@ -254,7 +262,7 @@ impl Account {
         if let Some(assistant) = &self.assistant {
             validate_assistant(assistant)?;
         }
-        Ok(())
+        crate::tickets::validate_systems(&self.tickets)
     }
 
     /// The name names the account's keychain items and database folder: no path characters.
@@ -453,11 +461,23 @@ impl AccountBook {
                     account: account.name.clone(),
                 })
                 .await?;
+            let mut ticket_keys = Vec::new();
+            for system in &account.tickets {
+                if crate::tickets::needs_key(system.system)
+                    && self
+                        .keychain
+                        .contains(&crate::tickets::ticket_key(&account.name, system.system))
+                        .await?
+                {
+                    ticket_keys.push(system.system);
+                }
+            }
             views.push(AccountView {
                 account,
                 has_app_key,
                 has_union_key,
                 has_assistant_key,
+                ticket_keys,
             });
         }
         Ok(views)
@@ -472,6 +492,7 @@ impl AccountBook {
             app_key,
             union_key,
             assistant_key,
+            ticket_keys,
         } = input;
         account.validate()?;
         let mut accounts = self.accounts()?;
@@ -490,6 +511,19 @@ impl AccountBook {
         }
         self.store_secrets(&name, app_key, union_key, assistant_key)
             .await?;
+        for typed in ticket_keys {
+            let secret_name = crate::tickets::ticket_key(&name, typed.system);
+            match typed.key.trim() {
+                "" => {
+                    self.keychain.remove(&secret_name).await?;
+                }
+                key => {
+                    self.keychain
+                        .store(&secret_name, &Secret::new(key.to_string()))
+                        .await?;
+                }
+            }
+        }
         // The home merchant AgentDesk recorded stays with the account while it is the same company
         // (the window never sends it).
         if account.home.is_none() {
@@ -756,6 +790,7 @@ fn describe(name: &SecretName) -> &'static str {
         SecretName::AgentPassword { .. } => "agent password",
         SecretName::ConnectorKey { .. } => "connector key",
         SecretName::DatabaseKey { .. } => "database key",
+        SecretName::TicketKey { .. } => "ticket system key",
     }
 }
 

@@ -67,6 +67,7 @@ pub use settings::{Settings, SettingsFile, AUDIT_RETENTION_DAYS, MOOD_WARNING_PE
 pub use supervision::{
     AgentInput, AgentRole, AgentView, MerchantInput, MerchantView, StatusLogEntry, Supervision,
 };
+pub use tickets::{TicketKeyInput, TicketSystemSettings};
 pub use updates::{UpdateStatus, UpdatesOff};
 pub use workbench::{SessionSummary, TenantOption, Workbench, WorkbenchSnapshot};
 

@@ -232,6 +232,7 @@ impl Provisioning {
                     app_key: None,
                     union_key: None,
                     assistant_key: None,
+                    ticket_keys: Vec::new(),
                 })
                 .await?;
             if current.is_some() {
@@ -340,6 +341,18 @@ agent_email = "agent@example.com"
         let example = &guide[start..start + guide[start..].find("```").unwrap()];
         let parsed = Provisioning::parse(Path::new("DEPLOYMENT.md"), example).unwrap();
         assert_eq!(parsed.accounts.len(), 1);
+        let tickets: Vec<_> = parsed.accounts[0]
+            .tickets
+            .iter()
+            .map(|t| t.system)
+            .collect();
+        assert_eq!(
+            tickets,
+            [
+                agentdesk_tickets::SystemKind::Sobot,
+                agentdesk_tickets::SystemKind::Jira
+            ]
+        );
         assert_eq!(parsed.connectors.len(), 1);
         assert_eq!(parsed.updates, Some(UpdatePolicy { enabled: false }));
         assert_eq!(parsed.settings.len(), 5);

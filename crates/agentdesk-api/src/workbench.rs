@@ -248,7 +248,12 @@ impl Workbench {
                 #[cfg(feature = "demo")]
                 sandbox: None,
                 provider,
-                tickets: crate::tickets::TicketPlan::default(),
+                tickets: crate::tickets::TicketPlan::of_account(
+                    &account.name,
+                    &account.tickets,
+                    accounts.keychain(),
+                )
+                .await,
             },
             outside,
             clock,

@@ -21,6 +21,7 @@ fn sandbox_account(name: &str, base_url: &str, appid: &str) -> Account {
         supervisor: None,
         assistant: None,
         home: None,
+        tickets: Vec::new(),
     }
 }
 
@@ -31,6 +32,7 @@ fn add(account: Account, app_key: &str) -> AccountInput {
         app_key: Some(app_key.into()),
         union_key: None,
         assistant_key: None,
+        ticket_keys: Vec::new(),
     }
 }
 
@@ -112,6 +114,7 @@ async fn secrets_live_in_the_keychain_only_and_leave_with_the_account() {
         app_key: Some("APP-KEY-never-on-disk-7f3a".into()),
         union_key: Some("UNION-KEY-never-on-disk-91c2".into()),
         assistant_key: None,
+        ticket_keys: Vec::new(),
     })
     .await
     .unwrap();
@@ -139,6 +142,7 @@ async fn secrets_live_in_the_keychain_only_and_leave_with_the_account() {
         app_key: None,
         union_key: None,
         assistant_key: None,
+        ticket_keys: Vec::new(),
     })
     .await
     .unwrap();
@@ -250,6 +254,7 @@ async fn a_saved_account_runs_the_workbench_with_keys_from_the_keychain() {
         app_key: Some(info.app_key.clone()),
         union_key: Some(info.union_key.clone()),
         assistant_key: None,
+        ticket_keys: Vec::new(),
     })
     .await
     .unwrap();
@@ -434,6 +439,7 @@ async fn an_offline_start_keeps_the_supervisor_s_home_merchant_and_its_queued_re
         app_key: Some(info.app_key.clone()),
         union_key: Some(info.union_key.clone()),
         assistant_key: None,
+        ticket_keys: Vec::new(),
     })
     .await
     .unwrap();
@@ -498,4 +504,121 @@ async fn an_offline_start_keeps_the_supervisor_s_home_merchant_and_its_queued_re
     assert_eq!(sent[0]["content"], "这就为您催促仓库");
     workbench.shutdown().await;
     sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_account_s_ticket_systems_keep_their_keys_in_the_keychain_and_serve_its_merchants() {
+    use agentdesk_api::{SystemKind, TicketKeyInput, TicketSystemSettings};
+    let sandbox = agentdesk_testkit::sandbox(None).await;
+    let info = sandbox.info().clone();
+    let logins = info.tickets.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = keychain();
+    let book = AccountBook::new(dir.path(), secrets.clone());
+    let mut desk = sandbox_account("Desk", &info.base_url, &info.appid);
+    desk.agent_email = info.agents[1].email.clone();
+    let system = |system, base_url: &str, user: &str| TicketSystemSettings {
+        system,
+        tenants: Vec::new(),
+        base_url: base_url.into(),
+        user: user.into(),
+        project: String::new(),
+        issue_type: String::new(),
+        staff_id: String::new(),
+    };
+    let jira = TicketSystemSettings {
+        project: logins.jira_project.clone(),
+        issue_type: logins.jira_issue_type.clone(),
+        ..system(SystemKind::Jira, &logins.jira_base_url, &logins.jira_email)
+    };
+
+    // What a system needs is checked before anything is saved; a system set up twice too.
+    for (tickets, words) in [
+        (
+            vec![TicketSystemSettings {
+                project: String::new(),
+                ..jira.clone()
+            }],
+            "project key",
+        ),
+        (
+            vec![system(SystemKind::Zendesk, "zendesk.example.com", "a@b.c")],
+            "not an http(s) address",
+        ),
+        (vec![jira.clone(), jira.clone()], "set up twice"),
+    ] {
+        let mut bad = desk.clone();
+        bad.tickets = tickets;
+        let refused = book.save(add(bad, &info.app_key)).await.unwrap_err();
+        assert_eq!(refused.code, ErrorCode::InvalidInput);
+        assert!(refused.message.contains(words), "{}", refused.message);
+    }
+    assert!(book.list().await.unwrap().is_empty());
+
+    // Sobot on the account's own key; Jira with its token typed; Zendesk for another merchant
+    // only; Qiyu without its secret.
+    desk.tickets = vec![
+        system(SystemKind::Sobot, "", ""),
+        jira,
+        TicketSystemSettings {
+            tenants: vec!["another-company".into()],
+            ..system(
+                SystemKind::Zendesk,
+                &logins.zendesk_base_url,
+                &logins.zendesk_email,
+            )
+        },
+        TicketSystemSettings {
+            staff_id: logins.qiyu_staff_id.clone(),
+            ..system(
+                SystemKind::Qiyu,
+                &logins.qiyu_base_url,
+                &logins.qiyu_app_key,
+            )
+        },
+    ];
+    let mut input = add(desk.clone(), &info.app_key);
+    input.ticket_keys = vec![
+        TicketKeyInput {
+            system: SystemKind::Jira,
+            key: logins.jira_api_token.clone(),
+        },
+        TicketKeyInput {
+            system: SystemKind::Zendesk,
+            key: logins.zendesk_api_token.clone(),
+        },
+    ];
+    book.save(input).await.unwrap();
+    let on_disk = std::fs::read_to_string(dir.path().join("accounts.json")).unwrap();
+    assert!(!on_disk.contains(&logins.jira_api_token), "{on_disk}");
+    assert!(on_disk.contains(&logins.jira_project));
+    assert_eq!(
+        book.list().await.unwrap()[0].ticket_keys,
+        [SystemKind::Jira, SystemKind::Zendesk]
+    );
+
+    let data = tempfile::tempdir().unwrap();
+    let workbench =
+        agentdesk_api::Workbench::start_account(data.path().to_path_buf(), &book, "Desk")
+            .await
+            .unwrap();
+    let tickets = workbench.tickets();
+    let systems: Vec<SystemKind> = tickets.systems().iter().map(|s| s.system).collect();
+    assert_eq!(systems, [SystemKind::Sobot, SystemKind::Jira]);
+    let form = tickets.ticket_form(SystemKind::Sobot).await.unwrap();
+    assert!(
+        !form.dictionary.categories.is_empty(),
+        "Sobot 工单 on the account's key"
+    );
+    workbench.shutdown().await;
+
+    // Removing the account removes its ticket keys with it.
+    book.remove("Desk").await.unwrap();
+    assert!(!secrets
+        .contains(&SecretName::TicketKey {
+            account: "Desk".into(),
+            system: "jira".into()
+        })
+        .await
+        .unwrap());
 }

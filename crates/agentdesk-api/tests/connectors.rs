@@ -27,11 +27,13 @@ async fn an_accounts_view_uses_its_connector_files_and_keychain_keys() {
             supervisor: None,
             assistant: None,
             home: None,
+            tickets: Vec::new(),
         },
         previous_name: None,
         app_key: Some(info.app_key.clone()),
         union_key: None,
         assistant_key: None,
+        ticket_keys: Vec::new(),
     })
     .await
     .unwrap();

@@ -5,7 +5,9 @@
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 
-use agentdesk_api::{Account, AccountBook, AccountInput, Platform, SupervisorLogin};
+use agentdesk_api::{
+    Account, AccountBook, AccountInput, Platform, SupervisorLogin, SystemKind, TicketKeyInput,
+};
 use agentdesk_secrets::Keychain;
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
@@ -39,6 +41,15 @@ enum AccountCommand {
     Remove {
         #[arg(long)]
         name: String,
+    },
+    /// Store the credential of one of the account's ticket systems in the keychain (Jira's or
+    /// Zendesk's API token, Qiyu's app secret), read from stdin (first line).
+    TicketKey {
+        #[arg(long)]
+        name: String,
+        /// jira, zendesk or qiyu.
+        #[arg(long)]
+        system: String,
     },
 }
 
@@ -96,7 +107,40 @@ pub async fn run(args: AccountArgs) -> anyhow::Result<i32> {
             println!("removed account {name:?} and its keychain items");
             Ok(0)
         }
+        AccountCommand::TicketKey { name, system } => set_ticket_key(&book, &name, &system).await,
     }
+}
+
+/// `account ticket-key`: the credential of a ticket system the account names, into the keychain.
+async fn set_ticket_key(book: &AccountBook, name: &str, system: &str) -> anyhow::Result<i32> {
+    let account = book.account(name)?;
+    let Some(kind) = SystemKind::parse(system).filter(|k| *k != SystemKind::Sobot) else {
+        eprintln!("--system is jira, zendesk or qiyu (Sobot 工单 uses the account's app key)");
+        return Ok(1);
+    };
+    if !account.tickets.iter().any(|t| t.system == kind) {
+        eprintln!(
+            "account {name:?} has no {kind} ticket system: add it in Settings → Accounts or the provisioning file first"
+        );
+        return Ok(1);
+    }
+    let label = if kind == SystemKind::Qiyu {
+        "App secret"
+    } else {
+        "API token"
+    };
+    let key = read_lines(&[label])?.remove(0);
+    book.save(AccountInput {
+        previous_name: Some(name.to_string()),
+        account,
+        app_key: None,
+        union_key: None,
+        assistant_key: None,
+        ticket_keys: vec![TicketKeyInput { system: kind, key }],
+    })
+    .await?;
+    println!("stored {kind}'s credential for account {name:?} in the keychain");
+    Ok(0)
 }
 
 /// `account add`: the account, its secrets from stdin, the provider's key from the environment.
@@ -141,11 +185,13 @@ async fn add_account(book: &AccountBook, add: AddArgs) -> anyhow::Result<i32> {
             supervisor,
             assistant,
             home: None,
+            tickets: Vec::new(),
         },
         previous_name: None,
         app_key,
         union_key,
         assistant_key,
+        ticket_keys: Vec::new(),
     })
     .await?;
     println!(
@@ -201,6 +247,11 @@ fn read_secrets(with_union_key: bool) -> anyhow::Result<Vec<String>> {
     } else {
         &["App key"]
     };
+    read_lines(labels)
+}
+
+/// One secret per label: lines on stdin, or typed without echo; none may be empty.
+fn read_lines(labels: &[&str]) -> anyhow::Result<Vec<String>> {
     let mut values = Vec::new();
     if std::io::stdin().is_terminal() {
         for label in labels {

@@ -113,3 +113,62 @@ async fn add_list_test_and_remove_an_account_from_the_command_line() {
     );
     sandbox.shutdown().await;
 }
+
+#[test]
+fn a_ticket_system_s_credential_goes_from_stdin_to_the_keychain_only() {
+    let cli = Cli::new("account");
+    let output = cli.run(
+        &[
+            "add",
+            "--name",
+            "desk",
+            "--platform",
+            "sandbox",
+            "--base-url",
+            "http://127.0.0.1:9",
+            "--appid",
+            "app-1",
+        ],
+        "app-key-1\n",
+    );
+    assert!(output.status.success(), "{}", text(&output));
+    // Not one of the account's systems yet: refused, saying what to do.
+    let output = cli.run(
+        &["ticket-key", "--name", "desk", "--system", "jira"],
+        "tok\n",
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(
+        text(&output).contains("no jira ticket system"),
+        "{}",
+        text(&output)
+    );
+
+    // IT's provisioning (here: the accounts file) names Jira; the token comes on stdin.
+    let file = cli.config_dir.path().join("accounts.json");
+    let mut accounts: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let account = accounts
+        .as_array_mut()
+        .and_then(|list| list.iter_mut().find(|a| a["name"] == "desk"))
+        .expect("the account in the file");
+    account["tickets"] = serde_json::json!([{"system": "jira", "base_url": "https://team.atlassian.net",
+        "user": "desk@team.test", "project": "CS", "issue_type": "Task"}]);
+    std::fs::write(&file, accounts.to_string()).unwrap();
+    let output = cli.run(
+        &["ticket-key", "--name", "desk", "--system", "jira"],
+        "atl-token-secret-7\n",
+    );
+    assert!(output.status.success(), "{}", text(&output));
+    let output = cli.run(&["list", "--json"], "");
+    let listed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        listed[0]["ticket_keys"],
+        serde_json::json!(["jira"]),
+        "{listed}"
+    );
+    let on_disk = std::fs::read_to_string(&file).unwrap();
+    assert!(!on_disk.contains("atl-token-secret-7"), "{on_disk}");
+    let output = cli.run(&["remove", "--name", "desk"], "");
+    assert!(output.status.success(), "{}", text(&output));
+}

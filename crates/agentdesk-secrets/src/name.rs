@@ -17,7 +17,13 @@ pub enum SecretName {
     ConnectorKey { connector: String },
     /// The key that encrypts one account's and tenant's local database.
     DatabaseKey { account: String, tenant: String },
+    /// An account's ticket system credential (Jira's or Zendesk's API token, Qiyu's app secret),
+    /// by the system's name (`jira`, `zendesk`, `qiyu`).
+    TicketKey { account: String, system: String },
 }
+
+/// The ticket systems whose credential is a secret of the account (Sobot's is the app key).
+pub const TICKET_SYSTEMS_WITH_KEYS: [&str; 3] = ["jira", "zendesk", "qiyu"];
 
 impl SecretName {
     /// The keychain item's account name, e.g. `account/Shop A/app-key`.
@@ -31,11 +37,18 @@ impl SecretName {
             SecretName::DatabaseKey { account, tenant } => {
                 format!("database/{account}/{tenant}")
             }
+            SecretName::TicketKey { account, system } => {
+                format!("account/{account}/tickets/{system}")
+            }
         }
     }
 
     /// Every item an account may own (to remove them all with the account).
-    pub fn of_account(account: &str) -> [SecretName; 4] {
+    pub fn of_account(account: &str) -> Vec<SecretName> {
+        let tickets = TICKET_SYSTEMS_WITH_KEYS.map(|system| SecretName::TicketKey {
+            account: account.to_string(),
+            system: system.to_string(),
+        });
         [
             SecretName::PlatformAppKey {
                 account: account.to_string(),
@@ -50,6 +63,9 @@ impl SecretName {
                 account: account.to_string(),
             },
         ]
+        .into_iter()
+        .chain(tickets)
+        .collect()
     }
 }
 
@@ -84,6 +100,14 @@ mod tests {
             }
             .to_string(),
             "database/a/t1"
+        );
+        assert_eq!(
+            SecretName::TicketKey {
+                account: "a".into(),
+                system: "jira".into()
+            }
+            .to_string(),
+            "account/a/tickets/jira"
         );
     }
 }

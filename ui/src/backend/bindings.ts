@@ -21,7 +21,11 @@ assistant: AssistantProviderSettings | null,
 /**
  * The account's own merchant, as AgentDesk first met it (kept by AgentDesk, not edited).
  */
-home?: HomeTenant, };
+home?: HomeTenant, 
+/**
+ * The ticket systems its merchants file tickets in (their credentials in the keychain).
+ */
+tickets: Array<TicketSystemSettings>, };
 
 export type AccountInput = { account: Account, 
 /**
@@ -31,9 +35,17 @@ previous_name: string | null, app_key: string | null, union_key: string | null,
 /**
  * The model provider's key; `Some("")` removes it (a local server needs none).
  */
-assistant_key: string | null, };
+assistant_key: string | null, 
+/**
+ * Ticket systems' credentials typed in the form (an empty one removes it).
+ */
+ticket_keys: Array<TicketKeyInput>, };
 
-export type AccountView = { account: Account, has_app_key: boolean, has_union_key: boolean, has_assistant_key: boolean, };
+export type AccountView = { account: Account, has_app_key: boolean, has_union_key: boolean, has_assistant_key: boolean, 
+/**
+ * The ticket systems whose credential is in the keychain.
+ */
+ticket_keys: Array<SystemKind>, };
 
 export type AgentFigures = { id: string, name: string, group_id: string | null, 
 /**
@@ -584,6 +596,8 @@ attachments: Array<string>, };
 
 export type TicketForm = { system: SystemKind, dictionary: Dictionary, as_of_ms: number | null, };
 
+export type TicketKeyInput = { system: SystemKind, key: string, };
+
 export type TicketListFailure = { system: SystemKind, error: ApiError, };
 
 export type TicketProgress = { 
@@ -632,6 +646,29 @@ status: string, status_name: string,
  * Whether the ticket still needs work (not solved, closed or deleted).
  */
 open: boolean, level: number | null, level_name: string, assignee: string, created_at: string, updated_at: string, };
+
+export type TicketSystemSettings = { system: SystemKind, 
+/**
+ * The merchants (company ids) it serves; none: every merchant of the account.
+ */
+tenants: Array<string>, 
+/**
+ * Jira, Zendesk, Qiyu: the system's address (`https://team.atlassian.net`,
+ * `https://team.zendesk.com`, `https://qiyukf.com`). Sobot: the account's platform.
+ */
+base_url: string, 
+/**
+ * Jira, Zendesk: the e-mail the API token belongs to. Qiyu: the app key.
+ */
+user: string, 
+/**
+ * Jira: the project key and issue type new issues get.
+ */
+project: string, issue_type: string, 
+/**
+ * Qiyu: the staff id tickets are filed as.
+ */
+staff_id: string, };
 
 export type TicketSystemView = { system: SystemKind, 
 /**

@@ -209,7 +209,9 @@ export class FakeBackend implements Backend {
       has_app_key: Boolean(input.app_key) || Boolean(old?.has_app_key),
       has_union_key: Boolean(input.union_key) || Boolean(old?.has_union_key),
       has_assistant_key: input.assistant_key === "" ? false : Boolean(input.assistant_key) || Boolean(old?.has_assistant_key),
+      ticket_keys: [...new Set([...(old?.ticket_keys ?? []), ...input.ticket_keys.filter((k) => k.key).map((k) => k.system)])],
     });
+    for (const typed of input.ticket_keys) this.keychain[`${name}/tickets/${typed.system}`] = typed.key;
   }
 
   /** Learned (session, article) pairs, as the core's index would take them. */

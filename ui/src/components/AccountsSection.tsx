@@ -1,14 +1,16 @@
 // Settings → Accounts: add, edit and remove platform accounts (with the reply assistant's model
-// provider), and test a connection. Secrets (app key, union key, the provider's key) are typed into password fields, sent once to the core for the OS keychain, and
+// provider and its ticket systems), and test a connection. Secrets (app key, union key, the provider's key, the ticket
+// systems' credentials) are typed into password fields, sent once to the core for the OS keychain, and
 // cleared from the form; the window never reads a secret back, it only learns whether one is set.
 
 import { useCallback, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import type { Backend } from "../backend/backend";
-import type { Account, AccountView, AssistantPreset, ConnectionReport, Platform } from "../backend/bindings";
+import type { Account, AccountView, AssistantPreset, ConnectionReport, Platform, SystemKind } from "../backend/bindings";
 import { describeError } from "../errors";
 import { ErrorLine, Field, SaveOrCancel, SecretField } from "./formParts";
+import { TicketSystemsFields } from "./tickets/TicketSystemsFields";
 
 const SOBOT_BASE_URLS = ["https://www.sobot.com", "https://www.soboten.com", "https://sg.sobot.io", "https://us.sobot.com"];
 
@@ -22,17 +24,22 @@ interface Draft {
   assistantKey: string;
   /** Remove the provider's key (a local server needs none). */
   removeAssistantKey: boolean;
+  /** Ticket systems' credentials as typed ("" keeps the stored one), and which are stored. */
+  ticketKeys: Partial<Record<SystemKind, string>>;
+  ticketKeysSet: SystemKind[];
 }
 
 function emptyDraft(): Draft {
   return {
     previousName: null,
-    account: { name: "", platform: "sobot", base_url: SOBOT_BASE_URLS[0], appid: "", agent_email: "", supervisor: null, assistant: null },
+    account: { name: "", platform: "sobot", base_url: SOBOT_BASE_URLS[0], appid: "", agent_email: "", supervisor: null, assistant: null, tickets: [] },
     appKey: "",
     unionKey: "",
     supervisor: false,
     assistantKey: "",
     removeAssistantKey: false,
+    ticketKeys: {},
+    ticketKeysSet: [],
   };
 }
 
@@ -115,6 +122,8 @@ function useAccounts(backend: Backend, activeAccount: string, onUse: (name: stri
       supervisor: view.account.supervisor !== null,
       assistantKey: "",
       removeAssistantKey: false,
+      ticketKeys: {},
+      ticketKeysSet: view.ticket_keys,
     });
 
   const save = async () => {
@@ -128,6 +137,10 @@ function useAccounts(backend: Backend, activeAccount: string, onUse: (name: stri
         app_key: draft.appKey ? draft.appKey : null,
         union_key: draft.supervisor && draft.unionKey ? draft.unionKey : null,
         assistant_key: draft.removeAssistantKey ? "" : draft.assistantKey ? draft.assistantKey : null,
+        // Only credentials typed now; a system's stored one stays otherwise.
+        ticket_keys: Object.entries(draft.ticketKeys)
+          .filter(([, key]) => key)
+          .map(([system, key]) => ({ system: system as SystemKind, key: key ?? "" })),
       });
       // The secrets leave the window's memory with the form.
       setDraft(null);
@@ -306,6 +319,13 @@ function AccountForm({
       </label>
       {draft.supervisor && <SupervisorFields draft={draft} setDraft={setDraft} />}
       <AssistantProviderFields draft={draft} setDraft={setDraft} presets={presets} />
+      <TicketSystemsFields
+        systems={draft.account.tickets}
+        onSystems={(tickets) => setAccount({ tickets })}
+        keys={draft.ticketKeys}
+        onKey={(system, key) => setDraft({ ...draft, ticketKeys: { ...draft.ticketKeys, [system]: key } })}
+        keysSet={draft.ticketKeysSet}
+      />
       <SaveOrCancel busy={saving} saveTestId="account-save" onCancel={() => setDraft(null)} />
     </form>
   );
