@@ -36,6 +36,7 @@ pub fn router() -> Router<Arc<SandboxState>> {
         .route("/parcels", post(crate::logistics::add_parcel))
         .route("/llm-requests", get(llm_requests))
         .route("/tickets", get(crate::tickets::held))
+        .route("/tickets/catalogue", post(crate::tickets::set_catalogue))
 }
 
 fn json_body<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, String> {

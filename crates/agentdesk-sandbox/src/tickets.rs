@@ -54,6 +54,89 @@ pub struct TicketBook {
     pub tickets: Vec<HeldTicket>,
     /// Uploaded files by the URL or token they were answered with: their names.
     pub uploads: HashMap<String, String>,
+    /// A large merchant's catalogue beside the three demo categories (benchmarks).
+    pub catalogue: Catalogue,
+}
+
+/// Extra categories, in groups of ten leaves (`G{group}-{leaf}`), each leaf with `fields` template
+/// fields (the first required): what a large merchant's 工单 set-up looks like.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Catalogue {
+    #[serde(default)]
+    pub categories: usize,
+    #[serde(default)]
+    pub fields: usize,
+}
+
+/// Leaves per extra group.
+const LEAVES_PER_GROUP: usize = 10;
+
+impl Catalogue {
+    fn groups(&self) -> usize {
+        self.categories.div_ceil(LEAVES_PER_GROUP)
+    }
+
+    fn is_leaf(&self, type_id: &str) -> bool {
+        let Some((group, leaf)) = type_id
+            .strip_prefix('G')
+            .and_then(|rest| rest.split_once('-'))
+        else {
+            return false;
+        };
+        match (group.parse::<usize>(), leaf.parse::<usize>()) {
+            (Ok(group), Ok(leaf)) => {
+                group < self.groups()
+                    && leaf < LEAVES_PER_GROUP
+                    && group * LEAVES_PER_GROUP + leaf < self.categories
+            }
+            _ => false,
+        }
+    }
+
+    fn tree(&self) -> Vec<Value> {
+        (0..self.groups())
+            .map(|group| {
+                let id = format!("G{group}");
+                let leaves: Vec<Value> = (0..LEAVES_PER_GROUP)
+                    .filter(|leaf| group * LEAVES_PER_GROUP + leaf < self.categories)
+                    .map(|leaf| {
+                        json!({"typeid": format!("G{group}-{leaf}"), "type_name": format!("问题 {group}-{leaf}"),
+                               "parentid": id, "type_level": 2, "node_flag": "0", "sub_type_list": []})
+                    })
+                    .collect();
+                json!({"typeid": id, "type_name": format!("业务线 {group}"), "parentid": "", "type_level": 1,
+                       "node_flag": "1", "sub_type_list": leaves})
+            })
+            .collect()
+    }
+
+    fn template(&self) -> Value {
+        // The kinds a real template mixes: text, multi-line, date, number, dropdown.
+        const KINDS: [i64; 5] = [1, 2, 3, 5, 6];
+        (0..self.fields)
+            .map(|n| {
+                let kind = KINDS[n % KINDS.len()];
+                let options = if kind == 6 {
+                    json!([{"data_name": "是", "data_value": "1"}, {"data_name": "否", "data_value": "0"}])
+                } else {
+                    json!([])
+                };
+                json!({"fieldid": format!("GF{n}"), "field_name": format!("字段 {n}"), "field_type": kind,
+                       "fill_flag": if n == 0 { 1 } else { 0 }, "field_data_list": options})
+            })
+            .collect()
+    }
+}
+
+/// `POST /__sandbox/tickets/catalogue {"categories": N, "fields": M}`: the Sobot 工单 dictionary
+/// gains N leaf categories with M template fields each.
+pub async fn set_catalogue(
+    State(state): State<Arc<SandboxState>>,
+    Json(catalogue): Json<Catalogue>,
+) -> Response {
+    book(&state).catalogue = catalogue;
+    Json(json!({"catalogue": catalogue})).into_response()
 }
 
 impl TicketBook {
@@ -78,23 +161,29 @@ pub async fn held(State(state): State<Arc<SandboxState>>) -> Response {
     Json(json!({"tickets": book(&state).tickets})).into_response()
 }
 
-/// The category tree (fact sheet A.2 `get_data_dict`): 售后 with two leaves, and 投诉 as a leaf.
-fn categories() -> Value {
+/// The category tree (fact sheet A.2 `get_data_dict`): 售后 with two leaves, and 投诉 as a leaf (and
+/// the catalogue's, when set).
+fn categories(catalogue: &Catalogue) -> Value {
     let leaf = |id: &str, name: &str, parent: &str, level: i64| {
         json!({"typeid": id, "type_name": name, "parentid": parent, "type_level": level,
                "node_flag": "0", "sub_type_list": []})
     };
-    json!([
-        {"typeid": "T100", "type_name": "售后", "parentid": "", "type_level": 1, "node_flag": "1",
-         "sub_type_list": [leaf("T110", "退款", "T100", 2), leaf("T120", "维修", "T100", 2)]},
+    let mut tree = vec![
+        json!({"typeid": "T100", "type_name": "售后", "parentid": "", "type_level": 1, "node_flag": "1",
+         "sub_type_list": [leaf("T110", "退款", "T100", 2), leaf("T120", "维修", "T100", 2)]}),
         leaf("T200", "投诉", "", 1),
-    ])
+    ];
+    tree.extend(catalogue.tree());
+    Value::Array(tree)
 }
 
 const LEAVES: [&str; 3] = ["T110", "T120", "T200"];
 
 /// The template of a category (`query_fileds_by_typeid`): 退款 asks for the order and how to refund.
-fn template(type_id: &str) -> Value {
+fn template(catalogue: &Catalogue, type_id: &str) -> Value {
+    if catalogue.is_leaf(type_id) {
+        return catalogue.template();
+    }
     match type_id {
         "T110" => json!([
             {"fieldid": "F1", "field_name": "订单号", "field_type": 1, "fill_flag": 1, "field_data_list": []},
@@ -177,10 +266,14 @@ pub async fn sobot_op(
 ) -> Response {
     let company = lock(&tenant).company_id.clone();
     match op.as_str() {
-        "get_data_dict" => open_ok(data_dict(&tenant)),
+        "get_data_dict" => {
+            let catalogue = book(&state).catalogue;
+            open_ok(data_dict(&tenant, &catalogue))
+        }
         "query_fileds_by_typeid" => {
             let type_id = str_param(&params, "ticket_typeid").unwrap_or_default();
-            list_answer(template(&type_id), None)
+            let catalogue = book(&state).catalogue;
+            list_answer(template(&catalogue, &type_id), None)
         }
         "save_agent_ticket" => save_agent_ticket(&state, &tenant, &company, &params),
         "query_tickets" => query_tickets(&state, &company, &params),
@@ -203,7 +296,7 @@ fn list_answer(items: Value, paging: Option<(i64, i64, i64, i64)>) -> Response {
     Json(body).into_response()
 }
 
-fn data_dict(tenant: &crate::Tenant) -> Value {
+fn data_dict(tenant: &crate::Tenant, catalogue: &Catalogue) -> Value {
     let world = lock(tenant);
     let agents: Vec<Value> = world
         .staff()
@@ -213,7 +306,7 @@ fn data_dict(tenant: &crate::Tenant) -> Value {
     groups.sort();
     groups.dedup();
     json!({
-        "ticket_type_list": categories(),
+        "ticket_type_list": categories(catalogue),
         "ticket_level_list": LEVEL_NAMES.iter().enumerate()
             .map(|(i, n)| json!({"dict_value": i, "dict_name": n})).collect::<Vec<_>>(),
         "ticket_status_list": STATUS_NAMES.iter()
@@ -257,7 +350,8 @@ fn save_agent_ticket(
     }
     let type_id = text("ticket_typeid");
     // Invented (docs/PROTOCOL.md): a category with subcategories is refused like a missing one.
-    if !LEAVES.contains(&type_id.as_str()) {
+    let catalogue = book(state).catalogue;
+    if !LEAVES.contains(&type_id.as_str()) && !catalogue.is_leaf(&type_id) {
         return open_err("400008", "工单分类ID不正确，请选择末级分类");
     }
     let fields: Vec<(String, String)> = params
@@ -275,7 +369,7 @@ fn save_agent_ticket(
                 .collect()
         })
         .unwrap_or_default();
-    if let Some(missing) = missing_required(&type_id, &fields) {
+    if let Some(missing) = missing_required(&catalogue, &type_id, &fields) {
         return open_err("400004", &format!("自定义字段「{missing}」不能为空"));
     }
     let mut book = book(state);
@@ -313,8 +407,12 @@ fn save_agent_ticket(
     open_ok(json!({"ticketid": id}))
 }
 
-fn missing_required(type_id: &str, fields: &[(String, String)]) -> Option<String> {
-    template(type_id)
+fn missing_required(
+    catalogue: &Catalogue,
+    type_id: &str,
+    fields: &[(String, String)],
+) -> Option<String> {
+    template(catalogue, type_id)
         .as_array()?
         .iter()
         .filter(|f| f["fill_flag"] == 1)

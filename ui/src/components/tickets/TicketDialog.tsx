@@ -11,6 +11,7 @@ import { useTranslation } from "react-i18next";
 import type { Backend } from "../../backend/backend";
 import type {
   Category,
+  CopiedAgent,
   FieldValue,
   Message,
   Session,
@@ -22,9 +23,13 @@ import type {
 } from "../../backend/bindings";
 import { useDeskEvents } from "../../backend/useDeskEvents";
 import { describeError } from "../../errors";
+import { useAssistCall } from "../assistant/useAssistCall";
 import { ErrorLine, Field } from "../formParts";
 import { draftFor, forgetDraft, keepDraft, summaryOf, type PickedAttachment, type TicketDraftState } from "./ticketDrafts";
 import { TicketDetailView } from "./TicketDetailView";
+
+/** Categories listed at once; beyond this the agent narrows the list by typing. */
+const MAX_SHOWN_CATEGORIES = 1000;
 
 /** A leaf of the category tree with the names of its parents, for the filter. */
 export interface LeafCategory {
@@ -61,6 +66,8 @@ export function firstProblem(
       return t("tickets.problems.not_an_option", { field: field.name, value });
     if (field.kind === "number" && Number.isNaN(Number(value))) return t("tickets.problems.not_a_number", { field: field.name, value });
   }
+  const notEmail = copiedAgents(draft.copiedText).find((c) => !/^[^@\s]+@[^@\s]+$/.test(c.email));
+  if (system?.assignees && notEmail) return t("tickets.problems.copied_not_email", { value: notEmail.email });
   if (system) {
     if (draft.attachments.length > system.max_attachments)
       return t("tickets.problems.too_many_attachments", { system: t(`tickets.systems.${system.system}`), max: system.max_attachments });
@@ -70,6 +77,16 @@ export function firstProblem(
     }
   }
   return null;
+}
+
+/** The agents copied on a Sobot ticket, from the e-mails the agent typed (Sobot's `copy_agent`
+ * takes a name and an e-mail; its dictionary lists agents without e-mails, so the e-mail is typed and
+ * the name is its local part). */
+export function copiedAgents(text: string): CopiedAgent[] {
+  return text
+    .split(/[,，;；\s]+/)
+    .filter(Boolean)
+    .map((email) => ({ email, name: email.split("@")[0] }));
 }
 
 function readAsBase64(file: File): Promise<string> {
@@ -108,6 +125,9 @@ export function TicketDialog(props: {
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [showTicket, setShowTicket] = useState(false);
+  const [assistantOn, setAssistantOn] = useState(false);
+  const titling = useAssistCall(backend, (e) => setProblem(describeError(e)));
+  const suggested = titling.call?.outcome ?? null;
   const [draft, setDraftState] = useState<TicketDraftState>(() => {
     const firstWords = props.messages.find((m) => m.direction === "in" && m.kind === "text")?.content ?? "";
     const title = (summaryOf(session.id) ?? firstWords).split("\n")[0].slice(0, 80);
@@ -117,10 +137,12 @@ export function TicketDialog(props: {
       .join("\n");
     return draftFor(session.id, { title, content: props.selection.trim() || transcript });
   });
+  // Kept until the ticket exists; a created one is forgotten, so the next dialog starts afresh.
   const setDraft = (change: (d: TicketDraftState) => TicketDraftState) =>
     setDraftState((d) => {
       const next = change(d);
-      keepDraft(session.id, next);
+      if (next.progress?.state === "created") forgetDraft(session.id);
+      else keepDraft(session.id, next);
       return next;
     });
 
@@ -134,6 +156,20 @@ export function TicketDialog(props: {
       .catch((e: unknown) => setProblem(describeError(e)));
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [backend]);
+
+  useEffect(() => {
+    backend
+      .assistantStatus()
+      .then((status) => setAssistantOn(status.on))
+      .catch(() => setAssistantOn(false));
+  }, [backend]);
+
+  // The assistant's service summary, when asked for, becomes the title (its first line).
+  useEffect(() => {
+    const text = suggested?.summary?.trim() || suggested?.text.trim();
+    if (text) setDraft((d) => ({ ...d, title: text.split("\n")[0].slice(0, 80) }));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [suggested]);
 
   const system = systems?.find((s) => s.system === draft.system);
   useEffect(() => {
@@ -168,7 +204,6 @@ export function TicketDialog(props: {
     ticket: (event) => {
       if (event.progress.attempt_id !== draft.attemptId) return;
       setDraft((d) => ({ ...d, progress: event.progress }));
-      if (event.progress.state === "created") forgetDraft(session.id);
     },
   });
 
@@ -232,7 +267,7 @@ export function TicketDialog(props: {
         group_name: group?.name ?? null,
         assignee_id: assignee?.value ?? null,
         assignee_name: assignee?.name ?? null,
-        copied: draft.copied,
+        copied: system?.assignees ? copiedAgents(draft.copiedText) : [],
         attachments,
       });
       setDraft((d) => (d.progress?.state === "created" ? d : { ...d, progress: started }));
@@ -277,6 +312,16 @@ export function TicketDialog(props: {
         <Field label={t("tickets.title")}>
           <input value={draft.title} maxLength={200} onChange={(e) => setDraft((d) => ({ ...d, title: e.target.value }))} data-testid="ticket-title" />
         </Field>
+        {assistantOn && (
+          <button
+            type="button"
+            disabled={titling.call !== null && titling.call.outcome === null}
+            onClick={() => void titling.start(session.id, { task: "summary" }, i18n.language)}
+            data-testid="ticket-title-assist"
+          >
+            {titling.call !== null && titling.call.outcome === null ? t("tickets.titleAssisting") : t("tickets.titleFromAssistant")}
+          </button>
+        )}
         <Field label={t("tickets.content")}>
           <textarea rows={6} value={draft.content} onChange={(e) => setDraft((d) => ({ ...d, content: e.target.value }))} data-testid="ticket-content" />
         </Field>
@@ -293,7 +338,7 @@ export function TicketDialog(props: {
             />
             {!form && <p className="muted">{t("tickets.loading")}</p>}
             <div className="category-list" role="listbox" aria-label={t("tickets.category")}>
-              {shownLeaves.slice(0, 200).map((leaf) => (
+              {shownLeaves.slice(0, MAX_SHOWN_CATEGORIES).map((leaf) => (
                 <button
                   key={leaf.id}
                   type="button"
@@ -307,6 +352,9 @@ export function TicketDialog(props: {
                 </button>
               ))}
               {form && shownLeaves.length === 0 && <p className="muted">{t("tickets.noCategoryMatches")}</p>}
+              {shownLeaves.length > MAX_SHOWN_CATEGORIES && (
+                <p className="muted">{t("tickets.moreCategories", { count: shownLeaves.length - MAX_SHOWN_CATEGORIES })}</p>
+              )}
             </div>
           </fieldset>
         )}
@@ -359,6 +407,18 @@ export function TicketDialog(props: {
               </select>
             </Field>
           </div>
+        )}
+
+        {system?.assignees && (
+          <Field label={t("tickets.copied")}>
+            <input
+              type="text"
+              value={draft.copiedText}
+              placeholder={t("tickets.copiedHint")}
+              onChange={(e) => setDraft((d) => ({ ...d, copiedText: e.target.value }))}
+              data-testid="ticket-copied"
+            />
+          </Field>
         )}
 
         <fieldset>

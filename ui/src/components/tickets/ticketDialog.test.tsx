@@ -2,7 +2,7 @@
 // template field named before anything is sent; the draft kept across closing; created with its
 // number from the core's event; the refusal reasons worded in the agent's language.
 
-import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 import { BackendError } from "../../backend/backend";
@@ -49,6 +49,39 @@ describe("the ticket dialog", () => {
     expect(screen.getByTestId("ticket-number").textContent).toBe("GD10001");
     expect(create).toHaveBeenCalledTimes(1);
     expect(create.mock.calls[0][0]).toMatchObject({ type_id: "T110", fields: [{ id: "F1", value: "8812" }], session_id: "c1" });
+
+    // Created: the next ticket of the session starts afresh, with an attempt of its own.
+    cleanup();
+    render(<TicketDialog backend={backend} session={session} messages={[]} selection="" onClose={close} />);
+    await screen.findByTestId("ticket-submit");
+    expect(screen.queryByTestId("ticket-state")).toBeNull();
+    expect((screen.getByTestId("ticket-title") as HTMLInputElement).value).toBe("");
+  });
+
+  it("takes the title from the assistant's summary and copies agents by their e-mails", async () => {
+    const backend = new FakeBackend();
+    backend.assistantPolicy = { ...backend.assistantPolicy, enabled: true };
+    backend.assistantProvider = "sandbox";
+    const create = vi.spyOn(backend, "createTicket");
+    render(<TicketDialog backend={backend} session={{ ...session, id: "c2" }} messages={[said("我要投诉")]} selection="快递员态度很差" onClose={() => {}} />);
+    expect((screen.getByTestId("ticket-content") as HTMLTextAreaElement).value).toBe("快递员态度很差");
+    fireEvent.click(await screen.findByTestId("ticket-title-assist"));
+    await waitFor(() => expect(backend.assistCalls).toHaveLength(1));
+    expect(backend.assistCalls[0].input).toEqual({ task: "summary" });
+    act(() => backend.assistDone("", { summary: "客户投诉快递员态度\n第二行" }));
+    await waitFor(() => expect((screen.getByTestId("ticket-title") as HTMLInputElement).value).toBe("客户投诉快递员态度"));
+    fireEvent.click(await screen.findByTestId("ticket-category-T200"));
+    fireEvent.change(screen.getByTestId("ticket-copied"), { target: { value: "lead@shop.test, finance" } });
+    fireEvent.click(screen.getByTestId("ticket-submit"));
+    expect(screen.getByRole("alert").textContent).toBe('"finance" is not an e-mail address; copy agents by their e-mail.');
+    expect(create).not.toHaveBeenCalled();
+    fireEvent.change(screen.getByTestId("ticket-copied"), { target: { value: "lead@shop.test，finance@shop.test" } });
+    fireEvent.click(screen.getByTestId("ticket-submit"));
+    await waitFor(() => expect(create).toHaveBeenCalledTimes(1));
+    expect(create.mock.calls[0][0].copied).toEqual([
+      { email: "lead@shop.test", name: "lead" },
+      { email: "finance@shop.test", name: "finance" },
+    ]);
   });
 
   it("words the core's ticket refusals in the agent's language", () => {

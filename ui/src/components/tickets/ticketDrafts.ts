@@ -3,7 +3,7 @@
 // summary, which seeds the title. Kept in memory (the core's journal keeps a submitted draft through
 // a restart).
 
-import type { CopiedAgent, FieldValue, SystemKind, TicketProgress } from "../../backend/bindings";
+import type { FieldValue, SystemKind, TicketProgress } from "../../backend/bindings";
 
 /** An attachment picked in the dialog: a conversation image (fetched when sent) or a file's bytes. */
 export type PickedAttachment =
@@ -20,7 +20,8 @@ export interface TicketDraftState {
   fields: FieldValue[];
   groupId: string;
   assigneeId: string;
-  copied: CopiedAgent[];
+  /** The e-mails of the agents to copy, as typed. */
+  copiedText: string;
   attachments: PickedAttachment[];
   /** The latest progress of this draft's submission. */
   progress: TicketProgress | null;
@@ -49,7 +50,7 @@ export function draftFor(sessionId: string, seed: { title: string; content: stri
     fields: [],
     groupId: "",
     assigneeId: "",
-    copied: [],
+    copiedText: "",
     attachments: [],
     progress: null,
   };
