@@ -11,8 +11,8 @@ use agentdesk_api::{
     StatusLogEntry, TenantOption, TransferTarget, TransferTargets, UpdateStatus, WorkbenchSnapshot,
 };
 use agentdesk_api::{
-    CustomerTickets, ReplyDraft, SystemKind, TemplateField, TicketDetail, TicketForm,
-    TicketProgress, TicketRequest, TicketSystemView,
+    CustomerTickets, ReplyDraft, SystemKind, TemplateField, TicketDetail, TicketFigures,
+    TicketForm, TicketProgress, TicketRequest, TicketSystemView,
 };
 use agentdesk_domain::Message;
 use tauri::State;
@@ -623,6 +623,21 @@ pub async fn ticket_detail(
         .await?
         .tickets()
         .ticket_detail(system, &ticket_id)
+        .await
+}
+
+/// The merchant's ticket figures over a range of days (none without Sobot 工单).
+#[tauri::command]
+pub async fn ticket_figures(
+    state: Shell<'_>,
+    from: String,
+    to: String,
+) -> Result<Option<TicketFigures>, ApiError> {
+    state
+        .workbench()
+        .await?
+        .tickets()
+        .ticket_figures(&from, &to)
         .await
 }
 

@@ -40,9 +40,10 @@ pub use agentdesk_reports::{
     DashboardView, DayFigures, Reports, SatisfactionFigures, StaffStatus, StatusSpan,
 };
 pub use agentdesk_tickets::{
-    AttachmentInput, Category, CopiedAgent, CustomerTicket, CustomerTickets, Dictionary, FieldKind,
-    FieldValue, Named, ReplyDraft, SystemKind, TemplateField, TicketDesk, TicketDetail, TicketForm,
-    TicketListFailure, TicketReply, TicketRequest, TicketSummary, TicketSystemView,
+    AgentTicketFigures, AttachmentInput, Category, CopiedAgent, CustomerTicket, CustomerTickets,
+    Dictionary, FieldKind, FieldValue, Named, ReplyDraft, SystemKind, TemplateField, TicketDesk,
+    TicketDetail, TicketFigures, TicketForm, TicketListFailure, TicketReply, TicketRequest,
+    TicketSummary, TicketSystemView,
 };
 pub use agentdesk_workspace::{
     ApiError, ApiHealthAlert, AssistEvent, AssistOutcome, AssistStep, AssistantOff, Bus,

@@ -172,6 +172,24 @@ async fn a_ticket_from_a_session_is_checked_created_once_listed_and_replied_to()
     assert_eq!(held[0]["number"], json!(number));
     assert_eq!(held[0]["attachments"].as_array().unwrap().len(), 1);
 
+    // The supervisor's figures (Sobot's get_ticket_data, query_agent_jobs) count it as unsolved.
+    let figures = tickets
+        .ticket_figures("2026-01-01", "2026-01-31")
+        .await
+        .unwrap()
+        .expect("the merchant uses Sobot 工单");
+    assert_eq!((figures.unassigned, figures.unsolved), (1, 1));
+    let not_a_day = tickets
+        .ticket_figures("2026-02-30", "2026-03-01")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        not_a_day.reason,
+        ErrorReason::NotADate {
+            text: "2026-02-30".into()
+        }
+    );
+
     // The customer's tickets: the new one, open; a reply that solves it changes its status.
     let list = tickets.customer_tickets(&cid, true).await.unwrap();
     assert!(list.failures.is_empty(), "{:?}", list.failures);

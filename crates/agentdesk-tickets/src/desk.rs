@@ -27,7 +27,7 @@ use crate::once::{create_once, DatabaseJournal, TicketJournal};
 use crate::{
     AttachmentFile, CopiedAgent, CreatedTicket, Dictionary, FieldValue, ReplyDraft, SobotSettings,
     SystemKind, TemplateField, TicketCustomer, TicketDetail, TicketDraft, TicketError,
-    TicketSettings, TicketSummary, TicketSystem,
+    TicketFigures, TicketSettings, TicketSummary, TicketSystem,
 };
 
 /// A dictionary or template younger than this is shown without asking again.
@@ -730,6 +730,24 @@ impl TicketDesk {
         })
     }
 
+    /// The merchant's ticket figures over `from`..=`to` (days, `yyyy-MM-dd`, China time): Sobot's
+    /// `get_ticket_data` and `query_agent_jobs`. None when the merchant does not use Sobot 工单.
+    pub async fn ticket_figures(
+        &self,
+        from: &str,
+        to: &str,
+    ) -> Result<Option<TicketFigures>, ApiError> {
+        self.workspace.ensure_open()?;
+        if self.system(SystemKind::Sobot).is_err() {
+            return Ok(None);
+        }
+        let (from_ms, to_ms) = (china_day_ms(from, false)?, china_day_ms(to, true)?);
+        match &*self.client(SystemKind::Sobot).await? {
+            TicketSystem::Sobot(sobot) => Ok(Some(sobot.figures(from_ms, to_ms).await?)),
+            _ => Ok(None),
+        }
+    }
+
     pub async fn ticket_detail(
         &self,
         kind: SystemKind,
@@ -755,6 +773,26 @@ impl TicketDesk {
         client.reply(id, &reply).await?;
         Ok(client.detail(id).await?)
     }
+}
+
+/// The first (or, with `end`, the last) second of day `text` in China time (UTC+8, no DST), in ms.
+fn china_day_ms(text: &str, end: bool) -> Result<i64, ApiError> {
+    let date = chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+        ApiError::because(
+            ErrorCode::InvalidInput,
+            ErrorReason::NotADate {
+                text: text.to_string(),
+            },
+            format!("{text:?} is not a date (yyyy-MM-dd)"),
+        )
+    })?;
+    let (hour, minute, second) = if end { (23, 59, 59) } else { (0, 0, 0) };
+    let local = date
+        .and_hms_opt(hour, minute, second)
+        .expect("a valid time of day");
+    Ok((local - chrono::Duration::hours(8))
+        .and_utc()
+        .timestamp_millis())
 }
 
 fn fill_ticket(progress: &mut TicketProgress, ticket: &CreatedTicket) {

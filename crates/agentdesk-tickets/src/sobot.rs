@@ -452,18 +452,23 @@ impl SobotTickets {
 }
 
 /// Supervisors' ticket figures.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct TicketFigures {
+    #[ts(type = "number")]
     pub unassigned: i64,
+    #[ts(type = "number")]
     pub unsolved: i64,
     pub agents: Vec<AgentTicketFigures>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 pub struct AgentTicketFigures {
     pub agent_name: String,
+    #[ts(type = "number")]
     pub handled: i64,
+    #[ts(type = "number")]
     pub replies: i64,
+    /// The platform's own text (e.g. `50%`).
     pub solved_rate: String,
 }
 

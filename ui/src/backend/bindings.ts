@@ -82,6 +82,12 @@ export type AgentRole = "online_agent" | "online_admin" | "ticket_agent" | "tick
 
 export type AgentStatus = { "status": "online" } | { "status": "busy", reason: number, } | { "status": "offline" };
 
+export type AgentTicketFigures = { agent_name: string, handled: number, replies: number, 
+/**
+ * The platform's own text (e.g. `50%`).
+ */
+solved_rate: string, };
+
 export type AgentTimeline = { id: string, name: string, spans: Array<StatusSpan>, };
 
 export type AgentView = { id: string, email: string, name: string, nick: string, role: AgentRole | null, 
@@ -593,6 +599,8 @@ log: Array<string>,
  * Attachment names.
  */
 attachments: Array<string>, };
+
+export type TicketFigures = { unassigned: number, unsolved: number, agents: Array<AgentTicketFigures>, };
 
 export type TicketForm = { system: SystemKind, dictionary: Dictionary, as_of_ms: number | null, };
 

@@ -1,7 +1,7 @@
 // Generated from src-tauri/src/commands.rs (`UPDATE_BINDINGS=1 cargo test -p agentdesk --test commands`):
 // do not edit. One method per command of the core, its arguments in the Rust order.
 
-import type { AccountInput, AccountView, AgentInput, AgentStatus, AgentView, ApiError, ApiHealthView, AssistInput, AssistantPolicy, AssistantPreset, AssistantStatus, ConnectionReport, ConnectorView, CustomerNoteView, CustomerTickets, CustomerView, DashboardQuery, DashboardView, DraftFate, KbSuggestionView, MerchantInput, MerchantView, Message, PersonalField, ReplyDraft, SessionMood, Settings, StatusLogEntry, SystemKind, TemplateField, TenantOption, TicketDetail, TicketForm, TicketProgress, TicketRequest, TicketSystemView, TransferTarget, TransferTargets, UpdateStatus, WorkbenchSnapshot } from "./bindings";
+import type { AccountInput, AccountView, AgentInput, AgentStatus, AgentView, ApiError, ApiHealthView, AssistInput, AssistantPolicy, AssistantPreset, AssistantStatus, ConnectionReport, ConnectorView, CustomerNoteView, CustomerTickets, CustomerView, DashboardQuery, DashboardView, DraftFate, KbSuggestionView, MerchantInput, MerchantView, Message, PersonalField, ReplyDraft, SessionMood, Settings, StatusLogEntry, SystemKind, TemplateField, TenantOption, TicketDetail, TicketFigures, TicketForm, TicketProgress, TicketRequest, TicketSystemView, TransferTarget, TransferTargets, UpdateStatus, WorkbenchSnapshot } from "./bindings";
 
 export interface Commands {
   snapshot(): Promise<WorkbenchSnapshot>;
@@ -91,6 +91,8 @@ export interface Commands {
   /** The session's customer's tickets in every system, open ones first: kept (`refresh: false`) or asked of each system. */
   customerTickets(sessionId: string, refresh: boolean): Promise<CustomerTickets>;
   ticketDetail(system: SystemKind, ticketId: string): Promise<TicketDetail>;
+  /** The merchant's ticket figures over a range of days (none without Sobot 工单). */
+  ticketFigures(from: string, to: string): Promise<TicketFigures | null>;
   /** Replies to a ticket (with a status change where the system takes one); the ticket afterwards. */
   replyTicket(system: SystemKind, ticketId: string, reply: ReplyDraft): Promise<TicketDetail>;
 }
@@ -154,5 +156,6 @@ export const COMMANDS: { [K in keyof Commands]: { command: string; args: string[
   ticketAttempts: { command: "ticket_attempts", args: [] },
   customerTickets: { command: "customer_tickets", args: ["sessionId", "refresh"] },
   ticketDetail: { command: "ticket_detail", args: ["system", "ticketId"] },
+  ticketFigures: { command: "ticket_figures", args: ["from", "to"] },
   replyTicket: { command: "reply_ticket", args: ["system", "ticketId", "reply"] },
 };

@@ -15,7 +15,7 @@ import type {
   ApiHealthAlert, ApiHealthView, IndexingProgress, DashboardQuery, DashboardView,
   AssistEvent, AssistInput, AssistOutcome, AssistantPolicy, AssistantPreset, AssistantStatus, DraftFate, Feature,
   AgentStatus, DeskEvent, DomainEvent, Message, Session, Settings, TenantOption, TransferTargets, WorkbenchSnapshot,
-  CustomerTickets, ReplyDraft, SystemKind, TemplateField, TicketDetail, TicketForm, TicketProgress, TicketRequest, TicketSystemView,
+  CustomerTickets, ReplyDraft, SystemKind, TemplateField, TicketDetail, TicketFigures, TicketForm, TicketProgress, TicketRequest, TicketSystemView,
 } from "./bindings";
 
 export class FakeBackend implements Backend {
@@ -362,6 +362,13 @@ export class FakeBackend implements Backend {
     };
     setTimeout(() => this.publish({ kind: "ticket", workspace: this.workspace, progress: { ...progress, state: "created", ticket_id: number, number } }), 0);
     return progress;
+  }
+
+  /** The merchant's ticket figures (null: the merchant does not use Sobot 工单). */
+  ticketFiguresShown: TicketFigures | null = { unassigned: 2, unsolved: 5, agents: [{ agent_name: "小周", handled: 7, replies: 12, solved_rate: "57%" }] };
+
+  async ticketFigures(_from: string, _to: string): Promise<TicketFigures | null> {
+    return this.ticketFiguresShown;
   }
 
   async ticketAttempts(): Promise<TicketProgress[]> {

@@ -96,6 +96,24 @@ describe("dashboard", () => {
     expect((await screen.findByTestId("dashboard-assistant")).textContent).toContain("No assistant calls");
   });
 
+  it("shows the merchant's ticket figures for the range, and nothing without Sobot 工单", async () => {
+    const backend = new FakeBackend();
+    const asked = vi.spyOn(backend, "ticketFigures");
+    render(<App backend={backend} />);
+    fireEvent.click(await screen.findByTestId("nav-dashboard"));
+    const tickets = await screen.findByTestId("dashboard-tickets");
+    expect(within(tickets).getByTestId("tickets-unassigned").textContent).toBe("2");
+    expect(within(tickets).getByTestId("tickets-unsolved").textContent).toBe("5");
+    expect(tickets.textContent).toContain("小周");
+    expect(asked.mock.calls[0][0]).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    cleanup();
+    backend.ticketFiguresShown = null;
+    render(<App backend={backend} />);
+    fireEvent.click(await screen.findByTestId("nav-dashboard"));
+    await screen.findByTestId("chart-sessions");
+    expect(screen.queryByTestId("dashboard-tickets")).toBeNull();
+  });
+
   it("says why the daily-export columns are empty when the platform's exports did not arrive", async () => {
     const backend = new FakeBackend();
     backend.dashboardView = {

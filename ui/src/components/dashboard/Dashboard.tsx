@@ -9,6 +9,7 @@ import type { Backend } from "../../backend/backend";
 import type { DashboardQuery, DashboardView } from "../../backend/bindings";
 import { ApiHealthPanel } from "./ApiHealthPanel";
 import { AssistantFiguresView } from "./AssistantFiguresView";
+import { TicketFiguresView } from "./TicketFiguresView";
 import { Chart } from "./Chart";
 import {
   firstResponseOption,
@@ -117,6 +118,7 @@ export function Dashboard(props: {
         </div>
       )}
       {view && <Figures view={view} dark={props.dark} />}
+      <TicketFiguresView backend={backend} from={query.from} to={query.to} />
       <ApiHealthPanel backend={backend} />
     </section>
   );
