@@ -210,12 +210,18 @@ async fn a_ticket_from_a_session_is_checked_created_once_listed_and_replied_to()
                 content: "已为您办理退款".into(),
                 internal: false,
                 status: Some(3),
-                level: None,
+                level: Some(3),
+                assignee_id: Some(form.dictionary.agents[0].value.clone()),
+                assignee_name: Some(form.dictionary.agents[0].name.clone()),
+                ..ReplyDraft::default()
             },
         )
         .await
         .unwrap();
     assert_eq!(solved.summary.status, "3");
+    // Its level and assignee changed with the reply (Sobot changes a ticket only through one).
+    assert_eq!(solved.summary.level, Some(3));
+    assert_eq!(solved.summary.assignee, form.dictionary.agents[0].name);
     assert!(!solved.summary.open);
     assert!(solved.replies.iter().any(|r| r.content == "已为您办理退款"));
 
@@ -228,7 +234,7 @@ async fn a_ticket_from_a_session_is_checked_created_once_listed_and_replied_to()
                 content: "关闭".into(),
                 internal: true,
                 status: Some(99),
-                level: None,
+                ..ReplyDraft::default()
             },
         )
         .await

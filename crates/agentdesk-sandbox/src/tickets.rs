@@ -31,6 +31,9 @@ pub struct HeldTicket {
     pub level: i64,
     /// Sobot's and Qiyu's numbers as text, Jira's status name, Zendesk's status word.
     pub status: String,
+    /// Sobot: the assignee group's and agent's names (`deal_group_name`, `deal_agent_name`).
+    pub group: String,
+    pub assignee: String,
     pub fields: Vec<(String, String)>,
     pub attachments: Vec<String>,
     pub replies: Vec<HeldReply>,
@@ -396,6 +399,8 @@ fn save_agent_ticket(
         type_id,
         level: int_param(params, "ticket_level").unwrap_or(1),
         status: int_param(params, "ticket_status").unwrap_or(0).to_string(),
+        group: text("deal_group_name"),
+        assignee: text("deal_agent_name"),
         fields,
         attachments,
         created_ms: now,
@@ -438,7 +443,7 @@ fn sobot_summary(t: &HeldTicket) -> Value {
         "ticket_from": 6, "ticket_from_cn": "PC-在线工作台",
         "ticket_level": t.level, "ticket_level_cn": LEVEL_NAMES.get(t.level as usize).copied().unwrap_or(""),
         "ticket_status": status, "ticket_status_cn": status_name(status),
-        "start_type": 0, "start_type_cn": "坐席", "deal_agent_name": "", "deal_group_name": "",
+        "start_type": 0, "start_type_cn": "坐席", "deal_agent_name": t.assignee, "deal_group_name": t.group,
         "create_datetime": china_time(t.created_ms), "update_datetime": china_time(t.updated_ms),
         "user_nick": "", "user_name": "", "user_tels": "", "user_emails": "",
     })
@@ -560,6 +565,13 @@ fn save_reply(state: &SandboxState, company: &str, params: &Map<String, Value>) 
     });
     t.status = int_param(params, "ticket_status").unwrap_or(0).to_string();
     t.level = int_param(params, "ticket_level").unwrap_or(t.level);
+    // A reply reassigns the ticket when it names a group or an agent (fact sheet A.4).
+    if !text("deal_group_name").is_empty() {
+        t.group = text("deal_group_name");
+    }
+    if !text("deal_agent_name").is_empty() {
+        t.assignee = text("deal_agent_name");
+    }
     t.updated_ms = now;
     open_ok(json!({}))
 }

@@ -211,6 +211,11 @@ pub struct ReplyDraft {
     pub status: Option<i64>,
     #[ts(type = "number | null")]
     pub level: Option<i64>,
+    /// Sobot: reassign the ticket with the reply (to a group, an agent, or both).
+    pub group_id: Option<String>,
+    pub group_name: Option<String>,
+    pub assignee_id: Option<String>,
+    pub assignee_name: Option<String>,
 }
 
 /// A category in the system's tree.

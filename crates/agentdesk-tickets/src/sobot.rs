@@ -352,7 +352,7 @@ impl SobotTickets {
             }));
         }
         let s = &self.settings;
-        let body = json!({
+        let mut body = json!({
             "ticketid": id,
             "ticket_title": current.summary.title,
             "ticket_content": current.content,
@@ -364,6 +364,17 @@ impl SobotTickets {
             "ticket_status": reply.status.unwrap_or(status),
             "ticket_level": reply.level.or(current.summary.level).unwrap_or(1),
         });
+        // Reassigned only when the reply names a group or an agent (fact sheet A.4 `deal_*`).
+        for (key, value) in [
+            ("deal_groupid", &reply.group_id),
+            ("deal_group_name", &reply.group_name),
+            ("deal_agentid", &reply.assignee_id),
+            ("deal_agent_name", &reply.assignee_name),
+        ] {
+            if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
+                body[key] = json!(value);
+            }
+        }
         self.post("save_ticket_reply", &body).await.map(|_| ())
     }
 

@@ -160,7 +160,7 @@ async fn each_system_creates_lists_shows_and_takes_a_reply() {
             content: "已联系快递核实".into(),
             internal: false,
             status: Some(1),
-            level: None,
+            ..ReplyDraft::default()
         };
         match kind {
             SystemKind::Qiyu => {

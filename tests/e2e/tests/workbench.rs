@@ -1502,6 +1502,17 @@ async fn a_ticket_with_the_customer_s_photo_is_created_once_listed_and_solved_by
             let reply = run.app.wait_for("[data-testid=ticket-reply]", WAIT).await?;
             run.app.type_text(&reply, "已为您办理退款").await?;
             run.choose("ticket-reply-status", "3").await?;
+            // Sobot changes level and assignee only with a reply: both go with this one.
+            run.app
+                .wait_for("[data-testid=ticket-reply-assignee] option:nth-child(2)", WAIT)
+                .await?;
+            let agent = run
+                .app
+                .execute("return document.querySelector('[data-testid=ticket-reply-assignee]').options[1].value;")
+                .await?;
+            run.choose("ticket-reply-assignee", agent.as_str().unwrap_or_default())
+                .await?;
+            run.choose("ticket-reply-level", "3").await?;
             run.click("[data-testid=ticket-reply-send]").await?;
             run.app
                 .wait_for("[data-testid=ticket-detail-status][data-status='3']", WAIT)
@@ -1516,6 +1527,10 @@ async fn a_ticket_with_the_customer_s_photo_is_created_once_listed_and_solved_by
             check(
                 held[0]["status"] == "3" && held[0]["replies"].as_array().map(Vec::len) == Some(1),
                 format!("solved with the reply: {}", held[0]),
+            )?;
+            check(
+                held[0]["level"] == 3 && held[0]["assignee"].as_str().is_some_and(|a| !a.is_empty()),
+                format!("raised and reassigned with the reply: {}", held[0]),
             )?;
             run.app
                 .screenshot(&screenshots().join("ticket-solved.png"))

@@ -468,7 +468,11 @@ uptime_percent: number, reconnects: number, };
 
 export type RefusalWords = { en: string, zh: string, };
 
-export type ReplyDraft = { content: string, internal: boolean, status: number | null, level: number | null, };
+export type ReplyDraft = { content: string, internal: boolean, status: number | null, level: number | null, 
+/**
+ * Sobot: reassign the ticket with the reply (to a group, an agent, or both).
+ */
+group_id: string | null, group_name: string | null, assignee_id: string | null, assignee_name: string | null, };
 
 export type SatisfactionFigures = { ratings: number, 
 /**

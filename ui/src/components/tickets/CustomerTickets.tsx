@@ -89,6 +89,7 @@ export function CustomerTickets({ backend, session }: { backend: Backend; sessio
           ticketId={open.id}
           canReply={systems.find((s) => s.system === open.system)?.replies ?? false}
           statusChanges={systems.find((s) => s.system === open.system)?.status_changes ?? false}
+          reassigns={systems.find((s) => s.system === open.system)?.assignees ?? false}
           onChanged={() => setAsked((n) => n + 1)}
         />
       )}

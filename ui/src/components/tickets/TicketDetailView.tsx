@@ -1,11 +1,12 @@
 // One ticket in detail: its status, level, assignee, description, replies and log, and (where the
-// system takes them from AgentDesk) a reply with a status change. Ticket text is data, never markup.
+// system takes them from AgentDesk) a reply with a status change (and on Sobot, a new level or
+// assignee: Sobot changes a ticket only through a reply). Ticket text is data, never markup.
 
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import type { Backend } from "../../backend/backend";
-import type { SystemKind, TicketDetail } from "../../backend/bindings";
+import type { Named, SystemKind, TicketDetail } from "../../backend/bindings";
 import { describeError } from "../../errors";
 import { ErrorLine } from "../formParts";
 
@@ -18,6 +19,8 @@ export function TicketDetailView(props: {
   ticketId: string;
   canReply: boolean;
   statusChanges: boolean;
+  /** Level and assignee change with a reply (Sobot). */
+  reassigns: boolean;
   onChanged?: () => void;
 }) {
   const { t } = useTranslation();
@@ -26,7 +29,23 @@ export function TicketDetailView(props: {
   const [reply, setReply] = useState("");
   const [internal, setInternal] = useState(false);
   const [status, setStatus] = useState("");
+  const [level, setLevel] = useState("");
+  const [assignee, setAssignee] = useState("");
+  const [choices, setChoices] = useState<{ levels: Named[]; agents: Named[] } | null>(null);
   const [busy, setBusy] = useState(false);
+
+  // The system's levels and agents (its kept dictionary), for a reply that reassigns.
+  useEffect(() => {
+    if (!props.reassigns) return;
+    let current = true;
+    props.backend
+      .ticketForm(props.system)
+      .then((form) => current && setChoices({ levels: form.dictionary.levels, agents: form.dictionary.agents }))
+      .catch(() => {});
+    return () => {
+      current = false;
+    };
+  }, [props.backend, props.system, props.reassigns]);
 
   useEffect(() => {
     let current = true;
@@ -44,15 +63,22 @@ export function TicketDetailView(props: {
     setBusy(true);
     setError(null);
     try {
+      const agent = choices?.agents.find((a) => a.value === assignee);
       const after = await props.backend.replyTicket(props.system, props.ticketId, {
         content: reply,
         internal,
         status: status === "" ? null : Number(status),
-        level: null,
+        level: level === "" ? null : Number(level),
+        group_id: null,
+        group_name: null,
+        assignee_id: agent?.value ?? null,
+        assignee_name: agent?.name ?? null,
       });
       setDetail(after);
       setReply("");
       setStatus("");
+      setLevel("");
+      setAssignee("");
       props.onChanged?.();
     } catch (e: unknown) {
       setError(describeError(e));
@@ -105,6 +131,26 @@ export function TicketDetailView(props: {
                   </option>
                 ))}
               </select>
+            )}
+            {props.reassigns && choices && (
+              <>
+                <select value={level} onChange={(e) => setLevel(e.target.value)} aria-label={t("tickets.changeLevel")} data-testid="ticket-reply-level">
+                  <option value="">{t("tickets.keepLevel")}</option>
+                  {choices.levels.map((l) => (
+                    <option key={l.value} value={l.value}>
+                      {l.name || t(`tickets.levels.${l.value}`, { defaultValue: l.value })}
+                    </option>
+                  ))}
+                </select>
+                <select value={assignee} onChange={(e) => setAssignee(e.target.value)} aria-label={t("tickets.reassign")} data-testid="ticket-reply-assignee">
+                  <option value="">{t("tickets.keepAssignee")}</option>
+                  {choices.agents.map((a) => (
+                    <option key={a.value} value={a.value}>
+                      {a.name || a.value}
+                    </option>
+                  ))}
+                </select>
+              </>
             )}
             <button type="submit" disabled={busy || !reply.trim()} data-testid="ticket-reply-send">
               {t("tickets.reply")}

@@ -454,7 +454,7 @@ export function TicketDialog(props: {
         </fieldset>
 
         {created && showTicket && progress?.ticket_id && draft.system && (
-          <TicketDetailView backend={backend} system={draft.system} ticketId={progress.ticket_id} canReply={system?.replies ?? false} statusChanges={system?.status_changes ?? false} />
+          <TicketDetailView backend={backend} system={draft.system} ticketId={progress.ticket_id} canReply={system?.replies ?? false} statusChanges={system?.status_changes ?? false} reassigns={system?.assignees ?? false} />
         )}
         <div className="ticket-footer">
         <TicketStatus progress={progress} onOpen={() => setShowTicket(true)} />
