@@ -202,6 +202,7 @@ impl TicketDesk {
     pub async fn close(&self) {
         self.tasks.close();
         self.tasks.wait().await;
+        self.journal.release();
     }
 
     fn spawn(&self, work: impl std::future::Future<Output = ()> + Send + 'static) {

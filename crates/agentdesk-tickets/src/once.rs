@@ -239,6 +239,12 @@ impl DatabaseJournal {
         result.map_err(|e| e.to_string())
     }
 
+    /// Closes the journal's connection (the next call opens it again): a closed workspace leaves no
+    /// connection of its own behind on the database.
+    pub fn release(&self) {
+        *self.store.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
     /// Attempts not yet settled (sending, unknown, or created with steps left), oldest first.
     pub fn unfinished(&self) -> Result<Vec<TicketAttempt>, String> {
         let bodies = self.with_store(|store| store.ticket_attempts_except(&["refused", "done"]))?;
