@@ -4,12 +4,13 @@
 # (default workbench), E2E_FILTER a test name.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --quiet -p agentdesk
+# The app and the end-to-end tests, built exactly as the test suite's build builds them (the whole
+# workspace's features: a `-p` build would compile some thirty crates a second time with fewer).
+cargo test --workspace --locked --quiet --no-run
 # WebKitWebDriver's screenshot hangs in WebKit's non-composited mode under Xvfb once a conversation is
 # open (reproducible; the window itself keeps drawing), so the functional tests run with GL
 # compositing. The benchmarks (E2E_SUITE=bench) measure the app's own choice (auto: off without a GPU).
 if [ "${E2E_SUITE:-workbench}" = workbench ]; then
   export AGENTDESK_COMPOSITING="${AGENTDESK_COMPOSITING:-on}"
 fi
-cargo test --quiet -p agentdesk-e2e --no-run
-bash scripts/desktop.sh cargo test --quiet -p agentdesk-e2e --test "${E2E_SUITE:-workbench}" -- --ignored --test-threads=1 --nocapture ${E2E_FILTER:-}
+bash scripts/desktop.sh cargo test --workspace --locked --quiet --test "${E2E_SUITE:-workbench}" -- --ignored --test-threads=1 --nocapture ${E2E_FILTER:-}

@@ -70,7 +70,13 @@ if runs build; then
   # toasts through WinRT all build from source with MinGW-w64 (.cargo/config.toml names its linker).
   target=()
   [ "$platform" = windows ] && target=(--target x86_64-pc-windows-gnu)
-  cargo build --locked --profile "$profile" "${target[@]}" -p agentdesk -p agentdesk-cli -p agentdesk-sandbox
+  if [ "$platform/$profile" = linux/dev ]; then
+    # The debug packages the test suite installs hold the programs of its own test build (the
+    # workspace's features): a `-p` build would compile some thirty crates a second time.
+    cargo test --workspace --locked --quiet --no-run
+  else
+    cargo build --locked --profile "$profile" "${target[@]}" -p agentdesk -p agentdesk-cli -p agentdesk-sandbox
+  fi
 fi
 runs bundle || exit 0
 

@@ -14,6 +14,12 @@ fi
 for component in rustfmt clippy; do
   if ! rustup component list --installed 2>/dev/null | grep -q "^$component"; then rustup component add "$component"; fi
 done
+# The test runner (every test in a process of its own, several at a time). Hosted CI images carry it;
+# elsewhere it is built once into ~/.cargo/bin (about five minutes).
+if ! cargo nextest --version >/dev/null 2>&1; then
+  echo "setup: installing cargo-nextest (the test runner) with cargo install"
+  cargo install --locked cargo-nextest
+fi
 if ! command -v node >/dev/null 2>&1 || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
   echo "AgentDesk's UI needs Node.js 20 or newer (https://nodejs.org). Install it and run this again." >&2
   exit 1

@@ -29,7 +29,8 @@ stage() {
   echo "== $name"
   started=$(date +%s)
   "$@"
-  stage_times+=("$(printf '%5d s  %s' "$(($(date +%s) - started))" "$name")")
+  stage_times+=("$(printf '%5d s  %6s MB in %s  %s' "$(($(date +%s) - started))" \
+    "$(($(du -sk "$target_dir" | cut -f1) / 1024))" "$target_dir" "$name")")
 }
 print_stage_times() {
   echo "== stage times"
@@ -99,8 +100,15 @@ export AGENTDESK_PACKAGE_PROFILE=debug
 # processor. (The Windows cross-build beside the tests and the real window was tried on 6 December:
 # it slowed the end-to-end tests and the Linux package build by more than it saved; BENCHMARKS.md.)
 beside arm nice -n 10 bash scripts/check-arm.sh run
-stage "cargo test (in a private desktop session: the real Secret Service, D-Bus, Xvfb)" \
-  bash scripts/desktop.sh cargo test --workspace --locked
+# Every test in a process of its own, six at a time (.config/nextest.toml); the keychain tests, which
+# lock the keyring and kill its daemon, after the rest and alone. (No crate has doc tests: `cargo test
+# --doc` would find none.)
+rust_tests() {
+  cargo nextest run --workspace --locked --no-tests=fail -E 'not binary_id(agentdesk-secrets::os_keychain)' &&
+    cargo nextest run --workspace --locked --no-tests=fail -E 'binary_id(agentdesk-secrets::os_keychain)'
+}
+stage "Rust tests (in a private desktop session: the real Secret Service, D-Bus, Xvfb)" \
+  bash scripts/desktop.sh bash -c "$(declare -f rust_tests); rust_tests"
 stage "the sentence encoder on 64-bit ARM (aarch64 under qemu: Apple silicon's code path)" finish arm
 stage "end-to-end (real window)" bash scripts/e2e.sh
 stage "Linux packages: build" bash scripts/package.sh linux

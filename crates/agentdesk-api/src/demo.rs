@@ -17,6 +17,7 @@ use agentdesk_customer360::CustomerSources;
 use agentdesk_domain::{system_clock, Secret, SharedClock};
 use agentdesk_http::{CallLedger, HttpContext, HttpSettings};
 use agentdesk_sandbox::{ReadyInfo, Sandbox, SandboxConfig};
+use agentdesk_secrets::Keychain;
 use agentdesk_sobot::AgentCredentials;
 use agentdesk_workspace::{Bus, Workspace, WorkspaceMode, WorkspaceOptions};
 
@@ -31,6 +32,9 @@ pub struct DemoOptions {
     pub sandbox_url: Option<String>,
     pub config: SandboxConfig,
     pub clock: SharedClock,
+    /// Where the demo database's key is kept: the user's keychain (`Keychain::os()`), or a service
+    /// of its own (tests running in parallel processes, which would otherwise race to create it).
+    pub keychain: Keychain,
 }
 
 impl DemoOptions {
@@ -40,6 +44,7 @@ impl DemoOptions {
             sandbox_url: None,
             config,
             clock: system_clock(),
+            keychain: Keychain::os(),
         }
     }
 
@@ -53,6 +58,11 @@ impl DemoOptions {
 
     pub fn on_clock(mut self, clock: SharedClock) -> DemoOptions {
         self.clock = clock;
+        self
+    }
+
+    pub fn on_keychain(mut self, keychain: Keychain) -> DemoOptions {
+        self.keychain = keychain;
         self
     }
 }

@@ -711,6 +711,7 @@ impl Workbench {
         options: crate::DemoOptions,
     ) -> Result<Workbench, ApiError> {
         let clock = options.clock.clone();
+        let keychain = options.keychain;
         let sandbox = crate::demo::demo_sandbox(options.sandbox_url, options.config).await?;
         let info = sandbox.info.clone();
         let home =
@@ -745,7 +746,7 @@ impl Workbench {
             },
             AccountParts {
                 sources,
-                keys: DatabaseKeys::new(agentdesk_secrets::Keychain::os(), true),
+                keys: DatabaseKeys::new(keychain, true),
                 tickets: crate::tickets::TicketPlan::demo(&info.tickets),
                 sandbox: Some(sandbox),
                 provider: None,

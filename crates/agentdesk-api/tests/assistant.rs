@@ -3,7 +3,7 @@
 //! sent; the policy and the budget turn it off in words; a cancelled call goes quiet and keeps what
 //! arrived; a failing provider leaves the workbench working; every call is audited and counted.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -8,7 +8,7 @@ use agentdesk_domain::Secret;
 use agentdesk_secrets::Keychain;
 use serde_json::json;
 
-mod common;
+use crate::common;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_accounts_view_uses_its_connector_files_and_keychain_keys() {

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use agentdesk_api::{CardState, PersonalField};
 use serde_json::json;
 
-mod common;
+use crate::common;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_customer_in_focus_with_orders_tracking_cache_masking_and_a_failing_source() {

@@ -10,7 +10,7 @@ use agentdesk_sobot::ClientError;
 use chrono::{Duration as Days, Utc};
 use serde_json::json;
 
-mod common;
+use crate::common;
 
 /// Today and `days` ago in China time (the platform's calendar).
 fn last_days(days: i64) -> (String, String) {
@@ -487,8 +487,7 @@ async fn today_is_the_platforms_calendar_day_of_the_workbenchs_clock() {
     let clock = agentdesk_domain::ManualClock::at(LATE_ON_THE_28TH_IN_CHINA);
     let workbench = agentdesk_api::Workbench::start_demo(
         dir.path().to_path_buf(),
-        agentdesk_api::DemoOptions::embedded(agentdesk_sandbox::SandboxConfig::default())
-            .on_clock(clock.clone()),
+        common::demo_options(agentdesk_sandbox::SandboxConfig::default()).on_clock(clock.clone()),
     )
     .await
     .unwrap();
@@ -534,8 +533,7 @@ async fn api_health_keeps_to_the_workbench_s_clock() {
     let clock = agentdesk_domain::ManualClock::at(A_FIXED_MORNING);
     let workbench = agentdesk_api::Workbench::start_demo(
         dir.path().to_path_buf(),
-        agentdesk_api::DemoOptions::embedded(agentdesk_sandbox::SandboxConfig::default())
-            .on_clock(clock.clone()),
+        common::demo_options(agentdesk_sandbox::SandboxConfig::default()).on_clock(clock.clone()),
     )
     .await
     .unwrap();

@@ -3,10 +3,10 @@
 //! same data opens what was stored, the agent's notes about the customer included. (Without a keychain, demo mode still runs, on a key for that run
 //! only, and says so.)
 
-use agentdesk_secrets::{Keychain, SecretName};
+use agentdesk_secrets::SecretName;
 use serde_json::json;
 
-mod common;
+use crate::common;
 
 const WORDS: &str = "我的身份证号是110101199003077777，请尽快退款";
 const NOTE: &str = "老客户，住在幸福里小区7号楼，只接受下午来电";
@@ -94,7 +94,7 @@ async fn customer_words_never_reach_the_disk_in_clear() {
     match warning {
         // The keychain holds the key, and a restart reads what was stored.
         None => {
-            let key = Keychain::os()
+            let key = common::test_keychain()
                 .load(&SecretName::DatabaseKey {
                     account: "sandbox".into(),
                     tenant: tenant.clone(),
@@ -140,7 +140,7 @@ async fn two_workspaces_of_one_tenant_starting_together_file_one_key() {
     };
     probe.shutdown().await;
     let (first, second) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    Keychain::os().remove(&name).await.unwrap();
+    common::test_keychain().remove(&name).await.unwrap();
 
     let (a, b) = tokio::join!(
         common::demo_workbench_in(first.path()),

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-mod common;
+use crate::common;
 
 /// A 4 MB tmpfs, unmounted on drop.
 struct SmallDisk(PathBuf);
@@ -55,7 +55,10 @@ impl SmallDisk {
 
 impl Drop for SmallDisk {
     fn drop(&mut self) {
-        let _ = std::process::Command::new("umount").arg(&self.0).output();
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .output();
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
@@ -205,7 +208,7 @@ async fn a_read_only_data_directory_is_refused_in_words_and_left_as_it_was() {
     disk.remount("ro");
     let error = match agentdesk_api::Workbench::start_demo(
         data.clone(),
-        agentdesk_api::DemoOptions::embedded(agentdesk_sandbox::SandboxConfig::default()),
+        common::demo_options(agentdesk_sandbox::SandboxConfig::default()),
     )
     .await
     {

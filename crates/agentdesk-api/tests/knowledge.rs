@@ -6,7 +6,7 @@
 use agentdesk_api::{Workbench, DEFAULT_RISK_THRESHOLD};
 use serde_json::json;
 
-mod common;
+use crate::common;
 
 async fn visitor(sandbox: &str, partnerid: &str, text: &str) -> String {
     let answer = agentdesk_testkit::post_json(

@@ -3,7 +3,7 @@
 
 use agentdesk_api::{AgentInput, AgentRole, ErrorCode, MerchantInput};
 
-mod common;
+use crate::common;
 
 fn agent(email: &str) -> AgentInput {
     AgentInput {

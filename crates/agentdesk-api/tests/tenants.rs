@@ -8,7 +8,7 @@ use agentdesk_api::ErrorCode;
 use agentdesk_domain::{DeliveryStatus, Direction};
 use serde_json::{json, Value};
 
-mod common;
+use crate::common;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn switching_tenants_swaps_the_whole_workspace_and_keeps_unsent_replies_bound() {

@@ -12,7 +12,7 @@ use agentdesk_api::{
 use base64::Engine as _;
 use serde_json::{json, Value};
 
-mod common;
+use crate::common;
 
 fn request(attempt_id: &str, cid: &str, type_id: &str, fields: &[(&str, &str)]) -> TicketRequest {
     TicketRequest {
@@ -319,7 +319,8 @@ async fn a_ticket_unsettled_at_exit_is_settled_by_the_next_start_without_a_secon
     let start = || {
         agentdesk_api::Workbench::start_demo(
             dir.path().to_path_buf(),
-            agentdesk_api::DemoOptions::at(Some(url.clone()), Default::default()),
+            agentdesk_api::DemoOptions::at(Some(url.clone()), Default::default())
+                .on_keychain(common::test_keychain()),
         )
     };
     let workbench = start().await.unwrap();

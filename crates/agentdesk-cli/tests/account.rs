@@ -1,7 +1,7 @@
 //! `agentdesk-cli account …` as a provisioning script uses it: the secret on stdin, the real OS
 //! keychain (under a test service name), the sandbox as the platform.
 
-mod common;
+use crate::common;
 
 use common::{text, Cli};
 

@@ -2,7 +2,7 @@
 //! evaluation data in ../shared is not needed): one JSON line per query, best first; the figures;
 //! a damaged file named with its line.
 
-mod common;
+use crate::common;
 
 use common::run;
 use serde_json::Value;

@@ -2,7 +2,7 @@
 //! the project ships: one JSON line per text with label, score, escalation and cues; the figures; a
 //! bad label named with its line.
 
-mod common;
+use crate::common;
 
 use common::run;
 use serde_json::Value;

@@ -2,7 +2,7 @@
 //! token on stdin, JSON out, the documented exit codes, and the same command run again after a
 //! lost answer printing the ticket it already created instead of a second one.
 
-mod common;
+use crate::common;
 
 use common::{text, Cli};
 use serde_json::Value;

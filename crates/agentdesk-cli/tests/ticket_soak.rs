@@ -4,7 +4,7 @@
 //! SIGKILLed every 2 seconds. Each ticket's command is run again until it answers, as a script or
 //! the app after a restart would. At the end every ticket exists exactly once, with its attachment.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};

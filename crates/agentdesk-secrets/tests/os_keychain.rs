@@ -4,7 +4,9 @@
 use agentdesk_domain::Secret;
 use agentdesk_secrets::{Keychain, KeychainError, SecretName};
 
-/// The tests share the session's keyring, and one of them locks it: they take turns.
+/// The tests share the session's keyring, and one of them locks it: they take turns (under `cargo
+/// test`, threads of one process; under nextest, the `keyring-owner` group of .config/nextest.toml
+/// runs them one at a time, after every other test).
 static KEYRING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn test_keychain() -> Keychain {

@@ -17,12 +17,21 @@ pub async fn demo_workbench() -> (tempfile::TempDir, Workbench) {
 
 /// A demo workbench keeping its data in `dir` (a second one on the same folder is a restart).
 pub async fn demo_workbench_in(dir: &Path) -> Workbench {
-    Workbench::start_demo(
-        dir.to_path_buf(),
-        agentdesk_api::DemoOptions::embedded(SandboxConfig::default()),
-    )
-    .await
-    .unwrap()
+    Workbench::start_demo(dir.to_path_buf(), demo_options(SandboxConfig::default()))
+        .await
+        .unwrap()
+}
+
+/// The embedded sandbox with `config`, its database keys under this test process's own keychain
+/// service: the tests run as parallel processes sharing one keyring, and two of them creating the
+/// demo key at once would leave one database under the other's key.
+pub fn demo_options(config: SandboxConfig) -> agentdesk_api::DemoOptions {
+    agentdesk_api::DemoOptions::embedded(config).on_keychain(test_keychain())
+}
+
+/// This test process's own items in the session's keychain.
+pub fn test_keychain() -> agentdesk_secrets::Keychain {
+    agentdesk_secrets::Keychain::with_service(format!("agentdesk-test-{}", std::process::id()))
 }
 
 /// The ids of the sessions the workbench lists now.
