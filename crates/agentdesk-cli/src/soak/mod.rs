@@ -191,6 +191,15 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<i32> {
         "tokens_issued": sandbox_stats["tokens_issued"], "logins": sandbox_stats["logins"],
         "history_queries": sandbox_stats["history_queries"],
     });
+    // How often the engine read a session's records per customer message: a real platform may
+    // throttle a desk that reads often (issue 28: at most 0.2 at 500 sessions writing twice a second).
+    let visitor_messages = sandbox_stats["visitor_messages"].as_u64().unwrap_or(0);
+    let history_reads = sandbox_stats["history_queries"].as_u64().unwrap_or(0);
+    figures["history_reads_per_message"] = json!(if visitor_messages == 0 {
+        0.0
+    } else {
+        (history_reads as f64 / visitor_messages as f64 * 1000.0).round() / 1000.0
+    });
     println!("{figures}");
     sandbox.shutdown().await;
     Ok(if counted.clean() { 0 } else { 1 })

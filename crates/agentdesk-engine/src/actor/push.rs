@@ -11,7 +11,7 @@ use agentdesk_sobot::protocol::{message_body, parse_platform_time, push_type, Pu
 use agentdesk_sobot::PushInput;
 use agentdesk_store::{Visitor, Write};
 
-use super::catch_up::CATCH_UP_QUIET;
+use super::catch_up::{CATCH_UP_QUIET, EXACT_TIMES_AFTER};
 use super::{Actor, Batch, Effect, SessionMeta};
 
 impl Actor {
@@ -130,9 +130,9 @@ impl Actor {
 
     /// A visitor message pushed (103). Its `ts` has whole seconds only: a message its time places
     /// after everything the session holds is stored at that time; one in the same second as the
-    /// newest is stored just after it (pushes on one connection arrive in the platform's order);
-    /// either of the last two also has the session caught up soon, for the platform's exact times
-    /// and for anything a reorder hid.
+    /// newest is stored just after it (pushes on one connection arrive in the platform's order) and
+    /// gets its exact time from the records within `EXACT_TIMES_AFTER`; an older one (a reorder) or
+    /// one without a time has the session caught up soon, for anything the reorder hid.
     pub(super) fn on_visitor_message(
         &mut self,
         cid: &str,
@@ -148,14 +148,14 @@ impl Actor {
             return;
         };
         let latest = self.sessions.get(cid).map_or(0, |m| m.latest_ms);
-        let (sent_at_ms, placed) = match pushed_at {
-            Some(at) if latest == 0 || at / 1000 > latest / 1000 => (at, true),
-            Some(at) if at / 1000 == latest / 1000 => (latest + 1, false),
-            Some(at) => (at, false),
-            None => (latest.max(self.now_ms()), false),
+        let (sent_at_ms, catch_up_after) = match pushed_at {
+            Some(at) if latest == 0 || at / 1000 > latest / 1000 => (at, None),
+            Some(at) if at / 1000 == latest / 1000 => (latest + 1, Some(EXACT_TIMES_AFTER)),
+            Some(at) => (at, Some(CATCH_UP_QUIET)),
+            None => (latest.max(self.now_ms()), Some(CATCH_UP_QUIET)),
         };
-        if !placed {
-            self.schedule_catch_up(cid.to_string(), CATCH_UP_QUIET);
+        if let Some(after) = catch_up_after {
+            self.schedule_catch_up(cid.to_string(), after);
         }
         if let Some(meta) = self.sessions.get_mut(cid) {
             meta.latest_ms = meta.latest_ms.max(sent_at_ms);
