@@ -3,6 +3,9 @@
 #   bash scripts/package.sh linux     dist/linux/agentdesk_<v>_amd64.deb, dist/linux/agentdesk-<v>-1.x86_64.rpm
 #   bash scripts/package.sh windows   dist/windows/{agentdesk,agentdesk-cli,agentdesk-sandbox}.exe and
 #                                     dist/windows/AgentDesk_<v>_x64-setup.exe (cross-built with MinGW-w64 + NSIS)
+# One engine per install: `agentdesk` also runs the CLI and the sandbox (src-tauri/src/multicall.rs).
+# Linux installs agentdesk-cli and agentdesk-sandbox as links to it; Windows as copies of a small
+# console launcher (crates/agentdesk-launcher) that runs `agentdesk.exe --as NAME`.
 # A second argument runs one step only: `prepare` (the tools), `build` (the UI and the programs),
 # `bundle` (the packages from what was built); the test suite builds Windows beside its tests.
 # AGENTDESK_UI_BUILT=1 says ui/dist is fresh (the test suite built it first).
@@ -75,7 +78,9 @@ if runs build; then
     # workspace's features): a `-p` build would compile some thirty crates a second time.
     cargo test --workspace --locked --quiet --no-run
   else
-    cargo build --locked --profile "$profile" "${target[@]}" -p agentdesk -p agentdesk-cli -p agentdesk-sandbox
+    programs=(-p agentdesk)
+    [ "$platform" = windows ] && programs+=(-p agentdesk-launcher)
+    cargo build --locked --profile "$profile" "${target[@]}" "${programs[@]}"
   fi
 fi
 runs bundle || exit 0
@@ -84,9 +89,10 @@ if [ "$platform" = linux ]; then
   bin="$target_dir/$profile_dir"
   stage="$target_dir/package/linux/root"
   rm -rf "$target_dir/package/linux" && mkdir -p "$stage" dist/linux
-  for exe in agentdesk agentdesk-cli agentdesk-sandbox; do
-    install -Dm755 "$bin/$exe" "$stage/usr/bin/$exe"
-    strip --strip-debug "$stage/usr/bin/$exe"
+  install -Dm755 "$bin/agentdesk" "$stage/usr/bin/agentdesk"
+  strip --strip-debug "$stage/usr/bin/agentdesk"
+  for tool in agentdesk-cli agentdesk-sandbox; do
+    ln -s agentdesk "$stage/usr/bin/$tool"
   done
   install -Dm644 packaging/linux/dev.agentdesk.workbench.desktop "$stage/usr/share/applications/dev.agentdesk.workbench.desktop"
   install -Dm644 icons/32x32.png "$stage/usr/share/icons/hicolor/32x32/apps/agentdesk.png"
@@ -103,7 +109,7 @@ if [ "$platform" = linux ]; then
   mkdir -p "$work/debian"
   printf 'Source: agentdesk\n\nPackage: agentdesk\nArchitecture: amd64\n' >"$work/debian/control"
   shlibs=$(cd "$work" && dpkg-shlibdeps -O --ignore-missing-info \
-    -e"root/usr/bin/agentdesk" -e"root/usr/bin/agentdesk-cli" -e"root/usr/bin/agentdesk-sandbox" 2>/dev/null |
+    -e"root/usr/bin/agentdesk" 2>/dev/null |
     sed -n 's/^shlibs:Depends=//p')
   [ -n "$shlibs" ] || { echo "package: dpkg-shlibdeps found no libraries for the binaries" >&2; exit 1; }
   installed_kb=$(du -sk "$stage/usr" | cut -f1)
@@ -128,8 +134,9 @@ fi
 
 bin="$target_dir/x86_64-pc-windows-gnu/$profile_dir"
 mkdir -p dist/windows
-for exe in agentdesk agentdesk-cli agentdesk-sandbox; do
-  cp "$bin/$exe.exe" "dist/windows/$exe.exe"
+cp "$bin/agentdesk.exe" dist/windows/agentdesk.exe
+for tool in agentdesk-cli agentdesk-sandbox; do
+  cp "$bin/agentdesk-launcher.exe" "dist/windows/$tool.exe"
 done
 mkdir -p dist/windows/models
 cp "$model" dist/windows/models/

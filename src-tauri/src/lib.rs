@@ -5,6 +5,7 @@
 mod bindings;
 mod commands;
 mod launch;
+pub mod multicall;
 mod notifications;
 // The compositing choice applies to WebKitGTK only; elsewhere `configure` does nothing.
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))]

@@ -41,6 +41,11 @@ trap 'dpkg -s agentdesk >/dev/null 2>&1 && as_root dpkg -r agentdesk >/dev/null'
 installed=$(dpkg -L agentdesk)
 [ "$(command -v agentdesk)" = /usr/bin/agentdesk ] || fail "agentdesk is not on PATH as /usr/bin/agentdesk"
 [ "$(agentdesk-cli --version)" = "agentdesk-cli $version" ] || fail "agentdesk-cli --version printed $(agentdesk-cli --version)"
+[ "$(agentdesk-sandbox --version)" = "agentdesk-sandbox $version" ] || fail "agentdesk-sandbox --version printed $(agentdesk-sandbox --version)"
+# One engine per install: the tools are the app's own program under their names.
+for tool in agentdesk-cli agentdesk-sandbox; do
+  [ "$(readlink -f "/usr/bin/$tool")" = /usr/bin/agentdesk ] || fail "/usr/bin/$tool is not a link to /usr/bin/agentdesk"
+done
 grep -q '^Exec=agentdesk$' /usr/share/applications/dev.agentdesk.workbench.desktop || fail "the desktop entry does not start agentdesk"
 if command -v desktop-file-validate >/dev/null 2>&1; then
   desktop-file-validate /usr/share/applications/dev.agentdesk.workbench.desktop || fail "the desktop entry is not valid"

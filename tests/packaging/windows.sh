@@ -16,6 +16,11 @@ setup="$dist/AgentDesk_${version}_x64-setup.exe"
 for file in agentdesk.exe agentdesk-cli.exe agentdesk-sandbox.exe "$(basename "$setup")"; do
   [ -f "$dist/$file" ] || { echo "windows: $dist/$file is missing: run bash scripts/package.sh windows first" >&2; exit 1; }
 done
+# One engine per install: the tools are small launchers of agentdesk.exe, not programs of their own.
+for tool in agentdesk-cli.exe agentdesk-sandbox.exe; do
+  [ $(($(stat -c %s "$dist/$tool") * 10)) -lt "$(stat -c %s "$dist/agentdesk.exe")" ] ||
+    { echo "windows: FAILED: $tool is not a small launcher of agentdesk.exe ($(stat -c %s "$dist/$tool") bytes)" >&2; exit 1; }
+done
 
 if ! command -v wine >/dev/null 2>&1 && ! apt_install "the Windows build's checks under Wine" wine wine64; then
   echo "windows: SKIPPED: Wine is not installed, so the Windows build was not run here." \

@@ -12,6 +12,7 @@ pub mod llm;
 mod load;
 mod logistics;
 mod open_api;
+pub mod program;
 mod push_tcp;
 mod qiyu_crm;
 mod router;

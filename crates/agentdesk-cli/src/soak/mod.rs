@@ -671,8 +671,7 @@ async fn start_engine(
         tokio::spawn(async move { crate::responder::run(engine, &database).await });
         return Ok(EngineRun::InProcess(workspace));
     }
-    let exe = std::env::current_exe().context("cannot find agentdesk-cli's own path")?;
-    let mut child = tokio::process::Command::new(exe)
+    let mut child = crate::own_command()?
         .arg("soak-engine")
         .arg("--data-dir")
         .arg(data_dir)
