@@ -129,6 +129,8 @@ Section "AgentDesk" SectionMain
   Call WaitForAppToExit
   Delete "$INSTDIR\install.log"
   File "${SOURCE_DIR}\agentdesk.exe"
+  ; WebView2's loader: the MinGW build of the app links it as a DLL (MSVC builds link it in).
+  File "${SOURCE_DIR}\WebView2Loader.dll"
   File "${SOURCE_DIR}\agentdesk-cli.exe"
   File "${SOURCE_DIR}\agentdesk-sandbox.exe"
   SetOutPath "$INSTDIR\models"
@@ -214,6 +216,7 @@ FunctionEnd
 
 Section "Uninstall"
   Delete "$INSTDIR\agentdesk.exe"
+  Delete "$INSTDIR\WebView2Loader.dll"
   Delete "$INSTDIR\agentdesk-cli.exe"
   Delete "$INSTDIR\agentdesk-sandbox.exe"
   Delete "$INSTDIR\models\e5-small-zh-en-q4.bin"

@@ -73,6 +73,7 @@ pub fn run_tool(tool: Tool, args: Vec<OsString>) -> ! {
 /// joins its launcher's console, so that Ctrl+C reaches it and text it writes without redirection
 /// shows there. (Redirected streams come through the handles it was started with.)
 #[cfg(all(windows, not(debug_assertions)))]
+#[allow(unsafe_code)]
 fn attach_to_parent_console() {
     const ATTACH_PARENT_PROCESS: u32 = u32::MAX;
     #[link(name = "kernel32")]

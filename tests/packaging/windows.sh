@@ -142,7 +142,7 @@ TOML
 wine "$work/share/$(basename "$setup")" /S
 wineserver -w
 installed="$local_appdata/Programs/AgentDesk"
-for file in agentdesk.exe agentdesk-cli.exe agentdesk-sandbox.exe uninstall.exe agentdesk-provisioning.toml models/e5-small-zh-en-q4.bin; do
+for file in agentdesk.exe WebView2Loader.dll agentdesk-cli.exe agentdesk-sandbox.exe uninstall.exe agentdesk-provisioning.toml models/e5-small-zh-en-q4.bin; do
   [ -f "$installed/$file" ] || fail "the installer did not install $file into $installed"
 done
 start_menu="$roaming/Microsoft/Windows/Start Menu/Programs"
