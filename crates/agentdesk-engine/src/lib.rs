@@ -18,6 +18,7 @@ mod outbox;
 mod stats;
 mod writer;
 
+pub use actor::EXACT_TIMES_AFTER;
 pub use config::EngineConfig;
 pub use error::EngineError;
 pub use handle::{EngineHandle, SessionEngine};

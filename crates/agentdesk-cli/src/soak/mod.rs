@@ -116,7 +116,7 @@ struct AgentMessage {
 
 /// How long catch-ups may still be settling after everything arrived (the engine's longest wait
 /// before reading a session's records, plus the read).
-const SETTLE: Duration = Duration::from_secs(4);
+const SETTLE: Duration = Duration::from_secs(agentdesk_engine::EXACT_TIMES_AFTER.as_secs() + 1);
 
 enum EngineRun {
     InProcess(std::sync::Arc<Workspace>),

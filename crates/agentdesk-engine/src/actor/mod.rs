@@ -15,6 +15,7 @@
 //! outcome is settled.
 
 mod catch_up;
+pub use catch_up::EXACT_TIMES_AFTER;
 mod push;
 mod sends;
 
