@@ -217,17 +217,7 @@ pub fn main_with(
     }
     agentdesk_http::diagnostics::log_to_stderr();
     let cli = Cli::parse_from(args);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
-            std::process::exit(1);
-        }
-    };
-    let result = runtime.block_on(run(cli.command));
+    let result = agentdesk_http::diagnostics::block_on_program(run(cli.command));
     match result {
         Ok(code) => std::process::exit(code),
         Err(error) => {

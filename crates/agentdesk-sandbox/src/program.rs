@@ -40,17 +40,7 @@ struct Args {
 /// Runs the sandbox program on `args` (the first is the program's name) until Ctrl+C.
 pub fn main_with(args: impl IntoIterator<Item = std::ffi::OsString>) -> ! {
     let args = Args::parse_from(args);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
-            std::process::exit(1);
-        }
-    };
-    runtime.block_on(serve(args));
+    agentdesk_http::diagnostics::block_on_program(serve(args));
     std::process::exit(0)
 }
 
