@@ -110,11 +110,31 @@ fn pss_kib(names: &[&str]) -> u64 {
 
 const APP_PROCESSES: &[&str] = &["agentdesk", "WebKitWebProcess", "WebKitNetworkProcess"];
 
+/// The median of sorted `samples` (the mean of the middle two when their number is even).
+fn median(sorted: &[f64]) -> f64 {
+    let n = sorted.len();
+    if n % 2 == 1 {
+        sorted[n / 2]
+    } else {
+        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+    }
+}
+
+/// How many times a benchmark repeats: `variable` if set, else `default`.
+fn repeats(variable: &str, default: usize) -> usize {
+    std::env::var(variable)
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(default)
+}
+
 #[tokio::test]
 #[ignore = "benchmark: run scripts/bench-ui.sh"]
 async fn launch_to_first_session_rendered() {
     let mut samples = Vec::new();
-    for round in 0..5 {
+    // Ten launches (BENCH_LAUNCHES): issue 28's bar is a median and a worst case over ten.
+    for round in 0..repeats("BENCH_LAUNCHES", 10) {
         let sandbox = sandbox().await;
         let data = temp_dir(&format!("launch{round}"));
         // A customer is already queued: it is assigned the moment the agent signs in.
@@ -150,17 +170,14 @@ async fn launch_to_first_session_rendered() {
     samples.sort_by(f64::total_cmp);
     println!(
         "BENCH {}",
-        json!({"bench": "launch_to_first_session_ms", "samples": samples, "median": samples[2]})
+        json!({"bench": "launch_to_first_session_ms", "samples": samples, "median": median(&samples),
+               "max": samples[samples.len() - 1]})
     );
 }
 
-#[tokio::test]
-#[ignore = "benchmark: run scripts/bench-ui.sh"]
-async fn memory_under_demo_traffic_against_an_empty_window() {
-    let minutes: f64 = std::env::var("BENCH_MINUTES")
-        .ok()
-        .and_then(|m| m.parse().ok())
-        .unwrap_or(10.0);
+/// One run of the memory benchmark: the blank window's PSS, then the workbench's after the load
+/// (KiB each), with their breakdowns by process and what the load sent.
+async fn memory_run(minutes: f64) -> (u64, u64, Value) {
     // The baseline: the same binary as a bare window on a blank page.
     let empty = WebDriver::launch(
         &driver_url(),
@@ -177,16 +194,48 @@ async fn memory_under_demo_traffic_against_an_empty_window() {
 
     let sandbox = sandbox().await;
     let data = temp_dir("memory");
+    // A question the knowledge base answers, so that the sentence encoder is loaded and searching.
+    let visitor = post(
+        format!("{}/__sandbox/visitors", sandbox.base_url()),
+        json!({"name": "李雷", "text": "耳机退款多久到账？订单号在哪里看"}),
+    )
+    .await;
+    let cid = visitor["cid"].as_str().unwrap().to_string();
     let app = WebDriver::launch(&driver_url(), &app_binary(), &args(&sandbox, &data))
         .await
         .unwrap();
+    let item = app
+        .wait_for(
+            &format!("[data-testid=session-item][data-session-id='{cid}']"),
+            Duration::from_secs(30),
+        )
+        .await
+        .unwrap();
+    app.click(&item).await.unwrap();
+    // The knowledge base in use: its tab open, a suggestion shown.
+    for tab in app.find_all("[role=tab]").await.unwrap() {
+        if app.text(&tab).await.unwrap().contains("Knowledge") {
+            app.click(&tab).await.unwrap();
+        }
+    }
+    app.wait_for("[data-testid=kb-suggestion]", Duration::from_secs(60))
+        .await
+        .unwrap();
+    // The assistant open, with a draft written.
     app.wait_for(
-        "[data-testid=connection-state].connection-connected",
+        "[data-testid=assistant-status][data-on=true]",
         Duration::from_secs(30),
     )
     .await
     .unwrap();
-    // 200 open sessions and 20,000 customer messages over the run (every 10th answered by the agent).
+    click_testid(&app, "assist-draft").await;
+    app.wait_for(
+        "[data-testid=assist-area][data-state=done]",
+        Duration::from_secs(30),
+    )
+    .await
+    .unwrap();
+    // 200 open sessions and 20,000 customer messages over the run.
     let seconds = minutes * 60.0;
     post(
         format!("{}/__sandbox/load", sandbox.base_url()),
@@ -215,6 +264,11 @@ async fn memory_under_demo_traffic_against_an_empty_window() {
         .await
         .unwrap()
         .len();
+    let suggestions = app
+        .find_all("[data-testid=kb-suggestion]")
+        .await
+        .unwrap()
+        .len();
     let stats: Value = reqwest::get(format!("{}/__sandbox/stats", sandbox.base_url()))
         .await
         .unwrap()
@@ -223,12 +277,44 @@ async fn memory_under_demo_traffic_against_an_empty_window() {
         .unwrap();
     app.quit().await;
     sandbox.shutdown().await;
+    let _ = std::fs::remove_dir_all(&data);
+    let detail = json!({"empty_mib": empty_pss / 1024, "loaded_mib": loaded_pss / 1024,
+        "ratio": loaded_pss as f64 / empty_pss.max(1) as f64, "sessions_listed": sessions,
+        "suggestions_shown": suggestions, "empty_by_process_mib": empty_breakdown,
+        "loaded_by_process_mib": loaded_breakdown, "messages": stats["load_messages"]});
+    (empty_pss, loaded_pss, detail)
+}
+
+#[tokio::test]
+#[ignore = "benchmark: run scripts/bench-ui.sh"]
+async fn memory_under_demo_traffic_against_an_empty_window() {
+    let minutes: f64 = std::env::var("BENCH_MINUTES")
+        .ok()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(10.0);
+    // Three runs (BENCH_MEMORY_RUNS), each its own blank window and workbench; the medians are the
+    // figures (the web process's end state moves by ±10 MiB with when its JavaScript engine last
+    // collected).
+    let mut empty = Vec::new();
+    let mut loaded = Vec::new();
+    let mut ratios = Vec::new();
+    let mut runs = Vec::new();
+    for _ in 0..repeats("BENCH_MEMORY_RUNS", 3) {
+        let (empty_pss, loaded_pss, detail) = memory_run(minutes).await;
+        println!("memory run: {detail}");
+        empty.push(empty_pss as f64 / 1024.0);
+        loaded.push(loaded_pss as f64 / 1024.0);
+        ratios.push(loaded_pss as f64 / empty_pss.max(1) as f64);
+        runs.push(detail);
+    }
+    for figures in [&mut empty, &mut loaded, &mut ratios] {
+        figures.sort_by(f64::total_cmp);
+    }
     println!(
         "BENCH {}",
-        json!({"bench": "memory_pss", "minutes": minutes, "empty_window_mib": empty_pss / 1024, "loaded_mib": loaded_pss / 1024,
-               "ratio": loaded_pss as f64 / empty_pss.max(1) as f64, "sessions_listed": sessions,
-               "empty_by_process_mib": empty_breakdown, "loaded_by_process_mib": loaded_breakdown,
-               "messages": stats["load_messages"]})
+        json!({"bench": "memory_pss", "minutes": minutes, "empty_window_mib": median(&empty).round(),
+               "loaded_mib": median(&loaded).round(), "ratio": median(&ratios), "ratios": ratios,
+               "runs": runs})
     );
 }
 
