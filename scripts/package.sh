@@ -27,7 +27,10 @@ esac
 runs() { [ "$step" = all ] || [ "$step" = "$1" ]; }
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 started=$(date +%s)
+# Absolute: rpmbuild and makensis run elsewhere (CI keeps the target directory outside the clone).
 target_dir="${CARGO_TARGET_DIR:-target}"
+mkdir -p "$target_dir"
+target_dir="$(cd "$target_dir" && pwd)"
 profile_dir="$profile"
 [ "$profile" = dev ] && profile_dir=debug
 [ "$profile" = debug ] && { profile=dev; profile_dir=debug; }
@@ -127,9 +130,9 @@ if [ "$platform" = linux ]; then
   rm -rf "$stage/DEBIAN"
 
   # .rpm from the same tree (rpmbuild adds the libraries' sonames to Requires by itself).
-  rpmtop="$(pwd)/$work/rpm"
+  rpmtop="$work/rpm"
   mkdir -p "$rpmtop"/{BUILD,RPMS,SOURCES,SPECS,SRPMS}
-  sed -e "s/@VERSION@/$version/" -e "s|@STAGE@|$(pwd)/$stage|" packaging/linux/agentdesk.spec.in >"$rpmtop/SPECS/agentdesk.spec"
+  sed -e "s/@VERSION@/$version/" -e "s|@STAGE@|$stage|" packaging/linux/agentdesk.spec.in >"$rpmtop/SPECS/agentdesk.spec"
   mark_bundle rpm "$stage/usr/bin/agentdesk"
   rpmbuild --quiet -bb --target x86_64 --define "_topdir $rpmtop" --define "_binary_payload $rpm_payload" \
     "$rpmtop/SPECS/agentdesk.spec"
