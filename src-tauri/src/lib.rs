@@ -2,6 +2,7 @@
 //! logic: commands are one-line calls into `agentdesk_api::Workbench`'s services, and the workbench's
 //! events are bridged once to the window (`agentdesk://desk`) and the desktop's notifications.
 
+mod allocator;
 mod bindings;
 mod commands;
 mod launch;
@@ -41,6 +42,7 @@ async fn prune_audit_log_daily(state: Arc<AppState>, workbench: Arc<agentdesk_ap
 }
 
 pub fn run() {
+    allocator::limit_arenas();
     rendering::configure();
     agentdesk_http::diagnostics::log_to_stderr();
     notifications::identify_app();
