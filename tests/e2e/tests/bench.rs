@@ -61,6 +61,18 @@ async fn customer_writes_live(sandbox: &Sandbox, cid: &str, numbers: std::ops::R
     }
 }
 
+/// Waits for the session `cid` in the list and opens it.
+async fn open_session(app: &WebDriver, cid: &str) {
+    let item = app
+        .wait_for(
+            &format!("[data-testid=session-item][data-session-id='{cid}']"),
+            Duration::from_secs(30),
+        )
+        .await
+        .unwrap();
+    app.click(&item).await.unwrap();
+}
+
 /// PSS in KiB of every process whose executable is named one of `names`, per name.
 fn pss_by_process(names: &[&str]) -> Vec<(String, u64)> {
     let mut totals: Vec<(String, u64)> = names.iter().map(|n| (n.to_string(), 0)).collect();
@@ -204,14 +216,7 @@ async fn memory_run(minutes: f64) -> (u64, u64, Value) {
     let app = WebDriver::launch(&driver_url(), &app_binary(), &args(&sandbox, &data))
         .await
         .unwrap();
-    let item = app
-        .wait_for(
-            &format!("[data-testid=session-item][data-session-id='{cid}']"),
-            Duration::from_secs(30),
-        )
-        .await
-        .unwrap();
-    app.click(&item).await.unwrap();
+    open_session(&app, &cid).await;
     // The knowledge base in use: its tab open, a suggestion shown.
     for tab in app.find_all("[role=tab]").await.unwrap() {
         if app.text(&tab).await.unwrap().contains("Knowledge") {
@@ -468,14 +473,7 @@ async fn cached_customer_view_to_the_window() {
     let app = WebDriver::launch(&driver_url(), &app_binary(), &args(&sandbox, &data))
         .await
         .unwrap();
-    let item = app
-        .wait_for(
-            &format!("[data-testid=session-item][data-session-id='{cid}']"),
-            Duration::from_secs(30),
-        )
-        .await
-        .unwrap();
-    app.click(&item).await.unwrap();
+    open_session(&app, &cid).await;
     // The first (fresh) view fills the cache.
     app.wait_for(
         "[data-testid=customer-panel] [data-testid=tracking-event]",
@@ -785,14 +783,7 @@ async fn assistant_first_token_to_screen_cancel_and_memory() {
     let app = WebDriver::launch(&driver_url(), &app_binary(), &args(&sandbox, &data))
         .await
         .unwrap();
-    let item = app
-        .wait_for(
-            &format!("[data-testid=session-item][data-session-id='{cid}']"),
-            Duration::from_secs(30),
-        )
-        .await
-        .unwrap();
-    app.click(&item).await.unwrap();
+    open_session(&app, &cid).await;
     app.wait_for(
         "[data-testid=assistant-status][data-on=true]",
         Duration::from_secs(30),
@@ -982,14 +973,7 @@ async fn ticket_dialog_with_500_categories_and_created_to_the_customer_view() {
     let app = WebDriver::launch(&driver_url(), &app_binary(), &args(&sandbox, &data))
         .await
         .unwrap();
-    let item = app
-        .wait_for(
-            &format!("[data-testid=session-item][data-session-id='{cid}']"),
-            Duration::from_secs(30),
-        )
-        .await
-        .unwrap();
-    app.click(&item).await.unwrap();
+    open_session(&app, &cid).await;
     app.wait_for("[data-testid=customer-tickets]", Duration::from_secs(30))
         .await
         .unwrap();
