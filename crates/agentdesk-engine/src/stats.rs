@@ -12,6 +12,10 @@ pub struct EngineStats {
     pub duplicates_dropped: u64,
     /// Sessions read from the platform's records (`queryHistoryRecords`).
     pub catch_ups: u64,
+    /// Catch-ups due or running, and reception lists asked for: what may still change what is
+    /// stored without anything new from the platform (0 once all that is known is settled; counted
+    /// after each commit).
+    pub catch_ups_pending: u64,
     pub connects: u64,
     pub disconnects: u64,
     pub malformed_frames: u64,

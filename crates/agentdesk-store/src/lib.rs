@@ -21,6 +21,7 @@ mod sessions;
 mod ticket_attempts;
 mod visitors;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use agentdesk_domain::{Message, Session};
@@ -321,6 +322,14 @@ impl Store {
     /// The newest `limit` messages of a session, oldest first.
     pub fn messages(&self, session_id: &str, limit: usize) -> Result<Vec<Message>, StoreError> {
         messages::recent(&self.conn, session_id, limit)
+    }
+
+    /// Each session's newest platform time among its confirmed messages (sessions with none are
+    /// absent).
+    pub fn latest_confirmed_times(&self) -> Result<HashMap<String, i64>, StoreError> {
+        Ok(messages::latest_confirmed_times(&self.conn)?
+            .into_iter()
+            .collect())
     }
 
     pub fn message_by_client_id(&self, client_msg_id: &str) -> Result<Option<Message>, StoreError> {

@@ -128,6 +128,15 @@ pub fn recent(
     Ok(messages)
 }
 
+/// Each session's newest platform time among the messages the platform confirmed (by msg id).
+pub fn latest_confirmed_times(conn: &Connection) -> Result<Vec<(String, i64)>, StoreError> {
+    let mut statement = conn.prepare_cached(
+        "SELECT session_id, MAX(sent_at_ms) FROM messages WHERE msg_id IS NOT NULL GROUP BY session_id",
+    )?;
+    let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 pub fn by_client_id(conn: &Connection, client_msg_id: &str) -> Result<Option<Message>, StoreError> {
     let mut statement = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM messages WHERE client_msg_id = ?1"

@@ -154,6 +154,14 @@ fn messages_are_unique_by_msg_id_and_ordered_by_the_platforms_time() {
             .collect::<Vec<_>>(),
         vec!["text 2", "text 1"]
     );
+    // Where a restarted engine finds each session on the platform's clock.
+    store
+        .apply(&[Write::StoreMessage(inbound("c2", 7))])
+        .unwrap();
+    assert_eq!(
+        store.latest_confirmed_times().unwrap(),
+        std::collections::HashMap::from([("c1".to_string(), 5), ("c2".to_string(), 7)])
+    );
 }
 
 #[test]

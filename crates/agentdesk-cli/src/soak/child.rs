@@ -1,11 +1,13 @@
 //! `agentdesk-cli soak-engine`: one engine process for `soak --kill-every`. Reads its credentials as
 //! one JSON line on stdin (never argv, which other users can read), runs the engine and the
-//! responder, and prints its latency histogram as a JSON line every 250 ms until it is killed.
+//! responder, and prints its latency histogram and whether it has settled as a JSON line every 250 ms until
+//! it is killed.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use agentdesk_domain::Secret;
+use agentdesk_engine::{EngineStats, LatencyHistogram};
 use agentdesk_sobot::AgentCredentials;
 use anyhow::Context;
 use clap::Args;
@@ -56,10 +58,25 @@ pub async fn run(args: ChildArgs) -> anyhow::Result<i32> {
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     loop {
         tick.tick().await;
-        let stats = workspace.engine().stats();
-        println!(
-            "{}",
-            serde_json::to_string(&stats.push_to_event).unwrap_or_default()
-        );
+        let report = ChildReport::of(&workspace.engine().stats());
+        println!("{}", serde_json::to_string(&report).unwrap_or_default());
+    }
+}
+
+/// What the engine process tells the soak every 250 ms.
+#[derive(Serialize, Deserialize, Clone, Default)]
+pub struct ChildReport {
+    pub push_to_event: LatencyHistogram,
+    /// Whether all the engine knows of is settled: connected once, and no catch-up or reception
+    /// list due or running.
+    pub settled: bool,
+}
+
+impl ChildReport {
+    pub fn of(stats: &EngineStats) -> ChildReport {
+        ChildReport {
+            push_to_event: stats.push_to_event.clone(),
+            settled: stats.connects > 0 && stats.catch_ups_pending == 0,
+        }
     }
 }

@@ -5,6 +5,8 @@
 
 pub mod child;
 
+use child::ChildReport;
+
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -114,16 +116,37 @@ struct AgentMessage {
     user_no_see: bool,
 }
 
-/// How long catch-ups may still be settling after everything arrived (the engine's longest wait
-/// before reading a session's records, plus the read).
-const SETTLE: Duration = Duration::from_secs(agentdesk_engine::EXACT_TIMES_AFTER.as_secs() + 1);
-
 enum EngineRun {
     InProcess(std::sync::Arc<Workspace>),
     Child {
         child: Child,
-        histograms: tokio::sync::watch::Receiver<LatencyHistogram>,
+        /// Its latest report (none before its first).
+        reports: tokio::sync::watch::Receiver<Option<ChildReport>>,
     },
+}
+
+impl EngineRun {
+    /// Takes note of the engine's reports so far: `settled_since_mark` only trusts a later one.
+    fn mark(&mut self) {
+        if let EngineRun::Child { reports, .. } = self {
+            reports.mark_unchanged();
+        }
+    }
+
+    /// Whether the engine, in a report made after the last `mark`, has connected and has no
+    /// catch-up due or running: nothing it knew of then can still move a stored message.
+    fn settled_since_mark(&mut self) -> bool {
+        match self {
+            EngineRun::InProcess(workspace) => ChildReport::of(&workspace.engine().stats()).settled,
+            EngineRun::Child { reports, .. } => {
+                reports.has_changed().unwrap_or(false)
+                    && reports
+                        .borrow_and_update()
+                        .as_ref()
+                        .is_some_and(|report| report.settled)
+            }
+        }
+    }
 }
 
 pub async fn run(args: SoakArgs) -> anyhow::Result<i32> {
@@ -173,7 +196,14 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<i32> {
         control.post("/faults", load.steady_faults.clone()).await?;
     }
 
-    let drained = drain(&control, &database, &args, load.started).await?;
+    let drained = drain(
+        &control,
+        &database,
+        &mut engines.current,
+        &args,
+        load.started,
+    )
+    .await?;
     stop(engines.current, &mut engines.merged).await;
     let counted = count(&control, &database, &load, &drained).await?;
     let mut figures = counted.figures(&args, &load, &drained, &engines.merged);
@@ -301,11 +331,13 @@ struct Drained {
     elapsed_s: f64,
 }
 
-/// Waits until everything pushed is stored, every question answered on the platform and the outbox
-/// empty, or `--drain-seconds` passed.
+/// Waits until everything pushed is stored, every question answered on the platform, the outbox
+/// empty and the engine settled (its catch-ups may still move messages to the platform's exact
+/// times), or `--drain-seconds` passed.
 async fn drain(
     control: &Control,
     database: &Database,
+    engine: &mut EngineRun,
     args: &SoakArgs,
     load_started: Instant,
 ) -> anyhow::Result<Drained> {
@@ -319,6 +351,7 @@ async fn drain(
     };
     let deadline = Instant::now() + Duration::from_secs_f64(args.drain_seconds);
     let mut all_stored_at = None;
+    let mut complete_seen = false;
     loop {
         let stored = count_inbound(database).unwrap_or(0);
         if stored >= pushed && all_stored_at.is_none() {
@@ -331,14 +364,20 @@ async fn drain(
             .open_read_only()
             .and_then(|s| s.outbox_depth())
             .unwrap_or(u64::MAX);
-        if stored >= pushed && replies >= expected_replies && depth == 0 {
-            // Catch-ups scheduled by the last pushes may still move messages to the platform's
-            // exact times: let them finish before counting.
-            tokio::time::sleep(SETTLE).await;
-            break;
+        let complete = stored >= pushed && replies >= expected_replies && depth == 0;
+        // The engine must say it is settled in a report made after all this was seen.
+        let mut settled = false;
+        if complete && complete_seen {
+            settled = engine.settled_since_mark();
+            if settled {
+                break;
+            }
+        } else {
+            engine.mark();
         }
+        complete_seen = complete;
         if Instant::now() > deadline {
-            eprintln!("soak: drain timed out: stored {stored}/{pushed}, replies {replies}/{expected_replies}, outbox {depth}");
+            eprintln!("soak: drain timed out: stored {stored}/{pushed}, replies {replies}/{expected_replies}, outbox {depth}, engine settled: {settled}");
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -694,16 +733,16 @@ async fn start_engine(
         .await?;
     drop(stdin);
     let stdout = child.stdout.take().context("engine stdout")?;
-    let (tx, histograms) = tokio::sync::watch::channel(LatencyHistogram::default());
+    let (tx, reports) = tokio::sync::watch::channel(None);
     tokio::spawn(async move {
         let mut lines = tokio::io::BufReader::new(stdout).lines();
         while let Ok(Some(line)) = lines.next_line().await {
-            if let Ok(histogram) = serde_json::from_str::<LatencyHistogram>(&line) {
-                let _ = tx.send(histogram);
+            if let Ok(report) = serde_json::from_str::<ChildReport>(&line) {
+                let _ = tx.send(Some(report));
             }
         }
     });
-    Ok(EngineRun::Child { child, histograms })
+    Ok(EngineRun::Child { child, reports })
 }
 
 async fn stop(engine: EngineRun, merged: &mut LatencyHistogram) {
@@ -712,14 +751,13 @@ async fn stop(engine: EngineRun, merged: &mut LatencyHistogram) {
             merged.merge(&workspace.engine().stats().push_to_event);
             workspace.close().await;
         }
-        EngineRun::Child {
-            mut child,
-            histograms,
-        } => {
+        EngineRun::Child { mut child, reports } => {
             // SIGKILL: the engine gets no chance to flush or say goodbye.
             let _ = child.start_kill();
             let _ = child.wait().await;
-            merged.merge(&histograms.borrow());
+            if let Some(report) = reports.borrow().as_ref() {
+                merged.merge(&report.push_to_event);
+            }
         }
     }
 }

@@ -44,7 +44,9 @@ const MATCH_SKEW_MS: i64 = 60_000;
 impl Actor {
     /// Asks for the reception list. `full`: catch up every live session (after a (re)connect);
     /// otherwise only sessions whose last message is newer than what is stored.
-    pub(super) fn request_reception(&self, full: bool, after: Duration) {
+    pub(super) fn request_reception(&mut self, full: bool, after: Duration) {
+        self.receptions_in_flight += 1;
+        self.publish_catch_ups_pending();
         let client = self.client.clone();
         let tx = self.internal_tx.clone();
         tokio::spawn(async move {
@@ -74,6 +76,7 @@ impl Actor {
         });
         due.deadline = due.deadline.min(deadline);
         due.at = due.at.max(now + delay).min(due.deadline);
+        self.publish_catch_ups_pending();
     }
 
     pub(super) fn start_due_catch_ups(&mut self) {
@@ -108,6 +111,15 @@ impl Actor {
                 let _ = tx.send(Internal::CaughtUp { session_id, result }).await;
             });
         }
+        self.publish_catch_ups_pending();
+    }
+
+    /// Publishes how many catch-ups and reception lists are due or running. Called when one is
+    /// added (so the figure never shows 0 while one is due) and after each commit, when finished
+    /// ones have their results on disk (so it never shows 0 before they do).
+    pub(super) fn publish_catch_ups_pending(&self) {
+        let pending = self.catch_up_due.len() + self.catching_up.len() + self.receptions_in_flight;
+        self.stat(|s| s.catch_ups_pending = pending as u64);
     }
 
     pub(super) fn on_internal(&mut self, internal: Internal, batch: &mut Batch) {
@@ -117,9 +129,13 @@ impl Actor {
                 full,
                 result,
             } => match result {
-                Ok(reception) => self.reconcile(requested_at, full, reception, batch),
+                Ok(reception) => {
+                    self.receptions_in_flight = self.receptions_in_flight.saturating_sub(1);
+                    self.reconcile(requested_at, full, reception, batch)
+                }
                 Err(error) => {
                     tracing::warn!(%error, "reception list failed; retrying");
+                    self.receptions_in_flight = self.receptions_in_flight.saturating_sub(1);
                     self.request_reception(
                         full,
                         backoff_with_jitter(2, Duration::from_millis(500), Duration::from_secs(5)),
@@ -233,6 +249,16 @@ impl Actor {
         aid: &str,
         batch: &mut Batch,
     ) {
+        // What is stored of the session, with the time it is stored at (a record already held at
+        // its exact time costs nothing), including what this batch is about to store.
+        let mut stored: HashMap<String, i64> = self
+            .store
+            .messages(session_id, usize::MAX >> 1)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|m| m.msg_id.map(|id| (id, m.sent_at_ms)))
+            .collect();
+        batch.overlay_stored(session_id, &mut stored);
         let records = SessionRecords {
             session_id,
             aid,
@@ -241,15 +267,7 @@ impl Actor {
                 .filter(|r| r.action.is_none_or(|a| a == ACTION_CHAT))
                 .filter(|r| r.msg_id.as_deref().is_some_and(|id| !id.is_empty()))
                 .collect(),
-            // What is stored of the session, with the time it is stored at: a record already held
-            // at its exact time costs nothing.
-            stored: self
-                .store
-                .messages(session_id, usize::MAX >> 1)
-                .unwrap_or_default()
-                .into_iter()
-                .filter_map(|m| m.msg_id.map(|id| (id, m.sent_at_ms)))
-                .collect(),
+            stored,
         };
         let claimed = self.settle_unknown_sends(&records, batch);
         self.store_missing_records(&records, &claimed, batch);

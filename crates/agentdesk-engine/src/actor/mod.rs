@@ -146,6 +146,28 @@ impl Batch {
     fn emit(&mut self, event: DomainEvent) {
         self.effects.push(Effect::Emit(event));
     }
+
+    /// `stored` (a session's messages by msg id, with the time each is stored at) as it will be once
+    /// this batch commits: a push handled just before a catch-up in the same batch is not on disk
+    /// yet, and the catch-up must not take it for missing (its insert would be ignored, leaving the
+    /// message at the place the push gave it, after the read meant to correct that).
+    fn overlay_stored(&self, session_id: &str, stored: &mut HashMap<String, i64>) {
+        for write in &self.writes {
+            match write {
+                Write::StoreMessage(message) if message.session_id == session_id => {
+                    if let Some(msg_id) = &message.msg_id {
+                        stored.entry(msg_id.clone()).or_insert(message.sent_at_ms);
+                    }
+                }
+                Write::ConfirmMessageTime { msg_id, sent_at_ms } => {
+                    if let Some(at) = stored.get_mut(msg_id) {
+                        *at = *sent_at_ms;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
 }
 
 /// What the actor publishes for the engine's readers.
@@ -226,6 +248,8 @@ pub(crate) struct Actor {
     in_flight: HashMap<String, (String, String)>,
     catching_up: HashSet<String>,
     catch_up_due: HashMap<String, CatchUpDue>,
+    /// Reception lists asked for and not answered yet.
+    receptions_in_flight: usize,
     agent_name: String,
     /// Who the audit log says made the calls (masked on insert).
     actor_name: String,
@@ -251,13 +275,17 @@ impl Actor {
     ) -> Result<Actor, EngineError> {
         let store = config.database.open_read_only()?;
         let mut sessions = HashMap::new();
+        // Where each session stands on the platform's clock: a push after a restart is placed
+        // against what is stored (in the same second as the newest: just after it, with its exact
+        // time read soon), not as the session's first message.
+        let latest = store.latest_confirmed_times()?;
         for session in store.sessions()? {
             sessions.insert(
                 session.id.clone(),
                 SessionMeta {
+                    latest_ms: latest.get(&session.id).copied().unwrap_or(0),
                     session,
                     opened_at: Instant::now(),
-                    latest_ms: 0,
                 },
             );
         }
@@ -280,6 +308,7 @@ impl Actor {
             in_flight: HashMap::new(),
             catching_up: HashSet::new(),
             catch_up_due: HashMap::new(),
+            receptions_in_flight: 0,
             agent_name: config.agent_name.clone(),
             actor_name: config.client.credentials().email.clone(),
         })
@@ -495,5 +524,47 @@ impl Actor {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use agentdesk_domain::{DeliveryStatus, Direction, Message, MessageKind};
+
+    use super::*;
+
+    fn pushed(session_id: &str, msg_id: &str, sent_at_ms: i64) -> Write {
+        Write::StoreMessage(Message {
+            session_id: session_id.into(),
+            msg_id: Some(msg_id.into()),
+            client_msg_id: None,
+            direction: Direction::In,
+            kind: MessageKind::Text,
+            content: "hello".into(),
+            sender_name: "Emma".into(),
+            sent_at_ms,
+            status: DeliveryStatus::Sent,
+        })
+    }
+
+    #[test]
+    fn a_catch_up_sees_what_its_batch_is_about_to_store() {
+        let mut batch = Batch::default();
+        // On disk: m1 at its exact time. In this batch: m2 placed just after it by its push, m1
+        // pushed again (a duplicate: the insert is ignored), a message of another session, and a
+        // corrected time for m1.
+        batch.writes.push(pushed("s1", "m2", 1_001));
+        batch.writes.push(pushed("s1", "m1", 1_000));
+        batch.writes.push(pushed("s2", "x1", 1_500));
+        batch.writes.push(Write::ConfirmMessageTime {
+            msg_id: "m1".into(),
+            sent_at_ms: 1_300,
+        });
+        let mut stored = HashMap::from([("m1".to_string(), 1_200)]);
+        batch.overlay_stored("s1", &mut stored);
+        assert_eq!(
+            stored,
+            HashMap::from([("m1".to_string(), 1_300), ("m2".to_string(), 1_001)])
+        );
     }
 }

@@ -18,12 +18,14 @@ impl Actor {
     pub(super) fn on_push(&mut self, input: PushInput, batch: &mut Batch) {
         match input {
             PushInput::Connected => {
+                // Whatever was pushed while the link was down is gone: catch every session up.
+                // (Asked for before the connect is counted: a reader of the figures never sees
+                // this connect with nothing pending.)
+                self.request_reception(true, Duration::ZERO);
                 self.stat(|s| s.connects += 1);
                 batch.emit(DomainEvent::ConnectionChanged {
                     state: ConnectionState::Connected,
                 });
-                // Whatever was pushed while the link was down is gone: catch every session up.
-                self.request_reception(true, Duration::ZERO);
             }
             PushInput::Disconnected {
                 attempt, retry_in, ..
