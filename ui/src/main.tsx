@@ -6,10 +6,12 @@ import { createRoot } from "react-dom/client";
 
 import { App } from "./App";
 import type { Backend } from "./backend/backend";
-import { demoFakeBackend } from "./backend/demoData";
 import { inTauri, tauriBackend } from "./backend/tauriBackend";
 import { i18n, initI18n } from "./i18n";
+import { markLaunch } from "./launchMarks";
 import "./styles.css";
+
+markLaunch("script");
 
 function showCrash(root: HTMLElement, error: unknown) {
   const box = document.createElement("pre");
@@ -20,15 +22,23 @@ function showCrash(root: HTMLElement, error: unknown) {
   root.replaceChildren(box);
 }
 
+function render(backend: Backend) {
+  const root = document.getElementById("root");
+  if (root) {
+    createRoot(root, {
+      onUncaughtError: (error) => showCrash(root, error),
+    }).render(
+      <StrictMode>
+        <App backend={backend} />
+      </StrictMode>,
+    );
+  }
+}
+
 initI18n();
-const backend: Backend = inTauri() ? tauriBackend() : demoFakeBackend();
-const root = document.getElementById("root");
-if (root) {
-  createRoot(root, {
-    onUncaughtError: (error) => showCrash(root, error),
-  }).render(
-    <StrictMode>
-      <App backend={backend} />
-    </StrictMode>,
-  );
+if (inTauri()) {
+  render(tauriBackend());
+} else {
+  // The in-memory demo (a plain browser) is loaded only there: the window never parses it.
+  void import("./backend/demoData").then(({ demoFakeBackend }) => render(demoFakeBackend()));
 }

@@ -141,10 +141,57 @@ fn repeats(variable: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
+/// Milliseconds since the UNIX epoch, to put the page's own timeline (`performance.timeOrigin`) beside
+/// the launch's.
+fn epoch_ms() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+        * 1000.0
+}
+
+/// The page's timeline, in ms from `launched_at_ms` (epoch ms): when its navigation started, and
+/// each `agentdesk:` mark (ui/src/launchMarks.ts).
+async fn page_timeline(app: &WebDriver, launched_at_ms: f64) -> Value {
+    let page = app
+        .execute(
+            "return {origin: performance.timeOrigin, marks: performance.getEntriesByType('mark')
+               .filter(m => m.name.startsWith('agentdesk:')).map(m => [m.name.slice(10), m.startTime])}",
+        )
+        .await
+        .unwrap();
+    let origin = page["origin"].as_f64().unwrap_or(launched_at_ms) - launched_at_ms;
+    let mut timeline = serde_json::Map::new();
+    timeline.insert("navigation".into(), json!(origin.round()));
+    for mark in page["marks"].as_array().into_iter().flatten() {
+        if let (Some(name), Some(at)) = (mark[0].as_str(), mark[1].as_f64()) {
+            timeline.insert(name.into(), json!((origin + at).round()));
+        }
+    }
+    Value::Object(timeline)
+}
+
+/// The median of each step of `timelines` (what every launch's timeline has).
+fn median_timeline(timelines: &[Value]) -> Value {
+    let mut steps = serde_json::Map::new();
+    if let Some(Value::Object(first)) = timelines.first() {
+        for name in first.keys() {
+            let mut values: Vec<f64> = timelines.iter().filter_map(|t| t[name].as_f64()).collect();
+            values.sort_by(f64::total_cmp);
+            if values.len() == timelines.len() {
+                steps.insert(name.clone(), json!(median(&values)));
+            }
+        }
+    }
+    Value::Object(steps)
+}
+
 #[tokio::test]
 #[ignore = "benchmark: run scripts/bench-ui.sh"]
 async fn launch_to_first_session_rendered() {
     let mut samples = Vec::new();
+    let mut timelines = Vec::new();
     // Ten launches (BENCH_LAUNCHES): issue 28's bar is a median and a worst case over ten.
     for round in 0..repeats("BENCH_LAUNCHES", 10) {
         let sandbox = sandbox().await;
@@ -156,6 +203,7 @@ async fn launch_to_first_session_rendered() {
         )
         .await;
         let started = Instant::now();
+        let launched_at_ms = epoch_ms();
         let app = WebDriver::launch(&driver_url(), &app_binary(), &args(&sandbox, &data))
             .await
             .unwrap();
@@ -175,6 +223,7 @@ async fn launch_to_first_session_rendered() {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         samples.push(started.elapsed().as_secs_f64() * 1000.0);
+        timelines.push(page_timeline(&app, launched_at_ms).await);
         app.quit().await;
         sandbox.shutdown().await;
         let _ = std::fs::remove_dir_all(&data);
@@ -183,8 +232,40 @@ async fn launch_to_first_session_rendered() {
     println!(
         "BENCH {}",
         json!({"bench": "launch_to_first_session_ms", "samples": samples, "median": median(&samples),
-               "max": samples[samples.len() - 1]})
+               "max": samples[samples.len() - 1], "median_timeline_ms": median_timeline(&timelines)})
     );
+    // The floor under this figure: a bare Tauri window (bench/bare-tauri, BENCH_BARE_APP) launched
+    // the same way, to its page on screen.
+    if let Ok(bare) = std::env::var("BENCH_BARE_APP") {
+        let mut bare_samples = Vec::new();
+        let mut bare_navigation = Vec::new();
+        for _ in 0..repeats("BENCH_LAUNCHES", 10) {
+            let started = Instant::now();
+            let launched_at_ms = epoch_ms();
+            let app = WebDriver::launch(&driver_url(), Path::new(&bare), &[])
+                .await
+                .unwrap();
+            while app.find_all("body").await.unwrap().is_empty() {
+                assert!(started.elapsed() < Duration::from_secs(30), "no page");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            bare_samples.push(started.elapsed().as_secs_f64() * 1000.0);
+            bare_navigation.push(
+                page_timeline(&app, launched_at_ms).await["navigation"]
+                    .as_f64()
+                    .unwrap_or(0.0),
+            );
+            app.quit().await;
+        }
+        bare_samples.sort_by(f64::total_cmp);
+        bare_navigation.sort_by(f64::total_cmp);
+        println!(
+            "BENCH {}",
+            json!({"bench": "bare_tauri_launch_to_page_ms", "samples": bare_samples,
+                   "median": median(&bare_samples), "max": bare_samples[bare_samples.len() - 1],
+                   "median_navigation_ms": median(&bare_navigation)})
+        );
+    }
 }
 
 /// One run of the memory benchmark: the blank window's PSS, then the workbench's after the load

@@ -4,13 +4,14 @@
 // moods, resyncs (the snapshot and the open conversation read again), the API health alert, the
 // updater's state, and the shell's word that the workbench started.
 
-import { type Dispatch, startTransition, useEffect, useRef, useState } from "react";
+import { type Dispatch, startTransition, useLayoutEffect, useRef, useState } from "react";
 
 import type { Backend } from "../backend/backend";
 import type { ApiHealthAlert, Settings, UpdateStatus } from "../backend/bindings";
 import { dispatchDeskEvent, type DeskEventHandlers } from "../backend/events";
 import { describeError } from "../errors";
 import { initI18n, systemLanguage, type Language } from "../i18n";
+import { markLaunch } from "../launchMarks";
 import type { Action, DomainUpdate } from "../state/workbench";
 
 /** Longest a pushed event waits before it is shown (two frames). */
@@ -43,13 +44,26 @@ export function useWorkbenchStream(
   const warn = useRef(onStartupWarning);
   warn.current = onStartupWarning;
 
-  useEffect(() => {
+  // A layout effect: the first calls leave before the startup screen is painted, not a frame later.
+  useLayoutEffect(() => {
+    markLaunch("mounted");
     let unlisten: (() => void)[] = [];
     let cancelled = false;
-    const load = () =>
+    let firstSnapshot = true;
+    // `after`: the first snapshot shows once the language is set, never in the wrong one first.
+    const load = (after: Promise<unknown> = Promise.resolve()) =>
       backend
         .snapshot()
-        .then((snapshot) => !cancelled && dispatch({ type: "snapshot", snapshot }))
+        .then(async (snapshot) => {
+          await after;
+          if (cancelled) return;
+          if (firstSnapshot) {
+            firstSnapshot = false;
+            markLaunch("snapshot");
+            requestAnimationFrame(() => requestAnimationFrame(() => markLaunch("sessions-painted")));
+          }
+          dispatch({ type: "snapshot", snapshot });
+        })
         .catch((error) => !cancelled && setStartError(describeError(error)));
     const batch = domainBatches((events) => {
       if (events.some((e) => e.event.type === "session_opened" || e.event.type === "session_ended")) {
@@ -70,21 +84,33 @@ export function useWorkbenchStream(
       api_health: ({ alert }) => !cancelled && setHealthAlert(alert),
     };
     void (async () => {
-      const loaded = await backend.getSettings().catch(() => null);
-      if (cancelled) return;
-      setSettings(loaded);
-      initI18n((loaded?.language as Language) || systemLanguage());
       unlisten.push(batch.stop);
-      unlisten.push(await backend.onDesk((event) => dispatchDeskEvent(event, handlers)));
-      unlisten.push(await backend.onUpdate((status) => !cancelled && setUpdate(status)));
-      void backend.updateStatus().then((status) => !cancelled && setUpdate(status)).catch(() => {});
-      unlisten.push(
-        await backend.onStartup((info) => {
+      // The settings (the language) and the subscriptions are asked for together; the snapshot
+      // only once the events are heard, so nothing happens between the two unseen.
+      const settingsLoaded = backend
+        .getSettings()
+        .catch(() => null)
+        .then((loaded) => {
+          if (cancelled) return;
+          markLaunch("settings");
+          setSettings(loaded);
+          initI18n((loaded?.language as Language) || systemLanguage());
+        });
+      const subscriptions = await Promise.all([
+        backend.onDesk((event) => dispatchDeskEvent(event, handlers)),
+        backend.onUpdate((status) => !cancelled && setUpdate(status)),
+        backend.onStartup((info) => {
           if (info.ok) void load();
           else setStartError(describeError(info.error));
         }),
-      );
-      await load();
+      ]);
+      unlisten.push(...subscriptions);
+      if (cancelled) {
+        subscriptions.forEach((u) => u());
+        return;
+      }
+      void backend.updateStatus().then((status) => !cancelled && setUpdate(status)).catch(() => {});
+      await load(settingsLoaded);
       const warning = await backend.startupWarning().catch(() => null);
       if (warning && !cancelled) warn.current(describeError(warning));
     })();
