@@ -41,13 +41,28 @@ async fn prune_audit_log_daily(state: Arc<AppState>, workbench: Arc<agentdesk_ap
     }
 }
 
+/// When the process started its window's work, for the start-up timeline in the debug log.
+static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+/// One step of the start-up timeline (`AGENTDESK_LOG=debug`), in ms since `run` began: what a
+/// slow start spent its time on.
+fn startup_step(step: &str) {
+    let ms = STARTED
+        .get_or_init(std::time::Instant::now)
+        .elapsed()
+        .as_millis() as u64;
+    tracing::debug!(step, ms, "start-up");
+}
+
 pub fn run() {
+    STARTED.get_or_init(std::time::Instant::now);
     allocator::limit_arenas();
     rendering::configure();
     agentdesk_http::diagnostics::log_to_stderr();
     notifications::identify_app();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let options = launch::LaunchOptions::from_args(args.clone().into_iter());
+    startup_step("building the window");
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             // A second launch brings the running window forward instead of starting another engine.
@@ -61,7 +76,16 @@ pub fn run() {
         .plugin(tauri_plugin_updater::Builder::new().build())
         // Every `#[tauri::command]` of commands.rs, listed by build.rs.
         .invoke_handler(include!(concat!(env!("OUT_DIR"), "/handlers.rs")))
-        .setup(move |app| set_up(app, &options, &args))
+        .setup(move |app| {
+            startup_step("window created");
+            let done = set_up(app, &options, &args);
+            startup_step("set up");
+            done
+        })
+        .on_page_load(|_, payload| match payload.event() {
+            tauri::webview::PageLoadEvent::Started => startup_step("page load started"),
+            tauri::webview::PageLoadEvent::Finished => startup_step("page loaded"),
+        })
         .on_window_event(|window, event| {
             if let tauri::WindowEvent::Focused(focused) = event {
                 if let Some(state) = window.try_state::<Arc<AppState>>() {
@@ -118,6 +142,7 @@ fn set_up(
         return Ok(());
     }
     tray::create(app.handle())?;
+    startup_step("tray created");
     // Tests point a debug build at a feed on loopback and want the answer at once.
     let first_check_after = args
         .iter()
@@ -146,9 +171,11 @@ async fn start_workbench(
     options: launch::LaunchOptions,
     data_dir: std::path::PathBuf,
 ) {
+    startup_step("workbench starting");
     let active_account = state.settings().active_account;
     match launch::start_workbench(&options, data_dir, &state.accounts, &active_account).await {
         Ok((workbench, warning)) => {
+            startup_step("workbench started");
             if let Some(secs) = options.api_health_window_secs {
                 workbench.health().set_window_ms(secs as i64 * 1000);
             }

@@ -115,6 +115,52 @@ fn breakdown_mib(names: &[&str]) -> Value {
     Value::Object(object)
 }
 
+/// The app process's PSS (MiB) by kind of mapping: its heap (the brk heap and anonymous memory,
+/// where malloc's arenas live), the program's file, shared libraries, other files mapped (indexes,
+/// models), stacks and the rest. Says which part of a grown process grew.
+fn app_mappings_mib() -> Value {
+    let mut kinds: std::collections::BTreeMap<&str, u64> = std::collections::BTreeMap::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let path = entry.path();
+        let is_app = std::fs::read_link(path.join("exe"))
+            .ok()
+            .and_then(|exe| exe.file_name().map(|n| n == "agentdesk"))
+            .unwrap_or(false);
+        if !is_app {
+            continue;
+        }
+        let smaps = std::fs::read_to_string(path.join("smaps")).unwrap_or_default();
+        let mut kind = "other";
+        for line in smaps.lines() {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            // A mapping's header: address range, permissions, offset, device, inode, [name].
+            if fields.len() >= 5 && fields[0].contains('-') && !fields[0].ends_with(':') {
+                let name = fields.get(5).copied().unwrap_or("");
+                kind = match name {
+                    "" | "[heap]" => "heap",
+                    "[stack]" => "stacks",
+                    n if n.ends_with("/agentdesk") => "program",
+                    n if n.contains(".so") => "libraries",
+                    n if n.starts_with('/') => "files",
+                    _ => "other",
+                };
+            } else if let Some(rest) = line.strip_prefix("Pss:") {
+                let kib: u64 = rest
+                    .trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse()
+                    .unwrap_or(0);
+                *kinds.entry(kind).or_default() += kib;
+            }
+        }
+    }
+    json!(kinds
+        .into_iter()
+        .map(|(kind, kib)| (kind.to_string(), json!(kib / 1024)))
+        .collect::<serde_json::Map<_, _>>())
+}
+
 /// PSS in KiB of every process whose executable is named one of `names`.
 fn pss_kib(names: &[&str]) -> u64 {
     pss_by_process(names).iter().map(|(_, kib)| kib).sum()
@@ -282,6 +328,7 @@ async fn memory_run(minutes: f64) -> (u64, u64, Value) {
     tokio::time::sleep(Duration::from_secs(5)).await;
     let empty_pss = pss_kib(APP_PROCESSES);
     let empty_breakdown = breakdown_mib(APP_PROCESSES);
+    let empty_app_mappings = app_mappings_mib();
     empty.quit().await;
     tokio::time::sleep(Duration::from_secs(2)).await;
 
@@ -345,6 +392,7 @@ async fn memory_run(minutes: f64) -> (u64, u64, Value) {
     tokio::time::sleep(Duration::from_secs(5)).await;
     let loaded_pss = pss_kib(APP_PROCESSES);
     let loaded_breakdown = breakdown_mib(APP_PROCESSES);
+    let loaded_app_mappings = app_mappings_mib();
     let sessions = app
         .find_all("[data-testid=session-item]")
         .await
@@ -367,7 +415,8 @@ async fn memory_run(minutes: f64) -> (u64, u64, Value) {
     let detail = json!({"empty_mib": empty_pss / 1024, "loaded_mib": loaded_pss / 1024,
         "ratio": loaded_pss as f64 / empty_pss.max(1) as f64, "sessions_listed": sessions,
         "suggestions_shown": suggestions, "empty_by_process_mib": empty_breakdown,
-        "loaded_by_process_mib": loaded_breakdown, "messages": stats["load_messages"]});
+        "loaded_by_process_mib": loaded_breakdown, "messages": stats["load_messages"],
+        "empty_app_mappings_mib": empty_app_mappings, "loaded_app_mappings_mib": loaded_app_mappings});
     (empty_pss, loaded_pss, detail)
 }
 
