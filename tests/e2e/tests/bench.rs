@@ -73,9 +73,11 @@ async fn open_session(app: &WebDriver, cid: &str) {
     app.click(&item).await.unwrap();
 }
 
-/// PSS in KiB of every process whose executable is named one of `names`, per name.
-fn pss_by_process(names: &[&str]) -> Vec<(String, u64)> {
-    let mut totals: Vec<(String, u64)> = names.iter().map(|n| (n.to_string(), 0)).collect();
+/// The app's window processes: `agentdesk` started as the app (the same program also runs as
+/// `agentdesk-sandbox` and `agentdesk-cli`, which are not counted), and the WebKit processes it
+/// started. As (procfs directory, executable name).
+fn window_processes() -> Vec<(PathBuf, String)> {
+    let mut processes = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
         let path = entry.path();
         let Ok(exe) = std::fs::read_link(path.join("exe")) else {
@@ -85,6 +87,48 @@ fn pss_by_process(names: &[&str]) -> Vec<(String, u64)> {
             .file_name()
             .map(|name| name.to_string_lossy().into_owned())
             .unwrap_or_default();
+        let cmdline = std::fs::read(path.join("cmdline")).unwrap_or_default();
+        let args: Vec<String> = cmdline
+            .split(|b| *b == 0)
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        // `stat`: pid (comm) state ppid ...; comm may hold spaces, so read after its `)`.
+        let stat = std::fs::read_to_string(path.join("stat")).unwrap_or_default();
+        let parent = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .unwrap_or_default()
+            .to_string();
+        processes.push((path, exe, args, parent));
+    }
+    let apps: Vec<String> = processes
+        .iter()
+        .filter(|(_, exe, args, _)| {
+            exe == "agentdesk"
+                && args
+                    .first()
+                    .is_some_and(|a| a.rsplit('/').next() == Some("agentdesk"))
+                && !args.iter().any(|a| a == "--as")
+        })
+        .filter_map(|(path, ..)| path.file_name().map(|p| p.to_string_lossy().into_owned()))
+        .collect();
+    processes
+        .into_iter()
+        .filter(|(path, exe, _, parent)| {
+            let pid = path
+                .file_name()
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            apps.contains(&pid) || (exe.starts_with("WebKit") && apps.contains(parent))
+        })
+        .map(|(path, exe, ..)| (path, exe))
+        .collect()
+}
+
+/// PSS in KiB of the window's processes whose executable is named one of `names`, per name.
+fn pss_by_process(names: &[&str]) -> Vec<(String, u64)> {
+    let mut totals: Vec<(String, u64)> = names.iter().map(|n| (n.to_string(), 0)).collect();
+    for (path, exe) in window_processes() {
         let Some(slot) = totals.iter_mut().find(|(n, _)| exe == *n) else {
             continue;
         };
@@ -120,13 +164,8 @@ fn breakdown_mib(names: &[&str]) -> Value {
 /// models), stacks and the rest. Says which part of a grown process grew.
 fn app_mappings_mib() -> Value {
     let mut kinds: std::collections::BTreeMap<&str, u64> = std::collections::BTreeMap::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let path = entry.path();
-        let is_app = std::fs::read_link(path.join("exe"))
-            .ok()
-            .and_then(|exe| exe.file_name().map(|n| n == "agentdesk"))
-            .unwrap_or(false);
-        if !is_app {
+    for (path, exe) in window_processes() {
+        if exe != "agentdesk" {
             continue;
         }
         let smaps = std::fs::read_to_string(path.join("smaps")).unwrap_or_default();
@@ -161,7 +200,7 @@ fn app_mappings_mib() -> Value {
         .collect::<serde_json::Map<_, _>>())
 }
 
-/// PSS in KiB of every process whose executable is named one of `names`.
+/// PSS in KiB of the window's processes whose executable is named one of `names`.
 fn pss_kib(names: &[&str]) -> u64 {
     pss_by_process(names).iter().map(|(_, kib)| kib).sum()
 }
