@@ -77,7 +77,8 @@ print("BENCH " + json.dumps({"bench": "linux_package_mb", "deb": mb(deb), "deb_w
 PY
 
 # Cold start of the installed app: install the release .deb, launch it ten times (fresh data each
-# time) to the first session on screen, then the bare app's window ten times to its page, remove it. BENCH_SKIP_LAUNCH=1 leaves it out (sizes only).
+# time) to the first session on screen, then the bare app's window ten times to its page, remove it.
+# BENCH_SKIP_LAUNCH=1 leaves it out (sizes only).
 [ -z "${BENCH_SKIP_LAUNCH:-}" ] || exit 0
 if as_root true; then
   if dpkg -s agentdesk >/dev/null 2>&1; then as_root dpkg -r agentdesk >/dev/null; fi

@@ -327,9 +327,7 @@ impl Store {
     /// Each session's newest platform time among its confirmed messages (sessions with none are
     /// absent).
     pub fn latest_confirmed_times(&self) -> Result<HashMap<String, i64>, StoreError> {
-        Ok(messages::latest_confirmed_times(&self.conn)?
-            .into_iter()
-            .collect())
+        messages::latest_confirmed_times(&self.conn)
     }
 
     pub fn message_by_client_id(&self, client_msg_id: &str) -> Result<Option<Message>, StoreError> {

@@ -129,7 +129,9 @@ pub fn recent(
 }
 
 /// Each session's newest platform time among the messages the platform confirmed (by msg id).
-pub fn latest_confirmed_times(conn: &Connection) -> Result<Vec<(String, i64)>, StoreError> {
+pub fn latest_confirmed_times(
+    conn: &Connection,
+) -> Result<std::collections::HashMap<String, i64>, StoreError> {
     let mut statement = conn.prepare_cached(
         "SELECT session_id, MAX(sent_at_ms) FROM messages WHERE msg_id IS NOT NULL GROUP BY session_id",
     )?;

@@ -61,16 +61,19 @@ async fn customer_writes_live(sandbox: &Sandbox, cid: &str, numbers: std::ops::R
     }
 }
 
+/// Waits up to 30 s for an element matching `css` and clicks it.
+async fn click_when_there(app: &WebDriver, css: &str) {
+    let element = app.wait_for(css, Duration::from_secs(30)).await.unwrap();
+    app.click(&element).await.unwrap();
+}
+
 /// Waits for the session `cid` in the list and opens it.
 async fn open_session(app: &WebDriver, cid: &str) {
-    let item = app
-        .wait_for(
-            &format!("[data-testid=session-item][data-session-id='{cid}']"),
-            Duration::from_secs(30),
-        )
-        .await
-        .unwrap();
-    app.click(&item).await.unwrap();
+    click_when_there(
+        app,
+        &format!("[data-testid=session-item][data-session-id='{cid}']"),
+    )
+    .await;
 }
 
 /// The app's window processes: `agentdesk` started as the app (the same program also runs as
@@ -99,30 +102,37 @@ fn window_processes() -> Vec<(PathBuf, String)> {
             .and_then(|(_, rest)| rest.split_whitespace().nth(1))
             .unwrap_or_default()
             .to_string();
-        processes.push((path, exe, args, parent));
+        let pid = entry.file_name().to_string_lossy().into_owned();
+        processes.push((pid, path, exe, args, parent));
     }
     let apps: Vec<String> = processes
         .iter()
-        .filter(|(_, exe, args, _)| {
+        .filter(|(_, _, exe, args, _)| {
             exe == "agentdesk"
                 && args
                     .first()
                     .is_some_and(|a| a.rsplit('/').next() == Some("agentdesk"))
                 && !args.iter().any(|a| a == "--as")
         })
-        .filter_map(|(path, ..)| path.file_name().map(|p| p.to_string_lossy().into_owned()))
+        .map(|(pid, ..)| pid.clone())
         .collect();
     processes
         .into_iter()
-        .filter(|(path, exe, _, parent)| {
-            let pid = path
-                .file_name()
-                .map(|p| p.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            apps.contains(&pid) || (exe.starts_with("WebKit") && apps.contains(parent))
+        .filter(|(pid, _, exe, _, parent)| {
+            apps.contains(pid) || (exe.starts_with("WebKit") && apps.contains(parent))
         })
-        .map(|(path, exe, ..)| (path, exe))
+        .map(|(_, path, exe, ..)| (path, exe))
         .collect()
+}
+
+/// The KiB of a `Pss:` line of `smaps` or `smaps_rollup`.
+fn pss_line_kib(line: &str) -> Option<u64> {
+    line.strip_prefix("Pss:")?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// PSS in KiB of the window's processes whose executable is named one of `names`, per name.
@@ -133,16 +143,7 @@ fn pss_by_process(names: &[&str]) -> Vec<(String, u64)> {
             continue;
         };
         let rollup = std::fs::read_to_string(path.join("smaps_rollup")).unwrap_or_default();
-        for line in rollup.lines() {
-            if let Some(rest) = line.strip_prefix("Pss:") {
-                slot.1 += rest
-                    .trim()
-                    .trim_end_matches("kB")
-                    .trim()
-                    .parse::<u64>()
-                    .unwrap_or(0);
-            }
-        }
+        slot.1 += rollup.lines().filter_map(pss_line_kib).sum::<u64>();
     }
     totals
 }
@@ -183,13 +184,7 @@ fn app_mappings_mib() -> Value {
                     n if n.starts_with('/') => "files",
                     _ => "other",
                 };
-            } else if let Some(rest) = line.strip_prefix("Pss:") {
-                let kib: u64 = rest
-                    .trim()
-                    .trim_end_matches("kB")
-                    .trim()
-                    .parse()
-                    .unwrap_or(0);
+            } else if let Some(kib) = pss_line_kib(line) {
                 *kinds.entry(kind).or_default() += kib;
             }
         }
@@ -928,14 +923,7 @@ async fn llm_requests(sandbox: &Sandbox) -> Vec<Value> {
 }
 
 async fn click_testid(app: &WebDriver, testid: &str) {
-    let button = app
-        .wait_for(
-            &format!("[data-testid={testid}]:not([disabled])"),
-            Duration::from_secs(30),
-        )
-        .await
-        .unwrap();
-    app.click(&button).await.unwrap();
+    click_when_there(app, &format!("[data-testid={testid}]:not([disabled])")).await;
 }
 
 #[tokio::test]

@@ -104,11 +104,11 @@ export function useWorkbenchStream(
           else setStartError(describeError(info.error));
         }),
       ]);
-      unlisten.push(...subscriptions);
       if (cancelled) {
         subscriptions.forEach((u) => u());
         return;
       }
+      unlisten.push(...subscriptions);
       void backend.updateStatus().then((status) => !cancelled && setUpdate(status)).catch(() => {});
       await load(settingsLoaded);
       const warning = await backend.startupWarning().catch(() => null);

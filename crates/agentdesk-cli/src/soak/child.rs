@@ -1,7 +1,7 @@
 //! `agentdesk-cli soak-engine`: one engine process for `soak --kill-every`. Reads its credentials as
 //! one JSON line on stdin (never argv, which other users can read), runs the engine and the
-//! responder, and prints its latency histogram and whether it has settled as a JSON line every 250 ms until
-//! it is killed.
+//! responder, and prints its latency histogram and whether it has settled as a JSON line every
+//! 250 ms until it is killed.
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -128,20 +128,23 @@ impl Actor {
                 requested_at,
                 full,
                 result,
-            } => match result {
-                Ok(reception) => {
-                    self.receptions_in_flight = self.receptions_in_flight.saturating_sub(1);
-                    self.reconcile(requested_at, full, reception, batch)
+            } => {
+                self.receptions_in_flight = self.receptions_in_flight.saturating_sub(1);
+                match result {
+                    Ok(reception) => self.reconcile(requested_at, full, reception, batch),
+                    Err(error) => {
+                        tracing::warn!(%error, "reception list failed; retrying");
+                        self.request_reception(
+                            full,
+                            backoff_with_jitter(
+                                2,
+                                Duration::from_millis(500),
+                                Duration::from_secs(5),
+                            ),
+                        );
+                    }
                 }
-                Err(error) => {
-                    tracing::warn!(%error, "reception list failed; retrying");
-                    self.receptions_in_flight = self.receptions_in_flight.saturating_sub(1);
-                    self.request_reception(
-                        full,
-                        backoff_with_jitter(2, Duration::from_millis(500), Duration::from_secs(5)),
-                    );
-                }
-            },
+            }
             Internal::CaughtUp { session_id, result } => {
                 self.catching_up.remove(&session_id);
                 match result {
