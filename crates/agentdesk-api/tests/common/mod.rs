@@ -46,11 +46,26 @@ pub async fn session_ids(workbench: &Workbench) -> Vec<String> {
         .collect()
 }
 
-/// Waits (at most 15 s) until the workbench lists session `cid`.
+/// Waits (at most 15 s) until the workbench lists session `cid` and holds its first message.
+/// The two arrive apart (a session can be listed from the reception list before its message is
+/// read), and a test that goes on to the conversation needs both.
 pub async fn wait_for_session(workbench: &Workbench, cid: &str) {
     let deadline = Instant::now() + Duration::from_secs(15);
     while !session_ids(workbench).await.iter().any(|id| id == cid) {
         assert!(Instant::now() < deadline, "session {cid} did not arrive");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    while workbench
+        .conversations()
+        .messages(cid, 1)
+        .await
+        .unwrap()
+        .is_empty()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "session {cid} arrived but its first message was not stored"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
