@@ -13,6 +13,7 @@ mod connector;
 mod demo;
 mod encoding;
 mod kb;
+mod pay;
 mod provision;
 mod responder;
 mod sentiment;
@@ -82,6 +83,9 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Tickets in Sobot 工单, Jira, Zendesk or Qiyu: create (exactly once), list, show. JSON out.
     Ticket(Box<ticket::TicketArgs>),
+    /// Payment links with Alipay or WeChat Pay: create (exactly once per order number), status.
+    /// Keys on stdin; JSON out.
+    Pay(pay::PayArgs),
     /// Drive the real engine against the sandbox under load (and faults, and kills); print figures.
     Soak(soak::SoakArgs),
     /// Internal: one engine process for `soak --kill-every` (credentials as one JSON line on stdin).
@@ -234,6 +238,7 @@ async fn run(command: Command) -> anyhow::Result<i32> {
         Command::Connector(args) => connector::run(args).await,
         Command::Provision(args) => provision::run(args).await,
         Command::Ticket(args) => ticket::run(*args).await,
+        Command::Pay(args) => pay::run(args).await,
         Command::Assist { command } => assist::run(command).await,
         Command::Kb {
             command:

@@ -6,6 +6,7 @@ mod assist;
 mod common;
 mod connector;
 mod kb;
+mod pay;
 mod sentiment;
 mod soak;
 mod ticket;

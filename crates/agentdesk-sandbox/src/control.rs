@@ -36,6 +36,12 @@ pub fn router() -> Router<Arc<SandboxState>> {
         .route("/parcels", post(crate::logistics::add_parcel))
         .route("/llm-requests", get(llm_requests))
         .route("/tickets", get(crate::tickets::held))
+        .route("/payments", get(crate::payments::held))
+        .route("/payments/{out_trade_no}/pay", post(crate::payments::pay))
+        .route(
+            "/payments/wechat-key-mode",
+            post(crate::payments::wechat_key_mode),
+        )
         .route("/tickets/catalogue", post(crate::tickets::set_catalogue))
 }
 

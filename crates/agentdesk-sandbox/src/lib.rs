@@ -12,6 +12,7 @@ pub mod llm;
 mod load;
 mod logistics;
 mod open_api;
+pub mod payments;
 pub mod program;
 mod push_tcp;
 mod qiyu_crm;
@@ -89,6 +90,27 @@ pub struct ReadyInfo {
     /// The ticket systems' faces (Sobot's is on `base_url` with the open platform's appid and key).
     #[serde(default)]
     pub tickets: TicketLogins,
+    /// Alipay's gateway and WeChat Pay v3 on the sandbox, with the demo merchant's (public, test)
+    /// keys.
+    #[serde(default)]
+    pub payments: PaymentLogins,
+}
+
+/// The demo merchant at the sandbox's payment systems. The keys are the sandbox's published test
+/// keys (`crates/agentdesk-sandbox/keys`), not secrets; a real merchant's live in the keychain.
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
+pub struct PaymentLogins {
+    pub alipay_gateway: String,
+    pub alipay_app_id: String,
+    pub merchant_private_key: String,
+    pub alipay_public_key: String,
+    pub wechat_base_url: String,
+    pub wechat_appid: String,
+    pub wechat_mchid: String,
+    pub wechat_merchant_serial: String,
+    pub wechat_public_key_id: String,
+    pub wechat_public_key: String,
+    pub wechat_platform_certificate: String,
 }
 
 /// Jira Cloud, Zendesk Support and Qiyu 工单 on the sandbox, with their demo credentials.
@@ -224,6 +246,19 @@ pub(crate) fn ready_info(state: &SandboxState) -> ReadyInfo {
             qiyu_app_secret: ticket_faces::QIYU_APP_SECRET.into(),
             qiyu_staff_id: ticket_faces::QIYU_STAFF_ID.into(),
         },
+        payments: PaymentLogins {
+            alipay_gateway: format!("{}/alipay/gateway.do", state.base_url),
+            alipay_app_id: payments::ALIPAY_APP_ID.into(),
+            merchant_private_key: payments::DEMO_MERCHANT_PRIVATE_KEY.into(),
+            alipay_public_key: payments::ALIPAY_PUBLIC_KEY.into(),
+            wechat_base_url: format!("{}/wechatpay", state.base_url),
+            wechat_appid: payments::WECHAT_APPID.into(),
+            wechat_mchid: payments::WECHAT_MCHID.into(),
+            wechat_merchant_serial: payments::WECHAT_MERCHANT_SERIAL.into(),
+            wechat_public_key_id: payments::WECHAT_PUBLIC_KEY_ID.into(),
+            wechat_public_key: payments::WECHATPAY_PUBLIC_KEY.into(),
+            wechat_platform_certificate: payments::WECHATPAY_CERTIFICATE.into(),
+        },
     }
 }
 
@@ -252,6 +287,8 @@ pub(crate) struct SandboxState {
     pub llm_log: Mutex<llm::LlmLog>,
     /// The tickets of the four ticket systems' faces.
     pub tickets: Mutex<tickets::TicketBook>,
+    /// The orders of the Alipay and WeChat Pay faces.
+    pub payments: Mutex<payments::PaymentBook>,
 }
 
 /// Locks a world (or the sandbox's other shared state). A panic while holding the lock must not
@@ -360,6 +397,7 @@ impl Sandbox {
             crm_tokens: Mutex::new(qiyu_crm::CrmTokens::default()),
             shop_tokens: Mutex::new(shop::ShopTokens::default()),
             tickets: Mutex::new(tickets::TicketBook::default()),
+            payments: Mutex::new(payments::PaymentBook::default()),
             llm_log: Mutex::new(llm::LlmLog::default()),
         });
         let info = ready_info(&state);

@@ -13,7 +13,7 @@ use axum::Router;
 use rand::Rng;
 
 use crate::{
-    agent_api, control, llm, logistics, open_api, qiyu_crm, shop, statistics, tenant_api,
+    agent_api, control, llm, logistics, open_api, payments, qiyu_crm, shop, statistics, tenant_api,
     ticket_faces, tickets, SandboxState,
 };
 
@@ -100,6 +100,7 @@ pub fn router(state: Arc<SandboxState>) -> Router {
             post(tenant_api::tenant_staff_job_list),
         )
         .merge(ticket_routes())
+        .merge(payment_routes())
         .layer(middleware::from_fn_with_state(state.clone(), inject_faults));
     // The model provider has faults of its own (`Faults::llm`), applied by its handler.
     let model_provider = Router::new()
@@ -111,6 +112,28 @@ pub fn router(state: Arc<SandboxState>) -> Router {
         .nest("/__sandbox", control::router())
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
+}
+
+/// Alipay's gateway and WeChat Pay API v3.
+fn payment_routes() -> Router<Arc<SandboxState>> {
+    Router::new()
+        .route(
+            "/alipay/gateway.do",
+            get(payments::alipay_gateway).post(payments::alipay_gateway),
+        )
+        .route("/alipay/qr/{code}", get(payments::alipay_qr))
+        .route(
+            "/wechatpay/v3/pay/transactions/native",
+            post(payments::wechat_native),
+        )
+        .route(
+            "/wechatpay/v3/pay/transactions/out-trade-no/{out_trade_no}",
+            get(payments::wechat_query),
+        )
+        .route(
+            "/wechatpay/v3/pay/transactions/out-trade-no/{out_trade_no}/close",
+            post(payments::wechat_close),
+        )
 }
 
 /// The ticket systems: Sobot's 工单 API, and the Jira, Zendesk and Qiyu faces.
