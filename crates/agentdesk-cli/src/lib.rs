@@ -6,6 +6,7 @@
 //! its own that development and the tests use.
 
 mod account;
+mod asr;
 mod assist;
 mod bench_assist;
 mod bench_customer;
@@ -86,6 +87,9 @@ enum Command {
     /// Payment links with Alipay or WeChat Pay: create (exactly once per order number), status.
     /// Keys on stdin; JSON out.
     Pay(pay::PayArgs),
+    /// A voice message read as text by Aliyun NLS: {"text","duration_ms"}. AccessKey id and
+    /// secret on stdin.
+    Asr(asr::AsrArgs),
     /// Drive the real engine against the sandbox under load (and faults, and kills); print figures.
     Soak(soak::SoakArgs),
     /// Internal: one engine process for `soak --kill-every` (credentials as one JSON line on stdin).
@@ -239,6 +243,7 @@ async fn run(command: Command) -> anyhow::Result<i32> {
         Command::Provision(args) => provision::run(args).await,
         Command::Ticket(args) => ticket::run(*args).await,
         Command::Pay(args) => pay::run(args).await,
+        Command::Asr(args) => asr::run(args).await,
         Command::Assist { command } => assist::run(command).await,
         Command::Kb {
             command:

@@ -2,6 +2,7 @@
 //! One test program for the crate (one link instead of one per file); each file is a module.
 
 mod account;
+mod asr;
 mod assist;
 mod common;
 mod connector;

@@ -37,6 +37,9 @@ pub fn router() -> Router<Arc<SandboxState>> {
         .route("/llm-requests", get(llm_requests))
         .route("/tickets", get(crate::tickets::held))
         .route("/payments", get(crate::payments::held))
+        .route("/asr", get(crate::asr::counts))
+        .route("/asr/audio", post(crate::asr::make_audio))
+        .route("/asr/expire-tokens", post(crate::asr::expire_tokens))
         .route("/payments/{out_trade_no}/pay", post(crate::payments::pay))
         .route(
             "/payments/wechat-key-mode",

@@ -5,6 +5,7 @@
 //! Where the real protocol is undocumented, the choice made is listed in `docs/PROTOCOL.md`.
 
 mod agent_api;
+pub mod asr;
 mod control;
 pub mod faults;
 mod history;
@@ -94,6 +95,19 @@ pub struct ReadyInfo {
     /// keys.
     #[serde(default)]
     pub payments: PaymentLogins,
+    /// Aliyun NLS (token and one-sentence recognition) on the sandbox.
+    #[serde(default)]
+    pub speech: SpeechLogin,
+}
+
+/// The sandbox's speech service and its AccessKey (a test key, not a secret).
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
+pub struct SpeechLogin {
+    pub recognition_url: String,
+    pub token_url: String,
+    pub appkey: String,
+    pub access_key_id: String,
+    pub access_key_secret: String,
 }
 
 /// The demo merchant at the sandbox's payment systems. The keys are the sandbox's published test
@@ -259,6 +273,13 @@ pub(crate) fn ready_info(state: &SandboxState) -> ReadyInfo {
             wechat_public_key: payments::WECHATPAY_PUBLIC_KEY.into(),
             wechat_platform_certificate: payments::WECHATPAY_CERTIFICATE.into(),
         },
+        speech: SpeechLogin {
+            recognition_url: format!("{}/nls-gateway/stream/v1/asr", state.base_url),
+            token_url: format!("{}/nls-meta", state.base_url),
+            appkey: asr::NLS_APPKEY.into(),
+            access_key_id: asr::ACCESS_KEY_ID.into(),
+            access_key_secret: asr::ACCESS_KEY_SECRET.into(),
+        },
     }
 }
 
@@ -289,6 +310,8 @@ pub(crate) struct SandboxState {
     pub tickets: Mutex<tickets::TicketBook>,
     /// The orders of the Alipay and WeChat Pay faces.
     pub payments: Mutex<payments::PaymentBook>,
+    /// The speech service's tokens and the transcripts of the audio the sandbox made.
+    pub asr: Mutex<asr::AsrBook>,
 }
 
 /// Locks a world (or the sandbox's other shared state). A panic while holding the lock must not
@@ -398,6 +421,7 @@ impl Sandbox {
             shop_tokens: Mutex::new(shop::ShopTokens::default()),
             tickets: Mutex::new(tickets::TicketBook::default()),
             payments: Mutex::new(payments::PaymentBook::default()),
+            asr: Mutex::new(asr::AsrBook::default()),
             llm_log: Mutex::new(llm::LlmLog::default()),
         });
         let info = ready_info(&state);

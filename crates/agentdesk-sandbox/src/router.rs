@@ -13,8 +13,8 @@ use axum::Router;
 use rand::Rng;
 
 use crate::{
-    agent_api, control, llm, logistics, open_api, payments, qiyu_crm, shop, statistics, tenant_api,
-    ticket_faces, tickets, SandboxState,
+    agent_api, asr, control, llm, logistics, open_api, payments, qiyu_crm, shop, statistics,
+    tenant_api, ticket_faces, tickets, SandboxState,
 };
 
 /// Bodies above this are refused with 413 before parsing (1 MB messages must still fit).
@@ -122,6 +122,8 @@ fn payment_routes() -> Router<Arc<SandboxState>> {
             get(payments::alipay_gateway).post(payments::alipay_gateway),
         )
         .route("/alipay/qr/{code}", get(payments::alipay_qr))
+        .route("/nls-meta/", get(asr::create_token))
+        .route("/nls-gateway/stream/v1/asr", post(asr::recognise))
         .route(
             "/wechatpay/v3/pay/transactions/native",
             post(payments::wechat_native),
