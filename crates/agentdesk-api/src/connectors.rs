@@ -40,6 +40,9 @@ pub struct ConnectorProbe {
     pub profile_name: Option<String>,
     pub orders: usize,
     pub waybills: usize,
+    /// The orders as the view will show them (id, status, amount with its currency, lines,
+    /// parcels), so a mapping that reads the wrong field shows here and not in front of an agent.
+    pub mapped_orders: Vec<agentdesk_connectors::profile::Order>,
 }
 
 /// The connectors the view uses: the first (by file name) providing each role, and the carriers.
@@ -321,6 +324,7 @@ impl ConnectorCatalog {
             profile_name: profile.and_then(|p| p.name),
             waybills: orders.iter().map(|o| o.tracking.len()).sum(),
             orders: orders.len(),
+            mapped_orders: orders,
         })
     }
 

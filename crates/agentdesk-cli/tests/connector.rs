@@ -64,6 +64,29 @@ async fn add_test_list_and_remove_an_order_system_connector() {
     let probe: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert!(probe["orders"].as_u64().unwrap() >= 1, "{probe}");
     assert!(probe["waybills"].as_u64().unwrap() >= 1, "{probe}");
+    // The orders as the view will show them, not only their count.
+    let mapped = probe["mapped_orders"].as_array().unwrap();
+    assert_eq!(mapped.len() as u64, probe["orders"].as_u64().unwrap());
+    assert!(
+        mapped[0]["id"].as_str().is_some_and(|id| !id.is_empty()),
+        "{probe}"
+    );
+    assert!(
+        mapped[0]["amount"]
+            .as_str()
+            .is_some_and(|a| a.ends_with("CNY")),
+        "{probe}"
+    );
+    assert!(
+        !mapped[0]["lines"].as_array().unwrap().is_empty(),
+        "{probe}"
+    );
+    assert!(
+        mapped
+            .iter()
+            .any(|o| !o["tracking"].as_array().unwrap().is_empty()),
+        "{probe}"
+    );
 
     // The key never lands in the configuration directory.
     for entry in walk(cli.config_dir.path()) {

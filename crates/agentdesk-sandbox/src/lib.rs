@@ -39,6 +39,7 @@ use serde::Serialize;
 use tokio::sync::watch;
 
 pub use faults::Faults;
+pub use shop::SHOPIFY_SUPPORTED_VERSIONS;
 use world::World;
 
 #[derive(Debug, Clone)]

@@ -389,21 +389,59 @@ fn search_term(q: &str, field: &str) -> Option<String> {
     )
 }
 
+/// The Admin API versions the sandbox's Shopify supports (Shopify supports each quarterly release
+/// for about a year; this list is the window as of December 2026, fixed so tests pass on any day).
+pub const SHOPIFY_SUPPORTED_VERSIONS: [&str; 4] = ["2026-01", "2026-04", "2026-07", "2026-10"];
+
+/// The version Shopify serves for `requested`: itself when supported; a retired one falls forward
+/// to the oldest supported; anything else (a version not released yet) is served the newest.
+pub fn shopify_served_version(requested: &str) -> &'static str {
+    if let Some(v) = SHOPIFY_SUPPORTED_VERSIONS.iter().find(|v| **v == requested) {
+        return v;
+    }
+    if requested < SHOPIFY_SUPPORTED_VERSIONS[0] {
+        SHOPIFY_SUPPORTED_VERSIONS[0]
+    } else {
+        SHOPIFY_SUPPORTED_VERSIONS[SHOPIFY_SUPPORTED_VERSIONS.len() - 1]
+    }
+}
+
+/// Shopify's phone search matches the E.164 form it stores (`+8613812345678`); the sandbox's
+/// customers are Chinese mobiles kept as national numbers.
+fn national_of_e164(term: &str) -> Option<String> {
+    term.strip_prefix("+86")
+        .filter(|n| n.len() == 11 && n.chars().all(|c| c.is_ascii_digit()))
+        .map(str::to_string)
+}
+
 /// `POST /shopify/admin/api/{version}/graphql.json`: answers the presets' customer and order
-/// queries (header `X-Shopify-Access-Token`), orders one per page so paging is exercised.
+/// queries (header `X-Shopify-Access-Token`), orders one per page so paging is exercised. The
+/// served version is in `X-Shopify-API-Version`; from 2025-04 a customer's e-mail and phone are
+/// `defaultEmailAddress` / `defaultPhoneNumber` and the superseded `email` / `phone` answer null.
 pub async fn shopify_graphql(
     State(state): State<Arc<SandboxState>>,
+    axum::extract::Path(version): axum::extract::Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if header(&headers, "x-shopify-access-token") != Some(SHOPIFY_TOKEN) {
+    let served = shopify_served_version(&version);
+    let mut response = shopify_answer(&state, &headers, &body);
+    response.headers_mut().insert(
+        "x-shopify-api-version",
+        served.parse().expect("a header value"),
+    );
+    response
+}
+
+fn shopify_answer(state: &SandboxState, headers: &HeaderMap, body: &Bytes) -> Response {
+    if header(headers, "x-shopify-access-token") != Some(SHOPIFY_TOKEN) {
         return (
             StatusCode::UNAUTHORIZED,
             Json(json!({"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"})),
         )
             .into_response();
     }
-    let Ok(request) = serde_json::from_slice::<Value>(&body) else {
+    let Ok(request) = serde_json::from_slice::<Value>(body) else {
         return (
             StatusCode::BAD_REQUEST,
             Json(json!({"errors": "body is not JSON"})),
@@ -413,16 +451,16 @@ pub async fn shopify_graphql(
     let query = request["query"].as_str().unwrap_or_default();
     let q = request["variables"]["q"].as_str().unwrap_or_default();
     let phone = match search_term(q, "phone") {
-        Some(phone) => phone,
+        Some(term) => national_of_e164(&term).unwrap_or_default(),
         None => search_term(q, "email")
             .and_then(|email| email.split('@').next().map(str::to_string))
-            .and_then(|partnerid| phone_of_partner(&state, &partnerid))
+            .and_then(|partnerid| phone_of_partner(state, &partnerid))
             .unwrap_or_default(),
     };
-    let Some((name, partnerid)) = customer_by_phone(&state, &phone) else {
+    let Some((name, partnerid)) = customer_by_phone(state, &phone) else {
         return Json(json!({"data": {"customers": {"edges": []}}})).into_response();
     };
-    let orders = orders_for(&state, &phone);
+    let orders = orders_for(state, &phone);
     let node = if query.contains("orders(") {
         let after: usize = request["variables"]["after"]
             .as_str()
@@ -449,8 +487,9 @@ pub async fn shopify_graphql(
         let spent: i64 = orders.iter().map(|o| o.total_cents).sum();
         json!({
             "id": format!("gid://shopify/Customer/{}", phone_hash(&phone) % 10_000_000),
-            "displayName": name, "phone": format!("+86{phone}"),
-            "email": format!("{partnerid}@customers.sandbox.agentdesk.test"),
+            "displayName": name, "phone": null, "email": null,
+            "defaultPhoneNumber": {"phoneNumber": format!("+86{phone}")},
+            "defaultEmailAddress": {"emailAddress": format!("{partnerid}@customers.sandbox.agentdesk.test")},
             "tags": ["sandbox"], "numberOfOrders": orders.len().to_string(),
             "amountSpent": {"amount": money(spent), "currencyCode": "CNY"},
         })
@@ -505,6 +544,41 @@ fn soql_literal_after(soql: &str, marker: &str) -> Option<String> {
     None
 }
 
+/// How the sandbox's Salesforce org holds its contacts' phones: `+86 138 1234 5678`.
+pub fn salesforce_phone_form(national: &str) -> String {
+    if national.len() == 11 {
+        format!(
+            "+86 {} {} {}",
+            &national[..3],
+            &national[3..7],
+            &national[7..]
+        )
+    } else {
+        national.to_string()
+    }
+}
+
+/// The national number of the first phone literal the query names (`Phone = '…'` or `Phone IN
+/// ('…', …)`) that equals a phone as the org holds it: a query for another form finds nobody, as
+/// SOQL compares text.
+fn soql_phone(soql: &str) -> Option<String> {
+    let held = |literal: &str| {
+        let digits: String = literal.chars().filter(char::is_ascii_digit).collect();
+        let national = digits
+            .strip_prefix("86")
+            .filter(|n| n.len() == 11)
+            .unwrap_or(&digits);
+        (salesforce_phone_form(national) == literal).then(|| national.to_string())
+    };
+    if let Some(literal) = soql_literal_after(soql, "Phone = '") {
+        return held(&literal);
+    }
+    let list = soql.split_once("Phone IN (")?.1.split_once(')')?.0;
+    list.split(',')
+        .map(|item| item.trim().trim_matches('\'').replace("\\'", "'"))
+        .find_map(|literal| held(&literal))
+}
+
 /// The SOQL a query asks, the page's offset, and the phone it is about (by phone, or by the e-mail
 /// the sandbox gives its customers). A next page's locator is `/query/{phone}-{offset}`.
 fn read_query(
@@ -517,13 +591,16 @@ fn read_query(
         Some((_, locator)) => {
             let (phone, offset) = locator.rsplit_once('-').unwrap_or((locator, "0"));
             (
-                format!("FROM Order WHERE BillToContact.Phone = '{phone}'"),
+                format!(
+                    "FROM Order WHERE BillToContact.Phone = '{}'",
+                    salesforce_phone_form(phone)
+                ),
                 offset.parse().unwrap_or(0),
             )
         }
         None => (query_map(raw).get("q").cloned().unwrap_or_default(), 0usize),
     };
-    let phone = soql_literal_after(&soql, "Phone = '")
+    let phone = soql_phone(&soql)
         .or_else(|| {
             soql_literal_after(&soql, "Email = '")
                 .and_then(|email| email.split('@').next().map(str::to_string))
@@ -550,6 +627,14 @@ pub async fn salesforce_query(
             .into_response();
     }
     let (soql, offset, phone) = read_query(&state, &uri, raw.as_deref());
+    if soql.contains("CurrencyIsoCode") {
+        // An org with one currency has no such field (invented: the sandbox's org is one).
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!([{"message": "\nNo such column 'CurrencyIsoCode' on entity 'Order'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name.", "errorCode": "INVALID_FIELD"}])),
+        )
+            .into_response();
+    }
     let customer = customer_by_phone(&state, &phone);
     if soql.contains("FROM Contact") {
         let records: Vec<Value> = customer
@@ -557,7 +642,7 @@ pub async fn salesforce_query(
                 vec![json!({
                     "attributes": {"type": "Contact"},
                     "Id": format!("003{:012}", phone_hash(&phone) % 1_000_000_000_000),
-                    "Name": name, "Phone": phone, "MobilePhone": phone,
+                    "Name": name, "Phone": salesforce_phone_form(&phone), "MobilePhone": salesforce_phone_form(&phone),
                     "Email": format!("{partnerid}@customers.sandbox.agentdesk.test"),
                     "Title": null, "Account": {"Name": "Lumen Mall 流明商城"},
                 })]

@@ -254,9 +254,47 @@ async fn the_shopify_preset_reads_customers_and_orders_over_graphql_with_cursors
             .await
             .unwrap()
             .unwrap()
-            .name
+            .email
             .as_deref(),
-        Some("李雷")
+        Some("shopify-buyer@customers.sandbox.agentdesk.test")
+    );
+    // The platform gives phones as typed; Shopify matches the E.164 it stores.
+    for typed in ["+86 138 0000 0031", "8613800000031"] {
+        let found = shopify.profile(&by_phone(typed)).await.unwrap();
+        assert_eq!(
+            found.and_then(|p| p.name).as_deref(),
+            Some("李雷"),
+            "{typed}"
+        );
+    }
+    // A file that pinned a retired version and reads the superseded fields gets no phone or
+    // e-mail: what the preset was before, against a Shopify past 2025-04.
+    let old = RestConnector::new(
+        parse(&format!(
+            "preset = \"shopify\"\nname = \"Shopify\"\nbase_url = \"{}\"\napi_version = \"2024-10\"\n[profile.map]\nphone = \"/phone\"\nemail = \"/email\"",
+            info.shop.shopify_base_url
+        ))
+        .unwrap(),
+        Some(Secret::new(info.shop.shopify_token.clone())),
+        &agentdesk_http::HttpContext::unrecorded(),
+    )
+    .unwrap();
+    let stale = old.profile(&by_phone(phone)).await.unwrap().unwrap();
+    assert_eq!((stale.phone, stale.email), (None, None));
+    let served = reqwest::Client::new()
+        .post(format!(
+            "{}/admin/api/2024-10/graphql.json",
+            info.shop.shopify_base_url
+        ))
+        .header("X-Shopify-Access-Token", &info.shop.shopify_token)
+        .body("{\"query\": \"{ shop { name } }\"}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        served.headers()["x-shopify-api-version"],
+        agentdesk_sandbox::SHOPIFY_SUPPORTED_VERSIONS[0],
+        "a retired version falls forward to the oldest supported"
     );
     sandbox.shutdown().await;
 }
@@ -267,7 +305,7 @@ async fn the_salesforce_preset_signs_in_with_client_credentials_and_follows_next
     let phone = "13800000041";
     visitor(&info, "sf-buyer", phone).await;
     let text = format!(
-        "preset = \"salesforce\"\nname = \"Salesforce\"\nbase_url = \"{}\"\n[auth]\nclient_id = \"{}\"",
+        "preset = \"salesforce\"\nname = \"Salesforce\"\nbase_url = \"{}\"\ncurrency = \"CNY\"\n[auth]\nclient_id = \"{}\"",
         info.shop.salesforce_base_url, info.shop.salesforce_client_id
     );
     let salesforce = RestConnector::new(
@@ -282,6 +320,35 @@ async fn the_salesforce_preset_signs_in_with_client_credentials_and_follows_next
     let orders = salesforce.orders(&by_phone(phone)).await.unwrap();
     assert_eq!(orders.len() as u64, oms_total(&info, phone).await);
     assert!(!orders[0].lines.is_empty());
+    let amount = orders[0].amount.as_deref().unwrap();
+    assert!(
+        amount.ends_with(" CNY"),
+        "the org's currency after a bare amount: {amount}"
+    );
+    // The org holds "+86 138 0000 0041": found from any form the platform gives.
+    for typed in ["+8613800000041", "138-0000-0041"] {
+        let found = salesforce.profile(&by_phone(typed)).await.unwrap();
+        assert_eq!(
+            found.and_then(|p| p.name).as_deref(),
+            Some("李雷"),
+            "{typed}"
+        );
+    }
+    // A query naming CurrencyIsoCode in an org with one currency: Salesforce's refusal, said.
+    let multi = RestConnector::new(
+        parse(&format!(
+            "{text}\n[orders.by_phone]\nquery = {{ q = \"SELECT OrderNumber, TotalAmount, CurrencyIsoCode FROM Order WHERE BillToContact.Phone IN ({{phone|soql_phones}})\" }}"
+        ))
+        .unwrap(),
+        Some(Secret::new(info.shop.salesforce_client_secret.clone())),
+        &agentdesk_http::HttpContext::unrecorded(),
+    )
+    .unwrap();
+    let refused = multi.orders(&by_phone(phone)).await.unwrap_err();
+    assert!(
+        matches!(&refused, RestError::Http { status: 400, body, .. } if body.contains("INVALID_FIELD")),
+        "{refused:?}"
+    );
     // A quote in the phone stays inside the SOQL literal: no customer, no error.
     assert_eq!(
         salesforce

@@ -39,6 +39,15 @@ pub struct ConnectorConfig {
     /// Per-call limit for the HTTP client; the view's own per-source timeout (800 ms) still applies.
     #[serde(default)]
     pub timeout_ms: Option<u64>,
+    /// The system's API version, `{api_version}` in the requests (a preset sets its default:
+    /// Shopify's quarterly releases leave support after a year, so a merchant can move on without
+    /// waiting for a release of AgentDesk).
+    #[serde(default)]
+    pub api_version: Option<String>,
+    /// The ISO 4217 code of amounts the system gives as bare numbers (a Salesforce org without
+    /// multiple currencies), written after them.
+    #[serde(default)]
+    pub currency: Option<String>,
     #[serde(default)]
     pub auth: AuthConfig,
     #[serde(default)]
@@ -273,6 +282,10 @@ pub enum Paging {
     /// The answer gives the next page's path (`nextRecordsUrl`), relative to `base_url`'s origin.
     NextUrl {
         next: String,
+        /// Where the answer says whether it was the last page (Salesforce's `done`): an answer
+        /// saying there is more but giving no next page is reported, not taken as the end.
+        #[serde(default)]
+        done: Option<String>,
         #[serde(default = "default_max_pages")]
         max_pages: u32,
     },
@@ -426,11 +439,27 @@ impl ConnectorConfig {
             orders.map.check()?;
         }
         // Every table present is checked, also one that `provides` does not name yet.
+        let version = self.api_version.as_deref().map(str::trim).unwrap_or("");
+        if !version
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        {
+            return Err(RestError::Config(format!(
+                "api_version {version:?} may hold only letters, digits, `.` and `-` (e.g. \"2026-10\", \"v60.0\")"
+            )));
+        }
+        if let Some(currency) = &self.currency {
+            if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_uppercase()) {
+                return Err(RestError::Config(format!(
+                    "currency {currency:?} must be an ISO 4217 code such as \"CNY\""
+                )));
+            }
+        }
         if let Some(profile) = &self.profile {
-            check_requests("profile", &profile.lookups)?;
+            check_requests("profile", &profile.lookups, version)?;
         }
         if let Some(orders) = &self.orders {
-            check_requests("orders", &orders.lookups)?;
+            check_requests("orders", &orders.lookups, version)?;
         }
         Ok(())
     }
@@ -551,7 +580,7 @@ fn require_a_request(table: &str, lookups: &Lookups) -> Result<(), RestError> {
 }
 
 /// A table's requests are each GET or POST, with a body that is JSON.
-fn check_requests(table: &str, lookups: &Lookups) -> Result<(), RestError> {
+fn check_requests(table: &str, lookups: &Lookups, api_version: &str) -> Result<(), RestError> {
     for (key, template) in [
         ("by_external_id", &lookups.by_external_id),
         ("by_phone", &lookups.by_phone),
@@ -567,6 +596,16 @@ fn check_requests(table: &str, lookups: &Lookups) -> Result<(), RestError> {
         if let Some(body) = &template.body {
             serde_json::from_str::<serde_json::Value>(body)
                 .map_err(|e| RestError::Config(format!("{table}.{key}.body is not JSON: {e}")))?;
+        }
+        let names_version = std::iter::once(&template.path)
+            .chain(template.body.iter())
+            .chain(template.query.values())
+            .chain(template.headers.values())
+            .any(|text| text.contains("{api_version}"));
+        if names_version && api_version.is_empty() {
+            return Err(RestError::Config(format!(
+                "{table}.{key} names {{api_version}} but the file sets no api_version (e.g. api_version = \"2026-10\")"
+            )));
         }
     }
     Ok(())

@@ -140,7 +140,7 @@ impl RestConnector {
         let Some(profile) = self.config.profile.as_ref() else {
             return Ok(None);
         };
-        let Some((template, mut vars)) = pick_lookup(&profile.lookups, who) else {
+        let Some((template, mut vars)) = self.lookup(&profile.lookups, who) else {
             return Ok(None);
         };
         vars.insert("page", "1".into());
@@ -184,7 +184,7 @@ impl RestConnector {
         let Some(orders) = self.config.orders.as_ref() else {
             return Ok(Vec::new());
         };
-        let Some((template, mut vars)) = pick_lookup(&orders.lookups, who) else {
+        let Some((template, mut vars)) = self.lookup(&orders.lookups, who) else {
             return Ok(Vec::new());
         };
         let mut collected: Vec<Order> = Vec::new();
@@ -229,6 +229,19 @@ impl RestConnector {
         Ok(collected)
     }
 
+    /// The request for what the view knows, with the file's settings as variables too.
+    fn lookup<'a>(
+        &self,
+        lookups: &'a config::Lookups,
+        who: &Lookup,
+    ) -> Option<(&'a RequestTemplate, Vars)> {
+        let (template, mut vars) = pick_lookup(lookups, who)?;
+        if let Some(version) = &self.config.api_version {
+            vars.insert("api_version", version.trim().to_string());
+        }
+        Some((template, vars))
+    }
+
     /// Moves `page` past the page just read, by the system's paging style. False when the answer
     /// says there is no next page.
     fn advance(
@@ -266,8 +279,20 @@ impl RestConnector {
                 }
                 vars.insert("cursor", cursor);
             }
-            Paging::NextUrl { next, .. } => {
+            Paging::NextUrl { next, done, .. } => {
                 let Some(path) = template::at(answer, next).and_then(template::text) else {
+                    let more_follow = done.as_deref().is_some_and(|pointer| {
+                        matches!(template::at(answer, pointer), Some(Value::Bool(false)))
+                    });
+                    if more_follow {
+                        return Err(RestError::Decode {
+                            source_name: self.config.name.clone(),
+                            message: format!(
+                                "the answer says more records follow ({} is false) but gives no {next}: the list would be cut short",
+                                done.as_deref().unwrap_or_default()
+                            ),
+                        });
+                    }
                     return Ok(false);
                 };
                 page.url = Some(self.base_url.join(&path).map_err(|e| RestError::Decode {
@@ -310,10 +335,15 @@ impl RestConnector {
             }],
             _ => Vec::new(),
         };
+        // A bare number gets the currency the file says the system counts in.
+        let amount = get(&map.amount).map(|amount| match &self.config.currency {
+            Some(currency) if amount.parse::<f64>().is_ok() => format!("{amount} {currency}"),
+            _ => amount,
+        });
         Some(Order {
             id,
             status: get(&map.status),
-            amount: get(&map.amount),
+            amount,
             placed_at: get(&map.placed_at),
             lines,
             tracking,
@@ -466,4 +496,77 @@ struct NextPage {
     number: u64,
     offset: u64,
     url: Option<url::Url>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn salesforce() -> RestConnector {
+        let config = config::parse(
+            "preset = \"salesforce\"\nname = \"Salesforce\"\nbase_url = \"https://example.my.salesforce.com\"\n[auth]\nclient_id = \"id\"",
+        )
+        .unwrap();
+        RestConnector::new(
+            config,
+            Some(Secret::new("secret")),
+            &agentdesk_http::HttpContext::unrecorded(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn more_records_without_a_next_page_is_said_not_taken_as_the_end() {
+        let connector = salesforce();
+        let paging = &connector.config.orders.as_ref().unwrap().paging;
+        let mut page = NextPage {
+            number: 1,
+            offset: 0,
+            url: None,
+        };
+        let mut vars = Vars::new();
+        let last = json!({"done": true, "records": [{}]});
+        assert!(!connector
+            .advance(paging, &mut page, &last, 1, &mut vars)
+            .unwrap());
+        let next = json!({"done": false, "records": [{}], "nextRecordsUrl": "/services/data/v60.0/query/01g-2000"});
+        assert!(connector
+            .advance(paging, &mut page, &next, 1, &mut vars)
+            .unwrap());
+        assert_eq!(
+            page.url.as_ref().unwrap().path(),
+            "/services/data/v60.0/query/01g-2000"
+        );
+        let cut = json!({"done": false, "records": [{}]});
+        let error = connector
+            .advance(paging, &mut page, &cut, 1, &mut vars)
+            .unwrap_err();
+        assert!(error.to_string().contains("cut short"), "{error}");
+    }
+
+    #[test]
+    fn the_api_version_is_a_setting_with_the_preset_s_default() {
+        assert_eq!(salesforce().config.api_version.as_deref(), Some("v60.0"));
+        let moved = config::parse(
+            "preset = \"shopify\"\nname = \"Shopify\"\nbase_url = \"https://shop.myshopify.com\"\napi_version = \"2026-07\"",
+        )
+        .unwrap();
+        assert_eq!(moved.api_version.as_deref(), Some("2026-07"));
+        let error = config::parse(
+            "preset = \"shopify\"\nname = \"Shopify\"\nbase_url = \"https://shop.myshopify.com\"\napi_version = \"2026/07\"",
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("api_version"), "{error}");
+        let error = config::parse(
+            "name = \"x\"\nbase_url = \"https://x.example\"\nprovides = [\"orders\"]\n[orders.by_phone]\npath = \"/api/{api_version}/orders\"\n[orders.map]\nlist = \"/orders\"\nid = \"/id\"",
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("sets no api_version"), "{error}");
+        let error = config::parse(
+            "preset = \"salesforce\"\nname = \"S\"\nbase_url = \"https://x.my.salesforce.com\"\ncurrency = \"rmb\"\n[auth]\nclient_id = \"id\"",
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("ISO 4217"), "{error}");
+    }
 }

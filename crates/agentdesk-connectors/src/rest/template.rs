@@ -40,7 +40,8 @@ pub fn fill(template: &str, vars: &Vars) -> String {
 }
 
 /// Names a template may use even when the value is unknown (they become empty).
-const KNOWN: [&str; 13] = [
+const KNOWN: [&str; 14] = [
+    "api_version",
     "phone",
     "email",
     "external_id",
@@ -78,8 +79,82 @@ fn escape(value: &str, filter: Option<&str>) -> String {
             .chars()
             .filter(|c| !matches!(c, '\\' | '\'' | '"'))
             .collect(),
+        // A phone as E.164, the form Shopify stores (`+8613812345678`).
+        Some("e164") => e164(value),
+        // A phone in every form an org may have typed it, as a SOQL `IN (…)` list.
+        Some("soql_phones") => {
+            let forms: Vec<String> = phone_forms(value)
+                .iter()
+                .map(|form| format!("'{}'", escape(form, Some("soql"))))
+                .collect();
+            if forms.is_empty() {
+                // Matches nothing, and keeps `IN (…)` valid SOQL.
+                "''".to_string()
+            } else {
+                forms.join(",")
+            }
+        }
         _ => value.to_string(),
     }
+}
+
+/// The digits of a phone and whether it was written with a country code (`+` or `00`).
+fn phone_digits(phone: &str) -> (String, bool) {
+    let trimmed = phone.trim();
+    let digits: String = trimmed.chars().filter(char::is_ascii_digit).collect();
+    if trimmed.starts_with('+') {
+        (digits, true)
+    } else if let Some(rest) = digits.strip_prefix("00") {
+        (rest.to_string(), true)
+    } else {
+        (digits, false)
+    }
+}
+
+/// A Chinese mobile number's 11 digits (`1` and ten more), with or without `86` before them.
+fn chinese_mobile(digits: &str, international: bool) -> Option<&str> {
+    let national = match digits.strip_prefix("86") {
+        Some(rest) if rest.len() == 11 => rest,
+        _ if !international => digits,
+        _ => return None,
+    };
+    (national.len() == 11 && national.starts_with('1')).then_some(national)
+}
+
+/// A phone as E.164: `+` and the digits, China's `+86` added to a national mobile number (the
+/// platform gives phones as the customer typed them: `13812345678`, `+86 138 1234 5678`).
+/// Anything else keeps its digits, with `+` when it had a country code.
+pub fn e164(phone: &str) -> String {
+    let (digits, international) = phone_digits(phone);
+    match chinese_mobile(&digits, international) {
+        Some(national) => format!("+86{national}"),
+        None if international => format!("+{digits}"),
+        None => digits,
+    }
+}
+
+/// The forms a CRM's users may have typed a phone in: as given, digits only, E.164, and for a
+/// Chinese mobile the national number grouped 3-4-4 with spaces or dashes and with `+86 `.
+pub fn phone_forms(phone: &str) -> Vec<String> {
+    let (digits, international) = phone_digits(phone);
+    let mut forms = vec![phone.trim().to_string(), digits.clone(), e164(phone)];
+    if let Some(n) = chinese_mobile(&digits, international) {
+        let grouped = |sep: &str| format!("{}{sep}{}{sep}{}", &n[..3], &n[3..7], &n[7..]);
+        forms.extend([
+            n.to_string(),
+            format!("86{n}"),
+            format!("+86 {n}"),
+            grouped(" "),
+            grouped("-"),
+            format!("+86 {}", grouped(" ")),
+            format!("+86-{}", grouped("-")),
+        ]);
+    }
+    // Only what a phone is written with: the form as given goes only when it is one.
+    let phone_like = |f: &str| f.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c));
+    let mut seen = std::collections::HashSet::new();
+    forms.retain(|f| !f.is_empty() && phone_like(f) && seen.insert(f.clone()));
+    forms
 }
 
 /// Fills the strings inside a JSON template; a string that is exactly `{name}` for a name without a
@@ -178,6 +253,40 @@ mod tests {
             "WHERE Phone = '1\\' OR Name != \\''"
         );
         assert_eq!(fill("phone:'{phone|search}'", &v), "phone:'1 OR Name != '");
+    }
+
+    #[test]
+    fn phones_are_written_the_way_each_system_holds_them() {
+        for typed in [
+            "13812345678",
+            "+86 138 1234 5678",
+            "008613812345678",
+            "86-138-1234-5678",
+        ] {
+            assert_eq!(e164(typed), "+8613812345678", "{typed}");
+        }
+        assert_eq!(e164("+1 (415) 555-0100"), "+14155550100");
+        assert_eq!(
+            e164("021-6234 5678"),
+            "02162345678",
+            "a landline keeps its digits"
+        );
+        let v = vars(&[("phone", "13812345678")]);
+        assert_eq!(fill("phone:'{phone|e164}'", &v), "phone:'+8613812345678'");
+        let forms = fill("Phone IN ({phone|soql_phones})", &v);
+        for form in [
+            "'13812345678'",
+            "'+8613812345678'",
+            "'+86 138 1234 5678'",
+            "'138-1234-5678'",
+        ] {
+            assert!(forms.contains(form), "{form} in {forms}");
+        }
+        let hostile = vars(&[("phone", "138' OR Name != '")]);
+        assert_eq!(
+            fill("Phone IN ({phone|soql_phones})", &hostile),
+            "Phone IN ('138')"
+        );
     }
 
     #[test]
