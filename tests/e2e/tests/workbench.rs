@@ -623,6 +623,26 @@ async fn opening_a_session_shows_the_customers_orders_and_tracking() {
                 .screenshot(&screenshots().join("customer-360.png"))
                 .await?;
 
+            // One click sends the parcel's tracking to the customer, in the language they write in,
+            // through the reply path (once).
+            run.click("[data-testid=customer-panel] [data-testid=send-tracking]")
+                .await?;
+            let deadline = tokio::time::Instant::now() + WAIT;
+            let sent = loop {
+                let items = run.agent_messages(&cid).await?;
+                if !items.is_empty() || tokio::time::Instant::now() > deadline {
+                    break items;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            };
+            check(
+                sent.len() == 1
+                    && sent[0]["content"]
+                        .as_str()
+                        .is_some_and(|c| c.starts_with("您的包裹（") && c.contains("最新动态")),
+                format!("the tracking must reach the customer once, in Chinese: {sent:?}"),
+            )?;
+
             // The agent's note about the customer: saved by the core as they type, read back from
             // it, and in no file in clear nor in the webview's own storage.
             const NOTE: &str = "只接受下午来电 prefers afternoon calls";

@@ -2,7 +2,7 @@
 // actions, the anger warning, the messages, the assistant and the composer (or a line saying nothing
 // is open); and the details beside it (customer, knowledge, notes).
 
-import { type RefObject, useCallback } from "react";
+import { type RefObject, useCallback, useMemo } from "react";
 import { useTranslation } from "react-i18next";
 
 import type { Backend } from "../backend/backend";
@@ -13,7 +13,9 @@ import { Conversation } from "../components/Conversation";
 import { DetailsPanel } from "../components/DetailsPanel";
 import { SessionActions } from "../components/SessionActions";
 import { SessionList, type SessionListHandle } from "../components/SessionList";
+import { customerLanguage } from "../customerMessages";
 import { customerText } from "../format";
+import type { Language } from "../i18n";
 import type { WorkbenchState } from "../state/workbench";
 import type { useOpenConversation } from "./useOpenConversation";
 import type { useOutbox } from "./useOutbox";
@@ -39,6 +41,10 @@ export function Panes(props: {
   const { state, backend, open, replies, refs } = props;
   const selected = state.selected ? state.sessions[state.selected] : undefined;
   const insertIntoReply = useCallback((text: string) => refs.composer.current?.insert(text), [refs.composer]);
+  const { i18n } = useTranslation();
+  const language = useMemo(() => customerLanguage(open.messages, i18n.language as Language), [open.messages, i18n.language]);
+  const { send } = props.outbox;
+  const sendToCustomer = useCallback((text: string) => void send(text), [send]);
   return (
     <div className="panes">
       <SessionList ref={refs.sessionList} state={state} onSelect={props.onSelect} />
@@ -60,6 +66,8 @@ export function Panes(props: {
         session={selected}
         backend={backend}
         onInsert={insertIntoReply}
+        onSendToCustomer={sendToCustomer}
+        customerLanguage={language}
         newestInbound={open.newestInboundKey}
         onUseArticle={replies.takeArticle}
       />

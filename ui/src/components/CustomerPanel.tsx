@@ -3,12 +3,15 @@
 // is tried again, without holding up the others. Phone and e-mail are masked until the agent reveals
 // them (the core audits each reveal). A parcel's summary goes into the reply box in one click. The
 // platform's labels sit in the header; earlier sessions on every channel are listed under the orders.
+// A parcel's tracking or an order's summary goes to the customer in one click, in their language.
 
 import { useLayoutEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import type { Backend } from "../backend/backend";
 import type { Card, CustomerView, OrderView, PersonalField, Session } from "../backend/bindings";
+import { orderMessage, trackingMessage } from "../customerMessages";
+import type { Language } from "../i18n";
 import { describeError } from "../errors";
 import { ErrorLine } from "./formParts";
 import { CustomerTickets } from "./tickets/CustomerTickets";
@@ -34,6 +37,8 @@ export function CustomerPanel(props: {
   backend: Backend;
   session: Session;
   onInsert: (text: string) => void;
+  onSendToCustomer: (text: string) => void;
+  customerLanguage: Language;
 }) {
   const { t } = useTranslation();
   const { view, refreshing, error, revealed, reveal } = useCustomerView(props.backend, props.session.id);
@@ -70,7 +75,13 @@ export function CustomerPanel(props: {
       {orders === null && !view && <p className="muted">{t("customer.loading")}</p>}
       <ul className="orders">
         {orders?.map((order) => (
-          <OrderItem key={order.id} order={order} onInsert={props.onInsert} />
+          <OrderItem
+            key={order.id}
+            order={order}
+            onInsert={props.onInsert}
+            onSend={props.onSendToCustomer}
+            language={props.customerLanguage}
+          />
         ))}
       </ul>
       <CustomerTickets backend={props.backend} session={props.session} />
@@ -189,7 +200,17 @@ function Facts({
 }
 
 /** One order: its lines, and its parcel's journey with a button that puts the summary in the reply. */
-function OrderItem({ order, onInsert }: { order: OrderView; onInsert: (text: string) => void }) {
+function OrderItem({
+  order,
+  onInsert,
+  onSend,
+  language,
+}: {
+  order: OrderView;
+  onInsert: (text: string) => void;
+  onSend: (text: string) => void;
+  language: Language;
+}) {
   const { t } = useTranslation();
   const parcel = order.shipment?.value;
   return (
@@ -198,6 +219,9 @@ function OrderItem({ order, onInsert }: { order: OrderView; onInsert: (text: str
         <strong>{order.id}</strong>
         {order.status && <span className="status">{order.status}</span>}
         {order.amount && <span className="muted">{order.amount}</span>}
+        <button type="button" className="link" onClick={() => onSend(orderMessage(order, language))} data-testid="send-order">
+          {t("customer.sendOrder")}
+        </button>
       </div>
       {order.placed_at && <div className="muted">{t("customer.placedAt", { time: order.placed_at })}</div>}
       <ul className="lines">
@@ -219,6 +243,9 @@ function OrderItem({ order, onInsert }: { order: OrderView; onInsert: (text: str
                 </span>
                 <button type="button" className="link" onClick={() => onInsert(parcel.summary)} data-testid="insert-tracking">
                   {t("customer.insertTracking")}
+                </button>
+                <button type="button" className="link" onClick={() => onSend(trackingMessage(parcel, language))} data-testid="send-tracking">
+                  {t("customer.sendTracking")}
                 </button>
               </div>
               <ol className="timeline">

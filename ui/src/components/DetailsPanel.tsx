@@ -7,6 +7,7 @@ import { useTranslation } from "react-i18next";
 
 import type { Backend } from "../backend/backend";
 import type { KbSuggestionView, Session } from "../backend/bindings";
+import type { Language } from "../i18n";
 import { CustomerNotes } from "./CustomerNotes";
 import { CustomerPanel } from "./CustomerPanel";
 import { KnowledgePanel } from "./KnowledgePanel";
@@ -19,6 +20,8 @@ export const DetailsPanel = memo(function DetailsPanel({
   session,
   backend,
   onInsert,
+  onSendToCustomer,
+  customerLanguage,
   newestInbound,
   onUseArticle,
 }: {
@@ -26,6 +29,10 @@ export const DetailsPanel = memo(function DetailsPanel({
   backend: Backend;
   /** Puts text into the reply box. */
   onInsert: (text: string) => void;
+  /** Sends text to the customer as the agent's reply. */
+  onSendToCustomer: (text: string) => void;
+  /** The language the customer writes in (what is sent to them is in it). */
+  customerLanguage: Language;
   /** The customer's newest message (the knowledge suggestions follow it). */
   newestInbound: string | null;
   /** An article's answer goes into the reply box. */
@@ -46,7 +53,13 @@ export const DetailsPanel = memo(function DetailsPanel({
       {!session ? (
         <p className="muted">{t("panel.noSession")}</p>
       ) : tab === "customer" ? (
-        <CustomerPanel backend={backend} session={session} onInsert={onInsert} />
+        <CustomerPanel
+          backend={backend}
+          session={session}
+          onInsert={onInsert}
+          onSendToCustomer={onSendToCustomer}
+          customerLanguage={customerLanguage}
+        />
       ) : tab === "knowledge" ? (
         <KnowledgePanel backend={backend} session={session} newestInbound={newestInbound} onUse={onUseArticle} />
       ) : (
