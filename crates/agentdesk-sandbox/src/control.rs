@@ -38,6 +38,11 @@ pub fn router() -> Router<Arc<SandboxState>> {
         .route("/tickets", get(crate::tickets::held))
         .route("/payments", get(crate::payments::held))
         .route("/asr", get(crate::asr::counts))
+        .route(
+            "/forms/{token}",
+            axum::routing::delete(crate::forms::remove),
+        )
+        .route("/forms/{token}/entries", post(crate::forms::submit))
         .route("/asr/audio", post(crate::asr::make_audio))
         .route("/asr/expire-tokens", post(crate::asr::expire_tokens))
         .route("/payments/{out_trade_no}/pay", post(crate::payments::pay))

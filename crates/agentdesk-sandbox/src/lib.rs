@@ -8,6 +8,7 @@ mod agent_api;
 pub mod asr;
 mod control;
 pub mod faults;
+pub mod forms;
 mod history;
 pub mod llm;
 mod load;
@@ -99,6 +100,18 @@ pub struct ReadyInfo {
     /// Aliyun NLS (token and one-sentence recognition) on the sandbox.
     #[serde(default)]
     pub speech: SpeechLogin,
+    /// Jinshuju (forms) on the sandbox, with its seeded after-sales form.
+    #[serde(default)]
+    pub forms: FormsLogin,
+}
+
+/// The sandbox's Jinshuju and its API key (a test key, not a secret).
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
+pub struct FormsLogin {
+    pub base_url: String,
+    pub api_key: String,
+    pub api_secret: String,
+    pub form_token: String,
 }
 
 /// The sandbox's speech service and its AccessKey (a test key, not a secret).
@@ -274,6 +287,12 @@ pub(crate) fn ready_info(state: &SandboxState) -> ReadyInfo {
             wechat_public_key: payments::WECHATPAY_PUBLIC_KEY.into(),
             wechat_platform_certificate: payments::WECHATPAY_CERTIFICATE.into(),
         },
+        forms: FormsLogin {
+            base_url: format!("{}/jinshuju", state.base_url),
+            api_key: forms::API_KEY.into(),
+            api_secret: forms::API_SECRET.into(),
+            form_token: forms::FORM_TOKEN.into(),
+        },
         speech: SpeechLogin {
             recognition_url: format!("{}/nls-gateway/stream/v1/asr", state.base_url),
             token_url: format!("{}/nls-meta", state.base_url),
@@ -313,6 +332,8 @@ pub(crate) struct SandboxState {
     pub payments: Mutex<payments::PaymentBook>,
     /// The speech service's tokens and the transcripts of the audio the sandbox made.
     pub asr: Mutex<asr::AsrBook>,
+    /// The Jinshuju face's forms and their entries.
+    pub forms: Mutex<forms::FormBook>,
 }
 
 /// Locks a world (or the sandbox's other shared state). A panic while holding the lock must not
@@ -423,6 +444,7 @@ impl Sandbox {
             tickets: Mutex::new(tickets::TicketBook::default()),
             payments: Mutex::new(payments::PaymentBook::default()),
             asr: Mutex::new(asr::AsrBook::default()),
+            forms: Mutex::new(forms::FormBook::default()),
             llm_log: Mutex::new(llm::LlmLog::default()),
         });
         let info = ready_info(&state);

@@ -13,7 +13,7 @@ use axum::Router;
 use rand::Rng;
 
 use crate::{
-    agent_api, asr, control, llm, logistics, open_api, payments, qiyu_crm, shop, statistics,
+    agent_api, asr, control, forms, llm, logistics, open_api, payments, qiyu_crm, shop, statistics,
     tenant_api, ticket_faces, tickets, SandboxState,
 };
 
@@ -123,6 +123,11 @@ fn payment_routes() -> Router<Arc<SandboxState>> {
         )
         .route("/alipay/qr/{code}", get(payments::alipay_qr))
         .route("/nls-meta/", get(asr::create_token))
+        .route("/jinshuju/api/v1/forms/{token}", get(forms::form))
+        .route(
+            "/jinshuju/api/v1/forms/{token}/entries",
+            get(forms::entries),
+        )
         .route("/nls-gateway/stream/v1/asr", post(asr::recognise))
         .route(
             "/wechatpay/v3/pay/transactions/native",

@@ -2,6 +2,7 @@
 //! One test program for the crate (one link instead of one per file); each file is a module.
 
 mod customer_records;
+mod forms;
 mod golden;
 mod logistics;
 mod protocol;
