@@ -4,14 +4,8 @@
 
 use crate::common;
 
-use common::{text, Cli};
+use common::{json_line, text, Cli};
 use serde_json::{json, Value};
-
-fn json_line(output: &std::process::Output) -> Value {
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    serde_json::from_str(stdout.lines().next().unwrap_or_default())
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(output)))
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_voice_file_is_read_as_text_from_the_command_line() {
