@@ -75,6 +75,78 @@ impl PaymentJournal for MemoryJournal {
     }
 }
 
+/// The journal in a tenant's database (encrypted like the messages): durable across a crash, so a
+/// link whose request was on its way is settled, not made again, when the desk starts.
+pub struct DatabaseJournal {
+    database: agentdesk_store::Database,
+    store: Mutex<Option<agentdesk_store::Store>>,
+}
+
+impl DatabaseJournal {
+    pub fn new(database: agentdesk_store::Database) -> DatabaseJournal {
+        DatabaseJournal {
+            database,
+            store: Mutex::new(None),
+        }
+    }
+
+    /// Runs `work` on the journal's connection; a failure closes it, so the next call opens afresh.
+    fn with_store<T>(
+        &self,
+        work: impl FnOnce(&agentdesk_store::Store) -> Result<T, agentdesk_store::StoreError>,
+    ) -> Result<T, String> {
+        let mut slot = self.store.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.is_none() {
+            *slot = Some(self.database.open().map_err(|e| e.to_string())?);
+        }
+        let result = work(slot.as_ref().expect("opened above"));
+        if result.is_err() {
+            *slot = None;
+        }
+        result.map_err(|e| e.to_string())
+    }
+
+    /// Links to settle (their request's outcome unknown) or to follow (made, not paid or closed
+    /// yet), oldest first.
+    pub fn open_links(&self) -> Result<Vec<PaymentRecord>, String> {
+        let bodies = self.with_store(|store| store.open_payment_links(&["waiting", "failed"]))?;
+        Ok(bodies
+            .iter()
+            .filter_map(|body| serde_json::from_str(body).ok())
+            .collect())
+    }
+}
+
+impl PaymentJournal for DatabaseJournal {
+    fn load(&self, out_trade_no: &str) -> Result<Option<PaymentRecord>, String> {
+        match self.with_store(|store| store.payment_link(out_trade_no))? {
+            None => Ok(None),
+            Some(body) => serde_json::from_str(&body)
+                .map(Some)
+                .map_err(|e| format!("the record of payment {out_trade_no} is damaged: {e}")),
+        }
+    }
+
+    fn save(&self, record: &PaymentRecord) -> Result<(), String> {
+        let body = serde_json::to_string(record).map_err(|e| e.to_string())?;
+        let state = serde_json::to_value(record.state).map_err(|e| e.to_string())?;
+        let payment = serde_json::to_value(record.payment).map_err(|e| e.to_string())?;
+        let now = {
+            use agentdesk_domain::Clock as _;
+            agentdesk_domain::SystemClock.now().as_i64()
+        };
+        self.with_store(|store| {
+            store.put_payment_link(
+                &record.order.out_trade_no,
+                state.as_str().unwrap_or_default(),
+                payment.as_str().unwrap_or_default(),
+                &body,
+                now,
+            )
+        })
+    }
+}
+
 fn record(journal: &dyn PaymentJournal, record: &PaymentRecord) -> Result<(), PaymentError> {
     journal.save(record).map_err(|e| {
         PaymentError::Invalid(format!(

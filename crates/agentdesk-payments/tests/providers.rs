@@ -375,3 +375,45 @@ async fn an_unpaid_link_is_closed_when_its_time_is_up() {
     assert_eq!(paid.status(), 409, "a closed link cannot be paid");
     sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_journal_in_the_tenant_database_survives_a_restart_and_lists_what_to_follow() {
+    use agentdesk_payments::once::DatabaseJournal;
+    let (sandbox, logins, controls) = started().await;
+    let dir = tempfile::tempdir().unwrap();
+    let key = agentdesk_store::DatabaseKey::generate();
+    let database =
+        || agentdesk_store::Database::encrypted(dir.path().join("tenant.sqlite3"), key.clone());
+    let system = wechat(
+        &logins,
+        &logins.merchant_private_key,
+        public_key_mode(&logins),
+    );
+    let order = order("AD2026120700010", "66.60");
+    let link = create_once(&DatabaseJournal::new(database()), &system, &order)
+        .await
+        .unwrap();
+
+    // A new process: the record is read back, the link returned without a request.
+    let journal = DatabaseJournal::new(database());
+    assert_eq!(create_once(&journal, &system, &order).await.unwrap(), link);
+    assert_eq!(held(&controls).await[0]["create_requests"], 1);
+    let open = journal.open_links().unwrap();
+    assert_eq!(open.len(), 1, "a waiting payment is followed: {open:?}");
+    assert_eq!(open[0].order.amount.get(), 6660);
+
+    controls
+        .post("/payments/AD2026120700010/pay", json!({}))
+        .await;
+    follow(&journal, &system, &order.out_trade_no, now_ms())
+        .await
+        .unwrap();
+    assert!(
+        journal.open_links().unwrap().is_empty(),
+        "paid: nothing left to follow"
+    );
+    // The customer's subject is in the file only encrypted.
+    let file = std::fs::read(dir.path().join("tenant.sqlite3")).unwrap();
+    assert!(!file.windows("延保".len()).any(|w| w == "延保".as_bytes()));
+    sandbox.shutdown().await;
+}

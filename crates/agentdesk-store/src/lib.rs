@@ -15,6 +15,7 @@ mod kb_articles;
 mod messages;
 mod migrations;
 mod outbox;
+mod payment_links;
 mod question_vectors;
 mod read_pool;
 mod sessions;
@@ -272,6 +273,7 @@ impl Store {
                 ("question_vectors", question_vectors::MIGRATIONS),
                 ("assistant_calls", assistant_calls::MIGRATIONS),
                 ("ticket_attempts", ticket_attempts::MIGRATIONS),
+                ("payment_links", payment_links::MIGRATIONS),
             ],
         )?;
         Ok(store)
@@ -447,6 +449,34 @@ impl Store {
     /// Ticket attempts not in one of `states` (the unfinished ones), oldest first.
     pub fn ticket_attempts_except(&self, states: &[&str]) -> Result<Vec<String>, StoreError> {
         ticket_attempts::all_but(&self.conn, states)
+    }
+
+    /// Records a payment link (its JSON, its state and its payment's): durable when this returns.
+    pub fn put_payment_link(
+        &self,
+        out_trade_no: &str,
+        state: &str,
+        payment: &str,
+        body: &str,
+        updated_at_ms: i64,
+    ) -> Result<(), StoreError> {
+        payment_links::put(
+            &self.conn,
+            out_trade_no,
+            state,
+            payment,
+            body,
+            updated_at_ms,
+        )
+    }
+
+    pub fn payment_link(&self, out_trade_no: &str) -> Result<Option<String>, StoreError> {
+        payment_links::get(&self.conn, out_trade_no)
+    }
+
+    /// Payment links to settle or follow (see `payment_links::open`), oldest first.
+    pub fn open_payment_links(&self, open_payments: &[&str]) -> Result<Vec<String>, StoreError> {
+        payment_links::open(&self.conn, open_payments)
     }
 
     /// The agent's note about a customer, if there is one.

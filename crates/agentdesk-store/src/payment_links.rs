@@ -1,0 +1,68 @@
+//! `payment_links`: every payment link the agent asked for, recorded before its request leaves and
+//! updated with what became of it (the payments crate's journal for making each exactly once, and
+//! the list of payments still to follow). The record is kept as its crate's JSON; the record's state
+//! and the payment's are columns, so the ones to settle or follow are found without decoding.
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::StoreError;
+
+pub const MIGRATIONS: &[&str] = &["CREATE TABLE payment_links (
+        out_trade_no TEXT PRIMARY KEY,
+        state TEXT NOT NULL,
+        payment TEXT NOT NULL,
+        body TEXT NOT NULL,
+        updated_at_ms INTEGER NOT NULL
+    );
+    CREATE INDEX payment_links_by_state ON payment_links (state, payment);"];
+
+pub fn put(
+    conn: &Connection,
+    out_trade_no: &str,
+    state: &str,
+    payment: &str,
+    body: &str,
+    updated_at_ms: i64,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO payment_links (out_trade_no, state, payment, body, updated_at_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (out_trade_no) DO UPDATE SET state = ?2, payment = ?3, body = ?4, updated_at_ms = ?5",
+        params![out_trade_no, state, payment, body, updated_at_ms],
+    )?;
+    Ok(())
+}
+
+pub fn get(conn: &Connection, out_trade_no: &str) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT body FROM payment_links WHERE out_trade_no = ?1",
+            params![out_trade_no],
+            |row| row.get(0),
+        )
+        .optional()?)
+}
+
+/// Links still to settle (`sending`, `unknown`) or to follow (made, and the payment in one of
+/// `open_payments`), oldest first.
+pub fn open(conn: &Connection, open_payments: &[&str]) -> Result<Vec<String>, StoreError> {
+    let mut statement = conn
+        .prepare_cached("SELECT state, payment, body FROM payment_links ORDER BY updated_at_ms")?;
+    let rows = statement.query_map([], |row| {
+        Ok((
+            row.get::<_, String>(0)?,
+            row.get::<_, String>(1)?,
+            row.get::<_, String>(2)?,
+        ))
+    })?;
+    let mut bodies = Vec::new();
+    for row in rows {
+        let (state, payment, body) = row?;
+        let unsettled = state == "sending" || state == "unknown";
+        let followed = state == "created" && open_payments.contains(&payment.as_str());
+        if unsettled || followed {
+            bodies.push(body);
+        }
+    }
+    Ok(bodies)
+}
