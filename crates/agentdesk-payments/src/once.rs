@@ -78,32 +78,21 @@ impl PaymentJournal for MemoryJournal {
 /// The journal in a tenant's database (encrypted like the messages): durable across a crash, so a
 /// link whose request was on its way is settled, not made again, when the desk starts.
 pub struct DatabaseJournal {
-    database: agentdesk_store::Database,
-    store: Mutex<Option<agentdesk_store::Store>>,
+    connection: agentdesk_store::JournalConnection,
 }
 
 impl DatabaseJournal {
     pub fn new(database: agentdesk_store::Database) -> DatabaseJournal {
         DatabaseJournal {
-            database,
-            store: Mutex::new(None),
+            connection: agentdesk_store::JournalConnection::new(database),
         }
     }
 
-    /// Runs `work` on the journal's connection; a failure closes it, so the next call opens afresh.
     fn with_store<T>(
         &self,
         work: impl FnOnce(&agentdesk_store::Store) -> Result<T, agentdesk_store::StoreError>,
     ) -> Result<T, String> {
-        let mut slot = self.store.lock().unwrap_or_else(|p| p.into_inner());
-        if slot.is_none() {
-            *slot = Some(self.database.open().map_err(|e| e.to_string())?);
-        }
-        let result = work(slot.as_ref().expect("opened above"));
-        if result.is_err() {
-            *slot = None;
-        }
-        result.map_err(|e| e.to_string())
+        self.connection.with_store(work)
     }
 
     /// Links to settle (their request's outcome unknown) or to follow (made, not paid or closed

@@ -211,38 +211,27 @@ async fn finish(
 /// migrations) and opened again after a failure. Each save commits before it returns: a record
 /// that is on disk when `save` returns is what makes a crash harmless.
 pub struct DatabaseJournal {
-    database: agentdesk_store::Database,
-    store: std::sync::Mutex<Option<agentdesk_store::Store>>,
+    connection: agentdesk_store::JournalConnection,
 }
 
 impl DatabaseJournal {
     pub fn new(database: agentdesk_store::Database) -> DatabaseJournal {
         DatabaseJournal {
-            database,
-            store: std::sync::Mutex::new(None),
+            connection: agentdesk_store::JournalConnection::new(database),
         }
     }
 
-    /// Runs `work` on the journal's connection; a failure closes it, so the next call opens afresh.
     fn with_store<T>(
         &self,
         work: impl FnOnce(&agentdesk_store::Store) -> Result<T, agentdesk_store::StoreError>,
     ) -> Result<T, String> {
-        let mut slot = self.store.lock().unwrap_or_else(|p| p.into_inner());
-        if slot.is_none() {
-            *slot = Some(self.database.open().map_err(|e| e.to_string())?);
-        }
-        let result = work(slot.as_ref().expect("opened above"));
-        if result.is_err() {
-            *slot = None;
-        }
-        result.map_err(|e| e.to_string())
+        self.connection.with_store(work)
     }
 
     /// Closes the journal's connection (the next call opens it again): a closed workspace leaves no
     /// connection of its own behind on the database.
     pub fn release(&self) {
-        *self.store.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        self.connection.release();
     }
 
     /// Attempts not yet settled (sending, unknown, or created with steps left), oldest first.
