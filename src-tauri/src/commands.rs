@@ -14,6 +14,7 @@ use agentdesk_api::{
     CustomerTickets, ReplyDraft, SystemKind, TemplateField, TicketDetail, TicketFigures,
     TicketForm, TicketProgress, TicketRequest, TicketSystemView,
 };
+use agentdesk_api::{PaymentLinkRequest, PaymentOptions, PaymentPolicy, PaymentProgress};
 use agentdesk_domain::Message;
 use tauri::State;
 
@@ -655,6 +656,70 @@ pub async fn reply_ticket(
         .tickets()
         .reply_ticket(system, &ticket_id, reply)
         .await
+}
+
+/// What the conversation's payment button offers now (the merchant's systems, the policy).
+#[tauri::command]
+pub async fn payment_options(state: Shell<'_>) -> Result<PaymentOptions, ApiError> {
+    state.workbench().await?.payments().options().await
+}
+
+/// Makes a payment link and sends it to the customer, exactly once (the same `attempt_id` again
+/// is the same link); followed afterwards, its progress as events.
+#[tauri::command]
+pub async fn create_payment_link(
+    state: Shell<'_>,
+    request: PaymentLinkRequest,
+) -> Result<PaymentProgress, ApiError> {
+    state
+        .workbench()
+        .await?
+        .payments()
+        .create_link(request)
+        .await
+}
+
+/// The payment links of a session, oldest first.
+#[tauri::command]
+pub async fn session_payment_links(
+    state: Shell<'_>,
+    session_id: String,
+) -> Result<Vec<PaymentProgress>, ApiError> {
+    state
+        .workbench()
+        .await?
+        .payments()
+        .session_links(&session_id)
+        .await
+}
+
+/// Closes an unpaid payment link.
+#[tauri::command]
+pub async fn close_payment_link(
+    state: Shell<'_>,
+    out_trade_no: String,
+) -> Result<PaymentProgress, ApiError> {
+    state
+        .workbench()
+        .await?
+        .payments()
+        .close_link(&out_trade_no)
+        .await
+}
+
+/// The merchant's payment-link policy (supervisor).
+#[tauri::command]
+pub async fn payment_policy(state: Shell<'_>) -> Result<PaymentPolicy, ApiError> {
+    state.workbench().await?.payments().policy().await
+}
+
+/// Sets who may make payment links and the largest amount (supervisor), as saved.
+#[tauri::command]
+pub async fn set_payment_policy(
+    state: Shell<'_>,
+    policy: PaymentPolicy,
+) -> Result<PaymentPolicy, ApiError> {
+    state.workbench().await?.payments().set_policy(policy).await
 }
 
 // `visit_command_types`: every type above, for the window's generated bindings (see `bindings`).

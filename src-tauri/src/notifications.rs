@@ -108,6 +108,19 @@ fn notify(app: &AppHandle, state: &AppState, notice: &Notice) {
                 body,
             )
         }
+        Notice::PaymentReceived {
+            customer,
+            amount,
+            subject,
+            ..
+        } => (
+            word(zh, "desktop.paidTitle", &[("customer", customer)]),
+            word(
+                zh,
+                "desktop.paidBody",
+                &[("amount", amount), ("subject", subject)],
+            ),
+        ),
     };
     show(title, body, state.settings().notification_sound);
 }

@@ -49,3 +49,11 @@ export function orderMessage(order: OrderView, language: Language): string {
   ].filter((part): part is string => part !== null);
   return t("customerMessages.order", { id: order.id, details: parts.join(t("customerMessages.partSeparator")) });
 }
+
+/** The words sent with a payment link: `link` keeps `{link}` for the core to put the link in;
+ * `scan` goes under the QR image of a code the customer scans in WeChat. */
+export function paymentMessages(amount: string, subject: string, minutes: number, language: Language): { link: string; scan: string } {
+  const t = i18n.getFixedT(language);
+  const words = { amount, subject, minutes, link: "{link}" };
+  return { link: t("customerMessages.paymentLink", words), scan: t("customerMessages.paymentScan", words) };
+}

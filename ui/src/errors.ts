@@ -20,6 +20,9 @@ export function describeError(error: unknown): string {
     if ("system" in details) problemWords.system = i18n.t(`tickets.systems.${details.system}`);
     words.problem = i18n.t(`tickets.problems.${problem}`, problemWords);
   }
+  if ("provider" in params) words.provider = i18n.t(`payments.providers.${params.provider}`);
+  if ("issue" in params) words.issue = i18n.t(`payments.amountIssues.${params.issue}`, { limit: params.limit });
+  if ("state" in params) words.state = i18n.t(`payments.states.${params.state}`);
   // A ticket system's refusal: the fact sheet's words in the agent's language.
   if ("words" in params) words.words = i18n.language.startsWith("zh") ? params.words.zh : params.words.en;
   return i18n.t(`errors.reasons.${key}`, words);

@@ -13,6 +13,7 @@ mod database_key;
 mod demo;
 mod health;
 mod images;
+mod payments;
 mod provisioning;
 mod services;
 mod settings;
@@ -35,6 +36,9 @@ pub use agentdesk_customer360::{
     TrackingEventView,
 };
 pub use agentdesk_knowledge::{set_model_folders, KbSuggestionView, Knowledge};
+pub use agentdesk_payments::{
+    PaymentDesk, PaymentLinkRequest, PaymentOptions, PaymentPolicy, Provider as PaymentProvider,
+};
 pub use agentdesk_reports::{
     export_folder, AgentFigures, AgentGroup, AgentTimeline, DashboardQuery, DashboardTotals,
     DashboardView, DayFigures, Reports, SatisfactionFigures, StaffStatus, StatusSpan,
@@ -48,8 +52,9 @@ pub use agentdesk_tickets::{
 pub use agentdesk_workspace::{
     ApiError, ApiHealthAlert, AssistEvent, AssistOutcome, AssistStep, AssistantOff, Bus,
     CitedArticle, DeskEvent, DraftProblem, ErrorCode, ErrorReason, Feature, IndexingProgress,
-    KeyKind, Notice, NoticePolicy, SessionMood, Subscription, TicketProgress, TicketState,
-    Workspace, WorkspaceMode, WorkspaceOptions, DEFAULT_RISK_THRESHOLD,
+    KeyKind, Notice, NoticePolicy, PaymentLinkState, PaymentProgress, SessionMood, Subscription,
+    TicketProgress, TicketState, Workspace, WorkspaceMode, WorkspaceOptions,
+    DEFAULT_RISK_THRESHOLD,
 };
 pub use connectors::{ChosenConnectors, ConnectorCatalog, ConnectorProbe, ConnectorView};
 pub use conversations::{

@@ -9,6 +9,7 @@ use agentdesk_assistant::{Assistant, ProviderSlot};
 use agentdesk_customer360::{CustomerSources, Customers};
 use agentdesk_http::HttpClient;
 use agentdesk_knowledge::Knowledge;
+use agentdesk_payments::PaymentDesk;
 use agentdesk_reports::Reports;
 use agentdesk_sobot::client::UnionClient;
 use agentdesk_tickets::TicketDesk;
@@ -16,6 +17,7 @@ use agentdesk_workspace::Workspace;
 
 use crate::conversations::Conversations;
 use crate::images::PlatformImages;
+use crate::payments::PaymentSystems;
 use crate::supervision::Supervision;
 use crate::tickets::TicketPlan;
 
@@ -30,6 +32,8 @@ pub(crate) struct AccountServices {
     /// The ticket systems' client, and which systems each merchant uses.
     pub tickets_http: HttpClient,
     pub tickets: TicketPlan,
+    /// The payment systems, and which merchants take each.
+    pub payments: PaymentSystems,
 }
 
 pub(crate) struct WorkspaceServices {
@@ -41,6 +45,7 @@ pub(crate) struct WorkspaceServices {
     pub reports: Arc<Reports>,
     pub supervision: Arc<Supervision>,
     pub tickets: Arc<TicketDesk>,
+    pub payments: Arc<PaymentDesk>,
 }
 
 impl WorkspaceServices {
@@ -71,6 +76,10 @@ impl WorkspaceServices {
                 account.tickets_http.clone(),
                 account.tickets.for_tenant(&workspace.tenant_id()),
             ),
+            payments: PaymentDesk::start(
+                workspace.clone(),
+                account.payments.for_tenant(&workspace.tenant_id()),
+            ),
             customers,
             knowledge,
             assistant,
@@ -79,12 +88,13 @@ impl WorkspaceServices {
     }
 
     /// Ends everything of the workspace: the assistant's calls (recorded first), the mood judge and
-    /// the understanding, then the engine; the tickets' background work ends with it (an attempt
-    /// still unsettled stays in the journal for the next start).
+    /// the understanding, then the engine; the tickets' and payments' background work ends with it
+    /// (an attempt or link still unsettled stays in its journal for the next start).
     pub(crate) async fn close(&self) {
         self.assistant.close().await;
         self.knowledge.close();
         self.workspace.close().await;
         self.tickets.close().await;
+        self.payments.close().await;
     }
 }

@@ -16,6 +16,7 @@ use agentdesk_engine::EngineHandle;
 use agentdesk_http::{CallLedger, CallRecord, HttpContext, HttpSettings};
 use agentdesk_knowledge::Knowledge;
 use agentdesk_llm::Provider;
+use agentdesk_payments::PaymentDesk;
 use agentdesk_reports::Reports;
 use agentdesk_sobot::client::{UnionClient, UnionCredentials};
 use agentdesk_sobot::AgentCredentials;
@@ -41,6 +42,10 @@ const LLM_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 
 /// How long a ticket system's call may take (an upload of a few MB included).
 const TICKET_CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// How long a payment system's call may take (Alipay's and WeChat's answer within seconds; a
+/// lost answer is settled by a query, so waiting longer gains nothing).
+const PAYMENT_CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
 
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct SessionSummary {
@@ -108,6 +113,8 @@ pub(crate) struct AccountParts {
     pub provider: Option<Provider>,
     /// Which ticket systems each merchant uses.
     pub tickets: crate::tickets::TicketPlan,
+    /// Which payment systems each merchant takes.
+    pub payments: crate::payments::PaymentPlan,
 }
 
 /// How the workbench reaches outside systems and what it learns of them: every call goes into one
@@ -254,6 +261,7 @@ impl Workbench {
                     accounts.keychain(),
                 )
                 .await,
+                payments: crate::payments::PaymentPlan::default(),
             },
             outside,
             clock,
@@ -293,6 +301,12 @@ impl Workbench {
                 .client(HttpSettings::within(TICKET_CALL_TIMEOUT))
                 .map_err(|e| ApiError::new(ErrorCode::NotReady, e.to_string()))?,
             tickets: parts.tickets,
+            payments: parts.payments.build(
+                &outside
+                    .desk
+                    .client(HttpSettings::within(PAYMENT_CALL_TIMEOUT))
+                    .map_err(|e| ApiError::new(ErrorCode::NotReady, e.to_string()))?,
+            ),
         };
         #[cfg(feature = "demo")]
         if let Some(sandbox) = &parts.sandbox {
@@ -377,6 +391,11 @@ impl Workbench {
     /// The supervisor's screens (see [`Supervision`]).
     pub fn supervision(&self) -> Arc<Supervision> {
         self.on_screen().supervision.clone()
+    }
+
+    /// Payment links from the conversation (see [`PaymentDesk`]).
+    pub fn payments(&self) -> Arc<PaymentDesk> {
+        self.on_screen().payments.clone()
     }
 
     /// Tickets from the conversation (see [`TicketDesk`]).
@@ -748,6 +767,7 @@ impl Workbench {
                 sources,
                 keys: DatabaseKeys::new(keychain, true),
                 tickets: crate::tickets::TicketPlan::demo(&info.tickets),
+                payments: crate::payments::PaymentPlan::demo(&info.payments),
                 sandbox: Some(sandbox),
                 provider: None,
             },

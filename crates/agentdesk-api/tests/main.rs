@@ -11,6 +11,7 @@ mod demo;
 mod encryption;
 mod full_disk;
 mod knowledge;
+mod payments;
 mod supervisor;
 mod tenants;
 mod tickets;

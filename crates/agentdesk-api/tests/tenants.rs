@@ -234,7 +234,8 @@ async fn after_a_switch_nothing_of_the_previous_merchant_reaches_a_subscriber() 
         if let DeskEvent::Notice { notice, .. } = &event {
             let (Notice::NewSession { session_id, .. }
             | Notice::NewMessage { session_id, .. }
-            | Notice::UpsetCustomer { session_id, .. }) = notice;
+            | Notice::UpsetCustomer { session_id, .. }
+            | Notice::PaymentReceived { session_id, .. }) = notice;
             assert!(!home_sessions.contains(session_id), "{notice:?}");
         }
         assert!(

@@ -26,6 +26,7 @@ pub enum AlipayLinkKind {
     Wap,
 }
 
+#[derive(Debug, Clone)]
 pub struct AlipaySettings {
     /// The gateway's full address (`https://openapi.alipay.com/gateway.do`).
     pub gateway: String,

@@ -67,9 +67,10 @@ fn decode_base64(text: &str) -> Result<Vec<u8>, base64::DecodeError> {
     base64::engine::general_purpose::STANDARD.decode(compact)
 }
 
-/// The merchant's private key: signs requests.
+/// The merchant's private key: signs requests. Cloned, it is the same key (shared, never copied).
+#[derive(Clone)]
 pub struct MerchantKey {
-    pair: RsaKeyPair,
+    pair: std::sync::Arc<RsaKeyPair>,
 }
 
 impl std::fmt::Debug for MerchantKey {
@@ -96,7 +97,9 @@ impl MerchantKey {
                 "the private key is not an RSA key AgentDesk can sign with ({e}); the payment systems need RSA 2048 (PKCS#8 or PKCS#1)"
             ))
         })?;
-        Ok(MerchantKey { pair })
+        Ok(MerchantKey {
+            pair: std::sync::Arc::new(pair),
+        })
     }
 
     /// base64(SHA256withRSA(message)), PKCS#1 v1.5: deterministic, so a published example's

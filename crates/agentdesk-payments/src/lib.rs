@@ -11,9 +11,11 @@
 
 pub mod alipay;
 mod amount;
+mod desk;
 mod error;
 pub mod keys;
 pub mod once;
+mod qr;
 pub mod wechat;
 
 use serde::{Deserialize, Serialize};
@@ -21,6 +23,7 @@ use ts_rs::TS;
 
 pub use alipay::{Alipay, AlipayLinkKind, AlipaySettings};
 pub use amount::{AmountError, Fen, LARGEST_FEN};
+pub use desk::{payment_error, PaymentDesk, PaymentLinkRequest, PaymentOptions, PaymentPolicy};
 pub use error::PaymentError;
 pub use keys::{Certificate, KeyError, MerchantKey, ProviderKey};
 pub use wechat::{WechatPay, WechatPaySettings, WechatPayVerifier};
@@ -28,6 +31,7 @@ pub use wechat::{WechatPay, WechatPaySettings, WechatPayVerifier};
 /// A payment system.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
+#[ts(rename = "PaymentProvider")]
 pub enum Provider {
     Alipay,
     Wechat,
@@ -208,6 +212,13 @@ pub struct PaymentStatus {
     pub known: bool,
 }
 
+/// A merchant's payment system as settings (keys included), to be built with the HTTP client.
+#[derive(Debug, Clone)]
+pub enum PaymentSetup {
+    Alipay(AlipaySettings),
+    Wechat(WechatPaySettings),
+}
+
 /// One merchant's payment system, set up.
 pub enum PaymentSystem {
     Alipay(Alipay),
@@ -215,6 +226,19 @@ pub enum PaymentSystem {
 }
 
 impl PaymentSystem {
+    /// The client of `setup` (its settings checked: addresses, ids).
+    pub fn new(
+        http: agentdesk_http::HttpClient,
+        setup: PaymentSetup,
+    ) -> Result<PaymentSystem, PaymentError> {
+        Ok(match setup {
+            PaymentSetup::Alipay(settings) => PaymentSystem::Alipay(Alipay::new(http, settings)?),
+            PaymentSetup::Wechat(settings) => {
+                PaymentSystem::Wechat(WechatPay::new(http, settings)?)
+            }
+        })
+    }
+
     pub fn provider(&self) -> Provider {
         match self {
             PaymentSystem::Alipay(_) => Provider::Alipay,

@@ -41,6 +41,20 @@ pub struct PaymentRecord {
     /// Where the payment stands, as last seen.
     pub payment: PaymentState,
     pub error: Option<String>,
+    /// The conversation it was made for and what it says there (none from the CLI).
+    #[serde(default)]
+    pub conversation: Option<LinkConversation>,
+}
+
+/// Where a link goes once made, fixed with the order so a link settled after a crash reaches the
+/// same customer with the same words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkConversation {
+    pub session_id: String,
+    /// The message with the link (`{link}` stands for it) for a link the customer taps.
+    pub link_message: String,
+    /// The message under the QR image for a code the customer must scan (WeChat Pay Native).
+    pub scan_message: String,
 }
 
 /// Where records are kept (the tenant's database in the app). A save returns once it is durable.
@@ -104,6 +118,29 @@ impl DatabaseJournal {
             .filter_map(|body| serde_json::from_str(body).ok())
             .collect())
     }
+
+    /// Links made and then closed by the agent, oldest first.
+    pub fn closed_links(&self) -> Result<Vec<PaymentRecord>, String> {
+        let bodies = self.with_store(|store| store.closed_payment_links())?;
+        Ok(bodies
+            .iter()
+            .filter_map(|body| serde_json::from_str(body).ok())
+            .collect())
+    }
+
+    /// Every link made for `session_id`, oldest first.
+    pub fn session_links(&self, session_id: &str) -> Result<Vec<PaymentRecord>, String> {
+        let bodies = self.with_store(|store| store.session_payment_links(session_id))?;
+        Ok(bodies
+            .iter()
+            .filter_map(|body| serde_json::from_str(body).ok())
+            .collect())
+    }
+
+    /// Lets the database go (the workspace is closing); the next use opens it again.
+    pub fn release(&self) {
+        self.connection.release();
+    }
 }
 
 impl PaymentJournal for DatabaseJournal {
@@ -124,9 +161,11 @@ impl PaymentJournal for DatabaseJournal {
             use agentdesk_domain::Clock as _;
             agentdesk_domain::SystemClock.now().as_i64()
         };
+        let session = record.conversation.as_ref().map(|c| c.session_id.as_str());
         self.with_store(|store| {
             store.put_payment_link(
                 &record.order.out_trade_no,
+                session,
                 state.as_str().unwrap_or_default(),
                 payment.as_str().unwrap_or_default(),
                 &body,
@@ -149,6 +188,16 @@ pub async fn create_once(
     journal: &dyn PaymentJournal,
     system: &PaymentSystem,
     order: &PaymentOrder,
+) -> Result<PaymentLink, PaymentError> {
+    create_once_for(journal, system, order, None).await
+}
+
+/// As `create_once`, the link meant for a conversation (recorded with the order on the first try).
+pub async fn create_once_for(
+    journal: &dyn PaymentJournal,
+    system: &PaymentSystem,
+    order: &PaymentOrder,
+    conversation: Option<LinkConversation>,
 ) -> Result<PaymentLink, PaymentError> {
     order.validate()?;
     let number = &order.out_trade_no;
@@ -176,6 +225,7 @@ pub async fn create_once(
             link: None,
             payment: PaymentState::Waiting,
             error: None,
+            conversation,
         },
     };
     match entry.state {

@@ -46,6 +46,7 @@ impl WechatPayVerifier {
     }
 }
 
+#[derive(Debug, Clone)]
 pub struct WechatPaySettings {
     /// `https://api.mch.weixin.qq.com`.
     pub base_url: String,

@@ -457,6 +457,7 @@ impl Store {
     pub fn put_payment_link(
         &self,
         out_trade_no: &str,
+        session_id: Option<&str>,
         state: &str,
         payment: &str,
         body: &str,
@@ -465,6 +466,7 @@ impl Store {
         payment_links::put(
             &self.conn,
             out_trade_no,
+            session_id,
             state,
             payment,
             body,
@@ -474,6 +476,16 @@ impl Store {
 
     pub fn payment_link(&self, out_trade_no: &str) -> Result<Option<String>, StoreError> {
         payment_links::get(&self.conn, out_trade_no)
+    }
+
+    /// Payment links made and then closed, oldest first.
+    pub fn closed_payment_links(&self) -> Result<Vec<String>, StoreError> {
+        payment_links::closed(&self.conn)
+    }
+
+    /// Every payment link made for `session_id`, first asked for first.
+    pub fn session_payment_links(&self, session_id: &str) -> Result<Vec<String>, StoreError> {
+        payment_links::of_session(&self.conn, session_id)
     }
 
     /// Payment links to settle or follow (see `payment_links::open`), oldest first.

@@ -7,28 +7,34 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::StoreError;
 
-pub const MIGRATIONS: &[&str] = &["CREATE TABLE payment_links (
+pub const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE payment_links (
         out_trade_no TEXT PRIMARY KEY,
         state TEXT NOT NULL,
         payment TEXT NOT NULL,
         body TEXT NOT NULL,
         updated_at_ms INTEGER NOT NULL
     );
-    CREATE INDEX payment_links_by_state ON payment_links (state, payment);"];
+    CREATE INDEX payment_links_by_state ON payment_links (state, payment);",
+    // The conversation a link was made for (none from the CLI), to show a session's links.
+    "ALTER TABLE payment_links ADD COLUMN session_id TEXT;
+    CREATE INDEX payment_links_by_session ON payment_links (session_id);",
+];
 
 pub fn put(
     conn: &Connection,
     out_trade_no: &str,
+    session_id: Option<&str>,
     state: &str,
     payment: &str,
     body: &str,
     updated_at_ms: i64,
 ) -> Result<(), StoreError> {
     conn.execute(
-        "INSERT INTO payment_links (out_trade_no, state, payment, body, updated_at_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5)
+        "INSERT INTO payment_links (out_trade_no, state, payment, body, updated_at_ms, session_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (out_trade_no) DO UPDATE SET state = ?2, payment = ?3, body = ?4, updated_at_ms = ?5",
-        params![out_trade_no, state, payment, body, updated_at_ms],
+        params![out_trade_no, state, payment, body, updated_at_ms, session_id],
     )?;
     Ok(())
 }
@@ -65,4 +71,21 @@ pub fn open(conn: &Connection, open_payments: &[&str]) -> Result<Vec<String>, St
         }
     }
     Ok(bodies)
+}
+
+/// Every link made for `session_id`, in the order they were first asked for.
+pub fn of_session(conn: &Connection, session_id: &str) -> Result<Vec<String>, StoreError> {
+    let mut statement =
+        conn.prepare_cached("SELECT body FROM payment_links WHERE session_id = ?1 ORDER BY rowid")?;
+    let rows = statement.query_map(params![session_id], |row| row.get::<_, String>(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Links made and then closed, oldest first.
+pub fn closed(conn: &Connection) -> Result<Vec<String>, StoreError> {
+    let mut statement = conn.prepare_cached(
+        "SELECT body FROM payment_links WHERE state = 'created' AND payment = 'closed' ORDER BY updated_at_ms",
+    )?;
+    let rows = statement.query_map([], |row| row.get::<_, String>(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }

@@ -131,6 +131,44 @@ pub enum ErrorReason {
     TicketDraft {
         problem: DraftProblem,
     },
+    /// Payment links are off for this merchant (a supervisor turns them on).
+    PaymentsOff,
+    /// The supervisor has not allowed this agent to make payment links.
+    PaymentNotAllowed,
+    /// The merchant has no such payment system set up.
+    NoPaymentSystem {
+        provider: String,
+    },
+    /// The amount cannot be asked for (`issue`): `not_an_amount`, `too_precise` (three decimals), `zero`,
+    /// `too_large` (over what a link can carry) or `over_limit` (over the supervisor's `limit`).
+    PaymentAmount {
+        issue: String,
+        limit: String,
+    },
+    /// A payment system could not be reached: nothing was made.
+    PaymentUnreachable {
+        provider: String,
+    },
+    /// A payment system did not answer (or its answer could not be believed): the link may exist,
+    /// and is looked up before it is asked for again.
+    PaymentNoAnswer {
+        provider: String,
+    },
+    /// A payment system refused, in its own words (`said`, as it gave them) and code.
+    PaymentRefused {
+        provider: String,
+        code: String,
+        said: String,
+    },
+    /// A payment system's answer was not signed by its key: the merchant's settings hold the
+    /// wrong public key or certificate.
+    PaymentUnverified {
+        provider: String,
+    },
+    /// The payment is already paid or closed: nothing was sent or closed.
+    PaymentSettled {
+        state: String,
+    },
 }
 
 /// A system's refusal in both languages (boxed: an error stays small to pass around).

@@ -56,6 +56,12 @@ pub enum DeskEvent {
         workspace: u64,
         progress: TicketProgress,
     },
+    /// A payment link was asked for, made, paid, closed...
+    Payment {
+        #[ts(type = "number")]
+        workspace: u64,
+        link: PaymentProgress,
+    },
     /// The API health alert was raised or cleared (it belongs to the account, no workspace).
     ApiHealth { alert: ApiHealthAlert },
 }
@@ -70,7 +76,8 @@ impl DeskEvent {
             | DeskEvent::Assist { workspace, .. }
             | DeskEvent::Resync { workspace, .. }
             | DeskEvent::Notice { workspace, .. }
-            | DeskEvent::Ticket { workspace, .. } => Some(*workspace),
+            | DeskEvent::Ticket { workspace, .. }
+            | DeskEvent::Payment { workspace, .. } => Some(*workspace),
             DeskEvent::ApiHealth { .. } => None,
         }
     }
@@ -102,6 +109,49 @@ pub struct TicketProgress {
     pub number: Option<String>,
     pub url: Option<String>,
     /// Why it was not created, or why it is being checked.
+    pub error: Option<crate::ApiError>,
+}
+
+/// Where a payment link is: being made, being looked up (an answer was lost: the provider is asked
+/// before anything is sent again), not made, or made and then waiting, paid, closed (by the agent or
+/// the provider), expired (AgentDesk closed it when its time was up), refunded, or failed (the
+/// customer's payment failed; they may try again).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentLinkState {
+    Creating,
+    Checking,
+    NotCreated,
+    Waiting,
+    Paid,
+    Closed,
+    Expired,
+    Refunded,
+    Failed,
+}
+
+/// A payment link of a conversation, for the window.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct PaymentProgress {
+    /// The merchant's order number: the link's identity.
+    pub out_trade_no: String,
+    pub session_id: Option<String>,
+    /// `alipay` or `wechat`.
+    pub provider: String,
+    /// Yuan with two decimals (`12.34`).
+    pub amount: String,
+    pub subject: String,
+    pub state: PaymentLinkState,
+    /// Once made: what the customer opens (a URL) or scans (WeChat's `weixin://` code).
+    pub link: Option<String>,
+    /// The link must be scanned (sent as a QR image), not tapped.
+    pub scan_only: bool,
+    /// When it stops being payable (ms).
+    #[ts(type = "number")]
+    pub expires_at_ms: i64,
+    /// What was paid, once paid.
+    pub paid_amount: Option<String>,
+    /// Why it was not made, or why it is being looked up.
     pub error: Option<crate::ApiError>,
 }
 
@@ -166,6 +216,14 @@ pub enum Notice {
         customer: String,
         percent: u8,
         cues: Vec<String>,
+    },
+    /// A customer paid a payment link.
+    PaymentReceived {
+        session_id: String,
+        customer: String,
+        /// Yuan with two decimals.
+        amount: String,
+        subject: String,
     },
 }
 

@@ -20,6 +20,7 @@ pub use error::{
 };
 pub use events::{
     ApiHealthAlert, AssistEvent, AssistOutcome, AssistStep, CitedArticle, DeskEvent, Feature,
-    IndexingProgress, Notice, SessionMood, TicketProgress, TicketState,
+    IndexingProgress, Notice, PaymentLinkState, PaymentProgress, SessionMood, TicketProgress,
+    TicketState,
 };
 pub use workspace::{ConnectionObserver, Workspace, WorkspaceMode, WorkspaceOptions};

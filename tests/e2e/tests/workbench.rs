@@ -1559,3 +1559,100 @@ async fn a_ticket_with_the_customer_s_photo_is_created_once_listed_and_solved_by
     })
     .await;
 }
+
+impl Run {
+    /// The payments the sandbox's Alipay and WeChat Pay hold (`GET /__sandbox/payments`).
+    async fn held_payments(&self) -> Result<Vec<Value>, String> {
+        let held: Value = self
+            .http
+            .get(format!("{}/__sandbox/payments", self.sandbox.base_url()))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?
+            .json()
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(held["orders"].as_array().cloned().unwrap_or_default())
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs a display and tauri-driver: run scripts/e2e.sh"]
+async fn a_payment_link_is_sent_paid_in_the_sandbox_and_shown_paid() {
+    with_app("payment-link", |run| {
+        Box::pin(async move {
+            let cid = run.visitor("王芳", "耳机延保怎么付款？").await;
+            run.open_session(&cid).await;
+            run.click("[data-testid=open-payment]").await?;
+            let amount = run
+                .app
+                .wait_for("[data-testid=payment-amount]", WAIT)
+                .await?;
+            run.app.type_text(&amount, "12.34").await?;
+            let subject = run
+                .app
+                .wait_for("[data-testid=payment-subject]", WAIT)
+                .await?;
+            run.app.type_text(&subject, "耳机延保一年").await?;
+            run.click("[data-testid=payment-submit]").await?;
+
+            // The link reaches the customer once, in the language they write in.
+            run.app
+                .wait_for("[data-testid=payment-link][data-state=waiting]", WAIT)
+                .await?;
+            let deadline = tokio::time::Instant::now() + WAIT;
+            let sent = loop {
+                let items = run.agent_messages(&cid).await?;
+                if !items.is_empty() || tokio::time::Instant::now() > deadline {
+                    break items;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            };
+            check(
+                sent.len() == 1
+                    && sent[0]["content"].as_str().is_some_and(|c| {
+                        c.starts_with("请在 30 分钟内支付 ¥12.34（耳机延保一年）：http")
+                    }),
+                format!("the link must reach the customer once, in Chinese: {sent:?}"),
+            )?;
+            let held = run.held_payments().await?;
+            check(
+                held.len() == 1,
+                format!("one order at the payment system: {held:?}"),
+            )?;
+            let number = held[0]["out_trade_no"]
+                .as_str()
+                .ok_or("an order without its number")?
+                .to_string();
+
+            // Paid on the customer's phone (the sandbox's control): the conversation shows it
+            // paid and the agent is told on the desktop.
+            let paid = run
+                .http
+                .post(format!(
+                    "{}/__sandbox/payments/{number}/pay",
+                    run.sandbox.base_url()
+                ))
+                .json(&json!({}))
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            check(
+                paid.status().is_success(),
+                format!("the sandbox refused to pay: {}", paid.status()),
+            )?;
+            run.app
+                .wait_for("[data-testid=payment-link][data-state=paid]", WAIT)
+                .await?;
+            run.text_until("[data-testid=payment-state]", |t| {
+                t == "已付款" || t == "Paid"
+            })
+            .await?;
+            run.app
+                .screenshot(&screenshots().join("payment-link-paid.png"))
+                .await?;
+            notified(&["王芳 已付款", "王芳 paid"]).await
+        })
+    })
+    .await;
+}

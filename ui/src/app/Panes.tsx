@@ -1,8 +1,8 @@
 // The workbench's three panes: the session queue; in the centre the open conversation's header and
-// actions, the anger warning, the messages, the assistant and the composer (or a line saying nothing
-// is open); and the details beside it (customer, knowledge, notes).
+// actions, its payment links, the anger warning, the messages, the assistant and the composer (or a
+// line saying nothing is open); and the details beside it (customer, knowledge, notes).
 
-import { type RefObject, useCallback, useMemo } from "react";
+import { type RefObject, useCallback, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import type { Backend } from "../backend/backend";
@@ -11,6 +11,8 @@ import { AssistantPanel, type AssistantPanelHandle } from "../components/assista
 import { Composer, type ComposerHandle } from "../components/Composer";
 import { Conversation } from "../components/Conversation";
 import { DetailsPanel } from "../components/DetailsPanel";
+import { PaymentDialog } from "../components/payments/PaymentDialog";
+import { PaymentLinks } from "../components/payments/PaymentLinks";
 import { SessionActions } from "../components/SessionActions";
 import { SessionList, type SessionListHandle } from "../components/SessionList";
 import { customerLanguage } from "../customerMessages";
@@ -61,6 +63,7 @@ export function Panes(props: {
         onNotice={props.onNotice}
         onEnd={props.onEnd}
         onCreateTicket={props.onCreateTicket}
+        customerLanguage={language}
       />
       <DetailsPanel
         session={selected}
@@ -88,6 +91,7 @@ function ConversationPane({
   onNotice,
   onEnd,
   onCreateTicket,
+  customerLanguage,
 }: {
   state: WorkbenchState;
   session: Session | undefined;
@@ -101,8 +105,12 @@ function ConversationPane({
   onNotice: (notice: string) => void;
   onEnd: () => Promise<void>;
   onCreateTicket: () => void;
+  customerLanguage: Language;
 }) {
   const { t } = useTranslation();
+  // The payment link dialog, for the session it was opened on.
+  const [paying, setPaying] = useState<string | null>(null);
+  const openPayment = useCallback(() => setPaying(session?.id ?? null), [session?.id]);
   const readReply = useCallback(() => composer.current?.text() ?? "", [composer]);
   return (
     <main className="centre" aria-label={t("conversation.label")}>
@@ -118,8 +126,19 @@ function ConversationPane({
               onNotice={onNotice}
               onEnd={onEnd}
               onCreateTicket={onCreateTicket}
+              onCreatePayment={openPayment}
             />
+            {paying === session.id && (
+              <PaymentDialog
+                backend={backend}
+                session={session}
+                customerLanguage={customerLanguage}
+                onClose={() => setPaying(null)}
+                onSent={onNotice}
+              />
+            )}
           </header>
+          <PaymentLinks backend={backend} sessionId={session.id} onError={onError} />
           {open.mood?.warn && (
             <div className="warning" role="alert" data-testid="sentiment-warning">
               {t("mood.warning", { percent: Math.round(open.mood.risk * 100) })}

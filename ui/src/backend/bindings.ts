@@ -317,7 +317,7 @@ export type DeliveryFailure = "sensitive_word" | "session_ended" | "refused";
 
 export type DeliveryStatus = "pending" | "sent" | "failed" | "unknown";
 
-export type DeskEvent = { "kind": "domain", workspace: number, event: DomainEvent, } | { "kind": "mood", workspace: number, mood: SessionMood, } | { "kind": "indexing", workspace: number, progress: IndexingProgress, } | { "kind": "assist", workspace: number, step: AssistEvent, } | { "kind": "resync", workspace: number, skipped: number, } | { "kind": "notice", workspace: number, notice: Notice, } | { "kind": "ticket", workspace: number, progress: TicketProgress, } | { "kind": "api_health", alert: ApiHealthAlert, };
+export type DeskEvent = { "kind": "domain", workspace: number, event: DomainEvent, } | { "kind": "mood", workspace: number, mood: SessionMood, } | { "kind": "indexing", workspace: number, progress: IndexingProgress, } | { "kind": "assist", workspace: number, step: AssistEvent, } | { "kind": "resync", workspace: number, skipped: number, } | { "kind": "notice", workspace: number, notice: Notice, } | { "kind": "ticket", workspace: number, progress: TicketProgress, } | { "kind": "payment", workspace: number, link: PaymentProgress, } | { "kind": "api_health", alert: ApiHealthAlert, };
 
 export type Dictionary = { categories: Array<Category>, levels: Array<Named>, statuses: Array<Named>, groups: Array<Named>, agents: Array<Named>, };
 
@@ -349,7 +349,7 @@ meets_target: boolean, };
 
 export type ErrorCode = "invalid_input" | "not_found" | "offline" | "platform" | "storage" | "not_ready" | "keychain";
 
-export type ErrorReason = { "key": "general" } | { "key": "assistant_off", why: AssistantOff, } | { "key": "still_starting" } | { "key": "no_session", session: string, } | { "key": "image_outside_platform" } | { "key": "image_too_large", max_mb: number, } | { "key": "image_not_shown", mime: string, } | { "key": "image_unreachable" } | { "key": "image_not_base64" } | { "key": "account_exists", name: string, } | { "key": "account_name_spaces" } | { "key": "no_account", name: string, } | { "key": "account_key_missing", name: string, which: KeyKind, } | { "key": "not_a_date", text: string, } | { "key": "range_reversed" } | { "key": "range_too_long", days: number, } | { "key": "range_in_future" } | { "key": "summary_length", max: number, } | { "key": "audit_retention_range", min: number, max: number, } | { "key": "mood_threshold_range", min: number, max: number, } | { "key": "tenant_disabled", name: string, } | { "key": "no_tenant", tenant: string, } | { "key": "no_union_account" } | { "key": "not_on_union" } | { "key": "already_rated" } | { "key": "channel_cannot_rate" } | { "key": "rating_needs_customer_message" } | { "key": "customer_not_loaded" } | { "key": "no_export_folder" } | { "key": "no_update_waiting" } | { "key": "update_failed" } | { "key": "bad_message_id" } | { "key": "unknown_busy_reason" } | { "key": "no_ticket_system", system: string, } | { "key": "ticket_unreachable", system: string, } | { "key": "ticket_no_answer", system: string, } | { "key": "ticket_http", system: string, status: number, } | { "key": "ticket_refused", system: string, code: string, words: RefusalWords, } | { "key": "ticket_garbled", system: string, } | { "key": "ticket_draft", problem: DraftProblem, };
+export type ErrorReason = { "key": "general" } | { "key": "assistant_off", why: AssistantOff, } | { "key": "still_starting" } | { "key": "no_session", session: string, } | { "key": "image_outside_platform" } | { "key": "image_too_large", max_mb: number, } | { "key": "image_not_shown", mime: string, } | { "key": "image_unreachable" } | { "key": "image_not_base64" } | { "key": "account_exists", name: string, } | { "key": "account_name_spaces" } | { "key": "no_account", name: string, } | { "key": "account_key_missing", name: string, which: KeyKind, } | { "key": "not_a_date", text: string, } | { "key": "range_reversed" } | { "key": "range_too_long", days: number, } | { "key": "range_in_future" } | { "key": "summary_length", max: number, } | { "key": "audit_retention_range", min: number, max: number, } | { "key": "mood_threshold_range", min: number, max: number, } | { "key": "tenant_disabled", name: string, } | { "key": "no_tenant", tenant: string, } | { "key": "no_union_account" } | { "key": "not_on_union" } | { "key": "already_rated" } | { "key": "channel_cannot_rate" } | { "key": "rating_needs_customer_message" } | { "key": "customer_not_loaded" } | { "key": "no_export_folder" } | { "key": "no_update_waiting" } | { "key": "update_failed" } | { "key": "bad_message_id" } | { "key": "unknown_busy_reason" } | { "key": "no_ticket_system", system: string, } | { "key": "ticket_unreachable", system: string, } | { "key": "ticket_no_answer", system: string, } | { "key": "ticket_http", system: string, status: number, } | { "key": "ticket_refused", system: string, code: string, words: RefusalWords, } | { "key": "ticket_garbled", system: string, } | { "key": "ticket_draft", problem: DraftProblem, } | { "key": "payments_off" } | { "key": "payment_not_allowed" } | { "key": "no_payment_system", provider: string, } | { "key": "payment_amount", issue: string, limit: string, } | { "key": "payment_unreachable", provider: string, } | { "key": "payment_no_answer", provider: string, } | { "key": "payment_refused", provider: string, code: string, said: string, } | { "key": "payment_unverified", provider: string, } | { "key": "payment_settled", state: string, };
 
 export type Feature = "draft" | "summary" | "translate" | "rewrite";
 
@@ -428,7 +428,11 @@ export type MessageKind = "text" | "image" | "voice" | "file" | "video" | "other
 
 export type Named = { value: string, name: string, };
 
-export type Notice = { "kind": "new_session", session_id: string, customer: string, } | { "kind": "new_message", session_id: string, customer: string, preview: string, } | { "kind": "upset_customer", session_id: string, customer: string, percent: number, cues: Array<string>, };
+export type Notice = { "kind": "new_session", session_id: string, customer: string, } | { "kind": "new_message", session_id: string, customer: string, preview: string, } | { "kind": "upset_customer", session_id: string, customer: string, percent: number, cues: Array<string>, } | { "kind": "payment_received", session_id: string, customer: string, 
+/**
+ * Yuan with two decimals.
+ */
+amount: string, subject: string, };
 
 export type OrderLineView = { name: string, quantity: string | null, price: string | null, };
 
@@ -447,6 +451,86 @@ channel: string | null,
  * The customer's first message, masked, at most 120 characters.
  */
 preview: string | null, messages: number, };
+
+export type PaymentLinkRequest = { 
+/**
+ * The window's id for the request (a UUID): the same id asked again is the same link.
+ */
+attempt_id: string, session_id: string, provider: PaymentProvider, 
+/**
+ * Yuan as typed (`12.34`): at most two decimals.
+ */
+amount: string, subject: string, expire_minutes: number, 
+/**
+ * The message with the link, `{link}` where the link goes, in the customer's language.
+ */
+link_message: string, 
+/**
+ * The message under the QR image, for a code that must be scanned.
+ */
+scan_message: string, };
+
+export type PaymentLinkState = "creating" | "checking" | "not_created" | "waiting" | "paid" | "closed" | "expired" | "refunded" | "failed";
+
+export type PaymentOptions = { 
+/**
+ * The merchant's payment systems.
+ */
+providers: Array<PaymentProvider>, 
+/**
+ * Why the agent cannot make a link now (off, not allowed, no system), if so.
+ */
+unavailable: ApiError | null, 
+/**
+ * The largest amount a link may ask for (yuan).
+ */
+largest_amount: string, default_expire_minutes: number, };
+
+export type PaymentPolicy = { enabled: boolean, 
+/**
+ * The agents (sign-in names) who may make links; none named: every agent of the merchant.
+ */
+agents: Array<string>, 
+/**
+ * The largest amount one link may ask for, in yuan (`5000.00`).
+ */
+largest_amount: string, };
+
+export type PaymentProgress = { 
+/**
+ * The merchant's order number: the link's identity.
+ */
+out_trade_no: string, session_id: string | null, 
+/**
+ * `alipay` or `wechat`.
+ */
+provider: string, 
+/**
+ * Yuan with two decimals (`12.34`).
+ */
+amount: string, subject: string, state: PaymentLinkState, 
+/**
+ * Once made: what the customer opens (a URL) or scans (WeChat's `weixin://` code).
+ */
+link: string | null, 
+/**
+ * The link must be scanned (sent as a QR image), not tapped.
+ */
+scan_only: boolean, 
+/**
+ * When it stops being payable (ms).
+ */
+expires_at_ms: number, 
+/**
+ * What was paid, once paid.
+ */
+paid_amount: string | null, 
+/**
+ * Why it was not made, or why it is being looked up.
+ */
+error: ApiError | null, };
+
+export type PaymentProvider = "alipay" | "wechat";
 
 export type PersonalField = "phone" | "email";
 

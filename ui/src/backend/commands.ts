@@ -1,7 +1,7 @@
 // Generated from src-tauri/src/commands.rs (`UPDATE_BINDINGS=1 cargo test -p agentdesk --test commands`):
 // do not edit. One method per command of the core, its arguments in the Rust order.
 
-import type { AccountInput, AccountView, AgentInput, AgentStatus, AgentView, ApiError, ApiHealthView, AssistInput, AssistantPolicy, AssistantPreset, AssistantStatus, ConnectionReport, ConnectorView, CustomerNoteView, CustomerTickets, CustomerView, DashboardQuery, DashboardView, DraftFate, KbSuggestionView, MerchantInput, MerchantView, Message, PersonalField, ReplyDraft, SessionMood, Settings, StatusLogEntry, SystemKind, TemplateField, TenantOption, TicketDetail, TicketFigures, TicketForm, TicketProgress, TicketRequest, TicketSystemView, TransferTarget, TransferTargets, UpdateStatus, WorkbenchSnapshot } from "./bindings";
+import type { AccountInput, AccountView, AgentInput, AgentStatus, AgentView, ApiError, ApiHealthView, AssistInput, AssistantPolicy, AssistantPreset, AssistantStatus, ConnectionReport, ConnectorView, CustomerNoteView, CustomerTickets, CustomerView, DashboardQuery, DashboardView, DraftFate, KbSuggestionView, MerchantInput, MerchantView, Message, PaymentLinkRequest, PaymentOptions, PaymentPolicy, PaymentProgress, PersonalField, ReplyDraft, SessionMood, Settings, StatusLogEntry, SystemKind, TemplateField, TenantOption, TicketDetail, TicketFigures, TicketForm, TicketProgress, TicketRequest, TicketSystemView, TransferTarget, TransferTargets, UpdateStatus, WorkbenchSnapshot } from "./bindings";
 
 export interface Commands {
   snapshot(): Promise<WorkbenchSnapshot>;
@@ -95,6 +95,18 @@ export interface Commands {
   ticketFigures(from: string, to: string): Promise<TicketFigures | null>;
   /** Replies to a ticket (with a status change where the system takes one); the ticket afterwards. */
   replyTicket(system: SystemKind, ticketId: string, reply: ReplyDraft): Promise<TicketDetail>;
+  /** What the conversation's payment button offers now (the merchant's systems, the policy). */
+  paymentOptions(): Promise<PaymentOptions>;
+  /** Makes a payment link and sends it to the customer, exactly once (the same `attempt_id` again is the same link); followed afterwards, its progress as events. */
+  createPaymentLink(request: PaymentLinkRequest): Promise<PaymentProgress>;
+  /** The payment links of a session, oldest first. */
+  sessionPaymentLinks(sessionId: string): Promise<PaymentProgress[]>;
+  /** Closes an unpaid payment link. */
+  closePaymentLink(outTradeNo: string): Promise<PaymentProgress>;
+  /** The merchant's payment-link policy (supervisor). */
+  paymentPolicy(): Promise<PaymentPolicy>;
+  /** Sets who may make payment links and the largest amount (supervisor), as saved. */
+  setPaymentPolicy(policy: PaymentPolicy): Promise<PaymentPolicy>;
 }
 
 /** How each method is invoked: the command's name and its arguments' names, in order. */
@@ -158,4 +170,10 @@ export const COMMANDS: { [K in keyof Commands]: { command: string; args: string[
   ticketDetail: { command: "ticket_detail", args: ["system", "ticketId"] },
   ticketFigures: { command: "ticket_figures", args: ["from", "to"] },
   replyTicket: { command: "reply_ticket", args: ["system", "ticketId", "reply"] },
+  paymentOptions: { command: "payment_options", args: [] },
+  createPaymentLink: { command: "create_payment_link", args: ["request"] },
+  sessionPaymentLinks: { command: "session_payment_links", args: ["sessionId"] },
+  closePaymentLink: { command: "close_payment_link", args: ["outTradeNo"] },
+  paymentPolicy: { command: "payment_policy", args: [] },
+  setPaymentPolicy: { command: "set_payment_policy", args: ["policy"] },
 };

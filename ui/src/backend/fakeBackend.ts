@@ -15,6 +15,7 @@ import type {
   ApiHealthAlert, ApiHealthView, IndexingProgress, DashboardQuery, DashboardView,
   AssistEvent, AssistInput, AssistOutcome, AssistantPolicy, AssistantPreset, AssistantStatus, DraftFate, Feature,
   AgentStatus, DeskEvent, DomainEvent, Message, Session, Settings, TenantOption, TransferTargets, WorkbenchSnapshot,
+  PaymentLinkRequest, PaymentOptions, PaymentPolicy, PaymentProgress,
   CustomerTickets, ReplyDraft, SystemKind, TemplateField, TicketDetail, TicketFigures, TicketForm, TicketProgress, TicketRequest, TicketSystemView,
 } from "./bindings";
 
@@ -362,6 +363,58 @@ export class FakeBackend implements Backend {
     };
     setTimeout(() => this.publish({ kind: "ticket", workspace: this.workspace, progress: { ...progress, state: "created", ticket_id: number, number } }), 0);
     return progress;
+  }
+
+  /** Payment links asked for, by order number; the policy a supervisor set. */
+  paymentLinks: PaymentProgress[] = [];
+  paymentPolicyShown: PaymentPolicy = { enabled: true, agents: [], largest_amount: "5000.00" };
+
+  async paymentOptions(): Promise<PaymentOptions> {
+    return { providers: ["alipay", "wechat"], unavailable: null, largest_amount: this.paymentPolicyShown.largest_amount, default_expire_minutes: 30 };
+  }
+
+  async createPaymentLink(request: PaymentLinkRequest): Promise<PaymentProgress> {
+    const number = `AD${request.attempt_id.replace(/-/g, "").slice(0, 30).toUpperCase()}`;
+    const known = this.paymentLinks.find((l) => l.out_trade_no === number);
+    if (known) return known;
+    const scanOnly = request.provider === "wechat";
+    const link = scanOnly ? `weixin://wxpay/bizpayurl?pr=${number}` : `https://qr.alipay.com/${number}`;
+    const made: PaymentProgress = {
+      out_trade_no: number, session_id: request.session_id, provider: request.provider, amount: request.amount, subject: request.subject,
+      state: "waiting", link, scan_only: scanOnly, expires_at_ms: Date.now() + request.expire_minutes * 60_000, paid_amount: null, error: null,
+    };
+    this.paymentLinks.push(made);
+    await this.sendText(request.session_id, scanOnly ? request.scan_message : request.link_message.replace("{link}", link), `pay-${number}`);
+    setTimeout(() => this.publish({ kind: "payment", workspace: this.workspace, link: made }), 0);
+    return made;
+  }
+
+  /** The customer pays: announced as the follower would. */
+  pay(outTradeNo: string) {
+    const at = this.paymentLinks.findIndex((l) => l.out_trade_no === outTradeNo);
+    const paid: PaymentProgress = { ...this.paymentLinks[at], state: "paid", paid_amount: this.paymentLinks[at].amount };
+    this.paymentLinks[at] = paid;
+    this.publish({ kind: "payment", workspace: this.workspace, link: paid });
+  }
+
+  async sessionPaymentLinks(sessionId: string): Promise<PaymentProgress[]> {
+    return this.paymentLinks.filter((l) => l.session_id === sessionId);
+  }
+
+  async closePaymentLink(outTradeNo: string): Promise<PaymentProgress> {
+    const at = this.paymentLinks.findIndex((l) => l.out_trade_no === outTradeNo);
+    if (at < 0) throw new BackendError("not_found", `no payment link ${outTradeNo}`);
+    this.paymentLinks[at] = { ...this.paymentLinks[at], state: "closed" };
+    return this.paymentLinks[at];
+  }
+
+  async paymentPolicy(): Promise<PaymentPolicy> {
+    return this.paymentPolicyShown;
+  }
+
+  async setPaymentPolicy(policy: PaymentPolicy): Promise<PaymentPolicy> {
+    this.paymentPolicyShown = policy;
+    return policy;
   }
 
   /** The merchant's ticket figures (null: the merchant does not use Sobot 工单). */

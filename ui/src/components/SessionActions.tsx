@@ -1,5 +1,6 @@
 // Actions on the session in focus: transfer (to an agent or a group), invite rating, service
-// summary (which the reply assistant can fill in for the agent to check), end session.
+// summary (which the reply assistant can fill in for the agent to check), a ticket, a payment link,
+// end session.
 
 import { memo, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -17,6 +18,7 @@ export const SessionActions = memo(function SessionActions(props: {
   onNotice: (text: string) => void;
   onEnd: () => void;
   onCreateTicket: () => void;
+  onCreatePayment: () => void;
 }) {
   const { t, i18n } = useTranslation();
   const [targets, setTargets] = useState<TransferTargets | null>(null);
@@ -72,6 +74,9 @@ export const SessionActions = memo(function SessionActions(props: {
         onClick={props.onCreateTicket}
         aria-haspopup="dialog" aria-keyshortcuts="Control+Shift+T" data-testid="open-ticket">
         {t("tickets.create")}
+      </button>
+      <button type="button" disabled={!active} onClick={props.onCreatePayment} aria-haspopup="dialog" data-testid="open-payment">
+        {t("payments.open")}
       </button>
       <button type="button" className="danger" disabled={!active} onClick={props.onEnd} data-testid="end-session">
         {t("actions.endSession")}

@@ -1,6 +1,7 @@
 // The supervisor's screens: the union platform's merchants (add, edit, enable/disable), the agents of
 // the merchant on screen (add, edit, delete, with Sobot's roles and limits), the reply assistant's
-// policy for that merchant, and the agents' status log. Every change goes through the core to the platform; refusals are shown in words.
+// and payment-link policies for that merchant, and the agents' status log. Every change goes through
+// the core; refusals are shown in words.
 
 import { type ReactNode, useCallback, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -9,9 +10,10 @@ import type { Backend } from "../backend/backend";
 import type { AgentInput, AgentRole, AgentView, MerchantInput, MerchantView, StatusLogEntry } from "../backend/bindings";
 import { describeError } from "../errors";
 import { AssistantPolicyForm } from "./assistant/AssistantPolicyForm";
+import { PaymentPolicyForm } from "./payments/PaymentPolicyForm";
 import { Field, SaveOrCancel, ErrorLine } from "./formParts";
 
-type Tab = "merchants" | "agents" | "assistant" | "log";
+type Tab = "merchants" | "agents" | "assistant" | "payments" | "log";
 const ROLES: AgentRole[] = ["online_agent", "online_admin", "ticket_agent", "ticket_admin"];
 
 function useLoad<T>(load: () => Promise<T>) {
@@ -62,7 +64,7 @@ export function SupervisorDialog(props: { backend: Backend; tenantName: string; 
       >
         <h2>{t("supervisor.title")}</h2>
         <div role="tablist" className="tabs">
-          {(["merchants", "agents", "assistant", "log"] as Tab[]).map((name) => (
+          {(["merchants", "agents", "assistant", "payments", "log"] as Tab[]).map((name) => (
             <button key={name} type="button" role="tab" aria-selected={tab === name} onClick={() => setTab(name)} data-testid={`supervisor-tab-${name}`}>
               {t(`supervisor.tabs.${name}`, { merchant: props.tenantName })}
             </button>
@@ -71,6 +73,7 @@ export function SupervisorDialog(props: { backend: Backend; tenantName: string; 
         {tab === "merchants" && <Merchants backend={props.backend} />}
         {tab === "agents" && <Agents backend={props.backend} />}
         {tab === "assistant" && <AssistantPolicyForm backend={props.backend} merchant={props.tenantName} />}
+        {tab === "payments" && <PaymentPolicyForm backend={props.backend} merchant={props.tenantName} />}
         {tab === "log" && <StatusLog backend={props.backend} />}
         <button type="button" className="primary" onClick={props.onClose}>
           {t("settings.close")}
