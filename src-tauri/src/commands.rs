@@ -658,6 +658,28 @@ pub async fn reply_ticket(
         .await
 }
 
+/// A customer's voice message as a `data:` URL to play or save (its type read from its bytes).
+#[tauri::command]
+pub async fn voice_audio(state: Shell<'_>, address: String) -> Result<String, ApiError> {
+    state.workbench().await?.voice().audio(&address).await
+}
+
+/// Reads a voice message as text again (after the speech service failed); the transcript comes
+/// as an event.
+#[tauri::command]
+pub async fn read_voice_again(
+    state: Shell<'_>,
+    session_id: String,
+    msg_id: String,
+) -> Result<(), ApiError> {
+    state
+        .workbench()
+        .await?
+        .voice()
+        .read_again(&session_id, &msg_id)
+        .await
+}
+
 /// What the conversation's payment button offers now (the merchant's systems, the policy).
 #[tauri::command]
 pub async fn payment_options(state: Shell<'_>) -> Result<PaymentOptions, ApiError> {

@@ -4,16 +4,19 @@
 // newest message has Chinese characters, English otherwise.
 
 import type { Message, OrderView, ShipmentView } from "./backend/bindings";
+import { saidIn } from "./format";
 import { i18n, type Language } from "./i18n";
 
 const CJK = /[\u3400-\u9fff\uf900-\ufaff]/;
 
-/** The language the customer writes in: their newest text message's; `fallback` before they wrote. */
+/** The language the customer writes in: their newest message with words (typed, or spoken and
+ * read); `fallback` before they wrote. */
 export function customerLanguage(messages: Message[], fallback: Language): Language {
   for (let i = messages.length - 1; i >= 0; i--) {
     const message = messages[i];
-    if (message.direction !== "in" || message.kind !== "text" || !message.content.trim()) continue;
-    return CJK.test(message.content) ? "zh-CN" : "en";
+    const words = message.direction === "in" ? saidIn(message) : null;
+    if (!words) continue;
+    return CJK.test(words) ? "zh-CN" : "en";
   }
   return fallback;
 }

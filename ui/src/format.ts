@@ -64,3 +64,10 @@ export function customerAddress(text: string): string {
 
 /** Messages longer than this show their beginning first (a 1 MB paste must not stall the window). */
 export const LONG_MESSAGE_CHARS = 4_000;
+
+/** What a message says in words: a text's content, a voice message's transcript (the core's
+ * `Message::said`); null for pictures, files and voice not read. */
+export function saidIn(message: { kind: string; content: string; transcript?: { text: string } | null }): string | null {
+  const words = message.kind === "text" ? message.content : message.kind === "voice" ? (message.transcript?.text ?? "") : "";
+  return words.trim() ? words : null;
+}

@@ -1,7 +1,8 @@
-//! Images a message refers to, fetched on the agent's click through the app (never the webview):
-//! only from the platform's own origin (every redirect hop checked again), only the image types the
-//! window shows, and never more than 10 MB read (the body is streamed against the cap), returned as
-//! a `data:` URL the webview may show under its CSP. Each hop is a call in the ledger.
+//! Images and voice messages a message refers to, fetched through the app (never the webview): only
+//! from the platform's own origin (every redirect hop checked again), only the image types the
+//! window shows, and never more than 10 MB read (the body is streamed against the cap); an image is
+//! returned as a `data:` URL the webview may show under its CSP, a voice message as its bytes (for
+//! the speech service, or as a `data:` URL to play). Each hop is a call in the ledger.
 
 use std::time::Duration;
 
@@ -11,6 +12,9 @@ use base64::Engine as _;
 use url::Url;
 
 use crate::{ApiError, ErrorCode, ErrorReason};
+
+/// A voice message of a minute is about 1 MB as 8 kHz WAV; ten leave room for other formats.
+const MAX_VOICE_BYTES: usize = 10 * 1024 * 1024;
 
 /// Redirects followed (each to the platform's own origin) before giving up.
 const MAX_HOPS: usize = 5;
@@ -48,6 +52,48 @@ impl PlatformImages {
             "data:{mime};base64,{}",
             base64::engine::general_purpose::STANDARD.encode(&bytes)
         ))
+    }
+
+    /// The bytes of the voice message at `address` (absolute, or relative to `platform`), at most
+    /// `MAX_VOICE_BYTES`: the platform states no type (business-actions.md §3.3), so the caller
+    /// reads the format from the bytes.
+    pub async fn fetch_voice(&self, platform: &Url, address: &str) -> Result<Vec<u8>, ApiError> {
+        let target = platform
+            .join(address)
+            .map_err(|e| ApiError::new(ErrorCode::InvalidInput, format!("not an address: {e}")))?;
+        let mut response = self.get_on_platform(platform, target).await?;
+        if !response.status().is_success() {
+            return Err(ApiError::new(
+                ErrorCode::Offline,
+                format!(
+                    "the platform answered HTTP {} for this voice message",
+                    response.status()
+                ),
+            ));
+        }
+        let too_large = || {
+            ApiError::new(
+                ErrorCode::InvalidInput,
+                format!(
+                    "the voice message is larger than {} MB",
+                    MAX_VOICE_BYTES / 1024 / 1024
+                ),
+            )
+        };
+        if response
+            .content_length()
+            .is_some_and(|length| length > MAX_VOICE_BYTES as u64)
+        {
+            return Err(too_large());
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
+            if bytes.len() + chunk.len() > MAX_VOICE_BYTES {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
     }
 
     /// GETs `target`, following at most `MAX_HOPS` redirects and none that leaves the platform's

@@ -20,6 +20,7 @@ mod settings;
 mod supervision;
 mod tickets;
 mod updates;
+mod voice;
 mod workbench;
 
 pub use accounts::{
@@ -75,6 +76,7 @@ pub use supervision::{
 };
 pub use tickets::{TicketKeyInput, TicketSystemSettings};
 pub use updates::{UpdateStatus, UpdatesOff};
+pub use voice::VoiceReader;
 pub use workbench::{SessionSummary, TenantOption, Workbench, WorkbenchSnapshot};
 
 /// Tauri's bundle identifier: the app's configuration lives in `{config_dir}/{APP_IDENTIFIER}`.

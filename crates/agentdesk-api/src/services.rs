@@ -20,6 +20,7 @@ use crate::images::PlatformImages;
 use crate::payments::PaymentSystems;
 use crate::supervision::Supervision;
 use crate::tickets::TicketPlan;
+use crate::voice::VoiceReader;
 
 /// What belongs to the account and outlives a tenant switch: handed to each workspace's services.
 pub(crate) struct AccountServices {
@@ -34,6 +35,8 @@ pub(crate) struct AccountServices {
     pub tickets: TicketPlan,
     /// The payment systems, and which merchants take each.
     pub payments: PaymentSystems,
+    /// The speech service voice messages are read with (none: they stay audio only).
+    pub speech: Option<Arc<agentdesk_voice::Nls>>,
 }
 
 pub(crate) struct WorkspaceServices {
@@ -46,6 +49,7 @@ pub(crate) struct WorkspaceServices {
     pub supervision: Arc<Supervision>,
     pub tickets: Arc<TicketDesk>,
     pub payments: Arc<PaymentDesk>,
+    pub voice: Arc<VoiceReader>,
 }
 
 impl WorkspaceServices {
@@ -76,6 +80,11 @@ impl WorkspaceServices {
                 account.tickets_http.clone(),
                 account.tickets.for_tenant(&workspace.tenant_id()),
             ),
+            voice: VoiceReader::start(
+                workspace.clone(),
+                account.speech.clone(),
+                account.images.clone(),
+            ),
             payments: PaymentDesk::start(
                 workspace.clone(),
                 account.payments.for_tenant(&workspace.tenant_id()),
@@ -96,5 +105,6 @@ impl WorkspaceServices {
         self.workspace.close().await;
         self.tickets.close().await;
         self.payments.close().await;
+        self.voice.close().await;
     }
 }

@@ -43,6 +43,9 @@ const LLM_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 /// How long a ticket system's call may take (an upload of a few MB included).
 const TICKET_CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
+/// How long a speech recognition call may take (a minute of audio is read in a few seconds).
+const SPEECH_CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// How long a payment system's call may take (Alipay's and WeChat's answer within seconds; a
 /// lost answer is settled by a query, so waiting longer gains nothing).
 const PAYMENT_CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
@@ -115,6 +118,8 @@ pub(crate) struct AccountParts {
     pub tickets: crate::tickets::TicketPlan,
     /// Which payment systems each merchant takes.
     pub payments: crate::payments::PaymentPlan,
+    /// The account's speech service (voice messages read as text), if it has one.
+    pub speech: Option<agentdesk_voice::NlsSettings>,
 }
 
 /// How the workbench reaches outside systems and what it learns of them: every call goes into one
@@ -262,6 +267,7 @@ impl Workbench {
                 )
                 .await,
                 payments: crate::payments::PaymentPlan::default(),
+                speech: None,
             },
             outside,
             clock,
@@ -301,6 +307,22 @@ impl Workbench {
                 .client(HttpSettings::within(TICKET_CALL_TIMEOUT))
                 .map_err(|e| ApiError::new(ErrorCode::NotReady, e.to_string()))?,
             tickets: parts.tickets,
+            speech: match parts.speech {
+                Some(settings) => {
+                    let http = outside
+                        .desk
+                        .client(HttpSettings::within(SPEECH_CALL_TIMEOUT))
+                        .map_err(|e| ApiError::new(ErrorCode::NotReady, e.to_string()))?;
+                    match agentdesk_voice::Nls::new(http, settings) {
+                        Ok(nls) => Some(Arc::new(nls)),
+                        Err(error) => {
+                            tracing::warn!(%error, "the speech settings do not hold: voice messages stay audio only");
+                            None
+                        }
+                    }
+                }
+                None => None,
+            },
             payments: parts.payments.build(
                 &outside
                     .desk
@@ -391,6 +413,11 @@ impl Workbench {
     /// The supervisor's screens (see [`Supervision`]).
     pub fn supervision(&self) -> Arc<Supervision> {
         self.on_screen().supervision.clone()
+    }
+
+    /// Voice messages read as text (see [`VoiceReader`]).
+    pub fn voice(&self) -> Arc<crate::VoiceReader> {
+        self.on_screen().voice.clone()
     }
 
     /// Payment links from the conversation (see [`PaymentDesk`]).
@@ -768,6 +795,16 @@ impl Workbench {
                 keys: DatabaseKeys::new(keychain, true),
                 tickets: crate::tickets::TicketPlan::demo(&info.tickets),
                 payments: crate::payments::PaymentPlan::demo(&info.payments),
+                speech: Some(agentdesk_voice::NlsSettings {
+                    recognition_url: info.speech.recognition_url.clone(),
+                    token_url: info.speech.token_url.clone(),
+                    appkey: info.speech.appkey.clone(),
+                    access_key_id: info.speech.access_key_id.clone(),
+                    access_key_secret: agentdesk_domain::Secret::new(
+                        info.speech.access_key_secret.clone(),
+                    ),
+                    region: "cn-shanghai".into(),
+                }),
                 sandbox: Some(sandbox),
                 provider: None,
             },

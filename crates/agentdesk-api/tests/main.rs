@@ -15,3 +15,4 @@ mod payments;
 mod supervisor;
 mod tenants;
 mod tickets;
+mod voice;

@@ -3,7 +3,7 @@
 //! facts from the 360° view's cache (no source is asked: a draft must not wait on a slow CRM), and
 //! the knowledge articles for the question at hand.
 
-use agentdesk_domain::{Direction, MessageKind};
+use agentdesk_domain::Direction;
 use agentdesk_llm::{CustomerFacts, Language, Line, OrderFact, Source, Style, Task};
 use agentdesk_workspace::{ApiError, ErrorCode, Feature, Workspace};
 use serde::Deserialize;
@@ -147,21 +147,22 @@ impl Gathered {
     }
 }
 
-/// The session's text messages, oldest first.
+/// The session's messages with words (texts, and voice messages read as text), oldest first.
 async fn conversation(workspace: &Workspace, session_id: &str) -> Result<Vec<Line>, ApiError> {
     let id = session_id.to_string();
     let messages = workspace
         .read(move |store| store.messages(&id, CONVERSATION_MESSAGES))
         .await?;
     Ok(messages
-        .into_iter()
-        .filter(|m| m.kind == MessageKind::Text && !m.content.trim().is_empty())
-        .map(|m| Line {
-            direction: match m.direction {
-                Direction::In => agentdesk_llm::Direction::In,
-                Direction::Out => agentdesk_llm::Direction::Out,
-            },
-            text: m.content,
+        .iter()
+        .filter_map(|m| {
+            Some(Line {
+                direction: match m.direction {
+                    Direction::In => agentdesk_llm::Direction::In,
+                    Direction::Out => agentdesk_llm::Direction::Out,
+                },
+                text: m.said()?.to_string(),
+            })
         })
         .collect())
 }

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::{DeliveryFailure, DeliveryStatus, Message, Session};
+use crate::{DeliveryFailure, DeliveryStatus, Message, Session, Transcript};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case", tag = "state")]
@@ -46,6 +46,12 @@ pub enum DomainEvent {
         /// Why a `Failed` message was not delivered, for the window to say in the agent's language.
         failure: Option<DeliveryFailure>,
     },
+    /// A customer's voice message was read as text (or could not be): its transcript is stored.
+    MessageTranscribed {
+        session_id: String,
+        msg_id: String,
+        transcript: Transcript,
+    },
     /// A session was caught up from the platform's history: messages were added or moved to the
     /// platform's exact times. A window showing it reads its messages again.
     SessionCaughtUp {
@@ -76,8 +82,17 @@ impl DomainEvent {
     /// The event with personal data in customer text masked, for logs and default displays.
     pub fn with_personal_data_masked(&self) -> DomainEvent {
         let mut event = self.clone();
-        if let DomainEvent::MessageStored { message } = &mut event {
-            message.content = crate::mask_pii(&message.content).into_owned();
+        match &mut event {
+            DomainEvent::MessageStored { message } => {
+                message.content = crate::mask_pii(&message.content).into_owned();
+                if let Some(transcript) = &mut message.transcript {
+                    transcript.text = crate::mask_pii(&transcript.text).into_owned();
+                }
+            }
+            DomainEvent::MessageTranscribed { transcript, .. } => {
+                transcript.text = crate::mask_pii(&transcript.text).into_owned();
+            }
+            _ => {}
         }
         event
     }

@@ -12,7 +12,9 @@ pub mod session;
 
 pub use clock::{system_clock, Clock, ManualClock, Millis, SharedClock, SystemClock};
 pub use event::{ConnectionState, DomainEvent};
-pub use message::{DeliveryFailure, DeliveryStatus, Direction, Message, MessageKind};
+pub use message::{
+    DeliveryFailure, DeliveryStatus, Direction, Message, MessageKind, Transcript, TranscriptProblem,
+};
 pub use pii::mask_pii;
 pub use secret::Secret;
 pub use session::{Channel, Session, SessionState};

@@ -156,4 +156,68 @@ pub struct Message {
     #[ts(type = "number")]
     pub sent_at_ms: UnixMillis,
     pub status: DeliveryStatus,
+    /// A customer's voice message read as text (or why it could not be), once it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub transcript: Option<Transcript>,
+}
+
+impl Message {
+    /// What the message says in words: a text's content, a voice message's transcript; `None` for
+    /// pictures, files and voice not (yet) read. What the knowledge suggestions, the mood judge and
+    /// the assistant read, so a spoken question counts as a typed one.
+    pub fn said(&self) -> Option<&str> {
+        let words = match self.kind {
+            MessageKind::Text => self.content.as_str(),
+            MessageKind::Voice => self.transcript.as_ref()?.text.as_str(),
+            _ => return None,
+        };
+        Some(words).filter(|w| !w.trim().is_empty())
+    }
+}
+
+/// A voice message read as text: the words, or why there are none (the audio stays playable).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Transcript {
+    pub text: String,
+    pub problem: Option<TranscriptProblem>,
+}
+
+/// Why a voice message has no words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum TranscriptProblem {
+    /// Longer than the recognition takes (60 s).
+    TooLong,
+    /// A format the recognition (or AgentDesk's conversion) does not read.
+    Unsupported,
+    /// The audio could not be fetched from the platform.
+    NotFetched,
+    /// The speech service refused or could not be reached.
+    ServiceFailed,
+    /// The recognition heard no speech.
+    NoSpeech,
+}
+
+impl TranscriptProblem {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TranscriptProblem::TooLong => "too_long",
+            TranscriptProblem::Unsupported => "unsupported",
+            TranscriptProblem::NotFetched => "not_fetched",
+            TranscriptProblem::ServiceFailed => "service_failed",
+            TranscriptProblem::NoSpeech => "no_speech",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<TranscriptProblem> {
+        Some(match text {
+            "too_long" => TranscriptProblem::TooLong,
+            "unsupported" => TranscriptProblem::Unsupported,
+            "not_fetched" => TranscriptProblem::NotFetched,
+            "service_failed" => TranscriptProblem::ServiceFailed,
+            "no_speech" => TranscriptProblem::NoSpeech,
+            _ => return None,
+        })
+    }
 }

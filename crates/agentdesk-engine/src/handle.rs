@@ -114,6 +114,19 @@ impl EngineHandle {
         Ok(self.writer.apply(writes).await?)
     }
 
+    /// Writes `writes` and then tells every subscriber `event`, as the engine does its own: a
+    /// subscriber that reads the store after the event finds what it announced. For a change a
+    /// service makes to the conversation (a voice message's transcript).
+    pub async fn write_and_announce(
+        &self,
+        writes: Vec<Write>,
+        event: DomainEvent,
+    ) -> Result<Applied, EngineError> {
+        let applied = self.writer.apply(writes).await?;
+        let _ = self.events.send(event);
+        Ok(applied)
+    }
+
     /// Hands `writes` to the single writer without waiting (best-effort data: the 360° view's cache,
     /// an audit line); a failure is logged.
     pub fn write_soon(&self, writes: Vec<Write>) {

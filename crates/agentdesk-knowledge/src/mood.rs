@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use agentdesk_domain::{mask_pii, Direction, DomainEvent, MessageKind, SessionState};
+use agentdesk_domain::{mask_pii, Direction, DomainEvent, SessionState};
 use agentdesk_insight::sentiment::{is_calm_question, Label};
 use agentdesk_store::{ReadPool, StoreError};
 use agentdesk_workspace::{ApiError, DeskEvent, Notice, SessionMood, Workspace};
@@ -124,7 +124,8 @@ pub(crate) fn judge(
     })
 }
 
-/// The session's newest `count` text messages from the customer, newest first.
+/// What the customer said in the session's newest `count` messages with words (texts, and voice
+/// messages read as text), newest first.
 pub(crate) fn customer_lines(
     reads: &ReadPool,
     session_id: &str,
@@ -132,12 +133,12 @@ pub(crate) fn customer_lines(
 ) -> Result<Vec<String>, StoreError> {
     let messages = reads.read_here(|store| store.messages(session_id, 50))?;
     Ok(messages
-        .into_iter()
+        .iter()
         .rev()
-        .filter(|m| m.direction == Direction::In && !m.content.trim().is_empty())
-        .filter(|m| m.kind == MessageKind::Text)
+        .filter(|m| m.direction == Direction::In)
+        .filter_map(|m| m.said())
         .take(count)
-        .map(|m| m.content)
+        .map(str::to_string)
         .collect())
 }
 
@@ -244,6 +245,10 @@ impl MoodJudge {
                         .entry(message.session_id.clone())
                         .or_insert(message.sender_name);
                     self.judge_and_tell(vec![message.session_id]).await;
+                }
+                // A voice message read as text counts as the customer's words from now on.
+                Ok(DomainEvent::MessageTranscribed { session_id, .. }) => {
+                    self.judge_and_tell(vec![session_id]).await;
                 }
                 Ok(DomainEvent::SessionOpened { session }) => {
                     self.customers.insert(session.id, session.visitor_name);

@@ -140,6 +140,14 @@ struct VisitorText {
     /// own origin like the agents' uploads (`msgType` 1, the content its URL).
     #[serde(default)]
     image_base64: Option<String>,
+    /// A voice message instead of text: speech the sandbox records saying this (8 kHz WAV, as
+    /// Sobot's visitor SDKs record), which its speech service reads back as these words
+    /// (`msgType` 2, `{duration, url}`).
+    #[serde(default)]
+    voice: Option<String>,
+    /// The voice message's length in seconds (a quarter second a character when not given).
+    #[serde(default)]
+    seconds: Option<f64>,
 }
 
 async fn visitor_message(
@@ -151,6 +159,23 @@ async fn visitor_message(
         Ok(v) => v,
         Err(message) => return bad_request(message),
     };
+    if let Some(words) = &message.voice {
+        if message.seconds.is_some_and(|s| !(0.1..=300.0).contains(&s)) {
+            return bad_request("seconds is 0.1 to 300");
+        }
+        let audio = crate::asr::record_speech(&state, words, message.seconds);
+        let seconds = (audio.len().saturating_sub(44) as f64 / 16000.0).round() as u64;
+        let mut world = state.world();
+        let id = world.next_id("f");
+        world.files.insert(id.clone(), ("audio/wav".into(), audio));
+        let url = format!("/__sandbox/files/{id}/voice.wav");
+        return match world.visitor_voice(&cid, &url, &format!("{seconds}\"")) {
+            Ok(record) => {
+                Json(json!({"cid": cid, "msgId": record.msg_id, "url": url})).into_response()
+            }
+            Err(e) => op_error(e),
+        };
+    }
     let mut world = state.world();
     let (content, msg_type) = match &message.image_base64 {
         Some(data) => {

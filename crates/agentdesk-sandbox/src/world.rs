@@ -57,9 +57,23 @@ pub struct SandboxRecord {
     /// A sensitive-word message: stored, never shown to the visitor.
     pub user_no_see: bool,
     pub revoked: bool,
+    /// A voice message's length as the visitor SDK sends it (opaque text, business-actions.md §3.3).
+    pub voice_duration: Option<String>,
 }
 
 impl SandboxRecord {
+    /// `message.content` as the agent SDK reads it: text, or for a voice message (`msgType` "2")
+    /// the object `{duration, url}` (sobot-agent-protocol.md §1.3).
+    pub fn message_content(&self) -> Value {
+        let content = self.content.clone().unwrap_or_default();
+        match &self.voice_duration {
+            Some(duration) if self.msg_type == Some(2) => {
+                json!({"duration": duration, "url": content})
+            }
+            _ => Value::String(content),
+        }
+    }
+
     /// The record as the agent SDK's `ChatMessageModel` (fact sheet §1.3): ids and times as text,
     /// the text in `msg` and in `message.content`.
     pub fn chat_message_json(&self) -> Value {
@@ -73,7 +87,7 @@ impl SandboxRecord {
             "title": "", "action": agentdesk_sobot::protocol::ACTION_CHAT,
             "senderType": self.sender_type.unwrap_or(0), "msgType": msg_type, "status": 0,
             "revokeFlag": i64::from(self.revoked), "userNoSeeFlag": i64::from(self.user_no_see),
-            "message": {"msgType": msg_type.to_string(), "content": content},
+            "message": {"msgType": msg_type.to_string(), "content": self.message_content()},
         })
     }
 }
@@ -734,6 +748,26 @@ impl World {
         text: &str,
         msg_type: i64,
     ) -> Result<SandboxRecord, OpError> {
+        self.visitor_says(cid, text, msg_type, None)
+    }
+
+    /// A voice message from the visitor: the audio at `url`, `duration` as their SDK writes it.
+    pub fn visitor_voice(
+        &mut self,
+        cid: &str,
+        url: &str,
+        duration: &str,
+    ) -> Result<SandboxRecord, OpError> {
+        self.visitor_says(cid, url, 2, Some(duration.to_string()))
+    }
+
+    fn visitor_says(
+        &mut self,
+        cid: &str,
+        text: &str,
+        msg_type: i64,
+        voice_duration: Option<String>,
+    ) -> Result<SandboxRecord, OpError> {
         let msg_id = self.next_id("m");
         let session = self
             .sessions
@@ -751,6 +785,7 @@ impl World {
             msg_type: Some(msg_type),
             content: Some(text.to_string()),
             t: Some(session.next_t()),
+            voice_duration,
             ..SandboxRecord::default()
         };
         session.records.push(record.clone());
@@ -768,7 +803,7 @@ impl World {
                 "cid": cid, "msgId": record.msg_id, "face": "", "content": content,
                 "msgType": msg_type, "usource": session.source,
                 "ts": format_platform_time(record.t.unwrap_or_default()),
-                "message": {"msgType": msg_type.to_string(), "content": content},
+                "message": {"msgType": msg_type.to_string(), "content": record.message_content()},
             });
             self.push(index, model);
         }
@@ -812,6 +847,7 @@ impl World {
             t: Some(t),
             user_no_see,
             revoked: false,
+            voice_duration: None,
         });
         if let (false, Some(sim)) = (user_no_see, session.simulated.as_mut()) {
             sim.waiting_for_agent_since = None;

@@ -59,6 +59,11 @@ pub enum Write {
     /// local outbound message has, that message becomes `Sent`; otherwise it is inserted, once per
     /// `msg_id`.
     StoreMessage(Message),
+    /// A voice message read as text (or why it could not be): changed when the message is stored.
+    Transcribe {
+        msg_id: String,
+        transcript: agentdesk_domain::Transcript,
+    },
     /// The platform's exact time of a stored message (history gives milliseconds where a push gave
     /// seconds): changed only if it differs.
     ConfirmMessageTime {
@@ -581,6 +586,7 @@ fn apply_one(tx: &rusqlite::Transaction<'_>, write: &Write) -> Result<bool, Stor
         Write::EndSession { session_id } => sessions::end(tx, session_id)?,
         Write::RateSession { session_id, score } => sessions::rate(tx, session_id, *score)?,
         Write::UpsertVisitor(visitor) => visitors::upsert(tx, visitor)?,
+        Write::Transcribe { msg_id, transcript } => messages::transcribe(tx, msg_id, transcript)?,
         Write::StoreMessage(message) => {
             let changed = messages::store_confirmed(tx, message)?;
             if let Some(client_msg_id) = &message.client_msg_id {

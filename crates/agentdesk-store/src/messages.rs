@@ -2,7 +2,9 @@
 //! confirmed are unique by its message id; outbound ones by AgentDesk's local client message id (an
 //! id that never leaves this machine: Sobot has no field for it).
 
-use agentdesk_domain::{DeliveryStatus, Direction, Message, MessageKind};
+use agentdesk_domain::{
+    DeliveryStatus, Direction, Message, MessageKind, Transcript, TranscriptProblem,
+};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 
@@ -27,7 +29,10 @@ pub const MIGRATIONS: &[&str] = &["CREATE TABLE messages (
     // Sobot numbers no messages: order by the platform's own times instead of a sequence number.
     "DROP INDEX messages_by_seq;
     ALTER TABLE messages DROP COLUMN seq;
-    CREATE INDEX messages_in_order ON messages (session_id, sent_at_ms, id);"];
+    CREATE INDEX messages_in_order ON messages (session_id, sent_at_ms, id);",
+    // A voice message read as text (encrypted with the rest of the database), or why not.
+    "ALTER TABLE messages ADD COLUMN transcript TEXT;
+    ALTER TABLE messages ADD COLUMN transcript_problem TEXT;"];
 
 /// Stores a message the platform confirmed. A local outbound message with the same client id is
 /// completed in place (a copy of it that a catch-up stored first is dropped, so the window shows it
@@ -95,7 +100,8 @@ pub fn set_status(
 }
 
 const COLUMNS: &str =
-    "session_id, msg_id, client_msg_id, direction, kind, content, sender_name, sent_at_ms, status";
+    "session_id, msg_id, client_msg_id, direction, kind, content, sender_name, sent_at_ms, status,
+     transcript, transcript_problem";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Message> {
     Ok(Message {
@@ -108,7 +114,33 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Message> {
         sender_name: row.get(6)?,
         sent_at_ms: row.get(7)?,
         status: DeliveryStatus::parse(&row.get::<_, String>(8)?),
+        transcript: match (
+            row.get::<_, Option<String>>(9)?,
+            row.get::<_, Option<String>>(10)?,
+        ) {
+            (None, None) => None,
+            (text, problem) => Some(Transcript {
+                text: text.unwrap_or_default(),
+                problem: problem.as_deref().and_then(TranscriptProblem::parse),
+            }),
+        },
     })
+}
+
+/// Keeps what a voice message says (or why it could not be read); changed when the message is here.
+pub fn transcribe(
+    conn: &Connection,
+    msg_id: &str,
+    transcript: &Transcript,
+) -> Result<bool, StoreError> {
+    Ok(conn.execute(
+        "UPDATE messages SET transcript = ?2, transcript_problem = ?3 WHERE msg_id = ?1",
+        params![
+            msg_id,
+            transcript.text,
+            transcript.problem.map(TranscriptProblem::as_str)
+        ],
+    )? > 0)
 }
 
 /// Newest `limit` messages, returned oldest first, by the platform's time (an outbound message not
@@ -156,7 +188,7 @@ pub fn texts(conn: &Connection, direction: Direction) -> Result<Vec<String>, Sto
 
 pub fn inbound_containing(conn: &Connection, needle: &str) -> Result<Vec<Message>, StoreError> {
     let mut statement =
-        conn.prepare_cached(&format!("SELECT {COLUMNS} FROM messages WHERE direction = 'in' AND instr(content, ?1) > 0 ORDER BY sent_at_ms, id"))?;
+        conn.prepare_cached(&format!("SELECT {COLUMNS} FROM messages WHERE direction = 'in' AND (instr(content, ?1) > 0 OR instr(COALESCE(transcript, ''), ?1) > 0) ORDER BY sent_at_ms, id"))?;
     let rows = statement.query_map(params![needle], from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

@@ -92,6 +92,7 @@ impl OutboxItem {
             sender_name: self.sender_name.clone(),
             sent_at_ms: self.created_at_ms,
             status: DeliveryStatus::Pending,
+            transcript: None,
         }
     }
 }

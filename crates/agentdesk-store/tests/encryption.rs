@@ -30,6 +30,7 @@ fn writes() -> Vec<Write> {
             sender_name: "王芳".into(),
             sent_at_ms: 1,
             status: DeliveryStatus::Sent,
+            transcript: None,
         }),
     ]
 }

@@ -33,6 +33,7 @@ fn inbound(session: &str, seq: u64) -> Message {
         sender_name: "王芳".into(),
         sent_at_ms: seq as i64,
         status: DeliveryStatus::Sent,
+        transcript: None,
     }
 }
 

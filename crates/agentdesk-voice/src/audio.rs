@@ -51,6 +51,24 @@ pub enum AudioError {
     Damaged(String),
 }
 
+/// The media type of a voice message's bytes (from the bytes: the platform states none), for the
+/// window to play it where it can; `None` for a format AgentDesk does not recognise.
+pub fn media_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WAVE") {
+        Some("audio/wav")
+    } else if bytes.starts_with(b"#!AMR") {
+        Some("audio/amr")
+    } else if bytes.starts_with(b"OggS") {
+        Some("audio/ogg")
+    } else if bytes.starts_with(b"ID3") || is_mpeg_frame(bytes, 0) {
+        Some("audio/mpeg")
+    } else if bytes.starts_with(b"#!SILK_V3") || bytes.starts_with(b"\x02#!SILK_V3") {
+        Some("audio/silk")
+    } else {
+        None
+    }
+}
+
 /// Reads `bytes` and makes them ready for NLS.
 pub fn prepare(bytes: &[u8]) -> Result<PreparedAudio, AudioError> {
     let prepared = if bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WAVE") {

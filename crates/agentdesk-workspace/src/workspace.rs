@@ -425,6 +425,7 @@ mod tests {
             sender_name: "visitor".into(),
             sent_at_ms: 0,
             status: agentdesk_domain::DeliveryStatus::Sent,
+            transcript: None,
         };
         match notice_of(
             &DomainEvent::MessageStored { message },

@@ -1656,3 +1656,80 @@ async fn a_payment_link_is_sent_paid_in_the_sandbox_and_shown_paid() {
     })
     .await;
 }
+
+#[tokio::test]
+#[ignore = "needs a display and tauri-driver: run scripts/e2e.sh"]
+async fn a_voice_message_is_shown_with_its_words_and_a_knowledge_suggestion_from_them() {
+    with_app("voice-message", |run| {
+        Box::pin(async move {
+            let cid = run.visitor("王芳", "你好").await;
+            run.open_session(&cid).await;
+            // The customer asks by voice (Sobot's msgType 2, {duration, url}; 8 kHz WAV).
+            let sent: Value = run
+                .http
+                .post(format!(
+                    "{}/__sandbox/visitors/{cid}/messages",
+                    run.sandbox.base_url()
+                ))
+                .json(&json!({"voice": "我买的耳机退款什么时候能到账"}))
+                .send()
+                .await
+                .map_err(|e| e.to_string())?
+                .json()
+                .await
+                .map_err(|e| e.to_string())?;
+            check(sent["url"].is_string(), format!("no voice message: {sent}"))?;
+            let words = run
+                .text_until("[data-testid=voice-transcript]", |t| {
+                    t == "我买的耳机退款什么时候能到账"
+                })
+                .await?;
+            // The Knowledge tab follows the spoken question as if typed.
+            let mut knowledge = None;
+            for tab in run.app.find_all("[role=tab]").await? {
+                if run.app.text(&tab).await?.contains("Knowledge") {
+                    knowledge = Some(tab);
+                }
+            }
+            let Some(knowledge) = knowledge else {
+                return Err("no Knowledge tab".into());
+            };
+            run.app.click(&knowledge).await?;
+            run.text_until("[data-testid=kb-suggestion]", |t| {
+                t.contains("耳机退款多久到账")
+            })
+            .await?;
+            // The audio plays from the app (WAV plays in the webview).
+            run.click("[data-testid=voice-play]").await?;
+            run.app.wait_for("[data-testid=voice-audio]", WAIT).await?;
+            // The webview read the audio (its length known), not refused it (the CSP lets `data:`
+            // media in).
+            let deadline = tokio::time::Instant::now() + WAIT;
+            let loaded = loop {
+                let state = run
+                    .app
+                    .execute(
+                        "const a = document.querySelector('[data-testid=voice-audio]'); \
+                         return {error: a.error ? a.error.code : null, duration: a.duration || 0};",
+                    )
+                    .await?;
+                if state["duration"].as_f64().unwrap_or(0.0) > 0.0
+                    || !state["error"].is_null()
+                    || tokio::time::Instant::now() > deadline
+                {
+                    break state;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            };
+            run.app
+                .screenshot(&screenshots().join("voice-message.png"))
+                .await?;
+            check(
+                loaded["error"].is_null() && loaded["duration"].as_f64().unwrap_or(0.0) > 1.0,
+                format!("the voice message did not load in the webview: {loaded}"),
+            )?;
+            check(!words.is_empty(), "no words")
+        })
+    })
+    .await;
+}

@@ -16,7 +16,7 @@ import { PaymentLinks } from "../components/payments/PaymentLinks";
 import { SessionActions } from "../components/SessionActions";
 import { SessionList, type SessionListHandle } from "../components/SessionList";
 import { customerLanguage } from "../customerMessages";
-import { customerText } from "../format";
+import { customerText, saidIn } from "../format";
 import type { Language } from "../i18n";
 import type { WorkbenchState } from "../state/workbench";
 import type { useOpenConversation } from "./useOpenConversation";
@@ -147,13 +147,21 @@ function ConversationPane({
               ))}
             </div>
           )}
-          <Conversation state={state} session={session} messages={open.messages} onRetry={outbox.retry} onLoadImage={outbox.loadImage} />
+          <Conversation
+            state={state}
+            session={session}
+            messages={open.messages}
+            onRetry={outbox.retry}
+            onLoadImage={outbox.loadImage}
+            onLoadVoice={outbox.loadVoice}
+            onReadVoiceAgain={outbox.readVoiceAgain}
+          />
           <AssistantPanel
             ref={assistant}
             backend={backend}
             session={session}
             newestInbound={open.newestInboundKey}
-            newestInboundText={open.newestInbound?.kind === "text" ? open.newestInbound.content : null}
+            newestInboundText={open.newestInbound ? saidIn(open.newestInbound) : null}
             readReply={readReply}
             onUse={replies.takeDraft}
             onError={onError}

@@ -58,8 +58,11 @@ export function useOpenConversation(
     for (let i = messages.length - 1; i >= 0; i--) if (messages[i].direction === "in") return messages[i];
     return null;
   }, [messages]);
+  // A voice message names itself again once it is read: its words are then the customer's question.
   const newestInboundKey = useSettled(
-    newestInbound ? `${newestInbound.session_id}:${newestInbound.msg_id ?? newestInbound.sent_at_ms}` : null,
+    newestInbound
+      ? `${newestInbound.session_id}:${newestInbound.msg_id ?? newestInbound.sent_at_ms}${newestInbound.transcript ? ":read" : ""}`
+      : null,
     INBOUND_SETTLE_MS,
   );
   return { messages, newestInbound, newestInboundKey, mood: id ? state.moods[id] : undefined };

@@ -38,6 +38,10 @@ export interface Outbox {
   sendImage: (image: PastedImage) => Promise<void>;
   retry: (message: Message) => Promise<void>;
   loadImage: (address: string) => Promise<string>;
+  /** A customer's voice message as a `data:` URL (its type read from its bytes). */
+  loadVoice: (address: string) => Promise<string>;
+  /** Reads a voice message as text again (its transcript comes as an event). */
+  readVoiceAgain: (message: Message) => Promise<void>;
 }
 
 /** `onSent(sessionId, text)` hears of each text reply the core accepted. */
@@ -114,5 +118,13 @@ export function useOutbox(
 
   const loadImage = useCallback((address: string) => backend.fetchImage(address).catch((error) => Promise.reject(new Error(describeError(error)))), [backend]);
 
-  return { send, sendImage, retry, loadImage };
+  const loadVoice = useCallback((address: string) => backend.voiceAudio(address).catch((error) => Promise.reject(new Error(describeError(error)))), [backend]);
+  const readVoiceAgain = useCallback(
+    async (message: Message) => {
+      if (!message.msg_id) return;
+      await backend.readVoiceAgain(message.session_id, message.msg_id).catch((error) => Promise.reject(new Error(describeError(error))));
+    },
+    [backend],
+  );
+  return { send, sendImage, retry, loadImage, loadVoice, readVoiceAgain };
 }

@@ -331,7 +331,7 @@ error: string | null,
 /**
  * Why a `Failed` message was not delivered, for the window to say in the agent's language.
  */
-failure: DeliveryFailure | null, } | { "type": "session_caught_up", session_id: string, } | { "type": "visitor_typing", session_id: string, } | { "type": "session_rated", session_id: string, score: number, } | { "type": "queue_changed", waiting: number, } | { "type": "connection_changed", state: ConnectionState, } | { "type": "storage_changed", problem: string | null, };
+failure: DeliveryFailure | null, } | { "type": "message_transcribed", session_id: string, msg_id: string, transcript: Transcript, } | { "type": "session_caught_up", session_id: string, } | { "type": "visitor_typing", session_id: string, } | { "type": "session_rated", session_id: string, score: number, } | { "type": "queue_changed", waiting: number, } | { "type": "connection_changed", state: ConnectionState, } | { "type": "storage_changed", problem: string | null, };
 
 export type DraftFate = "sent" | "edited" | "discarded";
 
@@ -422,7 +422,11 @@ content: string, sender_name: string,
  * The platform's time of the message (what orders a session's messages); for an outbound
  * message not confirmed yet, when the agent wrote it.
  */
-sent_at_ms: number, status: DeliveryStatus, };
+sent_at_ms: number, status: DeliveryStatus, 
+/**
+ * A customer's voice message read as text (or why it could not be), once it was.
+ */
+transcript?: Transcript, };
 
 export type MessageKind = "text" | "image" | "voice" | "file" | "video" | "other";
 
@@ -781,6 +785,10 @@ assignees: boolean,
 replies: boolean, status_changes: boolean, max_attachments: number, max_file_mb: number, max_total_mb: number, };
 
 export type TrackingEventView = { at: string, place: string | null, text: string, };
+
+export type Transcript = { text: string, problem: TranscriptProblem | null, };
+
+export type TranscriptProblem = "too_long" | "unsupported" | "not_fetched" | "service_failed" | "no_speech";
 
 export type TransferAgent = { id: string, name: string, online: boolean, };
 

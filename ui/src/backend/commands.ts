@@ -95,6 +95,10 @@ export interface Commands {
   ticketFigures(from: string, to: string): Promise<TicketFigures | null>;
   /** Replies to a ticket (with a status change where the system takes one); the ticket afterwards. */
   replyTicket(system: SystemKind, ticketId: string, reply: ReplyDraft): Promise<TicketDetail>;
+  /** A customer's voice message as a `data:` URL to play or save (its type read from its bytes). */
+  voiceAudio(address: string): Promise<string>;
+  /** Reads a voice message as text again (after the speech service failed); the transcript comes as an event. */
+  readVoiceAgain(sessionId: string, msgId: string): Promise<void>;
   /** What the conversation's payment button offers now (the merchant's systems, the policy). */
   paymentOptions(): Promise<PaymentOptions>;
   /** Makes a payment link and sends it to the customer, exactly once (the same `attempt_id` again is the same link); followed afterwards, its progress as events. */
@@ -170,6 +174,8 @@ export const COMMANDS: { [K in keyof Commands]: { command: string; args: string[
   ticketDetail: { command: "ticket_detail", args: ["system", "ticketId"] },
   ticketFigures: { command: "ticket_figures", args: ["from", "to"] },
   replyTicket: { command: "reply_ticket", args: ["system", "ticketId", "reply"] },
+  voiceAudio: { command: "voice_audio", args: ["address"] },
+  readVoiceAgain: { command: "read_voice_again", args: ["sessionId", "msgId"] },
   paymentOptions: { command: "payment_options", args: [] },
   createPaymentLink: { command: "create_payment_link", args: ["request"] },
   sessionPaymentLinks: { command: "session_payment_links", args: ["sessionId"] },

@@ -365,6 +365,27 @@ export class FakeBackend implements Backend {
     return progress;
   }
 
+  /** Voice messages' audio by address (a `data:` URL), as the core fetches it. */
+  voiceAudioShown: Record<string, string> = {};
+  voiceReadAgain: { sessionId: string; msgId: string }[] = [];
+
+  async voiceAudio(address: string): Promise<string> {
+    const audio = this.voiceAudioShown[address];
+    if (!audio) throw new BackendError("offline", `the platform answered HTTP 404 for this voice message`);
+    return audio;
+  }
+
+  async readVoiceAgain(sessionId: string, msgId: string): Promise<void> {
+    this.voiceReadAgain.push({ sessionId, msgId });
+  }
+
+  /** The core read a voice message: stored with it, then announced. */
+  transcribe(sessionId: string, msgId: string, transcript: { text: string; problem: import("./bindings").TranscriptProblem | null }) {
+    const message = (this.history[sessionId] ?? []).find((m) => m.msg_id === msgId);
+    if (message) message.transcript = transcript;
+    this.emit({ type: "message_transcribed", session_id: sessionId, msg_id: msgId, transcript });
+  }
+
   /** Payment links asked for, by order number; the policy a supervisor set. */
   paymentLinks: PaymentProgress[] = [];
   paymentPolicyShown: PaymentPolicy = { enabled: true, agents: [], largest_amount: "5000.00" };

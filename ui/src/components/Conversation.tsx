@@ -1,5 +1,6 @@
 // The conversation: a virtualized history (only visible rows are in the DOM, so a 10,000-message
-// session scrolls like a short one), day separators, attachments as inert links, the typing
+// session scrolls like a short one), day separators, attachments as inert links, voice messages with
+// their words, the typing
 // indicator, and each outbound message's delivery state with a retry for failures. Customer text is
 // rendered as text, never as markup.
 
@@ -10,6 +11,7 @@ import { useTranslation } from "react-i18next";
 import type { DeliveryFailure, Message, Session } from "../backend/bindings";
 import { clock, customerAddress, customerText, dayBounds, dayKey, dayLabel, LONG_MESSAGE_CHARS } from "../format";
 import { isTyping, type WorkbenchState } from "../state/workbench";
+import { VoiceMessage } from "./VoiceMessage";
 import { useNow } from "../useNow";
 
 type Row = { kind: "day"; key: string; at: number } | { kind: "message"; key: string; message: Message };
@@ -98,6 +100,8 @@ export function Conversation(props: {
   messages: Message[];
   onRetry: (m: Message) => void;
   onLoadImage: (address: string) => Promise<string>;
+  onLoadVoice: (address: string) => Promise<string>;
+  onReadVoiceAgain: (message: Message) => Promise<void>;
 }) {
   const { t, i18n } = useTranslation();
   // Only for "today" and "yesterday" on the day separators: a minute is fine, and a per-second clock
@@ -149,6 +153,8 @@ export function Conversation(props: {
                     failure={props.state.sendFailures[row.message.client_msg_id ?? ""]}
                     onRetry={props.onRetry}
                     onLoadImage={props.onLoadImage}
+                    onLoadVoice={props.onLoadVoice}
+                    onReadVoiceAgain={props.onReadVoiceAgain}
                   />
                 )}
               </div>
@@ -257,12 +263,16 @@ const MessageBubble = memo(function MessageBubble({
   failure,
   onRetry,
   onLoadImage,
+  onLoadVoice,
+  onReadVoiceAgain,
 }: {
   message: Message;
   error?: string;
   failure?: DeliveryFailure;
   onRetry: (m: Message) => void;
   onLoadImage: (address: string) => Promise<string>;
+  onLoadVoice: (address: string) => Promise<string>;
+  onReadVoiceAgain: (message: Message) => Promise<void>;
 }) {
   const { t, i18n } = useTranslation();
   return (
@@ -275,6 +285,8 @@ const MessageBubble = memo(function MessageBubble({
       <div className="bubble">
         {message.kind === "text" ? (
           <MessageText content={message.content} />
+        ) : message.kind === "voice" ? (
+          <VoiceMessage message={message} onLoadVoice={onLoadVoice} onReadAgain={onReadVoiceAgain} />
         ) : (
           <Attachment message={message} onLoadImage={onLoadImage} />
         )}

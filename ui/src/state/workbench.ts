@@ -246,6 +246,15 @@ function applyEvent(state: WorkbenchState, event: DomainEvent, now: number): Wor
     }
     case "message_stored":
       return storeMessage(state, event.message, true);
+    case "message_transcribed": {
+      // A voice message read as text: the words appear under it (and the knowledge tab follows).
+      const apply = (m: Message): Message => (m.msg_id === event.msg_id ? { ...m, transcript: event.transcript } : m);
+      const list = state.messages[event.session_id];
+      const messages = list?.some((m) => m.msg_id === event.msg_id) ? { ...state.messages, [event.session_id]: list.map(apply) } : state.messages;
+      const last = state.lastMessage[event.session_id];
+      const lastMessage = last && last.msg_id === event.msg_id ? { ...state.lastMessage, [event.session_id]: apply(last) } : state.lastMessage;
+      return { ...state, messages, lastMessage };
+    }
     case "session_caught_up":
       return { ...state, caughtUp: { ...state.caughtUp, [event.session_id]: (state.caughtUp[event.session_id] ?? 0) + 1 } };
     case "message_status_changed": {

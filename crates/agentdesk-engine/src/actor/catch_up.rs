@@ -417,6 +417,7 @@ impl Actor {
                 sender_name: record.sender_name.clone().unwrap_or_default(),
                 sent_at_ms,
                 status: DeliveryStatus::Sent,
+                transcript: None,
             };
             self.write_message(message, None, batch);
         }

@@ -544,6 +544,7 @@ mod tests {
             sender_name: "Emma".into(),
             sent_at_ms,
             status: DeliveryStatus::Sent,
+            transcript: None,
         })
     }
 

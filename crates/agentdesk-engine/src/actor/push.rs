@@ -172,6 +172,7 @@ impl Actor {
             sender_name: data.uname.clone().unwrap_or_default(),
             sent_at_ms,
             status: DeliveryStatus::Sent,
+            transcript: None,
         };
         self.write_message(message, Some(received_at), batch);
     }
