@@ -658,6 +658,17 @@ pub async fn reply_ticket(
         .await
 }
 
+/// The merchant's form link tagged with this session, for the agent to send to the customer.
+#[tauri::command]
+pub async fn form_link(state: Shell<'_>, session_id: String) -> Result<String, ApiError> {
+    state
+        .workbench()
+        .await?
+        .customers()
+        .form_link(&session_id)
+        .await
+}
+
 /// A customer's voice message as a `data:` URL to play or save (its type read from its bytes).
 #[tauri::command]
 pub async fn voice_audio(state: Shell<'_>, address: String) -> Result<String, ApiError> {

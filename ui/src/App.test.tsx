@@ -2,7 +2,7 @@
 // delivery states, and renders hostile customer text as text.
 
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
 
 import { App } from "./App";
 import { BackendError } from "./backend/backend";
@@ -399,6 +399,33 @@ describe("workbench", () => {
     expect(backend.reveals).toEqual(["c1:phone"]);
     fireEvent.click(within(panel).getByTestId("insert-tracking"));
     expect((screen.getByTestId("composer") as HTMLTextAreaElement).value).toContain("SF1400000000002");
+  });
+
+  it("sends the merchant's form tagged with the session and shows the customer's submissions with their labels", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
+    const backend = setup();
+    fireEvent.click(await screen.findByTestId("session-item"));
+    const panel = await screen.findByTestId("customer-panel");
+    expect((await within(panel).findByText("Form: 售后申请")).tagName).toBe("H3");
+    expect(panel.textContent).toContain("No submissions yet.");
+    fireEvent.click(within(panel).getByTestId("send-form"));
+    // The customer writes Chinese: the form goes in Chinese, through the reply path.
+    await waitFor(() => expect(backend.sent.at(-1)?.text).toBe("请填写表单（售后申请）：https://jinshuju.net/f/AbCd12?x_field_1=c1"));
+    expect(within(panel).getByTestId("send-form").textContent).toBe("Form sent: submissions show here");
+    backend.formSubmissions = [
+      { serial_number: 7, created_at: "2026-12-07T08:00:00.000Z", tagged: true, fields: [{ label: "问题类型", value: "退货" }, { label: "手机", value: "138****5678" }] },
+    ];
+    // Followed while the session is open: the next look shows it.
+    await act(async () => {
+      await vi.advanceTimersByTimeAsync(15_000);
+    });
+    const submission = await within(panel).findByTestId("form-submission");
+    expect(submission.textContent).toContain("问题类型退货");
+    expect(submission.textContent).toContain("#7");
+    expect(submission.textContent).not.toContain("13812345678");
   });
 
   it("lists connectors, stores a key without keeping it, and says why a file is unused", async () => {

@@ -60,3 +60,8 @@ export function paymentMessages(amount: string, subject: string, minutes: number
   const words = { amount, subject, minutes, link: "{link}" };
   return { link: t("customerMessages.paymentLink", words), scan: t("customerMessages.paymentScan", words) };
 }
+
+/** The merchant's form, sent to the customer: its name and its link (tagged with the session). */
+export function formMessage(title: string, link: string, language: Language): string {
+  return i18n.getFixedT(language)("customerMessages.form", { title, link });
+}

@@ -10,10 +10,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use agentdesk_connectors::crm::qiyu::QiyuCrmClient;
+use agentdesk_connectors::forms::{Jinshuju, JinshujuSettings};
 use agentdesk_connectors::logistics::{kuaidi100::Kuaidi100Client, sf::SfClient};
 use agentdesk_connectors::rest::config::Role;
 use agentdesk_connectors::source::Connector;
-use agentdesk_customer360::CustomerSources;
+use agentdesk_customer360::{CustomerSources, FormSource};
 use agentdesk_domain::{system_clock, Secret, SharedClock};
 use agentdesk_http::{CallLedger, HttpContext, HttpSettings};
 use agentdesk_sandbox::{ReadyInfo, Sandbox, SandboxConfig};
@@ -251,7 +252,20 @@ pub(crate) fn demo_sources(
             Secret::new(info.carriers.sf_check_word.clone()),
             http()?,
         )),
-    ))
+    )
+    .with_form(FormSource {
+        client: Jinshuju::new(
+            http()?,
+            JinshujuSettings {
+                base_url: info.forms.base_url.clone(),
+                api_key: info.forms.api_key.clone(),
+                api_secret: Secret::new(info.forms.api_secret.clone()),
+            },
+        )
+        .map_err(|e| ApiError::new(ErrorCode::Platform, format!("the demo form: {e}")))?,
+        form: info.forms.form_token.clone(),
+        title: "售后申请".into(),
+    }))
 }
 
 /// The demo's connector file: the `sandbox-oms` preset at the sandbox's address.

@@ -32,9 +32,9 @@ pub use agentdesk_assistant::{
     AssistInput, Assistant, AssistantFigures, AssistantPolicy, AssistantStatus, DraftFate,
 };
 pub use agentdesk_customer360::{
-    Card, CardState, CustomerNoteView, CustomerSources, CustomerView, Customers, OrderLineView,
-    OrderView, PastSessionView, PersonalField, PlatformRecordView, ProfileView, ShipmentView,
-    TrackingEventView,
+    Card, CardState, CustomerNoteView, CustomerSources, CustomerView, Customers, FormFieldView,
+    FormSource, FormSubmissionView, OrderLineView, OrderView, PastSessionView, PersonalField,
+    PlatformRecordView, ProfileView, ShipmentView, TrackingEventView,
 };
 pub use agentdesk_knowledge::{set_model_folders, KbSuggestionView, Knowledge};
 pub use agentdesk_payments::{

@@ -413,3 +413,66 @@ async fn the_agents_note_about_a_customer_is_kept_per_customer_across_their_sess
     );
     workbench.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_merchants_form_is_sent_tagged_and_its_submission_shows_in_the_view() {
+    let (_dir, workbench) = common::demo_workbench().await;
+    let controls = agentdesk_testkit::Controls::new(workbench.sandbox_url());
+    let cid = controls.visitor("王芳", "我要退货", None).await;
+    common::wait_for_session(&workbench, &cid).await;
+    let customers = workbench.customers();
+    let view = customers.customer_view(&cid, true).await.unwrap();
+    assert_eq!(view.form_title.as_deref(), Some("售后申请"));
+    assert_eq!(view.forms.value.as_deref(), Some(&[][..]));
+
+    // The link names this session, so the submission is matched to it.
+    let link = customers.form_link(&cid).await.unwrap();
+    let token = link
+        .split("/f/")
+        .nth(1)
+        .and_then(|rest| rest.split('?').next())
+        .unwrap()
+        .to_string();
+    assert!(link.ends_with(&format!("?x_field_1={cid}")), "{link}");
+    controls
+        .post(
+            &format!("/forms/{token}/entries"),
+            serde_json::json!({"field_1": "退货", "field_2": "13812345678",
+                "field_3": "耳机左耳没声音", "x_field_1": cid}),
+        )
+        .await;
+    // Another customer's submission is not shown.
+    controls
+        .post(
+            &format!("/forms/{token}/entries"),
+            serde_json::json!({"field_1": "维修", "field_2": "13900000000", "x_field_1": "cid-other"}),
+        )
+        .await;
+    // Followed while the session is open: a look after the kept answer's 10 s asks again (one
+    // sooner shows what was kept), so look as the window does until it shows.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    let forms = loop {
+        let view = customers.customer_view(&cid, true).await.unwrap();
+        let forms = view.forms.value.unwrap_or_default();
+        if !forms.is_empty() || tokio::time::Instant::now() > deadline {
+            break forms;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    };
+    assert_eq!(forms.len(), 1, "{forms:?}");
+    assert!(forms[0].tagged);
+    let fields: Vec<(String, String)> = forms[0]
+        .fields
+        .iter()
+        .map(|f| (f.label.clone(), f.value.clone()))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("问题类型".to_string(), "退货".to_string()),
+            ("手机".to_string(), "138****5678".to_string()),
+            ("详细描述".to_string(), "耳机左耳没声音".to_string()),
+        ]
+    );
+    workbench.shutdown().await;
+}

@@ -25,6 +25,9 @@ const PROFILE_TTL_MS: i64 = 10 * 60 * 1000;
 const ORDERS_TTL_MS: i64 = 2 * 60 * 1000;
 const RECORD_TTL_MS: i64 = 10 * 60 * 1000;
 const HISTORY_TTL_MS: i64 = 2 * 60 * 1000;
+/// The form's submissions are followed while the session is open (the window looks every 15 s):
+/// shorter than that look, so each look asks Jinshuju and a submission shows within 15 s.
+const FORMS_TTL_MS: i64 = 10 * 1000;
 /// Past sessions shown, newest first, each with its first customer message.
 const HISTORY_SHOWN: usize = 5;
 /// Kuaidi100 locks a waybill queried more often than every 30 minutes.
@@ -339,6 +342,49 @@ impl ViewRequest<'_> {
         let outcome = map_outcome(outcome, |found| {
             let view = profile_view(&found.unwrap_or_default());
             self.keep("profile", &key, &view);
+            view
+        });
+        self.card_of(outcome, kept)
+    }
+
+    /// The customer's submissions to the merchant's form: tagged with this session, else matched
+    /// by phone (kept per session, their personal data masked).
+    pub(crate) async fn forms(&self, identity: &Identity) -> Card<Vec<FormSubmissionView>> {
+        let Some(source) = &self.sources.form else {
+            return card(CardState::Unconfigured, None, None);
+        };
+        let key = format!("{}:{}", source.form, self.session_id);
+        let kept: Kept<Vec<FormSubmissionView>> = self.kept("forms", &key).await;
+        if self.kept_will_do(&kept, FORMS_TTL_MS) {
+            return cached_card(kept);
+        }
+        let phone = Some(identity.phone.as_str()).filter(|p| !p.is_empty());
+        let outcome = guarded(
+            self.sources.breaker("forms"),
+            self.sources.timeout,
+            source
+                .client
+                .submissions(&source.form, self.session_id, phone),
+        )
+        .await;
+        let outcome = map_outcome(outcome, |found| {
+            let view: Vec<FormSubmissionView> = found
+                .into_iter()
+                .map(|s| FormSubmissionView {
+                    serial_number: s.serial_number,
+                    created_at: s.created_at,
+                    fields: s
+                        .fields
+                        .into_iter()
+                        .map(|(label, value)| FormFieldView {
+                            label,
+                            value: mask_pii(&value).into_owned(),
+                        })
+                        .collect(),
+                    tagged: s.tagged,
+                })
+                .collect();
+            self.keep("forms", &key, &view);
             view
         });
         self.card_of(outcome, kept)

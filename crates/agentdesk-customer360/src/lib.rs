@@ -21,10 +21,11 @@ use agentdesk_store::{AuditEntry, Write};
 use agentdesk_workspace::{ApiError, ErrorCode, ErrorReason, Workspace};
 
 pub use notes::CustomerNoteView;
-pub use sources::CustomerSources;
+pub use sources::{CustomerSources, FormSource};
 pub use view::{
-    Card, CardState, CustomerView, OrderLineView, OrderView, PastSessionView, PersonalField,
-    PlatformRecordView, ProfileView, ShipmentView, TrackingEventView,
+    Card, CardState, CustomerView, FormFieldView, FormSubmissionView, OrderLineView, OrderView,
+    PastSessionView, PersonalField, PlatformRecordView, ProfileView, ShipmentView,
+    TrackingEventView,
 };
 
 use fetch::{Identity, ViewRequest};
@@ -59,11 +60,12 @@ impl Customers {
         let (identity, identity_card) = request.identity(&session.visitor_id).await;
         let partner = Some(identity.partner_id.clone()).filter(|p| !p.is_empty());
         let record_key = fetch::record_key(&identity);
-        let (record, history, profile, orders) = tokio::join!(
+        let (record, history, profile, orders, forms) = tokio::join!(
             request.record(&identity, record_key.as_deref()),
             request.history(partner.as_deref()),
             request.profile(&identity),
             request.orders(&identity),
+            request.forms(&identity),
         );
         // The customer center may know a phone or e-mail the visitor record did not: kept for the
         // next look-up (and for reveal).
@@ -92,9 +94,26 @@ impl Customers {
             history,
             profile,
             orders,
+            forms,
+            form_title: self.sources.form.as_ref().map(|f| f.title.clone()),
             profile_source: self.sources.profile.as_ref().map(|c| c.name().to_string()),
             orders_source: self.sources.orders.as_ref().map(|c| c.name().to_string()),
         })
+    }
+
+    /// The merchant's form link tagged with this session (`x_field_1` = the cid), for the agent to
+    /// send: a submission made through it is matched to this customer.
+    pub async fn form_link(&self, session_id: &str) -> Result<String, ApiError> {
+        let session = self.workspace.session(session_id).await?;
+        let form = self.sources.form.as_ref().ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::InvalidInput,
+                "this merchant has no form set up; add its Jinshuju form in Settings → Connectors",
+            )
+        })?;
+        form.client
+            .tagged_link(&form.form, &session.id)
+            .map_err(|e| ApiError::new(ErrorCode::InvalidInput, e.to_string()))
     }
 
     /// Shows one masked field in full, and writes who saw what to the audit log (before the value

@@ -122,7 +122,30 @@ pub struct CustomerView {
     pub history: Card<Vec<PastSessionView>>,
     pub profile: Card<ProfileView>,
     pub orders: Card<Vec<OrderView>>,
+    /// The customer's submissions to the merchant's form, newest first.
+    pub forms: Card<Vec<FormSubmissionView>>,
+    /// The form's name when the merchant has one (the agent can send its link).
+    pub form_title: Option<String>,
     /// Which connector the profile and the orders come from.
     pub profile_source: Option<String>,
     pub orders_source: Option<String>,
+}
+
+/// One submission of the merchant's form, its personal data masked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct FormSubmissionView {
+    #[ts(type = "number")]
+    pub serial_number: i64,
+    /// As Jinshuju gives it (UTC, ISO-8601).
+    pub created_at: String,
+    /// The form's labels and the answers, in the form's order.
+    pub fields: Vec<FormFieldView>,
+    /// Matched by the link sent in this session (else by the customer's phone).
+    pub tagged: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct FormFieldView {
+    pub label: String,
+    pub value: String,
 }

@@ -1733,3 +1733,85 @@ async fn a_voice_message_is_shown_with_its_words_and_a_knowledge_suggestion_from
     })
     .await;
 }
+
+#[tokio::test]
+#[ignore = "needs a display and tauri-driver: run scripts/e2e.sh"]
+async fn the_merchants_form_is_sent_and_the_customers_submission_shows_in_the_360_view() {
+    with_app("form-submission", |run| {
+        Box::pin(async move {
+            let cid = run.visitor("王芳", "耳机坏了，我要退货").await;
+            run.open_session(&cid).await;
+            run.click("[data-testid=customer-panel] [data-testid=send-form]")
+                .await?;
+            // The form's link reaches the customer once, tagged with this session.
+            let deadline = tokio::time::Instant::now() + WAIT;
+            let sent = loop {
+                let items = run.agent_messages(&cid).await?;
+                if !items.is_empty() || tokio::time::Instant::now() > deadline {
+                    break items;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            };
+            let content = sent
+                .first()
+                .and_then(|m| m["content"].as_str())
+                .unwrap_or_default()
+                .to_string();
+            check(
+                sent.len() == 1
+                    && content.starts_with("请填写表单（售后申请）：")
+                    && content.ends_with(&format!("?x_field_1={cid}")),
+                format!("the form link must reach the customer once, tagged: {sent:?}"),
+            )?;
+            let token = content
+                .split("/f/")
+                .nth(1)
+                .and_then(|rest| rest.split('?').next())
+                .ok_or("no form token in the link")?
+                .to_string();
+            // The customer fills it in (through the link: tagged with the session).
+            let submitted = run
+                .http
+                .post(format!(
+                    "{}/__sandbox/forms/{token}/entries",
+                    run.sandbox.base_url()
+                ))
+                .json(&json!({"field_1": "退货", "field_2": "13812345678",
+                    "field_3": "左耳没有声音", "x_field_1": cid}))
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            check(
+                submitted.status().is_success(),
+                format!("the sandbox refused the submission: {}", submitted.status()),
+            )?;
+            // Followed while the session is open: it shows with the form's labels, the phone masked.
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+            let shown = loop {
+                let found = run
+                    .app
+                    .find_all("[data-testid=customer-panel] [data-testid=form-submission]")
+                    .await?;
+                if let Some(first) = found.first() {
+                    break run.app.text(first).await?;
+                }
+                if tokio::time::Instant::now() > deadline {
+                    return Err("the submission never showed in the 360° view".into());
+                }
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            };
+            run.app
+                .screenshot(&screenshots().join("form-submission.png"))
+                .await?;
+            check(
+                shown.contains("问题类型")
+                    && shown.contains("退货")
+                    && shown.contains("左耳没有声音")
+                    && shown.contains("138****5678")
+                    && !shown.contains("13812345678"),
+                format!("the submission as shown: {shown}"),
+            )
+        })
+    })
+    .await;
+}

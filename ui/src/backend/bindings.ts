@@ -253,6 +253,14 @@ record: Card<PlatformRecordView>,
  */
 history: Card<Array<PastSessionView>>, profile: Card<ProfileView>, orders: Card<Array<OrderView>>, 
 /**
+ * The customer's submissions to the merchant's form, newest first.
+ */
+forms: Card<Array<FormSubmissionView>>, 
+/**
+ * The form's name when the merchant has one (the agent can send its link).
+ */
+form_title: string | null, 
+/**
  * Which connector the profile and the orders come from.
  */
 profile_source: string | null, orders_source: string | null, };
@@ -356,6 +364,22 @@ export type Feature = "draft" | "summary" | "translate" | "rewrite";
 export type FieldKind = "text" | "multiline_text" | "date" | "time" | "number" | "dropdown" | "checkbox" | "radio" | "cascade" | "area" | "date_time";
 
 export type FieldValue = { id: string, value: string, };
+
+export type FormFieldView = { label: string, value: string, };
+
+export type FormSubmissionView = { serial_number: number, 
+/**
+ * As Jinshuju gives it (UTC, ISO-8601).
+ */
+created_at: string, 
+/**
+ * The form's labels and the answers, in the form's order.
+ */
+fields: Array<FormFieldView>, 
+/**
+ * Matched by the link sent in this session (else by the customer's phone).
+ */
+tagged: boolean, };
 
 export type HomeTenant = { 
 /**

@@ -95,6 +95,8 @@ export interface Commands {
   ticketFigures(from: string, to: string): Promise<TicketFigures | null>;
   /** Replies to a ticket (with a status change where the system takes one); the ticket afterwards. */
   replyTicket(system: SystemKind, ticketId: string, reply: ReplyDraft): Promise<TicketDetail>;
+  /** The merchant's form link tagged with this session, for the agent to send to the customer. */
+  formLink(sessionId: string): Promise<string>;
   /** A customer's voice message as a `data:` URL to play or save (its type read from its bytes). */
   voiceAudio(address: string): Promise<string>;
   /** Reads a voice message as text again (after the speech service failed); the transcript comes as an event. */
@@ -174,6 +176,7 @@ export const COMMANDS: { [K in keyof Commands]: { command: string; args: string[
   ticketDetail: { command: "ticket_detail", args: ["system", "ticketId"] },
   ticketFigures: { command: "ticket_figures", args: ["from", "to"] },
   replyTicket: { command: "reply_ticket", args: ["system", "ticketId", "reply"] },
+  formLink: { command: "form_link", args: ["sessionId"] },
   voiceAudio: { command: "voice_audio", args: ["address"] },
   readVoiceAgain: { command: "read_voice_again", args: ["sessionId", "msgId"] },
   paymentOptions: { command: "payment_options", args: [] },

@@ -480,6 +480,8 @@ export class FakeBackend implements Backend {
       ]),
       profile_source: "Lumen CRM",
       orders_source: "Lumen OMS",
+      form_title: "售后申请",
+      forms: card(this.formSubmissions),
       profile: card({ name: session?.visitor_name ?? null, tier: "金卡", tags: ["复购"], lifetime_value: "¥1197.00", fields: [["城市", "上海"]] as [string, string][] }),
       orders: card([{
         id: "LM100000000", status: "已发货", amount: "¥399.00", placed_at: "2026-11-18 10:21:00",
@@ -493,6 +495,13 @@ export class FakeBackend implements Backend {
         }),
       }]),
     };
+  }
+
+  /** The customer's submissions to the merchant's form, newest first. */
+  formSubmissions: import("./bindings").FormSubmissionView[] = [];
+
+  async formLink(sessionId: string): Promise<string> {
+    return `https://jinshuju.net/f/AbCd12?x_field_1=${sessionId}`;
   }
 
   async revealCustomerField(sessionId: string, field: PersonalField) {

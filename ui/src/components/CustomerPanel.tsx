@@ -3,14 +3,16 @@
 // is tried again, without holding up the others. Phone and e-mail are masked until the agent reveals
 // them (the core audits each reveal). A parcel's summary goes into the reply box in one click. The
 // platform's labels sit in the header; earlier sessions on every channel are listed under the orders.
-// A parcel's tracking or an order's summary goes to the customer in one click, in their language.
+// A parcel's tracking or an order's summary goes to the customer in one click, in their language, as
+// does the merchant's form (its link tagged with the session); the customer's submissions to it show
+// here, followed while the session is open.
 
-import { useLayoutEffect, useState } from "react";
+import { useEffect, useLayoutEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import type { Backend } from "../backend/backend";
 import type { Card, CustomerView, OrderView, PersonalField, Session } from "../backend/bindings";
-import { orderMessage, trackingMessage } from "../customerMessages";
+import { formMessage, orderMessage, trackingMessage } from "../customerMessages";
 import type { Language } from "../i18n";
 import { describeError } from "../errors";
 import { ErrorLine } from "./formParts";
@@ -41,7 +43,7 @@ export function CustomerPanel(props: {
   customerLanguage: Language;
 }) {
   const { t } = useTranslation();
-  const { view, refreshing, error, revealed, reveal } = useCustomerView(props.backend, props.session.id);
+  const { view, refreshing, error, revealed, reveal } = useCustomerView(props.backend, props.session.id, props.session.state !== "ended");
   const profile = view?.profile.value ?? null;
   const orders = view?.orders.value ?? null;
   const record = view?.record.value ?? null;
@@ -84,6 +86,17 @@ export function CustomerPanel(props: {
           />
         ))}
       </ul>
+      {view?.form_title && (
+        <Forms
+          view={view}
+          title={view.form_title}
+          onSendLink={() =>
+            props.backend
+              .formLink(props.session.id)
+              .then((link) => props.onSendToCustomer(formMessage(view.form_title ?? "", link, props.customerLanguage)))
+          }
+        />
+      )}
       <CustomerTickets backend={props.backend} session={props.session} />
       <PastSessions view={view} />
       <ErrorLine message={error} />
@@ -95,7 +108,11 @@ export function CustomerPanel(props: {
  * The customer's view for `sessionId`: the cached one at once, then the fresh one. Revealed
  * personal fields are forgotten when the session changes.
  */
-function useCustomerView(backend: Backend, sessionId: string) {
+/** How often an open session's view is asked again, so a form the customer submits shows (the
+ * core asks each source only once its kept answer is older than the source's own freshness). */
+const FOLLOW_MS = 15_000;
+
+function useCustomerView(backend: Backend, sessionId: string, open: boolean) {
   const [view, setView] = useState<CustomerView | null>(null);
   const [refreshing, setRefreshing] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -122,6 +139,21 @@ function useCustomerView(backend: Backend, sessionId: string) {
       current = false;
     };
   }, [backend, sessionId]);
+
+  useEffect(() => {
+    if (!open) return;
+    let current = true;
+    const timer = setInterval(() => {
+      backend
+        .customerView(sessionId, true)
+        .then((fresh) => current && setView(fresh))
+        .catch(() => {});
+    }, FOLLOW_MS);
+    return () => {
+      current = false;
+      clearInterval(timer);
+    };
+  }, [backend, sessionId, open]);
 
   const reveal = (field: PersonalField) =>
     backend
@@ -265,6 +297,52 @@ function OrderItem({
 }
 
 /** The customer's earlier sessions on every channel. */
+/** The merchant's form: its link sent in one click, and the customer's submissions, newest first. */
+function Forms({ view, title, onSendLink }: { view: CustomerView; title: string; onSendLink: () => Promise<void> }) {
+  const { t, i18n } = useTranslation();
+  const [failed, setFailed] = useState<string | null>(null);
+  const [sent, setSent] = useState(false);
+  const submissions = view.forms.value ?? null;
+  return (
+    <>
+      <h3>{t("customer.forms", { title })}</h3>
+      <button
+        type="button"
+        className="link"
+        onClick={() =>
+          onSendLink()
+            .then(() => setSent(true))
+            .catch((e: unknown) => setFailed(describeError(e)))
+        }
+        data-testid="send-form"
+      >
+        {sent ? t("customer.formSent") : t("customer.sendForm")}
+      </button>
+      <CardNote card={view.forms} />
+      {submissions !== null && submissions.length === 0 && <p className="muted">{t("customer.noSubmissions")}</p>}
+      <ul className="form-submissions">
+        {submissions?.map((submission) => (
+          <li key={submission.serial_number} data-testid="form-submission">
+            <div className="muted">
+              {new Date(submission.created_at).toLocaleString(i18n.language)} · #{submission.serial_number}
+              {!submission.tagged && ` · ${t("customer.matchedByPhone")}`}
+            </div>
+            <dl>
+              {submission.fields.map((field) => (
+                <div key={field.label} className="row">
+                  <dt>{field.label}</dt>
+                  <dd>{field.value}</dd>
+                </div>
+              ))}
+            </dl>
+          </li>
+        ))}
+      </ul>
+      <ErrorLine message={failed} />
+    </>
+  );
+}
+
 function PastSessions({ view }: { view: CustomerView | null }) {
   const { t, i18n } = useTranslation();
   const history = view?.history.value ?? null;
