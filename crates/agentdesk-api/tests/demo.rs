@@ -111,3 +111,92 @@ async fn an_unreachable_sandbox_url_says_what_to_do() {
         "{text}"
     );
 }
+
+/// Simulated customers sometimes speak their questions (a voice message the desk reads as text)
+/// and pay the payment links the agent sends them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn simulated_customers_speak_some_questions_and_pay_the_links_they_are_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = SandboxConfig {
+        seed: 5,
+        visitors_per_minute: 120.0,
+        ..SandboxConfig::default()
+    };
+    let workbench = agentdesk_api::Workbench::start_demo(
+        dir.path().to_path_buf(),
+        crate::common::demo_options(config),
+    )
+    .await
+    .unwrap();
+    let conversations = workbench.conversations();
+
+    // The agent answers every customer who spoke last, until one asks by voice and it is read.
+    let mut answered: std::collections::HashMap<String, usize> = Default::default();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+    let (spoken_in, words) = loop {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no simulated customer spoke within 90 s"
+        );
+        let mut found = None;
+        for id in crate::common::session_ids(&workbench).await {
+            let messages = conversations.messages(&id, 50).await.unwrap_or_default();
+            if let Some(voice) = messages.iter().find(|m| {
+                m.kind == agentdesk_domain::MessageKind::Voice
+                    && m.transcript.as_ref().is_some_and(|t| t.problem.is_none())
+            }) {
+                found = Some((id.clone(), voice.said().unwrap_or_default().to_string()));
+                break;
+            }
+            let last_in = messages
+                .last()
+                .is_some_and(|m| m.direction == Direction::In);
+            let count = answered.entry(id.clone()).or_default();
+            if last_in && *count < 6 {
+                *count += 1;
+                let _ = conversations.send_text(&id, "好的，我看一下。", None).await;
+            }
+        }
+        if let Some(found) = found {
+            break found;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    assert!(!words.trim().is_empty());
+
+    // A payment link sent to that customer is paid a few seconds later.
+    let link = workbench
+        .payments()
+        .create_link(agentdesk_api::PaymentLinkRequest {
+            attempt_id: "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d".into(),
+            session_id: spoken_in.clone(),
+            provider: agentdesk_api::PaymentProvider::Alipay,
+            amount: "59.00".into(),
+            subject: "运费补差".into(),
+            expire_minutes: 30,
+            link_message: "请支付：{link}".into(),
+            scan_message: "请扫码支付".into(),
+        })
+        .await;
+    // (The customer stays: they leave only once the agent answers their last line.)
+    let link = link.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let links = workbench
+            .payments()
+            .session_links(&spoken_in)
+            .await
+            .unwrap();
+        if links.iter().any(|l| {
+            l.out_trade_no == link.out_trade_no && l.state == agentdesk_api::PaymentLinkState::Paid
+        }) {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the simulated customer never paid: {links:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    workbench.shutdown().await;
+}

@@ -287,6 +287,12 @@ impl PaymentDesk {
             return Ok(made);
         }
         let session = self.workspace.session(&request.session_id).await?;
+        if session.state == agentdesk_domain::SessionState::Ended {
+            return Err(ApiError::new(
+                ErrorCode::InvalidInput,
+                "this session has ended; the customer can no longer receive a payment link in it",
+            ));
+        }
         let order = PaymentOrder {
             out_trade_no: out_trade_no.clone(),
             amount,
@@ -312,10 +318,12 @@ impl PaymentDesk {
                 })?;
                 self.audit_now("payments:create", "ok", describe(&record))
                     .await;
-                self.send_into_conversation(&record).await?;
-                let progress = progress_of(&record, None);
+                // Made: followed whether or not its message could be queued (the session may have
+                // ended meanwhile); a message that could not be is said, the link kept on screen.
+                let sent = self.send_into_conversation(&record).await;
+                let progress = progress_of(&record, sent.as_ref().err().cloned());
                 self.announce(progress.clone(), Some(self.workspace.now_ms()));
-                Ok(progress)
+                sent.map(|()| progress)
             }
             Err(error) => {
                 let api = payment_error(&error);

@@ -59,6 +59,9 @@ pub struct HeldPayment {
     pub paid_at_ms: Option<i64>,
     /// How many create requests named this order (a repeat answers the same order).
     pub create_requests: u32,
+    /// When the first create request made it (for a simulated customer to tell which QR image
+    /// the agent sent them).
+    pub created_at_ms: i64,
 }
 
 /// The payment systems' state.
@@ -189,6 +192,7 @@ pub(crate) async fn alipay_gateway(
                     expires_at_ms: now + minutes * 60_000,
                     paid_at_ms: None,
                     create_requests: 0,
+                    created_at_ms: now,
                 });
             order.create_requests += 1;
             expire(order, now);
@@ -493,6 +497,7 @@ pub(crate) async fn wechat_native(
                 expires_at_ms: expires,
                 paid_at_ms: None,
                 create_requests: 0,
+                created_at_ms: now,
             });
         order.create_requests += 1;
         expire(order, now);
@@ -627,6 +632,12 @@ pub(crate) async fn pay(
         )
             .into_response();
     }
+    settle_paid(order, now);
+    Json(json!({"paid": order.clone()})).into_response()
+}
+
+/// The customer scanned and paid `order` (one still waiting).
+fn settle_paid(order: &mut HeldPayment, now: i64) {
     order.scanned = true;
     order.paid_at_ms = Some(now);
     order.state = if order.provider == "alipay" {
@@ -634,7 +645,48 @@ pub(crate) async fn pay(
     } else {
         "SUCCESS".into()
     };
-    Json(json!({"paid": order.clone()})).into_response()
+}
+
+/// The waiting order a message of the agent's in a conversation offers the customer: an Alipay
+/// link in the text, or for WeChat Pay a picture (the QR code) sent within a minute of the order
+/// being made. `sent` is each agent message's (text or picture, time).
+pub(crate) fn offered_order(
+    state: &SandboxState,
+    sent: &[(bool, &str, i64)],
+    skip: &std::collections::HashSet<String>,
+) -> Option<String> {
+    let mut book = book(state);
+    let now = now_ms();
+    book.orders.values_mut().find_map(|order| {
+        expire(order, now);
+        let waiting = matches!(order.state.as_str(), "WAIT_BUYER_PAY" | "NOTPAY");
+        let offered = sent.iter().any(|(picture, content, at)| {
+            if order.provider == "alipay" {
+                !picture && content.contains(&order.link)
+            } else {
+                *picture && (order.created_at_ms..order.created_at_ms + 60_000).contains(at)
+            }
+        });
+        (waiting && offered && !skip.contains(&order.out_trade_no))
+            .then(|| order.out_trade_no.clone())
+    })
+}
+
+/// A simulated customer pays `out_trade_no`; false when it is no longer waiting.
+pub(crate) fn pay_now(state: &SandboxState, out_trade_no: &str) -> bool {
+    let mut book = book(state);
+    let now = now_ms();
+    match book.orders.get_mut(out_trade_no) {
+        Some(order) => {
+            expire(order, now);
+            let waiting = matches!(order.state.as_str(), "WAIT_BUYER_PAY" | "NOTPAY");
+            if waiting {
+                settle_paid(order, now);
+            }
+            waiting
+        }
+        None => false,
+    }
 }
 
 /// `GET /__sandbox/payments`: every order both systems hold, and refused signatures.

@@ -244,6 +244,14 @@ pub fn impatient_line(language: Language, angry: bool) -> &'static str {
     }
 }
 
+/// What a customer says once they paid a link the agent sent.
+pub fn paid_line(language: Language) -> &'static str {
+    match language {
+        Language::Chinese => "已经付好了，请查收。",
+        Language::English => "Paid just now, please check.",
+    }
+}
+
 pub fn closing_line(language: Language, angry: bool) -> &'static str {
     match (language, angry) {
         (Language::Chinese, false) => "好的，明白了，谢谢！",

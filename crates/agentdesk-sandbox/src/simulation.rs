@@ -1,6 +1,7 @@
 //! Simulated customers for the demo: they arrive at the configured rate on various channels while an
-//! agent is online, ask realistic Chinese and English questions (some angry), show typing, answer
-//! the agent, nudge when left waiting, and finally thank, rate and leave.
+//! agent is online, ask realistic Chinese and English questions (some angry; some by voice message),
+//! show typing, answer the agent, nudge when left waiting, pay the payment links the agent sends
+//! them, and finally thank, rate and leave.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,6 +17,12 @@ use crate::SandboxState;
 const TICK: Duration = Duration::from_millis(250);
 /// How long a visitor waits for the agent before nudging.
 const PATIENCE: Duration = Duration::from_secs(45);
+/// The share of a customer's later lines they say by voice message (Chinese customers send voice
+/// all day; the first line stays typed, so the queue shows what they came about).
+const VOICE_SHARE: f64 = 0.2;
+/// How long a customer takes to pay a link the agent sent (every link is paid: a customer asked for
+/// it, and the demo shows the whole way to "paid").
+const PAYING_TAKES: Duration = Duration::from_secs(6);
 
 pub async fn run(state: Arc<SandboxState>, mut shutdown: watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(TICK);
@@ -39,7 +46,7 @@ pub async fn run(state: Arc<SandboxState>, mut shutdown: watch::Receiver<bool>) 
                     arrive(&mut world);
                 }
             }
-            act(&mut world);
+            act(&state, &mut world);
         }
     }
 }
@@ -89,6 +96,8 @@ fn arrive(world: &mut crate::world::World) {
         act_at: None,
         nudged: false,
         invited_to_rate: false,
+        paying: None,
+        links_seen: Default::default(),
     };
     let (status, cid, _) = world.connect_visitor(
         &partnerid,
@@ -105,13 +114,19 @@ fn arrive(world: &mut crate::world::World) {
 
 enum Action {
     Say(String),
+    /// A line said by voice message.
+    SayByVoice(String),
+    Pay(String),
     Nudge(String),
-    Close { line: String, score: u8 },
+    Close {
+        line: String,
+        score: u8,
+    },
     RateNow(u8),
     Typing,
 }
 
-fn act(world: &mut crate::world::World) {
+fn act(state: &SandboxState, world: &mut crate::world::World) {
     let now = Instant::now();
     let mut actions = Vec::new();
     for (cid, session) in world.sessions.iter_mut() {
@@ -121,6 +136,36 @@ fn act(world: &mut crate::world::World) {
         let Some(sim) = session.simulated.as_mut() else {
             continue;
         };
+        // A payment link from the agent: paid a few seconds later.
+        match &sim.paying {
+            Some((number, at)) if now >= *at => {
+                actions.push((cid.clone(), Action::Pay(number.clone())));
+                sim.paying = None;
+                continue;
+            }
+            Some(_) => {}
+            None => {
+                let sent: Vec<(bool, &str, i64)> = session
+                    .records
+                    .iter()
+                    .filter(|r| {
+                        r.sender_type == Some(agentdesk_sobot::protocol::sender_type::AGENT)
+                    })
+                    .map(|r| {
+                        (
+                            r.msg_type == Some(1),
+                            r.content.as_deref().unwrap_or_default(),
+                            r.t.unwrap_or_default(),
+                        )
+                    })
+                    .collect();
+                if let Some(number) = crate::payments::offered_order(state, &sent, &sim.links_seen)
+                {
+                    sim.links_seen.insert(number.clone());
+                    sim.paying = Some((number, now + PAYING_TAKES));
+                }
+            }
+        }
         if sim.invited_to_rate && session.rating.is_none() {
             sim.invited_to_rate = false;
             let score = if sim.script.angry { 2 } else { 5 };
@@ -139,7 +184,11 @@ fn act(world: &mut crate::world::World) {
                 if sim.next_line < sim.script.lines.len() {
                     let line = sim.script.lines[sim.next_line].clone();
                     sim.next_line += 1;
-                    actions.push((cid.clone(), Action::Say(line)));
+                    if world.rng.gen_bool(VOICE_SHARE) {
+                        actions.push((cid.clone(), Action::SayByVoice(line)));
+                    } else {
+                        actions.push((cid.clone(), Action::Say(line)));
+                    }
                 } else {
                     let score = if sim.script.angry { 2 } else { 5 };
                     actions.push((
@@ -168,6 +217,26 @@ fn act(world: &mut crate::world::World) {
         match action {
             Action::Say(line) | Action::Nudge(line) => {
                 let _ = world.visitor_message(&cid, &line, 0);
+            }
+            Action::SayByVoice(line) => {
+                let audio = crate::asr::record_speech(state, &line, None);
+                let seconds = (audio.len().saturating_sub(44) as f64 / 16000.0).round() as u64;
+                let id = world.next_id("f");
+                world.files.insert(id.clone(), ("audio/wav".into(), audio));
+                let url = format!("/__sandbox/files/{id}/voice.wav");
+                let _ = world.visitor_voice(&cid, &url, &format!("{seconds}\""));
+            }
+            Action::Pay(number) => {
+                if crate::payments::pay_now(state, &number) {
+                    let language = world
+                        .sessions
+                        .get(&cid)
+                        .and_then(|s| s.simulated.as_ref())
+                        .map(|sim| sim.script.language);
+                    if let Some(language) = language {
+                        let _ = world.visitor_message(&cid, seed::paid_line(language), 0);
+                    }
+                }
             }
             Action::Typing => world.typing(&cid),
             Action::RateNow(score) => {

@@ -171,6 +171,10 @@ pub struct SimulatedVisitor {
     pub act_at: Option<Instant>,
     pub nudged: bool,
     pub invited_to_rate: bool,
+    /// A payment link the agent sent that this customer will pay, and when.
+    pub paying: Option<(String, Instant)>,
+    /// Payment links this customer has been sent (and paid, or is paying).
+    pub links_seen: std::collections::HashSet<String>,
 }
 
 pub struct SandboxSession {

@@ -70,7 +70,7 @@ export function PaymentLinks(props: { backend: Backend; sessionId: string; onErr
             {link.state === "waiting" ? t("payments.waitingUntil", { time: time(link.expires_at_ms) }) : t(`payments.states.${link.state}`)}
           </span>
           {link.scan_only && link.state === "waiting" && <span className="muted">{t("payments.qrSent")}</span>}
-          {link.error && link.state !== "waiting" && link.state !== "paid" && (
+          {link.error && link.state !== "paid" && (
             <span className="warning" title={link.error.message}>
               {describeError(link.error)}
             </span>
