@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::images::PlatformImages;
+use crate::write_backs::{ServiceResult, WriteBacks};
 use crate::{ApiError, ErrorCode, ErrorReason};
+use agentdesk_connectors::rest::config::WriteBackEvent;
 
 /// The agent's availability. Busy carries Sobot's reason code: 2 busy, 3 break, 4 training,
 /// 5 meeting, 6 meal, 7 activity.
@@ -57,11 +59,24 @@ pub struct Conversations {
     workspace: Arc<Workspace>,
     /// The account's image loader (it outlives a switch).
     images: Arc<PlatformImages>,
+    /// Where a submitted summary's result goes to the merchant's own systems.
+    write_backs: Arc<WriteBacks>,
+    customers: Arc<agentdesk_customer360::Customers>,
 }
 
 impl Conversations {
-    pub(crate) fn new(workspace: Arc<Workspace>, images: Arc<PlatformImages>) -> Conversations {
-        Conversations { workspace, images }
+    pub(crate) fn new(
+        workspace: Arc<Workspace>,
+        images: Arc<PlatformImages>,
+        write_backs: Arc<WriteBacks>,
+        customers: Arc<agentdesk_customer360::Customers>,
+    ) -> Conversations {
+        Conversations {
+            workspace,
+            images,
+            write_backs,
+            customers,
+        }
     }
 
     /// The session's newest `limit` messages, oldest first.
@@ -231,8 +246,7 @@ impl Conversations {
             ));
         }
         let visitor = self.visitor_of(session_id).await?;
-        Ok(self
-            .workspace
+        self.workspace
             .client()
             .summary_submit(&agentdesk_sobot::client::SessionSummary {
                 cid: session_id,
@@ -244,7 +258,29 @@ impl Conversations {
                 resolved: Some(resolved),
                 invalid_session: false,
             })
-            .await?)
+            .await?;
+        // The platform has the summary: the merchant's own systems get the result, exactly once
+        // (recorded here, sent by the write-back outbox).
+        let customer = self.customers.known_customer(session_id).await?;
+        self.write_backs
+            .record(
+                WriteBackEvent::SummarySubmitted,
+                ServiceResult {
+                    session_id: session_id.to_string(),
+                    customer_name: customer.name,
+                    external_id: customer.external_id,
+                    phone: customer.phone,
+                    email: customer.email,
+                    order_id: customer.newest_order.unwrap_or_default(),
+                    summary: summary.trim().to_string(),
+                    classification: String::new(),
+                    resolved: Some(resolved),
+                    ticket_number: String::new(),
+                    ticket_system: String::new(),
+                },
+            )
+            .await?;
+        Ok(())
     }
 
     pub async fn retry_send(&self, client_msg_id: &str) -> Result<(), ApiError> {

@@ -22,6 +22,7 @@ mod tickets;
 mod updates;
 mod voice;
 mod workbench;
+mod write_backs;
 
 pub use accounts::{
     assistant_presets, Account, AccountBook, AccountInput, AccountView, AssistantPreset,
@@ -78,6 +79,7 @@ pub use tickets::{TicketKeyInput, TicketSystemSettings};
 pub use updates::{UpdateStatus, UpdatesOff};
 pub use voice::VoiceReader;
 pub use workbench::{SessionSummary, TenantOption, Workbench, WorkbenchSnapshot};
+pub use write_backs::{WriteBackView, WriteBacks};
 
 /// Tauri's bundle identifier: the app's configuration lives in `{config_dir}/{APP_IDENTIFIER}`.
 pub const APP_IDENTIFIER: &str = "dev.agentdesk.workbench";

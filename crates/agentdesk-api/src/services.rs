@@ -21,6 +21,7 @@ use crate::payments::PaymentSystems;
 use crate::supervision::Supervision;
 use crate::tickets::TicketPlan;
 use crate::voice::VoiceReader;
+use crate::write_backs::WriteBacks;
 
 /// What belongs to the account and outlives a tenant switch: handed to each workspace's services.
 pub(crate) struct AccountServices {
@@ -50,6 +51,7 @@ pub(crate) struct WorkspaceServices {
     pub tickets: Arc<TicketDesk>,
     pub payments: Arc<PaymentDesk>,
     pub voice: Arc<VoiceReader>,
+    pub write_backs: Arc<WriteBacks>,
 }
 
 impl WorkspaceServices {
@@ -64,11 +66,22 @@ impl WorkspaceServices {
             account.provider.clone(),
             account.llm_http.clone(),
         ));
+        let write_backs = WriteBacks::start(
+            workspace.clone(),
+            [&account.sources.profile, &account.sources.orders]
+                .into_iter()
+                .flatten()
+                .cloned()
+                .collect(),
+        );
         WorkspaceServices {
             conversations: Arc::new(Conversations::new(
                 workspace.clone(),
                 account.images.clone(),
+                write_backs.clone(),
+                customers.clone(),
             )),
+            write_backs,
             reports: Arc::new(Reports::new(
                 workspace.clone(),
                 account.union.clone(),
@@ -106,5 +119,6 @@ impl WorkspaceServices {
         self.tickets.close().await;
         self.payments.close().await;
         self.voice.close().await;
+        self.write_backs.close().await;
     }
 }

@@ -415,6 +415,11 @@ impl Workbench {
         self.on_screen().supervision.clone()
     }
 
+    /// The service's results written back to the merchant's systems (see [`WriteBacks`]).
+    pub fn write_backs(&self) -> Arc<crate::WriteBacks> {
+        self.on_screen().write_backs.clone()
+    }
+
     /// Voice messages read as text (see [`VoiceReader`]).
     pub fn voice(&self) -> Arc<crate::VoiceReader> {
         self.on_screen().voice.clone()

@@ -16,3 +16,4 @@ mod supervisor;
 mod tenants;
 mod tickets;
 mod voice;
+mod write_backs;

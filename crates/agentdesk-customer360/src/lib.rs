@@ -30,6 +30,17 @@ pub use view::{
 
 use fetch::{Identity, ViewRequest};
 
+/// The session's customer as far as the kept answers know them (unmasked: for the merchant's own
+/// systems, never for the screen).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KnownCustomer {
+    pub name: String,
+    pub external_id: String,
+    pub phone: String,
+    pub email: String,
+    pub newest_order: Option<String>,
+}
+
 /// The customer in front of the agent: the 360° view, a masked field in full (audited), notes.
 pub struct Customers {
     workspace: Arc<Workspace>,
@@ -98,6 +109,32 @@ impl Customers {
             form_title: self.sources.form.as_ref().map(|f| f.title.clone()),
             profile_source: self.sources.profile.as_ref().map(|c| c.name().to_string()),
             orders_source: self.sources.orders.as_ref().map(|c| c.name().to_string()),
+        })
+    }
+
+    /// What is known of the session's customer, from the kept answers only (no source is asked):
+    /// who they are at the platform and the newest order's id. For the service's result written
+    /// back to the merchant's own systems, where the customer's details in full belong.
+    pub async fn known_customer(&self, session_id: &str) -> Result<KnownCustomer, ApiError> {
+        let session = self.workspace.session(session_id).await?;
+        let identity: Identity = self
+            .workspace
+            .answers()
+            .get("platform", &session.visitor_id)
+            .await
+            .map(|(identity, _)| identity)
+            .unwrap_or_default();
+        let view = self.customer_view(session_id, false).await?;
+        let nonempty = |s: String| if s.is_empty() { None } else { Some(s) };
+        Ok(KnownCustomer {
+            name: nonempty(identity.name).unwrap_or(session.visitor_name),
+            external_id: identity.partner_id,
+            phone: identity.phone,
+            email: identity.email,
+            newest_order: view
+                .orders
+                .value
+                .and_then(|orders| orders.first().map(|o| o.id.clone())),
         })
     }
 

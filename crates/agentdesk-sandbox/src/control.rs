@@ -37,6 +37,7 @@ pub fn router() -> Router<Arc<SandboxState>> {
         .route("/llm-requests", get(llm_requests))
         .route("/tickets", get(crate::tickets::held))
         .route("/payments", get(crate::payments::held))
+        .route("/service-notes", get(crate::shop::service_notes))
         .route("/asr", get(crate::asr::counts))
         .route(
             "/forms/{token}",

@@ -20,8 +20,9 @@ pub struct Faults {
     /// source).
     pub only_paths: Vec<String>,
     /// Faults of their own for single sources, by path suffix (e.g. `"/oms/v1/orders"`: the order
-    /// system hangs while `"/poll/query.do"` fails): a call whose path ends with a key gets that
-    /// entry's latency and errors instead of the ones above.
+    /// system hangs while `"/poll/query.do"` fails): a call whose path ends with a key (or, for a
+    /// key ending with `/`, lies under it) gets that entry's latency and errors instead of the ones
+    /// above.
     pub sources: std::collections::BTreeMap<String, SourceFaults>,
     /// Fraction (0–1) of pushes after which the agent's socket is closed.
     pub drop_socket_rate: f64,
@@ -38,6 +39,12 @@ pub struct Faults {
     pub slow_sessions: std::collections::BTreeMap<String, u64>,
     /// The model provider's own faults (`/v1/chat/completions`).
     pub llm: LlmFaults,
+}
+
+/// Whether the `sources` key `key` names `path`: a path ending with it, or for a key ending with
+/// `/` (`"/oms/v1/service-notes/"`) any path under it (a resource's calls each name their own id).
+fn source_matches(key: &str, path: &str) -> bool {
+    path.ends_with(key) || (key.ends_with('/') && path.contains(key))
 }
 
 /// One source's faults (see `Faults::sources`).
@@ -57,7 +64,7 @@ impl Faults {
         if let Some(own) = self
             .sources
             .iter()
-            .find(|(suffix, _)| path.ends_with(suffix.as_str()))
+            .find(|(key, _)| source_matches(key, path))
             .map(|(_, faults)| faults)
         {
             return (own.latency_ms, own.error_rate, own.error_status);
@@ -80,7 +87,7 @@ impl Faults {
     pub fn garbage_for(&self, path: &str) -> bool {
         self.sources
             .iter()
-            .any(|(suffix, faults)| faults.garbage && path.ends_with(suffix.as_str()))
+            .any(|(key, faults)| faults.garbage && source_matches(key, path))
     }
 
     pub fn validate(&self) -> Result<(), String> {

@@ -40,6 +40,10 @@ pub fn router(state: Arc<SandboxState>) -> Router {
         .route("/oms/v1/customers", get(shop::oms).post(shop::oms))
         .route("/oms/v1/orders", get(shop::oms).post(shop::oms))
         .route(
+            "/oms/v1/service-notes/{id}",
+            axum::routing::put(shop::oms_service_note),
+        )
+        .route(
             "/shopify/admin/api/{version}/graphql.json",
             post(shop::shopify_graphql),
         )

@@ -164,10 +164,63 @@ fn money(cents: i64) -> String {
     format!("{}.{:02}", cents / 100, cents % 100)
 }
 
-/// OAuth2 tokens the OMS and the Salesforce face issued, with their expiry.
+/// OAuth2 tokens the OMS and the Salesforce face issued, with their expiry; and the service notes
+/// written back to the OMS.
 #[derive(Default)]
 pub struct ShopTokens {
     issued: HashMap<String, Instant>,
+    /// Service notes by their id (`PUT /oms/v1/service-notes/{id}`), in arrival order.
+    notes: Vec<ServiceNote>,
+}
+
+/// A service's result as the OMS keeps it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ServiceNote {
+    pub id: String,
+    pub note: Value,
+    /// How many requests wrote it (a repeat of the same id changes nothing else).
+    pub requests: u32,
+}
+
+/// `PUT /oms/v1/service-notes/{id}` (signed like every OMS call): stores the note under the
+/// caller's id, or replaces it with the same content when it is already there (an upsert: the
+/// same request twice is one note).
+pub async fn oms_service_note(
+    State(state): State<Arc<SandboxState>>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    body: Bytes,
+) -> Response {
+    if let Err(refusal) = oms_authorize(&state, &method, &uri, &headers, &body) {
+        return unauthorized(refusal);
+    }
+    let Ok(note) = serde_json::from_slice::<Value>(&body) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"code": 400, "message": "the body is not JSON"})),
+        )
+            .into_response();
+    };
+    let mut book = crate::lock(&state.shop_tokens);
+    match book.notes.iter_mut().find(|n| n.id == id) {
+        Some(known) => {
+            known.note = note;
+            known.requests += 1;
+        }
+        None => book.notes.push(ServiceNote {
+            id: id.clone(),
+            note,
+            requests: 1,
+        }),
+    }
+    Json(json!({"code": 0, "data": {"id": id}})).into_response()
+}
+
+/// `GET /__sandbox/service-notes`: the notes written back to the OMS.
+pub async fn service_notes(State(state): State<Arc<SandboxState>>) -> Response {
+    Json(json!({"notes": crate::lock(&state.shop_tokens).notes.clone()})).into_response()
 }
 
 fn issue_token(state: &SandboxState, prefix: &str) -> String {

@@ -399,7 +399,13 @@ async fn a_hung_order_system_ends_in_a_network_error_at_the_connectors_timeout()
         .orders(&by_phone("13800000051"))
         .await
         .unwrap_err();
-    assert!(matches!(error, RestError::Network { .. }), "{error:?}");
+    assert!(
+        matches!(
+            error,
+            RestError::Network { .. } | RestError::NoAnswer { .. }
+        ),
+        "{error:?}"
+    );
     assert!(started.elapsed() < Duration::from_secs(4));
     sandbox.shutdown().await;
 }

@@ -22,6 +22,7 @@ mod read_pool;
 mod sessions;
 mod ticket_attempts;
 mod visitors;
+mod write_backs;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -41,6 +42,7 @@ pub use messages::OrderedText;
 pub use outbox::{OutboxAttachment, OutboxItem, OutboxState, QueuedText};
 pub use read_pool::ReadPool;
 pub use visitors::Visitor;
+pub use write_backs::WriteBackRow;
 
 /// One change for `Store::apply`. Every variant is idempotent, so replaying a batch after a crash
 /// (or a duplicate push) changes nothing the second time.
@@ -281,6 +283,7 @@ impl Store {
                 ("assistant_calls", assistant_calls::MIGRATIONS),
                 ("ticket_attempts", ticket_attempts::MIGRATIONS),
                 ("payment_links", payment_links::MIGRATIONS),
+                ("write_backs", write_backs::MIGRATIONS),
             ],
         )?;
         Ok(store)
@@ -481,6 +484,42 @@ impl Store {
 
     pub fn payment_link(&self, out_trade_no: &str) -> Result<Option<String>, StoreError> {
         payment_links::get(&self.conn, out_trade_no)
+    }
+
+    /// Records a new write-back before it is first sent (a second record of its id changes nothing).
+    pub fn put_write_back(&self, row: &WriteBackRow) -> Result<(), StoreError> {
+        write_backs::insert(&self.conn, row)
+    }
+
+    /// A write-back's try began or ended: durable when this returns.
+    pub fn update_write_back(
+        &self,
+        id: &str,
+        state: &str,
+        attempts: u32,
+        next_attempt_at_ms: i64,
+        last_error: Option<&str>,
+        updated_at_ms: i64,
+    ) -> Result<(), StoreError> {
+        write_backs::update(
+            &self.conn,
+            id,
+            state,
+            attempts,
+            next_attempt_at_ms,
+            last_error,
+            updated_at_ms,
+        )
+    }
+
+    /// The write-backs in `state`, oldest first.
+    pub fn write_backs_in(&self, state: &str) -> Result<Vec<WriteBackRow>, StoreError> {
+        write_backs::in_state(&self.conn, state)
+    }
+
+    /// The newest `limit` write-backs, newest first.
+    pub fn recent_write_backs(&self, limit: usize) -> Result<Vec<WriteBackRow>, StoreError> {
+        write_backs::recent(&self.conn, limit)
     }
 
     /// Payment links made and then closed, oldest first.

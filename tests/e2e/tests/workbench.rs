@@ -1815,3 +1815,154 @@ async fn the_merchants_form_is_sent_and_the_customers_submission_shows_in_the_36
     })
     .await;
 }
+
+/// The notes the sandbox's order system holds (`GET /__sandbox/service-notes`).
+async fn service_notes(http: &reqwest::Client, sandbox: &Sandbox) -> Result<Vec<Value>, String> {
+    let held: Value = http
+        .get(format!("{}/__sandbox/service-notes", sandbox.base_url()))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(held["notes"].as_array().cloned().unwrap_or_default())
+}
+
+#[tokio::test]
+#[ignore = "needs a display and tauri-driver: run scripts/e2e.sh"]
+async fn the_service_summary_is_written_back_once_after_the_app_is_killed_mid_delivery() {
+    let sandbox = Sandbox::start(
+        "127.0.0.1:0".parse().unwrap(),
+        SandboxConfig {
+            seed: 11,
+            ..SandboxConfig::default()
+        },
+    )
+    .await
+    .unwrap();
+    let data = tempfile_dir::Dir::new("write-back");
+    let args = vec![
+        "--sandbox-url".to_string(),
+        sandbox.base_url().to_string(),
+        "--data-dir".to_string(),
+        data.0.display().to_string(),
+    ];
+    let http = reqwest::Client::new();
+    let mut app = WebDriver::launch(&driver_url(), &app_binary(), &args)
+        .await
+        .unwrap();
+    let outcome: Outcome = async {
+        let visitor: Value = http
+            .post(format!("{}/__sandbox/visitors", sandbox.base_url()))
+            .json(&json!({"name": "王芳", "text": "耳机左耳没声音", "phone": "13812345678"}))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?
+            .json()
+            .await
+            .map_err(|e| e.to_string())?;
+        let cid = visitor["cid"].as_str().ok_or("no cid")?.to_string();
+        let item = app
+            .wait_for(
+                &format!("[data-testid=session-item][data-session-id='{cid}']"),
+                WAIT,
+            )
+            .await?;
+        app.click(&item).await?;
+        app.wait_for(
+            "[data-testid=customer-panel] [data-testid=order-item]",
+            WAIT,
+        )
+        .await?;
+        // The order system answers the write-back only after 8 s: it is in flight when the app
+        // is killed.
+        http.post(format!("{}/__sandbox/faults", sandbox.base_url()))
+            .json(&json!({"sources": {"/oms/v1/service-notes/": {"latency_ms": 8000}}}))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let open = app.wait_for("[data-testid=open-summary]", WAIT).await?;
+        app.click(&open).await?;
+        let text = app.wait_for("[data-testid=summary-text]", WAIT).await?;
+        app.type_text(&text, "左耳无声，已安排换货").await?;
+        let submit = app.wait_for("[data-testid=summary-submit]", WAIT).await?;
+        app.click(&submit).await?;
+        // The summary is at the platform once its dialog closes; the write-back leaves at once.
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while !app.find_all("[data-testid=summary-text]").await?.is_empty() {
+            if tokio::time::Instant::now() > deadline {
+                return Err("the summary was not submitted".into());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        check(
+            service_notes(&http, &sandbox).await?.is_empty(),
+            "the note arrived before the kill",
+        )?;
+        let killed = std::process::Command::new("pkill")
+            .args(["-KILL", "-f", &format!("data-dir {}", data.0.display())])
+            .status()
+            .map_err(|e| format!("pkill: {e}"))?;
+        check(killed.success(), "the app was not running to be killed")?;
+        Ok(())
+    }
+    .await;
+    app.quit().await;
+    if let Err(message) = outcome {
+        sandbox.shutdown().await;
+        panic!("{message}");
+    }
+
+    // Started again on the same data: the write-back that was out is sent again, and the order
+    // system holds one note for the service.
+    http.post(format!("{}/__sandbox/faults", sandbox.base_url()))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    app = WebDriver::launch(&driver_url(), &app_binary(), &args)
+        .await
+        .unwrap();
+    let outcome: Outcome = async {
+        app.wait_for("[data-testid=session-item]", WAIT).await?;
+        let deadline = tokio::time::Instant::now() + WAIT;
+        let notes = loop {
+            let notes = service_notes(&http, &sandbox).await?;
+            if !notes.is_empty() || tokio::time::Instant::now() > deadline {
+                break notes;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        // Settled: nothing more arrives.
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let settled = service_notes(&http, &sandbox).await?;
+        check(
+            notes.len() == 1 && settled.len() == 1,
+            format!("one note for the service: {settled:?}"),
+        )?;
+        check(
+            settled[0]["note"]["summary"] == "左耳无声，已安排换货"
+                && settled[0]["note"]["customer"] == "王芳",
+            format!("the note: {settled:?}"),
+        )?;
+        // The killed try may or may not have reached the system; the resend is the same note.
+        let requests = settled[0]["requests"].as_u64().unwrap_or(0);
+        check(
+            (1..=2).contains(&requests),
+            format!("{requests} requests wrote the note"),
+        )
+    }
+    .await;
+    if outcome.is_err() {
+        let _ = app
+            .screenshot(&screenshots().join("write-back-failure.png"))
+            .await;
+    }
+    app.quit().await;
+    sandbox.shutdown().await;
+    if let Err(message) = outcome {
+        panic!("{message}");
+    }
+}

@@ -161,6 +161,7 @@ export const SessionActions = memo(function SessionActions(props: {
             <button
               type="button"
               className="primary"
+              data-testid="summary-submit"
               onClick={() =>
                 props.backend
                   .submitSummary(props.session.id, classification.trim() ? `【${classification.trim()}】${summary}` : summary, resolved)

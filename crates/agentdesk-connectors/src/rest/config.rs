@@ -54,6 +54,82 @@ pub struct ConnectorConfig {
     pub profile: Option<ProfileConfig>,
     #[serde(default)]
     pub orders: Option<OrdersConfig>,
+    /// What the system is told when a service ends (`[[write_back]]` tables).
+    #[serde(default)]
+    pub write_back: Vec<WriteBackAction>,
+}
+
+/// When a write-back is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WriteBackEvent {
+    /// The agent submitted the service summary.
+    SummarySubmitted,
+    /// A ticket was created from the session.
+    TicketCreated,
+}
+
+impl WriteBackEvent {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WriteBackEvent::SummarySubmitted => "summary_submitted",
+            WriteBackEvent::TicketCreated => "ticket_created",
+        }
+    }
+}
+
+/// Whether sending a write-back again after a lost answer is safe. Nothing in HTTP says so: the
+/// merchant's file does, for its own system.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RepeatSafety {
+    /// Sending it twice makes one result (a `PUT` or upsert keyed by `{write_back_id}`, or a
+    /// system that honours the `idempotency_header`).
+    Safe,
+    /// A second send could make a second result: once it may have arrived, it is not sent again
+    /// and is shown as needing a look.
+    #[default]
+    Unsafe,
+}
+
+/// One request the system receives when `on` happens: the result of the service written back to
+/// the CRM or order system (a Salesforce Task, a note on a Shopify order, an OMS call).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WriteBackAction {
+    /// Names it in API health and the audit log.
+    pub name: String,
+    pub on: WriteBackEvent,
+    #[serde(default = "post")]
+    pub method: String,
+    /// Appended to `base_url`; placeholders: `{write_back_id}`, `{session_id}`, `{customer_name}`,
+    /// `{external_id}`, `{phone}`, `{email}`, `{order_id}` (the newest order), `{summary}`,
+    /// `{classification}`, `{resolved}`, `{agent}`, `{ticket_number}`, `{ticket_system}`, `{at}`.
+    pub path: String,
+    #[serde(default)]
+    pub query: BTreeMap<String, String>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// A JSON body with the same placeholders inside its strings.
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub repeat: RepeatSafety,
+    /// A header the system reads as an idempotency key (`Idempotency-Key`): it carries
+    /// `{write_back_id}`, and makes a repeat safe.
+    #[serde(default)]
+    pub idempotency_header: Option<String>,
+}
+
+impl WriteBackAction {
+    /// Whether a second send after a lost answer still makes one result.
+    pub fn repeat_is_safe(&self) -> bool {
+        self.repeat == RepeatSafety::Safe || self.idempotency_header.is_some()
+    }
+}
+
+fn post() -> String {
+    "POST".into()
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -460,6 +536,43 @@ impl ConnectorConfig {
         }
         if let Some(orders) = &self.orders {
             check_requests("orders", &orders.lookups, version)?;
+        }
+        self.check_write_backs()
+    }
+
+    /// Each write-back: a name of its own, a method that writes, a path, a body that is JSON.
+    fn check_write_backs(&self) -> Result<(), RestError> {
+        for (index, action) in self.write_back.iter().enumerate() {
+            let at =
+                |what: String| RestError::Config(format!("write_back {:?}: {what}", action.name));
+            if action.name.trim().is_empty() || action.name.contains(char::is_whitespace) {
+                return Err(RestError::Config(format!(
+                    "write_back number {}: its name must be one word (it names the action in API health)",
+                    index + 1
+                )));
+            }
+            if self.write_back[..index]
+                .iter()
+                .any(|a| a.name == action.name)
+            {
+                return Err(at("the name is used twice".into()));
+            }
+            if !matches!(action.method.as_str(), "POST" | "PUT" | "PATCH") {
+                return Err(at(format!(
+                    "method {:?}: a write-back is POST, PUT or PATCH",
+                    action.method
+                )));
+            }
+            if !action.path.starts_with('/') {
+                return Err(at(format!(
+                    "path {:?} must start with `/` (it is appended to base_url)",
+                    action.path
+                )));
+            }
+            if let Some(body) = &action.body {
+                serde_json::from_str::<serde_json::Value>(body)
+                    .map_err(|e| at(format!("body is not JSON: {e}")))?;
+            }
         }
         Ok(())
     }

@@ -31,6 +31,12 @@ pub enum RestError {
         source_name: String,
         message: String,
     },
+    /// The request left but no answer came (a timeout, a connection cut): it may have arrived.
+    #[error("{source_name} did not answer: {message}")]
+    NoAnswer {
+        source_name: String,
+        message: String,
+    },
     #[error("{source_name} refused the credentials (HTTP {status}): {message}; check the connector's key and settings")]
     Auth {
         source_name: String,
@@ -53,7 +59,7 @@ pub enum RestError {
 impl agentdesk_http::CallFailure for RestError {
     fn outcome(&self) -> String {
         match self {
-            RestError::Network { .. } => "network".into(),
+            RestError::Network { .. } | RestError::NoAnswer { .. } => "network".into(),
             RestError::Http { status, .. } => format!("http_{status}"),
             RestError::Decode { .. } => "decode".into(),
             RestError::Config(_) | RestError::MissingKey { .. } => "config".into(),
@@ -63,7 +69,7 @@ impl agentdesk_http::CallFailure for RestError {
 
     fn is_transient(&self) -> bool {
         match self {
-            RestError::Network { .. } => true,
+            RestError::Network { .. } | RestError::NoAnswer { .. } => true,
             RestError::Http { status, .. } => *status >= 500 || *status == 429,
             _ => false,
         }
@@ -426,12 +432,70 @@ impl RestConnector {
         }
     }
 
+    /// Whether the file declares any write-back.
+    pub fn has_write_backs(&self) -> bool {
+        !self.config.write_back.is_empty()
+    }
+
+    /// The write-back named `name`.
+    pub fn write_back_action(&self, name: &str) -> Option<&config::WriteBackAction> {
+        self.config.write_back.iter().find(|a| a.name == name)
+    }
+
+    /// The actions the file writes back on `event`.
+    pub fn write_backs(&self, event: config::WriteBackEvent) -> Vec<&config::WriteBackAction> {
+        self.config
+            .write_back
+            .iter()
+            .filter(|a| a.on == event)
+            .collect()
+    }
+
+    /// Sends write-back `action` with `vars` (`{write_back_id}` among them: the same id on every
+    /// try, and the `idempotency_header`'s value where the file names one). Answers the system's
+    /// reply, if any.
+    pub async fn write_back(
+        &self,
+        action: &config::WriteBackAction,
+        vars: &Vars,
+    ) -> Result<Value, RestError> {
+        let mut headers = action.headers.clone();
+        if let Some(header) = &action.idempotency_header {
+            headers.insert(header.clone(), "{write_back_id}".into());
+        }
+        let template = RequestTemplate {
+            method: action.method.clone(),
+            path: action.path.clone(),
+            query: action.query.clone(),
+            headers,
+            body: action.body.clone(),
+        };
+        self.request(
+            &format!("write_back:{}", action.name),
+            &template,
+            vars,
+            None,
+        )
+        .await
+    }
+
     /// One request's answer as JSON: a refusal of the credentials, another HTTP error and a body
     /// that is not JSON each as their own error.
     async fn answer_of(&self, request: reqwest::RequestBuilder) -> Result<Value, RestError> {
-        let network = |e: reqwest::Error| RestError::Network {
-            source_name: self.config.name.clone(),
-            message: agentdesk_http::transport_reason(&e),
+        let network = |e: reqwest::Error| {
+            let source_name = self.config.name.clone();
+            let message = agentdesk_http::transport_reason(&e);
+            if e.is_connect() {
+                RestError::Network {
+                    source_name,
+                    message,
+                }
+            } else {
+                RestError::NoAnswer {
+                    source_name,
+                    message,
+                }
+            }
         };
         let response = request.send().await.map_err(network)?;
         let status = response.status().as_u16();
@@ -449,6 +513,10 @@ impl RestConnector {
                 status,
                 body: excerpt(&text),
             });
+        }
+        if status == 204 || (text.trim().is_empty() && status != 200) {
+            // A write answered with no content (204, or a 201/202 without a body).
+            return Ok(Value::Null);
         }
         serde_json::from_str(&text).map_err(|e| RestError::Decode {
             source_name: self.config.name.clone(),

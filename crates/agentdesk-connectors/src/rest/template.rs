@@ -40,7 +40,7 @@ pub fn fill(template: &str, vars: &Vars) -> String {
 }
 
 /// Names a template may use even when the value is unknown (they become empty).
-const KNOWN: [&str; 14] = [
+const KNOWN: [&str; 27] = [
     "api_version",
     "phone",
     "email",
@@ -55,6 +55,20 @@ const KNOWN: [&str; 14] = [
     "body",
     "timestamp",
     "nonce",
+    // Write-backs.
+    "write_back_id",
+    "session_id",
+    "customer_name",
+    "order_id",
+    "summary",
+    "classification",
+    "resolved",
+    "agent",
+    "ticket_number",
+    "ticket_system",
+    "at",
+    "event",
+    "connector",
 ];
 
 fn is_name(name: &str) -> bool {
