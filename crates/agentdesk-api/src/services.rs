@@ -56,7 +56,12 @@ pub(crate) struct WorkspaceServices {
 
 impl WorkspaceServices {
     /// The services of `workspace`, started.
-    pub(crate) fn start(workspace: Arc<Workspace>, account: &AccountServices) -> WorkspaceServices {
+    /// `events`: the desk's event stream, for the services that follow others' progress.
+    pub(crate) fn start(
+        workspace: Arc<Workspace>,
+        account: &AccountServices,
+        events: agentdesk_workspace::Subscription,
+    ) -> WorkspaceServices {
         let customers = Arc::new(Customers::new(workspace.clone(), account.sources.clone()));
         let knowledge = Arc::new(Knowledge::start(workspace.clone()));
         let assistant = Arc::new(Assistant::new(
@@ -73,6 +78,8 @@ impl WorkspaceServices {
                 .flatten()
                 .cloned()
                 .collect(),
+            customers.clone(),
+            events,
         );
         WorkspaceServices {
             conversations: Arc::new(Conversations::new(

@@ -950,7 +950,11 @@ async fn open_services(
         .audit_into
         .write()
         .unwrap_or_else(|p| p.into_inner()) = Some(workspace.engine().clone());
-    Ok(WorkspaceServices::start(workspace, context.account))
+    Ok(WorkspaceServices::start(
+        workspace,
+        context.account,
+        context.bus.subscribe(),
+    ))
 }
 
 /// The API health alert onto the bus, and a timer that re-evaluates it every few seconds (failures

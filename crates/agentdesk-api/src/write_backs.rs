@@ -17,8 +17,9 @@ use std::time::Duration;
 use agentdesk_connectors::rest::config::{WriteBackAction, WriteBackEvent};
 use agentdesk_connectors::rest::{RestConnector, RestError};
 use agentdesk_connectors::source::Connector;
+use agentdesk_customer360::Customers;
 use agentdesk_store::{AuditEntry, JournalConnection, Write, WriteBackRow};
-use agentdesk_workspace::Workspace;
+use agentdesk_workspace::{DeskEvent, Subscription, TicketState, Workspace};
 use serde::Serialize;
 use tokio::sync::Notify;
 use tokio_util::task::TaskTracker;
@@ -77,9 +78,12 @@ pub struct WriteBacks {
 
 impl WriteBacks {
     /// The service of `workspace` for the account's connectors; takes up what a previous run left.
+    /// `events` is the desk's event stream: a ticket created in this workspace is written back too.
     pub(crate) fn start(
         workspace: Arc<Workspace>,
         connectors: Vec<Arc<Connector>>,
+        customers: Arc<Customers>,
+        events: Subscription,
     ) -> Arc<WriteBacks> {
         let connectors: HashMap<String, Arc<Connector>> = connectors
             .into_iter()
@@ -102,8 +106,62 @@ impl WriteBacks {
                     _ = closed.cancelled() => {}
                 }
             });
+            let listener = service.clone();
+            let closed = service.workspace.closed().clone();
+            service.tasks.spawn(async move {
+                tokio::select! {
+                    _ = listener.hear_tickets(events, customers) => {}
+                    _ = closed.cancelled() => {}
+                }
+            });
         }
         service
+    }
+
+    /// Tickets created from this workspace's sessions, each recorded once for the actions on
+    /// `ticket_created`.
+    async fn hear_tickets(&self, mut events: Subscription, customers: Arc<Customers>) {
+        let generation = self.workspace.generation();
+        while let Some(event) = events.recv().await {
+            let DeskEvent::Ticket {
+                workspace,
+                progress,
+            } = event
+            else {
+                continue;
+            };
+            if workspace != generation || progress.state != TicketState::Created {
+                continue;
+            }
+            let Some(session_id) = progress.session_id.clone() else {
+                continue;
+            };
+            let customer = customers
+                .known_customer(&session_id)
+                .await
+                .unwrap_or_default();
+            let result = ServiceResult {
+                session_id,
+                customer_name: customer.name,
+                external_id: customer.external_id,
+                phone: customer.phone,
+                email: customer.email,
+                order_id: customer.newest_order.unwrap_or_default(),
+                ticket_number: progress.number.clone().unwrap_or_default(),
+                ticket_system: progress.system.clone(),
+                ..ServiceResult::default()
+            };
+            if let Err(error) = self
+                .record_as(
+                    WriteBackEvent::TicketCreated,
+                    Some(&progress.attempt_id),
+                    result,
+                )
+                .await
+            {
+                tracing::warn!(%error, "a created ticket was not recorded for the merchant's systems");
+            }
+        }
     }
 
     /// Ends the worker (what is not sent yet stays recorded for the next start).
@@ -120,6 +178,17 @@ impl WriteBacks {
         event: WriteBackEvent,
         result: ServiceResult,
     ) -> Result<usize, ApiError> {
+        self.record_as(event, None, result).await
+    }
+
+    /// As `record`; with `occurrence` (what happened, named once: a ticket's attempt id) the
+    /// write-backs' ids follow from it, so hearing of the same occurrence twice records them once.
+    async fn record_as(
+        &self,
+        event: WriteBackEvent,
+        occurrence: Option<&str>,
+        result: ServiceResult,
+    ) -> Result<usize, ApiError> {
         let now = self.workspace.now_ms();
         let vars = self.vars(&result);
         let mut rows = Vec::new();
@@ -128,8 +197,16 @@ impl WriteBacks {
                 continue;
             };
             for action in rest.write_backs(event) {
+                let id = match occurrence {
+                    Some(occurrence) => uuid::Uuid::new_v5(
+                        &uuid::Uuid::NAMESPACE_OID,
+                        format!("{}:{occurrence}:{name}:{}", event.as_str(), action.name)
+                            .as_bytes(),
+                    ),
+                    None => uuid::Uuid::new_v4(),
+                };
                 rows.push(WriteBackRow {
-                    id: uuid::Uuid::new_v4().to_string(),
+                    id: id.to_string(),
                     connector: name.clone(),
                     action: action.name.clone(),
                     event: event.as_str().into(),

@@ -129,3 +129,49 @@ async fn the_summary_is_written_back_once_through_failures_and_a_crash() {
     assert_eq!(audited, ["ok", "ok"], "{audited:?}");
     workbench.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ticket_created_from_a_session_is_written_back_once() {
+    let (_dir, workbench) = common::demo_workbench().await;
+    let controls = Controls::new(workbench.sandbox_url());
+    let cid = controls.visitor("王芳", "快递丢了", None).await;
+    common::wait_for_session(&workbench, &cid).await;
+    let request = agentdesk_api::TicketRequest {
+        attempt_id: "wb-ticket-0001".into(),
+        session_id: cid.clone(),
+        system: agentdesk_api::SystemKind::Zendesk,
+        title: "快递丢失".into(),
+        content: "客户：快递丢了".into(),
+        type_id: None,
+        level: None,
+        fields: Vec::new(),
+        group_id: None,
+        group_name: None,
+        assignee_id: None,
+        assignee_name: None,
+        copied: Vec::new(),
+        attachments: Vec::new(),
+    };
+    workbench
+        .tickets()
+        .create_ticket(request.clone())
+        .await
+        .unwrap();
+    let held = notes_until(&controls, 1, 20).await;
+    assert_eq!(held.len(), 1, "{held:?}");
+    let ticket = held[0]["note"]["ticket"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        ticket.starts_with("zendesk #") && ticket.len() > "zendesk #".len(),
+        "{ticket}"
+    );
+    // The same ticket submitted again is the same ticket, and the same write-back.
+    workbench.tickets().create_ticket(request).await.unwrap();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let held = notes(&controls).await;
+    assert_eq!(held.len(), 1, "{held:?}");
+    assert_eq!(held[0]["requests"], 1, "{held:?}");
+    workbench.shutdown().await;
+}
