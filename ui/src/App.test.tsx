@@ -365,7 +365,7 @@ describe("workbench", () => {
 
   it("chooses the account the workbench signs in with, and says why a chosen account did not start", async () => {
     const backend = new FakeBackend();
-    backend.accountList = [{ account: { name: "Desk 1", platform: "sobot", base_url: "https://www.sobot.com", appid: "a", agent_email: "a@b.test", supervisor: null, assistant: null, tickets: [] }, has_app_key: true, has_union_key: false, has_assistant_key: false, ticket_keys: [] }];
+    backend.accountList = [{ account: { name: "Desk 1", platform: "sobot", base_url: "https://www.sobot.com", appid: "a", agent_email: "a@b.test", supervisor: null, assistant: null, tickets: [], payments: [], speech: null }, has_app_key: true, has_union_key: false, has_assistant_key: false, ticket_keys: [] }];
     backend.warning = { code: "keychain", reason: { key: "general" }, message: "The system keychain is locked." };
     render(<App backend={backend} />);
     expect((await screen.findByRole("alert")).textContent).toContain("The system keychain is locked.");

@@ -80,6 +80,12 @@ pub struct Account {
     /// The ticket systems its merchants file tickets in (their credentials in the keychain).
     #[serde(default)]
     pub tickets: Vec<crate::TicketSystemSettings>,
+    /// The payment systems its merchants take (their keys placed by IT in the keychain).
+    #[serde(default)]
+    pub payments: Vec<crate::PaymentSystemSettings>,
+    /// The speech service voice messages are read with (its AccessKey secret in the keychain).
+    #[serde(default)]
+    pub speech: Option<crate::SpeechSettings>,
 }
 
 /// An account's own merchant. Its database is named once, at the account's first start, and keeps
@@ -262,7 +268,12 @@ impl Account {
         if let Some(assistant) = &self.assistant {
             validate_assistant(assistant)?;
         }
-        crate::tickets::validate_systems(&self.tickets)
+        crate::tickets::validate_systems(&self.tickets)?;
+        crate::payments::validate_systems(&self.payments)?;
+        if let Some(speech) = &self.speech {
+            speech.validate()?;
+        }
+        Ok(())
     }
 
     /// The name names the account's keychain items and database folder: no path characters.
@@ -393,6 +404,75 @@ impl AccountBook {
     /// The keychain the accounts' secrets (and their databases' keys) live in.
     pub fn keychain(&self) -> &Keychain {
         &self.keychain
+    }
+
+    /// IT places a payment system's keys: the merchant's private key and the provider's public key
+    /// or certificate (PEM, or bare base64 as the vendors' tools give them), checked to load
+    /// before either is stored. The account must name the system.
+    pub async fn store_payment_keys(
+        &self,
+        name: &str,
+        provider: agentdesk_payments::Provider,
+        merchant_key: &str,
+        provider_key: &str,
+    ) -> Result<(), ApiError> {
+        let account = self.account(name)?;
+        if !account.payments.iter().any(|p| p.provider == provider) {
+            return Err(ApiError::new(
+                ErrorCode::InvalidInput,
+                format!("account {name:?} does not name {provider} among its payment systems: add it in the provisioning file first"),
+            ));
+        }
+        let bad = |what: &str, e: String| {
+            ApiError::new(
+                ErrorCode::InvalidInput,
+                format!("{what}: {e}; nothing was stored"),
+            )
+        };
+        agentdesk_payments::MerchantKey::from_text(merchant_key)
+            .map_err(|e| bad("the merchant's private key", e.0))?;
+        agentdesk_payments::ProviderKey::from_text(provider_key)
+            .map(drop)
+            .or_else(|_| agentdesk_payments::Certificate::from_text(provider_key).map(drop))
+            .map_err(|e| bad(&format!("{provider}'s public key or certificate"), e.0))?;
+        for (part, text) in [
+            ("merchant-key", merchant_key),
+            ("provider-key", provider_key),
+        ] {
+            self.keychain
+                .store(
+                    &crate::payments::payment_key(name, provider, part),
+                    &Secret::new(text.trim().to_string()),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// IT places the speech service's AccessKey secret; the account must name the service.
+    pub async fn store_speech_secret(&self, name: &str, secret: &str) -> Result<(), ApiError> {
+        let account = self.account(name)?;
+        if account.speech.is_none() {
+            return Err(ApiError::new(
+                ErrorCode::InvalidInput,
+                format!("account {name:?} has no speech service: add [accounts.speech] in the provisioning file first"),
+            ));
+        }
+        if secret.trim().is_empty() {
+            return Err(ApiError::new(
+                ErrorCode::InvalidInput,
+                "the AccessKey secret is empty; nothing was stored",
+            ));
+        }
+        self.keychain
+            .store(
+                &SecretName::SpeechSecret {
+                    account: name.to_string(),
+                },
+                &Secret::new(secret.trim().to_string()),
+            )
+            .await
+            .map_err(Into::into)
     }
 
     /// The connector files beside the accounts file, with keys in the same keychain.
@@ -791,6 +871,8 @@ fn describe(name: &SecretName) -> &'static str {
         SecretName::ConnectorKey { .. } => "connector key",
         SecretName::DatabaseKey { .. } => "database key",
         SecretName::TicketKey { .. } => "ticket system key",
+        SecretName::PaymentKey { .. } => "payment system key",
+        SecretName::SpeechSecret { .. } => "speech service secret",
     }
 }
 

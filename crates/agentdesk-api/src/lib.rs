@@ -67,6 +67,7 @@ pub use demo::{
     demo_connector_file, demo_sandbox, DemoOptions, DemoSandbox, DemoWorkspace, SANDBOX_URL_ENV,
 };
 pub use health::{ApiHealth, ApiHealthView, EndpointHealth, PushHealth, ALERT_WINDOW_MS};
+pub use payments::PaymentSystemSettings;
 pub use provisioning::{
     system_provisioning_path, Provisioning, ProvisioningReport, UpdatePolicy, PROVISIONING_ENV,
     PROVISIONING_FILE,
@@ -77,7 +78,7 @@ pub use supervision::{
 };
 pub use tickets::{TicketKeyInput, TicketSystemSettings};
 pub use updates::{UpdateStatus, UpdatesOff};
-pub use voice::VoiceReader;
+pub use voice::{SpeechSettings, VoiceReader};
 pub use workbench::{SessionSummary, TenantOption, Workbench, WorkbenchSnapshot};
 pub use write_backs::{WriteBackView, WriteBacks};
 

@@ -21,6 +21,114 @@ use tokio_util::task::TaskTracker;
 use crate::images::PlatformImages;
 use crate::{ApiError, ErrorCode};
 
+/// An account's speech service (Aliyun NLS), as saved; its AccessKey secret is in the keychain.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+pub struct SpeechSettings {
+    /// The NLS project's Appkey (项目Appkey: names the project, not a secret; called so here because
+    /// IT's provisioning file refuses any field named like a key).
+    pub project_appkey: String,
+    pub access_key_id: String,
+    /// `cn-shanghai` unless the project is elsewhere (it names both addresses).
+    #[serde(default = "shanghai")]
+    pub region: String,
+    /// Other addresses than the region's (a private deployment, the sandbox): the recognition
+    /// gateway and the token service.
+    #[serde(default)]
+    pub recognition_url: Option<String>,
+    #[serde(default)]
+    pub token_url: Option<String>,
+}
+
+fn shanghai() -> String {
+    "cn-shanghai".into()
+}
+
+impl SpeechSettings {
+    pub fn validate(&self) -> Result<(), ApiError> {
+        let missing = |what: &str| {
+            Err(ApiError::new(
+                ErrorCode::InvalidInput,
+                format!("the speech service needs its {what}"),
+            ))
+        };
+        if self.project_appkey.trim().is_empty() {
+            return missing("project's appkey");
+        }
+        if self.access_key_id.trim().is_empty() {
+            return missing("AccessKey id");
+        }
+        if !self
+            .region
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            || self.region.is_empty()
+        {
+            return Err(ApiError::new(
+                ErrorCode::InvalidInput,
+                format!(
+                    "{:?} is not an Aliyun region (e.g. cn-shanghai)",
+                    self.region
+                ),
+            ));
+        }
+        for url in [&self.recognition_url, &self.token_url]
+            .into_iter()
+            .flatten()
+        {
+            let parsed = url::Url::parse(url.trim()).ok();
+            if !url.trim().is_empty()
+                && !parsed.is_some_and(|u| matches!(u.scheme(), "http" | "https"))
+            {
+                return Err(ApiError::new(
+                    ErrorCode::InvalidInput,
+                    format!("the speech service's address {url:?} is not an http(s) address"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The client's settings with the secret from the keychain (business-actions.md §3: the
+    /// regional gateway and token addresses).
+    pub(crate) async fn load(
+        &self,
+        account: &str,
+        keychain: &agentdesk_secrets::Keychain,
+    ) -> Option<agentdesk_voice::NlsSettings> {
+        let secret = keychain
+            .load(&agentdesk_secrets::SecretName::SpeechSecret {
+                account: account.to_string(),
+            })
+            .await;
+        let Ok(Some(secret)) = secret else {
+            tracing::warn!("the speech service's AccessKey secret is not in the keychain: voice messages stay audio only until IT places it (agentdesk-cli account speech-secret)");
+            return None;
+        };
+        let region = self.region.trim();
+        let chosen = |own: &Option<String>, default: String| {
+            own.as_deref()
+                .map(str::trim)
+                .filter(|u| !u.is_empty())
+                .map(str::to_string)
+                .unwrap_or(default)
+        };
+        Some(agentdesk_voice::NlsSettings {
+            recognition_url: chosen(
+                &self.recognition_url,
+                format!("https://nls-gateway-{region}.aliyuncs.com/stream/v1/asr"),
+            ),
+            token_url: chosen(
+                &self.token_url,
+                format!("https://nls-meta.{region}.aliyuncs.com/"),
+            ),
+            appkey: self.project_appkey.trim().to_string(),
+            access_key_id: self.access_key_id.trim().to_string(),
+            access_key_secret: secret,
+            region: region.to_string(),
+        })
+    }
+}
+
 /// Voice messages read at once (each call is a few seconds of audio; more would only queue at
 /// the speech service).
 const AT_ONCE: usize = 2;

@@ -266,8 +266,16 @@ impl Workbench {
                     accounts.keychain(),
                 )
                 .await,
-                payments: crate::payments::PaymentPlan::default(),
-                speech: None,
+                payments: crate::payments::PaymentPlan::of_account(
+                    &account.name,
+                    &account.payments,
+                    accounts.keychain(),
+                )
+                .await,
+                speech: match &account.speech {
+                    Some(speech) => speech.load(&account.name, accounts.keychain()).await,
+                    None => None,
+                },
             },
             outside,
             clock,

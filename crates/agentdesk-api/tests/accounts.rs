@@ -22,6 +22,8 @@ fn sandbox_account(name: &str, base_url: &str, appid: &str) -> Account {
         assistant: None,
         home: None,
         tickets: Vec::new(),
+        payments: Vec::new(),
+        speech: None,
     }
 }
 
@@ -618,6 +620,135 @@ async fn an_account_s_ticket_systems_keep_their_keys_in_the_keychain_and_serve_i
         .contains(&SecretName::TicketKey {
             account: "Desk".into(),
             system: "jira".into()
+        })
+        .await
+        .unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_account_s_payment_systems_and_speech_service_take_their_keys_from_the_keychain() {
+    use agentdesk_api::{PaymentProvider, PaymentSystemSettings, SpeechSettings};
+    let sandbox = agentdesk_testkit::sandbox(None).await;
+    let info = sandbox.info().clone();
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = keychain();
+    let book = AccountBook::new(dir.path(), secrets.clone());
+    let mut desk = sandbox_account("Desk", &info.base_url, &info.appid);
+    desk.agent_email = info.agents[1].email.clone();
+    desk.payments = vec![PaymentSystemSettings {
+        provider: PaymentProvider::Alipay,
+        tenants: Vec::new(),
+        base_url: info.payments.alipay_gateway.clone(),
+        app_id: info.payments.alipay_app_id.clone(),
+        mch_id: String::new(),
+        merchant_serial: String::new(),
+        public_key_id: String::new(),
+        alipay_link: "qr".into(),
+        notify_url: String::new(),
+    }];
+    desk.speech = Some(SpeechSettings {
+        project_appkey: info.speech.appkey.clone(),
+        access_key_id: info.speech.access_key_id.clone(),
+        region: "cn-shanghai".into(),
+        recognition_url: Some(info.speech.recognition_url.clone()),
+        token_url: Some(info.speech.token_url.clone()),
+    });
+
+    // What a payment system needs is checked before anything is saved.
+    let mut wechat_without_mchid = desk.clone();
+    wechat_without_mchid.payments[0].provider = PaymentProvider::Wechat;
+    let refused = book
+        .save(add(wechat_without_mchid, &info.app_key))
+        .await
+        .unwrap_err();
+    assert!(
+        refused.message.contains("merchant id"),
+        "{}",
+        refused.message
+    );
+    book.save(add(desk.clone(), &info.app_key)).await.unwrap();
+
+    // IT places the keys; a system the account does not name, or a key that does not load, is
+    // refused and nothing is stored.
+    let refused = book
+        .store_payment_keys(
+            "Desk",
+            PaymentProvider::Wechat,
+            &info.payments.merchant_private_key,
+            &info.payments.wechat_public_key,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        refused.message.contains("does not name"),
+        "{}",
+        refused.message
+    );
+    let refused = book
+        .store_payment_keys("Desk", PaymentProvider::Alipay, "not a key", "neither")
+        .await
+        .unwrap_err();
+    assert!(
+        refused.message.contains("nothing was stored"),
+        "{}",
+        refused.message
+    );
+    let merchant_key = SecretName::PaymentKey {
+        account: "Desk".into(),
+        provider: "alipay".into(),
+        part: "merchant-key".into(),
+    };
+    assert!(!secrets.contains(&merchant_key).await.unwrap());
+
+    // Without its keys the system is off; with them, the merchant takes it.
+    let data = tempfile::tempdir().unwrap();
+    let workbench =
+        agentdesk_api::Workbench::start_account(data.path().to_path_buf(), &book, "Desk")
+            .await
+            .unwrap();
+    assert!(workbench
+        .payments()
+        .options()
+        .await
+        .unwrap()
+        .providers
+        .is_empty());
+    assert!(!workbench.voice().reads_voice());
+    workbench.shutdown().await;
+    book.store_payment_keys(
+        "Desk",
+        PaymentProvider::Alipay,
+        &info.payments.merchant_private_key,
+        &info.payments.alipay_public_key,
+    )
+    .await
+    .unwrap();
+    book.store_speech_secret("Desk", &info.speech.access_key_secret)
+        .await
+        .unwrap();
+    let on_disk = std::fs::read_to_string(dir.path().join("accounts.json")).unwrap();
+    assert!(!on_disk.contains("PRIVATE KEY"), "{on_disk}");
+    assert!(
+        !on_disk.contains(&info.speech.access_key_secret),
+        "{on_disk}"
+    );
+    let workbench =
+        agentdesk_api::Workbench::start_account(data.path().to_path_buf(), &book, "Desk")
+            .await
+            .unwrap();
+    assert_eq!(
+        workbench.payments().options().await.unwrap().providers,
+        [PaymentProvider::Alipay]
+    );
+    assert!(workbench.voice().reads_voice());
+    workbench.shutdown().await;
+
+    // Removing the account removes its keys with it.
+    book.remove("Desk").await.unwrap();
+    assert!(!secrets.contains(&merchant_key).await.unwrap());
+    assert!(!secrets
+        .contains(&SecretName::SpeechSecret {
+            account: "Desk".into()
         })
         .await
         .unwrap());

@@ -28,6 +28,8 @@ async fn an_accounts_view_uses_its_connector_files_and_keychain_keys() {
             assistant: None,
             home: None,
             tickets: Vec::new(),
+            payments: Vec::new(),
+            speech: None,
         },
         previous_name: None,
         app_key: Some(info.app_key.clone()),

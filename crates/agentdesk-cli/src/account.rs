@@ -2,7 +2,7 @@
 //! (or typed without echo on a terminal) and go straight to the OS keychain; nothing secret is
 //! printed, logged or written to the config directory.
 
-use std::io::{BufRead, IsTerminal};
+use std::io::{BufRead, IsTerminal, Read};
 use std::path::PathBuf;
 
 use agentdesk_api::{
@@ -50,6 +50,20 @@ enum AccountCommand {
         /// jira, zendesk or qiyu.
         #[arg(long)]
         system: String,
+    },
+    /// Store a payment system's keys in the keychain (IT): on stdin the merchant's private key, then
+    /// the provider's public key or certificate (PEM blocks, or one bare base64 key a line).
+    PaymentKey {
+        #[arg(long)]
+        name: String,
+        /// alipay or wechat (the account must name it among its payment systems).
+        #[arg(long)]
+        provider: String,
+    },
+    /// Store the speech service's AccessKey secret in the keychain (IT), read from stdin (first line).
+    SpeechSecret {
+        #[arg(long)]
+        name: String,
     },
 }
 
@@ -108,6 +122,64 @@ pub async fn run(args: AccountArgs) -> anyhow::Result<i32> {
             Ok(0)
         }
         AccountCommand::TicketKey { name, system } => set_ticket_key(&book, &name, &system).await,
+        AccountCommand::PaymentKey { name, provider } => {
+            let Some(provider) = agentdesk_payments::Provider::parse(&provider) else {
+                eprintln!("--provider is alipay or wechat");
+                return Ok(1);
+            };
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .context("cannot read stdin")?;
+            let Some((merchant, provider_key)) = split_keys(&text) else {
+                eprintln!("stdin must hold the merchant's private key, then {provider}'s public key or certificate");
+                return Ok(1);
+            };
+            match book
+                .store_payment_keys(&name, provider, &merchant, &provider_key)
+                .await
+            {
+                Ok(()) => {
+                    println!("stored {provider}'s keys of account {name:?} in the OS keychain");
+                    Ok(0)
+                }
+                Err(error) => {
+                    eprintln!("{}", error.message);
+                    Ok(1)
+                }
+            }
+        }
+        AccountCommand::SpeechSecret { name } => {
+            let secret = read_lines(&["AccessKey secret"])?.remove(0);
+            match book.store_speech_secret(&name, &secret).await {
+                Ok(()) => {
+                    println!("stored the speech service's AccessKey secret of account {name:?} in the OS keychain");
+                    Ok(0)
+                }
+                Err(error) => {
+                    eprintln!("{}", error.message);
+                    Ok(1)
+                }
+            }
+        }
+    }
+}
+
+/// The merchant's private key and the provider's key from stdin: the first PEM block and the
+/// rest, or (no PEM) the first two non-empty lines.
+fn split_keys(text: &str) -> Option<(String, String)> {
+    if text.contains("-----BEGIN") {
+        let end = text.find("-----END")?;
+        let line_end = text[end..]
+            .find('\n')
+            .map(|i| end + i + 1)
+            .unwrap_or(text.len());
+        let (first, rest) = text.split_at(line_end);
+        let rest = rest.trim();
+        (!rest.is_empty()).then(|| (first.trim().to_string(), rest.to_string()))
+    } else {
+        let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+        Some((lines.next()?.to_string(), lines.next()?.to_string()))
     }
 }
 
@@ -186,6 +258,8 @@ async fn add_account(book: &AccountBook, add: AddArgs) -> anyhow::Result<i32> {
             assistant,
             home: None,
             tickets: Vec::new(),
+            payments: Vec::new(),
+            speech: None,
         },
         previous_name: None,
         app_key,

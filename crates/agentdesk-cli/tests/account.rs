@@ -172,3 +172,73 @@ fn a_ticket_system_s_credential_goes_from_stdin_to_the_keychain_only() {
     let output = cli.run(&["remove", "--name", "desk"], "");
     assert!(output.status.success(), "{}", text(&output));
 }
+
+#[test]
+fn a_payment_system_s_keys_and_the_speech_secret_go_from_stdin_to_the_keychain_only() {
+    const PRIVATE: &str = include_str!("../../agentdesk-sandbox/keys/demo-merchant.key.pem");
+    const ALIPAY: &str = include_str!("../../agentdesk-sandbox/keys/alipay-gateway.pub.pem");
+    let cli = Cli::new("account");
+    let output = cli.run(
+        &[
+            "add",
+            "--name",
+            "desk",
+            "--platform",
+            "sandbox",
+            "--base-url",
+            "http://127.0.0.1:9",
+            "--appid",
+            "app-1",
+        ],
+        "app-key-1\n",
+    );
+    assert!(output.status.success(), "{}", text(&output));
+    // Not one of the account's systems yet: refused, saying what to do.
+    let keys = format!("{PRIVATE}\n{ALIPAY}");
+    let output = cli.run(
+        &["payment-key", "--name", "desk", "--provider", "alipay"],
+        &keys,
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(text(&output).contains("does not name"), "{}", text(&output));
+    let output = cli.run(&["speech-secret", "--name", "desk"], "s3cret\n");
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+
+    // IT's provisioning (here: the accounts file) names Alipay and the speech service.
+    let file = cli.config_dir.path().join("accounts.json");
+    let mut accounts: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let account = accounts
+        .as_array_mut()
+        .and_then(|list| list.iter_mut().find(|a| a["name"] == "desk"))
+        .expect("the account in the file");
+    account["payments"] = serde_json::json!([{"provider": "alipay",
+        "base_url": "https://openapi.alipay.com/gateway.do", "app_id": "2021000000000000"}]);
+    account["speech"] =
+        serde_json::json!({"project_appkey": "nlsProject1", "access_key_id": "LTAI5tTest"});
+    std::fs::write(&file, accounts.to_string()).unwrap();
+
+    // A key that does not load is refused; nothing is stored.
+    let output = cli.run(
+        &["payment-key", "--name", "desk", "--provider", "alipay"],
+        "not a key\nneither\n",
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(
+        text(&output).contains("nothing was stored"),
+        "{}",
+        text(&output)
+    );
+    let output = cli.run(
+        &["payment-key", "--name", "desk", "--provider", "alipay"],
+        &keys,
+    );
+    assert!(output.status.success(), "{}", text(&output));
+    let output = cli.run(&["speech-secret", "--name", "desk"], "speech-secret-9\n");
+    assert!(output.status.success(), "{}", text(&output));
+    let on_disk = std::fs::read_to_string(&file).unwrap();
+    assert!(!on_disk.contains("PRIVATE KEY"), "{on_disk}");
+    assert!(!on_disk.contains("speech-secret-9"), "{on_disk}");
+    let output = cli.run(&["remove", "--name", "desk"], "");
+    assert!(output.status.success(), "{}", text(&output));
+}

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use agentdesk_domain::Secret;
 
-pub use name::{SecretName, TICKET_SYSTEMS_WITH_KEYS};
+pub use name::{SecretName, PAYMENT_KEY_PARTS, PAYMENT_PROVIDERS, TICKET_SYSTEMS_WITH_KEYS};
 
 /// The keychain service every AgentDesk item is filed under.
 pub const SERVICE: &str = "agentdesk";

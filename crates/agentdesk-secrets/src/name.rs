@@ -20,7 +20,21 @@ pub enum SecretName {
     /// An account's ticket system credential (Jira's or Zendesk's API token, Qiyu's app secret),
     /// by the system's name (`jira`, `zendesk`, `qiyu`).
     TicketKey { account: String, system: String },
+    /// A payment system's key of an account's merchants, placed by IT: the merchant's private key
+    /// (`part` = `merchant-key`) or the provider's public key or certificate (`provider-key`), by
+    /// provider (`alipay`, `wechat`).
+    PaymentKey {
+        account: String,
+        provider: String,
+        part: String,
+    },
+    /// The speech service's AccessKey secret (Aliyun NLS) of an account.
+    SpeechSecret { account: String },
 }
+
+/// The payment systems whose keys an account may hold, and the parts of each.
+pub const PAYMENT_PROVIDERS: [&str; 2] = ["alipay", "wechat"];
+pub const PAYMENT_KEY_PARTS: [&str; 2] = ["merchant-key", "provider-key"];
 
 /// The ticket systems whose credential is a secret of the account (Sobot's is the app key).
 pub const TICKET_SYSTEMS_WITH_KEYS: [&str; 3] = ["jira", "zendesk", "qiyu"];
@@ -40,6 +54,12 @@ impl SecretName {
             SecretName::TicketKey { account, system } => {
                 format!("account/{account}/tickets/{system}")
             }
+            SecretName::PaymentKey {
+                account,
+                provider,
+                part,
+            } => format!("account/{account}/payments/{provider}/{part}"),
+            SecretName::SpeechSecret { account } => format!("account/{account}/speech-secret"),
         }
     }
 
@@ -65,6 +85,16 @@ impl SecretName {
         ]
         .into_iter()
         .chain(tickets)
+        .chain(PAYMENT_PROVIDERS.into_iter().flat_map(|provider| {
+            PAYMENT_KEY_PARTS.map(|part| SecretName::PaymentKey {
+                account: account.to_string(),
+                provider: provider.to_string(),
+                part: part.to_string(),
+            })
+        }))
+        .chain([SecretName::SpeechSecret {
+            account: account.to_string(),
+        }])
         .collect()
     }
 }

@@ -25,7 +25,15 @@ home?: HomeTenant,
 /**
  * The ticket systems its merchants file tickets in (their credentials in the keychain).
  */
-tickets: Array<TicketSystemSettings>, };
+tickets: Array<TicketSystemSettings>, 
+/**
+ * The payment systems its merchants take (their keys placed by IT in the keychain).
+ */
+payments: Array<PaymentSystemSettings>, 
+/**
+ * The speech service voice messages are read with (its AccessKey secret in the keychain).
+ */
+speech: SpeechSettings | null, };
 
 export type AccountInput = { account: Account, 
 /**
@@ -560,6 +568,38 @@ error: ApiError | null, };
 
 export type PaymentProvider = "alipay" | "wechat";
 
+export type PaymentSystemSettings = { provider: PaymentProvider, 
+/**
+ * The merchants (company ids) it serves; none: every merchant of the account.
+ */
+tenants: Array<string>, 
+/**
+ * Alipay: the gateway (`https://openapi.alipay.com/gateway.do`); WeChat Pay: the API's address
+ * (`https://api.mch.weixin.qq.com`).
+ */
+base_url: string, 
+/**
+ * Alipay's `app_id`; WeChat Pay's `appid`.
+ */
+app_id: string, 
+/**
+ * WeChat Pay: the merchant id (`mchid`) and its API certificate's serial.
+ */
+mch_id: string, merchant_serial: string, 
+/**
+ * WeChat Pay in the 微信支付公钥 mode: the key's id (`PUB_KEY_ID_…`); empty: the provider key in
+ * the keychain is a platform certificate.
+ */
+public_key_id: string, 
+/**
+ * Alipay: `qr` (precreate's QR link, the default) or `wap` (a payment page).
+ */
+alipay_link: string, 
+/**
+ * WeChat Pay's notice address (required by Native prepay; AgentDesk queries instead).
+ */
+notify_url: string, };
+
 export type PersonalField = "phone" | "email";
 
 export type Platform = "sobot" | "sandbox";
@@ -663,6 +703,22 @@ events: Array<TrackingEventView>,
  * One line for the composer.
  */
 summary: string, };
+
+export type SpeechSettings = { 
+/**
+ * The NLS project's Appkey (项目Appkey: names the project, not a secret; called so here because
+ * IT's provisioning file refuses any field named like a key).
+ */
+project_appkey: string, access_key_id: string, 
+/**
+ * `cn-shanghai` unless the project is elsewhere (it names both addresses).
+ */
+region: string, 
+/**
+ * Other addresses than the region's (a private deployment, the sandbox): the recognition
+ * gateway and the token service.
+ */
+recognition_url: string | null, token_url: string | null, };
 
 export type StaffStatus = "online" | "busy" | "offline";
 

@@ -32,7 +32,7 @@ interface Draft {
 function emptyDraft(): Draft {
   return {
     previousName: null,
-    account: { name: "", platform: "sobot", base_url: SOBOT_BASE_URLS[0], appid: "", agent_email: "", supervisor: null, assistant: null, tickets: [] },
+    account: { name: "", platform: "sobot", base_url: SOBOT_BASE_URLS[0], appid: "", agent_email: "", supervisor: null, assistant: null, tickets: [], payments: [], speech: null },
     appKey: "",
     unionKey: "",
     supervisor: false,
