@@ -63,6 +63,11 @@ impl PaymentSystemSettings {
     /// Checks what each provider needs before anything is written.
     pub fn validate(&self) -> Result<(), ApiError> {
         let provider = self.provider;
+        if provider == Provider::Merchant {
+            return Err(invalid(
+                "the merchant's own payment service is described in its connector file ([payment_link]), not here".into(),
+            ));
+        }
         let url = url::Url::parse(self.base_url.trim()).ok();
         if !url.is_some_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some()) {
             return Err(invalid(format!(
@@ -112,6 +117,9 @@ impl PaymentSystemSettings {
                     },
                     notify_url: None,
                 })
+            }
+            Provider::Merchant => {
+                return Err("the merchant's payment service is a connector's".into())
             }
             Provider::Wechat => {
                 let verifier = if self.public_key_id.trim().is_empty() {
@@ -220,15 +228,34 @@ impl PaymentPlan {
         plan
     }
 
-    /// The clients of the plan's systems; one whose settings do not hold is left out, said in the
-    /// log (its merchant's payment button says which systems it has).
-    pub(crate) fn build(self, http: &HttpClient) -> PaymentSystems {
+    /// The clients of the plan's systems, and the merchant's own payment service where a connector
+    /// file describes one (`[payment_link]`, for every merchant of the account); a system whose
+    /// settings do not hold is left out, said in the log (the payment button says which it has).
+    pub(crate) fn build(
+        self,
+        http: &HttpClient,
+        connectors: &[Arc<agentdesk_connectors::source::Connector>],
+    ) -> PaymentSystems {
         let mut systems = Vec::new();
         for planned in self.systems {
             match PaymentSystem::new(http.clone(), planned.setup) {
                 Ok(system) => systems.push((planned.tenants, Arc::new(system))),
                 Err(error) => {
                     tracing::warn!(%error, "a payment system's settings do not hold: its links are off")
+                }
+            }
+        }
+        for connector in connectors {
+            if let Some(service) =
+                agentdesk_payments::merchant::MerchantService::of(connector.clone())
+            {
+                if !systems
+                    .iter()
+                    .any(|(_, s): &(Vec<String>, Arc<PaymentSystem>)| {
+                        s.provider() == Provider::Merchant
+                    })
+                {
+                    systems.push((Vec::new(), Arc::new(PaymentSystem::Merchant(service))));
                 }
             }
         }

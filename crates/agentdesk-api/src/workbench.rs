@@ -301,6 +301,11 @@ impl Workbench {
         if let Some(union) = &union {
             sign_in.home = home_met(union, &sign_in).await;
         }
+        let connectors: Vec<_> = [&parts.sources.profile, &parts.sources.orders]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect();
         let account = AccountServices {
             sources: Arc::new(parts.sources),
             union,
@@ -336,6 +341,7 @@ impl Workbench {
                     .desk
                     .client(HttpSettings::within(PAYMENT_CALL_TIMEOUT))
                     .map_err(|e| ApiError::new(ErrorCode::NotReady, e.to_string()))?,
+                &connectors,
             ),
         };
         #[cfg(feature = "demo")]

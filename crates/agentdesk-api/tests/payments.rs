@@ -103,7 +103,11 @@ async fn a_link_is_made_once_sent_once_followed_until_paid_and_noticed() {
     let options = payments.options().await.unwrap();
     assert_eq!(
         options.providers,
-        [PaymentProvider::Alipay, PaymentProvider::Wechat]
+        [
+            PaymentProvider::Alipay,
+            PaymentProvider::Wechat,
+            PaymentProvider::Merchant
+        ]
     );
     assert_eq!(options.unavailable, None);
     assert_eq!(options.largest_amount, "5000.00");
@@ -356,5 +360,68 @@ async fn a_supervisor_decides_who_may_make_links_and_how_large() {
     assert!(held_orders(workbench.sandbox_url()).await.is_empty());
     let changes = audit(&workbench, "payments:policy").await;
     assert_eq!(changes.len(), 2, "{changes:?}");
+    workbench.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_through_the_merchant_s_own_payment_service_is_made_once_and_followed() {
+    let (_dir, workbench) = common::demo_workbench().await;
+    let sandbox = workbench.sandbox_url().to_string();
+    let controls = Controls::new(&sandbox);
+    let cid = visitor(&workbench, "运费怎么补？").await;
+    let payments = workbench.payments();
+    let mut events = workbench.subscribe();
+    let attempt = "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f";
+    let made = payments
+        .create_link(request(attempt, &cid, PaymentProvider::Merchant, "8.80"))
+        .await
+        .unwrap();
+    assert_eq!(made.provider, "merchant");
+    let link = made.link.clone().unwrap();
+    assert!(link.contains("/oms/pay/"), "{link}");
+    // Asked again: the same payment (the service keeps the number unique).
+    let again = payments
+        .create_link(request(attempt, &cid, PaymentProvider::Merchant, "8.80"))
+        .await
+        .unwrap();
+    assert_eq!(again.link, made.link);
+    let held = held_orders(&sandbox).await;
+    assert_eq!(held.len(), 1, "{held:?}");
+    assert_eq!(held[0]["provider"], "merchant");
+    assert_eq!(held[0]["total_fen"], 880);
+    assert_eq!(held[0]["create_requests"], 1);
+
+    // Paid on the shop's page: followed until paid, its amount read from the service.
+    controls
+        .post(&format!("/payments/{}/pay", made.out_trade_no), json!({}))
+        .await;
+    let mut notices = Vec::new();
+    let paid = until(
+        &mut events,
+        &made.out_trade_no,
+        PaymentLinkState::Paid,
+        &mut notices,
+    )
+    .await;
+    assert_eq!(paid.paid_amount.as_deref(), Some("8.80"));
+
+    // Another closed unpaid through the service's close.
+    let other = payments
+        .create_link(request(
+            "2d3e4f5a-6b7c-4d8e-9f0a-1b2c3d4e5f6a",
+            &cid,
+            PaymentProvider::Merchant,
+            "1.00",
+        ))
+        .await
+        .unwrap();
+    let closed = payments.close_link(&other.out_trade_no).await.unwrap();
+    assert_eq!(closed.state, PaymentLinkState::Closed);
+    let held = held_orders(&sandbox).await;
+    assert!(
+        held.iter()
+            .any(|o| o["out_trade_no"] == other.out_trade_no.as_str() && o["state"] == "CLOSED"),
+        "{held:?}"
+    );
     workbench.shutdown().await;
 }

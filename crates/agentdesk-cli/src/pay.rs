@@ -220,7 +220,7 @@ fn system(
                 },
             )?))
         }
-        None => Err(BadInput(format!(
+        Some(Provider::Merchant) | None => Err(BadInput(format!(
             "--provider {:?}: use alipay or wechat",
             args.provider
         ))),

@@ -14,6 +14,7 @@ mod amount;
 mod desk;
 mod error;
 pub mod keys;
+pub mod merchant;
 pub mod once;
 mod qr;
 pub mod wechat;
@@ -35,6 +36,8 @@ pub use wechat::{WechatPay, WechatPaySettings, WechatPayVerifier};
 pub enum Provider {
     Alipay,
     Wechat,
+    /// The merchant's own payment service, described in its connector file.
+    Merchant,
 }
 
 impl Provider {
@@ -42,6 +45,7 @@ impl Provider {
         match text.trim().to_ascii_lowercase().as_str() {
             "alipay" => Some(Provider::Alipay),
             "wechat" | "wechatpay" | "wxpay" => Some(Provider::Wechat),
+            "merchant" => Some(Provider::Merchant),
             _ => None,
         }
     }
@@ -50,6 +54,7 @@ impl Provider {
         match self {
             Provider::Alipay => "alipay",
             Provider::Wechat => "wechat",
+            Provider::Merchant => "merchant",
         }
     }
 
@@ -58,6 +63,7 @@ impl Provider {
         match self {
             Provider::Alipay => "Alipay",
             Provider::Wechat => "WeChat Pay",
+            Provider::Merchant => "the merchant's payment service",
         }
     }
 }
@@ -223,6 +229,7 @@ pub enum PaymentSetup {
 pub enum PaymentSystem {
     Alipay(Alipay),
     Wechat(WechatPay),
+    Merchant(merchant::MerchantService),
 }
 
 impl PaymentSystem {
@@ -243,6 +250,7 @@ impl PaymentSystem {
         match self {
             PaymentSystem::Alipay(_) => Provider::Alipay,
             PaymentSystem::Wechat(_) => Provider::Wechat,
+            PaymentSystem::Merchant(_) => Provider::Merchant,
         }
     }
 
@@ -251,6 +259,7 @@ impl PaymentSystem {
         match self {
             PaymentSystem::Alipay(alipay) => alipay.account(),
             PaymentSystem::Wechat(wechat) => wechat.account(),
+            PaymentSystem::Merchant(service) => service.account(),
         }
     }
 
@@ -258,6 +267,7 @@ impl PaymentSystem {
         match self {
             PaymentSystem::Alipay(alipay) => alipay.create(order).await,
             PaymentSystem::Wechat(wechat) => wechat.create(order).await,
+            PaymentSystem::Merchant(service) => service.create(order).await,
         }
     }
 
@@ -265,6 +275,7 @@ impl PaymentSystem {
         match self {
             PaymentSystem::Alipay(alipay) => alipay.query(out_trade_no).await,
             PaymentSystem::Wechat(wechat) => wechat.query(out_trade_no).await,
+            PaymentSystem::Merchant(service) => service.query(out_trade_no).await,
         }
     }
 
@@ -272,6 +283,7 @@ impl PaymentSystem {
         match self {
             PaymentSystem::Alipay(alipay) => alipay.close(out_trade_no).await,
             PaymentSystem::Wechat(wechat) => wechat.close(out_trade_no).await,
+            PaymentSystem::Merchant(service) => service.close(out_trade_no).await,
         }
     }
 }

@@ -94,13 +94,22 @@ fn yuan(fen: u64) -> String {
 }
 
 /// Closes an order whose time is up (both systems close unpaid orders at their expiry).
+/// Whether an order can still be paid, in any system's words.
+fn waiting(order: &HeldPayment) -> bool {
+    matches!(
+        order.state.as_str(),
+        "WAIT_BUYER_PAY" | "NOTPAY" | "PENDING"
+    )
+}
+
 fn expire(order: &mut HeldPayment, now: i64) {
-    if now >= order.expires_at_ms && matches!(order.state.as_str(), "WAIT_BUYER_PAY" | "NOTPAY") {
-        order.state = if order.provider == "alipay" {
-            "TRADE_CLOSED".into()
-        } else {
-            "CLOSED".into()
-        };
+    if now >= order.expires_at_ms && waiting(order) {
+        order.state = match order.provider {
+            "alipay" => "TRADE_CLOSED",
+            "merchant" => "EXPIRED",
+            _ => "CLOSED",
+        }
+        .into();
     }
 }
 
@@ -625,7 +634,7 @@ pub(crate) async fn pay(
             .into_response();
     };
     expire(order, now);
-    if !matches!(order.state.as_str(), "WAIT_BUYER_PAY" | "NOTPAY") {
+    if !waiting(order) {
         return (
             StatusCode::CONFLICT,
             Json(json!({"error": format!("the payment is {}", order.state)})),
@@ -640,11 +649,12 @@ pub(crate) async fn pay(
 fn settle_paid(order: &mut HeldPayment, now: i64) {
     order.scanned = true;
     order.paid_at_ms = Some(now);
-    order.state = if order.provider == "alipay" {
-        "TRADE_SUCCESS".into()
-    } else {
-        "SUCCESS".into()
-    };
+    order.state = match order.provider {
+        "alipay" => "TRADE_SUCCESS",
+        "merchant" => "PAID",
+        _ => "SUCCESS",
+    }
+    .into();
 }
 
 /// The waiting order a message of the agent's in a conversation offers the customer: an Alipay
@@ -659,9 +669,9 @@ pub(crate) fn offered_order(
     let now = now_ms();
     book.orders.values_mut().find_map(|order| {
         expire(order, now);
-        let waiting = matches!(order.state.as_str(), "WAIT_BUYER_PAY" | "NOTPAY");
+        let waiting = waiting(order);
         let offered = sent.iter().any(|(picture, content, at)| {
-            if order.provider == "alipay" {
+            if order.provider != "wechat" {
                 !picture && content.contains(&order.link)
             } else {
                 *picture && (order.created_at_ms..order.created_at_ms + 60_000).contains(at)
@@ -679,7 +689,7 @@ pub(crate) fn pay_now(state: &SandboxState, out_trade_no: &str) -> bool {
     match book.orders.get_mut(out_trade_no) {
         Some(order) => {
             expire(order, now);
-            let waiting = matches!(order.state.as_str(), "WAIT_BUYER_PAY" | "NOTPAY");
+            let waiting = waiting(order);
             if waiting {
                 settle_paid(order, now);
             }
@@ -717,4 +727,112 @@ pub(crate) async fn wechat_key_mode(
     };
     book(&state).wechat_certificate_mode = certificate;
     Json(json!({"mode": mode})).into_response()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The demo order system's own payment service (`/oms/v1/payments`, the `sandbox-oms` preset's
+// `[payment_link]`): invented, as a merchant's own service would be (docs/PROTOCOL.md).
+
+/// `POST /oms/v1/payments {"out_trade_no","amount","subject","expire_minutes"}`: the order's link;
+/// the same number again answers the same order, with other details 409.
+pub(crate) fn merchant_create(state: &SandboxState, body: &Value) -> (StatusCode, Value) {
+    let text = |key: &str| body[key].as_str().unwrap_or_default().to_string();
+    let number = text("out_trade_no");
+    let Some(total) = crate::shop::fen_of(&text("amount")) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            json!({"code": 400, "message": "amount must be yuan with at most two decimals"}),
+        );
+    };
+    let minutes: i64 = text("expire_minutes").parse().unwrap_or(30);
+    if number.is_empty() || text("subject").is_empty() {
+        return (
+            StatusCode::BAD_REQUEST,
+            json!({"code": 400, "message": "out_trade_no and subject are required"}),
+        );
+    }
+    let now = now_ms();
+    let mut book = book(state);
+    let link = format!("{}/oms/pay/{number}", state.base_url);
+    let order = book
+        .orders
+        .entry(number.clone())
+        .or_insert_with(|| HeldPayment {
+            provider: "merchant",
+            out_trade_no: number.clone(),
+            total_fen: total,
+            subject: text("subject"),
+            state: "PENDING".into(),
+            scanned: true,
+            link,
+            expires_at_ms: now + minutes * 60_000,
+            paid_at_ms: None,
+            create_requests: 0,
+            created_at_ms: now,
+        });
+    order.create_requests += 1;
+    if order.provider != "merchant" || order.total_fen != total || order.subject != text("subject")
+    {
+        return (
+            StatusCode::CONFLICT,
+            json!({"code": 409, "message": "out_trade_no is already used for another payment"}),
+        );
+    }
+    expire(order, now);
+    (
+        StatusCode::OK,
+        json!({"code": 0, "data": {"out_trade_no": number, "pay_url": order.link, "status": order.state}}),
+    )
+}
+
+/// `GET /oms/v1/payments/{no}`: where it stands (404 for a number never made).
+pub(crate) fn merchant_query(state: &SandboxState, number: &str) -> (StatusCode, Value) {
+    let mut book = book(state);
+    let Some(order) = book
+        .orders
+        .get_mut(number)
+        .filter(|o| o.provider == "merchant")
+    else {
+        return (
+            StatusCode::NOT_FOUND,
+            json!({"code": 404, "message": "no such payment"}),
+        );
+    };
+    expire(order, now_ms());
+    let paid = (order.state == "PAID").then(|| crate::shop::yuan_of(order.total_fen));
+    (
+        StatusCode::OK,
+        json!({"code": 0, "data": {"out_trade_no": number, "status": order.state, "paid_amount": paid}}),
+    )
+}
+
+/// `POST /oms/v1/payments/{no}/close`: an unpaid payment closed (409 once paid).
+pub(crate) fn merchant_close(state: &SandboxState, number: &str) -> (StatusCode, Value) {
+    let mut book = book(state);
+    let Some(order) = book
+        .orders
+        .get_mut(number)
+        .filter(|o| o.provider == "merchant")
+    else {
+        return (
+            StatusCode::NOT_FOUND,
+            json!({"code": 404, "message": "no such payment"}),
+        );
+    };
+    expire(order, now_ms());
+    match order.state.as_str() {
+        "PAID" => (
+            StatusCode::CONFLICT,
+            json!({"code": 409, "message": "the payment is paid"}),
+        ),
+        _ => {
+            if waiting(order) {
+                order.state = "CLOSED".into();
+            }
+            (
+                StatusCode::OK,
+                json!({"code": 0, "data": {"status": order.state}}),
+            )
+        }
+    }
 }

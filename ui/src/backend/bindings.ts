@@ -566,7 +566,7 @@ paid_amount: string | null,
  */
 error: ApiError | null, };
 
-export type PaymentProvider = "alipay" | "wechat";
+export type PaymentProvider = "alipay" | "wechat" | "merchant";
 
 export type PaymentSystemSettings = { provider: PaymentProvider, 
 /**

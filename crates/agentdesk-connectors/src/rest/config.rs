@@ -57,6 +57,43 @@ pub struct ConnectorConfig {
     /// What the system is told when a service ends (`[[write_back]]` tables).
     #[serde(default)]
     pub write_back: Vec<WriteBackAction>,
+    /// The merchant's own payment service: how a payment link is made, followed and closed.
+    #[serde(default)]
+    pub payment_link: Option<PaymentLinkConfig>,
+}
+
+/// A payment link through the merchant's own payment service (`[payment_link]`): the requests
+/// (placeholders `{out_trade_no}`, `{amount}` in yuan, `{amount_fen}`, `{subject}`,
+/// `{expire_minutes}`, `{expires_at}`, `{session_id}`) and where the answers say what.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentLinkConfig {
+    pub create: RequestTemplate,
+    /// Where the create answer has the link.
+    pub link: String,
+    /// `url` (a page to tap, the default) or `code_url` (a code scanned inside WeChat, sent as a
+    /// QR image).
+    #[serde(default)]
+    pub link_kind: Option<String>,
+    pub query: RequestTemplate,
+    /// Where the query answer has the payment's state, and its paid amount (yuan), if it says.
+    pub state: String,
+    #[serde(default)]
+    pub paid_amount: Option<String>,
+    /// The service's state words, sorted into AgentDesk's: any word not named is `waiting`.
+    #[serde(default)]
+    pub paid: Vec<String>,
+    #[serde(default)]
+    pub closed: Vec<String>,
+    #[serde(default)]
+    pub expired: Vec<String>,
+    #[serde(default)]
+    pub refunded: Vec<String>,
+    #[serde(default)]
+    pub failed: Vec<String>,
+    /// How an unpaid link is closed; none: the service closes links itself at their expiry.
+    #[serde(default)]
+    pub close: Option<RequestTemplate>,
 }
 
 /// When a write-back is sent.
@@ -536,6 +573,27 @@ impl ConnectorConfig {
         }
         if let Some(orders) = &self.orders {
             check_requests("orders", &orders.lookups, version)?;
+        }
+        if let Some(payment) = &self.payment_link {
+            check_pointer("payment_link.link", &payment.link)?;
+            check_pointer("payment_link.state", &payment.state)?;
+            if let Some(paid) = &payment.paid_amount {
+                check_pointer("payment_link.paid_amount", paid)?;
+            }
+            if !matches!(
+                payment.link_kind.as_deref(),
+                None | Some("url" | "code_url")
+            ) {
+                return Err(RestError::Config(format!(
+                    "payment_link.link_kind {:?}: url or code_url",
+                    payment.link_kind
+                )));
+            }
+            if payment.paid.is_empty() {
+                return Err(RestError::Config(
+                    "payment_link.paid must name the service's word(s) for a paid payment".into(),
+                ));
+            }
         }
         self.check_write_backs()
     }

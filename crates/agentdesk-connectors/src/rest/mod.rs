@@ -432,6 +432,22 @@ impl RestConnector {
         }
     }
 
+    /// The merchant's payment service the file describes, if any.
+    pub fn payment_link(&self) -> Option<&config::PaymentLinkConfig> {
+        self.config.payment_link.as_ref()
+    }
+
+    /// One request of the payment service (`what` names it in API health), its answer as JSON
+    /// (`null` for an empty 2xx).
+    pub async fn payment_call(
+        &self,
+        what: &str,
+        template: &RequestTemplate,
+        vars: &Vars,
+    ) -> Result<Value, RestError> {
+        self.request(what, template, vars, None).await
+    }
+
     /// Whether the file declares any write-back.
     pub fn has_write_backs(&self) -> bool {
         !self.config.write_back.is_empty()

@@ -40,7 +40,7 @@ pub fn fill(template: &str, vars: &Vars) -> String {
 }
 
 /// Names a template may use even when the value is unknown (they become empty).
-const KNOWN: [&str; 27] = [
+const KNOWN: [&str; 33] = [
     "api_version",
     "phone",
     "email",
@@ -69,6 +69,13 @@ const KNOWN: [&str; 27] = [
     "at",
     "event",
     "connector",
+    // Payment links through the merchant's own service.
+    "out_trade_no",
+    "amount",
+    "amount_fen",
+    "expire_minutes",
+    "expires_at",
+    "subject",
 ];
 
 fn is_name(name: &str) -> bool {

@@ -122,7 +122,7 @@ export function PaymentDialog(props: {
           <Field label={t("payments.minutes")}>
             <input inputMode="numeric" value={minutes} onChange={(e) => setMinutes(e.target.value)} data-testid="payment-minutes" />
           </Field>
-          <p className="muted">{provider === "wechat" ? t("payments.wechatHint") : t("payments.alipayHint")}</p>
+          <p className="muted">{t(provider === "wechat" ? "payments.wechatHint" : provider === "merchant" ? "payments.merchantHint" : "payments.alipayHint")}</p>
           <ErrorLine message={problem} />
           <div className="row-actions">
             <button type="submit" className="primary" disabled={busy || !provider} data-testid="payment-submit">
