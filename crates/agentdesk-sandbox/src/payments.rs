@@ -738,7 +738,7 @@ pub(crate) async fn wechat_key_mode(
 pub(crate) fn merchant_create(state: &SandboxState, body: &Value) -> (StatusCode, Value) {
     let text = |key: &str| body[key].as_str().unwrap_or_default().to_string();
     let number = text("out_trade_no");
-    let Some(total) = crate::shop::fen_of(&text("amount")) else {
+    let Some(total) = fen_of(&text("amount")) else {
         return (
             StatusCode::BAD_REQUEST,
             json!({"code": 400, "message": "amount must be yuan with at most two decimals"}),
@@ -799,7 +799,7 @@ pub(crate) fn merchant_query(state: &SandboxState, number: &str) -> (StatusCode,
         );
     };
     expire(order, now_ms());
-    let paid = (order.state == "PAID").then(|| crate::shop::yuan_of(order.total_fen));
+    let paid = (order.state == "PAID").then(|| yuan_of(order.total_fen));
     (
         StatusCode::OK,
         json!({"code": 0, "data": {"out_trade_no": number, "status": order.state, "paid_amount": paid}}),
@@ -835,4 +835,62 @@ pub(crate) fn merchant_close(state: &SandboxState, number: &str) -> (StatusCode,
             )
         }
     }
+}
+
+/// Yuan as typed (`12.34`, `12`) in fen; `None` for anything else (three decimals, a sign, zero).
+fn fen_of(yuan: &str) -> Option<u64> {
+    let (whole, fraction) = yuan.trim().split_once('.').unwrap_or((yuan.trim(), ""));
+    if whole.is_empty()
+        || fraction.len() > 2
+        || !whole
+            .chars()
+            .chain(fraction.chars())
+            .all(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    let fen = whole.parse::<u64>().ok()? * 100 + format!("{fraction:0<2}").parse::<u64>().ok()?;
+    (fen > 0).then_some(fen)
+}
+
+/// Fen as yuan with two decimals.
+fn yuan_of(fen: u64) -> String {
+    format!("{}.{:02}", fen / 100, fen % 100)
+}
+
+/// `POST /oms/v1/payments`, `GET /oms/v1/payments/{no}`, `POST /oms/v1/payments/{no}/close` (signed
+/// like every OMS call): the demo shop's own payment service.
+pub(crate) async fn oms_payments(
+    State(state): State<Arc<SandboxState>>,
+    method: axum::http::Method,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(refusal) = crate::shop::oms_authorize(&state, &method, &uri, &headers, &body) {
+        return crate::shop::unauthorized(refusal);
+    }
+    let rest = uri.path().trim_start_matches("/oms/v1/payments");
+    let (status, answer) = match (
+        method.as_str(),
+        rest.trim_matches('/')
+            .split('/')
+            .collect::<Vec<_>>()
+            .as_slice(),
+    ) {
+        ("POST", [""]) => match serde_json::from_slice::<Value>(&body) {
+            Ok(parsed) => merchant_create(&state, &parsed),
+            Err(_) => (
+                StatusCode::BAD_REQUEST,
+                json!({"code": 400, "message": "the body is not JSON"}),
+            ),
+        },
+        ("GET", [number]) => merchant_query(&state, number),
+        ("POST", [number, "close"]) => merchant_close(&state, number),
+        _ => (
+            StatusCode::NOT_FOUND,
+            json!({"code": 404, "message": "no such call"}),
+        ),
+    };
+    (status, Json(answer)).into_response()
 }

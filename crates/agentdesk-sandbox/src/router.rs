@@ -43,9 +43,12 @@ pub fn router(state: Arc<SandboxState>) -> Router {
             "/oms/v1/service-notes/{id}",
             axum::routing::put(shop::oms_service_note),
         )
-        .route("/oms/v1/payments", post(shop::oms_payments))
-        .route("/oms/v1/payments/{no}", get(shop::oms_payments))
-        .route("/oms/v1/payments/{no}/close", post(shop::oms_payments))
+        .route("/oms/v1/payments", post(crate::payments::oms_payments))
+        .route("/oms/v1/payments/{no}", get(crate::payments::oms_payments))
+        .route(
+            "/oms/v1/payments/{no}/close",
+            post(crate::payments::oms_payments),
+        )
         .route(
             "/shopify/admin/api/{version}/graphql.json",
             post(shop::shopify_graphql),

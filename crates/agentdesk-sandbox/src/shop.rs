@@ -160,64 +160,6 @@ pub fn customer_by_phone(state: &SandboxState, phone: &str) -> Option<(String, S
     })
 }
 
-/// Yuan as typed (`12.34`, `12`) in fen; `None` for anything else (three decimals, a sign, zero).
-pub(crate) fn fen_of(yuan: &str) -> Option<u64> {
-    let (whole, fraction) = yuan.trim().split_once('.').unwrap_or((yuan.trim(), ""));
-    if whole.is_empty()
-        || fraction.len() > 2
-        || !whole
-            .chars()
-            .chain(fraction.chars())
-            .all(|c| c.is_ascii_digit())
-    {
-        return None;
-    }
-    let fen = whole.parse::<u64>().ok()? * 100 + format!("{fraction:0<2}").parse::<u64>().ok()?;
-    (fen > 0).then_some(fen)
-}
-
-/// Fen as yuan with two decimals.
-pub(crate) fn yuan_of(fen: u64) -> String {
-    format!("{}.{:02}", fen / 100, fen % 100)
-}
-
-/// `POST /oms/v1/payments`, `GET /oms/v1/payments/{no}`, `POST /oms/v1/payments/{no}/close` (signed
-/// like every OMS call): the demo shop's own payment service.
-pub async fn oms_payments(
-    State(state): State<Arc<SandboxState>>,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    if let Err(refusal) = oms_authorize(&state, &method, &uri, &headers, &body) {
-        return unauthorized(refusal);
-    }
-    let rest = uri.path().trim_start_matches("/oms/v1/payments");
-    let (status, answer) = match (
-        method.as_str(),
-        rest.trim_matches('/')
-            .split('/')
-            .collect::<Vec<_>>()
-            .as_slice(),
-    ) {
-        ("POST", [""]) => match serde_json::from_slice::<Value>(&body) {
-            Ok(parsed) => crate::payments::merchant_create(&state, &parsed),
-            Err(_) => (
-                StatusCode::BAD_REQUEST,
-                json!({"code": 400, "message": "the body is not JSON"}),
-            ),
-        },
-        ("GET", [number]) => crate::payments::merchant_query(&state, number),
-        ("POST", [number, "close"]) => crate::payments::merchant_close(&state, number),
-        _ => (
-            StatusCode::NOT_FOUND,
-            json!({"code": 404, "message": "no such call"}),
-        ),
-    };
-    (status, Json(answer)).into_response()
-}
-
 fn money(cents: i64) -> String {
     format!("{}.{:02}", cents / 100, cents % 100)
 }
@@ -309,7 +251,7 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-fn unauthorized(message: &str) -> Response {
+pub(crate) fn unauthorized(message: &str) -> Response {
     (
         StatusCode::UNAUTHORIZED,
         Json(json!({"code": 401, "message": message})),
@@ -328,7 +270,7 @@ pub fn hmac_sha256_hex(key: &str, message: &str) -> String {
 /// `agentdesk:{key}`, `X-Api-Key: {key}`, an HMAC-SHA256 signature in `X-App-Id` / `X-Timestamp`
 /// / `X-Signature`, or an MD5 signature in the query (`appid`, `ts`, `sign = UPPER(MD5(appid + ts
 /// + key))`). Says why it refused.
-fn oms_authorize(
+pub(crate) fn oms_authorize(
     state: &SandboxState,
     method: &Method,
     uri: &axum::http::Uri,
