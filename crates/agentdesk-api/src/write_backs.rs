@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use agentdesk_connectors::rest::config::{WriteBackAction, WriteBackEvent};
+use agentdesk_connectors::rest::template::placeholder;
 use agentdesk_connectors::rest::{RestConnector, RestError};
 use agentdesk_connectors::source::Connector;
 use agentdesk_customer360::Customers;
@@ -366,7 +367,7 @@ impl WriteBacks {
             serde_json::from_str::<HashMap<String, String>>(&row.vars)
                 .unwrap_or_default()
                 .into_iter()
-                .filter_map(|(k, v)| template_name(&k).map(|k| (k, v)))
+                .filter_map(|(k, v)| placeholder(&k).map(|k| (k, v)))
                 .collect();
         vars.insert("write_back_id", row.id.clone());
         vars.insert("event", row.event.clone());
@@ -478,26 +479,6 @@ fn rest_of(connector: &Connector) -> Option<&RestConnector> {
 fn backoff(attempts: u32) -> Duration {
     let doubled = FIRST_WAIT.saturating_mul(2u32.saturating_pow(attempts.saturating_sub(1)));
     doubled.min(LONGEST_WAIT)
-}
-
-/// The template name a kept value belongs to (names are the fixed set `vars` writes).
-fn template_name(name: &str) -> Option<&'static str> {
-    const NAMES: [&str; 13] = [
-        "session_id",
-        "customer_name",
-        "external_id",
-        "phone",
-        "email",
-        "order_id",
-        "summary",
-        "classification",
-        "resolved",
-        "agent",
-        "ticket_number",
-        "ticket_system",
-        "at",
-    ];
-    NAMES.into_iter().find(|n| *n == name)
 }
 
 fn view(row: WriteBackRow) -> WriteBackView {

@@ -104,19 +104,25 @@ impl Run {
 
     /// What the sandbox (the customer's side) received from the agent in session `cid`.
     async fn agent_messages(&self, cid: &str) -> Result<Vec<Value>, String> {
-        let received: Value = self
-            .http
-            .get(format!(
-                "{}/__sandbox/agent-messages?cid={cid}",
-                self.sandbox.base_url()
-            ))
-            .send()
-            .await
-            .map_err(|e| e.to_string())?
-            .json()
-            .await
-            .map_err(|e| e.to_string())?;
-        Ok(received["items"].as_array().cloned().unwrap_or_default())
+        sandbox_list(
+            &self.http,
+            &self.sandbox,
+            &format!("agent-messages?cid={cid}"),
+            "items",
+        )
+        .await
+    }
+
+    /// What the customer of `cid` received from the agent, once something has (at most `WAIT`).
+    async fn agent_messages_arrived(&self, cid: &str) -> Result<Vec<Value>, String> {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let items = self.agent_messages(cid).await?;
+            if !items.is_empty() || tokio::time::Instant::now() > deadline {
+                return Ok(items);
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
     }
 
     /// Waits for the element `css` names, brings it into view (the driver does not scroll inside
@@ -627,14 +633,7 @@ async fn opening_a_session_shows_the_customers_orders_and_tracking() {
             // through the reply path (once).
             run.click("[data-testid=customer-panel] [data-testid=send-tracking]")
                 .await?;
-            let deadline = tokio::time::Instant::now() + WAIT;
-            let sent = loop {
-                let items = run.agent_messages(&cid).await?;
-                if !items.is_empty() || tokio::time::Instant::now() > deadline {
-                    break items;
-                }
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            };
+            let sent = run.agent_messages_arrived(&cid).await?;
             check(
                 sent.len() == 1
                     && sent[0]["content"]
@@ -1391,16 +1390,7 @@ const PHOTO_PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR
 
 impl Run {
     async fn held_tickets(&self) -> Result<Vec<Value>, String> {
-        let held: Value = self
-            .http
-            .get(format!("{}/__sandbox/tickets", self.sandbox.base_url()))
-            .send()
-            .await
-            .map_err(|e| e.to_string())?
-            .json()
-            .await
-            .map_err(|e| e.to_string())?;
-        Ok(held["tickets"].as_array().cloned().unwrap_or_default())
+        sandbox_list(&self.http, &self.sandbox, "tickets", "tickets").await
     }
 
     /// Chooses `value` in the drop-down with this `data-testid`, as the agent's pick does (the
@@ -1563,16 +1553,7 @@ async fn a_ticket_with_the_customer_s_photo_is_created_once_listed_and_solved_by
 impl Run {
     /// The payments the sandbox's Alipay and WeChat Pay hold (`GET /__sandbox/payments`).
     async fn held_payments(&self) -> Result<Vec<Value>, String> {
-        let held: Value = self
-            .http
-            .get(format!("{}/__sandbox/payments", self.sandbox.base_url()))
-            .send()
-            .await
-            .map_err(|e| e.to_string())?
-            .json()
-            .await
-            .map_err(|e| e.to_string())?;
-        Ok(held["orders"].as_array().cloned().unwrap_or_default())
+        sandbox_list(&self.http, &self.sandbox, "payments", "orders").await
     }
 }
 
@@ -1600,14 +1581,7 @@ async fn a_payment_link_is_sent_paid_in_the_sandbox_and_shown_paid() {
             run.app
                 .wait_for("[data-testid=payment-link][data-state=waiting]", WAIT)
                 .await?;
-            let deadline = tokio::time::Instant::now() + WAIT;
-            let sent = loop {
-                let items = run.agent_messages(&cid).await?;
-                if !items.is_empty() || tokio::time::Instant::now() > deadline {
-                    break items;
-                }
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            };
+            let sent = run.agent_messages_arrived(&cid).await?;
             check(
                 sent.len() == 1
                     && sent[0]["content"].as_str().is_some_and(|c| {
@@ -1744,14 +1718,7 @@ async fn the_merchants_form_is_sent_and_the_customers_submission_shows_in_the_36
             run.click("[data-testid=customer-panel] [data-testid=send-form]")
                 .await?;
             // The form's link reaches the customer once, tagged with this session.
-            let deadline = tokio::time::Instant::now() + WAIT;
-            let sent = loop {
-                let items = run.agent_messages(&cid).await?;
-                if !items.is_empty() || tokio::time::Instant::now() > deadline {
-                    break items;
-                }
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            };
+            let sent = run.agent_messages_arrived(&cid).await?;
             let content = sent
                 .first()
                 .and_then(|m| m["content"].as_str())
@@ -1818,15 +1785,25 @@ async fn the_merchants_form_is_sent_and_the_customers_submission_shows_in_the_36
 
 /// The notes the sandbox's order system holds (`GET /__sandbox/service-notes`).
 async fn service_notes(http: &reqwest::Client, sandbox: &Sandbox) -> Result<Vec<Value>, String> {
-    let held: Value = http
-        .get(format!("{}/__sandbox/service-notes", sandbox.base_url()))
+    sandbox_list(http, sandbox, "service-notes", "notes").await
+}
+
+/// The list `field` of the sandbox's control `GET /__sandbox/{path}`.
+async fn sandbox_list(
+    http: &reqwest::Client,
+    sandbox: &Sandbox,
+    path: &str,
+    field: &str,
+) -> Result<Vec<Value>, String> {
+    let answer: Value = http
+        .get(format!("{}/__sandbox/{path}", sandbox.base_url()))
         .send()
         .await
         .map_err(|e| e.to_string())?
         .json()
         .await
         .map_err(|e| e.to_string())?;
-    Ok(held["notes"].as_array().cloned().unwrap_or_default())
+    Ok(answer[field].as_array().cloned().unwrap_or_default())
 }
 
 #[tokio::test]

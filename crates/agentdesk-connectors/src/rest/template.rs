@@ -78,6 +78,11 @@ const KNOWN: [&str; 33] = [
     "subject",
 ];
 
+/// The placeholder `name` names, as the one static name (for values kept as text and read back).
+pub fn placeholder(name: &str) -> Option<&'static str> {
+    KNOWN.into_iter().find(|known| *known == name)
+}
+
 fn is_name(name: &str) -> bool {
     !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
