@@ -14,7 +14,9 @@ use agentdesk_api::{
     CustomerTickets, ReplyDraft, SystemKind, TemplateField, TicketDetail, TicketFigures,
     TicketForm, TicketProgress, TicketRequest, TicketSystemView,
 };
-use agentdesk_api::{PaymentLinkRequest, PaymentOptions, PaymentPolicy, PaymentProgress};
+use agentdesk_api::{
+    PaymentLinkRequest, PaymentOptions, PaymentPolicy, PaymentProgress, WriteBackView,
+};
 use agentdesk_domain::Message;
 use tauri::State;
 
@@ -655,6 +657,18 @@ pub async fn reply_ticket(
         .await?
         .tickets()
         .reply_ticket(system, &ticket_id, reply)
+        .await
+}
+
+/// The newest write-backs to the merchant's systems (the dashboard's API health lists the ones
+/// that did not go through).
+#[tauri::command]
+pub async fn write_backs(state: Shell<'_>, limit: u32) -> Result<Vec<WriteBackView>, ApiError> {
+    state
+        .workbench()
+        .await?
+        .write_backs()
+        .recent(limit.clamp(1, 500) as usize)
         .await
 }
 

@@ -907,6 +907,12 @@ storage_problem: string | null, };
 
 export type WorkspaceMode = "demo" | "account";
 
+export type WriteBackView = { id: string, connector: string, action: string, event: string, session_id: string, 
+/**
+ * `pending`, `sending`, `sent`, `unknown` (may have arrived; not sent again), `failed`.
+ */
+state: string, attempts: number, last_error: string | null, updated_at_ms: number, };
+
 /** The limits the core keeps, for the window to stop the agent before the core refuses. */
 export const LIMITS: Limits = {
   "max_text_chars": 20000,

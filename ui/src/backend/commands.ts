@@ -1,7 +1,7 @@
 // Generated from src-tauri/src/commands.rs (`UPDATE_BINDINGS=1 cargo test -p agentdesk --test commands`):
 // do not edit. One method per command of the core, its arguments in the Rust order.
 
-import type { AccountInput, AccountView, AgentInput, AgentStatus, AgentView, ApiError, ApiHealthView, AssistInput, AssistantPolicy, AssistantPreset, AssistantStatus, ConnectionReport, ConnectorView, CustomerNoteView, CustomerTickets, CustomerView, DashboardQuery, DashboardView, DraftFate, KbSuggestionView, MerchantInput, MerchantView, Message, PaymentLinkRequest, PaymentOptions, PaymentPolicy, PaymentProgress, PersonalField, ReplyDraft, SessionMood, Settings, StatusLogEntry, SystemKind, TemplateField, TenantOption, TicketDetail, TicketFigures, TicketForm, TicketProgress, TicketRequest, TicketSystemView, TransferTarget, TransferTargets, UpdateStatus, WorkbenchSnapshot } from "./bindings";
+import type { AccountInput, AccountView, AgentInput, AgentStatus, AgentView, ApiError, ApiHealthView, AssistInput, AssistantPolicy, AssistantPreset, AssistantStatus, ConnectionReport, ConnectorView, CustomerNoteView, CustomerTickets, CustomerView, DashboardQuery, DashboardView, DraftFate, KbSuggestionView, MerchantInput, MerchantView, Message, PaymentLinkRequest, PaymentOptions, PaymentPolicy, PaymentProgress, PersonalField, ReplyDraft, SessionMood, Settings, StatusLogEntry, SystemKind, TemplateField, TenantOption, TicketDetail, TicketFigures, TicketForm, TicketProgress, TicketRequest, TicketSystemView, TransferTarget, TransferTargets, UpdateStatus, WorkbenchSnapshot, WriteBackView } from "./bindings";
 
 export interface Commands {
   snapshot(): Promise<WorkbenchSnapshot>;
@@ -95,6 +95,8 @@ export interface Commands {
   ticketFigures(from: string, to: string): Promise<TicketFigures | null>;
   /** Replies to a ticket (with a status change where the system takes one); the ticket afterwards. */
   replyTicket(system: SystemKind, ticketId: string, reply: ReplyDraft): Promise<TicketDetail>;
+  /** The newest write-backs to the merchant's systems (the dashboard's API health lists the ones that did not go through). */
+  writeBacks(limit: number): Promise<WriteBackView[]>;
   /** The merchant's form link tagged with this session, for the agent to send to the customer. */
   formLink(sessionId: string): Promise<string>;
   /** A customer's voice message as a `data:` URL to play or save (its type read from its bytes). */
@@ -176,6 +178,7 @@ export const COMMANDS: { [K in keyof Commands]: { command: string; args: string[
   ticketDetail: { command: "ticket_detail", args: ["system", "ticketId"] },
   ticketFigures: { command: "ticket_figures", args: ["from", "to"] },
   replyTicket: { command: "reply_ticket", args: ["system", "ticketId", "reply"] },
+  writeBacks: { command: "write_backs", args: ["limit"] },
   formLink: { command: "form_link", args: ["sessionId"] },
   voiceAudio: { command: "voice_audio", args: ["address"] },
   readVoiceAgain: { command: "read_voice_again", args: ["sessionId", "msgId"] },

@@ -365,6 +365,13 @@ export class FakeBackend implements Backend {
     return progress;
   }
 
+  /** The write-backs to the merchant's systems, newest first. */
+  writeBacksShown: import("./bindings").WriteBackView[] = [];
+
+  async writeBacks(limit: number): Promise<import("./bindings").WriteBackView[]> {
+    return this.writeBacksShown.slice(0, limit);
+  }
+
   /** Voice messages' audio by address (a `data:` URL), as the core fetches it. */
   voiceAudioShown: Record<string, string> = {};
   voiceReadAgain: { sessionId: string; msgId: string }[] = [];

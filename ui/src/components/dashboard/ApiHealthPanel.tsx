@@ -1,11 +1,13 @@
 // API health: per-endpoint success rate and latency against the targets (success ≥ 99.9%, mean
-// < 800 ms), the failure share over the alert window, the push connection and the outbox. Live.
+// < 800 ms), the failure share over the alert window, the push connection and the outbox, and the
+// write-backs to the merchant's systems that did not go through (retrying, failed, or held because
+// they may have arrived). Live.
 
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 
 import type { Backend } from "../../backend/backend";
-import type { ApiHealthView } from "../../backend/bindings";
+import type { ApiHealthView, WriteBackView } from "../../backend/bindings";
 import { useDeskEvents } from "../../backend/useDeskEvents";
 import { describeError } from "../../errors";
 
@@ -54,7 +56,50 @@ export function ApiHealthPanel({ backend }: { backend: Backend }) {
           <EndpointTable view={view} endpoints={endpoints} />
         </>
       )}
+      <WriteBacksNeedingALook backend={backend} />
     </section>
+  );
+}
+
+/** Write-backs looked at this often: they change on the worker's tries, seconds apart at most. */
+const WRITE_BACKS_REFRESH_MS = 10_000;
+const WRITE_BACKS_READ = 100;
+
+/** The write-backs to the merchant's systems that are not through: retrying after an error, failed,
+ * or held as `unknown` (they may have arrived; someone checks the system). */
+function WriteBacksNeedingALook({ backend }: { backend: Backend }) {
+  const { t, i18n } = useTranslation();
+  const [items, setItems] = useState<WriteBackView[] | null>(null);
+  useEffect(() => {
+    let current = true;
+    const load = () =>
+      backend
+        .writeBacks(WRITE_BACKS_READ)
+        .then((found) => current && setItems(found.filter((w) => w.state === "failed" || w.state === "unknown" || (w.state === "pending" && w.last_error))))
+        .catch(() => current && setItems(null));
+    void load();
+    const timer = setInterval(load, WRITE_BACKS_REFRESH_MS);
+    return () => {
+      current = false;
+      clearInterval(timer);
+    };
+  }, [backend]);
+  if (!items) return null;
+  return (
+    <div data-testid="write-backs">
+      <h3>{t("health.writeBacks")}</h3>
+      {items.length === 0 && <p className="muted">{t("health.writeBacksAllThrough")}</p>}
+      <ul>
+        {items.map((item) => (
+          <li key={item.id} data-testid="write-back" data-state={item.state}>
+            <strong>{t(`health.writeBackStates.${item.state}`)}</strong> · {item.connector} · {item.action} ·{" "}
+            {t("health.writeBackSession", { session: item.session_id, attempts: item.attempts })} ·{" "}
+            {new Date(item.updated_at_ms).toLocaleTimeString(i18n.language)}
+            {item.last_error && <div className="muted">{item.last_error}</div>}
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }
 

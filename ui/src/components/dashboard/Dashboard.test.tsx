@@ -74,6 +74,7 @@ describe("dashboard", () => {
     expect(rows[0].textContent).toContain("Missed");
     expect(rows[1].textContent).toContain("Met");
     expect(within(health).getByTestId("api-health-summary").textContent).toContain("Healthy");
+    expect((await within(health).findByTestId("write-backs")).textContent).toContain("Every result went through.");
     expect(backend.dashboardQueries[0]).toEqual({ from: platformDay(6), to: platformDay(0), group_id: null });
     // The figures asked for on opening (while the dashboard's code loaded) are used, not asked again.
     expect(backend.dashboardQueries).toHaveLength(1);
@@ -112,6 +113,25 @@ describe("dashboard", () => {
     fireEvent.click(await screen.findByTestId("nav-dashboard"));
     await screen.findByTestId("chart-sessions");
     expect(screen.queryByTestId("dashboard-tickets")).toBeNull();
+  });
+
+  it("lists the write-backs that did not go through, and not the ones that did", async () => {
+    const backend = new FakeBackend();
+    const written = { connector: "Lumen OMS", action: "service-note", event: "summary_submitted", session_id: "c1", updated_at_ms: 0 };
+    backend.writeBacksShown = [
+      { ...written, id: "w1", state: "sent", attempts: 1, last_error: null },
+      { ...written, id: "w2", state: "unknown", attempts: 1, last_error: "Lumen OMS did not answer: timed out" },
+      { ...written, id: "w3", state: "pending", attempts: 2, last_error: "Lumen OMS answered HTTP 503" },
+      { ...written, id: "w4", state: "pending", attempts: 0, last_error: null },
+    ];
+    render(<App backend={backend} />);
+    fireEvent.click(await screen.findByTestId("nav-dashboard"));
+    const listed = await screen.findAllByTestId("write-back");
+    expect(listed.map((w) => w.dataset.state)).toEqual(["unknown", "pending"]);
+    expect(listed[0].textContent).toContain("May have arrived: check the system");
+    expect(listed[0].textContent).toContain("did not answer");
+    expect(listed[1].textContent).toContain("Retrying");
+    expect(listed[1].textContent).toContain("2 tries");
   });
 
   it("says why the daily-export columns are empty when the platform's exports did not arrive", async () => {
