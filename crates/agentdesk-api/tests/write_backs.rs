@@ -29,6 +29,23 @@ async fn notes_until(controls: &Controls, count: usize, secs: u64) -> Vec<Value>
     }
 }
 
+/// The write-backs once the newest is in `state` (at most 5 s).
+async fn write_backs_until(
+    workbench: &agentdesk_api::Workbench,
+    state: &str,
+) -> Vec<agentdesk_api::WriteBackView> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let recent = workbench.write_backs().recent(10).await.unwrap();
+        if recent.first().is_some_and(|w| w.state == state)
+            || tokio::time::Instant::now() > deadline
+        {
+            return recent;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_summary_is_written_back_once_through_failures_and_a_crash() {
     let dir = tempfile::tempdir().unwrap();
@@ -64,9 +81,19 @@ async fn the_summary_is_written_back_once_through_failures_and_a_crash() {
         .submit_summary(&cid, "左耳无声，已安排换货", true)
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // The first try failed: waiting for the next, the error kept (at most 5 s to see it).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    let waiting = loop {
+        let recent = workbench.write_backs().recent(10).await.unwrap();
+        let failed_once = recent
+            .first()
+            .is_some_and(|w| w.state == "pending" && w.last_error.is_some());
+        if failed_once || tokio::time::Instant::now() > deadline {
+            break recent;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     assert!(notes(&controls).await.is_empty());
-    let waiting = workbench.write_backs().recent(10).await.unwrap();
     assert_eq!(waiting.len(), 1, "{waiting:?}");
     assert_eq!(waiting[0].state, "pending");
     assert!(waiting[0]
@@ -84,7 +111,8 @@ async fn the_summary_is_written_back_once_through_failures_and_a_crash() {
     assert_eq!(note["resolved"], "true");
     assert_eq!(note["order"], newest_order.as_str());
     assert_eq!(note["phone"], "13812345678");
-    let sent = workbench.write_backs().recent(10).await.unwrap();
+    // The system has it; the desk records so just after (waited for, at most 5 s).
+    let sent = write_backs_until(&workbench, "sent").await;
     assert_eq!(sent[0].state, "sent");
     assert_eq!(sent[0].attempts, 2);
 
@@ -106,7 +134,7 @@ async fn the_summary_is_written_back_once_through_failures_and_a_crash() {
     assert_eq!(held.len(), 1, "{held:?}");
     assert_eq!(held[0]["id"], id.as_str());
     assert_eq!(held[0]["requests"], 1);
-    let resent = workbench.write_backs().recent(10).await.unwrap();
+    let resent = write_backs_until(&workbench, "sent").await;
     assert_eq!(resent.len(), 1);
     assert_eq!(resent[0].state, "sent");
     assert_eq!(resent[0].attempts, 3);
