@@ -129,6 +129,9 @@ impl SpeechSettings {
     }
 }
 
+/// Unread voice messages taken up at start (older ones stay audio; the agent can ask again).
+const UNREAD_AT_START: usize = 500;
+
 /// Voice messages read at once (each call is a few seconds of audio; more would only queue at
 /// the speech service).
 const AT_ONCE: usize = 2;
@@ -186,11 +189,7 @@ impl VoiceReader {
 
     async fn listen(self: Arc<Self>, mut events: broadcast::Receiver<DomainEvent>) {
         // Voice messages stored while the desk was away (or before a crash) are read first.
-        if let Ok(sessions) = self.workspace.engine().sessions().await {
-            for session in sessions {
-                self.read_unread_of(&session.id).await;
-            }
-        }
+        self.read_all_unread().await;
         loop {
             match events.recv().await {
                 Ok(DomainEvent::MessageStored { message }) => self.read_soon(message),
@@ -198,14 +197,21 @@ impl VoiceReader {
                     self.read_unread_of(&session_id).await;
                 }
                 Ok(_) => {}
-                Err(broadcast::error::RecvError::Lagged(_)) => {
-                    if let Ok(sessions) = self.workspace.engine().sessions().await {
-                        for session in sessions {
-                            self.read_unread_of(&session.id).await;
-                        }
-                    }
-                }
+                Err(broadcast::error::RecvError::Lagged(_)) => self.read_all_unread().await,
                 Err(broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    }
+
+    /// Every voice message not read yet, found by one query (not by reading each session).
+    async fn read_all_unread(self: &Arc<Self>) {
+        if let Ok(unread) = self
+            .workspace
+            .read(|store| store.unread_voice(UNREAD_AT_START))
+            .await
+        {
+            for message in unread {
+                self.read_soon(message);
             }
         }
     }

@@ -89,6 +89,14 @@ impl PaymentJournal for MemoryJournal {
     }
 }
 
+/// The records among `bodies` (one that does not decode, from a future version say, is passed over).
+fn records(bodies: &[String]) -> Vec<PaymentRecord> {
+    bodies
+        .iter()
+        .filter_map(|body| serde_json::from_str(body).ok())
+        .collect()
+}
+
 /// The journal in a tenant's database (encrypted like the messages): durable across a crash, so a
 /// link whose request was on its way is settled, not made again, when the desk starts.
 pub struct DatabaseJournal {
@@ -112,29 +120,20 @@ impl DatabaseJournal {
     /// Links to settle (their request's outcome unknown) or to follow (made, not paid or closed
     /// yet), oldest first.
     pub fn open_links(&self) -> Result<Vec<PaymentRecord>, String> {
-        let bodies = self.with_store(|store| store.open_payment_links(&["waiting", "failed"]))?;
-        Ok(bodies
-            .iter()
-            .filter_map(|body| serde_json::from_str(body).ok())
-            .collect())
+        self.with_store(|store| store.open_payment_links(&["waiting", "failed"]))
+            .map(|bodies| records(&bodies))
     }
 
     /// Links made and then closed by the agent, oldest first.
     pub fn closed_links(&self) -> Result<Vec<PaymentRecord>, String> {
-        let bodies = self.with_store(|store| store.closed_payment_links())?;
-        Ok(bodies
-            .iter()
-            .filter_map(|body| serde_json::from_str(body).ok())
-            .collect())
+        self.with_store(|store| store.closed_payment_links())
+            .map(|bodies| records(&bodies))
     }
 
     /// Every link made for `session_id`, oldest first.
     pub fn session_links(&self, session_id: &str) -> Result<Vec<PaymentRecord>, String> {
-        let bodies = self.with_store(|store| store.session_payment_links(session_id))?;
-        Ok(bodies
-            .iter()
-            .filter_map(|body| serde_json::from_str(body).ok())
-            .collect())
+        self.with_store(|store| store.session_payment_links(session_id))
+            .map(|bodies| records(&bodies))
     }
 
     /// Lets the database go (the workspace is closing); the next use opens it again.

@@ -331,6 +331,11 @@ impl Store {
         sessions::get(&self.conn, id)
     }
 
+    /// Customers' voice messages not read as text yet, oldest first.
+    pub fn unread_voice(&self, limit: usize) -> Result<Vec<Message>, StoreError> {
+        messages::unread_voice(&self.conn, limit)
+    }
+
     /// The newest `limit` messages of a session, oldest first.
     pub fn messages(&self, session_id: &str, limit: usize) -> Result<Vec<Message>, StoreError> {
         messages::recent(&self.conn, session_id, limit)

@@ -186,6 +186,16 @@ pub fn texts(conn: &Connection, direction: Direction) -> Result<Vec<String>, Sto
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// Customers' voice messages not read as text yet (no words, no reason), oldest first, at most `limit`.
+pub fn unread_voice(conn: &Connection, limit: usize) -> Result<Vec<Message>, StoreError> {
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM messages WHERE kind = 'voice' AND direction = 'in' AND msg_id IS NOT NULL
+         AND transcript IS NULL AND transcript_problem IS NULL ORDER BY sent_at_ms, id LIMIT ?1"
+    ))?;
+    let rows = statement.query_map(params![limit as i64], from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 pub fn inbound_containing(conn: &Connection, needle: &str) -> Result<Vec<Message>, StoreError> {
     let mut statement =
         conn.prepare_cached(&format!("SELECT {COLUMNS} FROM messages WHERE direction = 'in' AND (instr(content, ?1) > 0 OR instr(COALESCE(transcript, ''), ?1) > 0) ORDER BY sent_at_ms, id"))?;
