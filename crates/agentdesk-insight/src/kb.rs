@@ -76,7 +76,9 @@ const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 struct Side {
     index: Index,
     reader: IndexReader,
-    writer: Mutex<IndexWriter>,
+    /// Open only between the first document added and the commit: a kept writer holds its document
+    /// queue (2.4 MB) and an indexing thread for the rare question the agent's answers teach.
+    writer: Mutex<Option<IndexWriter>>,
     text: Field,
     /// Fast field: for the question index, the question's number; for the article index, the
     /// article's.
@@ -96,7 +98,6 @@ impl Side {
         let key = schema.add_u64_field("key", FAST | INDEXED);
         let index = Index::create_in_ram(schema.build());
         index.tokenizers().register(NAME, MixedTokenizer::default());
-        let writer = index.writer_with_num_threads(1, WRITER_MEMORY)?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -104,23 +105,29 @@ impl Side {
         Ok(Side {
             index,
             reader,
-            writer: Mutex::new(writer),
+            writer: Mutex::new(None),
             text,
             key,
         })
     }
 
     fn add(&self, key: usize, text: &str) -> Result<(), KbError> {
-        let writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let writer = match writer.as_mut() {
+            Some(open) => open,
+            None => writer.insert(self.index.writer_with_num_threads(1, WRITER_MEMORY)?),
+        };
         writer.add_document(doc!(self.key => key as u64, self.text => text))?;
         Ok(())
     }
 
+    /// Commits what was added and closes the writer.
     fn commit(&self) -> Result<(), KbError> {
-        self.writer
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .commit()?;
+        let writer = self.writer.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(mut writer) = writer {
+            writer.commit()?;
+            writer.wait_merging_threads()?;
+        }
         self.reader.reload()?;
         Ok(())
     }
@@ -128,13 +135,15 @@ impl Side {
     /// Commits and merges everything into one segment: a query then walks one set of posting lists
     /// instead of one per segment (the difference shows in the slowest queries at 50,000 articles).
     fn commit_as_one_segment(&self) -> Result<(), KbError> {
-        let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        writer.commit()?;
-        let segments = self.index.searchable_segment_ids()?;
-        if segments.len() > 1 {
-            writer.merge(&segments).wait()?;
+        let writer = self.writer.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(mut writer) = writer {
+            writer.commit()?;
+            let segments = self.index.searchable_segment_ids()?;
+            if segments.len() > 1 {
+                writer.merge(&segments).wait()?;
+            }
+            writer.wait_merging_threads()?;
         }
-        drop(writer);
         self.reader.reload()?;
         Ok(())
     }

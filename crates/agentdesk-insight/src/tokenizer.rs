@@ -36,9 +36,31 @@ const STOP_CHARS: [char; 14] = [
     '的', '了', '吗', '呢', '吧', '啊', '我', '你', '是', '在', '么', '嘛', '呀', '哦',
 ];
 
+/// The words jieba cuts Chinese into (`models/words.zst`, made by the `word_list` example from
+/// jieba's own dictionary): the 127,630 words seen at least six times, each with its frequency,
+/// without the part-of-speech tags search never reads. jieba's whole dictionary (349,045 words with
+/// tags) held 57 MB of the window's memory once the knowledge base was used; this list holds about
+/// 12 and finds the articles as well (BENCHMARKS.md, "The window's memory with a smaller word
+/// list").
+const WORD_LIST: &[u8] = include_bytes!("../models/words.zst");
+
+/// The word list as jieba reads it. An error here is a broken build (the list is part of the
+/// program); the tests load it.
+fn word_list_jieba() -> Result<Jieba, String> {
+    let text = zstd::decode_all(WORD_LIST)
+        .map_err(|e| format!("the word list does not decompress: {e}"))?;
+    Jieba::with_dict(&mut text.as_slice()).map_err(|e| format!("the word list does not load: {e}"))
+}
+
 fn jieba() -> &'static Jieba {
     static JIEBA: OnceLock<Jieba> = OnceLock::new();
-    JIEBA.get_or_init(Jieba::new)
+    JIEBA.get_or_init(|| {
+        word_list_jieba().unwrap_or_else(|problem| {
+            // Search still works on characters and pairs of characters without the words.
+            tracing::error!(%problem, "knowledge search goes on without Chinese words");
+            Jieba::empty()
+        })
+    })
 }
 
 fn stemmer() -> &'static Stemmer {
@@ -180,6 +202,18 @@ mod tests {
 
     fn texts(text: &str) -> Vec<String> {
         terms(text).into_iter().map(|t| t.text).collect()
+    }
+
+    #[test]
+    fn the_shipped_word_list_loads_with_the_common_words_and_without_the_rare_ones() {
+        let jieba = word_list_jieba().unwrap();
+        for word in ["还款", "退款", "快递", "发票", "优惠券", "信用卡"] {
+            assert!(jieba.has_word(word), "{word}");
+        }
+        // Seen three times in jieba's dictionary: below the list's floor of six.
+        assert!(!jieba.has_word("1号店"));
+        let cut = jieba.cut("我的快递怎么还没到", true);
+        assert!(cut.contains(&"快递") && cut.contains(&"怎么"), "{cut:?}");
     }
 
     #[test]
