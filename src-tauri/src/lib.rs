@@ -57,6 +57,7 @@ fn startup_step(step: &str) {
 pub fn run() {
     STARTED.get_or_init(std::time::Instant::now);
     allocator::limit_arenas();
+    allocator::return_freed_memory();
     rendering::configure();
     agentdesk_http::diagnostics::log_to_stderr();
     notifications::identify_app();
