@@ -24,7 +24,7 @@ pub fn limit_arenas() {
 pub fn limit_arenas() {}
 
 /// How often freed memory is handed back: often enough that a peak's holes go within a minute of
-/// it, rarely enough that the walk over the arenas (a few milliseconds) costs nothing to notice.
+/// it, rarely enough that the walk over malloc's free lists (under its locks) is not felt.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 const TRIM_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
 
