@@ -245,19 +245,12 @@ impl PaymentPlan {
                 }
             }
         }
-        for connector in connectors {
-            if let Some(service) =
-                agentdesk_payments::merchant::MerchantService::of(connector.clone())
-            {
-                if !systems
-                    .iter()
-                    .any(|(_, s): &(Vec<String>, Arc<PaymentSystem>)| {
-                        s.provider() == Provider::Merchant
-                    })
-                {
-                    systems.push((Vec::new(), Arc::new(PaymentSystem::Merchant(service))));
-                }
-            }
+        // The first connector that describes one (an account has one merchant payment service).
+        if let Some(service) = connectors
+            .iter()
+            .find_map(|c| agentdesk_payments::merchant::MerchantService::of(c.clone()))
+        {
+            systems.push((Vec::new(), Arc::new(PaymentSystem::Merchant(service))));
         }
         PaymentSystems { systems }
     }

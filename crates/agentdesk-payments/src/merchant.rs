@@ -8,6 +8,7 @@
 use std::sync::Arc;
 
 use agentdesk_connectors::rest::config::PaymentLinkConfig;
+use agentdesk_connectors::rest::template::{self, Vars};
 use agentdesk_connectors::rest::{RestConnector, RestError};
 use agentdesk_connectors::source::Connector;
 
@@ -62,7 +63,7 @@ impl MerchantService {
             .payment_call("payment:create", &config.create, &vars(order))
             .await
             .map_err(|e| failure("create", e))?;
-        let link = agentdesk_connectors::rest::template::read(&answer, &config.link)
+        let link = template::read(&answer, &config.link)
             .filter(|l| !l.trim().is_empty())
             .ok_or_else(|| PaymentError::Garbled {
                 provider: PROVIDER,
@@ -101,8 +102,7 @@ impl MerchantService {
             }
             Err(error) => return Err(failure("query", error)),
         };
-        let word =
-            agentdesk_connectors::rest::template::read(&answer, &config.state).unwrap_or_default();
+        let word = template::read(&answer, &config.state).unwrap_or_default();
         let named = |words: &[String]| words.iter().any(|w| w.eq_ignore_ascii_case(&word));
         let state = if named(&config.paid) {
             PaymentState::Paid
@@ -120,7 +120,7 @@ impl MerchantService {
         let paid_amount = config
             .paid_amount
             .as_deref()
-            .and_then(|pointer| agentdesk_connectors::rest::template::read(&answer, pointer))
+            .and_then(|pointer| template::read(&answer, pointer))
             .and_then(|yuan| Fen::parse_yuan(&yuan).ok());
         Ok(PaymentStatus {
             out_trade_no: out_trade_no.into(),
@@ -145,15 +145,15 @@ impl MerchantService {
     }
 }
 
-fn number_only(out_trade_no: &str) -> agentdesk_connectors::rest::template::Vars {
-    agentdesk_connectors::rest::template::Vars::from([("out_trade_no", out_trade_no.to_string())])
+fn number_only(out_trade_no: &str) -> Vars {
+    Vars::from([("out_trade_no", out_trade_no.to_string())])
 }
 
-fn vars(order: &PaymentOrder) -> agentdesk_connectors::rest::template::Vars {
+fn vars(order: &PaymentOrder) -> Vars {
     let expires_at = chrono::DateTime::from_timestamp_millis(order.expires_at_ms())
         .unwrap_or_default()
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    agentdesk_connectors::rest::template::Vars::from([
+    Vars::from([
         ("out_trade_no", order.out_trade_no.clone()),
         ("amount", order.amount.yuan()),
         ("amount_fen", order.amount.get().to_string()),

@@ -93,7 +93,6 @@ fn yuan(fen: u64) -> String {
     format!("{}.{:02}", fen / 100, fen % 100)
 }
 
-/// Closes an order whose time is up (both systems close unpaid orders at their expiry).
 /// Whether an order can still be paid, in any system's words.
 fn waiting(order: &HeldPayment) -> bool {
     matches!(
@@ -102,6 +101,7 @@ fn waiting(order: &HeldPayment) -> bool {
     )
 }
 
+/// Closes an order whose time is up (every system closes unpaid orders at their expiry).
 fn expire(order: &mut HeldPayment, now: i64) {
     if now >= order.expires_at_ms && waiting(order) {
         order.state = match order.provider {
@@ -738,7 +738,7 @@ pub(crate) async fn wechat_key_mode(
 pub(crate) fn merchant_create(state: &SandboxState, body: &Value) -> (StatusCode, Value) {
     let text = |key: &str| body[key].as_str().unwrap_or_default().to_string();
     let number = text("out_trade_no");
-    let Some(total) = fen_of(&text("amount")) else {
+    let Some(total) = parse_fen(&text("amount")) else {
         return (
             StatusCode::BAD_REQUEST,
             json!({"code": 400, "message": "amount must be yuan with at most two decimals"}),
@@ -785,21 +785,33 @@ pub(crate) fn merchant_create(state: &SandboxState, body: &Value) -> (StatusCode
     )
 }
 
-/// `GET /oms/v1/payments/{no}`: where it stands (404 for a number never made).
-pub(crate) fn merchant_query(state: &SandboxState, number: &str) -> (StatusCode, Value) {
-    let mut book = book(state);
-    let Some(order) = book
+/// The merchant service's payment `number`, expired if its time is up; 404 for a number never made.
+fn merchant_order<'a>(
+    book: &'a mut PaymentBook,
+    number: &str,
+) -> Result<&'a mut HeldPayment, (StatusCode, Value)> {
+    let order = book
         .orders
         .get_mut(number)
         .filter(|o| o.provider == "merchant")
-    else {
-        return (
-            StatusCode::NOT_FOUND,
-            json!({"code": 404, "message": "no such payment"}),
-        );
-    };
+        .ok_or_else(|| {
+            (
+                StatusCode::NOT_FOUND,
+                json!({"code": 404, "message": "no such payment"}),
+            )
+        })?;
     expire(order, now_ms());
-    let paid = (order.state == "PAID").then(|| yuan_of(order.total_fen));
+    Ok(order)
+}
+
+/// `GET /oms/v1/payments/{no}`: where it stands (404 for a number never made).
+pub(crate) fn merchant_query(state: &SandboxState, number: &str) -> (StatusCode, Value) {
+    let mut book = book(state);
+    let order = match merchant_order(&mut book, number) {
+        Ok(order) => order,
+        Err(not_found) => return not_found,
+    };
+    let paid = (order.state == "PAID").then(|| yuan(order.total_fen));
     (
         StatusCode::OK,
         json!({"code": 0, "data": {"out_trade_no": number, "status": order.state, "paid_amount": paid}}),
@@ -809,17 +821,10 @@ pub(crate) fn merchant_query(state: &SandboxState, number: &str) -> (StatusCode,
 /// `POST /oms/v1/payments/{no}/close`: an unpaid payment closed (409 once paid).
 pub(crate) fn merchant_close(state: &SandboxState, number: &str) -> (StatusCode, Value) {
     let mut book = book(state);
-    let Some(order) = book
-        .orders
-        .get_mut(number)
-        .filter(|o| o.provider == "merchant")
-    else {
-        return (
-            StatusCode::NOT_FOUND,
-            json!({"code": 404, "message": "no such payment"}),
-        );
+    let order = match merchant_order(&mut book, number) {
+        Ok(order) => order,
+        Err(not_found) => return not_found,
     };
-    expire(order, now_ms());
     match order.state.as_str() {
         "PAID" => (
             StatusCode::CONFLICT,
@@ -835,27 +840,6 @@ pub(crate) fn merchant_close(state: &SandboxState, number: &str) -> (StatusCode,
             )
         }
     }
-}
-
-/// Yuan as typed (`12.34`, `12`) in fen; `None` for anything else (three decimals, a sign, zero).
-fn fen_of(yuan: &str) -> Option<u64> {
-    let (whole, fraction) = yuan.trim().split_once('.').unwrap_or((yuan.trim(), ""));
-    if whole.is_empty()
-        || fraction.len() > 2
-        || !whole
-            .chars()
-            .chain(fraction.chars())
-            .all(|c| c.is_ascii_digit())
-    {
-        return None;
-    }
-    let fen = whole.parse::<u64>().ok()? * 100 + format!("{fraction:0<2}").parse::<u64>().ok()?;
-    (fen > 0).then_some(fen)
-}
-
-/// Fen as yuan with two decimals.
-fn yuan_of(fen: u64) -> String {
-    format!("{}.{:02}", fen / 100, fen % 100)
 }
 
 /// `POST /oms/v1/payments`, `GET /oms/v1/payments/{no}`, `POST /oms/v1/payments/{no}/close` (signed

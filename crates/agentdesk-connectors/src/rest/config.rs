@@ -64,7 +64,7 @@ pub struct ConnectorConfig {
 
 /// A payment link through the merchant's own payment service (`[payment_link]`): the requests
 /// (placeholders `{out_trade_no}`, `{amount}` in yuan, `{amount_fen}`, `{subject}`,
-/// `{expire_minutes}`, `{expires_at}`, `{session_id}`) and where the answers say what.
+/// `{expire_minutes}`, `{expires_at}`) and where the answers say what.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PaymentLinkConfig {
